@@ -1,0 +1,73 @@
+//! Engine throughput: `cargo bench --bench engine`.
+//!
+//! 1,000,000 HTTP API requests (10,000 per second for 100 virtual seconds) into a function with reserved
+//! concurrency 100, run once without the trace and once with the trace serialised to JSON Lines (into memory,
+//! discarded per chunk). Prints engine events per second and requests per second. Plain `std::time` timing with a
+//! warm-up run: this is a figure for the notes, not a pass/fail test.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use eventflow::scenario::load_str;
+use eventflow::sim::{Sim, SimOptions};
+
+const SCENARIO: &str = r#"{
+  "format": "eventflow/1",
+  "name": "bench: 1M API requests",
+  "settings": { "seed": 1, "until_s": 101 },
+  "resources": {
+    "Api": { "type": "api", "routes": { "POST /orders": "CreateOrder", "GET /orders/{id}": "GetOrder" } },
+    "CreateOrder": { "type": "function", "reserved_concurrency": 100, "duration_ms": { "dist": "uniform", "min": 2, "max": 8 } },
+    "GetOrder": { "type": "function", "duration_ms": 5 }
+  },
+  "traffic": [
+    { "to": "Api", "every_s": 0.0001, "count": 1000000,
+      "request": { "method": "POST", "path": "/orders", "body": { "sku": "A-1" } } }
+  ]
+}"#;
+
+fn run(trace: bool, until_s: f64) -> (u64, f64, u64) {
+    let scenario =
+        load_str(SCENARIO, "bench.json", None).unwrap_or_else(|e| panic!("bench scenario: {e}"));
+    let api = scenario.find("Api").expect("Api");
+    let mut sim = Sim::new(Arc::new(scenario), SimOptions { seed: None, trace });
+    let until_us = (until_s * 1e6) as u64;
+    let mut sink = Vec::with_capacity(1 << 20);
+    let mut bytes = 0u64;
+    let start = Instant::now();
+    while sim.next_event_us().is_some_and(|t| t <= until_us) {
+        sim.run_until_bounded(until_us, 100_000);
+        if trace {
+            sink.clear();
+            for r in sim.take_trace() {
+                r.write_line(&mut sink);
+            }
+            bytes += sink.len() as u64;
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let requests = sim.stats(api).count;
+    assert!(requests > 0);
+    (sim.events_processed(), secs, bytes)
+}
+
+fn main() {
+    // Warm-up (page faults, allocator) on a tenth of the run.
+    let _ = run(false, 10.0);
+    for &trace in &[false, true] {
+        let (events, secs, bytes) = run(trace, 101.0);
+        println!(
+            "engine, 1M API requests, trace {}: {} events in {:.3} s = {:.2} M events/s, {:.0} k requests/s{}",
+            if trace { "on " } else { "off" },
+            events,
+            secs,
+            events as f64 / secs / 1e6,
+            1_000_000.0 / secs / 1e3,
+            if trace {
+                format!(", {:.0} MB of trace", bytes as f64 / 1e6)
+            } else {
+                String::new()
+            }
+        );
+    }
+}

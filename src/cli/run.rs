@@ -1,0 +1,103 @@
+//! `eventflow run`: a headless run, as fast as possible or paced against the wall clock with `--speed`.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::CliError;
+use crate::sim::{Sim, SimOptions};
+
+/// Events processed between trace flushes (bounds memory on long runs).
+const EVENTS_PER_CHUNK: u64 = 65_536;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    pub file: PathBuf,
+    /// Virtual seconds to simulate (default: the scenario's settings.until_s).
+    #[arg(long)]
+    pub until: Option<f64>,
+    /// Seed of the random generator (default: the scenario's settings.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Write the trace as JSON Lines to this file (`-` for standard output).
+    #[arg(long)]
+    pub trace: Option<PathBuf>,
+    /// Print a table of per-resource statistics and the estimated Lambda cost.
+    #[arg(long)]
+    pub summary: bool,
+    /// Run at X times real time instead of as fast as possible.
+    #[arg(long)]
+    pub speed: Option<f64>,
+}
+
+pub fn run_scenario(args: &RunArgs) -> Result<(), CliError> {
+    let scenario =
+        crate::scenario::load_file(&args.file).map_err(|e| CliError::Invalid(e.to_string()))?;
+    let until_s = args.until.unwrap_or(scenario.settings.until_s);
+    if !(until_s.is_finite() && until_s >= 0.0) {
+        return Err(CliError::Invalid(format!(
+            "--until must be a non-negative number of seconds, got {until_s}"
+        )));
+    }
+    if let Some(speed) = args.speed {
+        if !(speed.is_finite() && speed > 0.0) {
+            return Err(CliError::Invalid(format!(
+                "--speed must be a positive number, got {speed}"
+            )));
+        }
+    }
+    let until_us = crate::sim::rng::ms_to_us(until_s * 1000.0);
+    let mut out: Option<Box<dyn Write>> = match &args.trace {
+        None => None,
+        Some(p) if p.as_os_str() == "-" => Some(Box::new(BufWriter::new(std::io::stdout()))),
+        Some(p) => {
+            let f = File::create(p)
+                .map_err(|e| CliError::Invalid(format!("cannot create {}: {e}", p.display())))?;
+            Some(Box::new(BufWriter::with_capacity(1 << 20, f)))
+        }
+    };
+    let mut sim = Sim::new(
+        Arc::new(scenario),
+        SimOptions {
+            seed: args.seed,
+            trace: out.is_some(),
+        },
+    );
+    let mut buf = Vec::with_capacity(1 << 16);
+    let started = Instant::now();
+    loop {
+        let target_us = match args.speed {
+            None => until_us,
+            Some(speed) => {
+                (crate::sim::rng::ms_to_us(started.elapsed().as_secs_f64() * 1000.0 * speed))
+                    .min(until_us)
+            }
+        };
+        sim.run_until_bounded(target_us, EVENTS_PER_CHUNK);
+        if let Some(w) = out.as_mut() {
+            buf.clear();
+            for r in sim.take_trace() {
+                r.write_line(&mut buf);
+            }
+            w.write_all(&buf)
+                .map_err(|e| CliError::Internal(format!("writing the trace: {e}")))?;
+        }
+        let caught_up = sim.next_event_us().is_none_or(|t| t > target_us);
+        if caught_up && target_us >= until_us {
+            break;
+        }
+        if caught_up && args.speed.is_some() {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    if let Some(w) = out.as_mut() {
+        w.flush()
+            .map_err(|e| CliError::Internal(format!("writing the trace: {e}")))?;
+    }
+    if args.summary {
+        print!("{}", super::summary_table(&sim));
+    }
+    Ok(())
+}

@@ -1,0 +1,1365 @@
+//! Amazon API Gateway → Lambda proxy integrations: route selection, the request events of
+//! payload format 1.0 (REST API) and 2.0 (HTTP API), interpretation of the function's response,
+//! and the error responses API Gateway itself sends.
+//!
+//! # Route selection ([`RouteTable`])
+//!
+//! Route keys are `"METHOD /path"` (methods `GET POST PUT PATCH DELETE HEAD OPTIONS ANY`) or
+//! `"$default"`. A path is `/` or `/`-separated non-empty segments, each a literal, a `{param}`
+//! or — as the last segment only — a greedy `{proxy+}` (any name followed by `+`). A parameter
+//! is always a whole segment. Selection follows API Gateway's "most specific match":
+//!
+//! 1. Among routes whose path and method both match, the most specific *path* wins, compared
+//!    segment by segment from the left: a literal beats `{param}`, which beats a greedy
+//!    `{proxy+}` (so `GET /pets/dog/1` > `GET /pets/dog/{id}` > `GET /pets/{proxy+}` >
+//!    `ANY /{proxy+}`, the example table of the HTTP API routing documentation).
+//! 2. For equally specific paths, a route for the exact method beats `ANY`.
+//! 3. `$default` is used only when nothing else matches; with no `$default` the request gets
+//!    [`GatewayError::NotFound`].
+//!
+//! Matching details (documented choices where AWS documents nothing):
+//! * paths compare case-sensitively; the request path is split on `/` *before* percent-decoding,
+//!   so `%2F` stays inside one segment; literal segments are compared with the decoded segment,
+//!   and parameter values are decoded (`/items/a%20b` gives `id = "a b"`);
+//! * a greedy variable needs at least one segment: `/{proxy+}` does not match `/` (API Gateway
+//!   documents that the parent of a proxy resource is not covered by it);
+//! * one trailing slash on the request path is ignored for matching (`/items/` selects
+//!   `GET /items`); the event's `path`/`rawPath` keep the path exactly as requested, and a greedy
+//!   value does not include the trailing slash;
+//! * an empty segment (`//`) never matches a parameter.
+//!
+//! # Request events
+//!
+//! [`v2_request`] builds payload format 2.0 with the key order of the AWS documentation's example;
+//! [`v1_request`] builds the REST proxy event with the key order of the real REST event AWS
+//! publishes in the Lambda developer guide. Both add the headers API Gateway itself adds
+//! (`host`, `x-amzn-trace-id`, `x-forwarded-for`, `x-forwarded-port`, `x-forwarded-proto`, and for
+//! 2.0 `content-length`) unless the client sent them, and sort headers case-insensitively by name
+//! as AWS's examples show. REST APIs are modelled as Regional endpoints (no CloudFront headers)
+//! deployed to the stage [`REST_STAGE`] (`prod`); HTTP APIs use the `$default` stage. The client
+//! address is [`SOURCE_IP`]. A user agent is reported only if the client sent
+//! one (`""` in 2.0, `null` in 1.0 otherwise).
+//!
+//! # Responses
+//!
+//! See [`interpret_response`] and [`gateway_error`] for the exact status codes and bodies.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use super::time::{clf_time, epoch_millis};
+use super::{AwsEnv, SOURCE_IP, is_unreserved, md5_of, percent_decode, percent_encode};
+
+/// Stage name used for REST APIs (`requestContext.stage`, and the prefix of
+/// `requestContext.path`). REST APIs have no `$default` stage; `prod` is the conventional name.
+pub const REST_STAGE: &str = "prod";
+/// Stage of HTTP APIs: the auto-deployed `$default` stage.
+pub const HTTP_STAGE: &str = "$default";
+
+/// HTTP methods a request may use.
+pub const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+/// Which kind of API (and so which payload format) a request goes through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ApiProtocol {
+    /// HTTP API, Lambda payload format 2.0.
+    Http,
+    /// REST API, Lambda proxy integration (payload format 1.0).
+    Rest,
+}
+
+// =============================================================================================
+// Requests
+// =============================================================================================
+
+/// One client request as the simulator models it.
+///
+/// `path` is the path without the query string, as the client wrote it (percent-escapes kept);
+/// `query` holds decoded pairs in order (repeated keys repeat); `headers` keep the client's case
+/// and order.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct HttpRequest {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub query: Vec<(String, String)>,
+    pub body: Option<String>,
+    pub is_base64: bool,
+}
+
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Splits `a=1&b=x+y&c` into decoded pairs (`+` is a space, a key without `=` has value `""`).
+pub fn parse_query_string(q: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for piece in q.split('&') {
+        if piece.is_empty() {
+            continue;
+        }
+        let (k, v) = match piece.split_once('=') {
+            Some((k, v)) => (k, v),
+            None => (piece, ""),
+        };
+        out.push((percent_decode(k, true), percent_decode(v, true)));
+    }
+    out
+}
+
+impl HttpRequest {
+    /// Reads the traffic `request` object `{method, path, headers, query, body}`.
+    ///
+    /// * `method` defaults to `GET`; any case is accepted and upper-cased; it must be one of
+    ///   [`METHODS`].
+    /// * `path` defaults to `/` and must start with `/`; a `?a=1&b=2` part is parsed into
+    ///   `query` (before the pairs of the `query` object) and a `#fragment` is dropped.
+    /// * `headers`: name → string, number or boolean, or an array of them (repeated header).
+    /// * `query`: name → string, number, boolean, `null` (a key without value) or an array of
+    ///   them (repeated key).
+    /// * `body`: a string is sent as is; `null`/absent means no body; any other JSON is sent as its
+    ///   JSON text and `content-type: application/json` is added unless a content-type header
+    ///   is given.
+    ///
+    /// Unknown keys are an error.
+    pub fn from_json(v: &Value) -> Result<HttpRequest, String> {
+        let obj = v
+            .as_object()
+            .ok_or_else(|| format!("request must be an object, found {}", type_name(v)))?;
+        for k in obj.keys() {
+            if !matches!(k.as_str(), "method" | "path" | "headers" | "query" | "body") {
+                return Err(format!(
+                    "request: unknown key \"{k}\" (expected method, path, headers, query, body)"
+                ));
+            }
+        }
+        let method = match obj.get("method") {
+            None | Some(Value::Null) => "GET".to_string(),
+            Some(Value::String(m)) => {
+                let up = m.to_ascii_uppercase();
+                if !METHODS.contains(&up.as_str()) {
+                    return Err(format!(
+                        "request.method: \"{m}\" is not one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS"
+                    ));
+                }
+                up
+            }
+            Some(other) => {
+                return Err(format!(
+                    "request.method must be a string, found {}",
+                    type_name(other)
+                ));
+            }
+        };
+        let full_path = match obj.get("path") {
+            None | Some(Value::Null) => "/",
+            Some(Value::String(p)) => p.as_str(),
+            Some(other) => {
+                return Err(format!(
+                    "request.path must be a string, found {}",
+                    type_name(other)
+                ));
+            }
+        };
+        if !full_path.starts_with('/') {
+            return Err(format!(
+                "request.path \"{full_path}\" must start with \"/\""
+            ));
+        }
+        let without_fragment = full_path.split('#').next().unwrap_or("");
+        let (path, query_text) = match without_fragment.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (without_fragment, None),
+        };
+        let mut query = query_text.map(parse_query_string).unwrap_or_default();
+
+        let mut headers = Vec::new();
+        match obj.get("headers") {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(h)) => {
+                for (name, val) in h {
+                    if name.is_empty()
+                        || !name
+                            .bytes()
+                            .all(|b| b.is_ascii_graphic() && !matches!(b, b':' | b'"' | b','))
+                    {
+                        return Err(format!("request.headers: invalid header name \"{name}\""));
+                    }
+                    match val {
+                        Value::Array(items) => {
+                            for item in items {
+                                let text = scalar_text(item).ok_or_else(|| {
+                                    format!(
+                                        "request.headers.{name}: values must be strings, numbers or booleans, found {}",
+                                        type_name(item)
+                                    )
+                                })?;
+                                headers.push((name.clone(), text));
+                            }
+                        }
+                        other => {
+                            let text = scalar_text(other).ok_or_else(|| {
+                                format!(
+                                    "request.headers.{name} must be a string, number, boolean or array, found {}",
+                                    type_name(other)
+                                )
+                            })?;
+                            headers.push((name.clone(), text));
+                        }
+                    }
+                }
+            }
+            Some(other) => {
+                return Err(format!(
+                    "request.headers must be an object, found {}",
+                    type_name(other)
+                ));
+            }
+        }
+
+        match obj.get("query") {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(q)) => {
+                for (name, val) in q {
+                    let one = |item: &Value| -> Result<String, String> {
+                        match item {
+                            Value::Null => Ok(String::new()),
+                            other => scalar_text(other).ok_or_else(|| {
+                                format!(
+                                    "request.query.{name}: values must be strings, numbers, booleans or null, found {}",
+                                    type_name(other)
+                                )
+                            }),
+                        }
+                    };
+                    match val {
+                        Value::Array(items) => {
+                            for item in items {
+                                query.push((name.clone(), one(item)?));
+                            }
+                        }
+                        other => query.push((name.clone(), one(other)?)),
+                    }
+                }
+            }
+            Some(other) => {
+                return Err(format!(
+                    "request.query must be an object, found {}",
+                    type_name(other)
+                ));
+            }
+        }
+
+        let body = match obj.get("body") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(other) => {
+                if !headers
+                    .iter()
+                    .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                {
+                    headers.push(("content-type".to_string(), "application/json".to_string()));
+                }
+                Some(other.to_string())
+            }
+        };
+
+        Ok(HttpRequest {
+            method,
+            path: path.to_string(),
+            headers,
+            query,
+            body,
+            is_base64: false,
+        })
+    }
+
+    /// First value of a header, matched case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The query string as sent on the wire: pairs percent-encoded (RFC 3986 unreserved
+    /// characters kept, space as `%20`) and joined with `&`; `""` when there is no query.
+    pub fn raw_query_string(&self) -> String {
+        let mut out = String::new();
+        for (i, (k, v)) in self.query.iter().enumerate() {
+            if i > 0 {
+                out.push('&');
+            }
+            out.push_str(&percent_encode(k, is_unreserved, false));
+            out.push('=');
+            out.push_str(&percent_encode(v, is_unreserved, false));
+        }
+        out
+    }
+}
+
+// =============================================================================================
+// Route table
+// =============================================================================================
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Seg {
+    Lit(String),
+    Param(String),
+    Greedy(String),
+}
+
+impl Seg {
+    /// Specificity rank: literal > param > greedy.
+    fn rank(&self) -> u8 {
+        match self {
+            Seg::Lit(_) => 2,
+            Seg::Param(_) => 1,
+            Seg::Greedy(_) => 0,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Route<T> {
+    key: String,
+    /// `None` = `ANY`.
+    method: Option<String>,
+    resource: String,
+    segs: Vec<Seg>,
+    target: T,
+}
+
+impl<T> Route<T> {
+    fn greedy(&self) -> bool {
+        matches!(self.segs.last(), Some(Seg::Greedy(_)))
+    }
+
+    /// Rank of the segment covering position `i`, `None` past the end.
+    fn rank_at(&self, i: usize) -> Option<u8> {
+        match self.segs.get(i) {
+            Some(s) => Some(s.rank()),
+            None if self.greedy() => Some(0),
+            None => None,
+        }
+    }
+
+    fn matches(&self, segs: &[&str]) -> bool {
+        let n = self.segs.len();
+        if self.greedy() {
+            if segs.len() < n {
+                return false;
+            }
+        } else if segs.len() != n {
+            return false;
+        }
+        for (i, pat) in self.segs.iter().enumerate() {
+            match pat {
+                Seg::Lit(lit) => {
+                    let Some(s) = segs.get(i) else { return false };
+                    let ok = if s.contains('%') {
+                        percent_decode(s, false) == *lit
+                    } else {
+                        *s == lit.as_str()
+                    };
+                    if !ok {
+                        return false;
+                    }
+                }
+                Seg::Param(_) => match segs.get(i) {
+                    Some(s) if !s.is_empty() => {}
+                    _ => return false,
+                },
+                Seg::Greedy(_) => {
+                    // At least one segment, and not only empty ones.
+                    let rest = segs.get(i..).unwrap_or(&[]);
+                    if rest.is_empty() || rest.iter().all(|s| s.is_empty()) {
+                        return false;
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    fn params(&self, segs: &[&str]) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (i, pat) in self.segs.iter().enumerate() {
+            match pat {
+                Seg::Lit(_) => {}
+                Seg::Param(name) => {
+                    if let Some(s) = segs.get(i) {
+                        out.push((name.clone(), percent_decode(s, false)));
+                    }
+                }
+                Seg::Greedy(name) => {
+                    let rest = segs.get(i..).unwrap_or(&[]).join("/");
+                    out.push((name.clone(), percent_decode(&rest, false)));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Order of two routes that both match a request: `Greater` means `a` is more specific.
+fn compare_routes<T>(a: &Route<T>, b: &Route<T>) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let len = a.segs.len().max(b.segs.len()) + 1;
+    for i in 0..len {
+        match (a.rank_at(i), b.rank_at(i)) {
+            (Some(x), Some(y)) if x != y => return x.cmp(&y),
+            (None, None) => break,
+            (Some(_), None) => return Ordering::Less,
+            (None, Some(_)) => return Ordering::Greater,
+            _ => {}
+        }
+    }
+    // Exact method beats ANY.
+    match (&a.method, &b.method) {
+        (Some(_), None) => Ordering::Greater,
+        (None, Some(_)) => Ordering::Less,
+        _ => Ordering::Equal,
+    }
+}
+
+/// The route a request selected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteMatch<T> {
+    /// `"GET /items/{id}"`, or `"$default"`.
+    pub route_key: String,
+    /// The route's path template, e.g. `/items/{id}` (REST `resource`); `/{proxy+}` for
+    /// `$default`.
+    pub resource: String,
+    pub target: T,
+    /// Decoded path parameters in path order; empty for `$default`.
+    pub path_params: Vec<(String, String)>,
+}
+
+/// An API's routes, validated, ready for route selection (see the module documentation).
+#[derive(Clone, Debug)]
+pub struct RouteTable<T> {
+    routes: Vec<Route<T>>,
+    default: Option<T>,
+}
+
+fn valid_param_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
+fn parse_route_path(key: &str, path: &str) -> Result<Vec<Seg>, String> {
+    if !path.starts_with('/') {
+        return Err(format!("route \"{key}\": the path must start with \"/\""));
+    }
+    if path == "/" {
+        return Ok(Vec::new());
+    }
+    let inner = &path[1..];
+    if inner.ends_with('/') {
+        return Err(format!("route \"{key}\": the path must not end with \"/\""));
+    }
+    let parts: Vec<&str> = inner.split('/').collect();
+    let mut segs = Vec::with_capacity(parts.len());
+    let mut names: Vec<&str> = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        if part.is_empty() {
+            return Err(format!("route \"{key}\": empty path segment (\"//\")"));
+        }
+        if let Some(body) = part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+            let (name, greedy) = match body.strip_suffix('+') {
+                Some(n) => (n, true),
+                None => (body, false),
+            };
+            if !valid_param_name(name) {
+                return Err(format!(
+                    "route \"{key}\": invalid path parameter \"{part}\" (names use letters, digits, _ - .)"
+                ));
+            }
+            if names.contains(&name) {
+                return Err(format!(
+                    "route \"{key}\": path parameter \"{name}\" appears twice"
+                ));
+            }
+            names.push(name);
+            if greedy {
+                if i + 1 != parts.len() {
+                    return Err(format!(
+                        "route \"{key}\": greedy parameter \"{part}\" must be the last segment"
+                    ));
+                }
+                segs.push(Seg::Greedy(name.to_string()));
+            } else {
+                segs.push(Seg::Param(name.to_string()));
+            }
+        } else {
+            if part.contains(['{', '}']) {
+                return Err(format!(
+                    "route \"{key}\": a path parameter must be a whole segment, found \"{part}\""
+                ));
+            }
+            if part.bytes().any(|b| {
+                b.is_ascii_whitespace() || b.is_ascii_control() || matches!(b, b'?' | b'#')
+            }) {
+                return Err(format!(
+                    "route \"{key}\": invalid character in path segment \"{part}\""
+                ));
+            }
+            segs.push(Seg::Lit(part.to_string()));
+        }
+    }
+    Ok(segs)
+}
+
+/// Shape used to detect duplicate routes: parameter names do not matter.
+fn shape(segs: &[Seg]) -> String {
+    let mut s = String::new();
+    for seg in segs {
+        s.push('/');
+        match seg {
+            Seg::Lit(l) => s.push_str(l),
+            Seg::Param(_) => s.push_str("{}"),
+            Seg::Greedy(_) => s.push_str("{+}"),
+        }
+    }
+    s
+}
+
+/// Splits a request path into raw segments for matching (query/fragment and one trailing slash
+/// removed). Returns `None` if the path does not start with `/`.
+fn request_segments(path: &str) -> Option<Vec<&str>> {
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    let inner = path.strip_prefix('/')?;
+    let inner = inner.strip_suffix('/').unwrap_or(inner);
+    if inner.is_empty() {
+        return Some(Vec::new());
+    }
+    Some(inner.split('/').collect())
+}
+
+impl<T: Clone> RouteTable<T> {
+    /// Validates and indexes `(route key, target)` pairs. Errors name the offending key:
+    /// malformed keys, unknown methods, invalid paths, and duplicates (two routes with the same
+    /// method and the same path shape, e.g. `GET /a/{id}` and `GET /a/{name}`, or two
+    /// `$default`s).
+    pub fn new(routes: Vec<(String, T)>) -> Result<Self, String> {
+        let mut table = RouteTable {
+            routes: Vec::with_capacity(routes.len()),
+            default: None,
+        };
+        let mut seen: Vec<(Option<String>, String)> = Vec::new();
+        for (key, target) in routes {
+            if key == "$default" {
+                if table.default.is_some() {
+                    return Err("route \"$default\" is defined twice".to_string());
+                }
+                table.default = Some(target);
+                continue;
+            }
+            let Some((method, path)) = key.split_once(' ') else {
+                return Err(format!(
+                    "route \"{key}\": expected \"METHOD /path\" or \"$default\""
+                ));
+            };
+            let method_opt = match method {
+                "ANY" => None,
+                m if METHODS.contains(&m) => Some(m.to_string()),
+                _ => {
+                    return Err(format!(
+                        "route \"{key}\": method \"{method}\" is not one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, ANY"
+                    ));
+                }
+            };
+            let segs = parse_route_path(&key, path)?;
+            let sig = (method_opt.clone(), shape(&segs));
+            if seen.contains(&sig) {
+                return Err(format!(
+                    "route \"{key}\" duplicates another route with the same method and path"
+                ));
+            }
+            seen.push(sig);
+            table.routes.push(Route {
+                key: key.clone(),
+                method: method_opt,
+                resource: path.to_string(),
+                segs,
+                target,
+            });
+        }
+        Ok(table)
+    }
+
+    /// Number of routes, `$default` included.
+    pub fn len(&self) -> usize {
+        self.routes.len() + usize::from(self.default.is_some())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Selects the route for a request (`path` may carry a query string, which is ignored).
+    /// `None` means API Gateway answers [`GatewayError::NotFound`].
+    pub fn route(&self, method: &str, path: &str) -> Option<RouteMatch<T>> {
+        let method = method.to_ascii_uppercase();
+        if let Some(segs) = request_segments(path) {
+            let mut best: Option<&Route<T>> = None;
+            for r in &self.routes {
+                if let Some(m) = &r.method
+                    && *m != method
+                {
+                    continue;
+                }
+                if !r.matches(&segs) {
+                    continue;
+                }
+                best = match best {
+                    Some(b) if compare_routes(r, b) != std::cmp::Ordering::Greater => Some(b),
+                    _ => Some(r),
+                };
+            }
+            if let Some(r) = best {
+                return Some(RouteMatch {
+                    route_key: r.key.clone(),
+                    resource: r.resource.clone(),
+                    target: r.target.clone(),
+                    path_params: r.params(&segs),
+                });
+            }
+        }
+        self.default.as_ref().map(|t| RouteMatch {
+            route_key: "$default".to_string(),
+            resource: "/{proxy+}".to_string(),
+            target: t.clone(),
+            path_params: Vec::new(),
+        })
+    }
+}
+
+// =============================================================================================
+// Request events
+// =============================================================================================
+
+/// `Root=1-<8 hex epoch seconds>-<24 hex>`, derived from the request id.
+fn trace_header(request_id: &str, time: DateTime<Utc>) -> String {
+    let digest = md5_of(&["x-amzn-trace-id:", request_id]);
+    let secs = time.timestamp().clamp(0, u32::MAX as i64) as u32;
+    format!(
+        "Root=1-{secs:08x}-{}",
+        super::hex_lower(digest.get(..12).unwrap_or(&digest))
+    )
+}
+
+/// Lower-case alphanumeric id of `n` characters from a digest of `parts`.
+fn alnum_id(parts: &[&str], n: usize, alphabet: &[u8]) -> String {
+    let digest = md5_of(parts);
+    let mut s = String::with_capacity(n);
+    let len = alphabet.len().max(1);
+    for i in 0..n {
+        let b = digest[i % 16] as usize + i / 16;
+        s.push(alphabet.get(b % len).copied().unwrap_or(b'a') as char);
+    }
+    s
+}
+
+fn user_agent_of(req: &HttpRequest) -> Option<String> {
+    let mut ua: Option<String> = None;
+    for (n, v) in &req.headers {
+        if n.eq_ignore_ascii_case("user-agent") {
+            match &mut ua {
+                Some(s) => {
+                    s.push(',');
+                    s.push_str(v);
+                }
+                None => ua = Some(v.clone()),
+            }
+        }
+    }
+    ua
+}
+
+fn xff_value(req: &HttpRequest) -> String {
+    match req.header("x-forwarded-for") {
+        Some(v) => format!("{v}, {SOURCE_IP}"),
+        None => SOURCE_IP.to_string(),
+    }
+}
+
+/// Payload format 2.0 (HTTP API) for the selected route.
+pub fn v2_request<T>(
+    env: &AwsEnv,
+    api_id: &str,
+    m: &RouteMatch<T>,
+    req: &HttpRequest,
+    request_id: &str,
+    time: DateTime<Utc>,
+) -> Value {
+    v2_request_parts(
+        env,
+        api_id,
+        &m.route_key,
+        &m.path_params,
+        req,
+        request_id,
+        time,
+    )
+}
+
+/// [`v2_request`] from a route key and path parameters instead of a [`RouteMatch`].
+pub fn v2_request_parts(
+    env: &AwsEnv,
+    api_id: &str,
+    route_key: &str,
+    path_params: &[(String, String)],
+    req: &HttpRequest,
+    request_id: &str,
+    time: DateTime<Utc>,
+) -> Value {
+    // Headers: lower-cased, duplicates comma-joined, cookies moved to `cookies`.
+    let mut headers: Vec<(String, String)> = Vec::with_capacity(req.headers.len() + 6);
+    let mut cookies: Vec<Value> = Vec::new();
+    for (name, value) in &req.headers {
+        let lower = name.to_ascii_lowercase();
+        if lower == "cookie" {
+            for c in value.split(';') {
+                let c = c.trim();
+                if !c.is_empty() {
+                    cookies.push(Value::String(c.to_string()));
+                }
+            }
+            continue;
+        }
+        if let Some((_, v)) = headers.iter_mut().find(|(n, _)| *n == lower) {
+            v.push(',');
+            v.push_str(value);
+        } else {
+            headers.push((lower, value.clone()));
+        }
+    }
+    let has = |hs: &Vec<(String, String)>, n: &str| hs.iter().any(|(k, _)| k == n);
+    if !has(&headers, "content-length") {
+        let len = req.body.as_ref().map_or(0, |b| b.len());
+        headers.push(("content-length".to_string(), len.to_string()));
+    }
+    if !has(&headers, "host") {
+        headers.push(("host".to_string(), env.api_domain(api_id)));
+    }
+    if !has(&headers, "x-amzn-trace-id") {
+        headers.push((
+            "x-amzn-trace-id".to_string(),
+            trace_header(request_id, time),
+        ));
+    }
+    let xff = xff_value(req);
+    if let Some((_, v)) = headers.iter_mut().find(|(n, _)| n == "x-forwarded-for") {
+        *v = xff;
+    } else {
+        headers.push(("x-forwarded-for".to_string(), xff));
+    }
+    if !has(&headers, "x-forwarded-port") {
+        headers.push(("x-forwarded-port".to_string(), "443".to_string()));
+    }
+    if !has(&headers, "x-forwarded-proto") {
+        headers.push(("x-forwarded-proto".to_string(), "https".to_string()));
+    }
+    headers.sort_by(|a, b| a.0.cmp(&b.0));
+    let user_agent = headers
+        .iter()
+        .find(|(n, _)| n == "user-agent")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+
+    let mut ev = Map::new();
+    ev.insert("version".into(), Value::from("2.0"));
+    ev.insert("routeKey".into(), Value::from(route_key));
+    ev.insert("rawPath".into(), Value::from(req.path.as_str()));
+    ev.insert("rawQueryString".into(), Value::from(req.raw_query_string()));
+    if !cookies.is_empty() {
+        ev.insert("cookies".into(), Value::Array(cookies));
+    }
+    let mut hmap = Map::new();
+    for (n, v) in headers {
+        hmap.insert(n, Value::String(v));
+    }
+    ev.insert("headers".into(), Value::Object(hmap));
+    if !req.query.is_empty() {
+        let mut q = Map::new();
+        for (k, v) in &req.query {
+            match q.get_mut(k) {
+                Some(Value::String(s)) => {
+                    s.push(',');
+                    s.push_str(v);
+                }
+                _ => {
+                    q.insert(k.clone(), Value::String(v.clone()));
+                }
+            }
+        }
+        ev.insert("queryStringParameters".into(), Value::Object(q));
+    }
+
+    let mut http = Map::new();
+    http.insert("method".into(), Value::from(req.method.as_str()));
+    http.insert("path".into(), Value::from(req.path.as_str()));
+    http.insert("protocol".into(), Value::from("HTTP/1.1"));
+    http.insert("sourceIp".into(), Value::from(SOURCE_IP));
+    http.insert("userAgent".into(), Value::from(user_agent));
+
+    let mut ctx = Map::new();
+    ctx.insert("accountId".into(), Value::from(env.account_id.as_str()));
+    ctx.insert("apiId".into(), Value::from(api_id));
+    ctx.insert("domainName".into(), Value::from(env.api_domain(api_id)));
+    ctx.insert("domainPrefix".into(), Value::from(api_id));
+    ctx.insert("http".into(), Value::Object(http));
+    ctx.insert("requestId".into(), Value::from(request_id));
+    ctx.insert("routeKey".into(), Value::from(route_key));
+    ctx.insert("stage".into(), Value::from(HTTP_STAGE));
+    ctx.insert("time".into(), Value::from(clf_time(time)));
+    ctx.insert("timeEpoch".into(), Value::from(epoch_millis(time)));
+    ev.insert("requestContext".into(), Value::Object(ctx));
+
+    if let Some(body) = &req.body {
+        ev.insert("body".into(), Value::from(body.as_str()));
+    }
+    if !path_params.is_empty() {
+        let mut p = Map::new();
+        for (k, v) in path_params {
+            p.insert(k.clone(), Value::String(v.clone()));
+        }
+        ev.insert("pathParameters".into(), Value::Object(p));
+    }
+    ev.insert("isBase64Encoded".into(), Value::Bool(req.is_base64));
+    Value::Object(ev)
+}
+
+/// Groups name/value pairs case-insensitively (first spelling of a name wins), keeping all
+/// values in order.
+fn group_ci(pairs: impl Iterator<Item = (String, String)>) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for (n, v) in pairs {
+        if let Some((_, vs)) = out.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(&n)) {
+            vs.push(v);
+        } else {
+            out.push((n, vec![v]));
+        }
+    }
+    out
+}
+
+fn single_and_multi(groups: &[(String, Vec<String>)]) -> (Value, Value) {
+    if groups.is_empty() {
+        return (Value::Null, Value::Null);
+    }
+    let mut single = Map::new();
+    let mut multi = Map::new();
+    for (n, vs) in groups {
+        // The single-value map carries the last value of a repeated name.
+        single.insert(
+            n.clone(),
+            Value::String(vs.last().cloned().unwrap_or_default()),
+        );
+        multi.insert(
+            n.clone(),
+            Value::Array(vs.iter().map(|v| Value::String(v.clone())).collect()),
+        );
+    }
+    (Value::Object(single), Value::Object(multi))
+}
+
+/// REST API Lambda proxy event (payload format 1.0) for the selected route.
+///
+/// Header names keep the client's spelling; `headers` holds the last value of a repeated header
+/// and `multiValueHeaders` all of them (likewise for query parameters). Empty maps are `null`.
+/// A `$default` match is presented as the resource `/{proxy+}` with `pathParameters.proxy` set
+/// to the path without its leading slash (`null` for `/`).
+pub fn v1_request<T>(
+    env: &AwsEnv,
+    api_id: &str,
+    m: &RouteMatch<T>,
+    req: &HttpRequest,
+    request_id: &str,
+    time: DateTime<Utc>,
+) -> Value {
+    v1_request_parts(
+        env,
+        api_id,
+        &m.route_key,
+        &m.resource,
+        &m.path_params,
+        req,
+        request_id,
+        time,
+    )
+}
+
+/// [`v1_request`] from the route key, resource and path parameters instead of a [`RouteMatch`].
+#[allow(clippy::too_many_arguments)]
+pub fn v1_request_parts(
+    env: &AwsEnv,
+    api_id: &str,
+    route_key: &str,
+    resource: &str,
+    path_params: &[(String, String)],
+    req: &HttpRequest,
+    request_id: &str,
+    time: DateTime<Utc>,
+) -> Value {
+    let mut groups = group_ci(req.headers.iter().cloned());
+    let has =
+        |g: &Vec<(String, Vec<String>)>, n: &str| g.iter().any(|(k, _)| k.eq_ignore_ascii_case(n));
+    if !has(&groups, "Host") {
+        groups.push(("Host".to_string(), vec![env.api_domain(api_id)]));
+    }
+    if !has(&groups, "X-Amzn-Trace-Id") {
+        groups.push((
+            "X-Amzn-Trace-Id".to_string(),
+            vec![trace_header(request_id, time)],
+        ));
+    }
+    let xff = xff_value(req);
+    if let Some((_, vs)) = groups
+        .iter_mut()
+        .find(|(k, _)| k.eq_ignore_ascii_case("X-Forwarded-For"))
+    {
+        *vs = vec![xff];
+    } else {
+        groups.push(("X-Forwarded-For".to_string(), vec![xff]));
+    }
+    if !has(&groups, "X-Forwarded-Port") {
+        groups.push(("X-Forwarded-Port".to_string(), vec!["443".to_string()]));
+    }
+    if !has(&groups, "X-Forwarded-Proto") {
+        groups.push(("X-Forwarded-Proto".to_string(), vec!["https".to_string()]));
+    }
+    groups.sort_by_cached_key(|(k, _)| k.to_ascii_lowercase());
+    let (headers, multi_headers) = single_and_multi(&groups);
+
+    let qgroups = group_exact(req.query.iter().cloned());
+    let (query, multi_query) = single_and_multi(&qgroups);
+
+    let is_default = route_key == "$default";
+    let resource = if is_default { "/{proxy+}" } else { resource };
+    let path_parameters = if is_default {
+        let rest = req.path.strip_prefix('/').unwrap_or(&req.path);
+        if rest.is_empty() {
+            Value::Null
+        } else {
+            let mut p = Map::new();
+            p.insert("proxy".into(), Value::String(percent_decode(rest, false)));
+            Value::Object(p)
+        }
+    } else if path_params.is_empty() {
+        Value::Null
+    } else {
+        let mut p = Map::new();
+        for (k, v) in path_params {
+            p.insert(k.clone(), Value::String(v.clone()));
+        }
+        Value::Object(p)
+    };
+
+    let user_agent = user_agent_of(req).map_or(Value::Null, Value::String);
+
+    let mut identity = Map::new();
+    identity.insert("cognitoIdentityPoolId".into(), Value::Null);
+    identity.insert("accountId".into(), Value::Null);
+    identity.insert("cognitoIdentityId".into(), Value::Null);
+    identity.insert("caller".into(), Value::Null);
+    identity.insert("sourceIp".into(), Value::from(SOURCE_IP));
+    identity.insert("principalOrgId".into(), Value::Null);
+    identity.insert("accessKey".into(), Value::Null);
+    identity.insert("cognitoAuthenticationType".into(), Value::Null);
+    identity.insert("cognitoAuthenticationProvider".into(), Value::Null);
+    identity.insert("userArn".into(), Value::Null);
+    identity.insert("userAgent".into(), user_agent);
+    identity.insert("user".into(), Value::Null);
+
+    let resource_id = alnum_id(
+        &["resource-id:", api_id, ":", resource],
+        6,
+        b"abcdefghijklmnopqrstuvwxyz0123456789",
+    );
+    let mut extended = alnum_id(
+        &["extended-request-id:", request_id],
+        15,
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+    );
+    extended.push('=');
+
+    let mut ctx = Map::new();
+    ctx.insert("resourceId".into(), Value::from(resource_id));
+    ctx.insert("resourcePath".into(), Value::from(resource));
+    ctx.insert("httpMethod".into(), Value::from(req.method.as_str()));
+    ctx.insert("extendedRequestId".into(), Value::from(extended));
+    ctx.insert("requestTime".into(), Value::from(clf_time(time)));
+    ctx.insert(
+        "path".into(),
+        Value::from(format!("/{REST_STAGE}{}", req.path)),
+    );
+    ctx.insert("accountId".into(), Value::from(env.account_id.as_str()));
+    ctx.insert("protocol".into(), Value::from("HTTP/1.1"));
+    ctx.insert("stage".into(), Value::from(REST_STAGE));
+    ctx.insert("domainPrefix".into(), Value::from(api_id));
+    ctx.insert("requestTimeEpoch".into(), Value::from(epoch_millis(time)));
+    ctx.insert("requestId".into(), Value::from(request_id));
+    ctx.insert("identity".into(), Value::Object(identity));
+    ctx.insert("domainName".into(), Value::from(env.api_domain(api_id)));
+    ctx.insert("apiId".into(), Value::from(api_id));
+
+    let mut ev = Map::new();
+    ev.insert("resource".into(), Value::from(resource));
+    ev.insert("path".into(), Value::from(req.path.as_str()));
+    ev.insert("httpMethod".into(), Value::from(req.method.as_str()));
+    ev.insert("headers".into(), headers);
+    ev.insert("multiValueHeaders".into(), multi_headers);
+    ev.insert("queryStringParameters".into(), query);
+    ev.insert("multiValueQueryStringParameters".into(), multi_query);
+    ev.insert("pathParameters".into(), path_parameters);
+    ev.insert("stageVariables".into(), Value::Null);
+    ev.insert("requestContext".into(), Value::Object(ctx));
+    ev.insert(
+        "body".into(),
+        req.body
+            .as_ref()
+            .map_or(Value::Null, |b| Value::from(b.as_str())),
+    );
+    ev.insert("isBase64Encoded".into(), Value::Bool(req.is_base64));
+    Value::Object(ev)
+}
+
+/// Groups pairs by exact (case-sensitive) name, keeping first-seen order.
+fn group_exact(pairs: impl Iterator<Item = (String, String)>) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for (n, v) in pairs {
+        if let Some((_, vs)) = out.iter_mut().find(|(k, _)| *k == n) {
+            vs.push(v);
+        } else {
+            out.push((n, vec![v]));
+        }
+    }
+    out
+}
+
+// =============================================================================================
+// Responses
+// =============================================================================================
+
+/// What the client receives.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl HttpResponse {
+    /// First value of a header, matched case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Errors API Gateway answers itself, without (or instead of) the function's response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GatewayError {
+    /// No route matched.
+    NotFound,
+    /// Lambda rejected the invocation because the function was throttled (429
+    /// TooManyRequestsException from Lambda).
+    Throttled,
+    /// The function ran and failed (error or crash), or timed out on Lambda's side.
+    FunctionError,
+    /// The function returned something that is not a valid response for the payload format.
+    MalformedResponse,
+    /// The integration timeout (`timeout_ms`, at most 29 s / 30 s) passed first.
+    Timeout,
+    /// API Gateway's own throttling (stage/account rate limits).
+    RateLimited,
+}
+
+fn json_response(status: u16, body: &str) -> HttpResponse {
+    HttpResponse {
+        status,
+        headers: vec![("content-type".to_string(), "application/json".to_string())],
+        body: body.to_string(),
+    }
+}
+
+/// The response API Gateway sends for `kind`:
+///
+/// | kind | REST API | HTTP API |
+/// | --- | --- | --- |
+/// | `NotFound` | 403 `{"message":"Missing Authentication Token"}` | 404 `{"message":"Not Found"}` |
+/// | `Throttled` | 500 `{"message": "Internal server error"}` | 500 `{"message":"Internal Server Error"}` |
+/// | `FunctionError` | 502 `{"message": "Internal server error"}` | 500 `{"message":"Internal Server Error"}` |
+/// | `MalformedResponse` | 502 `{"message": "Internal server error"}` | 500 `{"message":"Internal Server Error"}` |
+/// | `Timeout` | 504 `{"message": "Endpoint request timed out"}` | 503 `{"message":"Service Unavailable"}` |
+/// | `RateLimited` | 429 `{"message":"Too Many Requests"}` | 429 `{"message":"Too Many Requests"}` |
+///
+/// Sources: REST answers an unknown resource or method with the MISSING_AUTHENTICATION_TOKEN
+/// gateway response (403); the Lambda guide states that API Gateway answers 500 when Lambda
+/// rejects the invocation (throttling) and 502 when the function errors or returns a malformed
+/// response, both with `{"message": "Internal server error"}`; HTTP APIs answer integration
+/// failures with 500 `Internal Server Error` and an integration timeout with 503
+/// `Service Unavailable`. The exact spacing of the bodies follows what each API type is reported to
+/// send (REST's integration errors are written with a space after the colon).
+pub fn gateway_error(protocol: ApiProtocol, kind: GatewayError) -> HttpResponse {
+    match (protocol, kind) {
+        (ApiProtocol::Rest, GatewayError::NotFound) => {
+            json_response(403, r#"{"message":"Missing Authentication Token"}"#)
+        }
+        (ApiProtocol::Http, GatewayError::NotFound) => {
+            json_response(404, r#"{"message":"Not Found"}"#)
+        }
+        (ApiProtocol::Rest, GatewayError::Throttled) => {
+            json_response(500, r#"{"message": "Internal server error"}"#)
+        }
+        (ApiProtocol::Rest, GatewayError::FunctionError | GatewayError::MalformedResponse) => {
+            json_response(502, r#"{"message": "Internal server error"}"#)
+        }
+        (
+            ApiProtocol::Http,
+            GatewayError::Throttled | GatewayError::FunctionError | GatewayError::MalformedResponse,
+        ) => json_response(500, r#"{"message":"Internal Server Error"}"#),
+        (ApiProtocol::Rest, GatewayError::Timeout) => {
+            json_response(504, r#"{"message": "Endpoint request timed out"}"#)
+        }
+        (ApiProtocol::Http, GatewayError::Timeout) => {
+            json_response(503, r#"{"message":"Service Unavailable"}"#)
+        }
+        (_, GatewayError::RateLimited) => json_response(429, r#"{"message":"Too Many Requests"}"#),
+    }
+}
+
+fn status_of(v: Option<&Value>) -> Option<u16> {
+    let n = v?.as_u64()?;
+    if (100..=599).contains(&n) {
+        Some(n as u16)
+    } else {
+        None
+    }
+}
+
+/// Reads a `headers` map (values: string, number or boolean; `null` values are skipped).
+fn read_headers(v: Option<&Value>) -> Option<Vec<(String, String)>> {
+    match v {
+        None | Some(Value::Null) => Some(Vec::new()),
+        Some(Value::Object(m)) => {
+            let mut out = Vec::with_capacity(m.len());
+            for (k, val) in m {
+                match val {
+                    Value::Null => {}
+                    other => out.push((k.clone(), scalar_text(other)?)),
+                }
+            }
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+/// Reads a `multiValueHeaders` map (values: arrays of scalars).
+fn read_multi_headers(v: Option<&Value>) -> Option<Vec<(String, Vec<String>)>> {
+    match v {
+        None | Some(Value::Null) => Some(Vec::new()),
+        Some(Value::Object(m)) => {
+            let mut out = Vec::with_capacity(m.len());
+            for (k, val) in m {
+                match val {
+                    Value::Null => {}
+                    Value::Array(items) => {
+                        let mut vs = Vec::with_capacity(items.len());
+                        for it in items {
+                            vs.push(scalar_text(it)?);
+                        }
+                        out.push((k.clone(), vs));
+                    }
+                    _ => return None,
+                }
+            }
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+/// `headers` merged with `multiValueHeaders`: a name present in `multiValueHeaders` (compared
+/// case-insensitively) takes only those values.
+fn merge_headers(
+    single: Vec<(String, String)>,
+    multi: Vec<(String, Vec<String>)>,
+) -> Vec<(String, String)> {
+    let mut out = Vec::with_capacity(single.len() + multi.len());
+    for (k, v) in single {
+        if !multi.iter().any(|(m, _)| m.eq_ignore_ascii_case(&k)) {
+            out.push((k, v));
+        }
+    }
+    for (k, vs) in multi {
+        for v in vs {
+            out.push((k.clone(), v));
+        }
+    }
+    out
+}
+
+fn read_bool(v: Option<&Value>) -> Option<bool> {
+    match v {
+        None | Some(Value::Null) => Some(false),
+        Some(Value::Bool(b)) => Some(*b),
+        _ => None,
+    }
+}
+
+/// Turns the function's return value into what the client receives.
+///
+/// **REST (payload 1.0).** The value must be a proxy response object: `statusCode` an integer
+/// 100–599; optional `headers` (name → string/number/boolean), `multiValueHeaders` (name →
+/// array), `body` (string or null) and `isBase64Encoded` (boolean); no other keys. Anything else —
+/// not an object, no `statusCode`, a non-string `body`, an unknown key — is a malformed
+/// response: 502 `{"message": "Internal server error"}`. `headers` and `multiValueHeaders` are
+/// merged as API Gateway documents (multi-value wins for a name in both). With
+/// `isBase64Encoded: true` the body is passed through as the base64 text (the simulated REST API
+/// has no binary media types configured). No default content-type is added.
+///
+/// **HTTP API (payload 2.0).** An object with a `statusCode` key is a structured response:
+/// `statusCode` must be an integer 100–599, `headers` scalars, `multiValueHeaders` arrays,
+/// `cookies` an array of strings (each becomes a `set-cookie` header), `body` a string or null,
+/// `isBase64Encoded` a boolean (a base64 body is decoded; invalid base64 is an error); other keys
+/// are ignored; a violation gives 500 `{"message":"Internal Server Error"}`. Any other JSON value
+/// (including `null`, a string, or an object without `statusCode`) is inferred as documented: 200,
+/// `content-type: application/json`, and the body is the value — a string as its text, anything
+/// else as its JSON text (`null` gives the body `null`).
+pub fn interpret_response(protocol: ApiProtocol, response: &Value) -> HttpResponse {
+    match protocol {
+        ApiProtocol::Rest => interpret_rest(response)
+            .unwrap_or_else(|| gateway_error(ApiProtocol::Rest, GatewayError::MalformedResponse)),
+        ApiProtocol::Http => interpret_http(response)
+            .unwrap_or_else(|| gateway_error(ApiProtocol::Http, GatewayError::MalformedResponse)),
+    }
+}
+
+fn interpret_rest(v: &Value) -> Option<HttpResponse> {
+    let obj = v.as_object()?;
+    for k in obj.keys() {
+        if !matches!(
+            k.as_str(),
+            "statusCode" | "headers" | "multiValueHeaders" | "body" | "isBase64Encoded"
+        ) {
+            return None;
+        }
+    }
+    let status = status_of(obj.get("statusCode"))?;
+    let single = read_headers(obj.get("headers"))?;
+    let multi = read_multi_headers(obj.get("multiValueHeaders"))?;
+    read_bool(obj.get("isBase64Encoded"))?;
+    let body = match obj.get("body") {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(_) => return None,
+    };
+    Some(HttpResponse {
+        status,
+        headers: merge_headers(single, multi),
+        body,
+    })
+}
+
+fn interpret_http(v: &Value) -> Option<HttpResponse> {
+    let structured = v.as_object().filter(|o| o.contains_key("statusCode"));
+    let Some(obj) = structured else {
+        let body = match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        return Some(HttpResponse {
+            status: 200,
+            headers: vec![("content-type".to_string(), "application/json".to_string())],
+            body,
+        });
+    };
+    let status = status_of(obj.get("statusCode"))?;
+    let single = read_headers(obj.get("headers"))?;
+    let multi = read_multi_headers(obj.get("multiValueHeaders"))?;
+    let is_b64 = read_bool(obj.get("isBase64Encoded"))?;
+    let mut headers = merge_headers(single, multi);
+    match obj.get("cookies") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            for it in items {
+                headers.push(("set-cookie".to_string(), it.as_str()?.to_string()));
+            }
+        }
+        Some(_) => return None,
+    }
+    let body = match obj.get("body") {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => {
+            if is_b64 {
+                String::from_utf8_lossy(&base64_decode(s)?).into_owned()
+            } else {
+                s.clone()
+            }
+        }
+        Some(_) => return None,
+    };
+    Some(HttpResponse {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// Standard base64 (RFC 4648, `=` padding optional). `None` on any invalid character.
+pub fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    fn val(c: u8) -> Option<u32> {
+        match c {
+            b'A'..=b'Z' => Some((c - b'A') as u32),
+            b'a'..=b'z' => Some((c - b'a' + 26) as u32),
+            b'0'..=b'9' => Some((c - b'0' + 52) as u32),
+            b'+' => Some(62),
+            b'/' => Some(63),
+            _ => None,
+        }
+    }
+    let bytes = s.trim_end_matches('=').as_bytes();
+    if bytes.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
+    for chunk in bytes.chunks(4) {
+        let mut acc: u32 = 0;
+        for (i, &c) in chunk.iter().enumerate() {
+            acc |= val(c)? << (18 - 6 * i as u32);
+        }
+        out.push((acc >> 16) as u8);
+        if chunk.len() > 2 {
+            out.push((acc >> 8) as u8);
+        }
+        if chunk.len() > 3 {
+            out.push(acc as u8);
+        }
+    }
+    Some(out)
+}

@@ -1,0 +1,21 @@
+//! Scenarios: the `eventflow/1` file format (shared/spec/scenario-format.md).
+//!
+//! - [`model`]: the typed, validated scenario the engine reads.
+//! - [`load_file`] / [`load_str`] / [`load_bytes`]: parse (with positions, [`json`]), validate every rule of the
+//!   format and build a [`Scenario`], or report every problem of the file as `file:line:col: path: message`.
+//! - [`graph`]: the architecture graph (resources and traffic sources as nodes, references as typed edges).
+
+pub mod graph;
+pub mod json;
+pub mod model;
+
+mod error;
+mod load;
+
+#[cfg(test)]
+mod tests;
+
+pub use error::{LoadError, Problem};
+pub use graph::{ArchGraph, EdgeKind, GraphEdge, GraphNode, NodeRef};
+pub use load::{FORMAT, load_bytes, load_file, load_str, valid_id, validate};
+pub use model::*;

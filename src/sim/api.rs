@@ -1,0 +1,281 @@
+//! Amazon API Gateway: route selection, the proxy event, the integration timeout and the HTTP answer.
+//!
+//! Calls are synchronous: the API invokes the route's function with `RequestResponse` and answers the client
+//! when the response returns. Status codes follow API Gateway (aws-semantics.md §6 and the Lambda guide "Handling
+//! Lambda errors with an API Gateway API"; the table is in `events::apigw::gateway_error`): no route → 404 (HTTP
+//! API) or 403 `Missing Authentication Token` (REST); Lambda refusing the invocation (throttled) → 500; a failed
+//! function → 502 (REST) or 500 (HTTP API); a REST response that is not a valid proxy response → 502, while an
+//! HTTP API (payload 2.0) turns any JSON without `statusCode` into a 200; the integration timeout (`timeout_ms`,
+//! default 29 s, §6.1) → 504 (REST) or 503 `Service Unavailable` (HTTP API). Latency in the statistics is API Gateway's `Latency` metric:
+//! from the request reaching the API to the API answering.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::engine::{Ev, Item, Origin, Sim};
+use super::function::{InvokeReq, Reply};
+use super::ids::{IdKind, TraceId, mix64};
+use super::trace::{Ms, TraceRecord};
+use crate::events::apigw::{self, GatewayError, HttpRequest, HttpResponse, RouteTable};
+use crate::scenario::{ApiProtocol, ResId, ResourceKind, Scenario};
+
+/// A client's request on its way to an API.
+#[derive(Debug)]
+pub(crate) struct HttpCall {
+    pub request: HttpRequest,
+}
+
+/// What returns from the integration.
+#[derive(Debug)]
+pub(crate) enum ReplyOutcome {
+    /// The function returned this JSON.
+    Response(Value),
+    /// The function failed or timed out.
+    FunctionError,
+    /// Lambda refused the invocation (concurrency).
+    Throttled,
+}
+
+#[derive(Debug)]
+pub(crate) struct HttpReply {
+    pub req: u64,
+    pub outcome: ReplyOutcome,
+}
+
+#[derive(Debug, Clone)]
+struct InFlight {
+    trace: TraceId,
+    received_us: u64,
+    deadline_us: u64,
+    route_key: String,
+    timeout_scheduled: bool,
+}
+
+/// Routes and requests in flight of one API.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ApiState {
+    routes: Option<RouteTable<ResId>>,
+    protocol: Option<ApiProtocol>,
+    timeout_us: u64,
+    /// API id as in `<api_id>.execute-api.<region>.amazonaws.com`: 10 characters derived from the resource id.
+    api_id: String,
+    /// Requests waiting for their integration, by request number (looked up, never iterated).
+    in_flight: HashMap<u64, InFlight>,
+}
+
+impl ApiState {
+    pub fn for_scenario(sc: &Scenario) -> Vec<ApiState> {
+        sc.resources
+            .iter()
+            .map(|r| match &r.kind {
+                ResourceKind::Api(api) => ApiState {
+                    // Routes were validated by the loader; a table that still fails to build answers 404.
+                    routes: RouteTable::new(api.routes.clone()).ok(),
+                    protocol: Some(api.protocol),
+                    timeout_us: u64::from(api.timeout_ms) * 1000,
+                    api_id: api_id_for(&r.id),
+                    ..ApiState::default()
+                },
+                _ => ApiState::default(),
+            })
+            .collect()
+    }
+
+    pub fn in_flight(&self) -> u32 {
+        self.in_flight.len() as u32
+    }
+}
+
+/// A stable 10-character lowercase alphanumeric API id for a resource id.
+fn api_id_for(name: &str) -> String {
+    let mut h = 0u64;
+    for b in name.bytes() {
+        h = mix64(h ^ u64::from(b));
+    }
+    const ALPHABET: &[u8; 36] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    (0..10)
+        .map(|_| {
+            let c = ALPHABET[(h % 36) as usize];
+            h /= 36;
+            char::from(c)
+        })
+        .collect()
+}
+
+fn events_protocol(p: ApiProtocol) -> apigw::ApiProtocol {
+    match p {
+        ApiProtocol::Http => apigw::ApiProtocol::Http,
+        ApiProtocol::Rest => apigw::ApiProtocol::Rest,
+    }
+}
+
+impl Sim {
+    /// A client's request reaches the API.
+    pub(crate) fn api_request(&mut self, api: ResId, trace: TraceId, call: Box<HttpCall>) {
+        let now = self.now();
+        self.stats[api.index()].count += 1;
+        let state = &self.apis[api.index()];
+        let protocol = events_protocol(state.protocol.unwrap_or(ApiProtocol::Http));
+        let matched = state
+            .routes
+            .as_ref()
+            .and_then(|t| t.route(&call.request.method, &call.request.path));
+        let req_n = self.next_n(IdKind::ApiRequest);
+        let Some(m) = matched else {
+            let resp = apigw::gateway_error(protocol, GatewayError::NotFound);
+            self.api_respond(api, trace, req_n, String::new(), now, resp);
+            return;
+        };
+        let func = m.target;
+        let event = if self.observes_events(func) {
+            let request_id = self.uuid_of(IdKind::ApiRequest, req_n);
+            let time = self.wall(now);
+            let state = &self.apis[api.index()];
+            match protocol {
+                apigw::ApiProtocol::Http => apigw::v2_request(
+                    &self.aws,
+                    &state.api_id,
+                    &m,
+                    &call.request,
+                    &request_id,
+                    time,
+                ),
+                apigw::ApiProtocol::Rest => apigw::v1_request(
+                    &self.aws,
+                    &state.api_id,
+                    &m,
+                    &call.request,
+                    &request_id,
+                    time,
+                ),
+            }
+        } else {
+            Value::Null
+        };
+        let state = &mut self.apis[api.index()];
+        let deadline_us = now.saturating_add(state.timeout_us);
+        state.in_flight.insert(
+            req_n,
+            InFlight {
+                trace,
+                received_us: now,
+                deadline_us,
+                route_key: m.route_key,
+                timeout_scheduled: false,
+            },
+        );
+        let hop = self.hop_us(Origin::Resource(api));
+        self.api_check_deadline(api, req_n, now.saturating_add(hop));
+        let invoke = InvokeReq::sync(event, Reply::Api { api, req: req_n });
+        self.send_after(
+            Origin::Resource(api),
+            func,
+            trace,
+            Item::Invoke(Box::new(invoke)),
+            hop,
+        );
+    }
+
+    /// Something bound for a waiting request will reach the API at `arrival_us`: when that is past the
+    /// integration timeout, the timeout is scheduled (once) so the client gets its 504 on time.
+    pub(crate) fn api_check_deadline(&mut self, api: ResId, req: u64, arrival_us: u64) {
+        let Some(state) = self.apis.get_mut(api.index()) else {
+            return;
+        };
+        let Some(r) = state.in_flight.get_mut(&req) else {
+            return;
+        };
+        if arrival_us > r.deadline_us && !r.timeout_scheduled {
+            r.timeout_scheduled = true;
+            let at = r.deadline_us;
+            self.schedule(at, Ev::ApiTimeout { api, req });
+        }
+    }
+
+    pub(crate) fn api_timeout(&mut self, api: ResId, req: u64) {
+        let Some(r) = self.apis[api.index()].in_flight.remove(&req) else {
+            return;
+        };
+        let protocol =
+            events_protocol(self.apis[api.index()].protocol.unwrap_or(ApiProtocol::Http));
+        let resp = apigw::gateway_error(protocol, GatewayError::Timeout);
+        self.api_respond(api, r.trace, req, r.route_key, r.received_us, resp);
+    }
+
+    /// The integration's answer reaches the API.
+    pub(crate) fn api_reply(&mut self, api: ResId, trace: TraceId, reply: Box<HttpReply>) {
+        let Some(r) = self.apis[api.index()].in_flight.remove(&reply.req) else {
+            self.drop_item(api, trace, || {
+                "response arrived after the integration timeout".to_string()
+            });
+            return;
+        };
+        let protocol =
+            events_protocol(self.apis[api.index()].protocol.unwrap_or(ApiProtocol::Http));
+        let resp = match reply.outcome {
+            ReplyOutcome::Response(v) => apigw::interpret_response(protocol, &v),
+            ReplyOutcome::FunctionError => {
+                apigw::gateway_error(protocol, GatewayError::FunctionError)
+            }
+            ReplyOutcome::Throttled => {
+                self.stats[api.index()].throttles += 1;
+                apigw::gateway_error(protocol, GatewayError::Throttled)
+            }
+        };
+        self.api_respond(api, r.trace, reply.req, r.route_key, r.received_us, resp);
+    }
+
+    fn api_respond(
+        &mut self,
+        api: ResId,
+        trace: TraceId,
+        req: u64,
+        route: String,
+        received_us: u64,
+        resp: HttpResponse,
+    ) {
+        let now = self.now();
+        let latency = now.saturating_sub(received_us);
+        let stats = &mut self.stats[api.index()];
+        stats.record_duration(latency);
+        match resp.status {
+            200..=399 => stats.status_2xx += 1,
+            400..=499 => stats.status_4xx += 1,
+            _ => stats.status_5xx += 1,
+        }
+        if resp.status >= 500 {
+            stats.errors += 1;
+        }
+        if self.tracing() {
+            let record = TraceRecord::Response {
+                t_ms: Ms(now),
+                api: self.name(api),
+                request_id: self.uuid_of(IdKind::ApiRequest, req),
+                trace_id: trace.text(),
+                route,
+                status: resp.status,
+                latency_ms: Ms(latency),
+                body: resp.body,
+            };
+            self.emit(|| record);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::api_id_for;
+
+    #[test]
+    fn api_ids_are_stable_and_shaped_like_aws() {
+        let a = api_id_for("OrdersApi");
+        assert_eq!(a.len(), 10);
+        assert!(
+            a.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        );
+        assert_eq!(a, api_id_for("OrdersApi"));
+        assert_ne!(a, api_id_for("OtherApi"));
+    }
+}

@@ -1,0 +1,113 @@
+//! Amazon EventBridge: event buses, rules and target delivery.
+//!
+//! A PutEvents entry reaching a bus becomes the full EventBridge envelope (aws-semantics.md §4.1). The bus matches
+//! it against every enabled rule of that bus, in file order (AWS gives no order; file order keeps runs
+//! deterministic); each matching rule receives the event and sends it to each of its targets, shaped by the
+//! target's `input`, `input_path` or `input_transformer` (§4.3). No match → a `drop` record.
+//! Lambda targets are invoked asynchronously (§4.2), so Lambda's own retries apply to function errors; the rule's
+//! retry policy (185 attempts / 24 h) covers only failures to hand the event over, which none of the simulated
+//! targets refuses, so it never triggers here.
+
+use serde_json::Value;
+
+use super::engine::{Item, Origin, Sim};
+use super::ids::{IdKind, TraceId};
+use crate::events::eventbridge::{self, TargetInput};
+use crate::scenario::{ResId, ResourceKind, Target};
+
+/// A matched event travelling from a bus to a rule.
+#[derive(Debug)]
+pub(crate) struct RuleEvent {
+    pub event: Value,
+}
+
+impl Sim {
+    /// An entry (or a forwarded event) reaches a bus.
+    pub(crate) fn bus_put(&mut self, bus: ResId, trace: TraceId, event: Value, envelope: bool) {
+        self.stats[bus.index()].count += 1;
+        let event = if envelope {
+            event
+        } else {
+            let id = self.new_uuid(IdKind::Event);
+            let time = self.wall(self.now());
+            match eventbridge::envelope(&self.aws, &id, &event, time) {
+                Ok(e) => e,
+                Err(reason) => {
+                    self.stats[bus.index()].errors += 1;
+                    self.drop_item(bus, trace, || format!("PutEvents entry rejected: {reason}"));
+                    return;
+                }
+            }
+        };
+        let mut matched = false;
+        let rule_count = self.rules_of_bus.get(bus.index()).map_or(0, Vec::len);
+        for i in 0..rule_count {
+            let rule_id = self.rules_of_bus[bus.index()][i];
+            let hit = match &self.sc.resource(rule_id).kind {
+                ResourceKind::Rule(rule) => rule.enabled && rule.pattern.matches(&event),
+                _ => false,
+            };
+            if hit {
+                matched = true;
+                let item = Item::RuleEvent(Box::new(RuleEvent {
+                    event: event.clone(),
+                }));
+                self.send(Origin::Resource(bus), rule_id, trace, item);
+            }
+        }
+        if !matched {
+            self.drop_item(bus, trace, || "no rule matched".to_string());
+        }
+    }
+
+    /// A matched event reaches its rule: send it to every target.
+    pub(crate) fn rule_deliver(&mut self, rule_id: ResId, trace: TraceId, ev: Box<RuleEvent>) {
+        self.stats[rule_id.index()].count += 1;
+        let sc = std::sync::Arc::clone(&self.sc);
+        let ResourceKind::Rule(rule) = &sc.resource(rule_id).kind else {
+            return;
+        };
+        let rule_arn = self.aws.events_rule_arn(sc.id(rule_id));
+        self.send_to_targets(rule_id, &rule_arn, &rule.targets, &ev.event, trace);
+    }
+
+    /// Sends an event to rule or schedule targets, shaping each target's input.
+    pub(crate) fn send_to_targets(
+        &mut self,
+        from: ResId,
+        arn: &str,
+        targets: &[Target],
+        event: &Value,
+        trace: TraceId,
+    ) {
+        let name = self.sc.id(from).to_string();
+        for t in targets {
+            let transformer = t.input_transformer.as_ref();
+            let shaping = TargetInput {
+                input: t.input.as_ref(),
+                input_path: t.input_path.as_deref(),
+                input_paths: transformer.map(|x| x.input_paths.as_slice()),
+                input_template: transformer.map(|x| x.input_template.as_str()),
+            };
+            let unshaped = t.input.is_none() && t.input_path.is_none() && transformer.is_none();
+            let input = if unshaped {
+                Ok(event.clone())
+            } else {
+                eventbridge::target_input(event, &shaping, arn, &name, self.wall(self.now()))
+            };
+            match input {
+                Ok(input) => {
+                    let item = self.target_item(t.target, input, unshaped);
+                    self.send(Origin::Resource(from), t.target, trace, item);
+                }
+                Err(reason) => {
+                    self.stats[from.index()].errors += 1;
+                    let target = self.name(t.target);
+                    self.drop_item(from, trace, || {
+                        format!("input for target {target}: {reason}")
+                    });
+                }
+            }
+        }
+    }
+}

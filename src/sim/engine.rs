@@ -1,0 +1,498 @@
+//! The discrete-event engine: virtual time, the ordered event queue, hops along edges, and dispatch to the
+//! services.
+//!
+//! Virtual time is an integer count of microseconds since t = 0 (`settings.start_time`). Pending events live in a
+//! binary heap ordered by (time, sequence number): ties run in the order they were scheduled, so a run is a pure
+//! function of the scenario and the seed. The engine owns all simulation state; callers drive it with [`Sim::step`]
+//! or [`Sim::run_until`] and read what happened through [`Sim::take_trace`], [`Sim::stats`] and [`Sim::live`].
+//! Nothing here reads the wall clock or knows about a user interface.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::api::{ApiState, HttpCall, HttpReply};
+use super::bucket::{BucketState, ObjectOp};
+use super::bus::RuleEvent;
+use super::function::{AsyncEvent, FnPool, FnState, Invocation, InvokeReq};
+use super::ids::{IdKind, TraceId, id_bits, mix64, uuid_text};
+use super::rng::SimRng;
+use super::stats::ResourceStats;
+use super::trace::{Ms, TraceRecord};
+use super::traffic::TrafficState;
+use crate::events::AwsEnv;
+use crate::scenario::{Dist, ResId, ResourceKind, ResourceType, Scenario};
+
+/// How a run is set up beyond the scenario file.
+#[derive(Debug, Clone, Default)]
+pub struct SimOptions {
+    /// Overrides `settings.seed`.
+    pub seed: Option<u64>,
+    /// Collect trace records (the CLI's `--trace`, the desktop app). Off, the engine skips building event JSON
+    /// that nothing would observe.
+    pub trace: bool,
+}
+
+/// Where a hop starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Resource(ResId),
+    /// A traffic source, by index in `Scenario::traffic`.
+    Traffic(u32),
+    /// An event injected from outside (the app's "send a test event").
+    Injected,
+}
+
+/// Something travelling along an edge.
+#[derive(Debug)]
+pub(crate) enum Item {
+    /// A client's HTTP request to an API.
+    HttpRequest(Box<HttpCall>),
+    /// A function's answer (or failure) returning to the API that called it.
+    HttpReply(Box<HttpReply>),
+    /// An invocation request arriving at a function.
+    Invoke(Box<InvokeReq>),
+    /// A PutEvents entry arriving at a bus (`envelope` false), or a complete event forwarded from another bus.
+    PutEvent { event: Box<Value>, envelope: bool },
+    /// A matched event arriving at a rule, to be sent to its targets.
+    RuleEvent(Box<RuleEvent>),
+    /// A write or delete arriving at a bucket.
+    Object(Box<ObjectOp>),
+    /// A message or record for a service simulated by a later issue (queues, topics, tables, state machines).
+    Unsupported { what: &'static str },
+}
+
+impl Item {
+    /// The word the trace uses for what travels.
+    pub(crate) fn what(&self) -> &'static str {
+        match self {
+            Item::HttpRequest(_) => "request",
+            Item::HttpReply(_) => "response",
+            Item::Invoke(_) => "invoke",
+            Item::PutEvent { .. } | Item::RuleEvent(_) => "event",
+            Item::Object(_) => "object",
+            Item::Unsupported { what } => what,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) enum Ev {
+    /// The next event of a traffic source.
+    Traffic { source: u32 },
+    /// A hop ends at `to`.
+    Arrive {
+        to: ResId,
+        trace: TraceId,
+        item: Item,
+    },
+    /// An invocation finishes (returns, fails or times out).
+    InvokeEnd(Box<Invocation>),
+    /// An asynchronous event is tried (again) after a throttle or a function error.
+    AsyncAttempt { func: ResId, event: Box<AsyncEvent> },
+    /// A schedule fires.
+    ScheduleFire { schedule: ResId },
+    /// An API's integration timeout expires for one request.
+    ApiTimeout { api: ResId, req: u64 },
+}
+
+struct Pending {
+    t_us: u64,
+    seq: u64,
+    ev: Ev,
+}
+
+impl PartialEq for Pending {
+    fn eq(&self, other: &Self) -> bool {
+        self.t_us == other.t_us && self.seq == other.seq
+    }
+}
+impl Eq for Pending {}
+impl PartialOrd for Pending {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Pending {
+    // Reversed: BinaryHeap is a max-heap and the earliest (time, seq) must come out first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.t_us, other.seq).cmp(&(self.t_us, self.seq))
+    }
+}
+
+/// Live state of one resource, for the desktop app's canvas.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Live {
+    /// Functions: busy execution environments.
+    pub busy: u32,
+    /// Functions: warm, idle execution environments.
+    pub warm: u32,
+    /// APIs: requests waiting for their integration.
+    pub in_flight: u32,
+    /// Buckets: stored objects.
+    pub objects: u32,
+}
+
+/// A simulation run.
+pub struct Sim {
+    pub(crate) sc: Arc<Scenario>,
+    pub(crate) aws: AwsEnv,
+    pub(crate) seed: u64,
+    start_epoch_s: u32,
+    now_us: u64,
+    seq: u64,
+    queue: BinaryHeap<Pending>,
+    pub(crate) rng: SimRng,
+    tracing: bool,
+    trace: Vec<TraceRecord>,
+    processed: u64,
+    id_counters: [u64; 8],
+    pub(crate) stats: Vec<ResourceStats>,
+    /// Events generated per traffic source.
+    pub(crate) traffic_stats: Vec<u64>,
+    pub(crate) fns: Vec<FnState>,
+    pub(crate) pool: FnPool,
+    pub(crate) apis: Vec<ApiState>,
+    pub(crate) buckets: Vec<BucketState>,
+    pub(crate) traffic: Vec<TrafficState>,
+    /// Rules of each bus, in file order.
+    pub(crate) rules_of_bus: Vec<Vec<ResId>>,
+}
+
+impl Sim {
+    /// Sets up a run at t = 0: traffic sources and schedules have their first events queued.
+    pub fn new(sc: Arc<Scenario>, opts: SimOptions) -> Sim {
+        let n = sc.resources.len();
+        let seed = opts.seed.unwrap_or(sc.settings.seed);
+        let aws = AwsEnv {
+            region: sc.settings.region.clone(),
+            account_id: sc.settings.account_id.clone(),
+        };
+        let start_epoch_s = sc.settings.start_time.timestamp().clamp(0, u32::MAX as i64) as u32;
+        let mut rules_of_bus = vec![Vec::new(); n];
+        for id in sc.ids() {
+            if let ResourceKind::Rule(rule) = &sc.resource(id).kind {
+                if let Some(list) = rules_of_bus.get_mut(rule.bus.index()) {
+                    list.push(id);
+                }
+            }
+        }
+        let mut sim = Sim {
+            aws,
+            seed,
+            start_epoch_s,
+            now_us: 0,
+            seq: 0,
+            queue: BinaryHeap::new(),
+            rng: SimRng::new(seed),
+            tracing: opts.trace,
+            trace: Vec::new(),
+            processed: 0,
+            id_counters: [0; 8],
+            stats: vec![ResourceStats::default(); n],
+            traffic_stats: vec![0; sc.traffic.len()],
+            fns: vec![FnState::default(); n],
+            pool: FnPool::new(&sc),
+            apis: ApiState::for_scenario(&sc),
+            buckets: vec![BucketState::default(); n],
+            traffic: vec![TrafficState::default(); sc.traffic.len()],
+            rules_of_bus,
+            sc,
+        };
+        sim.start_traffic();
+        sim.start_schedules();
+        sim
+    }
+
+    pub fn scenario(&self) -> &Arc<Scenario> {
+        &self.sc
+    }
+
+    /// Current virtual time, microseconds since t = 0.
+    pub fn now_us(&self) -> u64 {
+        self.now_us
+    }
+
+    /// Time of the next pending event, if any.
+    pub fn next_event_us(&self) -> Option<u64> {
+        self.queue.peek().map(|p| p.t_us)
+    }
+
+    /// Engine events processed so far.
+    pub fn events_processed(&self) -> u64 {
+        self.processed
+    }
+
+    /// Events waiting in the queue.
+    pub fn pending_events(&self) -> usize {
+        self.queue.len()
+    }
+
+    pub fn tracing(&self) -> bool {
+        self.tracing
+    }
+
+    /// Processes the next event. Returns false when nothing is pending.
+    pub fn step(&mut self) -> bool {
+        let Some(p) = self.queue.pop() else {
+            return false;
+        };
+        self.now_us = self.now_us.max(p.t_us);
+        self.processed += 1;
+        self.dispatch(p.ev);
+        true
+    }
+
+    /// Processes every event at or before `t_us`, then sets the clock to `t_us`. Returns how many ran.
+    pub fn run_until(&mut self, t_us: u64) -> u64 {
+        let before = self.processed;
+        while self.queue.peek().is_some_and(|p| p.t_us <= t_us) {
+            self.step();
+        }
+        self.now_us = self.now_us.max(t_us);
+        self.processed - before
+    }
+
+    /// Like [`Sim::run_until`] but stops after `max_events` events (for a UI frame budget). Returns how many ran.
+    pub fn run_until_bounded(&mut self, t_us: u64, max_events: u64) -> u64 {
+        let before = self.processed;
+        while self.processed - before < max_events
+            && self.queue.peek().is_some_and(|p| p.t_us <= t_us)
+        {
+            self.step();
+        }
+        if self.queue.peek().is_none_or(|p| p.t_us > t_us) {
+            self.now_us = self.now_us.max(t_us);
+        }
+        self.processed - before
+    }
+
+    /// Takes the trace records produced since the last call, in order.
+    pub fn take_trace(&mut self) -> Vec<TraceRecord> {
+        std::mem::take(&mut self.trace)
+    }
+
+    /// Statistics of one resource.
+    pub fn stats(&self, id: ResId) -> &ResourceStats {
+        &self.stats[id.index()]
+    }
+
+    /// Events generated by each traffic source.
+    pub fn traffic_counts(&self) -> &[u64] {
+        &self.traffic_stats
+    }
+
+    /// Live state of one resource.
+    pub fn live(&self, id: ResId) -> Live {
+        let mut live = Live::default();
+        match self.sc.resource(id).resource_type() {
+            ResourceType::Function => {
+                let f = &self.fns[id.index()];
+                live.busy = f.busy;
+                live.warm = f.warm_count(self.now_us, self.idle_timeout_us(id));
+            }
+            ResourceType::Api => live.in_flight = self.apis[id.index()].in_flight(),
+            ResourceType::Bucket => live.objects = self.buckets[id.index()].objects.len() as u32,
+            _ => {}
+        }
+        live
+    }
+
+    /// Sends a payload into the simulation now, as a traffic source would (the app's "send a test event").
+    pub fn inject(&mut self, to: ResId, payload: &crate::scenario::Payload) {
+        let trace = self.new_trace();
+        self.fire_payload(Origin::Injected, to, payload.clone(), trace);
+    }
+
+    // ----- internals shared by the services -----
+
+    pub(crate) fn now(&self) -> u64 {
+        self.now_us
+    }
+
+    /// Virtual wall-clock time of a virtual instant.
+    pub(crate) fn wall(&self, t_us: u64) -> DateTime<Utc> {
+        let micros = i64::try_from(t_us).unwrap_or(i64::MAX);
+        self.sc
+            .settings
+            .start_time
+            .checked_add_signed(chrono::TimeDelta::microseconds(micros))
+            .unwrap_or(self.sc.settings.start_time)
+    }
+
+    pub(crate) fn schedule(&mut self, t_us: u64, ev: Ev) {
+        self.seq += 1;
+        self.queue.push(Pending {
+            t_us: t_us.max(self.now_us),
+            seq: self.seq,
+            ev,
+        });
+    }
+
+    pub(crate) fn emit(&mut self, record: impl FnOnce() -> TraceRecord) {
+        if self.tracing {
+            self.trace.push(record());
+        }
+    }
+
+    /// The next number of an id kind (1-based).
+    pub(crate) fn next_n(&mut self, kind: IdKind) -> u64 {
+        let slot = &mut self.id_counters[kind as usize];
+        *slot += 1;
+        *slot
+    }
+
+    /// The text of the `n`-th id of a kind (a UUID).
+    pub(crate) fn uuid_of(&self, kind: IdKind, n: u64) -> String {
+        uuid_text(id_bits(self.seed, kind, n))
+    }
+
+    /// A fresh UUID of a kind.
+    pub(crate) fn new_uuid(&mut self, kind: IdKind) -> String {
+        let n = self.next_n(kind);
+        self.uuid_of(kind, n)
+    }
+
+    /// A new causal chain starting now.
+    pub(crate) fn new_trace(&mut self) -> TraceId {
+        let n = self.next_n(IdKind::Trace);
+        let epoch_s = self
+            .start_epoch_s
+            .saturating_add((self.now_us / 1_000_000).min(u32::MAX as u64) as u32);
+        TraceId {
+            n,
+            epoch_s,
+            bits: mix64(self.seed ^ mix64(n)),
+        }
+    }
+
+    pub(crate) fn name(&self, id: ResId) -> String {
+        self.sc.id(id).to_string()
+    }
+
+    pub(crate) fn origin_name(&self, from: Origin) -> String {
+        match from {
+            Origin::Resource(r) => self.name(r),
+            Origin::Traffic(i) => {
+                format!(
+                    "traffic:{}",
+                    self.sc
+                        .traffic
+                        .get(i as usize)
+                        .map(|t| t.name.as_str())
+                        .unwrap_or("?")
+                )
+            }
+            Origin::Injected => "traffic:injected".to_string(),
+        }
+    }
+
+    /// Samples the latency of a hop leaving `from`.
+    pub(crate) fn hop_us(&mut self, from: Origin) -> u64 {
+        let dist: &Dist = match from {
+            Origin::Resource(r) => self.sc.resources[r.index()]
+                .delivery_latency_ms
+                .as_ref()
+                .unwrap_or(&self.sc.settings.hop_latency_ms),
+            _ => &self.sc.settings.hop_latency_ms,
+        };
+        self.rng.sample_us(dist)
+    }
+
+    /// Sends an item along the edge `from → to`: samples the hop, records the transit, schedules the arrival.
+    /// Returns the arrival time.
+    pub(crate) fn send(&mut self, from: Origin, to: ResId, trace: TraceId, item: Item) -> u64 {
+        let hop = self.hop_us(from);
+        self.send_after(from, to, trace, item, hop)
+    }
+
+    /// As [`Sim::send`], with a hop latency already sampled.
+    pub(crate) fn send_after(
+        &mut self,
+        from: Origin,
+        to: ResId,
+        trace: TraceId,
+        item: Item,
+        hop_us: u64,
+    ) -> u64 {
+        let arrive = self.now_us.saturating_add(hop_us);
+        if self.tracing {
+            let record = TraceRecord::Transit {
+                t_ms: Ms(self.now_us),
+                from: self.origin_name(from),
+                to: self.name(to),
+                arrive_ms: Ms(arrive),
+                trace_id: trace.text(),
+                what: item.what(),
+            };
+            self.trace.push(record);
+        }
+        self.schedule(arrive, Ev::Arrive { to, trace, item });
+        arrive
+    }
+
+    /// Records that something was discarded.
+    pub(crate) fn drop_item(&mut self, at: ResId, trace: TraceId, reason: impl FnOnce() -> String) {
+        self.stats[at.index()].dropped += 1;
+        let now = self.now_us;
+        let resource = self.name(at);
+        self.emit(|| TraceRecord::Drop {
+            t_ms: Ms(now),
+            resource,
+            trace_id: trace.text(),
+            reason: reason(),
+        });
+    }
+
+    fn dispatch(&mut self, ev: Ev) {
+        match ev {
+            Ev::Traffic { source } => self.traffic_fire(source),
+            Ev::Arrive { to, trace, item } => self.arrive(to, trace, item),
+            Ev::InvokeEnd(inv) => self.invoke_end(inv),
+            Ev::AsyncAttempt { func, event } => self.async_attempt(func, event),
+            Ev::ScheduleFire { schedule } => self.schedule_fire(schedule),
+            Ev::ApiTimeout { api, req } => self.api_timeout(api, req),
+        }
+    }
+
+    fn arrive(&mut self, to: ResId, trace: TraceId, item: Item) {
+        match item {
+            Item::HttpRequest(call) => self.api_request(to, trace, call),
+            Item::HttpReply(reply) => self.api_reply(to, trace, reply),
+            Item::Invoke(req) => self.function_arrive(to, trace, req),
+            Item::PutEvent { event, envelope } => self.bus_put(to, trace, *event, envelope),
+            Item::RuleEvent(ev) => self.rule_deliver(to, trace, ev),
+            Item::Object(op) => self.bucket_op(to, trace, *op),
+            Item::Unsupported { what } => {
+                let ty = self.sc.resource(to).resource_type().aws_name();
+                self.drop_item(to, trace, || {
+                    format!("{ty} delivery of a {what} is not simulated yet")
+                });
+            }
+        }
+    }
+
+    /// Builds the item that delivers a JSON payload to `target` the way AWS services hand events to targets:
+    /// functions are invoked asynchronously, buses receive a PutEvents entry (or the event itself), queues, topics
+    /// and state machines receive the JSON as message or input.
+    pub(crate) fn target_item(
+        &mut self,
+        target: ResId,
+        payload: Value,
+        forward_envelope: bool,
+    ) -> Item {
+        match self.sc.resource(target).resource_type() {
+            ResourceType::Function => Item::Invoke(Box::new(InvokeReq::event(payload))),
+            ResourceType::EventBus => Item::PutEvent {
+                event: Box::new(payload),
+                envelope: forward_envelope,
+            },
+            ResourceType::Queue | ResourceType::Topic => Item::Unsupported { what: "message" },
+            ResourceType::StateMachine => Item::Unsupported { what: "execution" },
+            _ => Item::Unsupported { what: "event" },
+        }
+    }
+}

@@ -1,0 +1,647 @@
+//! AWS Lambda: execution environments, concurrency, synchronous and asynchronous invocation.
+//!
+//! Numbers and rules (sources in `shared/reference/aws-semantics.md`):
+//! - One environment serves one request at a time; concurrency = busy environments (§1.5, lambda-concurrency).
+//! - A function with reserved concurrency may use at most that many environments; the others share
+//!   `account_concurrency` minus everything reserved (§1.1, configuration-concurrency). 0 throttles everything.
+//! - A new environment pays an init (cold start) sampled from `cold_start_ms`; a finished environment stays warm
+//!   and is reused most-recently-used first; one idle for `idle_timeout_s` is reclaimed (AWS does not document the
+//!   idle lifetime: it is a tunable, §1.5).
+//! - Duration comes from `duration_ms`; `error_rate` injects `InjectedFailure`; a run longer than `timeout_s`
+//!   ends at the timeout with Lambda's `Task timed out after N.NN seconds` (§1.1).
+//! - Billed duration is rounded up to the next 1 ms (since Dec 2020, §1.6). Since 1 Aug 2025 AWS also bills the
+//!   INIT phase of on-demand functions (AWS Compute Blog, "AWS Lambda standardizes billing for the INIT phase",
+//!   April 2025): a cold start's init is added to the billed duration.
+//! - Synchronous throttles return `TooManyRequestsException` to the caller; Lambda does not retry (§1.3).
+//! - Asynchronous events wait in Lambda's internal queue: a throttled event is retried with a delay growing
+//!   exponentially from 1 s to at most 5 min, until `max_event_age_s` (§1.3); a function error is retried
+//!   `retry_attempts` times (0–2), about 1 min before the 2nd attempt and 2 min before the 3rd (§1.4). The
+//!   request id stays the same across attempts (§1.7). Then the event goes to `on_failure` (invocation record)
+//!   and/or the legacy `dead_letter` (the original event), or is dropped; success goes to `on_success`.
+//! - Approximation: the init phase is not capped at 10 s (AWS retries an over-long init inside the first invoke).
+
+use std::collections::VecDeque;
+
+use serde_json::{Value, json};
+
+use super::engine::{Ev, Item, Origin, Sim};
+use super::ids::{IdKind, TraceId};
+use super::trace::{InvocationType, Ms, Status, TraceRecord};
+use crate::events::lambda::{destination_record, error_object, timeout_error};
+use crate::scenario::{Function, ResId, ResourceKind, ResourceType, Scenario};
+
+/// Lambda's async retry delays: about 1 minute before the second attempt, 2 minutes before the third (§1.4).
+const ASYNC_RETRY_DELAY_US: [u64; 2] = [60_000_000, 120_000_000];
+/// Throttled async events: backoff from 1 s doubling to at most 5 minutes (§1.3).
+const THROTTLE_BACKOFF_MIN_US: u64 = 1_000_000;
+const THROTTLE_BACKOFF_MAX_US: u64 = 300_000_000;
+
+/// Shared (unreserved) account concurrency.
+#[derive(Debug, Clone)]
+pub(crate) struct FnPool {
+    pub limit: u32,
+    pub busy: u32,
+}
+
+impl FnPool {
+    pub fn new(sc: &Scenario) -> FnPool {
+        let reserved: u64 = sc
+            .resources
+            .iter()
+            .filter_map(|r| match &r.kind {
+                ResourceKind::Function(f) => f.reserved_concurrency.map(u64::from),
+                _ => None,
+            })
+            .sum();
+        let limit = u64::from(sc.settings.account_concurrency).saturating_sub(reserved);
+        FnPool {
+            limit: limit.min(u32::MAX as u64) as u32,
+            busy: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct IdleEnv {
+    id: u32,
+    since_us: u64,
+}
+
+/// Execution environments of one function.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FnState {
+    pub busy: u32,
+    /// Idle warm environments, least recently used at the front.
+    idle: VecDeque<IdleEnv>,
+    next_env: u32,
+}
+
+impl FnState {
+    pub fn warm_count(&self, now_us: u64, idle_timeout_us: u64) -> u32 {
+        self.idle
+            .iter()
+            .filter(|e| now_us.saturating_sub(e.since_us) < idle_timeout_us)
+            .count() as u32
+    }
+
+    /// Forgets environments idle for `idle_timeout_us` or longer.
+    fn reclaim(&mut self, now_us: u64, idle_timeout_us: u64) {
+        while self
+            .idle
+            .front()
+            .is_some_and(|e| now_us.saturating_sub(e.since_us) >= idle_timeout_us)
+        {
+            self.idle.pop_front();
+        }
+    }
+}
+
+/// Who waits for a synchronous invocation's answer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Reply {
+    /// An API Gateway request (the API's in-flight request number).
+    Api { api: ResId, req: u64 },
+    /// The outside world (a traffic source's RequestResponse call): only the trace sees the answer.
+    Caller,
+}
+
+#[derive(Debug)]
+pub(crate) enum InvokeKind {
+    Sync(Reply),
+    Async,
+}
+
+/// A request to invoke a function, travelling to it.
+#[derive(Debug)]
+pub(crate) struct InvokeReq {
+    pub event: Value,
+    pub kind: InvokeKind,
+}
+
+impl InvokeReq {
+    /// An asynchronous (`Event`) invocation.
+    pub fn event(event: Value) -> InvokeReq {
+        InvokeReq {
+            event,
+            kind: InvokeKind::Async,
+        }
+    }
+
+    pub fn sync(event: Value, reply: Reply) -> InvokeReq {
+        InvokeReq {
+            event,
+            kind: InvokeKind::Sync(reply),
+        }
+    }
+}
+
+/// An event in Lambda's asynchronous queue.
+#[derive(Debug)]
+pub(crate) struct AsyncEvent {
+    pub event: Value,
+    pub trace: TraceId,
+    pub received_us: u64,
+    /// The attempt about to be made (1 = first).
+    pub attempt: u32,
+    pub throttles: u32,
+    pub request_n: u64,
+}
+
+#[derive(Debug)]
+pub(crate) enum Mode {
+    Sync(Reply),
+    Async(Box<AsyncEvent>),
+}
+
+/// A running invocation, carried to its end.
+#[derive(Debug)]
+pub(crate) struct Invocation {
+    pub func: ResId,
+    pub env_id: u32,
+    pub request_n: u64,
+    pub trace: TraceId,
+    pub init_us: u64,
+    pub run_us: u64,
+    pub status: Status,
+    /// The response (ok) or the error object.
+    pub outcome: Value,
+    pub mode: Mode,
+    /// Hop latency back to a synchronous API caller, sampled when the invocation starts.
+    pub return_hop_us: u64,
+}
+
+impl Sim {
+    fn function(&self, f: ResId) -> Option<&Function> {
+        function_of(&self.sc, f)
+    }
+
+    pub(crate) fn idle_timeout_us(&self, f: ResId) -> u64 {
+        self.function(f)
+            .map(|func| super::rng::ms_to_us(func.idle_timeout_s * 1000.0))
+            .unwrap_or(0)
+    }
+
+    /// Whether anyone can see the event a function receives (the trace, its code, its destinations): when not,
+    /// callers may skip building it.
+    pub(crate) fn observes_events(&self, f: ResId) -> bool {
+        self.tracing()
+            || self.function(f).is_some_and(|func| {
+                func.code.is_some()
+                    || func.dead_letter.is_some()
+                    || func.async_config.on_success.is_some()
+                    || func.async_config.on_failure.is_some()
+            })
+    }
+
+    pub(crate) fn request_id_text(&self, n: u64) -> String {
+        self.uuid_of(IdKind::Request, n)
+    }
+
+    fn has_capacity(&self, f: ResId, func: &Function) -> bool {
+        match func.reserved_concurrency {
+            Some(reserved) => self.fns[f.index()].busy < reserved,
+            None => self.pool.busy < self.pool.limit,
+        }
+    }
+
+    fn throttle_reason(&self, func: &Function) -> String {
+        match func.reserved_concurrency {
+            Some(0) => "reserved concurrency is 0".to_string(),
+            Some(r) => format!("reserved concurrency {r} reached"),
+            None => format!(
+                "account concurrency reached ({} unreserved)",
+                self.pool.limit
+            ),
+        }
+    }
+
+    /// An invocation request arrives at a function.
+    pub(crate) fn function_arrive(&mut self, f: ResId, trace: TraceId, req: Box<InvokeReq>) {
+        let req = *req;
+        match req.kind {
+            InvokeKind::Sync(reply) => self.invoke_sync(f, trace, req.event, reply),
+            InvokeKind::Async => {
+                let request_n = self.next_n(IdKind::Request);
+                let ae = AsyncEvent {
+                    event: req.event,
+                    trace,
+                    received_us: self.now(),
+                    attempt: 1,
+                    throttles: 0,
+                    request_n,
+                };
+                self.async_attempt(f, Box::new(ae));
+            }
+        }
+    }
+
+    fn invoke_sync(&mut self, f: ResId, trace: TraceId, event: Value, reply: Reply) {
+        let Some(func) = self.function(f) else { return };
+        if self.has_capacity(f, func) {
+            let request_n = self.next_n(IdKind::Request);
+            self.start_invocation(f, trace, event, Mode::Sync(reply), request_n, 1);
+            return;
+        }
+        let reason = self.throttle_reason(func);
+        self.record_throttle(f, trace, InvocationType::RequestResponse, reason);
+        if let Reply::Api { api, req } = reply {
+            let hop = self.hop_us(Origin::Resource(f));
+            self.api_check_deadline(api, req, self.now().saturating_add(hop));
+            let reply = super::api::HttpReply {
+                req,
+                outcome: super::api::ReplyOutcome::Throttled,
+            };
+            self.send_after(
+                Origin::Resource(f),
+                api,
+                trace,
+                Item::HttpReply(Box::new(reply)),
+                hop,
+            );
+        }
+    }
+
+    fn record_throttle(
+        &mut self,
+        f: ResId,
+        trace: TraceId,
+        invocation_type: InvocationType,
+        reason: String,
+    ) {
+        self.stats[f.index()].throttles += 1;
+        let now = self.now();
+        let function = self.name(f);
+        self.emit(|| TraceRecord::Throttle {
+            t_ms: Ms(now),
+            function,
+            trace_id: trace.text(),
+            invocation_type,
+            reason,
+        });
+    }
+
+    /// Tries (again) an event of the asynchronous queue.
+    pub(crate) fn async_attempt(&mut self, f: ResId, ae: Box<AsyncEvent>) {
+        let Some(func) = self.function(f) else { return };
+        let max_age_us = u64::from(func.async_config.max_event_age_s) * 1_000_000;
+        if self.now().saturating_sub(ae.received_us) > max_age_us {
+            self.async_failed(f, ae, "EventAgeExceeded", None);
+            return;
+        }
+        if self.has_capacity(f, func) {
+            let (trace, request_n, attempt) = (ae.trace, ae.request_n, ae.attempt);
+            let event = ae.event.clone();
+            self.start_invocation(f, trace, event, Mode::Async(ae), request_n, attempt);
+            return;
+        }
+        let reason = self.throttle_reason(func);
+        let mut ae = ae;
+        self.record_throttle(f, ae.trace, InvocationType::Event, reason);
+        let delay = THROTTLE_BACKOFF_MIN_US
+            .saturating_mul(1u64 << ae.throttles.min(20))
+            .min(THROTTLE_BACKOFF_MAX_US);
+        ae.throttles += 1;
+        if self
+            .now()
+            .saturating_add(delay)
+            .saturating_sub(ae.received_us)
+            > max_age_us
+        {
+            self.async_failed(f, ae, "EventAgeExceeded", None);
+            return;
+        }
+        self.record_retry(f, ae.trace, ae.attempt, delay, "throttled".to_string());
+        let at = self.now().saturating_add(delay);
+        self.schedule(at, Ev::AsyncAttempt { func: f, event: ae });
+    }
+
+    fn record_retry(
+        &mut self,
+        at: ResId,
+        trace: TraceId,
+        attempt: u32,
+        delay_us: u64,
+        reason: String,
+    ) {
+        self.stats[at.index()].retries += 1;
+        let now = self.now();
+        let resource = self.name(at);
+        self.emit(|| TraceRecord::Retry {
+            t_ms: Ms(now),
+            resource,
+            trace_id: trace.text(),
+            attempt,
+            delay_ms: Ms(delay_us),
+            reason,
+        });
+    }
+
+    /// Starts an invocation that has capacity: picks or creates an environment, decides the outcome, schedules
+    /// the end.
+    fn start_invocation(
+        &mut self,
+        f: ResId,
+        trace: TraceId,
+        event: Value,
+        mode: Mode,
+        request_n: u64,
+        attempt: u32,
+    ) {
+        let Some(func) = self.function(f) else { return };
+        let reserved = func.reserved_concurrency.is_some();
+        let idle_timeout_us = self.idle_timeout_us(f);
+        let now = self.now();
+        let state = &mut self.fns[f.index()];
+        state.reclaim(now, idle_timeout_us);
+        state.busy += 1;
+        if !reserved {
+            self.pool.busy += 1;
+        }
+        let (env_id, cold) = match self.fns[f.index()].idle.pop_back() {
+            Some(env) => (env.id, false),
+            None => {
+                let st = &mut self.fns[f.index()];
+                st.next_env = st.next_env.wrapping_add(1);
+                (st.next_env, true)
+            }
+        };
+        let sc = std::sync::Arc::clone(&self.sc);
+        let Some(func) = function_of(&sc, f) else {
+            return;
+        };
+        let init_us = if cold {
+            self.rng.sample_us(&func.cold_start_ms)
+        } else {
+            0
+        };
+        let mut run_us = self.rng.sample_us(&func.duration_ms);
+        let failed = func.error_rate > 0.0 && self.rng.unit() < func.error_rate;
+        let timeout_us = u64::from(func.timeout_s) * 1_000_000;
+        let is_api = matches!(mode, Mode::Sync(Reply::Api { .. }));
+        let (status, outcome) = if run_us > timeout_us {
+            run_us = timeout_us;
+            (
+                Status::Timeout,
+                timeout_error(&self.request_id_text(request_n), func.timeout_s),
+            )
+        } else if failed {
+            let message = format!("Injected failure (error_rate {})", func.error_rate);
+            (Status::Error, error_object("InjectedFailure", &message))
+        } else if is_api {
+            (Status::Ok, json!({ "statusCode": 200 }))
+        } else {
+            (Status::Ok, Value::Null)
+        };
+        let stats = &mut self.stats[f.index()];
+        stats.count += 1;
+        if cold {
+            stats.cold_starts += 1;
+        }
+        if self.tracing() {
+            let invocation_type = match mode {
+                Mode::Sync(_) => InvocationType::RequestResponse,
+                Mode::Async(_) => InvocationType::Event,
+            };
+            let record = TraceRecord::Invoke {
+                t_ms: Ms(now),
+                function: self.name(f),
+                request_id: self.request_id_text(request_n),
+                trace_id: trace.text(),
+                cold_start: cold,
+                init_ms: cold.then_some(Ms(init_us)),
+                invocation_type,
+                attempt,
+                event,
+            };
+            self.emit(|| record);
+        }
+        let end = now.saturating_add(init_us).saturating_add(run_us);
+        let mut return_hop_us = 0;
+        if let Mode::Sync(Reply::Api { api, req }) = mode {
+            return_hop_us = self.hop_us(Origin::Resource(f));
+            self.api_check_deadline(api, req, end.saturating_add(return_hop_us));
+        }
+        let inv = Invocation {
+            func: f,
+            env_id,
+            request_n,
+            trace,
+            init_us,
+            run_us,
+            status,
+            outcome,
+            mode,
+            return_hop_us,
+        };
+        self.schedule(end, Ev::InvokeEnd(Box::new(inv)));
+    }
+
+    /// An invocation ends: release its environment, record the result, answer or continue the async pipeline.
+    pub(crate) fn invoke_end(&mut self, inv: Box<Invocation>) {
+        let inv = *inv;
+        let f = inv.func;
+        let Some(func) = self.function(f) else { return };
+        let (reserved, memory_mb) = (func.reserved_concurrency.is_some(), func.memory_mb);
+        let now = self.now();
+        let state = &mut self.fns[f.index()];
+        state.busy = state.busy.saturating_sub(1);
+        state.idle.push_back(IdleEnv {
+            id: inv.env_id,
+            since_us: now,
+        });
+        if !reserved {
+            self.pool.busy = self.pool.busy.saturating_sub(1);
+        }
+        // Billed: duration rounded up to 1 ms, plus the init phase on a cold start (see module doc).
+        let billed_ms = inv.run_us.div_ceil(1000) + inv.init_us.div_ceil(1000);
+        let stats = &mut self.stats[f.index()];
+        stats.record_duration(inv.run_us);
+        stats.billed_ms += billed_ms;
+        stats.gb_seconds += f64::from(memory_mb) / 1024.0 * billed_ms as f64 / 1000.0;
+        match inv.status {
+            Status::Ok => {}
+            Status::Error => stats.errors += 1,
+            Status::Timeout => {
+                stats.errors += 1;
+                stats.timeouts += 1;
+            }
+        }
+        if self.tracing() {
+            let ok = inv.status == Status::Ok;
+            let record = TraceRecord::Result {
+                t_ms: Ms(now),
+                function: self.name(f),
+                request_id: self.request_id_text(inv.request_n),
+                trace_id: inv.trace.text(),
+                status: inv.status,
+                duration_ms: Ms(inv.run_us),
+                billed_ms,
+                response: ok.then(|| inv.outcome.clone()),
+                error: (!ok).then(|| inv.outcome.clone()),
+            };
+            self.emit(|| record);
+        }
+        match inv.mode {
+            Mode::Sync(Reply::Api { api, req }) => {
+                let outcome = match inv.status {
+                    Status::Ok => super::api::ReplyOutcome::Response(inv.outcome),
+                    Status::Error | Status::Timeout => super::api::ReplyOutcome::FunctionError,
+                };
+                let reply = super::api::HttpReply { req, outcome };
+                self.send_after(
+                    Origin::Resource(f),
+                    api,
+                    inv.trace,
+                    Item::HttpReply(Box::new(reply)),
+                    inv.return_hop_us,
+                );
+            }
+            Mode::Sync(Reply::Caller) => {}
+            Mode::Async(ae) => self.async_outcome(f, ae, inv.status, inv.outcome),
+        }
+    }
+
+    fn async_outcome(&mut self, f: ResId, mut ae: Box<AsyncEvent>, status: Status, outcome: Value) {
+        let Some(func) = self.function(f) else { return };
+        if status == Status::Ok {
+            if let Some(dest) = func.async_config.on_success {
+                self.send_destination(f, dest, &ae, "Success", None, outcome);
+            }
+            return;
+        }
+        let retries_allowed = func.async_config.retry_attempts;
+        let max_age_us = u64::from(func.async_config.max_event_age_s) * 1_000_000;
+        if ae.attempt <= retries_allowed {
+            let delay = ASYNC_RETRY_DELAY_US[((ae.attempt - 1) as usize).min(1)];
+            if self
+                .now()
+                .saturating_add(delay)
+                .saturating_sub(ae.received_us)
+                > max_age_us
+            {
+                self.async_failed(f, ae, "EventAgeExceeded", Some(outcome));
+                return;
+            }
+            let reason = outcome
+                .get("errorType")
+                .and_then(Value::as_str)
+                .unwrap_or("function error")
+                .to_string();
+            ae.attempt += 1;
+            self.record_retry(f, ae.trace, ae.attempt, delay, reason);
+            let at = self.now().saturating_add(delay);
+            self.schedule(at, Ev::AsyncAttempt { func: f, event: ae });
+            return;
+        }
+        self.async_failed(f, ae, "RetriesExhausted", Some(outcome));
+    }
+
+    /// An async event failed for good: on-failure destination and/or dead-letter queue, else dropped.
+    fn async_failed(
+        &mut self,
+        f: ResId,
+        ae: Box<AsyncEvent>,
+        condition: &str,
+        error: Option<Value>,
+    ) {
+        let Some(func) = self.function(f) else { return };
+        let (on_failure, dead_letter) = (func.async_config.on_failure, func.dead_letter);
+        let attempts = ae.attempt;
+        if on_failure.is_none() && dead_letter.is_none() {
+            let trace = ae.trace;
+            self.drop_item(f, trace, || match condition {
+                "EventAgeExceeded" => {
+                    "event expired in the async queue (maximum event age)".to_string()
+                }
+                _ => format!("async event failed after {attempts} attempt(s)"),
+            });
+            return;
+        }
+        if let Some(dest) = on_failure {
+            let response = error.clone().unwrap_or_else(|| {
+                error_object(
+                    "TooManyRequestsException",
+                    "Event expired while throttled (maximum event age)",
+                )
+            });
+            self.send_destination(f, dest, &ae, condition, Some("Unhandled"), response);
+        }
+        if let Some(dlq) = dead_letter {
+            self.record_dead_letter(f, dlq, ae.trace, condition);
+            let item = self.target_item(dlq, ae.event.clone(), false);
+            self.send(Origin::Resource(f), dlq, ae.trace, item);
+        }
+    }
+
+    pub(crate) fn record_dead_letter(
+        &mut self,
+        from: ResId,
+        target: ResId,
+        trace: TraceId,
+        reason: &str,
+    ) {
+        self.stats[from.index()].dead_lettered += 1;
+        let now = self.now();
+        let (resource, target, reason) = (self.name(from), self.name(target), reason.to_string());
+        self.emit(|| TraceRecord::DeadLetter {
+            t_ms: Ms(now),
+            resource,
+            target,
+            trace_id: trace.text(),
+            reason,
+        });
+    }
+
+    /// Sends Lambda's asynchronous invocation record to a destination.
+    fn send_destination(
+        &mut self,
+        f: ResId,
+        dest: ResId,
+        ae: &AsyncEvent,
+        condition: &str,
+        function_error: Option<&str>,
+        response: Value,
+    ) {
+        let arn = format!("{}:$LATEST", self.aws.lambda_arn(self.sc.id(f)));
+        let time = self.wall(self.now());
+        let request_id = self.request_id_text(ae.request_n);
+        let record = destination_record(
+            &arn,
+            &request_id,
+            condition,
+            ae.attempt,
+            &ae.event,
+            function_error,
+            &response,
+            time,
+        );
+        if condition != "Success" {
+            self.record_dead_letter(f, dest, ae.trace, condition);
+        }
+        let payload = if self.sc.resource(dest).resource_type() == ResourceType::EventBus {
+            // Destination records on a bus come as the detail of a "Lambda Function Invocation Result" event.
+            let outcome = if condition == "Success" {
+                "Success"
+            } else {
+                "Failure"
+            };
+            json!({
+                "source": "lambda",
+                "detail-type": format!("Lambda Function Invocation Result - {outcome}"),
+                "resources": [arn],
+                "detail": record,
+            })
+        } else {
+            record
+        };
+        let item = self.target_item(dest, payload, false);
+        self.send(Origin::Resource(f), dest, ae.trace, item);
+    }
+}
+
+fn function_of(sc: &Scenario, f: ResId) -> Option<&Function> {
+    match &sc.resource(f).kind {
+        ResourceKind::Function(func) => Some(func),
+        _ => None,
+    }
+}

@@ -1,0 +1,255 @@
+//! Trace records: what the engine tells the world, one JSON object per line (`--trace`), and what the desktop
+//! app animates. The kinds and required fields are the public contract of `shared/spec/cli-and-trace.md`; more
+//! kinds and fields are additions.
+//!
+//! Records are plain data (`serde::Serialize`), produced in order of virtual time by the engine and never read
+//! back by it.
+
+use serde::{Serialize, Serializer};
+use serde_json::Value;
+
+/// A virtual instant or duration in microseconds, written as milliseconds: an integer when whole, else a decimal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Ms(pub u64);
+
+impl Serialize for Ms {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0 % 1000 == 0 {
+            s.serialize_u64(self.0 / 1000)
+        } else {
+            s.serialize_f64(self.0 as f64 / 1000.0)
+        }
+    }
+}
+
+/// Outcome of an invocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Ok,
+    Error,
+    Timeout,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Error => "error",
+            Status::Timeout => "timeout",
+        }
+    }
+}
+
+/// How a function was invoked (Lambda's `InvocationType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum InvocationType {
+    RequestResponse,
+    Event,
+}
+
+/// One trace record. Every record has `kind` and `t_ms`; records of one causal chain share `trace_id`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TraceRecord {
+    /// Something leaves `from` at `t_ms` and arrives at `to` at `arrive_ms`.
+    Transit {
+        t_ms: Ms,
+        from: String,
+        to: String,
+        arrive_ms: Ms,
+        trace_id: String,
+        /// What travels: `request`, `response`, `event`, `invoke`, `object`, `message`, `record`.
+        what: &'static str,
+    },
+    /// A function invocation starts; `event` is exactly what the handler receives.
+    Invoke {
+        t_ms: Ms,
+        function: String,
+        request_id: String,
+        trace_id: String,
+        cold_start: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        init_ms: Option<Ms>,
+        invocation_type: InvocationType,
+        attempt: u32,
+        event: Value,
+    },
+    /// An invocation ends.
+    Result {
+        t_ms: Ms,
+        function: String,
+        request_id: String,
+        trace_id: String,
+        status: Status,
+        duration_ms: Ms,
+        billed_ms: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        response: Option<Value>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<Value>,
+    },
+    /// An invocation was refused for lack of concurrency.
+    Throttle {
+        t_ms: Ms,
+        function: String,
+        trace_id: String,
+        invocation_type: InvocationType,
+        reason: String,
+    },
+    /// A delivery or invocation is attempted again (`attempt` is the number of the coming attempt, 2 = first retry).
+    Retry {
+        t_ms: Ms,
+        resource: String,
+        trace_id: String,
+        attempt: u32,
+        delay_ms: Ms,
+        reason: String,
+    },
+    /// Something moved to a dead-letter queue or an on-failure destination.
+    DeadLetter {
+        t_ms: Ms,
+        resource: String,
+        target: String,
+        trace_id: String,
+        reason: String,
+    },
+    /// A message enters a queue.
+    Enqueue {
+        t_ms: Ms,
+        queue: String,
+        message_id: String,
+        trace_id: String,
+    },
+    /// A message is deleted from a queue.
+    Dequeue {
+        t_ms: Ms,
+        queue: String,
+        message_id: String,
+        trace_id: String,
+    },
+    /// Something was discarded.
+    Drop {
+        t_ms: Ms,
+        resource: String,
+        trace_id: String,
+        reason: String,
+    },
+    /// A line the function logged.
+    Log {
+        t_ms: Ms,
+        function: String,
+        request_id: String,
+        trace_id: String,
+        message: String,
+    },
+    /// An API answered its client.
+    Response {
+        t_ms: Ms,
+        api: String,
+        request_id: String,
+        trace_id: String,
+        route: String,
+        status: u16,
+        latency_ms: Ms,
+        body: String,
+    },
+    /// An object was written to or deleted from a bucket.
+    Object {
+        t_ms: Ms,
+        bucket: String,
+        key: String,
+        op: &'static str,
+        size: u64,
+        trace_id: String,
+    },
+    /// A rule or schedule produced an event for its targets.
+    Match {
+        t_ms: Ms,
+        rule: String,
+        event_id: String,
+        trace_id: String,
+    },
+}
+
+impl TraceRecord {
+    /// The record's virtual time in microseconds.
+    pub fn t_us(&self) -> u64 {
+        match self {
+            TraceRecord::Transit { t_ms, .. }
+            | TraceRecord::Invoke { t_ms, .. }
+            | TraceRecord::Result { t_ms, .. }
+            | TraceRecord::Throttle { t_ms, .. }
+            | TraceRecord::Retry { t_ms, .. }
+            | TraceRecord::DeadLetter { t_ms, .. }
+            | TraceRecord::Enqueue { t_ms, .. }
+            | TraceRecord::Dequeue { t_ms, .. }
+            | TraceRecord::Drop { t_ms, .. }
+            | TraceRecord::Log { t_ms, .. }
+            | TraceRecord::Response { t_ms, .. }
+            | TraceRecord::Object { t_ms, .. }
+            | TraceRecord::Match { t_ms, .. } => t_ms.0,
+        }
+    }
+
+    /// The record's kind as written in the trace.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            TraceRecord::Transit { .. } => "transit",
+            TraceRecord::Invoke { .. } => "invoke",
+            TraceRecord::Result { .. } => "result",
+            TraceRecord::Throttle { .. } => "throttle",
+            TraceRecord::Retry { .. } => "retry",
+            TraceRecord::DeadLetter { .. } => "dead_letter",
+            TraceRecord::Enqueue { .. } => "enqueue",
+            TraceRecord::Dequeue { .. } => "dequeue",
+            TraceRecord::Drop { .. } => "drop",
+            TraceRecord::Log { .. } => "log",
+            TraceRecord::Response { .. } => "response",
+            TraceRecord::Object { .. } => "object",
+            TraceRecord::Match { .. } => "match",
+        }
+    }
+
+    /// Writes the record as one JSON line (with the trailing newline).
+    pub fn write_line(&self, out: &mut Vec<u8>) {
+        // Serialising plain data into a Vec cannot fail; an error would leave the line out rather than panic.
+        if serde_json::to_writer(&mut *out, self).is_ok() {
+            out.push(b'\n');
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ms_writes_integers_when_whole() {
+        assert_eq!(
+            serde_json::to_string(&Ms(12_000)).ok().as_deref(),
+            Some("12")
+        );
+        assert_eq!(
+            serde_json::to_string(&Ms(12_345)).ok().as_deref(),
+            Some("12.345")
+        );
+        assert_eq!(serde_json::to_string(&Ms(0)).ok().as_deref(), Some("0"));
+    }
+
+    #[test]
+    fn records_start_with_kind_and_time() {
+        let r = TraceRecord::Drop {
+            t_ms: Ms(1500),
+            resource: "Bus".into(),
+            trace_id: "t".into(),
+            reason: "x".into(),
+        };
+        let mut out = Vec::new();
+        r.write_line(&mut out);
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "{\"kind\":\"drop\",\"t_ms\":1.5,\"resource\":\"Bus\",\"trace_id\":\"t\",\"reason\":\"x\"}\n"
+        );
+    }
+}

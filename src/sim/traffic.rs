@@ -1,0 +1,260 @@
+//! Traffic sources: the outside world calling APIs, putting events, uploading objects, invoking functions.
+//!
+//! Timings (`at_s`, `every_s`, `poisson_per_s` with `start_s`, `count`, `until_s`) generate events; each event
+//! starts a new causal chain (trace id). Payload strings may hold placeholders replaced per event: `{{seq}}`,
+//! `{{uuid}}` (from the seeded generator), `{{rand_int:MIN:MAX}}`, `{{time}}` (ISO-8601 virtual time); a string
+//! that is exactly one numeric placeholder becomes a JSON number.
+
+use serde_json::Value;
+
+use super::api::HttpCall;
+use super::bucket::ObjectOp;
+use super::engine::{Ev, Item, Origin, Sim};
+use super::function::{InvokeReq, Reply};
+use super::ids::TraceId;
+use crate::events::apigw::HttpRequest;
+use crate::events::time::iso_millis;
+use crate::scenario::{Payload, ResId, Timing};
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TrafficState {
+    /// Events generated so far.
+    fired: u64,
+}
+
+impl Sim {
+    pub(crate) fn start_traffic(&mut self) {
+        for i in 0..self.sc.traffic.len() {
+            if let Some(t) = self.first_time_us(i) {
+                self.schedule(t, Ev::Traffic { source: i as u32 });
+            }
+        }
+    }
+
+    fn first_time_us(&mut self, i: usize) -> Option<u64> {
+        let timing = self.sc.traffic.get(i)?.timing.clone();
+        let t_s = match timing {
+            Timing::At(list) => *list.first()?,
+            Timing::Every {
+                start_s,
+                count,
+                until_s,
+                ..
+            } => {
+                if count == Some(0) || until_s.is_some_and(|u| start_s > u) {
+                    return None;
+                }
+                start_s
+            }
+            Timing::Poisson {
+                per_s,
+                start_s,
+                count,
+                until_s,
+            } => {
+                let t = start_s + self.exp_gap_s(per_s);
+                if count == Some(0) || until_s.is_some_and(|u| t > u) {
+                    return None;
+                }
+                t
+            }
+        };
+        Some(s_to_us(t_s))
+    }
+
+    fn exp_gap_s(&mut self, per_s: f64) -> f64 {
+        if per_s > 0.0 {
+            -(1.0 - self.rng.unit()).ln() / per_s
+        } else {
+            f64::INFINITY
+        }
+    }
+
+    pub(crate) fn traffic_fire(&mut self, i: u32) {
+        let sc = std::sync::Arc::clone(&self.sc);
+        let Some(src) = sc.traffic.get(i as usize) else {
+            return;
+        };
+        let state = &mut self.traffic[i as usize];
+        state.fired += 1;
+        let n = state.fired;
+        self.traffic_stats[i as usize] = n;
+        let trace = self.new_trace();
+        let payload = if src.has_placeholders {
+            self.substitute_payload(&src.payload, n)
+        } else {
+            src.payload.clone()
+        };
+        self.fire_payload(Origin::Traffic(i), src.to, payload, trace);
+        let now_s = self.now() as f64 / 1e6;
+        let next_s = match &src.timing {
+            Timing::At(list) => list.get(n as usize).copied(),
+            Timing::Every {
+                every_s,
+                start_s,
+                count,
+                until_s,
+            } => {
+                let t = start_s + every_s * n as f64;
+                (count.is_none_or(|c| n < c) && until_s.is_none_or(|u| t <= u)).then_some(t)
+            }
+            Timing::Poisson {
+                per_s,
+                count,
+                until_s,
+                ..
+            } => {
+                let t = now_s + self.exp_gap_s(*per_s);
+                (count.is_none_or(|c| n < c) && until_s.is_none_or(|u| t <= u) && t.is_finite())
+                    .then_some(t)
+            }
+        };
+        if let Some(t) = next_s {
+            self.schedule(s_to_us(t), Ev::Traffic { source: i });
+        }
+    }
+
+    /// Sends one payload from a traffic source (or an injection) to its target.
+    pub(crate) fn fire_payload(
+        &mut self,
+        from: Origin,
+        to: ResId,
+        payload: Payload,
+        trace: TraceId,
+    ) {
+        let item = match payload {
+            Payload::Request(v) => match HttpRequest::from_json(&v) {
+                Ok(request) => Item::HttpRequest(Box::new(HttpCall { request })),
+                Err(reason) => {
+                    return self.drop_item(to, trace, || format!("invalid request: {reason}"));
+                }
+            },
+            Payload::Event(v) => Item::PutEvent {
+                event: Box::new(v),
+                envelope: false,
+            },
+            Payload::Object(v) => match ObjectOp::from_json(&v) {
+                Ok(op) => Item::Object(Box::new(op)),
+                Err(reason) => {
+                    return self.drop_item(to, trace, || format!("invalid object: {reason}"));
+                }
+            },
+            Payload::Invoke { payload, sync } => {
+                let req = if sync {
+                    InvokeReq::sync(payload, Reply::Caller)
+                } else {
+                    InvokeReq::event(payload)
+                };
+                Item::Invoke(Box::new(req))
+            }
+            Payload::Message(_) => Item::Unsupported { what: "message" },
+            Payload::TablePut(_) | Payload::TableDelete(_) => Item::Unsupported { what: "item" },
+            Payload::Input(_) => Item::Unsupported { what: "execution" },
+        };
+        self.send(from, to, trace, item);
+    }
+
+    fn substitute_payload(&mut self, p: &Payload, seq: u64) -> Payload {
+        let mut sub = |v: &Value| self.substitute(v, seq);
+        match p {
+            Payload::Request(v) => Payload::Request(sub(v)),
+            Payload::Event(v) => Payload::Event(sub(v)),
+            Payload::Object(v) => Payload::Object(sub(v)),
+            Payload::Message(v) => Payload::Message(sub(v)),
+            Payload::Invoke { payload, sync } => Payload::Invoke {
+                payload: sub(payload),
+                sync: *sync,
+            },
+            Payload::TablePut(v) => Payload::TablePut(sub(v)),
+            Payload::TableDelete(v) => Payload::TableDelete(sub(v)),
+            Payload::Input(v) => Payload::Input(sub(v)),
+        }
+    }
+
+    /// Replaces placeholders in every string of a JSON value (keys included).
+    fn substitute(&mut self, v: &Value, seq: u64) -> Value {
+        match v {
+            Value::String(s) => self.substitute_str(s, seq),
+            Value::Array(items) => {
+                Value::Array(items.iter().map(|x| self.substitute(x, seq)).collect())
+            }
+            Value::Object(map) => {
+                let mut out = serde_json::Map::with_capacity(map.len());
+                for (k, x) in map {
+                    let key = match self.substitute_str(k, seq) {
+                        Value::String(s) => s,
+                        other => other.to_string(),
+                    };
+                    let value = self.substitute(x, seq);
+                    out.insert(key, value);
+                }
+                Value::Object(out)
+            }
+            other => other.clone(),
+        }
+    }
+
+    fn substitute_str(&mut self, s: &str, seq: u64) -> Value {
+        if !s.contains("{{") {
+            return Value::String(s.to_string());
+        }
+        let trimmed = s.strip_prefix("{{").and_then(|r| r.strip_suffix("}}"));
+        if let Some(inner) = trimmed.filter(|x| !x.contains("{{")) {
+            if let Some(n) = self.numeric_placeholder(inner, seq) {
+                return n;
+            }
+        }
+        let mut out = String::with_capacity(s.len() + 16);
+        let mut rest = s;
+        while let Some(open) = rest.find("{{") {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 2..];
+            let Some(close) = after.find("}}") else {
+                out.push_str(&rest[open..]);
+                rest = "";
+                break;
+            };
+            let name = &after[..close];
+            match self.placeholder_text(name, seq) {
+                Some(text) => out.push_str(&text),
+                None => {
+                    out.push_str("{{");
+                    out.push_str(name);
+                    out.push_str("}}");
+                }
+            }
+            rest = &after[close + 2..];
+        }
+        out.push_str(rest);
+        Value::String(out)
+    }
+
+    fn numeric_placeholder(&mut self, name: &str, seq: u64) -> Option<Value> {
+        if name == "seq" {
+            return Some(Value::from(seq));
+        }
+        let (min, max) = parse_rand_int(name)?;
+        Some(Value::from(self.rng.int_between(min, max)))
+    }
+
+    fn placeholder_text(&mut self, name: &str, seq: u64) -> Option<String> {
+        match name {
+            "seq" => Some(seq.to_string()),
+            "uuid" => Some(self.rng.uuid()),
+            "time" => Some(iso_millis(self.wall(self.now()))),
+            _ => parse_rand_int(name).map(|(min, max)| self.rng.int_between(min, max).to_string()),
+        }
+    }
+}
+
+/// `rand_int:MIN:MAX` → (MIN, MAX).
+pub(crate) fn parse_rand_int(name: &str) -> Option<(i64, i64)> {
+    let rest = name.strip_prefix("rand_int:")?;
+    let (a, b) = rest.split_once(':')?;
+    Some((a.trim().parse().ok()?, b.trim().parse().ok()?))
+}
+
+/// Seconds (non-negative) to microseconds, saturating.
+fn s_to_us(s: f64) -> u64 {
+    super::rng::ms_to_us(s * 1000.0)
+}
