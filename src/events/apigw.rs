@@ -79,11 +79,17 @@ pub enum ApiProtocol {
 /// and order.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct HttpRequest {
+    /// Upper-case HTTP method.
     pub method: String,
+    /// Path without query string, escapes kept (`/items/a%20b`).
     pub path: String,
+    /// Header name/value pairs as sent.
     pub headers: Vec<(String, String)>,
+    /// Decoded query pairs in order.
     pub query: Vec<(String, String)>,
+    /// Request body, if any.
     pub body: Option<String>,
+    /// Whether `body` is base64 (binary content); passed through as `isBase64Encoded`.
     pub is_base64: bool,
 }
 
@@ -447,6 +453,7 @@ pub struct RouteMatch<T> {
     /// The route's path template, e.g. `/items/{id}` (REST `resource`); `/{proxy+}` for
     /// `$default`.
     pub resource: String,
+    /// What the route integrates with.
     pub target: T,
     /// Decoded path parameters in path order; empty for `$default`.
     pub path_params: Vec<(String, String)>,
@@ -612,6 +619,7 @@ impl<T: Clone> RouteTable<T> {
         self.routes.len() + usize::from(self.default.is_some())
     }
 
+    /// Whether the table has no routes at all.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -1065,8 +1073,11 @@ fn group_exact(pairs: impl Iterator<Item = (String, String)>) -> Vec<(String, Ve
 /// What the client receives.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct HttpResponse {
+    /// HTTP status code.
     pub status: u16,
+    /// Response headers in order (repeated names repeat).
     pub headers: Vec<(String, String)>,
+    /// Response body text.
     pub body: String,
 }
 

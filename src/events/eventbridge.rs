@@ -357,9 +357,13 @@ pub fn eval_json_path(p: &str, root: &Value) -> Result<Option<Value>, String> {
 /// transformer (`input_paths` + `input_template`) may be set.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TargetInput<'a> {
+    /// `Input`: constant JSON sent instead of the event.
     pub input: Option<&'a Value>,
+    /// `InputPath`: JSON path selecting the part of the event to send.
     pub input_path: Option<&'a str>,
+    /// `InputTransformer.InputPathsMap`: variable name → JSON path.
     pub input_paths: Option<&'a [(String, String)]>,
+    /// `InputTransformer.InputTemplate`.
     pub input_template: Option<&'a str>,
 }
 

@@ -50,7 +50,9 @@ pub const SOURCE_IP: &str = "192.0.2.1";
 /// The region and account every ARN and event field is built from.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct AwsEnv {
+    /// Region code, e.g. `us-east-1`.
     pub region: String,
+    /// 12-digit account id.
     pub account_id: String,
 }
 
@@ -65,6 +67,7 @@ impl Default for AwsEnv {
 }
 
 impl AwsEnv {
+    /// An environment for `region` and `account_id`.
     pub fn new(region: impl Into<String>, account_id: impl Into<String>) -> Self {
         AwsEnv {
             region: region.into(),

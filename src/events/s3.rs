@@ -83,14 +83,18 @@ pub fn sequencer(n: u64) -> String {
 /// One object change to notify about.
 #[derive(Clone, Copy, Debug)]
 pub struct S3Notice<'a> {
+    /// Bucket name.
     pub bucket: &'a str,
     /// The object key, unencoded.
     pub key: &'a str,
     /// `"ObjectCreated:Put"`, `"ObjectRemoved:Delete"`, … (an `s3:` prefix is accepted and
     /// dropped).
     pub event_name: &'a str,
+    /// Object size in bytes (omitted for removals).
     pub size: Option<u64>,
+    /// Object eTag, see [`etag`] (omitted for removals in notifications).
     pub etag: Option<&'a str>,
+    /// Ordering token of the change, see [`sequencer`].
     pub sequencer: &'a str,
     /// The notification configuration's id (`s3.configurationId`).
     pub configuration_id: &'a str,

@@ -248,7 +248,9 @@ impl ArchGraph {
                             R(me),
                             R(t.target),
                             EdgeKind::ScheduleTarget {
-                                input_summary: input_summary(t),
+                                input_summary: input_summary(t).or_else(|| {
+                                    sched.input.as_ref().map(|_| "constant input".to_string())
+                                }),
                             },
                         );
                     }

@@ -314,6 +314,7 @@ impl<'a> Parser<'a> {
             b'"' => Json::String(self.string()?),
             b'-' | b'0'..=b'9' => Json::Number(self.number()?),
             b't' | b'f' | b'n' => self.literal()?,
+            c if c.is_ascii_alphabetic() => self.literal()?,
             _ => {
                 let found = self.describe_here();
                 return Err(self.err_at(start, format!("expected a JSON value, found {found}")));
@@ -650,6 +651,13 @@ impl<'a> Parser<'a> {
             .get(start..self.i)
             .and_then(|s| std::str::from_utf8(s).ok())
             .unwrap_or("");
+        // Fast path for plain integers (serde_json gives the same result); `-0` is an f64 there.
+        let plain = text.len() <= 18
+            && !text.starts_with("-0")
+            && text.bytes().all(|b| b.is_ascii_digit() || b == b'-');
+        if plain && let Ok(v) = text.parse::<i64>() {
+            return Ok(Number::from(v));
+        }
         text.parse::<Number>().map_err(|_| {
             self.err_at(
                 start,

@@ -37,7 +37,16 @@
 //!   names must be unique (trace records say `traffic:NAME`); a function `payload` and a state machine `input`
 //!   default to `{}`; an object is either `delete: true`, or has `size` or `body` (not both); placeholders are
 //!   `{{seq}}`, `{{uuid}}`, `{{time}}` and `{{rand_int:MIN:MAX}}` — a `{{` without a closing `}}` is plain text.
-//! - Problems are listed in file order (line, then column).
+//!   A string that is exactly one numeric placeholder (`"{{seq}}"`, `"{{rand_int:1:500}}"`) is accepted where a
+//!   payload number is expected (an object's `size`).
+//! - Traffic payload shapes: a request `method` is one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS and its
+//!   `path` starts with `/`; `headers` are strings, `query` values strings or arrays of strings; an event `detail` is
+//!   an object; an S3 key is 1–1024 bytes; a message `body` is a non-empty string or any JSON (sent as its text);
+//!   at most 10 message attributes, named with letters, digits, `_`, `-`, `.`; an SNS `subject` is at most 100
+//!   characters on one line; a table `delete` key holds only the key attributes.
+//! - `to` cannot be a rule, schedule or trigger (the message says where to send the traffic instead).
+//! - Problems are listed in file order (line, then column); a syntax error stops at the first one (nothing after it
+//!   can be read reliably).
 
 mod resources;
 mod traffic;

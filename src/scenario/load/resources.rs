@@ -326,9 +326,8 @@ fn script(ctx: &mut Ctx<'_>, node: &Node, path: &str, p: &str) -> Option<Code> {
             node.pos,
             path,
             format!(
-                "script file {} not found (looked for {})",
-                quote(p),
-                resolved.display()
+                "script file {} not found (script paths are relative to the scenario file's folder)",
+                quote(p)
             ),
         );
         return None;
@@ -788,7 +787,7 @@ fn schedule(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Schedule> {
 
 fn bucket(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Bucket> {
     let n0 = ctx.problems.len();
-    let mut notifications: Vec<(Notification, &Node)> = Vec::new();
+    let mut notifications: Vec<(Notification, usize)> = Vec::new();
     if let Some(n) = o.get("notifications") {
         let path = o.path_of("notifications");
         match n.as_array() {
@@ -797,7 +796,7 @@ fn bucket(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Bucket> {
                 for (i, item) in items.iter().enumerate() {
                     let p = index(&path, i);
                     if let Some(nf) = notification(ctx, item, &p) {
-                        for (j, (prev, _)) in notifications.iter().enumerate() {
+                        for (prev, j) in &notifications {
                             if let Some(ev) = overlap(prev, &nf) {
                                 ctx.err(
                                     item.pos,
@@ -810,7 +809,7 @@ fn bucket(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Bucket> {
                                 break;
                             }
                         }
-                        notifications.push((nf, item));
+                        notifications.push((nf, i));
                     }
                 }
             }
@@ -1209,7 +1208,7 @@ fn trigger(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Trigger> {
             n,
             &o.path_of("function"),
             &[T::Function],
-            "a trigger's function",
+            "a trigger's \"function\"",
         )
     });
     // What the source is decides the defaults and which keys apply (unknown when the source is invalid).
