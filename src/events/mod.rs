@@ -13,15 +13,21 @@
 //! | [`eventbridge`] | EventBridge envelopes, scheduled events, target input shaping (Input, InputPath, InputTransformer) |
 //! | [`s3`] | S3 event notifications, key encoding, eTags, event-type matching, S3 → EventBridge events |
 //! | [`lambda`] | asynchronous-invocation destination records and Lambda error payloads |
+//! | [`sqs`] | SQS → Lambda events, message attributes (normalisation, MD5), receipt handles |
+//! | [`sns`] | SNS → Lambda events, the SNS envelope in SQS bodies, raw delivery, filter-policy view |
+//! | [`dynamodb`] | attribute values, item sizes, DynamoDB Streams records, stream on-failure records |
 //!
 //! Values the simulator has no source for and that AWS fills from the caller's network or IAM
 //! identity (client IP, principal ids) use the fixed, documented stand-ins of this module
 //! ([`SOURCE_IP`], [`AwsEnv::principal_id`], …), derived deterministically from the account.
 
 pub mod apigw;
+pub mod dynamodb;
 pub mod eventbridge;
 pub mod lambda;
 pub mod s3;
+pub mod sns;
+pub mod sqs;
 pub mod time;
 
 #[cfg(test)]
@@ -31,6 +37,10 @@ pub use apigw::{
     ApiProtocol, GatewayError, HttpRequest, HttpResponse, RouteMatch, RouteTable, gateway_error,
     interpret_response, v1_request, v2_request,
 };
+pub use dynamodb::{
+    StreamBatchFailure, StreamChange, StreamView, from_attribute_value, item_size_bytes,
+    item_to_attribute_map, stream_event, stream_failure_record, stream_record, to_attribute_value,
+};
 pub use eventbridge::{
     TargetInput, envelope, scheduled_event, target_input, validate_json_path, validate_transformer,
 };
@@ -38,6 +48,10 @@ pub use lambda::{destination_record, error_object, timeout_error};
 pub use s3::{
     S3Notice, etag, event_matches, eventbridge_detail_event, record_event, url_encode_key,
     validate_event_type,
+};
+pub use sns::{SnsNotice, filter_view, raw_delivery_attributes, sqs_envelope};
+pub use sqs::{
+    FifoInfo, SqsRecord, md5_hex, md5_of_message_attributes, normalize_attributes, receipt_handle,
 };
 pub use time::{clf_time, epoch_millis, iso_millis, iso_seconds};
 

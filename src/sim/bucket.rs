@@ -144,7 +144,7 @@ impl Sim {
             } else {
                 Value::Null
             };
-            let item = self.target_item(n.target, event, false);
+            let item = self.target_item(n.target, event, false, None);
             self.send(Origin::Resource(b), n.target, trace, item);
         }
         if cfg.event_bridge {

@@ -97,7 +97,8 @@ impl Sim {
             };
             match input {
                 Ok(input) => {
-                    let item = self.target_item(t.target, input, unshaped);
+                    let item =
+                        self.target_item(t.target, input, unshaped, t.message_group_id.clone());
                     self.send(Origin::Resource(from), t.target, trace, item);
                 }
                 Err(reason) => {

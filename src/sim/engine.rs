@@ -8,7 +8,7 @@
 //! Nothing here reads the wall clock or knows about a user interface.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -17,10 +17,14 @@ use serde_json::Value;
 use super::api::{ApiState, HttpCall, HttpReply};
 use super::bucket::{BucketState, ObjectOp};
 use super::bus::RuleEvent;
+use super::esm::EsmState;
 use super::function::{AsyncEvent, FnPool, FnState, Invocation, InvokeReq};
 use super::ids::{IdKind, TraceId, id_bits, mix64, uuid_text};
+use super::queue::{QueueState, SqsSend};
 use super::rng::SimRng;
 use super::stats::ResourceStats;
+use super::table::{TableOp, TableState};
+use super::topic::SnsPublish;
 use super::trace::{Ms, TraceRecord};
 use super::traffic::TrafficState;
 use crate::events::AwsEnv;
@@ -61,7 +65,13 @@ pub(crate) enum Item {
     RuleEvent(Box<RuleEvent>),
     /// A write or delete arriving at a bucket.
     Object(Box<ObjectOp>),
-    /// A message or record for a service simulated by a later issue (queues, topics, tables, state machines).
+    /// A message arriving at a queue (SendMessage).
+    SqsSend(Box<SqsSend>),
+    /// A message arriving at a topic (Publish).
+    SnsPublish(Box<SnsPublish>),
+    /// A write arriving at a table.
+    TableOp(Box<TableOp>),
+    /// Something for a service the simulator does not model yet (Step Functions executions).
     Unsupported { what: &'static str },
 }
 
@@ -74,6 +84,8 @@ impl Item {
             Item::Invoke(_) => "invoke",
             Item::PutEvent { .. } | Item::RuleEvent(_) => "event",
             Item::Object(_) => "object",
+            Item::SqsSend(_) | Item::SnsPublish(_) => "message",
+            Item::TableOp(_) => "item",
             Item::Unsupported { what } => what,
         }
     }
@@ -97,6 +109,14 @@ pub(crate) enum Ev {
     ScheduleFire { schedule: ResId },
     /// An API's integration timeout expires for one request.
     ApiTimeout { api: ResId, req: u64 },
+    /// A queue message's delay or visibility timeout ends.
+    QueueVisible {
+        queue: ResId,
+        msg: u64,
+        generation: u32,
+    },
+    /// An event source mapping's batching window or retry delay ends.
+    EsmTimer { trigger: ResId },
 }
 
 struct Pending {
@@ -130,10 +150,16 @@ pub struct Live {
     pub busy: u32,
     /// Functions: warm, idle execution environments.
     pub warm: u32,
-    /// APIs: requests waiting for their integration.
+    /// APIs: requests waiting for their integration; queues: messages received and not yet deleted.
     pub in_flight: u32,
     /// Buckets: stored objects.
     pub objects: u32,
+    /// Queues: messages ready to be received.
+    pub visible: u32,
+    /// Queues: messages still hidden by a delay.
+    pub delayed: u32,
+    /// Tables: stored items.
+    pub items: u32,
 }
 
 /// A simulation run.
@@ -149,7 +175,7 @@ pub struct Sim {
     tracing: bool,
     trace: Vec<TraceRecord>,
     processed: u64,
-    id_counters: [u64; 8],
+    id_counters: [u64; 9],
     pub(crate) stats: Vec<ResourceStats>,
     /// Events generated per traffic source.
     pub(crate) traffic_stats: Vec<u64>,
@@ -158,8 +184,16 @@ pub struct Sim {
     pub(crate) apis: Vec<ApiState>,
     pub(crate) buckets: Vec<BucketState>,
     pub(crate) traffic: Vec<TrafficState>,
+    pub(crate) queues: Vec<QueueState>,
+    pub(crate) topic_sequences: Vec<u64>,
+    pub(crate) tables: Vec<TableState>,
+    pub(crate) esms: Vec<EsmState>,
     /// Rules of each bus, in file order.
     pub(crate) rules_of_bus: Vec<Vec<ResId>>,
+    /// Triggers (event source mappings) reading each queue or table, in file order.
+    pub(crate) triggers_of_source: Vec<Vec<ResId>>,
+    /// Invocations of a function per causal chain, for recursive loop detection (looked up, never iterated).
+    pub(crate) loop_counts: HashMap<(u64, ResId), u32>,
 }
 
 impl Sim {
@@ -173,13 +207,30 @@ impl Sim {
         };
         let start_epoch_s = sc.settings.start_time.timestamp().clamp(0, u32::MAX as i64) as u32;
         let mut rules_of_bus = vec![Vec::new(); n];
+        let mut triggers_of_source = vec![Vec::new(); n];
         for id in sc.ids() {
-            if let ResourceKind::Rule(rule) = &sc.resource(id).kind {
-                if let Some(list) = rules_of_bus.get_mut(rule.bus.index()) {
-                    list.push(id);
+            match &sc.resource(id).kind {
+                ResourceKind::Rule(rule) => {
+                    if let Some(list) = rules_of_bus.get_mut(rule.bus.index()) {
+                        list.push(id);
+                    }
                 }
+                ResourceKind::Trigger(trigger) => {
+                    if let Some(list) = triggers_of_source.get_mut(trigger.source.index()) {
+                        list.push(id);
+                    }
+                }
+                _ => {}
             }
         }
+        let tables = sc
+            .resources
+            .iter()
+            .map(|r| match &r.kind {
+                ResourceKind::Table(t) => TableState::with_items(t),
+                _ => TableState::default(),
+            })
+            .collect();
         let mut sim = Sim {
             aws,
             seed,
@@ -191,7 +242,7 @@ impl Sim {
             tracing: opts.trace,
             trace: Vec::new(),
             processed: 0,
-            id_counters: [0; 8],
+            id_counters: [0; 9],
             stats: vec![ResourceStats::default(); n],
             traffic_stats: vec![0; sc.traffic.len()],
             fns: vec![FnState::default(); n],
@@ -199,7 +250,13 @@ impl Sim {
             apis: ApiState::for_scenario(&sc),
             buckets: vec![BucketState::default(); n],
             traffic: vec![TrafficState::default(); sc.traffic.len()],
+            queues: vec![QueueState::default(); n],
+            topic_sequences: vec![0; n],
+            tables,
+            esms: vec![EsmState::default(); n],
             rules_of_bus,
+            triggers_of_source,
+            loop_counts: HashMap::new(),
             sc,
         };
         sim.start_traffic();
@@ -296,6 +353,14 @@ impl Sim {
             }
             ResourceType::Api => live.in_flight = self.apis[id.index()].in_flight(),
             ResourceType::Bucket => live.objects = self.buckets[id.index()].objects.len() as u32,
+            ResourceType::Queue => {
+                let q = &self.queues[id.index()];
+                live.visible = q.visible_count();
+                live.in_flight = q.in_flight;
+                live.delayed = q.delayed;
+            }
+            ResourceType::Table => live.items = self.tables[id.index()].items.len() as u32,
+            ResourceType::Trigger => live.busy = self.esms[id.index()].active,
             _ => {}
         }
         live
@@ -455,6 +520,12 @@ impl Sim {
             Ev::AsyncAttempt { func, event } => self.async_attempt(func, event),
             Ev::ScheduleFire { schedule } => self.schedule_fire(schedule),
             Ev::ApiTimeout { api, req } => self.api_timeout(api, req),
+            Ev::QueueVisible {
+                queue,
+                msg,
+                generation,
+            } => self.queue_visible(queue, msg, generation),
+            Ev::EsmTimer { trigger } => self.esm_timer(trigger),
         }
     }
 
@@ -466,6 +537,9 @@ impl Sim {
             Item::PutEvent { event, envelope } => self.bus_put(to, trace, *event, envelope),
             Item::RuleEvent(ev) => self.rule_deliver(to, trace, ev),
             Item::Object(op) => self.bucket_op(to, trace, *op),
+            Item::SqsSend(msg) => self.queue_send(to, trace, *msg),
+            Item::SnsPublish(msg) => self.topic_publish(to, trace, *msg),
+            Item::TableOp(op) => self.table_op(to, trace, *op),
             Item::Unsupported { what } => {
                 let ty = self.sc.resource(to).resource_type().aws_name();
                 self.drop_item(to, trace, || {
@@ -476,21 +550,53 @@ impl Sim {
     }
 
     /// Builds the item that delivers a JSON payload to `target` the way AWS services hand events to targets:
-    /// functions are invoked asynchronously, buses receive a PutEvents entry (or the event itself), queues, topics
-    /// and state machines receive the JSON as message or input.
+    /// functions are invoked asynchronously, buses receive a PutEvents entry (or the event itself when
+    /// `forward_envelope`), queues and topics receive the JSON text (a JSON string as its bare text) as the
+    /// message body, with `group_id` for FIFO targets.
     pub(crate) fn target_item(
         &mut self,
         target: ResId,
         payload: Value,
         forward_envelope: bool,
+        group_id: Option<String>,
     ) -> Item {
+        let text = |v: Value| match v {
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
         match self.sc.resource(target).resource_type() {
             ResourceType::Function => Item::Invoke(Box::new(InvokeReq::event(payload))),
             ResourceType::EventBus => Item::PutEvent {
                 event: Box::new(payload),
                 envelope: forward_envelope,
             },
-            ResourceType::Queue | ResourceType::Topic => Item::Unsupported { what: "message" },
+            ResourceType::Queue => {
+                let fifo =
+                    matches!(&self.sc.resource(target).kind, ResourceKind::Queue(q) if q.fifo);
+                let body = text(payload);
+                // EventBridge and SNS pass a deduplication id to FIFO queues; here, the message's own hash.
+                let deduplication_id = fifo.then(|| {
+                    format!(
+                        "{:016x}",
+                        super::ids::mix64(body.len() as u64 ^ self.next_n(IdKind::Message))
+                    )
+                });
+                Item::SqsSend(Box::new(SqsSend {
+                    body,
+                    attributes: Value::Object(serde_json::Map::new()),
+                    group_id,
+                    deduplication_id,
+                    delay_s: None,
+                    sender: "AIDAEVENTFLOWSERVICE".to_string(),
+                }))
+            }
+            ResourceType::Topic => Item::SnsPublish(Box::new(SnsPublish {
+                message: text(payload),
+                subject: None,
+                attributes: Value::Object(serde_json::Map::new()),
+                group_id,
+                deduplication_id: None,
+            })),
             ResourceType::StateMachine => Item::Unsupported { what: "execution" },
             _ => Item::Unsupported { what: "event" },
         }

@@ -103,6 +103,8 @@ pub(crate) enum Reply {
     Api { api: ResId, req: u64 },
     /// The outside world (a traffic source's RequestResponse call): only the trace sees the answer.
     Caller,
+    /// An event source mapping's batch.
+    Esm { trigger: ResId, batch: u64 },
 }
 
 #[derive(Debug)]
@@ -244,6 +246,10 @@ impl Sim {
         }
         let reason = self.throttle_reason(func);
         self.record_throttle(f, trace, InvocationType::RequestResponse, reason);
+        if let Reply::Esm { trigger, batch } = reply {
+            self.esm_result(trigger, batch, super::esm::EsmOutcome::Throttled);
+            return;
+        }
         if let Reply::Api { api, req } = reply {
             let hop = self.hop_us(Origin::Resource(f));
             self.api_check_deadline(api, req, self.now().saturating_add(hop));
@@ -286,6 +292,14 @@ impl Sim {
         let max_age_us = u64::from(func.async_config.max_event_age_s) * 1_000_000;
         if self.now().saturating_sub(ae.received_us) > max_age_us {
             self.async_failed(f, ae, "EventAgeExceeded", None);
+            return;
+        }
+        if ae.attempt == 1 && ae.throttles == 0 && self.loop_detected(ae.trace, f) {
+            let error = error_object(
+                "RecursiveInvocationException",
+                "Lambda detected a recursive loop and stopped it",
+            );
+            self.async_failed(f, ae, "RecursiveInvocationDetected", Some(error));
             return;
         }
         if self.has_capacity(f, func) {
@@ -392,6 +406,9 @@ impl Sim {
         } else {
             (Status::Ok, Value::Null)
         };
+        if !matches!(mode, Mode::Sync(Reply::Api { .. } | Reply::Caller)) {
+            self.count_loop(trace, f);
+        }
         let stats = &mut self.stats[f.index()];
         stats.count += 1;
         if cold {
@@ -497,6 +514,13 @@ impl Sim {
                 );
             }
             Mode::Sync(Reply::Caller) => {}
+            Mode::Sync(Reply::Esm { trigger, batch }) => {
+                self.esm_result(
+                    trigger,
+                    batch,
+                    super::esm::outcome_of(inv.status, inv.outcome),
+                );
+            }
             Mode::Async(ae) => self.async_outcome(f, ae, inv.status, inv.outcome),
         }
     }
@@ -553,6 +577,9 @@ impl Sim {
                 "EventAgeExceeded" => {
                     "event expired in the async queue (maximum event age)".to_string()
                 }
+                "RecursiveInvocationDetected" => {
+                    "recursive loop detected: Lambda stopped the invocation".to_string()
+                }
                 _ => format!("async event failed after {attempts} attempt(s)"),
             });
             return;
@@ -568,7 +595,28 @@ impl Sim {
         }
         if let Some(dlq) = dead_letter {
             self.record_dead_letter(f, dlq, ae.trace, condition);
-            let item = self.target_item(dlq, ae.event.clone(), false);
+            let mut item = self.target_item(dlq, ae.event.clone(), false, None);
+            // The legacy DLQ gets the original event with the request id and error as message attributes.
+            let error_type = error
+                .as_ref()
+                .and_then(|e| e.get("errorType"))
+                .and_then(Value::as_str)
+                .unwrap_or(condition);
+            let error_message = error
+                .as_ref()
+                .and_then(|e| e.get("errorMessage"))
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let attributes = json!({
+                "RequestID": { "DataType": "String", "StringValue": self.request_id_text(ae.request_n) },
+                "ErrorCode": { "DataType": "String", "StringValue": "200" },
+                "ErrorMessage": { "DataType": "String", "StringValue": format!("{error_type}: {error_message}") },
+            });
+            match &mut item {
+                Item::SqsSend(m) => m.attributes = attributes,
+                Item::SnsPublish(m) => m.attributes = attributes,
+                _ => {}
+            }
             self.send(Origin::Resource(f), dlq, ae.trace, item);
         }
     }
@@ -634,7 +682,7 @@ impl Sim {
         } else {
             record
         };
-        let item = self.target_item(dest, payload, false);
+        let item = self.target_item(dest, payload, false, None);
         self.send(Origin::Resource(f), dest, ae.trace, item);
     }
 }

@@ -14,6 +14,7 @@ pub enum IdKind {
     ApiRequest = 5,
     S3Request = 6,
     Execution = 7,
+    Subscription = 8,
 }
 
 /// SplitMix64 finaliser: a bijective mix of 64 bits.

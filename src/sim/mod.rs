@@ -6,6 +6,11 @@
 //! - `bus` — EventBridge buses, rules and target delivery with input shaping.
 //! - `schedule` — scheduled rules and one-time schedules.
 //! - `bucket` — S3 object store and notifications.
+//! - `queue` — SQS standard and FIFO queues: visibility, delays, retention, deduplication, redrive.
+//! - `topic` — SNS fan-out with filter policies and raw delivery.
+//! - `table` — DynamoDB items and streams.
+//! - `esm` — event source mappings (`trigger`) polling queues and streams, partial batch failures, recursive
+//!   loop detection.
 //! - `traffic` — traffic sources and payload placeholders.
 //! - `rng`, `ids`, `trace`, `stats` — the seeded generator, id derivation, trace records, statistics.
 //!
@@ -16,11 +21,15 @@ mod api;
 mod bucket;
 mod bus;
 mod engine;
+mod esm;
 mod function;
 pub mod ids;
+mod queue;
 pub mod rng;
 mod schedule;
 pub mod stats;
+mod table;
+mod topic;
 pub mod trace;
 mod traffic;
 

@@ -12,9 +12,13 @@ use super::bucket::ObjectOp;
 use super::engine::{Ev, Item, Origin, Sim};
 use super::function::{InvokeReq, Reply};
 use super::ids::TraceId;
+use super::queue::SqsSend;
+use super::table::TableOp;
+use super::topic::SnsPublish;
 use crate::events::apigw::HttpRequest;
+use crate::events::sqs;
 use crate::events::time::iso_millis;
-use crate::scenario::{Payload, ResId, Timing};
+use crate::scenario::{Payload, ResId, ResourceType, Timing};
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TrafficState {
@@ -147,11 +151,58 @@ impl Sim {
                 };
                 Item::Invoke(Box::new(req))
             }
-            Payload::Message(_) => Item::Unsupported { what: "message" },
-            Payload::TablePut(_) | Payload::TableDelete(_) => Item::Unsupported { what: "item" },
+            Payload::Message(v) => match self.message_item(to, &v) {
+                Ok(item) => item,
+                Err(reason) => {
+                    return self.drop_item(to, trace, || format!("invalid message: {reason}"));
+                }
+            },
+            Payload::TablePut(v) => Item::TableOp(Box::new(TableOp::Put(v))),
+            Payload::TableDelete(v) => Item::TableOp(Box::new(TableOp::Delete(v))),
             Payload::Input(_) => Item::Unsupported { what: "execution" },
         };
         self.send(from, to, trace, item);
+    }
+
+    /// A traffic `message` for a queue (`{body, attributes, group_id, deduplication_id}`) or a topic
+    /// (`{body, subject, attributes, group_id, deduplication_id}`).
+    fn message_item(&mut self, to: ResId, v: &Value) -> Result<Item, String> {
+        let body = match v.get("body") {
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+            None => return Err("a message needs a \"body\"".to_string()),
+        };
+        let attributes = match v.get("attributes") {
+            Some(a) => sqs::normalize_attributes(a)?,
+            None => Value::Object(serde_json::Map::new()),
+        };
+        let text = |k: &str| {
+            v.get(k).and_then(|x| match x {
+                Value::String(s) => Some(s.clone()),
+                Value::Null => None,
+                other => Some(other.to_string()),
+            })
+        };
+        Ok(match self.sc.resource(to).resource_type() {
+            ResourceType::Topic => Item::SnsPublish(Box::new(SnsPublish {
+                message: body,
+                subject: text("subject"),
+                attributes,
+                group_id: text("group_id"),
+                deduplication_id: text("deduplication_id"),
+            })),
+            _ => Item::SqsSend(Box::new(SqsSend {
+                body,
+                attributes,
+                group_id: text("group_id"),
+                deduplication_id: text("deduplication_id"),
+                delay_s: v
+                    .get("delay_s")
+                    .and_then(Value::as_u64)
+                    .map(|d| d.min(900) as u32),
+                sender: "AIDAEVENTFLOWTRAFFIC".to_string(),
+            })),
+        })
     }
 
     fn substitute_payload(&mut self, p: &Payload, seq: u64) -> Payload {

@@ -3,9 +3,12 @@
 //! encoding and event-type matching.
 
 mod apigw;
+mod dynamodb;
 mod eventbridge;
 mod lambda;
 mod s3;
+mod sns;
+mod sqs;
 mod time;
 
 use chrono::{DateTime, TimeZone, Utc};

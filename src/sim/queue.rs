@@ -1,0 +1,420 @@
+//! Amazon SQS: standard and FIFO queues, visibility timeouts, delays, retention, deduplication and redrive.
+//!
+//! Rules and numbers (aws-semantics.md §2; SQS Developer Guide):
+//! - A received message stays in the queue, invisible, for `visibility_timeout_s` (default 30 s); unless it is
+//!   deleted in that time it becomes visible again and its `ApproximateReceiveCount` grows (at-least-once).
+//! - `delay_s` (0–900) hides new messages; retention (`retention_s`, default 4 days) expires old ones.
+//! - Redrive: a message whose receive count has reached `max_receive_count` is moved to the dead-letter queue at
+//!   its next receive, instead of being delivered ("when the ReceiveCount exceeds maxReceiveCount").
+//! - FIFO: messages of one group are delivered in order and never while another message of that group is in
+//!   flight; a message with a deduplication id seen in the last 5 minutes is accepted but not enqueued again
+//!   (content-based deduplication uses the body). Per-message delays are not supported on FIFO queues.
+//! - Standard queues deliver in best-effort order: here, the order in which messages became visible.
+//!
+//! Queue depth (visible, in flight, delayed) is observable through [`Sim::live`].
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::engine::{Ev, Sim};
+use super::ids::{IdKind, TraceId};
+use super::trace::{Ms, TraceRecord};
+use crate::scenario::{ResId, ResourceKind};
+
+/// FIFO deduplication interval: 5 minutes (SQS Developer Guide, "Exactly-once processing").
+const DEDUP_WINDOW_US: u64 = 300_000_000;
+
+/// A message on its way into a queue.
+#[derive(Debug, Clone)]
+pub(crate) struct SqsSend {
+    pub body: String,
+    /// Normalised attributes `{name: {DataType, StringValue}}`.
+    pub attributes: Value,
+    pub group_id: Option<String>,
+    pub deduplication_id: Option<String>,
+    pub delay_s: Option<u32>,
+    /// Who sent it (the `SenderId` attribute).
+    pub sender: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MsgState {
+    Delayed,
+    Visible,
+    InFlight,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct StoredMessage {
+    pub body: String,
+    pub attributes: Value,
+    pub group_id: Option<String>,
+    pub deduplication_id: Option<String>,
+    pub sequence: u64,
+    pub trace: TraceId,
+    pub sender: String,
+    pub sent_us: u64,
+    pub first_receive_us: Option<u64>,
+    pub receive_count: u32,
+    pub state: MsgState,
+    /// Bumped at every state change so stale visibility events are ignored.
+    pub generation: u32,
+}
+
+/// Contents of one queue.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct QueueState {
+    /// All messages by number (sent order).
+    pub messages: BTreeMap<u64, StoredMessage>,
+    /// Visible messages in delivery order: key = FIFO sequence, or the order they became visible.
+    visible: BTreeMap<u64, u64>,
+    next_visible_key: u64,
+    next_sequence: u64,
+    /// FIFO: in-flight messages per group.
+    groups_in_flight: BTreeMap<String, u32>,
+    /// FIFO deduplication ids and when they expire.
+    dedup: BTreeMap<String, u64>,
+    pub in_flight: u32,
+    pub delayed: u32,
+}
+
+impl QueueState {
+    pub fn visible_count(&self) -> u32 {
+        self.visible.len() as u32
+    }
+
+    pub fn depth(&self) -> u64 {
+        self.messages.len() as u64
+    }
+}
+
+impl Sim {
+    fn queue_cfg(&self, q: ResId) -> Option<&crate::scenario::Queue> {
+        match &self.sc.resource(q).kind {
+            ResourceKind::Queue(cfg) => Some(cfg),
+            _ => None,
+        }
+    }
+
+    /// A message reaches a queue (SendMessage).
+    pub(crate) fn queue_send(&mut self, q: ResId, trace: TraceId, msg: SqsSend) {
+        let Some(cfg) = self.queue_cfg(q) else { return };
+        let (fifo, cbd, delay_s) = (cfg.fifo, cfg.content_based_deduplication, cfg.delay_s);
+        let now = self.now();
+        if fifo {
+            let dedup = msg
+                .deduplication_id
+                .clone()
+                .or_else(|| cbd.then(|| format!("body:{}", msg.body)));
+            let Some(dedup) = dedup else {
+                self.drop_item(q, trace, || {
+                    "FIFO queue without content-based deduplication needs a MessageDeduplicationId"
+                        .to_string()
+                });
+                return;
+            };
+            let state = &mut self.queues[q.index()];
+            state.dedup.retain(|_, exp| *exp > now);
+            if state.dedup.contains_key(&dedup) {
+                self.drop_item(q, trace, || {
+                    "duplicate within the 5-minute deduplication interval".to_string()
+                });
+                return;
+            }
+            state
+                .dedup
+                .insert(dedup, now.saturating_add(DEDUP_WINDOW_US));
+        }
+        let n = self.next_n(IdKind::Message);
+        let state = &mut self.queues[q.index()];
+        state.next_sequence += 1;
+        let delay_us = u64::from(if fifo {
+            delay_s
+        } else {
+            msg.delay_s.unwrap_or(delay_s)
+        }) * 1_000_000;
+        let stored = StoredMessage {
+            body: msg.body,
+            attributes: msg.attributes,
+            group_id: msg.group_id,
+            deduplication_id: msg.deduplication_id,
+            sequence: state.next_sequence,
+            trace,
+            sender: msg.sender,
+            sent_us: now,
+            first_receive_us: None,
+            receive_count: 0,
+            state: if delay_us > 0 {
+                MsgState::Delayed
+            } else {
+                MsgState::Visible
+            },
+            generation: 0,
+        };
+        let sequence = stored.sequence;
+        state.messages.insert(n, stored);
+        if delay_us > 0 {
+            state.delayed += 1;
+        } else {
+            let key = if fifo {
+                sequence
+            } else {
+                state.bump_visible_key()
+            };
+            state.visible.insert(key, n);
+        }
+        let depth = state.depth();
+        let stats = &mut self.stats[q.index()];
+        stats.count += 1;
+        stats.max_depth = stats.max_depth.max(depth);
+        if self.tracing() {
+            let record = TraceRecord::Enqueue {
+                t_ms: Ms(now),
+                queue: self.name(q),
+                message_id: self.uuid_of(IdKind::Message, n),
+                trace_id: trace.text(),
+            };
+            self.emit(|| record);
+        }
+        if delay_us > 0 {
+            self.schedule(
+                now.saturating_add(delay_us),
+                Ev::QueueVisible {
+                    queue: q,
+                    msg: n,
+                    generation: 0,
+                },
+            );
+        } else {
+            self.queue_changed(q);
+        }
+    }
+
+    /// A delay or visibility timeout ends.
+    pub(crate) fn queue_visible(&mut self, q: ResId, n: u64, generation: u32) {
+        let Some(cfg) = self.queue_cfg(q) else { return };
+        let fifo = cfg.fifo;
+        let state = &mut self.queues[q.index()];
+        let Some(m) = state.messages.get_mut(&n) else {
+            return;
+        };
+        if m.generation != generation || m.state == MsgState::Visible {
+            return;
+        }
+        let was = m.state;
+        m.state = MsgState::Visible;
+        m.generation += 1;
+        let (sequence, trace, receive_count, group) =
+            (m.sequence, m.trace, m.receive_count, m.group_id.clone());
+        match was {
+            MsgState::Delayed => state.delayed = state.delayed.saturating_sub(1),
+            MsgState::InFlight => {
+                state.in_flight = state.in_flight.saturating_sub(1);
+                if let Some(g) = group {
+                    release_group(&mut state.groups_in_flight, &g);
+                }
+            }
+            MsgState::Visible => {}
+        }
+        let key = if fifo {
+            sequence
+        } else {
+            state.bump_visible_key()
+        };
+        state.visible.insert(key, n);
+        if was == MsgState::InFlight {
+            // The receive was neither deleted nor extended in time: SQS will deliver it again.
+            self.stats[q.index()].retries += 1;
+            let now = self.now();
+            let resource = self.name(q);
+            self.emit(|| TraceRecord::Retry {
+                t_ms: Ms(now),
+                resource,
+                trace_id: trace.text(),
+                attempt: receive_count + 1,
+                delay_ms: Ms(0),
+                reason: "visibility timeout expired".to_string(),
+            });
+        }
+        self.queue_changed(q);
+    }
+
+    /// Receives up to `max` visible messages (ReceiveMessage): expired messages are dropped, messages past the
+    /// redrive limit move to the dead-letter queue, FIFO groups with messages in flight are skipped. The
+    /// returned messages are in flight until `visibility_timeout_s` passes or they are deleted.
+    pub(crate) fn queue_receive(&mut self, q: ResId, max: u32) -> Vec<u64> {
+        let Some(cfg) = self.queue_cfg(q) else {
+            return Vec::new();
+        };
+        let (fifo, retention_us, visibility_us) = (
+            cfg.fifo,
+            u64::from(cfg.retention_s) * 1_000_000,
+            u64::from(cfg.visibility_timeout_s) * 1_000_000,
+        );
+        let redrive = cfg.dead_letter.clone();
+        let now = self.now();
+        let mut taken = Vec::new();
+        let mut moved_to_dlq = Vec::new();
+        let mut expired = Vec::new();
+        {
+            let state = &mut self.queues[q.index()];
+            // First a read-only scan in delivery order, stopping as soon as the batch is full.
+            let mut groups_taken: Vec<String> = Vec::new();
+            let mut consumed: Vec<u64> = Vec::new();
+            for (&key, &n) in &state.visible {
+                if taken.len() as u32 >= max {
+                    break;
+                }
+                let Some(m) = state.messages.get(&n) else {
+                    consumed.push(key);
+                    continue;
+                };
+                if fifo {
+                    if let Some(g) = &m.group_id {
+                        let busy = state.groups_in_flight.get(g).is_some_and(|c| *c > 0);
+                        if busy && !groups_taken.contains(g) {
+                            continue;
+                        }
+                    }
+                }
+                consumed.push(key);
+                if now.saturating_sub(m.sent_us) >= retention_us {
+                    expired.push(n);
+                } else if redrive
+                    .as_ref()
+                    .is_some_and(|r| m.receive_count >= r.max_receive_count)
+                {
+                    moved_to_dlq.push(n);
+                } else {
+                    if let Some(g) = m.group_id.as_ref().filter(|_| fifo) {
+                        if !groups_taken.contains(g) {
+                            groups_taken.push(g.clone());
+                        }
+                    }
+                    taken.push(n);
+                }
+            }
+            for key in consumed {
+                state.visible.remove(&key);
+            }
+            for &n in &taken {
+                if let Some(m) = state.messages.get_mut(&n) {
+                    if let Some(g) = m.group_id.as_ref().filter(|_| fifo) {
+                        *state.groups_in_flight.entry(g.clone()).or_insert(0) += 1;
+                    }
+                    m.state = MsgState::InFlight;
+                    m.generation += 1;
+                    m.receive_count += 1;
+                    m.first_receive_us.get_or_insert(now);
+                }
+            }
+            state.in_flight += taken.len() as u32;
+        }
+        self.stats[q.index()].received += taken.len() as u64;
+        for &n in &taken {
+            let generation = self.queues[q.index()]
+                .messages
+                .get(&n)
+                .map_or(0, |m| m.generation);
+            self.schedule(
+                now.saturating_add(visibility_us),
+                Ev::QueueVisible {
+                    queue: q,
+                    msg: n,
+                    generation,
+                },
+            );
+        }
+        for n in expired {
+            if let Some(m) = self.queues[q.index()].messages.remove(&n) {
+                self.drop_item(q, m.trace, || {
+                    "message expired (retention period)".to_string()
+                });
+            }
+        }
+        for n in moved_to_dlq {
+            if let (Some(m), Some(r)) =
+                (self.queues[q.index()].messages.remove(&n), redrive.as_ref())
+            {
+                self.record_dead_letter(
+                    q,
+                    r.target,
+                    m.trace,
+                    &format!("maxReceiveCount {} exceeded", r.max_receive_count),
+                );
+                let send = SqsSend {
+                    body: m.body,
+                    attributes: m.attributes,
+                    group_id: m.group_id,
+                    deduplication_id: m.deduplication_id,
+                    delay_s: None,
+                    sender: m.sender,
+                };
+                // The redrive is inside SQS: no hop latency.
+                self.send_after(
+                    super::engine::Origin::Resource(q),
+                    r.target,
+                    m.trace,
+                    super::engine::Item::SqsSend(Box::new(send)),
+                    0,
+                );
+            }
+        }
+        taken
+    }
+
+    /// Deletes received messages (DeleteMessage).
+    pub(crate) fn queue_delete(&mut self, q: ResId, ids: &[u64]) {
+        for &n in ids {
+            let state = &mut self.queues[q.index()];
+            let Some(m) = state.messages.remove(&n) else {
+                continue;
+            };
+            if m.state == MsgState::InFlight {
+                state.in_flight = state.in_flight.saturating_sub(1);
+                if let Some(g) = &m.group_id {
+                    release_group(&mut state.groups_in_flight, g);
+                }
+            }
+            self.stats[q.index()].deleted += 1;
+            if self.tracing() {
+                let now = self.now();
+                let record = TraceRecord::Dequeue {
+                    t_ms: Ms(now),
+                    queue: self.name(q),
+                    message_id: self.uuid_of(IdKind::Message, n),
+                    trace_id: m.trace.text(),
+                };
+                self.emit(|| record);
+            }
+        }
+        self.queue_changed(q);
+    }
+
+    /// Something about a queue changed: let its event source mappings poll.
+    pub(crate) fn queue_changed(&mut self, q: ResId) {
+        let count = self.triggers_of_source.get(q.index()).map_or(0, Vec::len);
+        for i in 0..count {
+            let t = self.triggers_of_source[q.index()][i];
+            self.esm_poll(t);
+        }
+    }
+}
+
+impl QueueState {
+    fn bump_visible_key(&mut self) -> u64 {
+        self.next_visible_key += 1;
+        // Standard queues: after every FIFO sequence number space; order of becoming visible.
+        self.next_visible_key
+    }
+}
+
+fn release_group(groups: &mut BTreeMap<String, u32>, g: &str) {
+    if let Some(c) = groups.get_mut(g) {
+        *c = c.saturating_sub(1);
+        if *c == 0 {
+            groups.remove(g);
+        }
+    }
+}
