@@ -73,6 +73,44 @@ pub fn summary_table(sim: &Sim) -> String {
         let cells: Vec<&str> = row.iter().map(String::as_str).collect();
         line(&mut out, &cells);
     }
+    let queues: Vec<_> = sc
+        .ids()
+        .filter(|id| sc.resource(*id).resource_type() == ResourceType::Queue)
+        .collect();
+    if !queues.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nqueues: sent, received (receives, counting redeliveries), deleted, dead-lettered, max depth, left"
+        );
+        let width = queues
+            .iter()
+            .map(|q| sc.id(*q).chars().count())
+            .max()
+            .unwrap_or(5)
+            .max(5);
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:>8}  {:>8}  {:>8}  {:>13}  {:>9}  {:>6}",
+            "queue", "sent", "received", "deleted", "dead-lettered", "max depth", "left"
+        );
+        for q in queues {
+            let s = sim.stats(q);
+            let live = sim.live(q);
+            let left =
+                u64::from(live.visible) + u64::from(live.in_flight) + u64::from(live.delayed);
+            let _ = writeln!(
+                out,
+                "{:<width$}  {:>8}  {:>8}  {:>8}  {:>13}  {:>9}  {:>6}",
+                sc.id(q),
+                s.count,
+                s.received,
+                s.deleted,
+                s.dead_lettered,
+                s.max_depth,
+                left
+            );
+        }
+    }
     let (mut requests, mut gb_s) = (0u64, 0.0f64);
     for id in sc.ids() {
         if sc.resource(id).resource_type() == ResourceType::Function {
