@@ -26,6 +26,8 @@
 //! - [`cron`] — AWS schedule expressions: `rate()`, six-field `cron()` with `? L W #`, and `at()`.
 //! - [`events`] — builders of the exact JSON AWS hands to handlers (API Gateway 1.0/2.0, S3, EventBridge,
 //!   Lambda destination records), pure functions of their inputs.
+//! - [`script`] — handler scripts (Rhai): compiled once at load time, run in a sandbox with a virtual clock; SDK
+//!   calls go to the simulator through the [`script::Host`] trait.
 //! - [`sim`] — the engine and the services. Public surface: [`sim::Sim`], [`sim::SimOptions`],
 //!   [`sim::TraceRecord`], [`sim::ResourceStats`].
 //! - [`cli`] — `eventflow check | run | test-pattern | open` with the exit codes of the CLI contract.
@@ -45,4 +47,5 @@ pub mod cron;
 pub mod events;
 pub mod pattern;
 pub mod scenario;
+pub mod script;
 pub mod sim;

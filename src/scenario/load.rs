@@ -159,7 +159,8 @@ pub fn validate(
                     message: "the scenario could not be loaded".into(),
                 });
             }
-            problems.sort_by_key(|p| (p.line, p.col));
+            // The scenario's own problems first, then those of each script file (compile errors).
+            problems.sort_by_key(|p| (p.file != file_label, p.file.clone(), p.line, p.col));
             problems.dedup();
             Err(LoadError::Invalid { problems })
         }

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use crate::cron::ScheduleExpr;
 use crate::pattern::Pattern;
+use crate::script::Handler;
 
 /// Index of a resource in [`Scenario::resources`] (file order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -234,6 +235,9 @@ pub struct Function {
     pub idle_timeout_s: f64,
     pub error_rate: f64,
     pub code: Option<Code>,
+    /// `code` compiled at load time. `None` when there is no code, or for a `script` when the scenario was loaded
+    /// without a base folder (`load_str`/`load_bytes` with `base_dir` None: the file is not read).
+    pub handler: Option<Handler>,
     pub environment: Vec<(String, String)>,
     pub async_config: AsyncConfig,
     /// Legacy dead-letter queue or topic for async events that failed every attempt.

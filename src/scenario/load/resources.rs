@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use super::super::error::Problem;
 use super::super::json::{Json, Node, quote};
 use super::super::model::{
     Api, ApiProtocol, AsyncConfig, Bucket, Code, Dist, FilterPolicyScope, Function,
@@ -16,6 +17,7 @@ use super::values::{Ctx, Obj, Range, child, index, join_path, locate};
 use crate::cron::ScheduleExpr;
 use crate::events::apigw::RouteTable;
 use crate::pattern::{Dialect, Pattern};
+use crate::script::Handler;
 
 use ResourceType as T;
 
@@ -173,9 +175,15 @@ fn function(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Function> {
     );
     let idle_timeout_s = ctx.opt_num(o, "idle_timeout_s", 600.0, Range::NON_NEGATIVE);
     let error_rate = ctx.opt_num(o, "error_rate", 0.0, Range::incl(0.0, 1.0));
-    let code = match o.get("code") {
-        Some(n) => all.take(code(ctx, n, &o.path_of("code"))),
-        None => None,
+    let (code, handler) = match o.get("code") {
+        Some(n) => {
+            let code = all.take(code(ctx, n, &o.path_of("code")));
+            let handler = code
+                .as_ref()
+                .and_then(|c| compile_code(ctx, c, n, &o.path_of("code")));
+            (code, handler)
+        }
+        None => (None, None),
     };
     let environment = match o.get("environment") {
         Some(n) => all
@@ -215,6 +223,7 @@ fn function(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Function> {
         idle_timeout_s,
         error_rate,
         code,
+        handler,
         environment,
         async_config,
         dead_letter,
@@ -336,6 +345,72 @@ fn script(ctx: &mut Ctx<'_>, node: &Node, path: &str, p: &str) -> Option<Code> {
         path: p.to_string(),
         resolved,
     })
+}
+
+/// Reads and compiles a function's code. A compile error of a script file is reported at its place in the script
+/// (`file` the script's path as seen from the scenario's label); one of inline code at the `inline` string, with the
+/// line and column inside the code in the message. `None` (and no problem) for a script when no base folder was
+/// given: the file is not read then.
+fn compile_code(ctx: &mut Ctx<'_>, code: &Code, node: &Node, path: &str) -> Option<Handler> {
+    let o = node.as_object().map(|members| Obj {
+        node,
+        members,
+        path: path.to_string(),
+    })?;
+    match code {
+        Code::Inline(source) => {
+            let n = o.get("inline")?;
+            let p = o.path_of("inline");
+            match Handler::compile(source, "<inline>") {
+                Ok(h) => Some(h),
+                Err(e) => {
+                    let msg = format!(
+                        "inline code line {}, column {}: {}",
+                        e.line, e.col, e.message
+                    );
+                    ctx.err(n.pos, &p, msg);
+                    None
+                }
+            }
+        }
+        Code::Script {
+            path: rel,
+            resolved,
+        } => {
+            ctx.base_dir?;
+            let n = o.get("script")?;
+            let p = o.path_of("script");
+            // The script as the user names it: relative to the folder of the scenario's label.
+            let label = match Path::new(ctx.file).parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir.join(rel).display().to_string(),
+                _ => rel.clone(),
+            };
+            let source = match std::fs::read_to_string(resolved) {
+                Ok(s) => s,
+                Err(e) => {
+                    ctx.err(
+                        n.pos,
+                        &p,
+                        format!("script file {} cannot be read: {e}", quote(rel)),
+                    );
+                    return None;
+                }
+            };
+            match Handler::compile(&source, &label) {
+                Ok(h) => Some(h),
+                Err(e) => {
+                    ctx.problems.push(Problem {
+                        file: e.file,
+                        line: e.line,
+                        col: e.col,
+                        path: p,
+                        message: e.message,
+                    });
+                    None
+                }
+            }
+        }
+    }
 }
 
 fn environment(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Vec<(String, String)>> {

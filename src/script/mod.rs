@@ -1,0 +1,342 @@
+//! Handler scripts: the code of a Lambda function, written in [Rhai](https://rhai.rs), compiled once at load time and
+//! run by the simulator with a virtual clock (the contract: `shared/spec/handler-api.md`).
+//!
+//! ```text
+//!   scenario::load ──Handler::compile──▶ Handler (AST) ──run(handler, event, context, host)──▶ Outcome
+//!                                                          │  sqs::send, dynamodb::get, log, rand, …
+//!                                                          ▼
+//!                                                   Host (the simulator)
+//! ```
+//!
+//! ## How a run works
+//!
+//! [`run`] calls the script's `fn handler(event, context)` with the event converted to Rhai values (below) and a
+//! `LambdaContext`. Top-level statements of the script run first, on every invocation (there is no separate init
+//! phase). The script has its own virtual clock, starting at 0: `work(ms)` advances it, and every SDK call is made
+//! at the current offset and then advances it by the latency the [`Host`] answers. `context.remaining_time_ms()` is
+//! `(timeout - elapsed) / 1000` and `now()` is `start_time + elapsed`. Reaching the timeout (`elapsed >= timeout`,
+//! in `work` or after a call) stops the script at once: [`Outcome::timed_out`], `elapsed_us == timeout_us`.
+//!
+//! The host is reached from the functions registered in the engine through a per-thread stack of frames (see
+//! `state.rs`): [`run`] pushes a frame holding the host and the clock and pops it when it returns (also on
+//! unwinding). A host may call [`run`] again from inside [`Host::sdk`] (a `lambda::invoke` of another scripted
+//! function): the nested run pushes its own frame, with its own clock, and the outer script resumes with its frame
+//! on top again.
+//!
+//! ## Values
+//!
+//! - JSON → Rhai: `null` ⇔ `()`, booleans, integers that fit `i64` as `INT`, every other number as `FLOAT`, strings,
+//!   arrays, objects as object maps. **Rhai's object maps are sorted by key** (a `BTreeMap`), so the key order of
+//!   the event is not kept, and the JSON a script returns, logs or stringifies has its keys in sorted order.
+//! - Rhai → JSON: the same in reverse; a `char` becomes a one-character string; a `FLOAT` that is NaN or infinite
+//!   becomes `null` (as `JSON.stringify` does); the `context` becomes an object of its fields; any other value
+//!   (a function pointer, a range, …) becomes its string form (`to_string`), never an error. Values nested more than
+//!   [`MAX_DEPTH`] levels deep are an error.
+//!
+//! ## Errors
+//!
+//! The error result of a failed handler is Lambda's error object `{"errorType", "errorMessage", "stackTrace"}`,
+//! where `stackTrace` lists where the error happened, innermost first, as `"at NAME (FILE:LINE:COL)"`:
+//!
+//! | cause | `errorType` | `errorMessage` |
+//! | --- | --- | --- |
+//! | `throw "text"` (or any non-map value) | `Error` | the text (the value's string form) |
+//! | `throw #{ errorType, errorMessage }` | that type (`Error` when missing) | that message (the map as JSON when missing) |
+//! | an SDK call's error, not caught | the service's error type, e.g. `ResourceNotFoundException`, `NoSuchKey` | the service's message + ` (line L, column C)` |
+//! | wrong arguments to an API function | `ValidationException` | what was wrong, naming the function + ` (line L, column C)` |
+//! | `json::parse` of invalid JSON | `SyntaxError` | the parser's message + ` (line L, column C)` |
+//! | any other runtime error (unknown function or variable, type mismatch, index out of range, recursion deeper than [`MAX_CALL_LEVELS`], a string, array or map over its limit) | `ScriptError` | Rhai's message + ` (line L, column C)` |
+//!
+//! SDK, argument and `json::parse` errors are thrown as the map `#{ errorType, errorMessage }`, so a script can
+//! `try { … } catch (e) { if e.errorType == "NoSuchKey" { … } }`. Other runtime errors can be caught too: Rhai then
+//! hands `catch` its own map (`#{ message, line, position, … }`). Timeouts and the sandbox's hard limits (too many
+//! operations, too deep recursion, data too large) cannot be caught.
+//!
+//! ## Sandbox
+//!
+//! One [`rhai::Engine`] is built once per process (`engine.rs`): `Engine::new_raw` with only the arithmetic, logic,
+//! string, array, map, math, iterator and function-pointer packages (no `sleep`, no `exit`, no timestamps, no
+//! files, no process); `eval` and `import` are disabled keywords (a compile error) and the module resolver resolves
+//! nothing. Limits: [`MAX_OPERATIONS`] per run (beyond: a runaway loop, reported as a timeout), [`MAX_CALL_LEVELS`]
+//! nested function calls, [`MAX_STRING_SIZE`] bytes per string, [`MAX_COLLECTION_SIZE`] elements per array or map,
+//! expression nesting 64 (32 inside functions), and a bound on the native stack a run may use (recursion in a
+//! debug build, nested runs) so that no script can overflow the stack. Scripts see no clock and no OS randomness:
+//! `rand()` and `now()` come from the host and the virtual clock, so a run is a pure function of its inputs and the
+//! host's answers.
+
+mod api;
+mod convert;
+mod engine;
+mod errors;
+mod state;
+
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+pub use convert::{MAX_DEPTH, from_json, to_json};
+
+/// Operations (Rhai's unit of work: an expression, a statement, a call) one run may take before it is stopped as a
+/// runaway loop ([`Outcome::timed_out`]).
+pub const MAX_OPERATIONS: u64 = 2_000_000;
+/// Nested script function calls (deeper recursion is an error result, never a crash).
+pub const MAX_CALL_LEVELS: usize = 64;
+/// Largest string a script may build, in bytes.
+pub const MAX_STRING_SIZE: usize = 1 << 20;
+/// Largest array or object map a script may build, in elements.
+pub const MAX_COLLECTION_SIZE: usize = 100_000;
+
+/// A compiled handler script: the AST (shared), its source text and its label (file path or `"<inline>"`).
+#[derive(Clone)]
+pub struct Handler {
+    ast: Arc<rhai::AST>,
+    source: Arc<str>,
+    label: Arc<str>,
+}
+
+impl Handler {
+    /// Compiles a script and checks that it defines `fn handler(event, context)` with two parameters. Errors carry
+    /// the 1-based line and column (in characters) inside `source` and `label` as the file.
+    pub fn compile(source: &str, label: &str) -> Result<Handler, ScriptError> {
+        let compiled = std::panic::catch_unwind(|| engine::compile(source, label));
+        match compiled {
+            Ok(Ok(ast)) => Ok(Handler {
+                ast: Arc::new(ast),
+                source: Arc::from(source),
+                label: Arc::from(label),
+            }),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(ScriptError {
+                file: label.to_string(),
+                line: 1,
+                col: 1,
+                message: "internal error of the script engine while compiling".into(),
+            }),
+        }
+    }
+
+    /// The script's source text.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The file path the script was read from, or `"<inline>"`.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    pub(crate) fn ast(&self) -> &rhai::AST {
+        &self.ast
+    }
+}
+
+impl fmt::Debug for Handler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Handler({}, {} bytes)", self.label, self.source.len())
+    }
+}
+
+/// A compile error of a script: `file:line:col: message`, line and column 1-based (the column in characters).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{file}:{line}:{col}: {message}")]
+pub struct ScriptError {
+    pub file: String,
+    pub line: u32,
+    pub col: u32,
+    pub message: String,
+}
+
+/// What a handler sees as `context`, plus what the clock needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Context {
+    pub function_name: String,
+    pub aws_request_id: String,
+    pub memory_limit_in_mb: u32,
+    pub invoked_function_arn: String,
+    pub log_group_name: String,
+    pub log_stream_name: String,
+    /// The function's timeout, virtual microseconds from the start of the handler.
+    pub timeout_us: u64,
+    /// Virtual wall-clock time when the handler starts (`now()` at offset 0).
+    pub start_time: DateTime<Utc>,
+    /// The function's `environment`, for `env(name)`.
+    pub environment: Vec<(String, String)>,
+}
+
+/// The simulator side of a run: performs SDK calls, draws random numbers, records log lines.
+pub trait Host {
+    /// An SDK call made `offset_us` (virtual µs) after the handler started; returns its result and its simulated
+    /// latency. May call [`run`] for a nested invocation.
+    fn sdk(&mut self, offset_us: u64, call: SdkCall) -> SdkResult;
+    /// `rand()` — from the simulation's seeded generator.
+    fn rand(&mut self) -> f64;
+    /// `log(...)`, `print(...)` and `debug(...)`, at `offset_us`.
+    fn log(&mut self, offset_us: u64, message: String);
+}
+
+/// The answer of the host to an SDK call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SdkResult {
+    pub result: Result<Value, SdkError>,
+    pub latency_us: u64,
+}
+
+/// An AWS service error, e.g. `ResourceNotFoundException`, `NoSuchKey`, `ValidationException`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SdkError {
+    pub error_type: String,
+    pub message: String,
+}
+
+/// An SDK call of a script, its arguments checked and normalised.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SdkCall {
+    SqsSend {
+        queue: String,
+        body: String,
+        /// Normalised: `{name: {"DataType": "String" | "Number" | …, "StringValue": "…"}}`.
+        attributes: Value,
+        group_id: Option<String>,
+        deduplication_id: Option<String>,
+        delay_s: Option<u32>,
+    },
+    SnsPublish {
+        topic: String,
+        message: String,
+        subject: Option<String>,
+        /// Normalised as for [`SdkCall::SqsSend`].
+        attributes: Value,
+        group_id: Option<String>,
+    },
+    EventsPut {
+        bus: String,
+        /// `{"source", "detail-type", "detail", "resources"}`: `detail` an object, `resources` an array of strings.
+        entry: Value,
+    },
+    S3Put {
+        bucket: String,
+        key: String,
+        body: String,
+    },
+    S3Get {
+        bucket: String,
+        key: String,
+    },
+    S3Delete {
+        bucket: String,
+        key: String,
+    },
+    DynamoPut {
+        table: String,
+        item: Value,
+    },
+    DynamoGet {
+        table: String,
+        key: Value,
+    },
+    DynamoUpdate {
+        table: String,
+        key: Value,
+        changes: Value,
+    },
+    DynamoDelete {
+        table: String,
+        key: Value,
+    },
+    DynamoQuery {
+        table: String,
+        partition_value: Value,
+    },
+    LambdaInvoke {
+        function: String,
+        payload: Value,
+    },
+    LambdaInvokeAsync {
+        function: String,
+        payload: Value,
+    },
+    SfnStart {
+        state_machine: String,
+        input: Value,
+    },
+}
+
+impl SdkCall {
+    /// The AWS service: `"sqs"`, `"sns"`, `"events"`, `"s3"`, `"dynamodb"`, `"lambda"` or `"sfn"`.
+    pub fn service(&self) -> &'static str {
+        match self {
+            SdkCall::SqsSend { .. } => "sqs",
+            SdkCall::SnsPublish { .. } => "sns",
+            SdkCall::EventsPut { .. } => "events",
+            SdkCall::S3Put { .. } | SdkCall::S3Get { .. } | SdkCall::S3Delete { .. } => "s3",
+            SdkCall::DynamoPut { .. }
+            | SdkCall::DynamoGet { .. }
+            | SdkCall::DynamoUpdate { .. }
+            | SdkCall::DynamoDelete { .. }
+            | SdkCall::DynamoQuery { .. } => "dynamodb",
+            SdkCall::LambdaInvoke { .. } | SdkCall::LambdaInvokeAsync { .. } => "lambda",
+            SdkCall::SfnStart { .. } => "sfn",
+        }
+    }
+
+    /// The AWS API operation name, e.g. `"SendMessage"`, `"PutItem"`, `"Invoke"`.
+    pub fn operation(&self) -> &'static str {
+        match self {
+            SdkCall::SqsSend { .. } => "SendMessage",
+            SdkCall::SnsPublish { .. } => "Publish",
+            SdkCall::EventsPut { .. } => "PutEvents",
+            SdkCall::S3Put { .. } => "PutObject",
+            SdkCall::S3Get { .. } => "GetObject",
+            SdkCall::S3Delete { .. } => "DeleteObject",
+            SdkCall::DynamoPut { .. } => "PutItem",
+            SdkCall::DynamoGet { .. } => "GetItem",
+            SdkCall::DynamoUpdate { .. } => "UpdateItem",
+            SdkCall::DynamoDelete { .. } => "DeleteItem",
+            SdkCall::DynamoQuery { .. } => "Query",
+            // Both are Lambda's Invoke, with InvocationType RequestResponse or Event.
+            SdkCall::LambdaInvoke { .. } | SdkCall::LambdaInvokeAsync { .. } => "Invoke",
+            SdkCall::SfnStart { .. } => "StartExecution",
+        }
+    }
+
+    /// The scenario id of the resource the call is made to.
+    pub fn resource(&self) -> &str {
+        match self {
+            SdkCall::SqsSend { queue, .. } => queue,
+            SdkCall::SnsPublish { topic, .. } => topic,
+            SdkCall::EventsPut { bus, .. } => bus,
+            SdkCall::S3Put { bucket, .. }
+            | SdkCall::S3Get { bucket, .. }
+            | SdkCall::S3Delete { bucket, .. } => bucket,
+            SdkCall::DynamoPut { table, .. }
+            | SdkCall::DynamoGet { table, .. }
+            | SdkCall::DynamoUpdate { table, .. }
+            | SdkCall::DynamoDelete { table, .. }
+            | SdkCall::DynamoQuery { table, .. } => table,
+            SdkCall::LambdaInvoke { function, .. }
+            | SdkCall::LambdaInvokeAsync { function, .. } => function,
+            SdkCall::SfnStart { state_machine, .. } => state_machine,
+        }
+    }
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// Virtual microseconds the handler took (`work` and SDK latencies); `timeout_us` when it timed out.
+    pub elapsed_us: u64,
+    /// The response, or Lambda's error object `{"errorType", "errorMessage", "stackTrace"}`.
+    pub result: Result<Value, Value>,
+    /// The handler reached its timeout, or ran more than [`MAX_OPERATIONS`] (a runaway loop).
+    pub timed_out: bool,
+}
+
+/// Runs a handler on an event. Never panics; the host may call `run` again from [`Host::sdk`] (nested runs).
+pub fn run(handler: &Handler, event: &Value, ctx: &Context, host: &mut dyn Host) -> Outcome {
+    engine::run(handler, event, ctx, host)
+}

@@ -1,0 +1,179 @@
+//! The per-run state that the functions registered in the (shared, immutable) engine reach: a per-thread stack of
+//! frames, one per [`super::run`] in progress on this thread, the innermost on top.
+//!
+//! # Soundness
+//!
+//! A frame holds raw pointers to the run's `&mut dyn Host` and `&Context`, with their lifetimes erased. This is
+//! sound because:
+//! - the frame is pushed by [`enter`] at the start of `run` and popped by the returned [`FrameGuard`]'s `Drop` before
+//!   `run` returns (also when unwinding), while `run` still holds both borrows; `run` itself does not touch the
+//!   host or the context while the frame exists, so the pointers are the only way to them;
+//! - only the top frame is ever used, and the `RefCell` borrow of the stack is never held while the host runs: a
+//!   host call copies the pointer out, releases the borrow, then makes the one `&mut` it needs for the duration of
+//!   the call. A nested `run` (from inside `Host::sdk`) pushes and pops its own frame above it; the outer frame's
+//!   pointer is not used again until the host call returned, so no two `&mut` to a host are live at once;
+//! - everything is per thread (`thread_local!`), and frames never leave the thread that pushed them.
+
+use std::cell::{Cell, RefCell};
+
+use super::{Context, Host};
+
+/// One run in progress.
+pub(super) struct Frame {
+    host: *mut (dyn Host + 'static),
+    ctx: *const Context,
+    /// Virtual µs since the handler started.
+    pub elapsed_us: u64,
+    pub timeout_us: u64,
+    /// Set once the clock reached the timeout: the run is over, whatever the script does.
+    pub timed_out: bool,
+    /// The last error an API function threw into the script: an uncaught error that is exactly this one gets its
+    /// location appended to its message.
+    pub api_error: Option<ApiError>,
+}
+
+/// An error thrown by an API function (an SDK error, bad arguments, invalid JSON) and where.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct ApiError {
+    pub error_type: String,
+    pub message: String,
+    pub line: Option<usize>,
+    pub col: Option<usize>,
+}
+
+thread_local! {
+    static FRAMES: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
+    /// Address of a local of the outermost `run` on this thread: the stack guard's origin.
+    static STACK_BASE: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Native stack a run (with everything it calls, nested runs included) may use before the script is stopped. The
+/// outermost `run` measures from its own frame; threads running scripts need this much stack plus what their caller
+/// uses (Rust's default for spawned threads is 2 MiB).
+pub(super) const STACK_BUDGET: usize = 1 << 20;
+
+/// Pops the frame it was made for when dropped.
+pub(super) struct FrameGuard {
+    outermost: bool,
+}
+
+/// What a finished run leaves behind.
+pub(super) struct Finished {
+    pub elapsed_us: u64,
+    pub timed_out: bool,
+    pub api_error: Option<ApiError>,
+}
+
+/// Pushes the frame of a run. `stack_marker` is the address of a local of the caller (the stack guard's origin when
+/// this is the outermost run on the thread).
+pub(super) fn enter(host: &mut dyn Host, ctx: &Context, stack_marker: usize) -> FrameGuard {
+    let host: *mut (dyn Host + '_) = host;
+    // SAFETY: only the trait object's lifetime bound is erased (same layout); see the module docs for why the pointer
+    // is never used after the borrow it came from ends.
+    let host: *mut (dyn Host + 'static) = unsafe { std::mem::transmute(host) };
+    let outermost = FRAMES.with(|f| {
+        let mut frames = f.borrow_mut();
+        frames.push(Frame {
+            host,
+            ctx,
+            elapsed_us: 0,
+            timeout_us: ctx.timeout_us,
+            timed_out: false,
+            api_error: None,
+        });
+        frames.len() == 1
+    });
+    if outermost {
+        STACK_BASE.with(|b| b.set(stack_marker));
+    }
+    FrameGuard { outermost }
+}
+
+impl FrameGuard {
+    /// Pops the frame and returns its clock.
+    pub fn finish(self) -> Finished {
+        let frame = FRAMES.with(|f| f.borrow_mut().pop());
+        let finished = match &frame {
+            Some(f) => Finished {
+                elapsed_us: f.elapsed_us,
+                timed_out: f.timed_out,
+                api_error: f.api_error.clone(),
+            },
+            None => Finished {
+                elapsed_us: 0,
+                timed_out: false,
+                api_error: None,
+            },
+        };
+        if self.outermost {
+            STACK_BASE.with(|b| b.set(0));
+        }
+        std::mem::forget(self);
+        finished
+    }
+}
+
+impl Drop for FrameGuard {
+    fn drop(&mut self) {
+        // Only reached when unwinding (`finish` forgets the guard).
+        FRAMES.with(|f| {
+            if let Ok(mut frames) = f.try_borrow_mut() {
+                frames.pop();
+            }
+        });
+        if self.outermost {
+            STACK_BASE.with(|b| b.set(0));
+        }
+    }
+}
+
+/// Runs `f` on the top frame; `None` outside any run.
+pub(super) fn with_top<R>(f: impl FnOnce(&mut Frame) -> R) -> Option<R> {
+    FRAMES.with(|frames| frames.borrow_mut().last_mut().map(f))
+}
+
+/// Runs `f` with the top run's context; `None` outside any run.
+pub(super) fn with_context<R>(f: impl FnOnce(&Context, &Frame) -> R) -> Option<R> {
+    FRAMES.with(|frames| {
+        let frames = frames.borrow();
+        let top = frames.last()?;
+        // SAFETY: the context outlives the frame (module docs); it is only read.
+        let ctx = unsafe { &*top.ctx };
+        Some(f(ctx, top))
+    })
+}
+
+/// Calls the top run's host with the current offset; `None` outside any run. The stack's borrow is released before
+/// `f` runs, so the host may start a nested run.
+pub(super) fn with_host<R>(f: impl FnOnce(&mut dyn Host, u64) -> R) -> Option<R> {
+    let (host, offset) = FRAMES.with(|frames| {
+        let frames = frames.borrow();
+        frames.last().map(|top| (top.host, top.elapsed_us))
+    })?;
+    // SAFETY: the host outlives the frame and no other reference to it is live during this call (module docs).
+    let host = unsafe { &mut *host };
+    Some(f(host, offset))
+}
+
+/// Advances the top run's clock by `us`; `false` when that reaches the timeout (the clock then stops at the timeout
+/// and the run is marked timed out).
+pub(super) fn advance(us: u64) -> bool {
+    with_top(|top| {
+        top.elapsed_us = top.elapsed_us.saturating_add(us);
+        if top.elapsed_us >= top.timeout_us {
+            top.elapsed_us = top.timeout_us;
+            top.timed_out = true;
+        }
+        !top.timed_out
+    })
+    .unwrap_or(false)
+}
+
+/// Whether the current thread has used more than [`STACK_BUDGET`] of native stack since the outermost run started.
+pub(super) fn stack_exhausted() -> bool {
+    let marker = 0u8;
+    let here = std::ptr::addr_of!(marker) as usize;
+    let base = STACK_BASE.with(Cell::get);
+    // Stacks grow downwards on every platform we build for; a base of 0 means "no run".
+    base != 0 && base.saturating_sub(here) > STACK_BUDGET
+}
