@@ -73,7 +73,7 @@ const TOP_KEYS: [&str; 7] = [
     "traffic",
     "layout",
 ];
-const SETTINGS_KEYS: [&str; 7] = [
+const SETTINGS_KEYS: [&str; 8] = [
     "seed",
     "until_s",
     "start_time",
@@ -81,6 +81,7 @@ const SETTINGS_KEYS: [&str; 7] = [
     "account_id",
     "hop_latency_ms",
     "account_concurrency",
+    "sdk_latency_ms",
 ];
 
 /// Loads a scenario file. Problems name the file as given; script paths are relative to its folder.
@@ -254,6 +255,11 @@ pub(crate) fn default_settings() -> Settings {
             max: 25.0,
         },
         account_concurrency: 1000,
+        // An AWS API call from inside a region: a few milliseconds (typical SQS/DynamoDB/SNS latencies).
+        sdk_latency_ms: Dist::Uniform {
+            min: 3.0,
+            max: 12.0,
+        },
     }
 }
 
@@ -345,6 +351,7 @@ fn settings(ctx: &mut Ctx<'_>, node: &Node) -> Option<Settings> {
         },
     };
     let hop_latency_ms = ctx.opt_dist(&o, "hop_latency_ms", d.hop_latency_ms.clone());
+    let sdk_latency_ms = ctx.opt_dist(&o, "sdk_latency_ms", d.sdk_latency_ms.clone());
     let account_concurrency =
         ctx.opt_int(&o, "account_concurrency", 1000, 1, i64::from(u32::MAX)) as u32;
     if !ok {
@@ -358,6 +365,7 @@ fn settings(ctx: &mut Ctx<'_>, node: &Node) -> Option<Settings> {
         account_id,
         hop_latency_ms,
         account_concurrency,
+        sdk_latency_ms,
     })
 }
 

@@ -80,6 +80,8 @@ pub struct Settings {
     pub region: String,
     pub account_id: String,
     pub hop_latency_ms: Dist,
+    /// Latency of one AWS SDK call made by handler code (an addition to the format; default uniform 3–12 ms).
+    pub sdk_latency_ms: Dist,
     pub account_concurrency: u32,
 }
 

@@ -173,6 +173,7 @@ impl Sim {
                     Item::PutEvent {
                         event: Box::new(event),
                         envelope: true,
+                        event_n: None,
                     },
                 );
             }

@@ -23,12 +23,20 @@ pub(crate) struct RuleEvent {
 
 impl Sim {
     /// An entry (or a forwarded event) reaches a bus.
-    pub(crate) fn bus_put(&mut self, bus: ResId, trace: TraceId, event: Value, envelope: bool) {
+    pub(crate) fn bus_put(
+        &mut self,
+        bus: ResId,
+        trace: TraceId,
+        event: Value,
+        envelope: bool,
+        event_n: Option<u64>,
+    ) {
         self.stats[bus.index()].count += 1;
         let event = if envelope {
             event
         } else {
-            let id = self.new_uuid(IdKind::Event);
+            let n = event_n.unwrap_or_else(|| self.next_n(IdKind::Event));
+            let id = self.uuid_of(IdKind::Event, n);
             let time = self.wall(self.now());
             match eventbridge::envelope(&self.aws, &id, &event, time) {
                 Ok(e) => e,

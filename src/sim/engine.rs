@@ -60,7 +60,11 @@ pub(crate) enum Item {
     /// An invocation request arriving at a function.
     Invoke(Box<InvokeReq>),
     /// A PutEvents entry arriving at a bus (`envelope` false), or a complete event forwarded from another bus.
-    PutEvent { event: Box<Value>, envelope: bool },
+    PutEvent {
+        event: Box<Value>,
+        envelope: bool,
+        event_n: Option<u64>,
+    },
     /// A matched event arriving at a rule, to be sent to its targets.
     RuleEvent(Box<RuleEvent>),
     /// A write or delete arriving at a bucket.
@@ -119,6 +123,31 @@ pub(crate) enum Ev {
     EsmTimer { trigger: ResId },
 }
 
+/// A trace record stamped later than the engine clock (by a handler's SDK call or log line), held back until
+/// the clock reaches it so the trace stays in time order.
+struct FutureRecord {
+    t_us: u64,
+    seq: u64,
+    record: TraceRecord,
+}
+
+impl PartialEq for FutureRecord {
+    fn eq(&self, other: &Self) -> bool {
+        self.t_us == other.t_us && self.seq == other.seq
+    }
+}
+impl Eq for FutureRecord {}
+impl PartialOrd for FutureRecord {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for FutureRecord {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.t_us, other.seq).cmp(&(self.t_us, self.seq))
+    }
+}
+
 struct Pending {
     t_us: u64,
     seq: u64,
@@ -174,6 +203,10 @@ pub struct Sim {
     pub(crate) rng: SimRng,
     tracing: bool,
     trace: Vec<TraceRecord>,
+    future_records: BinaryHeap<FutureRecord>,
+    record_seq: u64,
+    /// While a handler's SDK call runs, the virtual moment of that call (later than `now_us`).
+    effective_us: Option<u64>,
     processed: u64,
     id_counters: [u64; 9],
     pub(crate) stats: Vec<ResourceStats>,
@@ -241,6 +274,9 @@ impl Sim {
             rng: SimRng::new(seed),
             tracing: opts.trace,
             trace: Vec::new(),
+            future_records: BinaryHeap::new(),
+            record_seq: 0,
+            effective_us: None,
             processed: 0,
             id_counters: [0; 9],
             stats: vec![ResourceStats::default(); n],
@@ -298,6 +334,7 @@ impl Sim {
             return false;
         };
         self.now_us = self.now_us.max(p.t_us);
+        self.flush_future_records();
         self.processed += 1;
         self.dispatch(p.ev);
         true
@@ -310,6 +347,7 @@ impl Sim {
             self.step();
         }
         self.now_us = self.now_us.max(t_us);
+        self.flush_future_records();
         self.processed - before
     }
 
@@ -323,6 +361,7 @@ impl Sim {
         }
         if self.queue.peek().is_none_or(|p| p.t_us > t_us) {
             self.now_us = self.now_us.max(t_us);
+            self.flush_future_records();
         }
         self.processed - before
     }
@@ -374,8 +413,44 @@ impl Sim {
 
     // ----- internals shared by the services -----
 
+    /// The virtual moment of what is happening: the engine clock, or the moment of a handler's SDK call.
     pub(crate) fn now(&self) -> u64 {
-        self.now_us
+        self.effective_us.unwrap_or(self.now_us)
+    }
+
+    /// Runs `f` as if at virtual time `at_us` (≥ the engine clock): records and hops start from there.
+    pub(crate) fn at_moment<R>(&mut self, at_us: u64, f: impl FnOnce(&mut Sim) -> R) -> R {
+        let saved = self.effective_us.replace(at_us.max(self.now_us));
+        let r = f(self);
+        self.effective_us = saved;
+        r
+    }
+
+    /// Adds a record to the trace, or holds it back while it lies in the engine's future.
+    pub(crate) fn record(&mut self, record: TraceRecord) {
+        let t = record.t_us();
+        if t > self.now_us {
+            self.record_seq += 1;
+            self.future_records.push(FutureRecord {
+                t_us: t,
+                seq: self.record_seq,
+                record,
+            });
+        } else {
+            self.trace.push(record);
+        }
+    }
+
+    fn flush_future_records(&mut self) {
+        while self
+            .future_records
+            .peek()
+            .is_some_and(|r| r.t_us <= self.now_us)
+        {
+            if let Some(r) = self.future_records.pop() {
+                self.trace.push(r.record);
+            }
+        }
     }
 
     /// Virtual wall-clock time of a virtual instant.
@@ -399,7 +474,8 @@ impl Sim {
 
     pub(crate) fn emit(&mut self, record: impl FnOnce() -> TraceRecord) {
         if self.tracing {
-            self.trace.push(record());
+            let r = record();
+            self.record(r);
         }
     }
 
@@ -483,26 +559,49 @@ impl Sim {
         item: Item,
         hop_us: u64,
     ) -> u64 {
-        let arrive = self.now_us.saturating_add(hop_us);
+        let arrive = self.now().saturating_add(hop_us);
         if self.tracing {
             let record = TraceRecord::Transit {
-                t_ms: Ms(self.now_us),
+                t_ms: Ms(self.now()),
                 from: self.origin_name(from),
                 to: self.name(to),
                 arrive_ms: Ms(arrive),
                 trace_id: trace.text(),
                 what: item.what(),
             };
-            self.trace.push(record);
+            self.record(record);
         }
         self.schedule(arrive, Ev::Arrive { to, trace, item });
         arrive
     }
 
+    /// Records a transit that starts at `t_us` (possibly in the engine's future) without scheduling anything.
+    pub(crate) fn emit_transit(
+        &mut self,
+        from: ResId,
+        to: ResId,
+        trace: TraceId,
+        t_us: u64,
+        arrive_us: u64,
+        what: &'static str,
+    ) {
+        if self.tracing {
+            let record = TraceRecord::Transit {
+                t_ms: Ms(t_us),
+                from: self.name(from),
+                to: self.name(to),
+                arrive_ms: Ms(arrive_us),
+                trace_id: trace.text(),
+                what,
+            };
+            self.record(record);
+        }
+    }
+
     /// Records that something was discarded.
     pub(crate) fn drop_item(&mut self, at: ResId, trace: TraceId, reason: impl FnOnce() -> String) {
         self.stats[at.index()].dropped += 1;
-        let now = self.now_us;
+        let now = self.now();
         let resource = self.name(at);
         self.emit(|| TraceRecord::Drop {
             t_ms: Ms(now),
@@ -534,7 +633,11 @@ impl Sim {
             Item::HttpRequest(call) => self.api_request(to, trace, call),
             Item::HttpReply(reply) => self.api_reply(to, trace, reply),
             Item::Invoke(req) => self.function_arrive(to, trace, req),
-            Item::PutEvent { event, envelope } => self.bus_put(to, trace, *event, envelope),
+            Item::PutEvent {
+                event,
+                envelope,
+                event_n,
+            } => self.bus_put(to, trace, *event, envelope, event_n),
             Item::RuleEvent(ev) => self.rule_deliver(to, trace, ev),
             Item::Object(op) => self.bucket_op(to, trace, *op),
             Item::SqsSend(msg) => self.queue_send(to, trace, *msg),
@@ -569,6 +672,7 @@ impl Sim {
             ResourceType::EventBus => Item::PutEvent {
                 event: Box::new(payload),
                 envelope: forward_envelope,
+                event_n: None,
             },
             ResourceType::Queue => {
                 let fifo =
@@ -588,6 +692,7 @@ impl Sim {
                     deduplication_id,
                     delay_s: None,
                     sender: "AIDAEVENTFLOWSERVICE".to_string(),
+                    message_n: None,
                 }))
             }
             ResourceType::Topic => Item::SnsPublish(Box::new(SnsPublish {
@@ -596,6 +701,7 @@ impl Sim {
                 attributes: Value::Object(serde_json::Map::new()),
                 group_id,
                 deduplication_id: None,
+                message_n: None,
             })),
             ResourceType::StateMachine => Item::Unsupported { what: "execution" },
             _ => Item::Unsupported { what: "event" },

@@ -105,6 +105,8 @@ pub(crate) enum Reply {
     Caller,
     /// An event source mapping's batch.
     Esm { trigger: ResId, batch: u64 },
+    /// A handler's `lambda::invoke`: the answer is handed over when the invocation starts (see `host`).
+    Script,
 }
 
 #[derive(Debug)]
@@ -200,7 +202,11 @@ impl Sim {
     }
 
     fn has_capacity(&self, f: ResId, func: &Function) -> bool {
-        match func.reserved_concurrency {
+        self.has_capacity_for(f, func.reserved_concurrency)
+    }
+
+    pub(crate) fn has_capacity_for(&self, f: ResId, reserved: Option<u32>) -> bool {
+        match reserved {
             Some(reserved) => self.fns[f.index()].busy < reserved,
             None => self.pool.busy < self.pool.limit,
         }
@@ -265,6 +271,15 @@ impl Sim {
                 hop,
             );
         }
+    }
+
+    /// A synchronous invocation refused for lack of concurrency.
+    pub(crate) fn record_sync_throttle(&mut self, f: ResId, trace: TraceId) {
+        let reason = match self.function(f) {
+            Some(func) => self.throttle_reason(func),
+            None => return,
+        };
+        self.record_throttle(f, trace, InvocationType::RequestResponse, reason);
     }
 
     fn record_throttle(
@@ -352,7 +367,9 @@ impl Sim {
 
     /// Starts an invocation that has capacity: picks or creates an environment, decides the outcome, schedules
     /// the end.
-    fn start_invocation(
+    /// Returns, for a handler's synchronous `lambda::invoke` (`Reply::Script`), the status, response or error,
+    /// and the virtual end time.
+    pub(crate) fn start_invocation(
         &mut self,
         f: ResId,
         trace: TraceId,
@@ -360,8 +377,8 @@ impl Sim {
         mode: Mode,
         request_n: u64,
         attempt: u32,
-    ) {
-        let Some(func) = self.function(f) else { return };
+    ) -> Option<(Status, Value, u64)> {
+        let func = self.function(f)?;
         let reserved = func.reserved_concurrency.is_some();
         let idle_timeout_us = self.idle_timeout_us(f);
         let now = self.now();
@@ -380,32 +397,16 @@ impl Sim {
             }
         };
         let sc = std::sync::Arc::clone(&self.sc);
-        let Some(func) = function_of(&sc, f) else {
-            return;
-        };
+        let func = function_of(&sc, f)?;
         let init_us = if cold {
             self.rng.sample_us(&func.cold_start_ms)
         } else {
             0
         };
-        let mut run_us = self.rng.sample_us(&func.duration_ms);
+        let base_us = self.rng.sample_us(&func.duration_ms);
         let failed = func.error_rate > 0.0 && self.rng.unit() < func.error_rate;
         let timeout_us = u64::from(func.timeout_s) * 1_000_000;
         let is_api = matches!(mode, Mode::Sync(Reply::Api { .. }));
-        let (status, outcome) = if run_us > timeout_us {
-            run_us = timeout_us;
-            (
-                Status::Timeout,
-                timeout_error(&self.request_id_text(request_n), func.timeout_s),
-            )
-        } else if failed {
-            let message = format!("Injected failure (error_rate {})", func.error_rate);
-            (Status::Error, error_object("InjectedFailure", &message))
-        } else if is_api {
-            (Status::Ok, json!({ "statusCode": 200 }))
-        } else {
-            (Status::Ok, Value::Null)
-        };
         if !matches!(mode, Mode::Sync(Reply::Api { .. } | Reply::Caller)) {
             self.count_loop(trace, f);
         }
@@ -414,10 +415,17 @@ impl Sim {
         if cold {
             stats.cold_starts += 1;
         }
+        let handler = func.handler.clone();
+        let mut event = event;
         if self.tracing() {
             let invocation_type = match mode {
                 Mode::Sync(_) => InvocationType::RequestResponse,
                 Mode::Async(_) => InvocationType::Event,
+            };
+            let recorded = if handler.is_some() {
+                event.clone()
+            } else {
+                std::mem::take(&mut event)
             };
             let record = TraceRecord::Invoke {
                 t_ms: Ms(now),
@@ -428,16 +436,52 @@ impl Sim {
                 init_ms: cold.then_some(Ms(init_us)),
                 invocation_type,
                 attempt,
-                event,
+                event: recorded,
             };
             self.emit(|| record);
         }
+        let seed = self.seed;
+        let timeout = || {
+            let request_id =
+                super::ids::uuid_text(super::ids::id_bits(seed, IdKind::Request, request_n));
+            timeout_error(&request_id, func.timeout_s)
+        };
+        let injected = || {
+            let message = format!("Injected failure (error_rate {})", func.error_rate);
+            error_object("InjectedFailure", &message)
+        };
+        let (status, outcome, run_us) = match &handler {
+            Some(h) => {
+                // A handler's duration: the runtime's own `duration_ms` plus the simulated time of its work() and
+                // SDK calls. It runs at the start of the invocation (after init); see `host` for what that means.
+                let t0 = now.saturating_add(init_us);
+                let ctx = self.lambda_context(f, func, request_n, env_id, timeout_us, t0);
+                let out = super::host::run_handler(self, h, &event, &ctx, f, trace, request_n, t0);
+                let run = base_us.saturating_add(out.elapsed_us);
+                if out.timed_out || run > timeout_us {
+                    (Status::Timeout, timeout(), timeout_us)
+                } else if failed {
+                    (Status::Error, injected(), run)
+                } else {
+                    match out.result {
+                        Ok(v) => (Status::Ok, v, run),
+                        Err(e) => (Status::Error, e, run),
+                    }
+                }
+            }
+            None if base_us > timeout_us => (Status::Timeout, timeout(), timeout_us),
+            None if failed => (Status::Error, injected(), base_us),
+            None if is_api => (Status::Ok, json!({ "statusCode": 200 }), base_us),
+            None => (Status::Ok, Value::Null, base_us),
+        };
         let end = now.saturating_add(init_us).saturating_add(run_us);
         let mut return_hop_us = 0;
         if let Mode::Sync(Reply::Api { api, req }) = mode {
             return_hop_us = self.hop_us(Origin::Resource(f));
             self.api_check_deadline(api, req, end.saturating_add(return_hop_us));
         }
+        let answer =
+            matches!(mode, Mode::Sync(Reply::Script)).then(|| (status, outcome.clone(), end));
         let inv = Invocation {
             func: f,
             env_id,
@@ -451,6 +495,41 @@ impl Sim {
             return_hop_us,
         };
         self.schedule(end, Ev::InvokeEnd(Box::new(inv)));
+        answer
+    }
+
+    /// The Lambda context a handler sees.
+    fn lambda_context(
+        &self,
+        f: ResId,
+        func: &Function,
+        request_n: u64,
+        env_id: u32,
+        timeout_us: u64,
+        t0: u64,
+    ) -> crate::script::Context {
+        let name = self.sc.id(f);
+        let start = self.wall(t0);
+        let stream_hex = format!(
+            "{:032x}",
+            super::ids::id_bits(
+                self.seed,
+                IdKind::Execution,
+                (u64::from(f.0) << 32) | u64::from(env_id)
+            )
+        );
+        crate::script::Context {
+            function_name: name.to_string(),
+            aws_request_id: self.request_id_text(request_n),
+            memory_limit_in_mb: func.memory_mb,
+            invoked_function_arn: self.aws.lambda_arn(name),
+            log_group_name: format!("/aws/lambda/{name}"),
+            // Lambda's log stream: date of the environment's creation, version, and a random id per environment.
+            log_stream_name: format!("{}/[$LATEST]{stream_hex}", start.format("%Y/%m/%d")),
+            timeout_us,
+            start_time: start,
+            environment: func.environment.clone(),
+        }
     }
 
     /// An invocation ends: release its environment, record the result, answer or continue the async pipeline.
@@ -513,7 +592,7 @@ impl Sim {
                     inv.return_hop_us,
                 );
             }
-            Mode::Sync(Reply::Caller) => {}
+            Mode::Sync(Reply::Caller | Reply::Script) => {}
             Mode::Sync(Reply::Esm { trigger, batch }) => {
                 self.esm_result(
                     trigger,

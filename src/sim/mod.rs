@@ -23,6 +23,7 @@ mod bus;
 mod engine;
 mod esm;
 mod function;
+mod host;
 pub mod ids;
 mod queue;
 pub mod rng;

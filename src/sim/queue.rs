@@ -36,6 +36,9 @@ pub(crate) struct SqsSend {
     pub delay_s: Option<u32>,
     /// Who sent it (the `SenderId` attribute).
     pub sender: String,
+    /// A message number given out before the message arrives (an SDK call returns the id at once; a redrive
+    /// keeps the id), else one is drawn on arrival.
+    pub message_n: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,7 +129,9 @@ impl Sim {
                 .dedup
                 .insert(dedup, now.saturating_add(DEDUP_WINDOW_US));
         }
-        let n = self.next_n(IdKind::Message);
+        let n = msg
+            .message_n
+            .unwrap_or_else(|| self.next_n(IdKind::Message));
         let state = &mut self.queues[q.index()];
         state.next_sequence += 1;
         let delay_us = u64::from(if fifo {
@@ -350,6 +355,7 @@ impl Sim {
                     deduplication_id: m.deduplication_id,
                     delay_s: None,
                     sender: m.sender,
+                    message_n: Some(n),
                 };
                 // The redrive is inside SQS: no hop latency.
                 self.send_after(

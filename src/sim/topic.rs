@@ -28,6 +28,8 @@ pub(crate) struct SnsPublish {
     pub attributes: Value,
     pub group_id: Option<String>,
     pub deduplication_id: Option<String>,
+    /// A message number given out before the message arrives (an SDK call returns the id at once).
+    pub message_n: Option<u64>,
 }
 
 impl Sim {
@@ -37,7 +39,7 @@ impl Sim {
             return;
         };
         self.stats[t.index()].count += 1;
-        let message_n = self.next_n(IdKind::Message);
+        let message_n = p.message_n.unwrap_or_else(|| self.next_n(IdKind::Message));
         let message_id = self.uuid_of(IdKind::Message, message_n);
         let sequence = if cfg.fifo {
             let s = &mut self.topic_sequences[t.index()];
@@ -115,6 +117,7 @@ impl Sim {
                         deduplication_id: cfg.fifo.then(|| dedup.clone()),
                         delay_s: None,
                         sender: self.aws.sns_arn(sc.id(t)),
+                        message_n: None,
                     }))
                 }
                 _ => continue,

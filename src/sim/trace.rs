@@ -163,6 +163,19 @@ pub enum TraceRecord {
         size: u64,
         trace_id: String,
     },
+    /// An AWS SDK call made by handler code, at its virtual moment.
+    Call {
+        t_ms: Ms,
+        function: String,
+        request_id: String,
+        trace_id: String,
+        service: &'static str,
+        operation: &'static str,
+        resource: String,
+        latency_ms: Ms,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<Value>,
+    },
     /// A rule or schedule produced an event for its targets.
     Match {
         t_ms: Ms,
@@ -188,6 +201,7 @@ impl TraceRecord {
             | TraceRecord::Log { t_ms, .. }
             | TraceRecord::Response { t_ms, .. }
             | TraceRecord::Object { t_ms, .. }
+            | TraceRecord::Call { t_ms, .. }
             | TraceRecord::Match { t_ms, .. } => t_ms.0,
         }
     }
@@ -207,6 +221,7 @@ impl TraceRecord {
             TraceRecord::Log { .. } => "log",
             TraceRecord::Response { .. } => "response",
             TraceRecord::Object { .. } => "object",
+            TraceRecord::Call { .. } => "call",
             TraceRecord::Match { .. } => "match",
         }
     }

@@ -136,6 +136,7 @@ impl Sim {
             Payload::Event(v) => Item::PutEvent {
                 event: Box::new(v),
                 envelope: false,
+                event_n: None,
             },
             Payload::Object(v) => match ObjectOp::from_json(&v) {
                 Ok(op) => Item::Object(Box::new(op)),
@@ -190,6 +191,7 @@ impl Sim {
                 attributes,
                 group_id: text("group_id"),
                 deduplication_id: text("deduplication_id"),
+                message_n: None,
             })),
             _ => Item::SqsSend(Box::new(SqsSend {
                 body,
@@ -201,6 +203,7 @@ impl Sim {
                     .and_then(Value::as_u64)
                     .map(|d| d.min(900) as u32),
                 sender: "AIDAEVENTFLOWTRAFFIC".to_string(),
+                message_n: None,
             })),
         })
     }
