@@ -1271,9 +1271,9 @@ fn json_accepts_a_byte_order_mark_and_crlf() {
 
 #[test]
 fn json_nesting_is_limited() {
-    let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
+    let ok = "[".repeat(MAX_DEPTH) + "]".repeat(MAX_DEPTH).as_str();
     assert!(json::parse(&ok).is_ok());
-    let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
+    let deep = "[".repeat(MAX_DEPTH + 1) + "]".repeat(MAX_DEPTH + 1).as_str();
     let e = parse_err(&deep);
     assert_eq!(e.message, "nested deeper than 128 levels");
     assert_eq!(e.pos, Pos { line: 1, col: 129 });
@@ -1480,7 +1480,7 @@ fn never_panics_on_100000_levels_of_nesting() {
         e.to_string(),
         "deep.json:1:129: nested deeper than 128 levels"
     );
-    let closed = "[".repeat(100_000) + &"]".repeat(100_000);
+    let closed = "[".repeat(100_000) + "]".repeat(100_000).as_str();
     assert!(load_str(&closed, "deep.json", None).is_err());
     let objects = "{\"a\":".repeat(100_000);
     let Err(e) = load_str(&objects, "deep.json", None) else {
@@ -1488,7 +1488,7 @@ fn never_panics_on_100000_levels_of_nesting() {
     };
     assert!(e.to_string().ends_with("nested deeper than 128 levels"));
     // Deep but legal nesting inside a payload is fine.
-    let payload = "[".repeat(100) + &"]".repeat(100);
+    let payload = "[".repeat(100) + "]".repeat(100).as_str();
     let text = scenario(
         r#"{ "Fn": { "type": "function" } }"#,
         &format!(r#"[{{ "to": "Fn", "at_s": 0, "payload": {payload} }}]"#),

@@ -217,6 +217,8 @@ fn call(handler: &Handler, event: &Value, ctx: &Context) -> Result<Dynamic, Call
     let event = convert::from_json(event).map_err(Called::Event)?;
     let context = Dynamic::from(LambdaContext::new(ctx));
     let mut scope = Scope::new();
+    // Top-level statements run first (`eval_ast`), in the same evaluation, so that their constants are visible to
+    // functions as `global::NAME`.
     engine()
         .call_fn_with_options::<Dynamic>(
             CallFnOptions::new().eval_ast(true).rewind_scope(true),

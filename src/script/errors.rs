@@ -49,7 +49,7 @@ pub(super) fn check_handler(ast: &AST, source: &str, label: &str) -> Result<(), 
     if arities.contains(&2) {
         return Ok(());
     }
-    let (line, col) = find_fn(source, "handler").unwrap_or((1, 1));
+    let (line, col) = find_fn(source, "handler").map_or((1, 1), |(start, _)| start);
     let message = match arities.first() {
         None => "the script defines no `fn handler(event, context)`".to_string(),
         Some(n) => format!(
@@ -65,93 +65,108 @@ pub(super) fn check_handler(ast: &AST, source: &str, label: &str) -> Result<(), 
     })
 }
 
-/// Line and column of the `fn` of `fn NAME` in Rhai source, skipping comments and string literals.
-fn find_fn(source: &str, name: &str) -> Option<(u32, u32)> {
+/// Where `fn NAME` is defined in Rhai source: the `fn` keyword and the closing brace of its body, as
+/// `(line, col)` pairs. Comments and string literals are skipped.
+pub(super) fn find_fn(source: &str, name: &str) -> Option<((u32, u32), (u32, u32))> {
+    let tokens = scan(source);
+    let at = tokens
+        .windows(2)
+        .position(|w| w[0].text == "fn" && w[1].text == name)?;
+    let start = (tokens[at].line, tokens[at].col);
+    let mut depth = 0usize;
+    for t in &tokens[at + 2..] {
+        match t.text.as_str() {
+            "{" => depth += 1,
+            "}" if depth == 1 => return Some((start, (t.line, t.col))),
+            "}" => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Some((start, (u32::MAX, u32::MAX)))
+}
+
+/// A word or a punctuation character of Rhai source, at its 1-based line and column.
+struct Token {
+    text: String,
+    line: u32,
+    col: u32,
+}
+
+/// Words and punctuation of Rhai source, without comments, string and character literals.
+fn scan(source: &str) -> Vec<Token> {
     let chars: Vec<char> = source.chars().collect();
-    let (mut line, mut col) = (1u32, 1u32);
-    let mut i = 0;
-    // The position of each char, computed as we go.
-    let mut prev_fn: Option<(u32, u32)> = None;
-    let advance = |c: char, line: &mut u32, col: &mut u32| {
-        if c == '\n' {
+    let mut out = Vec::new();
+    let (mut i, mut line, mut col) = (0usize, 1u32, 1u32);
+    // Moves over chars[i], keeping line and column.
+    let step = |i: &mut usize, line: &mut u32, col: &mut u32| {
+        if chars[*i] == '\n' {
             *line += 1;
             *col = 1;
         } else {
             *col += 1;
         }
+        *i += 1;
     };
     while i < chars.len() {
         let c = chars[i];
-        if c == '/' && chars.get(i + 1) == Some(&'/') {
+        let next = chars.get(i + 1).copied();
+        if c == '/' && next == Some('/') {
             while i < chars.len() && chars[i] != '\n' {
-                advance(chars[i], &mut line, &mut col);
-                i += 1;
+                step(&mut i, &mut line, &mut col);
             }
-            continue;
-        }
-        if c == '/' && chars.get(i + 1) == Some(&'*') {
-            let mut depth = 0;
+        } else if c == '/' && next == Some('*') {
+            // Rhai's block comments nest.
+            let mut depth = 0usize;
             while i < chars.len() {
-                if chars[i] == '/' && chars.get(i + 1) == Some(&'*') {
+                let two = (chars[i], chars.get(i + 1).copied());
+                if two == ('/', Some('*')) {
                     depth += 1;
-                    advance('/', &mut line, &mut col);
-                    advance('*', &mut line, &mut col);
-                    i += 2;
-                } else if chars[i] == '*' && chars.get(i + 1) == Some(&'/') {
+                    step(&mut i, &mut line, &mut col);
+                    step(&mut i, &mut line, &mut col);
+                } else if two == ('*', Some('/')) {
                     depth -= 1;
-                    advance('*', &mut line, &mut col);
-                    advance('/', &mut line, &mut col);
-                    i += 2;
+                    step(&mut i, &mut line, &mut col);
+                    step(&mut i, &mut line, &mut col);
                     if depth == 0 {
                         break;
                     }
                 } else {
-                    advance(chars[i], &mut line, &mut col);
-                    i += 1;
+                    step(&mut i, &mut line, &mut col);
                 }
             }
-            continue;
-        }
-        if c == '"' || c == '`' || c == '\'' {
-            advance(c, &mut line, &mut col);
-            i += 1;
+        } else if c == '"' || c == '`' || c == '\'' {
+            step(&mut i, &mut line, &mut col);
             while i < chars.len() && chars[i] != c {
                 if chars[i] == '\\' && c != '`' && i + 1 < chars.len() {
-                    advance(chars[i], &mut line, &mut col);
-                    i += 1;
+                    step(&mut i, &mut line, &mut col);
                 }
-                advance(chars[i], &mut line, &mut col);
-                i += 1;
+                step(&mut i, &mut line, &mut col);
             }
             if i < chars.len() {
-                advance(chars[i], &mut line, &mut col);
-                i += 1;
+                step(&mut i, &mut line, &mut col);
             }
-            continue;
-        }
-        if c.is_alphanumeric() || c == '_' {
-            let start = (line, col);
-            let from = i;
+        } else if c.is_alphanumeric() || c == '_' {
+            let (l, k, from) = (line, col, i);
             while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                advance(chars[i], &mut line, &mut col);
-                i += 1;
+                step(&mut i, &mut line, &mut col);
             }
-            let word: String = chars[from..i].iter().collect();
-            if word == name
-                && let Some(p) = prev_fn
-            {
-                return Some(p);
+            out.push(Token {
+                text: chars[from..i].iter().collect(),
+                line: l,
+                col: k,
+            });
+        } else {
+            if !c.is_whitespace() {
+                out.push(Token {
+                    text: c.to_string(),
+                    line,
+                    col,
+                });
             }
-            prev_fn = (word == "fn").then_some(start);
-            continue;
+            step(&mut i, &mut line, &mut col);
         }
-        if !c.is_whitespace() {
-            prev_fn = None;
-        }
-        advance(c, &mut line, &mut col);
-        i += 1;
     }
-    None
+    out
 }
 
 /// `{"errorType", "errorMessage"}` without a location.
@@ -228,7 +243,20 @@ pub(super) fn error_object(
         }
     };
     let mut obj = crate::events::error_object(&error_type, &message);
-    let trace = stack_trace(&calls, pos, handler.label());
+    // The outermost frame is `handler` unless the error came from top-level statements.
+    let entry = calls.first().map_or(pos, |(_, p)| *p);
+    let outermost = match (entry.line(), entry.position(), handler.handler_span()) {
+        (Some(l), c, Some((from, to))) => {
+            let at = (l as u32, c.unwrap_or(1) as u32);
+            if from <= at && at <= to {
+                "handler"
+            } else {
+                "<top level>"
+            }
+        }
+        _ => "handler",
+    };
+    let trace = stack_trace(&calls, pos, outermost, handler.label());
     if let Value::Object(m) = &mut obj
         && !trace.is_empty()
     {
@@ -263,7 +291,12 @@ fn thrown(value: &Dynamic) -> (String, String) {
 }
 
 /// `"at NAME (FILE:LINE:COL)"`, innermost first.
-fn stack_trace(calls: &[(&str, Position)], innermost: Position, label: &str) -> Vec<String> {
+fn stack_trace(
+    calls: &[(&str, Position)],
+    innermost: Position,
+    outermost: &str,
+    label: &str,
+) -> Vec<String> {
     let name = |n: &str| {
         if n.starts_with("anon$") {
             "<closure>".to_string()
@@ -277,13 +310,11 @@ fn stack_trace(calls: &[(&str, Position)], innermost: Position, label: &str) -> 
         Some(format!("at {n} ({label}:{line}:{col})"))
     };
     let mut out = Vec::new();
-    let top = calls
-        .last()
-        .map_or("<top level>".to_string(), |(n, _)| name(n));
+    let top = calls.last().map_or(outermost.to_string(), |(n, _)| name(n));
     out.extend(at(top, innermost));
     for i in (0..calls.len()).rev() {
         let caller = if i == 0 {
-            "<top level>".to_string()
+            outermost.to_string()
         } else {
             name(calls[i - 1].0)
         };

@@ -97,6 +97,8 @@ pub struct Handler {
     ast: Arc<rhai::AST>,
     source: Arc<str>,
     label: Arc<str>,
+    /// Where `fn handler` starts and ends (`(line, col)`), to name the outermost frame of a stack trace.
+    span: Option<((u32, u32), (u32, u32))>,
 }
 
 impl Handler {
@@ -109,6 +111,7 @@ impl Handler {
                 ast: Arc::new(ast),
                 source: Arc::from(source),
                 label: Arc::from(label),
+                span: errors::find_fn(source, "handler"),
             }),
             Ok(Err(e)) => Err(e),
             Err(_) => Err(ScriptError {
@@ -132,6 +135,10 @@ impl Handler {
 
     pub(crate) fn ast(&self) -> &rhai::AST {
         &self.ast
+    }
+
+    pub(crate) fn handler_span(&self) -> Option<((u32, u32), (u32, u32))> {
+        self.span
     }
 }
 
