@@ -239,5 +239,8 @@ fn handler(event, context) {
         host.logs.clear();
     }
     let secs = t0.elapsed().as_secs_f64();
-    println!("{n} invocations in {secs:.3} s: {:.0} invocations/s", n as f64 / secs);
+    println!(
+        "{n} invocations in {secs:.3} s: {:.0} invocations/s",
+        n as f64 / secs
+    );
 }
