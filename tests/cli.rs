@@ -266,3 +266,51 @@ fn examples_exist_for_the_five_lessons() {
         assert!(Path::new(&example(name)).exists(), "{name}");
     }
 }
+
+#[test]
+fn fmt_writes_canonical_files_and_check_reports_the_rest() {
+    let file = tmp("fmt.json");
+    let messy = r#"{"resources":{"F":{"timeout_s":3,"type":"function"}},"name":"messy","format":"eventflow/1"}"#;
+    std::fs::write(&file, messy).expect("write");
+    let path = file.to_string_lossy().to_string();
+    let check = eventflow(&["fmt", "--check", &path]);
+    assert_eq!(check.status.code(), Some(1), "{}", stderr(&check));
+    assert_eq!(
+        std::fs::read_to_string(&file).expect("read"),
+        messy,
+        "--check changes nothing"
+    );
+    let fmt = eventflow(&["fmt", &path]);
+    assert_eq!(fmt.status.code(), Some(0), "{}", stderr(&fmt));
+    let text = std::fs::read_to_string(&file).expect("read");
+    assert!(
+        text.starts_with("{\n  \"format\": \"eventflow/1\",\n  \"name\": \"messy\""),
+        "{text}"
+    );
+    assert!(text.find("\"type\"") < text.find("\"timeout_s\""), "{text}");
+    let before: serde_json::Value = serde_json::from_str(messy).expect("json");
+    let after: serde_json::Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(before, after, "formatting never changes meaning");
+    assert_eq!(eventflow(&["fmt", "--check", &path]).status.code(), Some(0));
+    let bad = tmp("fmt-bad.json");
+    std::fs::write(&bad, "{").expect("write");
+    assert_eq!(
+        eventflow(&["fmt", &bad.to_string_lossy()]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn every_example_is_canonical() {
+    let dir = root().join("assets/scenarios");
+    let mut args = vec!["fmt".to_string(), "--check".to_string()];
+    for e in std::fs::read_dir(dir).expect("examples") {
+        let p = e.expect("entry").path();
+        if p.extension().is_some_and(|x| x == "json") {
+            args.push(p.to_string_lossy().to_string());
+        }
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = eventflow(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}

@@ -69,6 +69,14 @@ pub enum Command {
     },
     /// Open the desktop app on a scenario.
     Open(OpenArgs),
+    /// Rewrite scenario files in canonical form (stable key order, two-space indentation), atomically.
+    Fmt {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Change nothing; exit 1 if a file is not in canonical form.
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -95,6 +103,7 @@ pub fn main_with(cli: Cli, open_app: impl FnOnce(OpenArgs) -> Result<(), CliErro
             test_pattern::test_pattern(&pattern, &event)
         }
         Some(Command::Open(args)) => open_app(args).map(success),
+        Some(Command::Fmt { files, check }) => fmt(&files, check),
         None => open_app(OpenArgs {
             file: cli.file,
             screenshot: None,
@@ -116,7 +125,7 @@ fn check(files: &[PathBuf]) -> Result<ExitCode, CliError> {
     let mut all_ok = true;
     for file in files {
         match crate::scenario::load_file(file) {
-            Ok(_) => println!("ok: {}", file.display()),
+            Ok(_) => say(&format!("ok: {}", file.display())),
             Err(e) => {
                 all_ok = false;
                 eprintln!("{e}");
@@ -128,6 +137,40 @@ fn check(files: &[PathBuf]) -> Result<ExitCode, CliError> {
     } else {
         ExitCode::from(2)
     })
+}
+
+fn fmt(files: &[PathBuf], check: bool) -> Result<ExitCode, CliError> {
+    let mut all_canonical = true;
+    for file in files {
+        let scenario =
+            crate::scenario::load_file(file).map_err(|e| CliError::Invalid(e.to_string()))?;
+        let text = crate::scenario::write::canonical_text(&scenario.document);
+        let current = std::fs::read_to_string(file).unwrap_or_default();
+        if current == text {
+            continue;
+        }
+        if check {
+            all_canonical = false;
+            say(&format!("not canonical: {}", file.display()));
+        } else {
+            crate::scenario::write::write_atomic(file, &text)
+                .map_err(|e| CliError::Internal(format!("cannot write {}: {e}", file.display())))?;
+            say(&format!("formatted: {}", file.display()));
+        }
+    }
+    Ok(if all_canonical {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Prints a line on standard output. A closed pipe (`eventflow check … | head`) is not an error worth a crash:
+/// the line is dropped.
+pub(crate) fn say(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
 }
 
 /// Reads a JSON argument given inline or as `@path`.

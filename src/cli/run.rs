@@ -97,7 +97,7 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), CliError> {
             .map_err(|e| CliError::Internal(format!("writing the trace: {e}")))?;
     }
     if args.summary {
-        print!("{}", super::summary_table(&sim));
+        super::say(super::summary_table(&sim).trim_end());
     }
     Ok(())
 }

@@ -8,6 +8,7 @@
 pub mod graph;
 pub mod json;
 pub mod model;
+pub mod write;
 
 mod error;
 mod load;

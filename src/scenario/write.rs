@@ -1,0 +1,376 @@
+//! The canonical writer: one stable, readable JSON text per scenario, used by `eventflow fmt` and by the editor's
+//! save.
+//!
+//! Canonical form: two-space indentation; keys of the format's own objects in the order the format
+//! specification lists them (type first in a resource, then its keys as the spec's table orders them); resource,
+//! traffic and layout order kept; user content (patterns, event details, bodies, items, definitions,
+//! environment, routes, headers) written exactly as given. Nothing is added or removed: a file's meaning never
+//! changes by formatting. Files are written atomically (temporary file in the same folder, then rename), so a crash
+//! never leaves half a scenario behind.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+const TOP: &[&str] = &[
+    "format",
+    "name",
+    "description",
+    "settings",
+    "resources",
+    "traffic",
+    "layout",
+];
+const SETTINGS: &[&str] = &[
+    "seed",
+    "until_s",
+    "start_time",
+    "region",
+    "account_id",
+    "hop_latency_ms",
+    "sdk_latency_ms",
+    "account_concurrency",
+];
+const DIST: &[&str] = &[
+    "dist", "value", "min", "max", "mean", "stddev", "p50", "p99",
+];
+const FUNCTION: &[&str] = &[
+    "memory_mb",
+    "timeout_s",
+    "reserved_concurrency",
+    "duration_ms",
+    "cold_start_ms",
+    "idle_timeout_s",
+    "error_rate",
+    "code",
+    "environment",
+    "async",
+    "dead_letter",
+];
+const ASYNC: &[&str] = &[
+    "retry_attempts",
+    "max_event_age_s",
+    "on_success",
+    "on_failure",
+];
+const API: &[&str] = &["protocol", "routes", "timeout_ms"];
+const RULE: &[&str] = &[
+    "bus",
+    "pattern",
+    "targets",
+    "enabled",
+    "retry",
+    "dead_letter",
+];
+const RETRY: &[&str] = &["maximum_retry_attempts", "maximum_event_age_s"];
+const TARGET: &[&str] = &[
+    "target",
+    "input",
+    "input_path",
+    "input_transformer",
+    "message_group_id",
+];
+const TRANSFORMER: &[&str] = &["input_paths", "input_template"];
+const SCHEDULE: &[&str] = &["expression", "targets", "input"];
+const BUCKET: &[&str] = &["notifications", "event_bridge"];
+const NOTIFICATION: &[&str] = &["events", "prefix", "suffix", "target"];
+const QUEUE: &[&str] = &[
+    "fifo",
+    "content_based_deduplication",
+    "visibility_timeout_s",
+    "delay_s",
+    "retention_s",
+    "dead_letter",
+];
+const REDRIVE: &[&str] = &["target", "max_receive_count"];
+const TOPIC: &[&str] = &["fifo", "subscriptions"];
+const SUBSCRIPTION: &[&str] = &[
+    "target",
+    "filter_policy",
+    "filter_policy_scope",
+    "raw_message_delivery",
+];
+const TABLE: &[&str] = &["partition_key", "sort_key", "stream", "items"];
+const TRIGGER: &[&str] = &[
+    "source",
+    "function",
+    "batch_size",
+    "maximum_batching_window_s",
+    "report_batch_item_failures",
+    "filter_criteria",
+    "maximum_concurrency",
+    "starting_position",
+    "bisect_batch_on_function_error",
+    "maximum_retry_attempts",
+    "on_failure",
+    "enabled",
+];
+const STATE_MACHINE: &[&str] = &["definition", "workflow_type"];
+const TRAFFIC: &[&str] = &[
+    "name",
+    "to",
+    "at_s",
+    "every_s",
+    "poisson_per_s",
+    "start_s",
+    "count",
+    "until_s",
+    "request",
+    "event",
+    "object",
+    "message",
+    "payload",
+    "invocation_type",
+    "put",
+    "delete",
+    "input",
+];
+const REQUEST: &[&str] = &["method", "path", "headers", "query", "body"];
+const EVENT: &[&str] = &["source", "detail-type", "detail", "resources", "time"];
+const OBJECT: &[&str] = &["key", "size", "body", "delete"];
+const MESSAGE: &[&str] = &[
+    "body",
+    "subject",
+    "attributes",
+    "group_id",
+    "deduplication_id",
+    "delay_s",
+];
+const POINT: &[&str] = &["x", "y"];
+
+/// Keys in `order` first (in that order), then any others in their original order.
+fn ordered(
+    map: &Map<String, Value>,
+    order: &[&str],
+    child: impl Fn(&str, &Value) -> Value,
+) -> Value {
+    let mut out = Map::with_capacity(map.len());
+    for key in order {
+        if let Some(v) = map.get(*key) {
+            out.insert((*key).to_string(), child(key, v));
+        }
+    }
+    for (k, v) in map {
+        if !out.contains_key(k) {
+            out.insert(k.clone(), child(k, v));
+        }
+    }
+    Value::Object(out)
+}
+
+fn with(v: &Value, order: &[&str], child: impl Fn(&str, &Value) -> Value) -> Value {
+    match v {
+        Value::Object(m) => ordered(m, order, child),
+        other => other.clone(),
+    }
+}
+
+fn keep(_: &str, v: &Value) -> Value {
+    v.clone()
+}
+
+fn dist(v: &Value) -> Value {
+    with(v, DIST, keep)
+}
+
+fn targets(v: &Value) -> Value {
+    match v {
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|t| {
+                    with(t, TARGET, |k, x| {
+                        if k == "input_transformer" {
+                            with(x, TRANSFORMER, keep)
+                        } else {
+                            x.clone()
+                        }
+                    })
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn each(v: &Value, f: impl Fn(&Value) -> Value) -> Value {
+    match v {
+        Value::Array(items) => Value::Array(items.iter().map(f).collect()),
+        other => other.clone(),
+    }
+}
+
+fn resource(v: &Value) -> Value {
+    let ty = v.get("type").and_then(Value::as_str).unwrap_or("");
+    let (keys, child): (&[&str], fn(&str, &Value) -> Value) = match ty {
+        "function" => (FUNCTION, |k, x| match k {
+            "duration_ms" | "cold_start_ms" => dist(x),
+            "async" => with(x, ASYNC, keep),
+            _ => x.clone(),
+        }),
+        "api" => (API, keep),
+        "rule" => (RULE, |k, x| match k {
+            "targets" => targets(x),
+            "retry" => with(x, RETRY, keep),
+            _ => x.clone(),
+        }),
+        "schedule" => (SCHEDULE, |k, x| {
+            if k == "targets" {
+                targets(x)
+            } else {
+                x.clone()
+            }
+        }),
+        "bucket" => (BUCKET, |k, x| {
+            if k == "notifications" {
+                each(x, |n| with(n, NOTIFICATION, keep))
+            } else {
+                x.clone()
+            }
+        }),
+        "queue" => (QUEUE, |k, x| {
+            if k == "dead_letter" {
+                with(x, REDRIVE, keep)
+            } else {
+                x.clone()
+            }
+        }),
+        "topic" => (TOPIC, |k, x| {
+            if k == "subscriptions" {
+                each(x, |s| with(s, SUBSCRIPTION, keep))
+            } else {
+                x.clone()
+            }
+        }),
+        "table" => (TABLE, keep),
+        "trigger" => (TRIGGER, keep),
+        "state_machine" => (STATE_MACHINE, keep),
+        _ => (&[], keep),
+    };
+    let mut order: Vec<&str> = vec!["type", "description"];
+    order.extend_from_slice(keys);
+    order.push("delivery_latency_ms");
+    with(v, &order, |k, x| {
+        if k == "delivery_latency_ms" {
+            dist(x)
+        } else {
+            child(k, x)
+        }
+    })
+}
+
+fn traffic_entry(v: &Value) -> Value {
+    with(v, TRAFFIC, |k, x| match k {
+        "request" => with(x, REQUEST, keep),
+        "event" => with(x, EVENT, keep),
+        "object" => with(x, OBJECT, keep),
+        "message" => with(x, MESSAGE, keep),
+        _ => x.clone(),
+    })
+}
+
+/// The canonical form of a scenario document (any JSON value; non-scenario parts are kept as they are).
+pub fn canonical_value(doc: &Value) -> Value {
+    with(doc, TOP, |k, v| match k {
+        "settings" => with(v, SETTINGS, |sk, sv| {
+            if sk.ends_with("_latency_ms") {
+                dist(sv)
+            } else {
+                sv.clone()
+            }
+        }),
+        "resources" => match v {
+            Value::Object(m) => {
+                Value::Object(m.iter().map(|(id, r)| (id.clone(), resource(r))).collect())
+            }
+            other => other.clone(),
+        },
+        "traffic" => each(v, traffic_entry),
+        "layout" => match v {
+            Value::Object(m) => Value::Object(
+                m.iter()
+                    .map(|(id, p)| (id.clone(), with(p, POINT, keep)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        },
+        _ => v.clone(),
+    })
+}
+
+/// The canonical text of a scenario document: pretty JSON with two-space indentation and a final newline.
+pub fn canonical_text(doc: &Value) -> String {
+    let mut text =
+        serde_json::to_string_pretty(&canonical_value(doc)).unwrap_or_else(|_| doc.to_string());
+    text.push('\n');
+    text
+}
+
+/// Writes `text` to `path` atomically: a temporary file beside it, flushed to disk, then renamed over it.
+pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "scenario".to_string());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn keys_follow_the_spec_and_content_is_kept() {
+        let doc = json!({
+            "resources": { "F": { "timeout_s": 3, "type": "function", "duration_ms": { "max": 2, "min": 1, "dist": "uniform" } } },
+            "name": "x",
+            "format": "eventflow/1",
+            "traffic": [ { "event": { "detail": { "z": 1, "a": 2 }, "source": "s", "detail-type": "d" }, "to": "F", "at_s": 1 } ]
+        });
+        let text = canonical_text(&doc);
+        let order: Vec<usize> = ["\"format\"", "\"name\"", "\"resources\"", "\"traffic\""]
+            .iter()
+            .map(|k| text.find(k).unwrap_or(0))
+            .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
+        assert!(text.find("\"type\"") < text.find("\"timeout_s\""));
+        assert!(text.find("\"dist\"") < text.find("\"min\""));
+        assert!(text.find("\"to\"") < text.find("\"at_s\""));
+        // User content keeps its own order.
+        assert!(text.find("\"z\"") < text.find("\"a\""));
+        let back: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        assert_eq!(back, doc);
+        assert_eq!(canonical_text(&back), text, "canonical form is idempotent");
+    }
+
+    #[test]
+    fn atomic_write_replaces_the_file() {
+        let dir = std::env::temp_dir().join(format!("eventflow-write-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join("s.json");
+        assert!(write_atomic(&path, "one\n").is_ok());
+        assert!(write_atomic(&path, "two\n").is_ok());
+        assert_eq!(
+            std::fs::read_to_string(&path).ok().as_deref(),
+            Some("two\n")
+        );
+        let leftovers = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
+        assert_eq!(leftovers, 1, "no temporary file is left behind");
+    }
+}
