@@ -64,26 +64,6 @@ use values::{Ctx, Range, ResInfo, hint};
 /// The one supported format version.
 pub const FORMAT: &str = "eventflow/1";
 
-const TOP_KEYS: [&str; 7] = [
-    "format",
-    "name",
-    "description",
-    "settings",
-    "resources",
-    "traffic",
-    "layout",
-];
-const SETTINGS_KEYS: [&str; 8] = [
-    "seed",
-    "until_s",
-    "start_time",
-    "region",
-    "account_id",
-    "hop_latency_ms",
-    "account_concurrency",
-    "sdk_latency_ms",
-];
-
 /// Loads a scenario file. Problems name the file as given; script paths are relative to its folder.
 pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
     let label = path.display().to_string();
@@ -170,7 +150,7 @@ pub fn validate(
 
 fn build(ctx: &mut Ctx<'_>, root: &Node) -> Option<Scenario> {
     let top = ctx.obj(root, "", "an object (the scenario)")?;
-    ctx.check_keys(&top, &TOP_KEYS);
+    ctx.check_keys(&top, super::keys::TOP);
 
     match top.raw("format") {
         None => ctx.err(
@@ -271,7 +251,7 @@ fn default_start_time() -> DateTime<Utc> {
 
 fn settings(ctx: &mut Ctx<'_>, node: &Node) -> Option<Settings> {
     let o = ctx.obj(node, "settings", "an object")?;
-    ctx.check_keys(&o, &SETTINGS_KEYS);
+    ctx.check_keys(&o, super::keys::SETTINGS);
     let d = default_settings();
     let mut ok = true;
 

@@ -7,6 +7,7 @@
 
 pub mod graph;
 pub mod json;
+mod keys;
 pub mod model;
 pub mod write;
 

@@ -13,131 +13,11 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-const TOP: &[&str] = &[
-    "format",
-    "name",
-    "description",
-    "settings",
-    "resources",
-    "traffic",
-    "layout",
-];
-const SETTINGS: &[&str] = &[
-    "seed",
-    "until_s",
-    "start_time",
-    "region",
-    "account_id",
-    "hop_latency_ms",
-    "sdk_latency_ms",
-    "account_concurrency",
-];
-const DIST: &[&str] = &[
-    "dist", "value", "min", "max", "mean", "stddev", "p50", "p99",
-];
-const FUNCTION: &[&str] = &[
-    "memory_mb",
-    "timeout_s",
-    "reserved_concurrency",
-    "duration_ms",
-    "cold_start_ms",
-    "idle_timeout_s",
-    "error_rate",
-    "code",
-    "environment",
-    "async",
-    "dead_letter",
-];
-const ASYNC: &[&str] = &[
-    "retry_attempts",
-    "max_event_age_s",
-    "on_success",
-    "on_failure",
-];
-const API: &[&str] = &["protocol", "routes", "timeout_ms"];
-const RULE: &[&str] = &[
-    "bus",
-    "pattern",
-    "targets",
-    "enabled",
-    "retry",
-    "dead_letter",
-];
-const RETRY: &[&str] = &["maximum_retry_attempts", "maximum_event_age_s"];
-const TARGET: &[&str] = &[
-    "target",
-    "input",
-    "input_path",
-    "input_transformer",
-    "message_group_id",
-];
-const TRANSFORMER: &[&str] = &["input_paths", "input_template"];
-const SCHEDULE: &[&str] = &["expression", "targets", "input"];
-const BUCKET: &[&str] = &["notifications", "event_bridge"];
-const NOTIFICATION: &[&str] = &["events", "prefix", "suffix", "target"];
-const QUEUE: &[&str] = &[
-    "fifo",
-    "content_based_deduplication",
-    "visibility_timeout_s",
-    "delay_s",
-    "retention_s",
-    "dead_letter",
-];
-const REDRIVE: &[&str] = &["target", "max_receive_count"];
-const TOPIC: &[&str] = &["fifo", "subscriptions"];
-const SUBSCRIPTION: &[&str] = &[
-    "target",
-    "filter_policy",
-    "filter_policy_scope",
-    "raw_message_delivery",
-];
-const TABLE: &[&str] = &["partition_key", "sort_key", "stream", "items"];
-const TRIGGER: &[&str] = &[
-    "source",
-    "function",
-    "batch_size",
-    "maximum_batching_window_s",
-    "report_batch_item_failures",
-    "filter_criteria",
-    "maximum_concurrency",
-    "starting_position",
-    "bisect_batch_on_function_error",
-    "maximum_retry_attempts",
-    "on_failure",
-    "enabled",
-];
-const STATE_MACHINE: &[&str] = &["definition", "workflow_type"];
-const TRAFFIC: &[&str] = &[
-    "name",
-    "to",
-    "at_s",
-    "every_s",
-    "poisson_per_s",
-    "start_s",
-    "count",
-    "until_s",
-    "request",
-    "event",
-    "object",
-    "message",
-    "payload",
-    "invocation_type",
-    "put",
-    "delete",
-    "input",
-];
-const REQUEST: &[&str] = &["method", "path", "headers", "query", "body"];
-const EVENT: &[&str] = &["source", "detail-type", "detail", "resources", "time"];
-const OBJECT: &[&str] = &["key", "size", "body", "delete"];
-const MESSAGE: &[&str] = &[
-    "body",
-    "subject",
-    "attributes",
-    "group_id",
-    "deduplication_id",
-    "delay_s",
-];
-const POINT: &[&str] = &["x", "y"];
+use super::keys::{
+    self, ASYNC, DIST, EVENT, NOTIFICATION, OBJECT, POINT, REDRIVE, REQUEST, RETRY, SETTINGS,
+    SUBSCRIPTION, TARGET, TOP, TOPIC_MESSAGE, TRANSFORMER,
+};
+use super::model::ResourceType;
 
 /// Keys in `order` first (in that order), then any others in their original order.
 fn ordered(
@@ -202,56 +82,55 @@ fn each(v: &Value, f: impl Fn(&Value) -> Value) -> Value {
 }
 
 fn resource(v: &Value) -> Value {
-    let ty = v.get("type").and_then(Value::as_str).unwrap_or("");
-    let (keys, child): (&[&str], fn(&str, &Value) -> Value) = match ty {
-        "function" => (FUNCTION, |k, x| match k {
+    let Some(t) = v
+        .get("type")
+        .and_then(Value::as_str)
+        .and_then(ResourceType::from_name)
+    else {
+        return v.clone();
+    };
+    let child: fn(&str, &Value) -> Value = match t {
+        ResourceType::Function => |k, x| match k {
             "duration_ms" | "cold_start_ms" => dist(x),
             "async" => with(x, ASYNC, keep),
             _ => x.clone(),
-        }),
-        "api" => (API, keep),
-        "rule" => (RULE, |k, x| match k {
+        },
+        ResourceType::Rule => |k, x| match k {
             "targets" => targets(x),
             "retry" => with(x, RETRY, keep),
             _ => x.clone(),
-        }),
-        "schedule" => (SCHEDULE, |k, x| {
+        },
+        ResourceType::Schedule => |k, x| {
             if k == "targets" {
                 targets(x)
             } else {
                 x.clone()
             }
-        }),
-        "bucket" => (BUCKET, |k, x| {
+        },
+        ResourceType::Bucket => |k, x| {
             if k == "notifications" {
                 each(x, |n| with(n, NOTIFICATION, keep))
             } else {
                 x.clone()
             }
-        }),
-        "queue" => (QUEUE, |k, x| {
+        },
+        ResourceType::Queue => |k, x| {
             if k == "dead_letter" {
                 with(x, REDRIVE, keep)
             } else {
                 x.clone()
             }
-        }),
-        "topic" => (TOPIC, |k, x| {
+        },
+        ResourceType::Topic => |k, x| {
             if k == "subscriptions" {
                 each(x, |s| with(s, SUBSCRIPTION, keep))
             } else {
                 x.clone()
             }
-        }),
-        "table" => (TABLE, keep),
-        "trigger" => (TRIGGER, keep),
-        "state_machine" => (STATE_MACHINE, keep),
-        _ => (&[], keep),
+        },
+        _ => keep,
     };
-    let mut order: Vec<&str> = vec!["type", "description"];
-    order.extend_from_slice(keys);
-    order.push("delivery_latency_ms");
-    with(v, &order, |k, x| {
+    with(v, &keys::allowed_for(t), |k, x| {
         if k == "delivery_latency_ms" {
             dist(x)
         } else {
@@ -261,11 +140,11 @@ fn resource(v: &Value) -> Value {
 }
 
 fn traffic_entry(v: &Value) -> Value {
-    with(v, TRAFFIC, |k, x| match k {
+    with(v, &keys::traffic_entry(), |k, x| match k {
         "request" => with(x, REQUEST, keep),
         "event" => with(x, EVENT, keep),
         "object" => with(x, OBJECT, keep),
-        "message" => with(x, MESSAGE, keep),
+        "message" => with(x, TOPIC_MESSAGE, keep),
         _ => x.clone(),
     })
 }

@@ -1,6 +1,7 @@
 //! Reading the `resources` of a scenario: one reader per resource type, every key, default and AWS range of the
 //! format, and every reference resolved to a [`ResId`] of an allowed type.
 
+use super::super::keys;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -20,63 +21,6 @@ use crate::pattern::{Dialect, Pattern};
 use crate::script::Handler;
 
 use ResourceType as T;
-
-const COMMON: [&str; 3] = ["type", "description", "delivery_latency_ms"];
-
-fn keys_of(t: ResourceType) -> &'static [&'static str] {
-    match t {
-        T::Function => &[
-            "memory_mb",
-            "timeout_s",
-            "reserved_concurrency",
-            "duration_ms",
-            "cold_start_ms",
-            "idle_timeout_s",
-            "error_rate",
-            "code",
-            "environment",
-            "async",
-            "dead_letter",
-        ],
-        T::Api => &["protocol", "routes", "timeout_ms"],
-        T::EventBus => &[],
-        T::Rule => &[
-            "bus",
-            "pattern",
-            "targets",
-            "enabled",
-            "retry",
-            "dead_letter",
-        ],
-        T::Schedule => &["expression", "targets", "input"],
-        T::Bucket => &["notifications", "event_bridge"],
-        T::Queue => &[
-            "fifo",
-            "content_based_deduplication",
-            "visibility_timeout_s",
-            "delay_s",
-            "retention_s",
-            "dead_letter",
-        ],
-        T::Topic => &["fifo", "subscriptions"],
-        T::Table => &["partition_key", "sort_key", "stream", "items"],
-        T::Trigger => &[
-            "source",
-            "function",
-            "batch_size",
-            "maximum_batching_window_s",
-            "report_batch_item_failures",
-            "filter_criteria",
-            "maximum_concurrency",
-            "starting_position",
-            "bisect_batch_on_function_error",
-            "maximum_retry_attempts",
-            "on_failure",
-            "enabled",
-        ],
-        T::StateMachine => &["definition", "workflow_type"],
-    }
-}
 
 /// Reads every resource (ids and types were registered by the prescan). None when any failed.
 pub(super) fn resources(ctx: &mut Ctx<'_>, obj: &Obj<'_>) -> Option<Vec<Resource>> {
@@ -108,9 +52,7 @@ pub(super) fn resources(ctx: &mut Ctx<'_>, obj: &Obj<'_>) -> Option<Vec<Resource
 }
 
 fn resource(ctx: &mut Ctx<'_>, id: String, t: ResourceType, o: Obj<'_>) -> Option<Resource> {
-    let mut allowed: Vec<&str> = COMMON.to_vec();
-    allowed.extend_from_slice(keys_of(t));
-    ctx.check_keys(&o, &allowed);
+    ctx.check_keys(&o, &keys::allowed_for(t));
     let description = ctx.opt_string(&o, "description");
     let delivery_latency_ms = match o.get("delivery_latency_ms") {
         Some(n) => Some(ctx.dist(n, &o.path_of("delivery_latency_ms"))?),
@@ -268,7 +210,7 @@ fn code(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Code> {
         path,
         "an object: {\"script\": \"path.rhai\"} or {\"inline\": \"...\"}",
     )?;
-    ctx.check_keys(&o, &["script", "inline"]);
+    ctx.check_keys(&o, keys::CODE);
     match (o.get("script"), o.get("inline")) {
         (Some(_), Some(i)) => {
             ctx.err(
@@ -450,15 +392,7 @@ fn environment(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Vec<(String
 
 fn async_config(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<AsyncConfig> {
     let o = ctx.obj(node, path, "an object")?;
-    ctx.check_keys(
-        &o,
-        &[
-            "retry_attempts",
-            "max_event_age_s",
-            "on_success",
-            "on_failure",
-        ],
-    );
+    ctx.check_keys(&o, keys::ASYNC);
     let n0 = ctx.problems.len();
     let retry_attempts = ctx.opt_int(&o, "retry_attempts", 2, 0, 2) as u32;
     let max_event_age_s = ctx.opt_int(&o, "max_event_age_s", 21_600, 60, 21_600) as u32;
@@ -621,7 +555,7 @@ fn compile_pattern(
 
 fn retry(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<RetryPolicy> {
     let o = ctx.obj(node, path, "an object")?;
-    ctx.check_keys(&o, &["maximum_retry_attempts", "maximum_event_age_s"]);
+    ctx.check_keys(&o, keys::RETRY);
     let n0 = ctx.problems.len();
     let maximum_retry_attempts = ctx.opt_int(&o, "maximum_retry_attempts", 185, 0, 185) as u32;
     let maximum_event_age_s = ctx.opt_int(&o, "maximum_event_age_s", 86_400, 60, 86_400) as u32;
@@ -681,16 +615,7 @@ fn target(ctx: &mut Ctx<'_>, node: &Node, path: &str, role: &str) -> Option<Targ
         members,
         path: path.to_string(),
     };
-    ctx.check_keys(
-        &o,
-        &[
-            "target",
-            "input",
-            "input_path",
-            "input_transformer",
-            "message_group_id",
-        ],
-    );
+    ctx.check_keys(&o, keys::TARGET);
     let n0 = ctx.problems.len();
     let target = ctx
         .required(&o, "target")
@@ -780,7 +705,7 @@ fn transformer(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<InputTransf
         path,
         "an object with \"input_paths\" and \"input_template\"",
     )?;
-    ctx.check_keys(&o, &["input_paths", "input_template"]);
+    ctx.check_keys(&o, keys::TRANSFORMER);
     let n0 = ctx.problems.len();
     let mut input_paths = Vec::new();
     if let Some(n) = o.get("input_paths") {
@@ -899,7 +824,7 @@ fn bucket(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Bucket> {
 
 fn notification(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Notification> {
     let o = ctx.obj(node, path, "an object with \"events\" and \"target\"")?;
-    ctx.check_keys(&o, &["events", "prefix", "suffix", "target"]);
+    ctx.check_keys(&o, keys::NOTIFICATION);
     let n0 = ctx.problems.len();
     let mut events = Vec::new();
     if let Some(n) = ctx.required(&o, "events") {
@@ -1011,7 +936,7 @@ fn redrive(ctx: &mut Ctx<'_>, node: &Node, path: &str, fifo: bool) -> Option<Red
         path,
         "an object: {\"target\": queue id, \"max_receive_count\": n}",
     )?;
-    ctx.check_keys(&o, &["target", "max_receive_count"]);
+    ctx.check_keys(&o, keys::REDRIVE);
     let target = ctx.required(&o, "target").and_then(|n| {
         let p = o.path_of("target");
         let t = ctx.reference(n, &p, &[T::Queue], "a queue's dead-letter target")?;
@@ -1066,15 +991,7 @@ fn subscription(
     topic_fifo: bool,
 ) -> Option<Subscription> {
     let o = ctx.obj(node, path, "an object with \"target\"")?;
-    ctx.check_keys(
-        &o,
-        &[
-            "target",
-            "filter_policy",
-            "filter_policy_scope",
-            "raw_message_delivery",
-        ],
-    );
+    ctx.check_keys(&o, keys::SUBSCRIPTION);
     let n0 = ctx.problems.len();
     let target = ctx.required(&o, "target").and_then(|n| {
         let p = o.path_of("target");

@@ -1,6 +1,7 @@
 //! Reading `traffic`: the target, exactly one timing, the payload that fits the target's type, and the
 //! `{{...}}` placeholders in payload strings.
 
+use super::super::keys;
 use std::collections::HashMap;
 
 use serde_json::Value;
@@ -11,19 +12,6 @@ use super::resources::check_key_attrs;
 use super::values::{Ctx, Obj, Range, hint, index, or_list, shorten, with_article};
 
 use ResourceType as T;
-
-const TIMING_KEYS: [&str; 3] = ["at_s", "every_s", "poisson_per_s"];
-const PAYLOAD_KEYS: [&str; 9] = [
-    "request",
-    "event",
-    "object",
-    "message",
-    "payload",
-    "invocation_type",
-    "put",
-    "delete",
-    "input",
-];
 
 pub(super) fn traffic(ctx: &mut Ctx<'_>, node: &Node) -> Option<Vec<TrafficSource>> {
     let Some(items) = node.as_array() else {
@@ -69,9 +57,7 @@ pub(super) fn traffic(ctx: &mut Ctx<'_>, node: &Node) -> Option<Vec<TrafficSourc
 
 fn source(ctx: &mut Ctx<'_>, o: &Obj<'_>, i: usize) -> Option<TrafficSource> {
     let n0 = ctx.problems.len();
-    let mut allowed: Vec<&str> = vec!["to", "name", "start_s", "count", "until_s"];
-    allowed.extend_from_slice(&TIMING_KEYS);
-    allowed.extend_from_slice(&PAYLOAD_KEYS);
+    let allowed = keys::traffic_entry();
     ctx.check_keys(o, &allowed);
 
     let to = ctx.required(o, "to").and_then(|n| {
@@ -121,7 +107,7 @@ fn source(ctx: &mut Ctx<'_>, o: &Obj<'_>, i: usize) -> Option<TrafficSource> {
 }
 
 fn timing(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Timing> {
-    let given: Vec<&str> = TIMING_KEYS.into_iter().filter(|k| o.has(k)).collect();
+    let given: Vec<&str> = keys::TIMING.iter().copied().filter(|k| o.has(k)).collect();
     let Some(&kind) = given.first() else {
         ctx.err(
             o.node.pos,
@@ -144,7 +130,7 @@ fn timing(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Timing> {
     }
     let n0 = ctx.problems.len();
     if kind == "at_s" {
-        for k in ["start_s", "count", "until_s"] {
+        for k in keys::TIMING_OPTIONS {
             if o.has(k) {
                 ctx.err(
                     o.key_pos(k),
@@ -239,7 +225,7 @@ fn payload(ctx: &mut Ctx<'_>, o: &Obj<'_>, to: ResId) -> Option<(Payload, bool)>
     let fits = payload_keys(t);
     let n0 = ctx.problems.len();
     for m in o.members {
-        if PAYLOAD_KEYS.contains(&m.key.as_str()) && !fits.contains(&m.key.as_str()) {
+        if keys::PAYLOAD.contains(&m.key.as_str()) && !fits.contains(&m.key.as_str()) {
             let expected: Vec<String> = fits
                 .iter()
                 .filter(|k| **k != "invocation_type")
@@ -359,7 +345,7 @@ fn request(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<()> {
         path,
         "an object: {\"method\", \"path\", \"headers\", \"query\", \"body\"}",
     )?;
-    ctx.check_keys(&o, &["method", "path", "headers", "query", "body"]);
+    ctx.check_keys(&o, keys::REQUEST);
     if let Some(n) = ctx.required(&o, "method") {
         let p = o.path_of("method");
         if let Some(m) = ctx.string(n, &p)
@@ -437,7 +423,7 @@ fn event(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<()> {
         path,
         "an object: {\"source\", \"detail-type\", \"detail\", \"resources\"} (a PutEvents entry)",
     )?;
-    ctx.check_keys(&o, &["source", "detail-type", "detail", "resources"]);
+    ctx.check_keys(&o, keys::EVENT);
     if let Some(n) = ctx.required(&o, "source") {
         ctx.nonempty_string(n, &o.path_of("source"));
     }
@@ -471,7 +457,7 @@ fn object(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<()> {
         path,
         "an object: {\"key\", \"size\", \"body\"} or {\"key\", \"delete\": true}",
     )?;
-    ctx.check_keys(&o, &["key", "size", "body", "delete"]);
+    ctx.check_keys(&o, keys::OBJECT);
     if let Some(n) = ctx.required(&o, "key") {
         let p = o.path_of("key");
         if let Some(k) = ctx.nonempty_string(n, &p)
@@ -523,18 +509,9 @@ fn message(ctx: &mut Ctx<'_>, node: &Node, path: &str, to: ResId, t: ResourceTyp
     let o = ctx.obj(node, path, "an object with \"body\"")?;
     let topic = t == T::Topic;
     if topic {
-        ctx.check_keys(
-            &o,
-            &[
-                "body",
-                "subject",
-                "attributes",
-                "group_id",
-                "deduplication_id",
-            ],
-        );
+        ctx.check_keys(&o, keys::TOPIC_MESSAGE);
     } else {
-        ctx.check_keys(&o, &["body", "attributes", "group_id", "deduplication_id"]);
+        ctx.check_keys(&o, keys::QUEUE_MESSAGE);
     }
     if let Some(n) = ctx.required(&o, "body")
         && n.as_str() == Some("")

@@ -517,12 +517,7 @@ impl<'a> Ctx<'a> {
         };
         let kind_node = self.required(&obj, "dist")?;
         let Some(kind) = self.one_of(kind_node, &obj.path_of("dist"), &KINDS) else {
-            self.check_keys(
-                &obj,
-                &[
-                    "dist", "value", "min", "max", "mean", "stddev", "p50", "p99",
-                ],
-            );
+            self.check_keys(&obj, super::super::keys::DIST);
             return None;
         };
         let keys: &[&str] = match kind {
