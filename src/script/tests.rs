@@ -1515,8 +1515,156 @@ fn handler(event, context) {
         n as f64 / secs
     );
 }
+// ---- the example handlers of the app --------------------------------------------------------------------------------
+
+fn example(name: &str) -> Handler {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/scenarios/handlers")
+        .join(name);
+    let src = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    Handler::compile(&src, name).unwrap_or_else(|e| panic!("{e}"))
+}
+
 #[test]
-fn explore_nf() {
-    let (out, _) = run_body("sqs::send(\"Q\")", json!(null));
-    println!("{:?}", out.result);
+fn example_validate_order() {
+    let h = example("validate_order.rhai");
+    let event = json!({
+        "version": "0", "id": "e-1", "detail-type": "Order Placed", "source": "com.example.shop",
+        "account": "123456789012", "time": "2026-01-01T00:00:00Z", "region": "us-east-1", "resources": [],
+        "detail": {"id": "o-1", "customer": "c-9", "items": [{"sku": "A-1", "qty": 2, "price": 9.5},
+                                                             {"sku": "B-2", "qty": 1, "price": 1}]}
+    });
+    let mut host = Mock::new();
+    let out = run(&h, &event, &context(), &mut host);
+    assert_eq!(
+        ok(&out),
+        &json!({"id": "o-1", "status": "VALIDATED", "total": 20.0})
+    );
+    assert_eq!(host.calls.len(), 2);
+    let (at, SdkCall::DynamoPut { table, item }) = &host.calls[0] else {
+        panic!("{:?}", host.calls[0])
+    };
+    assert_eq!((*at, table.as_str()), (15_000, "Orders"));
+    assert_eq!(item["validated_at"], "2026-01-01T00:00:00.015Z");
+    assert_eq!(item["status"], "VALIDATED");
+    assert_eq!(
+        host.calls[1],
+        (
+            25_000,
+            SdkCall::EventsPut {
+                bus: "Orders".into(),
+                entry: json!({"source": "com.example.orders",
+            "detail-type": "Order Validated", "detail": {"id": "o-1", "total": 20.0}, "resources": []})
+            }
+        )
+    );
+    assert_eq!(
+        host.log_lines(),
+        vec!["order o-1 validated: 2 items, total 20.0"]
+    );
+
+    let mut bad = event.clone();
+    bad["detail"]["items"] = json!([]);
+    let out = run(&h, &bad, &context(), &mut host);
+    assert_eq!(err(&out)["errorType"], "InvalidOrder");
+    assert_eq!(err(&out)["errorMessage"], "order o-1 has no items");
+    bad["detail"]["items"] = json!([{"sku": "A-1", "qty": 0}]);
+    let out = run(&h, &bad, &context(), &mut host);
+    assert_eq!(err(&out)["errorMessage"], "order o-1: bad quantity for A-1");
+}
+
+#[test]
+fn example_items_api() {
+    let h = example("items_api.rhai");
+    // No TABLE in the environment: the default table.
+    let ctx = Context {
+        environment: Vec::new(),
+        ..context()
+    };
+    let http = |method: &str, id: Option<&str>, body: Option<&str>| {
+        let mut e = json!({"version": "2.0", "routeKey": format!("{method} /items"), "rawPath": "/items",
+            "requestContext": {"http": {"method": method, "path": "/items"}}, "isBase64Encoded": false});
+        if let Some(id) = id {
+            e["pathParameters"] = json!({"id": id});
+        }
+        if let Some(b) = body {
+            e["body"] = json!(b);
+        }
+        e
+    };
+    let mut host = Mock::answering(|call| SdkResult {
+        result: Ok(match call {
+            SdkCall::DynamoGet { key, .. } if key["id"] == "i-1" => {
+                json!({"id": "i-1", "name": "lamp"})
+            }
+            _ => Value::Null,
+        }),
+        latency_us: 4_000,
+    });
+    let out = run(&h, &http("GET", Some("i-1"), None), &ctx, &mut host);
+    assert_eq!(
+        ok(&out),
+        &json!({"statusCode": 200, "headers": {"content-type": "application/json"},
+                "body": r#"{"id":"i-1","name":"lamp"}"#})
+    );
+    let out = run(&h, &http("GET", Some("i-2"), None), &ctx, &mut host);
+    assert_eq!(ok(&out)["statusCode"], 404);
+    let out = run(
+        &h,
+        &http("POST", None, Some(r#"{"id":"i-3","name":"desk"}"#)),
+        &ctx,
+        &mut host,
+    );
+    assert_eq!(ok(&out)["statusCode"], 201);
+    assert_eq!(
+        host.calls.last().unwrap().1,
+        SdkCall::DynamoPut {
+            table: "Items".into(),
+            item: json!({"id": "i-3", "name": "desk", "created_at": "2026-01-01T00:00:00.000Z"})
+        }
+    );
+    let out = run(&h, &http("POST", None, Some("not json")), &ctx, &mut host);
+    assert_eq!(ok(&out)["statusCode"], 400);
+    let out = run(&h, &http("POST", None, Some("[1]")), &ctx, &mut host);
+    assert_eq!(ok(&out)["statusCode"], 400);
+    let out = run(&h, &http("DELETE", Some("i-1"), None), &ctx, &mut host);
+    assert_eq!(ok(&out), &json!({"statusCode": 204}));
+    let out = run(&h, &http("PATCH", None, None), &ctx, &mut host);
+    assert_eq!(ok(&out)["statusCode"], 405);
+    // The REST API's payload 1.0 works too.
+    let rest = json!({"resource": "/items/{id}", "path": "/items/i-1", "httpMethod": "GET",
+        "pathParameters": {"id": "i-1"}, "requestContext": {"resourcePath": "/items/{id}"}, "body": null});
+    let out = run(&h, &rest, &ctx, &mut host);
+    assert_eq!(ok(&out)["statusCode"], 200);
+}
+
+#[test]
+fn example_poison() {
+    let h = example("poison.rhai");
+    let batch = json!({"Records": [
+        {"messageId": "m-1", "body": "order 1", "eventSource": "aws:sqs"},
+        {"messageId": "m-2", "body": "a poison pill", "eventSource": "aws:sqs"},
+        {"messageId": "m-3", "body": "order 3", "eventSource": "aws:sqs"}
+    ]});
+    let (out, _) = (run(&h, &batch, &context(), &mut Mock::new()), ());
+    let e = err(&out);
+    assert_eq!(e["errorType"], "PoisonMessage");
+    assert_eq!(e["errorMessage"], "message m-2 is poison");
+    assert_eq!(out.elapsed_us, 10_000);
+
+    let mut ctx = context();
+    ctx.environment
+        .push(("PARTIAL_BATCH".into(), "true".into()));
+    let mut host = Mock::new();
+    let out = run(&h, &batch, &ctx, &mut host);
+    assert_eq!(
+        ok(&out),
+        &json!({"batchItemFailures": [{"itemIdentifier": "m-2"}]})
+    );
+    assert_eq!(out.elapsed_us, 20_000);
+    assert_eq!(host.log_lines().len(), 3);
+
+    let clean = json!({"Records": [{"messageId": "m-1", "body": "fine"}]});
+    let out = run(&h, &clean, &context(), &mut Mock::new());
+    assert_eq!(ok(&out), &json!({"batchItemFailures": []}));
 }
