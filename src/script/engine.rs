@@ -20,6 +20,8 @@ use super::{
 
 /// The value of `ErrorTerminated` when the virtual clock reached the timeout.
 pub(super) const TIMEOUT_TOKEN: &str = "eventflow:timeout";
+/// The value of `ErrorTerminated` when the host panicked (the panic is resumed by `run`).
+pub(super) const HOST_PANIC_TOKEN: &str = "eventflow:host-panic";
 /// The value of `ErrorTerminated` when the native stack budget ran out.
 pub(super) const STACK_TOKEN: &str = "eventflow:stack";
 
@@ -171,7 +173,10 @@ pub(super) fn run(handler: &Handler, event: &Value, ctx: &Context, host: &mut dy
     let guard = state::enter(host, ctx, std::ptr::addr_of!(marker) as usize);
     let result =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| call(handler, event, ctx)));
-    let finished = guard.finish();
+    let mut finished = guard.finish();
+    if let Some(payload) = finished.host_panic.take() {
+        std::panic::resume_unwind(payload);
+    }
     let timeout = || Outcome {
         elapsed_us: ctx.timeout_us,
         result: Err(crate::events::timeout_error(

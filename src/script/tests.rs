@@ -1430,6 +1430,64 @@ fn deeply_nested_runs_end_with_an_error_not_a_crash() {
     assert!(host.depth == 0);
 }
 
+// ---- the host's own failures ---------------------------------------------------------------------------------------
+
+#[test]
+fn a_panic_of_the_host_reaches_the_caller_of_run_and_leaves_no_state_behind() {
+    let h = compile(
+        "fn handler(e, c) { log(\"before\"); try { sqs::send(\"Q\", \"x\"); } catch { } log(\"after\"); 1 }",
+    );
+    for panic_in in ["sdk", "log"] {
+        let mut host = Mock::answering(move |_| {
+            if panic_in == "sdk" {
+                panic!("host bug in sdk")
+            }
+            SdkResult {
+                result: Ok(Value::Null),
+                latency_us: 0,
+            }
+        });
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            if panic_in == "log" {
+                // A host whose log panics.
+                struct Bad;
+                impl Host for Bad {
+                    fn sdk(&mut self, _: u64, _: SdkCall) -> SdkResult {
+                        SdkResult {
+                            result: Ok(Value::Null),
+                            latency_us: 0,
+                        }
+                    }
+                    fn rand(&mut self) -> f64 {
+                        0.0
+                    }
+                    fn log(&mut self, _: u64, _: String) {
+                        panic!("host bug in log")
+                    }
+                }
+                run(&h, &json!(null), &context(), &mut Bad)
+            } else {
+                run(&h, &json!(null), &context(), &mut host)
+            }
+        }));
+        let payload = caught.expect_err("the panic reaches the caller");
+        let text = payload.downcast_ref::<&str>().copied().unwrap_or_default();
+        assert_eq!(text, format!("host bug in {panic_in}"));
+    }
+    // The thread's run state is clean: the next run works.
+    let (out, _) = run_body("env(\"TABLE\")", json!(null));
+    assert_eq!(ok(&out), &json!("Orders"));
+}
+
+#[test]
+fn handlers_can_be_shared_between_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Handler>();
+    let h = compile("fn handler(e, c) { e + 1 }");
+    let t = std::thread::spawn(move || run(&h, &json!(41), &context(), &mut Mock::new()));
+    assert_eq!(ok(&t.join().unwrap()), &json!(42));
+}
+
 // ---- never panic ----------------------------------------------------------------------------------------------------
 
 #[test]
