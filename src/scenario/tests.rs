@@ -582,6 +582,14 @@ fn full_scenario_values() {
     };
     assert_eq!(path, "scripts/handler.rhai");
     assert!(resolved.is_file());
+    // Compiled at load time, labelled with its path as seen from the scenario file.
+    let h = f.handler.as_ref().expect("the script is compiled");
+    assert!(
+        h.label().ends_with("tests/data/valid/scripts/handler.rhai"),
+        "{}",
+        h.label()
+    );
+    assert!(h.source().contains("fn handler(event, context)"));
     assert_eq!(
         f.environment,
         vec![
@@ -597,6 +605,11 @@ fn full_scenario_values() {
         panic!()
     };
     assert_eq!(g.code, Some(Code::Inline("fn handler(e, c) { e }".into())));
+    let h = g.handler.as_ref().expect("inline code is compiled");
+    assert_eq!(
+        (h.label(), h.source()),
+        ("<inline>", "fn handler(e, c) { e }")
+    );
 
     let ResourceKind::Api(api) = &s.resource(id(&s, "OrdersApi")).kind else {
         panic!()
@@ -1103,6 +1116,29 @@ fn invalid_utf8_is_reported_with_its_position() {
 }
 
 #[test]
+fn inline_code_is_compiled_and_its_errors_point_into_the_scenario() {
+    let text = scenario(
+        r#"{ "Fn": { "type": "function", "code": { "inline": "fn handler(e, c) {\n  e +\n}" } } }"#,
+        "[]",
+    );
+    let col = col_of(&text, 4, "\"fn handler");
+    assert_eq!(
+        lines(&text),
+        vec![format!(
+            "t.json:4:{col}: resources.Fn.code.inline: inline code line 3, column 1: Unexpected '}}'"
+        )]
+    );
+    let s = load(&scenario(
+        r#"{ "Fn": { "type": "function", "code": { "inline": "fn handler(e, c) { e }" } } }"#,
+        "[]",
+    ));
+    let ResourceKind::Function(f) = &s.resources[0].kind else {
+        panic!()
+    };
+    assert!(f.handler.is_some());
+}
+
+#[test]
 fn script_paths_are_not_checked_on_disk_without_a_base_dir() {
     let s = load(&scenario(
         r#"{ "Fn": { "type": "function", "code": { "script": "nowhere/x.rhai" } } }"#,
@@ -1118,6 +1154,8 @@ fn script_paths_are_not_checked_on_disk_without_a_base_dir() {
             resolved: PathBuf::from("nowhere/x.rhai")
         })
     );
+    // Nor read and compiled.
+    assert!(f.handler.is_none());
 }
 
 // ---- the JSON parser ------------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ use rhai::{
 };
 use serde_json::Value;
 
-use super::engine::TIMEOUT_TOKEN;
+use super::engine::{HOST_PANIC_TOKEN, TIMEOUT_TOKEN};
 use super::state::{self, ApiError};
 use super::{SdkCall, convert};
 
@@ -207,6 +207,15 @@ fn invalid(c: &Ctx, function: &str, message: String) -> Box<EvalAltResult> {
 /// Stops the script: the virtual clock reached the timeout (not catchable).
 fn timed_out(c: &Ctx) -> Box<EvalAltResult> {
     EvalAltResult::ErrorTerminated(Dynamic::from(TIMEOUT_TOKEN), c.call_position()).into()
+}
+
+/// The host could not be called: it panicked (stop the script; `run` resumes the panic), or there is no run.
+fn no_host(c: &Ctx) -> Box<EvalAltResult> {
+    if state::host_panicked() {
+        EvalAltResult::ErrorTerminated(Dynamic::from(HOST_PANIC_TOKEN), c.call_position()).into()
+    } else {
+        outside(c)
+    }
 }
 
 fn outside(c: &Ctx) -> Box<EvalAltResult> {
@@ -425,7 +434,7 @@ fn sdk(c: &Ctx, call: SdkCall) -> R<Dynamic> {
         Some(false) => {}
     }
     let answer =
-        state::with_host(|host, offset| host.sdk(offset, call)).ok_or_else(|| outside(c))?;
+        state::with_host(|host, offset| host.sdk(offset, call)).ok_or_else(|| no_host(c))?;
     if !state::advance(answer.latency_us) {
         return Err(timed_out(c));
     }
@@ -649,7 +658,7 @@ fn env(c: Ctx, name: Dynamic) -> R<Dynamic> {
 }
 
 fn rand(c: Ctx) -> R<FLOAT> {
-    state::with_host(|host, _| host.rand() as FLOAT).ok_or_else(|| outside(&c))
+    state::with_host(|host, _| host.rand() as FLOAT).ok_or_else(|| no_host(&c))
 }
 
 fn now(c: Ctx) -> R<ImmutableString> {

@@ -20,6 +20,8 @@ use super::{
 
 /// The value of `ErrorTerminated` when the virtual clock reached the timeout.
 pub(super) const TIMEOUT_TOKEN: &str = "eventflow:timeout";
+/// The value of `ErrorTerminated` when the host panicked (the panic is resumed by `run`).
+pub(super) const HOST_PANIC_TOKEN: &str = "eventflow:host-panic";
 /// The value of `ErrorTerminated` when the native stack budget ran out.
 pub(super) const STACK_TOKEN: &str = "eventflow:stack";
 
@@ -85,6 +87,7 @@ fn build() -> Engine {
         .register_get("log_stream_name", |c: &mut LambdaContext| {
             c.log_stream_name.clone()
         })
+        .register_indexer_get(|c: &mut LambdaContext, name: &str| c.field(name))
         .register_fn("remaining_time_ms", |_: &mut LambdaContext| {
             remaining_time_ms()
         })
@@ -128,14 +131,28 @@ impl LambdaContext {
 
     /// The fields as a JSON object (for `log(context)`, `json::stringify(context)`, `to_string`).
     pub(super) fn to_json(&self) -> Value {
+        // Sorted keys, like every other map a script writes.
         serde_json::json!({
-            "function_name": self.function_name.as_str(),
             "aws_request_id": self.aws_request_id.as_str(),
-            "memory_limit_in_mb": self.memory_limit_in_mb,
+            "function_name": self.function_name.as_str(),
             "invoked_function_arn": self.invoked_function_arn.as_str(),
             "log_group_name": self.log_group_name.as_str(),
             "log_stream_name": self.log_stream_name.as_str(),
+            "memory_limit_in_mb": self.memory_limit_in_mb,
         })
+    }
+
+    /// `context["name"]`: a field by name, `()` for anything else.
+    fn field(&mut self, name: &str) -> Dynamic {
+        match name {
+            "function_name" => self.function_name.clone().into(),
+            "aws_request_id" => self.aws_request_id.clone().into(),
+            "memory_limit_in_mb" => self.memory_limit_in_mb.into(),
+            "invoked_function_arn" => self.invoked_function_arn.clone().into(),
+            "log_group_name" => self.log_group_name.clone().into(),
+            "log_stream_name" => self.log_stream_name.clone().into(),
+            _ => Dynamic::UNIT,
+        }
     }
 }
 
@@ -156,7 +173,10 @@ pub(super) fn run(handler: &Handler, event: &Value, ctx: &Context, host: &mut dy
     let guard = state::enter(host, ctx, std::ptr::addr_of!(marker) as usize);
     let result =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| call(handler, event, ctx)));
-    let finished = guard.finish();
+    let mut finished = guard.finish();
+    if let Some(payload) = finished.host_panic.take() {
+        std::panic::resume_unwind(payload);
+    }
     let timeout = || Outcome {
         elapsed_us: ctx.timeout_us,
         result: Err(crate::events::timeout_error(
@@ -169,11 +189,16 @@ pub(super) fn run(handler: &Handler, event: &Value, ctx: &Context, host: &mut dy
         return timeout();
     }
     let result = match result {
-        Ok(Ok(value)) => match convert::to_json(&value) {
+        // Rhai checks sizes when values are used, not when the handler returns one: check the result here.
+        Ok(Ok(value)) => match engine()
+            .ensure_data_size_within_limits(&value)
+            .map_err(|e| e.to_string())
+            .and_then(|()| convert::to_json(&value))
+        {
             Ok(v) => Ok(v),
             Err(why) => Err(errors::plain(
                 "ScriptError",
-                &format!("the handler's result cannot be converted to JSON: {why}"),
+                &format!("the handler's result cannot be returned: {why}"),
                 handler,
             )),
         },

@@ -235,7 +235,11 @@ pub(super) fn error_object(
             // Rhai's message ends with " (line L, position C)": replaced by our own location.
             let text = other.to_string();
             let suffix = format!(" ({pos})");
-            let text = text.strip_suffix(&suffix).unwrap_or(&text);
+            let text = text
+                .strip_suffix(&suffix)
+                .unwrap_or(&text)
+                // Rhai names the string parameter type by its Rust types.
+                .replace("&str | ImmutableString | String", "string");
             (
                 "ScriptError".to_string(),
                 format!("{text}{}", location(pos)),

@@ -10,33 +10,59 @@
 //!
 //! ## How a run works
 //!
-//! [`run`] calls the script's `fn handler(event, context)` with the event converted to Rhai values (below) and a
-//! `LambdaContext`. Top-level statements of the script run first, on every invocation (there is no separate init
-//! phase). The script has its own virtual clock, starting at 0: `work(ms)` advances it, and every SDK call is made
-//! at the current offset and then advances it by the latency the [`Host`] answers. `context.remaining_time_ms()` is
-//! `(timeout - elapsed) / 1000` and `now()` is `start_time + elapsed`. Reaching the timeout (`elapsed >= timeout`,
-//! in `work` or after a call) stops the script at once: [`Outcome::timed_out`], `elapsed_us == timeout_us`.
+//! [`run`] evaluates the script's top-level statements (on every invocation: there is no separate init phase; their
+//! constants are visible in functions as `global::NAME`), then calls `fn handler(event, context)` with the event
+//! converted to Rhai values (below) and a `LambdaContext`. The script has its own virtual clock, starting at 0:
+//! `work(ms)` advances it, and every SDK call is made at the current offset and then advances it by the latency the
+//! [`Host`] answers (a failed call too). `context.remaining_time_ms()` is `(timeout - elapsed) / 1000` in whole
+//! milliseconds and `now()` is `start_time + elapsed` (ISO-8601, milliseconds, `Z`). Reaching the timeout
+//! (`elapsed >= timeout`, in `work` or after a call, whose effects stand) stops the script at once:
+//! [`Outcome::timed_out`], `elapsed_us == timeout_us`, and the result is Lambda's `Sandbox.Timedout` error object.
 //!
 //! The host is reached from the functions registered in the engine through a per-thread stack of frames (see
-//! `state.rs`): [`run`] pushes a frame holding the host and the clock and pops it when it returns (also on
-//! unwinding). A host may call [`run`] again from inside [`Host::sdk`] (a `lambda::invoke` of another scripted
+//! `state.rs` for why this is sound): [`run`] pushes a frame holding the host, the context and the clock, and pops it
+//! before it returns. A host may call [`run`] again from inside [`Host::sdk`] (a `lambda::invoke` of another scripted
 //! function): the nested run pushes its own frame, with its own clock, and the outer script resumes with its frame
-//! on top again.
+//! on top again. A panic of the host is kept, the script stopped, and the panic resumed by [`run`], so that it
+//! reaches the caller as if the host had been called directly.
+//!
+//! ## The API (`shared/spec/handler-api.md`, plus)
+//!
+//! - `context.function_name`, `.aws_request_id`, `.memory_limit_in_mb`, `.invoked_function_arn`, `.log_group_name`,
+//!   `.log_stream_name` (also `context["function_name"]`), `context.remaining_time_ms()` (also by the Node.js name
+//!   `get_remaining_time_in_millis()`). `context` is a custom type `LambdaContext`, read-only.
+//! - `log(value)`: a string as it is, any other value as JSON. With one argument `log` always logs, also a number
+//!   (this shadows the math package's one-argument base-10 logarithm; `log(x, base)` is still the logarithm).
+//!   `print(x)` and `debug(x)` log too, in Rhai's own text form.
+//! - `work(ms)`: an integer or float ≥ 0 (fractions of a millisecond count, rounded to the microsecond).
+//! - `env(name)`, `rand()`, `now()`, `json::parse(text)` (invalid JSON throws `SyntaxError`), `json::stringify(v)`.
+//! - SDK calls: the first argument is the resource's scenario id. A message or object body that is a map or an array
+//!   is sent as its JSON text (a number or boolean too). Options maps are checked: an unknown key is an error.
+//!   `sqs::send(queue, body, #{ attributes, group_id, deduplication_id, delay_s })` (delay 0–900);
+//!   `sns::publish(topic, message, #{ subject, attributes, group_id })`. Attributes map a name to a string
+//!   (`String`), a number (`Number`, its JSON text) or `#{ DataType, StringValue }`, normalised to the AWS form;
+//!   no attributes is `{}`. `events::put(bus, entry)`: `source` and `"detail-type"` (or `detail_type`) required
+//!   strings, `detail` a map or the JSON text of an object (default `{}`), `resources` an array of strings (default
+//!   `[]`); the host gets exactly those four keys. `dynamodb` items, keys and changes are maps; a query's partition
+//!   value a string or number. `lambda::invoke`, `lambda::invoke_async`, `sfn::start` take any value.
+//! - What a call returns is the host's JSON converted to Rhai values.
 //!
 //! ## Values
 //!
 //! - JSON → Rhai: `null` ⇔ `()`, booleans, integers that fit `i64` as `INT`, every other number as `FLOAT`, strings,
-//!   arrays, objects as object maps. **Rhai's object maps are sorted by key** (a `BTreeMap`), so the key order of
-//!   the event is not kept, and the JSON a script returns, logs or stringifies has its keys in sorted order.
+//!   arrays, objects as object maps. A missing property reads as `()`. **Rhai's object maps are sorted by key** (a
+//!   `BTreeMap`), so the key order of the event is not kept, and the JSON a script returns, logs, stringifies or
+//!   sends has its keys in sorted order.
 //! - Rhai → JSON: the same in reverse; a `char` becomes a one-character string; a `FLOAT` that is NaN or infinite
 //!   becomes `null` (as `JSON.stringify` does); the `context` becomes an object of its fields; any other value
 //!   (a function pointer, a range, …) becomes its string form (`to_string`), never an error. Values nested more than
-//!   [`MAX_DEPTH`] levels deep are an error.
+//!   [`MAX_DEPTH`] levels deep are an error (also how a value that contains itself ends).
 //!
 //! ## Errors
 //!
 //! The error result of a failed handler is Lambda's error object `{"errorType", "errorMessage", "stackTrace"}`,
-//! where `stackTrace` lists where the error happened, innermost first, as `"at NAME (FILE:LINE:COL)"`:
+//! where `stackTrace` lists where the error happened, innermost first, as `"at NAME (FILE:LINE:COL)"` (`NAME` a
+//! function, `handler`, `<closure>` or `<top level>`; `FILE` the handler's label):
 //!
 //! | cause | `errorType` | `errorMessage` |
 //! | --- | --- | --- |
@@ -45,24 +71,32 @@
 //! | an SDK call's error, not caught | the service's error type, e.g. `ResourceNotFoundException`, `NoSuchKey` | the service's message + ` (line L, column C)` |
 //! | wrong arguments to an API function | `ValidationException` | what was wrong, naming the function + ` (line L, column C)` |
 //! | `json::parse` of invalid JSON | `SyntaxError` | the parser's message + ` (line L, column C)` |
-//! | any other runtime error (unknown function or variable, type mismatch, index out of range, recursion deeper than [`MAX_CALL_LEVELS`], a string, array or map over its limit) | `ScriptError` | Rhai's message + ` (line L, column C)` |
+//! | any other runtime error (unknown function or variable, a call with the wrong number of arguments, type mismatch, index out of range, recursion deeper than [`MAX_CALL_LEVELS`], a string, array or map over its limit) | `ScriptError` | Rhai's message + ` (line L, column C)` when Rhai knows the place |
 //!
 //! SDK, argument and `json::parse` errors are thrown as the map `#{ errorType, errorMessage }`, so a script can
-//! `try { … } catch (e) { if e.errorType == "NoSuchKey" { … } }`. Other runtime errors can be caught too: Rhai then
-//! hands `catch` its own map (`#{ message, line, position, … }`). Timeouts and the sandbox's hard limits (too many
-//! operations, too deep recursion, data too large) cannot be caught.
+//! `try { … } catch (e) { if e.errorType == "NoSuchKey" { … } }`; rethrown (`throw e`) they keep their message as it
+//! is. Other runtime errors can be caught too: Rhai then hands `catch` its own map (`#{ message, line, position, …
+//! }`). Timeouts and the sandbox's hard limits (too many operations, too deep recursion, data too large) cannot be
+//! caught. The column of a call is that of the function's name (after `sqs::`).
+//!
+//! Compile errors ([`ScriptError`]) give the line and column of Rhai's parser; a script without a two-parameter
+//! `fn handler` is an error at the `fn` of a wrong-arity `handler`, or at 1:1.
 //!
 //! ## Sandbox
 //!
 //! One [`rhai::Engine`] is built once per process (`engine.rs`): `Engine::new_raw` with only the arithmetic, logic,
-//! string, array, map, math, iterator and function-pointer packages (no `sleep`, no `exit`, no timestamps, no
-//! files, no process); `eval` and `import` are disabled keywords (a compile error) and the module resolver resolves
-//! nothing. Limits: [`MAX_OPERATIONS`] per run (beyond: a runaway loop, reported as a timeout), [`MAX_CALL_LEVELS`]
-//! nested function calls, [`MAX_STRING_SIZE`] bytes per string, [`MAX_COLLECTION_SIZE`] elements per array or map,
-//! expression nesting 64 (32 inside functions), and a bound on the native stack a run may use (recursion in a
-//! debug build, nested runs) so that no script can overflow the stack. Scripts see no clock and no OS randomness:
-//! `rand()` and `now()` come from the host and the virtual clock, so a run is a pure function of its inputs and the
-//! host's answers.
+//! string, array, map, math, iterator and function-pointer packages (no `sleep`, no `exit`, no timestamps, no blobs,
+//! no `parse_json`; Rhai has no file or process access at all); `eval` and `import` are disabled keywords (a compile
+//! error) and the module resolver resolves nothing. Limits: [`MAX_OPERATIONS`] per run (beyond: a runaway loop,
+//! reported as a timeout), [`MAX_CALL_LEVELS`] nested function calls, [`MAX_STRING_SIZE`] bytes per string,
+//! [`MAX_COLLECTION_SIZE`] elements per array or map (Rhai checks a map's size when it is next used and we check the
+//! result, so a loop may briefly build a bigger one, bounded by the operations limit), expression nesting 64 (32
+//! inside functions), and a budget of native stack per thread (1 MiB from the outermost run, see `state.rs`) so that
+//! neither recursion nor deeply nested runs can overflow the stack: threads that run scripts need that much stack
+//! above what their caller uses (Rust's default of 2 MiB for spawned threads is enough). Rhai is compiled with
+//! `opt-level = 2` even in dev builds (Cargo.toml), which makes scripts ~4× faster there and lets the full
+//! [`MAX_CALL_LEVELS`] fit the budget. Scripts see no clock and no OS randomness: `rand()` and `now()` come from the
+//! host and the virtual clock, so a run is a pure function of its inputs and the host's answers.
 
 mod api;
 mod convert;

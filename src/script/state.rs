@@ -14,7 +14,9 @@
 //!   pointer is not used again until the host call returned, so no two `&mut` to a host are live at once;
 //! - everything is per thread (`thread_local!`), and frames never leave the thread that pushed them.
 
+use std::any::Any;
 use std::cell::{Cell, RefCell};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use super::{Context, Host};
 
@@ -30,6 +32,8 @@ pub(super) struct Frame {
     /// The last error an API function threw into the script: an uncaught error that is exactly this one gets its
     /// location appended to its message.
     pub api_error: Option<ApiError>,
+    /// The payload of a panic of the host (re-raised by `run` once the script is stopped).
+    pub host_panic: Option<Box<dyn Any + Send>>,
 }
 
 /// An error thrown by an API function (an SDK error, bad arguments, invalid JSON) and where.
@@ -62,6 +66,7 @@ pub(super) struct Finished {
     pub elapsed_us: u64,
     pub timed_out: bool,
     pub api_error: Option<ApiError>,
+    pub host_panic: Option<Box<dyn Any + Send>>,
 }
 
 /// Pushes the frame of a run. `stack_marker` is the address of a local of the caller (the stack guard's origin when
@@ -80,6 +85,7 @@ pub(super) fn enter(host: &mut dyn Host, ctx: &Context, stack_marker: usize) -> 
             timeout_us: ctx.timeout_us,
             timed_out: false,
             api_error: None,
+            host_panic: None,
         });
         frames.len() == 1
     });
@@ -93,16 +99,18 @@ impl FrameGuard {
     /// Pops the frame and returns its clock.
     pub fn finish(self) -> Finished {
         let frame = FRAMES.with(|f| f.borrow_mut().pop());
-        let finished = match &frame {
+        let finished = match frame {
             Some(f) => Finished {
                 elapsed_us: f.elapsed_us,
                 timed_out: f.timed_out,
-                api_error: f.api_error.clone(),
+                api_error: f.api_error,
+                host_panic: f.host_panic,
             },
             None => Finished {
                 elapsed_us: 0,
                 timed_out: false,
                 api_error: None,
+                host_panic: None,
             },
         };
         if self.outermost {
@@ -143,16 +151,32 @@ pub(super) fn with_context<R>(f: impl FnOnce(&Context, &Frame) -> R) -> Option<R
     })
 }
 
-/// Calls the top run's host with the current offset; `None` outside any run. The stack's borrow is released before
-/// `f` runs, so the host may start a nested run.
+/// Calls the top run's host with the current offset; `None` outside any run, or when the host panicked (now or
+/// before): the panic is kept in the frame, for `run` to resume once the script has stopped, so that it unwinds
+/// through the caller of `run` and not through the interpreter. The stack's borrow is released before `f` runs, so
+/// the host may start a nested run.
 pub(super) fn with_host<R>(f: impl FnOnce(&mut dyn Host, u64) -> R) -> Option<R> {
     let (host, offset) = FRAMES.with(|frames| {
         let frames = frames.borrow();
-        frames.last().map(|top| (top.host, top.elapsed_us))
+        let top = frames.last()?;
+        top.host_panic
+            .is_none()
+            .then_some((top.host, top.elapsed_us))
     })?;
     // SAFETY: the host outlives the frame and no other reference to it is live during this call (module docs).
     let host = unsafe { &mut *host };
-    Some(f(host, offset))
+    match catch_unwind(AssertUnwindSafe(|| f(host, offset))) {
+        Ok(r) => Some(r),
+        Err(payload) => {
+            with_top(|top| top.host_panic = Some(payload));
+            None
+        }
+    }
+}
+
+/// Whether the top run's host has panicked.
+pub(super) fn host_panicked() -> bool {
+    with_top(|top| top.host_panic.is_some()).unwrap_or(false)
 }
 
 /// Advances the top run's clock by `us`; `false` when that reaches the timeout (the clock then stops at the timeout
