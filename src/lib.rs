@@ -44,5 +44,6 @@ pub mod cli;
 pub mod cron;
 pub mod events;
 pub mod pattern;
+pub mod runner;
 pub mod scenario;
 pub mod sim;
