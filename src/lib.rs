@@ -47,3 +47,4 @@ pub mod pattern;
 pub mod runner;
 pub mod scenario;
 pub mod sim;
+pub mod ui;
