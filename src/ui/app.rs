@@ -135,6 +135,8 @@ pub struct EventflowApp {
     autoplay: bool,
     theme_applied: Option<bool>,
     examples: Vec<(&'static str, Result<Arc<Scenario>, String>)>,
+    /// Time the last frame spent inside an inline runner (engine work, for the frame benchmark).
+    pub inline_engine_time: Duration,
 }
 
 impl EventflowApp {
@@ -171,6 +173,7 @@ impl EventflowApp {
             autoplay: true,
             theme_applied: None,
             examples,
+            inline_engine_time: Duration::ZERO,
             doc: None,
             prefs,
         };
@@ -262,7 +265,9 @@ impl EventflowApp {
 
     /// Folds runner updates into the views, within the frame budget.
     pub fn pump(&mut self) {
+        let engine_started = Instant::now();
         self.runner.pump();
+        self.inline_engine_time = engine_started.elapsed();
         let started = Instant::now();
         while started.elapsed() < DRAIN_BUDGET {
             let Some(u) = self.runner.try_recv() else { break };
@@ -361,7 +366,7 @@ impl EventflowApp {
                 ui.horizontal(|ui| {
                     let color = if is_error { ui.visuals().error_fg_color } else { ui.visuals().text_color() };
                     ui.label(RichText::new(msg).color(color));
-                    if ui.small_button("✖").on_hover_text("Dismiss").clicked() {
+                    if ui.small_button("dismiss").on_hover_text("Dismiss").clicked() {
                         self.status = None;
                     }
                 });
@@ -523,8 +528,6 @@ impl EventflowApp {
     fn toolbar(&mut self, ui: &mut Ui) {
         ui.horizontal(|ui| {
             let play_label = if self.snap.playing { "Pause" } else { "Play" };
-            let play_icon = if self.snap.playing { "⏸" } else { "▶" };
-            ui.label(play_icon);
             if ui.button(play_label).on_hover_text("Space").clicked() {
                 self.toggle_play();
             }
@@ -613,7 +616,7 @@ impl EventflowApp {
             ui.label("Design, run and watch event-driven serverless architectures.");
             ui.add_space(8.0);
             ui.horizontal(|ui| {
-                if ui.button("📂 Open a scenario file…").clicked() {
+                if ui.button("Open a scenario file…").clicked() {
                     self.open_picker();
                 }
                 ui.weak("or drop a .json file on this window");
@@ -762,7 +765,7 @@ impl EventflowApp {
                         }
                     });
                 }
-                if inject::accepts_events(*resource_type) && ui.button("✉ Send a test event…").clicked() {
+                if inject::accepts_events(*resource_type) && ui.button("Send a test event…").clicked() {
                     let sample = inject::sample(sc, *id);
                     self.inject = Some(InjectEditor {
                         to: *id,
@@ -794,7 +797,7 @@ impl EventflowApp {
                 ui.label(k);
                 ui.horizontal(|ui| {
                     ui.label(RichText::new(&v).monospace());
-                    if copy && ui.small_button("📋").on_hover_text("Copy").clicked() {
+                    if copy && ui.small_button("copy").on_hover_text("Copy").clicked() {
                         ui.ctx().copy_text(v.clone());
                     }
                 });
@@ -813,7 +816,7 @@ impl EventflowApp {
         });
         ui.separator();
         ui.horizontal(|ui| {
-            ui.label("🔍");
+            ui.label("Search");
             ui.add(egui::TextEdit::singleline(&mut self.json_search).hint_text("search the JSON").desired_width(200.0));
         });
         ui.strong("Event");

@@ -160,14 +160,14 @@ impl InvocationLog {
             ui.strong("Invocations");
             let before = (self.filter_function.clone(), self.filter_status);
             let label = self.filter_function.as_deref().unwrap_or("all functions").to_string();
-            egui::ComboBox::from_id_salt("log-fn").selected_text(label).show_ui(ui, |ui| {
+            egui::ComboBox::new("log-fn", "function").selected_text(label).show_ui(ui, |ui| {
                 ui.selectable_value(&mut self.filter_function, None, "all functions");
                 for f in self.functions.clone() {
                     let name = f.to_string();
                     ui.selectable_value(&mut self.filter_function, Some(f), name);
                 }
             });
-            egui::ComboBox::from_id_salt("log-status").selected_text(self.filter_status.label()).show_ui(ui, |ui| {
+            egui::ComboBox::new("log-status", "status").selected_text(self.filter_status.label()).show_ui(ui, |ui| {
                 for s in StatusFilter::ALL {
                     ui.selectable_value(&mut self.filter_status, s, s.label());
                 }

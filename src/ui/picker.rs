@@ -58,7 +58,7 @@ impl FilePicker {
             .collapsible(false)
             .show(ctx, |ui| {
                 ui.horizontal(|ui| {
-                    if ui.button("⬆ Up").clicked() {
+                    if ui.button("Up").clicked() {
                         if let Some(parent) = self.dir.parent() {
                             self.go(parent.to_path_buf());
                         }
@@ -80,7 +80,7 @@ impl FilePicker {
                 egui::ScrollArea::vertical().max_height(320.0).show(ui, |ui| {
                     let mut go_to = None;
                     for (name, is_dir) in &self.entries {
-                        let label = if *is_dir { format!("📁 {name}") } else { format!("📄 {name}") };
+                        let label = if *is_dir { format!("{name}/") } else { name.clone() };
                         if ui.selectable_label(false, label).clicked() {
                             let p = self.dir.join(name);
                             if *is_dir {
