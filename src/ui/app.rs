@@ -393,7 +393,12 @@ impl EventflowApp {
         self.windows(&ctx);
         self.screenshot_step(&ctx);
 
-        let moving = self.snap.playing || self.doc.as_mut().is_some_and(|d| d.canvas.expire(self.snap.now_us));
+        // Expire first (always): dots and flashes end in virtual time whether or not we are playing.
+        // While paused nothing moves (dots and flashes live in virtual time), so no repaint is requested.
+        if let Some(d) = self.doc.as_mut() {
+            d.canvas.expire(self.snap.now_us);
+        }
+        let moving = self.snap.playing;
         if moving {
             ctx.request_repaint();
         }
