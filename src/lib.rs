@@ -9,12 +9,16 @@
 //! [`scenario`] into a typed model whose references are already resolved. [`sim`] turns that model into a
 //! discrete-event simulation: virtual time in integer microseconds, one ordered event queue, one seeded RNG,
 //! one file per AWS service. It produces trace records ([`sim::TraceRecord`]) and statistics. The command line
-//! ([`cli`]) runs it headless; the desktop app drives the same engine from a background thread.
+//! ([`cli`]) runs it headless; the desktop app ([`ui`]) drives the same engine through the [`runner`], which owns
+//! it on a background thread.
 //!
 //! ```text
 //!   file.json ──scenario::load──▶ Scenario ──sim::Sim::new──▶ Sim ──step/run_until──▶ TraceRecord stream
 //!                                    │                          ▲                       │
 //!                                    └─scenario::graph (petgraph) │ commands        stats / live state
+//!                                                                 │                       ▼
+//!                                           ui (egui) ◀──Update {records, Snapshot}── runner thread
+//!                                                     ───Command (bounded channel)──▶
 //! ```
 //!
 //! ## Code map
@@ -30,6 +34,17 @@
 //!   calls go to the simulator through the [`script::Host`] trait.
 //! - [`sim`] — the engine and the services. Public surface: [`sim::Sim`], [`sim::SimOptions`],
 //!   [`sim::TraceRecord`], [`sim::ResourceStats`].
+//! - [`runner`] — the only owner of a [`sim::Sim`] in the app: a thread that takes [`runner::Command`]s (play,
+//!   pause, step, speed, skip idle, reset, load, inject) over a bounded channel and sends back
+//!   [`runner::Update`]s (a batch of trace records plus a [`runner::Snapshot`]: time, live state, stats, events/s,
+//!   error). Virtual time is paced against an injectable [`runner::WallClock`] (`wall elapsed × speed`, steps
+//!   capped); skip idle jumps to just before the next event; every engine call is inside `catch_unwind`, so an
+//!   engine bug becomes an error message. [`runner::RunnerCore`] is the synchronous logic; it can also run inline
+//!   (tests, benchmarks) with a [`runner::ManualClock`].
+//! - [`ui`] — the desktop app on eframe 0.37 (glow): start page, toolbar, the architecture canvas (own painter
+//!   code: layered layout, icons, labelled edges, transit dots, flashes), the inspector with a searchable JSON
+//!   tree, the virtualised invocation log, "send a test event", screenshots. Each frame drains runner updates
+//!   within a time budget, then draws; it only sends commands.
 //! - [`cli`] — `eventflow check | run | test-pattern | open` with the exit codes of the CLI contract.
 //!
 //! ## Invariants
@@ -41,11 +56,18 @@
 //! - A loaded [`scenario::Scenario`] is valid: the engine does not re-validate and never panics on it.
 //! - Loading never panics on any input; every problem is reported with file, line, column and JSON path.
 //! - Turning the trace on or off never changes what happens in a run (only what is recorded).
+//! - The UI never mutates simulation state: it owns no `Sim`, only views built from trace records and snapshots,
+//!   and changes the run only through runner commands. `runner/` never touches egui.
+//! - A fast engine never floods the UI: batches are bounded per tick, the update channel is bounded (the runner
+//!   waits), and the UI drains with a per-frame time budget. An engine panic never takes the app down.
+//! - The app requests repaints only while something moves (playing, dots in flight, flashes).
 
 pub mod cli;
 pub mod cron;
 pub mod events;
 pub mod pattern;
+pub mod runner;
 pub mod scenario;
 pub mod script;
 pub mod sim;
+pub mod ui;

@@ -20,8 +20,6 @@ fn main() -> ExitCode {
     }
 }
 
-fn open_app(_args: OpenArgs) -> Result<(), CliError> {
-    Err(CliError::Invalid(
-        "this build has no desktop app yet; use `eventflow run FILE --summary` or `eventflow check FILE`".to_string(),
-    ))
+fn open_app(args: OpenArgs) -> Result<(), CliError> {
+    eventflow::ui::run(args).map_err(CliError::from)
 }

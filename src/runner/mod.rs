@@ -1,0 +1,615 @@
+//! The runner: the one owner of a [`Sim`] in the desktop app, on its own thread.
+//!
+//! The UI talks to it only through messages: [`Command`]s in, [`Update`]s out, both over bounded
+//! `crossbeam-channel`s. The UI never touches simulation state; the runner never touches egui.
+//!
+//! Virtual time is paced against a wall clock ([`WallClock`], injectable so tests use a [`ManualClock`]):
+//! each tick advances the simulation by `wall elapsed × speed` (wall steps are capped, so a stalled process does
+//! not produce a burst), processing at most [`EVENTS_PER_TICK`] engine events. With *skip idle* on, when nothing
+//! is pending before the next event the clock jumps to just before it, so sparse schedules still animate.
+//!
+//! Every call into the engine is wrapped in `catch_unwind`: an engine panic becomes [`Snapshot::error`] and the
+//! simulation is dropped; the app keeps running.
+//!
+//! [`RunnerCore`] is the whole logic, synchronous and deterministic given its clock; [`Runner`] runs a core on a
+//! thread ([`Runner::spawn`]) or inline on the caller's thread ([`Runner::inline`], for tests and benchmarks).
+
+use std::collections::VecDeque;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
+
+use crate::scenario::{Payload, ResId, Scenario};
+use crate::sim::{Live, ResourceStats, Sim, SimOptions, TraceRecord};
+
+#[cfg(test)]
+mod tests;
+
+/// Most engine events processed per tick: bounds a batch of records and the time a tick takes.
+pub const EVENTS_PER_TICK: u64 = 20_000;
+/// Longest wall-clock step taken at once (after a stall, time does not leap).
+pub const MAX_WALL_STEP: Duration = Duration::from_millis(100);
+/// With skip idle: how much wall time the last stretch before the next event still takes (so it is seen coming).
+pub const IDLE_LEAD_WALL: Duration = Duration::from_millis(300);
+/// Speed range of the speed slider.
+pub const SPEED_MIN: f64 = 0.1;
+pub const SPEED_MAX: f64 = 1000.0;
+/// Capacity of the update channel in batches: when the UI falls behind, the engine waits (backpressure).
+pub const UPDATE_CAPACITY: usize = 32;
+/// How often the thread ticks while playing.
+pub const TICK: Duration = Duration::from_millis(8);
+/// How often percentiles are recomputed while playing (they sort samples).
+const STATS_EVERY: Duration = Duration::from_millis(250);
+
+/// What the UI asks of the runner.
+#[derive(Debug, Clone)]
+pub enum Command {
+    Play,
+    Pause,
+    /// Process the next pending event (pauses first).
+    Step,
+    /// Virtual seconds per wall second, clamped to [`SPEED_MIN`]..=[`SPEED_MAX`].
+    SetSpeed(f64),
+    SkipIdle(bool),
+    /// Start the loaded scenario again at t = 0.
+    Reset,
+    Load(Arc<Scenario>),
+    /// Send a payload into the simulation now (the app's "send a test event").
+    Inject { to: ResId, payload: Payload },
+    Shutdown,
+}
+
+/// Statistics of one resource as the inspector shows them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StatsView {
+    pub count: u64,
+    pub errors: u64,
+    pub timeouts: u64,
+    pub throttles: u64,
+    pub retries: u64,
+    pub dead_lettered: u64,
+    pub dropped: u64,
+    pub cold_starts: u64,
+    pub p50_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    pub cost_usd: f64,
+}
+
+impl StatsView {
+    fn of(s: &ResourceStats, with_percentiles: bool, previous: Option<&StatsView>) -> StatsView {
+        let (p50_ms, p99_ms) = if with_percentiles {
+            percentiles(&s.durations_us)
+        } else {
+            previous.map(|p| (p.p50_ms, p.p99_ms)).unwrap_or((None, None))
+        };
+        StatsView {
+            count: s.count,
+            errors: s.errors,
+            timeouts: s.timeouts,
+            throttles: s.throttles,
+            retries: s.retries,
+            dead_lettered: s.dead_lettered,
+            dropped: s.dropped,
+            cold_starts: s.cold_starts,
+            p50_ms,
+            p99_ms,
+            cost_usd: s.cost_usd(),
+        }
+    }
+}
+
+/// p50 and p99 (nearest rank) in milliseconds, in linear time.
+fn percentiles(samples_us: &[u32]) -> (Option<f64>, Option<f64>) {
+    if samples_us.is_empty() {
+        return (None, None);
+    }
+    let mut v = samples_us.to_vec();
+    let mut at = |p: f64| {
+        let rank = ((p / 100.0) * v.len() as f64).ceil() as usize;
+        let i = rank.clamp(1, v.len()) - 1;
+        let (_, x, _) = v.select_nth_unstable(i);
+        *x as f64 / 1000.0
+    };
+    (Some(at(50.0)), Some(at(99.0)))
+}
+
+/// The state of the run after a tick.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// Increments on every Load and Reset: the UI clears what it drew of the previous run.
+    pub generation: u64,
+    pub now_us: u64,
+    pub playing: bool,
+    pub speed: f64,
+    pub skip_idle: bool,
+    /// Per resource (indexed by `ResId`).
+    pub live: Vec<Live>,
+    pub stats: Vec<StatsView>,
+    pub events_processed: u64,
+    /// Engine events per wall second over the last half second of play.
+    pub events_per_s: f64,
+    /// Time of the next pending event; `None` when the run is over.
+    pub next_event_us: Option<u64>,
+    /// `settings.until_s` in microseconds: play pauses there once.
+    pub until_us: u64,
+    /// An engine failure, shown to the user.
+    pub error: Option<String>,
+}
+
+/// One message from the runner: the records produced since the last one and the state after them.
+#[derive(Debug, Clone)]
+pub struct Update {
+    pub records: Vec<TraceRecord>,
+    pub snapshot: Snapshot,
+}
+
+/// A source of wall time (injectable for tests).
+pub trait WallClock: Send {
+    /// Time since some fixed origin.
+    fn now(&self) -> Duration;
+}
+
+/// The real monotonic clock.
+pub struct SystemClock(Instant);
+
+impl Default for SystemClock {
+    fn default() -> Self {
+        SystemClock(Instant::now())
+    }
+}
+
+impl WallClock for SystemClock {
+    fn now(&self) -> Duration {
+        self.0.elapsed()
+    }
+}
+
+/// A clock that moves only when told to; clones share the time.
+#[derive(Debug, Clone, Default)]
+pub struct ManualClock(Arc<AtomicU64>);
+
+impl ManualClock {
+    pub fn advance(&self, d: Duration) {
+        self.0
+            .fetch_add(d.as_micros().min(u64::MAX as u128) as u64, Ordering::SeqCst);
+    }
+}
+
+impl WallClock for ManualClock {
+    fn now(&self) -> Duration {
+        Duration::from_micros(self.0.load(Ordering::SeqCst))
+    }
+}
+
+/// The runner's logic: owns the simulation, applies commands, advances time.
+pub struct RunnerCore {
+    clock: Box<dyn WallClock>,
+    scenario: Option<Arc<Scenario>>,
+    sim: Option<Sim>,
+    generation: u64,
+    playing: bool,
+    speed: f64,
+    skip_idle: bool,
+    /// Wall time of the last tick.
+    last_wall: Duration,
+    /// Pause at `until_s` once; cleared when the user plays on past it.
+    stop_at_until: bool,
+    error: Option<String>,
+    records: Vec<TraceRecord>,
+    stats: Vec<StatsView>,
+    last_stats_wall: Option<Duration>,
+    rate_wall: Duration,
+    rate_events: u64,
+    events_per_s: f64,
+    dirty: bool,
+}
+
+impl RunnerCore {
+    pub fn new(clock: Box<dyn WallClock>) -> RunnerCore {
+        let last_wall = clock.now();
+        RunnerCore {
+            clock,
+            scenario: None,
+            sim: None,
+            generation: 0,
+            playing: false,
+            speed: 1.0,
+            skip_idle: true,
+            last_wall,
+            stop_at_until: true,
+            error: None,
+            records: Vec::new(),
+            stats: Vec::new(),
+            last_stats_wall: None,
+            rate_wall: last_wall,
+            rate_events: 0,
+            events_per_s: 0.0,
+            dirty: true,
+        }
+    }
+
+    /// Whether the core wants ticks (it is playing a loaded simulation).
+    pub fn is_playing(&self) -> bool {
+        self.playing && self.sim.is_some()
+    }
+
+    /// Applies a command. Returns false for `Shutdown`.
+    pub fn handle(&mut self, cmd: Command) -> bool {
+        self.dirty = true;
+        match cmd {
+            Command::Play => {
+                if self.sim.is_some() {
+                    if let Some(sim) = &self.sim {
+                        if sim.now_us() >= self.until_us() {
+                            self.stop_at_until = false;
+                        }
+                    }
+                    self.playing = true;
+                    self.last_wall = self.clock.now();
+                    self.rate_wall = self.last_wall;
+                    self.rate_events = self.sim.as_ref().map_or(0, Sim::events_processed);
+                }
+            }
+            Command::Pause => self.playing = false,
+            Command::Step => {
+                self.playing = false;
+                self.guarded(|sim| {
+                    sim.step();
+                });
+                self.last_stats_wall = None;
+            }
+            Command::SetSpeed(speed) => {
+                self.speed = if speed.is_finite() {
+                    speed.clamp(SPEED_MIN, SPEED_MAX)
+                } else {
+                    1.0
+                };
+            }
+            Command::SkipIdle(on) => self.skip_idle = on,
+            Command::Reset => {
+                if let Some(sc) = self.scenario.clone() {
+                    self.start(sc);
+                }
+            }
+            Command::Load(sc) => {
+                self.playing = false;
+                self.start(sc);
+            }
+            Command::Inject { to, payload } => {
+                if let Some(sc) = &self.scenario {
+                    if to.index() < sc.resources.len() {
+                        self.guarded(|sim| sim.inject(to, &payload));
+                    } else {
+                        self.error = Some(format!("no resource #{} to send to", to.0));
+                    }
+                }
+            }
+            Command::Shutdown => return false,
+        }
+        true
+    }
+
+    fn until_us(&self) -> u64 {
+        self.scenario
+            .as_ref()
+            .map_or(u64::MAX, |sc| secs_to_us(sc.settings.until_s))
+    }
+
+    fn start(&mut self, sc: Arc<Scenario>) {
+        self.generation += 1;
+        self.error = None;
+        self.records.clear();
+        self.stats.clear();
+        self.last_stats_wall = None;
+        self.stop_at_until = true;
+        self.scenario = Some(sc.clone());
+        self.sim = None;
+        let made = catch_unwind(AssertUnwindSafe(|| {
+            Sim::new(
+                sc,
+                SimOptions {
+                    seed: None,
+                    trace: true,
+                },
+            )
+        }));
+        match made {
+            Ok(mut sim) => {
+                self.records.extend(sim.take_trace());
+                self.sim = Some(sim);
+            }
+            Err(p) => {
+                self.playing = false;
+                self.error = Some(format!("the simulation failed to start: {}", panic_text(&*p)));
+            }
+        }
+        self.last_wall = self.clock.now();
+    }
+
+    /// Runs `f` on the simulation, turning a panic into an error message (and dropping the broken simulation).
+    fn guarded(&mut self, f: impl FnOnce(&mut Sim)) {
+        let Some(sim) = self.sim.as_mut() else {
+            return;
+        };
+        match catch_unwind(AssertUnwindSafe(|| {
+            f(sim);
+            sim.take_trace()
+        })) {
+            Ok(records) => self.records.extend(records),
+            Err(p) => {
+                self.sim = None;
+                self.playing = false;
+                self.error = Some(format!(
+                    "the simulation stopped on an internal error (a bug): {}",
+                    panic_text(&*p)
+                ));
+            }
+        }
+    }
+
+    /// Advances virtual time by the wall time elapsed since the last tick × speed.
+    pub fn tick(&mut self) {
+        let wall = self.clock.now();
+        let dt = wall.saturating_sub(self.last_wall).min(MAX_WALL_STEP);
+        self.last_wall = wall;
+        if !self.is_playing() {
+            return;
+        }
+        self.dirty = true;
+        let speed = self.speed;
+        let skip_idle = self.skip_idle;
+        let until = self.until_us();
+        let stop_at_until = self.stop_at_until;
+        let mut reached_until = false;
+        let mut over = false;
+        self.guarded(|sim| {
+            let now = sim.now_us();
+            let mut target = now.saturating_add((dt.as_secs_f64() * speed * 1e6) as u64);
+            if skip_idle {
+                if let Some(next) = sim.next_event_us() {
+                    let lead = (IDLE_LEAD_WALL.as_secs_f64() * speed * 1e6) as u64;
+                    if next > target.saturating_add(lead) {
+                        target = next - lead;
+                    }
+                }
+            }
+            if stop_at_until && now < until && target >= until {
+                target = until;
+                reached_until = true;
+            }
+            let ran = sim.run_until_bounded(target, EVENTS_PER_TICK);
+            if ran == EVENTS_PER_TICK {
+                reached_until = false;
+            }
+            over = sim.next_event_us().is_none();
+        });
+        if reached_until || over {
+            self.playing = false;
+        }
+        // Events per second, over half-second windows of play.
+        if let Some(sim) = &self.sim {
+            let span = wall.saturating_sub(self.rate_wall);
+            if span >= Duration::from_millis(500) {
+                let n = sim.events_processed().saturating_sub(self.rate_events);
+                self.events_per_s = n as f64 / span.as_secs_f64();
+                self.rate_wall = wall;
+                self.rate_events = sim.events_processed();
+            }
+        }
+    }
+
+    /// The records since the last call and the current state, or `None` when nothing changed.
+    pub fn take_update(&mut self) -> Option<Update> {
+        if !self.dirty && self.records.is_empty() {
+            return None;
+        }
+        self.dirty = false;
+        let wall = self.clock.now();
+        let fresh = self
+            .last_stats_wall
+            .is_none_or(|t| wall.saturating_sub(t) >= STATS_EVERY || !self.playing);
+        let mut snapshot = Snapshot {
+            generation: self.generation,
+            playing: self.is_playing(),
+            speed: self.speed,
+            skip_idle: self.skip_idle,
+            events_per_s: self.events_per_s,
+            until_us: self.until_us(),
+            error: self.error.clone(),
+            ..Snapshot::default()
+        };
+        if let (Some(sim), Some(sc)) = (&self.sim, &self.scenario) {
+            snapshot.now_us = sim.now_us();
+            snapshot.events_processed = sim.events_processed();
+            snapshot.next_event_us = sim.next_event_us();
+            snapshot.live = sc.ids().map(|id| sim.live(id)).collect();
+            if fresh {
+                self.last_stats_wall = Some(wall);
+            }
+            let previous = std::mem::take(&mut self.stats);
+            self.stats = sc
+                .ids()
+                .map(|id| StatsView::of(sim.stats(id), fresh, previous.get(id.index())))
+                .collect();
+            snapshot.stats = self.stats.clone();
+        }
+        Some(Update {
+            records: std::mem::take(&mut self.records),
+            snapshot,
+        })
+    }
+}
+
+fn secs_to_us(s: f64) -> u64 {
+    if s.is_finite() && s > 0.0 {
+        (s * 1e6).min(u64::MAX as f64) as u64
+    } else {
+        u64::MAX
+    }
+}
+
+fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}
+
+/// A handle on a runner: on its own thread, or inline (ticked by the caller, for tests and benchmarks).
+pub enum Runner {
+    Thread {
+        commands: Sender<Command>,
+        updates: Receiver<Update>,
+        join: Option<JoinHandle<()>>,
+    },
+    Inline {
+        core: Box<RunnerCore>,
+        pending: VecDeque<Update>,
+    },
+}
+
+impl Runner {
+    /// Starts a runner thread. `wake` is called after each update is sent (the UI requests a repaint there).
+    pub fn spawn(
+        clock: Box<dyn WallClock>,
+        wake: impl Fn() + Send + 'static,
+    ) -> Result<Runner, std::io::Error> {
+        let (cmd_tx, cmd_rx) = bounded::<Command>(256);
+        let (upd_tx, upd_rx) = bounded::<Update>(UPDATE_CAPACITY);
+        let join = std::thread::Builder::new()
+            .name("eventflow-runner".into())
+            .spawn(move || thread_main(RunnerCore::new(clock), cmd_rx, upd_tx, wake))?;
+        Ok(Runner::Thread {
+            commands: cmd_tx,
+            updates: upd_rx,
+            join: Some(join),
+        })
+    }
+
+    /// A runner ticked by [`Runner::pump`] on the caller's thread.
+    pub fn inline(clock: Box<dyn WallClock>) -> Runner {
+        Runner::Inline {
+            core: Box::new(RunnerCore::new(clock)),
+            pending: VecDeque::new(),
+        }
+    }
+
+    pub fn send(&mut self, cmd: Command) {
+        match self {
+            Runner::Thread { commands, .. } => {
+                // A full command queue means the runner is wedged; dropping a click is better than freezing.
+                let _ = commands.try_send(cmd);
+            }
+            Runner::Inline { core, pending } => {
+                core.handle(cmd);
+                if let Some(u) = core.take_update() {
+                    pending.push_back(u);
+                }
+            }
+        }
+    }
+
+    /// Inline runners: tick once. Thread runners tick by themselves.
+    pub fn pump(&mut self) {
+        if let Runner::Inline { core, pending } = self {
+            core.tick();
+            if let Some(u) = core.take_update() {
+                pending.push_back(u);
+            }
+        }
+    }
+
+    /// The next update, if one is waiting.
+    pub fn try_recv(&mut self) -> Option<Update> {
+        match self {
+            Runner::Thread { updates, .. } => updates.try_recv().ok(),
+            Runner::Inline { pending, .. } => pending.pop_front(),
+        }
+    }
+}
+
+impl Drop for Runner {
+    fn drop(&mut self) {
+        if let Runner::Thread {
+            commands,
+            updates,
+            join,
+        } = self
+        {
+            let _ = commands.try_send(Command::Shutdown);
+            // Unblock a runner waiting on a full update channel.
+            while updates.try_recv().is_ok() {}
+            if let Some(j) = join.take() {
+                // Drain until it exits; it stops at Shutdown or when it sees the channel closed.
+                while !j.is_finished() {
+                    while updates.try_recv().is_ok() {}
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                let _ = j.join();
+            }
+        }
+    }
+}
+
+fn thread_main(
+    mut core: RunnerCore,
+    commands: Receiver<Command>,
+    updates: Sender<Update>,
+    wake: impl Fn(),
+) {
+    loop {
+        // Wait for a command: briefly while playing (time moves), indefinitely while paused.
+        let first = if core.is_playing() {
+            match commands.recv_timeout(TICK) {
+                Ok(c) => Some(c),
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => None,
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return,
+            }
+        } else {
+            match commands.recv() {
+                Ok(c) => Some(c),
+                Err(_) => return,
+            }
+        };
+        if let Some(c) = first {
+            if !core.handle(c) {
+                return;
+            }
+        }
+        while let Ok(c) = commands.try_recv() {
+            if !core.handle(c) {
+                return;
+            }
+        }
+        core.tick();
+        if let Some(mut u) = core.take_update() {
+            // Backpressure: wait while the UI catches up, still listening for commands.
+            loop {
+                match updates.try_send(u) {
+                    Ok(()) => break,
+                    Err(TrySendError::Disconnected(_)) => return,
+                    Err(TrySendError::Full(back)) => {
+                        u = back;
+                        wake();
+                        match commands.recv_timeout(TICK) {
+                            Ok(Command::Shutdown) => return,
+                            Ok(c) => {
+                                core.handle(c);
+                            }
+                            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
+                            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return,
+                        }
+                    }
+                }
+            }
+            wake();
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! Runner tests with a manual wall clock: commands in, expected virtual time out.
+
+use super::*;
+
+const NEW_ORDER: &str = include_str!("../../assets/scenarios/new-order.json");
+const NIGHTLY: &str = include_str!("../../assets/scenarios/nightly-report.json");
+
+fn scenario(text: &str) -> Arc<Scenario> {
+    Arc::new(crate::scenario::load_str(text, "test.json", None).expect("example loads"))
+}
+
+fn core() -> (RunnerCore, ManualClock) {
+    let clock = ManualClock::default();
+    (RunnerCore::new(Box::new(clock.clone())), clock)
+}
+
+fn now(core: &mut RunnerCore) -> u64 {
+    core.take_update().map_or(0, |u| u.snapshot.now_us)
+}
+
+#[test]
+fn paused_time_does_not_move() {
+    let (mut c, clock) = core();
+    c.handle(Command::Load(scenario(NEW_ORDER)));
+    clock.advance(Duration::from_millis(50));
+    c.tick();
+    assert_eq!(now(&mut c), 0);
+}
+
+#[test]
+fn play_advances_by_wall_time_times_speed() {
+    let (mut c, clock) = core();
+    c.handle(Command::Load(scenario(NEW_ORDER)));
+    c.handle(Command::SkipIdle(false));
+    c.handle(Command::Play);
+    clock.advance(Duration::from_millis(50));
+    c.tick();
+    assert_eq!(now(&mut c), 50_000);
+    c.handle(Command::SetSpeed(10.0));
+    clock.advance(Duration::from_millis(50));
+    c.tick();
+    assert_eq!(now(&mut c), 550_000);
+    c.handle(Command::Pause);
+    clock.advance(Duration::from_millis(50));
+    c.tick();
+    assert_eq!(now(&mut c), 550_000);
+}
+
+#[test]
+fn wall_steps_are_capped_after_a_stall() {
+    let (mut c, clock) = core();
+    c.handle(Command::Load(scenario(NEW_ORDER)));
+    c.handle(Command::SkipIdle(false));
+    c.handle(Command::Play);
+    clock.advance(Duration::from_secs(5));
+    c.tick();
+    assert_eq!(now(&mut c), MAX_WALL_STEP.as_micros() as u64);
+}
+
+#[test]
+fn speed_is_clamped() {
+    let (mut c, _clock) = core();
+    c.handle(Command::Load(scenario(NEW_ORDER)));
+    c.handle(Command::SetSpeed(1e9));
+    assert_eq!(c.take_update().map(|u| u.snapshot.speed), Some(SPEED_MAX));
+    c.handle(Command::SetSpeed(f64::NAN));
+    assert_eq!(c.take_update().map(|u| u.snapshot.speed), Some(1.0));
+}
+
+#[test]
+fn step_runs_one_event_and_produces_records() {
+    let (mut c, _clock) = core();
+    c.handle(Command::Load(scenario(NEW_ORDER)));
+    let before = c.take_update().map(|u| u.snapshot.events_processed);
+    c.handle(Command::Step);
+    let u = c.take_update().expect("update after step");
+    assert_eq!(Some(u.snapshot.events_processed), before.map(|n| n + 1));
+    assert!(!u.snapshot.playing);
+    assert!(!u.records.is_empty(), "the first traffic event sends something");
+}
+
+#[test]
+fn skip_idle_jumps_to_just_before_the_next_event() {
+    let (mut c, clock) = core();
+    c.handle(Command::Load(scenario(NIGHTLY)));
+    let next = c
+        .take_update()
+        .and_then(|u| u.snapshot.next_event_us)
+        .expect("a schedule is pending");
+    assert!(next > 3_600_000_000, "the nightly schedule is hours away");
+    c.handle(Command::Play);
+    clock.advance(Duration::from_millis(10));
+    c.tick();
+    let t = now(&mut c);
+    let lead = (IDLE_LEAD_WALL.as_secs_f64() * 1e6) as u64;
+    assert_eq!(t, next - lead);
+    // The last stretch plays at speed: after the lead's worth of wall time the event has run.
+    let mut records = 0;
+    for _ in 0..(IDLE_LEAD_WALL.as_millis() / 50) {
+        clock.advance(Duration::from_millis(50));
+        c.tick();
+        records += c.take_update().map_or(0, |u| u.records.len());
+    }
+    let u = c.take_update().unwrap_or_else(|| Update { records: Vec::new(), snapshot: Snapshot { now_us: next, ..Snapshot::default() } });
+    assert!(u.snapshot.now_us >= next || records > 0);
+    assert!(records > 0, "the scheduled event ran");
+}
+
+#[test]
+fn reset_starts_again_with_a_new_generation() {
+    let (mut c, clock) = core();
+    c.handle(Command::Load(scenario(NEW_ORDER)));
+    c.handle(Command::Play);
+    clock.advance(Duration::from_millis(80));
+    c.tick();
+    let g = c.take_update().map(|u| u.snapshot.generation);
+    c.handle(Command::Reset);
+    let u = c.take_update().expect("update");
+    assert_eq!(u.snapshot.now_us, 0);
+    assert_eq!(Some(u.snapshot.generation), g.map(|g| g + 1));
+}
+
+#[test]
+fn play_pauses_at_until_then_continues_when_asked() {
+    let (mut c, clock) = core();
+    let sc = scenario(NEW_ORDER);
+    let until = secs_to_us(sc.settings.until_s);
+    c.handle(Command::Load(sc));
+    c.handle(Command::SetSpeed(1000.0));
+    c.handle(Command::Play);
+    for _ in 0..10 {
+        clock.advance(Duration::from_millis(100));
+        c.tick();
+    }
+    let u = c.take_update().expect("update");
+    assert!(!u.snapshot.playing);
+    assert_eq!(u.snapshot.now_us, until);
+}
+
+#[test]
+fn inject_sends_a_payload() {
+    let (mut c, _clock) = core();
+    let sc = scenario(NEW_ORDER);
+    let bus = sc.find("Orders").expect("bus");
+    c.handle(Command::Load(sc));
+    c.take_update();
+    c.handle(Command::Inject {
+        to: bus,
+        payload: Payload::Event(serde_json::json!({
+            "source": "com.example.orders", "detail-type": "New Order", "detail": {}
+        })),
+    });
+    c.handle(Command::Step);
+    let u = c.take_update().expect("update");
+    assert!(u.records.iter().any(|r| matches!(r, TraceRecord::Transit { from, .. } if from == "traffic:injected")));
+}
+
+#[test]
+fn thread_runner_answers_and_shuts_down() {
+    let mut r = Runner::spawn(Box::new(SystemClock::default()), || {}).expect("thread");
+    r.send(Command::Load(scenario(NEW_ORDER)));
+    r.send(Command::Step);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut processed = 0;
+    while Instant::now() < deadline && processed == 0 {
+        if let Some(u) = r.try_recv() {
+            processed = u.snapshot.events_processed;
+        } else {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+    assert!(processed >= 1);
+    drop(r);
+}

@@ -1,0 +1,468 @@
+//! The architecture canvas: nodes, labelled edges and moving dots, drawn with egui's painter.
+//!
+//! World coordinates are the layout's; the view maps them to the screen with `pan` and `zoom`. Nodes are placed
+//! by the scenario's `layout` when it has one, else by [`super::layout::layered`]. Dots are transits: a dot moves
+//! from `from` to `to` between `t_us` and `end_us` of virtual time, where `end_us` stretches very short hops to a
+//! minimum on-screen duration (hops last milliseconds; an eye needs a few hundred). When an edge carries more than
+//! [`AGGREGATE_ABOVE`] dots at once they are drawn as one pulse with a count.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use eframe::egui::{
+    self, Align2, Color32, CornerRadius, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Ui, Vec2, pos2, vec2,
+};
+use petgraph::graph::NodeIndex;
+use petgraph::visit::EdgeRef;
+
+use super::style::{self, NodeKind};
+use crate::runner::Snapshot;
+use crate::scenario::{ArchGraph, GraphNode, Scenario};
+
+/// World size of a node box.
+pub const NODE_SIZE: Vec2 = vec2(170.0, 54.0);
+/// More dots than this on one edge are drawn as a single pulse with a count.
+pub const AGGREGATE_ABOVE: usize = 24;
+/// Most dots kept at once (the oldest go first).
+pub const MAX_DOTS: usize = 50_000;
+/// Shortest time a dot or a flash stays on screen, in wall seconds (converted with the current speed).
+pub const MIN_VISIBLE_WALL_S: f64 = 0.45;
+
+/// A transit on its way.
+#[derive(Debug, Clone)]
+pub struct Dot {
+    pub from: NodeIndex,
+    pub to: NodeIndex,
+    pub t_us: u64,
+    pub end_us: u64,
+    pub arrive_us: u64,
+    pub trace_hash: u64,
+    pub trace_id: Arc<str>,
+    pub what: &'static str,
+}
+
+/// What a click on the canvas chose.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CanvasClick {
+    Node(NodeIndex),
+    Trace(Arc<str>),
+    Background,
+}
+
+/// Canvas state of one opened scenario.
+pub struct Canvas {
+    pub graph: ArchGraph,
+    pub kinds: Vec<NodeKind>,
+    pub names: Vec<String>,
+    pub pos: Vec<Pos2>,
+    edge_labels: Vec<String>,
+    pub pan: Vec2,
+    pub zoom: f32,
+    fit_pending: bool,
+    dragging: Option<NodeIndex>,
+    pub dots: Vec<Dot>,
+    /// Per node: flash colour and the virtual time it ends.
+    flash: Vec<Option<(Color32, u64)>>,
+    /// Recent distinct traces for the legend, newest last.
+    pub recent_traces: Vec<(Arc<str>, u64)>,
+    /// Edges (from, to) each recent trace travelled, for highlighting; bounded.
+    trail: Vec<(NodeIndex, NodeIndex, u64)>,
+}
+
+impl Canvas {
+    pub fn new(sc: &Scenario) -> Canvas {
+        let graph = ArchGraph::new(sc);
+        let n = graph.graph.node_count();
+        let mut kinds = Vec::with_capacity(n);
+        let mut names = Vec::with_capacity(n);
+        for ix in graph.graph.node_indices() {
+            match &graph.graph[ix] {
+                GraphNode::Resource { name, resource_type, .. } => {
+                    kinds.push(NodeKind::Resource(*resource_type));
+                    names.push(name.clone());
+                }
+                GraphNode::Traffic { name, .. } => {
+                    kinds.push(NodeKind::Traffic);
+                    names.push(name.clone());
+                }
+            }
+        }
+        let edges: Vec<(usize, usize)> = graph
+            .graph
+            .edge_references()
+            .map(|e| (e.source().index(), e.target().index()))
+            .collect();
+        let auto = super::layout::layered(n, &edges);
+        let saved: HashMap<&str, (f32, f32)> =
+            sc.layout.iter().map(|l| (l.id.as_str(), (l.x, l.y))).collect();
+        let pos = graph
+            .graph
+            .node_indices()
+            .map(|ix| {
+                let key = graph.graph[ix].trace_name();
+                let (x, y) = saved.get(key.as_str()).copied().unwrap_or(auto[ix.index()]);
+                pos2(x, y)
+            })
+            .collect();
+        let edge_labels = graph.graph.edge_references().map(|e| e.weight().label()).collect();
+        Canvas {
+            graph,
+            kinds,
+            names,
+            pos,
+            edge_labels,
+            pan: Vec2::ZERO,
+            zoom: 1.0,
+            fit_pending: true,
+            dragging: None,
+            dots: Vec::new(),
+            flash: vec![None; n],
+            recent_traces: Vec::new(),
+            trail: Vec::new(),
+        }
+    }
+
+    /// Forgets everything of the previous run (after Reset or Load).
+    pub fn clear_run(&mut self) {
+        self.dots.clear();
+        self.flash.iter_mut().for_each(|f| *f = None);
+        self.recent_traces.clear();
+        self.trail.clear();
+    }
+
+    pub fn fit(&mut self) {
+        self.fit_pending = true;
+    }
+
+    /// Adds a transit dot.
+    pub fn add_transit(&mut self, from: &str, to: &str, t_us: u64, arrive_us: u64, trace_id: &str, what: &'static str, min_visible_us: u64) {
+        let (Some(a), Some(b)) = (self.graph.find(from), self.graph.find(to)) else {
+            return;
+        };
+        let hash = style::trace_hash(trace_id);
+        let trace: Arc<str> = match self.recent_traces.iter().rev().find(|(_, h)| *h == hash) {
+            Some((t, _)) => t.clone(),
+            None => {
+                let t: Arc<str> = Arc::from(trace_id);
+                self.recent_traces.push((t.clone(), hash));
+                if self.recent_traces.len() > 8 {
+                    self.recent_traces.remove(0);
+                }
+                t
+            }
+        };
+        if self.dots.len() >= MAX_DOTS {
+            self.dots.drain(..MAX_DOTS / 10);
+        }
+        self.dots.push(Dot {
+            from: a,
+            to: b,
+            t_us,
+            end_us: arrive_us.max(t_us.saturating_add(min_visible_us)),
+            arrive_us,
+            trace_hash: hash,
+            trace_id: trace,
+            what,
+        });
+        if self.trail.len() >= 200_000 {
+            self.trail.drain(..20_000);
+        }
+        self.trail.push((a, b, hash));
+    }
+
+    /// Flashes a node (cold start, error, throttle).
+    pub fn flash(&mut self, name: &str, color: Color32, until_us: u64) {
+        if let Some(ix) = self.graph.find(name) {
+            if let Some(f) = self.flash.get_mut(ix.index()) {
+                *f = Some((color, until_us));
+            }
+        }
+    }
+
+    /// Drops dots and flashes that are over. Returns whether anything is still moving.
+    pub fn expire(&mut self, now_us: u64) -> bool {
+        self.dots.retain(|d| d.end_us > now_us);
+        for f in &mut self.flash {
+            if f.is_some_and(|(_, until)| until <= now_us) {
+                *f = None;
+            }
+        }
+        !self.dots.is_empty() || self.flash.iter().any(Option::is_some)
+    }
+
+    fn node_rect(&self, ix: usize, origin: Pos2) -> Rect {
+        let c = origin + self.pan + self.pos[ix].to_vec2() * self.zoom;
+        Rect::from_center_size(c, NODE_SIZE * self.zoom)
+    }
+
+    /// Draws the canvas and handles its input. `highlight` dims every dot of another trace.
+    pub fn show(
+        &mut self,
+        ui: &mut Ui,
+        snap: &Snapshot,
+        sc: &Scenario,
+        selected: Option<NodeIndex>,
+        highlight: Option<u64>,
+    ) -> Option<CanvasClick> {
+        let (rect, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
+        let painter = ui.painter_at(rect);
+        let visuals = ui.visuals().clone();
+        painter.rect_filled(rect, 0.0, visuals.extreme_bg_color);
+        let origin = rect.min;
+        if self.fit_pending && rect.width() > 10.0 && !self.pos.is_empty() {
+            self.fit_pending = false;
+            let mut bb = Rect::NOTHING;
+            for p in &self.pos {
+                bb = bb.union(Rect::from_center_size(*p, NODE_SIZE));
+            }
+            let bb = bb.expand(40.0);
+            self.zoom = (rect.width() / bb.width()).min(rect.height() / bb.height()).clamp(0.15, 1.4);
+            self.pan = rect.size() / 2.0 - bb.center().to_vec2() * self.zoom;
+        }
+        let mut click = None;
+
+        // Zoom around the pointer with the wheel (or pinch), pan by dragging the background.
+        if let Some(hover) = response.hover_pos() {
+            let (scroll, pinch) = ui.input(|i| (i.smooth_scroll_delta.y, i.zoom_delta()));
+            let factor = pinch * (scroll / 400.0).exp();
+            if (factor - 1.0).abs() > 1e-4 {
+                let new_zoom = (self.zoom * factor).clamp(0.1, 4.0);
+                let world = (hover - origin - self.pan) / self.zoom;
+                self.pan = hover - origin - world * new_zoom;
+                self.zoom = new_zoom;
+            }
+        }
+        let pointer = response.interact_pointer_pos().or(response.hover_pos());
+        let node_at = |this: &Canvas, p: Pos2| -> Option<usize> {
+            (0..this.pos.len()).rev().find(|&i| this.node_rect(i, origin).contains(p))
+        };
+        if response.drag_started() {
+            self.dragging = pointer.and_then(|p| node_at(self, p)).map(NodeIndex::new);
+        }
+        if response.dragged() {
+            let d = response.drag_delta();
+            match self.dragging {
+                Some(ix) => self.pos[ix.index()] += d / self.zoom,
+                None => self.pan += d,
+            }
+        }
+        if response.drag_stopped() {
+            self.dragging = None;
+        }
+
+        let text = visuals.text_color();
+        let weak = visuals.weak_text_color();
+        let show_labels = self.zoom >= 0.45;
+        let font = FontId::proportional((13.0 * self.zoom).clamp(6.0, 22.0));
+        let small = FontId::proportional((10.5 * self.zoom).clamp(5.0, 18.0));
+
+        // Edges.
+        let mut hl_edges: Vec<(NodeIndex, NodeIndex)> = Vec::new();
+        if let Some(h) = highlight {
+            for &(a, b, th) in self.trail.iter().rev().take(50_000) {
+                if th == h && !hl_edges.contains(&(a, b)) {
+                    hl_edges.push((a, b));
+                }
+            }
+        }
+        let edge_color = visuals.widgets.noninteractive.fg_stroke.color.gamma_multiply(0.55);
+        for (k, e) in self.graph.graph.edge_references().enumerate() {
+            let (a, b) = (e.source(), e.target());
+            let ra = self.node_rect(a.index(), origin);
+            let rb = self.node_rect(b.index(), origin);
+            let p0 = style::border_point(ra, rb.center());
+            let p1 = style::border_point(rb, ra.center());
+            let lit = hl_edges.contains(&(a, b));
+            let stroke = if lit {
+                Stroke::new(2.5 * self.zoom.max(0.5), style::trace_color(highlight.unwrap_or(0)))
+            } else {
+                Stroke::new((1.4 * self.zoom).max(0.8), edge_color)
+            };
+            painter.line_segment([p0, p1], stroke);
+            let dir = (p1 - p0).normalized();
+            let head = 9.0 * self.zoom.max(0.5);
+            let n = vec2(-dir.y, dir.x);
+            painter.add(egui::Shape::convex_polygon(
+                vec![p1, p1 - dir * head + n * head * 0.45, p1 - dir * head - n * head * 0.45],
+                stroke.color,
+                Stroke::NONE,
+            ));
+            if show_labels {
+                if let Some(label) = self.edge_labels.get(k).filter(|l| !l.is_empty()) {
+                    let mid = p0 + (p1 - p0) * 0.5;
+                    let short: String = if label.chars().count() > 40 {
+                        label.chars().take(38).chain("…".chars()).collect()
+                    } else {
+                        label.clone()
+                    };
+                    let galley = painter.layout_no_wrap(short, small.clone(), weak);
+                    let r = Align2::CENTER_BOTTOM.anchor_size(mid - vec2(0.0, 2.0), galley.size()).expand(2.0);
+                    painter.rect_filled(r, 3.0, visuals.extreme_bg_color.gamma_multiply(0.85));
+                    painter.galley(r.min + vec2(2.0, 2.0), galley, weak);
+                }
+            }
+        }
+
+        // Nodes.
+        let now = snap.now_us;
+        for i in 0..self.pos.len() {
+            let r = self.node_rect(i, origin);
+            if !rect.intersects(r) {
+                continue;
+            }
+            let kind = self.kinds[i];
+            let color = style::type_color(kind);
+            let fill = visuals.panel_fill;
+            let radius = CornerRadius::same((6.0 * self.zoom).clamp(1.0, 12.0) as u8);
+            painter.rect_filled(r, radius, fill);
+            let stripe = Rect::from_min_max(r.min, pos2(r.min.x + 5.0 * self.zoom, r.max.y));
+            painter.rect_filled(stripe, CornerRadius { nw: radius.nw, sw: radius.sw, ne: 0, se: 0 }, color);
+            let mut border = Stroke::new(1.0, color.gamma_multiply(0.6));
+            if let Some(Some((fc, until))) = self.flash.get(i) {
+                if *until > now {
+                    painter.rect_filled(r, radius, fc.gamma_multiply(0.25));
+                    border = Stroke::new(3.0 * self.zoom.max(0.6), *fc);
+                }
+            }
+            if selected.is_some_and(|s| s.index() == i) {
+                border = Stroke::new(2.5 * self.zoom.max(0.6), visuals.selection.stroke.color);
+            }
+            painter.rect_stroke(r, radius, border, StrokeKind::Inside);
+            let icon = Rect::from_center_size(
+                pos2(r.min.x + 27.0 * self.zoom, r.center().y),
+                Vec2::splat(30.0 * self.zoom),
+            );
+            style::draw_icon(&painter, icon, kind, color);
+            if self.zoom >= 0.3 {
+                let tx = r.min.x + 48.0 * self.zoom;
+                let name = &self.names[i];
+                let name_galley = painter.layout_no_wrap(name.clone(), font.clone(), text);
+                let max_w = r.max.x - tx - 4.0;
+                let clipped = painter.with_clip_rect(Rect::from_min_max(pos2(tx, r.min.y), pos2(tx + max_w, r.max.y)).intersect(rect));
+                clipped.galley(pos2(tx, r.min.y + 8.0 * self.zoom), name_galley, text);
+                let sub = self.subtitle(i, snap, sc);
+                clipped.text(pos2(tx, r.max.y - 8.0 * self.zoom), Align2::LEFT_BOTTOM, sub, small.clone(), weak);
+            }
+        }
+
+        // Dots, aggregated per edge when dense.
+        let mut per_edge: HashMap<(NodeIndex, NodeIndex), (usize, u64)> = HashMap::new();
+        for d in &self.dots {
+            if d.t_us <= now {
+                let e = per_edge.entry((d.from, d.to)).or_insert((0, d.trace_hash));
+                e.0 += 1;
+            }
+        }
+        let radius = (5.0 * self.zoom).clamp(2.5, 8.0);
+        let mut hovered: Option<(f32, usize)> = None;
+        let hover = response.hover_pos();
+        for (k, d) in self.dots.iter().enumerate() {
+            if d.t_us > now {
+                continue;
+            }
+            if per_edge.get(&(d.from, d.to)).is_some_and(|(n, _)| *n > AGGREGATE_ABOVE) {
+                continue;
+            }
+            let (p0, p1) = self.path(d.from, d.to, origin);
+            let span = (d.end_us - d.t_us).max(1) as f64;
+            let f = ((now - d.t_us) as f64 / span).clamp(0.0, 1.0) as f32;
+            let p = p0 + (p1 - p0) * f;
+            if !rect.contains(p) {
+                continue;
+            }
+            let mut c = style::trace_color(d.trace_hash);
+            if highlight.is_some_and(|h| h != d.trace_hash) {
+                c = c.gamma_multiply(0.2);
+            }
+            painter.circle_filled(p, radius, c);
+            if let Some(h) = hover {
+                let dist = h.distance(p);
+                if dist < radius + 4.0 && hovered.is_none_or(|(best, _)| dist < best) {
+                    hovered = Some((dist, k));
+                }
+            }
+        }
+        for ((a, b), (n, hash)) in &per_edge {
+            if *n <= AGGREGATE_ABOVE {
+                continue;
+            }
+            let (p0, p1) = self.path(*a, *b, origin);
+            let phase = ((now / 1000) % 1000) as f32 / 1000.0;
+            let p = p0 + (p1 - p0) * (0.2 + 0.6 * phase);
+            let c = style::trace_color(*hash);
+            painter.circle_filled(p, radius * 2.2, c.gamma_multiply(0.85));
+            painter.text(p, Align2::CENTER_CENTER, n.to_string(), FontId::proportional(radius * 1.6), Color32::WHITE);
+        }
+
+        // Legend of recent traces.
+        if !self.recent_traces.is_empty() {
+            let mut y = rect.max.y - 10.0;
+            for (t, h) in self.recent_traces.iter().rev() {
+                let r = Rect::from_min_size(pos2(rect.min.x + 10.0, y - 16.0), vec2(230.0, 16.0));
+                painter.circle_filled(pos2(r.min.x + 6.0, r.center().y), 5.0, style::trace_color(*h));
+                let short: String = t.chars().take(30).collect();
+                painter.text(pos2(r.min.x + 16.0, r.center().y), Align2::LEFT_CENTER, short, FontId::monospace(11.0), weak);
+                if response.clicked() && pointer.is_some_and(|p| r.contains(p)) {
+                    click = Some(CanvasClick::Trace(t.clone()));
+                }
+                y -= 17.0;
+            }
+            painter.text(pos2(rect.min.x + 10.0, y - 8.0), Align2::LEFT_CENTER, "recent traces", FontId::proportional(11.0), weak);
+        }
+
+        if let Some((_, k)) = hovered {
+            let d = &self.dots[k];
+            let tip = format!(
+                "{} {} → {}  t={:.3} s, arrives {:.3} s  trace {}",
+                d.what,
+                self.names[d.from.index()],
+                self.names[d.to.index()],
+                d.t_us as f64 / 1e6,
+                d.arrive_us as f64 / 1e6,
+                d.trace_id
+            );
+            let trace = d.trace_id.clone();
+            let resp = response.clone().on_hover_text_at_pointer(tip);
+            if resp.clicked() && click.is_none() {
+                click = Some(CanvasClick::Trace(trace));
+            }
+        } else if response.clicked() && click.is_none() {
+            click = Some(match pointer.and_then(|p| node_at(self, p)) {
+                Some(i) => CanvasClick::Node(NodeIndex::new(i)),
+                None => CanvasClick::Background,
+            });
+        }
+        if response.hovered() {
+            if let Some(i) = hover.and_then(|p| node_at(self, p)) {
+                ui.ctx().set_cursor_icon(egui::CursorIcon::PointingHand);
+                let _ = i;
+            }
+        }
+        click
+    }
+
+    fn path(&self, a: NodeIndex, b: NodeIndex, origin: Pos2) -> (Pos2, Pos2) {
+        let ra = self.node_rect(a.index(), origin);
+        let rb = self.node_rect(b.index(), origin);
+        (style::border_point(ra, rb.center()), style::border_point(rb, ra.center()))
+    }
+
+    /// Second line of a node: its type and the live state that is not zero.
+    fn subtitle(&self, i: usize, snap: &Snapshot, sc: &Scenario) -> String {
+        let mut s = String::from(match self.kinds[i] {
+            NodeKind::Traffic => "traffic",
+            NodeKind::Resource(t) => t.name(),
+        });
+        if let GraphNode::Resource { id, .. } = &self.graph.graph[NodeIndex::new(i)] {
+            if let Some(l) = snap.live.get(id.index()) {
+                for (n, what) in [(l.busy, "busy"), (l.warm, "warm"), (l.in_flight, "in flight"), (l.objects, "objects")] {
+                    if n > 0 {
+                        s.push_str(&format!(" · {n} {what}"));
+                    }
+                }
+            }
+            let _ = sc;
+        }
+        s
+    }
+}

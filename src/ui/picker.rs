@@ -1,0 +1,110 @@
+//! A small in-app file picker for scenario files.
+//!
+//! Chosen over a native dialog crate: `rfd` needs GTK development packages, or with its xdg-portal backend pulls
+//! an async D-Bus stack (zbus and an executor) — dozens of crates and minutes of build on these 2-core machines —
+//! and still needs a running portal, which minimal desktops and Xvfb lack. Listing a folder needs only `std`.
+
+use std::path::{Path, PathBuf};
+
+use eframe::egui::{self, Context};
+
+pub struct FilePicker {
+    dir: PathBuf,
+    path_text: String,
+    entries: Vec<(String, bool)>,
+    error: Option<String>,
+}
+
+impl FilePicker {
+    pub fn new(start: &Path) -> FilePicker {
+        let mut p = FilePicker {
+            dir: PathBuf::new(),
+            path_text: String::new(),
+            entries: Vec::new(),
+            error: None,
+        };
+        p.go(start.to_path_buf());
+        p
+    }
+
+    fn go(&mut self, dir: PathBuf) {
+        match std::fs::read_dir(&dir) {
+            Ok(rd) => {
+                let mut entries: Vec<(String, bool)> = rd
+                    .filter_map(Result::ok)
+                    .filter_map(|e| {
+                        let name = e.file_name().to_string_lossy().into_owned();
+                        let is_dir = e.file_type().ok()?.is_dir();
+                        (!name.starts_with('.') && (is_dir || name.ends_with(".json"))).then_some((name, is_dir))
+                    })
+                    .collect();
+                entries.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.to_lowercase().cmp(&b.0.to_lowercase())));
+                self.entries = entries;
+                self.path_text = dir.display().to_string();
+                self.dir = dir;
+                self.error = None;
+            }
+            Err(e) => self.error = Some(format!("cannot list {}: {e}", dir.display())),
+        }
+    }
+
+    /// Shows the picker window. Returns `Some(Some(path))` when a file was chosen, `Some(None)` when cancelled.
+    pub fn show(&mut self, ctx: &Context) -> Option<Option<PathBuf>> {
+        let mut result = None;
+        let mut open = true;
+        egui::Window::new("Open scenario")
+            .open(&mut open)
+            .default_size([460.0, 420.0])
+            .collapsible(false)
+            .show(ctx, |ui| {
+                ui.horizontal(|ui| {
+                    if ui.button("Up").clicked() {
+                        if let Some(parent) = self.dir.parent() {
+                            self.go(parent.to_path_buf());
+                        }
+                    }
+                    let resp = ui.add(egui::TextEdit::singleline(&mut self.path_text).desired_width(f32::INFINITY));
+                    if resp.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+                        let p = PathBuf::from(self.path_text.trim());
+                        if p.is_dir() {
+                            self.go(p);
+                        } else {
+                            result = Some(Some(p));
+                        }
+                    }
+                });
+                if let Some(e) = &self.error {
+                    ui.colored_label(ui.visuals().error_fg_color, e);
+                }
+                ui.separator();
+                egui::ScrollArea::vertical().max_height(320.0).show(ui, |ui| {
+                    let mut go_to = None;
+                    for (name, is_dir) in &self.entries {
+                        let label = if *is_dir { format!("{name}/") } else { name.clone() };
+                        if ui.selectable_label(false, label).clicked() {
+                            let p = self.dir.join(name);
+                            if *is_dir {
+                                go_to = Some(p);
+                            } else {
+                                result = Some(Some(p));
+                            }
+                        }
+                    }
+                    if self.entries.is_empty() {
+                        ui.weak("No folders or .json files here.");
+                    }
+                    if let Some(p) = go_to {
+                        self.go(p);
+                    }
+                });
+                ui.separator();
+                if ui.button("Cancel").clicked() {
+                    result = Some(None);
+                }
+            });
+        if !open {
+            result = Some(None);
+        }
+        result
+    }
+}
