@@ -386,6 +386,10 @@ impl RunnerCore {
                 reached_until = false;
             }
             over = sim.next_event_us().is_none();
+            if over && stop_at_until && sim.now_us() < until {
+                // Nothing can happen any more: the clock goes straight to the end of the run.
+                sim.run_until(until);
+            }
         });
         if reached_until || over {
             self.playing = false;
