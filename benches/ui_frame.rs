@@ -22,7 +22,10 @@ fn scenario(rate_per_s: f64) -> Arc<eventflow::scenario::Scenario> {
                 format!("Rule{b}_{r}"),
                 json!({ "type": "rule", "bus": format!("Bus{b}"), "pattern": { "source": [format!("app.b{b}")] }, "targets": [format!("Fn{b}_{r}")] }),
             );
-            resources.insert(format!("Fn{b}_{r}"), json!({ "type": "function", "duration_ms": 40 }));
+            resources.insert(
+                format!("Fn{b}_{r}"),
+                json!({ "type": "function", "duration_ms": 40 }),
+            );
         }
         traffic.push(json!({ "name": format!("client{b}"), "to": format!("Bus{b}"), "poisson_per_s": rate_per_s,
             "event": { "source": format!("app.b{b}"), "detail-type": "Tick", "detail": { "n": "{{seq}}" } } }));
@@ -30,13 +33,19 @@ fn scenario(rate_per_s: f64) -> Arc<eventflow::scenario::Scenario> {
     let doc: Value = json!({ "format": "eventflow/1", "name": "bench 100 nodes", "settings": { "seed": 1, "until_s": 100000 },
         "resources": resources, "traffic": traffic });
     let text = serde_json::to_string(&doc).expect("json");
-    Arc::new(eventflow::scenario::load_str(&text, "bench.json", None).expect("bench scenario loads"))
+    Arc::new(
+        eventflow::scenario::load_str(&text, "bench.json", None).expect("bench scenario loads"),
+    )
 }
 
 fn main() {
     let frames = 200;
     let clock = ManualClock::default();
-    let mut app = EventflowApp::new(&egui::Context::default(), ClockChoice::Manual(clock.clone()), Prefs::default());
+    let mut app = EventflowApp::new(
+        &egui::Context::default(),
+        ClockChoice::Manual(clock.clone()),
+        Prefs::default(),
+    );
     app.set_autoplay(false);
     app.open_loaded(scenario(110.0));
     app.send(Command::SkipIdle(false));
@@ -62,7 +71,10 @@ fn main() {
         worst = worst.max(ui);
         dots += h.state().dots_in_flight();
     }
-    let nodes = h.state().scenario().map_or(0, |s| s.resources.len() + s.traffic.len());
+    let nodes = h
+        .state()
+        .scenario()
+        .map_or(0, |s| s.resources.len() + s.traffic.len());
     println!(
         "ui_frame: {nodes} nodes, {:.0} dots in flight on average, {frames} frames: {:.2} ms/frame mean, {:.2} ms worst (UI only, engine excluded; target < 8 ms)",
         dots as f64 / frames as f64,
@@ -72,7 +84,11 @@ fn main() {
     drop(h);
 
     // Engine throughput with the UI attached: runner thread at full speed, the UI draining every frame.
-    let mut app = EventflowApp::new(&egui::Context::default(), ClockChoice::Threaded, Prefs::default());
+    let mut app = EventflowApp::new(
+        &egui::Context::default(),
+        ClockChoice::Threaded,
+        Prefs::default(),
+    );
     app.set_autoplay(false);
     app.open_loaded(scenario(2000.0));
     app.send(Command::SetSpeed(1000.0));

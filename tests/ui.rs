@@ -11,7 +11,11 @@ use eventflow::ui::{ClockChoice, EventflowApp, Prefs};
 
 fn app_with(file: &str, text: &str) -> (EventflowApp, ManualClock) {
     let clock = ManualClock::default();
-    let mut app = EventflowApp::new(&egui::Context::default(), ClockChoice::Manual(clock.clone()), Prefs::default());
+    let mut app = EventflowApp::new(
+        &egui::Context::default(),
+        ClockChoice::Manual(clock.clone()),
+        Prefs::default(),
+    );
     app.set_autoplay(false);
     let sc = eventflow::scenario::load_str(text, file, None).expect("example loads");
     app.open_loaded(Arc::new(sc));
@@ -26,14 +30,24 @@ fn harness(app: EventflowApp) -> Harness<'static, EventflowApp> {
 
 #[test]
 fn play_shows_invocations_and_the_inspector_shows_their_event() {
-    let (app, clock) = app_with("new-order.json", include_str!("../assets/scenarios/new-order.json"));
+    let (app, clock) = app_with(
+        "new-order.json",
+        include_str!("../assets/scenarios/new-order.json"),
+    );
     let mut h = harness(app);
     h.run_steps(2);
     h.get_by_label("Play").click();
     for _ in 0..200 {
         clock.advance(Duration::from_millis(50));
         h.run_steps(1);
-        if h.state().log.rows.iter().filter(|r| r.status.is_some()).count() >= 2 {
+        if h.state()
+            .log
+            .rows
+            .iter()
+            .filter(|r| r.status.is_some())
+            .count()
+            >= 2
+        {
             break;
         }
     }
@@ -54,7 +68,11 @@ fn play_shows_invocations_and_the_inspector_shows_their_event() {
     let before = h.state().snap.events_processed;
     clock.advance(Duration::from_millis(500));
     h.run_steps(2);
-    assert_eq!(h.state().snap.events_processed, before, "paused time does not move");
+    assert_eq!(
+        h.state().snap.events_processed,
+        before,
+        "paused time does not move"
+    );
     h.get_by_label("Step").click();
     h.run_steps(2);
     assert_eq!(h.state().snap.events_processed, before + 1);
@@ -62,7 +80,10 @@ fn play_shows_invocations_and_the_inspector_shows_their_event() {
 
 #[test]
 fn filtering_and_searching_do_not_break_with_no_rows() {
-    let (app, _clock) = app_with("api-hello.json", include_str!("../assets/scenarios/api-hello.json"));
+    let (app, _clock) = app_with(
+        "api-hello.json",
+        include_str!("../assets/scenarios/api-hello.json"),
+    );
     let mut h = harness(app);
     h.run_steps(3);
     h.get_by_label_contains("0 of 0");
@@ -80,8 +101,17 @@ fn screenshot_smoke_under_xvfb() {
     }
     let out = std::env::temp_dir().join(format!("eventflow-smoke-{}.png", std::process::id()));
     let status = std::process::Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1024x700x24", env!("CARGO_BIN_EXE_eventflow"), "open"])
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/scenarios/api-hello.json"))
+        .args([
+            "-a",
+            "-s",
+            "-screen 0 1024x700x24",
+            env!("CARGO_BIN_EXE_eventflow"),
+            "open",
+        ])
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/assets/scenarios/api-hello.json"
+        ))
         .arg("--screenshot")
         .arg(&out)
         .args(["--after", "1", "--size", "1000x640"])
@@ -96,7 +126,13 @@ fn screenshot_smoke_under_xvfb() {
 #[test]
 fn no_display_exits_2() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_eventflow"))
-        .args(["open", concat!(env!("CARGO_MANIFEST_DIR"), "/assets/scenarios/api-hello.json")])
+        .args([
+            "open",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/assets/scenarios/api-hello.json"
+            ),
+        ])
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY")
         .output()

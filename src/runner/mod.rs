@@ -59,7 +59,10 @@ pub enum Command {
     Reset,
     Load(Arc<Scenario>),
     /// Send a payload into the simulation now (the app's "send a test event").
-    Inject { to: ResId, payload: Payload },
+    Inject {
+        to: ResId,
+        payload: Payload,
+    },
     Shutdown,
 }
 
@@ -84,7 +87,9 @@ impl StatsView {
         let (p50_ms, p99_ms) = if with_percentiles {
             percentiles(&s.durations_us)
         } else {
-            previous.map(|p| (p.p50_ms, p.p99_ms)).unwrap_or((None, None))
+            previous
+                .map(|p| (p.p50_ms, p.p99_ms))
+                .unwrap_or((None, None))
         };
         StatsView {
             count: s.count,
@@ -324,7 +329,10 @@ impl RunnerCore {
             }
             Err(p) => {
                 self.playing = false;
-                self.error = Some(format!("the simulation failed to start: {}", panic_text(&*p)));
+                self.error = Some(format!(
+                    "the simulation failed to start: {}",
+                    panic_text(&*p)
+                ));
             }
         }
         self.last_wall = self.clock.now();

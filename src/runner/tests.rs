@@ -76,7 +76,10 @@ fn step_runs_one_event_and_produces_records() {
     let u = c.take_update().expect("update after step");
     assert_eq!(Some(u.snapshot.events_processed), before.map(|n| n + 1));
     assert!(!u.snapshot.playing);
-    assert!(!u.records.is_empty(), "the first traffic event sends something");
+    assert!(
+        !u.records.is_empty(),
+        "the first traffic event sends something"
+    );
 }
 
 #[test]
@@ -101,7 +104,13 @@ fn skip_idle_jumps_to_just_before_the_next_event() {
         c.tick();
         records += c.take_update().map_or(0, |u| u.records.len());
     }
-    let u = c.take_update().unwrap_or_else(|| Update { records: Vec::new(), snapshot: Snapshot { now_us: next, ..Snapshot::default() } });
+    let u = c.take_update().unwrap_or_else(|| Update {
+        records: Vec::new(),
+        snapshot: Snapshot {
+            now_us: next,
+            ..Snapshot::default()
+        },
+    });
     assert!(u.snapshot.now_us >= next || records > 0);
     assert!(records > 0, "the scheduled event ran");
 }
@@ -161,7 +170,11 @@ fn inject_sends_a_payload() {
     });
     c.handle(Command::Step);
     let u = c.take_update().expect("update");
-    assert!(u.records.iter().any(|r| matches!(r, TraceRecord::Transit { from, .. } if from == "traffic:injected")));
+    assert!(
+        u.records
+            .iter()
+            .any(|r| matches!(r, TraceRecord::Transit { from, .. } if from == "traffic:injected"))
+    );
 }
 
 #[test]

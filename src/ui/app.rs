@@ -29,11 +29,26 @@ const MAX_RECENT: usize = 10;
 
 /// Built-in examples: (file name, text).
 pub const EXAMPLES: &[(&str, &str)] = &[
-    ("new-order.json", include_str!("../../assets/scenarios/new-order.json")),
-    ("api-hello.json", include_str!("../../assets/scenarios/api-hello.json")),
-    ("s3-thumbnail.json", include_str!("../../assets/scenarios/s3-thumbnail.json")),
-    ("nightly-report.json", include_str!("../../assets/scenarios/nightly-report.json")),
-    ("throttle-burst.json", include_str!("../../assets/scenarios/throttle-burst.json")),
+    (
+        "new-order.json",
+        include_str!("../../assets/scenarios/new-order.json"),
+    ),
+    (
+        "api-hello.json",
+        include_str!("../../assets/scenarios/api-hello.json"),
+    ),
+    (
+        "s3-thumbnail.json",
+        include_str!("../../assets/scenarios/s3-thumbnail.json"),
+    ),
+    (
+        "nightly-report.json",
+        include_str!("../../assets/scenarios/nightly-report.json"),
+    ),
+    (
+        "throttle-burst.json",
+        include_str!("../../assets/scenarios/throttle-burst.json"),
+    ),
 ];
 
 const SHORTCUT_OPEN: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
@@ -146,7 +161,9 @@ impl EventflowApp {
             ClockChoice::Manual(c) => Runner::inline(Box::new(c)),
             ClockChoice::Threaded => {
                 let waker = ctx.clone();
-                match Runner::spawn(Box::new(SystemClock::default()), move || waker.request_repaint()) {
+                match Runner::spawn(Box::new(SystemClock::default()), move || {
+                    waker.request_repaint()
+                }) {
                     Ok(r) => r,
                     // Without a thread, run inline: slower under load, but working.
                     Err(_) => Runner::inline(Box::new(SystemClock::default())),
@@ -156,7 +173,12 @@ impl EventflowApp {
         let examples = EXAMPLES
             .iter()
             .map(|(name, text)| {
-                (*name, crate::scenario::load_str(text, name, None).map(Arc::new).map_err(|e| e.to_string()))
+                (
+                    *name,
+                    crate::scenario::load_str(text, name, None)
+                        .map(Arc::new)
+                        .map_err(|e| e.to_string()),
+                )
             })
             .collect();
         let mut app = EventflowApp {
@@ -215,7 +237,9 @@ impl EventflowApp {
     }
 
     fn open_example(&mut self, index: usize) {
-        let Some((name, loaded)) = self.examples.get(index) else { return };
+        let Some((name, loaded)) = self.examples.get(index) else {
+            return;
+        };
         match loaded {
             Ok(sc) => self.open_scenario(sc.clone(), Source::Example(name)),
             Err(e) => self.status = Some((e.clone(), true)),
@@ -260,7 +284,11 @@ impl EventflowApp {
     }
 
     fn toggle_play(&mut self) {
-        self.runner.send(if self.snap.playing { Command::Pause } else { Command::Play });
+        self.runner.send(if self.snap.playing {
+            Command::Pause
+        } else {
+            Command::Play
+        });
     }
 
     /// Folds runner updates into the views, within the frame budget.
@@ -270,14 +298,19 @@ impl EventflowApp {
         self.inline_engine_time = engine_started.elapsed();
         let started = Instant::now();
         while started.elapsed() < DRAIN_BUDGET {
-            let Some(u) = self.runner.try_recv() else { break };
+            let Some(u) = self.runner.try_recv() else {
+                break;
+            };
             if u.snapshot.generation != self.generation {
                 self.generation = u.snapshot.generation;
                 self.log.clear();
                 if let Some(d) = &mut self.doc {
                     d.canvas.clear_run();
                 }
-                if matches!(self.selection, Selection::Invocation(_) | Selection::Trace(_)) {
+                if matches!(
+                    self.selection,
+                    Selection::Invocation(_) | Selection::Trace(_)
+                ) {
                     self.selection = Selection::None;
                 }
             }
@@ -293,10 +326,35 @@ impl EventflowApp {
         let Some(doc) = &mut self.doc else { return };
         let canvas = &mut doc.canvas;
         match r {
-            TraceRecord::Transit { t_ms, from, to, arrive_ms, trace_id, what } => {
-                canvas.add_transit(&from, &to, t_ms.0, arrive_ms.0, &trace_id, what, min_visible_us);
+            TraceRecord::Transit {
+                t_ms,
+                from,
+                to,
+                arrive_ms,
+                trace_id,
+                what,
+            } => {
+                canvas.add_transit(
+                    &from,
+                    &to,
+                    t_ms.0,
+                    arrive_ms.0,
+                    &trace_id,
+                    what,
+                    min_visible_us,
+                );
             }
-            TraceRecord::Invoke { t_ms, function, request_id, trace_id, cold_start, init_ms, attempt, event, .. } => {
+            TraceRecord::Invoke {
+                t_ms,
+                function,
+                request_id,
+                trace_id,
+                cold_start,
+                init_ms,
+                attempt,
+                event,
+                ..
+            } => {
                 if cold_start {
                     canvas.flash(&function, style::COLD_START, t_ms.0 + min_visible_us);
                 }
@@ -318,11 +376,23 @@ impl EventflowApp {
                 });
                 if dropped > 0 {
                     if let Selection::Invocation(i) = self.selection {
-                        self.selection = i.checked_sub(dropped).map_or(Selection::None, Selection::Invocation);
+                        self.selection = i
+                            .checked_sub(dropped)
+                            .map_or(Selection::None, Selection::Invocation);
                     }
                 }
             }
-            TraceRecord::Result { t_ms, function, request_id, status, duration_ms, billed_ms, response, error, .. } => {
+            TraceRecord::Result {
+                t_ms,
+                function,
+                request_id,
+                status,
+                duration_ms,
+                billed_ms,
+                response,
+                error,
+                ..
+            } => {
                 if status != Status::Ok {
                     canvas.flash(&function, style::ERROR, t_ms.0 + min_visible_us);
                 }
@@ -334,9 +404,27 @@ impl EventflowApp {
                     row.error = error;
                 }
             }
-            TraceRecord::Throttle { t_ms, function, .. } => canvas.flash(&function, style::THROTTLE, t_ms.0 + min_visible_us),
-            TraceRecord::DeadLetter { t_ms, resource, .. } => canvas.flash(&resource, style::ERROR, t_ms.0 + min_visible_us),
-            TraceRecord::Log { t_ms, request_id, message, .. } => {
+            TraceRecord::Throttle { t_ms, function, .. } => {
+                canvas.flash(&function, style::THROTTLE, t_ms.0 + min_visible_us)
+            }
+            TraceRecord::DeadLetter {
+                t_ms,
+                resource,
+                target,
+                ..
+            } => {
+                canvas.flash(&resource, style::ERROR, t_ms.0 + min_visible_us);
+                canvas.flash(&target, style::DEAD_LETTER, t_ms.0 + 2 * min_visible_us);
+            }
+            TraceRecord::Retry { t_ms, resource, .. } => {
+                canvas.flash(&resource, style::RETRY, t_ms.0 + min_visible_us)
+            }
+            TraceRecord::Log {
+                t_ms,
+                request_id,
+                message,
+                ..
+            } => {
                 if let Some(row) = self.log.by_request_mut(&request_id) {
                     row.logs.push((t_ms.0, message));
                 }
@@ -351,7 +439,11 @@ impl EventflowApp {
         self.pump();
         let ctx = ui.ctx().clone();
         if self.theme_applied != Some(self.prefs.dark) {
-            ctx.set_theme(if self.prefs.dark { egui::Theme::Dark } else { egui::Theme::Light });
+            ctx.set_theme(if self.prefs.dark {
+                egui::Theme::Dark
+            } else {
+                egui::Theme::Light
+            });
             self.theme_applied = Some(self.prefs.dark);
         }
         self.keyboard(&ctx);
@@ -364,28 +456,46 @@ impl EventflowApp {
         if let Some((msg, is_error)) = self.status.clone() {
             egui::Panel::top("status").show(ui, |ui| {
                 ui.horizontal(|ui| {
-                    let color = if is_error { ui.visuals().error_fg_color } else { ui.visuals().text_color() };
+                    let color = if is_error {
+                        ui.visuals().error_fg_color
+                    } else {
+                        ui.visuals().text_color()
+                    };
                     ui.label(RichText::new(msg).color(color));
-                    if ui.small_button("dismiss").on_hover_text("Dismiss").clicked() {
+                    if ui
+                        .small_button("dismiss")
+                        .on_hover_text("Dismiss")
+                        .clicked()
+                    {
                         self.status = None;
                     }
                 });
             });
         }
         if self.doc.is_some() {
-            egui::Panel::bottom("log").resizable(true).default_size(220.0).min_size(80.0).show(ui, |ui| {
-                let selected = match self.selection {
-                    Selection::Invocation(i) => Some(i),
-                    _ => None,
-                };
-                if let Some(i) = self.log.show(ui, selected) {
-                    self.selection = Selection::Invocation(i);
-                    self.log.follow = false;
-                }
-            });
-            egui::Panel::right("inspector").resizable(true).default_size(360.0).min_size(220.0).show(ui, |ui| {
-                egui::ScrollArea::vertical().id_salt("inspector-scroll").show(ui, |ui| self.inspector(ui));
-            });
+            egui::Panel::bottom("log")
+                .resizable(true)
+                .default_size(220.0)
+                .min_size(80.0)
+                .show(ui, |ui| {
+                    let selected = match self.selection {
+                        Selection::Invocation(i) => Some(i),
+                        _ => None,
+                    };
+                    if let Some(i) = self.log.show(ui, selected) {
+                        self.selection = Selection::Invocation(i);
+                        self.log.follow = false;
+                    }
+                });
+            egui::Panel::right("inspector")
+                .resizable(true)
+                .default_size(360.0)
+                .min_size(220.0)
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical()
+                        .id_salt("inspector-scroll")
+                        .show(ui, |ui| self.inspector(ui));
+                });
             egui::CentralPanel::no_frame().show(ui, |ui| self.canvas(ui));
         } else {
             egui::CentralPanel::default().show(ui, |ui| self.start_page(ui));
@@ -431,19 +541,35 @@ impl EventflowApp {
                 self.open_path(&path);
             } else {
                 match f.bytes() {
-                    Ok(bytes) => match crate::scenario::load_bytes(&bytes, &path.display().to_string(), None) {
-                        Ok(sc) => self.open_scenario(Arc::new(sc), Source::Example("dropped file")),
-                        Err(e) => self.status = Some((e.to_string(), true)),
-                    },
-                    Err(e) => self.status = Some((format!("cannot read the dropped file: {e}"), true)),
+                    Ok(bytes) => {
+                        match crate::scenario::load_bytes(&bytes, &path.display().to_string(), None)
+                        {
+                            Ok(sc) => {
+                                self.open_scenario(Arc::new(sc), Source::Example("dropped file"))
+                            }
+                            Err(e) => self.status = Some((e.to_string(), true)),
+                        }
+                    }
+                    Err(e) => {
+                        self.status = Some((format!("cannot read the dropped file: {e}"), true))
+                    }
                 }
             }
         }
         if ctx.input(|i| !i.raw.hovered_files.is_empty()) {
-            let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Foreground, egui::Id::unique("drop")));
+            let painter = ctx.layer_painter(egui::LayerId::new(
+                egui::Order::Foreground,
+                egui::Id::unique("drop"),
+            ));
             let r = ctx.content_rect();
             painter.rect_filled(r, 0.0, Color32::from_black_alpha(160));
-            painter.text(r.center(), egui::Align2::CENTER_CENTER, "Drop a scenario file to open it", egui::FontId::proportional(24.0), Color32::WHITE);
+            painter.text(
+                r.center(),
+                egui::Align2::CENTER_CENTER,
+                "Drop a scenario file to open it",
+                egui::FontId::proportional(24.0),
+                Color32::WHITE,
+            );
         }
     }
 
@@ -536,10 +662,18 @@ impl EventflowApp {
             if ui.button(play_label).on_hover_text("Space").clicked() {
                 self.toggle_play();
             }
-            if ui.add_enabled(self.snap.next_event_us.is_some(), egui::Button::new("Step")).on_hover_text("Process the next event (→)").clicked() {
+            if ui
+                .add_enabled(self.snap.next_event_us.is_some(), egui::Button::new("Step"))
+                .on_hover_text("Process the next event (→)")
+                .clicked()
+            {
                 self.runner.send(Command::Step);
             }
-            if ui.button("Reset").on_hover_text("Start again at t = 0").clicked() {
+            if ui
+                .button("Reset")
+                .on_hover_text("Start again at t = 0")
+                .clicked()
+            {
                 self.runner.send(Command::Reset);
                 if self.autoplay {
                     self.runner.send(Command::Play);
@@ -551,28 +685,48 @@ impl EventflowApp {
                 egui::Slider::new(&mut speed, SPEED_MIN..=SPEED_MAX)
                     .logarithmic(true)
                     .text("× speed")
-                    .custom_formatter(|v, _| if v < 10.0 { format!("{v:.1}") } else { format!("{v:.0}") }),
+                    .custom_formatter(|v, _| {
+                        if v < 10.0 {
+                            format!("{v:.1}")
+                        } else {
+                            format!("{v:.0}")
+                        }
+                    }),
             );
             if resp.changed() {
                 self.prefs.speed = speed;
                 self.runner.send(Command::SetSpeed(speed));
             }
             let mut skip = self.prefs.skip_idle;
-            if ui.checkbox(&mut skip, "skip idle").on_hover_text("Jump over stretches where nothing happens").changed() {
+            if ui
+                .checkbox(&mut skip, "skip idle")
+                .on_hover_text("Jump over stretches where nothing happens")
+                .changed()
+            {
                 self.prefs.skip_idle = skip;
                 self.runner.send(Command::SkipIdle(skip));
             }
             ui.separator();
             let t = self.snap.now_us;
-            ui.label(RichText::new(format!("t = {}", fmt_duration(t))).monospace().strong());
+            ui.label(
+                RichText::new(format!("t = {}", fmt_duration(t)))
+                    .monospace()
+                    .strong(),
+            );
             if let Some(d) = &self.doc {
                 let wall = d
                     .scenario
                     .settings
                     .start_time
-                    .checked_add_signed(chrono::TimeDelta::microseconds(i64::try_from(t).unwrap_or(i64::MAX)))
+                    .checked_add_signed(chrono::TimeDelta::microseconds(
+                        i64::try_from(t).unwrap_or(i64::MAX),
+                    ))
                     .unwrap_or(d.scenario.settings.start_time);
-                ui.label(RichText::new(wall.format("%a %Y-%m-%d %H:%M:%S%.3f UTC").to_string()).monospace().weak());
+                ui.label(
+                    RichText::new(wall.format("%a %Y-%m-%d %H:%M:%S%.3f UTC").to_string())
+                        .monospace()
+                        .weak(),
+                );
             }
             ui.separator();
             let state = if self.snap.error.is_some() {
@@ -587,7 +741,10 @@ impl EventflowApp {
             if !state.is_empty() {
                 ui.label(RichText::new(state).italics());
             }
-            ui.weak(format!("{} events · {:.0} ev/s", self.snap.events_processed, self.snap.events_per_s));
+            ui.weak(format!(
+                "{} events · {:.0} ev/s",
+                self.snap.events_processed, self.snap.events_per_s
+            ));
             if let Some(e) = &self.snap.error {
                 ui.colored_label(ui.visuals().error_fg_color, e);
             }
@@ -602,10 +759,17 @@ impl EventflowApp {
         };
         let highlight = match &self.selection {
             Selection::Trace(t) => Some(style::trace_hash(t)),
-            Selection::Invocation(i) => self.log.rows.get(*i).map(|r| style::trace_hash(&r.trace_id)),
+            Selection::Invocation(i) => self
+                .log
+                .rows
+                .get(*i)
+                .map(|r| style::trace_hash(&r.trace_id)),
             _ => None,
         };
-        if let Some(click) = doc.canvas.show(ui, &self.snap, &doc.scenario, selected, highlight) {
+        if let Some(click) = doc
+            .canvas
+            .show(ui, &self.snap, &doc.scenario, selected, highlight)
+        {
             self.selection = match click {
                 CanvasClick::Node(n) => Selection::Node(n),
                 CanvasClick::Trace(t) => Selection::Trace(t),
@@ -632,27 +796,35 @@ impl EventflowApp {
             let mut open = None;
             let width = ui.available_width();
             let cols = ((width / 340.0).floor() as usize).clamp(1, 3);
-            egui::Grid::new("examples").num_columns(cols).spacing([12.0, 12.0]).show(ui, |ui| {
-                for (i, (file, loaded)) in self.examples.iter().enumerate() {
-                    let (name, desc) = match loaded {
-                        Ok(sc) => (sc.name.clone(), first_paragraph(sc.description.as_deref().unwrap_or(""))),
-                        Err(e) => (file.to_string(), e.clone()),
-                    };
-                    egui::Frame::group(ui.style()).inner_margin(10.0).show(ui, |ui| {
-                        ui.set_width(width / cols as f32 - 40.0);
-                        ui.set_min_height(110.0);
-                        ui.strong(&name);
-                        ui.weak(*file);
-                        ui.add(egui::Label::new(desc).wrap());
-                        if ui.button(format!("Open {name}")).clicked() {
-                            open = Some(i);
+            egui::Grid::new("examples")
+                .num_columns(cols)
+                .spacing([12.0, 12.0])
+                .show(ui, |ui| {
+                    for (i, (file, loaded)) in self.examples.iter().enumerate() {
+                        let (name, desc) = match loaded {
+                            Ok(sc) => (
+                                sc.name.clone(),
+                                first_paragraph(sc.description.as_deref().unwrap_or("")),
+                            ),
+                            Err(e) => (file.to_string(), e.clone()),
+                        };
+                        egui::Frame::group(ui.style())
+                            .inner_margin(10.0)
+                            .show(ui, |ui| {
+                                ui.set_width(width / cols as f32 - 40.0);
+                                ui.set_min_height(110.0);
+                                ui.strong(&name);
+                                ui.weak(*file);
+                                ui.add(egui::Label::new(desc).wrap());
+                                if ui.button(format!("Open {name}")).clicked() {
+                                    open = Some(i);
+                                }
+                            });
+                        if (i + 1) % cols == 0 {
+                            ui.end_row();
                         }
-                    });
-                    if (i + 1) % cols == 0 {
-                        ui.end_row();
                     }
-                }
-            });
+                });
             if let Some(i) = open {
                 self.open_example(i);
             }
@@ -694,7 +866,15 @@ impl EventflowApp {
                 let mut pick = None;
                 for (i, r) in self.log.rows.iter().enumerate().rev().take(200_000) {
                     if r.trace_id == t {
-                        if ui.link(format!("{:.3} s  {}  {}", r.start_us as f64 / 1e6, r.function, r.request_id)).clicked() {
+                        if ui
+                            .link(format!(
+                                "{:.3} s  {}  {}",
+                                r.start_us as f64 / 1e6,
+                                r.function,
+                                r.request_id
+                            ))
+                            .clicked()
+                        {
                             pick = Some(i);
                         }
                     }
@@ -709,7 +889,9 @@ impl EventflowApp {
     fn inspect_node(&mut self, ui: &mut Ui, sc: &Scenario, n: NodeIndex) {
         let Some(doc) = &self.doc else { return };
         let canvas = &doc.canvas;
-        let Some(kind) = canvas.kinds.get(n.index()).copied() else { return };
+        let Some(kind) = canvas.kinds.get(n.index()).copied() else {
+            return;
+        };
         let name = canvas.names[n.index()].clone();
         ui.horizontal(|ui| {
             let (r, _) = ui.allocate_exact_size(egui::vec2(28.0, 28.0), egui::Sense::hover());
@@ -722,55 +904,69 @@ impl EventflowApp {
         let node = canvas.graph.graph[n].clone();
         let config;
         match &node {
-            GraphNode::Resource { id, resource_type, .. } => {
+            GraphNode::Resource {
+                id, resource_type, ..
+            } => {
                 let res = sc.resource(*id);
                 if let Some(d) = &res.description {
                     ui.label(d);
                 }
                 if let (Some(l), NodeKind::Resource(_)) = (self.snap.live.get(id.index()), kind) {
-                    let parts: Vec<String> = [(l.busy, "busy"), (l.warm, "warm"), (l.in_flight, "in flight"), (l.objects, "objects")]
-                        .iter()
-                        .filter(|(v, _)| *v > 0)
-                        .map(|(v, w)| format!("{v} {w}"))
-                        .collect();
+                    let parts: Vec<String> = [
+                        (l.busy, "busy"),
+                        (l.warm, "warm"),
+                        (l.in_flight, "in flight"),
+                        (l.objects, "objects"),
+                    ]
+                    .iter()
+                    .filter(|(v, _)| *v > 0)
+                    .map(|(v, w)| format!("{v} {w}"))
+                    .collect();
                     if !parts.is_empty() {
                         ui.label(RichText::new(parts.join(" · ")).strong());
                     }
                 }
                 if let Some(s) = self.snap.stats.get(id.index()) {
                     ui.separator();
-                    egui::Grid::new("stats").num_columns(2).striped(true).show(ui, |ui| {
-                        let mut row = |k: &str, v: String| {
-                            ui.label(k);
-                            ui.label(RichText::new(v).monospace());
-                            ui.end_row();
-                        };
-                        row("count", s.count.to_string());
-                        for (k, v) in [
-                            ("errors", s.errors),
-                            ("timeouts", s.timeouts),
-                            ("throttles", s.throttles),
-                            ("cold starts", s.cold_starts),
-                            ("retries", s.retries),
-                            ("dead-lettered", s.dead_lettered),
-                            ("dropped", s.dropped),
-                        ] {
-                            if v > 0 || matches!(k, "errors" | "throttles") {
-                                row(k, v.to_string());
+                    egui::Grid::new("stats")
+                        .num_columns(2)
+                        .striped(true)
+                        .show(ui, |ui| {
+                            let mut row = |k: &str, v: String| {
+                                ui.label(k);
+                                ui.label(RichText::new(v).monospace());
+                                ui.end_row();
+                            };
+                            row("count", s.count.to_string());
+                            for (k, v) in [
+                                ("errors", s.errors),
+                                ("timeouts", s.timeouts),
+                                ("throttles", s.throttles),
+                                ("cold starts", s.cold_starts),
+                                ("retries", s.retries),
+                                ("dead-lettered", s.dead_lettered),
+                                ("dropped", s.dropped),
+                            ] {
+                                if v > 0 || matches!(k, "errors" | "throttles") {
+                                    row(k, v.to_string());
+                                }
                             }
-                        }
-                        if let Some(p) = s.p50_ms {
-                            row("p50", format!("{p:.1} ms"));
-                        }
-                        if let Some(p) = s.p99_ms {
-                            row("p99", format!("{p:.1} ms"));
-                        }
-                        if *resource_type == crate::scenario::ResourceType::Function && s.count > 0 {
-                            row("est. cost", format!("${:.6}", s.cost_usd));
-                        }
-                    });
+                            if let Some(p) = s.p50_ms {
+                                row("p50", format!("{p:.1} ms"));
+                            }
+                            if let Some(p) = s.p99_ms {
+                                row("p99", format!("{p:.1} ms"));
+                            }
+                            if *resource_type == crate::scenario::ResourceType::Function
+                                && s.count > 0
+                            {
+                                row("est. cost", format!("${:.6}", s.cost_usd));
+                            }
+                        });
                 }
-                if inject::accepts_events(*resource_type) && ui.button("Send a test event…").clicked() {
+                if inject::accepts_events(*resource_type)
+                    && ui.button("Send a test event…").clicked()
+                {
                     let sample = inject::sample(sc, *id);
                     self.inject = Some(InjectEditor {
                         to: *id,
@@ -778,10 +974,18 @@ impl EventflowApp {
                         message: None,
                     });
                 }
-                config = sc.document.get("resources").and_then(|r| r.get(&name)).cloned();
+                config = sc
+                    .document
+                    .get("resources")
+                    .and_then(|r| r.get(&name))
+                    .cloned();
             }
             GraphNode::Traffic { index, .. } => {
-                config = sc.document.get("traffic").and_then(|t| t.get(*index)).cloned();
+                config = sc
+                    .document
+                    .get("traffic")
+                    .and_then(|t| t.get(*index))
+                    .cloned();
             }
         }
         if let Some(c) = config {
@@ -797,42 +1001,87 @@ impl EventflowApp {
             return;
         };
         ui.heading(format!("Invocation of {}", r.function));
-        egui::Grid::new("inv").num_columns(2).striped(true).show(ui, |ui| {
-            let row = |ui: &mut Ui, k: &str, v: String, copy: bool| {
-                ui.label(k);
-                ui.horizontal(|ui| {
-                    ui.label(RichText::new(&v).monospace());
-                    if copy && ui.small_button("copy").on_hover_text("Copy").clicked() {
-                        ui.ctx().copy_text(v.clone());
-                    }
-                });
-                ui.end_row();
-            };
-            row(ui, "request id", r.request_id.clone(), true);
-            row(ui, "trace id", r.trace_id.to_string(), true);
-            row(ui, "status", r.status.map_or("running".to_string(), |s| s.as_str().to_string()), false);
-            row(ui, "cold start", if r.cold_start { format!("yes (init {})", r.init_us.map_or("?".into(), fmt_duration)) } else { "no".into() }, false);
-            row(ui, "attempt", r.attempt.to_string(), false);
-            row(ui, "start", fmt_duration(r.start_us), false);
-            if r.status.is_some() {
-                row(ui, "duration", format!("{:.3} ms", r.duration_us as f64 / 1000.0), false);
-                row(ui, "billed", format!("{} ms", r.billed_ms), false);
-            }
-        });
+        egui::Grid::new("inv")
+            .num_columns(2)
+            .striped(true)
+            .show(ui, |ui| {
+                let row = |ui: &mut Ui, k: &str, v: String, copy: bool| {
+                    ui.label(k);
+                    ui.horizontal(|ui| {
+                        ui.label(RichText::new(&v).monospace());
+                        if copy && ui.small_button("copy").on_hover_text("Copy").clicked() {
+                            ui.ctx().copy_text(v.clone());
+                        }
+                    });
+                    ui.end_row();
+                };
+                row(ui, "request id", r.request_id.clone(), true);
+                row(ui, "trace id", r.trace_id.to_string(), true);
+                row(
+                    ui,
+                    "status",
+                    r.status
+                        .map_or("running".to_string(), |s| s.as_str().to_string()),
+                    false,
+                );
+                row(
+                    ui,
+                    "cold start",
+                    if r.cold_start {
+                        format!("yes (init {})", r.init_us.map_or("?".into(), fmt_duration))
+                    } else {
+                        "no".into()
+                    },
+                    false,
+                );
+                row(ui, "attempt", r.attempt.to_string(), false);
+                row(ui, "start", fmt_duration(r.start_us), false);
+                if r.status.is_some() {
+                    row(
+                        ui,
+                        "duration",
+                        format!("{:.3} ms", r.duration_us as f64 / 1000.0),
+                        false,
+                    );
+                    row(ui, "billed", format!("{} ms", r.billed_ms), false);
+                }
+            });
         ui.separator();
         ui.horizontal(|ui| {
             ui.label("Search");
-            ui.add(egui::TextEdit::singleline(&mut self.json_search).hint_text("search the JSON").desired_width(200.0));
+            ui.add(
+                egui::TextEdit::singleline(&mut self.json_search)
+                    .hint_text("search the JSON")
+                    .desired_width(200.0),
+            );
         });
         ui.strong("Event");
-        json_tree::show(ui, &format!("ev-{}", r.request_id), &r.event, &self.json_search, 2);
+        json_tree::show(
+            ui,
+            &format!("ev-{}", r.request_id),
+            &r.event,
+            &self.json_search,
+            2,
+        );
         if let Some(resp) = &r.response {
             ui.strong("Response");
-            json_tree::show(ui, &format!("resp-{}", r.request_id), resp, &self.json_search, 2);
+            json_tree::show(
+                ui,
+                &format!("resp-{}", r.request_id),
+                resp,
+                &self.json_search,
+                2,
+            );
         }
         if let Some(err) = &r.error {
             ui.colored_label(ui.visuals().error_fg_color, "Error");
-            json_tree::show(ui, &format!("err-{}", r.request_id), err, &self.json_search, 2);
+            json_tree::show(
+                ui,
+                &format!("err-{}", r.request_id),
+                err,
+                &self.json_search,
+                2,
+            );
         }
         ui.separator();
         ui.strong(format!("Logs ({})", r.logs.len()));
@@ -897,7 +1146,9 @@ impl EventflowApp {
     }
 
     fn screenshot_step(&mut self, ctx: &egui::Context) {
-        let Some(plan) = &mut self.screenshot else { return };
+        let Some(plan) = &mut self.screenshot else {
+            return;
+        };
         let started = *plan.started.get_or_insert_with(Instant::now);
         if let Ok(guard) = plan.result.lock() {
             if guard.is_some() {
@@ -924,13 +1175,18 @@ impl EventflowApp {
 
 /// Writes an egui image as an RGBA PNG.
 pub fn write_png(path: &Path, image: &egui::ColorImage) -> Result<(), String> {
-    let file = std::fs::File::create(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    let file = std::fs::File::create(path)
+        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
     let [w, h] = image.size;
     let mut enc = png::Encoder::new(std::io::BufWriter::new(file), w as u32, h as u32);
     enc.set_color(png::ColorType::Rgba);
     enc.set_depth(png::BitDepth::Eight);
     let mut writer = enc.write_header().map_err(|e| e.to_string())?;
-    let data: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_srgba_unmultiplied()).collect();
+    let data: Vec<u8> = image
+        .pixels
+        .iter()
+        .flat_map(|c| c.to_srgba_unmultiplied())
+        .collect();
     writer.write_image_data(&data).map_err(|e| e.to_string())?;
     writer.finish().map_err(|e| e.to_string())
 }
@@ -944,8 +1200,17 @@ pub fn fmt_duration(us: u64) -> String {
         format!("{} min {:04.1} s", (s / 60.0) as u64, s % 60.0)
     } else {
         let total = s as u64;
-        let (d, h, m, sec) = (total / 86_400, total / 3600 % 24, total / 60 % 60, total % 60);
-        if d > 0 { format!("{d} d {h:02}:{m:02}:{sec:02}") } else { format!("{h:02}:{m:02}:{sec:02}") }
+        let (d, h, m, sec) = (
+            total / 86_400,
+            total / 3600 % 24,
+            total / 60 % 60,
+            total % 60,
+        );
+        if d > 0 {
+            format!("{d} d {h:02}:{m:02}:{sec:02}")
+        } else {
+            format!("{h:02}:{m:02}:{sec:02}")
+        }
     }
 }
 
@@ -979,5 +1244,7 @@ impl eframe::App for EventflowApp {
 
 /// Reads saved preferences.
 pub fn load_prefs(storage: Option<&dyn eframe::Storage>) -> Prefs {
-    storage.and_then(|s| eframe::get_value(s, PREFS_KEY)).unwrap_or_default()
+    storage
+        .and_then(|s| eframe::get_value(s, PREFS_KEY))
+        .unwrap_or_default()
 }

@@ -10,7 +10,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use eframe::egui::{
-    self, Align2, Color32, CornerRadius, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Ui, Vec2, pos2, vec2,
+    self, Align2, Color32, CornerRadius, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Ui, Vec2,
+    pos2, vec2,
 };
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
@@ -63,6 +64,8 @@ pub struct Canvas {
     pub dots: Vec<Dot>,
     /// Per node: flash colour and the virtual time it ends.
     flash: Vec<Option<(Color32, u64)>>,
+    /// Per queue node: the deepest it has been this run (the scale of its depth bar).
+    queue_peak: HashMap<usize, u32>,
     /// Recent distinct traces for the legend, newest last.
     pub recent_traces: Vec<(Arc<str>, u64)>,
     /// Edges (from, to) each recent trace travelled, for highlighting; bounded.
@@ -77,7 +80,11 @@ impl Canvas {
         let mut names = Vec::with_capacity(n);
         for ix in graph.graph.node_indices() {
             match &graph.graph[ix] {
-                GraphNode::Resource { name, resource_type, .. } => {
+                GraphNode::Resource {
+                    name,
+                    resource_type,
+                    ..
+                } => {
                     kinds.push(NodeKind::Resource(*resource_type));
                     names.push(name.clone());
                 }
@@ -93,8 +100,11 @@ impl Canvas {
             .map(|e| (e.source().index(), e.target().index()))
             .collect();
         let auto = super::layout::layered(n, &edges);
-        let saved: HashMap<&str, (f32, f32)> =
-            sc.layout.iter().map(|l| (l.id.as_str(), (l.x, l.y))).collect();
+        let saved: HashMap<&str, (f32, f32)> = sc
+            .layout
+            .iter()
+            .map(|l| (l.id.as_str(), (l.x, l.y)))
+            .collect();
         let pos = graph
             .graph
             .node_indices()
@@ -104,7 +114,11 @@ impl Canvas {
                 pos2(x, y)
             })
             .collect();
-        let edge_labels = graph.graph.edge_references().map(|e| e.weight().label()).collect();
+        let edge_labels = graph
+            .graph
+            .edge_references()
+            .map(|e| e.weight().label())
+            .collect();
         Canvas {
             graph,
             kinds,
@@ -117,6 +131,7 @@ impl Canvas {
             dragging: None,
             dots: Vec::new(),
             flash: vec![None; n],
+            queue_peak: HashMap::new(),
             recent_traces: Vec::new(),
             trail: Vec::new(),
         }
@@ -128,6 +143,7 @@ impl Canvas {
         self.flash.iter_mut().for_each(|f| *f = None);
         self.recent_traces.clear();
         self.trail.clear();
+        self.queue_peak.clear();
     }
 
     pub fn fit(&mut self) {
@@ -135,7 +151,16 @@ impl Canvas {
     }
 
     /// Adds a transit dot.
-    pub fn add_transit(&mut self, from: &str, to: &str, t_us: u64, arrive_us: u64, trace_id: &str, what: &'static str, min_visible_us: u64) {
+    pub fn add_transit(
+        &mut self,
+        from: &str,
+        to: &str,
+        t_us: u64,
+        arrive_us: u64,
+        trace_id: &str,
+        what: &'static str,
+        min_visible_us: u64,
+    ) {
         let (Some(a), Some(b)) = (self.graph.find(from), self.graph.find(to)) else {
             return;
         };
@@ -216,7 +241,9 @@ impl Canvas {
                 bb = bb.union(Rect::from_center_size(*p, NODE_SIZE));
             }
             let bb = bb.expand(40.0);
-            self.zoom = (rect.width() / bb.width()).min(rect.height() / bb.height()).clamp(0.15, 1.4);
+            self.zoom = (rect.width() / bb.width())
+                .min(rect.height() / bb.height())
+                .clamp(0.15, 1.4);
             self.pan = rect.size() / 2.0 - bb.center().to_vec2() * self.zoom;
         }
         let mut click = None;
@@ -234,7 +261,9 @@ impl Canvas {
         }
         let pointer = response.interact_pointer_pos().or(response.hover_pos());
         let node_at = |this: &Canvas, p: Pos2| -> Option<usize> {
-            (0..this.pos.len()).rev().find(|&i| this.node_rect(i, origin).contains(p))
+            (0..this.pos.len())
+                .rev()
+                .find(|&i| this.node_rect(i, origin).contains(p))
         };
         if response.drag_started() {
             self.dragging = pointer.and_then(|p| node_at(self, p)).map(NodeIndex::new);
@@ -265,7 +294,12 @@ impl Canvas {
                 }
             }
         }
-        let edge_color = visuals.widgets.noninteractive.fg_stroke.color.gamma_multiply(0.55);
+        let edge_color = visuals
+            .widgets
+            .noninteractive
+            .fg_stroke
+            .color
+            .gamma_multiply(0.55);
         for (k, e) in self.graph.graph.edge_references().enumerate() {
             let (a, b) = (e.source(), e.target());
             let ra = self.node_rect(a.index(), origin);
@@ -274,7 +308,10 @@ impl Canvas {
             let p1 = style::border_point(rb, ra.center());
             let lit = hl_edges.contains(&(a, b));
             let stroke = if lit {
-                Stroke::new(2.5 * self.zoom.max(0.5), style::trace_color(highlight.unwrap_or(0)))
+                Stroke::new(
+                    2.5 * self.zoom.max(0.5),
+                    style::trace_color(highlight.unwrap_or(0)),
+                )
             } else {
                 Stroke::new((1.4 * self.zoom).max(0.8), edge_color)
             };
@@ -283,7 +320,11 @@ impl Canvas {
             let head = 9.0 * self.zoom.max(0.5);
             let n = vec2(-dir.y, dir.x);
             painter.add(egui::Shape::convex_polygon(
-                vec![p1, p1 - dir * head + n * head * 0.45, p1 - dir * head - n * head * 0.45],
+                vec![
+                    p1,
+                    p1 - dir * head + n * head * 0.45,
+                    p1 - dir * head - n * head * 0.45,
+                ],
                 stroke.color,
                 Stroke::NONE,
             ));
@@ -296,7 +337,9 @@ impl Canvas {
                         label.clone()
                     };
                     let galley = painter.layout_no_wrap(short, small.clone(), weak);
-                    let r = Align2::CENTER_BOTTOM.anchor_size(mid - vec2(0.0, 2.0), galley.size()).expand(2.0);
+                    let r = Align2::CENTER_BOTTOM
+                        .anchor_size(mid - vec2(0.0, 2.0), galley.size())
+                        .expand(2.0);
                     painter.rect_filled(r, 3.0, visuals.extreme_bg_color.gamma_multiply(0.85));
                     painter.galley(r.min + vec2(2.0, 2.0), galley, weak);
                 }
@@ -316,7 +359,16 @@ impl Canvas {
             let radius = CornerRadius::same((6.0 * self.zoom).clamp(1.0, 12.0) as u8);
             painter.rect_filled(r, radius, fill);
             let stripe = Rect::from_min_max(r.min, pos2(r.min.x + 5.0 * self.zoom, r.max.y));
-            painter.rect_filled(stripe, CornerRadius { nw: radius.nw, sw: radius.sw, ne: 0, se: 0 }, color);
+            painter.rect_filled(
+                stripe,
+                CornerRadius {
+                    nw: radius.nw,
+                    sw: radius.sw,
+                    ne: 0,
+                    se: 0,
+                },
+                color,
+            );
             let mut border = Stroke::new(1.0, color.gamma_multiply(0.6));
             if let Some(Some((fc, until))) = self.flash.get(i) {
                 if *until > now {
@@ -338,11 +390,21 @@ impl Canvas {
                 let name = &self.names[i];
                 let name_galley = painter.layout_no_wrap(name.clone(), font.clone(), text);
                 let max_w = r.max.x - tx - 4.0;
-                let clipped = painter.with_clip_rect(Rect::from_min_max(pos2(tx, r.min.y), pos2(tx + max_w, r.max.y)).intersect(rect));
+                let clipped = painter.with_clip_rect(
+                    Rect::from_min_max(pos2(tx, r.min.y), pos2(tx + max_w, r.max.y))
+                        .intersect(rect),
+                );
                 clipped.galley(pos2(tx, r.min.y + 8.0 * self.zoom), name_galley, text);
                 let sub = self.subtitle(i, snap, sc);
-                clipped.text(pos2(tx, r.max.y - 8.0 * self.zoom), Align2::LEFT_BOTTOM, sub, small.clone(), weak);
+                clipped.text(
+                    pos2(tx, r.max.y - 8.0 * self.zoom),
+                    Align2::LEFT_BOTTOM,
+                    sub,
+                    small.clone(),
+                    weak,
+                );
             }
+            self.queue_bar(&painter, i, r, snap);
         }
 
         // Dots, aggregated per edge when dense.
@@ -360,7 +422,10 @@ impl Canvas {
             if d.t_us > now {
                 continue;
             }
-            if per_edge.get(&(d.from, d.to)).is_some_and(|(n, _)| *n > AGGREGATE_ABOVE) {
+            if per_edge
+                .get(&(d.from, d.to))
+                .is_some_and(|(n, _)| *n > AGGREGATE_ABOVE)
+            {
                 continue;
             }
             let (p0, p1) = self.path(d.from, d.to, origin);
@@ -391,7 +456,13 @@ impl Canvas {
             let p = p0 + (p1 - p0) * (0.2 + 0.6 * phase);
             let c = style::trace_color(*hash);
             painter.circle_filled(p, radius * 2.2, c.gamma_multiply(0.85));
-            painter.text(p, Align2::CENTER_CENTER, n.to_string(), FontId::proportional(radius * 1.6), Color32::WHITE);
+            painter.text(
+                p,
+                Align2::CENTER_CENTER,
+                n.to_string(),
+                FontId::proportional(radius * 1.6),
+                Color32::WHITE,
+            );
         }
 
         // Legend of recent traces.
@@ -399,15 +470,31 @@ impl Canvas {
             let mut y = rect.max.y - 10.0;
             for (t, h) in self.recent_traces.iter().rev() {
                 let r = Rect::from_min_size(pos2(rect.min.x + 10.0, y - 16.0), vec2(230.0, 16.0));
-                painter.circle_filled(pos2(r.min.x + 6.0, r.center().y), 5.0, style::trace_color(*h));
+                painter.circle_filled(
+                    pos2(r.min.x + 6.0, r.center().y),
+                    5.0,
+                    style::trace_color(*h),
+                );
                 let short: String = t.chars().take(30).collect();
-                painter.text(pos2(r.min.x + 16.0, r.center().y), Align2::LEFT_CENTER, short, FontId::monospace(11.0), weak);
+                painter.text(
+                    pos2(r.min.x + 16.0, r.center().y),
+                    Align2::LEFT_CENTER,
+                    short,
+                    FontId::monospace(11.0),
+                    weak,
+                );
                 if response.clicked() && pointer.is_some_and(|p| r.contains(p)) {
                     click = Some(CanvasClick::Trace(t.clone()));
                 }
                 y -= 17.0;
             }
-            painter.text(pos2(rect.min.x + 10.0, y - 8.0), Align2::LEFT_CENTER, "recent traces", FontId::proportional(11.0), weak);
+            painter.text(
+                pos2(rect.min.x + 10.0, y - 8.0),
+                Align2::LEFT_CENTER,
+                "recent traces",
+                FontId::proportional(11.0),
+                weak,
+            );
         }
 
         if let Some((_, k)) = hovered {
@@ -444,7 +531,54 @@ impl Canvas {
     fn path(&self, a: NodeIndex, b: NodeIndex, origin: Pos2) -> (Pos2, Pos2) {
         let ra = self.node_rect(a.index(), origin);
         let rb = self.node_rect(b.index(), origin);
-        (style::border_point(ra, rb.center()), style::border_point(rb, ra.center()))
+        (
+            style::border_point(ra, rb.center()),
+            style::border_point(rb, ra.center()),
+        )
+    }
+
+    /// A queue's depth as a stacked bar under its node: ready (blue), in flight (orange), delayed (grey). The
+    /// scale grows with the deepest the queue has been in this run, so a draining backlog visibly shrinks.
+    fn queue_bar(&mut self, painter: &egui::Painter, i: usize, r: Rect, snap: &Snapshot) {
+        let GraphNode::Resource {
+            id, resource_type, ..
+        } = &self.graph.graph[NodeIndex::new(i)]
+        else {
+            return;
+        };
+        if *resource_type != crate::scenario::ResourceType::Queue {
+            return;
+        }
+        let Some(l) = snap.live.get(id.index()) else {
+            return;
+        };
+        let parts = [
+            (l.visible, style::QUEUE_VISIBLE),
+            (l.in_flight, style::QUEUE_IN_FLIGHT),
+            (l.delayed, style::QUEUE_DELAYED),
+        ];
+        let depth: u32 = parts.iter().map(|(n, _)| *n).sum();
+        let peak = self.queue_peak.entry(i).or_insert(0);
+        *peak = (*peak).max(depth).max(10);
+        let scale = *peak as f32;
+        let h = (5.0 * self.zoom).max(2.0);
+        let bar = Rect::from_min_max(
+            pos2(r.min.x + 6.0 * self.zoom, r.max.y + 2.0),
+            pos2(r.max.x, r.max.y + 2.0 + h),
+        );
+        painter.rect_filled(bar, 1.0, Color32::from_gray(60).gamma_multiply(0.5));
+        let mut x = bar.min.x;
+        for (n, color) in parts {
+            let w = bar.width() * n as f32 / scale;
+            if w > 0.0 {
+                painter.rect_filled(
+                    Rect::from_min_max(pos2(x, bar.min.y), pos2(x + w, bar.max.y)),
+                    1.0,
+                    color,
+                );
+                x += w;
+            }
+        }
     }
 
     /// Second line of a node: its type and the live state that is not zero.
@@ -455,7 +589,16 @@ impl Canvas {
         });
         if let GraphNode::Resource { id, .. } = &self.graph.graph[NodeIndex::new(i)] {
             if let Some(l) = snap.live.get(id.index()) {
-                for (n, what) in [(l.busy, "busy"), (l.warm, "warm"), (l.in_flight, "in flight"), (l.objects, "objects")] {
+                let live = [
+                    (l.busy, "busy"),
+                    (l.warm, "warm"),
+                    (l.visible, "ready"),
+                    (l.in_flight, "in flight"),
+                    (l.delayed, "delayed"),
+                    (l.objects, "objects"),
+                    (l.items, "items"),
+                ];
+                for (n, what) in live {
                     if n > 0 {
                         s.push_str(&format!(" · {n} {what}"));
                     }

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::scenario::{Payload, ResourceKind, ResourceType, Scenario, ResId};
+use crate::scenario::{Payload, ResId, ResourceKind, ResourceType, Scenario};
 
 /// Why a test payload cannot be sent.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -54,14 +54,27 @@ pub fn sample(sc: &Scenario, id: ResId) -> Value {
     let r = sc.resource(id);
     match &r.kind {
         ResourceKind::Api(api) => {
-            let route = api.routes.first().map(|(k, _)| k.as_str()).unwrap_or("GET /");
+            let route = api
+                .routes
+                .first()
+                .map(|(k, _)| k.as_str())
+                .unwrap_or("GET /");
             let (method, path) = route.split_once(' ').unwrap_or(("GET", "/"));
-            let method = if method == "ANY" || route == "$default" { "GET" } else { method };
+            let method = if method == "ANY" || route == "$default" {
+                "GET"
+            } else {
+                method
+            };
             let path = if route == "$default" { "/" } else { path };
-            let path = path.replace("{proxy+}", "test").replace('{', "").replace('}', "");
+            let path = path
+                .replace("{proxy+}", "test")
+                .replace('{', "")
+                .replace('}', "");
             json!({ "method": method, "path": path, "headers": { "content-type": "application/json" }, "body": { "hello": "world" } })
         }
-        ResourceKind::EventBus => json!({ "source": "com.example.test", "detail-type": "Test Event", "detail": { "hello": "world" } }),
+        ResourceKind::EventBus => {
+            json!({ "source": "com.example.test", "detail-type": "Test Event", "detail": { "hello": "world" } })
+        }
         ResourceKind::Bucket(_) => json!({ "key": "uploads/test.jpg", "size": 1024 }),
         ResourceKind::Queue(_) => json!({ "body": "{\"hello\":\"world\"}" }),
         ResourceKind::Topic(_) => json!({ "body": "{\"hello\":\"world\"}", "subject": "test" }),
@@ -72,7 +85,8 @@ pub fn sample(sc: &Scenario, id: ResId) -> Value {
 
 /// Parses and checks the editor text, and builds the payload for the target's type.
 pub fn validate(sc: &Scenario, id: ResId, text: &str) -> Result<Payload, InjectError> {
-    let v: Value = serde_json::from_str(text).map_err(|e| InjectError::Json(format!("line {}, column {}: {e}", e.line(), e.column())))?;
+    let v: Value = serde_json::from_str(text)
+        .map_err(|e| InjectError::Json(format!("line {}, column {}: {e}", e.line(), e.column())))?;
     let t = sc.resource(id).resource_type();
     let obj = || v.as_object().ok_or(InjectError::NotObject);
     let need_str = |k: &'static str| -> Result<(), InjectError> {
@@ -116,7 +130,10 @@ pub fn validate(sc: &Scenario, id: ResId, text: &str) -> Result<Payload, InjectE
                 None => Ok(Payload::TablePut(v)),
             }
         }
-        ResourceType::Function => Ok(Payload::Invoke { payload: v, sync: false }),
+        ResourceType::Function => Ok(Payload::Invoke {
+            payload: v,
+            sync: false,
+        }),
         ResourceType::StateMachine => Ok(Payload::Input(v)),
         other => Err(InjectError::NotASource(other.aws_name())),
     }
@@ -127,7 +144,12 @@ mod tests {
     use super::*;
 
     fn sc() -> Scenario {
-        crate::scenario::load_str(include_str!("../../assets/scenarios/new-order.json"), "t.json", None).expect("loads")
+        crate::scenario::load_str(
+            include_str!("../../assets/scenarios/new-order.json"),
+            "t.json",
+            None,
+        )
+        .expect("loads")
     }
 
     #[test]
@@ -142,9 +164,15 @@ mod tests {
     fn missing_keys_and_bad_json_are_reported() {
         let s = sc();
         let bus = s.find("Orders").expect("bus");
-        assert_eq!(validate(&s, bus, "{\"source\":\"a\",\"detail\":{}}"), Err(InjectError::Missing("detail-type")));
+        assert_eq!(
+            validate(&s, bus, "{\"source\":\"a\",\"detail\":{}}"),
+            Err(InjectError::Missing("detail-type"))
+        );
         assert!(matches!(validate(&s, bus, "{"), Err(InjectError::Json(_))));
         let rule = s.find("NewOrderRule").expect("rule");
-        assert!(matches!(validate(&s, rule, "{}"), Err(InjectError::NotASource(_))));
+        assert!(matches!(
+            validate(&s, rule, "{}"),
+            Err(InjectError::NotASource(_))
+        ));
     }
 }

@@ -15,8 +15,13 @@ const MAX_LEAF_CHARS: usize = 200;
 pub fn show(ui: &mut Ui, id_salt: &str, value: &Value, search: &str, open_depth: usize) {
     let needle = search.trim().to_lowercase();
     ui.horizontal(|ui| {
-        if ui.small_button("Copy JSON").on_hover_text("Copy the whole JSON, pretty-printed").clicked() {
-            ui.ctx().copy_text(serde_json::to_string_pretty(value).unwrap_or_default());
+        if ui
+            .small_button("Copy JSON")
+            .on_hover_text("Copy the whole JSON, pretty-printed")
+            .clicked()
+        {
+            ui.ctx()
+                .copy_text(serde_json::to_string_pretty(value).unwrap_or_default());
         }
         if !needle.is_empty() {
             let n = count_matches(value, &needle, None);
@@ -54,7 +59,10 @@ fn matches(key: Option<&str>, v: &Value, needle: &str) -> bool {
 fn count_matches(v: &Value, needle: &str, key: Option<&str>) -> usize {
     let here = usize::from(matches(key, v, needle));
     here + match v {
-        Value::Object(m) => m.iter().map(|(k, c)| count_matches(c, needle, Some(k))).sum(),
+        Value::Object(m) => m
+            .iter()
+            .map(|(k, c)| count_matches(c, needle, Some(k)))
+            .sum(),
         Value::Array(a) => a.iter().map(|c| count_matches(c, needle, None)).sum(),
         _ => 0,
     }
@@ -62,7 +70,9 @@ fn count_matches(v: &Value, needle: &str, key: Option<&str>) -> usize {
 
 fn path_join(path: &str, key: Option<&str>, index: Option<usize>) -> String {
     match (key, index) {
-        (Some(k), _) if k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => format!("{path}.{k}"),
+        (Some(k), _) if k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+            format!("{path}.{k}")
+        }
         (Some(k), _) => format!("{path}[{k:?}]"),
         (None, Some(i)) => format!("{path}[{i}]"),
         _ => path.to_string(),
@@ -87,9 +97,24 @@ fn copy_menu(resp: &egui::Response, v: &Value, path: &str) {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn node(ui: &mut Ui, salt: &str, key: Option<&str>, v: &Value, path: &str, needle: &str, depth: usize, open_depth: usize) {
+fn node(
+    ui: &mut Ui,
+    salt: &str,
+    key: Option<&str>,
+    v: &Value,
+    path: &str,
+    needle: &str,
+    depth: usize,
+    open_depth: usize,
+) {
     let hit = matches(key, v, needle);
-    let hl = |t: RichText| if hit { t.background_color(Color32::from_rgba_unmultiplied(255, 200, 0, 70)) } else { t };
+    let hl = |t: RichText| {
+        if hit {
+            t.background_color(Color32::from_rgba_unmultiplied(255, 200, 0, 70))
+        } else {
+            t
+        }
+    };
     match v {
         Value::Object(_) | Value::Array(_) => {
             let (len, brackets) = match v {
@@ -109,13 +134,31 @@ fn node(ui: &mut Ui, salt: &str, key: Option<&str>, v: &Value, path: &str, needl
             let resp = header.show(ui, |ui| match v {
                 Value::Object(m) => {
                     for (k, c) in m {
-                        node(ui, salt, Some(k), c, &path_join(path, Some(k), None), needle, depth + 1, open_depth);
+                        node(
+                            ui,
+                            salt,
+                            Some(k),
+                            c,
+                            &path_join(path, Some(k), None),
+                            needle,
+                            depth + 1,
+                            open_depth,
+                        );
                     }
                 }
                 Value::Array(a) => {
                     for (i, c) in a.iter().enumerate() {
                         let k = format!("[{i}]");
-                        node(ui, salt, Some(&k), c, &path_join(path, None, Some(i)), needle, depth + 1, open_depth);
+                        node(
+                            ui,
+                            salt,
+                            Some(&k),
+                            c,
+                            &path_join(path, None, Some(i)),
+                            needle,
+                            depth + 1,
+                            open_depth,
+                        );
                     }
                 }
                 _ => {}

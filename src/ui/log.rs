@@ -109,12 +109,18 @@ impl InvocationLog {
         if self.rows.len() >= MAX_ROWS {
             dropped = MAX_ROWS / 10;
             self.rows.drain(..dropped);
-            self.by_request = self.rows.iter().enumerate().map(|(i, r)| (r.request_id.clone(), i)).collect();
+            self.by_request = self
+                .rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.request_id.clone(), i))
+                .collect();
         }
         if !self.functions.iter().any(|f| *f == row.function) {
             self.functions.push(row.function.clone());
         }
-        self.by_request.insert(row.request_id.clone(), self.rows.len());
+        self.by_request
+            .insert(row.request_id.clone(), self.rows.len());
         self.rows.push(row);
         self.dirty = true;
         dropped
@@ -138,7 +144,12 @@ impl InvocationLog {
         self.filtered.clear();
         if self.filtering() {
             for (i, r) in self.rows.iter().enumerate() {
-                if self.filter_function.as_ref().is_none_or(|f| *f == r.function) && self.filter_status.accepts(r.status) {
+                if self
+                    .filter_function
+                    .as_ref()
+                    .is_none_or(|f| *f == r.function)
+                    && self.filter_status.accepts(r.status)
+                {
                     self.filtered.push(i as u32);
                 }
             }
@@ -146,11 +157,19 @@ impl InvocationLog {
     }
 
     fn visible_len(&self) -> usize {
-        if self.filtering() { self.filtered.len() } else { self.rows.len() }
+        if self.filtering() {
+            self.filtered.len()
+        } else {
+            self.rows.len()
+        }
     }
 
     fn visible(&self, k: usize) -> Option<usize> {
-        if self.filtering() { self.filtered.get(k).map(|&i| i as usize) } else { (k < self.rows.len()).then_some(k) }
+        if self.filtering() {
+            self.filtered.get(k).map(|&i| i as usize)
+        } else {
+            (k < self.rows.len()).then_some(k)
+        }
     }
 
     /// Draws the filter bar and the table. Returns the row clicked, if any.
@@ -159,19 +178,27 @@ impl InvocationLog {
         ui.horizontal(|ui| {
             ui.strong("Invocations");
             let before = (self.filter_function.clone(), self.filter_status);
-            let label = self.filter_function.as_deref().unwrap_or("all functions").to_string();
-            egui::ComboBox::new("log-fn", "function").selected_text(label).show_ui(ui, |ui| {
-                ui.selectable_value(&mut self.filter_function, None, "all functions");
-                for f in self.functions.clone() {
-                    let name = f.to_string();
-                    ui.selectable_value(&mut self.filter_function, Some(f), name);
-                }
-            });
-            egui::ComboBox::new("log-status", "status").selected_text(self.filter_status.label()).show_ui(ui, |ui| {
-                for s in StatusFilter::ALL {
-                    ui.selectable_value(&mut self.filter_status, s, s.label());
-                }
-            });
+            let label = self
+                .filter_function
+                .as_deref()
+                .unwrap_or("all functions")
+                .to_string();
+            egui::ComboBox::new("log-fn", "function")
+                .selected_text(label)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.filter_function, None, "all functions");
+                    for f in self.functions.clone() {
+                        let name = f.to_string();
+                        ui.selectable_value(&mut self.filter_function, Some(f), name);
+                    }
+                });
+            egui::ComboBox::new("log-status", "status")
+                .selected_text(self.filter_status.label())
+                .show_ui(ui, |ui| {
+                    for s in StatusFilter::ALL {
+                        ui.selectable_value(&mut self.filter_status, s, s.label());
+                    }
+                });
             if before != (self.filter_function.clone(), self.filter_status) {
                 self.dirty = true;
             }
@@ -180,11 +207,16 @@ impl InvocationLog {
             ui.checkbox(&mut self.follow, "follow newest");
         });
         self.refresh();
-        let header = format!("{:>11}  {:<22} {:<8} {:>10} {:>8}  {:<5}  {}", "start", "function", "status", "duration", "billed", "init", "request id");
+        let header = format!(
+            "{:>11}  {:<22} {:<8} {:>10} {:>8}  {:<5}  {}",
+            "start", "function", "status", "duration", "billed", "init", "request id"
+        );
         ui.label(RichText::new(header).monospace().weak());
         let row_h = ui.text_style_height(&egui::TextStyle::Monospace) + 4.0;
         let n = self.visible_len();
-        let mut area = egui::ScrollArea::vertical().auto_shrink([false, false]).id_salt("log-rows");
+        let mut area = egui::ScrollArea::vertical()
+            .auto_shrink([false, false])
+            .id_salt("log-rows");
         if self.follow && selected.is_none() {
             area = area.stick_to_bottom(true);
         }
@@ -198,8 +230,16 @@ impl InvocationLog {
                     Some(Status::Error) => ("error", style::ERROR),
                     Some(Status::Timeout) => ("timeout", style::THROTTLE),
                 };
-                let dur = if r.status.is_some() { format!("{:.1} ms", r.duration_us as f64 / 1000.0) } else { "…".into() };
-                let billed = if r.status.is_some() { format!("{} ms", r.billed_ms) } else { String::new() };
+                let dur = if r.status.is_some() {
+                    format!("{:.1} ms", r.duration_us as f64 / 1000.0)
+                } else {
+                    "…".into()
+                };
+                let billed = if r.status.is_some() {
+                    format!("{} ms", r.billed_ms)
+                } else {
+                    String::new()
+                };
                 let fname: String = r.function.chars().take(22).collect();
                 let text = format!(
                     "{:>9.3} s  {:<22} {:<8} {:>10} {:>8}  {:<5}  {}",
@@ -211,8 +251,16 @@ impl InvocationLog {
                     if r.cold_start { "cold" } else { "" },
                     r.request_id
                 );
-                let rich = RichText::new(text).monospace().color(if r.status == Some(Status::Ok) || r.status.is_none() { ui.visuals().text_color() } else { color });
-                let resp = ui.add(egui::Button::selectable(selected == Some(i), rich).frame_when_inactive(false));
+                let rich = RichText::new(text).monospace().color(
+                    if r.status == Some(Status::Ok) || r.status.is_none() {
+                        ui.visuals().text_color()
+                    } else {
+                        color
+                    },
+                );
+                let resp = ui.add(
+                    egui::Button::selectable(selected == Some(i), rich).frame_when_inactive(false),
+                );
                 if resp.clicked() {
                     clicked = Some(i);
                 }

@@ -25,7 +25,9 @@ pub use app::{ClockChoice, EventflowApp, Prefs, ScreenshotPlan};
 /// Errors of opening the app, mapped to exit codes by the CLI.
 #[derive(Debug, thiserror::Error)]
 pub enum UiError {
-    #[error("no display: the desktop app needs an X11 or Wayland session (DISPLAY or WAYLAND_DISPLAY is not set). Run it in a desktop session, under `xvfb-run`, or use `eventflow run FILE --summary` for a headless run")]
+    #[error(
+        "no display: the desktop app needs an X11 or Wayland session (DISPLAY or WAYLAND_DISPLAY is not set). Run it in a desktop session, under `xvfb-run`, or use `eventflow run FILE --summary` for a headless run"
+    )]
     NoDisplay,
     #[error("invalid --size {0:?}: expected WIDTHxHEIGHT, e.g. 1280x800")]
     BadSize(String),
@@ -72,7 +74,9 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
         None => None,
     };
     let screenshot = args.screenshot.clone();
-    let result_slot = screenshot.as_ref().map(|_| std::sync::Arc::new(std::sync::Mutex::new(None)));
+    let result_slot = screenshot
+        .as_ref()
+        .map(|_| std::sync::Arc::new(std::sync::Mutex::new(None)));
     let mut viewport = eframe::egui::ViewportBuilder::default()
         .with_title("eventflow")
         .with_app_id("eventflow")
@@ -92,7 +96,11 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
         "eventflow",
         options,
         Box::new(move |cc| {
-            let prefs = if screenshot.is_some() { Prefs::default() } else { app::load_prefs(cc.storage) };
+            let prefs = if screenshot.is_some() {
+                Prefs::default()
+            } else {
+                app::load_prefs(cc.storage)
+            };
             let mut app = EventflowApp::new(&cc.egui_ctx, ClockChoice::Threaded, prefs);
             if let (Some(sc), Some(f)) = (scenario, file) {
                 let _ = sc;
@@ -108,11 +116,18 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
     )
     .map_err(|e| UiError::Window(e.to_string()))?;
     if let Some(slot) = result_slot {
-        let r = slot.lock().map_err(|_| UiError::Screenshot("lost the result".into()))?.take();
+        let r = slot
+            .lock()
+            .map_err(|_| UiError::Screenshot("lost the result".into()))?
+            .take();
         match r {
             Some(Ok(())) => {}
             Some(Err(e)) => return Err(UiError::Screenshot(e)),
-            None => return Err(UiError::Screenshot("the window closed before the screenshot was taken".into())),
+            None => {
+                return Err(UiError::Screenshot(
+                    "the window closed before the screenshot was taken".into(),
+                ));
+            }
         }
     }
     Ok(())

@@ -35,10 +35,14 @@ impl FilePicker {
                     .filter_map(|e| {
                         let name = e.file_name().to_string_lossy().into_owned();
                         let is_dir = e.file_type().ok()?.is_dir();
-                        (!name.starts_with('.') && (is_dir || name.ends_with(".json"))).then_some((name, is_dir))
+                        (!name.starts_with('.') && (is_dir || name.ends_with(".json")))
+                            .then_some((name, is_dir))
                     })
                     .collect();
-                entries.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.to_lowercase().cmp(&b.0.to_lowercase())));
+                entries.sort_by(|a, b| {
+                    b.1.cmp(&a.1)
+                        .then_with(|| a.0.to_lowercase().cmp(&b.0.to_lowercase()))
+                });
                 self.entries = entries;
                 self.path_text = dir.display().to_string();
                 self.dir = dir;
@@ -63,7 +67,10 @@ impl FilePicker {
                             self.go(parent.to_path_buf());
                         }
                     }
-                    let resp = ui.add(egui::TextEdit::singleline(&mut self.path_text).desired_width(f32::INFINITY));
+                    let resp = ui.add(
+                        egui::TextEdit::singleline(&mut self.path_text)
+                            .desired_width(f32::INFINITY),
+                    );
                     if resp.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
                         let p = PathBuf::from(self.path_text.trim());
                         if p.is_dir() {
@@ -77,26 +84,32 @@ impl FilePicker {
                     ui.colored_label(ui.visuals().error_fg_color, e);
                 }
                 ui.separator();
-                egui::ScrollArea::vertical().max_height(320.0).show(ui, |ui| {
-                    let mut go_to = None;
-                    for (name, is_dir) in &self.entries {
-                        let label = if *is_dir { format!("{name}/") } else { name.clone() };
-                        if ui.selectable_label(false, label).clicked() {
-                            let p = self.dir.join(name);
-                            if *is_dir {
-                                go_to = Some(p);
+                egui::ScrollArea::vertical()
+                    .max_height(320.0)
+                    .show(ui, |ui| {
+                        let mut go_to = None;
+                        for (name, is_dir) in &self.entries {
+                            let label = if *is_dir {
+                                format!("{name}/")
                             } else {
-                                result = Some(Some(p));
+                                name.clone()
+                            };
+                            if ui.selectable_label(false, label).clicked() {
+                                let p = self.dir.join(name);
+                                if *is_dir {
+                                    go_to = Some(p);
+                                } else {
+                                    result = Some(Some(p));
+                                }
                             }
                         }
-                    }
-                    if self.entries.is_empty() {
-                        ui.weak("No folders or .json files here.");
-                    }
-                    if let Some(p) = go_to {
-                        self.go(p);
-                    }
-                });
+                        if self.entries.is_empty() {
+                            ui.weak("No folders or .json files here.");
+                        }
+                        if let Some(p) = go_to {
+                            self.go(p);
+                        }
+                    });
                 ui.separator();
                 if ui.button("Cancel").clicked() {
                     result = Some(None);

@@ -44,6 +44,14 @@ pub fn kind_name(kind: NodeKind) -> &'static str {
 pub const COLD_START: Color32 = Color32::from_rgb(0x3D, 0x8B, 0xFF);
 pub const ERROR: Color32 = Color32::from_rgb(0xE5, 0x3E, 0x3E);
 pub const THROTTLE: Color32 = Color32::from_rgb(0xFF, 0x8C, 0x1A);
+/// A delivery attempted again (queue redelivery, async or stream retry).
+pub const RETRY: Color32 = Color32::from_rgb(0xF2, 0xC1, 0x2E);
+/// Something moved to a dead-letter queue or failure destination.
+pub const DEAD_LETTER: Color32 = Color32::from_rgb(0xA8, 0x55, 0xF7);
+/// Queue depth bar: messages ready to receive, in flight, delayed.
+pub const QUEUE_VISIBLE: Color32 = Color32::from_rgb(0x3D, 0x8B, 0xFF);
+pub const QUEUE_IN_FLIGHT: Color32 = Color32::from_rgb(0xFF, 0x8C, 0x1A);
+pub const QUEUE_DELAYED: Color32 = Color32::from_rgb(0x88, 0x88, 0x88);
 pub const OK_GREEN: Color32 = Color32::from_rgb(0x3C, 0xB3, 0x71);
 
 /// Distinct colours for traces.
@@ -108,7 +116,15 @@ pub fn draw_icon(p: &Painter, rect: Rect, kind: NodeKind, color: Color32) {
         NodeKind::Resource(ResourceType::Rule) => {
             // funnel
             p.line(
-                vec![at(-0.8, -0.7), at(0.8, -0.7), at(0.15, 0.05), at(0.15, 0.75), at(-0.15, 0.6), at(-0.15, 0.05), at(-0.8, -0.7)],
+                vec![
+                    at(-0.8, -0.7),
+                    at(0.8, -0.7),
+                    at(0.15, 0.05),
+                    at(0.15, 0.75),
+                    at(-0.15, 0.6),
+                    at(-0.15, 0.05),
+                    at(-0.8, -0.7),
+                ],
                 st,
             );
         }
@@ -118,8 +134,20 @@ pub fn draw_icon(p: &Painter, rect: Rect, kind: NodeKind, color: Color32) {
             p.line_segment([c, at(0.4, 0.15)], st);
         }
         NodeKind::Resource(ResourceType::Bucket) => {
-            p.line(vec![at(-0.8, -0.6), at(-0.55, 0.75), at(0.55, 0.75), at(0.8, -0.6)], st);
-            p.add(eframe::egui::Shape::ellipse_stroke(c + vec2(0.0, -0.6 * s), vec2(0.8 * s, 0.22 * s), st));
+            p.line(
+                vec![
+                    at(-0.8, -0.6),
+                    at(-0.55, 0.75),
+                    at(0.55, 0.75),
+                    at(0.8, -0.6),
+                ],
+                st,
+            );
+            p.add(eframe::egui::Shape::ellipse_stroke(
+                c + vec2(0.0, -0.6 * s),
+                vec2(0.8 * s, 0.22 * s),
+                st,
+            ));
         }
         NodeKind::Resource(ResourceType::Queue) => {
             for i in 0..3 {
@@ -161,7 +189,13 @@ pub fn draw_icon(p: &Painter, rect: Rect, kind: NodeKind, color: Color32) {
         }
         NodeKind::Resource(_) => {
             p.circle_stroke(c, s * 0.8, st);
-            p.text(c, Align2::CENTER_CENTER, "?", FontId::proportional(s), color);
+            p.text(
+                c,
+                Align2::CENTER_CENTER,
+                "?",
+                FontId::proportional(s),
+                color,
+            );
         }
     }
 }
@@ -173,7 +207,15 @@ pub fn border_point(r: Rect, towards: Pos2) -> Pos2 {
     if d.length_sq() < 1e-6 {
         return c;
     }
-    let sx = if d.x.abs() > 1e-6 { (r.width() / 2.0) / d.x.abs() } else { f32::INFINITY };
-    let sy = if d.y.abs() > 1e-6 { (r.height() / 2.0) / d.y.abs() } else { f32::INFINITY };
+    let sx = if d.x.abs() > 1e-6 {
+        (r.width() / 2.0) / d.x.abs()
+    } else {
+        f32::INFINITY
+    };
+    let sy = if d.y.abs() > 1e-6 {
+        (r.height() / 2.0) / d.y.abs()
+    } else {
+        f32::INFINITY
+    };
     c + d * sx.min(sy).min(1.0)
 }
