@@ -59,7 +59,7 @@ fn play_shows_invocations_and_the_inspector_shows_their_event() {
     // The inspector shows the EventBridge envelope the function received.
     h.get_by_label(r#"source: "com.example.orders""#);
     h.get_by_label(r#"detail-type: "New Order""#);
-    h.get_by_label_contains("Invocation of ProcessOrder");
+    h.get_by_label_contains("Invocation of ValidateOrder");
 
     // Pause, then step one event at a time.
     h.get_by_label("Pause").click();
