@@ -24,7 +24,9 @@
 //! ## Code map
 //!
 //! - [`scenario`] — the format: a position-keeping JSON parser (errors carry file:line:col and a JSON path),
-//!   validation of every rule of the spec into the typed [`scenario::model`], and the architecture graph.
+//!   validation of every rule of the spec into the typed [`scenario::model`], the architecture graph, and the
+//!   canonical writer ([`scenario::write`], atomic saves). One list of the format's keys (`scenario::keys`) serves
+//!   both the loader's unknown-key checks and the writer's key order.
 //! - [`pattern`] — the EventBridge event-pattern language (also SNS filter policies and trigger filters):
 //!   compiled once, matched without allocation, with an `explain` for "why didn't it match?".
 //! - [`cron`] — AWS schedule expressions: `rate()`, six-field `cron()` with `? L W #`, and `at()`.
@@ -32,8 +34,11 @@
 //!   Lambda destination records), pure functions of their inputs.
 //! - [`script`] — handler scripts (Rhai): compiled once at load time, run in a sandbox with a virtual clock; SDK
 //!   calls go to the simulator through the [`script::Host`] trait.
-//! - [`sim`] — the engine and the services. Public surface: [`sim::Sim`], [`sim::SimOptions`],
-//!   [`sim::TraceRecord`], [`sim::ResourceStats`].
+//! - [`sim`] — the engine and the services, one file each: Lambda (`function`), API Gateway (`api`), EventBridge
+//!   (`bus`, `schedule`), S3 (`bucket`), SQS (`queue`), SNS (`topic`), DynamoDB (`table`), event source mappings
+//!   (`esm`), and `host`, where handler scripts' SDK calls take effect at their virtual moment. Records stamped in
+//!   the engine's future (a handler's calls and logs) wait in a time-ordered buffer so the trace stays ordered.
+//!   Public surface: [`sim::Sim`], [`sim::SimOptions`], [`sim::TraceRecord`], [`sim::ResourceStats`].
 //! - [`runner`] — the only owner of a [`sim::Sim`] in the app: a thread that takes [`runner::Command`]s (play,
 //!   pause, step, speed, skip idle, reset, load, inject) over a bounded channel and sends back
 //!   [`runner::Update`]s (a batch of trace records plus a [`runner::Snapshot`]: time, live state, stats, events/s,
@@ -45,7 +50,7 @@
 //!   code: layered layout, icons, labelled edges, transit dots, flashes), the inspector with a searchable JSON
 //!   tree, the virtualised invocation log, "send a test event", screenshots. Each frame drains runner updates
 //!   within a time budget, then draws; it only sends commands.
-//! - [`cli`] — `eventflow check | run | test-pattern | open` with the exit codes of the CLI contract.
+//! - [`cli`] — `eventflow check | run | test-pattern | fmt | open` with the exit codes of the CLI contract.
 //!
 //! ## Invariants
 //!
