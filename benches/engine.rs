@@ -26,7 +26,18 @@ const SCENARIO: &str = r#"{
   ]
 }"#;
 
-fn run(trace: bool, until_s: f64) -> (u64, f64, u64) {
+/// How the trace is consumed.
+#[derive(Clone, Copy, PartialEq)]
+enum TraceUse {
+    Off,
+    /// Records are taken and dropped, as the desktop app's runner receives them (no serialisation).
+    Records,
+    /// Records are serialised to JSON Lines, as `--trace` does.
+    JsonLines,
+}
+
+fn run(mode: TraceUse, until_s: f64) -> (u64, f64, u64) {
+    let trace = mode != TraceUse::Off;
     let scenario =
         load_str(SCENARIO, "bench.json", None).unwrap_or_else(|e| panic!("bench scenario: {e}"));
     let api = scenario.find("Api").expect("Api");
@@ -37,12 +48,16 @@ fn run(trace: bool, until_s: f64) -> (u64, f64, u64) {
     let start = Instant::now();
     while sim.next_event_us().is_some_and(|t| t <= until_us) {
         sim.run_until_bounded(until_us, 100_000);
-        if trace {
-            sink.clear();
-            for r in sim.take_trace() {
-                r.write_line(&mut sink);
+        match mode {
+            TraceUse::Off => {}
+            TraceUse::Records => bytes += sim.take_trace().len() as u64,
+            TraceUse::JsonLines => {
+                sink.clear();
+                for r in sim.take_trace() {
+                    r.write_line(&mut sink);
+                }
+                bytes += sink.len() as u64;
             }
-            bytes += sink.len() as u64;
         }
     }
     let secs = start.elapsed().as_secs_f64();
