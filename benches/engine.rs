@@ -68,21 +68,24 @@ fn run(mode: TraceUse, until_s: f64) -> (u64, f64, u64) {
 
 fn main() {
     // Warm-up (page faults, allocator) on a tenth of the run.
-    let _ = run(false, 10.0);
-    for &trace in &[false, true] {
-        let (events, secs, bytes) = run(trace, 101.0);
+    let _ = run(TraceUse::Off, 10.0);
+    for mode in [TraceUse::Off, TraceUse::Records, TraceUse::JsonLines] {
+        let (events, secs, amount) = run(mode, 101.0);
+        let (label, extra) = match mode {
+            TraceUse::Off => ("trace off", String::new()),
+            TraceUse::Records => (
+                "trace records (as the app takes them)",
+                format!(", {amount} records"),
+            ),
+            TraceUse::JsonLines => (
+                "trace as JSON Lines",
+                format!(", {:.0} MB of trace", amount as f64 / 1e6),
+            ),
+        };
         println!(
-            "engine, 1M API requests, trace {}: {} events in {:.3} s = {:.2} M events/s, {:.0} k requests/s{}",
-            if trace { "on " } else { "off" },
-            events,
-            secs,
+            "engine, 1M API requests, {label}: {events} events in {secs:.3} s = {:.2} M events/s, {:.0} k requests/s{extra}",
             events as f64 / secs / 1e6,
             1_000_000.0 / secs / 1e3,
-            if trace {
-                format!(", {:.0} MB of trace", bytes as f64 / 1e6)
-            } else {
-                String::new()
-            }
         );
     }
 }
