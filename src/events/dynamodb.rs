@@ -93,9 +93,9 @@ pub fn item_to_attribute_map(item: &Value) -> Value {
     }
 }
 
-/// The JSON number of a number written as text (DynamoDB `N`, SQS/SNS `Number` attributes): an integer when it is one and fits 64 bits, else a
+/// The JSON number of DynamoDB number text: an integer when it is one and fits 64 bits, else a
 /// float (precision beyond an `f64` is lost); `None` if not a finite number.
-pub(crate) fn number_from_text(s: &str) -> Option<Value> {
+fn number_from_text(s: &str) -> Option<Value> {
     let t = s.trim();
     if let Ok(i) = t.parse::<i64>() {
         return Some(Value::from(i));

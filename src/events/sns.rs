@@ -313,6 +313,13 @@ pub fn raw_delivery_attributes(normalised: &Value) -> Value {
     Value::Object(out)
 }
 
+/// A number's JSON value from attribute text: an integer when it is one (and fits), else a
+/// float; `None` if the text is not a finite number.
+fn number_value(s: &str) -> Option<Value> {
+    let t = s.trim();
+    if let Ok(i) = t.parse::<i64>() {
+        return Some(Value::from(i));
+    }
     if let Ok(u) = t.parse::<u64>() {
         return Some(Value::from(u));
     }
@@ -329,7 +336,7 @@ pub fn filter_view(normalised: &Value) -> Value {
     for (name, t, v) in type_value_pairs(normalised) {
         let view = match base_data_type(t) {
             Some("Binary") | None => continue,
-            Some("Number") => super::dynamodb::number_from_text(v).unwrap_or_else(|| Value::from(v)),
+            Some("Number") => number_value(v).unwrap_or_else(|| Value::from(v)),
             _ if t == "String.Array" => match serde_json::from_str::<Value>(v) {
                 Ok(arr @ Value::Array(_)) => arr,
                 _ => Value::from(v),
