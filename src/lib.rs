@@ -32,11 +32,14 @@
 //! - [`cron`] — AWS schedule expressions: `rate()`, six-field `cron()` with `? L W #`, and `at()`.
 //! - [`events`] — builders of the exact JSON AWS hands to handlers (API Gateway 1.0/2.0, S3, EventBridge,
 //!   Lambda destination records), pure functions of their inputs.
+//! - [`asl`] — the Amazon States Language interpreter (Step Functions): a pure state machine over a parsed
+//!   definition that asks the engine for actions (invoke a function, call a service, start a timer) and is fed
+//!   their answers; data flow, Choice, Wait, Parallel, Map, Retry/Catch and intrinsic functions.
 //! - [`script`] — handler scripts (Rhai): compiled once at load time, run in a sandbox with a virtual clock; SDK
 //!   calls go to the simulator through the [`script::Host`] trait.
 //! - [`sim`] — the engine and the services, one file each: Lambda (`function`), API Gateway (`api`), EventBridge
 //!   (`bus`, `schedule`), S3 (`bucket`), SQS (`queue`), SNS (`topic`), DynamoDB (`table`), event source mappings
-//!   (`esm`), and `host`, where handler scripts' SDK calls take effect at their virtual moment. Records stamped in
+//!   (`esm`), Step Functions executions (`sfn`, driving [`asl`]), and `host`, where handler scripts' SDK calls take effect at their virtual moment. Records stamped in
 //!   the engine's future (a handler's calls and logs) wait in a time-ordered buffer so the trace stays ordered.
 //!   Public surface: [`sim::Sim`], [`sim::SimOptions`], [`sim::TraceRecord`], [`sim::ResourceStats`].
 //! - [`runner`] — the only owner of a [`sim::Sim`] in the app: a thread that takes [`runner::Command`]s (play,
@@ -67,6 +70,7 @@
 //!   waits), and the UI drains with a per-frame time budget. An engine panic never takes the app down.
 //! - The app requests repaints only while something moves (playing, dots in flight, flashes).
 
+pub mod asl;
 pub mod cli;
 pub mod cron;
 pub mod events;

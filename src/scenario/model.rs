@@ -469,6 +469,8 @@ pub enum WorkflowType {
 pub struct StateMachine {
     pub definition: Value,
     pub workflow_type: WorkflowType,
+    /// The definition, parsed and validated by the States Language interpreter.
+    pub parsed: std::sync::Arc<crate::asl::Definition>,
 }
 
 /// One traffic source: the outside world.

@@ -8,7 +8,7 @@
 //! Nothing here reads the wall clock or knows about a user interface.
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -22,6 +22,7 @@ use super::function::{AsyncEvent, FnPool, FnState, Invocation, InvokeReq};
 use super::ids::{IdKind, TraceId, id_bits, mix64, uuid_text};
 use super::queue::{QueueState, SqsSend};
 use super::rng::SimRng;
+use super::sfn::{SfnExecution, TaskAnswer};
 use super::stats::ResourceStats;
 use super::table::{TableOp, TableState};
 use super::topic::SnsPublish;
@@ -75,7 +76,12 @@ pub(crate) enum Item {
     SnsPublish(Box<SnsPublish>),
     /// A write arriving at a table.
     TableOp(Box<TableOp>),
-    /// Something for a service the simulator does not model yet (Step Functions executions).
+    /// A StartExecution arriving at a state machine (`execution_n` given out in advance by an SDK call).
+    StartExecution {
+        input: Box<Value>,
+        execution_n: Option<u64>,
+    },
+    /// Something a resource cannot receive (kept for completeness; the loader refuses such wiring).
     Unsupported { what: &'static str },
 }
 
@@ -90,6 +96,7 @@ impl Item {
             Item::Object(_) => "object",
             Item::SqsSend(_) | Item::SnsPublish(_) => "message",
             Item::TableOp(_) => "item",
+            Item::StartExecution { .. } => "execution",
             Item::Unsupported { what } => what,
         }
     }
@@ -121,6 +128,12 @@ pub(crate) enum Ev {
     },
     /// An event source mapping's batching window or retry delay ends.
     EsmTimer { trigger: ResId },
+    /// A Step Functions task answer (or, with no answer, a timer) reaches its execution.
+    SfnAnswer {
+        execution: u64,
+        token: u64,
+        answer: Option<Box<TaskAnswer>>,
+    },
 }
 
 /// A trace record stamped later than the engine clock (by a handler's SDK call or log line), held back until
@@ -225,6 +238,8 @@ pub struct Sim {
     pub(crate) rules_of_bus: Vec<Vec<ResId>>,
     /// Triggers (event source mappings) reading each queue or table, in file order.
     pub(crate) triggers_of_source: Vec<Vec<ResId>>,
+    /// Step Functions executions in progress, by execution number.
+    pub(crate) executions: BTreeMap<u64, SfnExecution>,
     /// Invocations of a function per causal chain, for recursive loop detection (looked up, never iterated).
     pub(crate) loop_counts: HashMap<(u64, ResId), u32>,
 }
@@ -293,6 +308,7 @@ impl Sim {
             rules_of_bus,
             triggers_of_source,
             loop_counts: HashMap::new(),
+            executions: BTreeMap::new(),
             sc,
         };
         sim.start_traffic();
@@ -400,6 +416,13 @@ impl Sim {
             }
             ResourceType::Table => live.items = self.tables[id.index()].items.len() as u32,
             ResourceType::Trigger => live.busy = self.esms[id.index()].active,
+            ResourceType::StateMachine => {
+                live.busy = self
+                    .executions
+                    .values()
+                    .filter(|e| e.machine() == id)
+                    .count() as u32;
+            }
             _ => {}
         }
         live
@@ -625,6 +648,11 @@ impl Sim {
                 generation,
             } => self.queue_visible(queue, msg, generation),
             Ev::EsmTimer { trigger } => self.esm_timer(trigger),
+            Ev::SfnAnswer {
+                execution,
+                token,
+                answer,
+            } => self.sfn_feed(execution, token, answer.map(|a| *a)),
         }
     }
 
@@ -643,6 +671,9 @@ impl Sim {
             Item::SqsSend(msg) => self.queue_send(to, trace, *msg),
             Item::SnsPublish(msg) => self.topic_publish(to, trace, *msg),
             Item::TableOp(op) => self.table_op(to, trace, *op),
+            Item::StartExecution { input, execution_n } => {
+                self.sfn_start(to, trace, *input, execution_n)
+            }
             Item::Unsupported { what } => {
                 let ty = self.sc.resource(to).resource_type().aws_name();
                 self.drop_item(to, trace, || {
@@ -703,7 +734,10 @@ impl Sim {
                 deduplication_id: None,
                 message_n: None,
             })),
-            ResourceType::StateMachine => Item::Unsupported { what: "execution" },
+            ResourceType::StateMachine => Item::StartExecution {
+                input: Box::new(payload),
+                execution_n: None,
+            },
             _ => Item::Unsupported { what: "event" },
         }
     }

@@ -107,6 +107,8 @@ pub(crate) enum Reply {
     Esm { trigger: ResId, batch: u64 },
     /// A handler's `lambda::invoke`: the answer is handed over when the invocation starts (see `host`).
     Script,
+    /// A Step Functions Lambda task.
+    Sfn { execution: u64, token: u64 },
 }
 
 #[derive(Debug)]
@@ -254,6 +256,14 @@ impl Sim {
         self.record_throttle(f, trace, InvocationType::RequestResponse, reason);
         if let Reply::Esm { trigger, batch } = reply {
             self.esm_result(trigger, batch, super::esm::EsmOutcome::Throttled);
+            return;
+        }
+        if let Reply::Sfn { execution, token } = reply {
+            let answer = super::sfn::TaskAnswer::Failed {
+                error: "Lambda.TooManyRequestsException".to_string(),
+                cause: "Rate Exceeded.".to_string(),
+            };
+            self.sfn_feed(execution, token, Some(answer));
             return;
         }
         if let Reply::Api { api, req } = reply {
@@ -593,6 +603,21 @@ impl Sim {
                 );
             }
             Mode::Sync(Reply::Caller | Reply::Script) => {}
+            Mode::Sync(Reply::Sfn { execution, token }) => {
+                let answer = match inv.status {
+                    Status::Ok => super::sfn::TaskAnswer::Succeeded(inv.outcome),
+                    Status::Error | Status::Timeout => super::sfn::TaskAnswer::Failed {
+                        error: inv
+                            .outcome
+                            .get("errorType")
+                            .and_then(Value::as_str)
+                            .unwrap_or("Lambda.Unknown")
+                            .to_string(),
+                        cause: inv.outcome.to_string(),
+                    },
+                };
+                self.sfn_feed(execution, token, Some(answer));
+            }
             Mode::Sync(Reply::Esm { trigger, batch }) => {
                 self.esm_result(
                     trigger,

@@ -264,15 +264,25 @@ impl SimHost<'_> {
                 (Ok(Value::Null), None)
             }
             SdkCall::LambdaInvoke { function, payload } => self.invoke_sync(&function, payload),
-            SdkCall::SfnStart { state_machine, .. } => {
-                if let Err(e) = self.resolve(&state_machine, ResourceType::StateMachine) {
-                    return (Err(e), None);
-                }
-                let e = SdkError {
-                    error_type: "UnsupportedOperation".to_string(),
-                    message: "Step Functions executions are not simulated yet".to_string(),
+            SdkCall::SfnStart {
+                state_machine,
+                input,
+            } => {
+                let m = match self.resolve(&state_machine, ResourceType::StateMachine) {
+                    Ok(m) => m,
+                    Err(e) => return (Err(e), None),
                 };
-                (Err(e), None)
+                let n = self.sim.next_n(IdKind::Execution);
+                let item = Item::StartExecution {
+                    input: Box::new(input),
+                    execution_n: Some(n),
+                };
+                self.sim.send(from, m, trace, item);
+                let start = crate::events::time::iso_millis(self.sim.wall(self.sim.now()));
+                (
+                    Ok(json!({ "executionArn": self.sim.execution_arn(m, n), "startDate": start })),
+                    None,
+                )
             }
         }
     }

@@ -28,6 +28,7 @@ pub mod ids;
 mod queue;
 pub mod rng;
 mod schedule;
+mod sfn;
 pub mod stats;
 mod table;
 mod topic;

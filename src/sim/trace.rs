@@ -176,6 +176,31 @@ pub enum TraceRecord {
         #[serde(skip_serializing_if = "Option::is_none")]
         error: Option<Value>,
     },
+    /// A Step Functions execution ended (`status` `succeeded` or `failed`).
+    Execution {
+        t_ms: Ms,
+        state_machine: String,
+        execution_arn: String,
+        trace_id: String,
+        status: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        output: Option<Value>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<Value>,
+    },
+    /// A step of a Step Functions execution: a state entered or exited, a task scheduled/succeeded/failed, a
+    /// wait, a retry, a caught error. `scope` names the Parallel branch or Map iteration ("" at the top).
+    State {
+        t_ms: Ms,
+        state_machine: String,
+        execution_arn: String,
+        trace_id: String,
+        state: String,
+        scope: String,
+        event: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
+    },
     /// A rule or schedule produced an event for its targets.
     Match {
         t_ms: Ms,
@@ -202,6 +227,8 @@ impl TraceRecord {
             | TraceRecord::Response { t_ms, .. }
             | TraceRecord::Object { t_ms, .. }
             | TraceRecord::Call { t_ms, .. }
+            | TraceRecord::Execution { t_ms, .. }
+            | TraceRecord::State { t_ms, .. }
             | TraceRecord::Match { t_ms, .. } => t_ms.0,
         }
     }
@@ -222,6 +249,8 @@ impl TraceRecord {
             TraceRecord::Response { .. } => "response",
             TraceRecord::Object { .. } => "object",
             TraceRecord::Call { .. } => "call",
+            TraceRecord::Execution { .. } => "execution",
+            TraceRecord::State { .. } => "state",
             TraceRecord::Match { .. } => "match",
         }
     }

@@ -160,7 +160,10 @@ impl Sim {
             },
             Payload::TablePut(v) => Item::TableOp(Box::new(TableOp::Put(v))),
             Payload::TableDelete(v) => Item::TableOp(Box::new(TableOp::Delete(v))),
-            Payload::Input(_) => Item::Unsupported { what: "execution" },
+            Payload::Input(v) => Item::StartExecution {
+                input: Box::new(v),
+                execution_n: None,
+            },
         };
         self.send(from, to, trace, item);
     }

@@ -1348,11 +1348,28 @@ fn trigger(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Trigger> {
 
 fn state_machine(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<StateMachine> {
     let n0 = ctx.problems.len();
+    let mut parsed = None;
     let definition = ctx.required(o, "definition").and_then(|n| {
         let p = o.path_of("definition");
         ctx.obj(n, &p, "an object (an Amazon States Language definition)")?;
+        let before = ctx.problems.len();
         asl(ctx, n, &p, 0);
-        Some(n.to_value())
+        let value = n.to_value();
+        if ctx.problems.len() == before {
+            // The structural check passed: now the interpreter's own validation (fields, types, paths, retriers).
+            match crate::asl::Definition::parse(&value) {
+                Ok(d) => parsed = Some(std::sync::Arc::new(d)),
+                Err(e) => {
+                    let at = if e.path.is_empty() {
+                        p.clone()
+                    } else {
+                        format!("{p}.{}", e.path)
+                    };
+                    ctx.err(n.pos, &at, e.message);
+                }
+            }
+        }
+        Some(value)
     });
     let workflow_type = match o.get("workflow_type") {
         Some(n) => match ctx.one_of(n, &o.path_of("workflow_type"), &["STANDARD", "EXPRESS"]) {
@@ -1367,6 +1384,7 @@ fn state_machine(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<StateMachine> {
     Some(StateMachine {
         definition: definition?,
         workflow_type,
+        parsed: parsed?,
     })
 }
 

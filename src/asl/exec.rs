@@ -1,0 +1,1428 @@
+//! One execution of a state machine, as a pure state machine driven by the engine.
+//!
+//! Every running scope (the top level, a Parallel branch, a Map iteration) is a *frame*. A frame is either
+//! busy inside the interpreter (only during a feed) or blocked on one thing: a task (identified by a token), a
+//! timer (Wait state or retry backoff), or its child frames (Parallel/Map). Work inside a feed goes through a
+//! FIFO queue, so there is no recursion across state transitions and Parallel branches/Map iterations start in
+//! order: the actions of all branches are returned together, in branch order.
+//!
+//! Behaviour and approximations of AWS:
+//! - **Lambda**: a bare function ARN gets the effective input as payload and returns the raw response;
+//!   `arn:aws:states:::lambda:invoke` sends `Parameters.Payload` (`{}` when absent) to the function named by
+//!   `Parameters.FunctionName` (name, `name:qualifier`, full or partial ARN) and wraps the raw response that the
+//!   engine passes to [`Execution::task_succeeded`] as `{ExecutedVersion, Payload, SdkHttpMetadata,
+//!   SdkResponseMetadata, StatusCode: 200}` (`ExecutedVersion` is a numeric qualifier or `$LATEST`; request ids
+//!   come from the seeded generator). Function errors arrive through [`Execution::task_failed`] with the
+//!   function's `errorType` as the error name.
+//! - **Other integrations** become [`Action::ServiceCall`] with the resolved Parameters (or the effective
+//!   input when there are none); the engine's answer is the task result.
+//! - **Retry**: the first retrier whose `ErrorEquals` matches is used; retry *n* waits
+//!   `IntervalSeconds × BackoffRate^(n−1)` seconds, capped by `MaxDelaySeconds`; `JitterStrategy: FULL` draws
+//!   uniformly in `[0, delay]` from the seeded generator. When that retrier is exhausted, catchers are tried.
+//!   `States.ALL` matches everything except `States.Runtime`/`States.DataLimitExceeded`; `States.TaskFailed`
+//!   additionally excludes `States.Timeout`. `States.Runtime` is never retried nor caught.
+//! - **Catch**: the error object `{Error, Cause}` goes to the catcher's ResultPath (default `$`) in the raw state
+//!   input, and OutputPath is not applied.
+//! - **Timeouts**: a Task with `TimeoutSeconds`/`TimeoutSecondsPath` also emits a [`Action::Timer`]; if it fires
+//!   first the task fails with `States.Timeout` and its late result is ignored; if the result comes first the
+//!   timer's firing is ignored. Execution `TimeoutSeconds` works the same way at the top level.
+//!   `HeartbeatSeconds` is validated and ignored (synchronous integrations send no heartbeats).
+//! - **Parallel/Map**: a failing branch/iteration cancels its siblings and the state fails with *that* error
+//!   (AWS propagates the branch's error; `States.BranchFailed` is not raised). Output arrays are in
+//!   branch/item order regardless of completion order. Map `MaxConcurrency` 0 = unlimited; more iterations
+//!   start as earlier ones finish. `$$.Map.Item.Index/Value` are available in ItemSelector.
+//! - **Limits**: an execution whose history would exceed [`MAX_HISTORY_EVENTS`] events fails with
+//!   `States.Runtime` (AWS's 25,000-event history quota); this also stops infinite Pass/Choice loops.
+//! - Tokens that are unknown or stale (finished, cancelled, superseded) are ignored: feeds return no action.
+//! - Standard and Express workflows run identically here.
+
+use super::choice::Rule;
+use super::machine::{Definition, Kind, Secs, StateDef, TaskTarget, WaitFor, lambda_name};
+use super::{Failure, Rng, errors};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Map, Value, json};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+/// History quota of an execution (AWS: 25,000 events).
+pub const MAX_HISTORY_EVENTS: usize = 25_000;
+
+/// Identity and clock of an execution, for the `$$` context object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecContext {
+    /// `$$.Execution.Id`.
+    pub execution_arn: String,
+    /// `$$.Execution.Name`.
+    pub execution_name: String,
+    /// `$$.StateMachine.Id`.
+    pub state_machine_arn: String,
+    /// `$$.StateMachine.Name`.
+    pub state_machine_name: String,
+    /// `$$.Execution.StartTime`.
+    pub start_time: DateTime<Utc>,
+    /// Current virtual time (see [`Execution::set_now`]).
+    pub now: DateTime<Utc>,
+    /// Seed of the deterministic generator (MathRandom, UUID, jitter, request ids).
+    pub seed: u64,
+}
+
+impl ExecContext {
+    /// Builds a context from a state machine ARN (`arn:aws:states:REGION:ACCT:stateMachine:NAME`) and an
+    /// execution name; the execution ARN follows AWS's `...:execution:NAME:EXEC` form.
+    pub fn new(
+        state_machine_arn: &str,
+        execution_name: &str,
+        start_time: DateTime<Utc>,
+        seed: u64,
+    ) -> ExecContext {
+        let state_machine_name = state_machine_arn
+            .rsplit(':')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let execution_arn = if state_machine_arn.contains(":stateMachine:") {
+            format!(
+                "{}:{execution_name}",
+                state_machine_arn.replacen(":stateMachine:", ":execution:", 1)
+            )
+        } else {
+            format!("{state_machine_arn}:{execution_name}")
+        };
+        ExecContext {
+            execution_arn,
+            execution_name: execution_name.to_string(),
+            state_machine_arn: state_machine_arn.to_string(),
+            state_machine_name,
+            start_time,
+            now: start_time,
+            seed,
+        }
+    }
+}
+
+/// Something the engine must do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Invoke a Lambda function synchronously (RequestResponse); answer with `task_succeeded(token, raw
+    /// response)` or `task_failed(token, errorType, cause)`. Wrapping for `lambda:invoke` is done by the
+    /// interpreter.
+    InvokeLambda {
+        /// Token to answer with.
+        token: u64,
+        /// Function name (no ARN, no qualifier).
+        function: String,
+        /// Event payload.
+        payload: Value,
+    },
+    /// Call another service integration (`arn:aws:states:::SERVICE:API`), e.g. `sqs`/`sendMessage`,
+    /// `sns`/`publish`, `events`/`putEvents`, `dynamodb`/`putItem`; answer with the API response or a failure.
+    ServiceCall {
+        /// Token to answer with.
+        token: u64,
+        /// Service, e.g. `sqs`.
+        service: String,
+        /// API, e.g. `sendMessage`.
+        api: String,
+        /// Resolved Parameters.
+        parameters: Value,
+    },
+    /// Start a timer; answer with `timer_fired(token)` after `delay_ms` of virtual time.
+    Timer {
+        /// Token to answer with.
+        token: u64,
+        /// Delay in milliseconds.
+        delay_ms: u64,
+    },
+    /// The execution ended (emitted once); see [`Execution::status`].
+    Finished,
+}
+
+/// Status of an execution.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExecStatus {
+    /// Still running.
+    Running,
+    /// Succeeded with this output.
+    Succeeded(Value),
+    /// Failed.
+    Failed {
+        /// Error name.
+        error: String,
+        /// Cause.
+        cause: String,
+    },
+}
+
+/// One history event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryEvent {
+    /// 1-based sequence number.
+    pub id: u64,
+    /// Virtual time.
+    pub time: DateTime<Utc>,
+    /// Where: `""` for the top level, `"Fan#1"` for branch 1 of Parallel `Fan`, `"Each[3]"` for item 3 of Map
+    /// `Each`, nested with `/`.
+    pub scope: String,
+    /// What happened.
+    pub kind: HistoryKind,
+}
+
+/// Kinds of history events.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HistoryKind {
+    /// The execution started.
+    ExecutionStarted { input: Value },
+    /// A state was entered with this raw input.
+    StateEntered { name: String, input: Value },
+    /// A state finished with this output.
+    StateExited { name: String, output: Value },
+    /// A task action was emitted.
+    TaskScheduled {
+        name: String,
+        token: u64,
+        resource: String,
+        parameters: Value,
+    },
+    /// A task result arrived (before ResultSelector/wrapping).
+    TaskSucceeded {
+        name: String,
+        token: u64,
+        output: Value,
+    },
+    /// A task failure arrived.
+    TaskFailed {
+        name: String,
+        token: u64,
+        error: String,
+        cause: String,
+    },
+    /// A task exceeded TimeoutSeconds.
+    TaskTimedOut { name: String, token: u64 },
+    /// A Wait state started its timer.
+    WaitStarted {
+        name: String,
+        token: u64,
+        delay_ms: u64,
+    },
+    /// A Parallel/Map state started `count` branches/iterations.
+    ChildrenStarted { name: String, count: usize },
+    /// A state failed with this error (before retry/catch).
+    StateFailed {
+        name: String,
+        error: String,
+        cause: String,
+    },
+    /// A retry was scheduled after `delay_ms` (attempt is 1-based).
+    RetryScheduled {
+        name: String,
+        error: String,
+        attempt: u32,
+        delay_ms: u64,
+    },
+    /// A catcher took the error.
+    ErrorCaught {
+        name: String,
+        error: String,
+        next: String,
+    },
+    /// The execution succeeded.
+    ExecutionSucceeded { output: Value },
+    /// The execution failed.
+    ExecutionFailed { error: String, cause: String },
+}
+
+#[derive(Debug, Clone)]
+struct Group {
+    children: Vec<Option<usize>>,
+    results: Vec<Option<Value>>,
+    inputs: Vec<Option<Value>>,
+    done: usize,
+    running: usize,
+    next_item: usize,
+    limit: usize,
+}
+
+#[derive(Debug, Clone)]
+enum Wait {
+    Nothing,
+    Task {
+        token: u64,
+        timeout: Option<u64>,
+        wrap: Option<String>,
+    },
+    Timer(u64),
+    Backoff(u64),
+    Group(Group),
+}
+
+#[derive(Debug, Clone)]
+struct Frame {
+    machine: usize,
+    scope: String,
+    parent: Option<(usize, usize)>,
+    state: usize,
+    raw_input: Value,
+    effective: Value,
+    entered: DateTime<Utc>,
+    retries: Vec<u32>,
+    retry_total: u32,
+    wait: Wait,
+    dead: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Tok {
+    Task,
+    TaskTimeout,
+    WaitTimer,
+    Backoff,
+    ExecTimeout,
+}
+
+#[derive(Debug)]
+enum Work {
+    Enter {
+        f: usize,
+        state: usize,
+        input: Value,
+    },
+    Execute {
+        f: usize,
+    },
+    ChildDone {
+        parent: usize,
+        slot: usize,
+        result: Result<Value, Failure>,
+    },
+}
+
+/// One execution. See the module documentation for the protocol and semantics.
+#[derive(Debug)]
+pub struct Execution {
+    def: Arc<Definition>,
+    ctx: ExecContext,
+    input: Value,
+    rng: Rng,
+    frames: Vec<Frame>,
+    tokens: HashMap<u64, (usize, Tok)>,
+    next_token: u64,
+    queue: VecDeque<Work>,
+    actions: Vec<Action>,
+    history: Vec<HistoryEvent>,
+    status: ExecStatus,
+    finished: bool,
+}
+
+fn iso(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn terminal_error(e: &str) -> bool {
+    e == errors::RUNTIME || e == errors::DATA_LIMIT
+}
+
+/// Whether an `ErrorEquals` list matches an error name.
+pub fn error_matches(list: &[String], error: &str) -> bool {
+    list.iter().any(|e| {
+        e == error
+            || (e == errors::ALL && !terminal_error(error))
+            || (e == errors::TASK_FAILED && error != errors::TIMEOUT && !terminal_error(error))
+    })
+}
+
+fn rule_uses_context(r: &Rule) -> bool {
+    match r {
+        Rule::And(v) | Rule::Or(v) => v.iter().any(rule_uses_context),
+        Rule::Not(r) => rule_uses_context(r),
+        Rule::Cmp { var, operand, .. } => {
+            var.context || matches!(operand, super::choice::Operand::Path(p) if p.context)
+        }
+        Rule::Matches { var, .. } | Rule::Is { var, .. } => var.context,
+    }
+}
+
+fn state_uses_context(st: &StateDef) -> bool {
+    if st.input_path.uses_context() || st.output_path.uses_context() {
+        return true;
+    }
+    let t = |t: &Option<super::data::Template>| t.as_ref().is_some_and(|t| t.uses_context());
+    match &st.kind {
+        Kind::Pass { parameters, .. } => t(parameters),
+        Kind::Task { out, timeout, .. } => {
+            t(&out.parameters)
+                || t(&out.result_selector)
+                || matches!(timeout, Some(Secs::Path(p)) if p.context)
+        }
+        Kind::Parallel { out, .. } => t(&out.parameters) || t(&out.result_selector),
+        Kind::Map {
+            out,
+            item_selector,
+            items_path,
+            ..
+        } => t(&out.result_selector) || item_selector.is_some() || items_path.uses_context(),
+        Kind::Choice { choices, .. } => choices.iter().any(|(r, _)| rule_uses_context(r)),
+        Kind::Fail {
+            error_path,
+            cause_path,
+            ..
+        } => {
+            error_path.as_ref().is_some_and(|d| d.uses_context())
+                || cause_path.as_ref().is_some_and(|d| d.uses_context())
+        }
+        Kind::Wait(w) => {
+            matches!(w, WaitFor::SecondsPath(p) | WaitFor::TimestampPath(p) if p.context)
+        }
+        Kind::Succeed => false,
+    }
+}
+
+impl Execution {
+    /// Starts an execution; returns it with the first actions.
+    pub fn start(def: Arc<Definition>, input: Value, ctx: ExecContext) -> (Execution, Vec<Action>) {
+        let rng = Rng::new(ctx.seed);
+        let mut ex = Execution {
+            def,
+            ctx,
+            input: input.clone(),
+            rng,
+            frames: Vec::new(),
+            tokens: HashMap::new(),
+            next_token: 1,
+            queue: VecDeque::new(),
+            actions: Vec::new(),
+            history: Vec::new(),
+            status: ExecStatus::Running,
+            finished: false,
+        };
+        ex.record(
+            "",
+            HistoryKind::ExecutionStarted {
+                input: input.clone(),
+            },
+        );
+        if ex.def.machines.is_empty() {
+            ex.fail_execution(Failure::runtime("empty definition"));
+            let actions = std::mem::take(&mut ex.actions);
+            return (ex, actions);
+        }
+        if let Some(t) = ex.def.timeout_seconds {
+            let token = ex.token(0, Tok::ExecTimeout);
+            ex.actions.push(Action::Timer {
+                token,
+                delay_ms: t.saturating_mul(1000),
+            });
+        }
+        let start = ex.def.machines[0].start;
+        ex.frames.push(Frame {
+            machine: 0,
+            scope: String::new(),
+            parent: None,
+            state: start,
+            raw_input: Value::Null,
+            effective: Value::Null,
+            entered: ex.ctx.now,
+            retries: Vec::new(),
+            retry_total: 0,
+            wait: Wait::Nothing,
+            dead: false,
+        });
+        ex.queue.push_back(Work::Enter {
+            f: 0,
+            state: start,
+            input,
+        });
+        let actions = ex.drive();
+        (ex, actions)
+    }
+
+    /// Moves the virtual clock (call before each feed).
+    pub fn set_now(&mut self, now: DateTime<Utc>) {
+        self.ctx.now = now;
+    }
+
+    /// The context the execution runs with.
+    pub fn context(&self) -> &ExecContext {
+        &self.ctx
+    }
+
+    /// The definition.
+    pub fn definition(&self) -> &Arc<Definition> {
+        &self.def
+    }
+
+    /// Current status.
+    pub fn status(&self) -> ExecStatus {
+        self.status.clone()
+    }
+
+    /// History so far.
+    pub fn history(&self) -> &[HistoryEvent] {
+        &self.history
+    }
+
+    /// A task finished successfully with `output` (the raw Lambda response or API response).
+    pub fn task_succeeded(&mut self, token: u64, output: Value) -> Vec<Action> {
+        let Some(f) = self.take_task(token) else {
+            return Vec::new();
+        };
+        let Wait::Task { timeout, wrap, .. } =
+            std::mem::replace(&mut self.frames[f].wait, Wait::Nothing)
+        else {
+            return Vec::new();
+        };
+        if let Some(t) = timeout {
+            self.tokens.remove(&t);
+        }
+        let name = self.state_name(f);
+        self.record_f(
+            f,
+            HistoryKind::TaskSucceeded {
+                name,
+                token,
+                output: output.clone(),
+            },
+        );
+        let result = match wrap {
+            Some(version) => self.wrap_lambda(output, &version),
+            None => output,
+        };
+        self.complete(f, result);
+        self.drive()
+    }
+
+    /// A task failed with an error name (e.g. the Lambda `errorType`) and a cause.
+    pub fn task_failed(&mut self, token: u64, error: &str, cause: &str) -> Vec<Action> {
+        let Some(f) = self.take_task(token) else {
+            return Vec::new();
+        };
+        if let Wait::Task {
+            timeout: Some(t), ..
+        } = self.frames[f].wait
+        {
+            self.tokens.remove(&t);
+        }
+        self.frames[f].wait = Wait::Nothing;
+        let name = self.state_name(f);
+        self.record_f(
+            f,
+            HistoryKind::TaskFailed {
+                name,
+                token,
+                error: error.into(),
+                cause: cause.into(),
+            },
+        );
+        self.state_error(f, Failure::new(error, cause));
+        self.drive()
+    }
+
+    /// A timer (Wait state, retry backoff, task or execution timeout) fired.
+    pub fn timer_fired(&mut self, token: u64) -> Vec<Action> {
+        if self.finished {
+            return Vec::new();
+        }
+        let Some((f, kind)) = self.tokens.remove(&token) else {
+            return Vec::new();
+        };
+        if kind == Tok::ExecTimeout {
+            let t = self.def.timeout_seconds.unwrap_or(0);
+            self.fail_execution(Failure::new(
+                errors::TIMEOUT,
+                format!("the execution timed out after {t} seconds"),
+            ));
+            return self.drive();
+        }
+        if self.frames.get(f).is_none_or(|fr| fr.dead) {
+            return Vec::new();
+        }
+        match (kind, &self.frames[f].wait) {
+            (
+                Tok::TaskTimeout,
+                Wait::Task {
+                    token: task,
+                    timeout: Some(t),
+                    ..
+                },
+            ) if *t == token => {
+                let task = *task;
+                self.tokens.remove(&task);
+                self.frames[f].wait = Wait::Nothing;
+                let name = self.state_name(f);
+                self.record_f(
+                    f,
+                    HistoryKind::TaskTimedOut {
+                        name: name.clone(),
+                        token: task,
+                    },
+                );
+                self.state_error(
+                    f,
+                    Failure::new(errors::TIMEOUT, format!("the task '{name}' timed out")),
+                );
+            }
+            (Tok::WaitTimer, Wait::Timer(t)) if *t == token => {
+                self.frames[f].wait = Wait::Nothing;
+                let def = Arc::clone(&self.def);
+                let st = &def.machines[self.frames[f].machine].states[self.frames[f].state];
+                let ctx = self.ctx_value(f, st, None);
+                match st
+                    .output_path
+                    .apply(&self.frames[f].effective, &ctx, "OutputPath")
+                {
+                    Ok(out) => self.exit(f, out),
+                    Err(e) => self.state_error(f, e),
+                }
+            }
+            (Tok::Backoff, Wait::Backoff(t)) if *t == token => {
+                self.frames[f].wait = Wait::Nothing;
+                self.queue.push_back(Work::Execute { f });
+            }
+            _ => return Vec::new(),
+        }
+        self.drive()
+    }
+
+    // ----- internals -----
+
+    fn take_task(&mut self, token: u64) -> Option<usize> {
+        if self.finished {
+            return None;
+        }
+        let (f, kind) = *self.tokens.get(&token)?;
+        if kind != Tok::Task {
+            return None;
+        }
+        self.tokens.remove(&token);
+        let fr = self.frames.get(f)?;
+        match fr.wait {
+            Wait::Task { token: t, .. } if t == token && !fr.dead => Some(f),
+            _ => None,
+        }
+    }
+
+    fn token(&mut self, f: usize, kind: Tok) -> u64 {
+        let t = self.next_token;
+        self.next_token += 1;
+        self.tokens.insert(t, (f, kind));
+        t
+    }
+
+    fn record(&mut self, scope: &str, kind: HistoryKind) {
+        let id = self.history.len() as u64 + 1;
+        self.history.push(HistoryEvent {
+            id,
+            time: self.ctx.now,
+            scope: scope.to_string(),
+            kind,
+        });
+    }
+
+    fn record_f(&mut self, f: usize, kind: HistoryKind) {
+        let scope = self.frames[f].scope.clone();
+        self.record(&scope, kind);
+    }
+
+    fn state_name(&self, f: usize) -> String {
+        let fr = &self.frames[f];
+        self.def.machines[fr.machine].states[fr.state].name.clone()
+    }
+
+    fn ctx_value(&self, f: usize, st: &StateDef, item: Option<(usize, &Value)>) -> Value {
+        if !state_uses_context(st) {
+            return Value::Null;
+        }
+        let fr = &self.frames[f];
+        let mut c = json!({
+            "Execution": {
+                "Id": self.ctx.execution_arn,
+                "Input": self.input,
+                "Name": self.ctx.execution_name,
+                "StartTime": iso(self.ctx.start_time),
+                "RedriveCount": 0,
+            },
+            "State": { "EnteredTime": iso(fr.entered), "Name": st.name, "RetryCount": fr.retry_total },
+            "StateMachine": { "Id": self.ctx.state_machine_arn, "Name": self.ctx.state_machine_name },
+        });
+        if let (Some((i, v)), Value::Object(m)) = (item, &mut c) {
+            m.insert("Map".into(), json!({ "Item": { "Index": i, "Value": v } }));
+        }
+        c
+    }
+
+    fn drive(&mut self) -> Vec<Action> {
+        while let Some(w) = self.queue.pop_front() {
+            if self.finished {
+                self.queue.clear();
+                break;
+            }
+            match w {
+                Work::Enter { f, state, input } => {
+                    if self.frames[f].dead {
+                        continue;
+                    }
+                    if self.history.len() >= MAX_HISTORY_EVENTS {
+                        self.fail_execution(Failure::runtime(format!(
+                            "the execution history exceeded {MAX_HISTORY_EVENTS} events"
+                        )));
+                        continue;
+                    }
+                    let n_retriers =
+                        match &self.def.machines[self.frames[f].machine].states[state].kind {
+                            Kind::Task { out, .. }
+                            | Kind::Parallel { out, .. }
+                            | Kind::Map { out, .. } => out.retry.len(),
+                            _ => 0,
+                        };
+                    let now = self.ctx.now;
+                    let fr = &mut self.frames[f];
+                    fr.state = state;
+                    fr.raw_input = input.clone();
+                    fr.effective = Value::Null;
+                    fr.entered = now;
+                    fr.retries = vec![0; n_retriers];
+                    fr.retry_total = 0;
+                    fr.wait = Wait::Nothing;
+                    let name = self.state_name(f);
+                    self.record_f(f, HistoryKind::StateEntered { name, input });
+                    self.execute(f);
+                }
+                Work::Execute { f } => {
+                    if !self.frames[f].dead {
+                        self.execute(f);
+                    }
+                }
+                Work::ChildDone {
+                    parent,
+                    slot,
+                    result,
+                } => self.child_done(parent, slot, result),
+            }
+        }
+        std::mem::take(&mut self.actions)
+    }
+
+    fn execute(&mut self, f: usize) {
+        if let Err(e) = self.try_execute(f) {
+            self.state_error(f, e);
+        }
+    }
+
+    fn try_execute(&mut self, f: usize) -> Result<(), Failure> {
+        let def = Arc::clone(&self.def);
+        let st = &def.machines[self.frames[f].machine].states[self.frames[f].state];
+        let ctx = self.ctx_value(f, st, None);
+        let raw = self.frames[f].raw_input.clone();
+        let eff = st.input_path.apply(&raw, &ctx, "InputPath")?;
+        match &st.kind {
+            Kind::Pass {
+                parameters,
+                result,
+                result_path,
+            } => {
+                let r = match (result, parameters) {
+                    (Some(r), _) => r.clone(),
+                    (None, Some(p)) => p.eval(&eff, &ctx, &mut self.rng)?,
+                    (None, None) => eff,
+                };
+                let merged = result_path.apply(&raw, r)?;
+                let out = st.output_path.apply(&merged, &ctx, "OutputPath")?;
+                self.exit(f, out);
+            }
+            Kind::Task {
+                resource,
+                target,
+                timeout,
+                out,
+            } => {
+                let params = match &out.parameters {
+                    Some(t) => t.eval(&eff, &ctx, &mut self.rng)?,
+                    None => eff.clone(),
+                };
+                let timeout_s = match timeout {
+                    None => None,
+                    Some(Secs::Lit(n)) => Some(*n),
+                    Some(Secs::Path(p)) => Some(
+                        p.select(&eff, &ctx)
+                            .ok()
+                            .and_then(|v| v.as_u64())
+                            .filter(|n| *n > 0)
+                            .ok_or_else(|| {
+                                Failure::runtime(format!(
+                                    "TimeoutSecondsPath '{p}' must select a positive integer"
+                                ))
+                            })?,
+                    ),
+                };
+                let token = self.token(f, Tok::Task);
+                let (action, wrap) = match target {
+                    TaskTarget::LambdaArn { function, .. } => (
+                        Action::InvokeLambda {
+                            token,
+                            function: function.clone(),
+                            payload: params.clone(),
+                        },
+                        None,
+                    ),
+                    TaskTarget::LambdaInvoke => {
+                        let Some(fname) = params.get("FunctionName").and_then(Value::as_str) else {
+                            self.tokens.remove(&token);
+                            return Err(Failure::runtime(
+                                "lambda:invoke: Parameters.FunctionName must be a string",
+                            ));
+                        };
+                        let (function, qual) = lambda_name(fname);
+                        let version = match qual {
+                            Some(q) if !q.is_empty() && q.bytes().all(|b| b.is_ascii_digit()) => q,
+                            _ => "$LATEST".to_string(),
+                        };
+                        let payload = params
+                            .get("Payload")
+                            .cloned()
+                            .unwrap_or_else(|| Value::Object(Map::new()));
+                        (
+                            Action::InvokeLambda {
+                                token,
+                                function,
+                                payload,
+                            },
+                            Some(version),
+                        )
+                    }
+                    TaskTarget::Service { service, api } => (
+                        Action::ServiceCall {
+                            token,
+                            service: service.clone(),
+                            api: api.clone(),
+                            parameters: params.clone(),
+                        },
+                        None,
+                    ),
+                };
+                self.actions.push(action);
+                let timeout_token = timeout_s.map(|s| {
+                    let t = self.token(f, Tok::TaskTimeout);
+                    self.actions.push(Action::Timer {
+                        token: t,
+                        delay_ms: s.saturating_mul(1000),
+                    });
+                    t
+                });
+                self.frames[f].effective = params.clone();
+                self.frames[f].wait = Wait::Task {
+                    token,
+                    timeout: timeout_token,
+                    wrap,
+                };
+                self.record_f(
+                    f,
+                    HistoryKind::TaskScheduled {
+                        name: st.name.clone(),
+                        token,
+                        resource: resource.clone(),
+                        parameters: params,
+                    },
+                );
+            }
+            Kind::Choice { choices, default } => {
+                let mut target = None;
+                for (rule, next) in choices {
+                    if rule.eval(&eff, &ctx)? {
+                        target = Some(*next);
+                        break;
+                    }
+                }
+                let Some(next) = target.or(*default) else {
+                    return Err(Failure::new(
+                        errors::NO_CHOICE,
+                        format!("no choice rule matched in state '{}'", st.name),
+                    ));
+                };
+                let out = st.output_path.apply(&eff, &ctx, "OutputPath")?;
+                self.record_f(
+                    f,
+                    HistoryKind::StateExited {
+                        name: st.name.clone(),
+                        output: out.clone(),
+                    },
+                );
+                self.queue.push_back(Work::Enter {
+                    f,
+                    state: next,
+                    input: out,
+                });
+            }
+            Kind::Wait(w) => {
+                let delay_ms: u64 = match w {
+                    WaitFor::Seconds(n) => n.saturating_mul(1000),
+                    WaitFor::SecondsPath(p) => {
+                        let v = p
+                            .select(&eff, &ctx)
+                            .map_err(|m| Failure::runtime(format!("SecondsPath: {m}")))?;
+                        let n = v
+                            .as_u64()
+                            .or_else(|| {
+                                v.as_f64()
+                                    .filter(|x| *x >= 0.0 && x.fract() == 0.0 && *x < 1e15)
+                                    .map(|x| x as u64)
+                            })
+                            .ok_or_else(|| {
+                                Failure::runtime(format!(
+                                    "SecondsPath '{p}' must select a non-negative integer"
+                                ))
+                            })?;
+                        n.saturating_mul(1000)
+                    }
+                    WaitFor::Timestamp(t) => (*t - self.ctx.now).num_milliseconds().max(0) as u64,
+                    WaitFor::TimestampPath(p) => {
+                        let v = p
+                            .select(&eff, &ctx)
+                            .map_err(|m| Failure::runtime(format!("TimestampPath: {m}")))?;
+                        let t = v
+                            .as_str()
+                            .and_then(super::choice::parse_ts)
+                            .ok_or_else(|| {
+                                Failure::runtime(format!(
+                                    "TimestampPath '{p}' must select an RFC 3339 timestamp"
+                                ))
+                            })?;
+                        (t - self.ctx.now).num_milliseconds().max(0) as u64
+                    }
+                };
+                let token = self.token(f, Tok::WaitTimer);
+                self.actions.push(Action::Timer { token, delay_ms });
+                self.frames[f].effective = eff;
+                self.frames[f].wait = Wait::Timer(token);
+                self.record_f(
+                    f,
+                    HistoryKind::WaitStarted {
+                        name: st.name.clone(),
+                        token,
+                        delay_ms,
+                    },
+                );
+            }
+            Kind::Succeed => {
+                let out = st.output_path.apply(&eff, &ctx, "OutputPath")?;
+                self.exit(f, out);
+            }
+            Kind::Fail {
+                error,
+                error_path,
+                cause,
+                cause_path,
+            } => {
+                let e = match (error, error_path) {
+                    (Some(e), _) => e.clone(),
+                    (None, Some(d)) => d.eval_string(&raw, &ctx, &mut self.rng, "ErrorPath")?,
+                    (None, None) => String::new(),
+                };
+                let c = match (cause, cause_path) {
+                    (Some(c), _) => c.clone(),
+                    (None, Some(d)) => d.eval_string(&raw, &ctx, &mut self.rng, "CausePath")?,
+                    (None, None) => String::new(),
+                };
+                return Err(Failure::new(e, c));
+            }
+            Kind::Parallel { branches, out } => {
+                let params = match &out.parameters {
+                    Some(t) => t.eval(&eff, &ctx, &mut self.rng)?,
+                    None => eff.clone(),
+                };
+                let n = branches.len();
+                let mut group = Group {
+                    children: vec![None; n],
+                    results: vec![None; n],
+                    inputs: Vec::new(),
+                    done: 0,
+                    running: 0,
+                    next_item: n,
+                    limit: usize::MAX,
+                };
+                let scope = self.child_scope(f, &format!("{}#", st.name));
+                for (i, b) in branches.iter().enumerate() {
+                    let c = self.spawn(f, i, *b, format!("{scope}{i}"), params.clone());
+                    group.children[i] = Some(c);
+                    group.running += 1;
+                }
+                self.frames[f].effective = params;
+                self.frames[f].wait = Wait::Group(group);
+                self.record_f(
+                    f,
+                    HistoryKind::ChildrenStarted {
+                        name: st.name.clone(),
+                        count: n,
+                    },
+                );
+            }
+            Kind::Map {
+                processor,
+                items_path,
+                item_selector,
+                max_concurrency,
+                ..
+            } => {
+                let items = items_path.apply(&eff, &ctx, "ItemsPath")?;
+                let Value::Array(items) = items else {
+                    return Err(Failure::runtime(format!(
+                        "ItemsPath of state '{}' must select an array",
+                        st.name
+                    )));
+                };
+                if self.history.len() + items.len() >= MAX_HISTORY_EVENTS {
+                    return Err(Failure::runtime(format!(
+                        "the Map state '{}' has {} items: the execution history would exceed {MAX_HISTORY_EVENTS} events",
+                        st.name,
+                        items.len()
+                    )));
+                }
+                let limit = match max_concurrency {
+                    Secs::Lit(n) => *n,
+                    Secs::Path(p) => p
+                        .select(&eff, &ctx)
+                        .ok()
+                        .and_then(|v| v.as_u64())
+                        .ok_or_else(|| {
+                            Failure::runtime(format!(
+                                "MaxConcurrencyPath '{p}' must select a non-negative integer"
+                            ))
+                        })?,
+                };
+                let limit = if limit == 0 {
+                    usize::MAX
+                } else {
+                    usize::try_from(limit).unwrap_or(usize::MAX)
+                };
+                let mut inputs = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    inputs.push(Some(match item_selector {
+                        Some(t) => {
+                            let ictx = self.ctx_value(f, st, Some((i, item)));
+                            t.eval(&eff, &ictx, &mut self.rng)?
+                        }
+                        None => item.clone(),
+                    }));
+                }
+                let n = items.len();
+                self.frames[f].effective = eff;
+                if n == 0 {
+                    self.complete(f, Value::Array(Vec::new()));
+                    return Ok(());
+                }
+                let group = Group {
+                    children: vec![None; n],
+                    results: vec![None; n],
+                    inputs,
+                    done: 0,
+                    running: 0,
+                    next_item: 0,
+                    limit,
+                };
+                self.frames[f].wait = Wait::Group(group);
+                self.record_f(
+                    f,
+                    HistoryKind::ChildrenStarted {
+                        name: st.name.clone(),
+                        count: n,
+                    },
+                );
+                self.start_items(f, *processor, &st.name);
+            }
+        }
+        Ok(())
+    }
+
+    fn child_scope(&self, f: usize, suffix: &str) -> String {
+        let s = &self.frames[f].scope;
+        if s.is_empty() {
+            suffix.to_string()
+        } else {
+            format!("{s}/{suffix}")
+        }
+    }
+
+    fn spawn(
+        &mut self,
+        parent: usize,
+        slot: usize,
+        machine: usize,
+        scope: String,
+        input: Value,
+    ) -> usize {
+        let start = self.def.machines[machine].start;
+        let id = self.frames.len();
+        self.frames.push(Frame {
+            machine,
+            scope,
+            parent: Some((parent, slot)),
+            state: start,
+            raw_input: Value::Null,
+            effective: Value::Null,
+            entered: self.ctx.now,
+            retries: Vec::new(),
+            retry_total: 0,
+            wait: Wait::Nothing,
+            dead: false,
+        });
+        self.queue.push_back(Work::Enter {
+            f: id,
+            state: start,
+            input,
+        });
+        id
+    }
+
+    /// Starts Map iterations up to the concurrency limit.
+    fn start_items(&mut self, f: usize, processor: usize, name: &str) {
+        loop {
+            let (slot, input) = {
+                let Wait::Group(g) = &mut self.frames[f].wait else {
+                    return;
+                };
+                if g.running >= g.limit || g.next_item >= g.inputs.len() {
+                    return;
+                }
+                let slot = g.next_item;
+                g.next_item += 1;
+                g.running += 1;
+                (slot, g.inputs[slot].take().unwrap_or(Value::Null))
+            };
+            let scope = self.child_scope(f, &format!("{name}[{slot}]"));
+            let c = self.spawn(f, slot, processor, scope, input);
+            if let Wait::Group(g) = &mut self.frames[f].wait {
+                g.children[slot] = Some(c);
+            }
+        }
+    }
+
+    fn child_done(&mut self, parent: usize, slot: usize, result: Result<Value, Failure>) {
+        if self.frames[parent].dead {
+            return;
+        }
+        match result {
+            Ok(v) => {
+                let all = {
+                    let Wait::Group(g) = &mut self.frames[parent].wait else {
+                        return;
+                    };
+                    if slot >= g.results.len() || g.results[slot].is_some() {
+                        return;
+                    }
+                    g.results[slot] = Some(v);
+                    g.done += 1;
+                    g.running = g.running.saturating_sub(1);
+                    if g.done == g.results.len() {
+                        Some(
+                            g.results
+                                .iter_mut()
+                                .map(|r| r.take().unwrap_or(Value::Null))
+                                .collect::<Vec<_>>(),
+                        )
+                    } else {
+                        None
+                    }
+                };
+                match all {
+                    Some(results) => {
+                        self.frames[parent].wait = Wait::Nothing;
+                        self.complete(parent, Value::Array(results));
+                    }
+                    None => {
+                        let def = Arc::clone(&self.def);
+                        let st = &def.machines[self.frames[parent].machine].states
+                            [self.frames[parent].state];
+                        if let Kind::Map { processor, .. } = &st.kind {
+                            self.start_items(parent, *processor, &st.name);
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                if !matches!(self.frames[parent].wait, Wait::Group(_)) {
+                    return;
+                }
+                self.cancel_children(parent);
+                self.frames[parent].wait = Wait::Nothing;
+                self.state_error(parent, e);
+            }
+        }
+    }
+
+    fn cancel_children(&mut self, f: usize) {
+        let children: Vec<usize> = match &self.frames[f].wait {
+            Wait::Group(g) => g.children.iter().flatten().copied().collect(),
+            _ => Vec::new(),
+        };
+        for c in children {
+            self.cancel(c);
+        }
+    }
+
+    fn cancel(&mut self, f: usize) {
+        if self.frames[f].dead {
+            return;
+        }
+        self.cancel_children(f);
+        let fr = &mut self.frames[f];
+        fr.dead = true;
+        match std::mem::replace(&mut fr.wait, Wait::Nothing) {
+            Wait::Task { token, timeout, .. } => {
+                self.tokens.remove(&token);
+                if let Some(t) = timeout {
+                    self.tokens.remove(&t);
+                }
+            }
+            Wait::Timer(t) | Wait::Backoff(t) => {
+                self.tokens.remove(&t);
+            }
+            _ => {}
+        }
+    }
+
+    /// Applies ResultSelector, ResultPath and OutputPath to a result and leaves the state.
+    fn complete(&mut self, f: usize, result: Value) {
+        let def = Arc::clone(&self.def);
+        let st = &def.machines[self.frames[f].machine].states[self.frames[f].state];
+        let out = match &st.kind {
+            Kind::Task { out, .. } | Kind::Parallel { out, .. } | Kind::Map { out, .. } => out,
+            _ => {
+                self.exit(f, result);
+                return;
+            }
+        };
+        let ctx = self.ctx_value(f, st, None);
+        let r = match &out.result_selector {
+            Some(t) => t.eval(&result, &ctx, &mut self.rng),
+            None => Ok(result),
+        };
+        let raw = &self.frames[f].raw_input;
+        let r = r
+            .and_then(|r| out.result_path.apply(raw, r))
+            .and_then(|merged| st.output_path.apply(&merged, &ctx, "OutputPath"));
+        match r {
+            Ok(v) => self.exit(f, v),
+            Err(e) => self.state_error(f, e),
+        }
+    }
+
+    /// Leaves the current state with `output`.
+    fn exit(&mut self, f: usize, output: Value) {
+        let def = Arc::clone(&self.def);
+        let st = &def.machines[self.frames[f].machine].states[self.frames[f].state];
+        self.record_f(
+            f,
+            HistoryKind::StateExited {
+                name: st.name.clone(),
+                output: output.clone(),
+            },
+        );
+        match st.next {
+            Some(n) => self.queue.push_back(Work::Enter {
+                f,
+                state: n,
+                input: output,
+            }),
+            None => self.frame_finished(f, Ok(output)),
+        }
+    }
+
+    /// Handles an error of the current state: retry, catch, or fail the frame.
+    fn state_error(&mut self, f: usize, e: Failure) {
+        if self.frames[f].dead || self.finished {
+            return;
+        }
+        let def = Arc::clone(&self.def);
+        let st = &def.machines[self.frames[f].machine].states[self.frames[f].state];
+        self.record_f(
+            f,
+            HistoryKind::StateFailed {
+                name: st.name.clone(),
+                error: e.error.clone(),
+                cause: e.cause.clone(),
+            },
+        );
+        let out = match &st.kind {
+            Kind::Task { out, .. } | Kind::Parallel { out, .. } | Kind::Map { out, .. }
+                if !terminal_error(&e.error) =>
+            {
+                Some(out)
+            }
+            _ => None,
+        };
+        if let Some(out) = out {
+            if let Some(i) = out
+                .retry
+                .iter()
+                .position(|r| error_matches(&r.errors, &e.error))
+            {
+                let r = &out.retry[i];
+                let done = self.frames[f].retries.get(i).copied().unwrap_or(u32::MAX);
+                if done < r.max_attempts {
+                    let attempt = done + 1;
+                    if let Some(c) = self.frames[f].retries.get_mut(i) {
+                        *c = attempt;
+                    }
+                    self.frames[f].retry_total = self.frames[f].retry_total.saturating_add(1);
+                    let exp = i32::try_from(attempt - 1).unwrap_or(i32::MAX);
+                    let mut secs = r.interval * r.backoff.powi(exp);
+                    if let Some(m) = r.max_delay {
+                        secs = secs.min(m);
+                    }
+                    if !secs.is_finite() {
+                        secs = 99_999_999.0;
+                    }
+                    if r.jitter_full {
+                        secs *= self.rng.next_f64();
+                    }
+                    let delay_ms = (secs * 1000.0).round().clamp(0.0, 1e15) as u64;
+                    let token = self.token(f, Tok::Backoff);
+                    self.actions.push(Action::Timer { token, delay_ms });
+                    self.frames[f].wait = Wait::Backoff(token);
+                    self.record_f(
+                        f,
+                        HistoryKind::RetryScheduled {
+                            name: st.name.clone(),
+                            error: e.error.clone(),
+                            attempt,
+                            delay_ms,
+                        },
+                    );
+                    return;
+                }
+            }
+            if let Some(c) = out
+                .catch
+                .iter()
+                .find(|c| error_matches(&c.errors, &e.error))
+            {
+                let obj = json!({ "Error": e.error, "Cause": e.cause });
+                match c.result_path.apply(&self.frames[f].raw_input, obj) {
+                    Ok(v) => {
+                        let next_name = def.machines[self.frames[f].machine].states[c.next]
+                            .name
+                            .clone();
+                        self.record_f(
+                            f,
+                            HistoryKind::ErrorCaught {
+                                name: st.name.clone(),
+                                error: e.error.clone(),
+                                next: next_name,
+                            },
+                        );
+                        self.record_f(
+                            f,
+                            HistoryKind::StateExited {
+                                name: st.name.clone(),
+                                output: v.clone(),
+                            },
+                        );
+                        self.queue.push_back(Work::Enter {
+                            f,
+                            state: c.next,
+                            input: v,
+                        });
+                    }
+                    Err(e2) => self.frame_finished(f, Err(e2)),
+                }
+                return;
+            }
+        }
+        self.frame_finished(f, Err(e));
+    }
+
+    fn frame_finished(&mut self, f: usize, result: Result<Value, Failure>) {
+        let fr = &mut self.frames[f];
+        if fr.dead {
+            return;
+        }
+        fr.dead = true;
+        fr.wait = Wait::Nothing;
+        match fr.parent {
+            Some((parent, slot)) => self.queue.push_back(Work::ChildDone {
+                parent,
+                slot,
+                result,
+            }),
+            None => match result {
+                Ok(v) => {
+                    self.record("", HistoryKind::ExecutionSucceeded { output: v.clone() });
+                    self.status = ExecStatus::Succeeded(v);
+                    self.finish();
+                }
+                Err(e) => self.fail_execution(e),
+            },
+        }
+    }
+
+    fn fail_execution(&mut self, e: Failure) {
+        if self.finished {
+            return;
+        }
+        if !self.frames.is_empty() {
+            self.cancel(0);
+        }
+        self.record(
+            "",
+            HistoryKind::ExecutionFailed {
+                error: e.error.clone(),
+                cause: e.cause.clone(),
+            },
+        );
+        self.status = ExecStatus::Failed {
+            error: e.error,
+            cause: e.cause,
+        };
+        self.finish();
+    }
+
+    fn finish(&mut self) {
+        self.finished = true;
+        self.queue.clear();
+        self.tokens.clear();
+        self.actions.push(Action::Finished);
+    }
+
+    fn wrap_lambda(&mut self, payload: Value, version: &str) -> Value {
+        let b = self.rng.next_u64().to_be_bytes();
+        let c = self.rng.next_u64().to_be_bytes();
+        let h: String = b
+            .iter()
+            .chain(c.iter())
+            .map(|x| format!("{x:02x}"))
+            .collect();
+        let rid = format!(
+            "{}-{}-4{}-a{}-{}",
+            &h[0..8],
+            &h[8..12],
+            &h[13..16],
+            &h[17..20],
+            &h[20..32]
+        );
+        let date = self.ctx.now.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+        let len = payload.to_string().len().to_string();
+        json!({
+            "ExecutedVersion": version,
+            "Payload": payload,
+            "SdkHttpMetadata": {
+                "AllHttpHeaders": {
+                    "X-Amz-Executed-Version": [version],
+                    "x-amzn-RequestId": [rid],
+                    "Connection": ["keep-alive"],
+                    "Content-Length": [len],
+                    "Date": [date],
+                    "Content-Type": ["application/json"],
+                },
+                "HttpHeaders": {
+                    "Connection": "keep-alive",
+                    "Content-Length": len,
+                    "Content-Type": "application/json",
+                    "Date": date,
+                    "X-Amz-Executed-Version": version,
+                    "x-amzn-RequestId": rid,
+                },
+                "HttpStatusCode": 200,
+            },
+            "SdkResponseMetadata": { "RequestId": rid },
+            "StatusCode": 200,
+        })
+    }
+}
