@@ -64,6 +64,7 @@
 
 pub mod cli;
 pub mod cron;
+pub mod editor;
 pub mod events;
 pub mod pattern;
 pub mod runner;

@@ -4,12 +4,18 @@
 //!   [`crate::runner`].
 //! - [`canvas`] — nodes, labelled edges and moving dots on egui's painter; [`layout`] places nodes.
 //! - [`json_tree`] — the collapsible, searchable JSON viewer; [`log`] — the virtualised invocation table.
-//! - [`inject`] — "send a test event"; [`picker`] — the in-app file picker; [`style`] — colours and icons.
+//! - [`inject`] — "send a test event"; [`picker`] — the in-app file picker (open and save); [`style`] — colours
+//!   and icons.
+//! - [`edit`] — edit mode: palette, canvas gestures (add, wire, select, move), wiring dialog, Save / Save As /
+//!   New, undo/redo, the unsaved-changes guard; [`edit_form`] — the property panel (typed form, raw JSON,
+//!   pattern sandbox, traffic editor, handler code editor). Document operations live in [`crate::editor`].
 //!
 //! [`run`] opens the window (or explains why it cannot, exit 2).
 
 pub mod app;
 pub mod canvas;
+pub mod edit;
+pub mod edit_form;
 pub mod inject;
 pub mod json_tree;
 pub mod layout;
