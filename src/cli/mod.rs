@@ -91,6 +91,9 @@ pub struct OpenArgs {
     /// Window size for the screenshot, WxH.
     #[arg(long)]
     pub size: Option<String>,
+    /// Open in edit mode (without a file: a new, empty scenario).
+    #[arg(long)]
+    pub edit: bool,
 }
 
 /// Runs the command line; returns the process exit code.
@@ -109,6 +112,7 @@ pub fn main_with(cli: Cli, open_app: impl FnOnce(OpenArgs) -> Result<(), CliErro
             screenshot: None,
             after: 2.0,
             size: None,
+            edit: false,
         })
         .map(success),
     };

@@ -1,4 +1,4 @@
-//! The visual editor's pure document operations: no egui, no simulation, only `serde_json::Value` → `Value`.
+//! The visual editor's pure document operations: no egui, no simulation, only `serde_json::Value` -> `Value`.
 //!
 //! The editable source of truth is the scenario *document* (object order kept). Every edit here is a function of
 //! a document that returns a new one (or an [`EditError`] saying why AWS would not allow it); the app re-validates
@@ -490,23 +490,23 @@ impl Destination {
 /// What wiring a pair of resource types makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WireKind {
-    /// queue → function: an event source mapping (`trigger` resource).
+    /// queue -> function: an event source mapping (`trigger` resource).
     QueueTrigger,
-    /// table → function: a stream trigger (turns the table's stream on).
+    /// table -> function: a stream trigger (turns the table's stream on).
     StreamTrigger,
-    /// topic → queue/function: a subscription.
+    /// topic -> queue/function: a subscription.
     Subscription,
-    /// bucket → function/queue/topic: a notification on `s3:ObjectCreated:*`.
+    /// bucket -> function/queue/topic: a notification on `s3:ObjectCreated:*`.
     Notification,
-    /// bus → rule: the rule's bus.
+    /// bus -> rule: the rule's bus.
     RuleBus,
-    /// rule/schedule → target: a target.
+    /// rule/schedule -> target: a target.
     Target,
-    /// api → function: a route (needs METHOD and path).
+    /// api -> function: a route (needs METHOD and path).
     Route,
-    /// function → queue/topic/bus/function: an async destination (needs on_success or on_failure).
+    /// function -> queue/topic/bus/function: an async destination (needs on_success or on_failure).
     Destination,
-    /// queue → queue: the dead-letter queue (redrive policy).
+    /// queue -> queue: the dead-letter queue (redrive policy).
     DeadLetterQueue,
 }
 
@@ -566,9 +566,9 @@ pub fn wire_kind(from: ResourceType, to: ResourceType) -> Result<WireKind, EditE
 /// Extra answers some wirings need (asked in a small dialog).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WireOptions {
-    /// `"GET /items"` for api → function.
+    /// `"GET /items"` for api -> function.
     pub route: Option<String>,
-    /// For function → destination.
+    /// For function -> destination.
     pub destination: Option<Destination>,
 }
 
@@ -639,11 +639,11 @@ pub fn wire(doc: &Value, from: &str, to: &str, opts: &WireOptions) -> Result<(Va
                 id.clone(),
                 json!({ "type": "trigger", "source": from, "function": to }),
             );
-            format!("trigger {id}: {from} → {to}")
+            format!("trigger {id}: {from} -> {to}")
         }
         WireKind::Subscription => {
             push_entry(obj_mut(&mut out, from)?, "subscriptions", json!({ "target": to }), to)?;
-            format!("subscription {from} → {to}")
+            format!("subscription {from} -> {to}")
         }
         WireKind::Notification => {
             let r = obj_mut(&mut out, from)?;
@@ -665,7 +665,7 @@ pub fn wire(doc: &Value, from: &str, to: &str, opts: &WireOptions) -> Result<(Va
                 json!({ "events": ["s3:ObjectCreated:*"], "prefix": format!("{to}/"), "target": to })
             };
             push_entry(r, "notifications", entry, to)?;
-            format!("notification s3:ObjectCreated:* {from} → {to}")
+            format!("notification s3:ObjectCreated:* {from} -> {to}")
         }
         WireKind::RuleBus => {
             obj_mut(&mut out, to)?.insert("bus".into(), json!(from));
@@ -678,7 +678,7 @@ pub fn wire(doc: &Value, from: &str, to: &str, opts: &WireOptions) -> Result<(Va
                 return Err(EditError::Refused(format!("{from} already has 5 targets, AWS's limit")));
             }
             push_entry(r, "targets", json!(to), to)?;
-            format!("target {from} → {to}")
+            format!("target {from} -> {to}")
         }
         WireKind::Route => {
             let route = opts
@@ -701,7 +701,7 @@ pub fn wire(doc: &Value, from: &str, to: &str, opts: &WireOptions) -> Result<(Va
                 return Err(EditError::Refused(format!("{from} already has a route {route}")));
             }
             routes.insert(route.to_string(), json!(to));
-            format!("route {route} → {to}")
+            format!("route {route} -> {to}")
         }
         WireKind::Destination => {
             let d = opts.destination.ok_or_else(|| {
@@ -714,7 +714,7 @@ pub fn wire(doc: &Value, from: &str, to: &str, opts: &WireOptions) -> Result<(Va
                 .as_object_mut()
                 .ok_or_else(|| EditError::Refused("`async` is not an object".into()))?;
             a.insert(d.key().into(), json!(to));
-            format!("{from} {} → {to}", d.key())
+            format!("{from} {} -> {to}", d.key())
         }
         WireKind::DeadLetterQueue => {
             obj_mut(&mut out, from)?.insert(

@@ -684,7 +684,7 @@ impl EventflowApp {
                     ui.weak(p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default());
                 }
                 if self.editor.as_ref().is_some_and(|e| e.session.dirty) {
-                    ui.weak("● unsaved changes");
+                    ui.weak("(unsaved changes)");
                 }
             }
         });

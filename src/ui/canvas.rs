@@ -172,12 +172,18 @@ impl Canvas {
         }
     }
 
-    /// Every node's name (layout key) and world position, ghosts included.
+    /// The layout key of node `i`: the resource id, or `traffic:NAME`.
+    pub fn layout_key(&self, i: usize) -> String {
+        match self.kinds.get(i) {
+            Some(NodeKind::Traffic) => format!("traffic:{}", self.names[i]),
+            _ => self.names.get(i).cloned().unwrap_or_default(),
+        }
+    }
+
+    /// Every node's layout key and world position, ghosts included.
     pub fn positions(&self) -> Vec<(String, f32, f32)> {
-        self.names
-            .iter()
-            .zip(&self.pos)
-            .map(|(n, p)| (n.clone(), p.x, p.y))
+        (0..self.pos.len())
+            .map(|i| (self.layout_key(i), self.pos[i].x, self.pos[i].y))
             .chain(self.edit.ghosts.iter().map(|(n, _, p)| (n.clone(), p.x, p.y)))
             .collect()
     }
@@ -185,16 +191,14 @@ impl Canvas {
     /// Takes over positions (by name), pan and zoom from a previous canvas of the same document; nodes it did
     /// not have keep theirs (saved layout or automatic).
     pub fn adopt_view(&mut self, prev: &Canvas) {
-        let old: HashMap<&str, Pos2> = prev
-            .names
-            .iter()
-            .map(String::as_str)
-            .zip(prev.pos.iter().copied())
-            .chain(prev.edit.ghosts.iter().map(|(n, _, p)| (n.as_str(), *p)))
+        let old: HashMap<String, Pos2> = prev
+            .positions()
+            .into_iter()
+            .map(|(n, x, y)| (n, pos2(x, y)))
             .collect();
-        for (n, p) in self.names.iter().zip(self.pos.iter_mut()) {
-            if let Some(q) = old.get(n.as_str()) {
-                *p = *q;
+        for i in 0..self.pos.len() {
+            if let Some(q) = old.get(&self.layout_key(i)) {
+                self.pos[i] = *q;
             }
         }
         for (n, _, p) in &mut self.edit.ghosts {
@@ -204,13 +208,14 @@ impl Canvas {
         }
         self.pan = prev.pan;
         self.zoom = prev.zoom;
-        self.fit_pending = prev.fit_pending;
+        // Once the user has seen the view, edits never move it.
+        self.fit_pending = prev.fit_pending && !prev.last_rect.is_positive();
         self.last_rect = prev.last_rect;
     }
 
     /// Sets the world position of a node or ghost by name.
     pub fn place(&mut self, name: &str, p: Pos2) {
-        if let Some(i) = self.names.iter().position(|n| n == name) {
+        if let Some(i) = (0..self.pos.len()).find(|&i| self.layout_key(i) == name) {
             self.pos[i] = p;
         }
         if let Some(g) = self.edit.ghosts.iter_mut().find(|g| g.0 == name) {
@@ -240,6 +245,12 @@ impl Canvas {
         p
     }
 
+    /// Where node `name` (layout key) was drawn on screen in the last frame.
+    pub fn screen_rect_of(&self, name: &str) -> Option<Rect> {
+        let i = (0..self.all_len()).find(|&i| self.any_name(i) == name)?;
+        Some(self.any_rect(i, self.last_rect.min))
+    }
+
     /// Number of nodes drawn: graph nodes, then ghosts.
     fn all_len(&self) -> usize {
         self.pos.len() + if self.edit.on { self.edit.ghosts.len() } else { 0 }
@@ -262,11 +273,11 @@ impl Canvas {
         }
     }
 
-    fn any_name(&self, i: usize) -> &str {
+    fn any_name(&self, i: usize) -> String {
         if i < self.names.len() {
-            &self.names[i]
+            self.layout_key(i)
         } else {
-            &self.edit.ghosts[i - self.names.len()].0
+            self.edit.ghosts[i - self.names.len()].0.clone()
         }
     }
 
@@ -525,7 +536,7 @@ impl Canvas {
                 }
             }
             if selected.is_some_and(|s| s.index() == i)
-                || (self.edit.on && self.edit.marked.iter().any(|m| *m == self.names[i]))
+                || (self.edit.on && self.edit.marked.contains(&self.layout_key(i)))
             {
                 border = Stroke::new(2.5 * self.zoom.max(0.6), visuals.selection.stroke.color);
             }
@@ -740,7 +751,7 @@ impl Canvas {
             } else if self.edit.moving.is_some() {
                 let marked = self.edit.marked.clone();
                 for i in 0..self.all_len() {
-                    if marked.iter().any(|m| m == self.any_name(i)) {
+                    if marked.contains(&self.any_name(i)) {
                         let z = self.zoom;
                         *self.any_pos_mut(i) += d / z;
                     }
@@ -815,7 +826,7 @@ impl Canvas {
         for i in 0..self.all_len() {
             let r = self.any_rect(i, origin);
             let name = self.any_name(i);
-            if self.edit.badges.contains_key(name) {
+            if self.edit.badges.contains_key(&name) {
                 let c = pos2(r.max.x - 2.0, r.min.y + 2.0);
                 let rad = (8.0 * self.zoom).clamp(5.0, 10.0);
                 painter.circle_filled(c, rad, err);

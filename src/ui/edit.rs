@@ -122,7 +122,7 @@ impl EventflowApp {
         self.rebuild_canvas();
     }
 
-    /// File → New: an empty scenario in edit mode.
+    /// File -> New: an empty scenario in edit mode.
     pub fn new_scenario(&mut self) {
         let doc = editor::new_document();
         match crate::scenario::load_str(&crate::scenario::write::canonical_text(&doc), "untitled.json", None) {
@@ -321,7 +321,7 @@ impl EventflowApp {
             return;
         };
         match editor::wire_kind(ft, tt) {
-            Err(e) => ed.message = Some((format!("{from} → {to}: {e}"), true)),
+            Err(e) => ed.message = Some((format!("{from} -> {to}: {e}"), true)),
             Ok(kind @ (WireKind::Route | WireKind::Destination)) => {
                 ed.wire_dialog = Some(WireDialog {
                     from,
@@ -335,7 +335,7 @@ impl EventflowApp {
             }
             Ok(_) => {
                 if let Err(e) = self.wire(&from, &to, &WireOptions::default()) {
-                    self.edit_message(format!("{from} → {to}: {e}"), true);
+                    self.edit_message(format!("{from} -> {to}: {e}"), true);
                 }
             }
         }
@@ -531,19 +531,35 @@ impl EventflowApp {
         egui::ScrollArea::vertical().id_salt("palette-scroll").show(ui, |ui| {
             for t in ResourceType::ALL {
                 let kind = NodeKind::Resource(t);
-                let id = egui::Id::unique(("palette", t.name()));
-                let resp = ui
-                    .dnd_drag_source(id, t, |ui| {
-                        ui.horizontal(|ui| {
-                            let (r, _) = ui.allocate_exact_size(egui::vec2(22.0, 22.0), egui::Sense::hover());
-                            style::draw_icon(ui.painter(), r, kind, style::type_color(kind));
-                            ui.add(egui::Button::new(t.aws_name()).frame(false).sense(egui::Sense::click()))
-                        })
-                        .inner
-                    })
-                    .inner;
+                // One widget per entry, sensing click (add in view) and drag (drop on the canvas).
+                let size = egui::vec2(ui.available_width(), 24.0);
+                let (rect, resp) = ui.allocate_exact_size(size, egui::Sense::click_and_drag());
+                let resp = resp.on_hover_cursor(egui::CursorIcon::Grab);
+                resp.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Button, true, t.aws_name()));
+                if resp.hovered() {
+                    ui.painter().rect_filled(rect, 3.0, ui.visuals().widgets.hovered.weak_bg_fill);
+                }
+                let icon = egui::Rect::from_min_size(rect.min + egui::vec2(2.0, 1.0), egui::vec2(22.0, 22.0));
+                style::draw_icon(ui.painter(), icon, kind, style::type_color(kind));
+                ui.painter().text(
+                    egui::pos2(rect.min.x + 30.0, rect.center().y),
+                    egui::Align2::LEFT_CENTER,
+                    t.aws_name(),
+                    egui::FontId::proportional(13.0),
+                    ui.visuals().text_color(),
+                );
                 if resp.clicked() {
                     add = Some(t);
+                }
+                if resp.drag_started() {
+                    egui::DragAndDrop::set_payload(ui.ctx(), t);
+                }
+                if resp.dragged() {
+                    if let Some(p) = ui.ctx().pointer_interact_pos() {
+                        let painter = ui.ctx().layer_painter(egui::LayerId::new(egui::Order::Tooltip, egui::Id::unique("palette-drag")));
+                        let r = egui::Rect::from_center_size(p, egui::vec2(26.0, 26.0));
+                        style::draw_icon(&painter, r, kind, style::type_color(kind));
+                    }
                 }
             }
             ui.separator();
@@ -638,7 +654,7 @@ impl EventflowApp {
         let mut open = true;
         let mut go = false;
         let mut cancel = false;
-        egui::Window::new(format!("Wire {} → {}", dlg.from, dlg.to))
+        egui::Window::new(format!("Wire {} -> {}", dlg.from, dlg.to))
             .open(&mut open)
             .collapsible(false)
             .resizable(false)
@@ -647,14 +663,14 @@ impl EventflowApp {
                     WireKind::Route => {
                         ui.label("A route of the API:");
                         ui.horizontal(|ui| {
-                            egui::ComboBox::from_id_salt("route-method")
-                                .selected_text(dlg.method.clone())
-                                .show_ui(ui, |ui| {
-                                    for m in ["GET", "POST", "PUT", "PATCH", "DELETE", "ANY"] {
-                                        ui.selectable_value(&mut dlg.method, m.to_string(), m);
-                                    }
-                                });
-                            ui.add(egui::TextEdit::singleline(&mut dlg.path).hint_text("/items/{id}").desired_width(200.0));
+                            for m in ["GET", "POST", "PUT", "PATCH", "DELETE", "ANY"] {
+                                ui.selectable_value(&mut dlg.method, m.to_string(), m);
+                            }
+                        });
+                        ui.horizontal(|ui| {
+                            let l = ui.label("path");
+                            ui.add(egui::TextEdit::singleline(&mut dlg.path).hint_text("/items/{id}").desired_width(200.0))
+                                .labelled_by(l.id);
                         });
                     }
                     _ => {
@@ -747,6 +763,16 @@ impl EventflowApp {
         } else {
             self.perform(p);
         }
+    }
+
+    /// Where node `name` (resource id or `traffic:NAME`) was drawn in the last frame (UI tests).
+    pub fn node_screen_rect(&self, name: &str) -> Option<egui::Rect> {
+        self.doc.as_ref()?.canvas.screen_rect_of(name)
+    }
+
+    /// The current document (edit mode).
+    pub fn edited_document(&self) -> Option<&Value> {
+        self.editor.as_ref().map(|e| e.session.doc())
     }
 
     /// The problems of resource `id` in the current document.

@@ -215,9 +215,27 @@ fn dist_preview(ui: &mut Ui, dist: &Dist) {
 }
 
 /// The payload key and a sample payload of a traffic source for a resource type.
-fn traffic_sample(t: ResourceType) -> Option<(&'static str, Value)> {
+fn traffic_sample(doc: &Value, id: &str, t: ResourceType) -> Option<(&'static str, Value)> {
     Some(match t {
-        ResourceType::Api => ("request", json!({ "method": "GET", "path": "/" })),
+        ResourceType::Api => {
+            // Call the API's first route, with a concrete path.
+            let route = doc["resources"][id]["routes"]
+                .as_object()
+                .and_then(|r| r.keys().find(|k| k.contains(' ')).cloned())
+                .unwrap_or_else(|| "GET /".into());
+            let (m, p) = route.split_once(' ').unwrap_or(("GET", "/"));
+            let m = if m == "ANY" { "GET" } else { m };
+            let path: String = p
+                .split('/')
+                .map(|seg| if seg.starts_with('{') { "1" } else { seg })
+                .collect::<Vec<_>>()
+                .join("/");
+            let mut req = json!({ "method": m, "path": path });
+            if matches!(m, "POST" | "PUT" | "PATCH") {
+                req["body"] = json!({ "id": "{{seq}}" });
+            }
+            ("request", req)
+        }
         ResourceType::EventBus => (
             "event",
             json!({ "source": "my.app", "detail-type": "Something Happened", "detail": { "id": "{{seq}}" } }),
@@ -337,10 +355,10 @@ impl EventflowApp {
         ui.heading("Scenario");
         ui.weak("Select a node to edit it; add resources from the palette.");
         egui::Grid::new("scenario-form").num_columns(2).show(ui, |ui| {
-            ui.label("name");
+            let l = ui.label("name");
             let key = "#scenario/name".to_string();
             let buf = ed.form.texts.entry(key).or_insert_with(|| doc.get("name").and_then(Value::as_str).unwrap_or("").to_string());
-            let r = ui.text_edit_singleline(buf);
+            let r = ui.text_edit_singleline(buf).labelled_by(l.id);
             if r.lost_focus() && doc.get("name").and_then(Value::as_str) != Some(buf.as_str()) {
                 if let Ok(d) = editor::set_top(&doc, "name", json!(buf.trim())) {
                     actions.push(Action::Doc(d, "renamed the scenario".into()));
@@ -349,10 +367,10 @@ impl EventflowApp {
             ui.end_row();
             let settings = doc.get("settings").cloned().unwrap_or(json!({}));
             for (k, min, max, default) in [("seed", 0.0, 1e15, 1.0), ("until_s", 0.001, 31_536_000.0, 60.0)] {
-                ui.label(k);
+                let l = ui.label(k);
                 let cur = settings.get(k).and_then(Value::as_f64).unwrap_or(default);
                 let mut v = cur;
-                let r = ui.add(egui::DragValue::new(&mut v).range(min..=max));
+                let r = ui.add(egui::DragValue::new(&mut v).range(min..=max)).labelled_by(l.id);
                 if r.changed() && !r.dragged() || r.drag_stopped() {
                     let mut s = settings.clone();
                     if let Some(o) = s.as_object_mut() {
@@ -409,10 +427,10 @@ impl EventflowApp {
         });
         // Id (rename), duplicate, delete.
         ui.horizontal(|ui| {
-            ui.label("id");
+            let l = ui.label("id");
             let key = format!("{id}/#id");
             let buf = ed.form.texts.entry(key.clone()).or_insert_with(|| id.to_string());
-            let r = ui.add(egui::TextEdit::singleline(buf).desired_width(160.0));
+            let r = ui.add(egui::TextEdit::singleline(buf).desired_width(160.0)).labelled_by(l.id);
             if r.lost_focus() && buf.trim() != id {
                 actions.push(Action::Rename(id.to_string(), buf.trim().to_string()));
             }
@@ -429,7 +447,7 @@ impl EventflowApp {
         if !problems.is_empty() {
             egui::Frame::group(ui.style()).show(ui, |ui| {
                 for p in &problems {
-                    ui.colored_label(ui.visuals().error_fg_color, format!("⚠ {p}"));
+                    ui.colored_label(ui.visuals().error_fg_color, p.to_string());
                 }
             });
         }
@@ -460,10 +478,11 @@ impl EventflowApp {
                     if field.kind == FieldKind::Code {
                         continue;
                     }
-                    ui.label(if field.required { format!("{} *", field.key) } else { field.key.to_string() })
+                    let l = ui
+                        .label(if field.required { format!("{} *", field.key) } else { field.key.to_string() })
                         .on_hover_text(field_hint(field));
                     ui.vertical(|ui| {
-                        if let Some(d) = field_editor(ui, &mut ed.form, &doc, id, &res, field) {
+                        if let Some(d) = field_editor(ui, &mut ed.form, &doc, id, &res, field, l.id) {
                             actions.push(d);
                         }
                     });
@@ -489,7 +508,7 @@ impl EventflowApp {
                 });
             }
         }
-        if traffic_sample(t).is_some() {
+        if traffic_sample(&doc, id, t).is_some() {
             egui::CollapsingHeader::new("Traffic").default_open(false).show(ui, |ui| {
                 traffic_editor(ui, &mut ed.form, &doc, id, t, actions);
             });
@@ -497,7 +516,8 @@ impl EventflowApp {
         egui::CollapsingHeader::new("Raw JSON").default_open(false).show(ui, |ui| {
             let key = format!("{id}/#raw");
             let buf = ed.form.texts.entry(key.clone()).or_insert_with(|| pretty(&res));
-            ui.add(egui::TextEdit::multiline(buf).code_editor().desired_rows(8).desired_width(f32::INFINITY));
+            let l = ui.weak("the resource as JSON");
+            ui.add(egui::TextEdit::multiline(buf).code_editor().desired_rows(8).desired_width(f32::INFINITY)).labelled_by(l.id);
             let parsed = serde_json::from_str::<Value>(buf);
             match &parsed {
                 Ok(_) => {}
@@ -553,6 +573,13 @@ fn number(ui: &mut Ui, form: &mut FormState, key: String, cur: f64, min: f64, ma
         dv = dv.speed(0.01).max_decimals(4);
     }
     let r = ui.add(dv);
+    // Name the number for screen readers (and UI tests): "timeout_s value".
+    let label = format!("{} value", key.rsplit('/').next().unwrap_or(&key));
+    r.widget_info(|| {
+        let mut info = egui::WidgetInfo::drag_value(true, v);
+        info.label = Some(label.clone());
+        info
+    });
     if r.dragged() {
         form.dragging = Some((key, v));
         return None;
@@ -566,7 +593,15 @@ fn number(ui: &mut Ui, form: &mut FormState, key: String, cur: f64, min: f64, ma
     None
 }
 
-fn field_editor(ui: &mut Ui, form: &mut FormState, doc: &Value, id: &str, res: &Value, field: &Field) -> Option<Action> {
+fn field_editor(
+    ui: &mut Ui,
+    form: &mut FormState,
+    doc: &Value,
+    id: &str,
+    res: &Value,
+    field: &Field,
+    label: egui::Id,
+) -> Option<Action> {
     let key = format!("{id}/{}", field.key);
     let cur = res.get(field.key);
     let mut action = None;
@@ -603,7 +638,7 @@ fn field_editor(ui: &mut Ui, form: &mut FormState, doc: &Value, id: &str, res: &
         }
         FieldKind::Bool { default } => {
             let mut b = cur.and_then(Value::as_bool).unwrap_or(default);
-            if ui.checkbox(&mut b, "").changed() {
+            if ui.checkbox(&mut b, "").labelled_by(label).changed() {
                 action = set(doc, id, field.key, Some(json!(b)));
             }
         }
@@ -622,7 +657,7 @@ fn field_editor(ui: &mut Ui, form: &mut FormState, doc: &Value, id: &str, res: &
         }
         FieldKind::Text => {
             let buf = form.texts.entry(key).or_insert_with(|| cur.and_then(Value::as_str).unwrap_or("").to_string());
-            let r = ui.add(egui::TextEdit::singleline(buf).desired_width(180.0));
+            let r = ui.add(egui::TextEdit::singleline(buf).desired_width(180.0)).labelled_by(label);
             let now = buf.trim().to_string();
             if r.lost_focus() && cur.and_then(Value::as_str) != Some(now.as_str()) {
                 action = set(doc, id, field.key, if now.is_empty() { None } else { Some(json!(now)) });
@@ -686,7 +721,7 @@ fn field_editor(ui: &mut Ui, form: &mut FormState, doc: &Value, id: &str, res: &
         }
         FieldKind::Json => {
             let buf = form.texts.entry(key.clone()).or_insert_with(|| cur.map(pretty).unwrap_or_default());
-            ui.add(egui::TextEdit::multiline(buf).code_editor().desired_rows(2).desired_width(220.0));
+            ui.add(egui::TextEdit::multiline(buf).code_editor().desired_rows(2).desired_width(220.0)).labelled_by(label);
             let text = buf.trim().to_string();
             let parsed = if text.is_empty() { Ok(None) } else { serde_json::from_str::<Value>(&text).map(Some) };
             let changed = match &parsed {
@@ -744,7 +779,7 @@ fn code_editor(
     if script.is_none() && inline.is_none() {
         ui.weak("No code: the function succeeds and returns null (an api route gets statusCode 200).");
         if ui.button("Add inline code").clicked() {
-            let src = "fn handler(event, context) {\n    print(\"got an event\");\n    #{ statusCode: 200, body: \"hello\" }\n}\n";
+            let src = "fn handler(event, context) {\n    log(\"got an event\");\n    #{ statusCode: 200, body: \"hello\" }\n}\n";
             if let Ok(d) = editor::set_field(session.doc(), id, "code", Some(json!({ "inline": src }))) {
                 actions.push(Action::Doc(d, format!("added inline code to {id}")));
             }
@@ -770,6 +805,7 @@ fn code_editor(
         job.wrap.max_width = wrap;
         ui.fonts_mut(|f| f.layout_job(job))
     };
+    let l = ui.weak("handler source");
     egui::ScrollArea::vertical().id_salt(("code", id)).max_height(320.0).show(ui, |ui| {
         ui.add(
             egui::TextEdit::multiline(text)
@@ -777,7 +813,8 @@ fn code_editor(
                 .desired_rows(10)
                 .desired_width(f32::INFINITY)
                 .layouter(&mut layouter),
-        );
+        )
+        .labelled_by(l.id);
     });
     match &compiled {
         Ok(_) => {
@@ -819,8 +856,8 @@ fn rule_sandbox(ui: &mut Ui, form: &mut FormState, doc: &Value, id: &str, res: &
     let bus = res.get("bus").and_then(Value::as_str).unwrap_or("");
     let key = format!("{id}/#sample");
     let sample = form.samples.entry(key).or_insert_with(|| pretty(&sample_envelope(doc, bus)));
-    ui.weak("A sample event (edit it): the rule's pattern is matched against it at once.");
-    ui.add(egui::TextEdit::multiline(sample).code_editor().desired_rows(6).desired_width(f32::INFINITY));
+    let l = ui.weak("A sample event (edit it): the rule's pattern is matched against it at once.");
+    ui.add(egui::TextEdit::multiline(sample).code_editor().desired_rows(6).desired_width(f32::INFINITY)).labelled_by(l.id);
     let Some(pattern) = res.get("pattern") else {
         ui.weak("The rule has no pattern yet.");
         return;
@@ -833,7 +870,7 @@ fn filter_sandbox(ui: &mut Ui, form: &mut FormState, id: &str, subs: &[Value]) {
         let Some(policy) = s.get("filter_policy") else { continue };
         let target = s.get("target").and_then(Value::as_str).unwrap_or("?");
         let body_scope = s.get("filter_policy_scope").and_then(Value::as_str) == Some("MessageBody");
-        ui.strong(format!("→ {target} ({})", if body_scope { "message body" } else { "message attributes" }));
+        let l = ui.strong(format!("-> {target} ({})", if body_scope { "message body" } else { "message attributes" }));
         let key = format!("{id}/#sub{i}");
         let sample = form.samples.entry(key).or_insert_with(|| {
             if body_scope {
@@ -846,7 +883,7 @@ fn filter_sandbox(ui: &mut Ui, form: &mut FormState, id: &str, subs: &[Value]) {
                 pretty(&Value::Object(keys))
             }
         });
-        ui.add(egui::TextEdit::multiline(sample).code_editor().desired_rows(3).desired_width(f32::INFINITY));
+        ui.add(egui::TextEdit::multiline(sample).code_editor().desired_rows(3).desired_width(f32::INFINITY)).labelled_by(l.id);
         let dialect = if body_scope { Dialect::SnsBody } else { Dialect::SnsAttributes };
         sandbox_verdict(ui, Pattern::compile_dialect(policy, dialect), sample);
     }
@@ -866,10 +903,10 @@ fn sandbox_verdict(ui: &mut Ui, pattern: Result<Pattern, crate::pattern::Pattern
         }
         Ok(ev) => match pattern.explain(&ev) {
             None => {
-                ui.colored_label(style::OK_GREEN, RichText::new("✔ match").strong());
+                ui.colored_label(style::OK_GREEN, RichText::new("match").strong());
             }
             Some(m) => {
-                ui.colored_label(ui.visuals().error_fg_color, RichText::new("✘ no match").strong());
+                ui.colored_label(ui.visuals().error_fg_color, RichText::new("no match").strong());
                 ui.label(RichText::new(format!("{}: {}", m.path, m.reason)).monospace());
             }
         },
@@ -884,7 +921,9 @@ fn traffic_editor(ui: &mut Ui, form: &mut FormState, doc: &Value, id: &str, t: R
     for (index, entry) in entries {
         let key = format!("{id}/#traffic{index}");
         let buf = form.texts.entry(key).or_insert_with(|| pretty(&entry));
-        ui.add(egui::TextEdit::multiline(buf).code_editor().desired_rows(4).desired_width(f32::INFINITY));
+        let name = entry.get("name").and_then(Value::as_str).unwrap_or("traffic source");
+        let l = ui.weak(name);
+        ui.add(egui::TextEdit::multiline(buf).code_editor().desired_rows(4).desired_width(f32::INFINITY)).labelled_by(l.id);
         let parsed = serde_json::from_str::<Value>(buf);
         if let Err(e) = &parsed {
             ui.colored_label(ui.visuals().error_fg_color, format!("not valid JSON: {e}"));
@@ -902,7 +941,7 @@ fn traffic_editor(ui: &mut Ui, form: &mut FormState, doc: &Value, id: &str, t: R
         ui.separator();
     }
     if ui.button("Add traffic source").clicked() {
-        if let Some((key, payload)) = traffic_sample(t) {
+        if let Some((key, payload)) = traffic_sample(doc, id, t) {
             let names = editor::traffic_names(doc);
             let name = (1..).map(|n| format!("{id}-traffic{n}")).find(|n| !names.contains(n)).unwrap_or_default();
             let mut e = serde_json::Map::new();

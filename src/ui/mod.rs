@@ -96,6 +96,7 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
         ..Default::default()
     };
     let file = args.file.clone();
+    let edit = args.edit;
     let after = Duration::from_secs_f64(args.after);
     let slot = result_slot.clone();
     eframe::run_native(
@@ -111,6 +112,13 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
             if let (Some(sc), Some(f)) = (scenario, file) {
                 let _ = sc;
                 app.open_path(&f);
+            }
+            if edit {
+                if app.scenario().is_some() {
+                    app.set_editing(true);
+                } else {
+                    app.new_scenario();
+                }
             }
             if let (Some(out), Some(slot)) = (screenshot, slot) {
                 let mut plan = ScreenshotPlan::new(out, after);
