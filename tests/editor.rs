@@ -91,11 +91,10 @@ fn api_function_queue_function_from_scratch_saved_reopened_and_run() {
     h.get_by_label("POST").click();
     h.run_steps(2);
     // The path field: replace "/" with "/orders".
-    let path_field = h.get_by_value("/");
-    path_field.focus();
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "path").focus();
     h.run_steps(1);
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.get_by_value("/").type_text("/orders");
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "path").type_text("/orders");
     h.run_steps(2);
     h.get_by_label("Wire").click();
     h.run_steps(3);
