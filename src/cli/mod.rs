@@ -94,6 +94,9 @@ pub struct OpenArgs {
     /// Open in edit mode (without a file: a new, empty scenario).
     #[arg(long)]
     pub edit: bool,
+    /// With --edit: start with this resource selected (its property panel open), e.g. for screenshots.
+    #[arg(long, requires = "edit")]
+    pub select: Option<String>,
 }
 
 /// Runs the command line; returns the process exit code.
@@ -113,6 +116,7 @@ pub fn main_with(cli: Cli, open_app: impl FnOnce(OpenArgs) -> Result<(), CliErro
             after: 2.0,
             size: None,
             edit: false,
+            select: None,
         })
         .map(success),
     };

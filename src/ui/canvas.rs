@@ -568,7 +568,7 @@ impl Canvas {
             self.queue_bar(&painter, i, r, snap);
         }
         if self.edit.on {
-            self.draw_edit(&painter, origin, &visuals, &font, &small);
+            self.draw_edit(&painter, origin, &visuals, &font, &small, response.hover_pos());
         }
 
         // Dots, aggregated per edge when dense.
@@ -791,6 +791,7 @@ impl Canvas {
         visuals: &egui::Visuals,
         font: &FontId,
         small: &FontId,
+        hover: Option<Pos2>,
     ) {
         let err = visuals.error_fg_color;
         for (k, (name, t, _)) in self.edit.ghosts.iter().enumerate() {
@@ -832,7 +833,10 @@ impl Canvas {
                 painter.circle_filled(c, rad, err);
                 painter.text(c, Align2::CENTER_CENTER, "!", FontId::proportional(rad * 1.5), Color32::WHITE);
             }
-            if !name.starts_with("traffic:") && i < self.pos.len() + self.edit.ghosts.len() {
+            // The wiring handle shows on hovered and selected nodes (traffic sources are not wired by drag).
+            let hovered = hover.is_some_and(|p| r.expand(HANDLE_RADIUS * 2.0).contains(p));
+            let wiring_from = self.edit.wiring.is_some_and(|(f, _)| f == i);
+            if !name.starts_with("traffic:") && (hovered || wiring_from || self.edit.marked.contains(&name)) {
                 let h = self.handle_pos(i, origin);
                 painter.circle(
                     h,

@@ -589,6 +589,9 @@ impl EventflowApp {
             self.snap.clone()
         };
         let sc = doc.scenario.clone();
+        if let Some(ed) = &self.editor {
+            doc.canvas.edit.marked.clone_from(&ed.selected);
+        }
         let click = doc.canvas.show(ui, &snap, &sc, None, None);
         let Some(click) = click else { return };
         match click {

@@ -606,6 +606,18 @@ fn field_editor(
     let cur = res.get(field.key);
     let mut action = None;
     match field.kind {
+        FieldKind::Int { min, max, default }
+            if cur.is_none() && matches!(field.key, "reserved_concurrency" | "maximum_concurrency") =>
+        {
+            // No value means "none" (not 0, which would throttle every invocation).
+            ui.horizontal(|ui| {
+                ui.weak("none");
+                if ui.small_button("set").clicked() {
+                    let v = if field.key == "reserved_concurrency" { 10 } else { default };
+                    action = set(doc, id, field.key, Some(json!(v.clamp(min, max))));
+                }
+            });
+        }
         FieldKind::Int { min, max, default } => {
             ui.horizontal(|ui| {
                 let c = cur.and_then(Value::as_f64).unwrap_or(default as f64);
@@ -617,11 +629,7 @@ fn field_editor(
                         action = set(doc, id, field.key, None);
                     }
                 } else {
-                    ui.weak(if field.key == "reserved_concurrency" || field.key == "maximum_concurrency" {
-                        "none"
-                    } else {
-                        "default"
-                    });
+                    ui.weak("default");
                 }
             });
         }

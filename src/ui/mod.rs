@@ -97,6 +97,7 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
     };
     let file = args.file.clone();
     let edit = args.edit;
+    let select = args.select.clone();
     let after = Duration::from_secs_f64(args.after);
     let slot = result_slot.clone();
     eframe::run_native(
@@ -118,6 +119,9 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
                     app.set_editing(true);
                 } else {
                     app.new_scenario();
+                }
+                if let (Some(id), Some(ed)) = (select, app.editor.as_mut()) {
+                    ed.selected = vec![id];
                 }
             }
             if let (Some(out), Some(slot)) = (screenshot, slot) {
