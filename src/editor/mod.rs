@@ -316,7 +316,10 @@ fn visit_refs(doc: &mut Value, f: &dyn Fn(&str) -> RefAction) {
     // Traffic sources that are gone leave stale `traffic:NAME` layout keys.
     let names = traffic_names(doc);
     if let Some(layout) = doc.get_mut("layout").and_then(Value::as_object_mut) {
-        layout.retain(|k, _| k.strip_prefix("traffic:").is_none_or(|n| names.iter().any(|t| t == n)));
+        layout.retain(|k, _| {
+            k.strip_prefix("traffic:")
+                .is_none_or(|n| names.iter().any(|t| t == n))
+        });
     }
 }
 
@@ -376,7 +379,13 @@ pub fn rename(doc: &Value, old: &str, new: &str) -> Result<Value, EditError> {
     let res = resources_mut(&mut out)?;
     let renamed: Map<String, Value> = std::mem::take(res)
         .into_iter()
-        .map(|(k, v)| if k == old { (new.to_string(), v) } else { (k, v) })
+        .map(|(k, v)| {
+            if k == old {
+                (new.to_string(), v)
+            } else {
+                (k, v)
+            }
+        })
         .collect();
     *res = renamed;
     visit_refs(&mut out, &|s| {
@@ -390,7 +399,12 @@ pub fn rename(doc: &Value, old: &str, new: &str) -> Result<Value, EditError> {
 }
 
 /// Sets (or with `None` removes) one key of a resource.
-pub fn set_field(doc: &Value, id: &str, key: &str, value: Option<Value>) -> Result<Value, EditError> {
+pub fn set_field(
+    doc: &Value,
+    id: &str,
+    key: &str,
+    value: Option<Value>,
+) -> Result<Value, EditError> {
     let mut out = doc.clone();
     let r = resources_mut(&mut out)?
         .get_mut(id)
@@ -466,7 +480,10 @@ pub fn set_traffic(doc: &Value, index: usize, entry: Option<Value>) -> Result<Va
     // A removed or renamed traffic source must not leave a stale layout key.
     let names = traffic_names(&out);
     if let Some(layout) = out.get_mut("layout").and_then(Value::as_object_mut) {
-        layout.retain(|k, _| k.strip_prefix("traffic:").is_none_or(|n| names.iter().any(|t| t == n)));
+        layout.retain(|k, _| {
+            k.strip_prefix("traffic:")
+                .is_none_or(|n| names.iter().any(|t| t == n))
+        });
     }
     Ok(out)
 }
@@ -538,28 +555,39 @@ pub fn wire_kind(from: ResourceType, to: ResourceType) -> Result<WireKind, EditE
         (T::Topic, T::Queue | T::Function) => Ok(WireKind::Subscription),
         (T::Bucket, T::Function | T::Queue | T::Topic) => Ok(WireKind::Notification),
         (T::EventBus, T::Rule) => Ok(WireKind::RuleBus),
-        (T::Rule | T::Schedule, T::Function | T::Queue | T::Topic | T::EventBus | T::StateMachine) => {
-            Ok(WireKind::Target)
-        }
+        (
+            T::Rule | T::Schedule,
+            T::Function | T::Queue | T::Topic | T::EventBus | T::StateMachine,
+        ) => Ok(WireKind::Target),
         (T::Api, T::Function) => Ok(WireKind::Route),
         (T::Function, T::Queue | T::Topic | T::EventBus | T::Function) => Ok(WireKind::Destination),
         (T::Function, T::Table | T::Bucket | T::StateMachine) => refuse(
             "a function reaches a table, bucket or state machine from its code (SDK calls), not through wiring",
         ),
-        (T::Queue, _) => refuse("an SQS queue delivers only to a Lambda function (trigger) or to a dead-letter queue"),
-        (T::Table, _) => refuse("a DynamoDB stream delivers only to a Lambda function (stream trigger)"),
+        (T::Queue, _) => refuse(
+            "an SQS queue delivers only to a Lambda function (trigger) or to a dead-letter queue",
+        ),
+        (T::Table, _) => {
+            refuse("a DynamoDB stream delivers only to a Lambda function (stream trigger)")
+        }
         (T::Topic, _) => refuse("this simulator's SNS subscriptions target a function or a queue"),
         (T::Bucket, _) => refuse("S3 notifications target a function, a queue or a topic"),
-        (T::EventBus, _) => refuse("an event bus delivers only through rules: drag from the bus to a rule"),
-        (T::Rule | T::Schedule, _) => {
-            refuse("rule and schedule targets are functions, queues, topics, event buses and state machines")
+        (T::EventBus, _) => {
+            refuse("an event bus delivers only through rules: drag from the bus to a rule")
         }
+        (T::Rule | T::Schedule, _) => refuse(
+            "rule and schedule targets are functions, queues, topics, event buses and state machines",
+        ),
         (T::Api, _) => refuse("API Gateway routes integrate with Lambda functions"),
-        (T::Function, _) => refuse("a function's destinations are queues, topics, event buses and functions"),
+        (T::Function, _) => {
+            refuse("a function's destinations are queues, topics, event buses and functions")
+        }
         (T::Trigger, _) | (_, T::Trigger) => {
             refuse("a trigger is itself wiring: drag from a queue or table to a function instead")
         }
-        (T::StateMachine, _) => refuse("a state machine calls functions from its definition's Task states"),
+        (T::StateMachine, _) => {
+            refuse("a state machine calls functions from its definition's Task states")
+        }
     }
 }
 
@@ -579,7 +607,12 @@ fn obj_mut<'a>(doc: &'a mut Value, id: &str) -> Result<&'a mut Map<String, Value
         .ok_or_else(|| EditError::NoResource(id.into()))
 }
 
-fn push_entry(r: &mut Map<String, Value>, key: &str, entry: Value, target: &str) -> Result<(), EditError> {
+fn push_entry(
+    r: &mut Map<String, Value>,
+    key: &str,
+    entry: Value,
+    target: &str,
+) -> Result<(), EditError> {
     let arr = r
         .entry(key)
         .or_insert_with(|| Value::Array(Vec::new()))
@@ -603,16 +636,25 @@ pub fn valid_route(route: &str) -> bool {
     let Some((m, p)) = route.split_once(' ') else {
         return false;
     };
-    const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"];
+    const METHODS: &[&str] = &[
+        "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY",
+    ];
     METHODS.contains(&m) && p.starts_with('/') && !p.contains(' ')
 }
 
 /// Wires `from` to `to` (see [`wire_kind`]). Returns the new document and a short description of what was made.
-pub fn wire(doc: &Value, from: &str, to: &str, opts: &WireOptions) -> Result<(Value, String), EditError> {
+pub fn wire(
+    doc: &Value,
+    from: &str,
+    to: &str,
+    opts: &WireOptions,
+) -> Result<(Value, String), EditError> {
     let ft = type_of(doc, from).ok_or_else(|| EditError::NoResource(from.into()))?;
     let tt = type_of(doc, to).ok_or_else(|| EditError::NoResource(to.into()))?;
     if from == to && ft != ResourceType::Function {
-        return Err(EditError::Refused("a resource cannot be wired to itself".into()));
+        return Err(EditError::Refused(
+            "a resource cannot be wired to itself".into(),
+        ));
     }
     let kind = wire_kind(ft, tt)?;
     let mut out = doc.clone();
@@ -642,15 +684,26 @@ pub fn wire(doc: &Value, from: &str, to: &str, opts: &WireOptions) -> Result<(Va
             format!("trigger {id}: {from} -> {to}")
         }
         WireKind::Subscription => {
-            push_entry(obj_mut(&mut out, from)?, "subscriptions", json!({ "target": to }), to)?;
+            push_entry(
+                obj_mut(&mut out, from)?,
+                "subscriptions",
+                json!({ "target": to }),
+                to,
+            )?;
             format!("subscription {from} -> {to}")
         }
         WireKind::Notification => {
             let r = obj_mut(&mut out, from)?;
-            let existing = r.get("notifications").and_then(Value::as_array).cloned().unwrap_or_default();
+            let existing = r
+                .get("notifications")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             let catch_all = existing.iter().find(|n| {
                 let empty = |k: &str| n.get(k).and_then(Value::as_str).unwrap_or("").is_empty();
-                empty("prefix") && empty("suffix") && n.get("target").and_then(Value::as_str) != Some(to)
+                empty("prefix")
+                    && empty("suffix")
+                    && n.get("target").and_then(Value::as_str) != Some(to)
             });
             if let Some(n) = catch_all {
                 let other = n.get("target").and_then(Value::as_str).unwrap_or("?");
@@ -673,19 +726,22 @@ pub fn wire(doc: &Value, from: &str, to: &str, opts: &WireOptions) -> Result<(Va
         }
         WireKind::Target => {
             let r = obj_mut(&mut out, from)?;
-            let n = r.get("targets").and_then(Value::as_array).map_or(0, Vec::len);
+            let n = r
+                .get("targets")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
             if n >= 5 {
-                return Err(EditError::Refused(format!("{from} already has 5 targets, AWS's limit")));
+                return Err(EditError::Refused(format!(
+                    "{from} already has 5 targets, AWS's limit"
+                )));
             }
             push_entry(r, "targets", json!(to), to)?;
             format!("target {from} -> {to}")
         }
         WireKind::Route => {
-            let route = opts
-                .route
-                .as_deref()
-                .map(str::trim)
-                .ok_or_else(|| EditError::Refused("an api route needs a METHOD and a path".into()))?;
+            let route = opts.route.as_deref().map(str::trim).ok_or_else(|| {
+                EditError::Refused("an api route needs a METHOD and a path".into())
+            })?;
             if !valid_route(route) {
                 return Err(EditError::Refused(format!(
                     "{route:?} is not a route: expected METHOD /path, e.g. GET /items/{{id}}"
@@ -698,7 +754,9 @@ pub fn wire(doc: &Value, from: &str, to: &str, opts: &WireOptions) -> Result<(Va
                 .as_object_mut()
                 .ok_or_else(|| EditError::Refused("`routes` is not an object".into()))?;
             if routes.contains_key(route) {
-                return Err(EditError::Refused(format!("{from} already has a route {route}")));
+                return Err(EditError::Refused(format!(
+                    "{from} already has a route {route}"
+                )));
             }
             routes.insert(route.to_string(), json!(to));
             format!("route {route} -> {to}")

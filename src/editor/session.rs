@@ -89,7 +89,11 @@ impl Session {
 
     fn base_dir(&self) -> Option<PathBuf> {
         let p = self.path.as_ref()?.parent()?;
-        Some(if p.as_os_str().is_empty() { PathBuf::from(".") } else { p.to_path_buf() })
+        Some(if p.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            p.to_path_buf()
+        })
     }
 
     /// Validates the current document; on success returns the scenario to run.
@@ -169,7 +173,10 @@ impl Session {
                     .iter()
                     .filter(|(n, _, _)| known(n))
                     .map(|(n, x, y)| {
-                        (n.clone(), serde_json::json!({ "x": x.round() as i64, "y": y.round() as i64 }))
+                        (
+                            n.clone(),
+                            serde_json::json!({ "x": x.round() as i64, "y": y.round() as i64 }),
+                        )
                     })
                     .collect();
                 if !layout.is_empty() {
@@ -186,7 +193,11 @@ impl Session {
     }
 
     /// Saves atomically to `path` (or the session's path). The saved layout becomes part of the document.
-    pub fn save(&mut self, path: Option<&Path>, positions: &[(String, f32, f32)]) -> Result<PathBuf, SaveError> {
+    pub fn save(
+        &mut self,
+        path: Option<&Path>,
+        positions: &[(String, f32, f32)],
+    ) -> Result<PathBuf, SaveError> {
         let path = path
             .map(Path::to_path_buf)
             .or_else(|| self.path.clone())
@@ -251,8 +262,10 @@ impl Session {
                             removed.push((id.clone(), t));
                         }
                     }
-                    let existing: Vec<String> =
-                        ids.into_iter().filter(|i| super::type_of(&doc, i).is_some()).collect();
+                    let existing: Vec<String> = ids
+                        .into_iter()
+                        .filter(|i| super::type_of(&doc, i).is_some())
+                        .collect();
                     if !existing.is_empty() {
                         doc = super::delete(&doc, &existing).ok()?;
                     }

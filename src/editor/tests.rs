@@ -57,7 +57,15 @@ fn every_type_can_be_added_with_a_fresh_id() {
         doc = d;
     }
     // Types that need no wiring are valid right away.
-    for t in [T::Function, T::EventBus, T::Bucket, T::Queue, T::Topic, T::Table, T::StateMachine] {
+    for t in [
+        T::Function,
+        T::EventBus,
+        T::Bucket,
+        T::Queue,
+        T::Topic,
+        T::Table,
+        T::StateMachine,
+    ] {
         let (d, _) = add_resource(&everything(), t).expect("adds");
         loads(&d).unwrap_or_else(|e| panic!("{t:?}: {e}"));
     }
@@ -103,9 +111,14 @@ fn every_wiring_pair_is_allowed_or_refused_with_a_reason() {
                 (Ok(_), Err(e)) => {
                     // Allowed in general, refused here only because the fixture already has it or it is a self-loop.
                     let m = e.to_string();
-                    assert!(m.contains("already") || m.contains("itself") || m.contains("overlapping"), "{from} → {to}: {m}");
+                    assert!(
+                        m.contains("already") || m.contains("itself") || m.contains("overlapping"),
+                        "{from} → {to}: {m}"
+                    );
                 }
-                (Err(EditError::Refused(why)), Err(_)) => assert!(why.len() > 20, "{from} → {to}: {why}"),
+                (Err(EditError::Refused(why)), Err(_)) => {
+                    assert!(why.len() > 20, "{from} → {to}: {why}")
+                }
                 other => panic!("{from} → {to}: {other:?}"),
             }
         }
@@ -121,22 +134,43 @@ fn wiring_makes_the_right_thing() {
         "Bus": { "type": "event_bus" }, "R": { "type": "rule", "bus": "", "pattern": { "source": ["a"] }, "targets": [] } } });
     let o = WireOptions::default();
     let (d, _) = wire(&doc, "Q", "F", &o).expect("queue → function");
-    assert_eq!(d["resources"]["QToF1"], json!({ "type": "trigger", "source": "Q", "function": "F" }));
-    assert!(wire(&d, "Q", "F", &o).is_err(), "a second identical trigger is refused");
+    assert_eq!(
+        d["resources"]["QToF1"],
+        json!({ "type": "trigger", "source": "Q", "function": "F" })
+    );
+    assert!(
+        wire(&d, "Q", "F", &o).is_err(),
+        "a second identical trigger is refused"
+    );
     let (d, _) = wire(&doc, "T", "G", &o).expect("table → function");
     assert_eq!(d["resources"]["T"]["stream"], json!("NEW_AND_OLD_IMAGES"));
-    assert!(wire(&doc, "A", "F", &o).is_err(), "a route needs METHOD and path");
-    let bad = WireOptions { route: Some("FETCH x".into()), ..o.clone() };
+    assert!(
+        wire(&doc, "A", "F", &o).is_err(),
+        "a route needs METHOD and path"
+    );
+    let bad = WireOptions {
+        route: Some("FETCH x".into()),
+        ..o.clone()
+    };
     assert!(wire(&doc, "A", "F", &bad).is_err());
-    let route = WireOptions { route: Some("GET /items/{id}".into()), ..o.clone() };
+    let route = WireOptions {
+        route: Some("GET /items/{id}".into()),
+        ..o.clone()
+    };
     let (d, _) = wire(&doc, "A", "F", &route).expect("api → function");
     assert_eq!(d["resources"]["A"]["routes"]["GET /items/{id}"], json!("F"));
     let (d, _) = wire(&d, "Bus", "R", &o).expect("bus → rule");
     let (d, _) = wire(&d, "R", "Q", &o).expect("rule → queue");
     assert_eq!(d["resources"]["R"]["bus"], json!("Bus"));
     assert_eq!(d["resources"]["R"]["targets"], json!(["Q"]));
-    assert!(wire(&doc, "F", "Q", &o).is_err(), "a destination needs on_success/on_failure");
-    let dest = WireOptions { destination: Some(Destination::OnFailure), ..o.clone() };
+    assert!(
+        wire(&doc, "F", "Q", &o).is_err(),
+        "a destination needs on_success/on_failure"
+    );
+    let dest = WireOptions {
+        destination: Some(Destination::OnFailure),
+        ..o.clone()
+    };
     let (d2, _) = wire(&d, "F", "Q", &dest).expect("function → queue");
     assert_eq!(d2["resources"]["F"]["async"]["on_failure"], json!("Q"));
     loads(&d2).expect("valid");
@@ -168,31 +202,55 @@ fn rename_moves_every_reference() {
         assert!(sc.find(old).is_none());
         assert!(sc.find("Renamed").is_some());
         let text = canonical_text(&d);
-        assert!(!text.contains(&format!("\"{old}\"")), "{old} left in:\n{text}");
+        assert!(
+            !text.contains(&format!("\"{old}\"")),
+            "{old} left in:\n{text}"
+        );
         // The renamed resource keeps its place.
-        let before: Vec<&String> = doc["resources"].as_object().map(|m| m.keys().collect()).unwrap_or_default();
-        let after: Vec<&String> = d["resources"].as_object().map(|m| m.keys().collect()).unwrap_or_default();
-        let i = before.iter().position(|k| k.as_str() == old).expect("there");
+        let before: Vec<&String> = doc["resources"]
+            .as_object()
+            .map(|m| m.keys().collect())
+            .unwrap_or_default();
+        let after: Vec<&String> = d["resources"]
+            .as_object()
+            .map(|m| m.keys().collect())
+            .unwrap_or_default();
+        let i = before
+            .iter()
+            .position(|k| k.as_str() == old)
+            .expect("there");
         assert_eq!(after[i], "Renamed");
     }
     assert_eq!(rename(&doc, "F", "G"), Err(EditError::Taken("G".into())));
-    assert!(matches!(rename(&doc, "F", "1bad"), Err(EditError::BadId(_))));
-    assert!(matches!(rename(&doc, "Nope", "X"), Err(EditError::NoResource(_))));
+    assert!(matches!(
+        rename(&doc, "F", "1bad"),
+        Err(EditError::BadId(_))
+    ));
+    assert!(matches!(
+        rename(&doc, "Nope", "X"),
+        Err(EditError::NoResource(_))
+    ));
 }
 
 #[test]
 fn delete_removes_references_or_leaves_visible_problems() {
     let doc = everything();
-    for id in ["F", "G", "Q", "Dlq", "Tp", "Api", "Tb", "R", "S", "B", "Sm", "Tr"] {
+    for id in [
+        "F", "G", "Q", "Dlq", "Tp", "Api", "Tb", "R", "S", "B", "Sm", "Tr",
+    ] {
         let d = delete(&doc, &[id.to_string()]).expect("deletes");
         // Either valid, or what is left shows as problems of other resources (a schedule without targets).
         if let Err(e) = load_str(&canonical_text(&d), "t.json", None) {
             for p in e.problems() {
-                let owner = super::session::resource_of_path(&p.path).expect("a resource's problem");
+                let owner =
+                    super::session::resource_of_path(&p.path).expect("a resource's problem");
                 assert_ne!(owner, id, "{p}");
             }
         }
-        assert!(!canonical_text(&d).contains(&format!("\"{id}\"")), "{id} still referenced");
+        assert!(
+            !canonical_text(&d).contains(&format!("\"{id}\"")),
+            "{id} still referenced"
+        );
     }
     // Deleting the queue removes the trigger on it, the rule target, the destination and the layout key.
     let d = delete(&doc, &["Q".into()]).expect("deletes");
@@ -224,7 +282,10 @@ fn session_undo_redo_and_dirty() {
     assert!(s.apply(d).is_some(), "valid edit gives a scenario to run");
     assert!(s.dirty);
     let (d, _) = add_resource(s.doc(), T::Rule).expect("adds");
-    assert!(s.apply(d).is_none(), "a rule without bus and targets is invalid");
+    assert!(
+        s.apply(d).is_none(),
+        "a rule without bus and targets is invalid"
+    );
     assert!(!s.problems.is_empty());
     let (shown, ghosts) = s.display().expect("the valid part is shown");
     assert_eq!(shown.resources.len(), 1);
@@ -249,7 +310,11 @@ fn save_writes_canonical_text_and_round_trips() {
     assert!(!s.dirty);
     let sc = crate::scenario::load_file(&path).expect("loads");
     let again = Session::new(sc.document.clone(), Some(path.clone()));
-    assert_eq!(again.save_text(&[]), text, "load + save without edits is byte-identical");
+    assert_eq!(
+        again.save_text(&[]),
+        text,
+        "load + save without edits is byte-identical"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -257,7 +322,14 @@ fn save_writes_canonical_text_and_round_trips() {
 fn saving_a_touched_layout_writes_positions() {
     let mut s = Session::new(everything(), None);
     s.layout_touched = true;
-    let d = s.document_to_save(&[("F".into(), 10.4, -3.6), ("Gone".into(), 0.0, 0.0), ("traffic:calls".into(), 5.0, 5.0)]);
-    assert_eq!(d["layout"], json!({ "F": { "x": 10, "y": -4 }, "traffic:calls": { "x": 5, "y": 5 } }));
+    let d = s.document_to_save(&[
+        ("F".into(), 10.4, -3.6),
+        ("Gone".into(), 0.0, 0.0),
+        ("traffic:calls".into(), 5.0, 5.0),
+    ]);
+    assert_eq!(
+        d["layout"],
+        json!({ "F": { "x": 10, "y": -4 }, "traffic:calls": { "x": 5, "y": 5 } })
+    );
     loads(&d).expect("valid");
 }

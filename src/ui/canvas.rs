@@ -49,9 +49,15 @@ pub enum CanvasClick {
     Trace(Arc<str>),
     Background,
     /// Edit mode: a node (or a broken resource) was clicked, by name; `shift` adds it to the selection.
-    Named { name: String, shift: bool },
+    Named {
+        name: String,
+        shift: bool,
+    },
     /// Edit mode: a drag from `from`'s handle (or Alt+drag) ended on `to`.
-    Wire { from: String, to: String },
+    Wire {
+        from: String,
+        to: String,
+    },
     /// Edit mode: a Shift+drag rubber band selected these names.
     Band(Vec<String>),
     /// Edit mode: selected nodes were moved.
@@ -184,7 +190,12 @@ impl Canvas {
     pub fn positions(&self) -> Vec<(String, f32, f32)> {
         (0..self.pos.len())
             .map(|i| (self.layout_key(i), self.pos[i].x, self.pos[i].y))
-            .chain(self.edit.ghosts.iter().map(|(n, _, p)| (n.clone(), p.x, p.y)))
+            .chain(
+                self.edit
+                    .ghosts
+                    .iter()
+                    .map(|(n, _, p)| (n.clone(), p.x, p.y)),
+            )
             .collect()
     }
 
@@ -232,9 +243,9 @@ impl Canvas {
         };
         let mut p = c;
         let taken = |p: Pos2, this: &Canvas| {
-            this.positions()
-                .iter()
-                .any(|(_, x, y)| (x - p.x).abs() < NODE_SIZE.x * 0.6 && (y - p.y).abs() < NODE_SIZE.y * 0.8)
+            this.positions().iter().any(|(_, x, y)| {
+                (x - p.x).abs() < NODE_SIZE.x * 0.6 && (y - p.y).abs() < NODE_SIZE.y * 0.8
+            })
         };
         for k in 0..40 {
             if !taken(p, self) {
@@ -253,7 +264,12 @@ impl Canvas {
 
     /// Number of nodes drawn: graph nodes, then ghosts.
     fn all_len(&self) -> usize {
-        self.pos.len() + if self.edit.on { self.edit.ghosts.len() } else { 0 }
+        self.pos.len()
+            + if self.edit.on {
+                self.edit.ghosts.len()
+            } else {
+                0
+            }
     }
 
     fn any_pos(&self, i: usize) -> Pos2 {
@@ -387,7 +403,10 @@ impl Canvas {
         let visuals = ui.visuals().clone();
         painter.rect_filled(rect, 0.0, visuals.extreme_bg_color);
         let origin = rect.min;
-        if self.fit_pending && rect.width() > 10.0 && (!self.pos.is_empty() || !self.edit.ghosts.is_empty()) {
+        if self.fit_pending
+            && rect.width() > 10.0
+            && (!self.pos.is_empty() || !self.edit.ghosts.is_empty())
+        {
             self.fit_pending = false;
             let mut bb = Rect::NOTHING;
             for p in self.pos.iter().chain(self.edit.ghosts.iter().map(|g| &g.2)) {
@@ -568,7 +587,14 @@ impl Canvas {
             self.queue_bar(&painter, i, r, snap);
         }
         if self.edit.on {
-            self.draw_edit(&painter, origin, &visuals, &font, &small, response.hover_pos());
+            self.draw_edit(
+                &painter,
+                origin,
+                &visuals,
+                &font,
+                &small,
+                response.hover_pos(),
+            );
         }
 
         // Dots, aggregated per edge when dense.
@@ -710,11 +736,13 @@ impl Canvas {
         origin: Pos2,
     ) -> Option<CanvasClick> {
         let node_at = |this: &Canvas, p: Pos2| -> Option<usize> {
-            (0..this.all_len())
-                .rev()
-                .find(|&i| this.any_rect(i, origin).expand(HANDLE_RADIUS * 1.5).contains(p)
+            (0..this.all_len()).rev().find(|&i| {
+                this.any_rect(i, origin)
+                    .expand(HANDLE_RADIUS * 1.5)
+                    .contains(p)
                     && (this.any_rect(i, origin).contains(p)
-                        || this.handle_pos(i, origin).distance(p) <= HANDLE_RADIUS * 2.0))
+                        || this.handle_pos(i, origin).distance(p) <= HANDLE_RADIUS * 2.0)
+            })
         };
         let (shift, alt) = ui.input(|i| (i.modifiers.shift, i.modifiers.alt));
         if let Some(t) = response.dnd_release_payload::<crate::scenario::ResourceType>() {
@@ -727,7 +755,9 @@ impl Canvas {
             let press = ui.input(|i| i.pointer.press_origin()).or(pointer);
             if let Some(p) = press {
                 match node_at(self, p) {
-                    Some(i) if alt || self.handle_pos(i, origin).distance(p) <= HANDLE_RADIUS * 2.0 => {
+                    Some(i)
+                        if alt || self.handle_pos(i, origin).distance(p) <= HANDLE_RADIUS * 2.0 =>
+                    {
                         self.edit.wiring = Some((i, p));
                     }
                     Some(i) => {
@@ -811,10 +841,21 @@ impl Canvas {
                 pos2(r.min.x + 27.0 * self.zoom, r.center().y),
                 Vec2::splat(30.0 * self.zoom),
             );
-            style::draw_icon(painter, icon, kind, style::type_color(kind).gamma_multiply(0.6));
+            style::draw_icon(
+                painter,
+                icon,
+                kind,
+                style::type_color(kind).gamma_multiply(0.6),
+            );
             if self.zoom >= 0.3 {
                 let tx = r.min.x + 48.0 * self.zoom;
-                painter.text(pos2(tx, r.min.y + 8.0 * self.zoom), Align2::LEFT_TOP, name, font.clone(), visuals.text_color());
+                painter.text(
+                    pos2(tx, r.min.y + 8.0 * self.zoom),
+                    Align2::LEFT_TOP,
+                    name,
+                    font.clone(),
+                    visuals.text_color(),
+                );
                 painter.text(
                     pos2(tx, r.max.y - 8.0 * self.zoom),
                     Align2::LEFT_BOTTOM,
@@ -831,12 +872,20 @@ impl Canvas {
                 let c = pos2(r.max.x - 2.0, r.min.y + 2.0);
                 let rad = (8.0 * self.zoom).clamp(5.0, 10.0);
                 painter.circle_filled(c, rad, err);
-                painter.text(c, Align2::CENTER_CENTER, "!", FontId::proportional(rad * 1.5), Color32::WHITE);
+                painter.text(
+                    c,
+                    Align2::CENTER_CENTER,
+                    "!",
+                    FontId::proportional(rad * 1.5),
+                    Color32::WHITE,
+                );
             }
             // The wiring handle shows on hovered and selected nodes (traffic sources are not wired by drag).
             let hovered = hover.is_some_and(|p| r.expand(HANDLE_RADIUS * 2.0).contains(p));
             let wiring_from = self.edit.wiring.is_some_and(|(f, _)| f == i);
-            if !name.starts_with("traffic:") && (hovered || wiring_from || self.edit.marked.contains(&name)) {
+            if !name.starts_with("traffic:")
+                && (hovered || wiring_from || self.edit.marked.contains(&name))
+            {
                 let h = self.handle_pos(i, origin);
                 painter.circle(
                     h,
@@ -854,7 +903,12 @@ impl Canvas {
         if let Some((a, b)) = self.edit.band {
             let r = Rect::from_two_pos(a, b);
             painter.rect_filled(r, 0.0, visuals.selection.bg_fill.gamma_multiply(0.25));
-            painter.rect_stroke(r, 0.0, Stroke::new(1.0, visuals.selection.stroke.color), StrokeKind::Inside);
+            painter.rect_stroke(
+                r,
+                0.0,
+                Stroke::new(1.0, visuals.selection.stroke.color),
+                StrokeKind::Inside,
+            );
         }
     }
 

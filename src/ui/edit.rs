@@ -125,7 +125,11 @@ impl EventflowApp {
     /// File -> New: an empty scenario in edit mode.
     pub fn new_scenario(&mut self) {
         let doc = editor::new_document();
-        match crate::scenario::load_str(&crate::scenario::write::canonical_text(&doc), "untitled.json", None) {
+        match crate::scenario::load_str(
+            &crate::scenario::write::canonical_text(&doc),
+            "untitled.json",
+            None,
+        ) {
             Ok(sc) => {
                 self.open_scenario(Arc::new(sc), Source::New);
                 self.start_editing();
@@ -178,7 +182,9 @@ impl EventflowApp {
             return;
         }
         // Redo first: Ctrl+Z also matches Ctrl+Shift+Z logically.
-        if ctx.input_mut(|i| i.consume_shortcut(&SHORTCUT_REDO) || i.consume_shortcut(&SHORTCUT_REDO_Y)) {
+        if ctx.input_mut(|i| {
+            i.consume_shortcut(&SHORTCUT_REDO) || i.consume_shortcut(&SHORTCUT_REDO_Y)
+        }) {
             self.redo();
         }
         if ctx.input_mut(|i| i.consume_shortcut(&SHORTCUT_UNDO)) {
@@ -187,7 +193,10 @@ impl EventflowApp {
         if ctx.input_mut(|i| i.consume_shortcut(&SHORTCUT_DUPLICATE)) {
             self.duplicate_selected();
         }
-        if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Delete) || i.consume_key(Modifiers::NONE, Key::Backspace)) {
+        if ctx.input_mut(|i| {
+            i.consume_key(Modifiers::NONE, Key::Delete)
+                || i.consume_key(Modifiers::NONE, Key::Backspace)
+        }) {
             self.delete_selected();
         }
         if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape)) {
@@ -207,7 +216,13 @@ impl EventflowApp {
         ed.message = Some(if ed.session.problems.is_empty() {
             (what, false)
         } else {
-            (format!("{what} — {} problem(s) to fix before it runs", ed.session.problems.len()), true)
+            (
+                format!(
+                    "{what} — {} problem(s) to fix before it runs",
+                    ed.session.problems.len()
+                ),
+                true,
+            )
         });
         self.after_change(sc);
     }
@@ -223,14 +238,17 @@ impl EventflowApp {
         }
         if let Some(ed) = &mut self.editor {
             let doc = ed.session.doc();
-            ed.selected.retain(|n| n.starts_with("traffic:") || editor::type_of(doc, n).is_some());
+            ed.selected
+                .retain(|n| n.starts_with("traffic:") || editor::type_of(doc, n).is_some());
         }
         self.rebuild_canvas();
     }
 
     /// Rebuilds the canvas from the document (its valid part, plus broken resources drawn apart), keeping the view.
     fn rebuild_canvas(&mut self) {
-        let (Some(ed), Some(doc)) = (&mut self.editor, &mut self.doc) else { return };
+        let (Some(ed), Some(doc)) = (&mut self.editor, &mut self.doc) else {
+            return;
+        };
         if let Some((sc, ghosts)) = ed.session.display() {
             let mut c = Canvas::new(&sc);
             let spot = doc.canvas.free_spot();
@@ -238,8 +256,12 @@ impl EventflowApp {
             c.adopt_view(&doc.canvas);
             // New nodes that the old canvas did not know start in view rather than at the automatic layout.
             let known: Vec<String> = doc.canvas.positions().into_iter().map(|p| p.0).collect();
-            let fresh: Vec<String> =
-                c.positions().into_iter().map(|p| p.0).filter(|n| !known.contains(n)).collect();
+            let fresh: Vec<String> = c
+                .positions()
+                .into_iter()
+                .map(|p| p.0)
+                .filter(|n| !known.contains(n))
+                .collect();
             if !known.is_empty() || !doc.canvas.edit.ghosts.is_empty() {
                 for n in fresh {
                     let p = c.free_spot();
@@ -313,7 +335,11 @@ impl EventflowApp {
             return;
         }
         if from.starts_with("traffic:") || to.starts_with("traffic:") {
-            ed.message = Some(("traffic sources are edited in the panel (Traffic) of the resource they feed".into(), true));
+            ed.message = Some((
+                "traffic sources are edited in the panel (Traffic) of the resource they feed"
+                    .into(),
+                true,
+            ));
             return;
         }
         let doc = ed.session.doc();
@@ -363,7 +389,9 @@ impl EventflowApp {
 
     pub fn duplicate_selected(&mut self) {
         let Some(ed) = &mut self.editor else { return };
-        let Some(id) = ed.selected.first().cloned() else { return };
+        let Some(id) = ed.selected.first().cloned() else {
+            return;
+        };
         match editor::duplicate(ed.session.doc(), &id) {
             Ok((doc, new_id)) => {
                 ed.selected = vec![new_id.clone()];
@@ -384,7 +412,10 @@ impl EventflowApp {
             }
         }
         // Keep the node where it was.
-        let pos = self.doc.as_ref().and_then(|d| d.canvas.positions().into_iter().find(|p| p.0 == old));
+        let pos = self
+            .doc
+            .as_ref()
+            .and_then(|d| d.canvas.positions().into_iter().find(|p| p.0 == old));
         self.edit(doc, format!("renamed {old} to {new}"));
         if let (Some(d), Some((_, x, y))) = (&mut self.doc, pos) {
             d.canvas.place(new, egui::pos2(x, y));
@@ -417,7 +448,11 @@ impl EventflowApp {
             self.open_save_picker();
             return;
         }
-        let positions = self.doc.as_ref().map(|d| d.canvas.positions()).unwrap_or_default();
+        let positions = self
+            .doc
+            .as_ref()
+            .map(|d| d.canvas.positions())
+            .unwrap_or_default();
         let Some(ed) = &mut self.editor else { return };
         match ed.session.save(path, &positions) {
             Ok(p) => {
@@ -446,8 +481,12 @@ impl EventflowApp {
     fn open_save_picker(&mut self) {
         let (dir, name) = match self.editor.as_ref().and_then(|e| e.session.path.clone()) {
             Some(p) => (
-                p.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(".")),
-                p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
+                p.parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| PathBuf::from(".")),
+                p.file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
             ),
             None => (
                 std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
@@ -460,7 +499,10 @@ impl EventflowApp {
     pub(super) fn save_menu_items(&mut self, ui: &mut Ui) {
         let has = self.editor.is_some();
         if ui
-            .add_enabled(has, egui::Button::new("Save").shortcut_text(ui.ctx().format_shortcut(&SHORTCUT_SAVE)))
+            .add_enabled(
+                has,
+                egui::Button::new("Save").shortcut_text(ui.ctx().format_shortcut(&SHORTCUT_SAVE)),
+            )
             .on_disabled_hover_text("Switch on Edit to change and save the scenario")
             .clicked()
         {
@@ -475,19 +517,26 @@ impl EventflowApp {
 
     pub(super) fn edit_menu(&mut self, ui: &mut Ui) {
         ui.menu_button("Edit", |ui| {
-            let (can_undo, can_redo) = self
-                .editor
-                .as_ref()
-                .map_or((false, false), |e| (e.session.can_undo(), e.session.can_redo()));
+            let (can_undo, can_redo) = self.editor.as_ref().map_or((false, false), |e| {
+                (e.session.can_undo(), e.session.can_redo())
+            });
             if ui
-                .add_enabled(can_undo, egui::Button::new("Undo").shortcut_text(ui.ctx().format_shortcut(&SHORTCUT_UNDO)))
+                .add_enabled(
+                    can_undo,
+                    egui::Button::new("Undo")
+                        .shortcut_text(ui.ctx().format_shortcut(&SHORTCUT_UNDO)),
+                )
                 .clicked()
             {
                 self.undo();
                 ui.close();
             }
             if ui
-                .add_enabled(can_redo, egui::Button::new("Redo").shortcut_text(ui.ctx().format_shortcut(&SHORTCUT_REDO)))
+                .add_enabled(
+                    can_redo,
+                    egui::Button::new("Redo")
+                        .shortcut_text(ui.ctx().format_shortcut(&SHORTCUT_REDO)),
+                )
                 .clicked()
             {
                 self.redo();
@@ -496,13 +545,20 @@ impl EventflowApp {
             ui.separator();
             let sel = self.editor.as_ref().is_some_and(|e| !e.selected.is_empty());
             if ui
-                .add_enabled(sel, egui::Button::new("Duplicate").shortcut_text(ui.ctx().format_shortcut(&SHORTCUT_DUPLICATE)))
+                .add_enabled(
+                    sel,
+                    egui::Button::new("Duplicate")
+                        .shortcut_text(ui.ctx().format_shortcut(&SHORTCUT_DUPLICATE)),
+                )
                 .clicked()
             {
                 self.duplicate_selected();
                 ui.close();
             }
-            if ui.add_enabled(sel, egui::Button::new("Delete").shortcut_text("Del")).clicked() {
+            if ui
+                .add_enabled(sel, egui::Button::new("Delete").shortcut_text("Del"))
+                .clicked()
+            {
                 self.delete_selected();
                 ui.close();
             }
@@ -528,50 +584,68 @@ impl EventflowApp {
         ui.weak("click, or drag onto the canvas");
         ui.add_space(4.0);
         let mut add = None;
-        egui::ScrollArea::vertical().id_salt("palette-scroll").show(ui, |ui| {
-            for t in ResourceType::ALL {
-                let kind = NodeKind::Resource(t);
-                // One widget per entry, sensing click (add in view) and drag (drop on the canvas).
-                let size = egui::vec2(ui.available_width(), 24.0);
-                let (rect, resp) = ui.allocate_exact_size(size, egui::Sense::click_and_drag());
-                let resp = resp.on_hover_cursor(egui::CursorIcon::Grab);
-                resp.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Button, true, t.aws_name()));
-                if resp.hovered() {
-                    ui.painter().rect_filled(rect, 3.0, ui.visuals().widgets.hovered.weak_bg_fill);
-                }
-                let icon = egui::Rect::from_min_size(rect.min + egui::vec2(2.0, 1.0), egui::vec2(22.0, 22.0));
-                style::draw_icon(ui.painter(), icon, kind, style::type_color(kind));
-                ui.painter().text(
-                    egui::pos2(rect.min.x + 30.0, rect.center().y),
-                    egui::Align2::LEFT_CENTER,
-                    t.aws_name(),
-                    egui::FontId::proportional(13.0),
-                    ui.visuals().text_color(),
-                );
-                if resp.clicked() {
-                    add = Some(t);
-                }
-                if resp.drag_started() {
-                    egui::DragAndDrop::set_payload(ui.ctx(), t);
-                }
-                if resp.dragged() {
-                    if let Some(p) = ui.ctx().pointer_interact_pos() {
-                        let painter = ui.ctx().layer_painter(egui::LayerId::new(egui::Order::Tooltip, egui::Id::unique("palette-drag")));
-                        let r = egui::Rect::from_center_size(p, egui::vec2(26.0, 26.0));
-                        style::draw_icon(&painter, r, kind, style::type_color(kind));
+        egui::ScrollArea::vertical()
+            .id_salt("palette-scroll")
+            .show(ui, |ui| {
+                for t in ResourceType::ALL {
+                    let kind = NodeKind::Resource(t);
+                    // One widget per entry, sensing click (add in view) and drag (drop on the canvas).
+                    let size = egui::vec2(ui.available_width(), 24.0);
+                    let (rect, resp) = ui.allocate_exact_size(size, egui::Sense::click_and_drag());
+                    let resp = resp.on_hover_cursor(egui::CursorIcon::Grab);
+                    resp.widget_info(|| {
+                        egui::WidgetInfo::labeled(egui::Role::Button, true, t.aws_name())
+                    });
+                    if resp.hovered() {
+                        ui.painter().rect_filled(
+                            rect,
+                            3.0,
+                            ui.visuals().widgets.hovered.weak_bg_fill,
+                        );
+                    }
+                    let icon = egui::Rect::from_min_size(
+                        rect.min + egui::vec2(2.0, 1.0),
+                        egui::vec2(22.0, 22.0),
+                    );
+                    style::draw_icon(ui.painter(), icon, kind, style::type_color(kind));
+                    ui.painter().text(
+                        egui::pos2(rect.min.x + 30.0, rect.center().y),
+                        egui::Align2::LEFT_CENTER,
+                        t.aws_name(),
+                        egui::FontId::proportional(13.0),
+                        ui.visuals().text_color(),
+                    );
+                    if resp.clicked() {
+                        add = Some(t);
+                    }
+                    if resp.drag_started() {
+                        egui::DragAndDrop::set_payload(ui.ctx(), t);
+                    }
+                    if resp.dragged() {
+                        if let Some(p) = ui.ctx().pointer_interact_pos() {
+                            let painter = ui.ctx().layer_painter(egui::LayerId::new(
+                                egui::Order::Tooltip,
+                                egui::Id::unique("palette-drag"),
+                            ));
+                            let r = egui::Rect::from_center_size(p, egui::vec2(26.0, 26.0));
+                            style::draw_icon(&painter, r, kind, style::type_color(kind));
+                        }
                     }
                 }
-            }
-            ui.separator();
-            if let Some(ed) = &self.editor {
-                if let Some((m, err)) = &ed.message {
-                    let c = if *err { ui.visuals().error_fg_color } else { ui.visuals().weak_text_color() };
-                    ui.add(egui::Label::new(RichText::new(m).color(c).small()).wrap());
+                ui.separator();
+                if let Some(ed) = &self.editor {
+                    if let Some((m, err)) = &ed.message {
+                        let c = if *err {
+                            ui.visuals().error_fg_color
+                        } else {
+                            ui.visuals().weak_text_color()
+                        };
+                        ui.add(egui::Label::new(RichText::new(m).color(c).small()).wrap());
+                    }
                 }
-            }
-            ui.add_space(6.0);
-            ui.weak("Wire: drag from a node's round handle (or Alt+drag) onto another node.");
-        });
+                ui.add_space(6.0);
+                ui.weak("Wire: drag from a node's round handle (or Alt+drag) onto another node.");
+            });
         if let Some(t) = add {
             self.add_resource(t);
         }
@@ -579,7 +653,10 @@ impl EventflowApp {
 
     pub(super) fn edit_canvas(&mut self, ui: &mut Ui) {
         let Some(doc) = &mut self.doc else { return };
-        let invalid = self.editor.as_ref().is_some_and(|e| !e.session.problems.is_empty());
+        let invalid = self
+            .editor
+            .as_ref()
+            .is_some_and(|e| !e.session.problems.is_empty());
         // While the design does not validate, the canvas's nodes are not the running scenario's: hide live state.
         let snap = if invalid {
             let mut s = self.snap.clone();
@@ -653,7 +730,9 @@ impl EventflowApp {
 
     fn wire_window(&mut self, ctx: &egui::Context) {
         let Some(ed) = &mut self.editor else { return };
-        let Some(dlg) = &mut ed.wire_dialog else { return };
+        let Some(dlg) = &mut ed.wire_dialog else {
+            return;
+        };
         let mut open = true;
         let mut go = false;
         let mut cancel = false;
@@ -672,14 +751,26 @@ impl EventflowApp {
                         });
                         ui.horizontal(|ui| {
                             let l = ui.label("path");
-                            ui.add(egui::TextEdit::singleline(&mut dlg.path).hint_text("/items/{id}").desired_width(200.0))
-                                .labelled_by(l.id);
+                            ui.add(
+                                egui::TextEdit::singleline(&mut dlg.path)
+                                    .hint_text("/items/{id}")
+                                    .desired_width(200.0),
+                            )
+                            .labelled_by(l.id);
                         });
                     }
                     _ => {
                         ui.label("When the asynchronous invocation…");
-                        ui.radio_value(&mut dlg.destination, Destination::OnSuccess, "succeeds (on_success)");
-                        ui.radio_value(&mut dlg.destination, Destination::OnFailure, "fails every attempt (on_failure)");
+                        ui.radio_value(
+                            &mut dlg.destination,
+                            Destination::OnSuccess,
+                            "succeeds (on_success)",
+                        );
+                        ui.radio_value(
+                            &mut dlg.destination,
+                            Destination::OnFailure,
+                            "fails every attempt (on_failure)",
+                        );
                     }
                 }
                 if let Some(e) = &dlg.error {
@@ -700,7 +791,10 @@ impl EventflowApp {
                     route: Some(format!("{} {}", dlg.method, dlg.path.trim())),
                     destination: None,
                 },
-                _ => WireOptions { route: None, destination: Some(dlg.destination) },
+                _ => WireOptions {
+                    route: None,
+                    destination: Some(dlg.destination),
+                },
             };
             let (from, to) = (dlg.from.clone(), dlg.to.clone());
             match self.wire(&from, &to, &opts) {
@@ -719,7 +813,9 @@ impl EventflowApp {
     }
 
     fn confirm_window(&mut self, ctx: &egui::Context) {
-        let Some(p) = self.confirm.clone() else { return };
+        let Some(p) = self.confirm.clone() else {
+            return;
+        };
         let mut answer = None;
         egui::Window::new("Unsaved changes")
             .collapsible(false)
@@ -782,7 +878,12 @@ impl EventflowApp {
     pub(super) fn problems_of(&self, id: &str) -> Vec<String> {
         self.editor
             .as_ref()
-            .map(|e| problems_of(&e.session.problems, id).into_iter().map(|p| p.message.clone()).collect())
+            .map(|e| {
+                problems_of(&e.session.problems, id)
+                    .into_iter()
+                    .map(|p| p.message.clone())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }

@@ -46,8 +46,30 @@ enum Action {
 }
 
 const KEYWORDS: &[&str] = &[
-    "fn", "let", "const", "if", "else", "while", "loop", "for", "in", "return", "throw", "try", "catch", "break",
-    "continue", "true", "false", "switch", "import", "export", "as", "private", "this", "is_def_var",
+    "fn",
+    "let",
+    "const",
+    "if",
+    "else",
+    "while",
+    "loop",
+    "for",
+    "in",
+    "return",
+    "throw",
+    "try",
+    "catch",
+    "break",
+    "continue",
+    "true",
+    "false",
+    "switch",
+    "import",
+    "export",
+    "as",
+    "private",
+    "this",
+    "is_def_var",
 ];
 
 /// Colours Rhai source: keywords, strings, comments, numbers; `error_line` (1-based) gets a red background.
@@ -108,7 +130,9 @@ pub fn highlight(src: &str, error_line: Option<u32>, dark: bool) -> LayoutJob {
             i = j;
         } else if c.is_ascii_digit() {
             let mut j = i;
-            while j < chars.len() && (chars[j].1.is_ascii_alphanumeric() || chars[j].1 == '.' || chars[j].1 == '_') {
+            while j < chars.len()
+                && (chars[j].1.is_ascii_alphanumeric() || chars[j].1 == '.' || chars[j].1 == '_')
+            {
                 j += 1;
             }
             push(&mut job, &src[start..end_of(j)], number, line_no);
@@ -119,13 +143,24 @@ pub fn highlight(src: &str, error_line: Option<u32>, dark: bool) -> LayoutJob {
                 j += 1;
             }
             let word = &src[start..end_of(j)];
-            push(&mut job, word, if KEYWORDS.contains(&word) { kw } else { plain }, line_no);
+            push(
+                &mut job,
+                word,
+                if KEYWORDS.contains(&word) { kw } else { plain },
+                line_no,
+            );
             i = j;
         } else {
             let mut j = i;
             while j < chars.len() && {
                 let d = chars[j].1;
-                !(d == '\n' || d == '/' || d == '"' || d == '`' || d == '\'' || d.is_alphanumeric() || d == '_')
+                !(d == '\n'
+                    || d == '/'
+                    || d == '"'
+                    || d == '`'
+                    || d == '\''
+                    || d.is_alphanumeric()
+                    || d == '_')
             } {
                 j += 1;
             }
@@ -143,14 +178,27 @@ fn pretty(v: &Value) -> String {
 
 /// A distribution value as (kind, parameters).
 fn dist_parts(v: Option<&Value>) -> (String, Vec<(&'static str, f64)>) {
-    let num = |k: &str| v.and_then(|v| v.get(k)).and_then(Value::as_f64).unwrap_or(0.0);
+    let num = |k: &str| {
+        v.and_then(|v| v.get(k))
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0)
+    };
     match v {
         Some(Value::Number(n)) => ("fixed".into(), vec![("value", n.as_f64().unwrap_or(0.0))]),
         Some(o) => match o.get("dist").and_then(Value::as_str).unwrap_or("fixed") {
-            "uniform" => ("uniform".into(), vec![("min", num("min")), ("max", num("max"))]),
+            "uniform" => (
+                "uniform".into(),
+                vec![("min", num("min")), ("max", num("max"))],
+            ),
             "exponential" => ("exponential".into(), vec![("mean", num("mean"))]),
-            "normal" => ("normal".into(), vec![("mean", num("mean")), ("stddev", num("stddev"))]),
-            "lognormal" => ("lognormal".into(), vec![("p50", num("p50")), ("p99", num("p99"))]),
+            "normal" => (
+                "normal".into(),
+                vec![("mean", num("mean")), ("stddev", num("stddev"))],
+            ),
+            "lognormal" => (
+                "lognormal".into(),
+                vec![("p50", num("p50")), ("p99", num("p99"))],
+            ),
             _ => ("fixed".into(), vec![("value", num("value"))]),
         },
         None => ("fixed".into(), vec![("value", 0.0)]),
@@ -170,10 +218,19 @@ fn dist_defaults(kind: &str) -> Value {
 fn to_dist(kind: &str, p: &[(&str, f64)]) -> Dist {
     let g = |k: &str| p.iter().find(|(n, _)| *n == k).map_or(0.0, |(_, v)| *v);
     match kind {
-        "uniform" => Dist::Uniform { min: g("min"), max: g("max").max(g("min")) },
+        "uniform" => Dist::Uniform {
+            min: g("min"),
+            max: g("max").max(g("min")),
+        },
         "exponential" => Dist::Exponential { mean: g("mean") },
-        "normal" => Dist::Normal { mean: g("mean"), stddev: g("stddev") },
-        "lognormal" => Dist::LogNormal { p50: g("p50"), p99: g("p99") },
+        "normal" => Dist::Normal {
+            mean: g("mean"),
+            stddev: g("stddev"),
+        },
+        "lognormal" => Dist::LogNormal {
+            p50: g("p50"),
+            p99: g("p99"),
+        },
         _ => Dist::Fixed(g("value")),
     }
 }
@@ -183,15 +240,24 @@ fn dist_preview(ui: &mut Ui, dist: &Dist) {
     let mut rng = SimRng::new(1);
     let mut xs: Vec<f64> = (0..400).map(|_| rng.sample_ms(dist)).collect();
     xs.sort_by(f64::total_cmp);
-    let max = xs.get(xs.len() * 99 / 100).copied().unwrap_or(0.0).max(1e-9);
+    let max = xs
+        .get(xs.len() * 99 / 100)
+        .copied()
+        .unwrap_or(0.0)
+        .max(1e-9);
     const BINS: usize = 30;
     let mut bins = [0u32; BINS];
     for x in &xs {
-        let b = ((x / max) * (BINS as f64 - 1.0)).round().clamp(0.0, BINS as f64 - 1.0) as usize;
+        let b = ((x / max) * (BINS as f64 - 1.0))
+            .round()
+            .clamp(0.0, BINS as f64 - 1.0) as usize;
         bins[b] += 1;
     }
     let top = bins.iter().copied().max().unwrap_or(1).max(1) as f32;
-    let (rect, _) = ui.allocate_exact_size(egui::vec2(ui.available_width().min(240.0), 40.0), egui::Sense::hover());
+    let (rect, _) = ui.allocate_exact_size(
+        egui::vec2(ui.available_width().min(240.0), 40.0),
+        egui::Sense::hover(),
+    );
     let p = ui.painter_at(rect);
     p.rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
     let w = rect.width() / BINS as f32;
@@ -240,9 +306,15 @@ fn traffic_sample(doc: &Value, id: &str, t: ResourceType) -> Option<(&'static st
             "event",
             json!({ "source": "my.app", "detail-type": "Something Happened", "detail": { "id": "{{seq}}" } }),
         ),
-        ResourceType::Bucket => ("object", json!({ "key": "uploads/file-{{seq}}.txt", "size": 1024 })),
+        ResourceType::Bucket => (
+            "object",
+            json!({ "key": "uploads/file-{{seq}}.txt", "size": 1024 }),
+        ),
         ResourceType::Queue => ("message", json!({ "body": "{\"id\": {{seq}}}" })),
-        ResourceType::Topic => ("message", json!({ "body": "{\"id\": {{seq}}}", "subject": "hello" })),
+        ResourceType::Topic => (
+            "message",
+            json!({ "body": "{\"id\": {{seq}}}", "subject": "hello" }),
+        ),
         ResourceType::Function => ("payload", json!({ "id": "{{seq}}" })),
         ResourceType::Table => ("put", json!({ "id": "item-{{seq}}" })),
         ResourceType::StateMachine => ("input", json!({ "id": "{{seq}}" })),
@@ -286,7 +358,9 @@ impl EventflowApp {
             [] => self.scenario_form(ui, &mut actions),
             [one] if one.starts_with("traffic:") => {
                 ui.heading(one.trim_start_matches("traffic:"));
-                ui.weak("A traffic source: select the resource it feeds to edit it (Traffic section).");
+                ui.weak(
+                    "A traffic source: select the resource it feeds to edit it (Traffic section).",
+                );
             }
             [one] => self.resource_form(ui, one, &mut actions),
             many => {
@@ -315,30 +389,37 @@ impl EventflowApp {
                         ed.selected = vec![id];
                     }
                     if let Some(d) = &mut self.doc {
-                        d.canvas.edit.marked = self.editor.as_ref().map(|e| e.selected.clone()).unwrap_or_default();
+                        d.canvas.edit.marked = self
+                            .editor
+                            .as_ref()
+                            .map(|e| e.selected.clone())
+                            .unwrap_or_default();
                     }
                 }
-                Action::SaveScript(path, text) => match crate::scenario::write::write_atomic(&path, &text) {
-                    Ok(()) => {
-                        // The scenario reads its script at load: validate (and re-run) again.
-                        if let Some(ed) = &mut self.editor {
-                            let sc = ed.session.validate().map(std::sync::Arc::new);
-                            ed.message = Some((format!("saved {}", path.display()), false));
-                            if let (Some(sc), Some(d)) = (sc, &mut self.doc) {
-                                d.scenario = sc.clone();
-                                self.runner.send(crate::runner::Command::Load(sc));
-                                if self.snap.playing {
-                                    self.runner.send(crate::runner::Command::Play);
+                Action::SaveScript(path, text) => {
+                    match crate::scenario::write::write_atomic(&path, &text) {
+                        Ok(()) => {
+                            // The scenario reads its script at load: validate (and re-run) again.
+                            if let Some(ed) = &mut self.editor {
+                                let sc = ed.session.validate().map(std::sync::Arc::new);
+                                ed.message = Some((format!("saved {}", path.display()), false));
+                                if let (Some(sc), Some(d)) = (sc, &mut self.doc) {
+                                    d.scenario = sc.clone();
+                                    self.runner.send(crate::runner::Command::Load(sc));
+                                    if self.snap.playing {
+                                        self.runner.send(crate::runner::Command::Play);
+                                    }
                                 }
                             }
                         }
-                    }
-                    Err(e) => {
-                        if let Some(ed) = &mut self.editor {
-                            ed.message = Some((format!("cannot write {}: {e}", path.display()), true));
+                        Err(e) => {
+                            if let Some(ed) = &mut self.editor {
+                                ed.message =
+                                    Some((format!("cannot write {}: {e}", path.display()), true));
+                            }
                         }
                     }
-                },
+                }
                 Action::Message(m, err) => {
                     if let Some(ed) = &mut self.editor {
                         ed.message = Some((m, err));
@@ -354,41 +435,67 @@ impl EventflowApp {
         let doc = ed.session.doc().clone();
         ui.heading("Scenario");
         ui.weak("Select a node to edit it; add resources from the palette.");
-        egui::Grid::new("scenario-form").num_columns(2).show(ui, |ui| {
-            let l = ui.label("name");
-            let key = "#scenario/name".to_string();
-            let buf = ed.form.texts.entry(key).or_insert_with(|| doc.get("name").and_then(Value::as_str).unwrap_or("").to_string());
-            let r = ui.text_edit_singleline(buf).labelled_by(l.id);
-            if r.lost_focus() && doc.get("name").and_then(Value::as_str) != Some(buf.as_str()) {
-                if let Ok(d) = editor::set_top(&doc, "name", json!(buf.trim())) {
-                    actions.push(Action::Doc(d, "renamed the scenario".into()));
-                }
-            }
-            ui.end_row();
-            let settings = doc.get("settings").cloned().unwrap_or(json!({}));
-            for (k, min, max, default) in [("seed", 0.0, 1e15, 1.0), ("until_s", 0.001, 31_536_000.0, 60.0)] {
-                let l = ui.label(k);
-                let cur = settings.get(k).and_then(Value::as_f64).unwrap_or(default);
-                let mut v = cur;
-                let r = ui.add(egui::DragValue::new(&mut v).range(min..=max)).labelled_by(l.id);
-                if r.changed() && !r.dragged() || r.drag_stopped() {
-                    let mut s = settings.clone();
-                    if let Some(o) = s.as_object_mut() {
-                        o.insert(k.into(), if k == "seed" { json!(v as u64) } else { json!(v) });
-                    }
-                    if let Ok(d) = editor::set_top(&doc, "settings", s) {
-                        actions.push(Action::Doc(d, format!("set settings.{k}")));
+        egui::Grid::new("scenario-form")
+            .num_columns(2)
+            .show(ui, |ui| {
+                let l = ui.label("name");
+                let key = "#scenario/name".to_string();
+                let buf = ed.form.texts.entry(key).or_insert_with(|| {
+                    doc.get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string()
+                });
+                let r = ui.text_edit_singleline(buf).labelled_by(l.id);
+                if r.lost_focus() && doc.get("name").and_then(Value::as_str) != Some(buf.as_str()) {
+                    if let Ok(d) = editor::set_top(&doc, "name", json!(buf.trim())) {
+                        actions.push(Action::Doc(d, "renamed the scenario".into()));
                     }
                 }
                 ui.end_row();
-            }
-        });
+                let settings = doc.get("settings").cloned().unwrap_or(json!({}));
+                for (k, min, max, default) in [
+                    ("seed", 0.0, 1e15, 1.0),
+                    ("until_s", 0.001, 31_536_000.0, 60.0),
+                ] {
+                    let l = ui.label(k);
+                    let cur = settings.get(k).and_then(Value::as_f64).unwrap_or(default);
+                    let mut v = cur;
+                    let r = ui
+                        .add(egui::DragValue::new(&mut v).range(min..=max))
+                        .labelled_by(l.id);
+                    if r.changed() && !r.dragged() || r.drag_stopped() {
+                        let mut s = settings.clone();
+                        if let Some(o) = s.as_object_mut() {
+                            o.insert(
+                                k.into(),
+                                if k == "seed" {
+                                    json!(v as u64)
+                                } else {
+                                    json!(v)
+                                },
+                            );
+                        }
+                        if let Ok(d) = editor::set_top(&doc, "settings", s) {
+                            actions.push(Action::Doc(d, format!("set settings.{k}")));
+                        }
+                    }
+                    ui.end_row();
+                }
+            });
         let problems = ed.session.problems.clone();
         if !problems.is_empty() {
             ui.separator();
-            ui.colored_label(ui.visuals().error_fg_color, format!("{} problem(s)", problems.len()));
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!("{} problem(s)", problems.len()),
+            );
             for p in problems {
-                let text = if p.path.is_empty() { p.message.clone() } else { format!("{}: {}", p.path, p.message) };
+                let text = if p.path.is_empty() {
+                    p.message.clone()
+                } else {
+                    format!("{}: {}", p.path, p.message)
+                };
                 match crate::editor::session::resource_of_path(&p.path) {
                     Some(id) => {
                         if ui.link(text).clicked() {
@@ -413,7 +520,10 @@ impl EventflowApp {
             return;
         };
         let Some(t) = editor::type_of(&doc, id) else {
-            ui.colored_label(ui.visuals().error_fg_color, format!("{id} has no known type"));
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!("{id} has no known type"),
+            );
             return;
         };
         let kind = NodeKind::Resource(t);
@@ -429,8 +539,14 @@ impl EventflowApp {
         ui.horizontal(|ui| {
             let l = ui.label("id");
             let key = format!("{id}/#id");
-            let buf = ed.form.texts.entry(key.clone()).or_insert_with(|| id.to_string());
-            let r = ui.add(egui::TextEdit::singleline(buf).desired_width(160.0)).labelled_by(l.id);
+            let buf = ed
+                .form
+                .texts
+                .entry(key.clone())
+                .or_insert_with(|| id.to_string());
+            let r = ui
+                .add(egui::TextEdit::singleline(buf).desired_width(160.0))
+                .labelled_by(l.id);
             if r.lost_focus() && buf.trim() != id {
                 actions.push(Action::Rename(id.to_string(), buf.trim().to_string()));
             }
@@ -452,12 +568,16 @@ impl EventflowApp {
             });
         }
         // Triggers on this resource are edges on the canvas: list them so they can be selected.
-        if matches!(t, ResourceType::Queue | ResourceType::Table | ResourceType::Function) {
+        if matches!(
+            t,
+            ResourceType::Queue | ResourceType::Table | ResourceType::Function
+        ) {
             let triggers: Vec<String> = editor::ids_of(&doc, &[ResourceType::Trigger])
                 .into_iter()
                 .filter(|tr| {
                     let r = &doc["resources"][tr.as_str()];
-                    r.get("source").and_then(Value::as_str) == Some(id) || r.get("function").and_then(Value::as_str) == Some(id)
+                    r.get("source").and_then(Value::as_str) == Some(id)
+                        || r.get("function").and_then(Value::as_str) == Some(id)
                 })
                 .collect();
             if !triggers.is_empty() {
@@ -472,68 +592,109 @@ impl EventflowApp {
             }
         }
         ui.separator();
-        egui::CollapsingHeader::new("Properties").default_open(true).show(ui, |ui| {
-            egui::Grid::new(("form", id)).num_columns(2).striped(true).show(ui, |ui| {
-                for field in fields_of(t) {
-                    if field.kind == FieldKind::Code {
-                        continue;
-                    }
-                    let l = ui
-                        .label(if field.required { format!("{} *", field.key) } else { field.key.to_string() })
-                        .on_hover_text(field_hint(field));
-                    ui.vertical(|ui| {
-                        if let Some(d) = field_editor(ui, &mut ed.form, &doc, id, &res, field, l.id) {
-                            actions.push(d);
+        egui::CollapsingHeader::new("Properties")
+            .default_open(true)
+            .show(ui, |ui| {
+                egui::Grid::new(("form", id))
+                    .num_columns(2)
+                    .striped(true)
+                    .show(ui, |ui| {
+                        for field in fields_of(t) {
+                            if field.kind == FieldKind::Code {
+                                continue;
+                            }
+                            let l = ui
+                                .label(if field.required {
+                                    format!("{} *", field.key)
+                                } else {
+                                    field.key.to_string()
+                                })
+                                .on_hover_text(field_hint(field));
+                            ui.vertical(|ui| {
+                                if let Some(d) =
+                                    field_editor(ui, &mut ed.form, &doc, id, &res, field, l.id)
+                                {
+                                    actions.push(d);
+                                }
+                            });
+                            ui.end_row();
                         }
                     });
-                    ui.end_row();
-                }
             });
-        });
         if t == ResourceType::Function {
-            egui::CollapsingHeader::new("Handler code").default_open(true).show(ui, |ui| {
-                code_editor(ui, &mut ed.form, &ed.session, id, &res, dark, actions);
-            });
+            egui::CollapsingHeader::new("Handler code")
+                .default_open(true)
+                .show(ui, |ui| {
+                    code_editor(ui, &mut ed.form, &ed.session, id, &res, dark, actions);
+                });
         }
         if t == ResourceType::Rule {
-            egui::CollapsingHeader::new("Pattern sandbox").default_open(true).show(ui, |ui| {
-                rule_sandbox(ui, &mut ed.form, &doc, id, &res);
-            });
+            egui::CollapsingHeader::new("Pattern sandbox")
+                .default_open(true)
+                .show(ui, |ui| {
+                    rule_sandbox(ui, &mut ed.form, &doc, id, &res);
+                });
         }
         if t == ResourceType::Topic {
-            let subs = res.get("subscriptions").and_then(Value::as_array).cloned().unwrap_or_default();
+            let subs = res
+                .get("subscriptions")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             if subs.iter().any(|s| s.get("filter_policy").is_some()) {
-                egui::CollapsingHeader::new("Filter policy sandbox").default_open(true).show(ui, |ui| {
-                    filter_sandbox(ui, &mut ed.form, id, &subs);
-                });
+                egui::CollapsingHeader::new("Filter policy sandbox")
+                    .default_open(true)
+                    .show(ui, |ui| {
+                        filter_sandbox(ui, &mut ed.form, id, &subs);
+                    });
             }
         }
         if traffic_sample(&doc, id, t).is_some() {
-            egui::CollapsingHeader::new("Traffic").default_open(false).show(ui, |ui| {
-                traffic_editor(ui, &mut ed.form, &doc, id, t, actions);
-            });
+            egui::CollapsingHeader::new("Traffic")
+                .default_open(false)
+                .show(ui, |ui| {
+                    traffic_editor(ui, &mut ed.form, &doc, id, t, actions);
+                });
         }
-        egui::CollapsingHeader::new("Raw JSON").default_open(false).show(ui, |ui| {
-            let key = format!("{id}/#raw");
-            let buf = ed.form.texts.entry(key.clone()).or_insert_with(|| pretty(&res));
-            let l = ui.weak("the resource as JSON");
-            ui.add(egui::TextEdit::multiline(buf).code_editor().desired_rows(8).desired_width(f32::INFINITY)).labelled_by(l.id);
-            let parsed = serde_json::from_str::<Value>(buf);
-            match &parsed {
-                Ok(_) => {}
-                Err(e) => {
-                    ui.colored_label(ui.visuals().error_fg_color, format!("not valid JSON: {e}"));
-                }
-            }
-            if ui.add_enabled(parsed.is_ok(), egui::Button::new("Apply JSON")).clicked() {
-                if let Ok(v) = parsed {
-                    match editor::set_resource(&doc, id, v) {
-                        Ok(d) => actions.push(Action::Doc(d, format!("edited {id} as JSON"))),
-                        Err(e) => actions.push(Action::Message(e.to_string(), true)),
+        egui::CollapsingHeader::new("Raw JSON")
+            .default_open(false)
+            .show(ui, |ui| {
+                let key = format!("{id}/#raw");
+                let buf = ed
+                    .form
+                    .texts
+                    .entry(key.clone())
+                    .or_insert_with(|| pretty(&res));
+                let l = ui.weak("the resource as JSON");
+                ui.add(
+                    egui::TextEdit::multiline(buf)
+                        .code_editor()
+                        .desired_rows(8)
+                        .desired_width(f32::INFINITY),
+                )
+                .labelled_by(l.id);
+                let parsed = serde_json::from_str::<Value>(buf);
+                match &parsed {
+                    Ok(_) => {}
+                    Err(e) => {
+                        ui.colored_label(
+                            ui.visuals().error_fg_color,
+                            format!("not valid JSON: {e}"),
+                        );
                     }
                 }
-            }
-        });
+                if ui
+                    .add_enabled(parsed.is_ok(), egui::Button::new("Apply JSON"))
+                    .clicked()
+                {
+                    if let Ok(v) = parsed {
+                        match editor::set_resource(&doc, id, v) {
+                            Ok(d) => actions.push(Action::Doc(d, format!("edited {id} as JSON"))),
+                            Err(e) => actions.push(Action::Message(e.to_string(), true)),
+                        }
+                    }
+                }
+            });
     }
 }
 
@@ -561,7 +722,15 @@ fn set(doc: &Value, id: &str, key: &str, v: Option<Value>) -> Option<Action> {
 }
 
 /// A number field: edits while dragging stay local and apply when the drag ends.
-fn number(ui: &mut Ui, form: &mut FormState, key: String, cur: f64, min: f64, max: f64, int: bool) -> Option<f64> {
+fn number(
+    ui: &mut Ui,
+    form: &mut FormState,
+    key: String,
+    cur: f64,
+    min: f64,
+    max: f64,
+    int: bool,
+) -> Option<f64> {
     let mut v = match &form.dragging {
         Some((k, v)) if *k == key => *v,
         _ => cur,
@@ -607,13 +776,18 @@ fn field_editor(
     let mut action = None;
     match field.kind {
         FieldKind::Int { min, max, default }
-            if cur.is_none() && matches!(field.key, "reserved_concurrency" | "maximum_concurrency") =>
+            if cur.is_none()
+                && matches!(field.key, "reserved_concurrency" | "maximum_concurrency") =>
         {
             // No value means "none" (not 0, which would throttle every invocation).
             ui.horizontal(|ui| {
                 ui.weak("none");
                 if ui.small_button("set").clicked() {
-                    let v = if field.key == "reserved_concurrency" { 10 } else { default };
+                    let v = if field.key == "reserved_concurrency" {
+                        10
+                    } else {
+                        default
+                    };
                     action = set(doc, id, field.key, Some(json!(v.clamp(min, max))));
                 }
             });
@@ -625,7 +799,11 @@ fn field_editor(
                     action = set(doc, id, field.key, Some(json!(v.round() as i64)));
                 }
                 if cur.is_some() {
-                    if ui.small_button("reset").on_hover_text("Remove: use the default").clicked() {
+                    if ui
+                        .small_button("reset")
+                        .on_hover_text("Remove: use the default")
+                        .clicked()
+                    {
                         action = set(doc, id, field.key, None);
                     }
                 } else {
@@ -653,31 +831,64 @@ fn field_editor(
         FieldKind::Enum { choices, default } => {
             let c = cur.and_then(Value::as_str).unwrap_or(default).to_string();
             egui::ComboBox::from_id_salt(&key)
-                .selected_text(if c.is_empty() { "(none)".to_string() } else { c.clone() })
+                .selected_text(if c.is_empty() {
+                    "(none)".to_string()
+                } else {
+                    c.clone()
+                })
                 .show_ui(ui, |ui| {
                     for ch in choices {
                         let label = if ch.is_empty() { "(none)" } else { ch };
                         if ui.selectable_label(c == *ch, label).clicked() && c != *ch {
-                            action = set(doc, id, field.key, if ch.is_empty() { None } else { Some(json!(ch)) });
+                            action = set(
+                                doc,
+                                id,
+                                field.key,
+                                if ch.is_empty() { None } else { Some(json!(ch)) },
+                            );
                         }
                     }
                 });
         }
         FieldKind::Text => {
-            let buf = form.texts.entry(key).or_insert_with(|| cur.and_then(Value::as_str).unwrap_or("").to_string());
-            let r = ui.add(egui::TextEdit::singleline(buf).desired_width(180.0)).labelled_by(label);
+            let buf = form
+                .texts
+                .entry(key)
+                .or_insert_with(|| cur.and_then(Value::as_str).unwrap_or("").to_string());
+            let r = ui
+                .add(egui::TextEdit::singleline(buf).desired_width(180.0))
+                .labelled_by(label);
             let now = buf.trim().to_string();
             if r.lost_focus() && cur.and_then(Value::as_str) != Some(now.as_str()) {
-                action = set(doc, id, field.key, if now.is_empty() { None } else { Some(json!(now)) });
+                action = set(
+                    doc,
+                    id,
+                    field.key,
+                    if now.is_empty() {
+                        None
+                    } else {
+                        Some(json!(now))
+                    },
+                );
             }
         }
         FieldKind::Ref(types) => {
             let c = cur.and_then(Value::as_str).unwrap_or("").to_string();
-            let ids: Vec<String> = editor::ids_of(doc, types).into_iter().filter(|i| i != id).collect();
+            let ids: Vec<String> = editor::ids_of(doc, types)
+                .into_iter()
+                .filter(|i| i != id)
+                .collect();
             egui::ComboBox::from_id_salt(&key)
-                .selected_text(if c.is_empty() { "(none)".to_string() } else { c.clone() })
+                .selected_text(if c.is_empty() {
+                    "(none)".to_string()
+                } else {
+                    c.clone()
+                })
                 .show_ui(ui, |ui| {
-                    if !field.required && ui.selectable_label(c.is_empty(), "(none)").clicked() && !c.is_empty() {
+                    if !field.required
+                        && ui.selectable_label(c.is_empty(), "(none)").clicked()
+                        && !c.is_empty()
+                    {
                         action = set(doc, id, field.key, None);
                     }
                     for i in ids {
@@ -691,7 +902,11 @@ fn field_editor(
             let (kind, params) = dist_parts(cur);
             ui.horizontal(|ui| {
                 egui::ComboBox::from_id_salt(&key)
-                    .selected_text(if cur.is_none() { "default".to_string() } else { kind.clone() })
+                    .selected_text(if cur.is_none() {
+                        "default".to_string()
+                    } else {
+                        kind.clone()
+                    })
                     .show_ui(ui, |ui| {
                         for k in ["fixed", "uniform", "exponential", "normal", "lognormal"] {
                             if ui.selectable_label(cur.is_some() && kind == k, k).clicked() {
@@ -707,7 +922,15 @@ fn field_editor(
                 ui.horizontal(|ui| {
                     for (i, (pname, pv)) in params.iter().enumerate() {
                         ui.label(*pname);
-                        if let Some(v) = number(ui, form, format!("{key}/{pname}"), *pv, 0.0, 900_000.0, false) {
+                        if let Some(v) = number(
+                            ui,
+                            form,
+                            format!("{key}/{pname}"),
+                            *pv,
+                            0.0,
+                            900_000.0,
+                            false,
+                        ) {
                             let mut p = params.clone();
                             p[i].1 = v;
                             let value = if kind == "fixed" {
@@ -728,10 +951,23 @@ fn field_editor(
             }
         }
         FieldKind::Json => {
-            let buf = form.texts.entry(key.clone()).or_insert_with(|| cur.map(pretty).unwrap_or_default());
-            ui.add(egui::TextEdit::multiline(buf).code_editor().desired_rows(2).desired_width(220.0)).labelled_by(label);
+            let buf = form
+                .texts
+                .entry(key.clone())
+                .or_insert_with(|| cur.map(pretty).unwrap_or_default());
+            ui.add(
+                egui::TextEdit::multiline(buf)
+                    .code_editor()
+                    .desired_rows(2)
+                    .desired_width(220.0),
+            )
+            .labelled_by(label);
             let text = buf.trim().to_string();
-            let parsed = if text.is_empty() { Ok(None) } else { serde_json::from_str::<Value>(&text).map(Some) };
+            let parsed = if text.is_empty() {
+                Ok(None)
+            } else {
+                serde_json::from_str::<Value>(&text).map(Some)
+            };
             let changed = match &parsed {
                 Ok(v) => v.as_ref() != cur,
                 Err(_) => true,
@@ -773,22 +1009,38 @@ fn code_editor(
     actions: &mut Vec<Action>,
 ) {
     let code = res.get("code");
-    let script = code.and_then(|c| c.get("script")).and_then(Value::as_str).map(str::to_string);
-    let inline = code.and_then(|c| c.get("inline")).and_then(Value::as_str).map(str::to_string);
+    let script = code
+        .and_then(|c| c.get("script"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let inline = code
+        .and_then(|c| c.get("inline"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let script_path = script.as_ref().map(|s| {
         let base = session
             .path
             .as_ref()
             .and_then(|p| p.parent())
-            .map(|p| if p.as_os_str().is_empty() { PathBuf::from(".") } else { p.to_path_buf() })
+            .map(|p| {
+                if p.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    p.to_path_buf()
+                }
+            })
             .unwrap_or_else(|| PathBuf::from("."));
         base.join(s)
     });
     if script.is_none() && inline.is_none() {
-        ui.weak("No code: the function succeeds and returns null (an api route gets statusCode 200).");
+        ui.weak(
+            "No code: the function succeeds and returns null (an api route gets statusCode 200).",
+        );
         if ui.button("Add inline code").clicked() {
             let src = "fn handler(event, context) {\n    log(\"got an event\");\n    #{ statusCode: 200, body: \"hello\" }\n}\n";
-            if let Ok(d) = editor::set_field(session.doc(), id, "code", Some(json!({ "inline": src }))) {
+            if let Ok(d) =
+                editor::set_field(session.doc(), id, "code", Some(json!({ "inline": src })))
+            {
                 actions.push(Action::Doc(d, format!("added inline code to {id}")));
             }
         }
@@ -802,7 +1054,9 @@ fn code_editor(
         };
         form.code = Some((id.to_string(), text));
     }
-    let Some((_, text)) = &mut form.code else { return };
+    let Some((_, text)) = &mut form.code else {
+        return;
+    };
     if let Some(s) = &script {
         ui.weak(format!("script {s}"));
     }
@@ -814,22 +1068,28 @@ fn code_editor(
         ui.fonts_mut(|f| f.layout_job(job))
     };
     let l = ui.weak("handler source");
-    egui::ScrollArea::vertical().id_salt(("code", id)).max_height(320.0).show(ui, |ui| {
-        ui.add(
-            egui::TextEdit::multiline(text)
-                .code_editor()
-                .desired_rows(10)
-                .desired_width(f32::INFINITY)
-                .layouter(&mut layouter),
-        )
-        .labelled_by(l.id);
-    });
+    egui::ScrollArea::vertical()
+        .id_salt(("code", id))
+        .max_height(320.0)
+        .show(ui, |ui| {
+            ui.add(
+                egui::TextEdit::multiline(text)
+                    .code_editor()
+                    .desired_rows(10)
+                    .desired_width(f32::INFINITY)
+                    .layouter(&mut layouter),
+            )
+            .labelled_by(l.id);
+        });
     match &compiled {
         Ok(_) => {
             ui.colored_label(style::OK_GREEN, "compiles");
         }
         Err(e) => {
-            ui.colored_label(ui.visuals().error_fg_color, format!("line {}, column {}: {}", e.line, e.col, e.message));
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!("line {}, column {}: {}", e.line, e.col, e.message),
+            );
         }
     }
     let changed = match (&inline, &script_path) {
@@ -839,11 +1099,20 @@ fn code_editor(
     };
     let mut revert = false;
     ui.horizontal(|ui| {
-        let label = if script.is_some() { "Save script" } else { "Apply code" };
+        let label = if script.is_some() {
+            "Save script"
+        } else {
+            "Apply code"
+        };
         if ui.add_enabled(changed, egui::Button::new(label)).clicked() {
             match (&inline, &script_path) {
                 (Some(_), _) => {
-                    if let Ok(d) = editor::set_field(session.doc(), id, "code", Some(json!({ "inline": text.clone() }))) {
+                    if let Ok(d) = editor::set_field(
+                        session.doc(),
+                        id,
+                        "code",
+                        Some(json!({ "inline": text.clone() })),
+                    ) {
                         actions.push(Action::Doc(d, format!("edited {id}'s code")));
                     }
                 }
@@ -863,9 +1132,18 @@ fn code_editor(
 fn rule_sandbox(ui: &mut Ui, form: &mut FormState, doc: &Value, id: &str, res: &Value) {
     let bus = res.get("bus").and_then(Value::as_str).unwrap_or("");
     let key = format!("{id}/#sample");
-    let sample = form.samples.entry(key).or_insert_with(|| pretty(&sample_envelope(doc, bus)));
+    let sample = form
+        .samples
+        .entry(key)
+        .or_insert_with(|| pretty(&sample_envelope(doc, bus)));
     let l = ui.weak("A sample event (edit it): the rule's pattern is matched against it at once.");
-    ui.add(egui::TextEdit::multiline(sample).code_editor().desired_rows(6).desired_width(f32::INFINITY)).labelled_by(l.id);
+    ui.add(
+        egui::TextEdit::multiline(sample)
+            .code_editor()
+            .desired_rows(6)
+            .desired_width(f32::INFINITY),
+    )
+    .labelled_by(l.id);
     let Some(pattern) = res.get("pattern") else {
         ui.weak("The rule has no pattern yet.");
         return;
@@ -875,10 +1153,20 @@ fn rule_sandbox(ui: &mut Ui, form: &mut FormState, doc: &Value, id: &str, res: &
 
 fn filter_sandbox(ui: &mut Ui, form: &mut FormState, id: &str, subs: &[Value]) {
     for (i, s) in subs.iter().enumerate() {
-        let Some(policy) = s.get("filter_policy") else { continue };
+        let Some(policy) = s.get("filter_policy") else {
+            continue;
+        };
         let target = s.get("target").and_then(Value::as_str).unwrap_or("?");
-        let body_scope = s.get("filter_policy_scope").and_then(Value::as_str) == Some("MessageBody");
-        let l = ui.strong(format!("-> {target} ({})", if body_scope { "message body" } else { "message attributes" }));
+        let body_scope =
+            s.get("filter_policy_scope").and_then(Value::as_str) == Some("MessageBody");
+        let l = ui.strong(format!(
+            "-> {target} ({})",
+            if body_scope {
+                "message body"
+            } else {
+                "message attributes"
+            }
+        ));
         let key = format!("{id}/#sub{i}");
         let sample = form.samples.entry(key).or_insert_with(|| {
             if body_scope {
@@ -891,13 +1179,27 @@ fn filter_sandbox(ui: &mut Ui, form: &mut FormState, id: &str, subs: &[Value]) {
                 pretty(&Value::Object(keys))
             }
         });
-        ui.add(egui::TextEdit::multiline(sample).code_editor().desired_rows(3).desired_width(f32::INFINITY)).labelled_by(l.id);
-        let dialect = if body_scope { Dialect::SnsBody } else { Dialect::SnsAttributes };
+        ui.add(
+            egui::TextEdit::multiline(sample)
+                .code_editor()
+                .desired_rows(3)
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(l.id);
+        let dialect = if body_scope {
+            Dialect::SnsBody
+        } else {
+            Dialect::SnsAttributes
+        };
         sandbox_verdict(ui, Pattern::compile_dialect(policy, dialect), sample);
     }
 }
 
-fn sandbox_verdict(ui: &mut Ui, pattern: Result<Pattern, crate::pattern::PatternError>, sample: &str) {
+fn sandbox_verdict(
+    ui: &mut Ui,
+    pattern: Result<Pattern, crate::pattern::PatternError>,
+    sample: &str,
+) {
     let pattern = match pattern {
         Ok(p) => p,
         Err(e) => {
@@ -907,21 +1209,34 @@ fn sandbox_verdict(ui: &mut Ui, pattern: Result<Pattern, crate::pattern::Pattern
     };
     match serde_json::from_str::<Value>(sample) {
         Err(e) => {
-            ui.colored_label(ui.visuals().error_fg_color, format!("event: not valid JSON: {e}"));
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!("event: not valid JSON: {e}"),
+            );
         }
         Ok(ev) => match pattern.explain(&ev) {
             None => {
                 ui.colored_label(style::OK_GREEN, RichText::new("match").strong());
             }
             Some(m) => {
-                ui.colored_label(ui.visuals().error_fg_color, RichText::new("no match").strong());
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    RichText::new("no match").strong(),
+                );
                 ui.label(RichText::new(format!("{}: {}", m.path, m.reason)).monospace());
             }
         },
     }
 }
 
-fn traffic_editor(ui: &mut Ui, form: &mut FormState, doc: &Value, id: &str, t: ResourceType, actions: &mut Vec<Action>) {
+fn traffic_editor(
+    ui: &mut Ui,
+    form: &mut FormState,
+    doc: &Value,
+    id: &str,
+    t: ResourceType,
+    actions: &mut Vec<Action>,
+) {
     let entries = editor::traffic_of(doc, id);
     if entries.is_empty() {
         ui.weak("No traffic reaches this resource.");
@@ -929,21 +1244,44 @@ fn traffic_editor(ui: &mut Ui, form: &mut FormState, doc: &Value, id: &str, t: R
     for (index, entry) in entries {
         let key = format!("{id}/#traffic{index}");
         let buf = form.texts.entry(key).or_insert_with(|| pretty(&entry));
-        let name = entry.get("name").and_then(Value::as_str).unwrap_or("traffic source");
+        let name = entry
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("traffic source");
         let l = ui.weak(name);
-        ui.add(egui::TextEdit::multiline(buf).code_editor().desired_rows(4).desired_width(f32::INFINITY)).labelled_by(l.id);
+        ui.add(
+            egui::TextEdit::multiline(buf)
+                .code_editor()
+                .desired_rows(4)
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(l.id);
         let parsed = serde_json::from_str::<Value>(buf);
         if let Err(e) = &parsed {
             ui.colored_label(ui.visuals().error_fg_color, format!("not valid JSON: {e}"));
         }
         ui.horizontal(|ui| {
-            if ui.add_enabled(parsed.as_ref().is_ok_and(|v| *v != entry), egui::Button::new("Apply")).clicked() {
+            if ui
+                .add_enabled(
+                    parsed.as_ref().is_ok_and(|v| *v != entry),
+                    egui::Button::new("Apply"),
+                )
+                .clicked()
+            {
                 if let Ok(v) = &parsed {
-                    push_result(actions, editor::set_traffic(doc, index, Some(v.clone())), "edited traffic");
+                    push_result(
+                        actions,
+                        editor::set_traffic(doc, index, Some(v.clone())),
+                        "edited traffic",
+                    );
                 }
             }
             if ui.button("Remove").clicked() {
-                push_result(actions, editor::set_traffic(doc, index, None), "removed traffic");
+                push_result(
+                    actions,
+                    editor::set_traffic(doc, index, None),
+                    "removed traffic",
+                );
             }
         });
         ui.separator();
@@ -951,15 +1289,25 @@ fn traffic_editor(ui: &mut Ui, form: &mut FormState, doc: &Value, id: &str, t: R
     if ui.button("Add traffic source").clicked() {
         if let Some((key, payload)) = traffic_sample(doc, id, t) {
             let names = editor::traffic_names(doc);
-            let name = (1..).map(|n| format!("{id}-traffic{n}")).find(|n| !names.contains(n)).unwrap_or_default();
+            let name = (1..)
+                .map(|n| format!("{id}-traffic{n}"))
+                .find(|n| !names.contains(n))
+                .unwrap_or_default();
             let mut e = serde_json::Map::new();
             e.insert("name".into(), json!(name));
             e.insert("to".into(), json!(id));
             e.insert("every_s".into(), json!(1));
             e.insert("count".into(), json!(5));
             e.insert(key.into(), payload);
-            let n = doc.get("traffic").and_then(Value::as_array).map_or(0, Vec::len);
-            push_result(actions, editor::set_traffic(doc, n, Some(Value::Object(e))), "added traffic");
+            let n = doc
+                .get("traffic")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            push_result(
+                actions,
+                editor::set_traffic(doc, n, Some(Value::Object(e))),
+                "added traffic",
+            );
         }
     }
 }

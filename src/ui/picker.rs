@@ -46,7 +46,11 @@ impl FilePicker {
         if name.is_empty() || name.contains('/') {
             return None;
         }
-        let name = if name.ends_with(".json") { name.to_string() } else { format!("{name}.json") };
+        let name = if name.ends_with(".json") {
+            name.to_string()
+        } else {
+            format!("{name}.json")
+        };
         Some(self.dir.join(name))
     }
 
@@ -79,7 +83,11 @@ impl FilePicker {
     pub fn show(&mut self, ctx: &Context) -> Option<Option<PathBuf>> {
         let mut result = None;
         let mut open = true;
-        let title = if self.is_save() { "Save scenario as" } else { "Open scenario" };
+        let title = if self.is_save() {
+            "Save scenario as"
+        } else {
+            "Open scenario"
+        };
         egui::Window::new(title)
             .open(&mut open)
             .default_size([460.0, 420.0])
@@ -146,7 +154,11 @@ impl FilePicker {
                     }
                     if self.save_name.is_some() {
                         let path = self.save_path();
-                        if ui.add_enabled(path.is_some(), egui::Button::new("Save")).clicked() || save {
+                        if ui
+                            .add_enabled(path.is_some(), egui::Button::new("Save"))
+                            .clicked()
+                            || save
+                        {
                             if let Some(p) = path {
                                 result = Some(Some(p));
                             }
