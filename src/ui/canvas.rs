@@ -241,19 +241,26 @@ impl Canvas {
         } else {
             Pos2::ZERO
         };
-        let mut p = c;
         let taken = |p: Pos2, this: &Canvas| {
             this.positions().iter().any(|(_, x, y)| {
-                (x - p.x).abs() < NODE_SIZE.x * 0.6 && (y - p.y).abs() < NODE_SIZE.y * 0.8
+                (x - p.x).abs() < NODE_SIZE.x + 20.0 && (y - p.y).abs() < NODE_SIZE.y + 20.0
             })
         };
-        for k in 0..40 {
-            if !taken(p, self) {
-                break;
-            }
-            p = c + vec2(0.0, (k as f32 + 1.0) * (NODE_SIZE.y + 16.0));
-        }
-        p
+        // Left to right across the view, row by row from the top: successive adds read as a flow.
+        let (dx, dy) = (NODE_SIZE.x + 70.0, NODE_SIZE.y + 50.0);
+        let view = if self.last_rect.is_positive() {
+            self.last_rect.size() / self.zoom
+        } else {
+            vec2(5.0 * dx, 5.0 * dy)
+        };
+        let cols = ((view.x / dx).floor() as usize).clamp(1, 8);
+        let rows = ((view.y / dy).floor() as usize).clamp(1, 8);
+        let start = c - vec2((cols as f32 - 1.0) / 2.0 * dx, (rows as f32 - 1.0) / 2.0 * dy);
+        (0..rows + 8)
+            .flat_map(|row| (0..cols).map(move |col| (row, col)))
+            .map(|(row, col)| start + vec2(col as f32 * dx, row as f32 * dy))
+            .find(|p| !taken(*p, self))
+            .unwrap_or(c)
     }
 
     /// Where node `name` (layout key) was drawn on screen in the last frame.
