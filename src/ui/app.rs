@@ -509,7 +509,8 @@ impl EventflowApp {
             if self.editor.as_ref().is_some_and(|e| e.on) {
                 egui::Panel::left("palette")
                     .resizable(false)
-                    .default_size(150.0)
+                    .default_size(185.0)
+                    .min_size(185.0)
                     .show(ui, |ui| self.palette(ui));
             }
             egui::Panel::right("inspector")

@@ -255,7 +255,10 @@ impl Canvas {
         };
         let cols = ((view.x / dx).floor() as usize).clamp(1, 8);
         let rows = ((view.y / dy).floor() as usize).clamp(1, 8);
-        let start = c - vec2((cols as f32 - 1.0) / 2.0 * dx, (rows as f32 - 1.0) / 2.0 * dy);
+        let start = c - vec2(
+            (cols as f32 - 1.0) / 2.0 * dx,
+            (rows as f32 - 1.0) / 2.0 * dy,
+        );
         (0..rows + 8)
             .flat_map(|row| (0..cols).map(move |col| (row, col)))
             .map(|(row, col)| start + vec2(col as f32 * dx, row as f32 * dy))

@@ -670,6 +670,15 @@ impl EventflowApp {
             doc.canvas.edit.marked.clone_from(&ed.selected);
         }
         let click = doc.canvas.show(ui, &snap, &sc, None, None);
+        if doc.canvas.positions().is_empty() {
+            ui.painter().text(
+                doc.canvas.last_rect.center(),
+                egui::Align2::CENTER_CENTER,
+                "An empty scenario: click or drag a resource from the palette to start",
+                egui::FontId::proportional(15.0),
+                ui.visuals().weak_text_color(),
+            );
+        }
         let Some(click) = click else { return };
         match click {
             CanvasClick::Named { name, shift } => {
