@@ -53,7 +53,15 @@
 //!   code: layered layout, icons, labelled edges, transit dots, flashes), the inspector with a searchable JSON
 //!   tree, the virtualised invocation log, "send a test event", screenshots. Each frame drains runner updates
 //!   within a time budget, then draws; it only sends commands.
-//! - [`cli`] — `eventflow check | run | test-pattern | fmt | open` with the exit codes of the CLI contract.
+//! - [`editor`] — the visual editor's pure document operations (no egui): add with fresh ids and minimal
+//!   defaults, delete / duplicate / rename with every reference following, the wiring rules of each pair of
+//!   resource types (or why AWS refuses it), the typed form's field table, undo/redo of whole documents, and the
+//!   editing [`editor::session::Session`] (dirty flag, validation problems by JSON path, canonical save).
+//! - [`ui`] edit mode (`ui/edit.rs`, `ui/edit_form.rs`) — palette, wiring by drag, property panel, pattern
+//!   sandbox, traffic and handler code editors, Save / Save As / New; it edits the scenario *document* and sends a
+//!   valid result to the runner (`Command::Load`: a live re-run from t = 0).
+//! - [`cli`] — `eventflow check | run | test-pattern | open | fmt` with the exit codes of the CLI contract
+//!   (`open --edit` starts in edit mode).
 //!
 //! ## Invariants
 //!
@@ -69,10 +77,18 @@
 //! - A fast engine never floods the UI: batches are bounded per tick, the update channel is bounded (the runner
 //!   waits), and the UI drains with a per-frame time budget. An engine panic never takes the app down.
 //! - The app requests repaints only while something moves (playing, dots in flight, flashes).
+//! - The editor's source of truth is the scenario document (`serde_json::Value`, object order kept); every edit
+//!   is a function document → document, recorded for undo, and re-validated with `scenario::load_str` over the
+//!   canonical text. Only a valid document reaches the runner; an invalid one keeps the last good run going and
+//!   shows its problems on the nodes. The editor never touches a `Sim`.
+//! - Save writes `scenario::write::canonical_text` atomically — exactly what `eventflow fmt` writes — so loading
+//!   and saving a canonical file without edits gives the same bytes (`layout` is rewritten only after the user
+//!   moved nodes or added resources).
 
 pub mod asl;
 pub mod cli;
 pub mod cron;
+pub mod editor;
 pub mod events;
 pub mod pattern;
 pub mod runner;

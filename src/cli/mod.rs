@@ -91,6 +91,12 @@ pub struct OpenArgs {
     /// Window size for the screenshot, WxH.
     #[arg(long)]
     pub size: Option<String>,
+    /// Open in edit mode (without a file: a new, empty scenario).
+    #[arg(long)]
+    pub edit: bool,
+    /// With --edit: start with this resource selected (its property panel open), e.g. for screenshots.
+    #[arg(long, requires = "edit")]
+    pub select: Option<String>,
 }
 
 /// Runs the command line; returns the process exit code.
@@ -109,6 +115,8 @@ pub fn main_with(cli: Cli, open_app: impl FnOnce(OpenArgs) -> Result<(), CliErro
             screenshot: None,
             after: 2.0,
             size: None,
+            edit: false,
+            select: None,
         })
         .map(success),
     };

@@ -106,18 +106,21 @@ impl ScreenshotPlan {
     }
 }
 
-struct Doc {
-    scenario: Arc<Scenario>,
+pub(super) struct Doc {
+    /// The scenario that runs (in edit mode: the last valid design).
+    pub(super) scenario: Arc<Scenario>,
     /// Where it came from: a file path, or an example's name.
-    source: Source,
-    canvas: Canvas,
+    pub(super) source: Source,
+    pub(super) canvas: Canvas,
 }
 
 #[derive(Clone)]
-enum Source {
+pub(super) enum Source {
     File(PathBuf),
     #[allow(dead_code)]
     Example(&'static str),
+    /// File → New, not saved yet.
+    New,
 }
 
 struct InjectEditor {
@@ -135,23 +138,29 @@ pub enum ClockChoice {
 }
 
 pub struct EventflowApp {
-    runner: Runner,
+    pub(super) runner: Runner,
     pub prefs: Prefs,
-    doc: Option<Doc>,
+    pub(super) doc: Option<Doc>,
     pub snap: Snapshot,
     generation: u64,
     pub log: InvocationLog,
     pub selection: Selection,
     json_search: String,
     inject: Option<InjectEditor>,
-    picker: Option<FilePicker>,
-    status: Option<(String, bool)>,
+    pub(super) picker: Option<FilePicker>,
+    pub(super) status: Option<(String, bool)>,
     screenshot: Option<ScreenshotPlan>,
     autoplay: bool,
     theme_applied: Option<bool>,
     examples: Vec<(&'static str, Result<Arc<Scenario>, String>)>,
     /// Time the last frame spent inside an inline runner (engine work, for the frame benchmark).
     pub inline_engine_time: Duration,
+    /// The visual editor's session (see `ui/edit.rs`), while a scenario is being edited.
+    pub editor: Option<super::edit::Editor>,
+    /// An action waiting for the "unsaved changes" answer.
+    pub(super) confirm: Option<super::edit::Pending>,
+    /// The user agreed to close with unsaved changes.
+    pub(super) allow_close: bool,
 }
 
 impl EventflowApp {
@@ -197,6 +206,9 @@ impl EventflowApp {
             examples,
             inline_engine_time: Duration::ZERO,
             doc: None,
+            editor: None,
+            confirm: None,
+            allow_close: false,
             prefs,
         };
         app.runner.send(Command::SetSpeed(app.prefs.speed));
@@ -236,7 +248,7 @@ impl EventflowApp {
         }
     }
 
-    fn open_example(&mut self, index: usize) {
+    pub(super) fn open_example(&mut self, index: usize) {
         let Some((name, loaded)) = self.examples.get(index) else {
             return;
         };
@@ -251,7 +263,9 @@ impl EventflowApp {
         self.open_scenario(sc, Source::Example("scenario"));
     }
 
-    fn open_scenario(&mut self, sc: Arc<Scenario>, source: Source) {
+    pub(super) fn open_scenario(&mut self, sc: Arc<Scenario>, source: Source) {
+        let editing = self.editor.as_ref().is_some_and(|e| e.on);
+        self.editor = None;
         self.doc = Some(Doc {
             canvas: Canvas::new(&sc),
             scenario: sc.clone(),
@@ -265,13 +279,16 @@ impl EventflowApp {
         if self.autoplay {
             self.runner.send(Command::Play);
         }
+        if editing || matches!(self.doc.as_ref().map(|d| &d.source), Some(Source::New)) {
+            self.start_editing();
+        }
     }
 
     fn reload(&mut self) {
         let Some(doc) = &self.doc else { return };
         match doc.source.clone() {
             Source::File(p) => self.open_path(&p),
-            Source::Example(_) => {
+            Source::Example(_) | Source::New => {
                 let sc = doc.scenario.clone();
                 let source = doc.source.clone();
                 self.open_scenario(sc, source);
@@ -447,6 +464,8 @@ impl EventflowApp {
             self.theme_applied = Some(self.prefs.dark);
         }
         self.keyboard(&ctx);
+        self.edit_keyboard(&ctx);
+        self.close_guard(&ctx);
         self.dropped_files(&ctx);
 
         egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
@@ -487,6 +506,13 @@ impl EventflowApp {
                         self.log.follow = false;
                     }
                 });
+            if self.editor.as_ref().is_some_and(|e| e.on) {
+                egui::Panel::left("palette")
+                    .resizable(false)
+                    .default_size(185.0)
+                    .min_size(185.0)
+                    .show(ui, |ui| self.palette(ui));
+            }
             egui::Panel::right("inspector")
                 .resizable(true)
                 .default_size(360.0)
@@ -501,6 +527,7 @@ impl EventflowApp {
             egui::CentralPanel::default().show(ui, |ui| self.start_page(ui));
         }
         self.windows(&ctx);
+        self.edit_windows(&ctx);
         self.screenshot_step(&ctx);
 
         // Expire first (always): dots and flashes end in virtual time whether or not we are playing.
@@ -516,7 +543,7 @@ impl EventflowApp {
 
     fn keyboard(&mut self, ctx: &egui::Context) {
         if ctx.input_mut(|i| i.consume_shortcut(&SHORTCUT_OPEN)) {
-            self.open_picker();
+            self.request(super::edit::Pending::OpenPicker);
         }
         if ctx.input_mut(|i| i.consume_shortcut(&SHORTCUT_RELOAD)) {
             self.reload();
@@ -573,7 +600,7 @@ impl EventflowApp {
         }
     }
 
-    fn open_picker(&mut self) {
+    pub(super) fn open_picker(&mut self) {
         let start = self
             .prefs
             .recent
@@ -587,10 +614,15 @@ impl EventflowApp {
     fn menu_bar(&mut self, ui: &mut Ui) {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("File", |ui| {
-                if ui.add(egui::Button::new("Open…").shortcut_text(ui.ctx().format_shortcut(&SHORTCUT_OPEN))).clicked() {
-                    self.open_picker();
+                if ui.button("New").on_hover_text("Start an empty scenario in edit mode").clicked() {
+                    self.request(super::edit::Pending::New);
                     ui.close();
                 }
+                if ui.add(egui::Button::new("Open…").shortcut_text(ui.ctx().format_shortcut(&SHORTCUT_OPEN))).clicked() {
+                    self.request(super::edit::Pending::OpenPicker);
+                    ui.close();
+                }
+                self.save_menu_items(ui);
                 if ui.add_enabled(self.doc.is_some(), egui::Button::new("Reload").shortcut_text(ui.ctx().format_shortcut(&SHORTCUT_RELOAD))).clicked() {
                     self.reload();
                     ui.close();
@@ -602,7 +634,7 @@ impl EventflowApp {
                             Err(_) => self.examples[i].0.to_string(),
                         };
                         if ui.button(label).clicked() {
-                            self.open_example(i);
+                            self.request(super::edit::Pending::Example(i));
                             ui.close();
                         }
                     }
@@ -611,15 +643,14 @@ impl EventflowApp {
                     ui.menu_button("Recent", |ui| {
                         for p in self.prefs.recent.clone() {
                             if ui.button(p.display().to_string()).clicked() {
-                                self.open_path(&p);
+                                self.request(super::edit::Pending::Open(p.clone()));
                                 ui.close();
                             }
                         }
                     });
                 });
                 if ui.add_enabled(self.doc.is_some(), egui::Button::new("Close (start page)")).clicked() {
-                    self.doc = None;
-                    self.runner.send(Command::Pause);
+                    self.request(super::edit::Pending::Close);
                     ui.close();
                 }
                 ui.separator();
@@ -627,6 +658,7 @@ impl EventflowApp {
                     ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
                 }
             });
+            self.edit_menu(ui);
             ui.menu_button("View", |ui| {
                 if ui.add_enabled(self.doc.is_some(), egui::Button::new("Fit to window")).clicked() {
                     if let Some(d) = &mut self.doc {
@@ -644,7 +676,7 @@ impl EventflowApp {
                 }
             });
             ui.menu_button("Help", |ui| {
-                ui.label("Space — play / pause\n→ — step one event\nCtrl+O — open a scenario\nCtrl+R — reload\nWheel — zoom, drag — pan or move a node\nClick a dot, a node or a row to inspect it");
+                ui.label("Space — play / pause\n→ — step one event\nCtrl+O — open a scenario\nCtrl+R — reload\nWheel — zoom, drag — pan or move a node\nClick a dot, a node or a row to inspect it\n\nEdit mode (toolbar → Edit):\nclick or drag a palette entry to add a resource\ndrag from a node's handle (or Alt+drag) onto another to wire\nShift+click / Shift+drag — select several\nDelete — delete · Ctrl+D — duplicate\nCtrl+Z / Ctrl+Shift+Z — undo / redo · Ctrl+S — save");
             });
             if let Some(d) = &self.doc {
                 ui.separator();
@@ -652,12 +684,16 @@ impl EventflowApp {
                 if let Source::File(p) = &d.source {
                     ui.weak(p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default());
                 }
+                if self.editor.as_ref().is_some_and(|e| e.session.dirty) {
+                    ui.weak("(unsaved changes)");
+                }
             }
         });
     }
 
     fn toolbar(&mut self, ui: &mut Ui) {
         ui.horizontal(|ui| {
+            self.edit_toggle(ui);
             let play_label = if self.snap.playing { "Pause" } else { "Play" };
             if ui.button(play_label).on_hover_text("Space").clicked() {
                 self.toggle_play();
@@ -752,6 +788,10 @@ impl EventflowApp {
     }
 
     fn canvas(&mut self, ui: &mut Ui) {
+        if self.editor.as_ref().is_some_and(|e| e.on) {
+            self.edit_canvas(ui);
+            return;
+        }
         let Some(doc) = &mut self.doc else { return };
         let selected = match &self.selection {
             Selection::Node(n) => Some(*n),
@@ -774,6 +814,8 @@ impl EventflowApp {
                 CanvasClick::Node(n) => Selection::Node(n),
                 CanvasClick::Trace(t) => Selection::Trace(t),
                 CanvasClick::Background => Selection::None,
+                // Edit-mode gestures do not happen outside edit mode.
+                _ => self.selection.clone(),
             };
         }
     }
@@ -842,6 +884,10 @@ impl EventflowApp {
     }
 
     fn inspector(&mut self, ui: &mut Ui) {
+        if self.editor.as_ref().is_some_and(|e| e.on) {
+            self.edit_inspector(ui);
+            return;
+        }
         let Some(doc) = &self.doc else { return };
         let sc = doc.scenario.clone();
         match self.selection.clone() {
@@ -1091,7 +1137,7 @@ impl EventflowApp {
     }
 
     fn windows(&mut self, ctx: &egui::Context) {
-        if let Some(p) = &mut self.picker {
+        if let Some(p) = self.picker.as_mut().filter(|p| !p.is_save()) {
             if let Some(choice) = p.show(ctx) {
                 self.picker = None;
                 if let Some(path) = choice {

@@ -48,7 +48,42 @@ pub enum CanvasClick {
     Node(NodeIndex),
     Trace(Arc<str>),
     Background,
+    /// Edit mode: a node (or a broken resource) was clicked, by name; `shift` adds it to the selection.
+    Named {
+        name: String,
+        shift: bool,
+    },
+    /// Edit mode: a drag from `from`'s handle (or Alt+drag) ended on `to`.
+    Wire {
+        from: String,
+        to: String,
+    },
+    /// Edit mode: a Shift+drag rubber band selected these names.
+    Band(Vec<String>),
+    /// Edit mode: selected nodes were moved.
+    Moved,
+    /// Edit mode: a palette entry was dropped here (world position).
+    Drop(crate::scenario::ResourceType, Pos2),
 }
+
+/// Edit mode's extras on the canvas: resources that do not validate yet (drawn apart, with a badge), problem
+/// badges, the multi-selection, and the gestures in progress.
+#[derive(Debug, Default)]
+pub struct EditDeco {
+    pub on: bool,
+    /// Broken resources (left out of the graph): name, type, world position.
+    pub ghosts: Vec<(String, crate::scenario::ResourceType, Pos2)>,
+    /// Node name → first problem message.
+    pub badges: HashMap<String, String>,
+    /// Selected node names.
+    pub marked: Vec<String>,
+    wiring: Option<(usize, Pos2)>,
+    band: Option<(Pos2, Pos2)>,
+    moving: Option<usize>,
+}
+
+/// Radius of the wiring handle on a node's right edge, in screen points at zoom 1.
+pub const HANDLE_RADIUS: f32 = 6.0;
 
 /// Canvas state of one opened scenario.
 pub struct Canvas {
@@ -70,6 +105,10 @@ pub struct Canvas {
     pub recent_traces: Vec<(Arc<str>, u64)>,
     /// Edges (from, to) each recent trace travelled, for highlighting; bounded.
     trail: Vec<(NodeIndex, NodeIndex, u64)>,
+    /// Edit mode's extras.
+    pub edit: EditDeco,
+    /// The screen rectangle of the last frame (to place new nodes in view).
+    pub last_rect: Rect,
 }
 
 impl Canvas {
@@ -134,7 +173,147 @@ impl Canvas {
             queue_peak: HashMap::new(),
             recent_traces: Vec::new(),
             trail: Vec::new(),
+            edit: EditDeco::default(),
+            last_rect: Rect::NOTHING,
         }
+    }
+
+    /// The layout key of node `i`: the resource id, or `traffic:NAME`.
+    pub fn layout_key(&self, i: usize) -> String {
+        match self.kinds.get(i) {
+            Some(NodeKind::Traffic) => format!("traffic:{}", self.names[i]),
+            _ => self.names.get(i).cloned().unwrap_or_default(),
+        }
+    }
+
+    /// Every node's layout key and world position, ghosts included.
+    pub fn positions(&self) -> Vec<(String, f32, f32)> {
+        (0..self.pos.len())
+            .map(|i| (self.layout_key(i), self.pos[i].x, self.pos[i].y))
+            .chain(
+                self.edit
+                    .ghosts
+                    .iter()
+                    .map(|(n, _, p)| (n.clone(), p.x, p.y)),
+            )
+            .collect()
+    }
+
+    /// Takes over positions (by name), pan and zoom from a previous canvas of the same document; nodes it did
+    /// not have keep theirs (saved layout or automatic).
+    pub fn adopt_view(&mut self, prev: &Canvas) {
+        let old: HashMap<String, Pos2> = prev
+            .positions()
+            .into_iter()
+            .map(|(n, x, y)| (n, pos2(x, y)))
+            .collect();
+        for i in 0..self.pos.len() {
+            if let Some(q) = old.get(&self.layout_key(i)) {
+                self.pos[i] = *q;
+            }
+        }
+        for (n, _, p) in &mut self.edit.ghosts {
+            if let Some(q) = old.get(n.as_str()) {
+                *p = *q;
+            }
+        }
+        self.pan = prev.pan;
+        self.zoom = prev.zoom;
+        // Once the user has seen the view, edits never move it.
+        self.fit_pending = prev.fit_pending && !prev.last_rect.is_positive();
+        self.last_rect = prev.last_rect;
+    }
+
+    /// Sets the world position of a node or ghost by name.
+    pub fn place(&mut self, name: &str, p: Pos2) {
+        if let Some(i) = (0..self.pos.len()).find(|&i| self.layout_key(i) == name) {
+            self.pos[i] = p;
+        }
+        if let Some(g) = self.edit.ghosts.iter_mut().find(|g| g.0 == name) {
+            g.2 = p;
+        }
+    }
+
+    /// The world position at the centre of the view, shifted so successive new nodes do not stack exactly.
+    pub fn free_spot(&self) -> Pos2 {
+        let c = if self.last_rect.is_positive() {
+            ((self.last_rect.size() / 2.0 - self.pan) / self.zoom).to_pos2()
+        } else {
+            Pos2::ZERO
+        };
+        let taken = |p: Pos2, this: &Canvas| {
+            this.positions().iter().any(|(_, x, y)| {
+                (x - p.x).abs() < NODE_SIZE.x + 20.0 && (y - p.y).abs() < NODE_SIZE.y + 20.0
+            })
+        };
+        // Left to right across the view, row by row from the top: successive adds read as a flow.
+        let (dx, dy) = (NODE_SIZE.x + 70.0, NODE_SIZE.y + 50.0);
+        let view = if self.last_rect.is_positive() {
+            self.last_rect.size() / self.zoom
+        } else {
+            vec2(5.0 * dx, 5.0 * dy)
+        };
+        let cols = ((view.x / dx).floor() as usize).clamp(1, 8);
+        let rows = ((view.y / dy).floor() as usize).clamp(1, 8);
+        let start = c - vec2(
+            (cols as f32 - 1.0) / 2.0 * dx,
+            (rows as f32 - 1.0) / 2.0 * dy,
+        );
+        (0..rows + 8)
+            .flat_map(|row| (0..cols).map(move |col| (row, col)))
+            .map(|(row, col)| start + vec2(col as f32 * dx, row as f32 * dy))
+            .find(|p| !taken(*p, self))
+            .unwrap_or(c)
+    }
+
+    /// Where node `name` (layout key) was drawn on screen in the last frame.
+    pub fn screen_rect_of(&self, name: &str) -> Option<Rect> {
+        let i = (0..self.all_len()).find(|&i| self.any_name(i) == name)?;
+        Some(self.any_rect(i, self.last_rect.min))
+    }
+
+    /// Number of nodes drawn: graph nodes, then ghosts.
+    fn all_len(&self) -> usize {
+        self.pos.len()
+            + if self.edit.on {
+                self.edit.ghosts.len()
+            } else {
+                0
+            }
+    }
+
+    fn any_pos(&self, i: usize) -> Pos2 {
+        if i < self.pos.len() {
+            self.pos[i]
+        } else {
+            self.edit.ghosts[i - self.pos.len()].2
+        }
+    }
+
+    fn any_pos_mut(&mut self, i: usize) -> &mut Pos2 {
+        if i < self.pos.len() {
+            &mut self.pos[i]
+        } else {
+            let n = self.pos.len();
+            &mut self.edit.ghosts[i - n].2
+        }
+    }
+
+    fn any_name(&self, i: usize) -> String {
+        if i < self.names.len() {
+            self.layout_key(i)
+        } else {
+            self.edit.ghosts[i - self.names.len()].0.clone()
+        }
+    }
+
+    fn any_rect(&self, i: usize, origin: Pos2) -> Rect {
+        let c = origin + self.pan + self.any_pos(i).to_vec2() * self.zoom;
+        Rect::from_center_size(c, NODE_SIZE * self.zoom)
+    }
+
+    fn handle_pos(&self, i: usize, origin: Pos2) -> Pos2 {
+        self.any_rect(i, origin).right_center()
     }
 
     /// Forgets everything of the previous run (after Reset or Load).
@@ -234,10 +413,13 @@ impl Canvas {
         let visuals = ui.visuals().clone();
         painter.rect_filled(rect, 0.0, visuals.extreme_bg_color);
         let origin = rect.min;
-        if self.fit_pending && rect.width() > 10.0 && !self.pos.is_empty() {
+        if self.fit_pending
+            && rect.width() > 10.0
+            && (!self.pos.is_empty() || !self.edit.ghosts.is_empty())
+        {
             self.fit_pending = false;
             let mut bb = Rect::NOTHING;
-            for p in &self.pos {
+            for p in self.pos.iter().chain(self.edit.ghosts.iter().map(|g| &g.2)) {
                 bb = bb.union(Rect::from_center_size(*p, NODE_SIZE));
             }
             let bb = bb.expand(40.0);
@@ -261,22 +443,28 @@ impl Canvas {
         }
         let pointer = response.interact_pointer_pos().or(response.hover_pos());
         let node_at = |this: &Canvas, p: Pos2| -> Option<usize> {
-            (0..this.pos.len())
+            (0..this.all_len())
                 .rev()
-                .find(|&i| this.node_rect(i, origin).contains(p))
+                .find(|&i| this.any_rect(i, origin).contains(p))
         };
-        if response.drag_started() {
-            self.dragging = pointer.and_then(|p| node_at(self, p)).map(NodeIndex::new);
-        }
-        if response.dragged() {
-            let d = response.drag_delta();
-            match self.dragging {
-                Some(ix) => self.pos[ix.index()] += d / self.zoom,
-                None => self.pan += d,
+        self.last_rect = rect;
+        let mut edit_event = None;
+        if self.edit.on {
+            edit_event = self.edit_gestures(ui, &response, pointer, origin);
+        } else {
+            if response.drag_started() {
+                self.dragging = pointer.and_then(|p| node_at(self, p)).map(NodeIndex::new);
             }
-        }
-        if response.drag_stopped() {
-            self.dragging = None;
+            if response.dragged() {
+                let d = response.drag_delta();
+                match self.dragging {
+                    Some(ix) => self.pos[ix.index()] += d / self.zoom,
+                    None => self.pan += d,
+                }
+            }
+            if response.drag_stopped() {
+                self.dragging = None;
+            }
         }
 
         let text = visuals.text_color();
@@ -376,7 +564,9 @@ impl Canvas {
                     border = Stroke::new(3.0 * self.zoom.max(0.6), *fc);
                 }
             }
-            if selected.is_some_and(|s| s.index() == i) {
+            if selected.is_some_and(|s| s.index() == i)
+                || (self.edit.on && self.edit.marked.contains(&self.layout_key(i)))
+            {
                 border = Stroke::new(2.5 * self.zoom.max(0.6), visuals.selection.stroke.color);
             }
             painter.rect_stroke(r, radius, border, StrokeKind::Inside);
@@ -405,6 +595,16 @@ impl Canvas {
                 );
             }
             self.queue_bar(&painter, i, r, snap);
+        }
+        if self.edit.on {
+            self.draw_edit(
+                &painter,
+                origin,
+                &visuals,
+                &font,
+                &small,
+                response.hover_pos(),
+            );
         }
 
         // Dots, aggregated per edge when dense.
@@ -514,10 +714,18 @@ impl Canvas {
                 click = Some(CanvasClick::Trace(trace));
             }
         } else if response.clicked() && click.is_none() {
+            let shift = ui.input(|i| i.modifiers.shift);
             click = Some(match pointer.and_then(|p| node_at(self, p)) {
+                Some(i) if self.edit.on => CanvasClick::Named {
+                    name: self.any_name(i).to_string(),
+                    shift,
+                },
                 Some(i) => CanvasClick::Node(NodeIndex::new(i)),
                 None => CanvasClick::Background,
             });
+        }
+        if let Some(e) = edit_event {
+            click = Some(e);
         }
         if response.hovered() {
             if let Some(i) = hover.and_then(|p| node_at(self, p)) {
@@ -526,6 +734,192 @@ impl Canvas {
             }
         }
         click
+    }
+
+    /// Edit-mode gestures: drag a node (with the rest of the selection), drag from a node's handle (or Alt+drag)
+    /// to wire, Shift+drag on the background for a rubber band, plain background drag to pan, palette drops.
+    fn edit_gestures(
+        &mut self,
+        ui: &Ui,
+        response: &egui::Response,
+        pointer: Option<Pos2>,
+        origin: Pos2,
+    ) -> Option<CanvasClick> {
+        let node_at = |this: &Canvas, p: Pos2| -> Option<usize> {
+            (0..this.all_len()).rev().find(|&i| {
+                this.any_rect(i, origin)
+                    .expand(HANDLE_RADIUS * 1.5)
+                    .contains(p)
+                    && (this.any_rect(i, origin).contains(p)
+                        || this.handle_pos(i, origin).distance(p) <= HANDLE_RADIUS * 2.0)
+            })
+        };
+        let (shift, alt) = ui.input(|i| (i.modifiers.shift, i.modifiers.alt));
+        if let Some(t) = response.dnd_release_payload::<crate::scenario::ResourceType>() {
+            if let Some(p) = response.hover_pos().or(pointer) {
+                let world = ((p - origin - self.pan) / self.zoom).to_pos2();
+                return Some(CanvasClick::Drop(*t, world));
+            }
+        }
+        if response.drag_started() {
+            let press = ui.input(|i| i.pointer.press_origin()).or(pointer);
+            if let Some(p) = press {
+                match node_at(self, p) {
+                    Some(i)
+                        if alt || self.handle_pos(i, origin).distance(p) <= HANDLE_RADIUS * 2.0 =>
+                    {
+                        self.edit.wiring = Some((i, p));
+                    }
+                    Some(i) => {
+                        let name = self.any_name(i).to_string();
+                        if !self.edit.marked.contains(&name) {
+                            self.edit.marked = vec![name];
+                        }
+                        self.edit.moving = Some(i);
+                    }
+                    None if shift => self.edit.band = Some((p, p)),
+                    None => {}
+                }
+            }
+        }
+        if response.dragged() {
+            let d = response.drag_delta();
+            if let Some((_, p)) = &mut self.edit.wiring {
+                *p = pointer.unwrap_or(*p);
+            } else if let Some((_, b)) = &mut self.edit.band {
+                *b = pointer.unwrap_or(*b);
+            } else if self.edit.moving.is_some() {
+                let marked = self.edit.marked.clone();
+                for i in 0..self.all_len() {
+                    if marked.contains(&self.any_name(i)) {
+                        let z = self.zoom;
+                        *self.any_pos_mut(i) += d / z;
+                    }
+                }
+            } else {
+                self.pan += d;
+            }
+        }
+        if response.drag_stopped() {
+            if let Some((from, _)) = self.edit.wiring.take() {
+                let to = pointer.and_then(|p| node_at(self, p));
+                if let Some(to) = to {
+                    return Some(CanvasClick::Wire {
+                        from: self.any_name(from).to_string(),
+                        to: self.any_name(to).to_string(),
+                    });
+                }
+            } else if let Some((a, b)) = self.edit.band.take() {
+                let band = Rect::from_two_pos(a, b);
+                let names = (0..self.all_len())
+                    .filter(|&i| band.intersects(self.any_rect(i, origin)))
+                    .map(|i| self.any_name(i).to_string())
+                    .collect();
+                return Some(CanvasClick::Band(names));
+            } else if self.edit.moving.take().is_some() {
+                return Some(CanvasClick::Moved);
+            }
+        }
+        None
+    }
+
+    /// Edit-mode drawing: broken resources, problem badges, wiring handles, the wire and band being dragged.
+    fn draw_edit(
+        &self,
+        painter: &egui::Painter,
+        origin: Pos2,
+        visuals: &egui::Visuals,
+        font: &FontId,
+        small: &FontId,
+        hover: Option<Pos2>,
+    ) {
+        let err = visuals.error_fg_color;
+        for (k, (name, t, _)) in self.edit.ghosts.iter().enumerate() {
+            let i = self.pos.len() + k;
+            let r = self.any_rect(i, origin);
+            let kind = NodeKind::Resource(*t);
+            let radius = CornerRadius::same((6.0 * self.zoom).clamp(1.0, 12.0) as u8);
+            painter.rect_filled(r, radius, visuals.panel_fill.gamma_multiply(0.8));
+            let selected = self.edit.marked.iter().any(|m| m == name);
+            let stroke = if selected {
+                Stroke::new(2.5 * self.zoom.max(0.6), visuals.selection.stroke.color)
+            } else {
+                Stroke::new(1.5, err)
+            };
+            painter.rect_stroke(r, radius, stroke, StrokeKind::Inside);
+            let icon = Rect::from_center_size(
+                pos2(r.min.x + 27.0 * self.zoom, r.center().y),
+                Vec2::splat(30.0 * self.zoom),
+            );
+            style::draw_icon(
+                painter,
+                icon,
+                kind,
+                style::type_color(kind).gamma_multiply(0.6),
+            );
+            if self.zoom >= 0.3 {
+                let tx = r.min.x + 48.0 * self.zoom;
+                painter.text(
+                    pos2(tx, r.min.y + 8.0 * self.zoom),
+                    Align2::LEFT_TOP,
+                    name,
+                    font.clone(),
+                    visuals.text_color(),
+                );
+                painter.text(
+                    pos2(tx, r.max.y - 8.0 * self.zoom),
+                    Align2::LEFT_BOTTOM,
+                    format!("{} · not wired yet", t.name()),
+                    small.clone(),
+                    err,
+                );
+            }
+        }
+        for i in 0..self.all_len() {
+            let r = self.any_rect(i, origin);
+            let name = self.any_name(i);
+            if self.edit.badges.contains_key(&name) {
+                let c = pos2(r.max.x - 2.0, r.min.y + 2.0);
+                let rad = (8.0 * self.zoom).clamp(5.0, 10.0);
+                painter.circle_filled(c, rad, err);
+                painter.text(
+                    c,
+                    Align2::CENTER_CENTER,
+                    "!",
+                    FontId::proportional(rad * 1.5),
+                    Color32::WHITE,
+                );
+            }
+            // The wiring handle shows on hovered and selected nodes (traffic sources are not wired by drag).
+            let hovered = hover.is_some_and(|p| r.expand(HANDLE_RADIUS * 2.0).contains(p));
+            let wiring_from = self.edit.wiring.is_some_and(|(f, _)| f == i);
+            if !name.starts_with("traffic:")
+                && (hovered || wiring_from || self.edit.marked.contains(&name))
+            {
+                let h = self.handle_pos(i, origin);
+                painter.circle(
+                    h,
+                    HANDLE_RADIUS * self.zoom.clamp(0.6, 1.4),
+                    visuals.panel_fill,
+                    Stroke::new(1.5, visuals.selection.stroke.color),
+                );
+            }
+        }
+        if let Some((from, p)) = self.edit.wiring {
+            let a = self.handle_pos(from, origin);
+            painter.line_segment([a, p], Stroke::new(2.0, visuals.selection.stroke.color));
+            painter.circle_filled(p, 4.0, visuals.selection.stroke.color);
+        }
+        if let Some((a, b)) = self.edit.band {
+            let r = Rect::from_two_pos(a, b);
+            painter.rect_filled(r, 0.0, visuals.selection.bg_fill.gamma_multiply(0.25));
+            painter.rect_stroke(
+                r,
+                0.0,
+                Stroke::new(1.0, visuals.selection.stroke.color),
+                StrokeKind::Inside,
+            );
+        }
     }
 
     fn path(&self, a: NodeIndex, b: NodeIndex, origin: Pos2) -> (Pos2, Pos2) {

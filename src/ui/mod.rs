@@ -4,12 +4,18 @@
 //!   [`crate::runner`].
 //! - [`canvas`] — nodes, labelled edges and moving dots on egui's painter; [`layout`] places nodes.
 //! - [`json_tree`] — the collapsible, searchable JSON viewer; [`log`] — the virtualised invocation table.
-//! - [`inject`] — "send a test event"; [`picker`] — the in-app file picker; [`style`] — colours and icons.
+//! - [`inject`] — "send a test event"; [`picker`] — the in-app file picker (open and save); [`style`] — colours
+//!   and icons.
+//! - [`edit`] — edit mode: palette, canvas gestures (add, wire, select, move), wiring dialog, Save / Save As /
+//!   New, undo/redo, the unsaved-changes guard; [`edit_form`] — the property panel (typed form, raw JSON,
+//!   pattern sandbox, traffic editor, handler code editor). Document operations live in [`crate::editor`].
 //!
 //! [`run`] opens the window (or explains why it cannot, exit 2).
 
 pub mod app;
 pub mod canvas;
+pub mod edit;
+pub mod edit_form;
 pub mod inject;
 pub mod json_tree;
 pub mod layout;
@@ -90,6 +96,8 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
         ..Default::default()
     };
     let file = args.file.clone();
+    let edit = args.edit;
+    let select = args.select.clone();
     let after = Duration::from_secs_f64(args.after);
     let slot = result_slot.clone();
     eframe::run_native(
@@ -105,6 +113,16 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
             if let (Some(sc), Some(f)) = (scenario, file) {
                 let _ = sc;
                 app.open_path(&f);
+            }
+            if edit {
+                if app.scenario().is_some() {
+                    app.set_editing(true);
+                } else {
+                    app.new_scenario();
+                }
+                if let (Some(id), Some(ed)) = (select, app.editor.as_mut()) {
+                    ed.selected = vec![id];
+                }
             }
             if let (Some(out), Some(slot)) = (screenshot, slot) {
                 let mut plan = ScreenshotPlan::new(out, after);

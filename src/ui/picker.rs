@@ -13,6 +13,8 @@ pub struct FilePicker {
     path_text: String,
     entries: Vec<(String, bool)>,
     error: Option<String>,
+    /// Save mode: the file name to save as (None: open mode).
+    save_name: Option<String>,
 }
 
 impl FilePicker {
@@ -22,9 +24,34 @@ impl FilePicker {
             path_text: String::new(),
             entries: Vec::new(),
             error: None,
+            save_name: None,
         };
         p.go(start.to_path_buf());
         p
+    }
+
+    /// A picker in save mode ("Save As"): choose a folder and type a file name (`.json` is added if missing).
+    pub fn new_save(start: &Path, name: &str) -> FilePicker {
+        let mut p = FilePicker::new(start);
+        p.save_name = Some(name.to_string());
+        p
+    }
+
+    pub fn is_save(&self) -> bool {
+        self.save_name.is_some()
+    }
+
+    fn save_path(&self) -> Option<PathBuf> {
+        let name = self.save_name.as_deref()?.trim();
+        if name.is_empty() || name.contains('/') {
+            return None;
+        }
+        let name = if name.ends_with(".json") {
+            name.to_string()
+        } else {
+            format!("{name}.json")
+        };
+        Some(self.dir.join(name))
     }
 
     fn go(&mut self, dir: PathBuf) {
@@ -56,7 +83,12 @@ impl FilePicker {
     pub fn show(&mut self, ctx: &Context) -> Option<Option<PathBuf>> {
         let mut result = None;
         let mut open = true;
-        egui::Window::new("Open scenario")
+        let title = if self.is_save() {
+            "Save scenario as"
+        } else {
+            "Open scenario"
+        };
+        egui::Window::new(title)
             .open(&mut open)
             .default_size([460.0, 420.0])
             .collapsible(false)
@@ -98,6 +130,8 @@ impl FilePicker {
                                 let p = self.dir.join(name);
                                 if *is_dir {
                                     go_to = Some(p);
+                                } else if let Some(n) = &mut self.save_name {
+                                    *n = name.clone();
                                 } else {
                                     result = Some(Some(p));
                                 }
@@ -111,9 +145,29 @@ impl FilePicker {
                         }
                     });
                 ui.separator();
-                if ui.button("Cancel").clicked() {
-                    result = Some(None);
-                }
+                ui.horizontal(|ui| {
+                    let mut save = false;
+                    if let Some(n) = &mut self.save_name {
+                        ui.label("File name");
+                        let r = ui.add(egui::TextEdit::singleline(n).desired_width(220.0));
+                        save = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                    }
+                    if self.save_name.is_some() {
+                        let path = self.save_path();
+                        if ui
+                            .add_enabled(path.is_some(), egui::Button::new("Save"))
+                            .clicked()
+                            || save
+                        {
+                            if let Some(p) = path {
+                                result = Some(Some(p));
+                            }
+                        }
+                    }
+                    if ui.button("Cancel").clicked() {
+                        result = Some(None);
+                    }
+                });
             });
         if !open {
             result = Some(None);

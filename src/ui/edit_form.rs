@@ -1,0 +1,1320 @@
+//! The property panel of edit mode: a typed form for every field of the selected resource (ranges as
+//! `DragValue` clamps, enums and references as combo boxes, distributions with a preview histogram, JSON fields as
+//! validated text), problems inline, the raw JSON of the resource, the pattern sandbox (rules) and filter-policy
+//! sandbox (subscriptions), the traffic editor and the handler code editor with syntax colouring.
+//!
+//! The panel never edits the document in place: it builds the edited document with [`crate::editor`]'s
+//! functions and hands it to [`EventflowApp::edit`].
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use eframe::egui::{self, Color32, RichText, TextFormat, Ui, text::LayoutJob};
+use serde_json::{Value, json};
+
+use super::app::EventflowApp;
+use super::style::{self, NodeKind};
+use crate::editor::fields::{Field, FieldKind, fields_of};
+use crate::editor::{self, EditError};
+use crate::pattern::{Dialect, Pattern};
+use crate::scenario::{Dist, ResourceType};
+use crate::sim::rng::SimRng;
+
+/// Text buffers of the form, keyed by `id/field`; cleared when the document changes under them.
+#[derive(Default)]
+pub struct FormState {
+    generation: u64,
+    texts: HashMap<String, String>,
+    errors: HashMap<String, String>,
+    /// A number being dragged: (key, value), applied when the drag ends.
+    dragging: Option<(String, f64)>,
+    /// Sample events of the sandboxes, by `id/what` (kept across edits).
+    samples: HashMap<String, String>,
+    /// The handler being edited: (function id, text, compile error).
+    code: Option<(String, String)>,
+}
+
+/// What the form asks the app to do after drawing.
+enum Action {
+    Doc(Value, String),
+    Rename(String, String),
+    Duplicate,
+    Delete,
+    Select(String),
+    SaveScript(PathBuf, String),
+    Message(String, bool),
+}
+
+const KEYWORDS: &[&str] = &[
+    "fn",
+    "let",
+    "const",
+    "if",
+    "else",
+    "while",
+    "loop",
+    "for",
+    "in",
+    "return",
+    "throw",
+    "try",
+    "catch",
+    "break",
+    "continue",
+    "true",
+    "false",
+    "switch",
+    "import",
+    "export",
+    "as",
+    "private",
+    "this",
+    "is_def_var",
+];
+
+/// Colours Rhai source: keywords, strings, comments, numbers; `error_line` (1-based) gets a red background.
+pub fn highlight(src: &str, error_line: Option<u32>, dark: bool) -> LayoutJob {
+    let mut job = LayoutJob::default();
+    let font = egui::FontId::monospace(12.5);
+    let (plain, kw, string, comment, number) = if dark {
+        (
+            Color32::from_gray(220),
+            Color32::from_rgb(0xC6, 0x78, 0xDD),
+            Color32::from_rgb(0x98, 0xC3, 0x79),
+            Color32::from_gray(120),
+            Color32::from_rgb(0xD1, 0x9A, 0x66),
+        )
+    } else {
+        (
+            Color32::from_gray(30),
+            Color32::from_rgb(0x80, 0x20, 0xA0),
+            Color32::from_rgb(0x20, 0x80, 0x20),
+            Color32::from_gray(130),
+            Color32::from_rgb(0xA0, 0x50, 0x00),
+        )
+    };
+    let mut line_no = 1u32;
+    let push = |job: &mut LayoutJob, text: &str, color: Color32, line: u32| {
+        let mut f = TextFormat::simple(font.clone(), color);
+        if error_line == Some(line) {
+            f.background = Color32::from_rgba_unmultiplied(200, 40, 40, 70);
+        }
+        job.append(text, 0.0, f);
+    };
+    let chars: Vec<(usize, char)> = src.char_indices().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let (start, c) = chars[i];
+        let end_of = |j: usize| chars.get(j).map_or(src.len(), |(b, _)| *b);
+        if c == '\n' {
+            push(&mut job, "\n", plain, line_no);
+            line_no += 1;
+            i += 1;
+        } else if c == '/' && chars.get(i + 1).is_some_and(|(_, d)| *d == '/') {
+            let mut j = i;
+            while j < chars.len() && chars[j].1 != '\n' {
+                j += 1;
+            }
+            push(&mut job, &src[start..end_of(j)], comment, line_no);
+            i = j;
+        } else if c == '"' || c == '`' || c == '\'' {
+            let mut j = i + 1;
+            while j < chars.len() && chars[j].1 != c && chars[j].1 != '\n' {
+                if chars[j].1 == '\\' {
+                    j += 1;
+                }
+                j += 1;
+            }
+            let j = (j + 1).min(chars.len());
+            push(&mut job, &src[start..end_of(j)], string, line_no);
+            i = j;
+        } else if c.is_ascii_digit() {
+            let mut j = i;
+            while j < chars.len()
+                && (chars[j].1.is_ascii_alphanumeric() || chars[j].1 == '.' || chars[j].1 == '_')
+            {
+                j += 1;
+            }
+            push(&mut job, &src[start..end_of(j)], number, line_no);
+            i = j;
+        } else if c.is_alphabetic() || c == '_' {
+            let mut j = i;
+            while j < chars.len() && (chars[j].1.is_alphanumeric() || chars[j].1 == '_') {
+                j += 1;
+            }
+            let word = &src[start..end_of(j)];
+            push(
+                &mut job,
+                word,
+                if KEYWORDS.contains(&word) { kw } else { plain },
+                line_no,
+            );
+            i = j;
+        } else {
+            let mut j = i;
+            while j < chars.len() && {
+                let d = chars[j].1;
+                !(d == '\n'
+                    || d == '/'
+                    || d == '"'
+                    || d == '`'
+                    || d == '\''
+                    || d.is_alphanumeric()
+                    || d == '_')
+            } {
+                j += 1;
+            }
+            let j = j.max(i + 1);
+            push(&mut job, &src[start..end_of(j)], plain, line_no);
+            i = j;
+        }
+    }
+    job
+}
+
+fn pretty(v: &Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+/// A distribution value as (kind, parameters).
+fn dist_parts(v: Option<&Value>) -> (String, Vec<(&'static str, f64)>) {
+    let num = |k: &str| {
+        v.and_then(|v| v.get(k))
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0)
+    };
+    match v {
+        Some(Value::Number(n)) => ("fixed".into(), vec![("value", n.as_f64().unwrap_or(0.0))]),
+        Some(o) => match o.get("dist").and_then(Value::as_str).unwrap_or("fixed") {
+            "uniform" => (
+                "uniform".into(),
+                vec![("min", num("min")), ("max", num("max"))],
+            ),
+            "exponential" => ("exponential".into(), vec![("mean", num("mean"))]),
+            "normal" => (
+                "normal".into(),
+                vec![("mean", num("mean")), ("stddev", num("stddev"))],
+            ),
+            "lognormal" => (
+                "lognormal".into(),
+                vec![("p50", num("p50")), ("p99", num("p99"))],
+            ),
+            _ => ("fixed".into(), vec![("value", num("value"))]),
+        },
+        None => ("fixed".into(), vec![("value", 0.0)]),
+    }
+}
+
+fn dist_defaults(kind: &str) -> Value {
+    match kind {
+        "uniform" => json!({ "dist": "uniform", "min": 10, "max": 50 }),
+        "exponential" => json!({ "dist": "exponential", "mean": 100 }),
+        "normal" => json!({ "dist": "normal", "mean": 100, "stddev": 20 }),
+        "lognormal" => json!({ "dist": "lognormal", "p50": 40, "p99": 400 }),
+        _ => json!(10),
+    }
+}
+
+fn to_dist(kind: &str, p: &[(&str, f64)]) -> Dist {
+    let g = |k: &str| p.iter().find(|(n, _)| *n == k).map_or(0.0, |(_, v)| *v);
+    match kind {
+        "uniform" => Dist::Uniform {
+            min: g("min"),
+            max: g("max").max(g("min")),
+        },
+        "exponential" => Dist::Exponential { mean: g("mean") },
+        "normal" => Dist::Normal {
+            mean: g("mean"),
+            stddev: g("stddev"),
+        },
+        "lognormal" => Dist::LogNormal {
+            p50: g("p50"),
+            p99: g("p99"),
+        },
+        _ => Dist::Fixed(g("value")),
+    }
+}
+
+/// A tiny histogram of 400 samples drawn with the simulator's own formulas.
+fn dist_preview(ui: &mut Ui, dist: &Dist) {
+    let mut rng = SimRng::new(1);
+    let mut xs: Vec<f64> = (0..400).map(|_| rng.sample_ms(dist)).collect();
+    xs.sort_by(f64::total_cmp);
+    let max = xs
+        .get(xs.len() * 99 / 100)
+        .copied()
+        .unwrap_or(0.0)
+        .max(1e-9);
+    const BINS: usize = 30;
+    let mut bins = [0u32; BINS];
+    for x in &xs {
+        let b = ((x / max) * (BINS as f64 - 1.0))
+            .round()
+            .clamp(0.0, BINS as f64 - 1.0) as usize;
+        bins[b] += 1;
+    }
+    let top = bins.iter().copied().max().unwrap_or(1).max(1) as f32;
+    let (rect, _) = ui.allocate_exact_size(
+        egui::vec2(ui.available_width().min(240.0), 40.0),
+        egui::Sense::hover(),
+    );
+    let p = ui.painter_at(rect);
+    p.rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
+    let w = rect.width() / BINS as f32;
+    let color = style::type_color(NodeKind::Resource(ResourceType::Function));
+    for (i, n) in bins.iter().enumerate() {
+        let h = (rect.height() - 12.0) * (*n as f32 / top);
+        let r = egui::Rect::from_min_max(
+            egui::pos2(rect.min.x + i as f32 * w + 0.5, rect.max.y - 10.0 - h),
+            egui::pos2(rect.min.x + (i + 1) as f32 * w - 0.5, rect.max.y - 10.0),
+        );
+        p.rect_filled(r, 0.0, color);
+    }
+    let med = xs.get(xs.len() / 2).copied().unwrap_or(0.0);
+    p.text(
+        rect.left_bottom(),
+        egui::Align2::LEFT_BOTTOM,
+        format!("0 … {max:.0} ms · median {med:.1} ms"),
+        egui::FontId::proportional(9.0),
+        ui.visuals().weak_text_color(),
+    );
+}
+
+/// The payload key and a sample payload of a traffic source for a resource type.
+fn traffic_sample(doc: &Value, id: &str, t: ResourceType) -> Option<(&'static str, Value)> {
+    Some(match t {
+        ResourceType::Api => {
+            // Call the API's first route, with a concrete path.
+            let route = doc["resources"][id]["routes"]
+                .as_object()
+                .and_then(|r| r.keys().find(|k| k.contains(' ')).cloned())
+                .unwrap_or_else(|| "GET /".into());
+            let (m, p) = route.split_once(' ').unwrap_or(("GET", "/"));
+            let m = if m == "ANY" { "GET" } else { m };
+            let path: String = p
+                .split('/')
+                .map(|seg| if seg.starts_with('{') { "1" } else { seg })
+                .collect::<Vec<_>>()
+                .join("/");
+            let mut req = json!({ "method": m, "path": path });
+            if matches!(m, "POST" | "PUT" | "PATCH") {
+                req["body"] = json!({ "id": "{{seq}}" });
+            }
+            ("request", req)
+        }
+        ResourceType::EventBus => (
+            "event",
+            json!({ "source": "my.app", "detail-type": "Something Happened", "detail": { "id": "{{seq}}" } }),
+        ),
+        ResourceType::Bucket => (
+            "object",
+            json!({ "key": "uploads/file-{{seq}}.txt", "size": 1024 }),
+        ),
+        ResourceType::Queue => ("message", json!({ "body": "{\"id\": {{seq}}}" })),
+        ResourceType::Topic => (
+            "message",
+            json!({ "body": "{\"id\": {{seq}}}", "subject": "hello" }),
+        ),
+        ResourceType::Function => ("payload", json!({ "id": "{{seq}}" })),
+        ResourceType::Table => ("put", json!({ "id": "item-{{seq}}" })),
+        ResourceType::StateMachine => ("input", json!({ "id": "{{seq}}" })),
+        _ => return None,
+    })
+}
+
+/// A sample EventBridge envelope for the pattern sandbox: from the bus's traffic when it has some.
+fn sample_envelope(doc: &Value, bus: &str) -> Value {
+    let ev = doc
+        .get("traffic")
+        .and_then(Value::as_array)
+        .and_then(|a| a.iter().find(|t| t.get("to").and_then(Value::as_str) == Some(bus)))
+        .and_then(|t| t.get("event"))
+        .cloned()
+        .unwrap_or_else(|| json!({ "source": "my.app", "detail-type": "Something Happened", "detail": { "id": 1 } }));
+    json!({
+        "version": "0",
+        "id": "00000000-0000-0000-0000-000000000001",
+        "detail-type": ev.get("detail-type").cloned().unwrap_or(json!("Something Happened")),
+        "source": ev.get("source").cloned().unwrap_or(json!("my.app")),
+        "account": "123456789012",
+        "time": "2026-01-01T00:00:00Z",
+        "region": "us-east-1",
+        "resources": ev.get("resources").cloned().unwrap_or(json!([])),
+        "detail": ev.get("detail").cloned().unwrap_or(json!({})),
+    })
+}
+
+impl EventflowApp {
+    pub(super) fn edit_inspector(&mut self, ui: &mut Ui) {
+        let Some(ed) = &mut self.editor else { return };
+        if ed.form.generation != ed.generation {
+            ed.form.generation = ed.generation;
+            ed.form.texts.clear();
+            ed.form.errors.clear();
+        }
+        let selected = ed.selected.clone();
+        let mut actions = Vec::new();
+        match selected.as_slice() {
+            [] => self.scenario_form(ui, &mut actions),
+            [one] if one.starts_with("traffic:") => {
+                ui.heading(one.trim_start_matches("traffic:"));
+                ui.weak(
+                    "A traffic source: select the resource it feeds to edit it (Traffic section).",
+                );
+            }
+            [one] => self.resource_form(ui, one, &mut actions),
+            many => {
+                ui.heading(format!("{} selected", many.len()));
+                ui.label(many.join(", "));
+                ui.weak("Drag one of them to move them together.");
+                if ui.button("Delete all").clicked() {
+                    actions.push(Action::Delete);
+                }
+            }
+        }
+        for a in actions {
+            match a {
+                Action::Doc(doc, what) => self.edit(doc, what),
+                Action::Rename(old, new) => {
+                    if let Err(e) = self.rename(&old, &new) {
+                        if let Some(ed) = &mut self.editor {
+                            ed.form.errors.insert(format!("{old}/#id"), e.to_string());
+                        }
+                    }
+                }
+                Action::Duplicate => self.duplicate_selected(),
+                Action::Delete => self.delete_selected(),
+                Action::Select(id) => {
+                    if let Some(ed) = &mut self.editor {
+                        ed.selected = vec![id];
+                    }
+                    if let Some(d) = &mut self.doc {
+                        d.canvas.edit.marked = self
+                            .editor
+                            .as_ref()
+                            .map(|e| e.selected.clone())
+                            .unwrap_or_default();
+                    }
+                }
+                Action::SaveScript(path, text) => {
+                    match crate::scenario::write::write_atomic(&path, &text) {
+                        Ok(()) => {
+                            // The scenario reads its script at load: validate (and re-run) again.
+                            if let Some(ed) = &mut self.editor {
+                                let sc = ed.session.validate().map(std::sync::Arc::new);
+                                ed.message = Some((format!("saved {}", path.display()), false));
+                                if let (Some(sc), Some(d)) = (sc, &mut self.doc) {
+                                    d.scenario = sc.clone();
+                                    self.runner.send(crate::runner::Command::Load(sc));
+                                    if self.snap.playing {
+                                        self.runner.send(crate::runner::Command::Play);
+                                    }
+                                }
+                            }
+                        }
+                        Err(e) => {
+                            if let Some(ed) = &mut self.editor {
+                                ed.message =
+                                    Some((format!("cannot write {}: {e}", path.display()), true));
+                            }
+                        }
+                    }
+                }
+                Action::Message(m, err) => {
+                    if let Some(ed) = &mut self.editor {
+                        ed.message = Some((m, err));
+                    }
+                }
+            }
+        }
+    }
+
+    /// No selection: the scenario's name, description, main settings and every problem.
+    fn scenario_form(&mut self, ui: &mut Ui, actions: &mut Vec<Action>) {
+        let Some(ed) = &mut self.editor else { return };
+        let doc = ed.session.doc().clone();
+        ui.heading("Scenario");
+        ui.weak("Select a node to edit it; add resources from the palette.");
+        egui::Grid::new("scenario-form")
+            .num_columns(2)
+            .show(ui, |ui| {
+                let l = ui.label("name");
+                let key = "#scenario/name".to_string();
+                let buf = ed.form.texts.entry(key).or_insert_with(|| {
+                    doc.get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string()
+                });
+                let r = ui.text_edit_singleline(buf).labelled_by(l.id);
+                if r.lost_focus() && doc.get("name").and_then(Value::as_str) != Some(buf.as_str()) {
+                    if let Ok(d) = editor::set_top(&doc, "name", json!(buf.trim())) {
+                        actions.push(Action::Doc(d, "renamed the scenario".into()));
+                    }
+                }
+                ui.end_row();
+                let settings = doc.get("settings").cloned().unwrap_or(json!({}));
+                for (k, min, max, default) in [
+                    ("seed", 0.0, 1e15, 1.0),
+                    ("until_s", 0.001, 31_536_000.0, 60.0),
+                ] {
+                    let l = ui.label(k);
+                    let cur = settings.get(k).and_then(Value::as_f64).unwrap_or(default);
+                    let mut v = cur;
+                    let r = ui
+                        .add(egui::DragValue::new(&mut v).range(min..=max))
+                        .labelled_by(l.id);
+                    if r.changed() && !r.dragged() || r.drag_stopped() {
+                        let mut s = settings.clone();
+                        if let Some(o) = s.as_object_mut() {
+                            o.insert(
+                                k.into(),
+                                if k == "seed" {
+                                    json!(v as u64)
+                                } else {
+                                    json!(v)
+                                },
+                            );
+                        }
+                        if let Ok(d) = editor::set_top(&doc, "settings", s) {
+                            actions.push(Action::Doc(d, format!("set settings.{k}")));
+                        }
+                    }
+                    ui.end_row();
+                }
+            });
+        let problems = ed.session.problems.clone();
+        if !problems.is_empty() {
+            ui.separator();
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!("{} problem(s)", problems.len()),
+            );
+            for p in problems {
+                let text = if p.path.is_empty() {
+                    p.message.clone()
+                } else {
+                    format!("{}: {}", p.path, p.message)
+                };
+                match crate::editor::session::resource_of_path(&p.path) {
+                    Some(id) => {
+                        if ui.link(text).clicked() {
+                            actions.push(Action::Select(id.to_string()));
+                        }
+                    }
+                    None => {
+                        ui.label(text);
+                    }
+                }
+            }
+        }
+    }
+
+    fn resource_form(&mut self, ui: &mut Ui, id: &str, actions: &mut Vec<Action>) {
+        let problems = self.problems_of(id);
+        let dark = self.prefs.dark;
+        let Some(ed) = &mut self.editor else { return };
+        let doc = ed.session.doc().clone();
+        let Some(res) = doc.get("resources").and_then(|r| r.get(id)).cloned() else {
+            ui.weak(format!("{id} is not in the document any more."));
+            return;
+        };
+        let Some(t) = editor::type_of(&doc, id) else {
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!("{id} has no known type"),
+            );
+            return;
+        };
+        let kind = NodeKind::Resource(t);
+        ui.horizontal(|ui| {
+            let (r, _) = ui.allocate_exact_size(egui::vec2(28.0, 28.0), egui::Sense::hover());
+            style::draw_icon(ui.painter(), r, kind, style::type_color(kind));
+            ui.vertical(|ui| {
+                ui.heading(id);
+                ui.weak(t.aws_name());
+            });
+        });
+        // Id (rename), duplicate, delete.
+        ui.horizontal(|ui| {
+            let l = ui.label("id");
+            let key = format!("{id}/#id");
+            let buf = ed
+                .form
+                .texts
+                .entry(key.clone())
+                .or_insert_with(|| id.to_string());
+            let r = ui
+                .add(egui::TextEdit::singleline(buf).desired_width(160.0))
+                .labelled_by(l.id);
+            if r.lost_focus() && buf.trim() != id {
+                actions.push(Action::Rename(id.to_string(), buf.trim().to_string()));
+            }
+            if ui.button("Duplicate").clicked() {
+                actions.push(Action::Duplicate);
+            }
+            if ui.button("Delete").clicked() {
+                actions.push(Action::Delete);
+            }
+        });
+        if let Some(e) = ed.form.errors.get(&format!("{id}/#id")) {
+            ui.colored_label(ui.visuals().error_fg_color, e);
+        }
+        if !problems.is_empty() {
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                for p in &problems {
+                    ui.colored_label(ui.visuals().error_fg_color, p.to_string());
+                }
+            });
+        }
+        // Triggers on this resource are edges on the canvas: list them so they can be selected.
+        if matches!(
+            t,
+            ResourceType::Queue | ResourceType::Table | ResourceType::Function
+        ) {
+            let triggers: Vec<String> = editor::ids_of(&doc, &[ResourceType::Trigger])
+                .into_iter()
+                .filter(|tr| {
+                    let r = &doc["resources"][tr.as_str()];
+                    r.get("source").and_then(Value::as_str) == Some(id)
+                        || r.get("function").and_then(Value::as_str) == Some(id)
+                })
+                .collect();
+            if !triggers.is_empty() {
+                ui.horizontal_wrapped(|ui| {
+                    ui.weak("triggers:");
+                    for tr in triggers {
+                        if ui.link(&tr).clicked() {
+                            actions.push(Action::Select(tr));
+                        }
+                    }
+                });
+            }
+        }
+        ui.separator();
+        egui::CollapsingHeader::new("Properties")
+            .default_open(true)
+            .show(ui, |ui| {
+                egui::Grid::new(("form", id))
+                    .num_columns(2)
+                    .striped(true)
+                    .show(ui, |ui| {
+                        for field in fields_of(t) {
+                            if field.kind == FieldKind::Code {
+                                continue;
+                            }
+                            let l = ui
+                                .label(if field.required {
+                                    format!("{} *", field.key)
+                                } else {
+                                    field.key.to_string()
+                                })
+                                .on_hover_text(field_hint(field));
+                            ui.vertical(|ui| {
+                                if let Some(d) =
+                                    field_editor(ui, &mut ed.form, &doc, id, &res, field, l.id)
+                                {
+                                    actions.push(d);
+                                }
+                            });
+                            ui.end_row();
+                        }
+                    });
+            });
+        if t == ResourceType::Function {
+            egui::CollapsingHeader::new("Handler code")
+                .default_open(true)
+                .show(ui, |ui| {
+                    code_editor(ui, &mut ed.form, &ed.session, id, &res, dark, actions);
+                });
+        }
+        if t == ResourceType::Rule {
+            egui::CollapsingHeader::new("Pattern sandbox")
+                .default_open(true)
+                .show(ui, |ui| {
+                    rule_sandbox(ui, &mut ed.form, &doc, id, &res);
+                });
+        }
+        if t == ResourceType::Topic {
+            let subs = res
+                .get("subscriptions")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            if subs.iter().any(|s| s.get("filter_policy").is_some()) {
+                egui::CollapsingHeader::new("Filter policy sandbox")
+                    .default_open(true)
+                    .show(ui, |ui| {
+                        filter_sandbox(ui, &mut ed.form, id, &subs);
+                    });
+            }
+        }
+        if traffic_sample(&doc, id, t).is_some() {
+            egui::CollapsingHeader::new("Traffic")
+                .default_open(false)
+                .show(ui, |ui| {
+                    traffic_editor(ui, &mut ed.form, &doc, id, t, actions);
+                });
+        }
+        egui::CollapsingHeader::new("Raw JSON")
+            .default_open(false)
+            .show(ui, |ui| {
+                let key = format!("{id}/#raw");
+                let buf = ed
+                    .form
+                    .texts
+                    .entry(key.clone())
+                    .or_insert_with(|| pretty(&res));
+                let l = ui.weak("the resource as JSON");
+                ui.add(
+                    egui::TextEdit::multiline(buf)
+                        .code_editor()
+                        .desired_rows(8)
+                        .desired_width(f32::INFINITY),
+                )
+                .labelled_by(l.id);
+                let parsed = serde_json::from_str::<Value>(buf);
+                match &parsed {
+                    Ok(_) => {}
+                    Err(e) => {
+                        ui.colored_label(
+                            ui.visuals().error_fg_color,
+                            format!("not valid JSON: {e}"),
+                        );
+                    }
+                }
+                if ui
+                    .add_enabled(parsed.is_ok(), egui::Button::new("Apply JSON"))
+                    .clicked()
+                {
+                    if let Ok(v) = parsed {
+                        match editor::set_resource(&doc, id, v) {
+                            Ok(d) => actions.push(Action::Doc(d, format!("edited {id} as JSON"))),
+                            Err(e) => actions.push(Action::Message(e.to_string(), true)),
+                        }
+                    }
+                }
+            });
+    }
+}
+
+fn field_hint(f: &Field) -> String {
+    match f.kind {
+        FieldKind::Int { min, max, default } => format!("{min}–{max}, default {default}"),
+        FieldKind::Float { min, max, default } => format!("{min}–{max}, default {default}"),
+        FieldKind::Bool { default } => format!("default {default}"),
+        FieldKind::Enum { default, .. } => format!("default {default:?}"),
+        FieldKind::Ref(types) => {
+            let names: Vec<&str> = types.iter().map(|t| t.name()).collect();
+            format!("id of a {}", names.join(" / "))
+        }
+        FieldKind::Dist => "a latency distribution in milliseconds".into(),
+        FieldKind::Json => "JSON".into(),
+        FieldKind::Text | FieldKind::Code => String::new(),
+    }
+}
+
+fn set(doc: &Value, id: &str, key: &str, v: Option<Value>) -> Option<Action> {
+    match editor::set_field(doc, id, key, v) {
+        Ok(d) => Some(Action::Doc(d, format!("set {id}.{key}"))),
+        Err(e) => Some(Action::Message(e.to_string(), true)),
+    }
+}
+
+/// A number field: edits while dragging stay local and apply when the drag ends.
+fn number(
+    ui: &mut Ui,
+    form: &mut FormState,
+    key: String,
+    cur: f64,
+    min: f64,
+    max: f64,
+    int: bool,
+) -> Option<f64> {
+    let mut v = match &form.dragging {
+        Some((k, v)) if *k == key => *v,
+        _ => cur,
+    };
+    let mut dv = egui::DragValue::new(&mut v).range(min..=max);
+    if int {
+        dv = dv.fixed_decimals(0).speed(1.0);
+    } else {
+        dv = dv.speed(0.01).max_decimals(4);
+    }
+    let r = ui.add(dv);
+    // Name the number for screen readers (and UI tests): "timeout_s value".
+    let label = format!("{} value", key.rsplit('/').next().unwrap_or(&key));
+    r.widget_info(|| {
+        let mut info = egui::WidgetInfo::drag_value(true, v);
+        info.label = Some(label.clone());
+        info
+    });
+    if r.dragged() {
+        form.dragging = Some((key, v));
+        return None;
+    }
+    if r.drag_stopped() || (r.changed() && !r.dragged()) {
+        form.dragging = None;
+        if (v - cur).abs() > 0.0 {
+            return Some(v);
+        }
+    }
+    None
+}
+
+fn field_editor(
+    ui: &mut Ui,
+    form: &mut FormState,
+    doc: &Value,
+    id: &str,
+    res: &Value,
+    field: &Field,
+    label: egui::Id,
+) -> Option<Action> {
+    let key = format!("{id}/{}", field.key);
+    let cur = res.get(field.key);
+    let mut action = None;
+    match field.kind {
+        FieldKind::Int { min, max, default }
+            if cur.is_none()
+                && matches!(field.key, "reserved_concurrency" | "maximum_concurrency") =>
+        {
+            // No value means "none" (not 0, which would throttle every invocation).
+            ui.horizontal(|ui| {
+                ui.weak("none");
+                if ui.small_button("set").clicked() {
+                    let v = if field.key == "reserved_concurrency" {
+                        10
+                    } else {
+                        default
+                    };
+                    action = set(doc, id, field.key, Some(json!(v.clamp(min, max))));
+                }
+            });
+        }
+        FieldKind::Int { min, max, default } => {
+            ui.horizontal(|ui| {
+                let c = cur.and_then(Value::as_f64).unwrap_or(default as f64);
+                if let Some(v) = number(ui, form, key, c, min as f64, max as f64, true) {
+                    action = set(doc, id, field.key, Some(json!(v.round() as i64)));
+                }
+                if cur.is_some() {
+                    if ui
+                        .small_button("reset")
+                        .on_hover_text("Remove: use the default")
+                        .clicked()
+                    {
+                        action = set(doc, id, field.key, None);
+                    }
+                } else {
+                    ui.weak("default");
+                }
+            });
+        }
+        FieldKind::Float { min, max, default } => {
+            ui.horizontal(|ui| {
+                let c = cur.and_then(Value::as_f64).unwrap_or(default);
+                if let Some(v) = number(ui, form, key, c, min, max, false) {
+                    action = set(doc, id, field.key, Some(json!(v)));
+                }
+                if cur.is_some() && ui.small_button("reset").clicked() {
+                    action = set(doc, id, field.key, None);
+                }
+            });
+        }
+        FieldKind::Bool { default } => {
+            let mut b = cur.and_then(Value::as_bool).unwrap_or(default);
+            if ui.checkbox(&mut b, "").labelled_by(label).changed() {
+                action = set(doc, id, field.key, Some(json!(b)));
+            }
+        }
+        FieldKind::Enum { choices, default } => {
+            let c = cur.and_then(Value::as_str).unwrap_or(default).to_string();
+            egui::ComboBox::from_id_salt(&key)
+                .selected_text(if c.is_empty() {
+                    "(none)".to_string()
+                } else {
+                    c.clone()
+                })
+                .show_ui(ui, |ui| {
+                    for ch in choices {
+                        let label = if ch.is_empty() { "(none)" } else { ch };
+                        if ui.selectable_label(c == *ch, label).clicked() && c != *ch {
+                            action = set(
+                                doc,
+                                id,
+                                field.key,
+                                if ch.is_empty() { None } else { Some(json!(ch)) },
+                            );
+                        }
+                    }
+                });
+        }
+        FieldKind::Text => {
+            let buf = form
+                .texts
+                .entry(key)
+                .or_insert_with(|| cur.and_then(Value::as_str).unwrap_or("").to_string());
+            let r = ui
+                .add(egui::TextEdit::singleline(buf).desired_width(180.0))
+                .labelled_by(label);
+            let now = buf.trim().to_string();
+            if r.lost_focus() && cur.and_then(Value::as_str) != Some(now.as_str()) {
+                action = set(
+                    doc,
+                    id,
+                    field.key,
+                    if now.is_empty() {
+                        None
+                    } else {
+                        Some(json!(now))
+                    },
+                );
+            }
+        }
+        FieldKind::Ref(types) => {
+            let c = cur.and_then(Value::as_str).unwrap_or("").to_string();
+            let ids: Vec<String> = editor::ids_of(doc, types)
+                .into_iter()
+                .filter(|i| i != id)
+                .collect();
+            egui::ComboBox::from_id_salt(&key)
+                .selected_text(if c.is_empty() {
+                    "(none)".to_string()
+                } else {
+                    c.clone()
+                })
+                .show_ui(ui, |ui| {
+                    if !field.required
+                        && ui.selectable_label(c.is_empty(), "(none)").clicked()
+                        && !c.is_empty()
+                    {
+                        action = set(doc, id, field.key, None);
+                    }
+                    for i in ids {
+                        if ui.selectable_label(c == i, &i).clicked() && c != i {
+                            action = set(doc, id, field.key, Some(json!(i)));
+                        }
+                    }
+                });
+        }
+        FieldKind::Dist => {
+            let (kind, params) = dist_parts(cur);
+            ui.horizontal(|ui| {
+                egui::ComboBox::from_id_salt(&key)
+                    .selected_text(if cur.is_none() {
+                        "default".to_string()
+                    } else {
+                        kind.clone()
+                    })
+                    .show_ui(ui, |ui| {
+                        for k in ["fixed", "uniform", "exponential", "normal", "lognormal"] {
+                            if ui.selectable_label(cur.is_some() && kind == k, k).clicked() {
+                                action = set(doc, id, field.key, Some(dist_defaults(k)));
+                            }
+                        }
+                    });
+                if cur.is_some() && ui.small_button("reset").clicked() {
+                    action = set(doc, id, field.key, None);
+                }
+            });
+            if cur.is_some() {
+                ui.horizontal(|ui| {
+                    for (i, (pname, pv)) in params.iter().enumerate() {
+                        ui.label(*pname);
+                        if let Some(v) = number(
+                            ui,
+                            form,
+                            format!("{key}/{pname}"),
+                            *pv,
+                            0.0,
+                            900_000.0,
+                            false,
+                        ) {
+                            let mut p = params.clone();
+                            p[i].1 = v;
+                            let value = if kind == "fixed" {
+                                json!(v)
+                            } else {
+                                let mut o = serde_json::Map::new();
+                                o.insert("dist".into(), json!(kind));
+                                for (n, x) in &p {
+                                    o.insert((*n).into(), json!(x));
+                                }
+                                Value::Object(o)
+                            };
+                            action = set(doc, id, field.key, Some(value));
+                        }
+                    }
+                });
+                dist_preview(ui, &to_dist(&kind, &params));
+            }
+        }
+        FieldKind::Json => {
+            let buf = form
+                .texts
+                .entry(key.clone())
+                .or_insert_with(|| cur.map(pretty).unwrap_or_default());
+            ui.add(
+                egui::TextEdit::multiline(buf)
+                    .code_editor()
+                    .desired_rows(2)
+                    .desired_width(220.0),
+            )
+            .labelled_by(label);
+            let text = buf.trim().to_string();
+            let parsed = if text.is_empty() {
+                Ok(None)
+            } else {
+                serde_json::from_str::<Value>(&text).map(Some)
+            };
+            let changed = match &parsed {
+                Ok(v) => v.as_ref() != cur,
+                Err(_) => true,
+            };
+            if let Err(e) = &parsed {
+                ui.colored_label(ui.visuals().error_fg_color, format!("not valid JSON: {e}"));
+            } else if field.key == "pattern" || field.key == "filter_criteria" {
+                if let Ok(Some(v)) = &parsed {
+                    let check = if field.key == "pattern" {
+                        Pattern::compile(v).map(|_| ())
+                    } else {
+                        v.as_array()
+                            .map(|a| a.iter().try_for_each(|p| Pattern::compile(p).map(|_| ())))
+                            .unwrap_or(Ok(()))
+                    };
+                    if let Err(e) = check {
+                        ui.colored_label(ui.visuals().error_fg_color, e.to_string());
+                    }
+                }
+            }
+            if changed && parsed.is_ok() && ui.small_button("Apply").clicked() {
+                if let Ok(v) = parsed {
+                    action = set(doc, id, field.key, v);
+                }
+            }
+        }
+        FieldKind::Code => {}
+    }
+    action
+}
+
+fn code_editor(
+    ui: &mut Ui,
+    form: &mut FormState,
+    session: &crate::editor::session::Session,
+    id: &str,
+    res: &Value,
+    dark: bool,
+    actions: &mut Vec<Action>,
+) {
+    let code = res.get("code");
+    let script = code
+        .and_then(|c| c.get("script"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let inline = code
+        .and_then(|c| c.get("inline"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let script_path = script.as_ref().map(|s| {
+        let base = session
+            .path
+            .as_ref()
+            .and_then(|p| p.parent())
+            .map(|p| {
+                if p.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    p.to_path_buf()
+                }
+            })
+            .unwrap_or_else(|| PathBuf::from("."));
+        base.join(s)
+    });
+    if script.is_none() && inline.is_none() {
+        ui.weak(
+            "No code: the function succeeds and returns null (an api route gets statusCode 200).",
+        );
+        if ui.button("Add inline code").clicked() {
+            let src = "fn handler(event, context) {\n    log(\"got an event\");\n    #{ statusCode: 200, body: \"hello\" }\n}\n";
+            if let Ok(d) =
+                editor::set_field(session.doc(), id, "code", Some(json!({ "inline": src })))
+            {
+                actions.push(Action::Doc(d, format!("added inline code to {id}")));
+            }
+        }
+        return;
+    }
+    if form.code.as_ref().is_none_or(|(cid, _)| cid != id) {
+        let text = match (&inline, &script_path) {
+            (Some(t), _) => t.clone(),
+            (None, Some(p)) => std::fs::read_to_string(p).unwrap_or_default(),
+            _ => String::new(),
+        };
+        form.code = Some((id.to_string(), text));
+    }
+    let Some((_, text)) = &mut form.code else {
+        return;
+    };
+    if let Some(s) = &script {
+        ui.weak(format!("script {s}"));
+    }
+    let compiled = crate::script::Handler::compile(text, id);
+    let err_line = compiled.as_ref().err().map(|e| e.line);
+    let mut layouter = |ui: &Ui, buf: &dyn egui::TextBuffer, wrap: f32| {
+        let mut job = highlight(buf.as_str(), err_line, dark);
+        job.wrap.max_width = wrap;
+        ui.fonts_mut(|f| f.layout_job(job))
+    };
+    let l = ui.weak("handler source");
+    egui::ScrollArea::vertical()
+        .id_salt(("code", id))
+        .max_height(320.0)
+        .show(ui, |ui| {
+            ui.add(
+                egui::TextEdit::multiline(text)
+                    .code_editor()
+                    .desired_rows(10)
+                    .desired_width(f32::INFINITY)
+                    .layouter(&mut layouter),
+            )
+            .labelled_by(l.id);
+        });
+    match &compiled {
+        Ok(_) => {
+            ui.colored_label(style::OK_GREEN, "compiles");
+        }
+        Err(e) => {
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!("line {}, column {}: {}", e.line, e.col, e.message),
+            );
+        }
+    }
+    let changed = match (&inline, &script_path) {
+        (Some(t), _) => t != text,
+        (None, Some(p)) => std::fs::read_to_string(p).ok().as_deref() != Some(text.as_str()),
+        _ => false,
+    };
+    let mut revert = false;
+    ui.horizontal(|ui| {
+        let label = if script.is_some() {
+            "Save script"
+        } else {
+            "Apply code"
+        };
+        if ui.add_enabled(changed, egui::Button::new(label)).clicked() {
+            match (&inline, &script_path) {
+                (Some(_), _) => {
+                    if let Ok(d) = editor::set_field(
+                        session.doc(),
+                        id,
+                        "code",
+                        Some(json!({ "inline": text.clone() })),
+                    ) {
+                        actions.push(Action::Doc(d, format!("edited {id}'s code")));
+                    }
+                }
+                (None, Some(p)) => actions.push(Action::SaveScript(p.clone(), text.clone())),
+                _ => {}
+            }
+        }
+        if changed && ui.button("Revert").clicked() {
+            revert = true;
+        }
+    });
+    if revert {
+        form.code = None;
+    }
+}
+
+fn rule_sandbox(ui: &mut Ui, form: &mut FormState, doc: &Value, id: &str, res: &Value) {
+    let bus = res.get("bus").and_then(Value::as_str).unwrap_or("");
+    let key = format!("{id}/#sample");
+    let sample = form
+        .samples
+        .entry(key)
+        .or_insert_with(|| pretty(&sample_envelope(doc, bus)));
+    let l = ui.weak("A sample event (edit it): the rule's pattern is matched against it at once.");
+    ui.add(
+        egui::TextEdit::multiline(sample)
+            .code_editor()
+            .desired_rows(6)
+            .desired_width(f32::INFINITY),
+    )
+    .labelled_by(l.id);
+    let Some(pattern) = res.get("pattern") else {
+        ui.weak("The rule has no pattern yet.");
+        return;
+    };
+    sandbox_verdict(ui, Pattern::compile(pattern), sample);
+}
+
+fn filter_sandbox(ui: &mut Ui, form: &mut FormState, id: &str, subs: &[Value]) {
+    for (i, s) in subs.iter().enumerate() {
+        let Some(policy) = s.get("filter_policy") else {
+            continue;
+        };
+        let target = s.get("target").and_then(Value::as_str).unwrap_or("?");
+        let body_scope =
+            s.get("filter_policy_scope").and_then(Value::as_str) == Some("MessageBody");
+        let l = ui.strong(format!(
+            "-> {target} ({})",
+            if body_scope {
+                "message body"
+            } else {
+                "message attributes"
+            }
+        ));
+        let key = format!("{id}/#sub{i}");
+        let sample = form.samples.entry(key).or_insert_with(|| {
+            if body_scope {
+                pretty(&json!({ "id": 1 }))
+            } else {
+                let keys: serde_json::Map<String, Value> = policy
+                    .as_object()
+                    .map(|o| o.keys().map(|k| (k.clone(), json!("value"))).collect())
+                    .unwrap_or_default();
+                pretty(&Value::Object(keys))
+            }
+        });
+        ui.add(
+            egui::TextEdit::multiline(sample)
+                .code_editor()
+                .desired_rows(3)
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(l.id);
+        let dialect = if body_scope {
+            Dialect::SnsBody
+        } else {
+            Dialect::SnsAttributes
+        };
+        sandbox_verdict(ui, Pattern::compile_dialect(policy, dialect), sample);
+    }
+}
+
+fn sandbox_verdict(
+    ui: &mut Ui,
+    pattern: Result<Pattern, crate::pattern::PatternError>,
+    sample: &str,
+) {
+    let pattern = match pattern {
+        Ok(p) => p,
+        Err(e) => {
+            ui.colored_label(ui.visuals().error_fg_color, format!("pattern: {e}"));
+            return;
+        }
+    };
+    match serde_json::from_str::<Value>(sample) {
+        Err(e) => {
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!("event: not valid JSON: {e}"),
+            );
+        }
+        Ok(ev) => match pattern.explain(&ev) {
+            None => {
+                ui.colored_label(style::OK_GREEN, RichText::new("match").strong());
+            }
+            Some(m) => {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    RichText::new("no match").strong(),
+                );
+                ui.label(RichText::new(format!("{}: {}", m.path, m.reason)).monospace());
+            }
+        },
+    }
+}
+
+fn traffic_editor(
+    ui: &mut Ui,
+    form: &mut FormState,
+    doc: &Value,
+    id: &str,
+    t: ResourceType,
+    actions: &mut Vec<Action>,
+) {
+    let entries = editor::traffic_of(doc, id);
+    if entries.is_empty() {
+        ui.weak("No traffic reaches this resource.");
+    }
+    for (index, entry) in entries {
+        let key = format!("{id}/#traffic{index}");
+        let buf = form.texts.entry(key).or_insert_with(|| pretty(&entry));
+        let name = entry
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("traffic source");
+        let l = ui.weak(name);
+        ui.add(
+            egui::TextEdit::multiline(buf)
+                .code_editor()
+                .desired_rows(4)
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(l.id);
+        let parsed = serde_json::from_str::<Value>(buf);
+        if let Err(e) = &parsed {
+            ui.colored_label(ui.visuals().error_fg_color, format!("not valid JSON: {e}"));
+        }
+        ui.horizontal(|ui| {
+            if ui
+                .add_enabled(
+                    parsed.as_ref().is_ok_and(|v| *v != entry),
+                    egui::Button::new("Apply"),
+                )
+                .clicked()
+            {
+                if let Ok(v) = &parsed {
+                    push_result(
+                        actions,
+                        editor::set_traffic(doc, index, Some(v.clone())),
+                        "edited traffic",
+                    );
+                }
+            }
+            if ui.button("Remove").clicked() {
+                push_result(
+                    actions,
+                    editor::set_traffic(doc, index, None),
+                    "removed traffic",
+                );
+            }
+        });
+        ui.separator();
+    }
+    if ui.button("Add traffic source").clicked() {
+        if let Some((key, payload)) = traffic_sample(doc, id, t) {
+            let names = editor::traffic_names(doc);
+            let name = (1..)
+                .map(|n| format!("{id}-traffic{n}"))
+                .find(|n| !names.contains(n))
+                .unwrap_or_default();
+            let mut e = serde_json::Map::new();
+            e.insert("name".into(), json!(name));
+            e.insert("to".into(), json!(id));
+            e.insert("every_s".into(), json!(1));
+            e.insert("count".into(), json!(5));
+            e.insert(key.into(), payload);
+            let n = doc
+                .get("traffic")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            push_result(
+                actions,
+                editor::set_traffic(doc, n, Some(Value::Object(e))),
+                "added traffic",
+            );
+        }
+    }
+}
+
+fn push_result(actions: &mut Vec<Action>, r: Result<Value, EditError>, what: &str) {
+    match r {
+        Ok(d) => actions.push(Action::Doc(d, what.to_string())),
+        Err(e) => actions.push(Action::Message(e.to_string(), true)),
+    }
+}

@@ -1,0 +1,446 @@
+//! Editor tests: drive the real app (egui_kittest, manual clock, inline runner) to build flows from an empty
+//! canvas, save them, reopen and run them; and check that every example round-trips through the canonical writer.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use eframe::egui;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use eventflow::editor::{Destination, WireOptions};
+use eventflow::runner::ManualClock;
+use eventflow::ui::{ClockChoice, EventflowApp, Prefs};
+use serde_json::json;
+
+fn app() -> (EventflowApp, ManualClock) {
+    let clock = ManualClock::default();
+    let mut app = EventflowApp::new(
+        &egui::Context::default(),
+        ClockChoice::Manual(clock.clone()),
+        Prefs::default(),
+    );
+    app.set_autoplay(false);
+    (app, clock)
+}
+
+fn harness(app: EventflowApp) -> Harness<'static, EventflowApp> {
+    Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut EventflowApp| app.frame(ui), app)
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("eventflow-editor-ui-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir.join(name)
+}
+
+fn doc_of(h: &Harness<'_, EventflowApp>) -> serde_json::Value {
+    h.state().edited_document().cloned().expect("editing")
+}
+
+/// File → New, then click palette entries by label; returns the harness in edit mode.
+fn new_from_menu() -> (Harness<'static, EventflowApp>, ManualClock) {
+    let (app, clock) = app();
+    let mut h = harness(app);
+    h.run_steps(2);
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    h.get_by_label("New").click();
+    h.run_steps(3);
+    assert!(
+        h.state().editor.as_ref().is_some_and(|e| e.on),
+        "File → New opens edit mode"
+    );
+    (h, clock)
+}
+
+fn add(h: &mut Harness<'static, EventflowApp>, label: &str) -> String {
+    h.get_by_label(label).click();
+    h.run_steps(3);
+    h.state()
+        .editor
+        .as_ref()
+        .and_then(|e| e.selected.first().cloned())
+        .expect("the new resource is selected")
+}
+
+/// Drags from `from`'s wiring handle onto `to` with real pointer events.
+fn drag_wire(h: &mut Harness<'static, EventflowApp>, from: &str, to: &str) {
+    let a = h
+        .state()
+        .node_screen_rect(from)
+        .expect("from on screen")
+        .right_center();
+    let b = h
+        .state()
+        .node_screen_rect(to)
+        .expect("to on screen")
+        .center();
+    h.event(egui::Event::PointerMoved(a));
+    h.run_steps(1);
+    h.event(egui::Event::PointerButton {
+        pos: a,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: Default::default(),
+    });
+    h.run_steps(1);
+    for k in 1..=8 {
+        let p = a + (b - a) * (k as f32 / 8.0);
+        h.event(egui::Event::PointerMoved(p));
+        h.run_steps(1);
+    }
+    h.event(egui::Event::PointerButton {
+        pos: b,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: Default::default(),
+    });
+    h.run_steps(3);
+}
+
+#[test]
+fn api_function_queue_function_from_scratch_saved_reopened_and_run() {
+    let (mut h, _clock) = new_from_menu();
+    let api = add(&mut h, "API Gateway");
+    let f1 = add(&mut h, "Lambda function");
+    let q = add(&mut h, "SQS queue");
+    let f2 = add(&mut h, "Lambda function");
+    assert_eq!(
+        [api.as_str(), f1.as_str(), q.as_str(), f2.as_str()],
+        ["Api1", "Function1", "Queue1", "Function2"]
+    );
+
+    // API → function: the drag opens the route dialog; answer it.
+    drag_wire(&mut h, &api, &f1);
+    assert!(
+        h.query_by_label_contains("Wire Api1 -> Function1")
+            .is_some(),
+        "the route dialog opens"
+    );
+    h.get_by_label("POST").click();
+    h.run_steps(2);
+    // The path field: replace "/" with "/orders".
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "path")
+        .focus();
+    h.run_steps(1);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "path")
+        .type_text("/orders");
+    h.run_steps(2);
+    h.get_by_label("Wire").click();
+    h.run_steps(3);
+    let doc = doc_of(&h);
+    assert_eq!(
+        doc["resources"]["Api1"]["routes"]["POST /orders"],
+        json!("Function1"),
+        "{doc:#}"
+    );
+
+    // Queue → function by dragging: an event source mapping.
+    drag_wire(&mut h, &q, &f2);
+    let doc = doc_of(&h);
+    assert_eq!(
+        doc["resources"]["Queue1ToFunction21"]["source"],
+        json!("Queue1"),
+        "{doc:#}"
+    );
+
+    // A pair AWS does not allow is refused with a reason.
+    drag_wire(&mut h, &q, &api);
+    let msg = h
+        .state()
+        .editor
+        .as_ref()
+        .and_then(|e| e.message.clone())
+        .expect("a message");
+    assert!(
+        msg.1 && msg.0.contains("SQS queue delivers only"),
+        "{msg:?}"
+    );
+
+    // Function1 sends to the queue from its code (the in-app code editor's Apply does this edit).
+    let code = "fn handler(event, context) {\n    sqs::send(\"Queue1\", event.body);\n    #{ statusCode: 202 }\n}\n";
+    let d = eventflow::editor::set_field(
+        &doc_of(&h),
+        "Function1",
+        "code",
+        Some(json!({ "inline": code })),
+    )
+    .expect("sets");
+    h.state_mut().edit(d, "code");
+    h.run_steps(2);
+
+    // Timeout through the property form.
+    h.state_mut().editor.as_mut().expect("editing").selected = vec!["Function1".into()];
+    h.run_steps(3);
+    h.get_by_label("timeout_s value").set_value_accesskit(10.0);
+    h.run_steps(3);
+    assert_eq!(doc_of(&h)["resources"]["Function1"]["timeout_s"], json!(10));
+
+    // Traffic for the API from the traffic editor (pre-filled with the API's route).
+    h.state_mut().editor.as_mut().expect("editing").selected = vec!["Api1".into()];
+    h.run_steps(3);
+    h.get_by_label("Traffic").click();
+    h.run_steps(2);
+    h.get_by_label("Add traffic source").click();
+    h.run_steps(3);
+    let doc = doc_of(&h);
+    assert_eq!(
+        doc["traffic"][0]["request"]["method"],
+        json!("POST"),
+        "{doc:#}"
+    );
+    assert!(
+        h.state()
+            .editor
+            .as_ref()
+            .is_some_and(|e| e.session.problems.is_empty()),
+        "{:?}",
+        h.state().editor.as_ref().map(|e| &e.session.problems)
+    );
+
+    // Undo and redo (keyboard).
+    h.state_mut()
+        .editor
+        .as_mut()
+        .expect("editing")
+        .selected
+        .clear();
+    h.run_steps(2);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run_steps(2);
+    assert!(
+        doc_of(&h).get("traffic").is_none(),
+        "undo removes the traffic"
+    );
+    h.key_press_modifiers(
+        egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+        egui::Key::Z,
+    );
+    h.run_steps(2);
+    assert!(doc_of(&h).get("traffic").is_some(), "redo brings it back");
+
+    // Save (what Save As does with the chosen path), then reopen and run it in a fresh app.
+    let path = tmp("flow.json");
+    h.state_mut().save(Some(&path));
+    h.run_steps(2);
+    assert!(!h.state().is_dirty());
+    let sc = eventflow::scenario::load_file(&path).expect("the saved file loads");
+    let text = std::fs::read_to_string(&path).expect("saved");
+    assert!(text.contains("\"POST /orders\": \"Function1\""), "{text}");
+    assert!(text.contains("\"timeout_s\": 10"), "{text}");
+    assert!(text.contains("\"layout\""), "positions are saved");
+    assert_eq!(
+        text,
+        eventflow::scenario::write::canonical_text(&sc.document),
+        "saved text is canonical (= eventflow fmt)"
+    );
+
+    let (mut app2, clock2) = app();
+    app2.open_path(&path);
+    let mut h2 = harness(app2);
+    h2.run_steps(2);
+    h2.get_by_label("Play").click();
+    for _ in 0..400 {
+        clock2.advance(Duration::from_millis(100));
+        h2.run_steps(1);
+        if h2
+            .state()
+            .log
+            .rows
+            .iter()
+            .any(|r| &*r.function == "Function2" && r.status.is_some())
+        {
+            break;
+        }
+    }
+    let rows = &h2.state().log.rows;
+    assert!(
+        rows.iter().any(|r| &*r.function == "Function1"),
+        "the API invokes Function1"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| &*r.function == "Function2" && r.status.is_some()),
+        "the queue triggers Function2 ({} rows)",
+        rows.len()
+    );
+}
+
+#[test]
+fn invalid_edits_show_problems_and_keep_the_last_good_run() {
+    let (mut h, _clock) = new_from_menu();
+    let f = add(&mut h, "Lambda function");
+    let running = h.state().scenario().cloned().expect("running");
+    assert!(running.find(&f).is_some());
+    let rule = add(&mut h, "EventBridge rule");
+    let ed = h.state().editor.as_ref().expect("editing");
+    assert!(
+        !ed.session.problems.is_empty(),
+        "a rule with no bus or target has problems"
+    );
+    assert!(
+        Arc::ptr_eq(h.state().scenario().expect("running"), &running),
+        "the last valid design keeps running"
+    );
+    assert!(
+        h.state().node_screen_rect(&rule).is_some(),
+        "the broken rule is still drawn"
+    );
+    // Wire it: bus → rule, rule → function; it becomes valid and runs.
+    let bus = add(&mut h, "EventBridge bus");
+    h.state_mut()
+        .wire(&bus, &rule, &WireOptions::default())
+        .expect("bus → rule");
+    h.state_mut()
+        .wire(&rule, &f, &WireOptions::default())
+        .expect("rule → function");
+    h.run_steps(2);
+    assert!(
+        h.state()
+            .editor
+            .as_ref()
+            .is_some_and(|e| e.session.problems.is_empty())
+    );
+    assert!(h.state().scenario().expect("running").find(&rule).is_some());
+    // A destination needs an answer; a refused pair says why.
+    let q = add(&mut h, "SQS queue");
+    let dest = WireOptions {
+        destination: Some(Destination::OnFailure),
+        ..Default::default()
+    };
+    h.state_mut().wire(&f, &q, &dest).expect("function → queue");
+    assert!(
+        h.state_mut()
+            .wire(&f, &bus, &WireOptions::default())
+            .is_err()
+    );
+    // Rename follows references; delete removes them.
+    h.state_mut().rename(&q, "Failures").expect("renames");
+    assert_eq!(
+        doc_of(&h)["resources"][&f]["async"]["on_failure"],
+        json!("Failures")
+    );
+    h.state_mut().editor.as_mut().expect("editing").selected = vec!["Failures".into()];
+    h.run_steps(2);
+    h.key_press(egui::Key::Delete);
+    h.run_steps(2);
+    assert!(
+        doc_of(&h)["resources"][&f]
+            .get("async")
+            .and_then(|a| a.get("on_failure"))
+            .is_none()
+    );
+}
+
+#[test]
+fn palette_drag_and_drop_adds_where_dropped() {
+    let (mut h, _clock) = new_from_menu();
+    let src = h.get_by_label("SQS queue").rect().center();
+    let canvas = egui::pos2(700.0, 400.0);
+    h.drag_at(src);
+    h.run_steps(1);
+    for k in 1..=6 {
+        h.hover_at(src + (canvas - src) * (k as f32 / 6.0));
+        h.run_steps(1);
+    }
+    h.drop_at(canvas);
+    h.run_steps(3);
+    let doc = doc_of(&h);
+    assert!(doc["resources"].get("Queue1").is_some(), "{doc:#}");
+    let r = h.state().node_screen_rect("Queue1").expect("drawn");
+    assert!(
+        r.center().distance(canvas) < 30.0,
+        "dropped at {canvas:?}, drawn at {:?}",
+        r.center()
+    );
+}
+
+#[test]
+fn unsaved_changes_ask_before_opening_another_scenario() {
+    let (mut h, _clock) = new_from_menu();
+    add(&mut h, "SNS topic");
+    assert!(h.state().is_dirty());
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    h.get_by_label("New").click();
+    h.run_steps(3);
+    h.get_by_label("Unsaved changes");
+    h.get_by_label("Cancel").click();
+    h.run_steps(2);
+    assert!(
+        doc_of(&h)["resources"].get("Topic1").is_some(),
+        "cancel keeps the edits"
+    );
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    h.get_by_label("New").click();
+    h.run_steps(3);
+    h.get_by_label("Discard changes").click();
+    h.run_steps(3);
+    assert!(
+        doc_of(&h)["resources"]
+            .as_object()
+            .is_some_and(|m| m.is_empty()),
+        "a fresh scenario"
+    );
+}
+
+/// Every example: load → canonical text is byte-identical to the file, and the editor's save writes the same.
+#[test]
+fn every_example_round_trips_byte_identical() {
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/scenarios"));
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).expect("examples") {
+        let p = e.expect("entry").path();
+        if p.extension().is_none_or(|x| x != "json") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&p).expect("reads");
+        let sc = eventflow::scenario::load_file(&p).expect("loads");
+        let canonical = eventflow::scenario::write::canonical_text(&sc.document);
+        assert_eq!(canonical, text, "{} is not canonical", p.display());
+        let session =
+            eventflow::editor::session::Session::new(sc.document.clone(), Some(p.clone()));
+        assert!(
+            session.problems.is_empty(),
+            "{}: {:?}",
+            p.display(),
+            session.problems
+        );
+        assert_eq!(
+            session.save_text(&[]),
+            text,
+            "{}: the editor's save differs",
+            p.display()
+        );
+        n += 1;
+    }
+    assert!(n >= 5);
+}
+
+/// Opening an example in edit mode and saving it without edits (even after the canvas was drawn) writes the
+/// same bytes.
+#[test]
+fn open_edit_save_without_edits_is_byte_identical() {
+    let src = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/scenarios/api-hello.json"
+    ));
+    let path = tmp("api-hello.json");
+    std::fs::copy(&src, &path).expect("copies");
+    let (mut app, _clock) = app();
+    app.open_path(&path);
+    app.set_editing(true);
+    let mut h = harness(app);
+    h.run_steps(3);
+    h.state_mut().save(None);
+    h.run_steps(1);
+    assert_eq!(
+        std::fs::read(&path).expect("saved"),
+        std::fs::read(&src).expect("source")
+    );
+}
