@@ -1342,35 +1342,18 @@ fn interpret_http(v: &Value) -> Option<HttpResponse> {
     })
 }
 
+/// Standard base64 alphabet, `=` padding optional, stray trailing bits tolerated: how API Gateway and the
+/// simulator's inputs are read.
+pub(crate) const LENIENT_BASE64: base64::engine::GeneralPurpose =
+    base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
+            .with_decode_allow_trailing_bits(true),
+    );
+
 /// Standard base64 (RFC 4648, `=` padding optional). `None` on any invalid character.
 pub fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    fn val(c: u8) -> Option<u32> {
-        match c {
-            b'A'..=b'Z' => Some((c - b'A') as u32),
-            b'a'..=b'z' => Some((c - b'a' + 26) as u32),
-            b'0'..=b'9' => Some((c - b'0' + 52) as u32),
-            b'+' => Some(62),
-            b'/' => Some(63),
-            _ => None,
-        }
-    }
-    let bytes = s.trim_end_matches('=').as_bytes();
-    if bytes.len() % 4 == 1 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
-    for chunk in bytes.chunks(4) {
-        let mut acc: u32 = 0;
-        for (i, &c) in chunk.iter().enumerate() {
-            acc |= val(c)? << (18 - 6 * i as u32);
-        }
-        out.push((acc >> 16) as u8);
-        if chunk.len() > 2 {
-            out.push((acc >> 8) as u8);
-        }
-        if chunk.len() > 3 {
-            out.push(acc as u8);
-        }
-    }
-    Some(out)
+    use base64::Engine;
+    LENIENT_BASE64.decode(s).ok()
 }
