@@ -384,7 +384,10 @@ impl Sim {
 
     /// Takes the trace records produced since the last call, in order.
     pub fn take_trace(&mut self) -> Vec<TraceRecord> {
-        std::mem::take(&mut self.trace)
+        // The next batch is likely as large as this one: allocating it once avoids a chain of growing
+        // reallocations (and glibc's consolidation of freed chunks they trigger).
+        let capacity = self.trace.len();
+        std::mem::replace(&mut self.trace, Vec::with_capacity(capacity))
     }
 
     /// Statistics of one resource.

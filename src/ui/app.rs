@@ -27,7 +27,7 @@ pub const DRAIN_BUDGET: Duration = Duration::from_millis(6);
 const PREFS_KEY: &str = "eventflow-prefs";
 const MAX_RECENT: usize = 10;
 
-/// Built-in examples: (file name, text).
+/// Built-in examples: (file name, text). Lessons of the simulator first, then queues, topics and streams.
 pub const EXAMPLES: &[(&str, &str)] = &[
     (
         "new-order.json",
@@ -48,6 +48,46 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     (
         "throttle-burst.json",
         include_str!("../../assets/scenarios/throttle-burst.json"),
+    ),
+    (
+        "api-table.json",
+        include_str!("../../assets/scenarios/api-table.json"),
+    ),
+    (
+        "poison-message-dlq.json",
+        include_str!("../../assets/scenarios/poison-message-dlq.json"),
+    ),
+    (
+        "partial-batch-failures.json",
+        include_str!("../../assets/scenarios/partial-batch-failures.json"),
+    ),
+    (
+        "sns-fanout-filters.json",
+        include_str!("../../assets/scenarios/sns-fanout-filters.json"),
+    ),
+    (
+        "s3-sns-sqs-function.json",
+        include_str!("../../assets/scenarios/s3-sns-sqs-function.json"),
+    ),
+    (
+        "dynamodb-stream.json",
+        include_str!("../../assets/scenarios/dynamodb-stream.json"),
+    ),
+    (
+        "async-on-failure.json",
+        include_str!("../../assets/scenarios/async-on-failure.json"),
+    ),
+    (
+        "fifo-vs-standard.json",
+        include_str!("../../assets/scenarios/fifo-vs-standard.json"),
+    ),
+    (
+        "order-workflow.json",
+        include_str!("../../assets/scenarios/order-workflow.json"),
+    ),
+    (
+        "recursive-loop.json",
+        include_str!("../../assets/scenarios/recursive-loop.json"),
     ),
 ];
 
@@ -181,14 +221,7 @@ impl EventflowApp {
         };
         let examples = EXAMPLES
             .iter()
-            .map(|(name, text)| {
-                (
-                    *name,
-                    crate::scenario::load_str(text, name, None)
-                        .map(Arc::new)
-                        .map_err(|e| e.to_string()),
-                )
-            })
+            .map(|(name, text)| (*name, load_example(name, text)))
             .collect();
         let mut app = EventflowApp {
             runner,
@@ -853,14 +886,18 @@ impl EventflowApp {
                         egui::Frame::group(ui.style())
                             .inner_margin(10.0)
                             .show(ui, |ui| {
-                                ui.set_width(width / cols as f32 - 40.0);
-                                ui.set_min_height(110.0);
-                                ui.strong(&name);
-                                ui.weak(*file);
-                                ui.add(egui::Label::new(desc).wrap());
-                                if ui.button(format!("Open {name}")).clicked() {
-                                    open = Some(i);
-                                }
+                                ui.set_width(width / cols as f32 - 48.0);
+                                ui.set_min_height(150.0);
+                                ui.vertical(|ui| {
+                                    ui.horizontal(|ui| {
+                                        ui.strong(&name);
+                                        ui.weak(*file);
+                                    });
+                                    ui.add(egui::Label::new(desc).wrap());
+                                    if ui.button(format!("Open {name}")).clicked() {
+                                        open = Some(i);
+                                    }
+                                });
                             });
                         if (i + 1) % cols == 0 {
                             ui.end_row();
@@ -1293,4 +1330,18 @@ pub fn load_prefs(storage: Option<&dyn eframe::Storage>) -> Prefs {
     storage
         .and_then(|s| eframe::get_value(s, PREFS_KEY))
         .unwrap_or_default()
+}
+
+/// Loads a built-in example: from the source tree when it is there (so handler scripts next to it are compiled),
+/// else from the text built into the binary (where functions with script files run without their code).
+fn load_example(name: &str, text: &str) -> Result<Arc<Scenario>, String> {
+    let on_disk = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/scenarios")
+        .join(name);
+    let loaded = if on_disk.is_file() {
+        crate::scenario::load_file(&on_disk)
+    } else {
+        crate::scenario::load_str(text, name, None)
+    };
+    loaded.map(Arc::new).map_err(|e| e.to_string())
 }
