@@ -42,7 +42,9 @@ pub fn uuid_text(bits: u128) -> String {
         if matches!(i, 4 | 6 | 8 | 10) {
             s.push('-');
         }
-        s.push_str(&format!("{b:02x}"));
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 0xf)]));
     }
     s
 }
@@ -59,12 +61,22 @@ pub struct TraceId {
 impl TraceId {
     /// X-Ray form: `1-<8 hex epoch seconds>-<24 hex>`.
     pub fn text(&self) -> String {
-        format!(
-            "1-{:08x}-{:08x}{:016x}",
-            self.epoch_s,
-            (self.n & 0xffff_ffff) as u32,
-            self.bits
-        )
+        // Written by hand: this runs for every trace record, and `format!` with widths is slow.
+        let mut s = String::with_capacity(35);
+        s.push_str("1-");
+        push_hex(&mut s, u64::from(self.epoch_s), 8);
+        s.push('-');
+        push_hex(&mut s, self.n & 0xffff_ffff, 8);
+        push_hex(&mut s, self.bits, 16);
+        s
+    }
+}
+
+/// Appends the `digits` lowest hex digits of `v`, zero-padded, lower case.
+fn push_hex(s: &mut String, v: u64, digits: u32) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for i in (0..digits).rev() {
+        s.push(char::from(HEX[((v >> (4 * i)) & 0xf) as usize]));
     }
 }
 
