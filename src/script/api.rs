@@ -537,13 +537,13 @@ fn events_put(c: Ctx, bus: Dynamic, entry: Dynamic) -> R<Dynamic> {
         }
     };
     let source = required("source")?;
-    let detail_type = if e.contains_key("detail-type") {
-        required("detail-type")?
-    } else if e.contains_key("detail_type") {
-        required("detail_type")?
+    // `detail_type` is accepted for `"detail-type"` (a map literal key without quotes).
+    let key = if e.contains_key("detail_type") && !e.contains_key("detail-type") {
+        "detail_type"
     } else {
-        required("detail-type")?
+        "detail-type"
     };
+    let detail_type = required(key)?;
     let detail = match e.get("detail").filter(|v| !v.is_unit()) {
         None => Value::Object(serde_json::Map::new()),
         Some(v) if v.is_map() => json(c, F, "detail", v)?,

@@ -199,13 +199,11 @@ pub(super) fn run(handler: &Handler, event: &Value, ctx: &Context, host: &mut dy
             Err(why) => Err(errors::plain(
                 "ScriptError",
                 &format!("the handler's result cannot be returned: {why}"),
-                handler,
             )),
         },
         Ok(Err(Called::Event(why))) => Err(errors::plain(
             "ScriptError",
             &format!("the event cannot be converted for the script: {why}"),
-            handler,
         )),
         Ok(Err(Called::Script(err))) => {
             if matches!(
@@ -223,7 +221,6 @@ pub(super) fn run(handler: &Handler, event: &Value, ctx: &Context, host: &mut dy
         Err(_) => Err(errors::plain(
             "ScriptError",
             "internal error of the script engine",
-            handler,
         )),
     };
     Outcome {

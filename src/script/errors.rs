@@ -170,7 +170,7 @@ fn scan(source: &str) -> Vec<Token> {
 }
 
 /// `{"errorType", "errorMessage"}` without a location.
-pub(super) fn plain(error_type: &str, message: &str, _handler: &Handler) -> Value {
+pub(super) fn plain(error_type: &str, message: &str) -> Value {
     crate::events::error_object(error_type, message)
 }
 

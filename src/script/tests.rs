@@ -166,6 +166,10 @@ fn syntax_errors_have_exact_line_and_column() {
     assert_eq!((e.file.as_str(), e.line, e.col), ("h.rhai", 2, 11));
     assert_eq!(e.to_string(), "h.rhai:2:11: Unexpected ';'");
 
+    // Columns count characters, not bytes.
+    let e = compile_err("fn handler(event, context) {\n  let s = \"é🚀\"; let x = ;\n}\n");
+    assert_eq!((e.line, e.col), (2, 25), "{e}");
+
     let e = compile_err("fn handler(event, context) {\n  let t = event.total +* 2;\n}\n");
     assert_eq!((e.line, e.col), (2, 24), "{e}");
 
