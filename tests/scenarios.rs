@@ -138,10 +138,10 @@ fn check_case(json: &Path) -> Vec<String> {
                 ("cold_starts", s.cold_starts),
             ];
             for (k, got) in fields {
-                if let Some(w) = want.get(k).and_then(Value::as_u64) {
-                    if w != got {
-                        failures.push(format!("{name}: stats {res}.{k}: expected {w}, got {got}"));
-                    }
+                if let Some(w) = want.get(k).and_then(Value::as_u64)
+                    && w != got
+                {
+                    failures.push(format!("{name}: stats {res}.{k}: expected {w}, got {got}"));
                 }
             }
         }

@@ -41,12 +41,12 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), CliError> {
             "--until must be a non-negative number of seconds, got {until_s}"
         )));
     }
-    if let Some(speed) = args.speed {
-        if !(speed.is_finite() && speed > 0.0) {
-            return Err(CliError::Invalid(format!(
-                "--speed must be a positive number, got {speed}"
-            )));
-        }
+    if let Some(speed) = args.speed
+        && !(speed.is_finite() && speed > 0.0)
+    {
+        return Err(CliError::Invalid(format!(
+            "--speed must be a positive number, got {speed}"
+        )));
     }
     let until_us = crate::sim::rng::ms_to_us(until_s * 1000.0);
     let mut out: Option<Box<dyn Write>> = match &args.trace {

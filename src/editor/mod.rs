@@ -248,12 +248,11 @@ fn visit_refs(doc: &mut Value, f: &dyn Fn(&str) -> RefAction) {
                 }
                 Some(ResourceType::Rule) => {
                     // The bus is required: left dangling (a visible problem) when its bus goes.
-                    if let Some(b) = o.get_mut("bus") {
-                        if let Some(s) = b.as_str() {
-                            if let RefAction::Rename(n) = f(s) {
-                                *b = Value::String(n);
-                            }
-                        }
+                    if let Some(b) = o.get_mut("bus")
+                        && let Some(s) = b.as_str()
+                        && let RefAction::Rename(n) = f(s)
+                    {
+                        *b = Value::String(n);
                     }
                     list(o, "targets", f);
                     optional_key(o, "dead_letter", f);

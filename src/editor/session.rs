@@ -160,28 +160,28 @@ impl Session {
     /// touched, else as it is. Positions are rounded to whole points.
     pub fn document_to_save(&self, positions: &[(String, f32, f32)]) -> Value {
         let mut doc = self.doc.clone();
-        if self.layout_touched {
-            if let Some(o) = doc.as_object_mut() {
-                let known = |n: &str| {
-                    if let Some(t) = n.strip_prefix("traffic:") {
-                        super::traffic_names(&self.doc).iter().any(|x| x == t)
-                    } else {
-                        super::type_of(&self.doc, n).is_some()
-                    }
-                };
-                let layout: Map<String, Value> = positions
-                    .iter()
-                    .filter(|(n, _, _)| known(n))
-                    .map(|(n, x, y)| {
-                        (
-                            n.clone(),
-                            serde_json::json!({ "x": x.round() as i64, "y": y.round() as i64 }),
-                        )
-                    })
-                    .collect();
-                if !layout.is_empty() {
-                    o.insert("layout".into(), Value::Object(layout));
+        if self.layout_touched
+            && let Some(o) = doc.as_object_mut()
+        {
+            let known = |n: &str| {
+                if let Some(t) = n.strip_prefix("traffic:") {
+                    super::traffic_names(&self.doc).iter().any(|x| x == t)
+                } else {
+                    super::type_of(&self.doc, n).is_some()
                 }
+            };
+            let layout: Map<String, Value> = positions
+                .iter()
+                .filter(|(n, _, _)| known(n))
+                .map(|(n, x, y)| {
+                    (
+                        n.clone(),
+                        serde_json::json!({ "x": x.round() as i64, "y": y.round() as i64 }),
+                    )
+                })
+                .collect();
+            if !layout.is_empty() {
+                o.insert("layout".into(), Value::Object(layout));
             }
         }
         doc

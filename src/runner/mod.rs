@@ -248,10 +248,10 @@ impl RunnerCore {
         match cmd {
             Command::Play => {
                 if self.sim.is_some() {
-                    if let Some(sim) = &self.sim {
-                        if sim.now_us() >= self.until_us() {
-                            self.stop_at_until = false;
-                        }
+                    if let Some(sim) = &self.sim
+                        && sim.now_us() >= self.until_us()
+                    {
+                        self.stop_at_until = false;
                     }
                     self.playing = true;
                     self.last_wall = self.clock.now();
@@ -377,12 +377,10 @@ impl RunnerCore {
         self.guarded(|sim| {
             let now = sim.now_us();
             let mut target = now.saturating_add((dt.as_secs_f64() * speed * 1e6) as u64);
-            if skip_idle {
-                if let Some(next) = sim.next_event_us() {
-                    let lead = (IDLE_LEAD_WALL.as_secs_f64() * speed * 1e6) as u64;
-                    if next > target.saturating_add(lead) {
-                        target = next - lead;
-                    }
+            if skip_idle && let Some(next) = sim.next_event_us() {
+                let lead = (IDLE_LEAD_WALL.as_secs_f64() * speed * 1e6) as u64;
+                if next > target.saturating_add(lead) {
+                    target = next - lead;
                 }
             }
             if stop_at_until && now < until && target >= until {
@@ -590,10 +588,10 @@ fn thread_main(
                 Err(_) => return,
             }
         };
-        if let Some(c) = first {
-            if !core.handle(c) {
-                return;
-            }
+        if let Some(c) = first
+            && !core.handle(c)
+        {
+            return;
         }
         while let Ok(c) = commands.try_recv() {
             if !core.handle(c) {

@@ -579,6 +579,14 @@ fn partial_failures(response: &Value, lookup: impl Fn(&str) -> Option<u64>) -> O
     Some(failed)
 }
 
+/// Converts an invocation's end into a batch outcome.
+pub(crate) fn outcome_of(status: Status, response: Value) -> EsmOutcome {
+    match status {
+        Status::Ok => EsmOutcome::Returned(response),
+        Status::Error | Status::Timeout => EsmOutcome::Failed,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::partial_failures;
@@ -637,13 +645,5 @@ mod tests {
             partial_failures(&json!({"batchItemFailures": "a"}), lookup),
             None
         );
-    }
-}
-
-/// Converts an invocation's end into a batch outcome.
-pub(crate) fn outcome_of(status: Status, response: Value) -> EsmOutcome {
-    match status {
-        Status::Ok => EsmOutcome::Returned(response),
-        Status::Error | Status::Timeout => EsmOutcome::Failed,
     }
 }

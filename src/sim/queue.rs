@@ -275,12 +275,10 @@ impl Sim {
                     consumed.push(key);
                     continue;
                 };
-                if fifo {
-                    if let Some(g) = &m.group_id {
-                        let busy = state.groups_in_flight.get(g).is_some_and(|c| *c > 0);
-                        if busy && !groups_taken.contains(g) {
-                            continue;
-                        }
+                if fifo && let Some(g) = &m.group_id {
+                    let busy = state.groups_in_flight.get(g).is_some_and(|c| *c > 0);
+                    if busy && !groups_taken.contains(g) {
+                        continue;
                     }
                 }
                 consumed.push(key);
@@ -292,10 +290,10 @@ impl Sim {
                 {
                     moved_to_dlq.push(n);
                 } else {
-                    if let Some(g) = m.group_id.as_ref().filter(|_| fifo) {
-                        if !groups_taken.contains(g) {
-                            groups_taken.push(g.clone());
-                        }
+                    if let Some(g) = m.group_id.as_ref().filter(|_| fifo)
+                        && !groups_taken.contains(g)
+                    {
+                        groups_taken.push(g.clone());
                     }
                     taken.push(n);
                 }

@@ -223,6 +223,6 @@ mod tests {
             assert!((-3..=3).contains(&i));
         }
         assert_eq!(r.int_between(5, 5), 5);
-        assert_eq!(r.int_between(i64::MIN, i64::MAX).signum().abs() <= 1, true);
+        assert!(r.int_between(i64::MIN, i64::MAX).signum().abs() <= 1);
     }
 }

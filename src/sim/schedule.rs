@@ -63,10 +63,10 @@ impl Sim {
             .wall(now)
             .checked_add_signed(chrono::TimeDelta::microseconds(1));
         let next = after.and_then(|from| s.expression.next_fire(sc.settings.start_time, from));
-        if let Some(at) = next.and_then(|t| self.virtual_us(t)) {
-            if at > now {
-                self.schedule(at, Ev::ScheduleFire { schedule: id });
-            }
+        if let Some(at) = next.and_then(|t| self.virtual_us(t))
+            && at > now
+        {
+            self.schedule(at, Ev::ScheduleFire { schedule: id });
         }
     }
 }

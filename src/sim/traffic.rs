@@ -256,10 +256,10 @@ impl Sim {
             return Value::String(s.to_string());
         }
         let trimmed = s.strip_prefix("{{").and_then(|r| r.strip_suffix("}}"));
-        if let Some(inner) = trimmed.filter(|x| !x.contains("{{")) {
-            if let Some(n) = self.numeric_placeholder(inner, seq) {
-                return n;
-            }
+        if let Some(inner) = trimmed.filter(|x| !x.contains("{{"))
+            && let Some(n) = self.numeric_placeholder(inner, seq)
+        {
+            return n;
         }
         let mut out = String::with_capacity(s.len() + 16);
         let mut rest = s;

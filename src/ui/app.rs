@@ -424,12 +424,12 @@ impl EventflowApp {
                     error: None,
                     logs: Vec::new(),
                 });
-                if dropped > 0 {
-                    if let Selection::Invocation(i) = self.selection {
-                        self.selection = i
-                            .checked_sub(dropped)
-                            .map_or(Selection::None, Selection::Invocation);
-                    }
+                if dropped > 0
+                    && let Selection::Invocation(i) = self.selection
+                {
+                    self.selection = i
+                        .checked_sub(dropped)
+                        .map_or(Selection::None, Selection::Invocation);
                 }
             }
             TraceRecord::Result {
@@ -948,8 +948,8 @@ impl EventflowApp {
                 ui.label("Invocations in this trace:");
                 let mut pick = None;
                 for (i, r) in self.log.rows.iter().enumerate().rev().take(200_000) {
-                    if r.trace_id == t {
-                        if ui
+                    if r.trace_id == t
+                        && ui
                             .link(format!(
                                 "{:.3} s  {}  {}",
                                 r.start_us as f64 / 1e6,
@@ -957,9 +957,8 @@ impl EventflowApp {
                                 r.request_id
                             ))
                             .clicked()
-                        {
-                            pick = Some(i);
-                        }
+                    {
+                        pick = Some(i);
                     }
                 }
                 if let Some(i) = pick {
@@ -1174,12 +1173,12 @@ impl EventflowApp {
     }
 
     fn windows(&mut self, ctx: &egui::Context) {
-        if let Some(p) = self.picker.as_mut().filter(|p| !p.is_save()) {
-            if let Some(choice) = p.show(ctx) {
-                self.picker = None;
-                if let Some(path) = choice {
-                    self.open_path(&path);
-                }
+        if let Some(p) = self.picker.as_mut().filter(|p| !p.is_save())
+            && let Some(choice) = p.show(ctx)
+        {
+            self.picker = None;
+            if let Some(path) = choice {
+                self.open_path(&path);
             }
         }
         let mut send = None;
@@ -1233,11 +1232,11 @@ impl EventflowApp {
             return;
         };
         let started = *plan.started.get_or_insert_with(Instant::now);
-        if let Ok(guard) = plan.result.lock() {
-            if guard.is_some() {
-                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
-                return;
-            }
+        if let Ok(guard) = plan.result.lock()
+            && guard.is_some()
+        {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            return;
         }
         if !plan.requested && started.elapsed() >= plan.after {
             plan.requested = true;

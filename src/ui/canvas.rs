@@ -376,10 +376,10 @@ impl Canvas {
 
     /// Flashes a node (cold start, error, throttle).
     pub fn flash(&mut self, name: &str, color: Color32, until_us: u64) {
-        if let Some(ix) = self.graph.find(name) {
-            if let Some(f) = self.flash.get_mut(ix.index()) {
-                *f = Some((color, until_us));
-            }
+        if let Some(ix) = self.graph.find(name)
+            && let Some(f) = self.flash.get_mut(ix.index())
+        {
+            *f = Some((color, until_us));
         }
     }
 
@@ -516,21 +516,19 @@ impl Canvas {
                 stroke.color,
                 Stroke::NONE,
             ));
-            if show_labels {
-                if let Some(label) = self.edge_labels.get(k).filter(|l| !l.is_empty()) {
-                    let mid = p0 + (p1 - p0) * 0.5;
-                    let short: String = if label.chars().count() > 40 {
-                        label.chars().take(38).chain("…".chars()).collect()
-                    } else {
-                        label.clone()
-                    };
-                    let galley = painter.layout_no_wrap(short, small.clone(), weak);
-                    let r = Align2::CENTER_BOTTOM
-                        .anchor_size(mid - vec2(0.0, 2.0), galley.size())
-                        .expand(2.0);
-                    painter.rect_filled(r, 3.0, visuals.extreme_bg_color.gamma_multiply(0.85));
-                    painter.galley(r.min + vec2(2.0, 2.0), galley, weak);
-                }
+            if show_labels && let Some(label) = self.edge_labels.get(k).filter(|l| !l.is_empty()) {
+                let mid = p0 + (p1 - p0) * 0.5;
+                let short: String = if label.chars().count() > 40 {
+                    label.chars().take(38).chain("…".chars()).collect()
+                } else {
+                    label.clone()
+                };
+                let galley = painter.layout_no_wrap(short, small.clone(), weak);
+                let r = Align2::CENTER_BOTTOM
+                    .anchor_size(mid - vec2(0.0, 2.0), galley.size())
+                    .expand(2.0);
+                painter.rect_filled(r, 3.0, visuals.extreme_bg_color.gamma_multiply(0.85));
+                painter.galley(r.min + vec2(2.0, 2.0), galley, weak);
             }
         }
 
@@ -558,11 +556,11 @@ impl Canvas {
                 color,
             );
             let mut border = Stroke::new(1.0, color.gamma_multiply(0.6));
-            if let Some(Some((fc, until))) = self.flash.get(i) {
-                if *until > now {
-                    painter.rect_filled(r, radius, fc.gamma_multiply(0.25));
-                    border = Stroke::new(3.0 * self.zoom.max(0.6), *fc);
-                }
+            if let Some(Some((fc, until))) = self.flash.get(i)
+                && *until > now
+            {
+                painter.rect_filled(r, radius, fc.gamma_multiply(0.25));
+                border = Stroke::new(3.0 * self.zoom.max(0.6), *fc);
             }
             if selected.is_some_and(|s| s.index() == i)
                 || (self.edit.on && self.edit.marked.contains(&self.layout_key(i)))
@@ -727,11 +725,11 @@ impl Canvas {
         if let Some(e) = edit_event {
             click = Some(e);
         }
-        if response.hovered() {
-            if let Some(i) = hover.and_then(|p| node_at(self, p)) {
-                ui.ctx().set_cursor_icon(egui::CursorIcon::PointingHand);
-                let _ = i;
-            }
+        if response.hovered()
+            && let Some(i) = hover.and_then(|p| node_at(self, p))
+        {
+            ui.ctx().set_cursor_icon(egui::CursorIcon::PointingHand);
+            let _ = i;
         }
         click
     }
@@ -755,11 +753,11 @@ impl Canvas {
             })
         };
         let (shift, alt) = ui.input(|i| (i.modifiers.shift, i.modifiers.alt));
-        if let Some(t) = response.dnd_release_payload::<crate::scenario::ResourceType>() {
-            if let Some(p) = response.hover_pos().or(pointer) {
-                let world = ((p - origin - self.pan) / self.zoom).to_pos2();
-                return Some(CanvasClick::Drop(*t, world));
-            }
+        if let Some(t) = response.dnd_release_payload::<crate::scenario::ResourceType>()
+            && let Some(p) = response.hover_pos().or(pointer)
+        {
+            let world = ((p - origin - self.pan) / self.zoom).to_pos2();
+            return Some(CanvasClick::Drop(*t, world));
         }
         if response.drag_started() {
             let press = ui.input(|i| i.pointer.press_origin()).or(pointer);

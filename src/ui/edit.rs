@@ -621,27 +621,27 @@ impl EventflowApp {
                     if resp.drag_started() {
                         egui::DragAndDrop::set_payload(ui.ctx(), t);
                     }
-                    if resp.dragged() {
-                        if let Some(p) = ui.ctx().pointer_interact_pos() {
-                            let painter = ui.ctx().layer_painter(egui::LayerId::new(
-                                egui::Order::Tooltip,
-                                egui::Id::unique("palette-drag"),
-                            ));
-                            let r = egui::Rect::from_center_size(p, egui::vec2(26.0, 26.0));
-                            style::draw_icon(&painter, r, kind, style::type_color(kind));
-                        }
+                    if resp.dragged()
+                        && let Some(p) = ui.ctx().pointer_interact_pos()
+                    {
+                        let painter = ui.ctx().layer_painter(egui::LayerId::new(
+                            egui::Order::Tooltip,
+                            egui::Id::unique("palette-drag"),
+                        ));
+                        let r = egui::Rect::from_center_size(p, egui::vec2(26.0, 26.0));
+                        style::draw_icon(&painter, r, kind, style::type_color(kind));
                     }
                 }
                 ui.separator();
-                if let Some(ed) = &self.editor {
-                    if let Some((m, err)) = &ed.message {
-                        let c = if *err {
-                            ui.visuals().error_fg_color
-                        } else {
-                            ui.visuals().weak_text_color()
-                        };
-                        ui.add(egui::Label::new(RichText::new(m).color(c).small()).wrap());
-                    }
+                if let Some(ed) = &self.editor
+                    && let Some((m, err)) = &ed.message
+                {
+                    let c = if *err {
+                        ui.visuals().error_fg_color
+                    } else {
+                        ui.visuals().weak_text_color()
+                    };
+                    ui.add(egui::Label::new(RichText::new(m).color(c).small()).wrap());
                 }
                 ui.add_space(6.0);
                 ui.weak("Wire: drag from a node's round handle (or Alt+drag) onto another node.");

@@ -376,10 +376,10 @@ impl EventflowApp {
             match a {
                 Action::Doc(doc, what) => self.edit(doc, what),
                 Action::Rename(old, new) => {
-                    if let Err(e) = self.rename(&old, &new) {
-                        if let Some(ed) = &mut self.editor {
-                            ed.form.errors.insert(format!("{old}/#id"), e.to_string());
-                        }
+                    if let Err(e) = self.rename(&old, &new)
+                        && let Some(ed) = &mut self.editor
+                    {
+                        ed.form.errors.insert(format!("{old}/#id"), e.to_string());
                     }
                 }
                 Action::Duplicate => self.duplicate_selected(),
@@ -447,10 +447,11 @@ impl EventflowApp {
                         .to_string()
                 });
                 let r = ui.text_edit_singleline(buf).labelled_by(l.id);
-                if r.lost_focus() && doc.get("name").and_then(Value::as_str) != Some(buf.as_str()) {
-                    if let Ok(d) = editor::set_top(&doc, "name", json!(buf.trim())) {
-                        actions.push(Action::Doc(d, "renamed the scenario".into()));
-                    }
+                if r.lost_focus()
+                    && doc.get("name").and_then(Value::as_str) != Some(buf.as_str())
+                    && let Ok(d) = editor::set_top(&doc, "name", json!(buf.trim()))
+                {
+                    actions.push(Action::Doc(d, "renamed the scenario".into()));
                 }
                 ui.end_row();
                 let settings = doc.get("settings").cloned().unwrap_or(json!({}));
@@ -686,12 +687,11 @@ impl EventflowApp {
                 if ui
                     .add_enabled(parsed.is_ok(), egui::Button::new("Apply JSON"))
                     .clicked()
+                    && let Ok(v) = parsed
                 {
-                    if let Ok(v) = parsed {
-                        match editor::set_resource(&doc, id, v) {
-                            Ok(d) => actions.push(Action::Doc(d, format!("edited {id} as JSON"))),
-                            Err(e) => actions.push(Action::Message(e.to_string(), true)),
-                        }
+                    match editor::set_resource(&doc, id, v) {
+                        Ok(d) => actions.push(Action::Doc(d, format!("edited {id} as JSON"))),
+                        Err(e) => actions.push(Action::Message(e.to_string(), true)),
                     }
                 }
             });
@@ -974,24 +974,26 @@ fn field_editor(
             };
             if let Err(e) = &parsed {
                 ui.colored_label(ui.visuals().error_fg_color, format!("not valid JSON: {e}"));
-            } else if field.key == "pattern" || field.key == "filter_criteria" {
-                if let Ok(Some(v)) = &parsed {
-                    let check = if field.key == "pattern" {
-                        Pattern::compile(v).map(|_| ())
-                    } else {
-                        v.as_array()
-                            .map(|a| a.iter().try_for_each(|p| Pattern::compile(p).map(|_| ())))
-                            .unwrap_or(Ok(()))
-                    };
-                    if let Err(e) = check {
-                        ui.colored_label(ui.visuals().error_fg_color, e.to_string());
-                    }
+            } else if (field.key == "pattern" || field.key == "filter_criteria")
+                && let Ok(Some(v)) = &parsed
+            {
+                let check = if field.key == "pattern" {
+                    Pattern::compile(v).map(|_| ())
+                } else {
+                    v.as_array()
+                        .map(|a| a.iter().try_for_each(|p| Pattern::compile(p).map(|_| ())))
+                        .unwrap_or(Ok(()))
+                };
+                if let Err(e) = check {
+                    ui.colored_label(ui.visuals().error_fg_color, e.to_string());
                 }
             }
-            if changed && parsed.is_ok() && ui.small_button("Apply").clicked() {
-                if let Ok(v) = parsed {
-                    action = set(doc, id, field.key, v);
-                }
+            if changed
+                && parsed.is_ok()
+                && ui.small_button("Apply").clicked()
+                && let Ok(v) = parsed
+            {
+                action = set(doc, id, field.key, v);
             }
         }
         FieldKind::Code => {}
@@ -1267,14 +1269,13 @@ fn traffic_editor(
                     egui::Button::new("Apply"),
                 )
                 .clicked()
+                && let Ok(v) = &parsed
             {
-                if let Ok(v) = &parsed {
-                    push_result(
-                        actions,
-                        editor::set_traffic(doc, index, Some(v.clone())),
-                        "edited traffic",
-                    );
-                }
+                push_result(
+                    actions,
+                    editor::set_traffic(doc, index, Some(v.clone())),
+                    "edited traffic",
+                );
             }
             if ui.button("Remove").clicked() {
                 push_result(
@@ -1286,29 +1287,29 @@ fn traffic_editor(
         });
         ui.separator();
     }
-    if ui.button("Add traffic source").clicked() {
-        if let Some((key, payload)) = traffic_sample(doc, id, t) {
-            let names = editor::traffic_names(doc);
-            let name = (1..)
-                .map(|n| format!("{id}-traffic{n}"))
-                .find(|n| !names.contains(n))
-                .unwrap_or_default();
-            let mut e = serde_json::Map::new();
-            e.insert("name".into(), json!(name));
-            e.insert("to".into(), json!(id));
-            e.insert("every_s".into(), json!(1));
-            e.insert("count".into(), json!(5));
-            e.insert(key.into(), payload);
-            let n = doc
-                .get("traffic")
-                .and_then(Value::as_array)
-                .map_or(0, Vec::len);
-            push_result(
-                actions,
-                editor::set_traffic(doc, n, Some(Value::Object(e))),
-                "added traffic",
-            );
-        }
+    if ui.button("Add traffic source").clicked()
+        && let Some((key, payload)) = traffic_sample(doc, id, t)
+    {
+        let names = editor::traffic_names(doc);
+        let name = (1..)
+            .map(|n| format!("{id}-traffic{n}"))
+            .find(|n| !names.contains(n))
+            .unwrap_or_default();
+        let mut e = serde_json::Map::new();
+        e.insert("name".into(), json!(name));
+        e.insert("to".into(), json!(id));
+        e.insert("every_s".into(), json!(1));
+        e.insert("count".into(), json!(5));
+        e.insert(key.into(), payload);
+        let n = doc
+            .get("traffic")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        push_result(
+            actions,
+            editor::set_traffic(doc, n, Some(Value::Object(e))),
+            "added traffic",
+        );
     }
 }
 

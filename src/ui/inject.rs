@@ -66,10 +66,7 @@ pub fn sample(sc: &Scenario, id: ResId) -> Value {
                 method
             };
             let path = if route == "$default" { "/" } else { path };
-            let path = path
-                .replace("{proxy+}", "test")
-                .replace('{', "")
-                .replace('}', "");
+            let path = path.replace("{proxy+}", "test").replace(['{', '}'], "");
             json!({ "method": method, "path": path, "headers": { "content-type": "application/json" }, "body": { "hello": "world" } })
         }
         ResourceKind::EventBus => {
@@ -120,10 +117,11 @@ pub fn validate(sc: &Scenario, id: ResId, text: &str) -> Result<Payload, InjectE
         }
         ResourceType::Table => {
             obj()?;
-            if let ResourceKind::Table(table) = &sc.resource(id).kind {
-                if !obj()?.contains_key(&table.partition_key) && !obj()?.contains_key("delete") {
-                    return Err(InjectError::Missing("the partition key"));
-                }
+            if let ResourceKind::Table(table) = &sc.resource(id).kind
+                && !obj()?.contains_key(&table.partition_key)
+                && !obj()?.contains_key("delete")
+            {
+                return Err(InjectError::Missing("the partition key"));
             }
             match obj()?.get("delete") {
                 Some(k) => Ok(Payload::TableDelete(k.clone())),

@@ -116,7 +116,7 @@ impl InvocationLog {
                 .map(|(i, r)| (r.request_id.clone(), i))
                 .collect();
         }
-        if !self.functions.iter().any(|f| *f == row.function) {
+        if !self.functions.contains(&row.function) {
             self.functions.push(row.function.clone());
         }
         self.by_request

@@ -94,10 +94,10 @@ impl FilePicker {
             .collapsible(false)
             .show(ctx, |ui| {
                 ui.horizontal(|ui| {
-                    if ui.button("Up").clicked() {
-                        if let Some(parent) = self.dir.parent() {
-                            self.go(parent.to_path_buf());
-                        }
+                    if ui.button("Up").clicked()
+                        && let Some(parent) = self.dir.parent()
+                    {
+                        self.go(parent.to_path_buf());
                     }
                     let resp = ui.add(
                         egui::TextEdit::singleline(&mut self.path_text)
@@ -154,14 +154,13 @@ impl FilePicker {
                     }
                     if self.save_name.is_some() {
                         let path = self.save_path();
-                        if ui
+                        if (ui
                             .add_enabled(path.is_some(), egui::Button::new("Save"))
                             .clicked()
-                            || save
+                            || save)
+                            && let Some(p) = path
                         {
-                            if let Some(p) = path {
-                                result = Some(Some(p));
-                            }
+                            result = Some(Some(p));
                         }
                     }
                     if ui.button("Cancel").clicked() {
