@@ -667,13 +667,7 @@ impl EventflowApp {
                     .entry(key.clone())
                     .or_insert_with(|| pretty(&res));
                 let l = ui.weak("the resource as JSON");
-                ui.add(
-                    egui::TextEdit::multiline(buf)
-                        .code_editor()
-                        .desired_rows(8)
-                        .desired_width(f32::INFINITY),
-                )
-                .labelled_by(l.id);
+                json_box(ui, buf, 8, l.id);
                 let parsed = serde_json::from_str::<Value>(buf);
                 match &parsed {
                     Ok(_) => {}
@@ -1139,13 +1133,7 @@ fn rule_sandbox(ui: &mut Ui, form: &mut FormState, doc: &Value, id: &str, res: &
         .entry(key)
         .or_insert_with(|| pretty(&sample_envelope(doc, bus)));
     let l = ui.weak("A sample event (edit it): the rule's pattern is matched against it at once.");
-    ui.add(
-        egui::TextEdit::multiline(sample)
-            .code_editor()
-            .desired_rows(6)
-            .desired_width(f32::INFINITY),
-    )
-    .labelled_by(l.id);
+    json_box(ui, sample, 6, l.id);
     let Some(pattern) = res.get("pattern") else {
         ui.weak("The rule has no pattern yet.");
         return;
@@ -1181,13 +1169,7 @@ fn filter_sandbox(ui: &mut Ui, form: &mut FormState, id: &str, subs: &[Value]) {
                 pretty(&Value::Object(keys))
             }
         });
-        ui.add(
-            egui::TextEdit::multiline(sample)
-                .code_editor()
-                .desired_rows(3)
-                .desired_width(f32::INFINITY),
-        )
-        .labelled_by(l.id);
+        json_box(ui, sample, 3, l.id);
         let dialect = if body_scope {
             Dialect::SnsBody
         } else {
@@ -1251,13 +1233,7 @@ fn traffic_editor(
             .and_then(Value::as_str)
             .unwrap_or("traffic source");
         let l = ui.weak(name);
-        ui.add(
-            egui::TextEdit::multiline(buf)
-                .code_editor()
-                .desired_rows(4)
-                .desired_width(f32::INFINITY),
-        )
-        .labelled_by(l.id);
+        json_box(ui, buf, 4, l.id);
         let parsed = serde_json::from_str::<Value>(buf);
         if let Err(e) = &parsed {
             ui.colored_label(ui.visuals().error_fg_color, format!("not valid JSON: {e}"));
@@ -1318,4 +1294,16 @@ fn push_result(actions: &mut Vec<Action>, r: Result<Value, EditError>, what: &st
         Ok(d) => actions.push(Action::Doc(d, what.to_string())),
         Err(e) => actions.push(Action::Message(e.to_string(), true)),
     }
+}
+
+/// A full-width monospace box for JSON text, labelled for accessibility by `label` (raw resource JSON, sample
+/// events, traffic payloads).
+fn json_box(ui: &mut egui::Ui, text: &mut String, rows: usize, label: egui::Id) -> egui::Response {
+    ui.add(
+        egui::TextEdit::multiline(text)
+            .code_editor()
+            .desired_rows(rows)
+            .desired_width(f32::INFINITY),
+    )
+    .labelled_by(label)
 }
