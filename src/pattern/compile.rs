@@ -43,23 +43,13 @@ const OPERATORS: &[&str] = &[
     "cidr",
 ];
 
-/// Field names event-ruler refuses inside `$or` sub-patterns (its reserved keywords).
-const RESERVED_IN_OR: &[&str] = &[
-    "prefix",
-    "suffix",
-    "equals-ignore-case",
-    "wildcard",
-    "anything-but",
-    "numeric",
-    "exists",
-    "cidr",
-    "exactly",
-    "=",
-    "<",
-    "<=",
-    ">",
-    ">=",
-];
+/// Field names event-ruler refuses inside `$or` sub-patterns (its reserved keywords): every operator name, plus
+/// these.
+const RESERVED_IN_OR_EXTRA: &[&str] = &["exactly", "=", "<", "<=", ">", ">="];
+
+fn reserved_in_or(key: &str) -> bool {
+    OPERATORS.contains(&key) || RESERVED_IN_OR_EXTRA.contains(&key)
+}
 
 /// A compiled pattern, ready for matching.
 #[derive(Debug, Clone)]
@@ -226,7 +216,7 @@ impl<'a> Compiler<'a> {
         if key == "$or" && self.is_or(value) {
             return self.or(value, depth);
         }
-        if in_or && RESERVED_IN_OR.contains(&key) {
+        if in_or && reserved_in_or(key) {
             return Err(self.err(format!(
                 "\"{key}\" is an operator name and cannot be used as a field name inside $or (operators go inside a value array, like \"field\": [{{\"{key}\": ...}}])"
             )));
@@ -280,9 +270,7 @@ impl<'a> Compiler<'a> {
                 Value::Array(items) => {
                     !items.is_empty()
                         && items.iter().all(|item| match item {
-                            Value::Object(map) => {
-                                map.keys().all(|k| !RESERVED_IN_OR.contains(&k.as_str()))
-                            }
+                            Value::Object(map) => map.keys().all(|k| !reserved_in_or(k)),
                             _ => false,
                         })
                 }
