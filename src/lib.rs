@@ -60,6 +60,8 @@
 //! - [`ui`] edit mode (`ui/edit.rs`, `ui/edit_form.rs`) — palette, wiring by drag, property panel, pattern
 //!   sandbox, traffic and handler code editors, Save / Save As / New; it edits the scenario *document* and sends a
 //!   valid result to the runner (`Command::Load`: a live re-run from t = 0).
+//! - [`fileio`] — files the user owns: every save is atomic, writes through symbolic links, keeps the file's
+//!   mode and owner and refuses a read-only file; outputs are compared with inputs by file identity.
 //! - [`cli`] — `eventflow check | run | test-pattern | open | fmt` with the exit codes of the CLI contract
 //!   (`open --edit` starts in edit mode).
 //!
@@ -90,6 +92,7 @@ pub mod cli;
 pub mod cron;
 pub mod editor;
 pub mod events;
+pub mod fileio;
 pub mod pattern;
 pub mod runner;
 pub mod scenario;

@@ -444,3 +444,85 @@ fn open_edit_save_without_edits_is_byte_identical() {
         std::fs::read(&src).expect("source")
     );
 }
+
+/// Issue 17 item 1: an example opened from the gallery shows its real handler script in the code editor (not an
+/// empty buffer that "Save script" would write over the file), and Save As copies the script beside the new file.
+#[test]
+fn gallery_example_edits_the_real_script_and_save_as_copies_it() {
+    let (app, _clock) = app();
+    let mut h = harness(app);
+    h.run_steps(2);
+    h.get_by_label("Open New Order on an event bus").click();
+    h.run_steps(3);
+    // "Edit" is both a menu and the toolbar's mode toggle (drawn after the menu bar).
+    h.get_all_by_label("Edit")
+        .last()
+        .expect("the Edit toggle")
+        .click();
+    h.run_steps(3);
+    assert!(h.state().editor.as_ref().is_some_and(|e| e.on), "edit mode");
+    let rect = h
+        .state()
+        .node_screen_rect("ValidateOrder")
+        .expect("ValidateOrder on screen");
+    h.hover_at(rect.center());
+    h.run_steps(1);
+    h.event(egui::Event::PointerButton {
+        pos: rect.center(),
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.event(egui::Event::PointerButton {
+        pos: rect.center(),
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run_steps(4);
+    let script = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("assets/scenarios/handlers/validate_order.rhai"),
+    )
+    .expect("the example's script");
+    let first_line = script
+        .lines()
+        .find(|l| l.contains("fn handler"))
+        .expect("the script defines its handler")
+        .trim()
+        .to_string();
+    assert_eq!(
+        h.state().editor.as_ref().map(|e| e.selected.clone()),
+        Some(vec!["ValidateOrder".to_string()]),
+        "the click selected the function"
+    );
+    let shown = h
+        .get_by_role_and_label(egui::accesskit::Role::MultilineTextInput, "handler source")
+        .value()
+        .unwrap_or_default();
+    assert!(
+        shown.contains(&first_line) && shown.len() == script.len(),
+        "the code editor shows the script's text ({first_line}), got {shown:?}"
+    );
+    assert!(
+        h.query_by_label_contains("defines no").is_none(),
+        "no 'defines no fn handler' complaint"
+    );
+    assert!(
+        h.query_by_label("compiles").is_some(),
+        "the real script compiles"
+    );
+
+    // Save As into a fresh folder: the scenario and its script arrive together, and the saved file runs its code.
+    let dir = tmp("gallery-save-as");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let target = dir.join("new-order.json");
+    h.state_mut().save(Some(&target));
+    h.run_steps(2);
+    let copied = std::fs::read_to_string(dir.join("handlers/validate_order.rhai"))
+        .expect("Save As copied the script beside the scenario");
+    assert_eq!(copied, script);
+    let sc = eventflow::scenario::load_file(&target).expect("the saved scenario loads");
+    assert!(!sc.resources.is_empty());
+}

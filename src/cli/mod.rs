@@ -161,8 +161,15 @@ fn fmt(files: &[PathBuf], check: bool) -> Result<ExitCode, CliError> {
             all_canonical = false;
             say(&format!("not canonical: {}", file.display()));
         } else {
-            crate::scenario::write::write_atomic(file, &text)
-                .map_err(|e| CliError::Internal(format!("cannot write {}: {e}", file.display())))?;
+            crate::fileio::write_atomic(file, &text).map_err(|e| {
+                let message = format!("cannot write {}: {e}", file.display());
+                // A read-only (or otherwise forbidden) file is the user's input to fix, not our failure.
+                if e.kind() == std::io::ErrorKind::PermissionDenied {
+                    CliError::Invalid(message)
+                } else {
+                    CliError::Internal(message)
+                }
+            })?;
             say(&format!("formatted: {}", file.display()));
         }
     }

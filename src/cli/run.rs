@@ -32,6 +32,35 @@ pub struct RunArgs {
     pub speed: Option<f64>,
 }
 
+/// Refuses an output path that is the scenario itself or one of its handler scripts, compared by file identity
+/// (so `./s.json`, an absolute path or a link to it are caught too): `run s.json --trace s.json` would replace
+/// the user's scenario with its own trace.
+pub(super) fn refuse_overwriting_inputs(
+    output: &std::path::Path,
+    scenario_file: &std::path::Path,
+    scenario: &crate::scenario::Scenario,
+) -> Result<(), CliError> {
+    if crate::fileio::same_file(output, scenario_file) {
+        return Err(CliError::Invalid(format!(
+            "{} is the scenario being run: refusing to overwrite it with output",
+            output.display()
+        )));
+    }
+    for r in &scenario.resources {
+        if let crate::scenario::ResourceKind::Function(f) = &r.kind
+            && let Some(crate::scenario::model::Code::Script { path, resolved }) = &f.code
+            && crate::fileio::same_file(output, resolved)
+        {
+            return Err(CliError::Invalid(format!(
+                "{} is the handler script {path} of {}: refusing to overwrite it with output",
+                output.display(),
+                r.id
+            )));
+        }
+    }
+    Ok(())
+}
+
 pub fn run_scenario(args: &RunArgs) -> Result<(), CliError> {
     let scenario =
         crate::scenario::load_file(&args.file).map_err(|e| CliError::Invalid(e.to_string()))?;
@@ -49,6 +78,11 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), CliError> {
         )));
     }
     let until_us = crate::sim::rng::ms_to_us(until_s * 1000.0);
+    if let Some(p) = &args.trace
+        && p.as_os_str() != "-"
+    {
+        refuse_overwriting_inputs(p, &args.file, &scenario)?;
+    }
     let mut out: Option<Box<dyn Write>> = match &args.trace {
         None => None,
         Some(p) if p.as_os_str() == "-" => Some(Box::new(BufWriter::new(std::io::stdout()))),

@@ -34,12 +34,17 @@ pub struct Session {
     history: History,
     /// Where Save writes (None for a new scenario or an example).
     pub path: Option<PathBuf>,
+    /// Where script paths are resolved while there is no `path`: the folder of the file the scenario was loaded
+    /// from (an example opened from the gallery). Scripts are read from there, and copied along by Save As.
+    script_dir: Option<PathBuf>,
     /// Unsaved changes.
     pub dirty: bool,
     /// Problems of the current document (empty when valid).
     pub problems: Vec<Problem>,
     /// Node positions were changed by the user (or resources added): Save writes `layout`.
     pub layout_touched: bool,
+    /// Script files the last save copied into the new folder (Save As of a scenario with script files).
+    pub scripts_copied: Vec<PathBuf>,
 }
 
 /// The problems whose JSON path is inside resource `id`.
@@ -48,6 +53,48 @@ pub fn problems_of<'a>(problems: &'a [Problem], id: &str) -> Vec<&'a Problem> {
         .iter()
         .filter(|p| resource_of_path(&p.path) == Some(id))
         .collect()
+}
+
+/// The folder of a file path (`.` for a bare file name).
+fn folder_of(file: &Path) -> Option<PathBuf> {
+    let p = file.parent()?;
+    Some(if p.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        p.to_path_buf()
+    })
+}
+
+fn same_folder(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// The relative script paths (`code.script`) of every function of a document, in document order, once each.
+/// Absolute paths and paths that climb out of the folder (`..`) are left where they are.
+fn script_files(doc: &Value) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = Vec::new();
+    let Some(resources) = doc.get("resources").and_then(Value::as_object) else {
+        return out;
+    };
+    for r in resources.values() {
+        let Some(s) = r.pointer("/code/script").and_then(Value::as_str) else {
+            continue;
+        };
+        let p = PathBuf::from(s);
+        let inside = p.components().all(|c| {
+            matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        });
+        if inside && !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    out
 }
 
 /// `resources.Foo.targets[0]` → `Foo`.
@@ -64,13 +111,19 @@ fn traffic_index_of_path(path: &str) -> Option<usize> {
 
 impl Session {
     pub fn new(doc: Value, path: Option<PathBuf>) -> Session {
+        Session::build(doc, path, None)
+    }
+
+    fn build(doc: Value, path: Option<PathBuf>, script_dir: Option<PathBuf>) -> Session {
         let mut s = Session {
             doc,
             history: History::default(),
             path,
+            script_dir,
             dirty: false,
             problems: Vec::new(),
             layout_touched: false,
+            scripts_copied: Vec::new(),
         };
         let _ = s.validate();
         s
@@ -87,13 +140,24 @@ impl Session {
             .unwrap_or_else(|| "untitled.json".into())
     }
 
-    fn base_dir(&self) -> Option<PathBuf> {
-        let p = self.path.as_ref()?.parent()?;
-        Some(if p.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            p.to_path_buf()
-        })
+    /// A session over a scenario that was loaded from `loaded_from` but saves nowhere yet (an example): its
+    /// scripts are read from that file's folder.
+    pub fn with_scripts_from(doc: Value, loaded_from: Option<&Path>) -> Session {
+        Session::build(doc, None, loaded_from.and_then(folder_of))
+    }
+
+    /// The folder script paths are relative to: the save file's folder, else the folder the scenario was loaded
+    /// from, else none (a new scenario: scripts cannot be resolved until it is saved).
+    pub fn base_dir(&self) -> Option<PathBuf> {
+        match &self.path {
+            Some(p) => folder_of(p),
+            None => self.script_dir.clone(),
+        }
+    }
+
+    /// Where the script `relative` (as written in the document) lives, if it can be resolved.
+    pub fn script_path(&self, relative: &str) -> Option<PathBuf> {
+        self.base_dir().map(|b| b.join(relative))
     }
 
     /// Validates the current document; on success returns the scenario to run.
@@ -203,15 +267,51 @@ impl Session {
             .or_else(|| self.path.clone())
             .ok_or(SaveError::NoPath)?;
         let doc = self.document_to_save(positions);
+        let copied = self.copy_scripts_to(folder_of(&path).as_deref(), &doc)?;
         write_atomic(&path, &canonical_text(&doc)).map_err(|source| SaveError::Io {
             path: path.display().to_string(),
             source,
         })?;
+        self.scripts_copied = copied;
         self.doc = doc;
         self.path = Some(path.clone());
         self.dirty = false;
         self.layout_touched = false;
         Ok(path)
+    }
+
+    /// Save As into another folder: the document's script files (relative paths) are copied from the current
+    /// folder so that the saved scenario still runs its code. A file already at the destination is never
+    /// overwritten (it is the one the saved scenario will use). Returns the files copied.
+    fn copy_scripts_to(&self, dest: Option<&Path>, doc: &Value) -> Result<Vec<PathBuf>, SaveError> {
+        let (Some(from), Some(dest)) = (self.base_dir(), dest) else {
+            return Ok(Vec::new());
+        };
+        if same_folder(&from, dest) {
+            return Ok(Vec::new());
+        }
+        let mut copied = Vec::new();
+        for rel in script_files(doc) {
+            let src = from.join(&rel);
+            let dst = dest.join(&rel);
+            if dst.exists() || !src.is_file() {
+                continue;
+            }
+            let io = |source| SaveError::Io {
+                path: dst.display().to_string(),
+                source,
+            };
+            if let Some(parent) = dst.parent() {
+                std::fs::create_dir_all(parent).map_err(io)?;
+            }
+            let text = std::fs::read_to_string(&src).map_err(|source| SaveError::Io {
+                path: src.display().to_string(),
+                source,
+            })?;
+            write_atomic(&dst, &text).map_err(io)?;
+            copied.push(dst);
+        }
+        Ok(copied)
     }
 
     /// What the canvas can draw: the document with broken resources (and the references they break) taken out,

@@ -8,9 +8,6 @@
 //! changes by formatting. Files are written atomically (temporary file in the same folder, then rename), so a crash
 //! never leaves half a scenario behind.
 
-use std::io::Write;
-use std::path::Path;
-
 use serde_json::{Map, Value};
 
 use super::keys::{
@@ -186,28 +183,8 @@ pub fn canonical_text(doc: &Value) -> String {
     text
 }
 
-/// Writes `text` to `path` atomically: a temporary file beside it, flushed to disk, then renamed over it.
-pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "scenario".to_string());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
+/// Saves go through [`crate::fileio::write_atomic`] (atomic, keeps links, modes and owners).
+pub use crate::fileio::write_atomic;
 
 #[cfg(test)]
 mod tests {

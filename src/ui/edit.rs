@@ -68,9 +68,9 @@ pub struct Editor {
 }
 
 impl Editor {
-    fn new(doc: Value, path: Option<PathBuf>) -> Editor {
+    fn new(session: Session) -> Editor {
         Editor {
-            session: Session::new(doc, path),
+            session,
             on: true,
             selected: Vec::new(),
             wire_dialog: None,
@@ -109,11 +109,16 @@ impl EventflowApp {
     pub(super) fn start_editing(&mut self) {
         let Some(doc) = &self.doc else { return };
         if self.editor.is_none() {
-            let path = match &doc.source {
-                Source::File(p) => Some(p.clone()),
-                _ => None,
+            let document = doc.scenario.document.clone();
+            let session = match &doc.source {
+                Source::File(p) => Session::new(document, Some(p.clone())),
+                // An example (or a dropped file) saves nowhere yet, but its scripts are read from the folder it
+                // was loaded from, so the code editor shows the real handler code.
+                Source::Example(_) | Source::New => {
+                    Session::with_scripts_from(document, doc.scenario.file.as_deref())
+                }
             };
-            self.editor = Some(Editor::new(doc.scenario.document.clone(), path));
+            self.editor = Some(Editor::new(session));
         }
         if let Some(ed) = &mut self.editor {
             ed.on = true;
@@ -456,7 +461,12 @@ impl EventflowApp {
         let Some(ed) = &mut self.editor else { return };
         match ed.session.save(path, &positions) {
             Ok(p) => {
-                ed.message = Some((format!("saved {}", p.display()), false));
+                let copied = match ed.session.scripts_copied.len() {
+                    0 => String::new(),
+                    1 => " (and copied its script beside it)".to_string(),
+                    n => format!(" (and copied its {n} scripts beside it)"),
+                };
+                ed.message = Some((format!("saved {}{copied}", p.display()), false));
                 ed.generation += 1;
                 // Scripts are relative to the file: validate again where it now lives.
                 let sc = ed.session.validate().map(Arc::new);

@@ -1013,21 +1013,7 @@ fn code_editor(
         .and_then(|c| c.get("inline"))
         .and_then(Value::as_str)
         .map(str::to_string);
-    let script_path = script.as_ref().map(|s| {
-        let base = session
-            .path
-            .as_ref()
-            .and_then(|p| p.parent())
-            .map(|p| {
-                if p.as_os_str().is_empty() {
-                    PathBuf::from(".")
-                } else {
-                    p.to_path_buf()
-                }
-            })
-            .unwrap_or_else(|| PathBuf::from("."));
-        base.join(s)
-    });
+    let script_path = script.as_ref().and_then(|s| session.script_path(s));
     if script.is_none() && inline.is_none() {
         ui.weak(
             "No code: the function succeeds and returns null (an api route gets statusCode 200).",
@@ -1044,11 +1030,23 @@ fn code_editor(
     }
     if form.code.as_ref().is_none_or(|(cid, _)| cid != id) {
         let text = match (&inline, &script_path) {
-            (Some(t), _) => t.clone(),
-            (None, Some(p)) => std::fs::read_to_string(p).unwrap_or_default(),
-            _ => String::new(),
+            (Some(t), _) => Ok(t.clone()),
+            (None, Some(p)) => {
+                std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+            }
+            (None, None) => Err(format!(
+                "script {} is relative to the scenario's folder: save the scenario first",
+                script.as_deref().unwrap_or("")
+            )),
         };
-        form.code = Some((id.to_string(), text));
+        match text {
+            Ok(text) => form.code = Some((id.to_string(), text)),
+            Err(why) => {
+                // Never show (or offer to save) an empty buffer in place of a script that exists elsewhere.
+                ui.colored_label(ui.visuals().error_fg_color, why);
+                return;
+            }
+        }
     }
     let Some((_, text)) = &mut form.code else {
         return;

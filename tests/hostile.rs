@@ -1,0 +1,140 @@
+//! Hostile input (issue 18): every case exits 0 or 2 with a message, within seconds, and never loses a file.
+//! Inputs are generated here, in a temporary folder, so the repository keeps only small files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn eventflow_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_eventflow"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run eventflow")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+/// A fresh folder for one test.
+fn folder(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("eventflow-hostile-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(d.join("handlers")).expect("temp dir");
+    d
+}
+
+const SCENARIO: &str = r#"{
+  "format": "eventflow/1",
+  "name": "hostile",
+  "settings": { "until_s": 5 },
+  "resources": {
+    "Fn": { "type": "function", "code": { "script": "handlers/h.rhai" } }
+  },
+  "traffic": [ { "to": "Fn", "at_s": 1, "payload": { "n": 1 } } ]
+}
+"#;
+
+const SCRIPT: &str = "fn handler(event, context) {\n    log(\"hi\");\n    event\n}\n";
+
+fn scenario_in(name: &str) -> PathBuf {
+    let d = folder(name);
+    std::fs::write(d.join("s.json"), SCENARIO).expect("scenario");
+    std::fs::write(d.join("handlers/h.rhai"), SCRIPT).expect("script");
+    d
+}
+
+/// Item 2: `run F --trace F` (under any spelling of F, or of one of its scripts) is refused and the file kept.
+#[test]
+fn run_refuses_to_write_its_trace_over_its_inputs() {
+    let d = scenario_in("trace-over-input");
+    let abs = d.join("s.json").to_string_lossy().to_string();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(d.join("s.json"), d.join("link.json")).expect("symlink");
+    let mut spellings = vec!["s.json", "./s.json", "handlers/../s.json", abs.as_str()];
+    if cfg!(unix) {
+        spellings.push("link.json");
+    }
+    for spelling in spellings {
+        let out = eventflow_in(&d, &["run", "s.json", "--trace", spelling]);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "--trace {spelling}: {}",
+            stderr(&out)
+        );
+        assert!(
+            stderr(&out).contains("refusing to overwrite"),
+            "--trace {spelling}: {}",
+            stderr(&out)
+        );
+        assert_eq!(
+            std::fs::read_to_string(d.join("s.json")).expect("scenario"),
+            SCENARIO,
+            "the scenario is intact after --trace {spelling}"
+        );
+    }
+    let out = eventflow_in(&d, &["run", "s.json", "--trace", "handlers/h.rhai"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("handler script"), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(d.join("handlers/h.rhai")).expect("script"),
+        SCRIPT
+    );
+    // A different file is fine.
+    let out = eventflow_in(&d, &["run", "s.json", "--trace", "out.jsonl"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(d.join("out.jsonl").is_file());
+}
+
+/// Item 3: `fmt` through a symbolic link formats the target and keeps the link.
+#[cfg(unix)]
+#[test]
+fn fmt_writes_through_symlinks() {
+    let d = scenario_in("fmt-link");
+    // Not canonical: everything on one line.
+    let squashed: String = SCENARIO.split_whitespace().collect::<Vec<_>>().join(" ");
+    std::fs::write(d.join("s.json"), &squashed).expect("write");
+    std::os::unix::fs::symlink("s.json", d.join("link.json")).expect("symlink");
+    let out = eventflow_in(&d, &["fmt", "link.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let meta = std::fs::symlink_metadata(d.join("link.json")).expect("meta");
+    assert!(meta.file_type().is_symlink(), "the link is still a link");
+    let text = std::fs::read_to_string(d.join("s.json")).expect("target");
+    assert_ne!(text, squashed, "the target was formatted");
+    let check = eventflow_in(&d, &["fmt", "--check", "s.json"]);
+    assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
+}
+
+/// Item 4: `fmt` keeps a private file private and refuses a read-only one, naming it.
+#[cfg(unix)]
+#[test]
+fn fmt_keeps_modes_and_refuses_read_only_files() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = scenario_in("fmt-mode");
+    let squashed: String = SCENARIO.split_whitespace().collect::<Vec<_>>().join(" ");
+    let private = d.join("s.json");
+    std::fs::write(&private, &squashed).expect("write");
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let out = eventflow_in(&d, &["fmt", "s.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mode = std::fs::metadata(&private)
+        .expect("meta")
+        .permissions()
+        .mode()
+        & 0o7777;
+    assert_eq!(mode, 0o600);
+
+    let ro = d.join("ro.json");
+    std::fs::write(&ro, &squashed).expect("write");
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o444)).expect("chmod");
+    let out = eventflow_in(&d, &["fmt", "ro.json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a read-only file is not replaced"
+    );
+    assert!(stderr(&out).contains("read-only"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("ro.json"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&ro).expect("read"), squashed);
+}
