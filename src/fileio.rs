@@ -9,11 +9,94 @@
 //!   `0600` file stays private;
 //! - a read-only file is refused with a message instead of being silently replaced.
 //!
+//! [`read_input`] reads what the user hands eventflow (a scenario, a handler script, a pattern or event file)
+//! only when it is a regular file no larger than a documented cap, so `check /dev/zero` or a runaway file is
+//! refused with its name instead of growing memory without bound.
+//!
 //! [`same_file`] compares paths by file identity (device and inode), so `run F --trace F` — or any other spelling
 //! of the same file — is refused before anything is written.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+/// The largest scenario file read: 64 MiB. Hand-written scenarios are kilobytes; generated ones with 100,000
+/// resources are about 5 MiB, so this leaves room for a million resources while bounding what a mistaken path
+/// (a log, a disk image) can cost.
+pub const MAX_SCENARIO_BYTES: u64 = 64 << 20;
+/// The largest handler script read: 4 MiB (Lambda's limit on inline `ZipFile` code is 4 MB as well; a handler
+/// script is a few kilobytes).
+pub const MAX_SCRIPT_BYTES: u64 = 4 << 20;
+/// The largest pattern or event file `test-pattern` reads: 1 MiB, EventBridge's PutEvents entry limit since
+/// January 2026 (shared/reference/aws-limits-rds.md §4, "MB1"); an event pattern is far smaller.
+pub const MAX_JSON_ARG_BYTES: u64 = 1 << 20;
+
+/// Why an input file was not read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} is not a regular file (a folder, a device or a pipe); give the path of a file")]
+    NotAFile { path: String },
+    #[error("{path} is {size} bytes, over the {cap}-byte limit for {what}")]
+    TooLarge {
+        path: String,
+        size: u64,
+        cap: u64,
+        what: &'static str,
+    },
+}
+
+impl ReadError {
+    /// The reason without the path, for messages that name the file already (`file: reason`).
+    pub fn reason(&self) -> String {
+        match self {
+            ReadError::Io { source, .. } => source.to_string(),
+            ReadError::NotAFile { .. } => {
+                "not a regular file (a folder, a device or a pipe); give the path of a file".into()
+            }
+            ReadError::TooLarge {
+                size, cap, what, ..
+            } => format!("{size} bytes, over the {cap}-byte limit for {what}"),
+        }
+    }
+}
+
+/// Reads `path` (following links) if it is a regular file of at most `cap_bytes`; `what` names the kind of
+/// file in the error ("a scenario file"). A file that grows while it is read is cut at the cap and refused too.
+pub fn read_input(path: &Path, cap_bytes: u64, what: &'static str) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    let label = || path.display().to_string();
+    let io = |source| ReadError::Io {
+        path: label(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotAFile { path: label() });
+    }
+    let too_large = |size| ReadError::TooLarge {
+        path: label(),
+        size,
+        cap: cap_bytes,
+        what,
+    };
+    if meta.len() > cap_bytes {
+        return Err(too_large(meta.len()));
+    }
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(cap_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > cap_bytes {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
 
 /// Writes `text` to `path` atomically, keeping links, permissions and owner (see the module doc).
 pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
@@ -207,6 +290,33 @@ mod tests {
         let err = write_atomic(&ro, "new").expect_err("a read-only file is refused");
         assert!(err.to_string().contains("read-only"), "{err}");
         assert_eq!(std::fs::read_to_string(&ro).expect("read"), "keep me");
+    }
+
+    #[test]
+    fn read_input_refuses_devices_folders_and_big_files() {
+        let d = dir("read");
+        let p = d.join("s.json");
+        std::fs::write(&p, "12345").expect("write");
+        assert_eq!(read_input(&p, 5, "a test file").expect("fits"), b"12345");
+        let err = read_input(&p, 4, "a test file").expect_err("over the cap");
+        assert!(
+            err.to_string()
+                .contains("over the 4-byte limit for a test file"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("s.json"), "{err}");
+        let err = read_input(&d, 100, "a test file").expect_err("a folder");
+        assert!(matches!(err, ReadError::NotAFile { .. }), "{err}");
+        #[cfg(unix)]
+        {
+            let err = read_input(Path::new("/dev/zero"), 100, "a test file").expect_err("a device");
+            assert!(
+                err.to_string().contains("/dev/zero is not a regular file"),
+                "{err}"
+            );
+        }
+        let err = read_input(&d.join("missing"), 100, "a test file").expect_err("missing");
+        assert!(err.to_string().starts_with("cannot read"), "{err}");
     }
 
     #[test]

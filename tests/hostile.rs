@@ -138,3 +138,93 @@ fn fmt_keeps_modes_and_refuses_read_only_files() {
     assert!(stderr(&out).contains("ro.json"), "{}", stderr(&out));
     assert_eq!(std::fs::read_to_string(&ro).expect("read"), squashed);
 }
+
+/// Item 5 (command line) and item 11: `--until` past the documented maximum, or negative, is refused with a
+/// message naming the flag (not "unexpected argument '-1'"), never simulated as 0 s.
+#[test]
+fn run_refuses_out_of_range_until() {
+    let d = scenario_in("until");
+    for bad in ["1e303", "-1", "inf", "NaN", "4e9"] {
+        let out = eventflow_in(&d, &["run", "s.json", "--until", bad]);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "--until {bad}: {}",
+            stderr(&out)
+        );
+        assert!(
+            stderr(&out).contains("--until must be"),
+            "--until {bad}: {}",
+            stderr(&out)
+        );
+    }
+    let out = eventflow_in(&d, &["run", "s.json", "--until", "3"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+/// Item 6: what is not a regular file is refused at once, naming it, instead of being read forever.
+#[cfg(unix)]
+#[test]
+fn devices_and_folders_are_refused_not_read() {
+    let d = scenario_in("devices");
+    for args in [
+        vec!["check", "/dev/zero"],
+        vec!["run", "/dev/zero"],
+        vec!["fmt", "/dev/zero"],
+        vec!["check", "handlers"],
+        vec!["test-pattern", "--pattern", "@/dev/zero", "--event", "{}"],
+    ] {
+        let out = eventflow_in(&d, &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("not a regular file"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    // Over the cap: a sparse 65 MiB file costs no disk and is refused by its size alone.
+    let big = d.join("big.json");
+    let f = std::fs::File::create(&big).expect("create");
+    f.set_len(65 << 20).expect("sparse file");
+    let out = eventflow_in(&d, &["check", "big.json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("limit for a scenario file"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Item 11: output that cannot be written is an error (exit 1 with a message), not a silent success.
+#[cfg(target_os = "linux")]
+#[test]
+fn output_that_cannot_be_written_is_an_error() {
+    let d = scenario_in("dev-full");
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full exists on Linux");
+    let out = Command::new(env!("CARGO_BIN_EXE_eventflow"))
+        .current_dir(&d)
+        .args(["check", "s.json"])
+        .stdout(full)
+        .output()
+        .expect("run eventflow");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot write to standard output"),
+        "{}",
+        stderr(&out)
+    );
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let out = Command::new(env!("CARGO_BIN_EXE_eventflow"))
+        .current_dir(&d)
+        .args(["run", "s.json", "--summary"])
+        .stdout(full)
+        .output()
+        .expect("run eventflow");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}

@@ -133,7 +133,7 @@ fn check(files: &[PathBuf]) -> Result<ExitCode, CliError> {
     let mut all_ok = true;
     for file in files {
         match crate::scenario::load_file(file) {
-            Ok(_) => say(&format!("ok: {}", file.display())),
+            Ok(_) => say(&format!("ok: {}", file.display()))?,
             Err(e) => {
                 all_ok = false;
                 eprintln!("{e}");
@@ -159,7 +159,7 @@ fn fmt(files: &[PathBuf], check: bool) -> Result<ExitCode, CliError> {
         }
         if check {
             all_canonical = false;
-            say(&format!("not canonical: {}", file.display()));
+            say(&format!("not canonical: {}", file.display()))?;
         } else {
             crate::fileio::write_atomic(file, &text).map_err(|e| {
                 let message = format!("cannot write {}: {e}", file.display());
@@ -170,7 +170,7 @@ fn fmt(files: &[PathBuf], check: bool) -> Result<ExitCode, CliError> {
                     CliError::Internal(message)
                 }
             })?;
-            say(&format!("formatted: {}", file.display()));
+            say(&format!("formatted: {}", file.display()))?;
         }
     }
     Ok(if all_canonical {
@@ -181,21 +181,38 @@ fn fmt(files: &[PathBuf], check: bool) -> Result<ExitCode, CliError> {
 }
 
 /// Prints a line on standard output. A closed pipe (`eventflow check … | head`) is not an error worth a crash:
-/// the line is dropped.
-pub(crate) fn say(line: &str) {
+/// the line is dropped. Any other failure (a full disk, a closed standard output) is an error: output the user
+/// asked for must never be lost silently.
+pub(crate) fn say(line: &str) -> Result<(), CliError> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
+    stdout_result(writeln!(out, "{line}").and_then(|()| out.flush()))
+}
+
+/// Maps a write to standard output to the CLI's errors (see [`say`]).
+fn stdout_result(r: std::io::Result<()>) -> Result<(), CliError> {
+    match r {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Internal(format!(
+            "cannot write to standard output: {e}"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// Reads a JSON argument given inline or as `@path`.
 pub(crate) fn json_arg(what: &str, text: &str) -> Result<serde_json::Value, CliError> {
     let (source, label) = match text.strip_prefix('@') {
-        Some(path) => (
-            std::fs::read_to_string(path)
-                .map_err(|e| CliError::Invalid(format!("cannot read {what} file {path}: {e}")))?,
-            path.to_string(),
-        ),
+        Some(path) => {
+            let bytes = crate::fileio::read_input(
+                std::path::Path::new(path),
+                crate::fileio::MAX_JSON_ARG_BYTES,
+                "a pattern or event file",
+            )
+            .map_err(|e| CliError::Invalid(format!("{what} file: {e}")))?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| CliError::Invalid(format!("{what} file {path} is not UTF-8 text")))?;
+            (text, path.to_string())
+        }
         None => (text.to_string(), format!("--{what}")),
     };
     serde_json::from_str(&source).map_err(|e| {

@@ -9,6 +9,10 @@ use std::time::{Duration, Instant};
 use super::CliError;
 use crate::sim::{Sim, SimOptions};
 
+/// The longest run `--until` accepts: 100 years of virtual time (3,155,760,000 s), far beyond any schedule worth
+/// simulating and far inside the engine's clock (u64 microseconds, about 584,000 years).
+pub const MAX_UNTIL_S: f64 = 3_155_760_000.0;
+
 /// Events processed between trace flushes (bounds memory on long runs).
 const EVENTS_PER_CHUNK: u64 = 65_536;
 
@@ -16,7 +20,7 @@ const EVENTS_PER_CHUNK: u64 = 65_536;
 pub struct RunArgs {
     pub file: PathBuf,
     /// Virtual seconds to simulate (default: the scenario's settings.until_s).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub until: Option<f64>,
     /// Seed of the random generator (default: the scenario's settings.seed).
     #[arg(long)]
@@ -28,7 +32,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub summary: bool,
     /// Run at X times real time instead of as fast as possible.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub speed: Option<f64>,
 }
 
@@ -65,9 +69,9 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), CliError> {
     let scenario =
         crate::scenario::load_file(&args.file).map_err(|e| CliError::Invalid(e.to_string()))?;
     let until_s = args.until.unwrap_or(scenario.settings.until_s);
-    if !(until_s.is_finite() && until_s >= 0.0) {
+    if !(until_s.is_finite() && (0.0..=MAX_UNTIL_S).contains(&until_s)) {
         return Err(CliError::Invalid(format!(
-            "--until must be a non-negative number of seconds, got {until_s}"
+            "--until must be a number of seconds from 0 to {MAX_UNTIL_S:.0} (100 years), got {until_s}"
         )));
     }
     if let Some(speed) = args.speed
@@ -131,7 +135,7 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), CliError> {
             .map_err(|e| CliError::Internal(format!("writing the trace: {e}")))?;
     }
     if args.summary {
-        super::say(super::summary_table(&sim).trim_end());
+        super::say(super::summary_table(&sim).trim_end())?;
     }
     Ok(())
 }

@@ -16,6 +16,6 @@ pub fn test_pattern(pattern: &str, event: &str) -> Result<ExitCode, CliError> {
         ));
     }
     let result = compiled.matches(&event_json);
-    super::say(&serde_json::json!({ "Result": result }).to_string());
+    super::say(&serde_json::json!({ "Result": result }).to_string())?;
     Ok(ExitCode::SUCCESS)
 }

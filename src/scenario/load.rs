@@ -67,10 +67,12 @@ pub const FORMAT: &str = "eventflow/1";
 /// Loads a scenario file. Problems name the file as given; script paths are relative to its folder.
 pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
     let label = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| LoadError::Io {
-        file: label.clone(),
-        message: e.to_string(),
-    })?;
+    let bytes =
+        crate::fileio::read_input(path, crate::fileio::MAX_SCENARIO_BYTES, "a scenario file")
+            .map_err(|e| LoadError::Io {
+                file: label.clone(),
+                message: e.reason(),
+            })?;
     let base = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => std::path::PathBuf::from("."),

@@ -124,14 +124,14 @@ impl SimRng {
 /// Milliseconds (non-negative, finite) to whole microseconds, rounded to nearest, saturating.
 pub fn ms_to_us(ms: f64) -> u64 {
     let us = (ms * 1000.0).round();
-    if us.is_finite() && us > 0.0 {
-        if us >= u64::MAX as f64 {
-            u64::MAX
-        } else {
-            us as u64
-        }
-    } else {
+    // NaN and negatives are 0; anything past the clock's range (including +inf, which a huge finite `ms`
+    // becomes once multiplied) saturates instead of wrapping to 0. The loader refuses such times first.
+    if us.is_nan() || us <= 0.0 {
         0
+    } else if us >= u64::MAX as f64 {
+        u64::MAX
+    } else {
+        us as u64
     }
 }
 

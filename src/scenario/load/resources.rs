@@ -327,7 +327,14 @@ fn compile_code(ctx: &mut Ctx<'_>, code: &Code, node: &Node, path: &str) -> Opti
                 Some(dir) if !dir.as_os_str().is_empty() => dir.join(rel).display().to_string(),
                 _ => rel.clone(),
             };
-            let source = match std::fs::read_to_string(resolved) {
+            let source = match crate::fileio::read_input(
+                resolved,
+                crate::fileio::MAX_SCRIPT_BYTES,
+                "a handler script",
+            )
+            .map_err(|e| e.reason())
+            .and_then(|b| String::from_utf8(b).map_err(|_| "it is not UTF-8 text".to_string()))
+            {
                 Ok(s) => s,
                 Err(e) => {
                     ctx.err(
