@@ -314,3 +314,69 @@ fn every_example_is_canonical() {
     let out = eventflow(&args);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 }
+
+/// `sweep`: the grid × seeds in parallel; the output does not depend on `--jobs`, CSV has a row per run, and
+/// the numbers mean something (more reserved concurrency, fewer throttles).
+#[test]
+fn sweep_runs_the_grid_on_every_core_deterministically() {
+    let file = example("throttle-burst.json");
+    let args = |jobs: &'static str| {
+        vec![
+            "sweep".to_string(),
+            file.clone(),
+            "--seeds".into(),
+            "2".into(),
+            "--set".into(),
+            "resources.Checkout.reserved_concurrency=5,20".into(),
+            "--until".into(),
+            "20".into(),
+            "--csv".into(),
+            "--jobs".into(),
+            jobs.into(),
+        ]
+    };
+    let run = |jobs| {
+        let a = args(jobs);
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        eventflow(&refs)
+    };
+    let one = run("1");
+    let two = run("2");
+    assert_eq!(one.status.code(), Some(0), "{}", stderr(&one));
+    assert_eq!(
+        stdout(&one),
+        stdout(&two),
+        "--jobs changes nothing but speed"
+    );
+    let text = stdout(&one);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines.len(),
+        1 + 2 * 2,
+        "a header and one row per run:\n{text}"
+    );
+    assert!(lines[0].starts_with("resources.Checkout.reserved_concurrency,seed,invocations"));
+    let throttles = |row: &str| -> u64 {
+        row.split(',')
+            .nth(4)
+            .and_then(|c| c.parse().ok())
+            .expect("throttles column")
+    };
+    assert!(
+        throttles(lines[1]) > throttles(lines[3]),
+        "5 reserved throttle more than 20:\n{text}"
+    );
+    // Mistakes are located, exit 2.
+    for bad in [
+        "resources.Chekout.reserved_concurrency=5",
+        "resources.Checkout.memory_mb=1",
+    ] {
+        let out = eventflow(&["sweep", &file, "--set", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("--set") || stderr(&out).contains("memory_mb"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}

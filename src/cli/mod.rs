@@ -1,10 +1,11 @@
-//! The command line (`clap`): `check`, `run`, `test-pattern`, and `open` for the desktop app.
+//! The command line (`clap`): `check`, `run`, `sweep`, `test-pattern`, `fmt`, and `open` for the desktop app.
 //!
 //! Exit codes are the contract of `shared/spec/cli-and-trace.md`: 0 success, 2 invalid input (bad scenario,
 //! pattern, event or flags) with the message on stderr, 1 an internal error.
 
 mod run;
 mod summary;
+mod sweep;
 mod test_pattern;
 
 use std::path::PathBuf;
@@ -14,6 +15,7 @@ use clap::{Parser, Subcommand};
 
 pub use run::{RunArgs, run_scenario};
 pub use summary::summary_table;
+pub use sweep::SweepArgs;
 
 /// Errors at the command-line boundary, by exit code.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +71,8 @@ pub enum Command {
     },
     /// Open the desktop app on a scenario.
     Open(OpenArgs),
+    /// Run a scenario over a grid of values (--set PATH=V1,V2,…) and seeds, in parallel, one row per run.
+    Sweep(SweepArgs),
     /// Rewrite scenario files in canonical form (stable key order, two-space indentation), atomically.
     Fmt {
         #[arg(required = true)]
@@ -110,6 +114,7 @@ pub fn main_with(cli: Cli, open_app: impl FnOnce(OpenArgs) -> Result<(), CliErro
         }
         Some(Command::Open(args)) => open_app(args).map(success),
         Some(Command::Fmt { files, check }) => fmt(&files, check),
+        Some(Command::Sweep(args)) => sweep::sweep(&args).map(success),
         None => open_app(OpenArgs {
             file: cli.file,
             screenshot: None,
