@@ -42,6 +42,9 @@
 //!   (`esm`), Step Functions executions (`sfn`, driving [`asl`]), and `host`, where handler scripts' SDK calls take effect at their virtual moment. Records stamped in
 //!   the engine's future (a handler's calls and logs) wait in a time-ordered buffer so the trace stays ordered.
 //!   Public surface: [`sim::Sim`], [`sim::SimOptions`], [`sim::TraceRecord`], [`sim::ResourceStats`].
+//! - [`tour`] — following a scenario's guided tour through a run: the [`tour::Follower`] state machine (fed
+//!   trace records, the clock and the learner's Next; answers which step is reached when) and the headless
+//!   [`tour::check`] behind `eventflow tour`.
 //! - [`runner`] — the only owner of a [`sim::Sim`] in the app: a thread that takes [`runner::Command`]s (play,
 //!   pause, step, speed, skip idle, reset, load, inject) over a bounded channel and sends back
 //!   [`runner::Update`]s (a batch of trace records plus a [`runner::Snapshot`]: time, live state, stats, events/s,
@@ -98,4 +101,5 @@ pub mod runner;
 pub mod scenario;
 pub mod script;
 pub mod sim;
+pub mod tour;
 pub mod ui;

@@ -380,3 +380,62 @@ fn sweep_runs_the_grid_on_every_core_deterministically() {
         );
     }
 }
+
+/// `tour`: every example's tour reaches each of its steps (so lessons are checked in CI), and a step that can
+/// never come is reported with exit 1.
+#[test]
+fn every_tour_reaches_every_step() {
+    let dir = root().join("assets/scenarios");
+    let mut toured = 0;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("examples")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    for f in files {
+        let text = std::fs::read_to_string(&f).expect("example");
+        if !text.contains("\"tour\"") {
+            continue;
+        }
+        toured += 1;
+        let out = eventflow(&["tour", &f.to_string_lossy()]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}:\n{}{}",
+            f.display(),
+            stdout(&out),
+            stderr(&out)
+        );
+        assert!(
+            stdout(&out).ends_with("every step reached\n"),
+            "{}",
+            stdout(&out)
+        );
+    }
+    assert!(toured >= 1, "at least one example has a tour");
+
+    let never = tmp("never.json");
+    std::fs::write(
+        &never,
+        r#"{"format": "eventflow/1", "name": "n", "settings": {"until_s": 5},
+            "resources": {"F": {"type": "function"}},
+            "traffic": [{"to": "F", "at_s": 1, "payload": {}}],
+            "tour": {"steps": [
+              {"title": "Start"},
+              {"title": "A throttle that never comes", "wait_for": {"trace": {"kind": ["throttle"]}}}
+            ]}}"#,
+    )
+    .expect("write");
+    let out = eventflow(&["tour", &never.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).contains("never reached"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("1 of 2 steps never reached"),
+        "{}",
+        stdout(&out)
+    );
+    let out = eventflow(&["tour", &example("api-hello.json")]);
+    assert_eq!(out.status.code(), Some(2), "no tour: invalid input");
+}

@@ -1,4 +1,5 @@
-//! The command line (`clap`): `check`, `run`, `sweep`, `test-pattern`, `fmt`, and `open` for the desktop app.
+//! The command line (`clap`): `check`, `run`, `sweep`, `tour`, `test-pattern`, `fmt`, and `open` for the
+//! desktop app.
 //!
 //! Exit codes are the contract of `shared/spec/cli-and-trace.md`: 0 success, 2 invalid input (bad scenario,
 //! pattern, event or flags) with the message on stderr, 1 an internal error.
@@ -7,6 +8,7 @@ mod run;
 mod summary;
 mod sweep;
 mod test_pattern;
+mod tour;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,6 +18,7 @@ use clap::{Parser, Subcommand};
 pub use run::{RunArgs, run_scenario};
 pub use summary::summary_table;
 pub use sweep::SweepArgs;
+pub use tour::TourArgs;
 
 /// Errors at the command-line boundary, by exit code.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +74,9 @@ pub enum Command {
     },
     /// Open the desktop app on a scenario.
     Open(OpenArgs),
+    /// Play a scenario's guided tour headless: each step with the virtual time it is reached (exit 1 if one is
+    /// never reached).
+    Tour(TourArgs),
     /// Run a scenario over a grid of values (--set PATH=V1,V2,…) and seeds, in parallel, one row per run.
     Sweep(SweepArgs),
     /// Rewrite scenario files in canonical form (stable key order, two-space indentation), atomically.
@@ -115,6 +121,7 @@ pub fn main_with(cli: Cli, open_app: impl FnOnce(OpenArgs) -> Result<(), CliErro
         Some(Command::Open(args)) => open_app(args).map(success),
         Some(Command::Fmt { files, check }) => fmt(&files, check),
         Some(Command::Sweep(args)) => sweep::sweep(&args).map(success),
+        Some(Command::Tour(args)) => tour::tour(&args),
         None => open_app(OpenArgs {
             file: cli.file,
             screenshot: None,

@@ -12,6 +12,7 @@ pub(crate) const TOP: &[&str] = &[
     "settings",
     "resources",
     "traffic",
+    "tour",
     "layout",
 ];
 pub(crate) const SETTINGS: &[&str] = &[

@@ -49,7 +49,13 @@
 //!   can be read reliably).
 
 mod resources;
+mod tour;
 mod traffic;
+
+/// The keys of `tour` objects, for the canonical writer.
+pub(super) mod tour_keys {
+    pub(crate) use super::tour::{STEP, TOUR, WAIT_FOR};
+}
 pub(crate) mod values;
 
 use std::path::Path;
@@ -208,6 +214,11 @@ fn build(ctx: &mut Ctx<'_>, root: &Node) -> Option<Scenario> {
         None => Some(Vec::new()),
     };
 
+    let tour = match top.get("tour") {
+        Some(n) => tour::tour(ctx, n).map(Some),
+        None => Some(None),
+    };
+
     let layout = match top.get("layout") {
         Some(n) => layout(ctx, n, &traffic_names(top.get("traffic"))),
         None => Some(Vec::new()),
@@ -220,6 +231,7 @@ fn build(ctx: &mut Ctx<'_>, root: &Node) -> Option<Scenario> {
         settings: settings?,
         resources: resources?,
         traffic: traffic?,
+        tour: tour?,
         layout: layout?,
         document: root.to_value(),
     })

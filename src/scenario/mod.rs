@@ -3,12 +3,14 @@
 //! - [`model`]: the typed, validated scenario the engine reads.
 //! - [`load_file`] / [`load_str`] / [`load_bytes`]: parse (with positions, [`json`]), validate every rule of the
 //!   format and build a [`Scenario`], or report every problem of the file as `file:line:col: path: message`.
+//! - [`tour`]: a scenario's guided tour (steps, what each highlights, the moment each waits for).
 //! - [`graph`]: the architecture graph (resources and traffic sources as nodes, references as typed edges).
 
 pub mod graph;
 pub mod json;
 mod keys;
 pub mod model;
+pub mod tour;
 pub mod write;
 
 mod error;

@@ -34,6 +34,8 @@ pub struct Scenario {
     /// Resources in file order.
     pub resources: Vec<Resource>,
     pub traffic: Vec<TrafficSource>,
+    /// The guided tour, if the scenario has one.
+    pub tour: Option<super::tour::Tour>,
     /// Saved canvas positions, in file order.
     pub layout: Vec<LayoutEntry>,
     /// The document as loaded (object order kept), for the canonical writer and the editor.

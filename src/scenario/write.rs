@@ -163,6 +163,17 @@ pub fn canonical_value(doc: &Value) -> Value {
             other => other.clone(),
         },
         "traffic" => each(v, traffic_entry),
+        "tour" => with(v, super::load::tour_keys::TOUR, |tk, tv| match tk {
+            "steps" => each(tv, |step| {
+                with(step, super::load::tour_keys::STEP, |sk, sv| match sk {
+                    "wait_for" if sv.is_object() => {
+                        with(sv, super::load::tour_keys::WAIT_FOR, keep)
+                    }
+                    _ => sv.clone(),
+                })
+            }),
+            _ => tv.clone(),
+        }),
         "layout" => match v {
             Value::Object(m) => Value::Object(
                 m.iter()
