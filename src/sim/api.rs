@@ -77,7 +77,16 @@ impl ApiState {
                     api_id: api_id_for(&r.id),
                     ..ApiState::default()
                 },
-                _ => ApiState::default(),
+                ResourceKind::Function(_)
+                | ResourceKind::EventBus
+                | ResourceKind::Rule(_)
+                | ResourceKind::Schedule(_)
+                | ResourceKind::Bucket(_)
+                | ResourceKind::Queue(_)
+                | ResourceKind::Topic(_)
+                | ResourceKind::Table(_)
+                | ResourceKind::Trigger(_)
+                | ResourceKind::StateMachine(_) => ApiState::default(),
             })
             .collect()
     }

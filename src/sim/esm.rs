@@ -75,10 +75,11 @@ pub(crate) enum EsmOutcome {
 
 impl Sim {
     fn trigger_cfg(&self, t: ResId) -> Option<&Trigger> {
-        match &self.sc.resource(t).kind {
-            ResourceKind::Trigger(cfg) => Some(cfg),
-            _ => None,
-        }
+        let ResourceKind::Trigger(cfg) = &self.sc.resource(t).kind else {
+            self.wrong_kind(t, ResourceType::Trigger);
+            return None;
+        };
+        Some(cfg)
     }
 
     /// The poller of a trigger looks for work.
@@ -89,12 +90,22 @@ impl Sim {
         if !cfg.enabled || self.esms[t.index()].polling {
             return;
         }
-        let source_type = self.sc.resource(cfg.source).resource_type();
+        let source = cfg.source;
+        let source_type = self.sc.resource(source).resource_type();
         self.esms[t.index()].polling = true;
         match source_type {
             ResourceType::Queue => self.poll_queue(t),
             ResourceType::Table => self.poll_stream(t),
-            _ => {}
+            // The loader accepts only queues and tables as trigger sources.
+            ResourceType::Function
+            | ResourceType::Api
+            | ResourceType::EventBus
+            | ResourceType::Rule
+            | ResourceType::Schedule
+            | ResourceType::Bucket
+            | ResourceType::Topic
+            | ResourceType::Trigger
+            | ResourceType::StateMachine => self.wrong_kind(source, ResourceType::Queue),
         }
         self.esms[t.index()].polling = false;
     }

@@ -50,7 +50,16 @@ impl FnPool {
             .iter()
             .filter_map(|r| match &r.kind {
                 ResourceKind::Function(f) => f.reserved_concurrency.map(u64::from),
-                _ => None,
+                ResourceKind::Api(_)
+                | ResourceKind::EventBus
+                | ResourceKind::Rule(_)
+                | ResourceKind::Schedule(_)
+                | ResourceKind::Bucket(_)
+                | ResourceKind::Queue(_)
+                | ResourceKind::Topic(_)
+                | ResourceKind::Table(_)
+                | ResourceKind::Trigger(_)
+                | ResourceKind::StateMachine(_) => None,
             })
             .sum();
         let limit = u64::from(sc.settings.account_concurrency).saturating_sub(reserved);
@@ -176,9 +185,68 @@ pub(crate) struct Invocation {
     pub return_hop_us: u64,
 }
 
+/// How a handler's synchronous `lambda::invoke` ended, as the caller sees it.
+#[derive(Debug)]
+pub(crate) enum HandlerInvoke {
+    /// The callee ran: its status, its response or error object, and the caller's wait (hop there, init, run,
+    /// hop back).
+    Ran {
+        status: Status,
+        outcome: Value,
+        latency_us: u64,
+    },
+    /// Lambda refused the invocation for lack of concurrency (`TooManyRequestsException`); the caller waited
+    /// for the hop there and back.
+    Throttled { latency_us: u64 },
+}
+
 impl Sim {
     fn function(&self, f: ResId) -> Option<&Function> {
-        function_of(&self.sc, f)
+        let func = function_of(&self.sc, f);
+        if func.is_none() {
+            self.wrong_kind(f, ResourceType::Function);
+        }
+        func
+    }
+
+    /// A handler's synchronous `lambda::invoke` of `callee`, made at the current (handler) moment: the callee
+    /// runs now — its own handler included — and occupies an environment from the hop's arrival on.
+    pub(crate) fn invoke_from_handler(
+        &mut self,
+        caller: ResId,
+        callee: ResId,
+        trace: TraceId,
+        payload: Value,
+    ) -> HandlerInvoke {
+        let call_at = self.now();
+        let hop = self.hop_us(Origin::Resource(caller));
+        let arrive = call_at.saturating_add(hop);
+        self.emit_transit(caller, callee, trace, call_at, arrive, "invoke");
+        let started = self.at_moment(arrive, |sim| {
+            let reserved = sim.function(callee)?.reserved_concurrency;
+            if !sim.has_capacity_for(callee, reserved) {
+                sim.record_sync_throttle(callee, trace);
+                return None;
+            }
+            let request_n = sim.next_n(IdKind::Request);
+            let mode = Mode::Sync(Reply::Script);
+            sim.start_invocation(callee, trace, payload, mode, request_n, 1)
+        });
+        match started {
+            Some((status, outcome, end)) => {
+                let back = self.hop_us(Origin::Resource(callee));
+                let done = end.saturating_add(back);
+                self.emit_transit(callee, caller, trace, end, done, "response");
+                HandlerInvoke::Ran {
+                    status,
+                    outcome,
+                    latency_us: done.saturating_sub(call_at),
+                }
+            }
+            None => HandlerInvoke::Throttled {
+                latency_us: hop.saturating_mul(2),
+            },
+        }
     }
 
     pub(crate) fn idle_timeout_us(&self, f: ResId) -> u64 {
@@ -375,6 +443,27 @@ impl Sim {
         });
     }
 
+    /// Occupies an execution environment of `f` for one request: the most recently used warm one, else a new
+    /// one (a cold start). Returns its id and whether it is new.
+    fn take_environment(&mut self, f: ResId, reserved: bool) -> (u32, bool) {
+        let idle_timeout_us = self.idle_timeout_us(f);
+        let now = self.now();
+        let state = &mut self.fns[f.index()];
+        state.reclaim(now, idle_timeout_us);
+        state.busy += 1;
+        if !reserved {
+            self.pool.busy += 1;
+        }
+        let state = &mut self.fns[f.index()];
+        match state.idle.pop_back() {
+            Some(env) => (env.id, false),
+            None => {
+                state.next_env = state.next_env.wrapping_add(1);
+                (state.next_env, true)
+            }
+        }
+    }
+
     /// Starts an invocation that has capacity: picks or creates an environment, decides the outcome, schedules
     /// the end.
     /// Returns, for a handler's synchronous `lambda::invoke` (`Reply::Script`), the status, response or error,
@@ -388,24 +477,9 @@ impl Sim {
         request_n: u64,
         attempt: u32,
     ) -> Option<(Status, Value, u64)> {
-        let func = self.function(f)?;
-        let reserved = func.reserved_concurrency.is_some();
-        let idle_timeout_us = self.idle_timeout_us(f);
+        let reserved = self.function(f)?.reserved_concurrency.is_some();
         let now = self.now();
-        let state = &mut self.fns[f.index()];
-        state.reclaim(now, idle_timeout_us);
-        state.busy += 1;
-        if !reserved {
-            self.pool.busy += 1;
-        }
-        let (env_id, cold) = match self.fns[f.index()].idle.pop_back() {
-            Some(env) => (env.id, false),
-            None => {
-                let st = &mut self.fns[f.index()];
-                st.next_env = st.next_env.wrapping_add(1);
-                (st.next_env, true)
-            }
-        };
+        let (env_id, cold) = self.take_environment(f, reserved);
         let sc = std::sync::Arc::clone(&self.sc);
         let func = function_of(&sc, f)?;
         let init_us = if cold {
@@ -719,7 +793,18 @@ impl Sim {
             match &mut item {
                 Item::SqsSend(m) => m.attributes = attributes,
                 Item::SnsPublish(m) => m.attributes = attributes,
-                _ => {}
+                // Targets without message attributes get the bare event.
+                Item::Invoke(_)
+                | Item::PutEvent { .. }
+                | Item::StartExecution { .. }
+                | Item::Unsupported { .. } => {}
+                Item::HttpRequest(_)
+                | Item::HttpReply(_)
+                | Item::RuleEvent(_)
+                | Item::Object(_)
+                | Item::TableOp(_) => {
+                    debug_assert!(false, "`target_item` built a {} item", item.what());
+                }
             }
             self.send(Origin::Resource(f), dlq, ae.trace, item);
         }
@@ -792,8 +877,8 @@ impl Sim {
 }
 
 fn function_of(sc: &Scenario, f: ResId) -> Option<&Function> {
-    match &sc.resource(f).kind {
-        ResourceKind::Function(func) => Some(func),
-        _ => None,
-    }
+    let ResourceKind::Function(func) = &sc.resource(f).kind else {
+        return None;
+    };
+    Some(func)
 }
