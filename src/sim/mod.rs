@@ -48,6 +48,9 @@ mod topic;
 pub mod trace;
 mod traffic;
 
+#[cfg(test)]
+mod tests;
+
 pub use engine::{Live, Origin, Sim, SimOptions};
 pub use stats::ResourceStats;
 pub use trace::{InvocationType, Ms, Status, TraceRecord};
