@@ -136,7 +136,7 @@ impl Sim {
     }
 
     /// A matched event reaches its rule: send it to every target.
-    pub(crate) fn rule_deliver(&mut self, rule_id: ResId, trace: TraceId, ev: Box<RuleEvent>) {
+    pub(crate) fn rule_deliver(&mut self, rule_id: ResId, trace: TraceId, ev: RuleEvent) {
         self.stats[rule_id.index()].count += 1;
         let sc = std::sync::Arc::clone(&self.sc);
         let ResourceKind::Rule(rule) = &sc.resource(rule_id).kind else {

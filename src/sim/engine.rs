@@ -653,7 +653,7 @@ impl Sim {
         match ev {
             Ev::Traffic { source } => self.traffic_fire(source),
             Ev::Arrive { to, trace, item } => self.arrive(to, trace, item),
-            Ev::InvokeEnd(inv) => self.invoke_end(inv),
+            Ev::InvokeEnd(inv) => self.invoke_end(*inv),
             Ev::AsyncAttempt { func, event } => self.async_attempt(func, event),
             Ev::ScheduleFire { schedule } => self.schedule_fire(schedule),
             Ev::ApiTimeout { api, req } => self.api_timeout(api, req),
@@ -673,15 +673,15 @@ impl Sim {
 
     fn arrive(&mut self, to: ResId, trace: TraceId, item: Item) {
         match item {
-            Item::HttpRequest(call) => self.api_request(to, trace, call),
-            Item::HttpReply(reply) => self.api_reply(to, trace, reply),
-            Item::Invoke(req) => self.function_arrive(to, trace, req),
+            Item::HttpRequest(call) => self.api_request(to, trace, *call),
+            Item::HttpReply(reply) => self.api_reply(to, trace, *reply),
+            Item::Invoke(req) => self.function_arrive(to, trace, *req),
             Item::PutEvent {
                 event,
                 envelope,
                 event_n,
             } => self.bus_put(to, trace, *event, envelope, event_n),
-            Item::RuleEvent(ev) => self.rule_deliver(to, trace, ev),
+            Item::RuleEvent(ev) => self.rule_deliver(to, trace, *ev),
             Item::Object(op) => self.bucket_op(to, trace, *op),
             Item::SqsSend(msg) => self.queue_send(to, trace, *msg),
             Item::SnsPublish(msg) => self.topic_publish(to, trace, *msg),

@@ -10,12 +10,14 @@
 //! - Success deletes the batch; an error leaves it in flight so it returns after the visibility timeout. With
 //!   `report_batch_item_failures`, only the listed `itemIdentifier`s return; an empty or null list (or a null
 //!   response) is full success; an empty/null identifier or one not in the batch fails the whole batch.
+//!
 //! Streams (§7.3):
 //! - One batch in flight per shard (one shard per table here), in order; success advances the position; an error
 //!   retries the same batch (backoff from 1 s doubling to 60 s — AWS documents retries, not their delays) until
 //!   it succeeds, `maximum_retry_attempts` is used up, or the records expire (24 h); then the batch is skipped and
 //!   its description goes to `on_failure`. `bisect_batch_on_function_error` halves the batch on each error.
 //!   With `report_batch_item_failures` the position moves to the lowest failed sequence number.
+//!
 //! Approximation: pollers react to new messages at once (AWS long-polls, typically within milliseconds).
 
 use std::collections::BTreeMap;

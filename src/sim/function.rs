@@ -294,8 +294,7 @@ impl Sim {
     }
 
     /// An invocation request arrives at a function.
-    pub(crate) fn function_arrive(&mut self, f: ResId, trace: TraceId, req: Box<InvokeReq>) {
-        let req = *req;
+    pub(crate) fn function_arrive(&mut self, f: ResId, trace: TraceId, req: InvokeReq) {
         match req.kind {
             InvokeKind::Sync(reply) => self.invoke_sync(f, trace, req.event, reply),
             InvokeKind::Async => {
@@ -617,8 +616,7 @@ impl Sim {
     }
 
     /// An invocation ends: release its environment, record the result, answer or continue the async pipeline.
-    pub(crate) fn invoke_end(&mut self, inv: Box<Invocation>) {
-        let inv = *inv;
+    pub(crate) fn invoke_end(&mut self, inv: Invocation) {
         let f = inv.func;
         let Some(func) = self.function(f) else { return };
         let (reserved, memory_mb) = (func.reserved_concurrency.is_some(), func.memory_mb);
