@@ -29,7 +29,7 @@ use super::function::{InvokeReq, Reply};
 use super::ids::{IdKind, TraceId};
 use super::table::STREAM_RETENTION_US;
 use super::trace::{Ms, Status, TraceRecord};
-use crate::events::sqs::{self, FifoInfo, SqsRecord};
+use crate::events::sqs;
 use crate::scenario::{ResId, ResourceKind, ResourceType, Trigger};
 
 /// SQS pollers start with 5 concurrent batches and add up to 300 per minute, to at most 1,000 (§2.3).
@@ -175,7 +175,7 @@ impl Sim {
             let mut looping = Vec::new();
             for n in ids {
                 let record = if build {
-                    self.sqs_record(q, n, fifo)
+                    self.queue_record(q, n, fifo)
                 } else {
                     Value::Null
                 };
@@ -234,44 +234,6 @@ impl Sim {
                 Item::Invoke(Box::new(req)),
             );
         }
-    }
-
-    fn sqs_record(&self, q: ResId, n: u64, fifo: bool) -> Value {
-        let Some(m) = self.queues[q.index()].messages.get(&n) else {
-            return Value::Null;
-        };
-        let message_id = self.uuid_of(IdKind::Message, n);
-        let receipt = sqs::receipt_handle(&message_id, m.receive_count, self.seed);
-        let sent_ms = self.wall(m.sent_us).timestamp_millis();
-        let first_ms = self
-            .wall(m.first_receive_us.unwrap_or(m.sent_us))
-            .timestamp_millis();
-        let dedup = m.deduplication_id.clone().unwrap_or_default();
-        let sequence = format!(
-            "{:020}",
-            18_000_000_000_000_000_000u128 + u128::from(m.sequence)
-        );
-        let info = match (&m.group_id, fifo) {
-            (Some(g), true) => Some(FifoInfo {
-                group_id: g,
-                deduplication_id: &dedup,
-                sequence_number: &sequence,
-            }),
-            _ => None,
-        };
-        let r = SqsRecord {
-            message_id: &message_id,
-            receipt_handle: &receipt,
-            body: &m.body,
-            message_attributes: &m.attributes,
-            approximate_receive_count: m.receive_count,
-            sent_timestamp_ms: sent_ms,
-            first_receive_timestamp_ms: first_ms,
-            sender_id: &m.sender,
-            queue: self.sc.id(q),
-            fifo: info,
-        };
-        sqs::record(&self.aws, &r)
     }
 
     /// A batch invocation ended (or was throttled).

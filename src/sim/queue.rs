@@ -17,7 +17,8 @@
 //! through this file's operations: [`Sim::sqs_send_message`] (a handler's `sqs::send`, a Step Functions
 //! `sendMessage` task), [`Sim::sqs_target_message`] (rule and schedule targets, Lambda destinations and
 //! dead-letter queues, S3 notifications, stream failure records), [`SqsSend::redriven`] (redrive) — and, built
-//! by their services with the same constructor, SNS subscriptions and traffic.
+//! by their services with the same constructor, SNS subscriptions and traffic. Lambda's poller (`esm`) reads
+//! through [`Sim::queue_receive`], [`Sim::queue_record`] and [`Sim::queue_delete`].
 
 use std::collections::BTreeMap;
 
@@ -26,6 +27,7 @@ use serde_json::Value;
 use super::engine::{Ev, Item, Origin, Sim, message_text};
 use super::ids::{IdKind, TraceId, mix64};
 use super::trace::{Ms, TraceRecord};
+use crate::events::sqs::{self, FifoInfo, SqsRecord};
 use crate::scenario::{ResId, ResourceKind, ResourceType};
 
 /// FIFO deduplication interval: 5 minutes (SQS Developer Guide, "Exactly-once processing").
@@ -233,7 +235,7 @@ impl Sim {
 
     /// The `SenderId` of messages the account's own code sends (handlers, Step Functions tasks).
     pub(crate) fn account_sender_id(&self) -> String {
-        crate::events::sqs::sender_id(&self.aws)
+        sqs::sender_id(&self.aws)
     }
 
     /// SendMessage by a principal of the account (a handler's `sqs::send`, a Step Functions task, their
@@ -535,6 +537,47 @@ impl Sim {
             }
         }
         taken
+    }
+
+    /// A received message as Lambda's SQS poller hands it to a function: one record of the SQS event
+    /// (aws-semantics.md §2.5), with its receipt handle for this receive and, on FIFO queues, its group,
+    /// deduplication id and sequence number.
+    pub(crate) fn queue_record(&self, q: ResId, n: u64, fifo: bool) -> Value {
+        let Some(m) = self.queues[q.index()].messages.get(&n) else {
+            return Value::Null;
+        };
+        let message_id = self.uuid_of(IdKind::Message, n);
+        let receipt = sqs::receipt_handle(&message_id, m.receive_count, self.seed);
+        let sent_ms = self.wall(m.sent_us).timestamp_millis();
+        let first_ms = self
+            .wall(m.first_receive_us.unwrap_or(m.sent_us))
+            .timestamp_millis();
+        let dedup = m.deduplication_id.clone().unwrap_or_default();
+        let sequence = format!(
+            "{:020}",
+            18_000_000_000_000_000_000u128 + u128::from(m.sequence)
+        );
+        let info = match (&m.group_id, fifo) {
+            (Some(g), true) => Some(FifoInfo {
+                group_id: g,
+                deduplication_id: &dedup,
+                sequence_number: &sequence,
+            }),
+            _ => None,
+        };
+        let r = SqsRecord {
+            message_id: &message_id,
+            receipt_handle: &receipt,
+            body: &m.body,
+            message_attributes: &m.attributes,
+            approximate_receive_count: m.receive_count,
+            sent_timestamp_ms: sent_ms,
+            first_receive_timestamp_ms: first_ms,
+            sender_id: &m.sender,
+            queue: self.sc.id(q),
+            fifo: info,
+        };
+        sqs::record(&self.aws, &r)
     }
 
     /// Deletes received messages (DeleteMessage).
