@@ -27,7 +27,6 @@ use serde_json::Value;
 use super::engine::{Ev, Item, Origin, Sim};
 use super::function::{InvokeReq, Reply};
 use super::ids::{IdKind, TraceId};
-use super::table::STREAM_RETENTION_US;
 use super::trace::{Ms, Status, TraceRecord};
 use crate::events::sqs;
 use crate::scenario::{ResId, ResourceKind, ResourceType, Trigger};
@@ -298,15 +297,8 @@ impl Sim {
             }
             let now = self.now();
             let ts = &self.tables[table.index()];
-            let mut pos = st.position.max(ts.stream_base);
-            // Records older than the stream's 24-hour retention are gone.
-            while let Some(e) = ts.stream.get(pos - ts.stream_base) {
-                if now.saturating_sub(e.created_us) < STREAM_RETENTION_US {
-                    break;
-                }
-                pos += 1;
-            }
-            let available = ts.stream.len() + ts.stream_base - pos;
+            let pos = ts.first_live_position(st.position, now);
+            let available = ts.stream_end() - pos;
             let max = st.bisect_limit.unwrap_or(cfg.batch_size as usize).max(1);
             if available == 0 {
                 self.esms[t.index()].position = pos;
@@ -325,7 +317,7 @@ impl Sim {
             let mut sent = Vec::new();
             let mut trace = None;
             for i in pos..end {
-                let Some(e) = ts.stream.get(i - ts.stream_base) else {
+                let Some(e) = ts.stream_entry(i) else {
                     break;
                 };
                 if !cfg.filter_criteria.is_empty()
@@ -443,9 +435,7 @@ impl Sim {
 
     fn stream_trace(&self, table: ResId, pos: usize) -> Option<TraceId> {
         let ts = &self.tables[table.index()];
-        pos.checked_sub(ts.stream_base)
-            .and_then(|i| ts.stream.get(i))
-            .map(|e| e.trace)
+        ts.stream_entry(pos).map(|e| e.trace)
     }
 
     /// Gives up on a stream batch: its description goes to `on_failure` (if any) and the shard moves on.
@@ -488,7 +478,7 @@ impl Sim {
     ) -> Value {
         let table = cfg.source;
         let ts = &self.tables[table.index()];
-        let entry = |i: usize| i.checked_sub(ts.stream_base).and_then(|j| ts.stream.get(j));
+        let entry = |i: usize| ts.stream_entry(i);
         let first = entry(start);
         let last = entry(end.saturating_sub(1));
         let info = crate::events::dynamodb::StreamBatchFailure {

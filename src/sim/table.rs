@@ -21,7 +21,7 @@ use crate::events::dynamodb::{self, StreamChange, StreamView};
 use crate::scenario::{ResId, ResourceKind, ResourceType, Scenario, StreamViewType, Table};
 
 /// Stream records live 24 hours (DynamoDB Streams developer guide).
-pub(crate) const STREAM_RETENTION_US: u64 = 86_400_000_000;
+const STREAM_RETENTION_US: u64 = 86_400_000_000;
 
 /// A sort key value, ordered as DynamoDB orders keys: numbers numerically, strings by UTF-8 bytes.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,9 +77,9 @@ pub(crate) struct StreamEntry {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TableState {
     pub items: BTreeMap<ItemKey, Value>,
-    pub stream: Vec<StreamEntry>,
+    stream: Vec<StreamEntry>,
     /// Records before this index were trimmed from `stream` (positions stay absolute).
-    pub stream_base: usize,
+    stream_base: usize,
     sequence: u64,
 }
 
@@ -176,6 +176,30 @@ impl TableState {
             }
         }
         state
+    }
+
+    /// The stream record at absolute position `pos`, while the table still holds it.
+    pub fn stream_entry(&self, pos: usize) -> Option<&StreamEntry> {
+        pos.checked_sub(self.stream_base)
+            .and_then(|i| self.stream.get(i))
+    }
+
+    /// The position after the newest stream record.
+    pub fn stream_end(&self) -> usize {
+        self.stream_base + self.stream.len()
+    }
+
+    /// The first position at or after `from` whose record is still readable at `now_us`: records older than
+    /// the stream's 24-hour retention are gone (GetRecords skips them).
+    pub fn first_live_position(&self, from: usize, now_us: u64) -> usize {
+        let mut pos = from.max(self.stream_base);
+        while let Some(e) = self.stream_entry(pos) {
+            if now_us.saturating_sub(e.created_us) < STREAM_RETENTION_US {
+                break;
+            }
+            pos += 1;
+        }
+        pos
     }
 
     pub fn get(&self, cfg: &Table, key: &Value) -> Option<&Value> {
