@@ -36,6 +36,27 @@ const ASYNC_RETRY_DELAY_US: [u64; 2] = [60_000_000, 120_000_000];
 const THROTTLE_BACKOFF_MIN_US: u64 = 1_000_000;
 const THROTTLE_BACKOFF_MAX_US: u64 = 300_000_000;
 
+/// How an asynchronous event left Lambda's queue: the `requestContext.condition` of a destination record
+/// (Lambda guide, "Capturing records of Lambda asynchronous invocations").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Condition {
+    Success,
+    RetriesExhausted,
+    EventAgeExceeded,
+    RecursiveInvocationDetected,
+}
+
+impl Condition {
+    fn as_str(self) -> &'static str {
+        match self {
+            Condition::Success => "Success",
+            Condition::RetriesExhausted => "RetriesExhausted",
+            Condition::EventAgeExceeded => "EventAgeExceeded",
+            Condition::RecursiveInvocationDetected => "RecursiveInvocationDetected",
+        }
+    }
+}
+
 /// Shared (unreserved) account concurrency.
 #[derive(Debug, Clone)]
 pub(crate) struct FnPool {
@@ -383,7 +404,7 @@ impl Sim {
         let Some(func) = self.function(f) else { return };
         let max_age_us = u64::from(func.async_config.max_event_age_s) * 1_000_000;
         if self.now().saturating_sub(ae.received_us) > max_age_us {
-            self.async_failed(f, ae, "EventAgeExceeded", None);
+            self.async_failed(f, ae, Condition::EventAgeExceeded, None);
             return;
         }
         if ae.attempt == 1 && ae.throttles == 0 && self.loop_detected(ae.trace, f) {
@@ -391,7 +412,7 @@ impl Sim {
                 "RecursiveInvocationException",
                 "Lambda detected a recursive loop and stopped it",
             );
-            self.async_failed(f, ae, "RecursiveInvocationDetected", Some(error));
+            self.async_failed(f, ae, Condition::RecursiveInvocationDetected, Some(error));
             return;
         }
         if self.has_capacity(f, func) {
@@ -413,7 +434,7 @@ impl Sim {
             .saturating_sub(ae.received_us)
             > max_age_us
         {
-            self.async_failed(f, ae, "EventAgeExceeded", None);
+            self.async_failed(f, ae, Condition::EventAgeExceeded, None);
             return;
         }
         self.record_retry(f, ae.trace, ae.attempt, delay, "throttled".to_string());
@@ -705,7 +726,7 @@ impl Sim {
         let Some(func) = self.function(f) else { return };
         if status == Status::Ok {
             if let Some(dest) = func.async_config.on_success {
-                self.send_destination(f, dest, &ae, "Success", None, outcome);
+                self.send_destination(f, dest, &ae, Condition::Success, None, outcome);
             }
             return;
         }
@@ -719,7 +740,7 @@ impl Sim {
                 .saturating_sub(ae.received_us)
                 > max_age_us
             {
-                self.async_failed(f, ae, "EventAgeExceeded", Some(outcome));
+                self.async_failed(f, ae, Condition::EventAgeExceeded, Some(outcome));
                 return;
             }
             let reason = outcome
@@ -733,7 +754,7 @@ impl Sim {
             self.schedule(at, Ev::AsyncAttempt { func: f, event: ae });
             return;
         }
-        self.async_failed(f, ae, "RetriesExhausted", Some(outcome));
+        self.async_failed(f, ae, Condition::RetriesExhausted, Some(outcome));
     }
 
     /// An async event failed for good: on-failure destination and/or dead-letter queue, else dropped.
@@ -741,22 +762,25 @@ impl Sim {
         &mut self,
         f: ResId,
         ae: Box<AsyncEvent>,
-        condition: &str,
+        condition: Condition,
         error: Option<Value>,
     ) {
+        debug_assert!(condition != Condition::Success, "a successful event failed");
         let Some(func) = self.function(f) else { return };
         let (on_failure, dead_letter) = (func.async_config.on_failure, func.dead_letter);
         let attempts = ae.attempt;
         if on_failure.is_none() && dead_letter.is_none() {
             let trace = ae.trace;
             self.drop_item(f, trace, || match condition {
-                "EventAgeExceeded" => {
+                Condition::EventAgeExceeded => {
                     "event expired in the async queue (maximum event age)".to_string()
                 }
-                "RecursiveInvocationDetected" => {
+                Condition::RecursiveInvocationDetected => {
                     "recursive loop detected: Lambda stopped the invocation".to_string()
                 }
-                _ => format!("async event failed after {attempts} attempt(s)"),
+                Condition::RetriesExhausted | Condition::Success => {
+                    format!("async event failed after {attempts} attempt(s)")
+                }
             });
             return;
         }
@@ -770,14 +794,14 @@ impl Sim {
             self.send_destination(f, dest, &ae, condition, Some("Unhandled"), response);
         }
         if let Some(dlq) = dead_letter {
-            self.record_dead_letter(f, dlq, ae.trace, condition);
+            self.record_dead_letter(f, dlq, ae.trace, condition.as_str());
             let mut item = self.target_item(dlq, ae.event.clone(), false, None);
             // The legacy DLQ gets the original event with the request id and error as message attributes.
             let error_type = error
                 .as_ref()
                 .and_then(|e| e.get("errorType"))
                 .and_then(Value::as_str)
-                .unwrap_or(condition);
+                .unwrap_or(condition.as_str());
             let error_message = error
                 .as_ref()
                 .and_then(|e| e.get("errorMessage"))
@@ -833,7 +857,7 @@ impl Sim {
         f: ResId,
         dest: ResId,
         ae: &AsyncEvent,
-        condition: &str,
+        condition: Condition,
         function_error: Option<&str>,
         response: Value,
     ) {
@@ -843,19 +867,19 @@ impl Sim {
         let record = destination_record(
             &arn,
             &request_id,
-            condition,
+            condition.as_str(),
             ae.attempt,
             &ae.event,
             function_error,
             &response,
             time,
         );
-        if condition != "Success" {
-            self.record_dead_letter(f, dest, ae.trace, condition);
+        if condition != Condition::Success {
+            self.record_dead_letter(f, dest, ae.trace, condition.as_str());
         }
         let payload = if self.sc.resource(dest).resource_type() == ResourceType::EventBus {
             // Destination records on a bus come as the detail of a "Lambda Function Invocation Result" event.
-            let outcome = if condition == "Success" {
+            let outcome = if condition == Condition::Success {
                 "Success"
             } else {
                 "Failure"
