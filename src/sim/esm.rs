@@ -132,13 +132,12 @@ impl Sim {
     }
 
     fn poll_queue(&mut self, t: ResId) {
-        let sc = std::sync::Arc::clone(&self.sc);
         let Some(cfg) = self.trigger_cfg(t).cloned() else {
             return;
         };
         let q = cfg.source;
         let window_us = u64::from(cfg.maximum_batching_window_s) * 1_000_000;
-        let fifo = matches!(&sc.resource(q).kind, ResourceKind::Queue(qc) if qc.fifo);
+        let fifo = self.is_fifo_queue(q);
         loop {
             let visible = self.queues[q.index()].visible_count();
             if visible == 0 {

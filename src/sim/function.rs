@@ -511,7 +511,7 @@ impl Sim {
         let failed = func.error_rate > 0.0 && self.rng.unit() < func.error_rate;
         let timeout_us = u64::from(func.timeout_s) * 1_000_000;
         let is_api = matches!(mode, Mode::Sync(Reply::Api { .. }));
-        if !matches!(mode, Mode::Sync(Reply::Api { .. } | Reply::Caller)) {
+        if counts_toward_loops(&mode) {
             self.count_loop(trace, f);
         }
         let stats = &mut self.stats[f.index()];
@@ -895,6 +895,15 @@ impl Sim {
         };
         let item = self.target_item(dest, payload, false, None);
         self.send(Origin::Resource(f), dest, ae.trace, item);
+    }
+}
+
+/// Whether an invocation counts toward recursive loop detection: those caused by events inside the account
+/// (queues, streams, topics, buckets, async calls, handlers, workflows) do; a client's request does not.
+fn counts_toward_loops(mode: &Mode) -> bool {
+    match mode {
+        Mode::Sync(Reply::Api { .. } | Reply::Caller) => false,
+        Mode::Sync(Reply::Esm { .. } | Reply::Script | Reply::Sfn { .. }) | Mode::Async(_) => true,
     }
 }
 

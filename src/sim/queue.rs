@@ -229,7 +229,7 @@ impl Sim {
         cfg
     }
 
-    fn is_fifo_queue(&self, q: ResId) -> bool {
+    pub(crate) fn is_fifo_queue(&self, q: ResId) -> bool {
         self.queue_cfg(q).is_some_and(|cfg| cfg.fifo)
     }
 
