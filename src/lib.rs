@@ -37,11 +37,30 @@
 //!   their answers; data flow, Choice, Wait, Parallel, Map, Retry/Catch and intrinsic functions.
 //! - [`script`] — handler scripts (Rhai): compiled once at load time, run in a sandbox with a virtual clock; SDK
 //!   calls go to the simulator through the [`script::Host`] trait.
-//! - [`sim`] — the engine and the services, one file each: Lambda (`function`), API Gateway (`api`), EventBridge
-//!   (`bus`, `schedule`), S3 (`bucket`), SQS (`queue`), SNS (`topic`), DynamoDB (`table`), event source mappings
-//!   (`esm`), Step Functions executions (`sfn`, driving [`asl`]), and `host`, where handler scripts' SDK calls take effect at their virtual moment. Records stamped in
-//!   the engine's future (a handler's calls and logs) wait in a time-ordered buffer so the trace stays ordered.
-//!   Public surface: [`sim::Sim`], [`sim::SimOptions`], [`sim::TraceRecord`], [`sim::ResourceStats`].
+//! - [`sim`] — the engine and the services, one file each. No service logic outside its file: every caller —
+//!   traffic, handler SDK calls, Step Functions tasks, rule and schedule targets, destinations, redrive,
+//!   subscriptions — goes through the service's own operations, and matches over resource types and items
+//!   name every case (no `_ =>`), so the compiler points at each place a new service must be handled.
+//!   - `engine` — virtual time, the event queue, hops along edges, dispatch; `target_item` only routes a
+//!     delivery to the target's service.
+//!   - `function` — Lambda: environments, concurrency, sync and async invocation, retries, destinations, a
+//!     handler's synchronous `lambda::invoke`.
+//!   - `api` — API Gateway: routes, proxy events, integration timeout, status codes.
+//!   - `bus` — EventBridge: PutEvents, rules, target delivery with input shaping; `schedule` — scheduled rules.
+//!   - `bucket` — S3: put, delete and get objects, notifications.
+//!   - `queue` — SQS: SendMessage (one message constructor, `SqsSend::new`), visibility, FIFO, redrive.
+//!   - `topic` — SNS: Publish (`SnsPublish::new`), filter policies, fan-out to subscriptions.
+//!   - `table` — DynamoDB: put, update, delete, get and query items; streams.
+//!   - `sfn` — Step Functions: StartExecution and executions driving [`asl`]; its service integrations call
+//!     the operations above.
+//!   - `esm` — event source mappings (`trigger`) over queues and streams; `traffic` — traffic sources.
+//!   - `host` — handler scripts' SDK calls: each resolves the resource it names and calls that service's
+//!     operation at the call's virtual moment.
+//!   - `ids` (id kinds and per-kind counters sized from them), `rng`, `trace`, `stats`.
+//!
+//!   Records stamped in the engine's future (a handler's calls and logs) wait in a time-ordered buffer so the
+//!   trace stays ordered. Public surface: [`sim::Sim`], [`sim::SimOptions`], [`sim::TraceRecord`],
+//!   [`sim::ResourceStats`].
 //! - [`tour`] — following a scenario's guided tour through a run: the [`tour::Follower`] state machine (fed
 //!   trace records, the clock and the learner's Next; answers which step is reached when) and the headless
 //!   [`tour::check`] behind `eventflow tour`.

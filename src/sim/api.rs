@@ -77,7 +77,16 @@ impl ApiState {
                     api_id: api_id_for(&r.id),
                     ..ApiState::default()
                 },
-                _ => ApiState::default(),
+                ResourceKind::Function(_)
+                | ResourceKind::EventBus
+                | ResourceKind::Rule(_)
+                | ResourceKind::Schedule(_)
+                | ResourceKind::Bucket(_)
+                | ResourceKind::Queue(_)
+                | ResourceKind::Topic(_)
+                | ResourceKind::Table(_)
+                | ResourceKind::Trigger(_)
+                | ResourceKind::StateMachine(_) => ApiState::default(),
             })
             .collect()
     }
@@ -112,7 +121,7 @@ fn events_protocol(p: ApiProtocol) -> apigw::ApiProtocol {
 
 impl Sim {
     /// A client's request reaches the API.
-    pub(crate) fn api_request(&mut self, api: ResId, trace: TraceId, call: Box<HttpCall>) {
+    pub(crate) fn api_request(&mut self, api: ResId, trace: TraceId, call: HttpCall) {
         let now = self.now();
         self.stats[api.index()].count += 1;
         let state = &self.apis[api.index()];
@@ -204,7 +213,7 @@ impl Sim {
     }
 
     /// The integration's answer reaches the API.
-    pub(crate) fn api_reply(&mut self, api: ResId, trace: TraceId, reply: Box<HttpReply>) {
+    pub(crate) fn api_reply(&mut self, api: ResId, trace: TraceId, reply: HttpReply) {
         let Some(r) = self.apis[api.index()].in_flight.remove(&reply.req) else {
             self.drop_item(api, trace, || {
                 "response arrived after the integration timeout".to_string()

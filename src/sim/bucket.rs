@@ -7,12 +7,15 @@
 //! `default` bus as an `Object Created` / `Object Deleted` event.
 //! Approximations: an object given only by `size` has the eTag of that many zero bytes; a delete of a missing key
 //! still emits `ObjectRemoved:Delete` (S3 deletes are idempotent and succeed).
+//!
+//! Puts and deletes go through [`Sim::bucket_op`] (built by [`ObjectOp::put`], [`ObjectOp::delete`] or, for
+//! traffic, [`ObjectOp::from_json`]), reads through [`Sim::bucket_get`], whoever calls.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::engine::{Item, Origin, Sim};
+use super::engine::{Origin, Sim};
 use super::ids::{IdKind, TraceId};
 use super::trace::{Ms, TraceRecord};
 use crate::events::s3::{self, S3Notice};
@@ -28,6 +31,26 @@ pub(crate) struct ObjectOp {
 }
 
 impl ObjectOp {
+    /// PutObject of a body (its size is its length in bytes).
+    pub fn put(key: String, body: String) -> ObjectOp {
+        ObjectOp {
+            key,
+            delete: false,
+            size: body.len() as u64,
+            body: Some(body),
+        }
+    }
+
+    /// DeleteObject.
+    pub fn delete(key: String) -> ObjectOp {
+        ObjectOp {
+            key,
+            delete: true,
+            size: 0,
+            body: None,
+        }
+    }
+
     /// From a traffic `object` payload: `{key, size, body}` or `{key, delete: true}`.
     pub fn from_json(v: &Value) -> Result<ObjectOp, String> {
         let key = v
@@ -74,10 +97,21 @@ pub(crate) struct BucketState {
 }
 
 impl Sim {
+    /// GetObject: the body of the object stored under `key` (empty for an object given only by its size), or
+    /// `None` when there is none.
+    pub(crate) fn bucket_get(&self, b: ResId, key: &str) -> Option<String> {
+        self.buckets[b.index()]
+            .objects
+            .get(key)
+            .map(|o| o.body.clone().unwrap_or_default())
+    }
+
+    /// A put or delete takes effect on a bucket: the store changes, then notifications go out.
     pub(crate) fn bucket_op(&mut self, b: ResId, trace: TraceId, op: ObjectOp) {
         let now = self.now();
         let sc = std::sync::Arc::clone(&self.sc);
         let ResourceKind::Bucket(cfg) = &sc.resource(b).kind else {
+            self.wrong_kind(b, ResourceType::Bucket);
             return;
         };
         self.stats[b.index()].count += 1;
@@ -124,7 +158,16 @@ impl Sim {
             }
             let observed = match sc.resource(n.target).resource_type() {
                 ResourceType::Function => self.observes_events(n.target),
-                _ => true,
+                ResourceType::Api
+                | ResourceType::EventBus
+                | ResourceType::Rule
+                | ResourceType::Schedule
+                | ResourceType::Bucket
+                | ResourceType::Queue
+                | ResourceType::Topic
+                | ResourceType::Table
+                | ResourceType::Trigger
+                | ResourceType::StateMachine => true,
             };
             let event = if observed {
                 let configuration_id = format!("eventflow-notification-{}", i + 1);
@@ -148,9 +191,7 @@ impl Sim {
             self.send(Origin::Resource(b), n.target, trace, item);
         }
         if cfg.event_bridge {
-            let default_bus = sc
-                .find("default")
-                .filter(|d| sc.resource(*d).resource_type() == ResourceType::EventBus);
+            let default_bus = self.find_of_type("default", ResourceType::EventBus);
             if let Some(bus) = default_bus {
                 let event_id = self.new_uuid(IdKind::Event);
                 let notice = S3Notice {
@@ -166,16 +207,9 @@ impl Sim {
                     time,
                 };
                 let event = s3::eventbridge_detail_event(&self.aws, &notice, &event_id);
-                self.send(
-                    Origin::Resource(b),
-                    bus,
-                    trace,
-                    Item::PutEvent {
-                        event: Box::new(event),
-                        envelope: true,
-                        event_n: None,
-                    },
-                );
+                // A complete event, as S3 hands it to EventBridge.
+                let item = super::bus::target_item(event, true);
+                self.send(Origin::Resource(b), bus, trace, item);
             }
         }
     }

@@ -7,13 +7,17 @@
 //! Lambda targets are invoked asynchronously (§4.2), so Lambda's own retries apply to function errors; the rule's
 //! retry policy (185 attempts / 24 h) covers only failures to hand the event over, which none of the simulated
 //! targets refuses, so it never triggers here.
+//!
+//! Entries reach a bus through [`Sim::events_put`] (a handler's `events::put`, a Step Functions `putEvents`
+//! task, with [`put_events_request`] reading the API's entries) or [`target_item`] (rule and schedule targets,
+//! Lambda destinations); traffic sends its entries as they are.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::engine::{Item, Origin, Sim};
 use super::ids::{IdKind, TraceId};
 use crate::events::eventbridge::{self, TargetInput};
-use crate::scenario::{ResId, ResourceKind, Target};
+use crate::scenario::{ResId, ResourceKind, ResourceType, Target};
 
 /// A matched event travelling from a bus to a rule.
 #[derive(Debug)]
@@ -21,7 +25,58 @@ pub(crate) struct RuleEvent {
     pub event: Value,
 }
 
+/// The item a bus target receives: a PutEvents entry, or with `forward_envelope` the complete event (a rule
+/// forwarding an event it matched keeps its envelope).
+pub(crate) fn target_item(payload: Value, forward_envelope: bool) -> Item {
+    Item::PutEvent {
+        event: Box::new(payload),
+        envelope: forward_envelope,
+        event_n: None,
+    }
+}
+
+/// One entry of a PutEvents API request (Step Functions' `events:putEvents` integration): the bus it names
+/// (`EventBusName`, a name or an ARN; `default` when absent) and the entry in the simulator's form (`source`,
+/// `detail-type`, `detail` — `{}` when absent — and `resources` — `[]` when absent).
+pub(crate) fn put_events_request(entry: &Value) -> (String, Value) {
+    let bus_ref = entry
+        .get("EventBusName")
+        .and_then(Value::as_str)
+        .unwrap_or("default");
+    let bus = bus_ref
+        .rsplit(['/', ':'])
+        .next()
+        .unwrap_or(bus_ref)
+        .to_string();
+    let e = json!({
+        "source": entry.get("Source").cloned().unwrap_or(Value::Null),
+        "detail-type": entry.get("DetailType").cloned().unwrap_or(Value::Null),
+        "detail": entry.get("Detail").cloned().unwrap_or(json!({})),
+        "resources": entry.get("Resources").cloned().unwrap_or(json!([])),
+    });
+    (bus, e)
+}
+
 impl Sim {
+    /// PutEvents by a principal of the account (a handler's `events::put`, a Step Functions task): the entry
+    /// is given its event id at once (returned) and sent along the edge `from → bus`.
+    pub(crate) fn events_put(
+        &mut self,
+        from: Origin,
+        bus: ResId,
+        trace: TraceId,
+        entry: Value,
+    ) -> String {
+        let n = self.next_n(IdKind::Event);
+        let item = Item::PutEvent {
+            event: Box::new(entry),
+            envelope: false,
+            event_n: Some(n),
+        };
+        self.send(from, bus, trace, item);
+        self.uuid_of(IdKind::Event, n)
+    }
+
     /// An entry (or a forwarded event) reaches a bus.
     pub(crate) fn bus_put(
         &mut self,
@@ -53,7 +108,19 @@ impl Sim {
             let rule_id = self.rules_of_bus[bus.index()][i];
             let hit = match &self.sc.resource(rule_id).kind {
                 ResourceKind::Rule(rule) => rule.enabled && rule.pattern.matches(&event),
-                _ => false,
+                ResourceKind::Function(_)
+                | ResourceKind::Api(_)
+                | ResourceKind::EventBus
+                | ResourceKind::Schedule(_)
+                | ResourceKind::Bucket(_)
+                | ResourceKind::Queue(_)
+                | ResourceKind::Topic(_)
+                | ResourceKind::Table(_)
+                | ResourceKind::Trigger(_)
+                | ResourceKind::StateMachine(_) => {
+                    self.wrong_kind(rule_id, ResourceType::Rule);
+                    false
+                }
             };
             if hit {
                 matched = true;
@@ -69,10 +136,11 @@ impl Sim {
     }
 
     /// A matched event reaches its rule: send it to every target.
-    pub(crate) fn rule_deliver(&mut self, rule_id: ResId, trace: TraceId, ev: Box<RuleEvent>) {
+    pub(crate) fn rule_deliver(&mut self, rule_id: ResId, trace: TraceId, ev: RuleEvent) {
         self.stats[rule_id.index()].count += 1;
         let sc = std::sync::Arc::clone(&self.sc);
         let ResourceKind::Rule(rule) = &sc.resource(rule_id).kind else {
+            self.wrong_kind(rule_id, ResourceType::Rule);
             return;
         };
         let rule_arn = self.aws.events_rule_arn(sc.id(rule_id));

@@ -221,7 +221,8 @@ pub struct Sim {
     /// While a handler's SDK call runs, the virtual moment of that call (later than `now_us`).
     effective_us: Option<u64>,
     processed: u64,
-    id_counters: [u64; 9],
+    /// The last number given out of each id kind, by [`IdKind::index`].
+    id_counters: [u64; IdKind::COUNT],
     pub(crate) stats: Vec<ResourceStats>,
     /// Events generated per traffic source.
     pub(crate) traffic_stats: Vec<u64>,
@@ -268,17 +269,18 @@ impl Sim {
                         list.push(id);
                     }
                 }
-                _ => {}
+                ResourceKind::Function(_)
+                | ResourceKind::Api(_)
+                | ResourceKind::EventBus
+                | ResourceKind::Schedule(_)
+                | ResourceKind::Bucket(_)
+                | ResourceKind::Queue(_)
+                | ResourceKind::Topic(_)
+                | ResourceKind::Table(_)
+                | ResourceKind::StateMachine(_) => {}
             }
         }
-        let tables = sc
-            .resources
-            .iter()
-            .map(|r| match &r.kind {
-                ResourceKind::Table(t) => TableState::with_items(t),
-                _ => TableState::default(),
-            })
-            .collect();
+        let tables = TableState::for_scenario(&sc);
         let mut sim = Sim {
             aws,
             seed,
@@ -293,7 +295,7 @@ impl Sim {
             record_seq: 0,
             effective_us: None,
             processed: 0,
-            id_counters: [0; 9],
+            id_counters: [0; IdKind::COUNT],
             stats: vec![ResourceStats::default(); n],
             traffic_stats: vec![0; sc.traffic.len()],
             fns: vec![FnState::default(); n],
@@ -426,7 +428,10 @@ impl Sim {
                     .filter(|e| e.machine() == id)
                     .count() as u32;
             }
-            _ => {}
+            ResourceType::EventBus
+            | ResourceType::Rule
+            | ResourceType::Schedule
+            | ResourceType::Topic => {}
         }
         live
     }
@@ -489,7 +494,14 @@ impl Sim {
             .unwrap_or(self.sc.settings.start_time)
     }
 
+    /// Queues an event at `t_us`, which must not lie before the engine clock (time never runs backwards; a
+    /// caller scheduling in the past is a bug — debug builds stop, release builds run it at once).
     pub(crate) fn schedule(&mut self, t_us: u64, ev: Ev) {
+        debug_assert!(
+            t_us >= self.now_us,
+            "event scheduled in the past: t = {t_us} µs < now = {} µs: {ev:?}",
+            self.now_us
+        );
         self.seq += 1;
         self.queue.push(Pending {
             t_us: t_us.max(self.now_us),
@@ -507,7 +519,7 @@ impl Sim {
 
     /// The next number of an id kind (1-based).
     pub(crate) fn next_n(&mut self, kind: IdKind) -> u64 {
-        let slot = &mut self.id_counters[kind as usize];
+        let slot = &mut self.id_counters[kind.index()];
         *slot += 1;
         *slot
     }
@@ -564,7 +576,7 @@ impl Sim {
                 .delivery_latency_ms
                 .as_ref()
                 .unwrap_or(&self.sc.settings.hop_latency_ms),
-            _ => &self.sc.settings.hop_latency_ms,
+            Origin::Traffic(_) | Origin::Injected => &self.sc.settings.hop_latency_ms,
         };
         self.rng.sample_us(dist)
     }
@@ -641,7 +653,7 @@ impl Sim {
         match ev {
             Ev::Traffic { source } => self.traffic_fire(source),
             Ev::Arrive { to, trace, item } => self.arrive(to, trace, item),
-            Ev::InvokeEnd(inv) => self.invoke_end(inv),
+            Ev::InvokeEnd(inv) => self.invoke_end(*inv),
             Ev::AsyncAttempt { func, event } => self.async_attempt(func, event),
             Ev::ScheduleFire { schedule } => self.schedule_fire(schedule),
             Ev::ApiTimeout { api, req } => self.api_timeout(api, req),
@@ -661,15 +673,15 @@ impl Sim {
 
     fn arrive(&mut self, to: ResId, trace: TraceId, item: Item) {
         match item {
-            Item::HttpRequest(call) => self.api_request(to, trace, call),
-            Item::HttpReply(reply) => self.api_reply(to, trace, reply),
-            Item::Invoke(req) => self.function_arrive(to, trace, req),
+            Item::HttpRequest(call) => self.api_request(to, trace, *call),
+            Item::HttpReply(reply) => self.api_reply(to, trace, *reply),
+            Item::Invoke(req) => self.function_arrive(to, trace, *req),
             Item::PutEvent {
                 event,
                 envelope,
                 event_n,
             } => self.bus_put(to, trace, *event, envelope, event_n),
-            Item::RuleEvent(ev) => self.rule_deliver(to, trace, ev),
+            Item::RuleEvent(ev) => self.rule_deliver(to, trace, *ev),
             Item::Object(op) => self.bucket_op(to, trace, *op),
             Item::SqsSend(msg) => self.queue_send(to, trace, *msg),
             Item::SnsPublish(msg) => self.topic_publish(to, trace, *msg),
@@ -686,10 +698,32 @@ impl Sim {
         }
     }
 
-    /// Builds the item that delivers a JSON payload to `target` the way AWS services hand events to targets:
-    /// functions are invoked asynchronously, buses receive a PutEvents entry (or the event itself when
-    /// `forward_envelope`), queues and topics receive the JSON text (a JSON string as its bare text) as the
-    /// message body, with `group_id` for FIFO targets.
+    /// A resource of the given type named `name` (`None` when there is none, or it has another type): how an
+    /// SDK call or a Step Functions task finds the resource it names.
+    pub(crate) fn find_of_type(&self, name: &str, ty: ResourceType) -> Option<ResId> {
+        self.sc
+            .find(name)
+            .filter(|id| self.sc.resource(*id).resource_type() == ty)
+    }
+
+    /// A resource was looked up as the wrong type. The loader's reference checks and the engine's routing rule
+    /// this out, so it is a bug: debug builds stop here; release builds let the caller skip the item.
+    #[track_caller]
+    pub(crate) fn wrong_kind(&self, id: ResId, wanted: ResourceType) {
+        debug_assert!(
+            false,
+            "{} is a {}, not a {}",
+            self.name(id),
+            self.sc.resource(id).resource_type().name(),
+            wanted.name()
+        );
+    }
+
+    /// Builds the item that delivers a JSON payload to `target` the way AWS services hand events to targets
+    /// (rule and schedule targets, Lambda destinations and dead-letter queues, S3 notifications, stream failure
+    /// records). Each service builds its own item: functions are invoked asynchronously, buses receive a
+    /// PutEvents entry (or the event itself when `forward_envelope`), queues and topics a message of the
+    /// payload's text (`group_id` for FIFO), state machines an execution.
     pub(crate) fn target_item(
         &mut self,
         target: ResId,
@@ -697,51 +731,31 @@ impl Sim {
         forward_envelope: bool,
         group_id: Option<String>,
     ) -> Item {
-        let text = |v: Value| match v {
-            Value::String(s) => s,
-            other => other.to_string(),
-        };
         match self.sc.resource(target).resource_type() {
             ResourceType::Function => Item::Invoke(Box::new(InvokeReq::event(payload))),
-            ResourceType::EventBus => Item::PutEvent {
-                event: Box::new(payload),
-                envelope: forward_envelope,
-                event_n: None,
-            },
+            ResourceType::EventBus => super::bus::target_item(payload, forward_envelope),
             ResourceType::Queue => {
-                let fifo =
-                    matches!(&self.sc.resource(target).kind, ResourceKind::Queue(q) if q.fifo);
-                let body = text(payload);
-                // EventBridge and SNS pass a deduplication id to FIFO queues; here, the message's own hash.
-                let deduplication_id = fifo.then(|| {
-                    format!(
-                        "{:016x}",
-                        super::ids::mix64(body.len() as u64 ^ self.next_n(IdKind::Message))
-                    )
-                });
-                Item::SqsSend(Box::new(SqsSend {
-                    body,
-                    attributes: Value::Object(serde_json::Map::new()),
-                    group_id,
-                    deduplication_id,
-                    delay_s: None,
-                    sender: "AIDAEVENTFLOWSERVICE".to_string(),
-                    message_n: None,
-                }))
+                Item::SqsSend(Box::new(self.sqs_target_message(target, payload, group_id)))
             }
-            ResourceType::Topic => Item::SnsPublish(Box::new(SnsPublish {
-                message: text(payload),
-                subject: None,
-                attributes: Value::Object(serde_json::Map::new()),
-                group_id,
-                deduplication_id: None,
-                message_n: None,
-            })),
-            ResourceType::StateMachine => Item::StartExecution {
-                input: Box::new(payload),
-                execution_n: None,
-            },
-            _ => Item::Unsupported { what: "event" },
+            ResourceType::Topic => {
+                Item::SnsPublish(Box::new(SnsPublish::for_target(payload, group_id)))
+            }
+            ResourceType::StateMachine => super::sfn::target_item(payload),
+            ResourceType::Api
+            | ResourceType::Rule
+            | ResourceType::Schedule
+            | ResourceType::Bucket
+            | ResourceType::Table
+            | ResourceType::Trigger => Item::Unsupported { what: "event" },
         }
+    }
+}
+
+/// The text a JSON payload becomes as a message body (SQS) or message (SNS): a JSON string as its bare text,
+/// anything else as its JSON text — what EventBridge targets and Lambda destinations receive.
+pub(crate) fn message_text(payload: Value) -> String {
+    match payload {
+        Value::String(s) => s,
+        other => other.to_string(),
     }
 }

@@ -10,12 +10,14 @@
 //! - Success deletes the batch; an error leaves it in flight so it returns after the visibility timeout. With
 //!   `report_batch_item_failures`, only the listed `itemIdentifier`s return; an empty or null list (or a null
 //!   response) is full success; an empty/null identifier or one not in the batch fails the whole batch.
+//!
 //! Streams (§7.3):
 //! - One batch in flight per shard (one shard per table here), in order; success advances the position; an error
 //!   retries the same batch (backoff from 1 s doubling to 60 s — AWS documents retries, not their delays) until
 //!   it succeeds, `maximum_retry_attempts` is used up, or the records expire (24 h); then the batch is skipped and
 //!   its description goes to `on_failure`. `bisect_batch_on_function_error` halves the batch on each error.
 //!   With `report_batch_item_failures` the position moves to the lowest failed sequence number.
+//!
 //! Approximation: pollers react to new messages at once (AWS long-polls, typically within milliseconds).
 
 use std::collections::BTreeMap;
@@ -25,9 +27,8 @@ use serde_json::Value;
 use super::engine::{Ev, Item, Origin, Sim};
 use super::function::{InvokeReq, Reply};
 use super::ids::{IdKind, TraceId};
-use super::table::STREAM_RETENTION_US;
 use super::trace::{Ms, Status, TraceRecord};
-use crate::events::sqs::{self, FifoInfo, SqsRecord};
+use crate::events::sqs;
 use crate::scenario::{ResId, ResourceKind, ResourceType, Trigger};
 
 /// SQS pollers start with 5 concurrent batches and add up to 300 per minute, to at most 1,000 (§2.3).
@@ -75,10 +76,11 @@ pub(crate) enum EsmOutcome {
 
 impl Sim {
     fn trigger_cfg(&self, t: ResId) -> Option<&Trigger> {
-        match &self.sc.resource(t).kind {
-            ResourceKind::Trigger(cfg) => Some(cfg),
-            _ => None,
-        }
+        let ResourceKind::Trigger(cfg) = &self.sc.resource(t).kind else {
+            self.wrong_kind(t, ResourceType::Trigger);
+            return None;
+        };
+        Some(cfg)
     }
 
     /// The poller of a trigger looks for work.
@@ -89,12 +91,22 @@ impl Sim {
         if !cfg.enabled || self.esms[t.index()].polling {
             return;
         }
-        let source_type = self.sc.resource(cfg.source).resource_type();
+        let source = cfg.source;
+        let source_type = self.sc.resource(source).resource_type();
         self.esms[t.index()].polling = true;
         match source_type {
             ResourceType::Queue => self.poll_queue(t),
             ResourceType::Table => self.poll_stream(t),
-            _ => {}
+            // The loader accepts only queues and tables as trigger sources.
+            ResourceType::Function
+            | ResourceType::Api
+            | ResourceType::EventBus
+            | ResourceType::Rule
+            | ResourceType::Schedule
+            | ResourceType::Bucket
+            | ResourceType::Topic
+            | ResourceType::Trigger
+            | ResourceType::StateMachine => self.wrong_kind(source, ResourceType::Queue),
         }
         self.esms[t.index()].polling = false;
     }
@@ -120,13 +132,12 @@ impl Sim {
     }
 
     fn poll_queue(&mut self, t: ResId) {
-        let sc = std::sync::Arc::clone(&self.sc);
         let Some(cfg) = self.trigger_cfg(t).cloned() else {
             return;
         };
         let q = cfg.source;
         let window_us = u64::from(cfg.maximum_batching_window_s) * 1_000_000;
-        let fifo = matches!(&sc.resource(q).kind, ResourceKind::Queue(qc) if qc.fifo);
+        let fifo = self.is_fifo_queue(q);
         loop {
             let visible = self.queues[q.index()].visible_count();
             if visible == 0 {
@@ -162,7 +173,7 @@ impl Sim {
             let mut looping = Vec::new();
             for n in ids {
                 let record = if build {
-                    self.sqs_record(q, n, fifo)
+                    self.queue_record(q, n, fifo)
                 } else {
                     Value::Null
                 };
@@ -221,44 +232,6 @@ impl Sim {
                 Item::Invoke(Box::new(req)),
             );
         }
-    }
-
-    fn sqs_record(&self, q: ResId, n: u64, fifo: bool) -> Value {
-        let Some(m) = self.queues[q.index()].messages.get(&n) else {
-            return Value::Null;
-        };
-        let message_id = self.uuid_of(IdKind::Message, n);
-        let receipt = sqs::receipt_handle(&message_id, m.receive_count, self.seed);
-        let sent_ms = self.wall(m.sent_us).timestamp_millis();
-        let first_ms = self
-            .wall(m.first_receive_us.unwrap_or(m.sent_us))
-            .timestamp_millis();
-        let dedup = m.deduplication_id.clone().unwrap_or_default();
-        let sequence = format!(
-            "{:020}",
-            18_000_000_000_000_000_000u128 + u128::from(m.sequence)
-        );
-        let info = match (&m.group_id, fifo) {
-            (Some(g), true) => Some(FifoInfo {
-                group_id: g,
-                deduplication_id: &dedup,
-                sequence_number: &sequence,
-            }),
-            _ => None,
-        };
-        let r = SqsRecord {
-            message_id: &message_id,
-            receipt_handle: &receipt,
-            body: &m.body,
-            message_attributes: &m.attributes,
-            approximate_receive_count: m.receive_count,
-            sent_timestamp_ms: sent_ms,
-            first_receive_timestamp_ms: first_ms,
-            sender_id: &m.sender,
-            queue: self.sc.id(q),
-            fifo: info,
-        };
-        sqs::record(&self.aws, &r)
     }
 
     /// A batch invocation ended (or was throttled).
@@ -323,15 +296,8 @@ impl Sim {
             }
             let now = self.now();
             let ts = &self.tables[table.index()];
-            let mut pos = st.position.max(ts.stream_base);
-            // Records older than the stream's 24-hour retention are gone.
-            while let Some(e) = ts.stream.get(pos - ts.stream_base) {
-                if now.saturating_sub(e.created_us) < STREAM_RETENTION_US {
-                    break;
-                }
-                pos += 1;
-            }
-            let available = ts.stream.len() + ts.stream_base - pos;
+            let pos = ts.first_live_position(st.position, now);
+            let available = ts.stream_end() - pos;
             let max = st.bisect_limit.unwrap_or(cfg.batch_size as usize).max(1);
             if available == 0 {
                 self.esms[t.index()].position = pos;
@@ -350,7 +316,7 @@ impl Sim {
             let mut sent = Vec::new();
             let mut trace = None;
             for i in pos..end {
-                let Some(e) = ts.stream.get(i - ts.stream_base) else {
+                let Some(e) = ts.stream_entry(i) else {
                     break;
                 };
                 if !cfg.filter_criteria.is_empty()
@@ -468,9 +434,7 @@ impl Sim {
 
     fn stream_trace(&self, table: ResId, pos: usize) -> Option<TraceId> {
         let ts = &self.tables[table.index()];
-        pos.checked_sub(ts.stream_base)
-            .and_then(|i| ts.stream.get(i))
-            .map(|e| e.trace)
+        ts.stream_entry(pos).map(|e| e.trace)
     }
 
     /// Gives up on a stream batch: its description goes to `on_failure` (if any) and the shard moves on.
@@ -513,7 +477,7 @@ impl Sim {
     ) -> Value {
         let table = cfg.source;
         let ts = &self.tables[table.index()];
-        let entry = |i: usize| i.checked_sub(ts.stream_base).and_then(|j| ts.stream.get(j));
+        let entry = |i: usize| ts.stream_entry(i);
         let first = entry(start);
         let last = entry(end.saturating_sub(1));
         let info = crate::events::dynamodb::StreamBatchFailure {

@@ -36,6 +36,27 @@ const ASYNC_RETRY_DELAY_US: [u64; 2] = [60_000_000, 120_000_000];
 const THROTTLE_BACKOFF_MIN_US: u64 = 1_000_000;
 const THROTTLE_BACKOFF_MAX_US: u64 = 300_000_000;
 
+/// How an asynchronous event left Lambda's queue: the `requestContext.condition` of a destination record
+/// (Lambda guide, "Capturing records of Lambda asynchronous invocations").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Condition {
+    Success,
+    RetriesExhausted,
+    EventAgeExceeded,
+    RecursiveInvocationDetected,
+}
+
+impl Condition {
+    fn as_str(self) -> &'static str {
+        match self {
+            Condition::Success => "Success",
+            Condition::RetriesExhausted => "RetriesExhausted",
+            Condition::EventAgeExceeded => "EventAgeExceeded",
+            Condition::RecursiveInvocationDetected => "RecursiveInvocationDetected",
+        }
+    }
+}
+
 /// Shared (unreserved) account concurrency.
 #[derive(Debug, Clone)]
 pub(crate) struct FnPool {
@@ -50,7 +71,16 @@ impl FnPool {
             .iter()
             .filter_map(|r| match &r.kind {
                 ResourceKind::Function(f) => f.reserved_concurrency.map(u64::from),
-                _ => None,
+                ResourceKind::Api(_)
+                | ResourceKind::EventBus
+                | ResourceKind::Rule(_)
+                | ResourceKind::Schedule(_)
+                | ResourceKind::Bucket(_)
+                | ResourceKind::Queue(_)
+                | ResourceKind::Topic(_)
+                | ResourceKind::Table(_)
+                | ResourceKind::Trigger(_)
+                | ResourceKind::StateMachine(_) => None,
             })
             .sum();
         let limit = u64::from(sc.settings.account_concurrency).saturating_sub(reserved);
@@ -176,9 +206,68 @@ pub(crate) struct Invocation {
     pub return_hop_us: u64,
 }
 
+/// How a handler's synchronous `lambda::invoke` ended, as the caller sees it.
+#[derive(Debug)]
+pub(crate) enum HandlerInvoke {
+    /// The callee ran: its status, its response or error object, and the caller's wait (hop there, init, run,
+    /// hop back).
+    Ran {
+        status: Status,
+        outcome: Value,
+        latency_us: u64,
+    },
+    /// Lambda refused the invocation for lack of concurrency (`TooManyRequestsException`); the caller waited
+    /// for the hop there and back.
+    Throttled { latency_us: u64 },
+}
+
 impl Sim {
     fn function(&self, f: ResId) -> Option<&Function> {
-        function_of(&self.sc, f)
+        let func = function_of(&self.sc, f);
+        if func.is_none() {
+            self.wrong_kind(f, ResourceType::Function);
+        }
+        func
+    }
+
+    /// A handler's synchronous `lambda::invoke` of `callee`, made at the current (handler) moment: the callee
+    /// runs now — its own handler included — and occupies an environment from the hop's arrival on.
+    pub(crate) fn invoke_from_handler(
+        &mut self,
+        caller: ResId,
+        callee: ResId,
+        trace: TraceId,
+        payload: Value,
+    ) -> HandlerInvoke {
+        let call_at = self.now();
+        let hop = self.hop_us(Origin::Resource(caller));
+        let arrive = call_at.saturating_add(hop);
+        self.emit_transit(caller, callee, trace, call_at, arrive, "invoke");
+        let started = self.at_moment(arrive, |sim| {
+            let reserved = sim.function(callee)?.reserved_concurrency;
+            if !sim.has_capacity_for(callee, reserved) {
+                sim.record_sync_throttle(callee, trace);
+                return None;
+            }
+            let request_n = sim.next_n(IdKind::Request);
+            let mode = Mode::Sync(Reply::Script);
+            sim.start_invocation(callee, trace, payload, mode, request_n, 1)
+        });
+        match started {
+            Some((status, outcome, end)) => {
+                let back = self.hop_us(Origin::Resource(callee));
+                let done = end.saturating_add(back);
+                self.emit_transit(callee, caller, trace, end, done, "response");
+                HandlerInvoke::Ran {
+                    status,
+                    outcome,
+                    latency_us: done.saturating_sub(call_at),
+                }
+            }
+            None => HandlerInvoke::Throttled {
+                latency_us: hop.saturating_mul(2),
+            },
+        }
     }
 
     pub(crate) fn idle_timeout_us(&self, f: ResId) -> u64 {
@@ -226,8 +315,7 @@ impl Sim {
     }
 
     /// An invocation request arrives at a function.
-    pub(crate) fn function_arrive(&mut self, f: ResId, trace: TraceId, req: Box<InvokeReq>) {
-        let req = *req;
+    pub(crate) fn function_arrive(&mut self, f: ResId, trace: TraceId, req: InvokeReq) {
         match req.kind {
             InvokeKind::Sync(reply) => self.invoke_sync(f, trace, req.event, reply),
             InvokeKind::Async => {
@@ -316,7 +404,7 @@ impl Sim {
         let Some(func) = self.function(f) else { return };
         let max_age_us = u64::from(func.async_config.max_event_age_s) * 1_000_000;
         if self.now().saturating_sub(ae.received_us) > max_age_us {
-            self.async_failed(f, ae, "EventAgeExceeded", None);
+            self.async_failed(f, ae, Condition::EventAgeExceeded, None);
             return;
         }
         if ae.attempt == 1 && ae.throttles == 0 && self.loop_detected(ae.trace, f) {
@@ -324,7 +412,7 @@ impl Sim {
                 "RecursiveInvocationException",
                 "Lambda detected a recursive loop and stopped it",
             );
-            self.async_failed(f, ae, "RecursiveInvocationDetected", Some(error));
+            self.async_failed(f, ae, Condition::RecursiveInvocationDetected, Some(error));
             return;
         }
         if self.has_capacity(f, func) {
@@ -346,7 +434,7 @@ impl Sim {
             .saturating_sub(ae.received_us)
             > max_age_us
         {
-            self.async_failed(f, ae, "EventAgeExceeded", None);
+            self.async_failed(f, ae, Condition::EventAgeExceeded, None);
             return;
         }
         self.record_retry(f, ae.trace, ae.attempt, delay, "throttled".to_string());
@@ -375,6 +463,27 @@ impl Sim {
         });
     }
 
+    /// Occupies an execution environment of `f` for one request: the most recently used warm one, else a new
+    /// one (a cold start). Returns its id and whether it is new.
+    fn take_environment(&mut self, f: ResId, reserved: bool) -> (u32, bool) {
+        let idle_timeout_us = self.idle_timeout_us(f);
+        let now = self.now();
+        let state = &mut self.fns[f.index()];
+        state.reclaim(now, idle_timeout_us);
+        state.busy += 1;
+        if !reserved {
+            self.pool.busy += 1;
+        }
+        let state = &mut self.fns[f.index()];
+        match state.idle.pop_back() {
+            Some(env) => (env.id, false),
+            None => {
+                state.next_env = state.next_env.wrapping_add(1);
+                (state.next_env, true)
+            }
+        }
+    }
+
     /// Starts an invocation that has capacity: picks or creates an environment, decides the outcome, schedules
     /// the end.
     /// Returns, for a handler's synchronous `lambda::invoke` (`Reply::Script`), the status, response or error,
@@ -388,24 +497,9 @@ impl Sim {
         request_n: u64,
         attempt: u32,
     ) -> Option<(Status, Value, u64)> {
-        let func = self.function(f)?;
-        let reserved = func.reserved_concurrency.is_some();
-        let idle_timeout_us = self.idle_timeout_us(f);
+        let reserved = self.function(f)?.reserved_concurrency.is_some();
         let now = self.now();
-        let state = &mut self.fns[f.index()];
-        state.reclaim(now, idle_timeout_us);
-        state.busy += 1;
-        if !reserved {
-            self.pool.busy += 1;
-        }
-        let (env_id, cold) = match self.fns[f.index()].idle.pop_back() {
-            Some(env) => (env.id, false),
-            None => {
-                let st = &mut self.fns[f.index()];
-                st.next_env = st.next_env.wrapping_add(1);
-                (st.next_env, true)
-            }
-        };
+        let (env_id, cold) = self.take_environment(f, reserved);
         let sc = std::sync::Arc::clone(&self.sc);
         let func = function_of(&sc, f)?;
         let init_us = if cold {
@@ -417,7 +511,7 @@ impl Sim {
         let failed = func.error_rate > 0.0 && self.rng.unit() < func.error_rate;
         let timeout_us = u64::from(func.timeout_s) * 1_000_000;
         let is_api = matches!(mode, Mode::Sync(Reply::Api { .. }));
-        if !matches!(mode, Mode::Sync(Reply::Api { .. } | Reply::Caller)) {
+        if counts_toward_loops(&mode) {
             self.count_loop(trace, f);
         }
         let stats = &mut self.stats[f.index()];
@@ -543,8 +637,7 @@ impl Sim {
     }
 
     /// An invocation ends: release its environment, record the result, answer or continue the async pipeline.
-    pub(crate) fn invoke_end(&mut self, inv: Box<Invocation>) {
-        let inv = *inv;
+    pub(crate) fn invoke_end(&mut self, inv: Invocation) {
         let f = inv.func;
         let Some(func) = self.function(f) else { return };
         let (reserved, memory_mb) = (func.reserved_concurrency.is_some(), func.memory_mb);
@@ -633,7 +726,7 @@ impl Sim {
         let Some(func) = self.function(f) else { return };
         if status == Status::Ok {
             if let Some(dest) = func.async_config.on_success {
-                self.send_destination(f, dest, &ae, "Success", None, outcome);
+                self.send_destination(f, dest, &ae, Condition::Success, None, outcome);
             }
             return;
         }
@@ -647,7 +740,7 @@ impl Sim {
                 .saturating_sub(ae.received_us)
                 > max_age_us
             {
-                self.async_failed(f, ae, "EventAgeExceeded", Some(outcome));
+                self.async_failed(f, ae, Condition::EventAgeExceeded, Some(outcome));
                 return;
             }
             let reason = outcome
@@ -661,7 +754,7 @@ impl Sim {
             self.schedule(at, Ev::AsyncAttempt { func: f, event: ae });
             return;
         }
-        self.async_failed(f, ae, "RetriesExhausted", Some(outcome));
+        self.async_failed(f, ae, Condition::RetriesExhausted, Some(outcome));
     }
 
     /// An async event failed for good: on-failure destination and/or dead-letter queue, else dropped.
@@ -669,22 +762,25 @@ impl Sim {
         &mut self,
         f: ResId,
         ae: Box<AsyncEvent>,
-        condition: &str,
+        condition: Condition,
         error: Option<Value>,
     ) {
+        debug_assert!(condition != Condition::Success, "a successful event failed");
         let Some(func) = self.function(f) else { return };
         let (on_failure, dead_letter) = (func.async_config.on_failure, func.dead_letter);
         let attempts = ae.attempt;
         if on_failure.is_none() && dead_letter.is_none() {
             let trace = ae.trace;
             self.drop_item(f, trace, || match condition {
-                "EventAgeExceeded" => {
+                Condition::EventAgeExceeded => {
                     "event expired in the async queue (maximum event age)".to_string()
                 }
-                "RecursiveInvocationDetected" => {
+                Condition::RecursiveInvocationDetected => {
                     "recursive loop detected: Lambda stopped the invocation".to_string()
                 }
-                _ => format!("async event failed after {attempts} attempt(s)"),
+                Condition::RetriesExhausted | Condition::Success => {
+                    format!("async event failed after {attempts} attempt(s)")
+                }
             });
             return;
         }
@@ -698,14 +794,14 @@ impl Sim {
             self.send_destination(f, dest, &ae, condition, Some("Unhandled"), response);
         }
         if let Some(dlq) = dead_letter {
-            self.record_dead_letter(f, dlq, ae.trace, condition);
+            self.record_dead_letter(f, dlq, ae.trace, condition.as_str());
             let mut item = self.target_item(dlq, ae.event.clone(), false, None);
             // The legacy DLQ gets the original event with the request id and error as message attributes.
             let error_type = error
                 .as_ref()
                 .and_then(|e| e.get("errorType"))
                 .and_then(Value::as_str)
-                .unwrap_or(condition);
+                .unwrap_or(condition.as_str());
             let error_message = error
                 .as_ref()
                 .and_then(|e| e.get("errorMessage"))
@@ -719,7 +815,18 @@ impl Sim {
             match &mut item {
                 Item::SqsSend(m) => m.attributes = attributes,
                 Item::SnsPublish(m) => m.attributes = attributes,
-                _ => {}
+                // Targets without message attributes get the bare event.
+                Item::Invoke(_)
+                | Item::PutEvent { .. }
+                | Item::StartExecution { .. }
+                | Item::Unsupported { .. } => {}
+                Item::HttpRequest(_)
+                | Item::HttpReply(_)
+                | Item::RuleEvent(_)
+                | Item::Object(_)
+                | Item::TableOp(_) => {
+                    debug_assert!(false, "`target_item` built a {} item", item.what());
+                }
             }
             self.send(Origin::Resource(f), dlq, ae.trace, item);
         }
@@ -750,7 +857,7 @@ impl Sim {
         f: ResId,
         dest: ResId,
         ae: &AsyncEvent,
-        condition: &str,
+        condition: Condition,
         function_error: Option<&str>,
         response: Value,
     ) {
@@ -760,19 +867,19 @@ impl Sim {
         let record = destination_record(
             &arn,
             &request_id,
-            condition,
+            condition.as_str(),
             ae.attempt,
             &ae.event,
             function_error,
             &response,
             time,
         );
-        if condition != "Success" {
-            self.record_dead_letter(f, dest, ae.trace, condition);
+        if condition != Condition::Success {
+            self.record_dead_letter(f, dest, ae.trace, condition.as_str());
         }
         let payload = if self.sc.resource(dest).resource_type() == ResourceType::EventBus {
             // Destination records on a bus come as the detail of a "Lambda Function Invocation Result" event.
-            let outcome = if condition == "Success" {
+            let outcome = if condition == Condition::Success {
                 "Success"
             } else {
                 "Failure"
@@ -791,9 +898,18 @@ impl Sim {
     }
 }
 
-fn function_of(sc: &Scenario, f: ResId) -> Option<&Function> {
-    match &sc.resource(f).kind {
-        ResourceKind::Function(func) => Some(func),
-        _ => None,
+/// Whether an invocation counts toward recursive loop detection: those caused by events inside the account
+/// (queues, streams, topics, buckets, async calls, handlers, workflows) do; a client's request does not.
+fn counts_toward_loops(mode: &Mode) -> bool {
+    match mode {
+        Mode::Sync(Reply::Api { .. } | Reply::Caller) => false,
+        Mode::Sync(Reply::Esm { .. } | Reply::Script | Reply::Sfn { .. }) | Mode::Async(_) => true,
     }
+}
+
+fn function_of(sc: &Scenario, f: ResId) -> Option<&Function> {
+    let ResourceKind::Function(func) = &sc.resource(f).kind else {
+        return None;
+    };
+    Some(func)
 }

@@ -16,13 +16,13 @@ use serde_json::{Map, Value, json};
 
 use super::bucket::ObjectOp;
 use super::engine::{Item, Origin, Sim};
-use super::function::{InvokeReq, Mode, Reply};
-use super::ids::{IdKind, TraceId};
+use super::function::{HandlerInvoke, InvokeReq};
+use super::ids::TraceId;
 use super::queue::SqsSend;
 use super::table::TableOp;
 use super::topic::SnsPublish;
 use super::trace::{Ms, Status, TraceRecord};
-use crate::scenario::{ResId, ResourceKind, ResourceType};
+use crate::scenario::{ResId, ResourceType};
 use crate::script::{Context, Handler, Host, Outcome, SdkCall, SdkError, SdkResult};
 
 /// Runs a handler for an invocation of `f` that starts (after init) at virtual time `t0`.
@@ -55,26 +55,39 @@ struct SimHost<'a> {
     t0: u64,
 }
 
-fn not_found(name: &str, wanted: &str) -> SdkError {
+/// What an SDK call answers, and its latency when the call does not take `settings.sdk_latency_ms` (a
+/// synchronous `lambda::invoke` takes the callee's real time).
+type Performed = (Result<Value, SdkError>, Option<u64>);
+
+fn sdk_error(error_type: &str, message: impl Into<String>) -> SdkError {
     SdkError {
-        error_type: "ResourceNotFoundException".to_string(),
-        message: format!("{wanted} not found: {name}"),
+        error_type: error_type.to_string(),
+        message: message.into(),
     }
+}
+
+fn not_found(name: &str, wanted: &str) -> SdkError {
+    sdk_error(
+        "ResourceNotFoundException",
+        format!("{wanted} not found: {name}"),
+    )
 }
 
 impl SimHost<'_> {
     /// Resolves a resource id of the expected type, as the SDK would fail for a missing or wrong resource.
     fn resolve(&self, name: &str, ty: ResourceType) -> Result<ResId, SdkError> {
-        let sc = self.sim.scenario();
-        sc.find(name)
-            .filter(|id| sc.resource(*id).resource_type() == ty)
+        self.sim
+            .find_of_type(name, ty)
             .ok_or_else(|| not_found(name, ty.aws_name()))
     }
 
-    fn perform(&mut self, call: SdkCall) -> (Result<Value, SdkError>, Option<u64>) {
-        let (f, trace) = (self.f, self.trace);
-        let from = Origin::Resource(f);
-        match call {
+    fn from(&self) -> Origin {
+        Origin::Resource(self.f)
+    }
+
+    /// Performs one SDK call through the service's own operation.
+    fn perform(&mut self, call: SdkCall) -> Performed {
+        let answer = match call {
             SdkCall::SqsSend {
                 queue,
                 body,
@@ -83,35 +96,12 @@ impl SimHost<'_> {
                 deduplication_id,
                 delay_s,
             } => {
-                let q = match self.resolve(&queue, ResourceType::Queue) {
-                    Ok(q) => q,
-                    Err(e) => return (Err(e), None),
-                };
-                let fifo = matches!(&self.sim.scenario().resource(q).kind, ResourceKind::Queue(c) if c.fifo);
-                if fifo && group_id.is_none() {
-                    let e = SdkError {
-                        error_type: "MissingParameter".to_string(),
-                        message: "The request must contain the parameter MessageGroupId."
-                            .to_string(),
-                    };
-                    return (Err(e), None);
-                }
-                let n = self.sim.next_n(IdKind::Message);
-                let sender = crate::events::sqs::sender_id(&self.sim.aws);
-                let msg = SqsSend {
-                    body,
-                    attributes,
-                    group_id,
-                    deduplication_id,
-                    delay_s,
-                    sender,
-                    message_n: Some(n),
-                };
-                self.sim.send(from, q, trace, Item::SqsSend(Box::new(msg)));
-                (
-                    Ok(json!({ "MessageId": self.sim.uuid_of(IdKind::Message, n) })),
-                    None,
-                )
+                let msg = SqsSend::new(body, self.sim.account_sender_id())
+                    .with_attributes(attributes)
+                    .with_group_id(group_id)
+                    .with_deduplication_id(deduplication_id)
+                    .with_delay_s(delay_s);
+                self.sqs_send(&queue, msg)
             }
             SdkCall::SnsPublish {
                 topic,
@@ -120,93 +110,18 @@ impl SimHost<'_> {
                 attributes,
                 group_id,
             } => {
-                let t = match self.resolve(&topic, ResourceType::Topic) {
-                    Ok(t) => t,
-                    Err(e) => return (Err(e), None),
-                };
-                let n = self.sim.next_n(IdKind::Message);
-                let p = SnsPublish {
-                    message,
-                    subject,
-                    attributes,
-                    group_id,
-                    deduplication_id: None,
-                    message_n: Some(n),
-                };
-                self.sim.send(from, t, trace, Item::SnsPublish(Box::new(p)));
-                (
-                    Ok(json!({ "MessageId": self.sim.uuid_of(IdKind::Message, n) })),
-                    None,
-                )
+                let publish = SnsPublish::new(message)
+                    .with_subject(subject)
+                    .with_attributes(attributes)
+                    .with_group_id(group_id);
+                self.sns_publish(&topic, publish)
             }
-            SdkCall::EventsPut { bus, entry } => {
-                let b = match self.resolve(&bus, ResourceType::EventBus) {
-                    Ok(b) => b,
-                    Err(e) => return (Err(e), None),
-                };
-                let n = self.sim.next_n(IdKind::Event);
-                let item = Item::PutEvent {
-                    event: Box::new(entry),
-                    envelope: false,
-                    event_n: Some(n),
-                };
-                self.sim.send(from, b, trace, item);
-                (
-                    Ok(json!({ "EventId": self.sim.uuid_of(IdKind::Event, n) })),
-                    None,
-                )
-            }
+            SdkCall::EventsPut { bus, entry } => self.events_put(&bus, entry),
             SdkCall::S3Put { bucket, key, body } => {
-                let b = match self.resolve(&bucket, ResourceType::Bucket) {
-                    Ok(b) => b,
-                    Err(e) => return (Err(e), None),
-                };
-                let size = body.len() as u64;
-                self.sim.bucket_op(
-                    b,
-                    trace,
-                    ObjectOp {
-                        key,
-                        delete: false,
-                        size,
-                        body: Some(body),
-                    },
-                );
-                (Ok(Value::Null), None)
+                self.s3_write(&bucket, ObjectOp::put(key, body))
             }
-            SdkCall::S3Delete { bucket, key } => {
-                let b = match self.resolve(&bucket, ResourceType::Bucket) {
-                    Ok(b) => b,
-                    Err(e) => return (Err(e), None),
-                };
-                self.sim.bucket_op(
-                    b,
-                    trace,
-                    ObjectOp {
-                        key,
-                        delete: true,
-                        size: 0,
-                        body: None,
-                    },
-                );
-                (Ok(Value::Null), None)
-            }
-            SdkCall::S3Get { bucket, key } => {
-                let b = match self.resolve(&bucket, ResourceType::Bucket) {
-                    Ok(b) => b,
-                    Err(e) => return (Err(e), None),
-                };
-                match self.sim.buckets[b.index()].objects.get(&key) {
-                    Some(o) => (Ok(Value::String(o.body.clone().unwrap_or_default())), None),
-                    None => {
-                        let e = SdkError {
-                            error_type: "NoSuchKey".to_string(),
-                            message: "The specified key does not exist.".to_string(),
-                        };
-                        (Err(e), None)
-                    }
-                }
-            }
+            SdkCall::S3Delete { bucket, key } => self.s3_write(&bucket, ObjectOp::delete(key)),
+            SdkCall::S3Get { bucket, key } => self.s3_get(&bucket, &key),
             SdkCall::DynamoPut { table, item } => {
                 self.table_write(&table, TableOp::Put(item), false)
             }
@@ -218,72 +133,59 @@ impl SimHost<'_> {
                 key,
                 changes,
             } => self.table_write(&table, TableOp::Update { key, changes }, true),
-            SdkCall::DynamoGet { table, key } => {
-                let t = match self.resolve(&table, ResourceType::Table) {
-                    Ok(t) => t,
-                    Err(e) => return (Err(e), None),
-                };
-                let sc = std::sync::Arc::clone(self.sim.scenario());
-                let ResourceKind::Table(cfg) = &sc.resource(t).kind else {
-                    return (Ok(Value::Null), None);
-                };
-                (
-                    Ok(self.sim.tables[t.index()]
-                        .get(cfg, &key)
-                        .cloned()
-                        .unwrap_or(Value::Null)),
-                    None,
-                )
-            }
+            SdkCall::DynamoGet { table, key } => self.table_get(&table, &key),
             SdkCall::DynamoQuery {
                 table,
                 partition_value,
-            } => {
-                let t = match self.resolve(&table, ResourceType::Table) {
-                    Ok(t) => t,
-                    Err(e) => return (Err(e), None),
-                };
-                (
-                    Ok(Value::Array(
-                        self.sim.tables[t.index()].query(&partition_value),
-                    )),
-                    None,
-                )
-            }
+            } => self.table_query(&table, &partition_value),
             SdkCall::LambdaInvokeAsync { function, payload } => {
-                let callee = match self.resolve(&function, ResourceType::Function) {
-                    Ok(c) => c,
-                    Err(e) => return (Err(e), None),
-                };
-                self.sim.send(
-                    from,
-                    callee,
-                    trace,
-                    Item::Invoke(Box::new(InvokeReq::event(payload))),
-                );
-                (Ok(Value::Null), None)
+                self.invoke_async(&function, payload)
             }
-            SdkCall::LambdaInvoke { function, payload } => self.invoke_sync(&function, payload),
+            SdkCall::LambdaInvoke { function, payload } => {
+                return self.invoke_sync(&function, payload);
+            }
             SdkCall::SfnStart {
                 state_machine,
                 input,
-            } => {
-                let m = match self.resolve(&state_machine, ResourceType::StateMachine) {
-                    Ok(m) => m,
-                    Err(e) => return (Err(e), None),
-                };
-                let n = self.sim.next_n(IdKind::Execution);
-                let item = Item::StartExecution {
-                    input: Box::new(input),
-                    execution_n: Some(n),
-                };
-                self.sim.send(from, m, trace, item);
-                let start = crate::events::time::iso_millis(self.sim.wall(self.sim.now()));
-                (
-                    Ok(json!({ "executionArn": self.sim.execution_arn(m, n), "startDate": start })),
-                    None,
-                )
-            }
+            } => self.sfn_start(&state_machine, input),
+        };
+        (answer, None)
+    }
+
+    fn sqs_send(&mut self, queue: &str, msg: SqsSend) -> Result<Value, SdkError> {
+        let q = self.resolve(queue, ResourceType::Queue)?;
+        let (from, trace) = (self.from(), self.trace);
+        match self.sim.sqs_send_message(from, q, trace, msg) {
+            Ok(message_id) => Ok(json!({ "MessageId": message_id })),
+            Err(e) => Err(sdk_error(e.code(), e.message())),
+        }
+    }
+
+    fn sns_publish(&mut self, topic: &str, publish: SnsPublish) -> Result<Value, SdkError> {
+        let t = self.resolve(topic, ResourceType::Topic)?;
+        let (from, trace) = (self.from(), self.trace);
+        let message_id = self.sim.sns_publish(from, t, trace, publish);
+        Ok(json!({ "MessageId": message_id }))
+    }
+
+    fn events_put(&mut self, bus: &str, entry: Value) -> Result<Value, SdkError> {
+        let b = self.resolve(bus, ResourceType::EventBus)?;
+        let (from, trace) = (self.from(), self.trace);
+        let event_id = self.sim.events_put(from, b, trace, entry);
+        Ok(json!({ "EventId": event_id }))
+    }
+
+    fn s3_write(&mut self, bucket: &str, op: ObjectOp) -> Result<Value, SdkError> {
+        let b = self.resolve(bucket, ResourceType::Bucket)?;
+        self.sim.bucket_op(b, self.trace, op);
+        Ok(Value::Null)
+    }
+
+    fn s3_get(&mut self, bucket: &str, key: &str) -> Result<Value, SdkError> {
+        let b = self.resolve(bucket, ResourceType::Bucket)?;
+        match self.sim.bucket_get(b, key) {
+            Some(body) => Ok(Value::String(body)),
+            None => Err(sdk_error("NoSuchKey", "The specified key does not exist.")),
         }
     }
 
@@ -292,94 +194,79 @@ impl SimHost<'_> {
         table: &str,
         op: TableOp,
         return_new: bool,
-    ) -> (Result<Value, SdkError>, Option<u64>) {
-        let t = match self.resolve(table, ResourceType::Table) {
-            Ok(t) => t,
-            Err(e) => return (Err(e), None),
-        };
+    ) -> Result<Value, SdkError> {
+        let t = self.resolve(table, ResourceType::Table)?;
         match self.sim.table_apply(t, self.trace, op) {
-            Ok((_, new)) if return_new => (Ok(new.unwrap_or(Value::Null)), None),
-            Ok(_) => (Ok(Value::Null), None),
-            Err(message) => (
-                Err(SdkError {
-                    error_type: "ValidationException".to_string(),
-                    message,
-                }),
-                None,
-            ),
+            Ok((_, new)) if return_new => Ok(new.unwrap_or(Value::Null)),
+            Ok(_) => Ok(Value::Null),
+            Err(message) => Err(sdk_error("ValidationException", message)),
         }
+    }
+
+    fn table_get(&mut self, table: &str, key: &Value) -> Result<Value, SdkError> {
+        let t = self.resolve(table, ResourceType::Table)?;
+        Ok(self.sim.table_get(t, key).unwrap_or(Value::Null))
+    }
+
+    fn table_query(&mut self, table: &str, partition_value: &Value) -> Result<Value, SdkError> {
+        let t = self.resolve(table, ResourceType::Table)?;
+        Ok(Value::Array(self.sim.table_query(t, partition_value)))
+    }
+
+    fn invoke_async(&mut self, function: &str, payload: Value) -> Result<Value, SdkError> {
+        let callee = self.resolve(function, ResourceType::Function)?;
+        let (from, trace) = (self.from(), self.trace);
+        let item = Item::Invoke(Box::new(InvokeReq::event(payload)));
+        self.sim.send(from, callee, trace, item);
+        Ok(Value::Null)
     }
 
     /// `lambda::invoke`: the callee runs now (its own handler included); the caller waits for the hop there,
     /// the callee's init and run, and the hop back.
-    fn invoke_sync(
-        &mut self,
-        function: &str,
-        payload: Value,
-    ) -> (Result<Value, SdkError>, Option<u64>) {
+    fn invoke_sync(&mut self, function: &str, payload: Value) -> Performed {
         let callee = match self.resolve(function, ResourceType::Function) {
             Ok(c) => c,
             Err(e) => return (Err(e), None),
         };
-        let (f, trace) = (self.f, self.trace);
-        let call_at = self.sim.now();
-        let hop = self.sim.hop_us(Origin::Resource(f));
-        let arrive = call_at.saturating_add(hop);
-        self.sim
-            .emit_transit(f, callee, trace, call_at, arrive, "invoke");
-        let started = self.sim.at_moment(arrive, |sim| {
-            let ResourceKind::Function(cfg) = &sim.scenario().resource(callee).kind else {
-                return None;
-            };
-            if !sim.has_capacity_for(callee, cfg.reserved_concurrency) {
-                return Some(Err(()));
-            }
-            let request_n = sim.next_n(IdKind::Request);
-            sim.start_invocation(
-                callee,
-                trace,
-                payload,
-                Mode::Sync(Reply::Script),
-                request_n,
-                1,
-            )
-            .map(Ok)
-        });
-        match started {
-            Some(Ok((status, outcome, end))) => {
-                let back = self.sim.hop_us(Origin::Resource(callee));
-                let done = end.saturating_add(back);
-                self.sim
-                    .emit_transit(callee, f, trace, end, done, "response");
-                let latency = done.saturating_sub(call_at);
+        match self
+            .sim
+            .invoke_from_handler(self.f, callee, self.trace, payload)
+        {
+            HandlerInvoke::Ran {
+                status,
+                outcome,
+                latency_us,
+            } => {
                 let result = match status {
                     Status::Ok => Ok(outcome),
-                    Status::Error | Status::Timeout => Err(SdkError {
-                        error_type: outcome
-                            .get("errorType")
-                            .and_then(Value::as_str)
-                            .unwrap_or("Unhandled")
-                            .to_string(),
-                        message: outcome
-                            .get("errorMessage")
-                            .and_then(Value::as_str)
-                            .unwrap_or("")
-                            .to_string(),
-                    }),
+                    Status::Error | Status::Timeout => {
+                        let text = |key: &str, default: &str| {
+                            outcome
+                                .get(key)
+                                .and_then(Value::as_str)
+                                .unwrap_or(default)
+                                .to_string()
+                        };
+                        Err(sdk_error(
+                            &text("errorType", "Unhandled"),
+                            text("errorMessage", ""),
+                        ))
+                    }
                 };
-                (result, Some(latency))
+                (result, Some(latency_us))
             }
-            Some(Err(())) => {
-                self.sim
-                    .at_moment(arrive, |sim| sim.record_sync_throttle(callee, trace));
-                let e = SdkError {
-                    error_type: "TooManyRequestsException".to_string(),
-                    message: "Rate Exceeded.".to_string(),
-                };
-                (Err(e), Some(hop.saturating_mul(2)))
-            }
-            None => (Err(not_found(function, "Function")), None),
+            HandlerInvoke::Throttled { latency_us } => (
+                Err(sdk_error("TooManyRequestsException", "Rate Exceeded.")),
+                Some(latency_us),
+            ),
         }
+    }
+
+    fn sfn_start(&mut self, state_machine: &str, input: Value) -> Result<Value, SdkError> {
+        let m = self.resolve(state_machine, ResourceType::StateMachine)?;
+        let (from, trace) = (self.from(), self.trace);
+        let (execution_arn, start_date) = self.sim.sfn_start_execution(from, m, trace, input);
+        Ok(json!({ "executionArn": execution_arn, "startDate": start_date }))
     }
 }
 

@@ -4,9 +4,25 @@
 //! simulation RNG: they are unique and stable for a given seed, cost nothing until they are formatted, and
 //! turning the trace on or off never changes a single sampled latency.
 
-/// Counters of each kind of id, in one place so a run can be replayed exactly.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum IdKind {
+/// Declares [`IdKind`] together with the list of all its kinds, so the list — and the counters sized from it —
+/// cannot miss a kind added later.
+macro_rules! id_kinds {
+    ($($(#[$doc:meta])* $kind:ident = $tag:literal,)+) => {
+        /// Counters of each kind of id, in one place so a run can be replayed exactly. The tag (1, 2, …) is mixed
+        /// into every id of the kind: changing it changes every id in every trace.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+        pub enum IdKind {
+            $($(#[$doc])* $kind = $tag,)+
+        }
+
+        impl IdKind {
+            /// Every kind, in tag order.
+            pub const ALL: [IdKind; [$($tag),+].len()] = [$(IdKind::$kind),+];
+        }
+    };
+}
+
+id_kinds! {
     Request = 1,
     Trace = 2,
     Event = 3,
@@ -16,6 +32,28 @@ pub enum IdKind {
     Execution = 7,
     Subscription = 8,
 }
+
+impl IdKind {
+    /// How many kinds there are: the size of a per-kind counter table.
+    pub const COUNT: usize = IdKind::ALL.len();
+
+    /// The kind's slot in a per-kind table (`0..COUNT`).
+    pub const fn index(self) -> usize {
+        self as usize - 1
+    }
+}
+
+// Tags run 1, 2, … COUNT in `ALL`'s order, so `index` is always inside a table of `COUNT` slots.
+const _: () = {
+    let mut i = 0;
+    while i < IdKind::COUNT {
+        assert!(
+            IdKind::ALL[i].index() == i,
+            "IdKind tags must be 1..=COUNT in order"
+        );
+        i += 1;
+    }
+};
 
 /// SplitMix64 finaliser: a bijective mix of 64 bits.
 pub fn mix64(mut z: u64) -> u64 {
@@ -100,5 +138,15 @@ mod tests {
         }
         .text();
         assert_eq!(t, "1-6955b900-000000030000000000000abc");
+    }
+
+    #[test]
+    fn every_kind_has_its_own_counter_slot() {
+        let mut slots = [false; IdKind::COUNT];
+        for kind in IdKind::ALL {
+            assert!(!slots[kind.index()], "{kind:?} shares a slot");
+            slots[kind.index()] = true;
+        }
+        assert!(slots.iter().all(|s| *s));
     }
 }

@@ -1,18 +1,31 @@
 //! The simulator: a deterministic discrete-event engine and one file per AWS service.
 //!
-//! - `engine` — virtual time, the event queue, hops along edges, dispatch; the public [`Sim`] type.
-//! - `function` — Lambda (environments, concurrency, sync/async invocation, retries, destinations).
+//! - `engine` — virtual time, the event queue, hops along edges, dispatch; the public [`Sim`] type. Its
+//!   `target_item` only routes a delivery (rule and schedule targets, destinations, notifications) to the
+//!   target's service.
+//! - `function` — Lambda (environments, concurrency, sync/async invocation, retries, destinations, a handler's
+//!   synchronous `lambda::invoke`).
 //! - `api` — API Gateway (routes, proxy events, integration timeout, status codes).
-//! - `bus` — EventBridge buses, rules and target delivery with input shaping.
+//! - `bus` — EventBridge PutEvents, buses, rules and target delivery with input shaping.
 //! - `schedule` — scheduled rules and one-time schedules.
-//! - `bucket` — S3 object store and notifications.
-//! - `queue` — SQS standard and FIFO queues: visibility, delays, retention, deduplication, redrive.
-//! - `topic` — SNS fan-out with filter policies and raw delivery.
-//! - `table` — DynamoDB items and streams.
+//! - `bucket` — S3 put, delete and get of objects, and notifications.
+//! - `queue` — SQS SendMessage (the one message constructor), standard and FIFO queues: visibility, delays,
+//!   retention, deduplication, redrive.
+//! - `topic` — SNS Publish, fan-out with filter policies and raw delivery.
+//! - `table` — DynamoDB item writes and reads, and streams.
+//! - `sfn` — Step Functions StartExecution and executions (driving `crate::asl`); its service integrations
+//!   call the other services' operations.
 //! - `esm` — event source mappings (`trigger`) polling queues and streams, partial batch failures, recursive
 //!   loop detection.
 //! - `traffic` — traffic sources and payload placeholders.
+//! - `host` — handler scripts' SDK calls: each resolves the resource it names and calls that service's
+//!   operation at the call's virtual moment.
 //! - `rng`, `ids`, `trace`, `stats` — the seeded generator, id derivation, trace records, statistics.
+//!
+//! Rule: no service logic outside its file. Whoever sends a message, publishes, puts an event, writes or reads an
+//! item or an object, invokes a function or starts an execution — traffic, handlers, Step Functions, rule
+//! targets, destinations, redrive, subscriptions — calls that service's operation; matches over resource types
+//! and items name every case, so a new service is pointed at by the compiler.
 //!
 //! Invariants: nothing in `sim/` reads the wall clock, spawns threads or knows about egui; every random draw
 //! comes from the one [`rng::SimRng`]; no iteration over an unordered map decides anything.
@@ -34,6 +47,9 @@ mod table;
 mod topic;
 pub mod trace;
 mod traffic;
+
+#[cfg(test)]
+mod tests;
 
 pub use engine::{Live, Origin, Sim, SimOptions};
 pub use stats::ResourceStats;

@@ -12,20 +12,62 @@
 //! - Standard queues deliver in best-effort order: here, the order in which messages became visible.
 //!
 //! Queue depth (visible, in flight, delayed) is observable through [`Sim::live`].
+//!
+//! Every message bound for a queue is built by [`SqsSend::new`] (SendMessage's defaults, written once) and enters
+//! through this file's operations: [`Sim::sqs_send_message`] (a handler's `sqs::send`, a Step Functions
+//! `sendMessage` task), [`Sim::sqs_target_message`] (rule and schedule targets, Lambda destinations and
+//! dead-letter queues, S3 notifications, stream failure records), [`SqsSend::redriven`] (redrive) — and, built
+//! by their services with the same constructor, SNS subscriptions and traffic. Lambda's poller (`esm`) reads
+//! through [`Sim::queue_receive`], [`Sim::queue_record`] and [`Sim::queue_delete`].
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::engine::{Ev, Sim};
-use super::ids::{IdKind, TraceId};
+use super::engine::{Ev, Item, Origin, Sim, message_text};
+use super::ids::{IdKind, TraceId, mix64};
 use super::trace::{Ms, TraceRecord};
-use crate::scenario::{ResId, ResourceKind};
+use crate::events::sqs::{self, FifoInfo, SqsRecord};
+use crate::scenario::{ResId, ResourceKind, ResourceType};
 
 /// FIFO deduplication interval: 5 minutes (SQS Developer Guide, "Exactly-once processing").
 const DEDUP_WINDOW_US: u64 = 300_000_000;
+/// Longest per-message delay: 900 s (SQS API Reference, SendMessage `DelaySeconds`: "Valid values: 0 to 900").
+pub(crate) const MAX_DELAY_S: u32 = 900;
+/// `SenderId` of messages sent by a traffic source (an outside client): an IAM user id, `AIDA` + 16 characters
+/// (SQS API Reference, ReceiveMessage `SenderId`: "for a user, returns the user ID").
+pub(crate) const TRAFFIC_SENDER_ID: &str = "AIDAEVENTFLOWTRAFFIC";
+/// `SenderId` of messages an AWS service delivers on the account's behalf (EventBridge targets, Lambda
+/// destinations and dead-letter queues, S3 notifications), in the same IAM user id form.
+pub(crate) const SERVICE_SENDER_ID: &str = "AIDAEVENTFLOWSERVICE";
 
-/// A message on its way into a queue.
+/// Why SendMessage refused a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SendMessageError {
+    /// A FIFO queue needs a `MessageGroupId` (SQS API Reference, SendMessage: "MessageGroupId … required for
+    /// FIFO queues").
+    MissingGroupId,
+}
+
+impl SendMessageError {
+    /// SQS's error code.
+    pub(crate) fn code(&self) -> &'static str {
+        match self {
+            SendMessageError::MissingGroupId => "MissingParameter",
+        }
+    }
+
+    /// SQS's error message.
+    pub(crate) fn message(&self) -> &'static str {
+        match self {
+            SendMessageError::MissingGroupId => {
+                "The request must contain the parameter MessageGroupId."
+            }
+        }
+    }
+}
+
+/// A message on its way into a queue. Built by [`SqsSend::new`] and its `with_…` setters.
 #[derive(Debug, Clone)]
 pub(crate) struct SqsSend {
     pub body: String,
@@ -39,6 +81,80 @@ pub(crate) struct SqsSend {
     /// A message number given out before the message arrives (an SDK call returns the id at once; a redrive
     /// keeps the id), else one is drawn on arrival.
     pub message_n: Option<u64>,
+}
+
+impl SqsSend {
+    /// A message with SendMessage's defaults (SQS API Reference, SendMessage): no message attributes, no
+    /// `MessageGroupId` or `MessageDeduplicationId` (both only for FIFO queues), no `DelaySeconds` ("the
+    /// default value for the queue applies"); its message id is drawn when it reaches the queue.
+    pub fn new(body: String, sender: impl Into<String>) -> SqsSend {
+        SqsSend {
+            body,
+            attributes: Value::Object(serde_json::Map::new()),
+            group_id: None,
+            deduplication_id: None,
+            delay_s: None,
+            sender: sender.into(),
+            message_n: None,
+        }
+    }
+
+    /// Message attributes, normalised `{name: {DataType, StringValue}}`.
+    pub fn with_attributes(mut self, attributes: Value) -> SqsSend {
+        self.attributes = attributes;
+        self
+    }
+
+    /// The `MessageGroupId` (FIFO queues).
+    pub fn with_group_id(mut self, group_id: Option<String>) -> SqsSend {
+        self.group_id = group_id;
+        self
+    }
+
+    /// The `MessageDeduplicationId` (FIFO queues).
+    pub fn with_deduplication_id(mut self, deduplication_id: Option<String>) -> SqsSend {
+        self.deduplication_id = deduplication_id;
+        self
+    }
+
+    /// A per-message `DelaySeconds`, capped at [`MAX_DELAY_S`] (AWS refuses more; callers that read it from a
+    /// file or a script check the range first).
+    pub fn with_delay_s(mut self, delay_s: Option<u32>) -> SqsSend {
+        self.delay_s = delay_s.map(|d| d.min(MAX_DELAY_S));
+        self
+    }
+
+    /// The message a redrive moves to the dead-letter queue: the same body, attributes, ids and sender, and
+    /// the same message id (`n`), as SQS keeps it.
+    fn redriven(m: StoredMessage, n: u64) -> SqsSend {
+        let mut send = SqsSend::new(m.body, m.sender)
+            .with_attributes(m.attributes)
+            .with_group_id(m.group_id)
+            .with_deduplication_id(m.deduplication_id);
+        send.message_n = Some(n);
+        send
+    }
+}
+
+/// SendMessage's parameters as an API request names them (Step Functions' `sqs:sendMessage` integration):
+/// the queue's name (the last part of `QueueUrl`) and the message (`MessageBody` — a non-string as its JSON
+/// text — `MessageGroupId`, `MessageDeduplicationId`).
+pub(crate) fn send_message_request(p: &Value, sender: String) -> (String, SqsSend) {
+    let queue_url = p.get("QueueUrl").and_then(Value::as_str).unwrap_or("");
+    let queue = queue_url
+        .rsplit(['/', ':'])
+        .next()
+        .unwrap_or(queue_url)
+        .to_string();
+    let body = p
+        .get("MessageBody")
+        .cloned()
+        .map_or_else(String::new, message_text);
+    let text = |key: &str| p.get(key).and_then(Value::as_str).map(str::to_string);
+    let msg = SqsSend::new(body, sender)
+        .with_group_id(text("MessageGroupId"))
+        .with_deduplication_id(text("MessageDeduplicationId"));
+    (queue, msg)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,10 +210,72 @@ impl QueueState {
 
 impl Sim {
     fn queue_cfg(&self, q: ResId) -> Option<&crate::scenario::Queue> {
-        match &self.sc.resource(q).kind {
+        let cfg = match &self.sc.resource(q).kind {
             ResourceKind::Queue(cfg) => Some(cfg),
-            _ => None,
+            ResourceKind::Function(_)
+            | ResourceKind::Api(_)
+            | ResourceKind::EventBus
+            | ResourceKind::Rule(_)
+            | ResourceKind::Schedule(_)
+            | ResourceKind::Bucket(_)
+            | ResourceKind::Topic(_)
+            | ResourceKind::Table(_)
+            | ResourceKind::Trigger(_)
+            | ResourceKind::StateMachine(_) => None,
+        };
+        if cfg.is_none() {
+            self.wrong_kind(q, ResourceType::Queue);
         }
+        cfg
+    }
+
+    pub(crate) fn is_fifo_queue(&self, q: ResId) -> bool {
+        self.queue_cfg(q).is_some_and(|cfg| cfg.fifo)
+    }
+
+    /// The `SenderId` of messages the account's own code sends (handlers, Step Functions tasks).
+    pub(crate) fn account_sender_id(&self) -> String {
+        sqs::sender_id(&self.aws)
+    }
+
+    /// SendMessage by a principal of the account (a handler's `sqs::send`, a Step Functions task, their
+    /// messages sent by [`Sim::account_sender_id`]): checked as SQS checks it, given its message id at once
+    /// (returned), sent along the edge `from → q`.
+    pub(crate) fn sqs_send_message(
+        &mut self,
+        from: Origin,
+        q: ResId,
+        trace: TraceId,
+        mut msg: SqsSend,
+    ) -> Result<String, SendMessageError> {
+        if self.is_fifo_queue(q) && msg.group_id.is_none() {
+            return Err(SendMessageError::MissingGroupId);
+        }
+        let n = self.next_n(IdKind::Message);
+        msg.message_n = Some(n);
+        self.send(from, q, trace, Item::SqsSend(Box::new(msg)));
+        Ok(self.uuid_of(IdKind::Message, n))
+    }
+
+    /// The message an AWS service delivers to a queue target: the payload's text as the body, sent by the
+    /// service; for a FIFO queue, the target's `group_id` and a deduplication id (EventBridge and SNS pass one
+    /// to FIFO queues; here, a hash of the message and a fresh message number).
+    pub(crate) fn sqs_target_message(
+        &mut self,
+        q: ResId,
+        payload: Value,
+        group_id: Option<String>,
+    ) -> SqsSend {
+        let body = message_text(payload);
+        let deduplication_id = self.is_fifo_queue(q).then(|| {
+            format!(
+                "{:016x}",
+                mix64(body.len() as u64 ^ self.next_n(IdKind::Message))
+            )
+        });
+        SqsSend::new(body, SERVICE_SENDER_ID)
+            .with_group_id(group_id)
+            .with_deduplication_id(deduplication_id)
     }
 
     /// A message reaches a queue (SendMessage).
@@ -346,26 +524,60 @@ impl Sim {
                     m.trace,
                     &format!("maxReceiveCount {} exceeded", r.max_receive_count),
                 );
-                let send = SqsSend {
-                    body: m.body,
-                    attributes: m.attributes,
-                    group_id: m.group_id,
-                    deduplication_id: m.deduplication_id,
-                    delay_s: None,
-                    sender: m.sender,
-                    message_n: Some(n),
-                };
+                let trace = m.trace;
+                let send = SqsSend::redriven(m, n);
                 // The redrive is inside SQS: no hop latency.
                 self.send_after(
-                    super::engine::Origin::Resource(q),
+                    Origin::Resource(q),
                     r.target,
-                    m.trace,
-                    super::engine::Item::SqsSend(Box::new(send)),
+                    trace,
+                    Item::SqsSend(Box::new(send)),
                     0,
                 );
             }
         }
         taken
+    }
+
+    /// A received message as Lambda's SQS poller hands it to a function: one record of the SQS event
+    /// (aws-semantics.md §2.5), with its receipt handle for this receive and, on FIFO queues, its group,
+    /// deduplication id and sequence number.
+    pub(crate) fn queue_record(&self, q: ResId, n: u64, fifo: bool) -> Value {
+        let Some(m) = self.queues[q.index()].messages.get(&n) else {
+            return Value::Null;
+        };
+        let message_id = self.uuid_of(IdKind::Message, n);
+        let receipt = sqs::receipt_handle(&message_id, m.receive_count, self.seed);
+        let sent_ms = self.wall(m.sent_us).timestamp_millis();
+        let first_ms = self
+            .wall(m.first_receive_us.unwrap_or(m.sent_us))
+            .timestamp_millis();
+        let dedup = m.deduplication_id.clone().unwrap_or_default();
+        let sequence = format!(
+            "{:020}",
+            18_000_000_000_000_000_000u128 + u128::from(m.sequence)
+        );
+        let info = match (&m.group_id, fifo) {
+            (Some(g), true) => Some(FifoInfo {
+                group_id: g,
+                deduplication_id: &dedup,
+                sequence_number: &sequence,
+            }),
+            _ => None,
+        };
+        let r = SqsRecord {
+            message_id: &message_id,
+            receipt_handle: &receipt,
+            body: &m.body,
+            message_attributes: &m.attributes,
+            approximate_receive_count: m.receive_count,
+            sent_timestamp_ms: sent_ms,
+            first_receive_timestamp_ms: first_ms,
+            sender_id: &m.sender,
+            queue: self.sc.id(q),
+            fifo: info,
+        };
+        sqs::record(&self.aws, &r)
     }
 
     /// Deletes received messages (DeleteMessage).

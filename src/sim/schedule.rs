@@ -11,7 +11,7 @@ use super::engine::{Ev, Sim};
 use super::ids::IdKind;
 use super::trace::{Ms, TraceRecord};
 use crate::events::eventbridge;
-use crate::scenario::{ResId, ResourceKind};
+use crate::scenario::{ResId, ResourceKind, ResourceType};
 
 impl Sim {
     /// Queues the first firing of every schedule.
@@ -20,7 +20,16 @@ impl Sim {
         for id in self.sc.ids().collect::<Vec<_>>() {
             let first = match &self.sc.resource(id).kind {
                 ResourceKind::Schedule(s) => s.expression.next_fire(start, start),
-                _ => continue,
+                ResourceKind::Function(_)
+                | ResourceKind::Api(_)
+                | ResourceKind::EventBus
+                | ResourceKind::Rule(_)
+                | ResourceKind::Bucket(_)
+                | ResourceKind::Queue(_)
+                | ResourceKind::Topic(_)
+                | ResourceKind::Table(_)
+                | ResourceKind::Trigger(_)
+                | ResourceKind::StateMachine(_) => continue,
             };
             if let Some(at) = first.and_then(|t| self.virtual_us(t)) {
                 self.schedule(at, Ev::ScheduleFire { schedule: id });
@@ -39,6 +48,7 @@ impl Sim {
     pub(crate) fn schedule_fire(&mut self, id: ResId) {
         let sc = std::sync::Arc::clone(&self.sc);
         let ResourceKind::Schedule(s) = &sc.resource(id).kind else {
+            self.wrong_kind(id, ResourceType::Schedule);
             return;
         };
         let now = self.now();

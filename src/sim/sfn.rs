@@ -10,6 +10,11 @@
 //! `state` trace record, the end an `execution` record.
 //! Approximations: Standard and Express workflows run alike (no 5-minute Express limit, no exactly-once
 //! bookkeeping); service integrations answer after `settings.sdk_latency_ms`.
+//!
+//! Service integrations call the services' own operations (`queue`, `topic`, `bus`, `table`, `function`); this
+//! file only reads the task's resource, finds the target and names errors the Step Functions way
+//! (`SQS.…`, `Lambda.…`). Executions start through [`Sim::sfn_start_execution`] (a handler's `sfn::start`) or
+//! [`target_item`] (rule and schedule targets, Lambda destinations, traffic).
 
 use std::sync::Arc;
 
@@ -18,11 +23,10 @@ use serde_json::{Value, json};
 use super::engine::{Ev, Item, Origin, Sim};
 use super::function::{InvokeReq, Reply};
 use super::ids::{IdKind, TraceId};
-use super::queue::SqsSend;
-use super::table::TableOp;
-use super::topic::SnsPublish;
+use super::table::ItemRequest;
 use super::trace::{Ms, TraceRecord};
 use crate::asl::{Action, ExecContext, ExecStatus, Execution, HistoryKind};
+use crate::events::dynamodb::item_to_attribute_map;
 use crate::scenario::{ResId, ResourceKind, ResourceType};
 
 /// One running (or finished) execution.
@@ -54,10 +58,47 @@ pub(crate) enum TaskAnswer {
     Failed { error: String, cause: String },
 }
 
+impl TaskAnswer {
+    fn failed(error: &str, cause: String) -> TaskAnswer {
+        TaskAnswer::Failed {
+            error: error.to_string(),
+            cause,
+        }
+    }
+}
+
+/// The item a state machine target receives: a StartExecution with the payload as input (its execution number
+/// is drawn when it arrives).
+pub(crate) fn target_item(input: Value) -> Item {
+    Item::StartExecution {
+        input: Box::new(input),
+        execution_n: None,
+    }
+}
+
 impl Sim {
     pub(crate) fn execution_arn(&self, machine: ResId, n: u64) -> String {
         self.aws
             .states_execution_arn(self.sc.id(machine), &self.uuid_of(IdKind::Execution, n))
+    }
+
+    /// StartExecution by a principal of the account (a handler's `sfn::start`): the execution gets its number
+    /// at once, the request travels `from → machine`; returns the `executionArn` and the `startDate`.
+    pub(crate) fn sfn_start_execution(
+        &mut self,
+        from: Origin,
+        machine: ResId,
+        trace: TraceId,
+        input: Value,
+    ) -> (String, String) {
+        let n = self.next_n(IdKind::Execution);
+        let item = Item::StartExecution {
+            input: Box::new(input),
+            execution_n: Some(n),
+        };
+        self.send(from, machine, trace, item);
+        let start_date = crate::events::time::iso_millis(self.wall(self.now()));
+        (self.execution_arn(machine, n), start_date)
     }
 
     /// A StartExecution reaches a state machine.
@@ -70,6 +111,7 @@ impl Sim {
     ) {
         let sc = Arc::clone(&self.sc);
         let ResourceKind::StateMachine(sm) = &sc.resource(machine).kind else {
+            self.wrong_kind(machine, ResourceType::StateMachine);
             return;
         };
         let n = execution_n.unwrap_or_else(|| self.next_n(IdKind::Execution));
@@ -122,44 +164,7 @@ impl Sim {
                     token,
                     function,
                     payload,
-                } => {
-                    let target = self
-                        .sc
-                        .find(&function)
-                        .filter(|f| self.sc.resource(*f).resource_type() == ResourceType::Function);
-                    match target {
-                        Some(f) => {
-                            let req = InvokeReq::sync(
-                                payload,
-                                Reply::Sfn {
-                                    execution: n,
-                                    token,
-                                },
-                            );
-                            self.send(
-                                Origin::Resource(machine),
-                                f,
-                                trace,
-                                Item::Invoke(Box::new(req)),
-                            );
-                        }
-                        None => {
-                            let answer = TaskAnswer::Failed {
-                                error: "Lambda.ResourceNotFoundException".to_string(),
-                                cause: format!("Function not found: {function}"),
-                            };
-                            let at = self.now();
-                            self.schedule(
-                                at,
-                                Ev::SfnAnswer {
-                                    execution: n,
-                                    token,
-                                    answer: Some(Box::new(answer)),
-                                },
-                            );
-                        }
-                    }
-                }
+                } => self.sfn_invoke_lambda(n, machine, trace, token, &function, payload),
                 Action::ServiceCall {
                     token,
                     service,
@@ -190,6 +195,50 @@ impl Sim {
                     );
                 }
                 Action::Finished => self.sfn_finished(n),
+            }
+        }
+    }
+
+    /// A Lambda task: a synchronous invocation of the function, answered when it ends.
+    fn sfn_invoke_lambda(
+        &mut self,
+        n: u64,
+        machine: ResId,
+        trace: TraceId,
+        token: u64,
+        function: &str,
+        payload: Value,
+    ) {
+        match self.find_of_type(function, ResourceType::Function) {
+            Some(f) => {
+                let req = InvokeReq::sync(
+                    payload,
+                    Reply::Sfn {
+                        execution: n,
+                        token,
+                    },
+                );
+                self.send(
+                    Origin::Resource(machine),
+                    f,
+                    trace,
+                    Item::Invoke(Box::new(req)),
+                );
+            }
+            None => {
+                let answer = TaskAnswer::failed(
+                    "Lambda.ResourceNotFoundException",
+                    format!("Function not found: {function}"),
+                );
+                let at = self.now();
+                self.schedule(
+                    at,
+                    Ev::SfnAnswer {
+                        execution: n,
+                        token,
+                        answer: Some(Box::new(answer)),
+                    },
+                );
             }
         }
     }
@@ -247,45 +296,7 @@ impl Sim {
             [e.history_seen..]
             .iter()
             .filter_map(|h| {
-                let (event, state, detail) = match &h.kind {
-                    HistoryKind::StateEntered { name, .. } => ("entered", name.clone(), None),
-                    HistoryKind::StateExited { name, .. } => ("exited", name.clone(), None),
-                    HistoryKind::TaskScheduled { name, resource, .. } => {
-                        ("task_scheduled", name.clone(), Some(resource.clone()))
-                    }
-                    HistoryKind::TaskSucceeded { name, .. } => {
-                        ("task_succeeded", name.clone(), None)
-                    }
-                    HistoryKind::TaskFailed { name, error, .. } => {
-                        ("task_failed", name.clone(), Some(error.clone()))
-                    }
-                    HistoryKind::TaskTimedOut { name, .. } => {
-                        ("task_timed_out", name.clone(), None)
-                    }
-                    HistoryKind::WaitStarted { name, delay_ms, .. } => {
-                        ("wait", name.clone(), Some(format!("{delay_ms} ms")))
-                    }
-                    HistoryKind::ChildrenStarted { name, count } => {
-                        ("children_started", name.clone(), Some(count.to_string()))
-                    }
-                    HistoryKind::StateFailed { name, error, .. } => {
-                        ("failed", name.clone(), Some(error.clone()))
-                    }
-                    HistoryKind::RetryScheduled {
-                        name,
-                        error,
-                        delay_ms,
-                        ..
-                    } => (
-                        "retry",
-                        name.clone(),
-                        Some(format!("{error}, in {delay_ms} ms")),
-                    ),
-                    HistoryKind::ErrorCaught { name, error, next } => {
-                        ("caught", name.clone(), Some(format!("{error} → {next}")))
-                    }
-                    _ => return None,
-                };
+                let (event, state, detail) = state_record_fields(&h.kind)?;
                 Some((h.scope.clone(), event, state, detail))
             })
             .collect();
@@ -310,7 +321,8 @@ impl Sim {
         }
     }
 
-    /// An integrated service task: the call takes effect now; its answer is returned.
+    /// An integrated service task: the call takes effect now, through the service's own operation; its
+    /// answer is returned.
     fn sfn_service_call(
         &mut self,
         machine: ResId,
@@ -319,160 +331,128 @@ impl Sim {
         api: &str,
         p: &Value,
     ) -> TaskAnswer {
-        let name_of = |arn_or_url: &str| {
-            arn_or_url
-                .rsplit(['/', ':'])
-                .next()
-                .unwrap_or(arn_or_url)
-                .to_string()
-        };
-        let fail = |error: &str, cause: String| TaskAnswer::Failed {
-            error: error.to_string(),
-            cause,
-        };
-        let resolve = |sim: &Sim, name: &str, ty: ResourceType| {
-            sim.sc
-                .find(name)
-                .filter(|id| sim.sc.resource(*id).resource_type() == ty)
-        };
-        let text = |v: Option<&Value>| match v {
-            Some(Value::String(s)) => s.clone(),
-            Some(other) => other.to_string(),
-            None => String::new(),
-        };
         let from = Origin::Resource(machine);
         match (service, api) {
-            ("sqs", "sendMessage") => {
-                let queue = name_of(p.get("QueueUrl").and_then(Value::as_str).unwrap_or(""));
-                let Some(q) = resolve(self, &queue, ResourceType::Queue) else {
-                    return fail(
-                        "SQS.QueueDoesNotExistException",
-                        format!("no queue {queue}"),
-                    );
-                };
-                let n = self.next_n(IdKind::Message);
-                let msg = SqsSend {
-                    body: text(p.get("MessageBody")),
-                    attributes: Value::Object(serde_json::Map::new()),
-                    group_id: p
-                        .get("MessageGroupId")
-                        .and_then(Value::as_str)
-                        .map(str::to_string),
-                    deduplication_id: p
-                        .get("MessageDeduplicationId")
-                        .and_then(Value::as_str)
-                        .map(str::to_string),
-                    delay_s: None,
-                    sender: crate::events::sqs::sender_id(&self.aws),
-                    message_n: Some(n),
-                };
-                self.send(from, q, trace, Item::SqsSend(Box::new(msg)));
-                TaskAnswer::Succeeded(json!({ "MessageId": self.uuid_of(IdKind::Message, n) }))
-            }
-            ("sns", "publish") => {
-                let topic = name_of(p.get("TopicArn").and_then(Value::as_str).unwrap_or(""));
-                let Some(t) = resolve(self, &topic, ResourceType::Topic) else {
-                    return fail("SNS.NotFoundException", format!("no topic {topic}"));
-                };
-                let n = self.next_n(IdKind::Message);
-                let publish = SnsPublish {
-                    message: text(p.get("Message")),
-                    subject: p.get("Subject").and_then(Value::as_str).map(str::to_string),
-                    attributes: Value::Object(serde_json::Map::new()),
-                    group_id: p
-                        .get("MessageGroupId")
-                        .and_then(Value::as_str)
-                        .map(str::to_string),
-                    deduplication_id: None,
-                    message_n: Some(n),
-                };
-                self.send(from, t, trace, Item::SnsPublish(Box::new(publish)));
-                TaskAnswer::Succeeded(json!({ "MessageId": self.uuid_of(IdKind::Message, n) }))
-            }
-            ("events", "putEvents") => {
-                let mut ids = Vec::new();
-                for entry in p
-                    .get("Entries")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    let bus_name = name_of(
-                        entry
-                            .get("EventBusName")
-                            .and_then(Value::as_str)
-                            .unwrap_or("default"),
-                    );
-                    let Some(bus) = resolve(self, &bus_name, ResourceType::EventBus) else {
-                        return fail(
-                            "EventBridge.ResourceNotFoundException",
-                            format!("no event bus {bus_name}"),
-                        );
-                    };
-                    let n = self.next_n(IdKind::Event);
-                    let e = json!({
-                        "source": entry.get("Source").cloned().unwrap_or(Value::Null),
-                        "detail-type": entry.get("DetailType").cloned().unwrap_or(Value::Null),
-                        "detail": entry.get("Detail").cloned().unwrap_or(json!({})),
-                        "resources": entry.get("Resources").cloned().unwrap_or(json!([])),
-                    });
-                    self.send(
-                        from,
-                        bus,
-                        trace,
-                        Item::PutEvent {
-                            event: Box::new(e),
-                            envelope: false,
-                            event_n: Some(n),
-                        },
-                    );
-                    ids.push(json!({ "EventId": self.uuid_of(IdKind::Event, n) }));
-                }
-                TaskAnswer::Succeeded(json!({ "Entries": ids, "FailedEntryCount": 0 }))
-            }
-            ("dynamodb", "putItem" | "getItem" | "deleteItem") => {
-                let table = p.get("TableName").and_then(Value::as_str).unwrap_or("");
-                let Some(t) = resolve(self, table, ResourceType::Table) else {
-                    return fail(
-                        "DynamoDB.ResourceNotFoundException",
-                        format!("no table {table}"),
-                    );
-                };
-                let plain = |v: Option<&Value>| {
-                    v.and_then(crate::events::dynamodb::attribute_map_to_item)
-                        .unwrap_or(Value::Null)
-                };
-                match api {
-                    "getItem" => {
-                        let key = plain(p.get("Key"));
-                        let sc = Arc::clone(&self.sc);
-                        let ResourceKind::Table(cfg) = &sc.resource(t).kind else {
-                            return fail("States.Runtime", String::new());
-                        };
-                        match self.tables[t.index()].get(cfg, &key) {
-                            Some(item) => TaskAnswer::Succeeded(
-                                json!({ "Item": crate::events::dynamodb::item_to_attribute_map(item) }),
-                            ),
-                            None => TaskAnswer::Succeeded(json!({})),
-                        }
-                    }
-                    _ => {
-                        let op = if api == "putItem" {
-                            TableOp::Put(plain(p.get("Item")))
-                        } else {
-                            TableOp::Delete(plain(p.get("Key")))
-                        };
-                        match self.table_apply(t, trace, op) {
-                            Ok(_) => TaskAnswer::Succeeded(json!({})),
-                            Err(cause) => fail("DynamoDB.AmazonDynamoDBException", cause),
-                        }
-                    }
-                }
-            }
-            _ => fail(
-                "States.Runtime",
-                format!("the {service}:{api} integration is not simulated"),
-            ),
+            ("sqs", "sendMessage") => self.sfn_sqs_send(from, trace, p),
+            ("sns", "publish") => self.sfn_sns_publish(from, trace, p),
+            ("events", "putEvents") => self.sfn_put_events(from, trace, p),
+            ("dynamodb", _) => match super::table::item_request(api, p) {
+                Some((table, request)) => self.sfn_dynamodb(trace, &table, request),
+                None => not_simulated(service, api),
+            },
+            _ => not_simulated(service, api),
         }
     }
+
+    fn sfn_sqs_send(&mut self, from: Origin, trace: TraceId, p: &Value) -> TaskAnswer {
+        let (queue, msg) = super::queue::send_message_request(p, self.account_sender_id());
+        let Some(q) = self.find_of_type(&queue, ResourceType::Queue) else {
+            return TaskAnswer::failed(
+                "SQS.QueueDoesNotExistException",
+                format!("no queue {queue}"),
+            );
+        };
+        match self.sqs_send_message(from, q, trace, msg) {
+            Ok(message_id) => TaskAnswer::Succeeded(json!({ "MessageId": message_id })),
+            Err(e) => TaskAnswer::failed(&format!("SQS.{}", e.code()), e.message().to_string()),
+        }
+    }
+
+    fn sfn_sns_publish(&mut self, from: Origin, trace: TraceId, p: &Value) -> TaskAnswer {
+        let (topic, publish) = super::topic::publish_request(p);
+        let Some(t) = self.find_of_type(&topic, ResourceType::Topic) else {
+            return TaskAnswer::failed("SNS.NotFoundException", format!("no topic {topic}"));
+        };
+        let message_id = self.sns_publish(from, t, trace, publish);
+        TaskAnswer::Succeeded(json!({ "MessageId": message_id }))
+    }
+
+    /// `putEvents`: every entry in order; a missing bus fails the task (entries before it are sent).
+    fn sfn_put_events(&mut self, from: Origin, trace: TraceId, p: &Value) -> TaskAnswer {
+        let mut ids = Vec::new();
+        let entries = p.get("Entries").and_then(Value::as_array);
+        for entry in entries.into_iter().flatten() {
+            let (bus_name, e) = super::bus::put_events_request(entry);
+            let Some(bus) = self.find_of_type(&bus_name, ResourceType::EventBus) else {
+                return TaskAnswer::failed(
+                    "EventBridge.ResourceNotFoundException",
+                    format!("no event bus {bus_name}"),
+                );
+            };
+            let event_id = self.events_put(from, bus, trace, e);
+            ids.push(json!({ "EventId": event_id }));
+        }
+        TaskAnswer::Succeeded(json!({ "Entries": ids, "FailedEntryCount": 0 }))
+    }
+
+    fn sfn_dynamodb(&mut self, trace: TraceId, table: &str, request: ItemRequest) -> TaskAnswer {
+        let Some(t) = self.find_of_type(table, ResourceType::Table) else {
+            return TaskAnswer::failed(
+                "DynamoDB.ResourceNotFoundException",
+                format!("no table {table}"),
+            );
+        };
+        match request {
+            ItemRequest::Get(key) => match self.table_get(t, &key) {
+                Some(item) => {
+                    TaskAnswer::Succeeded(json!({ "Item": item_to_attribute_map(&item) }))
+                }
+                None => TaskAnswer::Succeeded(json!({})),
+            },
+            ItemRequest::Write(op) => match self.table_apply(t, trace, op) {
+                Ok(_) => TaskAnswer::Succeeded(json!({})),
+                Err(cause) => TaskAnswer::failed("DynamoDB.AmazonDynamoDBException", cause),
+            },
+        }
+    }
+}
+
+fn not_simulated(service: &str, api: &str) -> TaskAnswer {
+    TaskAnswer::failed(
+        "States.Runtime",
+        format!("the {service}:{api} integration is not simulated"),
+    )
+}
+
+/// The `state` record of a history event: (event, state name, detail), or `None` for the execution's own
+/// start and end (the `execution` record covers those).
+fn state_record_fields(kind: &HistoryKind) -> Option<(&'static str, String, Option<String>)> {
+    let fields = match kind {
+        HistoryKind::StateEntered { name, .. } => ("entered", name.clone(), None),
+        HistoryKind::StateExited { name, .. } => ("exited", name.clone(), None),
+        HistoryKind::TaskScheduled { name, resource, .. } => {
+            ("task_scheduled", name.clone(), Some(resource.clone()))
+        }
+        HistoryKind::TaskSucceeded { name, .. } => ("task_succeeded", name.clone(), None),
+        HistoryKind::TaskFailed { name, error, .. } => {
+            ("task_failed", name.clone(), Some(error.clone()))
+        }
+        HistoryKind::TaskTimedOut { name, .. } => ("task_timed_out", name.clone(), None),
+        HistoryKind::WaitStarted { name, delay_ms, .. } => {
+            ("wait", name.clone(), Some(format!("{delay_ms} ms")))
+        }
+        HistoryKind::ChildrenStarted { name, count } => {
+            ("children_started", name.clone(), Some(count.to_string()))
+        }
+        HistoryKind::StateFailed { name, error, .. } => {
+            ("failed", name.clone(), Some(error.clone()))
+        }
+        HistoryKind::RetryScheduled {
+            name,
+            error,
+            delay_ms,
+            ..
+        } => (
+            "retry",
+            name.clone(),
+            Some(format!("{error}, in {delay_ms} ms")),
+        ),
+        HistoryKind::ErrorCaught { name, error, next } => {
+            ("caught", name.clone(), Some(format!("{error} → {next}")))
+        }
+        HistoryKind::ExecutionStarted { .. }
+        | HistoryKind::ExecutionSucceeded { .. }
+        | HistoryKind::ExecutionFailed { .. } => return None,
+    };
+    Some(fields)
 }

@@ -5,6 +5,10 @@
 //! `stream` view type asks for; a put or update that changes nothing writes no record (DynamoDB Streams
 //! developer guide). Records are kept 24 hours; sequence numbers increase per table, so order per key holds.
 //! Approximation: one shard per table (AWS splits by key range; order per item is the same either way).
+//!
+//! Writes go through [`Sim::table_apply`] (PutItem, DeleteItem, UpdateItem), reads through [`Sim::table_get`]
+//! and [`Sim::table_query`], whoever calls: a handler's `dynamodb::…` calls, a Step Functions task (its
+//! attribute-value JSON read by [`item_request`]), traffic.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -14,10 +18,10 @@ use serde_json::{Map, Value};
 use super::engine::Sim;
 use super::ids::{IdKind, TraceId};
 use crate::events::dynamodb::{self, StreamChange, StreamView};
-use crate::scenario::{ResId, ResourceKind, StreamViewType, Table};
+use crate::scenario::{ResId, ResourceKind, ResourceType, Scenario, StreamViewType, Table};
 
 /// Stream records live 24 hours (DynamoDB Streams developer guide).
-pub(crate) const STREAM_RETENTION_US: u64 = 86_400_000_000;
+const STREAM_RETENTION_US: u64 = 86_400_000_000;
 
 /// A sort key value, ordered as DynamoDB orders keys: numbers numerically, strings by UTF-8 bytes.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,9 +77,9 @@ pub(crate) struct StreamEntry {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TableState {
     pub items: BTreeMap<ItemKey, Value>,
-    pub stream: Vec<StreamEntry>,
+    stream: Vec<StreamEntry>,
     /// Records before this index were trimmed from `stream` (positions stay absolute).
-    pub stream_base: usize,
+    stream_base: usize,
     sequence: u64,
 }
 
@@ -85,6 +89,33 @@ pub(crate) enum TableOp {
     Put(Value),
     Delete(Value),
     Update { key: Value, changes: Value },
+}
+
+/// An item request of DynamoDB's JSON API, as Step Functions' optimized integration passes it.
+#[derive(Debug, Clone)]
+pub(crate) enum ItemRequest {
+    /// `putItem` or `deleteItem`.
+    Write(TableOp),
+    /// `getItem`, by key.
+    Get(Value),
+}
+
+/// Reads an item request of DynamoDB's JSON API (`putItem` with `Item`, `getItem` and `deleteItem` with `Key`,
+/// all in attribute-value JSON) into the table's name and the request on plain items; `None` for other APIs.
+pub(crate) fn item_request(api: &str, p: &Value) -> Option<(String, ItemRequest)> {
+    let plain = |key: &str| {
+        p.get(key)
+            .and_then(dynamodb::attribute_map_to_item)
+            .unwrap_or(Value::Null)
+    };
+    let request = match api {
+        "putItem" => ItemRequest::Write(TableOp::Put(plain("Item"))),
+        "deleteItem" => ItemRequest::Write(TableOp::Delete(plain("Key"))),
+        "getItem" => ItemRequest::Get(plain("Key")),
+        _ => return None,
+    };
+    let table = p.get("TableName").and_then(Value::as_str).unwrap_or("");
+    Some((table.to_string(), request))
 }
 
 fn key_of(cfg: &Table, item: &Value) -> Option<ItemKey> {
@@ -116,6 +147,26 @@ fn view(v: StreamViewType) -> StreamView {
 }
 
 impl TableState {
+    /// The state of every resource: tables hold their initial items, other resources an unused empty state.
+    pub fn for_scenario(sc: &Scenario) -> Vec<TableState> {
+        sc.resources
+            .iter()
+            .map(|r| match &r.kind {
+                ResourceKind::Table(t) => TableState::with_items(t),
+                ResourceKind::Function(_)
+                | ResourceKind::Api(_)
+                | ResourceKind::EventBus
+                | ResourceKind::Rule(_)
+                | ResourceKind::Schedule(_)
+                | ResourceKind::Bucket(_)
+                | ResourceKind::Queue(_)
+                | ResourceKind::Topic(_)
+                | ResourceKind::Trigger(_)
+                | ResourceKind::StateMachine(_) => TableState::default(),
+            })
+            .collect()
+    }
+
     /// A table holding its initial items (they predate the stream: no records).
     pub fn with_items(cfg: &Table) -> TableState {
         let mut state = TableState::default();
@@ -125,6 +176,30 @@ impl TableState {
             }
         }
         state
+    }
+
+    /// The stream record at absolute position `pos`, while the table still holds it.
+    pub fn stream_entry(&self, pos: usize) -> Option<&StreamEntry> {
+        pos.checked_sub(self.stream_base)
+            .and_then(|i| self.stream.get(i))
+    }
+
+    /// The position after the newest stream record.
+    pub fn stream_end(&self) -> usize {
+        self.stream_base + self.stream.len()
+    }
+
+    /// The first position at or after `from` whose record is still readable at `now_us`: records older than
+    /// the stream's 24-hour retention are gone (GetRecords skips them).
+    pub fn first_live_position(&self, from: usize, now_us: u64) -> usize {
+        let mut pos = from.max(self.stream_base);
+        while let Some(e) = self.stream_entry(pos) {
+            if now_us.saturating_sub(e.created_us) < STREAM_RETENTION_US {
+                break;
+            }
+            pos += 1;
+        }
+        pos
     }
 
     pub fn get(&self, cfg: &Table, key: &Value) -> Option<&Value> {
@@ -143,6 +218,25 @@ impl TableState {
 }
 
 impl Sim {
+    fn table_cfg(&self, t: ResId) -> Option<&Table> {
+        let ResourceKind::Table(cfg) = &self.sc.resource(t).kind else {
+            self.wrong_kind(t, ResourceType::Table);
+            return None;
+        };
+        Some(cfg)
+    }
+
+    /// GetItem: the item with this key, as the table holds it now.
+    pub(crate) fn table_get(&self, t: ResId, key: &Value) -> Option<Value> {
+        let cfg = self.table_cfg(t)?;
+        self.tables[t.index()].get(cfg, key).cloned()
+    }
+
+    /// Query: the items of one partition, in sort-key order.
+    pub(crate) fn table_query(&self, t: ResId, partition_value: &Value) -> Vec<Value> {
+        self.tables[t.index()].query(partition_value)
+    }
+
     /// Applies a write to a table now; returns (old image, new image) and appends the stream record.
     pub(crate) fn table_apply(
         &mut self,
@@ -152,6 +246,7 @@ impl Sim {
     ) -> Result<(Option<Value>, Option<Value>), String> {
         let sc = std::sync::Arc::clone(&self.sc);
         let ResourceKind::Table(cfg) = &sc.resource(t).kind else {
+            self.wrong_kind(t, ResourceType::Table);
             return Err("not a table".to_string());
         };
         let state = &mut self.tables[t.index()];

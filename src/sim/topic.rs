@@ -9,17 +9,22 @@
 //! SNS's delivery retry policy (3 immediate tries, backoff, 100,015 attempts for AWS endpoints, §3.2) covers
 //! endpoints that refuse the hand-over; Lambda's async queue and SQS always accept here, so it never triggers:
 //! function errors are retried by Lambda's async retries instead (§10).
+//!
+//! Every message bound for a topic is built by [`SnsPublish::new`] (Publish's defaults, written once) and enters
+//! through [`Sim::sns_publish`] (a handler's `sns::publish`, a Step Functions `publish` task) or
+//! [`SnsPublish::for_target`] (rule and schedule targets, Lambda destinations and dead-letter topics, S3
+//! notifications); traffic builds its messages with the same constructor.
 
 use serde_json::{Map, Value};
 
-use super::engine::{Item, Origin, Sim};
+use super::engine::{Item, Origin, Sim, message_text};
 use super::function::InvokeReq;
 use super::ids::{IdKind, TraceId};
 use super::queue::SqsSend;
 use crate::events::sns::{self, SnsNotice};
-use crate::scenario::{FilterPolicyScope, ResId, ResourceKind, ResourceType};
+use crate::scenario::{FilterPolicyScope, ResId, ResourceKind, ResourceType, Subscription, Topic};
 
-/// A message on its way to a topic (Publish).
+/// A message on its way to a topic (Publish). Built by [`SnsPublish::new`] and its `with_…` setters.
 #[derive(Debug, Clone)]
 pub(crate) struct SnsPublish {
     pub message: String,
@@ -32,10 +37,94 @@ pub(crate) struct SnsPublish {
     pub message_n: Option<u64>,
 }
 
+impl SnsPublish {
+    /// A message with Publish's defaults (SNS API Reference, Publish): no `Subject`, no message attributes, no
+    /// `MessageGroupId` or `MessageDeduplicationId` (both only for FIFO topics); its message id is drawn when
+    /// it reaches the topic.
+    pub fn new(message: String) -> SnsPublish {
+        SnsPublish {
+            message,
+            subject: None,
+            attributes: Value::Object(Map::new()),
+            group_id: None,
+            deduplication_id: None,
+            message_n: None,
+        }
+    }
+
+    /// The `Subject`.
+    pub fn with_subject(mut self, subject: Option<String>) -> SnsPublish {
+        self.subject = subject;
+        self
+    }
+
+    /// Message attributes, normalised `{name: {DataType, StringValue}}`.
+    pub fn with_attributes(mut self, attributes: Value) -> SnsPublish {
+        self.attributes = attributes;
+        self
+    }
+
+    /// The `MessageGroupId` (FIFO topics).
+    pub fn with_group_id(mut self, group_id: Option<String>) -> SnsPublish {
+        self.group_id = group_id;
+        self
+    }
+
+    /// The `MessageDeduplicationId` (FIFO topics).
+    pub fn with_deduplication_id(mut self, deduplication_id: Option<String>) -> SnsPublish {
+        self.deduplication_id = deduplication_id;
+        self
+    }
+
+    /// The message an AWS service delivers to a topic target: the payload's text, with the target's
+    /// `group_id` for FIFO topics.
+    pub fn for_target(payload: Value, group_id: Option<String>) -> SnsPublish {
+        SnsPublish::new(message_text(payload)).with_group_id(group_id)
+    }
+}
+
+/// Publish's parameters as an API request names them (Step Functions' `sns:publish` integration): the topic's
+/// name (the last part of `TopicArn`) and the message (`Message` — a non-string as its JSON text — `Subject`,
+/// `MessageGroupId`).
+pub(crate) fn publish_request(p: &Value) -> (String, SnsPublish) {
+    let topic_arn = p.get("TopicArn").and_then(Value::as_str).unwrap_or("");
+    let topic = topic_arn
+        .rsplit(['/', ':'])
+        .next()
+        .unwrap_or(topic_arn)
+        .to_string();
+    let message = p
+        .get("Message")
+        .cloned()
+        .map_or_else(String::new, message_text);
+    let text = |key: &str| p.get(key).and_then(Value::as_str).map(str::to_string);
+    let publish = SnsPublish::new(message)
+        .with_subject(text("Subject"))
+        .with_group_id(text("MessageGroupId"));
+    (topic, publish)
+}
+
 impl Sim {
+    /// Publish by a principal of the account (a handler's `sns::publish`, a Step Functions task): given its
+    /// message id at once (returned), sent along the edge `from → t`.
+    pub(crate) fn sns_publish(
+        &mut self,
+        from: Origin,
+        t: ResId,
+        trace: TraceId,
+        mut publish: SnsPublish,
+    ) -> String {
+        let n = self.next_n(IdKind::Message);
+        publish.message_n = Some(n);
+        self.send(from, t, trace, Item::SnsPublish(Box::new(publish)));
+        self.uuid_of(IdKind::Message, n)
+    }
+
+    /// A message reaches a topic: every subscription whose filter policy accepts it gets a copy.
     pub(crate) fn topic_publish(&mut self, t: ResId, trace: TraceId, p: SnsPublish) {
         let sc = std::sync::Arc::clone(&self.sc);
         let ResourceKind::Topic(cfg) = &sc.resource(t).kind else {
+            self.wrong_kind(t, ResourceType::Topic);
             return;
         };
         self.stats[t.index()].count += 1;
@@ -89,40 +178,64 @@ impl Sim {
                 subscription_id: &subscription_id,
                 fifo,
             };
-            let item = match sc.resource(sub.target).resource_type() {
-                ResourceType::Function => {
-                    let event = if self.observes_events(sub.target) {
-                        sns::lambda_event(&self.aws, &notice)
-                    } else {
-                        Value::Null
-                    };
-                    Item::Invoke(Box::new(InvokeReq::event(event)))
-                }
-                ResourceType::Queue => {
-                    let (body, attributes) = if sub.raw_message_delivery {
-                        (
-                            p.message.clone(),
-                            sns::raw_delivery_attributes(&p.attributes),
-                        )
-                    } else {
-                        (
-                            sns::sqs_envelope(&self.aws, &notice),
-                            Value::Object(Map::new()),
-                        )
-                    };
-                    Item::SqsSend(Box::new(SqsSend {
-                        body,
-                        attributes,
-                        group_id: p.group_id.clone(),
-                        deduplication_id: cfg.fifo.then(|| dedup.clone()),
-                        delay_s: None,
-                        sender: self.aws.sns_arn(sc.id(t)),
-                        message_n: None,
-                    }))
-                }
-                _ => continue,
+            let Some(item) = self.subscription_item(t, cfg, sub, &p, &notice, &dedup) else {
+                continue;
             };
             self.send(Origin::Resource(t), sub.target, trace, item);
+        }
+    }
+
+    /// What one subscription receives: functions the SNS `Records` event (asynchronously), queues the SNS JSON
+    /// envelope or, with raw message delivery, the bare message.
+    fn subscription_item(
+        &mut self,
+        t: ResId,
+        cfg: &Topic,
+        sub: &Subscription,
+        p: &SnsPublish,
+        notice: &SnsNotice,
+        dedup: &str,
+    ) -> Option<Item> {
+        match self.sc.resource(sub.target).resource_type() {
+            ResourceType::Function => {
+                let event = if self.observes_events(sub.target) {
+                    sns::lambda_event(&self.aws, notice)
+                } else {
+                    Value::Null
+                };
+                Some(Item::Invoke(Box::new(InvokeReq::event(event))))
+            }
+            ResourceType::Queue => {
+                let (body, attributes) = if sub.raw_message_delivery {
+                    (
+                        p.message.clone(),
+                        sns::raw_delivery_attributes(&p.attributes),
+                    )
+                } else {
+                    (
+                        sns::sqs_envelope(&self.aws, notice),
+                        Value::Object(Map::new()),
+                    )
+                };
+                let msg = SqsSend::new(body, self.aws.sns_arn(self.sc.id(t)))
+                    .with_attributes(attributes)
+                    .with_group_id(p.group_id.clone())
+                    .with_deduplication_id(cfg.fifo.then(|| dedup.to_string()));
+                Some(Item::SqsSend(Box::new(msg)))
+            }
+            // The loader accepts only function and queue subscriptions.
+            ResourceType::Api
+            | ResourceType::EventBus
+            | ResourceType::Rule
+            | ResourceType::Schedule
+            | ResourceType::Bucket
+            | ResourceType::Topic
+            | ResourceType::Table
+            | ResourceType::Trigger
+            | ResourceType::StateMachine => {
+                self.wrong_kind(sub.target, ResourceType::Queue);
+                None
+            }
         }
     }
 }

@@ -12,13 +12,57 @@ use super::bucket::ObjectOp;
 use super::engine::{Ev, Item, Origin, Sim};
 use super::function::{InvokeReq, Reply};
 use super::ids::TraceId;
-use super::queue::SqsSend;
+use super::queue::{SqsSend, TRAFFIC_SENDER_ID};
 use super::table::TableOp;
 use super::topic::SnsPublish;
 use crate::events::apigw::HttpRequest;
 use crate::events::sqs;
 use crate::events::time::iso_millis;
 use crate::scenario::{Payload, ResId, ResourceType, Timing};
+
+/// A traffic `message` payload, read once for either service that takes messages.
+struct TrafficMessage {
+    body: String,
+    attributes: Value,
+    subject: Option<String>,
+    group_id: Option<String>,
+    deduplication_id: Option<String>,
+    delay_s: Option<u32>,
+}
+
+impl TrafficMessage {
+    /// `{body, attributes, subject, group_id, deduplication_id, delay_s}`: a non-string body or id as its JSON
+    /// text, attributes normalised as SQS and SNS take them.
+    fn read(v: &Value) -> Result<TrafficMessage, String> {
+        let body = match v.get("body") {
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+            None => return Err("a message needs a \"body\"".to_string()),
+        };
+        let attributes = match v.get("attributes") {
+            Some(a) => sqs::normalize_attributes(a)?,
+            None => Value::Object(serde_json::Map::new()),
+        };
+        let text = |k: &str| {
+            v.get(k).and_then(|x| match x {
+                Value::String(s) => Some(s.clone()),
+                Value::Null => None,
+                other => Some(other.to_string()),
+            })
+        };
+        Ok(TrafficMessage {
+            body,
+            attributes,
+            subject: text("subject"),
+            group_id: text("group_id"),
+            deduplication_id: text("deduplication_id"),
+            delay_s: v
+                .get("delay_s")
+                .and_then(Value::as_u64)
+                .map(|d| d.min(u64::from(u32::MAX)) as u32),
+        })
+    }
+}
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TrafficState {
@@ -133,11 +177,7 @@ impl Sim {
                     return self.drop_item(to, trace, || format!("invalid request: {reason}"));
                 }
             },
-            Payload::Event(v) => Item::PutEvent {
-                event: Box::new(v),
-                envelope: false,
-                event_n: None,
-            },
+            Payload::Event(v) => super::bus::target_item(v, false),
             Payload::Object(v) => match ObjectOp::from_json(&v) {
                 Ok(op) => Item::Object(Box::new(op)),
                 Err(reason) => {
@@ -160,55 +200,44 @@ impl Sim {
             },
             Payload::TablePut(v) => Item::TableOp(Box::new(TableOp::Put(v))),
             Payload::TableDelete(v) => Item::TableOp(Box::new(TableOp::Delete(v))),
-            Payload::Input(v) => Item::StartExecution {
-                input: Box::new(v),
-                execution_n: None,
-            },
+            Payload::Input(v) => super::sfn::target_item(v),
         };
         self.send(from, to, trace, item);
     }
 
-    /// A traffic `message` for a queue (`{body, attributes, group_id, deduplication_id}`) or a topic
-    /// (`{body, subject, attributes, group_id, deduplication_id}`).
+    /// A traffic `message` for a queue (`{body, attributes, group_id, deduplication_id, delay_s}`) or a topic
+    /// (`{body, subject, attributes, group_id, deduplication_id}`), sent by an outside client.
     fn message_item(&mut self, to: ResId, v: &Value) -> Result<Item, String> {
-        let body = match v.get("body") {
-            Some(Value::String(s)) => s.clone(),
-            Some(other) => other.to_string(),
-            None => return Err("a message needs a \"body\"".to_string()),
-        };
-        let attributes = match v.get("attributes") {
-            Some(a) => sqs::normalize_attributes(a)?,
-            None => Value::Object(serde_json::Map::new()),
-        };
-        let text = |k: &str| {
-            v.get(k).and_then(|x| match x {
-                Value::String(s) => Some(s.clone()),
-                Value::Null => None,
-                other => Some(other.to_string()),
-            })
-        };
-        Ok(match self.sc.resource(to).resource_type() {
-            ResourceType::Topic => Item::SnsPublish(Box::new(SnsPublish {
-                message: body,
-                subject: text("subject"),
-                attributes,
-                group_id: text("group_id"),
-                deduplication_id: text("deduplication_id"),
-                message_n: None,
-            })),
-            _ => Item::SqsSend(Box::new(SqsSend {
-                body,
-                attributes,
-                group_id: text("group_id"),
-                deduplication_id: text("deduplication_id"),
-                delay_s: v
-                    .get("delay_s")
-                    .and_then(Value::as_u64)
-                    .map(|d| d.min(900) as u32),
-                sender: "AIDAEVENTFLOWTRAFFIC".to_string(),
-                message_n: None,
-            })),
-        })
+        let m = TrafficMessage::read(v)?;
+        match self.sc.resource(to).resource_type() {
+            ResourceType::Queue => Ok(Item::SqsSend(Box::new(
+                SqsSend::new(m.body, TRAFFIC_SENDER_ID)
+                    .with_attributes(m.attributes)
+                    .with_group_id(m.group_id)
+                    .with_deduplication_id(m.deduplication_id)
+                    .with_delay_s(m.delay_s),
+            ))),
+            ResourceType::Topic => Ok(Item::SnsPublish(Box::new(
+                SnsPublish::new(m.body)
+                    .with_subject(m.subject)
+                    .with_attributes(m.attributes)
+                    .with_group_id(m.group_id)
+                    .with_deduplication_id(m.deduplication_id),
+            ))),
+            // The loader gives `message` payloads only to queues and topics.
+            ty @ (ResourceType::Function
+            | ResourceType::Api
+            | ResourceType::EventBus
+            | ResourceType::Rule
+            | ResourceType::Schedule
+            | ResourceType::Bucket
+            | ResourceType::Table
+            | ResourceType::Trigger
+            | ResourceType::StateMachine) => {
+                self.wrong_kind(to, ResourceType::Queue);
+                Err(format!("a {} takes no message", ty.aws_name()))
+            }
+        }
     }
 
     fn substitute_payload(&mut self, p: &Payload, seq: u64) -> Payload {
