@@ -1,11 +1,13 @@
 //! Guided tours: a scenario's optional `tour`, a list of steps that lead a learner through what to watch.
 //!
-//! A step is *reached* when its `wait_for` fires, counted from the moment the previous step was reached:
+//! Steps are reached in order. A step is *reached* when its `wait_for` fires, but never before the previous step
+//! was reached (a moment that has already passed is reached as soon as the step is waited for):
 //! - absent (or `"next"`): when the learner presses **Next** (headless: at once);
 //! - `{"at_s": T}`: when virtual time reaches `T` seconds;
-//! - `{"trace": PATTERN, "count": N}`: at the `N`-th trace record (default 1) matching `PATTERN`, an EventBridge
-//!   event pattern applied to the record's JSON (`{"kind": ["dead_letter"]}`, `{"kind": ["throttle"],
-//!   "function": ["Checkout"]}`, `{"kind": ["retry"], "attempt": [{"numeric": [">=", 3]}]}`).
+//! - `{"trace": PATTERN, "count": N}`: at the `N`-th trace record of the run (default 1, counted from t = 0)
+//!   matching `PATTERN`, an EventBridge event pattern applied to the record's JSON (`{"kind": ["dead_letter"]}`,
+//!   `{"kind": ["throttle"], "function": ["Checkout"]}`, `{"kind": ["retry"], "attempt": [{"numeric": [">=",
+//!   3]}]}`).
 //!
 //! Reaching a step that waited for time or a record pauses the run (unless `"pause": false`) and shows the step:
 //! its `title`, `text` (Markdown), the resources or edge it highlights (`highlight`), and an optional `question`
@@ -59,7 +61,7 @@ pub enum WaitFor {
     Next,
     /// Virtual time reaches `at_us`.
     Time { at_us: u64 },
-    /// The `count`-th trace record matching `pattern` since the previous step was reached.
+    /// The `count`-th trace record of the run matching `pattern`.
     Trace {
         pattern: Pattern,
         /// The pattern as written, for messages.

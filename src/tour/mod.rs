@@ -1,9 +1,9 @@
 //! Following a guided tour ([`crate::scenario::tour`]) through a run: which step is reached when.
 //!
 //! [`Follower`] is the state machine the app and the headless check share. It is fed the run's trace records
-//! and its clock, and the learner's Next; it answers which step was reached and at what virtual time. A step's
-//! `wait_for` counts from the moment the previous step was reached: the 3rd matching record *after* it, a time
-//! (reached at once if it has already passed), or Next.
+//! and its clock, and the learner's Next; it answers which step was reached and at what virtual time. Steps are
+//! reached in order: a step's moment — its time, or the `count`-th matching record of the run — that has already
+//! passed when the previous step is reached is reached at once.
 //!
 //! [`check`] plays a tour headless — the learner pressing Next at once — and reports every step with the
 //! virtual time it was reached, or why it never was (`eventflow tour FILE`, tested in CI).
@@ -22,8 +22,10 @@ pub struct Follower {
     tour: Arc<Scenario>,
     /// The step to be reached next (== the number of steps reached).
     next: usize,
-    /// Records matching the next step's pattern since the previous step was reached.
-    matched: u32,
+    /// Per step: records matching its pattern so far (counted from the start of the run).
+    matched: Vec<u32>,
+    /// Per step: when its `count`-th matching record happened.
+    hit_us: Vec<Option<u64>>,
     /// When each reached step was reached, in step order.
     reached_us: Vec<u64>,
 }
@@ -31,10 +33,12 @@ pub struct Follower {
 impl Follower {
     /// Starts a tour of `scenario` (which must have one; without, the follower is simply finished).
     pub fn new(scenario: Arc<Scenario>) -> Follower {
+        let steps = scenario.tour.as_ref().map_or(0, |t| t.steps.len());
         Follower {
             tour: scenario,
             next: 0,
-            matched: 0,
+            matched: vec![0; steps],
+            hit_us: vec![None; steps],
             reached_us: Vec::new(),
         }
     }
@@ -65,9 +69,10 @@ impl Follower {
 
     fn reach(&mut self, t_us: u64) -> usize {
         let i = self.next;
-        self.reached_us.push(t_us);
+        // Never before the previous step: a moment that had already passed is reached when it is shown.
+        let previous_us = self.reached_us.last().copied().unwrap_or(0);
+        self.reached_us.push(t_us.max(previous_us));
         self.next += 1;
-        self.matched = 0;
         i
     }
 
@@ -85,34 +90,48 @@ impl Follower {
         }
     }
 
-    /// The run's clock reached `now_us`: reaches the waiting step if it waits for a time at or before it.
-    pub fn clock(&mut self, now_us: u64) -> Option<usize> {
-        let at_us = self.deadline_us()?;
-        // Reached at its time, or when the previous step was reached if that was later (the time had passed).
-        let previous_us = self.reached_us.last().copied().unwrap_or(0);
-        (now_us >= at_us).then(|| self.reach(at_us.max(previous_us)))
+    /// The run's clock reached `now_us`: reaches the waiting step if its moment has come — its time, or its
+    /// record, which may have happened before the previous step was reached.
+    pub fn poll(&mut self, now_us: u64) -> Option<usize> {
+        let step = self.steps().get(self.next)?;
+        match step.wait_for {
+            WaitFor::Next => None,
+            WaitFor::Time { at_us } => (now_us >= at_us).then(|| self.reach(at_us)),
+            WaitFor::Trace { .. } => {
+                let hit_us = self.hit_us.get(self.next).copied().flatten()?;
+                Some(self.reach(hit_us))
+            }
+        }
     }
 
-    /// Whether the waiting step looks at trace records (so the caller converts records to JSON only then).
+    /// Whether a step still to be reached looks at trace records (so the caller converts records to JSON
+    /// only then).
     pub fn wants_records(&self) -> bool {
         self.steps()
-            .get(self.next)
-            .is_some_and(|s| matches!(s.wait_for, WaitFor::Trace { .. }))
+            .iter()
+            .skip(self.next)
+            .any(|s| matches!(s.wait_for, WaitFor::Trace { .. }))
     }
 
-    /// One trace record, as JSON, at virtual time `t_us`: reaches the waiting step if this is the record it
-    /// waits for.
+    /// One trace record, as JSON, at virtual time `t_us`: counted for every step still to be reached whose
+    /// pattern it matches; reaches the waiting step if this is the record it waits for.
     pub fn record(&mut self, t_us: u64, record: &Value) -> Option<usize> {
-        let step = self.steps().get(self.next)?;
-        let WaitFor::Trace { pattern, count, .. } = &step.wait_for else {
+        let Some(tour) = self.tour.tour.as_ref() else {
             return None;
         };
-        let count = *count;
-        if !pattern.matches(record) {
-            return None;
+        for (i, step) in tour.steps.iter().enumerate().skip(self.next) {
+            let WaitFor::Trace { pattern, count, .. } = &step.wait_for else {
+                continue;
+            };
+            if self.hit_us[i].is_some() || !pattern.matches(record) {
+                continue;
+            }
+            self.matched[i] += 1;
+            if self.matched[i] >= *count {
+                self.hit_us[i] = Some(t_us);
+            }
         }
-        self.matched += 1;
-        (self.matched >= count).then(|| self.reach(t_us))
+        self.poll(t_us)
     }
 }
 
@@ -146,7 +165,7 @@ pub fn check(scenario: Arc<Scenario>, until_us: u64) -> CheckReport {
     );
     loop {
         let now = sim.now_us();
-        while follower.next_pressed(now).is_some() || follower.clock(now).is_some() {}
+        while follower.next_pressed(now).is_some() || follower.poll(now).is_some() {}
         if follower.finished() {
             break;
         }
@@ -157,7 +176,7 @@ pub fn check(scenario: Arc<Scenario>, until_us: u64) -> CheckReport {
                 break;
             }
             let t = r.t_us();
-            while follower.next_pressed(t).is_some() || follower.clock(t).is_some() {}
+            while follower.next_pressed(t).is_some() || follower.poll(t).is_some() {}
             if follower.wants_records() {
                 follower.record(t, &record_json(&r));
             }
@@ -165,7 +184,7 @@ pub fn check(scenario: Arc<Scenario>, until_us: u64) -> CheckReport {
         let idle = sim.next_event_us().is_none_or(|t| t > target);
         if idle && sim.now_us() >= until_us {
             let now = sim.now_us();
-            while follower.next_pressed(now).is_some() || follower.clock(now).is_some() {}
+            while follower.next_pressed(now).is_some() || follower.poll(now).is_some() {}
             break;
         }
     }
@@ -244,24 +263,34 @@ mod tests {
     }
 
     #[test]
-    fn counts_start_when_the_previous_step_is_reached() {
+    fn counts_run_from_the_start_and_past_moments_are_reached_at_once() {
         let mut f = Follower::new(scenario(
             r#"{ "steps": [
                 { "title": "a", "wait_for": { "trace": { "kind": ["log"] } } },
-                { "title": "b", "wait_for": { "trace": { "kind": ["log"] }, "count": 2 } }
+                { "title": "b", "wait_for": { "trace": { "kind": ["log"] }, "count": 2 } },
+                { "title": "c", "wait_for": { "at_s": 0.000001 } },
+                { "title": "d", "wait_for": { "trace": { "kind": ["log"] }, "count": 4 } },
+                { "title": "e", "wait_for": { "trace": { "kind": ["log"] } } }
             ] }"#,
         ));
         let log = serde_json::json!({"kind": "log"});
         let other = serde_json::json!({"kind": "invoke"});
         assert_eq!(f.record(1, &other), None);
-        assert_eq!(f.record(2, &log), Some(0));
+        assert_eq!(f.record(2, &log), Some(0), "the first log of the run");
+        assert_eq!(f.record(3, &log), Some(1), "the second log of the run");
         assert_eq!(
-            f.record(3, &log),
-            None,
-            "the record that reached step a does not count for b"
+            f.poll(3),
+            Some(2),
+            "a time that has passed is reached at once"
         );
-        assert_eq!(f.record(4, &log), Some(1));
+        assert_eq!(f.record(4, &log), None, "the third log");
+        assert_eq!(f.record(5, &log), Some(3), "the fourth log of the run");
+        assert_eq!(
+            f.poll(6),
+            Some(4),
+            "e's first log happened long ago: reached as soon as it is waited for"
+        );
         assert!(f.finished());
-        assert_eq!(f.reached_us(), &[2, 4]);
+        assert_eq!(f.reached_us(), &[2, 3, 3, 5, 5]);
     }
 }
