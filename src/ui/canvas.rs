@@ -36,15 +36,16 @@ pub const MIN_VISIBLE_WALL_S: f64 = 0.45;
 
 /// A transit on its way.
 #[derive(Debug, Clone)]
-pub struct Dot {
-    pub from: NodeIndex,
-    pub to: NodeIndex,
-    pub t_us: u64,
-    pub end_us: u64,
-    pub arrive_us: u64,
-    pub trace_hash: u64,
-    pub trace_id: Arc<str>,
-    pub what: &'static str,
+struct Dot {
+    from: NodeIndex,
+    to: NodeIndex,
+    t_us: u64,
+    /// When it reaches `to` on screen: the arrival, stretched to a minimum visible time.
+    end_us: u64,
+    arrive_us: u64,
+    trace_hash: u64,
+    trace_id: Arc<str>,
+    what: &'static str,
 }
 
 /// What a click or a gesture on the canvas chose (turned into an [`Action`]).
@@ -75,13 +76,13 @@ enum CanvasClick {
 /// badges, the multi-selection, and the gestures in progress.
 #[derive(Debug, Default)]
 pub struct EditDeco {
-    pub on: bool,
+    pub(super) on: bool,
     /// Broken resources (left out of the graph): name, type, world position.
-    pub ghosts: Vec<(String, ResourceType, Pos2)>,
+    pub(super) ghosts: Vec<(String, ResourceType, Pos2)>,
     /// Node name → first problem message.
-    pub badges: HashMap<String, String>,
+    pub(super) badges: HashMap<String, String>,
     /// Selected node names.
-    pub marked: Vec<String>,
+    pub(super) marked: Vec<String>,
     wiring: Option<(usize, Pos2)>,
     band: Option<(Pos2, Pos2)>,
     moving: Option<usize>,

@@ -8,8 +8,8 @@ use eframe::egui;
 
 /// A screenshot to take after some wall time, then quit (`open --screenshot`).
 pub struct ScreenshotPlan {
-    pub out: PathBuf,
-    pub after: Duration,
+    out: PathBuf,
+    after: Duration,
     started: Option<Instant>,
     requested: bool,
     /// Filled by the screenshot callback; read by `main` after the window closes.
