@@ -565,18 +565,33 @@ impl Canvas {
             let key = self.any_name(i);
             let is_selected = selected.is_some_and(|s| s.index() == i)
                 || (self.edit.on && self.edit.marked.contains(&key));
-            let (label, description) = if i < self.pos.len() {
-                (self.names[i].clone(), self.subtitle(i, snap))
-            } else {
-                let (name, t, _) = &self.edit.ghosts[i - self.pos.len()];
-                (name.clone(), format!("{} · not wired yet", t.name()))
-            };
             let node = ui.interact(r, response.id.with(("node", &key)), Sense::hover());
-            node.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &label));
+            // Built only when an accessibility client (or a test) reads the tree.
+            node.widget_info(|| {
+                egui::WidgetInfo::labeled(egui::Role::Button, true, self.display_name(i))
+            });
             ui.ctx().accesskit_node_builder(node.id, |builder| {
                 builder.set_selected(is_selected);
-                builder.set_description(description);
+                builder.set_description(self.describe(i, snap));
             });
+        }
+    }
+
+    /// A node's name as drawn (traffic sources without their `traffic:` prefix).
+    fn display_name(&self, i: usize) -> &str {
+        match self.names.get(i) {
+            Some(name) => name,
+            None => &self.edit.ghosts[i - self.names.len()].0,
+        }
+    }
+
+    /// A node's type and live state, as its subtitle says (broken resources: "not wired yet").
+    fn describe(&self, i: usize, snap: &Snapshot) -> String {
+        if i < self.pos.len() {
+            self.subtitle(i, snap)
+        } else {
+            let (_, t, _) = &self.edit.ghosts[i - self.pos.len()];
+            format!("{} · not wired yet", t.name())
         }
     }
 
