@@ -1081,21 +1081,21 @@ impl Canvas {
             NodeKind::Traffic => "traffic",
             NodeKind::Resource(t) => t.name(),
         });
-        if let GraphNode::Resource { id, .. } = &self.graph.graph[NodeIndex::new(i)] {
-            if let Some(l) = snap.live.get(id.index()) {
-                let live = [
-                    (l.busy, "busy"),
-                    (l.warm, "warm"),
-                    (l.visible, "ready"),
-                    (l.in_flight, "in flight"),
-                    (l.delayed, "delayed"),
-                    (l.objects, "objects"),
-                    (l.items, "items"),
-                ];
-                for (n, what) in live {
-                    if n > 0 {
-                        s.push_str(&format!(" · {n} {what}"));
-                    }
+        if let GraphNode::Resource { id, .. } = &self.graph.graph[NodeIndex::new(i)]
+            && let Some(l) = snap.live.get(id.index())
+        {
+            let live = [
+                (l.busy, "busy"),
+                (l.warm, "warm"),
+                (l.visible, "ready"),
+                (l.in_flight, "in flight"),
+                (l.delayed, "delayed"),
+                (l.objects, "objects"),
+                (l.items, "items"),
+            ];
+            for (n, what) in live {
+                if n > 0 {
+                    s.push_str(&format!(" · {n} {what}"));
                 }
             }
         }
