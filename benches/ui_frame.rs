@@ -1,14 +1,15 @@
 //! UI frame benchmark: CPU time per frame of the real app (in egui_kittest, no GPU) with a 100-node scenario and
 //! thousands of dots in flight, excluding the engine's own work; then the engine's events/s with the UI attached
-//! (runner thread, real clock, UI draining every frame).
+//! (runner thread, real clock, UI draining every frame). The app is built by the shared test harness
+//! (`eventflow::ui::testing`), as in the UI tests.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use eframe::egui;
 use egui_kittest::Harness;
-use eventflow::runner::{Command, ManualClock};
-use eventflow::ui::{ClockChoice, EventflowApp, Prefs};
+use eventflow::runner::Command;
+use eventflow::ui::testing::TestApp;
 use serde_json::{Value, json};
 
 /// 5 buses × (9 rules → 9 functions) + 5 traffic sources = 100 nodes.
@@ -40,41 +41,34 @@ fn scenario(rate_per_s: f64) -> Arc<eventflow::scenario::Scenario> {
 
 fn main() {
     let frames = 200;
-    let clock = ManualClock::default();
-    let mut app = EventflowApp::new(
-        &egui::Context::default(),
-        ClockChoice::Manual(clock.clone()),
-        Prefs::default(),
-    );
-    app.set_autoplay(false);
+    let mut app = TestApp::new();
     app.open_loaded(scenario(110.0));
     app.send(Command::SkipIdle(false));
     app.send(Command::Play);
     let mut h = Harness::builder()
         .with_size(egui::vec2(1600.0, 1000.0))
         .with_accessibility_check(false)
-        .build_ui_state(|ui, app: &mut EventflowApp| app.frame(ui), app);
+        .build_ui_state(|ui, app: &mut TestApp| app.frame(ui), app);
     // Warm up until the dots reach a steady state.
     for _ in 0..90 {
-        clock.advance(Duration::from_millis(16));
+        h.state().advance(Duration::from_millis(16));
         h.step();
     }
     let mut ui_total = Duration::ZERO;
     let mut worst = Duration::ZERO;
     let mut dots = 0usize;
     for _ in 0..frames {
-        clock.advance(Duration::from_millis(16));
+        h.state().advance(Duration::from_millis(16));
         let t = Instant::now();
         h.step();
-        let ui = t.elapsed().saturating_sub(h.state().inline_engine_time);
+        let ui = t
+            .elapsed()
+            .saturating_sub(h.state().engine_time_of_last_frame());
         ui_total += ui;
         worst = worst.max(ui);
         dots += h.state().dots_in_flight();
     }
-    let nodes = h
-        .state()
-        .scenario()
-        .map_or(0, |s| s.resources.len() + s.traffic.len());
+    let nodes = h.state().node_count();
     println!(
         "ui_frame: {nodes} nodes, {:.0} dots in flight on average, {frames} frames: {:.2} ms/frame mean, {:.2} ms worst (UI only, engine excluded; target < 8 ms)",
         dots as f64 / frames as f64,
@@ -84,12 +78,7 @@ fn main() {
     drop(h);
 
     // Engine throughput with the UI attached: runner thread at full speed, the UI draining every frame.
-    let mut app = EventflowApp::new(
-        &egui::Context::default(),
-        ClockChoice::Threaded,
-        Prefs::default(),
-    );
-    app.set_autoplay(false);
+    let mut app = TestApp::threaded();
     app.open_loaded(scenario(2000.0));
     app.send(Command::SetSpeed(1000.0));
     app.send(Command::SkipIdle(false));
@@ -97,20 +86,20 @@ fn main() {
     let mut h = Harness::builder()
         .with_size(egui::vec2(1600.0, 1000.0))
         .with_accessibility_check(false)
-        .build_ui_state(|ui, app: &mut EventflowApp| app.frame(ui), app);
+        .build_ui_state(|ui, app: &mut TestApp| app.frame(ui), app);
     let start = Instant::now();
     let mut n_frames = 0;
     while start.elapsed() < Duration::from_secs(4) {
         h.step();
         n_frames += 1;
     }
-    let s = &h.state().snap;
+    let s = h.state().snapshot();
     println!(
         "engine with UI attached: {} events in {:.1} s wall = {:.0} events/s (runner's own last-window figure {:.0} events/s); {n_frames} UI frames, {} invocations logged",
         s.events_processed,
         start.elapsed().as_secs_f64(),
         s.events_processed as f64 / start.elapsed().as_secs_f64(),
         s.events_per_s,
-        h.state().log.rows.len()
+        h.state().invocations().len()
     );
 }

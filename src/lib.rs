@@ -71,17 +71,33 @@
 //!   capped); skip idle jumps to just before the next event; every engine call is inside `catch_unwind`, so an
 //!   engine bug becomes an error message. [`runner::RunnerCore`] is the synchronous logic; it can also run inline
 //!   (tests, benchmarks) with a [`runner::ManualClock`].
-//! - [`ui`] — the desktop app on eframe 0.37 (glow): start page, toolbar, the architecture canvas (own painter
-//!   code: layered layout, icons, labelled edges, transit dots, flashes), the inspector with a searchable JSON
-//!   tree, the virtualised invocation log, "send a test event", screenshots. Each frame drains runner updates
-//!   within a time budget, then draws; it only sends commands.
+//! - [`ui`] — the desktop app on eframe 0.37 (glow): a small shell ([`ui::app::EventflowApp`]: runner, open
+//!   document, panels) over panels that own their state, draw themselves and return [`ui::action::Action`]s,
+//!   which the shell applies after drawing (runner commands, opening files, document edits). Each frame drains
+//!   runner updates within a time budget, then draws; it only sends commands and reads snapshots. One line per
+//!   panel:
+//!   - `ui::menu` — the menu bar; `ui::toolbar` — Edit toggle, play/step/reset, speed, virtual time, run state.
+//!   - `ui::start_page` — the gallery of built-in examples and recent files.
+//!   - `ui::canvas` — nodes, labelled edges, transit dots and flashes on egui's painter, the gestures of both
+//!     modes, one accessible widget per node; positions convert only through `ui::view::ViewTransform`
+//!     (world ↔ screen); `ui::layout` places nodes in layers.
+//!   - `ui::inspector` — the selected node (stats, "Send a test event…", configuration), invocation (with the
+//!     searchable `ui::json_tree`) or trace; `ui::log` — the virtualised invocation table.
+//!   - `ui::inject` — the "Send a test event" window; `ui::picker` — the in-app open / save file picker.
+//!   - Edit mode: `ui::palette` — add resources by click or drag; `ui::edit_form` — the property form (typed
+//!     fields, raw JSON, pattern and filter sandboxes, traffic); `ui::code_editor` — handler code;
+//!     `ui::dialogs` — the wiring question and "Unsaved changes".
+//!
+//!   `ui::testing` is the harness of the UI tests and the frame benchmark (manual clock, inline runner,
+//!   questions as methods). `ui` depends on no `cli` type: the command line parses [`ui::OpenArgs`] and calls
+//!   [`ui::run`].
 //! - [`editor`] — the visual editor's pure document operations (no egui): add with fresh ids and minimal
 //!   defaults, delete / duplicate / rename with every reference following, the wiring rules of each pair of
 //!   resource types (or why AWS refuses it), the typed form's field table, undo/redo of whole documents, and the
 //!   editing [`editor::session::Session`] (dirty flag, validation problems by JSON path, canonical save).
-//! - [`ui`] edit mode (`ui/edit.rs`, `ui/edit_form.rs`) — palette, wiring by drag, property panel, pattern
-//!   sandbox, traffic and handler code editors, Save / Save As / New; it edits the scenario *document* and sends a
-//!   valid result to the runner (`Command::Load`: a live re-run from t = 0).
+//! - [`ui`] edit mode (`ui/edit.rs` in the shell, with the edit-mode panels above) — add, wire by drag, select,
+//!   move, rename, undo/redo, Save / Save As / New; it edits the scenario *document* and sends a valid result to
+//!   the runner (`Command::Load`: a live re-run from t = 0).
 //! - [`fileio`] — files the user owns: every save is atomic, writes through symbolic links, keeps the file's
 //!   mode and owner and refuses a read-only file; outputs are compared with inputs by file identity.
 //! - [`cli`] — `eventflow check | run | test-pattern | open | fmt` with the exit codes of the CLI contract

@@ -1,33 +1,37 @@
-//! Editor tests: drive the real app (egui_kittest, manual clock, inline runner) to build flows from an empty
-//! canvas, save them, reopen and run them; and check that every example round-trips through the canonical writer.
+//! Editor tests: drive the real app through the shared harness (`eventflow::ui::testing`: egui_kittest, manual
+//! clock, inline runner) to build flows from an empty canvas, save them, reopen and run them; and check that every
+//! example round-trips through the canonical writer. Nodes are found on the canvas by their accessible label;
+//! frames run until the UI is stable (`Harness::run`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use eframe::egui;
-use egui_kittest::Harness;
+use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
+use egui_kittest::{Harness, Node};
 use eventflow::editor::{Destination, WireOptions};
-use eventflow::runner::ManualClock;
-use eventflow::ui::{ClockChoice, EventflowApp, Prefs};
+use eventflow::ui::testing::TestApp;
 use serde_json::json;
 
-fn app() -> (EventflowApp, ManualClock) {
-    let clock = ManualClock::default();
-    let mut app = EventflowApp::new(
-        &egui::Context::default(),
-        ClockChoice::Manual(clock.clone()),
-        Prefs::default(),
-    );
-    app.set_autoplay(false);
-    (app, clock)
-}
+type H = Harness<'static, TestApp>;
 
-fn harness(app: EventflowApp) -> Harness<'static, EventflowApp> {
+fn harness(app: TestApp) -> H {
     Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
-        .build_ui_state(|ui, app: &mut EventflowApp| app.frame(ui), app)
+        .build_ui_state(|ui, app: &mut TestApp| app.frame(ui), app)
+}
+
+/// The canvas node called `name` (a button-like widget with the node's name as its label).
+fn node<'a>(h: &'a H, name: &'a str) -> Node<'a> {
+    h.get_by_role_and_label(Role::Button, name)
+}
+
+/// Clicks the canvas node `name` (in edit mode: selects it alone).
+fn click_node(h: &mut H, name: &str) {
+    node(h, name).click();
+    h.run();
 }
 
 fn tmp(name: &str) -> PathBuf {
@@ -36,61 +40,49 @@ fn tmp(name: &str) -> PathBuf {
     dir.join(name)
 }
 
-fn doc_of(h: &Harness<'_, EventflowApp>) -> serde_json::Value {
+fn doc_of(h: &H) -> serde_json::Value {
     h.state().edited_document().cloned().expect("editing")
 }
 
 /// File → New, then click palette entries by label; returns the harness in edit mode.
-fn new_from_menu() -> (Harness<'static, EventflowApp>, ManualClock) {
-    let (app, clock) = app();
-    let mut h = harness(app);
-    h.run_steps(2);
+fn new_from_menu() -> H {
+    let mut h = harness(TestApp::new());
+    h.run();
     h.get_by_label("File").click();
-    h.run_steps(2);
+    h.run();
     h.get_by_label("New").click();
-    h.run_steps(3);
-    assert!(
-        h.state().editor.as_ref().is_some_and(|e| e.on),
-        "File → New opens edit mode"
-    );
-    (h, clock)
+    h.run();
+    assert!(h.state().is_editing(), "File → New opens edit mode");
+    h
 }
 
-fn add(h: &mut Harness<'static, EventflowApp>, label: &str) -> String {
+fn add(h: &mut H, label: &str) -> String {
     h.get_by_label(label).click();
-    h.run_steps(3);
+    h.run();
     h.state()
-        .editor
-        .as_ref()
-        .and_then(|e| e.selected.first().cloned())
+        .selected()
+        .first()
+        .cloned()
         .expect("the new resource is selected")
 }
 
-/// Drags from `from`'s wiring handle onto `to` with real pointer events.
-fn drag_wire(h: &mut Harness<'static, EventflowApp>, from: &str, to: &str) {
-    let a = h
-        .state()
-        .node_screen_rect(from)
-        .expect("from on screen")
-        .right_center();
-    let b = h
-        .state()
-        .node_screen_rect(to)
-        .expect("to on screen")
-        .center();
+/// Drags from `from`'s wiring handle (the middle of its right edge) onto `to` with real pointer events.
+fn drag_wire(h: &mut H, from: &str, to: &str) {
+    let a = node(h, from).rect().right_center();
+    let b = node(h, to).rect().center();
     h.event(egui::Event::PointerMoved(a));
-    h.run_steps(1);
+    h.run();
     h.event(egui::Event::PointerButton {
         pos: a,
         button: egui::PointerButton::Primary,
         pressed: true,
         modifiers: Default::default(),
     });
-    h.run_steps(1);
+    h.run();
     for k in 1..=8 {
         let p = a + (b - a) * (k as f32 / 8.0);
         h.event(egui::Event::PointerMoved(p));
-        h.run_steps(1);
+        h.run();
     }
     h.event(egui::Event::PointerButton {
         pos: b,
@@ -98,12 +90,12 @@ fn drag_wire(h: &mut Harness<'static, EventflowApp>, from: &str, to: &str) {
         pressed: false,
         modifiers: Default::default(),
     });
-    h.run_steps(3);
+    h.run();
 }
 
 #[test]
 fn api_function_queue_function_from_scratch_saved_reopened_and_run() {
-    let (mut h, _clock) = new_from_menu();
+    let mut h = new_from_menu();
     let api = add(&mut h, "API Gateway");
     let f1 = add(&mut h, "Lambda function");
     let q = add(&mut h, "SQS queue");
@@ -121,17 +113,16 @@ fn api_function_queue_function_from_scratch_saved_reopened_and_run() {
         "the route dialog opens"
     );
     h.get_by_label("POST").click();
-    h.run_steps(2);
+    h.run();
     // The path field: replace "/" with "/orders".
-    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "path")
-        .focus();
-    h.run_steps(1);
+    h.get_by_role_and_label(Role::TextInput, "path").focus();
+    h.run();
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "path")
+    h.get_by_role_and_label(Role::TextInput, "path")
         .type_text("/orders");
-    h.run_steps(2);
+    h.run();
     h.get_by_label("Wire").click();
-    h.run_steps(3);
+    h.run();
     let doc = doc_of(&h);
     assert_eq!(
         doc["resources"]["Api1"]["routes"]["POST /orders"],
@@ -150,12 +141,7 @@ fn api_function_queue_function_from_scratch_saved_reopened_and_run() {
 
     // A pair AWS does not allow is refused with a reason.
     drag_wire(&mut h, &q, &api);
-    let msg = h
-        .state()
-        .editor
-        .as_ref()
-        .and_then(|e| e.message.clone())
-        .expect("a message");
+    let msg = h.state().edit_message().cloned().expect("a message");
     assert!(
         msg.1 && msg.0.contains("SQS queue delivers only"),
         "{msg:?}"
@@ -171,22 +157,21 @@ fn api_function_queue_function_from_scratch_saved_reopened_and_run() {
     )
     .expect("sets");
     h.state_mut().edit(d, "code");
-    h.run_steps(2);
+    h.run();
 
-    // Timeout through the property form.
-    h.state_mut().editor.as_mut().expect("editing").selected = vec!["Function1".into()];
-    h.run_steps(3);
+    // Timeout through the property form of the node clicked on the canvas.
+    click_node(&mut h, "Function1");
+    assert_eq!(h.state().selected(), ["Function1"]);
     h.get_by_label("timeout_s value").set_value_accesskit(10.0);
-    h.run_steps(3);
+    h.run();
     assert_eq!(doc_of(&h)["resources"]["Function1"]["timeout_s"], json!(10));
 
     // Traffic for the API from the traffic editor (pre-filled with the API's route).
-    h.state_mut().editor.as_mut().expect("editing").selected = vec!["Api1".into()];
-    h.run_steps(3);
+    click_node(&mut h, "Api1");
     h.get_by_label("Traffic").click();
-    h.run_steps(2);
+    h.run();
     h.get_by_label("Add traffic source").click();
-    h.run_steps(3);
+    h.run();
     let doc = doc_of(&h);
     assert_eq!(
         doc["traffic"][0]["request"]["method"],
@@ -194,24 +179,16 @@ fn api_function_queue_function_from_scratch_saved_reopened_and_run() {
         "{doc:#}"
     );
     assert!(
-        h.state()
-            .editor
-            .as_ref()
-            .is_some_and(|e| e.session.problems.is_empty()),
+        h.state().problems().is_empty(),
         "{:?}",
-        h.state().editor.as_ref().map(|e| &e.session.problems)
+        h.state().problems()
     );
 
     // Undo and redo (keyboard).
-    h.state_mut()
-        .editor
-        .as_mut()
-        .expect("editing")
-        .selected
-        .clear();
-    h.run_steps(2);
+    h.state_mut().select_names(Vec::new());
+    h.run();
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
-    h.run_steps(2);
+    h.run();
     assert!(
         doc_of(&h).get("traffic").is_none(),
         "undo removes the traffic"
@@ -220,13 +197,13 @@ fn api_function_queue_function_from_scratch_saved_reopened_and_run() {
         egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
         egui::Key::Z,
     );
-    h.run_steps(2);
+    h.run();
     assert!(doc_of(&h).get("traffic").is_some(), "redo brings it back");
 
     // Save (what Save As does with the chosen path), then reopen and run it in a fresh app.
     let path = tmp("flow.json");
     h.state_mut().save(Some(&path));
-    h.run_steps(2);
+    h.run();
     assert!(!h.state().is_dirty());
     let sc = eventflow::scenario::load_file(&path).expect("the saved file loads");
     let text = std::fs::read_to_string(&path).expect("saved");
@@ -239,25 +216,25 @@ fn api_function_queue_function_from_scratch_saved_reopened_and_run() {
         "saved text is canonical (= eventflow fmt)"
     );
 
-    let (mut app2, clock2) = app();
-    app2.open_path(&path);
+    let mut app2 = TestApp::new();
+    app2.open_file(&path);
     let mut h2 = harness(app2);
-    h2.run_steps(2);
+    h2.run();
     h2.get_by_label("Play").click();
+    // While playing the app repaints every frame: advance the clock until Function2 has finished once.
     for _ in 0..400 {
-        clock2.advance(Duration::from_millis(100));
-        h2.run_steps(1);
+        h2.state().advance(Duration::from_millis(100));
+        h2.step();
         if h2
             .state()
-            .log
-            .rows
+            .invocations()
             .iter()
             .any(|r| &*r.function == "Function2" && r.status.is_some())
         {
             break;
         }
     }
-    let rows = &h2.state().log.rows;
+    let rows = h2.state().invocations();
     assert!(
         rows.iter().any(|r| &*r.function == "Function1"),
         "the API invokes Function1"
@@ -272,14 +249,13 @@ fn api_function_queue_function_from_scratch_saved_reopened_and_run() {
 
 #[test]
 fn invalid_edits_show_problems_and_keep_the_last_good_run() {
-    let (mut h, _clock) = new_from_menu();
+    let mut h = new_from_menu();
     let f = add(&mut h, "Lambda function");
     let running = h.state().scenario().cloned().expect("running");
     assert!(running.find(&f).is_some());
     let rule = add(&mut h, "EventBridge rule");
-    let ed = h.state().editor.as_ref().expect("editing");
     assert!(
-        !ed.session.problems.is_empty(),
+        !h.state().problems().is_empty(),
         "a rule with no bus or target has problems"
     );
     assert!(
@@ -287,7 +263,7 @@ fn invalid_edits_show_problems_and_keep_the_last_good_run() {
         "the last valid design keeps running"
     );
     assert!(
-        h.state().node_screen_rect(&rule).is_some(),
+        h.query_by_role_and_label(Role::Button, &rule).is_some(),
         "the broken rule is still drawn"
     );
     // Wire it: bus → rule, rule → function; it becomes valid and runs.
@@ -298,13 +274,8 @@ fn invalid_edits_show_problems_and_keep_the_last_good_run() {
     h.state_mut()
         .wire(&rule, &f, &WireOptions::default())
         .expect("rule → function");
-    h.run_steps(2);
-    assert!(
-        h.state()
-            .editor
-            .as_ref()
-            .is_some_and(|e| e.session.problems.is_empty())
-    );
+    h.run();
+    assert!(h.state().problems().is_empty());
     assert!(h.state().scenario().expect("running").find(&rule).is_some());
     // A destination needs an answer; a refused pair says why.
     let q = add(&mut h, "SQS queue");
@@ -324,10 +295,10 @@ fn invalid_edits_show_problems_and_keep_the_last_good_run() {
         doc_of(&h)["resources"][&f]["async"]["on_failure"],
         json!("Failures")
     );
-    h.state_mut().editor.as_mut().expect("editing").selected = vec!["Failures".into()];
-    h.run_steps(2);
+    h.run();
+    click_node(&mut h, "Failures");
     h.key_press(egui::Key::Delete);
-    h.run_steps(2);
+    h.run();
     assert!(
         doc_of(&h)["resources"][&f]
             .get("async")
@@ -338,20 +309,20 @@ fn invalid_edits_show_problems_and_keep_the_last_good_run() {
 
 #[test]
 fn palette_drag_and_drop_adds_where_dropped() {
-    let (mut h, _clock) = new_from_menu();
+    let mut h = new_from_menu();
     let src = h.get_by_label("SQS queue").rect().center();
     let canvas = egui::pos2(700.0, 400.0);
     h.drag_at(src);
-    h.run_steps(1);
+    h.run();
     for k in 1..=6 {
         h.hover_at(src + (canvas - src) * (k as f32 / 6.0));
-        h.run_steps(1);
+        h.run();
     }
     h.drop_at(canvas);
-    h.run_steps(3);
+    h.run();
     let doc = doc_of(&h);
     assert!(doc["resources"].get("Queue1").is_some(), "{doc:#}");
-    let r = h.state().node_screen_rect("Queue1").expect("drawn");
+    let r = node(&h, "Queue1").rect();
     assert!(
         r.center().distance(canvas) < 30.0,
         "dropped at {canvas:?}, drawn at {:?}",
@@ -361,26 +332,26 @@ fn palette_drag_and_drop_adds_where_dropped() {
 
 #[test]
 fn unsaved_changes_ask_before_opening_another_scenario() {
-    let (mut h, _clock) = new_from_menu();
+    let mut h = new_from_menu();
     add(&mut h, "SNS topic");
     assert!(h.state().is_dirty());
     h.get_by_label("File").click();
-    h.run_steps(2);
+    h.run();
     h.get_by_label("New").click();
-    h.run_steps(3);
+    h.run();
     h.get_by_label("Unsaved changes");
     h.get_by_label("Cancel").click();
-    h.run_steps(2);
+    h.run();
     assert!(
         doc_of(&h)["resources"].get("Topic1").is_some(),
         "cancel keeps the edits"
     );
     h.get_by_label("File").click();
-    h.run_steps(2);
+    h.run();
     h.get_by_label("New").click();
-    h.run_steps(3);
+    h.run();
     h.get_by_label("Discard changes").click();
-    h.run_steps(3);
+    h.run();
     assert!(
         doc_of(&h)["resources"]
             .as_object()
@@ -432,13 +403,13 @@ fn open_edit_save_without_edits_is_byte_identical() {
     ));
     let path = tmp("api-hello.json");
     std::fs::copy(&src, &path).expect("copies");
-    let (mut app, _clock) = app();
-    app.open_path(&path);
+    let mut app = TestApp::new();
+    app.open_file(&path);
     app.set_editing(true);
     let mut h = harness(app);
-    h.run_steps(3);
+    h.run();
     h.state_mut().save(None);
-    h.run_steps(1);
+    h.run();
     assert_eq!(
         std::fs::read(&path).expect("saved"),
         std::fs::read(&src).expect("source")
@@ -449,37 +420,18 @@ fn open_edit_save_without_edits_is_byte_identical() {
 /// empty buffer that "Save script" would write over the file), and Save As copies the script beside the new file.
 #[test]
 fn gallery_example_edits_the_real_script_and_save_as_copies_it() {
-    let (app, _clock) = app();
-    let mut h = harness(app);
-    h.run_steps(2);
+    let mut h = harness(TestApp::new());
+    h.run();
     h.get_by_label("Open New Order on an event bus").click();
-    h.run_steps(3);
+    h.run();
     // "Edit" is both a menu and the toolbar's mode toggle (drawn after the menu bar).
     h.get_all_by_label("Edit")
         .last()
         .expect("the Edit toggle")
         .click();
-    h.run_steps(3);
-    assert!(h.state().editor.as_ref().is_some_and(|e| e.on), "edit mode");
-    let rect = h
-        .state()
-        .node_screen_rect("ValidateOrder")
-        .expect("ValidateOrder on screen");
-    h.hover_at(rect.center());
-    h.run_steps(1);
-    h.event(egui::Event::PointerButton {
-        pos: rect.center(),
-        button: egui::PointerButton::Primary,
-        pressed: true,
-        modifiers: egui::Modifiers::NONE,
-    });
-    h.event(egui::Event::PointerButton {
-        pos: rect.center(),
-        button: egui::PointerButton::Primary,
-        pressed: false,
-        modifiers: egui::Modifiers::NONE,
-    });
-    h.run_steps(4);
+    h.run();
+    assert!(h.state().is_editing(), "edit mode");
+    click_node(&mut h, "ValidateOrder");
     let script = std::fs::read_to_string(
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("assets/scenarios/handlers/validate_order.rhai"),
@@ -492,12 +444,12 @@ fn gallery_example_edits_the_real_script_and_save_as_copies_it() {
         .trim()
         .to_string();
     assert_eq!(
-        h.state().editor.as_ref().map(|e| e.selected.clone()),
-        Some(vec!["ValidateOrder".to_string()]),
+        h.state().selected(),
+        ["ValidateOrder"],
         "the click selected the function"
     );
     let shown = h
-        .get_by_role_and_label(egui::accesskit::Role::MultilineTextInput, "handler source")
+        .get_by_role_and_label(Role::MultilineTextInput, "handler source")
         .value()
         .unwrap_or_default();
     assert!(
@@ -519,7 +471,7 @@ fn gallery_example_edits_the_real_script_and_save_as_copies_it() {
     std::fs::create_dir_all(&dir).expect("dir");
     let target = dir.join("new-order.json");
     h.state_mut().save(Some(&target));
-    h.run_steps(2);
+    h.run();
     let copied = std::fs::read_to_string(dir.join("handlers/validate_order.rhai"))
         .expect("Save As copied the script beside the scenario");
     assert_eq!(copied, script);

@@ -1,91 +1,112 @@
-//! UI tests: drive the real app without a display (egui_kittest), with a manual clock and an inline runner.
+//! UI tests: drive the real app without a display (egui_kittest) through the shared harness
+//! (`eventflow::ui::testing`): a manual clock and an inline runner. Frames run until the UI is stable
+//! (`Harness::run`) while paused; while playing, the clock moves and frames run until the awaited state shows.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use eframe::egui;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
-use eventflow::runner::ManualClock;
-use eventflow::ui::{ClockChoice, EventflowApp, Prefs};
+use egui_kittest::kittest::{NodeT, Queryable};
+use eventflow::ui::testing::TestApp;
 
-fn app_with(file: &str, text: &str) -> (EventflowApp, ManualClock) {
-    let clock = ManualClock::default();
-    let mut app = EventflowApp::new(
-        &egui::Context::default(),
-        ClockChoice::Manual(clock.clone()),
-        Prefs::default(),
-    );
-    app.set_autoplay(false);
-    let sc = eventflow::scenario::load_str(text, file, None).expect("example loads");
-    app.open_loaded(Arc::new(sc));
-    (app, clock)
+/// Most frames a test plays while waiting for something to happen.
+const MAX_PLAY_FRAMES: usize = 400;
+
+fn app_with(file: &str, text: &str) -> TestApp {
+    let mut app = TestApp::new();
+    app.open_text(text, file).expect("example loads");
+    app
 }
 
-fn harness(app: EventflowApp) -> Harness<'static, EventflowApp> {
+fn harness(app: TestApp) -> Harness<'static, TestApp> {
     Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
-        .build_ui_state(|ui, app: &mut EventflowApp| app.frame(ui), app)
+        .build_ui_state(|ui, app: &mut TestApp| app.frame(ui), app)
+}
+
+/// Plays in steps of `step` of wall time, one frame each, until `done` (at most [`MAX_PLAY_FRAMES`] frames).
+fn play_until(h: &mut Harness<'static, TestApp>, step: Duration, done: impl Fn(&TestApp) -> bool) {
+    for _ in 0..MAX_PLAY_FRAMES {
+        if done(h.state()) {
+            return;
+        }
+        h.state().advance(step);
+        h.step();
+    }
 }
 
 #[test]
 fn play_shows_invocations_and_the_inspector_shows_their_event() {
-    let (app, clock) = app_with(
+    let app = app_with(
         "new-order.json",
         include_str!("../assets/scenarios/new-order.json"),
     );
     let mut h = harness(app);
-    h.run_steps(2);
+    h.run();
     h.get_by_label("Play").click();
-    for _ in 0..200 {
-        clock.advance(Duration::from_millis(50));
-        h.run_steps(1);
-        if h.state()
-            .log
-            .rows
-            .iter()
-            .filter(|r| r.status.is_some())
-            .count()
-            >= 2
-        {
-            break;
-        }
-    }
-    let rows = h.state().log.rows.len();
+    h.step();
+    play_until(&mut h, Duration::from_millis(50), |a| {
+        a.finished_invocations() >= 2
+    });
+    let rows = h.state().invocations().len();
     assert!(rows >= 2, "invocations appear in the log (got {rows})");
-    let request_id = h.state().log.rows[0].request_id.clone();
+    // Pause (while playing the app repaints every frame: it never settles), then inspect.
+    h.get_by_label("Pause").click();
+    h.run();
+    assert!(!h.state().snapshot().playing);
+    let request_id = h.state().invocations()[0].request_id.clone();
     h.get_by_label_contains(&request_id).click();
-    h.run_steps(2);
+    h.run();
     // The inspector shows the EventBridge envelope the function received.
     h.get_by_label(r#"source: "com.example.orders""#);
     h.get_by_label(r#"detail-type: "New Order""#);
     h.get_by_label_contains("Invocation of ValidateOrder");
 
-    // Pause, then step one event at a time.
-    h.get_by_label("Pause").click();
-    h.run_steps(2);
-    assert!(!h.state().snap.playing);
-    let before = h.state().snap.events_processed;
-    clock.advance(Duration::from_millis(500));
-    h.run_steps(2);
+    // Paused, then step one event at a time.
+    let before = h.state().snapshot().events_processed;
+    h.state().advance(Duration::from_millis(500));
+    h.run();
     assert_eq!(
-        h.state().snap.events_processed,
+        h.state().snapshot().events_processed,
         before,
         "paused time does not move"
     );
     h.get_by_label("Step").click();
-    h.run_steps(2);
-    assert_eq!(h.state().snap.events_processed, before + 1);
+    h.run();
+    assert_eq!(h.state().snapshot().events_processed, before + 1);
+}
+
+#[test]
+fn canvas_nodes_are_found_by_label_and_clicked() {
+    let app = app_with(
+        "new-order.json",
+        include_str!("../assets/scenarios/new-order.json"),
+    );
+    let mut h = harness(app);
+    h.run();
+    let node = h.get_by_label("ValidateOrder");
+    assert_eq!(node.accesskit_node().role(), egui::accesskit::Role::Button);
+    assert_ne!(node.accesskit_node().is_selected(), Some(true));
+    node.click();
+    h.run();
+    // The inspector shows the node (its name is now a heading too), and the node says it is selected.
+    let selected: Vec<_> = h
+        .get_all_by_label("ValidateOrder")
+        .filter(|n| n.accesskit_node().role() == egui::accesskit::Role::Button)
+        .collect();
+    assert_eq!(selected.len(), 1);
+    assert_eq!(selected[0].accesskit_node().is_selected(), Some(true));
+    h.get_by_label("Lambda function");
 }
 
 #[test]
 fn filtering_and_searching_do_not_break_with_no_rows() {
-    let (app, _clock) = app_with(
+    let app = app_with(
         "api-hello.json",
         include_str!("../assets/scenarios/api-hello.json"),
     );
     let mut h = harness(app);
-    h.run_steps(3);
+    h.run();
     h.get_by_label_contains("0 of 0");
 }
 

@@ -15,6 +15,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub use crate::ui::OpenArgs;
 pub use run::{RunArgs, run_scenario};
 pub use summary::summary_table;
 pub use sweep::SweepArgs;
@@ -29,6 +30,18 @@ pub enum CliError {
     /// Something went wrong inside: exit 1.
     #[error("{0}")]
     Internal(String),
+}
+
+/// The app's errors at the command line: bad flags or no display are invalid input (exit 2), a failed
+/// screenshot is internal (exit 1).
+impl From<crate::ui::UiError> for CliError {
+    fn from(e: crate::ui::UiError) -> CliError {
+        if e.is_input_error() {
+            CliError::Invalid(e.to_string())
+        } else {
+            CliError::Internal(e.to_string())
+        }
+    }
 }
 
 impl CliError {
@@ -89,26 +102,6 @@ pub enum Command {
     },
 }
 
-#[derive(Debug, Clone, clap::Args)]
-pub struct OpenArgs {
-    pub file: Option<PathBuf>,
-    /// Save a PNG of the window after --after seconds of wall time, then exit.
-    #[arg(long)]
-    pub screenshot: Option<PathBuf>,
-    /// Seconds of wall time to play before the screenshot.
-    #[arg(long, default_value_t = 2.0)]
-    pub after: f64,
-    /// Window size for the screenshot, WxH.
-    #[arg(long)]
-    pub size: Option<String>,
-    /// Open in edit mode (without a file: a new, empty scenario).
-    #[arg(long)]
-    pub edit: bool,
-    /// With --edit: start with this resource selected (its property panel open), e.g. for screenshots.
-    #[arg(long, requires = "edit")]
-    pub select: Option<String>,
-}
-
 /// Runs the command line; returns the process exit code.
 pub fn main_with(cli: Cli, open_app: impl FnOnce(OpenArgs) -> Result<(), CliError>) -> ExitCode {
     let success = |()| ExitCode::SUCCESS;
@@ -122,15 +115,7 @@ pub fn main_with(cli: Cli, open_app: impl FnOnce(OpenArgs) -> Result<(), CliErro
         Some(Command::Fmt { files, check }) => fmt(&files, check),
         Some(Command::Sweep(args)) => sweep::sweep(&args).map(success),
         Some(Command::Tour(args)) => tour::tour(&args),
-        None => open_app(OpenArgs {
-            file: cli.file,
-            screenshot: None,
-            after: 2.0,
-            size: None,
-            edit: false,
-            select: None,
-        })
-        .map(success),
+        None => open_app(OpenArgs::file(cli.file)).map(success),
     };
     match result {
         Ok(code) => code,

@@ -1,10 +1,14 @@
 //! The architecture canvas: nodes, labelled edges and moving dots, drawn with egui's painter.
 //!
-//! World coordinates are the layout's; the view maps them to the screen with `pan` and `zoom`. Nodes are placed
+//! World coordinates are the layout's; one [`ViewTransform`] maps them to the screen (pan and zoom). Nodes are placed
 //! by the scenario's `layout` when it has one, else by [`super::layout::layered`]. Dots are transits: a dot moves
 //! from `from` to `to` between `t_us` and `end_us` of virtual time, where `end_us` stretches very short hops to a
 //! minimum on-screen duration (hops last milliseconds; an eye needs a few hundred). When an edge carries more than
 //! [`AGGREGATE_ABOVE`] dots at once they are drawn as one pulse with a count.
+//!
+//! The canvas is a panel: it owns its view, dots and gestures, and returns an [`Action`] for what a click or a
+//! gesture asks (select, wire, move, drop). Each node is also an accessible widget with its name, role and
+//! selection, so screen readers and UI tests find nodes by label.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,12 +20,13 @@ use eframe::egui::{
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 
+use super::action::{Action, Selection};
 use super::style::{self, NodeKind};
+pub use super::view::NODE_SIZE;
+use super::view::ViewTransform;
 use crate::runner::Snapshot;
-use crate::scenario::{ArchGraph, GraphNode, Scenario};
+use crate::scenario::{ArchGraph, GraphNode, ResourceType, Scenario};
 
-/// World size of a node box.
-pub const NODE_SIZE: Vec2 = vec2(170.0, 54.0);
 /// More dots than this on one edge are drawn as a single pulse with a count.
 pub const AGGREGATE_ABOVE: usize = 24;
 /// Most dots kept at once (the oldest go first).
@@ -31,20 +36,21 @@ pub const MIN_VISIBLE_WALL_S: f64 = 0.45;
 
 /// A transit on its way.
 #[derive(Debug, Clone)]
-pub struct Dot {
-    pub from: NodeIndex,
-    pub to: NodeIndex,
-    pub t_us: u64,
-    pub end_us: u64,
-    pub arrive_us: u64,
-    pub trace_hash: u64,
-    pub trace_id: Arc<str>,
-    pub what: &'static str,
+struct Dot {
+    from: NodeIndex,
+    to: NodeIndex,
+    t_us: u64,
+    /// When it reaches `to` on screen: the arrival, stretched to a minimum visible time.
+    end_us: u64,
+    arrive_us: u64,
+    trace_hash: u64,
+    trace_id: Arc<str>,
+    what: &'static str,
 }
 
-/// What a click on the canvas chose.
+/// What a click or a gesture on the canvas chose (turned into an [`Action`]).
 #[derive(Debug, Clone, PartialEq)]
-pub enum CanvasClick {
+enum CanvasClick {
     Node(NodeIndex),
     Trace(Arc<str>),
     Background,
@@ -63,20 +69,20 @@ pub enum CanvasClick {
     /// Edit mode: selected nodes were moved.
     Moved,
     /// Edit mode: a palette entry was dropped here (world position).
-    Drop(crate::scenario::ResourceType, Pos2),
+    Drop(ResourceType, Pos2),
 }
 
 /// Edit mode's extras on the canvas: resources that do not validate yet (drawn apart, with a badge), problem
 /// badges, the multi-selection, and the gestures in progress.
 #[derive(Debug, Default)]
 pub struct EditDeco {
-    pub on: bool,
+    pub(super) on: bool,
     /// Broken resources (left out of the graph): name, type, world position.
-    pub ghosts: Vec<(String, crate::scenario::ResourceType, Pos2)>,
+    pub(super) ghosts: Vec<(String, ResourceType, Pos2)>,
     /// Node name → first problem message.
-    pub badges: HashMap<String, String>,
+    pub(super) badges: HashMap<String, String>,
     /// Selected node names.
-    pub marked: Vec<String>,
+    pub(super) marked: Vec<String>,
     wiring: Option<(usize, Pos2)>,
     band: Option<(Pos2, Pos2)>,
     moving: Option<usize>,
@@ -87,28 +93,28 @@ pub const HANDLE_RADIUS: f32 = 6.0;
 
 /// Canvas state of one opened scenario.
 pub struct Canvas {
-    pub graph: ArchGraph,
-    pub kinds: Vec<NodeKind>,
-    pub names: Vec<String>,
-    pub pos: Vec<Pos2>,
+    pub(super) graph: ArchGraph,
+    pub(super) kinds: Vec<NodeKind>,
+    pub(super) names: Vec<String>,
+    /// World position of each graph node's centre.
+    pos: Vec<Pos2>,
     edge_labels: Vec<String>,
-    pub pan: Vec2,
-    pub zoom: f32,
+    view: ViewTransform,
     fit_pending: bool,
     dragging: Option<NodeIndex>,
-    pub dots: Vec<Dot>,
+    dots: Vec<Dot>,
     /// Per node: flash colour and the virtual time it ends.
     flash: Vec<Option<(Color32, u64)>>,
     /// Per queue node: the deepest it has been this run (the scale of its depth bar).
     queue_peak: HashMap<usize, u32>,
     /// Recent distinct traces for the legend, newest last.
-    pub recent_traces: Vec<(Arc<str>, u64)>,
+    recent_traces: Vec<(Arc<str>, u64)>,
     /// Edges (from, to) each recent trace travelled, for highlighting; bounded.
     trail: Vec<(NodeIndex, NodeIndex, u64)>,
     /// Edit mode's extras.
-    pub edit: EditDeco,
+    pub(super) edit: EditDeco,
     /// The screen rectangle of the last frame (to place new nodes in view).
-    pub last_rect: Rect,
+    last_rect: Rect,
 }
 
 impl Canvas {
@@ -164,8 +170,7 @@ impl Canvas {
             names,
             pos,
             edge_labels,
-            pan: Vec2::ZERO,
-            zoom: 1.0,
+            view: ViewTransform::default(),
             fit_pending: true,
             dragging: None,
             dots: Vec::new(),
@@ -182,7 +187,7 @@ impl Canvas {
     pub fn layout_key(&self, i: usize) -> String {
         match self.kinds.get(i) {
             Some(NodeKind::Traffic) => format!("traffic:{}", self.names[i]),
-            _ => self.names.get(i).cloned().unwrap_or_default(),
+            Some(NodeKind::Resource(_)) | None => self.names.get(i).cloned().unwrap_or_default(),
         }
     }
 
@@ -217,8 +222,7 @@ impl Canvas {
                 *p = *q;
             }
         }
-        self.pan = prev.pan;
-        self.zoom = prev.zoom;
+        self.view = prev.view;
         // Once the user has seen the view, edits never move it.
         self.fit_pending = prev.fit_pending && !prev.last_rect.is_positive();
         self.last_rect = prev.last_rect;
@@ -237,7 +241,7 @@ impl Canvas {
     /// The world position at the centre of the view, shifted so successive new nodes do not stack exactly.
     pub fn free_spot(&self) -> Pos2 {
         let c = if self.last_rect.is_positive() {
-            ((self.last_rect.size() / 2.0 - self.pan) / self.zoom).to_pos2()
+            self.view.world_center(self.last_rect.size())
         } else {
             Pos2::ZERO
         };
@@ -249,7 +253,7 @@ impl Canvas {
         // Left to right across the view, row by row from the top: successive adds read as a flow.
         let (dx, dy) = (NODE_SIZE.x + 70.0, NODE_SIZE.y + 50.0);
         let view = if self.last_rect.is_positive() {
-            self.last_rect.size() / self.zoom
+            self.last_rect.size() / self.view.zoom()
         } else {
             vec2(5.0 * dx, 5.0 * dy)
         };
@@ -269,7 +273,17 @@ impl Canvas {
     /// Where node `name` (layout key) was drawn on screen in the last frame.
     pub fn screen_rect_of(&self, name: &str) -> Option<Rect> {
         let i = (0..self.all_len()).find(|&i| self.any_name(i) == name)?;
-        Some(self.any_rect(i, self.last_rect.min))
+        Some(self.any_rect(i))
+    }
+
+    /// The screen rectangle of the last frame.
+    pub fn last_rect(&self) -> Rect {
+        self.last_rect
+    }
+
+    /// Number of dots in flight.
+    pub fn dots_in_flight(&self) -> usize {
+        self.dots.len()
     }
 
     /// Number of nodes drawn: graph nodes, then ghosts.
@@ -307,13 +321,12 @@ impl Canvas {
         }
     }
 
-    fn any_rect(&self, i: usize, origin: Pos2) -> Rect {
-        let c = origin + self.pan + self.any_pos(i).to_vec2() * self.zoom;
-        Rect::from_center_size(c, NODE_SIZE * self.zoom)
+    fn any_rect(&self, i: usize) -> Rect {
+        self.view.node_rect(self.any_pos(i))
     }
 
-    fn handle_pos(&self, i: usize, origin: Pos2) -> Pos2 {
-        self.any_rect(i, origin).right_center()
+    fn handle_pos(&self, i: usize) -> Pos2 {
+        self.any_rect(i).right_center()
     }
 
     /// Forgets everything of the previous run (after Reset or Load).
@@ -394,95 +407,208 @@ impl Canvas {
         !self.dots.is_empty() || self.flash.iter().any(Option::is_some)
     }
 
-    fn node_rect(&self, ix: usize, origin: Pos2) -> Rect {
-        let c = origin + self.pan + self.pos[ix].to_vec2() * self.zoom;
-        Rect::from_center_size(c, NODE_SIZE * self.zoom)
+    fn node_rect(&self, ix: usize) -> Rect {
+        self.view.node_rect(self.pos[ix])
     }
 
-    /// Draws the canvas and handles its input. `highlight` dims every dot of another trace.
+    /// Draws the canvas and handles its input; returns what a click or gesture asks for. `selected` is the
+    /// inspected node (run mode); `highlight` dims every dot of another trace.
     pub fn show(
         &mut self,
         ui: &mut Ui,
         snap: &Snapshot,
-        sc: &Scenario,
         selected: Option<NodeIndex>,
         highlight: Option<u64>,
-    ) -> Option<CanvasClick> {
+    ) -> Option<Action> {
         let (rect, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
+        response.widget_info(|| {
+            egui::WidgetInfo::labeled(egui::Role::Canvas, true, "architecture canvas")
+        });
         let painter = ui.painter_at(rect);
         let visuals = ui.visuals().clone();
         painter.rect_filled(rect, 0.0, visuals.extreme_bg_color);
-        let origin = rect.min;
+        self.view.set_origin(rect.min);
+        self.fit_if_pending(rect);
+        if let Some(hover) = response.hover_pos() {
+            let (scroll, pinch) = ui.input(|i| (i.smooth_scroll_delta.y, i.zoom_delta()));
+            let factor = pinch * (scroll / 400.0).exp();
+            if (factor - 1.0).abs() > 1e-4 {
+                self.view.zoom_around(hover, factor);
+            }
+        }
+        let pointer = response.interact_pointer_pos().or(response.hover_pos());
+        self.last_rect = rect;
+        let edit_event = if self.edit.on {
+            self.edit_gestures(ui, &response, pointer)
+        } else {
+            self.run_gestures(&response, pointer);
+            None
+        };
+        let ink = Ink::new(&visuals, self.view.zoom());
+        self.draw_edges(&painter, &ink, highlight);
+        self.draw_nodes(&painter, &ink, rect, snap, selected);
+        if self.edit.on {
+            self.draw_edit(&painter, &ink, response.hover_pos());
+        }
+        self.expose_nodes(ui, &response, rect, snap, selected);
+        let hovered_dot =
+            self.draw_dots(&painter, rect, snap.now_us, highlight, response.hover_pos());
+        let legend_click = self.draw_legend(&painter, &ink, rect, &response, pointer);
+        let click = self.click(
+            ui,
+            &response,
+            pointer,
+            hovered_dot,
+            legend_click.map(CanvasClick::Trace),
+        );
+        if response.hovered()
+            && response
+                .hover_pos()
+                .is_some_and(|p| self.node_at(p).is_some())
+        {
+            ui.ctx().set_cursor_icon(egui::CursorIcon::PointingHand);
+        }
+        edit_event.or(click).map(|c| c.into_action(self.edit.on))
+    }
+
+    fn fit_if_pending(&mut self, rect: Rect) {
         if self.fit_pending
             && rect.width() > 10.0
             && (!self.pos.is_empty() || !self.edit.ghosts.is_empty())
         {
             self.fit_pending = false;
-            let mut bb = Rect::NOTHING;
-            for p in self.pos.iter().chain(self.edit.ghosts.iter().map(|g| &g.2)) {
-                bb = bb.union(Rect::from_center_size(*p, NODE_SIZE));
-            }
-            let bb = bb.expand(40.0);
-            self.zoom = (rect.width() / bb.width())
-                .min(rect.height() / bb.height())
-                .clamp(0.15, 1.4);
-            self.pan = rect.size() / 2.0 - bb.center().to_vec2() * self.zoom;
+            let centers = self.pos.iter().chain(self.edit.ghosts.iter().map(|g| &g.2));
+            self.view.fit(centers, rect.size());
         }
-        let mut click = None;
+    }
 
-        // Zoom around the pointer with the wheel (or pinch), pan by dragging the background.
-        if let Some(hover) = response.hover_pos() {
-            let (scroll, pinch) = ui.input(|i| (i.smooth_scroll_delta.y, i.zoom_delta()));
-            let factor = pinch * (scroll / 400.0).exp();
-            if (factor - 1.0).abs() > 1e-4 {
-                let new_zoom = (self.zoom * factor).clamp(0.1, 4.0);
-                let world = (hover - origin - self.pan) / self.zoom;
-                self.pan = hover - origin - world * new_zoom;
-                self.zoom = new_zoom;
+    /// The topmost node (or ghost) whose box holds a screen point.
+    fn node_at(&self, p: Pos2) -> Option<usize> {
+        (0..self.all_len())
+            .rev()
+            .find(|&i| self.any_rect(i).contains(p))
+    }
+
+    /// Run mode: drag a node to move it, drag the background to pan.
+    fn run_gestures(&mut self, response: &egui::Response, pointer: Option<Pos2>) {
+        if response.drag_started() {
+            self.dragging = pointer.and_then(|p| self.node_at(p)).map(NodeIndex::new);
+        }
+        if response.dragged() {
+            let d = response.drag_delta();
+            match self.dragging {
+                Some(ix) => self.pos[ix.index()] += self.view.to_world_delta(d),
+                None => self.view.pan_by(d),
             }
         }
-        let pointer = response.interact_pointer_pos().or(response.hover_pos());
-        let node_at = |this: &Canvas, p: Pos2| -> Option<usize> {
-            (0..this.all_len())
-                .rev()
-                .find(|&i| this.any_rect(i, origin).contains(p))
-        };
-        self.last_rect = rect;
-        let mut edit_event = None;
-        if self.edit.on {
-            edit_event = self.edit_gestures(ui, &response, pointer, origin);
+        if response.drag_stopped() {
+            self.dragging = None;
+        }
+    }
+
+    /// What a click chose: a dot's trace (or the legend's), a node, or the background.
+    fn click(
+        &self,
+        ui: &Ui,
+        response: &egui::Response,
+        pointer: Option<Pos2>,
+        hovered_dot: Option<usize>,
+        legend_click: Option<CanvasClick>,
+    ) -> Option<CanvasClick> {
+        if let Some(k) = hovered_dot {
+            let d = &self.dots[k];
+            let tip = format!(
+                "{} {} → {}  t={:.3} s, arrives {:.3} s  trace {}",
+                d.what,
+                self.names[d.from.index()],
+                self.names[d.to.index()],
+                d.t_us as f64 / 1e6,
+                d.arrive_us as f64 / 1e6,
+                d.trace_id
+            );
+            let resp = response.clone().on_hover_text_at_pointer(tip);
+            if resp.clicked() && legend_click.is_none() {
+                return Some(CanvasClick::Trace(d.trace_id.clone()));
+            }
+            return legend_click;
+        }
+        if legend_click.is_some() || !response.clicked() {
+            return legend_click;
+        }
+        let shift = ui.input(|i| i.modifiers.shift);
+        Some(match pointer.and_then(|p| self.node_at(p)) {
+            Some(i) if self.edit.on => CanvasClick::Named {
+                name: self.any_name(i),
+                shift,
+            },
+            Some(i) => CanvasClick::Node(NodeIndex::new(i)),
+            None => CanvasClick::Background,
+        })
+    }
+
+    /// One accessible widget per node on screen — its name, its role, whether it is selected, its type and live
+    /// state — so screen readers (and UI tests) find nodes by label. The widgets only sense hover: clicks and
+    /// drags stay with the canvas, which knows the gestures.
+    fn expose_nodes(
+        &self,
+        ui: &Ui,
+        response: &egui::Response,
+        rect: Rect,
+        snap: &Snapshot,
+        selected: Option<NodeIndex>,
+    ) {
+        for i in 0..self.all_len() {
+            let r = self.any_rect(i).intersect(rect);
+            if !r.is_positive() {
+                continue;
+            }
+            let key = self.any_name(i);
+            let is_selected = selected.is_some_and(|s| s.index() == i)
+                || (self.edit.on && self.edit.marked.contains(&key));
+            let node = ui.interact(r, response.id.with(("node", &key)), Sense::hover());
+            // Built only when an accessibility client (or a test) reads the tree.
+            node.widget_info(|| {
+                egui::WidgetInfo::labeled(egui::Role::Button, true, self.display_name(i))
+            });
+            ui.ctx().accesskit_node_builder(node.id, |builder| {
+                builder.set_selected(is_selected);
+                builder.set_description(self.describe(i, snap));
+            });
+        }
+    }
+
+    /// A node's name as drawn (traffic sources without their `traffic:` prefix).
+    fn display_name(&self, i: usize) -> &str {
+        match self.names.get(i) {
+            Some(name) => name,
+            None => &self.edit.ghosts[i - self.names.len()].0,
+        }
+    }
+
+    /// A node's type and live state, as its subtitle says (broken resources: "not wired yet").
+    fn describe(&self, i: usize, snap: &Snapshot) -> String {
+        if i < self.pos.len() {
+            self.subtitle(i, snap)
         } else {
-            if response.drag_started() {
-                self.dragging = pointer.and_then(|p| node_at(self, p)).map(NodeIndex::new);
-            }
-            if response.dragged() {
-                let d = response.drag_delta();
-                match self.dragging {
-                    Some(ix) => self.pos[ix.index()] += d / self.zoom,
-                    None => self.pan += d,
-                }
-            }
-            if response.drag_stopped() {
-                self.dragging = None;
-            }
+            let (_, t, _) = &self.edit.ghosts[i - self.pos.len()];
+            format!("{} · not wired yet", t.name())
         }
+    }
 
-        let text = visuals.text_color();
-        let weak = visuals.weak_text_color();
-        let show_labels = self.zoom >= 0.45;
-        let font = FontId::proportional((13.0 * self.zoom).clamp(6.0, 22.0));
-        let small = FontId::proportional((10.5 * self.zoom).clamp(5.0, 18.0));
-
-        // Edges.
-        let mut hl_edges: Vec<(NodeIndex, NodeIndex)> = Vec::new();
+    /// Edges: a line with an arrow head per wiring, labelled when zoomed in; the edges the highlighted trace
+    /// travelled are drawn thick in its colour.
+    fn draw_edges(&self, painter: &egui::Painter, ink: &Ink, highlight: Option<u64>) {
+        let zoom = ink.zoom;
+        let mut lit_edges: Vec<(NodeIndex, NodeIndex)> = Vec::new();
         if let Some(h) = highlight {
             for &(a, b, th) in self.trail.iter().rev().take(50_000) {
-                if th == h && !hl_edges.contains(&(a, b)) {
-                    hl_edges.push((a, b));
+                if th == h && !lit_edges.contains(&(a, b)) {
+                    lit_edges.push((a, b));
                 }
             }
         }
-        let edge_color = visuals
+        let edge_color = ink
+            .visuals
             .widgets
             .noninteractive
             .fg_stroke
@@ -490,22 +616,18 @@ impl Canvas {
             .gamma_multiply(0.55);
         for (k, e) in self.graph.graph.edge_references().enumerate() {
             let (a, b) = (e.source(), e.target());
-            let ra = self.node_rect(a.index(), origin);
-            let rb = self.node_rect(b.index(), origin);
-            let p0 = style::border_point(ra, rb.center());
-            let p1 = style::border_point(rb, ra.center());
-            let lit = hl_edges.contains(&(a, b));
-            let stroke = if lit {
+            let (p0, p1) = self.path(a, b);
+            let stroke = if lit_edges.contains(&(a, b)) {
                 Stroke::new(
-                    2.5 * self.zoom.max(0.5),
+                    2.5 * zoom.max(0.5),
                     style::trace_color(highlight.unwrap_or(0)),
                 )
             } else {
-                Stroke::new((1.4 * self.zoom).max(0.8), edge_color)
+                Stroke::new((1.4 * zoom).max(0.8), edge_color)
             };
             painter.line_segment([p0, p1], stroke);
             let dir = (p1 - p0).normalized();
-            let head = 9.0 * self.zoom.max(0.5);
+            let head = 9.0 * zoom.max(0.5);
             let n = vec2(-dir.y, dir.x);
             painter.add(egui::Shape::convex_polygon(
                 vec![
@@ -516,35 +638,35 @@ impl Canvas {
                 stroke.color,
                 Stroke::NONE,
             ));
-            if show_labels && let Some(label) = self.edge_labels.get(k).filter(|l| !l.is_empty()) {
-                let mid = p0 + (p1 - p0) * 0.5;
-                let short: String = if label.chars().count() > 40 {
-                    label.chars().take(38).chain("…".chars()).collect()
-                } else {
-                    label.clone()
-                };
-                let galley = painter.layout_no_wrap(short, small.clone(), weak);
-                let r = Align2::CENTER_BOTTOM
-                    .anchor_size(mid - vec2(0.0, 2.0), galley.size())
-                    .expand(2.0);
-                painter.rect_filled(r, 3.0, visuals.extreme_bg_color.gamma_multiply(0.85));
-                painter.galley(r.min + vec2(2.0, 2.0), galley, weak);
+            if zoom >= 0.45
+                && let Some(label) = self.edge_labels.get(k).filter(|l| !l.is_empty())
+            {
+                edge_label(painter, ink, p0 + (p1 - p0) * 0.5, label);
             }
         }
+    }
 
-        // Nodes.
-        let now = snap.now_us;
+    /// Node boxes: type stripe, icon, name and live state, flashes, the selection, queue depth bars.
+    fn draw_nodes(
+        &mut self,
+        painter: &egui::Painter,
+        ink: &Ink,
+        rect: Rect,
+        snap: &Snapshot,
+        selected: Option<NodeIndex>,
+    ) {
+        let zoom = ink.zoom;
+        let visuals = &ink.visuals;
         for i in 0..self.pos.len() {
-            let r = self.node_rect(i, origin);
+            let r = self.node_rect(i);
             if !rect.intersects(r) {
                 continue;
             }
             let kind = self.kinds[i];
             let color = style::type_color(kind);
-            let fill = visuals.panel_fill;
-            let radius = CornerRadius::same((6.0 * self.zoom).clamp(1.0, 12.0) as u8);
-            painter.rect_filled(r, radius, fill);
-            let stripe = Rect::from_min_max(r.min, pos2(r.min.x + 5.0 * self.zoom, r.max.y));
+            let radius = CornerRadius::same((6.0 * zoom).clamp(1.0, 12.0) as u8);
+            painter.rect_filled(r, radius, visuals.panel_fill);
+            let stripe = Rect::from_min_max(r.min, pos2(r.min.x + 5.0 * zoom, r.max.y));
             painter.rect_filled(
                 stripe,
                 CornerRadius {
@@ -557,55 +679,65 @@ impl Canvas {
             );
             let mut border = Stroke::new(1.0, color.gamma_multiply(0.6));
             if let Some(Some((fc, until))) = self.flash.get(i)
-                && *until > now
+                && *until > snap.now_us
             {
                 painter.rect_filled(r, radius, fc.gamma_multiply(0.25));
-                border = Stroke::new(3.0 * self.zoom.max(0.6), *fc);
+                border = Stroke::new(3.0 * zoom.max(0.6), *fc);
             }
             if selected.is_some_and(|s| s.index() == i)
                 || (self.edit.on && self.edit.marked.contains(&self.layout_key(i)))
             {
-                border = Stroke::new(2.5 * self.zoom.max(0.6), visuals.selection.stroke.color);
+                border = Stroke::new(2.5 * zoom.max(0.6), visuals.selection.stroke.color);
             }
             painter.rect_stroke(r, radius, border, StrokeKind::Inside);
             let icon = Rect::from_center_size(
-                pos2(r.min.x + 27.0 * self.zoom, r.center().y),
-                Vec2::splat(30.0 * self.zoom),
+                pos2(r.min.x + 27.0 * zoom, r.center().y),
+                Vec2::splat(30.0 * zoom),
             );
-            style::draw_icon(&painter, icon, kind, color);
-            if self.zoom >= 0.3 {
-                let tx = r.min.x + 48.0 * self.zoom;
-                let name = &self.names[i];
-                let name_galley = painter.layout_no_wrap(name.clone(), font.clone(), text);
-                let max_w = r.max.x - tx - 4.0;
-                let clipped = painter.with_clip_rect(
-                    Rect::from_min_max(pos2(tx, r.min.y), pos2(tx + max_w, r.max.y))
-                        .intersect(rect),
-                );
-                clipped.galley(pos2(tx, r.min.y + 8.0 * self.zoom), name_galley, text);
-                let sub = self.subtitle(i, snap, sc);
-                clipped.text(
-                    pos2(tx, r.max.y - 8.0 * self.zoom),
-                    Align2::LEFT_BOTTOM,
-                    sub,
-                    small.clone(),
-                    weak,
-                );
+            style::draw_icon(painter, icon, kind, color);
+            if zoom >= 0.3 {
+                self.node_text(painter, ink, i, r, rect, snap);
             }
-            self.queue_bar(&painter, i, r, snap);
+            self.queue_bar(painter, i, r, snap);
         }
-        if self.edit.on {
-            self.draw_edit(
-                &painter,
-                origin,
-                &visuals,
-                &font,
-                &small,
-                response.hover_pos(),
-            );
-        }
+    }
 
-        // Dots, aggregated per edge when dense.
+    /// A node's name and subtitle, clipped to its box.
+    fn node_text(
+        &self,
+        painter: &egui::Painter,
+        ink: &Ink,
+        i: usize,
+        r: Rect,
+        rect: Rect,
+        snap: &Snapshot,
+    ) {
+        let zoom = ink.zoom;
+        let tx = r.min.x + 48.0 * zoom;
+        let name_galley = painter.layout_no_wrap(self.names[i].clone(), ink.font.clone(), ink.text);
+        let max_w = r.max.x - tx - 4.0;
+        let clipped = painter.with_clip_rect(
+            Rect::from_min_max(pos2(tx, r.min.y), pos2(tx + max_w, r.max.y)).intersect(rect),
+        );
+        clipped.galley(pos2(tx, r.min.y + 8.0 * zoom), name_galley, ink.text);
+        clipped.text(
+            pos2(tx, r.max.y - 8.0 * zoom),
+            Align2::LEFT_BOTTOM,
+            self.subtitle(i, snap),
+            ink.small.clone(),
+            ink.weak,
+        );
+    }
+
+    /// Dots in flight, aggregated into one counted pulse per edge when dense. Returns the dot under the pointer.
+    fn draw_dots(
+        &self,
+        painter: &egui::Painter,
+        rect: Rect,
+        now: u64,
+        highlight: Option<u64>,
+        hover: Option<Pos2>,
+    ) -> Option<usize> {
         let mut per_edge: HashMap<(NodeIndex, NodeIndex), (usize, u64)> = HashMap::new();
         for d in &self.dots {
             if d.t_us <= now {
@@ -613,20 +745,17 @@ impl Canvas {
                 e.0 += 1;
             }
         }
-        let radius = (5.0 * self.zoom).clamp(2.5, 8.0);
+        let radius = (5.0 * self.view.zoom()).clamp(2.5, 8.0);
         let mut hovered: Option<(f32, usize)> = None;
-        let hover = response.hover_pos();
         for (k, d) in self.dots.iter().enumerate() {
-            if d.t_us > now {
-                continue;
-            }
-            if per_edge
-                .get(&(d.from, d.to))
-                .is_some_and(|(n, _)| *n > AGGREGATE_ABOVE)
+            if d.t_us > now
+                || per_edge
+                    .get(&(d.from, d.to))
+                    .is_some_and(|(n, _)| *n > AGGREGATE_ABOVE)
             {
                 continue;
             }
-            let (p0, p1) = self.path(d.from, d.to, origin);
+            let (p0, p1) = self.path(d.from, d.to);
             let span = (d.end_us - d.t_us).max(1) as f64;
             let f = ((now - d.t_us) as f64 / span).clamp(0.0, 1.0) as f32;
             let p = p0 + (p1 - p0) * f;
@@ -649,7 +778,7 @@ impl Canvas {
             if *n <= AGGREGATE_ABOVE {
                 continue;
             }
-            let (p0, p1) = self.path(*a, *b, origin);
+            let (p0, p1) = self.path(*a, *b);
             let phase = ((now / 1000) % 1000) as f32 / 1000.0;
             let p = p0 + (p1 - p0) * (0.2 + 0.6 * phase);
             let c = style::trace_color(*hash);
@@ -662,76 +791,51 @@ impl Canvas {
                 Color32::WHITE,
             );
         }
+        hovered.map(|(_, k)| k)
+    }
 
-        // Legend of recent traces.
-        if !self.recent_traces.is_empty() {
-            let mut y = rect.max.y - 10.0;
-            for (t, h) in self.recent_traces.iter().rev() {
-                let r = Rect::from_min_size(pos2(rect.min.x + 10.0, y - 16.0), vec2(230.0, 16.0));
-                painter.circle_filled(
-                    pos2(r.min.x + 6.0, r.center().y),
-                    5.0,
-                    style::trace_color(*h),
-                );
-                let short: String = t.chars().take(30).collect();
-                painter.text(
-                    pos2(r.min.x + 16.0, r.center().y),
-                    Align2::LEFT_CENTER,
-                    short,
-                    FontId::monospace(11.0),
-                    weak,
-                );
-                if response.clicked() && pointer.is_some_and(|p| r.contains(p)) {
-                    click = Some(CanvasClick::Trace(t.clone()));
-                }
-                y -= 17.0;
-            }
+    /// The legend of recent traces, bottom left. Returns the trace whose entry was clicked.
+    fn draw_legend(
+        &self,
+        painter: &egui::Painter,
+        ink: &Ink,
+        rect: Rect,
+        response: &egui::Response,
+        pointer: Option<Pos2>,
+    ) -> Option<Arc<str>> {
+        if self.recent_traces.is_empty() {
+            return None;
+        }
+        let mut clicked = None;
+        let mut y = rect.max.y - 10.0;
+        for (t, h) in self.recent_traces.iter().rev() {
+            let r = Rect::from_min_size(pos2(rect.min.x + 10.0, y - 16.0), vec2(230.0, 16.0));
+            painter.circle_filled(
+                pos2(r.min.x + 6.0, r.center().y),
+                5.0,
+                style::trace_color(*h),
+            );
+            let short: String = t.chars().take(30).collect();
             painter.text(
-                pos2(rect.min.x + 10.0, y - 8.0),
+                pos2(r.min.x + 16.0, r.center().y),
                 Align2::LEFT_CENTER,
-                "recent traces",
-                FontId::proportional(11.0),
-                weak,
+                short,
+                FontId::monospace(11.0),
+                ink.weak,
             );
-        }
-
-        if let Some((_, k)) = hovered {
-            let d = &self.dots[k];
-            let tip = format!(
-                "{} {} → {}  t={:.3} s, arrives {:.3} s  trace {}",
-                d.what,
-                self.names[d.from.index()],
-                self.names[d.to.index()],
-                d.t_us as f64 / 1e6,
-                d.arrive_us as f64 / 1e6,
-                d.trace_id
-            );
-            let trace = d.trace_id.clone();
-            let resp = response.clone().on_hover_text_at_pointer(tip);
-            if resp.clicked() && click.is_none() {
-                click = Some(CanvasClick::Trace(trace));
+            if response.clicked() && pointer.is_some_and(|p| r.contains(p)) {
+                clicked = Some(t.clone());
             }
-        } else if response.clicked() && click.is_none() {
-            let shift = ui.input(|i| i.modifiers.shift);
-            click = Some(match pointer.and_then(|p| node_at(self, p)) {
-                Some(i) if self.edit.on => CanvasClick::Named {
-                    name: self.any_name(i).to_string(),
-                    shift,
-                },
-                Some(i) => CanvasClick::Node(NodeIndex::new(i)),
-                None => CanvasClick::Background,
-            });
+            y -= 17.0;
         }
-        if let Some(e) = edit_event {
-            click = Some(e);
-        }
-        if response.hovered()
-            && let Some(i) = hover.and_then(|p| node_at(self, p))
-        {
-            ui.ctx().set_cursor_icon(egui::CursorIcon::PointingHand);
-            let _ = i;
-        }
-        click
+        painter.text(
+            pos2(rect.min.x + 10.0, y - 8.0),
+            Align2::LEFT_CENTER,
+            "recent traces",
+            FontId::proportional(11.0),
+            ink.weak,
+        );
+        clicked
     }
 
     /// Edit-mode gestures: drag a node (with the rest of the selection), drag from a node's handle (or Alt+drag)
@@ -741,31 +845,26 @@ impl Canvas {
         ui: &Ui,
         response: &egui::Response,
         pointer: Option<Pos2>,
-        origin: Pos2,
     ) -> Option<CanvasClick> {
+        // A node, or the wiring handle that sticks out of its right edge.
         let node_at = |this: &Canvas, p: Pos2| -> Option<usize> {
             (0..this.all_len()).rev().find(|&i| {
-                this.any_rect(i, origin)
-                    .expand(HANDLE_RADIUS * 1.5)
-                    .contains(p)
-                    && (this.any_rect(i, origin).contains(p)
-                        || this.handle_pos(i, origin).distance(p) <= HANDLE_RADIUS * 2.0)
+                this.any_rect(i).expand(HANDLE_RADIUS * 1.5).contains(p)
+                    && (this.any_rect(i).contains(p)
+                        || this.handle_pos(i).distance(p) <= HANDLE_RADIUS * 2.0)
             })
         };
         let (shift, alt) = ui.input(|i| (i.modifiers.shift, i.modifiers.alt));
-        if let Some(t) = response.dnd_release_payload::<crate::scenario::ResourceType>()
+        if let Some(t) = response.dnd_release_payload::<ResourceType>()
             && let Some(p) = response.hover_pos().or(pointer)
         {
-            let world = ((p - origin - self.pan) / self.zoom).to_pos2();
-            return Some(CanvasClick::Drop(*t, world));
+            return Some(CanvasClick::Drop(*t, self.view.to_world(p)));
         }
         if response.drag_started() {
             let press = ui.input(|i| i.pointer.press_origin()).or(pointer);
             if let Some(p) = press {
                 match node_at(self, p) {
-                    Some(i)
-                        if alt || self.handle_pos(i, origin).distance(p) <= HANDLE_RADIUS * 2.0 =>
-                    {
+                    Some(i) if alt || self.handle_pos(i).distance(p) <= HANDLE_RADIUS * 2.0 => {
                         self.edit.wiring = Some((i, p));
                     }
                     Some(i) => {
@@ -788,14 +887,14 @@ impl Canvas {
                 *b = pointer.unwrap_or(*b);
             } else if self.edit.moving.is_some() {
                 let marked = self.edit.marked.clone();
+                let world_delta = self.view.to_world_delta(d);
                 for i in 0..self.all_len() {
                     if marked.contains(&self.any_name(i)) {
-                        let z = self.zoom;
-                        *self.any_pos_mut(i) += d / z;
+                        *self.any_pos_mut(i) += world_delta;
                     }
                 }
             } else {
-                self.pan += d;
+                self.view.pan_by(d);
             }
         }
         if response.drag_stopped() {
@@ -810,7 +909,7 @@ impl Canvas {
             } else if let Some((a, b)) = self.edit.band.take() {
                 let band = Rect::from_two_pos(a, b);
                 let names = (0..self.all_len())
-                    .filter(|&i| band.intersects(self.any_rect(i, origin)))
+                    .filter(|&i| band.intersects(self.any_rect(i)))
                     .map(|i| self.any_name(i).to_string())
                     .collect();
                 return Some(CanvasClick::Band(names));
@@ -822,63 +921,16 @@ impl Canvas {
     }
 
     /// Edit-mode drawing: broken resources, problem badges, wiring handles, the wire and band being dragged.
-    fn draw_edit(
-        &self,
-        painter: &egui::Painter,
-        origin: Pos2,
-        visuals: &egui::Visuals,
-        font: &FontId,
-        small: &FontId,
-        hover: Option<Pos2>,
-    ) {
+    fn draw_edit(&self, painter: &egui::Painter, ink: &Ink, hover: Option<Pos2>) {
+        self.draw_ghosts(painter, ink);
+        let visuals = &ink.visuals;
         let err = visuals.error_fg_color;
-        for (k, (name, t, _)) in self.edit.ghosts.iter().enumerate() {
-            let i = self.pos.len() + k;
-            let r = self.any_rect(i, origin);
-            let kind = NodeKind::Resource(*t);
-            let radius = CornerRadius::same((6.0 * self.zoom).clamp(1.0, 12.0) as u8);
-            painter.rect_filled(r, radius, visuals.panel_fill.gamma_multiply(0.8));
-            let selected = self.edit.marked.iter().any(|m| m == name);
-            let stroke = if selected {
-                Stroke::new(2.5 * self.zoom.max(0.6), visuals.selection.stroke.color)
-            } else {
-                Stroke::new(1.5, err)
-            };
-            painter.rect_stroke(r, radius, stroke, StrokeKind::Inside);
-            let icon = Rect::from_center_size(
-                pos2(r.min.x + 27.0 * self.zoom, r.center().y),
-                Vec2::splat(30.0 * self.zoom),
-            );
-            style::draw_icon(
-                painter,
-                icon,
-                kind,
-                style::type_color(kind).gamma_multiply(0.6),
-            );
-            if self.zoom >= 0.3 {
-                let tx = r.min.x + 48.0 * self.zoom;
-                painter.text(
-                    pos2(tx, r.min.y + 8.0 * self.zoom),
-                    Align2::LEFT_TOP,
-                    name,
-                    font.clone(),
-                    visuals.text_color(),
-                );
-                painter.text(
-                    pos2(tx, r.max.y - 8.0 * self.zoom),
-                    Align2::LEFT_BOTTOM,
-                    format!("{} · not wired yet", t.name()),
-                    small.clone(),
-                    err,
-                );
-            }
-        }
         for i in 0..self.all_len() {
-            let r = self.any_rect(i, origin);
+            let r = self.any_rect(i);
             let name = self.any_name(i);
             if self.edit.badges.contains_key(&name) {
                 let c = pos2(r.max.x - 2.0, r.min.y + 2.0);
-                let rad = (8.0 * self.zoom).clamp(5.0, 10.0);
+                let rad = (8.0 * ink.zoom).clamp(5.0, 10.0);
                 painter.circle_filled(c, rad, err);
                 painter.text(
                     c,
@@ -894,17 +946,17 @@ impl Canvas {
             if !name.starts_with("traffic:")
                 && (hovered || wiring_from || self.edit.marked.contains(&name))
             {
-                let h = self.handle_pos(i, origin);
+                let h = self.handle_pos(i);
                 painter.circle(
                     h,
-                    HANDLE_RADIUS * self.zoom.clamp(0.6, 1.4),
+                    HANDLE_RADIUS * ink.zoom.clamp(0.6, 1.4),
                     visuals.panel_fill,
                     Stroke::new(1.5, visuals.selection.stroke.color),
                 );
             }
         }
         if let Some((from, p)) = self.edit.wiring {
-            let a = self.handle_pos(from, origin);
+            let a = self.handle_pos(from);
             painter.line_segment([a, p], Stroke::new(2.0, visuals.selection.stroke.color));
             painter.circle_filled(p, 4.0, visuals.selection.stroke.color);
         }
@@ -920,9 +972,58 @@ impl Canvas {
         }
     }
 
-    fn path(&self, a: NodeIndex, b: NodeIndex, origin: Pos2) -> (Pos2, Pos2) {
-        let ra = self.node_rect(a.index(), origin);
-        let rb = self.node_rect(b.index(), origin);
+    /// Resources that do not validate yet, drawn apart with their type and "not wired yet".
+    fn draw_ghosts(&self, painter: &egui::Painter, ink: &Ink) {
+        let visuals = &ink.visuals;
+        let err = visuals.error_fg_color;
+        let zoom = ink.zoom;
+        for (k, (name, t, _)) in self.edit.ghosts.iter().enumerate() {
+            let i = self.pos.len() + k;
+            let r = self.any_rect(i);
+            let kind = NodeKind::Resource(*t);
+            let radius = CornerRadius::same((6.0 * zoom).clamp(1.0, 12.0) as u8);
+            painter.rect_filled(r, radius, visuals.panel_fill.gamma_multiply(0.8));
+            let selected = self.edit.marked.iter().any(|m| m == name);
+            let stroke = if selected {
+                Stroke::new(2.5 * zoom.max(0.6), visuals.selection.stroke.color)
+            } else {
+                Stroke::new(1.5, err)
+            };
+            painter.rect_stroke(r, radius, stroke, StrokeKind::Inside);
+            let icon = Rect::from_center_size(
+                pos2(r.min.x + 27.0 * zoom, r.center().y),
+                Vec2::splat(30.0 * zoom),
+            );
+            style::draw_icon(
+                painter,
+                icon,
+                kind,
+                style::type_color(kind).gamma_multiply(0.6),
+            );
+            if zoom >= 0.3 {
+                let tx = r.min.x + 48.0 * zoom;
+                painter.text(
+                    pos2(tx, r.min.y + 8.0 * zoom),
+                    Align2::LEFT_TOP,
+                    name,
+                    ink.font.clone(),
+                    visuals.text_color(),
+                );
+                painter.text(
+                    pos2(tx, r.max.y - 8.0 * zoom),
+                    Align2::LEFT_BOTTOM,
+                    format!("{} · not wired yet", t.name()),
+                    ink.small.clone(),
+                    err,
+                );
+            }
+        }
+    }
+
+    /// Where an edge from `a` to `b` leaves and enters the node boxes, on screen.
+    fn path(&self, a: NodeIndex, b: NodeIndex) -> (Pos2, Pos2) {
+        let ra = self.node_rect(a.index());
+        let rb = self.node_rect(b.index());
         (
             style::border_point(ra, rb.center()),
             style::border_point(rb, ra.center()),
@@ -938,7 +1039,7 @@ impl Canvas {
         else {
             return;
         };
-        if *resource_type != crate::scenario::ResourceType::Queue {
+        if *resource_type != ResourceType::Queue {
             return;
         }
         let Some(l) = snap.live.get(id.index()) else {
@@ -953,9 +1054,10 @@ impl Canvas {
         let peak = self.queue_peak.entry(i).or_insert(0);
         *peak = (*peak).max(depth).max(10);
         let scale = *peak as f32;
-        let h = (5.0 * self.zoom).max(2.0);
+        let zoom = self.view.zoom();
+        let h = (5.0 * zoom).max(2.0);
         let bar = Rect::from_min_max(
-            pos2(r.min.x + 6.0 * self.zoom, r.max.y + 2.0),
+            pos2(r.min.x + 6.0 * zoom, r.max.y + 2.0),
             pos2(r.max.x, r.max.y + 2.0 + h),
         );
         painter.rect_filled(bar, 1.0, Color32::from_gray(60).gamma_multiply(0.5));
@@ -974,30 +1076,86 @@ impl Canvas {
     }
 
     /// Second line of a node: its type and the live state that is not zero.
-    fn subtitle(&self, i: usize, snap: &Snapshot, sc: &Scenario) -> String {
+    fn subtitle(&self, i: usize, snap: &Snapshot) -> String {
         let mut s = String::from(match self.kinds[i] {
             NodeKind::Traffic => "traffic",
             NodeKind::Resource(t) => t.name(),
         });
-        if let GraphNode::Resource { id, .. } = &self.graph.graph[NodeIndex::new(i)] {
-            if let Some(l) = snap.live.get(id.index()) {
-                let live = [
-                    (l.busy, "busy"),
-                    (l.warm, "warm"),
-                    (l.visible, "ready"),
-                    (l.in_flight, "in flight"),
-                    (l.delayed, "delayed"),
-                    (l.objects, "objects"),
-                    (l.items, "items"),
-                ];
-                for (n, what) in live {
-                    if n > 0 {
-                        s.push_str(&format!(" · {n} {what}"));
-                    }
+        if let GraphNode::Resource { id, .. } = &self.graph.graph[NodeIndex::new(i)]
+            && let Some(l) = snap.live.get(id.index())
+        {
+            let live = [
+                (l.busy, "busy"),
+                (l.warm, "warm"),
+                (l.visible, "ready"),
+                (l.in_flight, "in flight"),
+                (l.delayed, "delayed"),
+                (l.objects, "objects"),
+                (l.items, "items"),
+            ];
+            for (n, what) in live {
+                if n > 0 {
+                    s.push_str(&format!(" · {n} {what}"));
                 }
             }
-            let _ = sc;
         }
         s
+    }
+}
+
+/// Colours and fonts of one frame of the canvas, at its zoom.
+struct Ink {
+    visuals: egui::Visuals,
+    zoom: f32,
+    text: Color32,
+    weak: Color32,
+    font: FontId,
+    small: FontId,
+}
+
+impl Ink {
+    fn new(visuals: &egui::Visuals, zoom: f32) -> Ink {
+        Ink {
+            visuals: visuals.clone(),
+            zoom,
+            text: visuals.text_color(),
+            weak: visuals.weak_text_color(),
+            font: FontId::proportional((13.0 * zoom).clamp(6.0, 22.0)),
+            small: FontId::proportional((10.5 * zoom).clamp(5.0, 18.0)),
+        }
+    }
+}
+
+/// An edge's label above its middle, cut to 40 characters, on a translucent plate.
+fn edge_label(painter: &egui::Painter, ink: &Ink, mid: Pos2, label: &str) {
+    let short: String = if label.chars().count() > 40 {
+        label.chars().take(38).chain("…".chars()).collect()
+    } else {
+        label.to_string()
+    };
+    let galley = painter.layout_no_wrap(short, ink.small.clone(), ink.weak);
+    let r = Align2::CENTER_BOTTOM
+        .anchor_size(mid - vec2(0.0, 2.0), galley.size())
+        .expand(2.0);
+    painter.rect_filled(r, 3.0, ink.visuals.extreme_bg_color.gamma_multiply(0.85));
+    painter.galley(r.min + vec2(2.0, 2.0), galley, ink.weak);
+}
+
+impl CanvasClick {
+    /// What the click asks of the app: in run mode it chooses what the inspector shows; in edit mode it changes
+    /// the selection, wires, moves or adds.
+    fn into_action(self, editing: bool) -> Action {
+        match self {
+            CanvasClick::Node(n) => Action::Select(Selection::Node(n)),
+            CanvasClick::Trace(t) => Action::Select(Selection::Trace(t)),
+            CanvasClick::Background if editing => Action::SelectNames(Vec::new()),
+            CanvasClick::Background => Action::Select(Selection::None),
+            CanvasClick::Named { name, shift: true } => Action::ToggleName(name),
+            CanvasClick::Named { name, shift: false } => Action::SelectNames(vec![name]),
+            CanvasClick::Band(names) => Action::SelectNames(names),
+            CanvasClick::Moved => Action::LayoutMoved,
+            CanvasClick::Wire { from, to } => Action::WireRequest { from, to },
+            CanvasClick::Drop(t, at) => Action::AddResource(t, Some(at)),
+        }
     }
 }

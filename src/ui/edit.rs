@@ -1,7 +1,7 @@
-//! Edit mode: the visual editor on the same canvas. This file is the glue between the app and the pure editing
-//! session ([`crate::editor::session::Session`]): the Edit toggle, the palette, canvas gestures (add, wire, select,
-//! move), the wiring dialog, Save / Save As / New, undo/redo, and the "unsaved changes" guard (including the
-//! window's close button). The property panel is in [`super::edit_form`].
+//! Edit mode in the shell: the editing [`Editor`] state (the pure [`Session`] of [`crate::editor`], the edit-mode
+//! selection, the wiring dialog, the property form) and the operations the shell applies for the edit-mode
+//! panels' actions: add, wire, select, move, rename, duplicate, delete, Save / Save As / New, undo/redo, and the
+//! "unsaved changes" guard (including the window's close button).
 //!
 //! Every edit goes through [`EventflowApp::edit`]: the session records it for undo and validates it; a valid
 //! design is sent to the runner at once (`Command::Load`, a live re-run from t = 0, playing on if it was playing);
@@ -10,59 +10,34 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use eframe::egui::{self, Key, KeyboardShortcut, Modifiers, RichText, Ui};
+use eframe::egui;
 use serde_json::Value;
 
+use super::action::{Action, Pending, Selection};
 use super::app::{EventflowApp, Source};
-use super::canvas::{Canvas, CanvasClick};
-use super::edit_form::FormState;
+use super::canvas::Canvas;
+use super::dialogs::{ConfirmAnswer, WireDialog, confirm_window};
+use super::edit_form::PropertyForm;
+use super::menu::{
+    SHORTCUT_DUPLICATE, SHORTCUT_REDO, SHORTCUT_REDO_Y, SHORTCUT_SAVE, SHORTCUT_UNDO,
+};
 use super::picker::FilePicker;
-use super::style::{self, NodeKind};
-use crate::editor::session::{Session, problems_of};
-use crate::editor::{self, Destination, EditError, WireKind, WireOptions};
+use crate::editor::session::Session;
+use crate::editor::{self, EditError, WireOptions};
 use crate::runner::Command;
-use crate::scenario::{ResourceType, Scenario};
-
-const SHORTCUT_SAVE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
-const SHORTCUT_UNDO: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Z);
-const SHORTCUT_REDO: KeyboardShortcut =
-    KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::Z);
-const SHORTCUT_REDO_Y: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Y);
-const SHORTCUT_DUPLICATE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::D);
-
-/// An action that would lose unsaved changes, waiting for the user's answer.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Pending {
-    New,
-    OpenPicker,
-    Open(PathBuf),
-    Example(usize),
-    Close,
-    Quit,
-}
-
-/// The wiring dialog: a route's METHOD and path, or which destination.
-struct WireDialog {
-    from: String,
-    to: String,
-    kind: WireKind,
-    method: String,
-    path: String,
-    destination: Destination,
-    error: Option<String>,
-}
+use crate::scenario::{Problem, ResourceType, Scenario};
 
 /// The editor's state in the app.
 pub struct Editor {
-    pub session: Session,
+    pub(super) session: Session,
     /// Edit mode is on (the session survives switching it off).
-    pub on: bool,
+    pub(super) on: bool,
     /// Selected resource (or traffic node) names.
-    pub selected: Vec<String>,
-    wire_dialog: Option<WireDialog>,
-    pub(super) form: FormState,
+    pub(super) selected: Vec<String>,
+    pub(super) wire_dialog: Option<WireDialog>,
+    pub(super) form: PropertyForm,
     /// Outcome of the last edit, shown under the palette.
-    pub message: Option<(String, bool)>,
+    pub(super) message: Option<(String, bool)>,
     /// Counts document changes (the form's text buffers follow it).
     pub(super) generation: u64,
 }
@@ -74,7 +49,7 @@ impl Editor {
             on: true,
             selected: Vec::new(),
             wire_dialog: None,
-            form: FormState::default(),
+            form: PropertyForm::default(),
             message: None,
             generation: 0,
         }
@@ -82,7 +57,7 @@ impl Editor {
 }
 
 impl EventflowApp {
-    fn editing(&self) -> bool {
+    pub(super) fn editing(&self) -> bool {
         self.editor.as_ref().is_some_and(|e| e.on)
     }
 
@@ -123,7 +98,7 @@ impl EventflowApp {
         if let Some(ed) = &mut self.editor {
             ed.on = true;
         }
-        self.selection = super::app::Selection::None;
+        self.selection = Selection::None;
         self.rebuild_canvas();
     }
 
@@ -175,12 +150,14 @@ impl EventflowApp {
         }
     }
 
-    pub(super) fn edit_keyboard(&mut self, ctx: &egui::Context) {
+    /// Edit mode's shortcuts: save (whenever there is a session), and — unless a text field has focus — undo,
+    /// redo, duplicate, delete, and Escape to clear the selection.
+    pub(super) fn edit_keyboard(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
         if self.editor.is_none() {
             return;
         }
         if ctx.input_mut(|i| i.consume_shortcut(&SHORTCUT_SAVE)) {
-            self.save(None);
+            actions.push(Action::Save(None));
         }
         let typing = ctx.memory(|m| m.focused().is_some());
         if !self.editing() || typing {
@@ -190,25 +167,22 @@ impl EventflowApp {
         if ctx.input_mut(|i| {
             i.consume_shortcut(&SHORTCUT_REDO) || i.consume_shortcut(&SHORTCUT_REDO_Y)
         }) {
-            self.redo();
+            actions.push(Action::Redo);
         }
         if ctx.input_mut(|i| i.consume_shortcut(&SHORTCUT_UNDO)) {
-            self.undo();
+            actions.push(Action::Undo);
         }
         if ctx.input_mut(|i| i.consume_shortcut(&SHORTCUT_DUPLICATE)) {
-            self.duplicate_selected();
+            actions.push(Action::DuplicateSelected);
         }
         if ctx.input_mut(|i| {
-            i.consume_key(Modifiers::NONE, Key::Delete)
-                || i.consume_key(Modifiers::NONE, Key::Backspace)
+            i.consume_key(egui::Modifiers::NONE, egui::Key::Delete)
+                || i.consume_key(egui::Modifiers::NONE, egui::Key::Backspace)
         }) {
-            self.delete_selected();
+            actions.push(Action::DeleteSelected);
         }
-        if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape)) {
-            if let Some(ed) = &mut self.editor {
-                ed.selected.clear();
-            }
-            self.sync_marks();
+        if ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape)) {
+            actions.push(Action::SelectNames(Vec::new()));
         }
     }
 
@@ -233,13 +207,8 @@ impl EventflowApp {
     }
 
     fn after_change(&mut self, sc: Option<Arc<Scenario>>) {
-        if let (Some(sc), Some(doc)) = (sc, &mut self.doc) {
-            doc.scenario = sc.clone();
-            let playing = self.snap.playing;
-            self.runner.send(Command::Load(sc));
-            if playing {
-                self.runner.send(Command::Play);
-            }
+        if let Some(sc) = sc {
+            self.run_design(sc);
         }
         if let Some(ed) = &mut self.editor {
             let doc = ed.session.doc();
@@ -247,6 +216,17 @@ impl EventflowApp {
                 .retain(|n| n.starts_with("traffic:") || editor::type_of(doc, n).is_some());
         }
         self.rebuild_canvas();
+    }
+
+    /// A valid design replaces the running scenario: a live re-run from t = 0, playing on if it was playing.
+    fn run_design(&mut self, sc: Arc<Scenario>) {
+        let Some(doc) = &mut self.doc else { return };
+        doc.scenario = sc.clone();
+        let playing = self.snap.playing;
+        self.runner.send(Command::Load(sc));
+        if playing {
+            self.runner.send(Command::Play);
+        }
     }
 
     /// Rebuilds the canvas from the document (its valid part, plus broken resources drawn apart), keeping the view.
@@ -286,6 +266,26 @@ impl EventflowApp {
             })
             .collect();
         doc.canvas.edit.marked = ed.selected.clone();
+    }
+
+    /// Replaces the edit-mode selection (resource ids or `traffic:NAME`).
+    pub fn select_names(&mut self, names: Vec<String>) {
+        if let Some(ed) = &mut self.editor {
+            ed.selected = names;
+        }
+        self.sync_marks();
+    }
+
+    /// Shift+click: adds a name to the selection, or takes it out.
+    fn toggle_name(&mut self, name: String) {
+        if let Some(ed) = &mut self.editor {
+            if let Some(i) = ed.selected.iter().position(|n| *n == name) {
+                ed.selected.remove(i);
+            } else {
+                ed.selected.push(name);
+            }
+        }
+        self.sync_marks();
     }
 
     fn sync_marks(&mut self) {
@@ -333,6 +333,22 @@ impl EventflowApp {
         Ok(what)
     }
 
+    /// The wiring dialog answered: wire, and close the dialog, or show why not in it.
+    fn wire_answered(&mut self, from: &str, to: &str, opts: &WireOptions) {
+        let result = self.wire(from, to, opts);
+        let Some(ed) = &mut self.editor else { return };
+        match result {
+            Ok(_) => ed.wire_dialog = None,
+            Err(e) => {
+                if let Some(dlg) = &mut ed.wire_dialog {
+                    dlg.set_error(e.to_string());
+                } else {
+                    ed.message = Some((format!("{from} -> {to}: {e}"), true));
+                }
+            }
+        }
+    }
+
     /// A drag from `from` ended on `to`: wire at once, ask for a route or destination, or say why not.
     fn wire_request(&mut self, from: String, to: String) {
         let Some(ed) = &mut self.editor else { return };
@@ -353,22 +369,14 @@ impl EventflowApp {
         };
         match editor::wire_kind(ft, tt) {
             Err(e) => ed.message = Some((format!("{from} -> {to}: {e}"), true)),
-            Ok(kind @ (WireKind::Route | WireKind::Destination)) => {
-                ed.wire_dialog = Some(WireDialog {
-                    from,
-                    to,
-                    kind,
-                    method: "GET".into(),
-                    path: "/".into(),
-                    destination: Destination::OnSuccess,
-                    error: None,
-                });
-            }
-            Ok(_) => {
-                if let Err(e) = self.wire(&from, &to, &WireOptions::default()) {
-                    self.edit_message(format!("{from} -> {to}: {e}"), true);
+            Ok(kind) => match WireDialog::for_kind(from.clone(), to.clone(), kind) {
+                Some(dialog) => ed.wire_dialog = Some(dialog),
+                None => {
+                    if let Err(e) = self.wire(&from, &to, &WireOptions::default()) {
+                        self.edit_message(format!("{from} -> {to}: {e}"), true);
+                    }
                 }
-            }
+            },
         }
     }
 
@@ -471,9 +479,7 @@ impl EventflowApp {
                 // Scripts are relative to the file: validate again where it now lives.
                 let sc = ed.session.validate().map(Arc::new);
                 let canonical = p.canonicalize().unwrap_or(p);
-                self.prefs.recent.retain(|r| *r != canonical);
-                self.prefs.recent.insert(0, canonical.clone());
-                self.prefs.recent.truncate(10);
+                self.remember_recent(canonical.clone());
                 if let Some(d) = &mut self.doc {
                     d.source = Source::File(canonical);
                     if let Some(sc) = sc {
@@ -488,7 +494,22 @@ impl EventflowApp {
         }
     }
 
-    fn open_save_picker(&mut self) {
+    /// Writes a handler script, then validates (the scenario reads its scripts at load) and re-runs.
+    fn save_script(&mut self, path: &Path, text: &str) {
+        let Some(ed) = &mut self.editor else { return };
+        match crate::scenario::write::write_atomic(path, text) {
+            Ok(()) => {
+                let sc = ed.session.validate().map(Arc::new);
+                ed.message = Some((format!("saved {}", path.display()), false));
+                if let Some(sc) = sc {
+                    self.run_design(sc);
+                }
+            }
+            Err(e) => ed.message = Some((format!("cannot write {}: {e}", path.display()), true)),
+        }
+    }
+
+    pub(super) fn open_save_picker(&mut self) {
         let (dir, name) = match self.editor.as_ref().and_then(|e| e.session.path.clone()) {
             Some(p) => (
                 p.parent()
@@ -506,370 +527,88 @@ impl EventflowApp {
         self.picker = Some(FilePicker::new_save(&dir, &name));
     }
 
-    pub(super) fn save_menu_items(&mut self, ui: &mut Ui) {
-        let has = self.editor.is_some();
-        if ui
-            .add_enabled(
-                has,
-                egui::Button::new("Save").shortcut_text(ui.ctx().format_shortcut(&SHORTCUT_SAVE)),
-            )
-            .on_disabled_hover_text("Switch on Edit to change and save the scenario")
-            .clicked()
-        {
-            self.save(None);
-            ui.close();
-        }
-        if ui.add_enabled(has, egui::Button::new("Save As…")).clicked() {
-            self.open_save_picker();
-            ui.close();
-        }
-    }
-
-    pub(super) fn edit_menu(&mut self, ui: &mut Ui) {
-        ui.menu_button("Edit", |ui| {
-            let (can_undo, can_redo) = self.editor.as_ref().map_or((false, false), |e| {
-                (e.session.can_undo(), e.session.can_redo())
-            });
-            if ui
-                .add_enabled(
-                    can_undo,
-                    egui::Button::new("Undo")
-                        .shortcut_text(ui.ctx().format_shortcut(&SHORTCUT_UNDO)),
-                )
-                .clicked()
-            {
-                self.undo();
-                ui.close();
-            }
-            if ui
-                .add_enabled(
-                    can_redo,
-                    egui::Button::new("Redo")
-                        .shortcut_text(ui.ctx().format_shortcut(&SHORTCUT_REDO)),
-                )
-                .clicked()
-            {
-                self.redo();
-                ui.close();
-            }
-            ui.separator();
-            let sel = self.editor.as_ref().is_some_and(|e| !e.selected.is_empty());
-            if ui
-                .add_enabled(
-                    sel,
-                    egui::Button::new("Duplicate")
-                        .shortcut_text(ui.ctx().format_shortcut(&SHORTCUT_DUPLICATE)),
-                )
-                .clicked()
-            {
-                self.duplicate_selected();
-                ui.close();
-            }
-            if ui
-                .add_enabled(sel, egui::Button::new("Delete").shortcut_text("Del"))
-                .clicked()
-            {
-                self.delete_selected();
-                ui.close();
-            }
-        });
-    }
-
-    pub(super) fn edit_toggle(&mut self, ui: &mut Ui) {
-        let on = self.editing();
-        if ui
-            .selectable_label(on, "Edit")
-            .on_hover_text("Edit the architecture on the canvas; the simulation keeps running the last valid design")
-            .clicked()
-        {
-            self.set_editing(!on);
-        }
-        ui.separator();
-    }
-
-    /// The palette: every resource type, click to add in view or drag onto the canvas.
-    pub(super) fn palette(&mut self, ui: &mut Ui) {
-        ui.add_space(4.0);
-        ui.strong("Add a resource");
-        ui.weak("click, or drag onto the canvas");
-        ui.add_space(4.0);
-        let mut add = None;
-        egui::ScrollArea::vertical()
-            .id_salt("palette-scroll")
-            .show(ui, |ui| {
-                for t in ResourceType::ALL {
-                    let kind = NodeKind::Resource(t);
-                    // One widget per entry, sensing click (add in view) and drag (drop on the canvas).
-                    let size = egui::vec2(ui.available_width(), 24.0);
-                    let (rect, resp) = ui.allocate_exact_size(size, egui::Sense::click_and_drag());
-                    let resp = resp.on_hover_cursor(egui::CursorIcon::Grab);
-                    resp.widget_info(|| {
-                        egui::WidgetInfo::labeled(egui::Role::Button, true, t.aws_name())
-                    });
-                    if resp.hovered() {
-                        ui.painter().rect_filled(
-                            rect,
-                            3.0,
-                            ui.visuals().widgets.hovered.weak_bg_fill,
-                        );
-                    }
-                    let icon = egui::Rect::from_min_size(
-                        rect.min + egui::vec2(2.0, 1.0),
-                        egui::vec2(22.0, 22.0),
-                    );
-                    style::draw_icon(ui.painter(), icon, kind, style::type_color(kind));
-                    ui.painter().text(
-                        egui::pos2(rect.min.x + 30.0, rect.center().y),
-                        egui::Align2::LEFT_CENTER,
-                        t.aws_name(),
-                        egui::FontId::proportional(13.0),
-                        ui.visuals().text_color(),
-                    );
-                    if resp.clicked() {
-                        add = Some(t);
-                    }
-                    if resp.drag_started() {
-                        egui::DragAndDrop::set_payload(ui.ctx(), t);
-                    }
-                    if resp.dragged()
-                        && let Some(p) = ui.ctx().pointer_interact_pos()
-                    {
-                        let painter = ui.ctx().layer_painter(egui::LayerId::new(
-                            egui::Order::Tooltip,
-                            egui::Id::unique("palette-drag"),
-                        ));
-                        let r = egui::Rect::from_center_size(p, egui::vec2(26.0, 26.0));
-                        style::draw_icon(&painter, r, kind, style::type_color(kind));
-                    }
-                }
-                ui.separator();
-                if let Some(ed) = &self.editor
-                    && let Some((m, err)) = &ed.message
+    /// Applies an edit-mode action; returns it back when it is not one.
+    pub(super) fn apply_edit_action(&mut self, action: Action) -> Option<Action> {
+        match action {
+            Action::SetEditing(on) => self.set_editing(on),
+            Action::Save(path) => self.save(path.as_deref()),
+            Action::SaveAs => self.open_save_picker(),
+            Action::Undo => self.undo(),
+            Action::Redo => self.redo(),
+            Action::DuplicateSelected => self.duplicate_selected(),
+            Action::DeleteSelected => self.delete_selected(),
+            Action::Edit(doc, what) => self.edit(doc, what),
+            Action::Rename { old, new } => {
+                if let Err(e) = self.rename(&old, &new)
+                    && let Some(ed) = &mut self.editor
                 {
-                    let c = if *err {
-                        ui.visuals().error_fg_color
-                    } else {
-                        ui.visuals().weak_text_color()
-                    };
-                    ui.add(egui::Label::new(RichText::new(m).color(c).small()).wrap());
+                    ed.form.set_error(format!("{old}/#id"), e.to_string());
                 }
-                ui.add_space(6.0);
-                ui.weak("Wire: drag from a node's round handle (or Alt+drag) onto another node.");
-            });
-        if let Some(t) = add {
-            self.add_resource(t);
-        }
-    }
-
-    pub(super) fn edit_canvas(&mut self, ui: &mut Ui) {
-        let Some(doc) = &mut self.doc else { return };
-        let invalid = self
-            .editor
-            .as_ref()
-            .is_some_and(|e| !e.session.problems.is_empty());
-        // While the design does not validate, the canvas's nodes are not the running scenario's: hide live state.
-        let snap = if invalid {
-            let mut s = self.snap.clone();
-            s.live.clear();
-            s
-        } else {
-            self.snap.clone()
-        };
-        let sc = doc.scenario.clone();
-        if let Some(ed) = &self.editor {
-            doc.canvas.edit.marked.clone_from(&ed.selected);
-        }
-        let click = doc.canvas.show(ui, &snap, &sc, None, None);
-        if doc.canvas.positions().is_empty() {
-            ui.painter().text(
-                doc.canvas.last_rect.center(),
-                egui::Align2::CENTER_CENTER,
-                "An empty scenario: click or drag a resource from the palette to start",
-                egui::FontId::proportional(15.0),
-                ui.visuals().weak_text_color(),
-            );
-        }
-        let Some(click) = click else { return };
-        match click {
-            CanvasClick::Named { name, shift } => {
-                if let Some(ed) = &mut self.editor {
-                    if shift {
-                        if let Some(i) = ed.selected.iter().position(|n| *n == name) {
-                            ed.selected.remove(i);
-                        } else {
-                            ed.selected.push(name);
-                        }
-                    } else {
-                        ed.selected = vec![name];
-                    }
-                }
-                self.sync_marks();
             }
-            CanvasClick::Background => {
-                if let Some(ed) = &mut self.editor {
-                    ed.selected.clear();
-                }
-                self.sync_marks();
+            Action::AddResource(t, Some(at)) => {
+                self.add_resource_at(t, Some(at));
             }
-            CanvasClick::Band(names) => {
-                if let Some(ed) = &mut self.editor {
-                    ed.selected = names;
-                }
-                self.sync_marks();
+            Action::AddResource(t, None) => {
+                self.add_resource(t);
             }
-            CanvasClick::Moved => {
+            Action::WireRequest { from, to } => self.wire_request(from, to),
+            Action::Wire { from, to, options } => self.wire_answered(&from, &to, &options),
+            Action::SelectNames(names) => self.select_names(names),
+            Action::ToggleName(name) => self.toggle_name(name),
+            Action::LayoutMoved => {
                 if let Some(ed) = &mut self.editor {
                     ed.session.layout_touched = true;
                     ed.session.dirty = true;
                 }
             }
-            CanvasClick::Wire { from, to } => self.wire_request(from, to),
-            CanvasClick::Drop(t, p) => {
-                self.add_resource_at(t, Some(p));
-            }
-            CanvasClick::Node(_) | CanvasClick::Trace(_) => {}
+            Action::SaveScript(path, text) => self.save_script(&path, &text),
+            Action::EditMessage(m, error) => self.edit_message(m, error),
+            other => return Some(other),
         }
+        None
     }
 
-    /// Dialogs of edit mode: wiring questions, unsaved changes, Save As.
-    pub(super) fn edit_windows(&mut self, ctx: &egui::Context) {
+    /// Dialogs of edit mode: Save As, the wiring question, unsaved changes.
+    pub(super) fn edit_windows(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
         // Save As picker (the open picker is handled with the other windows).
         if self.picker.as_ref().is_some_and(FilePicker::is_save) {
             let choice = self.picker.as_mut().and_then(|p| p.show(ctx));
             if let Some(choice) = choice {
                 self.picker = None;
                 if let Some(path) = choice {
-                    self.save(Some(&path));
+                    actions.push(Action::Save(Some(path)));
                 }
             }
         }
-        self.wire_window(ctx);
-        self.confirm_window(ctx);
-    }
-
-    fn wire_window(&mut self, ctx: &egui::Context) {
-        let Some(ed) = &mut self.editor else { return };
-        let Some(dlg) = &mut ed.wire_dialog else {
-            return;
-        };
-        let mut open = true;
-        let mut go = false;
-        let mut cancel = false;
-        egui::Window::new(format!("Wire {} -> {}", dlg.from, dlg.to))
-            .open(&mut open)
-            .collapsible(false)
-            .resizable(false)
-            .show(ctx, |ui| {
-                match dlg.kind {
-                    WireKind::Route => {
-                        ui.label("A route of the API:");
-                        ui.horizontal(|ui| {
-                            for m in ["GET", "POST", "PUT", "PATCH", "DELETE", "ANY"] {
-                                ui.selectable_value(&mut dlg.method, m.to_string(), m);
-                            }
-                        });
-                        ui.horizontal(|ui| {
-                            let l = ui.label("path");
-                            ui.add(
-                                egui::TextEdit::singleline(&mut dlg.path)
-                                    .hint_text("/items/{id}")
-                                    .desired_width(200.0),
-                            )
-                            .labelled_by(l.id);
-                        });
-                    }
-                    _ => {
-                        ui.label("When the asynchronous invocation…");
-                        ui.radio_value(
-                            &mut dlg.destination,
-                            Destination::OnSuccess,
-                            "succeeds (on_success)",
-                        );
-                        ui.radio_value(
-                            &mut dlg.destination,
-                            Destination::OnFailure,
-                            "fails every attempt (on_failure)",
-                        );
-                    }
-                }
-                if let Some(e) = &dlg.error {
-                    ui.colored_label(ui.visuals().error_fg_color, e);
-                }
-                ui.horizontal(|ui| {
-                    go = ui.button("Wire").clicked();
-                    cancel = ui.button("Cancel").clicked();
-                });
-            });
-        if !open || cancel {
+        if let Some(ed) = &mut self.editor
+            && let Some(dlg) = &mut ed.wire_dialog
+            && !dlg.show(ctx, actions)
+        {
             ed.wire_dialog = None;
-            return;
         }
-        if go {
-            let opts = match dlg.kind {
-                WireKind::Route => WireOptions {
-                    route: Some(format!("{} {}", dlg.method, dlg.path.trim())),
-                    destination: None,
-                },
-                _ => WireOptions {
-                    route: None,
-                    destination: Some(dlg.destination),
-                },
-            };
-            let (from, to) = (dlg.from.clone(), dlg.to.clone());
-            match self.wire(&from, &to, &opts) {
-                Ok(_) => {
-                    if let Some(ed) = &mut self.editor {
-                        ed.wire_dialog = None;
-                    }
-                }
-                Err(e) => {
-                    if let Some(dlg) = self.editor.as_mut().and_then(|e| e.wire_dialog.as_mut()) {
-                        dlg.error = Some(e.to_string());
-                    }
-                }
-            }
-        }
+        self.confirm_step(ctx);
     }
 
-    fn confirm_window(&mut self, ctx: &egui::Context) {
+    fn confirm_step(&mut self, ctx: &egui::Context) {
         let Some(p) = self.confirm.clone() else {
             return;
         };
-        let mut answer = None;
-        egui::Window::new("Unsaved changes")
-            .collapsible(false)
-            .resizable(false)
-            .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
-            .show(ctx, |ui| {
-                ui.label("The scenario has changes that are not saved.");
-                ui.horizontal(|ui| {
-                    if ui.button("Save").clicked() {
-                        answer = Some(0);
-                    }
-                    if ui.button("Discard changes").clicked() {
-                        answer = Some(1);
-                    }
-                    if ui.button("Cancel").clicked() {
-                        answer = Some(2);
-                    }
-                });
-            });
-        match answer {
-            Some(0) => {
+        match confirm_window(ctx) {
+            Some(ConfirmAnswer::Save) => {
                 self.confirm = None;
                 self.save(None);
                 if !self.is_dirty() {
                     self.finish_pending(ctx, p);
                 }
             }
-            Some(1) => {
+            Some(ConfirmAnswer::Discard) => {
                 self.confirm = None;
                 if let Some(ed) = &mut self.editor {
                     ed.session.dirty = false;
                 }
                 self.finish_pending(ctx, p);
             }
-            Some(_) => self.confirm = None,
+            Some(ConfirmAnswer::Cancel) => self.confirm = None,
             None => {}
         }
     }
@@ -883,7 +622,7 @@ impl EventflowApp {
         }
     }
 
-    /// Where node `name` (resource id or `traffic:NAME`) was drawn in the last frame (UI tests).
+    /// Where node `name` (resource id or `traffic:NAME`) was drawn in the last frame.
     pub fn node_screen_rect(&self, name: &str) -> Option<egui::Rect> {
         self.doc.as_ref()?.canvas.screen_rect_of(name)
     }
@@ -893,16 +632,8 @@ impl EventflowApp {
         self.editor.as_ref().map(|e| e.session.doc())
     }
 
-    /// The problems of resource `id` in the current document.
-    pub(super) fn problems_of(&self, id: &str) -> Vec<String> {
-        self.editor
-            .as_ref()
-            .map(|e| {
-                problems_of(&e.session.problems, id)
-                    .into_iter()
-                    .map(|p| p.message.clone())
-                    .collect()
-            })
-            .unwrap_or_default()
+    /// The validation problems of the current document (edit mode).
+    pub fn problems(&self) -> &[Problem] {
+        self.editor.as_ref().map_or(&[], |e| &e.session.problems)
     }
 }

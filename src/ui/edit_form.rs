@@ -1,20 +1,21 @@
 //! The property panel of edit mode: a typed form for every field of the selected resource (ranges as
 //! `DragValue` clamps, enums and references as combo boxes, distributions with a preview histogram, JSON fields as
 //! validated text), problems inline, the raw JSON of the resource, the pattern sandbox (rules) and filter-policy
-//! sandbox (subscriptions), the traffic editor and the handler code editor with syntax colouring.
+//! sandbox (subscriptions), the traffic editor and the handler code editor ([`super::code_editor`]).
 //!
 //! The panel never edits the document in place: it builds the edited document with [`crate::editor`]'s
-//! functions and hands it to [`EventflowApp::edit`].
+//! functions and returns it as an [`Action::Edit`] for the app to apply.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
-use eframe::egui::{self, Color32, RichText, TextFormat, Ui, text::LayoutJob};
+use eframe::egui::{self, RichText, Ui};
 use serde_json::{Value, json};
 
-use super::app::EventflowApp;
+use super::action::Action;
+use super::code_editor::CodeEditor;
 use super::style::{self, NodeKind};
 use crate::editor::fields::{Field, FieldKind, fields_of};
+use crate::editor::session::{Session, problems_of, resource_of_path};
 use crate::editor::{self, EditError};
 use crate::pattern::{Dialect, Pattern};
 use crate::scenario::{Dist, ResourceType};
@@ -22,154 +23,408 @@ use crate::sim::rng::SimRng;
 
 /// Text buffers of the form, keyed by `id/field`; cleared when the document changes under them.
 #[derive(Default)]
-pub struct FormState {
-    generation: u64,
+struct FormBuffers {
     texts: HashMap<String, String>,
     errors: HashMap<String, String>,
     /// A number being dragged: (key, value), applied when the drag ends.
     dragging: Option<(String, f64)>,
     /// Sample events of the sandboxes, by `id/what` (kept across edits).
     samples: HashMap<String, String>,
-    /// The handler being edited: (function id, text, compile error).
-    code: Option<(String, String)>,
 }
 
-/// What the form asks the app to do after drawing.
-enum Action {
-    Doc(Value, String),
-    Rename(String, String),
-    Duplicate,
-    Delete,
-    Select(String),
-    SaveScript(PathBuf, String),
-    Message(String, bool),
+/// What the property panel edits.
+pub struct FormView<'a> {
+    pub session: &'a Session,
+    /// The edit-mode selection (resource ids or `traffic:NAME`).
+    pub selected: &'a [String],
+    /// Counts document changes: the text buffers are dropped when it moves.
+    pub generation: u64,
+    pub dark: bool,
 }
 
-const KEYWORDS: &[&str] = &[
-    "fn",
-    "let",
-    "const",
-    "if",
-    "else",
-    "while",
-    "loop",
-    "for",
-    "in",
-    "return",
-    "throw",
-    "try",
-    "catch",
-    "break",
-    "continue",
-    "true",
-    "false",
-    "switch",
-    "import",
-    "export",
-    "as",
-    "private",
-    "this",
-    "is_def_var",
-];
+/// The property panel.
+#[derive(Default)]
+pub struct PropertyForm {
+    generation: u64,
+    buffers: FormBuffers,
+    code: CodeEditor,
+}
 
-/// Colours Rhai source: keywords, strings, comments, numbers; `error_line` (1-based) gets a red background.
-pub fn highlight(src: &str, error_line: Option<u32>, dark: bool) -> LayoutJob {
-    let mut job = LayoutJob::default();
-    let font = egui::FontId::monospace(12.5);
-    let (plain, kw, string, comment, number) = if dark {
-        (
-            Color32::from_gray(220),
-            Color32::from_rgb(0xC6, 0x78, 0xDD),
-            Color32::from_rgb(0x98, 0xC3, 0x79),
-            Color32::from_gray(120),
-            Color32::from_rgb(0xD1, 0x9A, 0x66),
-        )
-    } else {
-        (
-            Color32::from_gray(30),
-            Color32::from_rgb(0x80, 0x20, 0xA0),
-            Color32::from_rgb(0x20, 0x80, 0x20),
-            Color32::from_gray(130),
-            Color32::from_rgb(0xA0, 0x50, 0x00),
-        )
-    };
-    let mut line_no = 1u32;
-    let push = |job: &mut LayoutJob, text: &str, color: Color32, line: u32| {
-        let mut f = TextFormat::simple(font.clone(), color);
-        if error_line == Some(line) {
-            f.background = Color32::from_rgba_unmultiplied(200, 40, 40, 70);
+impl PropertyForm {
+    /// Shows an error next to a field (e.g. why a rename was refused), until the document changes.
+    pub fn set_error(&mut self, key: String, message: String) {
+        self.buffers.errors.insert(key, message);
+    }
+
+    pub fn ui(&mut self, ui: &mut Ui, view: &FormView<'_>, actions: &mut Vec<Action>) {
+        if self.generation != view.generation {
+            self.generation = view.generation;
+            self.buffers.texts.clear();
+            self.buffers.errors.clear();
         }
-        job.append(text, 0.0, f);
-    };
-    let chars: Vec<(usize, char)> = src.char_indices().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let (start, c) = chars[i];
-        let end_of = |j: usize| chars.get(j).map_or(src.len(), |(b, _)| *b);
-        if c == '\n' {
-            push(&mut job, "\n", plain, line_no);
-            line_no += 1;
-            i += 1;
-        } else if c == '/' && chars.get(i + 1).is_some_and(|(_, d)| *d == '/') {
-            let mut j = i;
-            while j < chars.len() && chars[j].1 != '\n' {
-                j += 1;
+        match view.selected {
+            [] => scenario_form(ui, &mut self.buffers, view.session, actions),
+            [one] if one.starts_with("traffic:") => {
+                ui.heading(one.trim_start_matches("traffic:"));
+                ui.weak(
+                    "A traffic source: select the resource it feeds to edit it (Traffic section).",
+                );
             }
-            push(&mut job, &src[start..end_of(j)], comment, line_no);
-            i = j;
-        } else if c == '"' || c == '`' || c == '\'' {
-            let mut j = i + 1;
-            while j < chars.len() && chars[j].1 != c && chars[j].1 != '\n' {
-                if chars[j].1 == '\\' {
-                    j += 1;
+            [one] => self.resource_form(ui, view, one, actions),
+            many => {
+                ui.heading(format!("{} selected", many.len()));
+                ui.label(many.join(", "));
+                ui.weak("Drag one of them to move them together.");
+                if ui.button("Delete all").clicked() {
+                    actions.push(Action::DeleteSelected);
                 }
-                j += 1;
             }
-            let j = (j + 1).min(chars.len());
-            push(&mut job, &src[start..end_of(j)], string, line_no);
-            i = j;
-        } else if c.is_ascii_digit() {
-            let mut j = i;
-            while j < chars.len()
-                && (chars[j].1.is_ascii_alphanumeric() || chars[j].1 == '.' || chars[j].1 == '_')
-            {
-                j += 1;
-            }
-            push(&mut job, &src[start..end_of(j)], number, line_no);
-            i = j;
-        } else if c.is_alphabetic() || c == '_' {
-            let mut j = i;
-            while j < chars.len() && (chars[j].1.is_alphanumeric() || chars[j].1 == '_') {
-                j += 1;
-            }
-            let word = &src[start..end_of(j)];
-            push(
-                &mut job,
-                word,
-                if KEYWORDS.contains(&word) { kw } else { plain },
-                line_no,
-            );
-            i = j;
-        } else {
-            let mut j = i;
-            while j < chars.len() && {
-                let d = chars[j].1;
-                !(d == '\n'
-                    || d == '/'
-                    || d == '"'
-                    || d == '`'
-                    || d == '\''
-                    || d.is_alphanumeric()
-                    || d == '_')
-            } {
-                j += 1;
-            }
-            let j = j.max(i + 1);
-            push(&mut job, &src[start..end_of(j)], plain, line_no);
-            i = j;
         }
     }
-    job
+
+    /// One resource: header, id (rename), duplicate, delete, problems, triggers, then its sections.
+    fn resource_form(
+        &mut self,
+        ui: &mut Ui,
+        view: &FormView<'_>,
+        id: &str,
+        actions: &mut Vec<Action>,
+    ) {
+        let doc = view.session.doc();
+        let Some(res) = doc.get("resources").and_then(|r| r.get(id)) else {
+            ui.weak(format!("{id} is not in the document any more."));
+            return;
+        };
+        let Some(t) = editor::type_of(doc, id) else {
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!("{id} has no known type"),
+            );
+            return;
+        };
+        resource_header(ui, &mut self.buffers, id, t, actions);
+        let problems: Vec<String> = problems_of(&view.session.problems, id)
+            .into_iter()
+            .map(|p| p.message.clone())
+            .collect();
+        if !problems.is_empty() {
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                for p in &problems {
+                    ui.colored_label(ui.visuals().error_fg_color, p.to_string());
+                }
+            });
+        }
+        if can_have_triggers(t) {
+            trigger_links(ui, doc, id, actions);
+        }
+        ui.separator();
+        egui::CollapsingHeader::new("Properties")
+            .default_open(true)
+            .show(ui, |ui| {
+                properties_grid(ui, &mut self.buffers, doc, id, res, t, actions);
+            });
+        self.sections(ui, view, id, res, t, actions);
+    }
+
+    /// The sections a type has: handler code, pattern or filter sandbox, traffic, raw JSON.
+    fn sections(
+        &mut self,
+        ui: &mut Ui,
+        view: &FormView<'_>,
+        id: &str,
+        res: &Value,
+        t: ResourceType,
+        actions: &mut Vec<Action>,
+    ) {
+        let doc = view.session.doc();
+        let form = &mut self.buffers;
+        if t == ResourceType::Function {
+            egui::CollapsingHeader::new("Handler code")
+                .default_open(true)
+                .show(ui, |ui| {
+                    self.code.ui(ui, view.session, id, res, view.dark, actions);
+                });
+        }
+        if t == ResourceType::Rule {
+            egui::CollapsingHeader::new("Pattern sandbox")
+                .default_open(true)
+                .show(ui, |ui| {
+                    rule_sandbox(ui, form, doc, id, res);
+                });
+        }
+        if t == ResourceType::Topic {
+            let subs = res
+                .get("subscriptions")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            if subs.iter().any(|s| s.get("filter_policy").is_some()) {
+                egui::CollapsingHeader::new("Filter policy sandbox")
+                    .default_open(true)
+                    .show(ui, |ui| {
+                        filter_sandbox(ui, form, id, &subs);
+                    });
+            }
+        }
+        if traffic_sample(doc, id, t).is_some() {
+            egui::CollapsingHeader::new("Traffic")
+                .default_open(false)
+                .show(ui, |ui| {
+                    traffic_editor(ui, form, doc, id, t, actions);
+                });
+        }
+        egui::CollapsingHeader::new("Raw JSON")
+            .default_open(false)
+            .show(ui, |ui| raw_json(ui, form, doc, id, res, actions));
+    }
+}
+
+/// No selection: the scenario's name, main settings and every problem.
+fn scenario_form(
+    ui: &mut Ui,
+    form: &mut FormBuffers,
+    session: &Session,
+    actions: &mut Vec<Action>,
+) {
+    let doc = session.doc();
+    ui.heading("Scenario");
+    ui.weak("Select a node to edit it; add resources from the palette.");
+    egui::Grid::new("scenario-form")
+        .num_columns(2)
+        .show(ui, |ui| {
+            let l = ui.label("name");
+            let key = "#scenario/name".to_string();
+            let buf = form.texts.entry(key).or_insert_with(|| {
+                doc.get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string()
+            });
+            let r = ui.text_edit_singleline(buf).labelled_by(l.id);
+            if r.lost_focus()
+                && doc.get("name").and_then(Value::as_str) != Some(buf.as_str())
+                && let Ok(d) = editor::set_top(doc, "name", json!(buf.trim()))
+            {
+                actions.push(Action::Edit(d, "renamed the scenario".into()));
+            }
+            ui.end_row();
+            settings_rows(ui, doc, actions);
+        });
+    let problems = &session.problems;
+    if problems.is_empty() {
+        return;
+    }
+    ui.separator();
+    ui.colored_label(
+        ui.visuals().error_fg_color,
+        format!("{} problem(s)", problems.len()),
+    );
+    for p in problems {
+        let text = if p.path.is_empty() {
+            p.message.clone()
+        } else {
+            format!("{}: {}", p.path, p.message)
+        };
+        match resource_of_path(&p.path) {
+            Some(id) => {
+                if ui.link(text).clicked() {
+                    actions.push(Action::SelectNames(vec![id.to_string()]));
+                }
+            }
+            None => {
+                ui.label(text);
+            }
+        }
+    }
+}
+
+/// `settings.seed` and `settings.until_s` as numbers.
+fn settings_rows(ui: &mut Ui, doc: &Value, actions: &mut Vec<Action>) {
+    let settings = doc.get("settings").cloned().unwrap_or(json!({}));
+    for (k, min, max, default) in [
+        ("seed", 0.0, 1e15, 1.0),
+        ("until_s", 0.001, 31_536_000.0, 60.0),
+    ] {
+        let l = ui.label(k);
+        let cur = settings.get(k).and_then(Value::as_f64).unwrap_or(default);
+        let mut v = cur;
+        let r = ui
+            .add(egui::DragValue::new(&mut v).range(min..=max))
+            .labelled_by(l.id);
+        if r.changed() && !r.dragged() || r.drag_stopped() {
+            let mut s = settings.clone();
+            if let Some(o) = s.as_object_mut() {
+                o.insert(
+                    k.into(),
+                    if k == "seed" {
+                        json!(v as u64)
+                    } else {
+                        json!(v)
+                    },
+                );
+            }
+            if let Ok(d) = editor::set_top(doc, "settings", s) {
+                actions.push(Action::Edit(d, format!("set settings.{k}")));
+            }
+        }
+        ui.end_row();
+    }
+}
+
+/// Icon, id and type; the id field (rename on focus loss), Duplicate and Delete.
+fn resource_header(
+    ui: &mut Ui,
+    form: &mut FormBuffers,
+    id: &str,
+    t: ResourceType,
+    actions: &mut Vec<Action>,
+) {
+    let kind = NodeKind::Resource(t);
+    ui.horizontal(|ui| {
+        let (r, _) = ui.allocate_exact_size(egui::vec2(28.0, 28.0), egui::Sense::hover());
+        style::draw_icon(ui.painter(), r, kind, style::type_color(kind));
+        ui.vertical(|ui| {
+            ui.heading(id);
+            ui.weak(t.aws_name());
+        });
+    });
+    ui.horizontal(|ui| {
+        let l = ui.label("id");
+        let key = format!("{id}/#id");
+        let buf = form
+            .texts
+            .entry(key.clone())
+            .or_insert_with(|| id.to_string());
+        let r = ui
+            .add(egui::TextEdit::singleline(buf).desired_width(160.0))
+            .labelled_by(l.id);
+        if r.lost_focus() && buf.trim() != id {
+            actions.push(Action::Rename {
+                old: id.to_string(),
+                new: buf.trim().to_string(),
+            });
+        }
+        if ui.button("Duplicate").clicked() {
+            actions.push(Action::DuplicateSelected);
+        }
+        if ui.button("Delete").clicked() {
+            actions.push(Action::DeleteSelected);
+        }
+    });
+    if let Some(e) = form.errors.get(&format!("{id}/#id")) {
+        ui.colored_label(ui.visuals().error_fg_color, e);
+    }
+}
+
+/// Whether a resource of this type can be a trigger's source or function (triggers are edges on the canvas,
+/// listed in the form so they can be selected).
+fn can_have_triggers(t: ResourceType) -> bool {
+    match t {
+        ResourceType::Queue | ResourceType::Table | ResourceType::Function => true,
+        ResourceType::Api
+        | ResourceType::EventBus
+        | ResourceType::Rule
+        | ResourceType::Schedule
+        | ResourceType::Bucket
+        | ResourceType::Topic
+        | ResourceType::Trigger
+        | ResourceType::StateMachine => false,
+    }
+}
+
+/// Links to the triggers whose source or function is `id`.
+fn trigger_links(ui: &mut Ui, doc: &Value, id: &str, actions: &mut Vec<Action>) {
+    let triggers: Vec<String> = editor::ids_of(doc, &[ResourceType::Trigger])
+        .into_iter()
+        .filter(|tr| {
+            let r = &doc["resources"][tr.as_str()];
+            r.get("source").and_then(Value::as_str) == Some(id)
+                || r.get("function").and_then(Value::as_str) == Some(id)
+        })
+        .collect();
+    if triggers.is_empty() {
+        return;
+    }
+    ui.horizontal_wrapped(|ui| {
+        ui.weak("triggers:");
+        for tr in triggers {
+            if ui.link(&tr).clicked() {
+                actions.push(Action::SelectNames(vec![tr]));
+            }
+        }
+    });
+}
+
+/// One row per field of the type (the code has its own section).
+fn properties_grid(
+    ui: &mut Ui,
+    form: &mut FormBuffers,
+    doc: &Value,
+    id: &str,
+    res: &Value,
+    t: ResourceType,
+    actions: &mut Vec<Action>,
+) {
+    egui::Grid::new(("form", id))
+        .num_columns(2)
+        .striped(true)
+        .show(ui, |ui| {
+            for field in fields_of(t) {
+                if field.kind == FieldKind::Code {
+                    continue;
+                }
+                let l = ui
+                    .label(if field.required {
+                        format!("{} *", field.key)
+                    } else {
+                        field.key.to_string()
+                    })
+                    .on_hover_text(field_hint(field));
+                ui.vertical(|ui| {
+                    let f = FieldCtx {
+                        doc,
+                        id,
+                        field,
+                        key: format!("{id}/{}", field.key),
+                        cur: res.get(field.key),
+                        label: l.id,
+                    };
+                    if let Some(a) = field_editor(ui, form, &f) {
+                        actions.push(a);
+                    }
+                });
+                ui.end_row();
+            }
+        });
+}
+
+/// The resource as JSON text, applied whole.
+fn raw_json(
+    ui: &mut Ui,
+    form: &mut FormBuffers,
+    doc: &Value,
+    id: &str,
+    res: &Value,
+    actions: &mut Vec<Action>,
+) {
+    let key = format!("{id}/#raw");
+    let buf = form.texts.entry(key).or_insert_with(|| pretty(res));
+    let l = ui.weak("the resource as JSON");
+    json_box(ui, buf, 8, l.id);
+    let parsed = serde_json::from_str::<Value>(buf);
+    if let Err(e) = &parsed {
+        ui.colored_label(ui.visuals().error_fg_color, format!("not valid JSON: {e}"));
+    }
+    if ui
+        .add_enabled(parsed.is_ok(), egui::Button::new("Apply JSON"))
+        .clicked()
+        && let Ok(v) = parsed
+    {
+        match editor::set_resource(doc, id, v) {
+            Ok(d) => actions.push(Action::Edit(d, format!("edited {id} as JSON"))),
+            Err(e) => actions.push(Action::EditMessage(e.to_string(), true)),
+        }
+    }
 }
 
 fn pretty(v: &Value) -> String {
@@ -318,7 +573,8 @@ fn traffic_sample(doc: &Value, id: &str, t: ResourceType) -> Option<(&'static st
         ResourceType::Function => ("payload", json!({ "id": "{{seq}}" })),
         ResourceType::Table => ("put", json!({ "id": "item-{{seq}}" })),
         ResourceType::StateMachine => ("input", json!({ "id": "{{seq}}" })),
-        _ => return None,
+        // Rules and schedules are fed by their bus or clock, triggers by their source: no traffic of their own.
+        ResourceType::Rule | ResourceType::Schedule | ResourceType::Trigger => return None,
     })
 }
 
@@ -344,354 +600,6 @@ fn sample_envelope(doc: &Value, bus: &str) -> Value {
     })
 }
 
-impl EventflowApp {
-    pub(super) fn edit_inspector(&mut self, ui: &mut Ui) {
-        let Some(ed) = &mut self.editor else { return };
-        if ed.form.generation != ed.generation {
-            ed.form.generation = ed.generation;
-            ed.form.texts.clear();
-            ed.form.errors.clear();
-        }
-        let selected = ed.selected.clone();
-        let mut actions = Vec::new();
-        match selected.as_slice() {
-            [] => self.scenario_form(ui, &mut actions),
-            [one] if one.starts_with("traffic:") => {
-                ui.heading(one.trim_start_matches("traffic:"));
-                ui.weak(
-                    "A traffic source: select the resource it feeds to edit it (Traffic section).",
-                );
-            }
-            [one] => self.resource_form(ui, one, &mut actions),
-            many => {
-                ui.heading(format!("{} selected", many.len()));
-                ui.label(many.join(", "));
-                ui.weak("Drag one of them to move them together.");
-                if ui.button("Delete all").clicked() {
-                    actions.push(Action::Delete);
-                }
-            }
-        }
-        for a in actions {
-            match a {
-                Action::Doc(doc, what) => self.edit(doc, what),
-                Action::Rename(old, new) => {
-                    if let Err(e) = self.rename(&old, &new)
-                        && let Some(ed) = &mut self.editor
-                    {
-                        ed.form.errors.insert(format!("{old}/#id"), e.to_string());
-                    }
-                }
-                Action::Duplicate => self.duplicate_selected(),
-                Action::Delete => self.delete_selected(),
-                Action::Select(id) => {
-                    if let Some(ed) = &mut self.editor {
-                        ed.selected = vec![id];
-                    }
-                    if let Some(d) = &mut self.doc {
-                        d.canvas.edit.marked = self
-                            .editor
-                            .as_ref()
-                            .map(|e| e.selected.clone())
-                            .unwrap_or_default();
-                    }
-                }
-                Action::SaveScript(path, text) => {
-                    match crate::scenario::write::write_atomic(&path, &text) {
-                        Ok(()) => {
-                            // The scenario reads its script at load: validate (and re-run) again.
-                            if let Some(ed) = &mut self.editor {
-                                let sc = ed.session.validate().map(std::sync::Arc::new);
-                                ed.message = Some((format!("saved {}", path.display()), false));
-                                if let (Some(sc), Some(d)) = (sc, &mut self.doc) {
-                                    d.scenario = sc.clone();
-                                    self.runner.send(crate::runner::Command::Load(sc));
-                                    if self.snap.playing {
-                                        self.runner.send(crate::runner::Command::Play);
-                                    }
-                                }
-                            }
-                        }
-                        Err(e) => {
-                            if let Some(ed) = &mut self.editor {
-                                ed.message =
-                                    Some((format!("cannot write {}: {e}", path.display()), true));
-                            }
-                        }
-                    }
-                }
-                Action::Message(m, err) => {
-                    if let Some(ed) = &mut self.editor {
-                        ed.message = Some((m, err));
-                    }
-                }
-            }
-        }
-    }
-
-    /// No selection: the scenario's name, description, main settings and every problem.
-    fn scenario_form(&mut self, ui: &mut Ui, actions: &mut Vec<Action>) {
-        let Some(ed) = &mut self.editor else { return };
-        let doc = ed.session.doc().clone();
-        ui.heading("Scenario");
-        ui.weak("Select a node to edit it; add resources from the palette.");
-        egui::Grid::new("scenario-form")
-            .num_columns(2)
-            .show(ui, |ui| {
-                let l = ui.label("name");
-                let key = "#scenario/name".to_string();
-                let buf = ed.form.texts.entry(key).or_insert_with(|| {
-                    doc.get("name")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_string()
-                });
-                let r = ui.text_edit_singleline(buf).labelled_by(l.id);
-                if r.lost_focus()
-                    && doc.get("name").and_then(Value::as_str) != Some(buf.as_str())
-                    && let Ok(d) = editor::set_top(&doc, "name", json!(buf.trim()))
-                {
-                    actions.push(Action::Doc(d, "renamed the scenario".into()));
-                }
-                ui.end_row();
-                let settings = doc.get("settings").cloned().unwrap_or(json!({}));
-                for (k, min, max, default) in [
-                    ("seed", 0.0, 1e15, 1.0),
-                    ("until_s", 0.001, 31_536_000.0, 60.0),
-                ] {
-                    let l = ui.label(k);
-                    let cur = settings.get(k).and_then(Value::as_f64).unwrap_or(default);
-                    let mut v = cur;
-                    let r = ui
-                        .add(egui::DragValue::new(&mut v).range(min..=max))
-                        .labelled_by(l.id);
-                    if r.changed() && !r.dragged() || r.drag_stopped() {
-                        let mut s = settings.clone();
-                        if let Some(o) = s.as_object_mut() {
-                            o.insert(
-                                k.into(),
-                                if k == "seed" {
-                                    json!(v as u64)
-                                } else {
-                                    json!(v)
-                                },
-                            );
-                        }
-                        if let Ok(d) = editor::set_top(&doc, "settings", s) {
-                            actions.push(Action::Doc(d, format!("set settings.{k}")));
-                        }
-                    }
-                    ui.end_row();
-                }
-            });
-        let problems = ed.session.problems.clone();
-        if !problems.is_empty() {
-            ui.separator();
-            ui.colored_label(
-                ui.visuals().error_fg_color,
-                format!("{} problem(s)", problems.len()),
-            );
-            for p in problems {
-                let text = if p.path.is_empty() {
-                    p.message.clone()
-                } else {
-                    format!("{}: {}", p.path, p.message)
-                };
-                match crate::editor::session::resource_of_path(&p.path) {
-                    Some(id) => {
-                        if ui.link(text).clicked() {
-                            actions.push(Action::Select(id.to_string()));
-                        }
-                    }
-                    None => {
-                        ui.label(text);
-                    }
-                }
-            }
-        }
-    }
-
-    fn resource_form(&mut self, ui: &mut Ui, id: &str, actions: &mut Vec<Action>) {
-        let problems = self.problems_of(id);
-        let dark = self.prefs.dark;
-        let Some(ed) = &mut self.editor else { return };
-        let doc = ed.session.doc().clone();
-        let Some(res) = doc.get("resources").and_then(|r| r.get(id)).cloned() else {
-            ui.weak(format!("{id} is not in the document any more."));
-            return;
-        };
-        let Some(t) = editor::type_of(&doc, id) else {
-            ui.colored_label(
-                ui.visuals().error_fg_color,
-                format!("{id} has no known type"),
-            );
-            return;
-        };
-        let kind = NodeKind::Resource(t);
-        ui.horizontal(|ui| {
-            let (r, _) = ui.allocate_exact_size(egui::vec2(28.0, 28.0), egui::Sense::hover());
-            style::draw_icon(ui.painter(), r, kind, style::type_color(kind));
-            ui.vertical(|ui| {
-                ui.heading(id);
-                ui.weak(t.aws_name());
-            });
-        });
-        // Id (rename), duplicate, delete.
-        ui.horizontal(|ui| {
-            let l = ui.label("id");
-            let key = format!("{id}/#id");
-            let buf = ed
-                .form
-                .texts
-                .entry(key.clone())
-                .or_insert_with(|| id.to_string());
-            let r = ui
-                .add(egui::TextEdit::singleline(buf).desired_width(160.0))
-                .labelled_by(l.id);
-            if r.lost_focus() && buf.trim() != id {
-                actions.push(Action::Rename(id.to_string(), buf.trim().to_string()));
-            }
-            if ui.button("Duplicate").clicked() {
-                actions.push(Action::Duplicate);
-            }
-            if ui.button("Delete").clicked() {
-                actions.push(Action::Delete);
-            }
-        });
-        if let Some(e) = ed.form.errors.get(&format!("{id}/#id")) {
-            ui.colored_label(ui.visuals().error_fg_color, e);
-        }
-        if !problems.is_empty() {
-            egui::Frame::group(ui.style()).show(ui, |ui| {
-                for p in &problems {
-                    ui.colored_label(ui.visuals().error_fg_color, p.to_string());
-                }
-            });
-        }
-        // Triggers on this resource are edges on the canvas: list them so they can be selected.
-        if matches!(
-            t,
-            ResourceType::Queue | ResourceType::Table | ResourceType::Function
-        ) {
-            let triggers: Vec<String> = editor::ids_of(&doc, &[ResourceType::Trigger])
-                .into_iter()
-                .filter(|tr| {
-                    let r = &doc["resources"][tr.as_str()];
-                    r.get("source").and_then(Value::as_str) == Some(id)
-                        || r.get("function").and_then(Value::as_str) == Some(id)
-                })
-                .collect();
-            if !triggers.is_empty() {
-                ui.horizontal_wrapped(|ui| {
-                    ui.weak("triggers:");
-                    for tr in triggers {
-                        if ui.link(&tr).clicked() {
-                            actions.push(Action::Select(tr));
-                        }
-                    }
-                });
-            }
-        }
-        ui.separator();
-        egui::CollapsingHeader::new("Properties")
-            .default_open(true)
-            .show(ui, |ui| {
-                egui::Grid::new(("form", id))
-                    .num_columns(2)
-                    .striped(true)
-                    .show(ui, |ui| {
-                        for field in fields_of(t) {
-                            if field.kind == FieldKind::Code {
-                                continue;
-                            }
-                            let l = ui
-                                .label(if field.required {
-                                    format!("{} *", field.key)
-                                } else {
-                                    field.key.to_string()
-                                })
-                                .on_hover_text(field_hint(field));
-                            ui.vertical(|ui| {
-                                if let Some(d) =
-                                    field_editor(ui, &mut ed.form, &doc, id, &res, field, l.id)
-                                {
-                                    actions.push(d);
-                                }
-                            });
-                            ui.end_row();
-                        }
-                    });
-            });
-        if t == ResourceType::Function {
-            egui::CollapsingHeader::new("Handler code")
-                .default_open(true)
-                .show(ui, |ui| {
-                    code_editor(ui, &mut ed.form, &ed.session, id, &res, dark, actions);
-                });
-        }
-        if t == ResourceType::Rule {
-            egui::CollapsingHeader::new("Pattern sandbox")
-                .default_open(true)
-                .show(ui, |ui| {
-                    rule_sandbox(ui, &mut ed.form, &doc, id, &res);
-                });
-        }
-        if t == ResourceType::Topic {
-            let subs = res
-                .get("subscriptions")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            if subs.iter().any(|s| s.get("filter_policy").is_some()) {
-                egui::CollapsingHeader::new("Filter policy sandbox")
-                    .default_open(true)
-                    .show(ui, |ui| {
-                        filter_sandbox(ui, &mut ed.form, id, &subs);
-                    });
-            }
-        }
-        if traffic_sample(&doc, id, t).is_some() {
-            egui::CollapsingHeader::new("Traffic")
-                .default_open(false)
-                .show(ui, |ui| {
-                    traffic_editor(ui, &mut ed.form, &doc, id, t, actions);
-                });
-        }
-        egui::CollapsingHeader::new("Raw JSON")
-            .default_open(false)
-            .show(ui, |ui| {
-                let key = format!("{id}/#raw");
-                let buf = ed
-                    .form
-                    .texts
-                    .entry(key.clone())
-                    .or_insert_with(|| pretty(&res));
-                let l = ui.weak("the resource as JSON");
-                json_box(ui, buf, 8, l.id);
-                let parsed = serde_json::from_str::<Value>(buf);
-                match &parsed {
-                    Ok(_) => {}
-                    Err(e) => {
-                        ui.colored_label(
-                            ui.visuals().error_fg_color,
-                            format!("not valid JSON: {e}"),
-                        );
-                    }
-                }
-                if ui
-                    .add_enabled(parsed.is_ok(), egui::Button::new("Apply JSON"))
-                    .clicked()
-                    && let Ok(v) = parsed
-                {
-                    match editor::set_resource(&doc, id, v) {
-                        Ok(d) => actions.push(Action::Doc(d, format!("edited {id} as JSON"))),
-                        Err(e) => actions.push(Action::Message(e.to_string(), true)),
-                    }
-                }
-            });
-    }
-}
-
 fn field_hint(f: &Field) -> String {
     match f.kind {
         FieldKind::Int { min, max, default } => format!("{min}–{max}, default {default}"),
@@ -710,15 +618,15 @@ fn field_hint(f: &Field) -> String {
 
 fn set(doc: &Value, id: &str, key: &str, v: Option<Value>) -> Option<Action> {
     match editor::set_field(doc, id, key, v) {
-        Ok(d) => Some(Action::Doc(d, format!("set {id}.{key}"))),
-        Err(e) => Some(Action::Message(e.to_string(), true)),
+        Ok(d) => Some(Action::Edit(d, format!("set {id}.{key}"))),
+        Err(e) => Some(Action::EditMessage(e.to_string(), true)),
     }
 }
 
 /// A number field: edits while dragging stay local and apply when the drag ends.
 fn number(
     ui: &mut Ui,
-    form: &mut FormState,
+    form: &mut FormBuffers,
     key: String,
     cur: f64,
     min: f64,
@@ -756,374 +664,297 @@ fn number(
     None
 }
 
-fn field_editor(
-    ui: &mut Ui,
-    form: &mut FormState,
-    doc: &Value,
-    id: &str,
-    res: &Value,
-    field: &Field,
+/// One field being edited: where it is and its current value.
+struct FieldCtx<'a> {
+    doc: &'a Value,
+    id: &'a str,
+    field: &'a Field,
+    /// `id/field`: the key of its text buffer and widget ids.
+    key: String,
+    cur: Option<&'a Value>,
+    /// The label widget, for accessibility.
     label: egui::Id,
-) -> Option<Action> {
-    let key = format!("{id}/{}", field.key);
-    let cur = res.get(field.key);
-    let mut action = None;
-    match field.kind {
-        FieldKind::Int { min, max, default }
-            if cur.is_none()
-                && matches!(field.key, "reserved_concurrency" | "maximum_concurrency") =>
-        {
-            // No value means "none" (not 0, which would throttle every invocation).
-            ui.horizontal(|ui| {
-                ui.weak("none");
-                if ui.small_button("set").clicked() {
-                    let v = if field.key == "reserved_concurrency" {
-                        10
-                    } else {
-                        default
-                    };
-                    action = set(doc, id, field.key, Some(json!(v.clamp(min, max))));
-                }
-            });
-        }
-        FieldKind::Int { min, max, default } => {
-            ui.horizontal(|ui| {
-                let c = cur.and_then(Value::as_f64).unwrap_or(default as f64);
-                if let Some(v) = number(ui, form, key, c, min as f64, max as f64, true) {
-                    action = set(doc, id, field.key, Some(json!(v.round() as i64)));
-                }
-                if cur.is_some() {
-                    if ui
-                        .small_button("reset")
-                        .on_hover_text("Remove: use the default")
-                        .clicked()
-                    {
-                        action = set(doc, id, field.key, None);
-                    }
-                } else {
-                    ui.weak("default");
-                }
-            });
-        }
-        FieldKind::Float { min, max, default } => {
-            ui.horizontal(|ui| {
-                let c = cur.and_then(Value::as_f64).unwrap_or(default);
-                if let Some(v) = number(ui, form, key, c, min, max, false) {
-                    action = set(doc, id, field.key, Some(json!(v)));
-                }
-                if cur.is_some() && ui.small_button("reset").clicked() {
-                    action = set(doc, id, field.key, None);
-                }
-            });
-        }
-        FieldKind::Bool { default } => {
-            let mut b = cur.and_then(Value::as_bool).unwrap_or(default);
-            if ui.checkbox(&mut b, "").labelled_by(label).changed() {
-                action = set(doc, id, field.key, Some(json!(b)));
-            }
-        }
-        FieldKind::Enum { choices, default } => {
-            let c = cur.and_then(Value::as_str).unwrap_or(default).to_string();
-            egui::ComboBox::from_id_salt(&key)
-                .selected_text(if c.is_empty() {
-                    "(none)".to_string()
-                } else {
-                    c.clone()
-                })
-                .show_ui(ui, |ui| {
-                    for ch in choices {
-                        let label = if ch.is_empty() { "(none)" } else { ch };
-                        if ui.selectable_label(c == *ch, label).clicked() && c != *ch {
-                            action = set(
-                                doc,
-                                id,
-                                field.key,
-                                if ch.is_empty() { None } else { Some(json!(ch)) },
-                            );
-                        }
-                    }
-                });
-        }
-        FieldKind::Text => {
-            let buf = form
-                .texts
-                .entry(key)
-                .or_insert_with(|| cur.and_then(Value::as_str).unwrap_or("").to_string());
-            let r = ui
-                .add(egui::TextEdit::singleline(buf).desired_width(180.0))
-                .labelled_by(label);
-            let now = buf.trim().to_string();
-            if r.lost_focus() && cur.and_then(Value::as_str) != Some(now.as_str()) {
-                action = set(
-                    doc,
-                    id,
-                    field.key,
-                    if now.is_empty() {
-                        None
-                    } else {
-                        Some(json!(now))
-                    },
-                );
-            }
-        }
-        FieldKind::Ref(types) => {
-            let c = cur.and_then(Value::as_str).unwrap_or("").to_string();
-            let ids: Vec<String> = editor::ids_of(doc, types)
-                .into_iter()
-                .filter(|i| i != id)
-                .collect();
-            egui::ComboBox::from_id_salt(&key)
-                .selected_text(if c.is_empty() {
-                    "(none)".to_string()
-                } else {
-                    c.clone()
-                })
-                .show_ui(ui, |ui| {
-                    if !field.required
-                        && ui.selectable_label(c.is_empty(), "(none)").clicked()
-                        && !c.is_empty()
-                    {
-                        action = set(doc, id, field.key, None);
-                    }
-                    for i in ids {
-                        if ui.selectable_label(c == i, &i).clicked() && c != i {
-                            action = set(doc, id, field.key, Some(json!(i)));
-                        }
-                    }
-                });
-        }
-        FieldKind::Dist => {
-            let (kind, params) = dist_parts(cur);
-            ui.horizontal(|ui| {
-                egui::ComboBox::from_id_salt(&key)
-                    .selected_text(if cur.is_none() {
-                        "default".to_string()
-                    } else {
-                        kind.clone()
-                    })
-                    .show_ui(ui, |ui| {
-                        for k in ["fixed", "uniform", "exponential", "normal", "lognormal"] {
-                            if ui.selectable_label(cur.is_some() && kind == k, k).clicked() {
-                                action = set(doc, id, field.key, Some(dist_defaults(k)));
-                            }
-                        }
-                    });
-                if cur.is_some() && ui.small_button("reset").clicked() {
-                    action = set(doc, id, field.key, None);
-                }
-            });
-            if cur.is_some() {
-                ui.horizontal(|ui| {
-                    for (i, (pname, pv)) in params.iter().enumerate() {
-                        ui.label(*pname);
-                        if let Some(v) = number(
-                            ui,
-                            form,
-                            format!("{key}/{pname}"),
-                            *pv,
-                            0.0,
-                            900_000.0,
-                            false,
-                        ) {
-                            let mut p = params.clone();
-                            p[i].1 = v;
-                            let value = if kind == "fixed" {
-                                json!(v)
-                            } else {
-                                let mut o = serde_json::Map::new();
-                                o.insert("dist".into(), json!(kind));
-                                for (n, x) in &p {
-                                    o.insert((*n).into(), json!(x));
-                                }
-                                Value::Object(o)
-                            };
-                            action = set(doc, id, field.key, Some(value));
-                        }
-                    }
-                });
-                dist_preview(ui, &to_dist(&kind, &params));
-            }
-        }
-        FieldKind::Json => {
-            let buf = form
-                .texts
-                .entry(key.clone())
-                .or_insert_with(|| cur.map(pretty).unwrap_or_default());
-            ui.add(
-                egui::TextEdit::multiline(buf)
-                    .code_editor()
-                    .desired_rows(2)
-                    .desired_width(220.0),
-            )
-            .labelled_by(label);
-            let text = buf.trim().to_string();
-            let parsed = if text.is_empty() {
-                Ok(None)
-            } else {
-                serde_json::from_str::<Value>(&text).map(Some)
-            };
-            let changed = match &parsed {
-                Ok(v) => v.as_ref() != cur,
-                Err(_) => true,
-            };
-            if let Err(e) = &parsed {
-                ui.colored_label(ui.visuals().error_fg_color, format!("not valid JSON: {e}"));
-            } else if (field.key == "pattern" || field.key == "filter_criteria")
-                && let Ok(Some(v)) = &parsed
-            {
-                let check = if field.key == "pattern" {
-                    Pattern::compile(v).map(|_| ())
-                } else {
-                    v.as_array()
-                        .map(|a| a.iter().try_for_each(|p| Pattern::compile(p).map(|_| ())))
-                        .unwrap_or(Ok(()))
-                };
-                if let Err(e) = check {
-                    ui.colored_label(ui.visuals().error_fg_color, e.to_string());
-                }
-            }
-            if changed
-                && parsed.is_ok()
-                && ui.small_button("Apply").clicked()
-                && let Ok(v) = parsed
-            {
-                action = set(doc, id, field.key, v);
-            }
-        }
-        FieldKind::Code => {}
+}
+
+impl FieldCtx<'_> {
+    /// Sets the field (`None` removes it: the default applies).
+    fn set(&self, v: Option<Value>) -> Option<Action> {
+        set(self.doc, self.id, self.field.key, v)
     }
+}
+
+/// The editor of one field, by its kind.
+fn field_editor(ui: &mut Ui, form: &mut FormBuffers, f: &FieldCtx<'_>) -> Option<Action> {
+    match f.field.kind {
+        FieldKind::Int { min, max, default }
+            if f.cur.is_none()
+                && matches!(f.field.key, "reserved_concurrency" | "maximum_concurrency") =>
+        {
+            unset_limit(ui, f, min, max, default)
+        }
+        FieldKind::Int { min, max, default } => int_field(ui, form, f, min, max, default),
+        FieldKind::Float { min, max, default } => float_field(ui, form, f, min, max, default),
+        FieldKind::Bool { default } => {
+            let mut b = f.cur.and_then(Value::as_bool).unwrap_or(default);
+            if ui.checkbox(&mut b, "").labelled_by(f.label).changed() {
+                return f.set(Some(json!(b)));
+            }
+            None
+        }
+        FieldKind::Enum { choices, default } => enum_field(ui, f, choices, default),
+        FieldKind::Text => text_field(ui, form, f),
+        FieldKind::Ref(types) => ref_field(ui, f, types),
+        FieldKind::Dist => dist_field(ui, form, f),
+        FieldKind::Json => json_field(ui, form, f),
+        FieldKind::Code => None,
+    }
+}
+
+/// A concurrency limit that is not set: "none" (not 0, which would throttle every invocation) and "set".
+fn unset_limit(ui: &mut Ui, f: &FieldCtx<'_>, min: i64, max: i64, default: i64) -> Option<Action> {
+    let mut action = None;
+    ui.horizontal(|ui| {
+        ui.weak("none");
+        if ui.small_button("set").clicked() {
+            let v = if f.field.key == "reserved_concurrency" {
+                10
+            } else {
+                default
+            };
+            action = f.set(Some(json!(v.clamp(min, max))));
+        }
+    });
     action
 }
 
-fn code_editor(
+fn int_field(
     ui: &mut Ui,
-    form: &mut FormState,
-    session: &crate::editor::session::Session,
-    id: &str,
-    res: &Value,
-    dark: bool,
-    actions: &mut Vec<Action>,
-) {
-    let code = res.get("code");
-    let script = code
-        .and_then(|c| c.get("script"))
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let inline = code
-        .and_then(|c| c.get("inline"))
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let script_path = script.as_ref().and_then(|s| session.script_path(s));
-    if script.is_none() && inline.is_none() {
-        ui.weak(
-            "No code: the function succeeds and returns null (an api route gets statusCode 200).",
-        );
-        if ui.button("Add inline code").clicked() {
-            let src = "fn handler(event, context) {\n    log(\"got an event\");\n    #{ statusCode: 200, body: \"hello\" }\n}\n";
-            if let Ok(d) =
-                editor::set_field(session.doc(), id, "code", Some(json!({ "inline": src })))
-            {
-                actions.push(Action::Doc(d, format!("added inline code to {id}")));
-            }
-        }
-        return;
-    }
-    if form.code.as_ref().is_none_or(|(cid, _)| cid != id) {
-        let text = match (&inline, &script_path) {
-            (Some(t), _) => Ok(t.clone()),
-            (None, Some(p)) => {
-                std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))
-            }
-            (None, None) => Err(format!(
-                "script {} is relative to the scenario's folder: save the scenario first",
-                script.as_deref().unwrap_or("")
-            )),
-        };
-        match text {
-            Ok(text) => form.code = Some((id.to_string(), text)),
-            Err(why) => {
-                // Never show (or offer to save) an empty buffer in place of a script that exists elsewhere.
-                ui.colored_label(ui.visuals().error_fg_color, why);
-                return;
-            }
-        }
-    }
-    let Some((_, text)) = &mut form.code else {
-        return;
-    };
-    if let Some(s) = &script {
-        ui.weak(format!("script {s}"));
-    }
-    let compiled = crate::script::Handler::compile(text, id);
-    let err_line = compiled.as_ref().err().map(|e| e.line);
-    let mut layouter = |ui: &Ui, buf: &dyn egui::TextBuffer, wrap: f32| {
-        let mut job = highlight(buf.as_str(), err_line, dark);
-        job.wrap.max_width = wrap;
-        ui.fonts_mut(|f| f.layout_job(job))
-    };
-    let l = ui.weak("handler source");
-    egui::ScrollArea::vertical()
-        .id_salt(("code", id))
-        .max_height(320.0)
-        .show(ui, |ui| {
-            ui.add(
-                egui::TextEdit::multiline(text)
-                    .code_editor()
-                    .desired_rows(10)
-                    .desired_width(f32::INFINITY)
-                    .layouter(&mut layouter),
-            )
-            .labelled_by(l.id);
-        });
-    match &compiled {
-        Ok(_) => {
-            ui.colored_label(style::OK_GREEN, "compiles");
-        }
-        Err(e) => {
-            ui.colored_label(
-                ui.visuals().error_fg_color,
-                format!("line {}, column {}: {}", e.line, e.col, e.message),
-            );
-        }
-    }
-    let changed = match (&inline, &script_path) {
-        (Some(t), _) => t != text,
-        (None, Some(p)) => std::fs::read_to_string(p).ok().as_deref() != Some(text.as_str()),
-        _ => false,
-    };
-    let mut revert = false;
+    form: &mut FormBuffers,
+    f: &FieldCtx<'_>,
+    min: i64,
+    max: i64,
+    default: i64,
+) -> Option<Action> {
+    let mut action = None;
     ui.horizontal(|ui| {
-        let label = if script.is_some() {
-            "Save script"
-        } else {
-            "Apply code"
-        };
-        if ui.add_enabled(changed, egui::Button::new(label)).clicked() {
-            match (&inline, &script_path) {
-                (Some(_), _) => {
-                    if let Ok(d) = editor::set_field(
-                        session.doc(),
-                        id,
-                        "code",
-                        Some(json!({ "inline": text.clone() })),
-                    ) {
-                        actions.push(Action::Doc(d, format!("edited {id}'s code")));
-                    }
-                }
-                (None, Some(p)) => actions.push(Action::SaveScript(p.clone(), text.clone())),
-                _ => {}
-            }
+        let c = f.cur.and_then(Value::as_f64).unwrap_or(default as f64);
+        if let Some(v) = number(ui, form, f.key.clone(), c, min as f64, max as f64, true) {
+            action = f.set(Some(json!(v.round() as i64)));
         }
-        if changed && ui.button("Revert").clicked() {
-            revert = true;
+        if f.cur.is_some() {
+            if ui
+                .small_button("reset")
+                .on_hover_text("Remove: use the default")
+                .clicked()
+            {
+                action = f.set(None);
+            }
+        } else {
+            ui.weak("default");
         }
     });
-    if revert {
-        form.code = None;
-    }
+    action
 }
 
-fn rule_sandbox(ui: &mut Ui, form: &mut FormState, doc: &Value, id: &str, res: &Value) {
+fn float_field(
+    ui: &mut Ui,
+    form: &mut FormBuffers,
+    f: &FieldCtx<'_>,
+    min: f64,
+    max: f64,
+    default: f64,
+) -> Option<Action> {
+    let mut action = None;
+    ui.horizontal(|ui| {
+        let c = f.cur.and_then(Value::as_f64).unwrap_or(default);
+        if let Some(v) = number(ui, form, f.key.clone(), c, min, max, false) {
+            action = f.set(Some(json!(v)));
+        }
+        if f.cur.is_some() && ui.small_button("reset").clicked() {
+            action = f.set(None);
+        }
+    });
+    action
+}
+
+fn enum_field(ui: &mut Ui, f: &FieldCtx<'_>, choices: &[&str], default: &str) -> Option<Action> {
+    let mut action = None;
+    let c = f.cur.and_then(Value::as_str).unwrap_or(default).to_string();
+    egui::ComboBox::from_id_salt(&f.key)
+        .selected_text(if c.is_empty() {
+            "(none)".to_string()
+        } else {
+            c.clone()
+        })
+        .show_ui(ui, |ui| {
+            for ch in choices {
+                let label = if ch.is_empty() { "(none)" } else { ch };
+                if ui.selectable_label(c == *ch, label).clicked() && c != *ch {
+                    action = f.set(if ch.is_empty() { None } else { Some(json!(ch)) });
+                }
+            }
+        })
+        .response
+        .labelled_by(f.label);
+    action
+}
+
+fn text_field(ui: &mut Ui, form: &mut FormBuffers, f: &FieldCtx<'_>) -> Option<Action> {
+    let buf = form
+        .texts
+        .entry(f.key.clone())
+        .or_insert_with(|| f.cur.and_then(Value::as_str).unwrap_or("").to_string());
+    let r = ui
+        .add(egui::TextEdit::singleline(buf).desired_width(180.0))
+        .labelled_by(f.label);
+    let now = buf.trim().to_string();
+    if r.lost_focus() && f.cur.and_then(Value::as_str) != Some(now.as_str()) {
+        return f.set(if now.is_empty() {
+            None
+        } else {
+            Some(json!(now))
+        });
+    }
+    None
+}
+
+/// A reference: the ids of the resources of the allowed types (not the resource itself).
+fn ref_field(ui: &mut Ui, f: &FieldCtx<'_>, types: &[ResourceType]) -> Option<Action> {
+    let mut action = None;
+    let c = f.cur.and_then(Value::as_str).unwrap_or("").to_string();
+    let ids: Vec<String> = editor::ids_of(f.doc, types)
+        .into_iter()
+        .filter(|i| i != f.id)
+        .collect();
+    egui::ComboBox::from_id_salt(&f.key)
+        .selected_text(if c.is_empty() {
+            "(none)".to_string()
+        } else {
+            c.clone()
+        })
+        .show_ui(ui, |ui| {
+            if !f.field.required
+                && ui.selectable_label(c.is_empty(), "(none)").clicked()
+                && !c.is_empty()
+            {
+                action = f.set(None);
+            }
+            for i in ids {
+                if ui.selectable_label(c == i, &i).clicked() && c != i {
+                    action = f.set(Some(json!(i)));
+                }
+            }
+        })
+        .response
+        .labelled_by(f.label);
+    action
+}
+
+/// A latency distribution: its kind, its parameters, and a preview histogram.
+fn dist_field(ui: &mut Ui, form: &mut FormBuffers, f: &FieldCtx<'_>) -> Option<Action> {
+    let mut action = None;
+    let cur = f.cur;
+    let (kind, params) = dist_parts(cur);
+    ui.horizontal(|ui| {
+        egui::ComboBox::from_id_salt(&f.key)
+            .selected_text(if cur.is_none() {
+                "default".to_string()
+            } else {
+                kind.clone()
+            })
+            .show_ui(ui, |ui| {
+                for k in ["fixed", "uniform", "exponential", "normal", "lognormal"] {
+                    if ui.selectable_label(cur.is_some() && kind == k, k).clicked() {
+                        action = f.set(Some(dist_defaults(k)));
+                    }
+                }
+            })
+            .response
+            .labelled_by(f.label);
+        if cur.is_some() && ui.small_button("reset").clicked() {
+            action = f.set(None);
+        }
+    });
+    if cur.is_none() {
+        return action;
+    }
+    ui.horizontal(|ui| {
+        for (i, (pname, pv)) in params.iter().enumerate() {
+            ui.label(*pname);
+            let key = format!("{}/{pname}", f.key);
+            if let Some(v) = number(ui, form, key, *pv, 0.0, 900_000.0, false) {
+                let mut p = params.clone();
+                p[i].1 = v;
+                let value = if kind == "fixed" {
+                    json!(v)
+                } else {
+                    let mut o = serde_json::Map::new();
+                    o.insert("dist".into(), json!(kind));
+                    for (n, x) in &p {
+                        o.insert((*n).into(), json!(x));
+                    }
+                    Value::Object(o)
+                };
+                action = f.set(Some(value));
+            }
+        }
+    });
+    dist_preview(ui, &to_dist(&kind, &params));
+    action
+}
+
+/// A JSON value as text, checked as you type (patterns compiled too), applied with Apply.
+fn json_field(ui: &mut Ui, form: &mut FormBuffers, f: &FieldCtx<'_>) -> Option<Action> {
+    let cur = f.cur;
+    let buf = form
+        .texts
+        .entry(f.key.clone())
+        .or_insert_with(|| cur.map(pretty).unwrap_or_default());
+    ui.add(
+        egui::TextEdit::multiline(buf)
+            .code_editor()
+            .desired_rows(2)
+            .desired_width(220.0),
+    )
+    .labelled_by(f.label);
+    let text = buf.trim().to_string();
+    let parsed = if text.is_empty() {
+        Ok(None)
+    } else {
+        serde_json::from_str::<Value>(&text).map(Some)
+    };
+    let changed = match &parsed {
+        Ok(v) => v.as_ref() != cur,
+        Err(_) => true,
+    };
+    let key = f.field.key;
+    if let Err(e) = &parsed {
+        ui.colored_label(ui.visuals().error_fg_color, format!("not valid JSON: {e}"));
+    } else if (key == "pattern" || key == "filter_criteria")
+        && let Ok(Some(v)) = &parsed
+    {
+        let check = if key == "pattern" {
+            Pattern::compile(v).map(|_| ())
+        } else {
+            v.as_array()
+                .map(|a| a.iter().try_for_each(|p| Pattern::compile(p).map(|_| ())))
+                .unwrap_or(Ok(()))
+        };
+        if let Err(e) = check {
+            ui.colored_label(ui.visuals().error_fg_color, e.to_string());
+        }
+    }
+    if changed
+        && parsed.is_ok()
+        && ui.small_button("Apply").clicked()
+        && let Ok(v) = parsed
+    {
+        return f.set(v);
+    }
+    None
+}
+
+fn rule_sandbox(ui: &mut Ui, form: &mut FormBuffers, doc: &Value, id: &str, res: &Value) {
     let bus = res.get("bus").and_then(Value::as_str).unwrap_or("");
     let key = format!("{id}/#sample");
     let sample = form
@@ -1139,7 +970,7 @@ fn rule_sandbox(ui: &mut Ui, form: &mut FormState, doc: &Value, id: &str, res: &
     sandbox_verdict(ui, Pattern::compile(pattern), sample);
 }
 
-fn filter_sandbox(ui: &mut Ui, form: &mut FormState, id: &str, subs: &[Value]) {
+fn filter_sandbox(ui: &mut Ui, form: &mut FormBuffers, id: &str, subs: &[Value]) {
     for (i, s) in subs.iter().enumerate() {
         let Some(policy) = s.get("filter_policy") else {
             continue;
@@ -1213,7 +1044,7 @@ fn sandbox_verdict(
 
 fn traffic_editor(
     ui: &mut Ui,
-    form: &mut FormState,
+    form: &mut FormBuffers,
     doc: &Value,
     id: &str,
     t: ResourceType,
@@ -1289,8 +1120,8 @@ fn traffic_editor(
 
 fn push_result(actions: &mut Vec<Action>, r: Result<Value, EditError>, what: &str) {
     match r {
-        Ok(d) => actions.push(Action::Doc(d, what.to_string())),
-        Err(e) => actions.push(Action::Message(e.to_string(), true)),
+        Ok(d) => actions.push(Action::Edit(d, what.to_string())),
+        Err(e) => actions.push(Action::EditMessage(e.to_string(), true)),
     }
 }
 

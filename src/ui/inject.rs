@@ -1,8 +1,12 @@
 //! "Send a test event": a sample payload per target type (in the scenario format's traffic payload shape), its
-//! validation, and the conversion into an engine [`Payload`].
+//! validation, the conversion into an engine [`Payload`], and the [`InjectWindow`] that edits and sends it.
 
+use eframe::egui;
 use serde_json::{Value, json};
 
+use super::action::Action;
+use super::style;
+use crate::runner::Command;
 use crate::scenario::{Payload, ResId, ResourceKind, ResourceType, Scenario};
 
 /// Why a test payload cannot be sent.
@@ -22,17 +26,18 @@ pub enum InjectError {
 
 /// Whether a resource type accepts test events.
 pub fn accepts_events(t: ResourceType) -> bool {
-    matches!(
-        t,
+    match t {
         ResourceType::Api
-            | ResourceType::EventBus
-            | ResourceType::Bucket
-            | ResourceType::Function
-            | ResourceType::Queue
-            | ResourceType::Topic
-            | ResourceType::Table
-            | ResourceType::StateMachine
-    )
+        | ResourceType::EventBus
+        | ResourceType::Bucket
+        | ResourceType::Function
+        | ResourceType::Queue
+        | ResourceType::Topic
+        | ResourceType::Table
+        | ResourceType::StateMachine => true,
+        // Rules and schedules are fed by their bus or clock, triggers by their source.
+        ResourceType::Rule | ResourceType::Schedule | ResourceType::Trigger => false,
+    }
 }
 
 /// A sample payload for a resource: the payload of a traffic source that targets it if the scenario has one,
@@ -76,7 +81,11 @@ pub fn sample(sc: &Scenario, id: ResId) -> Value {
         ResourceKind::Queue(_) => json!({ "body": "{\"hello\":\"world\"}" }),
         ResourceKind::Topic(_) => json!({ "body": "{\"hello\":\"world\"}", "subject": "test" }),
         ResourceKind::Table(t) => json!({ t.partition_key.clone(): "test-1", "hello": "world" }),
-        _ => json!({ "hello": "world" }),
+        ResourceKind::Function(_)
+        | ResourceKind::StateMachine(_)
+        | ResourceKind::Rule(_)
+        | ResourceKind::Schedule(_)
+        | ResourceKind::Trigger(_) => json!({ "hello": "world" }),
     }
 }
 
@@ -133,7 +142,86 @@ pub fn validate(sc: &Scenario, id: ResId, text: &str) -> Result<Payload, InjectE
             sync: false,
         }),
         ResourceType::StateMachine => Ok(Payload::Input(v)),
-        other => Err(InjectError::NotASource(other.aws_name())),
+        ResourceType::Rule | ResourceType::Schedule | ResourceType::Trigger => {
+            Err(InjectError::NotASource(t.aws_name()))
+        }
+    }
+}
+
+/// The "Send a test event" window of one resource: the payload text, Validate, Send, Sample.
+pub struct InjectWindow {
+    to: ResId,
+    text: String,
+    /// The outcome of the last Validate or Send (text, is an error).
+    message: Option<(String, bool)>,
+}
+
+impl InjectWindow {
+    /// A window for resource `to`, holding its sample payload.
+    pub fn new(sc: &Scenario, to: ResId) -> InjectWindow {
+        InjectWindow {
+            to,
+            text: serde_json::to_string_pretty(&sample(sc, to)).unwrap_or_default(),
+            message: None,
+        }
+    }
+
+    /// Shows the window; returns whether it stays open. Send asks for [`Command::Inject`].
+    pub fn show(&mut self, ctx: &egui::Context, sc: &Scenario, actions: &mut Vec<Action>) -> bool {
+        let mut open = true;
+        let target = sc.id(self.to).to_string();
+        egui::Window::new(format!("Send a test event to {target}"))
+            .open(&mut open)
+            .default_width(420.0)
+            .show(ctx, |ui| {
+                ui.weak("The payload has the shape of a traffic source's payload for this resource type.");
+                egui::ScrollArea::vertical().max_height(300.0).show(ui, |ui| {
+                    ui.add(
+                        egui::TextEdit::multiline(&mut self.text)
+                            .code_editor()
+                            .desired_rows(12)
+                            .desired_width(f32::INFINITY),
+                    );
+                });
+                ui.horizontal(|ui| self.buttons(ui, sc, actions));
+                if let Some((m, err)) = &self.message {
+                    let c = if *err {
+                        ui.visuals().error_fg_color
+                    } else {
+                        style::OK_GREEN
+                    };
+                    ui.colored_label(c, m);
+                }
+            });
+        open
+    }
+
+    fn buttons(&mut self, ui: &mut egui::Ui, sc: &Scenario, actions: &mut Vec<Action>) {
+        if ui.button("Validate").clicked() {
+            self.message = Some(match validate(sc, self.to, &self.text) {
+                Ok(_) => ("Valid.".into(), false),
+                Err(e) => (e.to_string(), true),
+            });
+        }
+        if ui.button("Send").clicked() {
+            match validate(sc, self.to, &self.text) {
+                Ok(payload) => {
+                    actions.push(Action::Send(Command::Inject {
+                        to: self.to,
+                        payload,
+                    }));
+                    self.message = Some(("Sent.".into(), false));
+                }
+                Err(e) => self.message = Some((e.to_string(), true)),
+            }
+        }
+        if ui
+            .button("Sample")
+            .on_hover_text("Put the sample payload back")
+            .clicked()
+        {
+            self.text = serde_json::to_string_pretty(&sample(sc, self.to)).unwrap_or_default();
+        }
     }
 }
 

@@ -74,17 +74,18 @@ impl StatusFilter {
     }
 }
 
+/// The invocation log panel: the rows, the filters, and the table that shows them.
 #[derive(Default)]
 pub struct InvocationLog {
-    pub rows: Vec<InvRow>,
+    pub(super) rows: Vec<InvRow>,
     by_request: HashMap<String, usize>,
     functions: Vec<Arc<str>>,
-    pub filter_function: Option<Arc<str>>,
-    pub filter_status: StatusFilter,
+    filter_function: Option<Arc<str>>,
+    filter_status: StatusFilter,
     filtered: Vec<u32>,
     dirty: bool,
     /// Follow the newest row while nothing is selected.
-    pub follow: bool,
+    pub(super) follow: bool,
 }
 
 impl InvocationLog {

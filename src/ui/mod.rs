@@ -1,32 +1,88 @@
-//! The desktop app (eframe 0.37, glow): start page, architecture canvas, inspector, invocation log.
+//! The desktop app (eframe 0.37, glow): a small shell over panels.
 //!
-//! - [`app`] — the [`app::EventflowApp`] and its panels; it talks to the simulation only through the
-//!   [`crate::runner`].
-//! - [`canvas`] — nodes, labelled edges and moving dots on egui's painter; [`layout`] places nodes.
-//! - [`json_tree`] — the collapsible, searchable JSON viewer; [`log`] — the virtualised invocation table.
-//! - [`inject`] — "send a test event"; [`picker`] — the in-app file picker (open and save); [`style`] — colours
-//!   and icons.
-//! - [`edit`] — edit mode: palette, canvas gestures (add, wire, select, move), wiring dialog, Save / Save As /
-//!   New, undo/redo, the unsaved-changes guard; [`edit_form`] — the property panel (typed form, raw JSON,
-//!   pattern sandbox, traffic editor, handler code editor). Document operations live in [`crate::editor`].
+//! [`app::EventflowApp`] owns the runner, the open document and the panels; each frame it folds runner updates
+//! in, lets every panel draw itself and return [`action::Action`]s, and applies them (runner commands, opening
+//! files, document edits). Panels own their state and never reach outside it:
 //!
-//! [`run`] opens the window (or explains why it cannot, exit 2).
+//! - [`menu`] — the menu bar; [`toolbar`] — run controls, speed, virtual time, run state.
+//! - [`start_page`] — the gallery of built-in examples and recent files.
+//! - [`canvas`] — nodes, labelled edges and moving dots on egui's painter, gestures of both modes, one accessible
+//!   widget per node; [`view`] — its world ↔ screen transform; [`layout`] places nodes.
+//! - [`inspector`] — the selected node, invocation or trace (with [`json_tree`], the searchable JSON viewer).
+//! - [`log`] — the virtualised invocation table.
+//! - [`inject`] — "Send a test event"; [`picker`] — the in-app file picker (open and save).
+//! - Edit mode: [`palette`] — add resources; [`edit_form`] — the property form (typed fields, raw JSON, pattern
+//!   and filter sandboxes, traffic); [`code_editor`] — handler code; [`dialogs`] — wiring question and unsaved
+//!   changes; [`edit`] — the editing session in the shell (document operations live in [`crate::editor`]).
+//! - [`style`] — colours and icons; [`screenshot`] — `open --screenshot`; [`testing`] — the harness of the UI
+//!   tests and the frame benchmark.
+//!
+//! [`run`] opens the window (or explains why it cannot) from the command line's [`OpenArgs`].
 
+pub mod action;
 pub mod app;
 pub mod canvas;
+pub mod code_editor;
+pub mod dialogs;
 pub mod edit;
 pub mod edit_form;
 pub mod inject;
+pub mod inspector;
 pub mod json_tree;
 pub mod layout;
 pub mod log;
+pub mod menu;
+pub mod palette;
 pub mod picker;
+pub mod screenshot;
+pub mod start_page;
 pub mod style;
+#[doc(hidden)]
+pub mod testing;
+pub mod toolbar;
+pub mod view;
 
 use std::time::Duration;
 
-use crate::cli::{CliError, OpenArgs};
-pub use app::{ClockChoice, EventflowApp, Prefs, ScreenshotPlan};
+use std::path::PathBuf;
+
+pub use app::{ClockChoice, EventflowApp, Prefs};
+pub use screenshot::ScreenshotPlan;
+
+/// What `eventflow open` asks of the app (the command line parses it; the app owns its meaning).
+#[derive(Debug, Clone, clap::Args)]
+pub struct OpenArgs {
+    pub file: Option<PathBuf>,
+    /// Save a PNG of the window after --after seconds of wall time, then exit.
+    #[arg(long)]
+    pub screenshot: Option<PathBuf>,
+    /// Seconds of wall time to play before the screenshot.
+    #[arg(long, default_value_t = 2.0)]
+    pub after: f64,
+    /// Window size for the screenshot, WxH.
+    #[arg(long)]
+    pub size: Option<String>,
+    /// Open in edit mode (without a file: a new, empty scenario).
+    #[arg(long)]
+    pub edit: bool,
+    /// With --edit: start with this resource selected (its property panel open), e.g. for screenshots.
+    #[arg(long, requires = "edit")]
+    pub select: Option<String>,
+}
+
+impl OpenArgs {
+    /// The app on `file` (or the start page), with no screenshot: what `eventflow [FILE]` opens.
+    pub fn file(file: Option<PathBuf>) -> OpenArgs {
+        OpenArgs {
+            file,
+            screenshot: None,
+            after: 2.0,
+            size: None,
+            edit: false,
+            select: None,
+        }
+    }
+}
 
 /// Errors of opening the app, mapped to exit codes by the CLI.
 #[derive(Debug, thiserror::Error)]
@@ -45,11 +101,16 @@ pub enum UiError {
     Screenshot(String),
 }
 
-impl From<UiError> for CliError {
-    fn from(e: UiError) -> CliError {
-        match e {
-            UiError::Screenshot(_) => CliError::Internal(e.to_string()),
-            _ => CliError::Invalid(e.to_string()),
+impl UiError {
+    /// Whether the error is the user's input (a bad flag, no display: exit 2) rather than a failure inside the
+    /// app (exit 1).
+    pub fn is_input_error(&self) -> bool {
+        match self {
+            UiError::NoDisplay
+            | UiError::BadSize(_)
+            | UiError::BadAfter(_)
+            | UiError::Window(_) => true,
+            UiError::Screenshot(_) => false,
         }
     }
 }
@@ -120,8 +181,8 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
                 } else {
                     app.new_scenario();
                 }
-                if let (Some(id), Some(ed)) = (select, app.editor.as_mut()) {
-                    ed.selected = vec![id];
+                if let Some(id) = select {
+                    app.select_names(vec![id]);
                 }
             }
             if let (Some(out), Some(slot)) = (screenshot, slot) {

@@ -1,0 +1,112 @@
+//! What the panels ask of the app. Panels own their state and draw themselves; anything that reaches beyond a
+//! panel — a runner command, a document edit, opening a file, the selection — comes back as an [`Action`] that
+//! the shell ([`super::app::EventflowApp`]) applies after drawing.
+
+use std::path::PathBuf;
+
+use std::sync::Arc;
+
+use eframe::egui::Pos2;
+use petgraph::graph::NodeIndex;
+use serde_json::Value;
+
+use crate::editor::WireOptions;
+use crate::runner::Command;
+use crate::scenario::{ResId, ResourceType};
+
+/// What the inspector shows (run mode).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Selection {
+    #[default]
+    None,
+    Node(NodeIndex),
+    /// A row of the invocation log, by index.
+    Invocation(usize),
+    Trace(Arc<str>),
+}
+
+/// An action that would lose unsaved changes, waiting for the user's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pending {
+    New,
+    OpenPicker,
+    Open(PathBuf),
+    Example(usize),
+    Close,
+    Quit,
+}
+
+/// One request of a panel to the shell.
+#[derive(Debug, Clone)]
+pub enum Action {
+    // --- The run.
+    /// A runner command as it is.
+    Send(Command),
+    TogglePlay,
+    /// Start again at t = 0 (and play, when opening plays).
+    Reset,
+    SetSpeed(f64),
+    SetSkipIdle(bool),
+
+    // --- Files and documents.
+    /// Run it now, or ask first when there are unsaved changes.
+    Request(Pending),
+    /// Open a file at once (start page: nothing is open, so nothing can be lost).
+    OpenPath(PathBuf),
+    OpenExample(usize),
+    OpenPicker,
+    Reload,
+    /// Close the window.
+    Quit,
+
+    // --- What is shown.
+    Select(Selection),
+    /// An invocation row was clicked: inspect it and stop following the newest row.
+    InspectInvocation(usize),
+    FitCanvas,
+    SetDark(bool),
+    /// Open "Send a test event" for a resource.
+    OpenInject(ResId),
+    /// Dismiss the status line.
+    DismissStatus,
+
+    // --- Edit mode.
+    SetEditing(bool),
+    /// Save to this path (Save As) or to the session's file.
+    Save(Option<PathBuf>),
+    /// Open the Save As picker.
+    SaveAs,
+    Undo,
+    Redo,
+    DuplicateSelected,
+    DeleteSelected,
+    /// A new document and what changed (for the message and the undo record).
+    Edit(Value, String),
+    Rename {
+        old: String,
+        new: String,
+    },
+    /// Add a resource of a type, at a world position or in view.
+    AddResource(ResourceType, Option<Pos2>),
+    /// A drag from one node ended on another: wire at once, ask, or say why not.
+    WireRequest {
+        from: String,
+        to: String,
+    },
+    /// Wire with the wiring dialog's answers.
+    Wire {
+        from: String,
+        to: String,
+        options: WireOptions,
+    },
+    /// Replace the edit-mode selection (resource ids or `traffic:NAME`).
+    SelectNames(Vec<String>),
+    /// Shift+click: add a name to the selection, or take it out.
+    ToggleName(String),
+    /// Nodes were moved on the canvas: the layout is part of the next save.
+    LayoutMoved,
+    /// Write a handler script, then validate and re-run.
+    SaveScript(PathBuf, String),
+    /// A message under the palette (text, is an error).
+    EditMessage(String, bool),
+}

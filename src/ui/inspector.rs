@@ -1,0 +1,253 @@
+//! The inspector (run mode): what the selection is — the scenario (name, description), a node (type, live state,
+//! statistics, "Send a test event…", its configuration), an invocation (ids, status, timing, event, response,
+//! error, logs, with a JSON search) or a trace (its invocations). It owns the JSON search text.
+
+use eframe::egui::{self, RichText, Ui};
+use petgraph::graph::NodeIndex;
+
+use super::action::{Action, Selection};
+use super::app::fmt_duration;
+use super::canvas::Canvas;
+use super::inject;
+use super::json_tree;
+use super::log::InvocationLog;
+use super::start_page::strip_markdown;
+use super::style::{self, NodeKind};
+use crate::runner::{Snapshot, StatsView};
+use crate::scenario::{GraphNode, ResourceType, Scenario};
+
+/// What the inspector reads.
+pub struct InspectorView<'a> {
+    pub scenario: &'a Scenario,
+    pub canvas: &'a Canvas,
+    pub snap: &'a Snapshot,
+    pub log: &'a InvocationLog,
+    pub selection: &'a Selection,
+}
+
+/// The inspector panel.
+#[derive(Default)]
+pub struct Inspector {
+    /// Text searched in the invocation's JSON.
+    json_search: String,
+}
+
+impl Inspector {
+    pub fn ui(&mut self, ui: &mut Ui, view: &InspectorView<'_>, actions: &mut Vec<Action>) {
+        let sc = view.scenario;
+        match view.selection {
+            Selection::None => {
+                ui.heading(&sc.name);
+                if let Some(d) = &sc.description {
+                    ui.add(egui::Label::new(strip_markdown(d)).wrap());
+                }
+                ui.separator();
+                ui.weak("Click a node, a moving dot or an invocation to inspect it.");
+            }
+            Selection::Node(n) => node(ui, view, *n, actions),
+            Selection::Invocation(i) => self.invocation(ui, view.log, *i),
+            Selection::Trace(t) => {
+                ui.heading("Trace");
+                ui.label(RichText::new(t.to_string()).monospace());
+                if ui.small_button("Copy trace id").clicked() {
+                    ui.ctx().copy_text(t.to_string());
+                }
+                ui.separator();
+                ui.label("Invocations in this trace:");
+                for (i, r) in view.log.rows.iter().enumerate().rev().take(200_000) {
+                    if r.trace_id == *t
+                        && ui
+                            .link(format!(
+                                "{:.3} s  {}  {}",
+                                r.start_us as f64 / 1e6,
+                                r.function,
+                                r.request_id
+                            ))
+                            .clicked()
+                    {
+                        actions.push(Action::Select(Selection::Invocation(i)));
+                    }
+                }
+            }
+        }
+    }
+
+    fn invocation(&mut self, ui: &mut Ui, log: &InvocationLog, i: usize) {
+        let Some(r) = log.rows.get(i) else {
+            ui.weak("This invocation is no longer in the log.");
+            return;
+        };
+        ui.heading(format!("Invocation of {}", r.function));
+        egui::Grid::new("inv")
+            .num_columns(2)
+            .striped(true)
+            .show(ui, |ui| {
+                let row = |ui: &mut Ui, k: &str, v: String, copy: bool| {
+                    ui.label(k);
+                    ui.horizontal(|ui| {
+                        ui.label(RichText::new(&v).monospace());
+                        if copy && ui.small_button("copy").on_hover_text("Copy").clicked() {
+                            ui.ctx().copy_text(v.clone());
+                        }
+                    });
+                    ui.end_row();
+                };
+                row(ui, "request id", r.request_id.clone(), true);
+                row(ui, "trace id", r.trace_id.to_string(), true);
+                row(
+                    ui,
+                    "status",
+                    r.status
+                        .map_or("running".to_string(), |s| s.as_str().to_string()),
+                    false,
+                );
+                row(
+                    ui,
+                    "cold start",
+                    if r.cold_start {
+                        format!("yes (init {})", r.init_us.map_or("?".into(), fmt_duration))
+                    } else {
+                        "no".into()
+                    },
+                    false,
+                );
+                row(ui, "attempt", r.attempt.to_string(), false);
+                row(ui, "start", fmt_duration(r.start_us), false);
+                if r.status.is_some() {
+                    row(
+                        ui,
+                        "duration",
+                        format!("{:.3} ms", r.duration_us as f64 / 1000.0),
+                        false,
+                    );
+                    row(ui, "billed", format!("{} ms", r.billed_ms), false);
+                }
+            });
+        ui.separator();
+        ui.horizontal(|ui| {
+            ui.label("Search");
+            ui.add(
+                egui::TextEdit::singleline(&mut self.json_search)
+                    .hint_text("search the JSON")
+                    .desired_width(200.0),
+            );
+        });
+        let search = self.json_search.as_str();
+        ui.strong("Event");
+        json_tree::show(ui, &format!("ev-{}", r.request_id), &r.event, search, 2);
+        if let Some(resp) = &r.response {
+            ui.strong("Response");
+            json_tree::show(ui, &format!("resp-{}", r.request_id), resp, search, 2);
+        }
+        if let Some(err) = &r.error {
+            ui.colored_label(ui.visuals().error_fg_color, "Error");
+            json_tree::show(ui, &format!("err-{}", r.request_id), err, search, 2);
+        }
+        ui.separator();
+        ui.strong(format!("Logs ({})", r.logs.len()));
+        for (t, m) in &r.logs {
+            ui.label(RichText::new(format!("{}  {m}", fmt_duration(*t))).monospace());
+        }
+    }
+}
+
+/// A node: its type, live state, statistics, "Send a test event…" and configuration.
+fn node(ui: &mut Ui, view: &InspectorView<'_>, n: NodeIndex, actions: &mut Vec<Action>) {
+    let (sc, canvas) = (view.scenario, view.canvas);
+    let Some(kind) = canvas.kinds.get(n.index()).copied() else {
+        return;
+    };
+    let name = canvas.names[n.index()].clone();
+    ui.horizontal(|ui| {
+        let (r, _) = ui.allocate_exact_size(egui::vec2(28.0, 28.0), egui::Sense::hover());
+        style::draw_icon(ui.painter(), r, kind, style::type_color(kind));
+        ui.vertical(|ui| {
+            ui.heading(&name);
+            ui.weak(style::kind_name(kind));
+        });
+    });
+    let config = match &canvas.graph.graph[n] {
+        GraphNode::Resource {
+            id, resource_type, ..
+        } => {
+            let res = sc.resource(*id);
+            if let Some(d) = &res.description {
+                ui.label(d);
+            }
+            if let (Some(l), NodeKind::Resource(_)) = (view.snap.live.get(id.index()), kind) {
+                let parts: Vec<String> = [
+                    (l.busy, "busy"),
+                    (l.warm, "warm"),
+                    (l.in_flight, "in flight"),
+                    (l.objects, "objects"),
+                ]
+                .iter()
+                .filter(|(v, _)| *v > 0)
+                .map(|(v, w)| format!("{v} {w}"))
+                .collect();
+                if !parts.is_empty() {
+                    ui.label(RichText::new(parts.join(" · ")).strong());
+                }
+            }
+            if let Some(s) = view.snap.stats.get(id.index()) {
+                ui.separator();
+                stats_grid(ui, s, *resource_type);
+            }
+            if inject::accepts_events(*resource_type) && ui.button("Send a test event…").clicked()
+            {
+                actions.push(Action::OpenInject(*id));
+            }
+            sc.document
+                .get("resources")
+                .and_then(|r| r.get(&name))
+                .cloned()
+        }
+        GraphNode::Traffic { index, .. } => sc
+            .document
+            .get("traffic")
+            .and_then(|t| t.get(*index))
+            .cloned(),
+    };
+    if let Some(c) = config {
+        ui.separator();
+        ui.strong("Configuration");
+        json_tree::show(ui, &format!("cfg-{name}"), &c, "", 3);
+    }
+}
+
+/// A resource's statistics: count, the failures that happened (errors and throttles always), percentiles, cost.
+fn stats_grid(ui: &mut Ui, s: &StatsView, resource_type: ResourceType) {
+    egui::Grid::new("stats")
+        .num_columns(2)
+        .striped(true)
+        .show(ui, |ui| {
+            let mut row = |k: &str, v: String| {
+                ui.label(k);
+                ui.label(RichText::new(v).monospace());
+                ui.end_row();
+            };
+            row("count", s.count.to_string());
+            for (k, v) in [
+                ("errors", s.errors),
+                ("timeouts", s.timeouts),
+                ("throttles", s.throttles),
+                ("cold starts", s.cold_starts),
+                ("retries", s.retries),
+                ("dead-lettered", s.dead_lettered),
+                ("dropped", s.dropped),
+            ] {
+                if v > 0 || matches!(k, "errors" | "throttles") {
+                    row(k, v.to_string());
+                }
+            }
+            if let Some(p) = s.p50_ms {
+                row("p50", format!("{p:.1} ms"));
+            }
+            if let Some(p) = s.p99_ms {
+                row("p99", format!("{p:.1} ms"));
+            }
+            if resource_type == ResourceType::Function && s.count > 0 {
+                row("est. cost", format!("${:.6}", s.cost_usd));
+            }
+        });
+}

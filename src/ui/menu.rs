@@ -1,0 +1,199 @@
+//! The menu bar: File (New, Open, Save, Save As, Reload, Examples, Recent, Close, Quit), Edit (Undo, Redo,
+//! Duplicate, Delete), View (fit, theme), Help, and the open scenario's name. Stateless: it returns actions;
+//! whatever could lose unsaved changes goes out as [`Action::Request`].
+
+use std::path::PathBuf;
+
+use eframe::egui::{self, Key, KeyboardShortcut, Modifiers, Ui};
+
+use super::action::{Action, Pending};
+
+pub const SHORTCUT_OPEN: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
+pub const SHORTCUT_RELOAD: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::R);
+pub const SHORTCUT_SAVE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
+pub const SHORTCUT_UNDO: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Z);
+pub const SHORTCUT_REDO: KeyboardShortcut =
+    KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::Z);
+pub const SHORTCUT_REDO_Y: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Y);
+pub const SHORTCUT_DUPLICATE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::D);
+
+const HELP: &str = "Space — play / pause\n→ — step one event\nCtrl+O — open a scenario\nCtrl+R — reload\nWheel — zoom, drag — pan or move a node\nClick a dot, a node or a row to inspect it\n\nEdit mode (toolbar → Edit):\nclick or drag a palette entry to add a resource\ndrag from a node's handle (or Alt+drag) onto another to wire\nShift+click / Shift+drag — select several\nDelete — delete · Ctrl+D — duplicate\nCtrl+Z / Ctrl+Shift+Z — undo / redo · Ctrl+S — save";
+
+/// What the menus show.
+pub struct MenuView<'a> {
+    /// The open scenario's name and file name (if it has a file).
+    pub open: Option<(&'a str, Option<String>)>,
+    /// Example names, in gallery order.
+    pub examples: Vec<String>,
+    pub recent: &'a [PathBuf],
+    pub dark: bool,
+    /// An editing session exists (Save is possible).
+    pub has_session: bool,
+    pub dirty: bool,
+    pub can_undo: bool,
+    pub can_redo: bool,
+    pub has_selection: bool,
+}
+
+/// The menu bar panel.
+#[derive(Default)]
+pub struct MenuBar;
+
+impl MenuBar {
+    pub fn ui(&mut self, ui: &mut Ui, view: &MenuView<'_>, actions: &mut Vec<Action>) {
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("File", |ui| file_menu(ui, view, actions));
+            ui.menu_button("Edit", |ui| edit_menu(ui, view, actions));
+            ui.menu_button("View", |ui| {
+                if ui
+                    .add_enabled(view.open.is_some(), egui::Button::new("Fit to window"))
+                    .clicked()
+                {
+                    actions.push(Action::FitCanvas);
+                    ui.close();
+                }
+                if ui.radio(view.dark, "Dark theme").clicked() {
+                    actions.push(Action::SetDark(true));
+                    ui.close();
+                }
+                if ui.radio(!view.dark, "Light theme").clicked() {
+                    actions.push(Action::SetDark(false));
+                    ui.close();
+                }
+            });
+            ui.menu_button("Help", |ui| {
+                ui.label(HELP);
+            });
+            if let Some((name, file)) = &view.open {
+                ui.separator();
+                ui.strong(*name);
+                if let Some(f) = file {
+                    ui.weak(f);
+                }
+                if view.dirty {
+                    ui.weak("(unsaved changes)");
+                }
+            }
+        });
+    }
+}
+
+fn file_menu(ui: &mut Ui, view: &MenuView<'_>, actions: &mut Vec<Action>) {
+    let shortcut = |ui: &Ui, s: &KeyboardShortcut| ui.ctx().format_shortcut(s);
+    if ui
+        .button("New")
+        .on_hover_text("Start an empty scenario in edit mode")
+        .clicked()
+    {
+        item_clicked(ui, actions, Action::Request(Pending::New));
+    }
+    menu_item(
+        ui,
+        actions,
+        true,
+        egui::Button::new("Open…").shortcut_text(shortcut(ui, &SHORTCUT_OPEN)),
+        Action::Request(Pending::OpenPicker),
+    );
+    if ui
+        .add_enabled(
+            view.has_session,
+            egui::Button::new("Save").shortcut_text(shortcut(ui, &SHORTCUT_SAVE)),
+        )
+        .on_disabled_hover_text("Switch on Edit to change and save the scenario")
+        .clicked()
+    {
+        item_clicked(ui, actions, Action::Save(None));
+    }
+    menu_item(
+        ui,
+        actions,
+        view.has_session,
+        egui::Button::new("Save As…"),
+        Action::SaveAs,
+    );
+    menu_item(
+        ui,
+        actions,
+        view.open.is_some(),
+        egui::Button::new("Reload").shortcut_text(shortcut(ui, &SHORTCUT_RELOAD)),
+        Action::Reload,
+    );
+    ui.menu_button("Examples", |ui| {
+        for (i, label) in view.examples.iter().enumerate() {
+            if ui.button(label).clicked() {
+                item_clicked(ui, actions, Action::Request(Pending::Example(i)));
+            }
+        }
+    });
+    ui.add_enabled_ui(!view.recent.is_empty(), |ui| {
+        ui.menu_button("Recent", |ui| {
+            for p in view.recent {
+                if ui.button(p.display().to_string()).clicked() {
+                    item_clicked(ui, actions, Action::Request(Pending::Open(p.clone())));
+                }
+            }
+        });
+    });
+    if ui
+        .add_enabled(view.open.is_some(), egui::Button::new("Close (start page)"))
+        .clicked()
+    {
+        item_clicked(ui, actions, Action::Request(Pending::Close));
+    }
+    ui.separator();
+    if ui.button("Quit").clicked() {
+        actions.push(Action::Quit);
+    }
+}
+
+fn edit_menu(ui: &mut Ui, view: &MenuView<'_>, actions: &mut Vec<Action>) {
+    let shortcut = |ui: &Ui, s: &KeyboardShortcut| ui.ctx().format_shortcut(s);
+    let entries = [
+        (
+            view.can_undo,
+            egui::Button::new("Undo").shortcut_text(shortcut(ui, &SHORTCUT_UNDO)),
+            Action::Undo,
+        ),
+        (
+            view.can_redo,
+            egui::Button::new("Redo").shortcut_text(shortcut(ui, &SHORTCUT_REDO)),
+            Action::Redo,
+        ),
+    ];
+    for (enabled, button, action) in entries {
+        menu_item(ui, actions, enabled, button, action);
+    }
+    ui.separator();
+    let entries = [
+        (
+            egui::Button::new("Duplicate").shortcut_text(shortcut(ui, &SHORTCUT_DUPLICATE)),
+            Action::DuplicateSelected,
+        ),
+        (
+            egui::Button::new("Delete").shortcut_text("Del"),
+            Action::DeleteSelected,
+        ),
+    ];
+    for (button, action) in entries {
+        menu_item(ui, actions, view.has_selection, button, action);
+    }
+}
+
+/// A menu item was chosen: ask for its action and close the menu.
+fn item_clicked(ui: &mut Ui, actions: &mut Vec<Action>, action: Action) {
+    actions.push(action);
+    ui.close();
+}
+
+/// A menu entry: when chosen, ask for its action and close the menu.
+fn menu_item(
+    ui: &mut Ui,
+    actions: &mut Vec<Action>,
+    enabled: bool,
+    button: egui::Button<'_>,
+    action: Action,
+) {
+    if ui.add_enabled(enabled, button).clicked() {
+        item_clicked(ui, actions, action);
+    }
+}

@@ -1,0 +1,217 @@
+//! The start page: the gallery of built-in examples (each with its first paragraph and an Open button), "Open a
+//! scenario file…", and recent files. It owns the examples, loaded once when the app starts.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use eframe::egui::{self, RichText, Ui};
+
+use super::action::Action;
+use crate::scenario::Scenario;
+
+/// Built-in examples: (file name, text). Lessons of the simulator first, then queues, topics and streams.
+pub const EXAMPLES: &[(&str, &str)] = &[
+    (
+        "new-order.json",
+        include_str!("../../assets/scenarios/new-order.json"),
+    ),
+    (
+        "api-hello.json",
+        include_str!("../../assets/scenarios/api-hello.json"),
+    ),
+    (
+        "s3-thumbnail.json",
+        include_str!("../../assets/scenarios/s3-thumbnail.json"),
+    ),
+    (
+        "nightly-report.json",
+        include_str!("../../assets/scenarios/nightly-report.json"),
+    ),
+    (
+        "throttle-burst.json",
+        include_str!("../../assets/scenarios/throttle-burst.json"),
+    ),
+    (
+        "api-table.json",
+        include_str!("../../assets/scenarios/api-table.json"),
+    ),
+    (
+        "poison-message-dlq.json",
+        include_str!("../../assets/scenarios/poison-message-dlq.json"),
+    ),
+    (
+        "partial-batch-failures.json",
+        include_str!("../../assets/scenarios/partial-batch-failures.json"),
+    ),
+    (
+        "sns-fanout-filters.json",
+        include_str!("../../assets/scenarios/sns-fanout-filters.json"),
+    ),
+    (
+        "s3-sns-sqs-function.json",
+        include_str!("../../assets/scenarios/s3-sns-sqs-function.json"),
+    ),
+    (
+        "dynamodb-stream.json",
+        include_str!("../../assets/scenarios/dynamodb-stream.json"),
+    ),
+    (
+        "async-on-failure.json",
+        include_str!("../../assets/scenarios/async-on-failure.json"),
+    ),
+    (
+        "fifo-vs-standard.json",
+        include_str!("../../assets/scenarios/fifo-vs-standard.json"),
+    ),
+    (
+        "order-workflow.json",
+        include_str!("../../assets/scenarios/order-workflow.json"),
+    ),
+    (
+        "recursive-loop.json",
+        include_str!("../../assets/scenarios/recursive-loop.json"),
+    ),
+];
+
+/// The start page panel.
+pub struct StartPage {
+    /// Each example: file name, and the loaded scenario or why it does not load.
+    examples: Vec<(&'static str, Result<Arc<Scenario>, String>)>,
+}
+
+impl Default for StartPage {
+    fn default() -> Self {
+        StartPage {
+            examples: EXAMPLES
+                .iter()
+                .map(|(name, text)| (*name, load_example(name, text)))
+                .collect(),
+        }
+    }
+}
+
+impl StartPage {
+    /// Example `index`: its file name and the loaded scenario (or why it does not load).
+    pub fn example(&self, index: usize) -> Option<(&'static str, &Result<Arc<Scenario>, String>)> {
+        self.examples
+            .get(index)
+            .map(|(name, loaded)| (*name, loaded))
+    }
+
+    /// The index of the example with this file name.
+    pub fn index_of(&self, file_name: &str) -> Option<usize> {
+        self.examples
+            .iter()
+            .position(|(name, _)| *name == file_name)
+    }
+
+    /// Each example's title (its scenario name, or its file name when it does not load), in gallery order.
+    pub fn titles(&self) -> Vec<String> {
+        self.examples
+            .iter()
+            .map(|(file, loaded)| match loaded {
+                Ok(sc) => sc.name.clone(),
+                Err(_) => file.to_string(),
+            })
+            .collect()
+    }
+
+    pub fn ui(&mut self, ui: &mut Ui, recent: &[PathBuf], actions: &mut Vec<Action>) {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            ui.add_space(12.0);
+            ui.heading(RichText::new("eventflow").size(28.0).strong());
+            ui.label("Design, run and watch event-driven serverless architectures.");
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                if ui.button("Open a scenario file…").clicked() {
+                    actions.push(Action::OpenPicker);
+                }
+                ui.weak("or drop a .json file on this window");
+            });
+            ui.add_space(16.0);
+            ui.heading("Examples");
+            ui.add_space(4.0);
+            self.gallery(ui, actions);
+            ui.add_space(16.0);
+            ui.heading("Recent files");
+            if recent.is_empty() {
+                ui.weak("Files you open appear here.");
+            }
+            for p in recent {
+                if ui.link(p.display().to_string()).clicked() {
+                    actions.push(Action::OpenPath(p.clone()));
+                }
+            }
+        });
+    }
+
+    /// The examples as cards, one to three columns wide.
+    fn gallery(&self, ui: &mut Ui, actions: &mut Vec<Action>) {
+        let width = ui.available_width();
+        let cols = ((width / 340.0).floor() as usize).clamp(1, 3);
+        egui::Grid::new("examples")
+            .num_columns(cols)
+            .spacing([12.0, 12.0])
+            .show(ui, |ui| {
+                for (i, (file, loaded)) in self.examples.iter().enumerate() {
+                    let (name, desc) = match loaded {
+                        Ok(sc) => (
+                            sc.name.clone(),
+                            first_paragraph(sc.description.as_deref().unwrap_or("")),
+                        ),
+                        Err(e) => (file.to_string(), e.clone()),
+                    };
+                    egui::Frame::group(ui.style())
+                        .inner_margin(10.0)
+                        .show(ui, |ui| {
+                            ui.set_width(width / cols as f32 - 48.0);
+                            ui.set_min_height(150.0);
+                            ui.vertical(|ui| {
+                                ui.horizontal(|ui| {
+                                    ui.strong(&name);
+                                    ui.weak(*file);
+                                });
+                                ui.add(egui::Label::new(desc).wrap());
+                                if ui.button(format!("Open {name}")).clicked() {
+                                    actions.push(Action::OpenExample(i));
+                                }
+                            });
+                        });
+                    if (i + 1) % cols == 0 {
+                        ui.end_row();
+                    }
+                }
+            });
+    }
+}
+
+/// Markdown emphasis and code marks taken out, for plain labels.
+pub fn strip_markdown(s: &str) -> String {
+    s.replace("**", "").replace('`', "")
+}
+
+fn first_paragraph(s: &str) -> String {
+    let p = s.split("\n\n").next().unwrap_or("");
+    let p = strip_markdown(p);
+    if p.chars().count() > 220 {
+        let mut t: String = p.chars().take(218).collect();
+        t.push('…');
+        t
+    } else {
+        p
+    }
+}
+
+/// Loads a built-in example: from the source tree when it is there (so handler scripts next to it are compiled),
+/// else from the text built into the binary (where functions with script files run without their code).
+fn load_example(name: &str, text: &str) -> Result<Arc<Scenario>, String> {
+    let on_disk = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/scenarios")
+        .join(name);
+    let loaded = if on_disk.is_file() {
+        crate::scenario::load_file(&on_disk)
+    } else {
+        crate::scenario::load_str(text, name, None)
+    };
+    loaded.map(Arc::new).map_err(|e| e.to_string())
+}

@@ -1,0 +1,152 @@
+//! The test harness of the app, shared by the UI tests (`tests/ui.rs`, `tests/editor.rs`) and the frame
+//! benchmark (`benches/ui_frame.rs`): the real [`EventflowApp`] on a manual clock with an inline runner, and the
+//! questions tests ask of it (invocations, the snapshot, the edit-mode selection, the edited document, where a
+//! node was drawn) as methods, so no field is public for tests' sake. Drive it with `egui_kittest`:
+//! `Harness::builder().build_ui_state(|ui, app: &mut TestApp| app.frame(ui), TestApp::new())`, then `run()` to
+//! settle (a paused app requests no repaint), or advance the clock and `step()` while it plays.
+
+use std::ops::{Deref, DerefMut};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use eframe::egui;
+
+use super::app::{ClockChoice, EventflowApp, Prefs};
+use super::log::InvRow;
+use crate::runner::{ManualClock, Snapshot};
+
+/// The app under test, with its clock.
+pub struct TestApp {
+    app: EventflowApp,
+    /// `None`: the real clock and a runner thread.
+    clock: Option<ManualClock>,
+}
+
+impl Default for TestApp {
+    fn default() -> Self {
+        TestApp::new()
+    }
+}
+
+impl TestApp {
+    /// The app on a manual clock (time moves only with [`TestApp::advance`]), with default preferences; opening
+    /// a scenario does not start playing it.
+    pub fn new() -> TestApp {
+        let clock = ManualClock::default();
+        let mut app = EventflowApp::new(
+            &egui::Context::default(),
+            ClockChoice::Manual(clock.clone()),
+            Prefs::default(),
+        );
+        app.set_autoplay(false);
+        TestApp {
+            app,
+            clock: Some(clock),
+        }
+    }
+
+    /// The app on the real clock with its runner thread (throughput measurements); opening does not play.
+    pub fn threaded() -> TestApp {
+        let mut app = EventflowApp::new(
+            &egui::Context::default(),
+            ClockChoice::Threaded,
+            Prefs::default(),
+        );
+        app.set_autoplay(false);
+        TestApp { app, clock: None }
+    }
+
+    /// Opens scenario text as if loaded from a file named `file_name`.
+    pub fn open_text(&mut self, text: &str, file_name: &str) -> Result<(), String> {
+        let sc = crate::scenario::load_str(text, file_name, None).map_err(|e| e.to_string())?;
+        self.app.open_loaded(Arc::new(sc));
+        Ok(())
+    }
+
+    /// Opens a scenario file (as File → Open does).
+    pub fn open_file(&mut self, path: &Path) {
+        self.app.open_path(path);
+    }
+
+    /// Opens a built-in example by file name (as the start page's gallery does).
+    pub fn open_example(&mut self, file_name: &str) -> Result<(), String> {
+        if self.app.open_example_named(file_name) {
+            Ok(())
+        } else {
+            Err(format!("no built-in example {file_name}"))
+        }
+    }
+
+    /// One frame of the app.
+    pub fn frame(&mut self, ui: &mut egui::Ui) {
+        self.app.frame(ui);
+    }
+
+    /// Moves the manual clock on (nothing on the real clock).
+    pub fn advance(&self, d: Duration) {
+        if let Some(c) = &self.clock {
+            c.advance(d);
+        }
+    }
+
+    /// Every invocation in the log, oldest first.
+    pub fn invocations(&self) -> &[InvRow] {
+        &self.app.log.rows
+    }
+
+    /// How many invocations have finished (have a status).
+    pub fn finished_invocations(&self) -> usize {
+        self.invocations()
+            .iter()
+            .filter(|r| r.status.is_some())
+            .count()
+    }
+
+    /// The runner's last snapshot.
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.app.snap
+    }
+
+    /// Whether edit mode is on.
+    pub fn is_editing(&self) -> bool {
+        self.app.editing()
+    }
+
+    /// The edit-mode selection (resource ids or `traffic:NAME`).
+    pub fn selected(&self) -> &[String] {
+        self.app.editor.as_ref().map_or(&[], |e| &e.selected)
+    }
+
+    /// The edit-mode message under the palette (text, is an error).
+    pub fn edit_message(&self) -> Option<&(String, bool)> {
+        self.app.editor.as_ref().and_then(|e| e.message.as_ref())
+    }
+
+    /// Time the last frame spent in the inline runner (engine work, excluded from UI timings).
+    pub fn engine_time_of_last_frame(&self) -> Duration {
+        self.app.inline_engine_time
+    }
+
+    /// Resources and traffic sources of the running scenario.
+    pub fn node_count(&self) -> usize {
+        self.app
+            .scenario()
+            .map_or(0, |s| s.resources.len() + s.traffic.len())
+    }
+}
+
+/// The app's own API (edit, wire, rename, save, select, …) is reachable directly.
+impl Deref for TestApp {
+    type Target = EventflowApp;
+
+    fn deref(&self) -> &EventflowApp {
+        &self.app
+    }
+}
+
+impl DerefMut for TestApp {
+    fn deref_mut(&mut self) -> &mut EventflowApp {
+        &mut self.app
+    }
+}

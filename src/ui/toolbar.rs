@@ -1,0 +1,135 @@
+//! The toolbar under the menu: Edit toggle, Play/Pause, Step, Reset, speed, skip idle, virtual time (and the
+//! wall-clock moment it stands for), run state, events/s and the engine's error. Stateless: it reads the
+//! snapshot and the preferences, and returns actions.
+
+use eframe::egui::{self, RichText, Ui};
+
+use super::action::Action;
+use super::app::{Prefs, fmt_duration};
+use crate::runner::{Command, SPEED_MAX, SPEED_MIN, Snapshot};
+
+/// What the toolbar shows.
+pub struct ToolbarView<'a> {
+    pub snap: &'a Snapshot,
+    pub prefs: &'a Prefs,
+    /// The scenario's `settings.start_time`: virtual t = 0 on the wall clock.
+    pub start_time: chrono::DateTime<chrono::Utc>,
+    pub editing: bool,
+}
+
+/// The toolbar panel.
+#[derive(Default)]
+pub struct Toolbar;
+
+impl Toolbar {
+    pub fn ui(&mut self, ui: &mut Ui, view: &ToolbarView<'_>, actions: &mut Vec<Action>) {
+        ui.horizontal(|ui| {
+            if ui
+                .selectable_label(view.editing, "Edit")
+                .on_hover_text("Edit the architecture on the canvas; the simulation keeps running the last valid design")
+                .clicked()
+            {
+                actions.push(Action::SetEditing(!view.editing));
+            }
+            ui.separator();
+            run_controls(ui, view, actions);
+            ui.separator();
+            clock(ui, view);
+            ui.separator();
+            run_state(ui, view.snap);
+        });
+    }
+}
+
+/// Play/Pause, Step, Reset, speed and skip idle.
+fn run_controls(ui: &mut Ui, view: &ToolbarView<'_>, actions: &mut Vec<Action>) {
+    let snap = view.snap;
+    let play_label = if snap.playing { "Pause" } else { "Play" };
+    if ui.button(play_label).on_hover_text("Space").clicked() {
+        actions.push(Action::TogglePlay);
+    }
+    if ui
+        .add_enabled(snap.next_event_us.is_some(), egui::Button::new("Step"))
+        .on_hover_text("Process the next event (→)")
+        .clicked()
+    {
+        actions.push(Action::Send(Command::Step));
+    }
+    if ui
+        .button("Reset")
+        .on_hover_text("Start again at t = 0")
+        .clicked()
+    {
+        actions.push(Action::Reset);
+    }
+    ui.separator();
+    let mut speed = view.prefs.speed;
+    let resp = ui.add(
+        egui::Slider::new(&mut speed, SPEED_MIN..=SPEED_MAX)
+            .logarithmic(true)
+            .text("× speed")
+            .custom_formatter(|v, _| {
+                if v < 10.0 {
+                    format!("{v:.1}")
+                } else {
+                    format!("{v:.0}")
+                }
+            }),
+    );
+    if resp.changed() {
+        actions.push(Action::SetSpeed(speed));
+    }
+    let mut skip = view.prefs.skip_idle;
+    if ui
+        .checkbox(&mut skip, "skip idle")
+        .on_hover_text("Jump over stretches where nothing happens")
+        .changed()
+    {
+        actions.push(Action::SetSkipIdle(skip));
+    }
+}
+
+/// Virtual time, and the wall-clock moment it stands for.
+fn clock(ui: &mut Ui, view: &ToolbarView<'_>) {
+    let t = view.snap.now_us;
+    ui.label(
+        RichText::new(format!("t = {}", fmt_duration(t)))
+            .monospace()
+            .strong(),
+    );
+    let wall = view
+        .start_time
+        .checked_add_signed(chrono::TimeDelta::microseconds(
+            i64::try_from(t).unwrap_or(i64::MAX),
+        ))
+        .unwrap_or(view.start_time);
+    ui.label(
+        RichText::new(wall.format("%a %Y-%m-%d %H:%M:%S%.3f UTC").to_string())
+            .monospace()
+            .weak(),
+    );
+}
+
+/// "finished", "stopped", "reached until_s"; events and events/s; the engine's error.
+fn run_state(ui: &mut Ui, snap: &Snapshot) {
+    let t = snap.now_us;
+    let state = if snap.error.is_some() {
+        "stopped"
+    } else if snap.next_event_us.is_none() && snap.events_processed > 0 {
+        "finished"
+    } else if !snap.playing && t >= snap.until_us && t > 0 {
+        "reached until_s"
+    } else {
+        ""
+    };
+    if !state.is_empty() {
+        ui.label(RichText::new(state).italics());
+    }
+    ui.weak(format!(
+        "{} events · {:.0} ev/s",
+        snap.events_processed, snap.events_per_s
+    ));
+    if let Some(e) = &snap.error {
+        ui.colored_label(ui.visuals().error_fg_color, e);
+    }
+}
