@@ -31,12 +31,16 @@
 //!   compiled once, matched without allocation, with an `explain` for "why didn't it match?".
 //! - [`cron`] — AWS schedule expressions: `rate()`, six-field `cron()` with `? L W #`, and `at()`.
 //! - [`events`] — builders of the exact JSON AWS hands to handlers (API Gateway 1.0/2.0, S3, EventBridge,
-//!   Lambda destination records), pure functions of their inputs.
+//!   Lambda destination records), pure functions of their inputs; what AWS would refuse is an
+//!   [`events::EventError`].
 //! - [`asl`] — the Amazon States Language interpreter (Step Functions): a pure state machine over a parsed
 //!   definition that asks the engine for actions (invoke a function, call a service, start a timer) and is fed
 //!   their answers; data flow, Choice, Wait, Parallel, Map, Retry/Catch and intrinsic functions.
 //! - [`script`] — handler scripts (Rhai): compiled once at load time, run in a sandbox with a virtual clock; SDK
-//!   calls go to the simulator through the [`script::Host`] trait.
+//!   calls go to the simulator through the [`script::Host`] trait. Rhai is vendored with a small patch
+//!   (`vendor/rhai/PATCHED.md`) that bounds how deeply a script may nest values ([`script::MAX_DEPTH`]) and counts
+//!   the work of its size checks against the operation budget. Stack traces name a script by its path relative
+//!   to the scenario's folder, so traces do not depend on where the scenario lives.
 //! - [`sim`] — the engine and the services, one file each. No service logic outside its file: every caller —
 //!   traffic, handler SDK calls, Step Functions tasks, rule and schedule targets, destinations, redrive,
 //!   subscriptions — goes through the service's own operations, and matches over resource types and items
@@ -109,6 +113,8 @@
 //!   seed and counters; ties in virtual time run in scheduling order; nothing iterates an unordered map where
 //!   order matters.
 //! - `sim/` never reads the wall clock, never touches egui, never spawns threads.
+//! - Modules depend downwards only: `cron`, `pattern`, `events`, `fileio` → `asl`, `script` → `scenario` → `sim`
+//!   → `runner`, `editor` → `ui` → `cli`.
 //! - A loaded [`scenario::Scenario`] is valid: the engine does not re-validate and never panics on it.
 //! - Loading never panics on any input; every problem is reported with file, line, column and JSON path.
 //! - Turning the trace on or off never changes what happens in a run (only what is recorded).
@@ -124,6 +130,11 @@
 //! - Save writes `scenario::write::canonical_text` atomically — exactly what `eventflow fmt` writes — so loading
 //!   and saving a canonical file without edits gives the same bytes (`layout` is rewritten only after the user
 //!   moved nodes or added resources).
+//!
+//! Invariants are tested: `tests/tidy.rs` reads the sources and fails when `sim/` or `runner/` use egui, `sim/`
+//! reads a clock or spawns a thread, a module file lacks its `//!` doc, or a module depends backwards (its layer
+//! table is the one above); determinism and trace stability are tested by `tests/scenarios.rs` and
+//! `tests/shapes.rs`.
 
 pub mod asl;
 pub mod cli;

@@ -1,4 +1,5 @@
-//! Every event the engine hands a handler deserialises into the matching `aws_lambda_events` type.
+//! Every event the engine hands a handler deserialises into the matching `aws_lambda_events` type, and a trace does
+//! not depend on where its scenario lives.
 //!
 //! All example scenarios and all semantic test scenarios are run with the trace on; each `invoke` record's event
 //! is classified by its shape and parsed with serde into the crate's type for that source. Destination records
@@ -168,4 +169,69 @@ fn sns_envelope_parses_as_the_sns_message_type() {
         v.get("SigningCertURL").is_some(),
         "envelope casing is SigningCertURL: {body}"
     );
+}
+
+/// Runs `eventflow run SCENARIO --trace TRACE` in `cwd` and returns the trace's bytes.
+fn trace_of(cwd: &Path, scenario: &str, trace: &Path) -> Vec<u8> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_eventflow"))
+        .current_dir(cwd)
+        .args(["run", scenario, "--trace"])
+        .arg(trace)
+        .output()
+        .expect("run eventflow");
+    assert!(
+        out.status.success(),
+        "eventflow run {scenario} in {}: {}",
+        cwd.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read(trace).expect("trace file")
+}
+
+#[test]
+fn traces_do_not_depend_on_where_the_scenario_lives() {
+    // A scenario whose script fails with a stack trace (file:line:col), copied into two folders of different depth.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = std::env::temp_dir().join(format!("eventflow-shapes-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let copies = [tmp.join("a"), tmp.join("b/deeper/still")];
+    for dir in &copies {
+        std::fs::create_dir_all(dir.join("handlers")).expect("temp folder");
+        std::fs::copy(
+            root.join("tests/scenarios/script-errors.json"),
+            dir.join("s.json"),
+        )
+        .expect("copy scenario");
+        std::fs::copy(
+            root.join("tests/scenarios/handlers/misbehave.rhai"),
+            dir.join("handlers/misbehave.rhai"),
+        )
+        .expect("copy script");
+    }
+    let traces = tmp.join("traces");
+    std::fs::create_dir_all(&traces).expect("trace folder");
+    let absolute = copies[1].join("s.json").to_string_lossy().to_string();
+    let runs: Vec<(&Path, &str)> = vec![
+        (&copies[0], "s.json"),
+        (&tmp, "a/s.json"),
+        (&tmp, "a/../a/./s.json"),
+        (&copies[1], "s.json"),
+        (root, &absolute),
+    ];
+    let reference = trace_of(runs[0].0, runs[0].1, &traces.join("0.jsonl"));
+    let text = String::from_utf8_lossy(&reference).to_string();
+    assert!(
+        text.contains("at handler (handlers/misbehave.rhai:"),
+        "the stack trace names the script relative to the scenario's folder: {text}"
+    );
+    for (i, (cwd, scenario)) in runs.iter().enumerate().skip(1) {
+        let trace = trace_of(cwd, scenario, &traces.join(format!("{i}.jsonl")));
+        assert!(
+            trace == reference,
+            "the trace of {scenario} run in {} differs from the one run in {}",
+            cwd.display(),
+            runs[0].0.display()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
 }

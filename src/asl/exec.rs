@@ -37,7 +37,8 @@
 //! - Standard and Express workflows run identically here.
 
 use super::choice::Rule;
-use super::machine::{Definition, Kind, Secs, StateDef, TaskTarget, WaitFor, lambda_name};
+use super::data::{IoPath, Template};
+use super::machine::{Definition, Kind, Outcome, Secs, StateDef, TaskTarget, WaitFor, lambda_name};
 use super::{Failure, Rng, errors};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
@@ -666,13 +667,10 @@ impl Execution {
                         )));
                         continue;
                     }
-                    let n_retriers =
-                        match &self.def.machines[self.frames[f].machine].states[state].kind {
-                            Kind::Task { out, .. }
-                            | Kind::Parallel { out, .. }
-                            | Kind::Map { out, .. } => out.retry.len(),
-                            _ => 0,
-                        };
+                    let n_retriers = self.def.machines[self.frames[f].machine].states[state]
+                        .kind
+                        .outcome()
+                        .map_or(0, |out| out.retry.len());
                     let now = self.ctx.now;
                     let fr = &mut self.frames[f];
                     fr.state = state;
@@ -707,6 +705,7 @@ impl Execution {
         }
     }
 
+    /// Runs the state frame `f` is in, on its raw input: one method per state type.
     fn try_execute(&mut self, f: usize) -> Result<(), Failure> {
         let def = Arc::clone(&self.def);
         let st = &def.machines[self.frames[f].machine].states[self.frames[f].state];
@@ -733,174 +732,11 @@ impl Execution {
                 target,
                 timeout,
                 out,
-            } => {
-                let params = match &out.parameters {
-                    Some(t) => t.eval(&eff, &ctx, &mut self.rng)?,
-                    None => eff.clone(),
-                };
-                let timeout_s = match timeout {
-                    None => None,
-                    Some(Secs::Lit(n)) => Some(*n),
-                    Some(Secs::Path(p)) => Some(
-                        p.select(&eff, &ctx)
-                            .ok()
-                            .and_then(|v| v.as_u64())
-                            .filter(|n| *n > 0)
-                            .ok_or_else(|| {
-                                Failure::runtime(format!(
-                                    "TimeoutSecondsPath '{p}' must select a positive integer"
-                                ))
-                            })?,
-                    ),
-                };
-                let token = self.token(f, Tok::Task);
-                let (action, wrap) = match target {
-                    TaskTarget::LambdaArn { function, .. } => (
-                        Action::InvokeLambda {
-                            token,
-                            function: function.clone(),
-                            payload: params.clone(),
-                        },
-                        None,
-                    ),
-                    TaskTarget::LambdaInvoke => {
-                        let Some(fname) = params.get("FunctionName").and_then(Value::as_str) else {
-                            self.tokens.remove(&token);
-                            return Err(Failure::runtime(
-                                "lambda:invoke: Parameters.FunctionName must be a string",
-                            ));
-                        };
-                        let (function, qual) = lambda_name(fname);
-                        let version = match qual {
-                            Some(q) if !q.is_empty() && q.bytes().all(|b| b.is_ascii_digit()) => q,
-                            _ => "$LATEST".to_string(),
-                        };
-                        let payload = params
-                            .get("Payload")
-                            .cloned()
-                            .unwrap_or_else(|| Value::Object(Map::new()));
-                        (
-                            Action::InvokeLambda {
-                                token,
-                                function,
-                                payload,
-                            },
-                            Some(version),
-                        )
-                    }
-                    TaskTarget::Service { service, api } => (
-                        Action::ServiceCall {
-                            token,
-                            service: service.clone(),
-                            api: api.clone(),
-                            parameters: params.clone(),
-                        },
-                        None,
-                    ),
-                };
-                self.actions.push(action);
-                let timeout_token = timeout_s.map(|s| {
-                    let t = self.token(f, Tok::TaskTimeout);
-                    self.actions.push(Action::Timer {
-                        token: t,
-                        delay_ms: s.saturating_mul(1000),
-                    });
-                    t
-                });
-                self.frames[f].effective = params.clone();
-                self.frames[f].wait = Wait::Task {
-                    token,
-                    timeout: timeout_token,
-                    wrap,
-                };
-                self.record_f(
-                    f,
-                    HistoryKind::TaskScheduled {
-                        name: st.name.clone(),
-                        token,
-                        resource: resource.clone(),
-                        parameters: params,
-                    },
-                );
-            }
+            } => self.execute_task(f, st, &ctx, eff, (resource, target, timeout.as_ref(), out))?,
             Kind::Choice { choices, default } => {
-                let mut target = None;
-                for (rule, next) in choices {
-                    if rule.eval(&eff, &ctx)? {
-                        target = Some(*next);
-                        break;
-                    }
-                }
-                let Some(next) = target.or(*default) else {
-                    return Err(Failure::new(
-                        errors::NO_CHOICE,
-                        format!("no choice rule matched in state '{}'", st.name),
-                    ));
-                };
-                let out = st.output_path.apply(&eff, &ctx, "OutputPath")?;
-                self.record_f(
-                    f,
-                    HistoryKind::StateExited {
-                        name: st.name.clone(),
-                        output: out.clone(),
-                    },
-                );
-                self.queue.push_back(Work::Enter {
-                    f,
-                    state: next,
-                    input: out,
-                });
+                self.execute_choice(f, st, &ctx, eff, choices, *default)?
             }
-            Kind::Wait(w) => {
-                let delay_ms: u64 = match w {
-                    WaitFor::Seconds(n) => n.saturating_mul(1000),
-                    WaitFor::SecondsPath(p) => {
-                        let v = p
-                            .select(&eff, &ctx)
-                            .map_err(|m| Failure::runtime(format!("SecondsPath: {m}")))?;
-                        let n = v
-                            .as_u64()
-                            .or_else(|| {
-                                v.as_f64()
-                                    .filter(|x| *x >= 0.0 && x.fract() == 0.0 && *x < 1e15)
-                                    .map(|x| x as u64)
-                            })
-                            .ok_or_else(|| {
-                                Failure::runtime(format!(
-                                    "SecondsPath '{p}' must select a non-negative integer"
-                                ))
-                            })?;
-                        n.saturating_mul(1000)
-                    }
-                    WaitFor::Timestamp(t) => (*t - self.ctx.now).num_milliseconds().max(0) as u64,
-                    WaitFor::TimestampPath(p) => {
-                        let v = p
-                            .select(&eff, &ctx)
-                            .map_err(|m| Failure::runtime(format!("TimestampPath: {m}")))?;
-                        let t = v
-                            .as_str()
-                            .and_then(super::choice::parse_ts)
-                            .ok_or_else(|| {
-                                Failure::runtime(format!(
-                                    "TimestampPath '{p}' must select an RFC 3339 timestamp"
-                                ))
-                            })?;
-                        (t - self.ctx.now).num_milliseconds().max(0) as u64
-                    }
-                };
-                let token = self.token(f, Tok::WaitTimer);
-                self.actions.push(Action::Timer { token, delay_ms });
-                self.frames[f].effective = eff;
-                self.frames[f].wait = Wait::Timer(token);
-                self.record_f(
-                    f,
-                    HistoryKind::WaitStarted {
-                        name: st.name.clone(),
-                        token,
-                        delay_ms,
-                    },
-                );
-            }
+            Kind::Wait(w) => self.execute_wait(f, st, &ctx, eff, w)?,
             Kind::Succeed => {
                 let out = st.output_path.apply(&eff, &ctx, "OutputPath")?;
                 self.exit(f, out);
@@ -924,35 +760,7 @@ impl Execution {
                 return Err(Failure::new(e, c));
             }
             Kind::Parallel { branches, out } => {
-                let params = match &out.parameters {
-                    Some(t) => t.eval(&eff, &ctx, &mut self.rng)?,
-                    None => eff.clone(),
-                };
-                let n = branches.len();
-                let mut group = Group {
-                    children: vec![None; n],
-                    results: vec![None; n],
-                    inputs: Vec::new(),
-                    done: 0,
-                    running: 0,
-                    next_item: n,
-                    limit: usize::MAX,
-                };
-                let scope = self.child_scope(f, &format!("{}#", st.name));
-                for (i, b) in branches.iter().enumerate() {
-                    let c = self.spawn(f, i, *b, format!("{scope}{i}"), params.clone());
-                    group.children[i] = Some(c);
-                    group.running += 1;
-                }
-                self.frames[f].effective = params;
-                self.frames[f].wait = Wait::Group(group);
-                self.record_f(
-                    f,
-                    HistoryKind::ChildrenStarted {
-                        name: st.name.clone(),
-                        count: n,
-                    },
-                );
+                self.execute_parallel(f, st, &ctx, eff, branches, out)?
             }
             Kind::Map {
                 processor,
@@ -960,74 +768,339 @@ impl Execution {
                 item_selector,
                 max_concurrency,
                 ..
-            } => {
-                let items = items_path.apply(&eff, &ctx, "ItemsPath")?;
-                let Value::Array(items) = items else {
-                    return Err(Failure::runtime(format!(
-                        "ItemsPath of state '{}' must select an array",
-                        st.name
-                    )));
+            } => self.execute_map(
+                f,
+                st,
+                &ctx,
+                eff,
+                *processor,
+                (items_path, item_selector.as_ref(), max_concurrency),
+            )?,
+        }
+        Ok(())
+    }
+
+    /// A Task state: asks the engine for the invocation or service call (and a timer for its timeout) and waits.
+    fn execute_task(
+        &mut self,
+        f: usize,
+        st: &StateDef,
+        ctx: &Value,
+        eff: Value,
+        (resource, target, timeout, out): (&String, &TaskTarget, Option<&Secs>, &Outcome),
+    ) -> Result<(), Failure> {
+        let params = match &out.parameters {
+            Some(t) => t.eval(&eff, ctx, &mut self.rng)?,
+            None => eff.clone(),
+        };
+        let timeout_s = match timeout {
+            None => None,
+            Some(Secs::Lit(n)) => Some(*n),
+            Some(Secs::Path(p)) => Some(
+                p.select(&eff, ctx)
+                    .ok()
+                    .and_then(|v| v.as_u64())
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| {
+                        Failure::runtime(format!(
+                            "TimeoutSecondsPath '{p}' must select a positive integer"
+                        ))
+                    })?,
+            ),
+        };
+        let token = self.token(f, Tok::Task);
+        let (action, wrap) = match target {
+            TaskTarget::LambdaArn { function, .. } => (
+                Action::InvokeLambda {
+                    token,
+                    function: function.clone(),
+                    payload: params.clone(),
+                },
+                None,
+            ),
+            TaskTarget::LambdaInvoke => {
+                let Some(fname) = params.get("FunctionName").and_then(Value::as_str) else {
+                    self.tokens.remove(&token);
+                    return Err(Failure::runtime(
+                        "lambda:invoke: Parameters.FunctionName must be a string",
+                    ));
                 };
-                if self.history.len() + items.len() >= MAX_HISTORY_EVENTS {
-                    return Err(Failure::runtime(format!(
-                        "the Map state '{}' has {} items: the execution history would exceed {MAX_HISTORY_EVENTS} events",
-                        st.name,
-                        items.len()
-                    )));
-                }
-                let limit = match max_concurrency {
-                    Secs::Lit(n) => *n,
-                    Secs::Path(p) => p
-                        .select(&eff, &ctx)
-                        .ok()
-                        .and_then(|v| v.as_u64())
-                        .ok_or_else(|| {
-                            Failure::runtime(format!(
-                                "MaxConcurrencyPath '{p}' must select a non-negative integer"
-                            ))
-                        })?,
+                let (function, qual) = lambda_name(fname);
+                let version = match qual {
+                    Some(q) if !q.is_empty() && q.bytes().all(|b| b.is_ascii_digit()) => q,
+                    _ => "$LATEST".to_string(),
                 };
-                let limit = if limit == 0 {
-                    usize::MAX
-                } else {
-                    usize::try_from(limit).unwrap_or(usize::MAX)
-                };
-                let mut inputs = Vec::with_capacity(items.len());
-                for (i, item) in items.iter().enumerate() {
-                    inputs.push(Some(match item_selector {
-                        Some(t) => {
-                            let ictx = self.ctx_value(f, st, Some((i, item)));
-                            t.eval(&eff, &ictx, &mut self.rng)?
-                        }
-                        None => item.clone(),
-                    }));
-                }
-                let n = items.len();
-                self.frames[f].effective = eff;
-                if n == 0 {
-                    self.complete(f, Value::Array(Vec::new()));
-                    return Ok(());
-                }
-                let group = Group {
-                    children: vec![None; n],
-                    results: vec![None; n],
-                    inputs,
-                    done: 0,
-                    running: 0,
-                    next_item: 0,
-                    limit,
-                };
-                self.frames[f].wait = Wait::Group(group);
-                self.record_f(
-                    f,
-                    HistoryKind::ChildrenStarted {
-                        name: st.name.clone(),
-                        count: n,
+                let payload = params
+                    .get("Payload")
+                    .cloned()
+                    .unwrap_or_else(|| Value::Object(Map::new()));
+                (
+                    Action::InvokeLambda {
+                        token,
+                        function,
+                        payload,
                     },
-                );
-                self.start_items(f, *processor, &st.name);
+                    Some(version),
+                )
+            }
+            TaskTarget::Service { service, api } => (
+                Action::ServiceCall {
+                    token,
+                    service: service.clone(),
+                    api: api.clone(),
+                    parameters: params.clone(),
+                },
+                None,
+            ),
+        };
+        self.actions.push(action);
+        let timeout_token = timeout_s.map(|s| {
+            let t = self.token(f, Tok::TaskTimeout);
+            self.actions.push(Action::Timer {
+                token: t,
+                delay_ms: s.saturating_mul(1000),
+            });
+            t
+        });
+        self.frames[f].effective = params.clone();
+        self.frames[f].wait = Wait::Task {
+            token,
+            timeout: timeout_token,
+            wrap,
+        };
+        self.record_f(
+            f,
+            HistoryKind::TaskScheduled {
+                name: st.name.clone(),
+                token,
+                resource: resource.clone(),
+                parameters: params,
+            },
+        );
+        Ok(())
+    }
+
+    /// A Choice state: the first rule that matches (or the default) names the next state.
+    fn execute_choice(
+        &mut self,
+        f: usize,
+        st: &StateDef,
+        ctx: &Value,
+        eff: Value,
+        choices: &[(Rule, usize)],
+        default: Option<usize>,
+    ) -> Result<(), Failure> {
+        let mut target = None;
+        for (rule, next) in choices {
+            if rule.eval(&eff, ctx)? {
+                target = Some(*next);
+                break;
             }
         }
+        let Some(next) = target.or(default) else {
+            return Err(Failure::new(
+                errors::NO_CHOICE,
+                format!("no choice rule matched in state '{}'", st.name),
+            ));
+        };
+        let out = st.output_path.apply(&eff, ctx, "OutputPath")?;
+        self.record_f(
+            f,
+            HistoryKind::StateExited {
+                name: st.name.clone(),
+                output: out.clone(),
+            },
+        );
+        self.queue.push_back(Work::Enter {
+            f,
+            state: next,
+            input: out,
+        });
+        Ok(())
+    }
+
+    /// A Wait state: a timer for the delay its field gives.
+    fn execute_wait(
+        &mut self,
+        f: usize,
+        st: &StateDef,
+        ctx: &Value,
+        eff: Value,
+        w: &WaitFor,
+    ) -> Result<(), Failure> {
+        let delay_ms = self.wait_delay_ms(w, &eff, ctx)?;
+        let token = self.token(f, Tok::WaitTimer);
+        self.actions.push(Action::Timer { token, delay_ms });
+        self.frames[f].effective = eff;
+        self.frames[f].wait = Wait::Timer(token);
+        self.record_f(
+            f,
+            HistoryKind::WaitStarted {
+                name: st.name.clone(),
+                token,
+                delay_ms,
+            },
+        );
+        Ok(())
+    }
+
+    /// How long a Wait state waits, in ms (a timestamp in the past: 0).
+    fn wait_delay_ms(&self, w: &WaitFor, eff: &Value, ctx: &Value) -> Result<u64, Failure> {
+        Ok(match w {
+            WaitFor::Seconds(n) => n.saturating_mul(1000),
+            WaitFor::SecondsPath(p) => {
+                let v = p
+                    .select(eff, ctx)
+                    .map_err(|m| Failure::runtime(format!("SecondsPath: {m}")))?;
+                let n = v
+                    .as_u64()
+                    .or_else(|| {
+                        v.as_f64()
+                            .filter(|x| *x >= 0.0 && x.fract() == 0.0 && *x < 1e15)
+                            .map(|x| x as u64)
+                    })
+                    .ok_or_else(|| {
+                        Failure::runtime(format!(
+                            "SecondsPath '{p}' must select a non-negative integer"
+                        ))
+                    })?;
+                n.saturating_mul(1000)
+            }
+            WaitFor::Timestamp(t) => (*t - self.ctx.now).num_milliseconds().max(0) as u64,
+            WaitFor::TimestampPath(p) => {
+                let v = p
+                    .select(eff, ctx)
+                    .map_err(|m| Failure::runtime(format!("TimestampPath: {m}")))?;
+                let t = v
+                    .as_str()
+                    .and_then(super::choice::parse_ts)
+                    .ok_or_else(|| {
+                        Failure::runtime(format!(
+                            "TimestampPath '{p}' must select an RFC 3339 timestamp"
+                        ))
+                    })?;
+                (t - self.ctx.now).num_milliseconds().max(0) as u64
+            }
+        })
+    }
+
+    /// A Parallel state: one child per branch, all on the same input.
+    fn execute_parallel(
+        &mut self,
+        f: usize,
+        st: &StateDef,
+        ctx: &Value,
+        eff: Value,
+        branches: &[usize],
+        out: &Outcome,
+    ) -> Result<(), Failure> {
+        let params = match &out.parameters {
+            Some(t) => t.eval(&eff, ctx, &mut self.rng)?,
+            None => eff.clone(),
+        };
+        let n = branches.len();
+        let mut group = Group {
+            children: vec![None; n],
+            results: vec![None; n],
+            inputs: Vec::new(),
+            done: 0,
+            running: 0,
+            next_item: n,
+            limit: usize::MAX,
+        };
+        let scope = self.child_scope(f, &format!("{}#", st.name));
+        for (i, b) in branches.iter().enumerate() {
+            let c = self.spawn(f, i, *b, format!("{scope}{i}"), params.clone());
+            group.children[i] = Some(c);
+            group.running += 1;
+        }
+        self.frames[f].effective = params;
+        self.frames[f].wait = Wait::Group(group);
+        self.record_f(
+            f,
+            HistoryKind::ChildrenStarted {
+                name: st.name.clone(),
+                count: n,
+            },
+        );
+        Ok(())
+    }
+
+    /// A Map state: one item input per element of the selected array, started up to the concurrency limit.
+    fn execute_map(
+        &mut self,
+        f: usize,
+        st: &StateDef,
+        ctx: &Value,
+        eff: Value,
+        processor: usize,
+        (items_path, item_selector, max_concurrency): (&IoPath, Option<&Template>, &Secs),
+    ) -> Result<(), Failure> {
+        let items = items_path.apply(&eff, ctx, "ItemsPath")?;
+        let Value::Array(items) = items else {
+            return Err(Failure::runtime(format!(
+                "ItemsPath of state '{}' must select an array",
+                st.name
+            )));
+        };
+        if self.history.len() + items.len() >= MAX_HISTORY_EVENTS {
+            return Err(Failure::runtime(format!(
+                "the Map state '{}' has {} items: the execution history would exceed {MAX_HISTORY_EVENTS} events",
+                st.name,
+                items.len()
+            )));
+        }
+        let limit = match max_concurrency {
+            Secs::Lit(n) => *n,
+            Secs::Path(p) => p
+                .select(&eff, ctx)
+                .ok()
+                .and_then(|v| v.as_u64())
+                .ok_or_else(|| {
+                    Failure::runtime(format!(
+                        "MaxConcurrencyPath '{p}' must select a non-negative integer"
+                    ))
+                })?,
+        };
+        let limit = if limit == 0 {
+            usize::MAX
+        } else {
+            usize::try_from(limit).unwrap_or(usize::MAX)
+        };
+        let mut inputs = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            inputs.push(Some(match item_selector {
+                Some(t) => {
+                    let ictx = self.ctx_value(f, st, Some((i, item)));
+                    t.eval(&eff, &ictx, &mut self.rng)?
+                }
+                None => item.clone(),
+            }));
+        }
+        let n = items.len();
+        self.frames[f].effective = eff;
+        if n == 0 {
+            self.complete(f, Value::Array(Vec::new()));
+            return Ok(());
+        }
+        let group = Group {
+            children: vec![None; n],
+            results: vec![None; n],
+            inputs,
+            done: 0,
+            running: 0,
+            next_item: 0,
+            limit,
+        };
+        self.frames[f].wait = Wait::Group(group);
+        self.record_f(
+            f,
+            HistoryKind::ChildrenStarted {
+                name: st.name.clone(),
+                count: n,
+            },
+        );
+        self.start_items(f, processor, &st.name);
         Ok(())
     }
 
@@ -1182,12 +1255,9 @@ impl Execution {
     fn complete(&mut self, f: usize, result: Value) {
         let def = Arc::clone(&self.def);
         let st = &def.machines[self.frames[f].machine].states[self.frames[f].state];
-        let out = match &st.kind {
-            Kind::Task { out, .. } | Kind::Parallel { out, .. } | Kind::Map { out, .. } => out,
-            _ => {
-                self.exit(f, result);
-                return;
-            }
+        let Some(out) = st.kind.outcome() else {
+            self.exit(f, result);
+            return;
         };
         let ctx = self.ctx_value(f, st, None);
         let r = match &out.result_selector {
@@ -1240,14 +1310,7 @@ impl Execution {
                 cause: e.cause.clone(),
             },
         );
-        let out = match &st.kind {
-            Kind::Task { out, .. } | Kind::Parallel { out, .. } | Kind::Map { out, .. }
-                if !terminal_error(&e.error) =>
-            {
-                Some(out)
-            }
-            _ => None,
-        };
+        let out = st.kind.outcome().filter(|_| !terminal_error(&e.error));
         if let Some(out) = out {
             if let Some(i) = out
                 .retry

@@ -300,60 +300,7 @@ fn call(name: &str, args: &[Arg], vals: Vec<Value>, rng: &mut Rng) -> Result<Val
         vals.get(i).ok_or_else(|| "missing argument".to_string())
     };
     Ok(match name {
-        "Format" => {
-            // The template: a literal keeps its escapes; a value from a path has none.
-            let template: Vec<(char, bool)> = match args.first() {
-                Some(Arg::Lit(_, Some(raw))) => {
-                    let mut out = Vec::new();
-                    let mut it = raw.chars();
-                    while let Some(c) = it.next() {
-                        if c == '\\' {
-                            if let Some(e) = it.next() {
-                                out.push((e, true));
-                            }
-                        } else {
-                            out.push((c, false));
-                        }
-                    }
-                    out
-                }
-                _ => str_arg(v(0)?, "the template")?
-                    .chars()
-                    .map(|c| (c, false))
-                    .collect(),
-            };
-            let mut out = String::new();
-            let mut next = 1;
-            let mut i = 0;
-            while i < template.len() {
-                let (c, escaped) = template[i];
-                if c == '{' && !escaped && template.get(i + 1) == Some(&('}', false)) {
-                    let a = vals.get(next).ok_or("more placeholders than arguments")?;
-                    next += 1;
-                    match a {
-                        Value::String(s) => out.push_str(s),
-                        Value::Number(_) | Value::Bool(_) | Value::Null => {
-                            out.push_str(&a.to_string())
-                        }
-                        _ => {
-                            return Err(
-                                "arguments must be strings, numbers, booleans or null".into()
-                            );
-                        }
-                    }
-                    i += 2;
-                } else {
-                    out.push(c);
-                    i += 1;
-                }
-            }
-            if next != vals.len() {
-                return Err(
-                    "the number of arguments does not match the number of placeholders".into(),
-                );
-            }
-            Value::String(out)
-        }
+        "Format" => format(args, &vals)?,
         "StringToJson" => {
             let s = str_arg(v(0)?, "the argument")?;
             serde_json::from_str(s).map_err(|e| format!("invalid JSON: {e}"))?
@@ -370,27 +317,11 @@ fn call(name: &str, args: &[Arg], vals: Vec<Value>, rng: &mut Rng) -> Result<Val
             Value::Array(a.chunks(n).map(|c| Value::Array(c.to_vec())).collect())
         }
         "ArrayContains" => Value::Bool(arr_arg(v(0)?, "the first argument")?.contains(v(1)?)),
-        "ArrayRange" => {
-            let start = int_arg(v(0)?, "start")?;
-            let end = int_arg(v(1)?, "end")?;
-            let step = int_arg(v(2)?, "step")?;
-            if step == 0 {
-                return Err("step cannot be 0".into());
-            }
-            let mut out = Vec::new();
-            let mut i = start;
-            while (step > 0 && i <= end) || (step < 0 && i >= end) {
-                if out.len() >= MAX_RANGE {
-                    return Err(format!("the range has more than {MAX_RANGE} items"));
-                }
-                out.push(Value::from(i));
-                match i.checked_add(step) {
-                    Some(n) => i = n,
-                    None => break,
-                }
-            }
-            Value::Array(out)
-        }
+        "ArrayRange" => array_range(
+            int_arg(v(0)?, "start")?,
+            int_arg(v(1)?, "end")?,
+            int_arg(v(2)?, "step")?,
+        )?,
         "ArrayGetItem" => {
             let a = arr_arg(v(0)?, "the first argument")?;
             let i = int_arg(v(1)?, "the index")?;
@@ -439,36 +370,8 @@ fn call(name: &str, args: &[Arg], vals: Vec<Value>, rng: &mut Rng) -> Result<Val
             merge(&mut out, b, deep, 0);
             Value::Object(out)
         }
-        "MathRandom" => {
-            let start = int_arg(v(0)?, "start")?;
-            let end = int_arg(v(1)?, "end")?;
-            if end < start {
-                return Err("end must not be less than start".into());
-            }
-            let draw = match vals.get(2) {
-                Some(s) => Rng::new(int_arg(s, "seed")? as u64).next_u64(),
-                None => rng.next_u64(),
-            };
-            let span = (end as i128 - start as i128) as u128;
-            if span == 0 {
-                Value::from(start)
-            } else {
-                Value::from((start as i128 + (draw as u128 % span) as i128) as i64)
-            }
-        }
-        "MathAdd" => {
-            let (a, b) = (v(0)?, v(1)?);
-            match (a.as_i64(), b.as_i64()) {
-                (Some(x), Some(y)) => Value::from(x.checked_add(y).ok_or("integer overflow")?),
-                _ => {
-                    let x = a.as_f64().ok_or("the first argument must be a number")?;
-                    let y = b.as_f64().ok_or("the second argument must be a number")?;
-                    Number::from_f64(x + y)
-                        .map(Value::Number)
-                        .ok_or("the sum is not finite")?
-                }
-            }
-        }
+        "MathRandom" => math_random(&vals, rng)?,
+        "MathAdd" => math_add(v(0)?, v(1)?)?,
         "StringSplit" => {
             let s = str_arg(v(0)?, "the first argument")?;
             let d = str_arg(v(1)?, "the delimiter")?;
@@ -479,24 +382,131 @@ fn call(name: &str, args: &[Arg], vals: Vec<Value>, rng: &mut Rng) -> Result<Val
                     .collect(),
             )
         }
-        "UUID" => {
-            let mut b = [0u8; 16];
-            b[..8].copy_from_slice(&rng.next_u64().to_be_bytes());
-            b[8..].copy_from_slice(&rng.next_u64().to_be_bytes());
-            b[6] = (b[6] & 0x0f) | 0x40;
-            b[8] = (b[8] & 0x3f) | 0x80;
-            let h = crate::events::hex_lower(&b);
-            Value::String(format!(
-                "{}-{}-{}-{}-{}",
-                &h[0..8],
-                &h[8..12],
-                &h[12..16],
-                &h[16..20],
-                &h[20..32]
-            ))
-        }
+        "UUID" => uuid(rng),
         other => return Err(format!("unknown function {other}")),
     })
+}
+
+/// `States.Format`: the template (a literal keeps its escapes; a value from a path has none) with each `{}` replaced
+/// by the next argument.
+fn format(args: &[Arg], vals: &[Value]) -> Result<Value, String> {
+    let template: Vec<(char, bool)> = match args.first() {
+        Some(Arg::Lit(_, Some(raw))) => {
+            let mut out = Vec::new();
+            let mut it = raw.chars();
+            while let Some(c) = it.next() {
+                if c == '\\' {
+                    if let Some(e) = it.next() {
+                        out.push((e, true));
+                    }
+                } else {
+                    out.push((c, false));
+                }
+            }
+            out
+        }
+        _ => str_arg(vals.first().ok_or("missing argument")?, "the template")?
+            .chars()
+            .map(|c| (c, false))
+            .collect(),
+    };
+    let mut out = String::new();
+    let mut next = 1;
+    let mut i = 0;
+    while i < template.len() {
+        let (c, escaped) = template[i];
+        if c == '{' && !escaped && template.get(i + 1) == Some(&('}', false)) {
+            let a = vals.get(next).ok_or("more placeholders than arguments")?;
+            next += 1;
+            match a {
+                Value::String(s) => out.push_str(s),
+                Value::Number(_) | Value::Bool(_) | Value::Null => out.push_str(&a.to_string()),
+                Value::Array(_) | Value::Object(_) => {
+                    return Err("arguments must be strings, numbers, booleans or null".into());
+                }
+            }
+            i += 2;
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+    if next != vals.len() {
+        return Err("the number of arguments does not match the number of placeholders".into());
+    }
+    Ok(Value::String(out))
+}
+
+/// `States.ArrayRange`: `start`, `start + step`, … up to `end` inclusive (at most [`MAX_RANGE`] items).
+fn array_range(start: i64, end: i64, step: i64) -> Result<Value, String> {
+    if step == 0 {
+        return Err("step cannot be 0".into());
+    }
+    let mut out = Vec::new();
+    let mut i = start;
+    while (step > 0 && i <= end) || (step < 0 && i >= end) {
+        if out.len() >= MAX_RANGE {
+            return Err(format!("the range has more than {MAX_RANGE} items"));
+        }
+        out.push(Value::from(i));
+        match i.checked_add(step) {
+            Some(n) => i = n,
+            None => break,
+        }
+    }
+    Ok(Value::Array(out))
+}
+
+/// `States.MathRandom(start, end[, seed])`: an integer in `[start, end)` (`start` when they are equal).
+fn math_random(vals: &[Value], rng: &mut Rng) -> Result<Value, String> {
+    let arg = |i: usize| vals.get(i).ok_or_else(|| "missing argument".to_string());
+    let start = int_arg(arg(0)?, "start")?;
+    let end = int_arg(arg(1)?, "end")?;
+    if end < start {
+        return Err("end must not be less than start".into());
+    }
+    let draw = match vals.get(2) {
+        Some(s) => Rng::new(int_arg(s, "seed")? as u64).next_u64(),
+        None => rng.next_u64(),
+    };
+    let span = (end as i128 - start as i128) as u128;
+    Ok(if span == 0 {
+        Value::from(start)
+    } else {
+        Value::from((start as i128 + (draw as u128 % span) as i128) as i64)
+    })
+}
+
+/// `States.MathAdd`: integers exactly (an overflow is an error), other numbers as floats.
+fn math_add(a: &Value, b: &Value) -> Result<Value, String> {
+    Ok(match (a.as_i64(), b.as_i64()) {
+        (Some(x), Some(y)) => Value::from(x.checked_add(y).ok_or("integer overflow")?),
+        _ => {
+            let x = a.as_f64().ok_or("the first argument must be a number")?;
+            let y = b.as_f64().ok_or("the second argument must be a number")?;
+            Number::from_f64(x + y)
+                .map(Value::Number)
+                .ok_or("the sum is not finite")?
+        }
+    })
+}
+
+/// `States.UUID`: a version-4 UUID from the execution's generator.
+fn uuid(rng: &mut Rng) -> Value {
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&rng.next_u64().to_be_bytes());
+    b[8..].copy_from_slice(&rng.next_u64().to_be_bytes());
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = crate::events::hex_lower(&b);
+    Value::String(format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    ))
 }
 
 fn merge(a: &mut Map<String, Value>, b: &Map<String, Value>, deep: bool, depth: usize) {

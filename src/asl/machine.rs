@@ -154,6 +154,23 @@ pub enum Kind {
     },
 }
 
+impl Kind {
+    /// The result handling (Parameters, ResultSelector, ResultPath, Retry, Catch) of a Task, Parallel or Map
+    /// state; `None` for the other types.
+    pub fn outcome(&self) -> Option<&Outcome> {
+        match self {
+            Kind::Task { out, .. } | Kind::Parallel { out, .. } | Kind::Map { out, .. } => {
+                Some(out)
+            }
+            Kind::Pass { .. }
+            | Kind::Choice { .. }
+            | Kind::Wait(_)
+            | Kind::Succeed
+            | Kind::Fail { .. } => None,
+        }
+    }
+}
+
 /// A parsed state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StateDef {
@@ -363,15 +380,12 @@ impl Definition {
             }
             let s: &StateDef = &parsed[i];
             let mut targets: Vec<usize> = s.next.into_iter().collect();
-            match &s.kind {
-                Kind::Choice { choices, default } => {
-                    targets.extend(choices.iter().map(|(_, n)| *n));
-                    targets.extend(*default);
-                }
-                Kind::Task { out, .. } | Kind::Parallel { out, .. } | Kind::Map { out, .. } => {
-                    targets.extend(out.catch.iter().map(|c| c.next));
-                }
-                _ => {}
+            if let Kind::Choice { choices, default } = &s.kind {
+                targets.extend(choices.iter().map(|(_, n)| *n));
+                targets.extend(*default);
+            }
+            if let Some(out) = s.kind.outcome() {
+                targets.extend(out.catch.iter().map(|c| c.next));
             }
             queue.extend(targets.into_iter().filter(|t| !seen[*t]));
         }
@@ -393,24 +407,189 @@ impl Definition {
         index: &HashMap<&str, usize>,
         depth: usize,
     ) -> Result<StateDef, AslError> {
-        let err = |f: &str, msg: String| {
-            AslError::new(
-                if f.is_empty() {
-                    loc.to_string()
-                } else {
-                    format!("{loc}.{f}")
-                },
-                msg,
-            )
-        };
         let Value::Object(m) = v else {
-            return Err(err("", "a state must be an object".into()));
+            return Err(AslError::new(loc, "a state must be an object"));
         };
-        let ty = match m.get("Type") {
+        let fields = StateFields { m, loc, index };
+        let type_name = match m.get("Type") {
             Some(Value::String(t)) => t.as_str(),
-            Some(_) => return Err(err("Type", "must be a string".into())),
-            None => return Err(err("", "missing 'Type'".into())),
+            Some(_) => return Err(fields.err("Type", "must be a string".into())),
+            None => return Err(fields.err("", "missing 'Type'".into())),
         };
+        let Some(ty) = StateType::parse(type_name) else {
+            return Err(fields.err("Type", format!("unknown state type '{type_name}'")));
+        };
+        fields.check_supported(ty, type_name)?;
+        // Transitions.
+        let next = fields.target("Next", m.get("Next"))?;
+        let end = match m.get("End") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(fields.err("End", "must be a boolean".into())),
+        };
+        if ty.transitions() {
+            if next.is_some() && end {
+                return Err(fields.err("", "a state may not have both 'Next' and 'End'".into()));
+            }
+            if next.is_none() && !end {
+                return Err(fields.err(
+                    "",
+                    "a non-terminal state needs 'Next' (or 'End': true)".into(),
+                ));
+            }
+        }
+        let io = |f: &str| IoPath::parse(m.get(f)).map_err(|e| fields.err(f, e));
+        let input_path = io("InputPath")?;
+        let output_path = io("OutputPath")?;
+        let kind = match ty {
+            StateType::Pass => Kind::Pass {
+                parameters: fields.template("Parameters")?,
+                result: m.get("Result").cloned(),
+                result_path: fields.result_path()?,
+            },
+            StateType::Task => fields.task()?,
+            StateType::Choice => fields.choice()?,
+            StateType::Wait => fields.wait()?,
+            StateType::Succeed => Kind::Succeed,
+            StateType::Fail => fields.fail()?,
+            StateType::Parallel => self.parse_parallel(&fields, depth)?,
+            StateType::Map => self.parse_map(&fields, depth)?,
+        };
+        Ok(StateDef {
+            name: name.to_string(),
+            input_path,
+            output_path,
+            next: if ty.transitions() { next } else { None },
+            kind,
+        })
+    }
+
+    /// A Parallel state's fields: its branches are scopes of their own.
+    fn parse_parallel(&mut self, fields: &StateFields<'_>, depth: usize) -> Result<Kind, AslError> {
+        let branches = match fields.m.get("Branches") {
+            Some(Value::Array(a)) if !a.is_empty() => a,
+            Some(Value::Array(_)) => {
+                return Err(fields.err("Branches", "must not be empty".into()));
+            }
+            Some(_) => return Err(fields.err("Branches", "must be an array".into())),
+            None => return Err(fields.err("", "a Parallel state needs 'Branches'".into())),
+        };
+        let out = fields.outcome()?;
+        let mut ids = Vec::with_capacity(branches.len());
+        for (i, b) in branches.iter().enumerate() {
+            let bloc = format!("{}.Branches[{i}]", fields.loc);
+            let Value::Object(bm) = b else {
+                return Err(AslError::new(bloc, "a branch must be an object"));
+            };
+            check_fields(bm, &["StartAt", "States", "Comment"], &bloc)?;
+            ids.push(self.parse_machine(bm, &bloc, depth + 1)?);
+        }
+        Ok(Kind::Parallel { branches: ids, out })
+    }
+
+    /// A Map state's fields: its item processor is a scope of its own.
+    fn parse_map(&mut self, fields: &StateFields<'_>, depth: usize) -> Result<Kind, AslError> {
+        let m = fields.m;
+        let (pf, proc) = match (m.get("ItemProcessor"), m.get("Iterator")) {
+            (Some(p), None) => ("ItemProcessor", p),
+            (None, Some(p)) => ("Iterator", p),
+            (Some(_), Some(_)) => {
+                return Err(fields.err(
+                    "",
+                    "use either 'ItemProcessor' or 'Iterator', not both".into(),
+                ));
+            }
+            (None, None) => {
+                return Err(fields.err("", "a Map state needs 'ItemProcessor'".into()));
+            }
+        };
+        let ploc = format!("{}.{pf}", fields.loc);
+        let Value::Object(pm) = proc else {
+            return Err(AslError::new(ploc, "must be an object"));
+        };
+        check_fields(
+            pm,
+            &["StartAt", "States", "Comment", "ProcessorConfig"],
+            &ploc,
+        )?;
+        let mut out = fields.outcome()?;
+        let item_selector = match (m.get("ItemSelector"), out.parameters.take()) {
+            (Some(_), Some(_)) => {
+                return Err(fields.err(
+                    "",
+                    "use either 'ItemSelector' or 'Parameters', not both".into(),
+                ));
+            }
+            (Some(_), None) => fields.template("ItemSelector")?,
+            (None, p) => p,
+        };
+        let items_path = match m.get("ItemsPath") {
+            None => IoPath::Identity,
+            Some(Value::String(s)) => {
+                let p = Path::parse_reference(s).map_err(|e| fields.err("ItemsPath", e))?;
+                if p.segs.is_empty() && !p.context {
+                    IoPath::Identity
+                } else {
+                    IoPath::Path(p)
+                }
+            }
+            Some(_) => return Err(fields.err("ItemsPath", "must be a path string".into())),
+        };
+        let max_concurrency = secs_field(m, "MaxConcurrency", "MaxConcurrencyPath", fields.loc)?
+            .unwrap_or(Secs::Lit(0));
+        let processor = self.parse_machine(pm, &ploc, depth + 1)?;
+        Ok(Kind::Map {
+            processor,
+            items_path,
+            item_selector,
+            max_concurrency,
+            out,
+        })
+    }
+}
+
+/// The eight state types of the States Language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StateType {
+    Pass,
+    Task,
+    Choice,
+    Wait,
+    Succeed,
+    Fail,
+    Parallel,
+    Map,
+}
+
+impl StateType {
+    fn parse(name: &str) -> Option<StateType> {
+        Some(match name {
+            "Pass" => StateType::Pass,
+            "Task" => StateType::Task,
+            "Choice" => StateType::Choice,
+            "Wait" => StateType::Wait,
+            "Succeed" => StateType::Succeed,
+            "Fail" => StateType::Fail,
+            "Parallel" => StateType::Parallel,
+            "Map" => StateType::Map,
+            _ => return None,
+        })
+    }
+
+    /// Whether the state moves on with `Next` or `End` (Choice, Succeed and Fail do not).
+    fn transitions(self) -> bool {
+        match self {
+            StateType::Choice | StateType::Succeed | StateType::Fail => false,
+            StateType::Pass
+            | StateType::Task
+            | StateType::Wait
+            | StateType::Parallel
+            | StateType::Map => true,
+        }
+    }
+
+    /// The fields a state of this type may have besides `Type` and `Comment`.
+    fn fields(self) -> Vec<&'static str> {
         const FLOW: &[&str] = &["Next", "End", "InputPath", "OutputPath"];
         const OUT: &[&str] = &[
             "ResultPath",
@@ -419,9 +598,9 @@ impl Definition {
             "Retry",
             "Catch",
         ];
-        let extra: Vec<&str> = match ty {
-            "Pass" => [FLOW, &["ResultPath", "Parameters", "Result"]].concat(),
-            "Task" => [
+        match self {
+            StateType::Pass => [FLOW, &["ResultPath", "Parameters", "Result"]].concat(),
+            StateType::Task => [
                 FLOW,
                 OUT,
                 &[
@@ -434,16 +613,16 @@ impl Definition {
                 ],
             ]
             .concat(),
-            "Choice" => vec!["InputPath", "OutputPath", "Choices", "Default"],
-            "Wait" => [
+            StateType::Choice => vec!["InputPath", "OutputPath", "Choices", "Default"],
+            StateType::Wait => [
                 FLOW,
                 &["Seconds", "SecondsPath", "Timestamp", "TimestampPath"],
             ]
             .concat(),
-            "Succeed" => vec!["InputPath", "OutputPath"],
-            "Fail" => vec!["Error", "ErrorPath", "Cause", "CausePath"],
-            "Parallel" => [FLOW, OUT, &["Branches"]].concat(),
-            "Map" => [
+            StateType::Succeed => vec!["InputPath", "OutputPath"],
+            StateType::Fail => vec!["Error", "ErrorPath", "Cause", "CausePath"],
+            StateType::Parallel => [FLOW, OUT, &["Branches"]].concat(),
+            StateType::Map => [
                 FLOW,
                 OUT,
                 &[
@@ -457,11 +636,36 @@ impl Definition {
                 ],
             ]
             .concat(),
-            other => return Err(err("Type", format!("unknown state type '{other}'"))),
-        };
-        for k in m.keys() {
+        }
+    }
+}
+
+/// One state's JSON object, with where it is and the names of its scope's states: what parsing its fields needs.
+struct StateFields<'a> {
+    m: &'a Map<String, Value>,
+    loc: &'a str,
+    index: &'a HashMap<&'a str, usize>,
+}
+
+impl StateFields<'_> {
+    /// An error at field `f` of the state (at the state itself for `""`).
+    fn err(&self, f: &str, msg: String) -> AslError {
+        AslError::new(
+            if f.is_empty() {
+                self.loc.to_string()
+            } else {
+                format!("{}.{f}", self.loc)
+            },
+            msg,
+        )
+    }
+
+    /// Refuses a field the state type does not have, saying why when it belongs to a feature not supported here.
+    fn check_supported(&self, ty: StateType, type_name: &str) -> Result<(), AslError> {
+        let allowed = ty.fields();
+        for k in self.m.keys() {
             let k = k.as_str();
-            if k == "Type" || k == "Comment" || extra.contains(&k) {
+            if k == "Type" || k == "Comment" || allowed.contains(&k) {
                 continue;
             }
             let why = match k {
@@ -477,284 +681,179 @@ impl Definition {
                 | "ToleratedFailurePercentagePath" => "Distributed Map fields are not supported",
                 _ => "field is not supported for this state type",
             };
-            return Err(err(k, format!("{why} ('{k}' in a {ty} state)")));
+            return Err(self.err(k, format!("{why} ('{k}' in a {type_name} state)")));
         }
-        let target = |f: &str, v: Option<&Value>| -> Result<Option<usize>, AslError> {
-            match v {
-                None => Ok(None),
-                Some(Value::String(n)) => match index.get(n.as_str()) {
-                    Some(i) => Ok(Some(*i)),
-                    None => Err(err(f, format!("'{n}' is not a state of this scope"))),
-                },
-                Some(_) => Err(err(f, "must be a string".into())),
-            }
+        Ok(())
+    }
+
+    /// A state name of this scope (field `f`, value `v`), as its index.
+    fn target(&self, f: &str, v: Option<&Value>) -> Result<Option<usize>, AslError> {
+        match v {
+            None => Ok(None),
+            Some(Value::String(n)) => match self.index.get(n.as_str()) {
+                Some(i) => Ok(Some(*i)),
+                None => Err(self.err(f, format!("'{n}' is not a state of this scope"))),
+            },
+            Some(_) => Err(self.err(f, "must be a string".into())),
+        }
+    }
+
+    /// A payload template (`Parameters`, `ResultSelector`, `ItemSelector`).
+    fn template(&self, f: &str) -> Result<Option<Template>, AslError> {
+        match self.m.get(f) {
+            None => Ok(None),
+            Some(v @ Value::Object(_)) => Template::parse(v)
+                .map(Some)
+                .map_err(|(p, e)| self.err(&format!("{f}{p}"), e)),
+            Some(_) => Err(self.err(f, "must be an object".into())),
+        }
+    }
+
+    fn result_path(&self) -> Result<ResultPath, AslError> {
+        ResultPath::parse(self.m.get("ResultPath")).map_err(|e| self.err("ResultPath", e))
+    }
+
+    /// The result handling of Task, Parallel and Map.
+    fn outcome(&self) -> Result<Outcome, AslError> {
+        Ok(Outcome {
+            parameters: self.template("Parameters")?,
+            result_selector: self.template("ResultSelector")?,
+            result_path: self.result_path()?,
+            retry: parse_retry(self.m.get("Retry"), self.loc)?,
+            catch: parse_catch(self.m.get("Catch"), self.loc, self.index)?,
+        })
+    }
+
+    fn task(&self) -> Result<Kind, AslError> {
+        let resource = match self.m.get("Resource") {
+            Some(Value::String(r)) => r.clone(),
+            Some(_) => return Err(self.err("Resource", "must be a string".into())),
+            None => return Err(self.err("", "missing 'Resource'".into())),
         };
-        // Transitions.
-        let next = target("Next", m.get("Next"))?;
-        let end = match m.get("End") {
-            None => false,
-            Some(Value::Bool(b)) => *b,
-            Some(_) => return Err(err("End", "must be a boolean".into())),
-        };
-        match ty {
-            "Choice" | "Succeed" | "Fail" => {}
-            _ => {
-                if next.is_some() && end {
-                    return Err(err("", "a state may not have both 'Next' and 'End'".into()));
-                }
-                if next.is_none() && !end {
-                    return Err(err(
-                        "",
-                        "a non-terminal state needs 'Next' (or 'End': true)".into(),
-                    ));
-                }
+        let target = parse_resource(&resource).map_err(|e| self.err("Resource", e))?;
+        let out = self.outcome()?;
+        if target == TaskTarget::LambdaInvoke {
+            let has_fn = match &out.parameters {
+                Some(Template::Static(Value::Object(p))) => p.contains_key("FunctionName"),
+                Some(Template::Object(ms)) => ms.iter().any(|(k, _)| k == "FunctionName"),
+                _ => false,
+            };
+            if !has_fn {
+                return Err(self.err(
+                    "Parameters",
+                    "lambda:invoke needs 'FunctionName' in Parameters".into(),
+                ));
             }
         }
-        let io = |f: &str| IoPath::parse(m.get(f)).map_err(|e| err(f, e));
-        let input_path = io("InputPath")?;
-        let output_path = io("OutputPath")?;
-        let template = |f: &str| -> Result<Option<Template>, AslError> {
-            match m.get(f) {
+        let timeout = secs_field(self.m, "TimeoutSeconds", "TimeoutSecondsPath", self.loc)?;
+        secs_field(self.m, "HeartbeatSeconds", "HeartbeatSecondsPath", self.loc)?;
+        Ok(Kind::Task {
+            resource,
+            target,
+            timeout,
+            out,
+        })
+    }
+
+    fn choice(&self) -> Result<Kind, AslError> {
+        let m = self.m;
+        let choices = match m.get("Choices") {
+            Some(Value::Array(a)) if !a.is_empty() => a,
+            Some(Value::Array(_)) => {
+                return Err(self.err("Choices", "must not be empty".into()));
+            }
+            Some(_) => return Err(self.err("Choices", "must be an array".into())),
+            None => return Err(self.err("", "a Choice state needs 'Choices'".into())),
+        };
+        if m.contains_key("Next") || m.contains_key("End") {
+            return Err(self.err("", "a Choice state may not have 'Next' or 'End'".into()));
+        }
+        let mut rules = Vec::with_capacity(choices.len());
+        for (i, c) in choices.iter().enumerate() {
+            let f = format!("Choices[{i}]");
+            let rule = Rule::parse(c, true).map_err(|(p, e)| self.err(&format!("{f}{p}"), e))?;
+            let Some(n) = self.target(&format!("{f}.Next"), c.get("Next"))? else {
+                return Err(self.err(&f, "a top-level choice rule needs 'Next'".into()));
+            };
+            rules.push((rule, n));
+        }
+        Ok(Kind::Choice {
+            choices: rules,
+            default: self.target("Default", m.get("Default"))?,
+        })
+    }
+
+    fn wait(&self) -> Result<Kind, AslError> {
+        let m = self.m;
+        let present: Vec<&str> = ["Seconds", "SecondsPath", "Timestamp", "TimestampPath"]
+            .into_iter()
+            .filter(|f| m.contains_key(*f))
+            .collect();
+        let [f] = present[..] else {
+            return Err(self.err(
+                "",
+                "a Wait state needs exactly one of Seconds, SecondsPath, Timestamp, TimestampPath"
+                    .into(),
+            ));
+        };
+        let v = &m[f];
+        let refpath = |v: &Value| match v {
+            Value::String(s) => Path::parse_reference(s).map_err(|e| self.err(f, e)),
+            _ => Err(self.err(f, "must be a path string".into())),
+        };
+        Ok(Kind::Wait(match f {
+            "Seconds" => WaitFor::Seconds(
+                non_neg_int(v)
+                    .ok_or_else(|| self.err(f, "must be a non-negative integer".into()))?,
+            ),
+            "SecondsPath" => WaitFor::SecondsPath(refpath(v)?),
+            "Timestamp" => WaitFor::Timestamp(
+                v.as_str()
+                    .and_then(super::choice::parse_ts)
+                    .ok_or_else(|| self.err(f, "must be an RFC 3339 timestamp".into()))?,
+            ),
+            _ => WaitFor::TimestampPath(refpath(v)?),
+        }))
+    }
+
+    fn fail(&self) -> Result<Kind, AslError> {
+        let text = |f: &str| -> Result<Option<String>, AslError> {
+            match self.m.get(f) {
                 None => Ok(None),
-                Some(v @ Value::Object(_)) => Template::parse(v)
-                    .map(Some)
-                    .map_err(|(p, e)| err(&format!("{f}{p}"), e)),
-                Some(_) => Err(err(f, "must be an object".into())),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(_) => Err(self.err(f, "must be a string".into())),
             }
         };
-        let result_path =
-            || ResultPath::parse(m.get("ResultPath")).map_err(|e| err("ResultPath", e));
-        let outcome = || -> Result<Outcome, AslError> {
-            Ok(Outcome {
-                parameters: template("Parameters")?,
-                result_selector: template("ResultSelector")?,
-                result_path: result_path()?,
-                retry: parse_retry(m.get("Retry"), loc)?,
-                catch: parse_catch(m.get("Catch"), loc, index)?,
-            })
-        };
-        let kind = match ty {
-            "Pass" => Kind::Pass {
-                parameters: template("Parameters")?,
-                result: m.get("Result").cloned(),
-                result_path: result_path()?,
-            },
-            "Task" => {
-                let resource = match m.get("Resource") {
-                    Some(Value::String(r)) => r.clone(),
-                    Some(_) => return Err(err("Resource", "must be a string".into())),
-                    None => return Err(err("", "missing 'Resource'".into())),
-                };
-                let target = parse_resource(&resource).map_err(|e| err("Resource", e))?;
-                let out = outcome()?;
-                if target == TaskTarget::LambdaInvoke {
-                    let has_fn = match &out.parameters {
-                        Some(Template::Static(Value::Object(p))) => p.contains_key("FunctionName"),
-                        Some(Template::Object(ms)) => ms.iter().any(|(k, _)| k == "FunctionName"),
-                        _ => false,
-                    };
-                    if !has_fn {
-                        return Err(err(
-                            "Parameters",
-                            "lambda:invoke needs 'FunctionName' in Parameters".into(),
-                        ));
-                    }
-                }
-                let timeout = secs_field(m, "TimeoutSeconds", "TimeoutSecondsPath", loc)?;
-                secs_field(m, "HeartbeatSeconds", "HeartbeatSecondsPath", loc)?;
-                Kind::Task {
-                    resource,
-                    target,
-                    timeout,
-                    out,
-                }
-            }
-            "Choice" => {
-                let choices = match m.get("Choices") {
-                    Some(Value::Array(a)) if !a.is_empty() => a,
-                    Some(Value::Array(_)) => {
-                        return Err(err("Choices", "must not be empty".into()));
-                    }
-                    Some(_) => return Err(err("Choices", "must be an array".into())),
-                    None => return Err(err("", "a Choice state needs 'Choices'".into())),
-                };
-                if m.contains_key("Next") || m.contains_key("End") {
-                    return Err(err(
-                        "",
-                        "a Choice state may not have 'Next' or 'End'".into(),
-                    ));
-                }
-                let mut rules = Vec::with_capacity(choices.len());
-                for (i, c) in choices.iter().enumerate() {
-                    let f = format!("Choices[{i}]");
-                    let rule = Rule::parse(c, true).map_err(|(p, e)| err(&format!("{f}{p}"), e))?;
-                    let Some(n) = target(&format!("{f}.Next"), c.get("Next"))? else {
-                        return Err(err(&f, "a top-level choice rule needs 'Next'".into()));
-                    };
-                    rules.push((rule, n));
-                }
-                Kind::Choice {
-                    choices: rules,
-                    default: target("Default", m.get("Default"))?,
-                }
-            }
-            "Wait" => {
-                let present: Vec<&str> = ["Seconds", "SecondsPath", "Timestamp", "TimestampPath"]
-                    .into_iter()
-                    .filter(|f| m.contains_key(*f))
-                    .collect();
-                if present.len() != 1 {
-                    return Err(err("", "a Wait state needs exactly one of Seconds, SecondsPath, Timestamp, TimestampPath".into()));
-                }
-                let f = present[0];
-                let v = &m[f];
-                let refpath = |v: &Value| match v {
-                    Value::String(s) => Path::parse_reference(s).map_err(|e| err(f, e)),
-                    _ => Err(err(f, "must be a path string".into())),
-                };
-                Kind::Wait(match f {
-                    "Seconds" => WaitFor::Seconds(
-                        non_neg_int(v)
-                            .ok_or_else(|| err(f, "must be a non-negative integer".into()))?,
-                    ),
-                    "SecondsPath" => WaitFor::SecondsPath(refpath(v)?),
-                    "Timestamp" => WaitFor::Timestamp(
-                        v.as_str()
-                            .and_then(super::choice::parse_ts)
-                            .ok_or_else(|| err(f, "must be an RFC 3339 timestamp".into()))?,
-                    ),
-                    _ => WaitFor::TimestampPath(refpath(v)?),
-                })
-            }
-            "Succeed" => Kind::Succeed,
-            "Fail" => {
-                let s = |f: &str| -> Result<Option<String>, AslError> {
-                    match m.get(f) {
-                        None => Ok(None),
-                        Some(Value::String(s)) => Ok(Some(s.clone())),
-                        Some(_) => Err(err(f, "must be a string".into())),
-                    }
-                };
-                let d = |f: &str| -> Result<Option<Dynamic>, AslError> {
-                    match m.get(f) {
-                        None => Ok(None),
-                        Some(Value::String(s)) => {
-                            Dynamic::parse(s).map(Some).map_err(|e| err(f, e))
-                        }
-                        Some(_) => Err(err(f, "must be a string".into())),
-                    }
-                };
-                let (error, error_path, cause, cause_path) =
-                    (s("Error")?, d("ErrorPath")?, s("Cause")?, d("CausePath")?);
-                if error.is_some() && error_path.is_some() {
-                    return Err(err(
-                        "",
-                        "a Fail state may not have both 'Error' and 'ErrorPath'".into(),
-                    ));
-                }
-                if cause.is_some() && cause_path.is_some() {
-                    return Err(err(
-                        "",
-                        "a Fail state may not have both 'Cause' and 'CausePath'".into(),
-                    ));
-                }
-                Kind::Fail {
-                    error,
-                    error_path,
-                    cause,
-                    cause_path,
-                }
-            }
-            "Parallel" => {
-                let branches = match m.get("Branches") {
-                    Some(Value::Array(a)) if !a.is_empty() => a,
-                    Some(Value::Array(_)) => {
-                        return Err(err("Branches", "must not be empty".into()));
-                    }
-                    Some(_) => return Err(err("Branches", "must be an array".into())),
-                    None => return Err(err("", "a Parallel state needs 'Branches'".into())),
-                };
-                let out = outcome()?;
-                let mut ids = Vec::with_capacity(branches.len());
-                for (i, b) in branches.iter().enumerate() {
-                    let bloc = format!("{loc}.Branches[{i}]");
-                    let Value::Object(bm) = b else {
-                        return Err(AslError::new(bloc, "a branch must be an object"));
-                    };
-                    check_fields(bm, &["StartAt", "States", "Comment"], &bloc)?;
-                    ids.push(self.parse_machine(bm, &bloc, depth + 1)?);
-                }
-                Kind::Parallel { branches: ids, out }
-            }
-            _ => {
-                // Map
-                let (pf, proc) = match (m.get("ItemProcessor"), m.get("Iterator")) {
-                    (Some(p), None) => ("ItemProcessor", p),
-                    (None, Some(p)) => ("Iterator", p),
-                    (Some(_), Some(_)) => {
-                        return Err(err(
-                            "",
-                            "use either 'ItemProcessor' or 'Iterator', not both".into(),
-                        ));
-                    }
-                    (None, None) => {
-                        return Err(err("", "a Map state needs 'ItemProcessor'".into()));
-                    }
-                };
-                let ploc = format!("{loc}.{pf}");
-                let Value::Object(pm) = proc else {
-                    return Err(AslError::new(ploc, "must be an object"));
-                };
-                check_fields(
-                    pm,
-                    &["StartAt", "States", "Comment", "ProcessorConfig"],
-                    &ploc,
-                )?;
-                let mut out = outcome()?;
-                let item_selector = match (m.get("ItemSelector"), out.parameters.take()) {
-                    (Some(_), Some(_)) => {
-                        return Err(err(
-                            "",
-                            "use either 'ItemSelector' or 'Parameters', not both".into(),
-                        ));
-                    }
-                    (Some(_), None) => template("ItemSelector")?,
-                    (None, p) => p,
-                };
-                let items_path = match m.get("ItemsPath") {
-                    None => IoPath::Identity,
-                    Some(Value::String(s)) => {
-                        let p = Path::parse_reference(s).map_err(|e| err("ItemsPath", e))?;
-                        if p.segs.is_empty() && !p.context {
-                            IoPath::Identity
-                        } else {
-                            IoPath::Path(p)
-                        }
-                    }
-                    Some(_) => return Err(err("ItemsPath", "must be a path string".into())),
-                };
-                let max_concurrency = secs_field(m, "MaxConcurrency", "MaxConcurrencyPath", loc)?
-                    .unwrap_or(Secs::Lit(0));
-                let processor = self.parse_machine(pm, &ploc, depth + 1)?;
-                Kind::Map {
-                    processor,
-                    items_path,
-                    item_selector,
-                    max_concurrency,
-                    out,
-                }
+        let dynamic = |f: &str| -> Result<Option<Dynamic>, AslError> {
+            match self.m.get(f) {
+                None => Ok(None),
+                Some(Value::String(s)) => Dynamic::parse(s).map(Some).map_err(|e| self.err(f, e)),
+                Some(_) => Err(self.err(f, "must be a string".into())),
             }
         };
-        Ok(StateDef {
-            name: name.to_string(),
-            input_path,
-            output_path,
-            next: if matches!(ty, "Choice" | "Succeed" | "Fail") {
-                None
-            } else {
-                next
-            },
-            kind,
+        let (error, error_path, cause, cause_path) = (
+            text("Error")?,
+            dynamic("ErrorPath")?,
+            text("Cause")?,
+            dynamic("CausePath")?,
+        );
+        if error.is_some() && error_path.is_some() {
+            return Err(self.err(
+                "",
+                "a Fail state may not have both 'Error' and 'ErrorPath'".into(),
+            ));
+        }
+        if cause.is_some() && cause_path.is_some() {
+            return Err(self.err(
+                "",
+                "a Fail state may not have both 'Cause' and 'CausePath'".into(),
+            ));
+        }
+        Ok(Kind::Fail {
+            error,
+            error_path,
+            cause,
+            cause_path,
         })
     }
 }

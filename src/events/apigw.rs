@@ -48,7 +48,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use super::time::{clf_time, epoch_millis};
-use super::{AwsEnv, SOURCE_IP, is_unreserved, md5_of, percent_decode, percent_encode};
+use super::{AwsEnv, EventError, SOURCE_IP, is_unreserved, md5_of, percent_decode, percent_encode};
 
 /// Stage name used for REST APIs (`requestContext.stage`, and the prefix of
 /// `requestContext.path`). REST APIs have no `$default` stage; `prod` is the conventional name.
@@ -91,6 +91,94 @@ pub struct HttpRequest {
     pub body: Option<String>,
     /// Whether `body` is base64 (binary content); passed through as `isBase64Encoded`.
     pub is_base64: bool,
+}
+
+/// The `headers` of a test request: name → string, number, boolean or an array of them (a repeated header).
+fn request_headers(headers_json: Option<&Value>) -> Result<Vec<(String, String)>, String> {
+    let mut headers = Vec::new();
+    match headers_json {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(h)) => {
+            for (name, val) in h {
+                if name.is_empty()
+                    || !name
+                        .bytes()
+                        .all(|b| b.is_ascii_graphic() && !matches!(b, b':' | b'"' | b','))
+                {
+                    return Err(format!("request.headers: invalid header name \"{name}\""));
+                }
+                match val {
+                    Value::Array(items) => {
+                        for item in items {
+                            let text = scalar_text(item).ok_or_else(|| {
+                                format!(
+                                    "request.headers.{name}: values must be strings, numbers or booleans, found {}",
+                                    type_name(item)
+                                )
+                            })?;
+                            headers.push((name.clone(), text));
+                        }
+                    }
+                    other => {
+                        let text = scalar_text(other).ok_or_else(|| {
+                            format!(
+                                "request.headers.{name} must be a string, number, boolean or array, found {}",
+                                type_name(other)
+                            )
+                        })?;
+                        headers.push((name.clone(), text));
+                    }
+                }
+            }
+        }
+        Some(other) => {
+            return Err(format!(
+                "request.headers must be an object, found {}",
+                type_name(other)
+            ));
+        }
+    }
+    Ok(headers)
+}
+
+/// Adds the `query` of a test request (name → string, number, boolean, `null` or an array of them) to `query`.
+fn request_query(
+    query_json: Option<&Value>,
+    query: &mut Vec<(String, String)>,
+) -> Result<(), String> {
+    match query_json {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(q)) => {
+            for (name, val) in q {
+                let one = |item: &Value| -> Result<String, String> {
+                    match item {
+                        Value::Null => Ok(String::new()),
+                        other => scalar_text(other).ok_or_else(|| {
+                            format!(
+                                "request.query.{name}: values must be strings, numbers, booleans or null, found {}",
+                                type_name(other)
+                            )
+                        }),
+                    }
+                };
+                match val {
+                    Value::Array(items) => {
+                        for item in items {
+                            query.push((name.clone(), one(item)?));
+                        }
+                    }
+                    other => query.push((name.clone(), one(other)?)),
+                }
+            }
+        }
+        Some(other) => {
+            return Err(format!(
+                "request.query must be an object, found {}",
+                type_name(other)
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn scalar_text(v: &Value) -> Option<String> {
@@ -144,7 +232,11 @@ impl HttpRequest {
     ///   is given.
     ///
     /// Unknown keys are an error.
-    pub fn from_json(v: &Value) -> Result<HttpRequest, String> {
+    pub fn from_json(v: &Value) -> Result<HttpRequest, EventError> {
+        Self::parse(v).map_err(EventError::Request)
+    }
+
+    fn parse(v: &Value) -> Result<HttpRequest, String> {
         let obj = v
             .as_object()
             .ok_or_else(|| format!("request must be an object, found {}", type_name(v)))?;
@@ -195,82 +287,8 @@ impl HttpRequest {
         };
         let mut query = query_text.map(parse_query_string).unwrap_or_default();
 
-        let mut headers = Vec::new();
-        match obj.get("headers") {
-            None | Some(Value::Null) => {}
-            Some(Value::Object(h)) => {
-                for (name, val) in h {
-                    if name.is_empty()
-                        || !name
-                            .bytes()
-                            .all(|b| b.is_ascii_graphic() && !matches!(b, b':' | b'"' | b','))
-                    {
-                        return Err(format!("request.headers: invalid header name \"{name}\""));
-                    }
-                    match val {
-                        Value::Array(items) => {
-                            for item in items {
-                                let text = scalar_text(item).ok_or_else(|| {
-                                    format!(
-                                        "request.headers.{name}: values must be strings, numbers or booleans, found {}",
-                                        type_name(item)
-                                    )
-                                })?;
-                                headers.push((name.clone(), text));
-                            }
-                        }
-                        other => {
-                            let text = scalar_text(other).ok_or_else(|| {
-                                format!(
-                                    "request.headers.{name} must be a string, number, boolean or array, found {}",
-                                    type_name(other)
-                                )
-                            })?;
-                            headers.push((name.clone(), text));
-                        }
-                    }
-                }
-            }
-            Some(other) => {
-                return Err(format!(
-                    "request.headers must be an object, found {}",
-                    type_name(other)
-                ));
-            }
-        }
-
-        match obj.get("query") {
-            None | Some(Value::Null) => {}
-            Some(Value::Object(q)) => {
-                for (name, val) in q {
-                    let one = |item: &Value| -> Result<String, String> {
-                        match item {
-                            Value::Null => Ok(String::new()),
-                            other => scalar_text(other).ok_or_else(|| {
-                                format!(
-                                    "request.query.{name}: values must be strings, numbers, booleans or null, found {}",
-                                    type_name(other)
-                                )
-                            }),
-                        }
-                    };
-                    match val {
-                        Value::Array(items) => {
-                            for item in items {
-                                query.push((name.clone(), one(item)?));
-                            }
-                        }
-                        other => query.push((name.clone(), one(other)?)),
-                    }
-                }
-            }
-            Some(other) => {
-                return Err(format!(
-                    "request.query must be an object, found {}",
-                    type_name(other)
-                ));
-            }
-        }
+        let mut headers = request_headers(obj.get("headers"))?;
+        request_query(obj.get("query"), &mut query)?;
 
         let body = match obj.get("body") {
             None | Some(Value::Null) => None,
@@ -567,7 +585,11 @@ impl<T: Clone> RouteTable<T> {
     /// malformed keys, unknown methods, invalid paths, and duplicates (two routes with the same
     /// method and the same path shape, e.g. `GET /a/{id}` and `GET /a/{name}`, or two
     /// `$default`s).
-    pub fn new(routes: Vec<(String, T)>) -> Result<Self, String> {
+    pub fn new(routes: Vec<(String, T)>) -> Result<Self, EventError> {
+        Self::build(routes).map_err(EventError::Route)
+    }
+
+    fn build(routes: Vec<(String, T)>) -> Result<Self, String> {
         let mut table = RouteTable {
             routes: Vec::with_capacity(routes.len()),
             default: None,

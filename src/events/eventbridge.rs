@@ -35,8 +35,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::AwsEnv;
 use super::time::{iso_millis, iso_seconds, parse_iso};
+use super::{AwsEnv, EventError};
 
 /// Reserved InputTransformer variables.
 pub const RESERVED_VARIABLES: [&str; 5] = [
@@ -74,6 +74,15 @@ fn entry_field<'a>(obj: &'a Map<String, Value>, names: &[&str]) -> Option<&'a Va
 /// `resources` an array of strings; `time` an ISO-8601 timestamp, which replaces `time` (it is
 /// written truncated to whole seconds). Errors name the offending field.
 pub fn envelope(
+    env: &AwsEnv,
+    event_id: &str,
+    entry: &Value,
+    time: DateTime<Utc>,
+) -> Result<Value, EventError> {
+    build_envelope(env, event_id, entry, time).map_err(EventError::Entry)
+}
+
+fn build_envelope(
     env: &AwsEnv,
     event_id: &str,
     entry: &Value,
@@ -292,8 +301,8 @@ fn parse_path(p: &str) -> Result<Vec<Step>, String> {
 }
 
 /// Checks a JSON path as EventBridge accepts it in `InputPath` and `InputPathsMap`.
-pub fn validate_json_path(p: &str) -> Result<(), String> {
-    parse_path(p).map(|_| ())
+pub fn validate_json_path(p: &str) -> Result<(), EventError> {
+    parse_path(p).map(|_| ()).map_err(EventError::JsonPath)
 }
 
 /// Evaluates parsed steps. Without wildcards: the one value, or `None`. With wildcards: an
@@ -344,8 +353,8 @@ fn eval_steps(steps: &[Step], root: &Value) -> Option<Value> {
 
 /// Evaluates a JSON path against `root` (see the module documentation). `Ok(None)` when it
 /// selects nothing.
-pub fn eval_json_path(p: &str, root: &Value) -> Result<Option<Value>, String> {
-    let steps = parse_path(p)?;
+pub fn eval_json_path(p: &str, root: &Value) -> Result<Option<Value>, EventError> {
+    let steps = parse_path(p).map_err(EventError::JsonPath)?;
     Ok(eval_steps(&steps, root))
 }
 
@@ -490,7 +499,11 @@ fn scan_template<'a>(t: &'a str, mut f: impl FnMut(Piece<'a>)) {
 /// characters whose placeholders are all defined or reserved, never used as an object key, and
 /// which uses `aws.events.event` / `aws.events.event.json` only where a JSON value is expected
 /// (as a bare JSON value, or as the whole template).
-pub fn validate_transformer(paths: &[(String, String)], template: &str) -> Result<(), String> {
+pub fn validate_transformer(paths: &[(String, String)], template: &str) -> Result<(), EventError> {
+    check_transformer(paths, template).map_err(EventError::Transformer)
+}
+
+fn check_transformer(paths: &[(String, String)], template: &str) -> Result<(), String> {
     if paths.len() > MAX_TRANSFORMER_VARIABLES {
         return Err(format!(
             "input_paths has {} variables; at most {MAX_TRANSFORMER_VARIABLES} are allowed",
@@ -647,6 +660,16 @@ fn apply_template(
 /// Shapes what a rule target receives for `event` (see the module documentation).
 /// `rule_arn`, `rule_name` and `ingestion_time` feed the reserved transformer variables.
 pub fn target_input(
+    event: &Value,
+    t: &TargetInput,
+    rule_arn: &str,
+    rule_name: &str,
+    ingestion_time: DateTime<Utc>,
+) -> Result<Value, EventError> {
+    shape_input(event, t, rule_arn, rule_name, ingestion_time).map_err(EventError::TargetInput)
+}
+
+fn shape_input(
     event: &Value,
     t: &TargetInput,
     rule_arn: &str,

@@ -23,6 +23,7 @@
 
 pub mod apigw;
 pub mod dynamodb;
+mod error;
 pub mod eventbridge;
 pub mod lambda;
 pub mod s3;
@@ -41,6 +42,7 @@ pub use dynamodb::{
     StreamBatchFailure, StreamChange, StreamView, from_attribute_value, item_size_bytes,
     item_to_attribute_map, stream_event, stream_failure_record, stream_record, to_attribute_value,
 };
+pub use error::EventError;
 pub use eventbridge::{
     TargetInput, envelope, scheduled_event, target_input, validate_json_path, validate_transformer,
 };

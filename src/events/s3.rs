@@ -20,7 +20,7 @@ use serde_json::{Map, Value};
 
 use super::eventbridge::service_event;
 use super::time::iso_millis;
-use super::{AwsEnv, SOURCE_IP, hex_lower, percent_encode};
+use super::{AwsEnv, EventError, SOURCE_IP, hex_lower, percent_encode};
 
 /// Event types a bucket notification configuration may name (the `Event` enumeration of the S3
 /// API).
@@ -188,7 +188,11 @@ pub fn event_matches(configured: &str, event_name: &str) -> bool {
 }
 
 /// Checks a configured notification event type against [`EVENT_TYPES`].
-pub fn validate_event_type(s: &str) -> Result<(), String> {
+pub fn validate_event_type(s: &str) -> Result<(), EventError> {
+    check_event_type(s).map_err(EventError::EventType)
+}
+
+fn check_event_type(s: &str) -> Result<(), String> {
     if EVENT_TYPES.contains(&s) {
         return Ok(());
     }

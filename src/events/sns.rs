@@ -26,9 +26,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::AwsEnv;
 use super::sqs::{base_data_type, base64_encode, derived_bytes};
 use super::time::iso_millis;
+use super::{AwsEnv, EventError};
 use super::{hex_lower, md5_of};
 
 /// One message being delivered to one subscription.
@@ -96,7 +96,11 @@ pub fn signature(message_id: &str) -> String {
 /// Checks normalised attributes against what SNS accepts: data type exactly `String`,
 /// `String.Array`, `Number` or `Binary`, and a `String.Array` value that is a JSON array of
 /// strings, numbers, booleans or nulls.
-pub fn validate_sns_attributes(normalised: &Value) -> Result<(), String> {
+pub fn validate_sns_attributes(normalised: &Value) -> Result<(), EventError> {
+    check_sns_attributes(normalised).map_err(EventError::Attributes)
+}
+
+fn check_sns_attributes(normalised: &Value) -> Result<(), String> {
     let Some(m) = normalised.as_object() else {
         return if normalised.is_null() {
             Ok(())

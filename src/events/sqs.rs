@@ -20,7 +20,7 @@ use md5::{Digest, Md5};
 use serde_json::{Map, Value};
 
 use super::apigw::base64_decode;
-use super::{AwsEnv, hex_lower, md5_of};
+use super::{AwsEnv, EventError, hex_lower, md5_of};
 
 /// Most message attributes one message may carry.
 pub const MAX_ATTRIBUTES: usize = 10;
@@ -91,7 +91,11 @@ pub fn base_data_type(data_type: &str) -> Option<&'static str> {
 /// Checks an attribute name against the SQS rules: 1–256 characters from `A–Z a–z 0–9 _ - .`,
 /// not starting with `AWS.` or `Amazon.` (any case), not starting or ending with `.`, and no
 /// `..`.
-pub fn validate_attribute_name(name: &str) -> Result<(), String> {
+pub fn validate_attribute_name(name: &str) -> Result<(), EventError> {
+    check_attribute_name(name).map_err(EventError::Attributes)
+}
+
+fn check_attribute_name(name: &str) -> Result<(), String> {
     if name.is_empty() {
         return Err("message attribute name must not be empty".into());
     }
@@ -136,7 +140,11 @@ pub fn is_allowed_message_char(c: char) -> bool {
 /// Checks the text of a `Number` attribute: an optionally signed decimal with optional fraction
 /// and exponent, at most 38 significant digits, magnitude from 10^-128 to below 10^126 (the
 /// range SQS documents).
-pub fn validate_number_text(s: &str) -> Result<(), String> {
+pub fn validate_number_text(s: &str) -> Result<(), EventError> {
+    check_number_text(s).map_err(EventError::Attributes)
+}
+
+fn check_number_text(s: &str) -> Result<(), String> {
     let err = || format!("\"{s}\" is not a valid Number attribute value");
     let b = s.as_bytes();
     let mut i = 0;
@@ -329,8 +337,7 @@ fn validate_normalised_value(name: &str, attr: &Map<String, Value>) -> Result<()
                 ));
             }
             if base == "Number" {
-                validate_number_text(s)
-                    .map_err(|e| format!("message attribute \"{name}\": {e}"))?;
+                check_number_text(s).map_err(|e| format!("message attribute \"{name}\": {e}"))?;
             }
             Ok(())
         }
@@ -349,7 +356,11 @@ fn validate_normalised_value(name: &str, attr: &Map<String, Value>) -> Result<()
 ///
 /// A bare string is a `String`, a bare number a `Number` (its JSON text), an array of scalars a
 /// `String.Array` (its JSON text, the SNS array type). `null` means no attributes.
-pub fn normalize_attributes(v: &Value) -> Result<Value, String> {
+pub fn normalize_attributes(v: &Value) -> Result<Value, EventError> {
+    normalise_all(v).map_err(EventError::Attributes)
+}
+
+fn normalise_all(v: &Value) -> Result<Value, String> {
     let m = match v {
         Value::Null => return Ok(Value::Object(Map::new())),
         Value::Object(m) => m,
@@ -363,7 +374,7 @@ pub fn normalize_attributes(v: &Value) -> Result<Value, String> {
     }
     let mut out = Map::new();
     for (name, value) in m {
-        validate_attribute_name(name)?;
+        check_attribute_name(name)?;
         out.insert(name.clone(), normalise_one(name, value)?);
     }
     Ok(Value::Object(out))

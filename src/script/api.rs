@@ -54,6 +54,24 @@ pub(super) fn register(engine: &mut Engine) {
     events.set_native_fn("put", events_put);
     engine.register_static_module("events", events.into());
 
+    engine.register_static_module("s3", s3_module().into());
+    engine.register_static_module("dynamodb", dynamodb_module().into());
+    engine.register_static_module("lambda", lambda_module().into());
+
+    let mut sfn = Module::new();
+    sfn.set_native_fn("start", |c: Ctx, sm: Dynamic, input: Dynamic| {
+        const F: &str = "sfn::start";
+        let call = SdkCall::SfnStart {
+            state_machine: id(&c, F, "state machine", &sm)?,
+            input: json(&c, F, "input", &input)?,
+        };
+        sdk(&c, call)
+    });
+    engine.register_static_module("sfn", sfn.into());
+}
+
+/// `s3::put`, `s3::get`, `s3::delete`.
+fn s3_module() -> Module {
     let mut s3 = Module::new();
     s3.set_native_fn("put", |c: Ctx, b: Dynamic, k: Dynamic, body: Dynamic| {
         const F: &str = "s3::put";
@@ -80,8 +98,11 @@ pub(super) fn register(engine: &mut Engine) {
         };
         sdk(&c, call)
     });
-    engine.register_static_module("s3", s3.into());
+    s3
+}
 
+/// `dynamodb::put`, `get`, `update`, `delete` and `query`.
+fn dynamodb_module() -> Module {
     let mut dynamodb = Module::new();
     dynamodb.set_native_fn("put", |c: Ctx, t: Dynamic, item: Dynamic| {
         const F: &str = "dynamodb::put";
@@ -140,8 +161,11 @@ pub(super) fn register(engine: &mut Engine) {
             },
         )
     });
-    engine.register_static_module("dynamodb", dynamodb.into());
+    dynamodb
+}
 
+/// `lambda::invoke` and `lambda::invoke_async`.
+fn lambda_module() -> Module {
     let mut lambda = Module::new();
     lambda.set_native_fn("invoke", |c: Ctx, f: Dynamic, payload: Dynamic| {
         const F: &str = "lambda::invoke";
@@ -159,18 +183,7 @@ pub(super) fn register(engine: &mut Engine) {
         };
         sdk(&c, call)
     });
-    engine.register_static_module("lambda", lambda.into());
-
-    let mut sfn = Module::new();
-    sfn.set_native_fn("start", |c: Ctx, sm: Dynamic, input: Dynamic| {
-        const F: &str = "sfn::start";
-        let call = SdkCall::SfnStart {
-            state_machine: id(&c, F, "state machine", &sm)?,
-            input: json(&c, F, "input", &input)?,
-        };
-        sdk(&c, call)
-    });
-    engine.register_static_module("sfn", sfn.into());
+    lambda
 }
 
 // ---- errors ---------------------------------------------------------------------------------------------------------

@@ -6,7 +6,9 @@ use serde_json::{Number, Value};
 
 use super::engine::LambdaContext;
 
-/// Deepest nesting of arrays and objects converted either way.
+/// Deepest nesting of arrays and objects: in values a script builds (Rhai's size checks refuse deeper ones, see
+/// `engine.rs`) and in values converted either way. Deep enough for any real event (serde_json itself parses at most
+/// 128 levels), shallow enough that every recursive walk over a value stays far inside a thread's stack.
 pub const MAX_DEPTH: usize = 256;
 
 /// Converts JSON to a Rhai value; `Err` (a message) when nested deeper than [`MAX_DEPTH`].

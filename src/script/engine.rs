@@ -14,8 +14,8 @@ use rhai::{
 use serde_json::Value;
 
 use super::{
-    Context, Handler, Host, MAX_CALL_LEVELS, MAX_COLLECTION_SIZE, MAX_OPERATIONS, MAX_STRING_SIZE,
-    Outcome, ScriptError, api, convert, errors, state,
+    Context, Handler, Host, MAX_CALL_LEVELS, MAX_COLLECTION_SIZE, MAX_DEPTH, MAX_OPERATIONS,
+    MAX_STRING_SIZE, Outcome, ScriptError, api, convert, errors, state,
 };
 
 /// The value of `ErrorTerminated` when the virtual clock reached the timeout.
@@ -24,6 +24,9 @@ pub(super) const TIMEOUT_TOKEN: &str = "eventflow:timeout";
 pub(super) const HOST_PANIC_TOKEN: &str = "eventflow:host-panic";
 /// The value of `ErrorTerminated` when the native stack budget ran out.
 pub(super) const STACK_TOKEN: &str = "eventflow:stack";
+/// The value of `ErrorTerminated` when the operation budget ran out counting the work of data size checks (the
+/// same outcome as Rhai's own `ErrorTooManyOperations`: a runaway, reported as a timeout).
+pub(super) const OPERATIONS_TOKEN: &str = "eventflow:operations";
 
 static ENGINE: OnceLock<Engine> = OnceLock::new();
 
@@ -57,12 +60,22 @@ fn build() -> Engine {
     engine.set_max_string_size(MAX_STRING_SIZE);
     engine.set_max_array_size(MAX_COLLECTION_SIZE);
     engine.set_max_map_size(MAX_COLLECTION_SIZE);
+    // Rhai's size checks (vendor/rhai/PATCHED.md) refuse values nested deeper than this, which keeps every
+    // recursive walk over a script value (clone, drop, display, conversion) shallow.
+    rhai::set_max_data_depth(MAX_DEPTH);
     engine.set_max_expr_depths(64, 32);
     engine.set_max_variables(10_000);
     engine.set_max_functions(10_000);
     // Called before every operation: stop a run whose native stack use nears the budget (deep recursion in a debug
-    // build, deeply nested runs) before it could overflow.
-    engine.on_progress(|_| state::stack_exhausted().then(|| Dynamic::from(STACK_TOKEN)));
+    // build, deeply nested runs) before it could overflow, and one whose operations plus the work of Rhai's data
+    // size checks since it started exceed the budget.
+    engine.on_progress(|operations| {
+        if state::stack_exhausted() {
+            return Some(Dynamic::from(STACK_TOKEN));
+        }
+        let work = rhai::take_data_check_work();
+        state::charge_data_checks(operations, work).then(|| Dynamic::from(OPERATIONS_TOKEN))
+    });
 
     engine.on_print(|text| api::write_log(text.to_string()));
     engine.on_debug(|text, _, _| api::write_log(text.to_string()));
@@ -206,10 +219,7 @@ pub(super) fn run(handler: &Handler, event: &Value, ctx: &Context, host: &mut dy
             &format!("the event cannot be converted for the script: {why}"),
         )),
         Ok(Err(Called::Script(err))) => {
-            if matches!(
-                err.unwrap_inner(),
-                EvalAltResult::ErrorTooManyOperations(..)
-            ) {
+            if is_runaway(err.unwrap_inner()) {
                 return timeout();
             }
             Err(errors::error_object(
@@ -227,6 +237,17 @@ pub(super) fn run(handler: &Handler, event: &Value, ctx: &Context, host: &mut dy
         elapsed_us: finished.elapsed_us,
         result,
         timed_out: false,
+    }
+}
+
+/// Whether a run ended because it spent the operation budget (Rhai's count, or ours with the size checks' work).
+fn is_runaway(err: &EvalAltResult) -> bool {
+    match err {
+        EvalAltResult::ErrorTooManyOperations(..) => true,
+        EvalAltResult::ErrorTerminated(token, _) => token
+            .read_lock::<ImmutableString>()
+            .is_some_and(|s| s.as_str() == OPERATIONS_TOKEN),
+        _ => false,
     }
 }
 

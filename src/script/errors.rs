@@ -5,7 +5,7 @@ use rhai::{AST, Dynamic, EvalAltResult, ImmutableString, Map, ParseError, Positi
 use serde_json::Value;
 
 use super::engine::STACK_TOKEN;
-use super::{Handler, MAX_CALL_LEVELS, ScriptError, convert, state};
+use super::{Handler, MAX_CALL_LEVELS, MAX_DEPTH, ScriptError, convert, state};
 
 /// A parse error at its line and column.
 pub(super) fn parse_error(e: &ParseError, source: &str, label: &str) -> ScriptError {
@@ -224,6 +224,13 @@ pub(super) fn error_object(
                 ),
             )
         }
+        EvalAltResult::ErrorDataTooLarge(what, _) if what == rhai::DATA_TOO_DEEP => (
+            "ScriptError".to_string(),
+            format!(
+                "data nested too deeply: arrays and maps may be nested at most {MAX_DEPTH} levels deep{}",
+                location(pos)
+            ),
+        ),
         EvalAltResult::ErrorStackOverflow(_) => (
             "ScriptError".to_string(),
             format!(
@@ -260,7 +267,7 @@ pub(super) fn error_object(
         }
         _ => "handler",
     };
-    let trace = stack_trace(&calls, pos, outermost, handler.label());
+    let trace = stack_trace(&calls, pos, outermost, handler.trace_name());
     if let Value::Object(m) = &mut obj
         && !trace.is_empty()
     {

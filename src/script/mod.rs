@@ -56,13 +56,15 @@
 //! - Rhai → JSON: the same in reverse; a `char` becomes a one-character string; a `FLOAT` that is NaN or infinite
 //!   becomes `null` (as `JSON.stringify` does); the `context` becomes an object of its fields; any other value
 //!   (a function pointer, a range, …) becomes its string form (`to_string`), never an error. Values nested more than
-//!   [`MAX_DEPTH`] levels deep are an error (also how a value that contains itself ends).
+//!   [`MAX_DEPTH`] levels deep are an error either way (also how a value that contains itself ends); a script cannot
+//!   build one anyway (see Sandbox), so no conversion recurses deeper than that.
 //!
 //! ## Errors
 //!
 //! The error result of a failed handler is Lambda's error object `{"errorType", "errorMessage", "stackTrace"}`,
 //! where `stackTrace` lists where the error happened, innermost first, as `"at NAME (FILE:LINE:COL)"` (`NAME` a
-//! function, `handler`, `<closure>` or `<top level>`; `FILE` the handler's label):
+//! function, `handler`, `<closure>` or `<top level>`; `FILE` the handler's [`Handler::trace_name`]: for a script
+//! file, its path relative to the scenario's folder, so a trace is the same wherever the scenario lives):
 //!
 //! | cause | `errorType` | `errorMessage` |
 //! | --- | --- | --- |
@@ -71,6 +73,7 @@
 //! | an SDK call's error, not caught | the service's error type, e.g. `ResourceNotFoundException`, `NoSuchKey` | the service's message + ` (line L, column C)` |
 //! | wrong arguments to an API function | `ValidationException` | what was wrong, naming the function + ` (line L, column C)` |
 //! | `json::parse` of invalid JSON | `SyntaxError` | the parser's message + ` (line L, column C)` |
+//! | data nested more than [`MAX_DEPTH`] levels deep | `ScriptError` | `data nested too deeply: arrays and maps may be nested at most 256 levels deep` + ` (line L, column C)` |
 //! | any other runtime error (unknown function or variable, a call with the wrong number of arguments, type mismatch, index out of range, recursion deeper than [`MAX_CALL_LEVELS`], a string, array or map over its limit) | `ScriptError` | Rhai's message + ` (line L, column C)` when Rhai knows the place |
 //!
 //! SDK, argument and `json::parse` errors are thrown as the map `#{ errorType, errorMessage }`, so a script can
@@ -90,13 +93,19 @@
 //! error) and the module resolver resolves nothing. Limits: [`MAX_OPERATIONS`] per run (beyond: a runaway loop,
 //! reported as a timeout), [`MAX_CALL_LEVELS`] nested function calls, [`MAX_STRING_SIZE`] bytes per string,
 //! [`MAX_COLLECTION_SIZE`] elements per array or map (Rhai checks a map's size when it is next used and we check the
-//! result, so a loop may briefly build a bigger one, bounded by the operations limit), expression nesting 64 (32
-//! inside functions), and a budget of native stack per thread (1 MiB from the outermost run, see `state.rs`) so that
+//! result, so a loop may briefly build a bigger one, bounded by the operations limit), [`MAX_DEPTH`] levels of
+//! arrays and maps nested in one another (an error at the first check that meets a deeper value, so a value is never
+//! more than one level deeper), expression nesting 64 (32 inside functions), and a budget of native stack per thread (1 MiB from the outermost run, see `state.rs`) so that
 //! neither recursion nor deeply nested runs can overflow the stack: threads that run scripts need that much stack
 //! above what their caller uses (Rust's default of 2 MiB for spawned threads is enough). Rhai is compiled with
 //! `opt-level = 2` even in dev builds (Cargo.toml), which makes scripts ~4× faster there and lets the full
 //! [`MAX_CALL_LEVELS`] fit the budget. Scripts see no clock and no OS randomness: `rand()` and `now()` come from the
 //! host and the virtual clock, so a run is a pure function of its inputs and the host's answers.
+//!
+//! Rhai enforces the size limits by walking a value at every assignment, literal and call result. Rhai is patched
+//! (`vendor/rhai/PATCHED.md`) so that this walk stops at [`MAX_DEPTH`] and reports the elements it visited: they
+//! count against [`MAX_OPERATIONS`], 64 elements to an operation (`state.rs`), so a script that rebuilds or re-checks
+//! big values in a loop ends as a runaway (a timeout) like any other, within the same CPU time.
 
 mod api;
 mod convert;
@@ -125,12 +134,16 @@ pub const MAX_STRING_SIZE: usize = 1 << 20;
 /// Largest array or object map a script may build, in elements.
 pub const MAX_COLLECTION_SIZE: usize = 100_000;
 
-/// A compiled handler script: the AST (shared), its source text and its label (file path or `"<inline>"`).
+/// A compiled handler script: the AST (shared), its source text, its label (file path or `"<inline>"`) and the name
+/// its stack traces give the file.
 #[derive(Clone)]
 pub struct Handler {
     ast: Arc<rhai::AST>,
     source: Arc<str>,
     label: Arc<str>,
+    /// The file in stack traces: the label unless [`Handler::with_trace_name`] set another (the loader sets the
+    /// script's path relative to the scenario's folder, so traces do not depend on where that folder is).
+    trace_name: Arc<str>,
     /// Where `fn handler` starts and ends (`(line, col)`), to name the outermost frame of a stack trace.
     span: Option<((u32, u32), (u32, u32))>,
 }
@@ -145,6 +158,7 @@ impl Handler {
                 ast: Arc::new(ast),
                 source: Arc::from(source),
                 label: Arc::from(label),
+                trace_name: Arc::from(label),
                 span: errors::find_fn(source, "handler"),
             }),
             Ok(Err(e)) => Err(e),
@@ -165,6 +179,18 @@ impl Handler {
     /// The file path the script was read from, or `"<inline>"`.
     pub fn label(&self) -> &str {
         &self.label
+    }
+
+    /// The same handler with `name` as its file in stack traces (`"at NAME (FILE:LINE:COL)"`); compile errors and
+    /// [`Handler::label`] keep the label.
+    pub fn with_trace_name(mut self, name: &str) -> Handler {
+        self.trace_name = Arc::from(name);
+        self
+    }
+
+    /// The file as stack traces name it.
+    pub fn trace_name(&self) -> &str {
+        &self.trace_name
     }
 
     pub(crate) fn ast(&self) -> &rhai::AST {

@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 
 use chrono::{TimeZone, Utc};
+use rhai::Dynamic;
 use serde_json::{Value, json};
 
 use super::*;
@@ -158,6 +159,20 @@ fn compiles_once_and_keeps_source_and_label() {
     let mut host = Mock::new();
     let out = run(&h2, &json!({"a": 1}), &context(), &mut host);
     assert_eq!(ok(&out), &json!({"a": 1}));
+}
+
+#[test]
+fn stack_traces_name_the_file_by_its_trace_name() {
+    let src = "fn handler(event, context) {\n  throw \"no\";\n}";
+    let h = Handler::compile(src, "/somewhere/else/scripts/h.rhai").unwrap();
+    assert_eq!(h.trace_name(), "/somewhere/else/scripts/h.rhai");
+    let h = h.with_trace_name("scripts/h.rhai");
+    assert_eq!(h.label(), "/somewhere/else/scripts/h.rhai");
+    let out = run(&h, &json!(null), &context(), &mut Mock::new());
+    assert_eq!(
+        err(&out)["stackTrace"],
+        json!(["at handler (scripts/h.rhai:2:3)"])
+    );
 }
 
 #[test]
@@ -349,6 +364,157 @@ fn too_deep_values_are_errors_not_crashes() {
         json!(null),
     );
     assert!(out.result.is_ok() || err(&out)["errorType"] == "ScriptError");
+}
+
+/// Takes a deeply nested JSON array apart level by level (dropping it whole would recurse once per level).
+fn dismantle_json(mut v: Value) {
+    while let Value::Array(mut items) = v {
+        v = items.pop().unwrap_or(Value::Null);
+    }
+}
+
+#[test]
+fn converting_very_deep_values_stops_at_the_limit() {
+    for n in [10_000, 100_000] {
+        let mut deep = json!(1);
+        for _ in 0..n {
+            deep = Value::Array(vec![deep]);
+        }
+        let why = from_json(&deep).err().expect("too deep");
+        assert!(why.contains("nested more than 256"), "{why}");
+        // As a handler's event, by reference: the run ends with an error, not a crash.
+        let mut host = Mock::new();
+        let out = run(
+            &compile("fn handler(e, c) { e }"),
+            &deep,
+            &context(),
+            &mut host,
+        );
+        assert!(
+            err(&out)["errorMessage"]
+                .as_str()
+                .unwrap()
+                .contains("nested more than 256"),
+            "{:?}",
+            out.result
+        );
+        dismantle_json(deep);
+
+        let mut value = Dynamic::from_int(1);
+        for _ in 0..n {
+            value = Dynamic::from_array(vec![value]);
+        }
+        let why = to_json(&value).err().expect("too deep");
+        assert!(why.contains("nested more than 256"), "{why}");
+        while let Some(mut items) = value.try_cast::<rhai::Array>() {
+            value = items.pop().unwrap_or(Dynamic::UNIT);
+        }
+    }
+}
+
+/// The handler of issue 18 (item 1): a value nested deeper and deeper in a loop.
+const NEST_IN_A_LOOP: [&str; 4] = [
+    "let x = 1; for i in 0..event { x = [x]; } 1",
+    "let x = 1; for i in 0..event { x = #{ inner: x }; } 1",
+    "let x = []; for i in 0..event { let y = []; y.push(x); x = y; } 1",
+    "let x = #{}; for i in 0..event { let y = #{}; y.inner = x; x = y; } 1",
+];
+
+#[test]
+fn values_nested_too_deeply_are_a_clear_error_not_a_crash_or_a_long_run() {
+    for n in [10_000, 100_000] {
+        for body in NEST_IN_A_LOOP {
+            let started = std::time::Instant::now();
+            let (out, _) = run_body(body, json!(n));
+            let e = err(&out);
+            assert_eq!(e["errorType"], "ScriptError", "{body}: {e}");
+            assert!(
+                e["errorMessage"].as_str().unwrap().starts_with(
+                    "data nested too deeply: arrays and maps may be nested at most 256 levels deep"
+                ),
+                "{body}: {e}"
+            );
+            assert!(!out.timed_out);
+            // Generous for a loaded debug build; before the bound 10,000 levels took seconds, 100,000 never ended.
+            assert!(
+                started.elapsed().as_secs() < 10,
+                "{body}: {:?}",
+                started.elapsed()
+            );
+        }
+    }
+    // Up to the limit is fine, and such a value converts to JSON.
+    let (out, _) = run_body(
+        "let x = 1; for i in 1..256 { x = [x]; } json::stringify(x).len()",
+        json!(null),
+    );
+    assert_eq!(ok(&out), &json!(255 * 2 + 1));
+    // The limit cannot be caught.
+    let (out, _) = run_body(
+        "try { let x = 1; for i in 0..1000 { x = [x]; } } catch (e) { return \"caught\"; } 1",
+        json!(null),
+    );
+    assert!(
+        err(&out)["errorMessage"]
+            .as_str()
+            .unwrap()
+            .starts_with("data nested too deeply")
+    );
+}
+
+#[test]
+fn size_checks_count_against_the_operation_budget() {
+    // Each push re-checks the whole array: building 100,000 elements one by one is quadratic work, stopped as a
+    // runaway (a timeout) within the budget's time.
+    let started = std::time::Instant::now();
+    let (out, _) = run_body(
+        "let a = []; for i in 0..100000 { a.push(i); } a.len()",
+        json!(null),
+    );
+    assert!(out.timed_out);
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+    // A moderate array is fine.
+    let (out, _) = run_body(
+        "let a = []; for i in 0..5000 { a.push(i); } a.len()",
+        json!(null),
+    );
+    assert_eq!(ok(&out), &json!(5000));
+    // Without size checks in the loop, the same number of elements costs little.
+    let (out, _) = run_body("let a = []; a.pad(100000, 0); a.len()", json!(null));
+    assert_eq!(ok(&out), &json!(100000));
+}
+
+#[test]
+fn a_scenario_whose_handler_nests_too_deeply_ends_with_the_error() {
+    use crate::sim::{Sim, SimOptions, TraceRecord};
+    // Through the engine, on a test thread (2 MiB of stack, like the app's runner thread).
+    for n in [10_000, 100_000] {
+        let text = format!(
+            r#"{{"format": "eventflow/1", "name": "deep", "settings": {{"until_s": 5}},
+              "resources": {{"Fn": {{"type": "function", "code": {{"inline":
+                "fn handler(event, context) {{ let x = 1; for i in 0..event.n {{ x = [x]; }} x }}"}}}}}},
+              "traffic": [{{"to": "Fn", "at_s": 1, "payload": {{"n": {n}}}}}]}}"#
+        );
+        let scenario = crate::scenario::load_str(&text, "deep.json", None).expect("valid scenario");
+        let mut sim = Sim::new(
+            std::sync::Arc::new(scenario),
+            SimOptions {
+                seed: None,
+                trace: true,
+            },
+        );
+        let started = std::time::Instant::now();
+        sim.run_until(5_000_000);
+        assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+        let trace: Vec<TraceRecord> = sim.take_trace();
+        let text = serde_json::to_string(&trace).expect("trace as JSON");
+        assert!(
+            text.contains(
+                "data nested too deeply: arrays and maps may be nested at most 256 levels deep"
+            ),
+            "{text}"
+        );
+    }
 }
 
 // ---- throw and errors -----------------------------------------------------------------------------------------------

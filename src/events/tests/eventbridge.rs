@@ -201,6 +201,7 @@ fn shape(t_in: &TargetInput) -> Result<Value, String> {
         "example",
         t(0),
     )
+    .map_err(String::from)
 }
 
 fn vars(p: &[(&str, &str)]) -> Vec<(String, String)> {

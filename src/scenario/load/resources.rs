@@ -346,7 +346,8 @@ fn compile_code(ctx: &mut Ctx<'_>, code: &Code, node: &Node, path: &str) -> Opti
                 }
             };
             match Handler::compile(&source, &label) {
-                Ok(h) => Some(h),
+                // Traces name the script as the scenario does (relative to its folder), wherever that folder is.
+                Ok(h) => Some(h.with_trace_name(rel)),
                 Err(e) => {
                     ctx.problems.push(Problem {
                         file: e.file,
