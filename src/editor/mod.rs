@@ -86,21 +86,9 @@ pub fn ids_of(doc: &Value, types: &[ResourceType]) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The base of fresh ids for a type: `Function`, `Api`, `EventBus`…
+/// The base of fresh ids for a type: `Function`, `Api`, `EventBus`… (from the type's registry descriptor).
 pub fn id_base(t: ResourceType) -> &'static str {
-    match t {
-        ResourceType::Function => "Function",
-        ResourceType::Api => "Api",
-        ResourceType::EventBus => "EventBus",
-        ResourceType::Rule => "Rule",
-        ResourceType::Schedule => "Schedule",
-        ResourceType::Bucket => "Bucket",
-        ResourceType::Queue => "Queue",
-        ResourceType::Topic => "Topic",
-        ResourceType::Table => "Table",
-        ResourceType::Trigger => "Trigger",
-        ResourceType::StateMachine => "StateMachine",
-    }
+    crate::scenario::registry::of(t).id_base
 }
 
 /// `base1`, `base2`, … : the first that is not an id yet (`base` itself is tried first when it ends in a digit-free
@@ -155,7 +143,12 @@ pub fn default_resource(doc: &Value, t: ResourceType) -> Value {
                 json!({ "StartAt": "Done", "States": { "Done": { "Type": "Succeed" } } }),
             );
         }
-        _ => {}
+        // Valid with no keys of their own.
+        ResourceType::Function
+        | ResourceType::EventBus
+        | ResourceType::Bucket
+        | ResourceType::Queue
+        | ResourceType::Topic => {}
     }
     Value::Object(r)
 }
@@ -281,7 +274,9 @@ fn visit_refs(doc: &mut Value, f: &dyn Fn(&str) -> RefAction) {
                         removed_triggers.push(rid.clone());
                     }
                 }
-                _ => {}
+                // No references (a state machine names functions inside its definition, which is user content).
+                Some(ResourceType::EventBus | ResourceType::Table | ResourceType::StateMachine)
+                | None => {}
             }
         }
         for t in &removed_triggers {

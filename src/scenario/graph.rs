@@ -2,6 +2,10 @@
 //! source to their function) and one per traffic source; one edge per reference, each knowing what kind of wiring
 //! it is. Edges are derived from the scenario, never stored, so the drawing cannot disagree with the wiring.
 //!
+//! Which edges a resource type can make is declared by its descriptor in [`registry`](super::registry): each
+//! reference key names the [`EdgeRole`] it makes, and building the graph checks (in debug builds) that every edge
+//! is one its owner's descriptor declares.
+//!
 //! Order is deterministic: nodes are resources in file order then traffic sources; edges follow the file (resources
 //! in order, and within a resource its keys in the order of the format), then traffic.
 
@@ -11,6 +15,7 @@ use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use serde_json::Value;
 
 use super::model::{ResId, ResourceKind, ResourceType, Scenario, Target, Timing};
+use super::registry;
 
 /// A node of the architecture graph.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,6 +90,25 @@ pub enum EdgeKind {
     TaskInvoke { state: String },
 }
 
+/// What kind of wire an edge is, without its data: what a reference of the registry declares it makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EdgeRole {
+    Traffic,
+    Route,
+    BusToRule,
+    RuleTarget,
+    ScheduleTarget,
+    Notification,
+    BucketToBus,
+    Subscription,
+    Trigger,
+    TriggerOnFailure,
+    DeadLetter,
+    Destination,
+    RuleDeadLetter,
+    TaskInvoke,
+}
+
 /// An edge of the graph.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GraphEdge {
@@ -98,6 +122,26 @@ impl GraphEdge {
 }
 
 impl EdgeKind {
+    /// The role of the edge (its kind without data).
+    pub fn role(&self) -> EdgeRole {
+        match self {
+            EdgeKind::Traffic { .. } => EdgeRole::Traffic,
+            EdgeKind::Route { .. } => EdgeRole::Route,
+            EdgeKind::BusToRule { .. } => EdgeRole::BusToRule,
+            EdgeKind::RuleTarget { .. } => EdgeRole::RuleTarget,
+            EdgeKind::ScheduleTarget { .. } => EdgeRole::ScheduleTarget,
+            EdgeKind::Notification { .. } => EdgeRole::Notification,
+            EdgeKind::BucketToBus => EdgeRole::BucketToBus,
+            EdgeKind::Subscription { .. } => EdgeRole::Subscription,
+            EdgeKind::Trigger { .. } => EdgeRole::Trigger,
+            EdgeKind::TriggerOnFailure { .. } => EdgeRole::TriggerOnFailure,
+            EdgeKind::DeadLetter => EdgeRole::DeadLetter,
+            EdgeKind::Destination { .. } => EdgeRole::Destination,
+            EdgeKind::RuleDeadLetter => EdgeRole::RuleDeadLetter,
+            EdgeKind::TaskInvoke { .. } => EdgeRole::TaskInvoke,
+        }
+    }
+
     /// A short human label for drawing ("POST /orders", "batch 10", "s3:ObjectCreated:* *.jpg"); may be empty.
     pub fn label(&self) -> String {
         match self {
@@ -193,25 +237,54 @@ impl ArchGraph {
         Some(self.graph.add_edge(a, b, GraphEdge { kind }))
     }
 
+    /// Adds an edge that a resource of type `owner` makes (its descriptor declares the edge's role).
+    fn wire(
+        &mut self,
+        owner: ResourceType,
+        from: NodeRef,
+        to: NodeRef,
+        kind: EdgeKind,
+    ) -> Option<EdgeIndex> {
+        debug_assert!(
+            registry::of(owner).edge_roles().contains(&kind.role()),
+            "the {} descriptor declares no {:?} edge",
+            owner.name(),
+            kind.role()
+        );
+        self.add(from, to, kind)
+    }
+
     fn add_edges(&mut self, s: &Scenario) {
         use NodeRef::Resource as R;
         for (i, r) in s.resources.iter().enumerate() {
             let me = ResId(u32::try_from(i).unwrap_or(u32::MAX));
+            let owner = r.resource_type();
             match &r.kind {
                 ResourceKind::Function(f) => {
                     if let Some(d) = f.async_config.on_success {
-                        self.add(R(me), R(d), EdgeKind::Destination { on_success: true });
+                        self.wire(
+                            owner,
+                            R(me),
+                            R(d),
+                            EdgeKind::Destination { on_success: true },
+                        );
                     }
                     if let Some(d) = f.async_config.on_failure {
-                        self.add(R(me), R(d), EdgeKind::Destination { on_success: false });
+                        self.wire(
+                            owner,
+                            R(me),
+                            R(d),
+                            EdgeKind::Destination { on_success: false },
+                        );
                     }
                     if let Some(d) = f.dead_letter {
-                        self.add(R(me), R(d), EdgeKind::DeadLetter);
+                        self.wire(owner, R(me), R(d), EdgeKind::DeadLetter);
                     }
                 }
                 ResourceKind::Api(api) => {
                     for (key, f) in &api.routes {
-                        self.add(
+                        self.wire(
+                            owner,
                             R(me),
                             R(*f),
                             EdgeKind::Route {
@@ -222,7 +295,8 @@ impl ArchGraph {
                 }
                 ResourceKind::EventBus => {}
                 ResourceKind::Rule(rule) => {
-                    self.add(
+                    self.wire(
+                        owner,
                         R(rule.bus),
                         R(me),
                         EdgeKind::BusToRule {
@@ -230,7 +304,8 @@ impl ArchGraph {
                         },
                     );
                     for t in &rule.targets {
-                        self.add(
+                        self.wire(
+                            owner,
                             R(me),
                             R(t.target),
                             EdgeKind::RuleTarget {
@@ -239,12 +314,13 @@ impl ArchGraph {
                         );
                     }
                     if let Some(d) = rule.dead_letter {
-                        self.add(R(me), R(d), EdgeKind::RuleDeadLetter);
+                        self.wire(owner, R(me), R(d), EdgeKind::RuleDeadLetter);
                     }
                 }
                 ResourceKind::Schedule(sched) => {
                     for t in &sched.targets {
-                        self.add(
+                        self.wire(
+                            owner,
                             R(me),
                             R(t.target),
                             EdgeKind::ScheduleTarget {
@@ -257,7 +333,8 @@ impl ArchGraph {
                 }
                 ResourceKind::Bucket(b) => {
                     for n in &b.notifications {
-                        self.add(
+                        self.wire(
+                            owner,
                             R(me),
                             R(n.target),
                             EdgeKind::Notification {
@@ -271,17 +348,18 @@ impl ArchGraph {
                         && let Some(bus) = s.find("default")
                         && s.resource(bus).resource_type() == ResourceType::EventBus
                     {
-                        self.add(R(me), R(bus), EdgeKind::BucketToBus);
+                        self.wire(owner, R(me), R(bus), EdgeKind::BucketToBus);
                     }
                 }
                 ResourceKind::Queue(q) => {
                     if let Some(d) = &q.dead_letter {
-                        self.add(R(me), R(d.target), EdgeKind::DeadLetter);
+                        self.wire(owner, R(me), R(d.target), EdgeKind::DeadLetter);
                     }
                 }
                 ResourceKind::Topic(t) => {
                     for sub in &t.subscriptions {
-                        self.add(
+                        self.wire(
+                            owner,
                             R(me),
                             R(sub.target),
                             EdgeKind::Subscription {
@@ -293,7 +371,8 @@ impl ArchGraph {
                 }
                 ResourceKind::Table(_) => {}
                 ResourceKind::Trigger(t) => {
-                    if let Some(e) = self.add(
+                    if let Some(e) = self.wire(
+                        owner,
                         R(t.source),
                         R(t.function),
                         EdgeKind::Trigger {
@@ -304,7 +383,8 @@ impl ArchGraph {
                         self.trigger_edges.insert(me, e);
                     }
                     if let Some(d) = t.on_failure {
-                        self.add(
+                        self.wire(
+                            owner,
                             R(t.source),
                             R(d),
                             EdgeKind::TriggerOnFailure { trigger: me },
@@ -318,7 +398,7 @@ impl ArchGraph {
                         if let Some(f) = s.find(&fname)
                             && s.resource(f).resource_type() == ResourceType::Function
                         {
-                            self.add(R(me), R(f), EdgeKind::TaskInvoke { state });
+                            self.wire(owner, R(me), R(f), EdgeKind::TaskInvoke { state });
                         }
                     }
                 }

@@ -4,11 +4,14 @@
 //! - [`load_file`] / [`load_str`] / [`load_bytes`]: parse (with positions, [`json`]), validate every rule of the
 //!   format and build a [`Scenario`], or report every problem of the file as `file:line:col: path: message`.
 //! - [`graph`]: the architecture graph (resources and traffic sources as nodes, references as typed edges).
+//! - [`registry`]: one descriptor per resource type — the single source of its keys, ranges, defaults, enums,
+//!   references and edges for the loader, the writer, the editor's form, the palette and the graph.
 
 pub mod graph;
 pub mod json;
 mod keys;
 pub mod model;
+pub mod registry;
 pub mod write;
 
 mod error;
