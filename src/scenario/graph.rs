@@ -258,151 +258,7 @@ impl ArchGraph {
         use NodeRef::Resource as R;
         for (i, r) in s.resources.iter().enumerate() {
             let me = ResId(u32::try_from(i).unwrap_or(u32::MAX));
-            let owner = r.resource_type();
-            match &r.kind {
-                ResourceKind::Function(f) => {
-                    if let Some(d) = f.async_config.on_success {
-                        self.wire(
-                            owner,
-                            R(me),
-                            R(d),
-                            EdgeKind::Destination { on_success: true },
-                        );
-                    }
-                    if let Some(d) = f.async_config.on_failure {
-                        self.wire(
-                            owner,
-                            R(me),
-                            R(d),
-                            EdgeKind::Destination { on_success: false },
-                        );
-                    }
-                    if let Some(d) = f.dead_letter {
-                        self.wire(owner, R(me), R(d), EdgeKind::DeadLetter);
-                    }
-                }
-                ResourceKind::Api(api) => {
-                    for (key, f) in &api.routes {
-                        self.wire(
-                            owner,
-                            R(me),
-                            R(*f),
-                            EdgeKind::Route {
-                                route_key: key.clone(),
-                            },
-                        );
-                    }
-                }
-                ResourceKind::EventBus => {}
-                ResourceKind::Rule(rule) => {
-                    self.wire(
-                        owner,
-                        R(rule.bus),
-                        R(me),
-                        EdgeKind::BusToRule {
-                            summary: rule.pattern.summary(),
-                        },
-                    );
-                    for t in &rule.targets {
-                        self.wire(
-                            owner,
-                            R(me),
-                            R(t.target),
-                            EdgeKind::RuleTarget {
-                                input_summary: input_summary(t),
-                            },
-                        );
-                    }
-                    if let Some(d) = rule.dead_letter {
-                        self.wire(owner, R(me), R(d), EdgeKind::RuleDeadLetter);
-                    }
-                }
-                ResourceKind::Schedule(sched) => {
-                    for t in &sched.targets {
-                        self.wire(
-                            owner,
-                            R(me),
-                            R(t.target),
-                            EdgeKind::ScheduleTarget {
-                                input_summary: input_summary(t).or_else(|| {
-                                    sched.input.as_ref().map(|_| "constant input".to_string())
-                                }),
-                            },
-                        );
-                    }
-                }
-                ResourceKind::Bucket(b) => {
-                    for n in &b.notifications {
-                        self.wire(
-                            owner,
-                            R(me),
-                            R(n.target),
-                            EdgeKind::Notification {
-                                events: n.events.clone(),
-                                prefix: n.prefix.clone(),
-                                suffix: n.suffix.clone(),
-                            },
-                        );
-                    }
-                    if b.event_bridge
-                        && let Some(bus) = s.find("default")
-                        && s.resource(bus).resource_type() == ResourceType::EventBus
-                    {
-                        self.wire(owner, R(me), R(bus), EdgeKind::BucketToBus);
-                    }
-                }
-                ResourceKind::Queue(q) => {
-                    if let Some(d) = &q.dead_letter {
-                        self.wire(owner, R(me), R(d.target), EdgeKind::DeadLetter);
-                    }
-                }
-                ResourceKind::Topic(t) => {
-                    for sub in &t.subscriptions {
-                        self.wire(
-                            owner,
-                            R(me),
-                            R(sub.target),
-                            EdgeKind::Subscription {
-                                filtered: sub.filter_policy.is_some(),
-                                raw: sub.raw_message_delivery,
-                            },
-                        );
-                    }
-                }
-                ResourceKind::Table(_) => {}
-                ResourceKind::Trigger(t) => {
-                    if let Some(e) = self.wire(
-                        owner,
-                        R(t.source),
-                        R(t.function),
-                        EdgeKind::Trigger {
-                            trigger: me,
-                            batch_size: t.batch_size,
-                        },
-                    ) {
-                        self.trigger_edges.insert(me, e);
-                    }
-                    if let Some(d) = t.on_failure {
-                        self.wire(
-                            owner,
-                            R(t.source),
-                            R(d),
-                            EdgeKind::TriggerOnFailure { trigger: me },
-                        );
-                    }
-                }
-                ResourceKind::StateMachine(sm) => {
-                    let mut found = Vec::new();
-                    task_functions(&sm.definition, &mut found, 0);
-                    for (state, fname) in found {
-                        if let Some(f) = s.find(&fname)
-                            && s.resource(f).resource_type() == ResourceType::Function
-                        {
-                            self.wire(owner, R(me), R(f), EdgeKind::TaskInvoke { state });
-                        }
-                    }
-                }
-            }
+            self.resource_edges(s, me, &r.kind);
         }
         for (i, t) in s.traffic.iter().enumerate() {
             self.add(
@@ -412,6 +268,156 @@ impl ArchGraph {
                     summary: timing_summary(&t.timing),
                 },
             );
+        }
+    }
+
+    /// The edges resource `me` makes, in the order of its keys.
+    fn resource_edges(&mut self, s: &Scenario, me: ResId, kind: &ResourceKind) {
+        use NodeRef::Resource as R;
+        let owner = kind.resource_type();
+        match kind {
+            ResourceKind::Function(f) => {
+                if let Some(d) = f.async_config.on_success {
+                    self.wire(
+                        owner,
+                        R(me),
+                        R(d),
+                        EdgeKind::Destination { on_success: true },
+                    );
+                }
+                if let Some(d) = f.async_config.on_failure {
+                    self.wire(
+                        owner,
+                        R(me),
+                        R(d),
+                        EdgeKind::Destination { on_success: false },
+                    );
+                }
+                if let Some(d) = f.dead_letter {
+                    self.wire(owner, R(me), R(d), EdgeKind::DeadLetter);
+                }
+            }
+            ResourceKind::Api(api) => {
+                for (key, f) in &api.routes {
+                    self.wire(
+                        owner,
+                        R(me),
+                        R(*f),
+                        EdgeKind::Route {
+                            route_key: key.clone(),
+                        },
+                    );
+                }
+            }
+            ResourceKind::EventBus => {}
+            ResourceKind::Rule(rule) => {
+                self.wire(
+                    owner,
+                    R(rule.bus),
+                    R(me),
+                    EdgeKind::BusToRule {
+                        summary: rule.pattern.summary(),
+                    },
+                );
+                for t in &rule.targets {
+                    self.wire(
+                        owner,
+                        R(me),
+                        R(t.target),
+                        EdgeKind::RuleTarget {
+                            input_summary: input_summary(t),
+                        },
+                    );
+                }
+                if let Some(d) = rule.dead_letter {
+                    self.wire(owner, R(me), R(d), EdgeKind::RuleDeadLetter);
+                }
+            }
+            ResourceKind::Schedule(sched) => {
+                for t in &sched.targets {
+                    self.wire(
+                        owner,
+                        R(me),
+                        R(t.target),
+                        EdgeKind::ScheduleTarget {
+                            input_summary: input_summary(t).or_else(|| {
+                                sched.input.as_ref().map(|_| "constant input".to_string())
+                            }),
+                        },
+                    );
+                }
+            }
+            ResourceKind::Bucket(b) => {
+                for n in &b.notifications {
+                    self.wire(
+                        owner,
+                        R(me),
+                        R(n.target),
+                        EdgeKind::Notification {
+                            events: n.events.clone(),
+                            prefix: n.prefix.clone(),
+                            suffix: n.suffix.clone(),
+                        },
+                    );
+                }
+                if b.event_bridge
+                    && let Some(bus) = s.find("default")
+                    && s.resource(bus).resource_type() == ResourceType::EventBus
+                {
+                    self.wire(owner, R(me), R(bus), EdgeKind::BucketToBus);
+                }
+            }
+            ResourceKind::Queue(q) => {
+                if let Some(d) = &q.dead_letter {
+                    self.wire(owner, R(me), R(d.target), EdgeKind::DeadLetter);
+                }
+            }
+            ResourceKind::Topic(t) => {
+                for sub in &t.subscriptions {
+                    self.wire(
+                        owner,
+                        R(me),
+                        R(sub.target),
+                        EdgeKind::Subscription {
+                            filtered: sub.filter_policy.is_some(),
+                            raw: sub.raw_message_delivery,
+                        },
+                    );
+                }
+            }
+            ResourceKind::Table(_) => {}
+            ResourceKind::Trigger(t) => {
+                if let Some(e) = self.wire(
+                    owner,
+                    R(t.source),
+                    R(t.function),
+                    EdgeKind::Trigger {
+                        trigger: me,
+                        batch_size: t.batch_size,
+                    },
+                ) {
+                    self.trigger_edges.insert(me, e);
+                }
+                if let Some(d) = t.on_failure {
+                    self.wire(
+                        owner,
+                        R(t.source),
+                        R(d),
+                        EdgeKind::TriggerOnFailure { trigger: me },
+                    );
+                }
+            }
+            ResourceKind::StateMachine(sm) => {
+                let mut found = Vec::new();
+                task_functions(&sm.definition, &mut found, 0);
+                for (state, fname) in found {
+                    if let Some(f) = s.find(&fname)
+                        && s.resource(f).resource_type() == ResourceType::Function
+                    {
+                        self.wire(owner, R(me), R(f), EdgeKind::TaskInvoke { state });
+                    }
+                }
+            }
         }
     }
 
