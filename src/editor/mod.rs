@@ -540,48 +540,105 @@ impl WireKind {
 
 /// What dragging from a resource of type `from` onto one of type `to` creates, or why AWS does not allow it.
 pub fn wire_kind(from: ResourceType, to: ResourceType) -> Result<WireKind, EditError> {
+    let (allowed, refusal) = wirings_from(from);
+    if let Some((_, kind)) = allowed.iter().find(|(t, _)| *t == to) {
+        return Ok(*kind);
+    }
+    let why = OWN_REFUSALS
+        .iter()
+        .find(|(f, t, _)| *f == from && *t == to)
+        .map_or(refusal, |(_, _, why)| why);
+    Err(EditError::Refused(why.to_string()))
+}
+
+const TRIGGER_IS_WIRING: &str =
+    "a trigger is itself wiring: drag from a queue or table to a function instead";
+const REACHED_FROM_CODE: &str = "a function reaches a table, bucket or state machine from its code (SDK calls), not through wiring";
+
+/// Refused pairs with a reason of their own (every other refusal gives the reason of its `from` type).
+const OWN_REFUSALS: &[(ResourceType, ResourceType, &str)] = &[
+    (
+        ResourceType::Function,
+        ResourceType::Table,
+        REACHED_FROM_CODE,
+    ),
+    (
+        ResourceType::Function,
+        ResourceType::Bucket,
+        REACHED_FROM_CODE,
+    ),
+    (
+        ResourceType::Function,
+        ResourceType::StateMachine,
+        REACHED_FROM_CODE,
+    ),
+    (
+        ResourceType::StateMachine,
+        ResourceType::Trigger,
+        TRIGGER_IS_WIRING,
+    ),
+];
+
+/// The types a resource of type `from` can be wired to (and what that creates), and why any other is refused.
+fn wirings_from(from: ResourceType) -> (&'static [(ResourceType, WireKind)], &'static str) {
     use ResourceType as T;
-    let refuse = |why: &str| Err(EditError::Refused(why.to_string()));
-    match (from, to) {
-        (T::Queue, T::Function) => Ok(WireKind::QueueTrigger),
-        (T::Queue, T::Queue) => Ok(WireKind::DeadLetterQueue),
-        (T::Table, T::Function) => Ok(WireKind::StreamTrigger),
-        (T::Topic, T::Queue | T::Function) => Ok(WireKind::Subscription),
-        (T::Bucket, T::Function | T::Queue | T::Topic) => Ok(WireKind::Notification),
-        (T::EventBus, T::Rule) => Ok(WireKind::RuleBus),
-        (
-            T::Rule | T::Schedule,
-            T::Function | T::Queue | T::Topic | T::EventBus | T::StateMachine,
-        ) => Ok(WireKind::Target),
-        (T::Api, T::Function) => Ok(WireKind::Route),
-        (T::Function, T::Queue | T::Topic | T::EventBus | T::Function) => Ok(WireKind::Destination),
-        (T::Function, T::Table | T::Bucket | T::StateMachine) => refuse(
-            "a function reaches a table, bucket or state machine from its code (SDK calls), not through wiring",
-        ),
-        (T::Queue, _) => refuse(
+    use WireKind as W;
+    match from {
+        T::Queue => (
+            &[
+                (T::Function, W::QueueTrigger),
+                (T::Queue, W::DeadLetterQueue),
+            ],
             "an SQS queue delivers only to a Lambda function (trigger) or to a dead-letter queue",
         ),
-        (T::Table, _) => {
-            refuse("a DynamoDB stream delivers only to a Lambda function (stream trigger)")
-        }
-        (T::Topic, _) => refuse("this simulator's SNS subscriptions target a function or a queue"),
-        (T::Bucket, _) => refuse("S3 notifications target a function, a queue or a topic"),
-        (T::EventBus, _) => {
-            refuse("an event bus delivers only through rules: drag from the bus to a rule")
-        }
-        (T::Rule | T::Schedule, _) => refuse(
+        T::Table => (
+            &[(T::Function, W::StreamTrigger)],
+            "a DynamoDB stream delivers only to a Lambda function (stream trigger)",
+        ),
+        T::Topic => (
+            &[(T::Queue, W::Subscription), (T::Function, W::Subscription)],
+            "this simulator's SNS subscriptions target a function or a queue",
+        ),
+        T::Bucket => (
+            &[
+                (T::Function, W::Notification),
+                (T::Queue, W::Notification),
+                (T::Topic, W::Notification),
+            ],
+            "S3 notifications target a function, a queue or a topic",
+        ),
+        T::EventBus => (
+            &[(T::Rule, W::RuleBus)],
+            "an event bus delivers only through rules: drag from the bus to a rule",
+        ),
+        T::Rule | T::Schedule => (
+            &[
+                (T::Function, W::Target),
+                (T::Queue, W::Target),
+                (T::Topic, W::Target),
+                (T::EventBus, W::Target),
+                (T::StateMachine, W::Target),
+            ],
             "rule and schedule targets are functions, queues, topics, event buses and state machines",
         ),
-        (T::Api, _) => refuse("API Gateway routes integrate with Lambda functions"),
-        (T::Function, _) => {
-            refuse("a function's destinations are queues, topics, event buses and functions")
-        }
-        (T::Trigger, _) | (_, T::Trigger) => {
-            refuse("a trigger is itself wiring: drag from a queue or table to a function instead")
-        }
-        (T::StateMachine, _) => {
-            refuse("a state machine calls functions from its definition's Task states")
-        }
+        T::Api => (
+            &[(T::Function, W::Route)],
+            "API Gateway routes integrate with Lambda functions",
+        ),
+        T::Function => (
+            &[
+                (T::Queue, W::Destination),
+                (T::Topic, W::Destination),
+                (T::EventBus, W::Destination),
+                (T::Function, W::Destination),
+            ],
+            "a function's destinations are queues, topics, event buses and functions",
+        ),
+        T::Trigger => (&[], TRIGGER_IS_WIRING),
+        T::StateMachine => (
+            &[],
+            "a state machine calls functions from its definition's Task states",
+        ),
     }
 }
 
