@@ -21,6 +21,7 @@ mod tests;
 
 use serde_json::{Map, Value, json};
 
+use crate::scenario::registry::{self, Key, Kind};
 use crate::scenario::{ResourceType, valid_id};
 
 /// Why an edit was refused. Messages are shown to the user as they are.
@@ -184,103 +185,96 @@ enum RefAction {
     Remove,
 }
 
-/// Visits every reference to a resource id in the document and applies `f` to it.
-fn visit_refs(doc: &mut Value, f: &dyn Fn(&str) -> RefAction) {
-    fn scalar(slot: &mut Value, f: &dyn Fn(&str) -> RefAction) -> bool {
-        // Returns whether to remove the holder.
-        let Some(s) = slot.as_str() else { return false };
-        match f(s) {
-            RefAction::Keep => false,
-            RefAction::Rename(n) => {
-                *slot = Value::String(n);
-                false
+/// Applies `f` to a reference slot holding an id; returns whether the holder of the slot is to be removed.
+fn scalar(slot: &mut Value, f: &dyn Fn(&str) -> RefAction) -> bool {
+    let Some(s) = slot.as_str() else { return false };
+    match f(s) {
+        RefAction::Keep => false,
+        RefAction::Rename(n) => {
+            *slot = Value::String(n);
+            false
+        }
+        RefAction::Remove => true,
+    }
+}
+
+/// Applies `f` to every reference the registry's `keys` describe in object `o`, recursively into the format's
+/// nested objects and lists. An optional reference that goes is removed, a list entry or map entry whose reference
+/// goes is removed; returns whether a *required* reference of `o` itself went (the caller decides what that means).
+fn visit_keys(o: &mut Map<String, Value>, keys: &[Key], f: &dyn Fn(&str) -> RefAction) -> bool {
+    let mut required_gone = false;
+    for k in keys {
+        match k.kind {
+            Kind::Ref(_) => {
+                if o.get_mut(k.name).is_some_and(|v| scalar(v, f)) {
+                    if k.required {
+                        required_gone = true;
+                    } else {
+                        o.shift_remove(k.name);
+                    }
+                }
             }
-            RefAction::Remove => true,
+            Kind::RefMap(_) => {
+                if let Some(m) = o.get_mut(k.name).and_then(Value::as_object_mut) {
+                    m.retain(|_, v| !scalar(v, f));
+                }
+            }
+            Kind::Object(inner) => {
+                let gone = o
+                    .get_mut(k.name)
+                    .and_then(Value::as_object_mut)
+                    .is_some_and(|m| visit_keys(m, inner, f));
+                if gone {
+                    o.shift_remove(k.name);
+                }
+            }
+            Kind::List(inner) => {
+                if let Some(items) = o.get_mut(k.name).and_then(Value::as_array_mut) {
+                    items.retain_mut(|item| {
+                        let gone = if item.is_string() {
+                            scalar(item, f)
+                        } else {
+                            item.as_object_mut()
+                                .is_some_and(|m| visit_keys(m, inner, f))
+                        };
+                        !gone
+                    });
+                }
+            }
+            Kind::Int { .. }
+            | Kind::Number { .. }
+            | Kind::Bool { .. }
+            | Kind::Enum { .. }
+            | Kind::Text
+            | Kind::Dist { .. }
+            | Kind::Code
+            | Kind::Json => {}
         }
     }
-    fn optional_key(o: &mut Map<String, Value>, key: &str, f: &dyn Fn(&str) -> RefAction) {
-        if o.get_mut(key).is_some_and(|v| scalar(v, f)) {
-            o.shift_remove(key);
-        }
-    }
-    fn list(o: &mut Map<String, Value>, key: &str, f: &dyn Fn(&str) -> RefAction) {
-        let Some(items) = o.get_mut(key).and_then(Value::as_array_mut) else {
-            return;
-        };
-        items.retain_mut(|item| {
-            let remove = if item.is_string() {
-                scalar(item, f)
-            } else if let Some(t) = item.get_mut("target") {
-                scalar(t, f)
-            } else {
-                false
-            };
-            !remove
-        });
-    }
-    let mut removed_triggers = Vec::new();
+    required_gone
+}
+
+/// Visits every reference to a resource id in the document (every reference its type's registry descriptor
+/// declares, traffic `to` and layout keys) and applies `f` to it. A resource drawn as an edge (a trigger) goes
+/// with either end; other required references (a rule's bus) are left dangling: a visible problem.
+fn visit_refs(doc: &mut Value, f: &dyn Fn(&str) -> RefAction) {
+    let mut removed_resources = Vec::new();
     if let Some(res) = doc.get_mut("resources").and_then(Value::as_object_mut) {
         for (rid, r) in res.iter_mut() {
             let t = r
                 .get("type")
                 .and_then(Value::as_str)
                 .and_then(ResourceType::from_name);
-            let Some(o) = r.as_object_mut() else { continue };
-            match t {
-                Some(ResourceType::Function) => {
-                    optional_key(o, "dead_letter", f);
-                    if let Some(a) = o.get_mut("async").and_then(Value::as_object_mut) {
-                        optional_key(a, "on_success", f);
-                        optional_key(a, "on_failure", f);
-                    }
-                }
-                Some(ResourceType::Api) => {
-                    if let Some(routes) = o.get_mut("routes").and_then(Value::as_object_mut) {
-                        routes.retain(|_, v| !scalar(v, f));
-                    }
-                }
-                Some(ResourceType::Rule) => {
-                    // The bus is required: left dangling (a visible problem) when its bus goes.
-                    if let Some(b) = o.get_mut("bus")
-                        && let Some(s) = b.as_str()
-                        && let RefAction::Rename(n) = f(s)
-                    {
-                        *b = Value::String(n);
-                    }
-                    list(o, "targets", f);
-                    optional_key(o, "dead_letter", f);
-                }
-                Some(ResourceType::Schedule) => list(o, "targets", f),
-                Some(ResourceType::Bucket) => list(o, "notifications", f),
-                Some(ResourceType::Topic) => list(o, "subscriptions", f),
-                Some(ResourceType::Queue) => {
-                    let gone = o
-                        .get_mut("dead_letter")
-                        .and_then(|d| d.get_mut("target"))
-                        .is_some_and(|t| scalar(t, f));
-                    if gone {
-                        o.shift_remove("dead_letter");
-                    }
-                }
-                Some(ResourceType::Trigger) => {
-                    let mut gone = false;
-                    for k in ["source", "function"] {
-                        if let Some(v) = o.get_mut(k) {
-                            gone |= scalar(v, f);
-                        }
-                    }
-                    optional_key(o, "on_failure", f);
-                    if gone {
-                        removed_triggers.push(rid.clone());
-                    }
-                }
-                // No references (a state machine names functions inside its definition, which is user content).
-                Some(ResourceType::EventBus | ResourceType::Table | ResourceType::StateMachine)
-                | None => {}
+            let (Some(t), Some(o)) = (t, r.as_object_mut()) else {
+                continue;
+            };
+            let desc = registry::of(t);
+            if visit_keys(o, desc.keys, f) && desc.drawn_as_edge {
+                removed_resources.push(rid.clone());
             }
         }
-        for t in &removed_triggers {
-            res.shift_remove(t);
+        for id in &removed_resources {
+            res.shift_remove(id);
         }
     }
     if let Some(traffic) = doc.get_mut("traffic").and_then(Value::as_array_mut) {

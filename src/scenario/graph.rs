@@ -199,7 +199,7 @@ impl ArchGraph {
         let mut by_trace_name = HashMap::new();
         for (i, r) in s.resources.iter().enumerate() {
             let id = ResId(u32::try_from(i).unwrap_or(u32::MAX));
-            if r.resource_type() == ResourceType::Trigger {
+            if registry::of(r.resource_type()).drawn_as_edge {
                 resource_nodes.push(None);
                 continue;
             }

@@ -12,6 +12,7 @@ pub const DESC: TypeDesc = TypeDesc {
     keys: &[PROTOCOL, ROUTES, TIMEOUT_MS],
     derived_edges: &[],
     traffic: TrafficInput::Payload(&["request"]),
+    drawn_as_edge: false,
 };
 
 pub(crate) const PROTOCOL: Key = key(

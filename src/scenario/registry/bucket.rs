@@ -12,6 +12,7 @@ pub const DESC: TypeDesc = TypeDesc {
     keys: &[NOTIFICATIONS, EVENT_BRIDGE],
     derived_edges: &[("event_bridge", EdgeRole::BucketToBus)],
     traffic: TrafficInput::Payload(&["object"]),
+    drawn_as_edge: false,
 };
 
 pub(crate) const NOTIFICATIONS: Key = key(

@@ -11,4 +11,5 @@ pub const DESC: TypeDesc = TypeDesc {
     keys: &[],
     derived_edges: &[],
     traffic: TrafficInput::Payload(&["event"]),
+    drawn_as_edge: false,
 };

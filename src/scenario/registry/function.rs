@@ -24,6 +24,7 @@ pub const DESC: TypeDesc = TypeDesc {
     ],
     derived_edges: &[],
     traffic: TrafficInput::Payload(&["payload", "invocation_type"]),
+    drawn_as_edge: false,
 };
 
 // 128–10,240 MB, default 128 MB: aws-semantics.md §1.1 "Memory" (Lambda quotas page).

@@ -49,6 +49,9 @@ pub struct TypeDesc {
     pub derived_edges: &'static [(&'static str, EdgeRole)],
     /// What a traffic source aimed at a resource of this type sends.
     pub traffic: TrafficInput,
+    /// Drawn as the edge between the resources it references rather than as a node (a trigger: source → function);
+    /// it goes when either end goes.
+    pub drawn_as_edge: bool,
 }
 
 /// What a traffic source aimed at a resource type sends, or why it cannot be aimed at it.

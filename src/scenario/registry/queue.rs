@@ -19,6 +19,7 @@ pub const DESC: TypeDesc = TypeDesc {
     ],
     derived_edges: &[],
     traffic: TrafficInput::Payload(&["message"]),
+    drawn_as_edge: false,
 };
 
 pub(crate) const FIFO: Key = key(

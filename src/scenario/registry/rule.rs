@@ -14,6 +14,7 @@ pub const DESC: TypeDesc = TypeDesc {
     traffic: TrafficInput::Refused(
         "a rule receives events from its bus: send the traffic to the bus",
     ),
+    drawn_as_edge: false,
 };
 
 pub(crate) const BUS: Key = required(

@@ -13,6 +13,7 @@ pub const DESC: TypeDesc = TypeDesc {
     keys: &[EXPRESSION, TARGETS, SCHEDULE_INPUT],
     derived_edges: &[],
     traffic: TrafficInput::Refused("a schedule fires on its own: it takes no traffic"),
+    drawn_as_edge: false,
 };
 
 pub(crate) const EXPRESSION: Key = required(

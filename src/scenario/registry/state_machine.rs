@@ -12,6 +12,7 @@ pub const DESC: TypeDesc = TypeDesc {
     keys: &[DEFINITION, WORKFLOW_TYPE],
     derived_edges: &[("definition", EdgeRole::TaskInvoke)],
     traffic: TrafficInput::Payload(&["input"]),
+    drawn_as_edge: false,
 };
 
 pub(crate) const DEFINITION: Key = required(

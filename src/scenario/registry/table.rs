@@ -11,6 +11,7 @@ pub const DESC: TypeDesc = TypeDesc {
     keys: &[PARTITION_KEY, SORT_KEY, STREAM, ITEMS],
     derived_edges: &[],
     traffic: TrafficInput::Payload(&["put", "delete"]),
+    drawn_as_edge: false,
 };
 
 pub(crate) const PARTITION_KEY: Key =

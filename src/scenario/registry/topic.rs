@@ -12,6 +12,7 @@ pub const DESC: TypeDesc = TypeDesc {
     keys: &[FIFO, SUBSCRIPTIONS],
     derived_edges: &[],
     traffic: TrafficInput::Payload(&["message"]),
+    drawn_as_edge: false,
 };
 
 pub(crate) const FIFO: Key = key(

@@ -27,6 +27,7 @@ pub const DESC: TypeDesc = TypeDesc {
     traffic: TrafficInput::Refused(
         "a trigger reads its source: send the traffic to its queue or table",
     ),
+    drawn_as_edge: true,
 };
 
 pub(crate) const SOURCE: Key = required(
