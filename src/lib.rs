@@ -60,7 +60,8 @@
 //!   tree, the virtualised invocation log, "send a test event", screenshots. Each frame drains runner updates
 //!   within a time budget, then draws; it only sends commands.
 //! - [`editor`] — the visual editor's pure document operations (no egui): add with fresh ids and minimal
-//!   defaults, delete / duplicate / rename with every reference following, the wiring rules of each pair of
+//!   defaults, delete / duplicate / rename with every reference following (the references the registry
+//!   declares), the wiring rules of each pair of
 //!   resource types (or why AWS refuses it), the typed form's fields ([`editor::fields`], derived from
 //!   [`scenario::registry`]), undo/redo of whole documents, and the editing [`editor::session::Session`] (dirty
 //!   flag, validation problems by JSON path, canonical save).

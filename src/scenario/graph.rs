@@ -2,7 +2,7 @@
 //! source to their function) and one per traffic source; one edge per reference, each knowing what kind of wiring
 //! it is. Edges are derived from the scenario, never stored, so the drawing cannot disagree with the wiring.
 //!
-//! Which edges a resource type can make is declared by its descriptor in [`registry`](super::registry): each
+//! Which edges a resource type can make is declared by its descriptor in [`registry`]: each
 //! reference key names the [`EdgeRole`] it makes, and building the graph checks (in debug builds) that every edge
 //! is one its owner's descriptor declares.
 //!

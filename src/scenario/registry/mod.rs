@@ -8,9 +8,11 @@
 //! - the loader (`scenario::load::resources`): unknown keys and "did you mean" hints, JSON types, ranges, enums and
 //!   reference types come from the key descriptors; cross-field rules and the typed model stay per-type code;
 //! - the canonical writer (`scenario::write`): key order, recursively into the format's own nested objects;
-//! - the editor's typed form (`editor::fields`), the palette ([`ResourceType::ALL`], [`TypeDesc::label`]) and the
-//!   fresh-id base (`editor::id_base`);
-//! - the architecture graph (`scenario::graph`): every edge it draws is one a reference of the descriptor declares;
+//! - the editor: its typed form (`editor::fields`), the references rename and delete follow, the palette
+//!   ([`ResourceType::ALL`], [`TypeDesc::label`]) and the fresh-id base (`editor::id_base`);
+//! - the architecture graph (`scenario::graph`): every edge it draws is one a reference of the descriptor declares,
+//!   and a type [`TypeDesc::drawn_as_edge`] (a trigger) gets no node;
+//! - the traffic loader: what payload a traffic source aimed at the type sends ([`TypeDesc::traffic`]);
 //! - a test that the registry and `shared/spec/scenario-format.md` list the same keys.
 //!
 //! Adding a resource type: add the variant to [`ResourceType`] and to [`ResourceType::ALL`], then the compiler points
@@ -160,16 +162,16 @@ const fn required(name: &'static str, kind: Kind, doc: &'static str) -> Key {
 
 /// The keys every resource may have: `type` and `description` before the type's own keys, `delivery_latency_ms`
 /// after them.
-pub(crate) mod common {
+pub mod common {
     use super::{Key, Kind, key, required};
 
-    pub(crate) const TYPE: Key = required("type", Kind::Text, "the resource type");
-    pub(crate) const DESCRIPTION: Key = key(
+    pub const TYPE: Key = required("type", Kind::Text, "the resource type");
+    pub const DESCRIPTION: Key = key(
         "description",
         Kind::Text,
         "free text shown in the inspector",
     );
-    pub(crate) const DELIVERY_LATENCY_MS: Key = key(
+    pub const DELIVERY_LATENCY_MS: Key = key(
         "delivery_latency_ms",
         Kind::Dist { default: None },
         "latency of hops that leave this resource; none ⇒ settings.hop_latency_ms",
@@ -177,7 +179,7 @@ pub(crate) mod common {
 }
 
 /// `type`, `description` and `delivery_latency_ms`, as one list (see [`common`]).
-pub(crate) const COMMON_KEYS: [Key; 3] = [
+pub const COMMON_KEYS: [Key; 3] = [
     common::TYPE,
     common::DESCRIPTION,
     common::DELIVERY_LATENCY_MS,
