@@ -25,8 +25,14 @@
 //!
 //! - [`scenario`] — the format: a position-keeping JSON parser (errors carry file:line:col and a JSON path),
 //!   validation of every rule of the spec into the typed [`scenario::model`], the architecture graph, and the
-//!   canonical writer ([`scenario::write`], atomic saves). One list of the format's keys (`scenario::keys`) serves
-//!   both the loader's unknown-key checks and the writer's key order.
+//!   canonical writer ([`scenario::write`], atomic saves). [`scenario::registry`] holds one declarative descriptor
+//!   per resource type (`registry/<type>.rs`, reached through the exhaustive `registry::of`): every key with its
+//!   JSON kind, required flag, default, AWS range (with its source) or choices, the resource types a reference may
+//!   name and the graph edge it makes, a one-line doc, and what traffic the type takes. It is the single source of
+//!   the loader's key, type, range, enum and reference checks (cross-field rules and building the model stay in
+//!   `scenario/load/resources.rs`), the writer's key order, the editor's form fields, the palette's labels and the
+//!   graph's edge roles; a test checks it against the spec's tables. `scenario::keys` lists the keys of the
+//!   objects outside resources (top level, settings, traffic, layout).
 //! - [`pattern`] — the EventBridge event-pattern language (also SNS filter policies and trigger filters):
 //!   compiled once, matched without allocation, with an `explain` for "why didn't it match?".
 //! - [`cron`] — AWS schedule expressions: `rate()`, six-field `cron()` with `? L W #`, and `at()`.
@@ -96,9 +102,11 @@
 //!   questions as methods). `ui` depends on no `cli` type: the command line parses [`ui::OpenArgs`] and calls
 //!   [`ui::run`].
 //! - [`editor`] — the visual editor's pure document operations (no egui): add with fresh ids and minimal
-//!   defaults, delete / duplicate / rename with every reference following, the wiring rules of each pair of
-//!   resource types (or why AWS refuses it), the typed form's field table, undo/redo of whole documents, and the
-//!   editing [`editor::session::Session`] (dirty flag, validation problems by JSON path, canonical save).
+//!   defaults, delete / duplicate / rename with every reference following (the references the registry
+//!   declares), the wiring rules of each pair of
+//!   resource types (or why AWS refuses it), the typed form's fields ([`editor::fields`], derived from
+//!   [`scenario::registry`]), undo/redo of whole documents, and the editing [`editor::session::Session`] (dirty
+//!   flag, validation problems by JSON path, canonical save).
 //! - [`ui`] edit mode (`ui/edit.rs` in the shell, with the edit-mode panels above) — add, wire by drag, select,
 //!   move, rename, undo/redo, Save / Save As / New; it edits the scenario *document* and sends a valid result to
 //!   the runner (`Command::Load`: a live re-run from t = 0).

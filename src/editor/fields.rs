@@ -1,7 +1,12 @@
 //! The typed property form's description of every field of every resource type: kind, AWS range, default,
-//! choices, and which resource types a reference may name. Pure data (the form itself is in `ui/edit_panel.rs`).
+//! choices, and which resource types a reference may name. Derived from the resource registry
+//! ([`crate::scenario::registry`]), so the form, the loader and the writer cannot disagree; pure data (the form
+//! itself is in `ui/edit_form.rs`).
+
+use std::sync::LazyLock;
 
 use crate::scenario::ResourceType;
+use crate::scenario::registry::{self, Key, Kind};
 
 /// How a field is edited.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -21,7 +26,7 @@ pub enum FieldKind {
     Bool {
         default: bool,
     },
-    /// One of these strings.
+    /// One of these strings (`""` stands for "none" when the key may be absent without a default).
     Enum {
         choices: &'static [&'static str],
         default: &'static str,
@@ -45,241 +50,68 @@ pub struct Field {
     pub kind: FieldKind,
     /// Must be present for the resource to be valid.
     pub required: bool,
+    /// One line saying what the field is (the registry's doc of the key).
+    pub doc: &'static str,
 }
 
-const fn f(key: &'static str, kind: FieldKind) -> Field {
-    Field {
-        key,
-        kind,
-        required: false,
-    }
-}
-const fn req(key: &'static str, kind: FieldKind) -> Field {
-    Field {
-        key,
-        kind,
-        required: true,
-    }
-}
-
-use FieldKind as K;
-use ResourceType as T;
-
-const DESTS: &[ResourceType] = &[T::Queue, T::Topic, T::EventBus, T::Function];
-const QUEUE_OR_TOPIC: &[ResourceType] = &[T::Queue, T::Topic];
-
-const FUNCTION_FIELDS: &[Field] = &[
-    f(
-        "memory_mb",
-        K::Int {
-            min: 128,
-            max: 10240,
-            default: 128,
+/// The form field of a registry key.
+fn field(k: &Key) -> Field {
+    let kind = match k.kind {
+        Kind::Int { min, max, default } => FieldKind::Int {
+            min,
+            max,
+            // No default: absence means "none" (or depends on another key); the form starts from the minimum.
+            default: default.unwrap_or(min),
         },
-    ),
-    f(
-        "timeout_s",
-        K::Int {
-            min: 1,
-            max: 900,
-            default: 3,
-        },
-    ),
-    f(
-        "reserved_concurrency",
-        K::Int {
-            min: 0,
-            max: 1000,
-            default: 0,
-        },
-    ),
-    f("duration_ms", K::Dist),
-    f("cold_start_ms", K::Dist),
-    f(
-        "idle_timeout_s",
-        K::Int {
-            min: 1,
-            max: 86_400,
-            default: 600,
-        },
-    ),
-    f(
-        "error_rate",
-        K::Float {
-            min: 0.0,
-            max: 1.0,
-            default: 0.0,
-        },
-    ),
-    f("code", K::Code),
-    f("environment", K::Json),
-    f("async", K::Json),
-    f("dead_letter", K::Ref(QUEUE_OR_TOPIC)),
-];
-const API_FIELDS: &[Field] = &[
-    f(
-        "protocol",
-        K::Enum {
-            choices: &["http", "rest"],
-            default: "http",
-        },
-    ),
-    req("routes", K::Json),
-    f(
-        "timeout_ms",
-        K::Int {
-            min: 50,
-            max: 29_000,
-            default: 29_000,
-        },
-    ),
-];
-const EVENT_BUS_FIELDS: &[Field] = &[];
-const RULE_FIELDS: &[Field] = &[
-    req("bus", K::Ref(&[T::EventBus])),
-    req("pattern", K::Json),
-    req("targets", K::Json),
-    f("enabled", K::Bool { default: true }),
-    f("retry", K::Json),
-    f("dead_letter", K::Ref(&[T::Queue])),
-];
-const SCHEDULE_FIELDS: &[Field] = &[
-    req("expression", K::Text),
-    req("targets", K::Json),
-    f("input", K::Json),
-];
-const BUCKET_FIELDS: &[Field] = &[
-    f("notifications", K::Json),
-    f("event_bridge", K::Bool { default: false }),
-];
-const QUEUE_FIELDS: &[Field] = &[
-    f("fifo", K::Bool { default: false }),
-    f("content_based_deduplication", K::Bool { default: false }),
-    f(
-        "visibility_timeout_s",
-        K::Int {
-            min: 0,
-            max: 43_200,
-            default: 30,
-        },
-    ),
-    f(
-        "delay_s",
-        K::Int {
-            min: 0,
-            max: 900,
-            default: 0,
-        },
-    ),
-    f(
-        "retention_s",
-        K::Int {
-            min: 60,
-            max: 1_209_600,
-            default: 345_600,
-        },
-    ),
-    f("dead_letter", K::Json),
-];
-const TOPIC_FIELDS: &[Field] = &[
-    f("fifo", K::Bool { default: false }),
-    f("subscriptions", K::Json),
-];
-const TABLE_FIELDS: &[Field] = &[
-    req("partition_key", K::Text),
-    f("sort_key", K::Text),
-    f(
-        "stream",
-        K::Enum {
-            choices: &[
-                "",
-                "KEYS_ONLY",
-                "NEW_IMAGE",
-                "OLD_IMAGE",
-                "NEW_AND_OLD_IMAGES",
-            ],
+        Kind::Number { min, max, default } => FieldKind::Float { min, max, default },
+        Kind::Bool { default } => FieldKind::Bool { default },
+        Kind::Enum {
+            choices,
+            default: Some(default),
+        } => FieldKind::Enum { choices, default },
+        Kind::Enum {
+            choices,
+            default: None,
+        } => FieldKind::Enum {
+            // "" is the form's "(none)" entry: it removes the key.
+            choices: Vec::leak([&[""], choices].concat()),
             default: "",
         },
-    ),
-    f("items", K::Json),
-];
-const TRIGGER_FIELDS: &[Field] = &[
-    req("source", K::Ref(&[T::Queue, T::Table])),
-    req("function", K::Ref(&[T::Function])),
-    f(
-        "batch_size",
-        K::Int {
-            min: 1,
-            max: 10_000,
-            default: 10,
-        },
-    ),
-    f(
-        "maximum_batching_window_s",
-        K::Int {
-            min: 0,
-            max: 300,
-            default: 0,
-        },
-    ),
-    f("report_batch_item_failures", K::Bool { default: false }),
-    f("filter_criteria", K::Json),
-    f(
-        "maximum_concurrency",
-        K::Int {
-            min: 2,
-            max: 1000,
-            default: 2,
-        },
-    ),
-    f(
-        "starting_position",
-        K::Enum {
-            choices: &["LATEST", "TRIM_HORIZON"],
-            default: "LATEST",
-        },
-    ),
-    f("bisect_batch_on_function_error", K::Bool { default: false }),
-    f(
-        "maximum_retry_attempts",
-        K::Int {
-            min: -1,
-            max: 10_000,
-            default: -1,
-        },
-    ),
-    f("on_failure", K::Ref(QUEUE_OR_TOPIC)),
-    f("enabled", K::Bool { default: true }),
-];
-const STATE_MACHINE_FIELDS: &[Field] = &[
-    req("definition", K::Json),
-    f(
-        "workflow_type",
-        K::Enum {
-            choices: &["STANDARD", "EXPRESS"],
-            default: "STANDARD",
-        },
-    ),
-];
+        Kind::Text => FieldKind::Text,
+        Kind::Ref(r) => FieldKind::Ref(r.types),
+        Kind::Dist { .. } => FieldKind::Dist,
+        Kind::Code => FieldKind::Code,
+        Kind::RefMap(_) | Kind::Object(_) | Kind::List(_) | Kind::Json => FieldKind::Json,
+    };
+    Field {
+        key: k.name,
+        kind,
+        required: k.required,
+        doc: k.doc,
+    }
+}
+
+/// The fields of every type, in [`ResourceType::ALL`] order, built once.
+static FIELDS: LazyLock<Vec<Vec<Field>>> = LazyLock::new(|| {
+    ResourceType::ALL
+        .iter()
+        .map(|t| registry::of(*t).keys.iter().map(field).collect())
+        .collect()
+});
 
 /// The fields of a resource type in the specification's order (`type` and `description` are handled apart).
 pub fn fields_of(t: ResourceType) -> &'static [Field] {
-    match t {
-        T::Function => FUNCTION_FIELDS,
-        T::Api => API_FIELDS,
-        T::EventBus => EVENT_BUS_FIELDS,
-        T::Rule => RULE_FIELDS,
-        T::Schedule => SCHEDULE_FIELDS,
-        T::Bucket => BUCKET_FIELDS,
-        T::Queue => QUEUE_FIELDS,
-        T::Topic => TOPIC_FIELDS,
-        T::Table => TABLE_FIELDS,
-        T::Trigger => TRIGGER_FIELDS,
-        T::StateMachine => STATE_MACHINE_FIELDS,
+    let i = ResourceType::ALL.iter().position(|x| *x == t);
+    match i.and_then(|i| FIELDS.get(i)) {
+        Some(fields) => fields,
+        None => {
+            debug_assert!(false, "{t:?} is missing from ResourceType::ALL");
+            &[]
+        }
     }
 }
 
 /// Destinations of a function's `async` block (for the destination dialog and form).
 pub fn destination_types() -> &'static [ResourceType] {
-    DESTS
+    registry::function::ON_SUCCESS.reference().types
 }

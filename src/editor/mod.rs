@@ -21,6 +21,7 @@ mod tests;
 
 use serde_json::{Map, Value, json};
 
+use crate::scenario::registry::{self, Key, Kind};
 use crate::scenario::{ResourceType, valid_id};
 
 /// Why an edit was refused. Messages are shown to the user as they are.
@@ -86,21 +87,9 @@ pub fn ids_of(doc: &Value, types: &[ResourceType]) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The base of fresh ids for a type: `Function`, `Api`, `EventBus`…
+/// The base of fresh ids for a type: `Function`, `Api`, `EventBus`… (from the type's registry descriptor).
 pub fn id_base(t: ResourceType) -> &'static str {
-    match t {
-        ResourceType::Function => "Function",
-        ResourceType::Api => "Api",
-        ResourceType::EventBus => "EventBus",
-        ResourceType::Rule => "Rule",
-        ResourceType::Schedule => "Schedule",
-        ResourceType::Bucket => "Bucket",
-        ResourceType::Queue => "Queue",
-        ResourceType::Topic => "Topic",
-        ResourceType::Table => "Table",
-        ResourceType::Trigger => "Trigger",
-        ResourceType::StateMachine => "StateMachine",
-    }
+    crate::scenario::registry::of(t).id_base
 }
 
 /// `base1`, `base2`, … : the first that is not an id yet (`base` itself is tried first when it ends in a digit-free
@@ -155,7 +144,12 @@ pub fn default_resource(doc: &Value, t: ResourceType) -> Value {
                 json!({ "StartAt": "Done", "States": { "Done": { "Type": "Succeed" } } }),
             );
         }
-        _ => {}
+        // Valid with no keys of their own.
+        ResourceType::Function
+        | ResourceType::EventBus
+        | ResourceType::Bucket
+        | ResourceType::Queue
+        | ResourceType::Topic => {}
     }
     Value::Object(r)
 }
@@ -191,101 +185,96 @@ enum RefAction {
     Remove,
 }
 
-/// Visits every reference to a resource id in the document and applies `f` to it.
-fn visit_refs(doc: &mut Value, f: &dyn Fn(&str) -> RefAction) {
-    fn scalar(slot: &mut Value, f: &dyn Fn(&str) -> RefAction) -> bool {
-        // Returns whether to remove the holder.
-        let Some(s) = slot.as_str() else { return false };
-        match f(s) {
-            RefAction::Keep => false,
-            RefAction::Rename(n) => {
-                *slot = Value::String(n);
-                false
+/// Applies `f` to a reference slot holding an id; returns whether the holder of the slot is to be removed.
+fn scalar(slot: &mut Value, f: &dyn Fn(&str) -> RefAction) -> bool {
+    let Some(s) = slot.as_str() else { return false };
+    match f(s) {
+        RefAction::Keep => false,
+        RefAction::Rename(n) => {
+            *slot = Value::String(n);
+            false
+        }
+        RefAction::Remove => true,
+    }
+}
+
+/// Applies `f` to every reference the registry's `keys` describe in object `o`, recursively into the format's
+/// nested objects and lists. An optional reference that goes is removed, a list entry or map entry whose reference
+/// goes is removed; returns whether a *required* reference of `o` itself went (the caller decides what that means).
+fn visit_keys(o: &mut Map<String, Value>, keys: &[Key], f: &dyn Fn(&str) -> RefAction) -> bool {
+    let mut required_gone = false;
+    for k in keys {
+        match k.kind {
+            Kind::Ref(_) => {
+                if o.get_mut(k.name).is_some_and(|v| scalar(v, f)) {
+                    if k.required {
+                        required_gone = true;
+                    } else {
+                        o.shift_remove(k.name);
+                    }
+                }
             }
-            RefAction::Remove => true,
+            Kind::RefMap(_) => {
+                if let Some(m) = o.get_mut(k.name).and_then(Value::as_object_mut) {
+                    m.retain(|_, v| !scalar(v, f));
+                }
+            }
+            Kind::Object(inner) => {
+                let gone = o
+                    .get_mut(k.name)
+                    .and_then(Value::as_object_mut)
+                    .is_some_and(|m| visit_keys(m, inner, f));
+                if gone {
+                    o.shift_remove(k.name);
+                }
+            }
+            Kind::List(inner) => {
+                if let Some(items) = o.get_mut(k.name).and_then(Value::as_array_mut) {
+                    items.retain_mut(|item| {
+                        let gone = if item.is_string() {
+                            scalar(item, f)
+                        } else {
+                            item.as_object_mut()
+                                .is_some_and(|m| visit_keys(m, inner, f))
+                        };
+                        !gone
+                    });
+                }
+            }
+            Kind::Int { .. }
+            | Kind::Number { .. }
+            | Kind::Bool { .. }
+            | Kind::Enum { .. }
+            | Kind::Text
+            | Kind::Dist { .. }
+            | Kind::Code
+            | Kind::Json => {}
         }
     }
-    fn optional_key(o: &mut Map<String, Value>, key: &str, f: &dyn Fn(&str) -> RefAction) {
-        if o.get_mut(key).is_some_and(|v| scalar(v, f)) {
-            o.shift_remove(key);
-        }
-    }
-    fn list(o: &mut Map<String, Value>, key: &str, f: &dyn Fn(&str) -> RefAction) {
-        let Some(items) = o.get_mut(key).and_then(Value::as_array_mut) else {
-            return;
-        };
-        items.retain_mut(|item| {
-            let remove = if item.is_string() {
-                scalar(item, f)
-            } else if let Some(t) = item.get_mut("target") {
-                scalar(t, f)
-            } else {
-                false
-            };
-            !remove
-        });
-    }
-    let mut removed_triggers = Vec::new();
+    required_gone
+}
+
+/// Visits every reference to a resource id in the document (every reference its type's registry descriptor
+/// declares, traffic `to` and layout keys) and applies `f` to it. A resource drawn as an edge (a trigger) goes
+/// with either end; other required references (a rule's bus) are left dangling: a visible problem.
+fn visit_refs(doc: &mut Value, f: &dyn Fn(&str) -> RefAction) {
+    let mut removed_resources = Vec::new();
     if let Some(res) = doc.get_mut("resources").and_then(Value::as_object_mut) {
         for (rid, r) in res.iter_mut() {
             let t = r
                 .get("type")
                 .and_then(Value::as_str)
                 .and_then(ResourceType::from_name);
-            let Some(o) = r.as_object_mut() else { continue };
-            match t {
-                Some(ResourceType::Function) => {
-                    optional_key(o, "dead_letter", f);
-                    if let Some(a) = o.get_mut("async").and_then(Value::as_object_mut) {
-                        optional_key(a, "on_success", f);
-                        optional_key(a, "on_failure", f);
-                    }
-                }
-                Some(ResourceType::Api) => {
-                    if let Some(routes) = o.get_mut("routes").and_then(Value::as_object_mut) {
-                        routes.retain(|_, v| !scalar(v, f));
-                    }
-                }
-                Some(ResourceType::Rule) => {
-                    // The bus is required: left dangling (a visible problem) when its bus goes.
-                    if let Some(b) = o.get_mut("bus")
-                        && let Some(s) = b.as_str()
-                        && let RefAction::Rename(n) = f(s)
-                    {
-                        *b = Value::String(n);
-                    }
-                    list(o, "targets", f);
-                    optional_key(o, "dead_letter", f);
-                }
-                Some(ResourceType::Schedule) => list(o, "targets", f),
-                Some(ResourceType::Bucket) => list(o, "notifications", f),
-                Some(ResourceType::Topic) => list(o, "subscriptions", f),
-                Some(ResourceType::Queue) => {
-                    let gone = o
-                        .get_mut("dead_letter")
-                        .and_then(|d| d.get_mut("target"))
-                        .is_some_and(|t| scalar(t, f));
-                    if gone {
-                        o.shift_remove("dead_letter");
-                    }
-                }
-                Some(ResourceType::Trigger) => {
-                    let mut gone = false;
-                    for k in ["source", "function"] {
-                        if let Some(v) = o.get_mut(k) {
-                            gone |= scalar(v, f);
-                        }
-                    }
-                    optional_key(o, "on_failure", f);
-                    if gone {
-                        removed_triggers.push(rid.clone());
-                    }
-                }
-                _ => {}
+            let (Some(t), Some(o)) = (t, r.as_object_mut()) else {
+                continue;
+            };
+            let desc = registry::of(t);
+            if visit_keys(o, desc.keys, f) && desc.drawn_as_edge {
+                removed_resources.push(rid.clone());
             }
         }
-        for t in &removed_triggers {
-            res.shift_remove(t);
+        for id in &removed_resources {
+            res.shift_remove(id);
         }
     }
     if let Some(traffic) = doc.get_mut("traffic").and_then(Value::as_array_mut) {
@@ -545,48 +534,105 @@ impl WireKind {
 
 /// What dragging from a resource of type `from` onto one of type `to` creates, or why AWS does not allow it.
 pub fn wire_kind(from: ResourceType, to: ResourceType) -> Result<WireKind, EditError> {
+    let (allowed, refusal) = wirings_from(from);
+    if let Some((_, kind)) = allowed.iter().find(|(t, _)| *t == to) {
+        return Ok(*kind);
+    }
+    let why = OWN_REFUSALS
+        .iter()
+        .find(|(f, t, _)| *f == from && *t == to)
+        .map_or(refusal, |(_, _, why)| why);
+    Err(EditError::Refused(why.to_string()))
+}
+
+const TRIGGER_IS_WIRING: &str =
+    "a trigger is itself wiring: drag from a queue or table to a function instead";
+const REACHED_FROM_CODE: &str = "a function reaches a table, bucket or state machine from its code (SDK calls), not through wiring";
+
+/// Refused pairs with a reason of their own (every other refusal gives the reason of its `from` type).
+const OWN_REFUSALS: &[(ResourceType, ResourceType, &str)] = &[
+    (
+        ResourceType::Function,
+        ResourceType::Table,
+        REACHED_FROM_CODE,
+    ),
+    (
+        ResourceType::Function,
+        ResourceType::Bucket,
+        REACHED_FROM_CODE,
+    ),
+    (
+        ResourceType::Function,
+        ResourceType::StateMachine,
+        REACHED_FROM_CODE,
+    ),
+    (
+        ResourceType::StateMachine,
+        ResourceType::Trigger,
+        TRIGGER_IS_WIRING,
+    ),
+];
+
+/// The types a resource of type `from` can be wired to (and what that creates), and why any other is refused.
+fn wirings_from(from: ResourceType) -> (&'static [(ResourceType, WireKind)], &'static str) {
     use ResourceType as T;
-    let refuse = |why: &str| Err(EditError::Refused(why.to_string()));
-    match (from, to) {
-        (T::Queue, T::Function) => Ok(WireKind::QueueTrigger),
-        (T::Queue, T::Queue) => Ok(WireKind::DeadLetterQueue),
-        (T::Table, T::Function) => Ok(WireKind::StreamTrigger),
-        (T::Topic, T::Queue | T::Function) => Ok(WireKind::Subscription),
-        (T::Bucket, T::Function | T::Queue | T::Topic) => Ok(WireKind::Notification),
-        (T::EventBus, T::Rule) => Ok(WireKind::RuleBus),
-        (
-            T::Rule | T::Schedule,
-            T::Function | T::Queue | T::Topic | T::EventBus | T::StateMachine,
-        ) => Ok(WireKind::Target),
-        (T::Api, T::Function) => Ok(WireKind::Route),
-        (T::Function, T::Queue | T::Topic | T::EventBus | T::Function) => Ok(WireKind::Destination),
-        (T::Function, T::Table | T::Bucket | T::StateMachine) => refuse(
-            "a function reaches a table, bucket or state machine from its code (SDK calls), not through wiring",
-        ),
-        (T::Queue, _) => refuse(
+    use WireKind as W;
+    match from {
+        T::Queue => (
+            &[
+                (T::Function, W::QueueTrigger),
+                (T::Queue, W::DeadLetterQueue),
+            ],
             "an SQS queue delivers only to a Lambda function (trigger) or to a dead-letter queue",
         ),
-        (T::Table, _) => {
-            refuse("a DynamoDB stream delivers only to a Lambda function (stream trigger)")
-        }
-        (T::Topic, _) => refuse("this simulator's SNS subscriptions target a function or a queue"),
-        (T::Bucket, _) => refuse("S3 notifications target a function, a queue or a topic"),
-        (T::EventBus, _) => {
-            refuse("an event bus delivers only through rules: drag from the bus to a rule")
-        }
-        (T::Rule | T::Schedule, _) => refuse(
+        T::Table => (
+            &[(T::Function, W::StreamTrigger)],
+            "a DynamoDB stream delivers only to a Lambda function (stream trigger)",
+        ),
+        T::Topic => (
+            &[(T::Queue, W::Subscription), (T::Function, W::Subscription)],
+            "this simulator's SNS subscriptions target a function or a queue",
+        ),
+        T::Bucket => (
+            &[
+                (T::Function, W::Notification),
+                (T::Queue, W::Notification),
+                (T::Topic, W::Notification),
+            ],
+            "S3 notifications target a function, a queue or a topic",
+        ),
+        T::EventBus => (
+            &[(T::Rule, W::RuleBus)],
+            "an event bus delivers only through rules: drag from the bus to a rule",
+        ),
+        T::Rule | T::Schedule => (
+            &[
+                (T::Function, W::Target),
+                (T::Queue, W::Target),
+                (T::Topic, W::Target),
+                (T::EventBus, W::Target),
+                (T::StateMachine, W::Target),
+            ],
             "rule and schedule targets are functions, queues, topics, event buses and state machines",
         ),
-        (T::Api, _) => refuse("API Gateway routes integrate with Lambda functions"),
-        (T::Function, _) => {
-            refuse("a function's destinations are queues, topics, event buses and functions")
-        }
-        (T::Trigger, _) | (_, T::Trigger) => {
-            refuse("a trigger is itself wiring: drag from a queue or table to a function instead")
-        }
-        (T::StateMachine, _) => {
-            refuse("a state machine calls functions from its definition's Task states")
-        }
+        T::Api => (
+            &[(T::Function, W::Route)],
+            "API Gateway routes integrate with Lambda functions",
+        ),
+        T::Function => (
+            &[
+                (T::Queue, W::Destination),
+                (T::Topic, W::Destination),
+                (T::EventBus, W::Destination),
+                (T::Function, W::Destination),
+            ],
+            "a function's destinations are queues, topics, event buses and functions",
+        ),
+        T::Trigger => (&[], TRIGGER_IS_WIRING),
+        T::StateMachine => (
+            &[],
+            "a state machine calls functions from its definition's Task states",
+        ),
     }
 }
 

@@ -333,3 +333,91 @@ fn saving_a_touched_layout_writes_positions() {
     );
     loads(&d).expect("valid");
 }
+
+// ---- the typed form's fields ------------------------------------------------------------------------------------------
+
+fn form_field(t: T, key: &str) -> fields::Field {
+    match fields::fields_of(t).iter().find(|f| f.key == key) {
+        Some(f) => *f,
+        None => panic!("no field {key} for {t:?}"),
+    }
+}
+
+#[test]
+fn form_fields_are_the_registry_keys_in_order() {
+    for t in T::ALL {
+        let form: Vec<&str> = fields::fields_of(t).iter().map(|f| f.key).collect();
+        let registry: Vec<&str> = crate::scenario::registry::of(t)
+            .keys
+            .iter()
+            .map(|k| k.name)
+            .collect();
+        assert_eq!(form, registry, "{t:?}");
+        assert!(fields::fields_of(t).iter().all(|f| !f.doc.is_empty()));
+    }
+}
+
+#[test]
+fn form_fields_carry_the_loaders_ranges_and_defaults() {
+    use fields::FieldKind as K;
+    assert_eq!(
+        form_field(T::Function, "timeout_s").kind,
+        K::Int {
+            min: 1,
+            max: 900,
+            default: 3
+        }
+    );
+    // The loader reads any number of seconds >= 0 (AWS documents no range); the form no longer says 1–86,400.
+    assert_eq!(
+        form_field(T::Function, "idle_timeout_s").kind,
+        K::Float {
+            min: 0.0,
+            max: f64::INFINITY,
+            default: 600.0
+        }
+    );
+    // HTTP APIs allow 30 s; REST APIs are capped at 29 s by the loader's cross-field rule.
+    assert_eq!(
+        form_field(T::Api, "timeout_ms").kind,
+        K::Int {
+            min: 50,
+            max: 30_000,
+            default: 29_000
+        }
+    );
+    assert_eq!(
+        form_field(T::Table, "stream").kind,
+        K::Enum {
+            choices: &[
+                "",
+                "KEYS_ONLY",
+                "NEW_IMAGE",
+                "OLD_IMAGE",
+                "NEW_AND_OLD_IMAGES"
+            ],
+            default: ""
+        }
+    );
+    assert_eq!(
+        form_field(T::Trigger, "maximum_concurrency").kind,
+        K::Int {
+            min: 2,
+            max: 1000,
+            default: 2
+        }
+    );
+    assert_eq!(
+        form_field(T::Function, "dead_letter").kind,
+        K::Ref(&[T::Queue, T::Topic])
+    );
+    assert_eq!(form_field(T::Queue, "dead_letter").kind, K::Json);
+    assert_eq!(form_field(T::Function, "code").kind, K::Code);
+    assert_eq!(form_field(T::Function, "duration_ms").kind, K::Dist);
+    let routes = form_field(T::Api, "routes");
+    assert!(routes.required && routes.kind == K::Json);
+    assert_eq!(
+        fields::destination_types(),
+        &[T::Queue, T::Topic, T::EventBus, T::Function]
+    );
+}

@@ -2,6 +2,10 @@
 //! source to their function) and one per traffic source; one edge per reference, each knowing what kind of wiring
 //! it is. Edges are derived from the scenario, never stored, so the drawing cannot disagree with the wiring.
 //!
+//! Which edges a resource type can make is declared by its descriptor in [`registry`]: each
+//! reference key names the [`EdgeRole`] it makes, and building the graph checks (in debug builds) that every edge
+//! is one its owner's descriptor declares.
+//!
 //! Order is deterministic: nodes are resources in file order then traffic sources; edges follow the file (resources
 //! in order, and within a resource its keys in the order of the format), then traffic.
 
@@ -11,6 +15,7 @@ use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use serde_json::Value;
 
 use super::model::{ResId, ResourceKind, ResourceType, Scenario, Target, Timing};
+use super::registry;
 
 /// A node of the architecture graph.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,6 +90,25 @@ pub enum EdgeKind {
     TaskInvoke { state: String },
 }
 
+/// What kind of wire an edge is, without its data: what a reference of the registry declares it makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EdgeRole {
+    Traffic,
+    Route,
+    BusToRule,
+    RuleTarget,
+    ScheduleTarget,
+    Notification,
+    BucketToBus,
+    Subscription,
+    Trigger,
+    TriggerOnFailure,
+    DeadLetter,
+    Destination,
+    RuleDeadLetter,
+    TaskInvoke,
+}
+
 /// An edge of the graph.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GraphEdge {
@@ -98,6 +122,26 @@ impl GraphEdge {
 }
 
 impl EdgeKind {
+    /// The role of the edge (its kind without data).
+    pub fn role(&self) -> EdgeRole {
+        match self {
+            EdgeKind::Traffic { .. } => EdgeRole::Traffic,
+            EdgeKind::Route { .. } => EdgeRole::Route,
+            EdgeKind::BusToRule { .. } => EdgeRole::BusToRule,
+            EdgeKind::RuleTarget { .. } => EdgeRole::RuleTarget,
+            EdgeKind::ScheduleTarget { .. } => EdgeRole::ScheduleTarget,
+            EdgeKind::Notification { .. } => EdgeRole::Notification,
+            EdgeKind::BucketToBus => EdgeRole::BucketToBus,
+            EdgeKind::Subscription { .. } => EdgeRole::Subscription,
+            EdgeKind::Trigger { .. } => EdgeRole::Trigger,
+            EdgeKind::TriggerOnFailure { .. } => EdgeRole::TriggerOnFailure,
+            EdgeKind::DeadLetter => EdgeRole::DeadLetter,
+            EdgeKind::Destination { .. } => EdgeRole::Destination,
+            EdgeKind::RuleDeadLetter => EdgeRole::RuleDeadLetter,
+            EdgeKind::TaskInvoke { .. } => EdgeRole::TaskInvoke,
+        }
+    }
+
     /// A short human label for drawing ("POST /orders", "batch 10", "s3:ObjectCreated:* *.jpg"); may be empty.
     pub fn label(&self) -> String {
         match self {
@@ -155,7 +199,7 @@ impl ArchGraph {
         let mut by_trace_name = HashMap::new();
         for (i, r) in s.resources.iter().enumerate() {
             let id = ResId(u32::try_from(i).unwrap_or(u32::MAX));
-            if r.resource_type() == ResourceType::Trigger {
+            if registry::of(r.resource_type()).drawn_as_edge {
                 resource_nodes.push(None);
                 continue;
             }
@@ -193,136 +237,28 @@ impl ArchGraph {
         Some(self.graph.add_edge(a, b, GraphEdge { kind }))
     }
 
+    /// Adds an edge that a resource of type `owner` makes (its descriptor declares the edge's role).
+    fn wire(
+        &mut self,
+        owner: ResourceType,
+        from: NodeRef,
+        to: NodeRef,
+        kind: EdgeKind,
+    ) -> Option<EdgeIndex> {
+        debug_assert!(
+            registry::of(owner).edge_roles().contains(&kind.role()),
+            "the {} descriptor declares no {:?} edge",
+            owner.name(),
+            kind.role()
+        );
+        self.add(from, to, kind)
+    }
+
     fn add_edges(&mut self, s: &Scenario) {
         use NodeRef::Resource as R;
         for (i, r) in s.resources.iter().enumerate() {
             let me = ResId(u32::try_from(i).unwrap_or(u32::MAX));
-            match &r.kind {
-                ResourceKind::Function(f) => {
-                    if let Some(d) = f.async_config.on_success {
-                        self.add(R(me), R(d), EdgeKind::Destination { on_success: true });
-                    }
-                    if let Some(d) = f.async_config.on_failure {
-                        self.add(R(me), R(d), EdgeKind::Destination { on_success: false });
-                    }
-                    if let Some(d) = f.dead_letter {
-                        self.add(R(me), R(d), EdgeKind::DeadLetter);
-                    }
-                }
-                ResourceKind::Api(api) => {
-                    for (key, f) in &api.routes {
-                        self.add(
-                            R(me),
-                            R(*f),
-                            EdgeKind::Route {
-                                route_key: key.clone(),
-                            },
-                        );
-                    }
-                }
-                ResourceKind::EventBus => {}
-                ResourceKind::Rule(rule) => {
-                    self.add(
-                        R(rule.bus),
-                        R(me),
-                        EdgeKind::BusToRule {
-                            summary: rule.pattern.summary(),
-                        },
-                    );
-                    for t in &rule.targets {
-                        self.add(
-                            R(me),
-                            R(t.target),
-                            EdgeKind::RuleTarget {
-                                input_summary: input_summary(t),
-                            },
-                        );
-                    }
-                    if let Some(d) = rule.dead_letter {
-                        self.add(R(me), R(d), EdgeKind::RuleDeadLetter);
-                    }
-                }
-                ResourceKind::Schedule(sched) => {
-                    for t in &sched.targets {
-                        self.add(
-                            R(me),
-                            R(t.target),
-                            EdgeKind::ScheduleTarget {
-                                input_summary: input_summary(t).or_else(|| {
-                                    sched.input.as_ref().map(|_| "constant input".to_string())
-                                }),
-                            },
-                        );
-                    }
-                }
-                ResourceKind::Bucket(b) => {
-                    for n in &b.notifications {
-                        self.add(
-                            R(me),
-                            R(n.target),
-                            EdgeKind::Notification {
-                                events: n.events.clone(),
-                                prefix: n.prefix.clone(),
-                                suffix: n.suffix.clone(),
-                            },
-                        );
-                    }
-                    if b.event_bridge
-                        && let Some(bus) = s.find("default")
-                        && s.resource(bus).resource_type() == ResourceType::EventBus
-                    {
-                        self.add(R(me), R(bus), EdgeKind::BucketToBus);
-                    }
-                }
-                ResourceKind::Queue(q) => {
-                    if let Some(d) = &q.dead_letter {
-                        self.add(R(me), R(d.target), EdgeKind::DeadLetter);
-                    }
-                }
-                ResourceKind::Topic(t) => {
-                    for sub in &t.subscriptions {
-                        self.add(
-                            R(me),
-                            R(sub.target),
-                            EdgeKind::Subscription {
-                                filtered: sub.filter_policy.is_some(),
-                                raw: sub.raw_message_delivery,
-                            },
-                        );
-                    }
-                }
-                ResourceKind::Table(_) => {}
-                ResourceKind::Trigger(t) => {
-                    if let Some(e) = self.add(
-                        R(t.source),
-                        R(t.function),
-                        EdgeKind::Trigger {
-                            trigger: me,
-                            batch_size: t.batch_size,
-                        },
-                    ) {
-                        self.trigger_edges.insert(me, e);
-                    }
-                    if let Some(d) = t.on_failure {
-                        self.add(
-                            R(t.source),
-                            R(d),
-                            EdgeKind::TriggerOnFailure { trigger: me },
-                        );
-                    }
-                }
-                ResourceKind::StateMachine(sm) => {
-                    let mut found = Vec::new();
-                    task_functions(&sm.definition, &mut found, 0);
-                    for (state, fname) in found {
-                        if let Some(f) = s.find(&fname)
-                            && s.resource(f).resource_type() == ResourceType::Function
-                        {
-                            self.add(R(me), R(f), EdgeKind::TaskInvoke { state });
-                        }
-                    }
-                }
-            }
+            self.resource_edges(s, me, &r.kind);
         }
         for (i, t) in s.traffic.iter().enumerate() {
             self.add(
@@ -332,6 +268,156 @@ impl ArchGraph {
                     summary: timing_summary(&t.timing),
                 },
             );
+        }
+    }
+
+    /// The edges resource `me` makes, in the order of its keys.
+    fn resource_edges(&mut self, s: &Scenario, me: ResId, kind: &ResourceKind) {
+        use NodeRef::Resource as R;
+        let owner = kind.resource_type();
+        match kind {
+            ResourceKind::Function(f) => {
+                if let Some(d) = f.async_config.on_success {
+                    self.wire(
+                        owner,
+                        R(me),
+                        R(d),
+                        EdgeKind::Destination { on_success: true },
+                    );
+                }
+                if let Some(d) = f.async_config.on_failure {
+                    self.wire(
+                        owner,
+                        R(me),
+                        R(d),
+                        EdgeKind::Destination { on_success: false },
+                    );
+                }
+                if let Some(d) = f.dead_letter {
+                    self.wire(owner, R(me), R(d), EdgeKind::DeadLetter);
+                }
+            }
+            ResourceKind::Api(api) => {
+                for (key, f) in &api.routes {
+                    self.wire(
+                        owner,
+                        R(me),
+                        R(*f),
+                        EdgeKind::Route {
+                            route_key: key.clone(),
+                        },
+                    );
+                }
+            }
+            ResourceKind::EventBus => {}
+            ResourceKind::Rule(rule) => {
+                self.wire(
+                    owner,
+                    R(rule.bus),
+                    R(me),
+                    EdgeKind::BusToRule {
+                        summary: rule.pattern.summary(),
+                    },
+                );
+                for t in &rule.targets {
+                    self.wire(
+                        owner,
+                        R(me),
+                        R(t.target),
+                        EdgeKind::RuleTarget {
+                            input_summary: input_summary(t),
+                        },
+                    );
+                }
+                if let Some(d) = rule.dead_letter {
+                    self.wire(owner, R(me), R(d), EdgeKind::RuleDeadLetter);
+                }
+            }
+            ResourceKind::Schedule(sched) => {
+                for t in &sched.targets {
+                    self.wire(
+                        owner,
+                        R(me),
+                        R(t.target),
+                        EdgeKind::ScheduleTarget {
+                            input_summary: input_summary(t).or_else(|| {
+                                sched.input.as_ref().map(|_| "constant input".to_string())
+                            }),
+                        },
+                    );
+                }
+            }
+            ResourceKind::Bucket(b) => {
+                for n in &b.notifications {
+                    self.wire(
+                        owner,
+                        R(me),
+                        R(n.target),
+                        EdgeKind::Notification {
+                            events: n.events.clone(),
+                            prefix: n.prefix.clone(),
+                            suffix: n.suffix.clone(),
+                        },
+                    );
+                }
+                if b.event_bridge
+                    && let Some(bus) = s.find("default")
+                    && s.resource(bus).resource_type() == ResourceType::EventBus
+                {
+                    self.wire(owner, R(me), R(bus), EdgeKind::BucketToBus);
+                }
+            }
+            ResourceKind::Queue(q) => {
+                if let Some(d) = &q.dead_letter {
+                    self.wire(owner, R(me), R(d.target), EdgeKind::DeadLetter);
+                }
+            }
+            ResourceKind::Topic(t) => {
+                for sub in &t.subscriptions {
+                    self.wire(
+                        owner,
+                        R(me),
+                        R(sub.target),
+                        EdgeKind::Subscription {
+                            filtered: sub.filter_policy.is_some(),
+                            raw: sub.raw_message_delivery,
+                        },
+                    );
+                }
+            }
+            ResourceKind::Table(_) => {}
+            ResourceKind::Trigger(t) => {
+                if let Some(e) = self.wire(
+                    owner,
+                    R(t.source),
+                    R(t.function),
+                    EdgeKind::Trigger {
+                        trigger: me,
+                        batch_size: t.batch_size,
+                    },
+                ) {
+                    self.trigger_edges.insert(me, e);
+                }
+                if let Some(d) = t.on_failure {
+                    self.wire(
+                        owner,
+                        R(t.source),
+                        R(d),
+                        EdgeKind::TriggerOnFailure { trigger: me },
+                    );
+                }
+            }
+            ResourceKind::StateMachine(sm) => {
+                let mut found = Vec::new();
+                task_functions(&sm.definition, &mut found, 0);
+                for (state, fname) in found {
+                    if let Some(f) = s.find(&fname)
+                        && s.resource(f).resource_type() == ResourceType::Function
+                    {
+                        self.wire(owner, R(me), R(f), EdgeKind::TaskInvoke { state });
+                    }
+                }
+            }
         }
     }
 

@@ -5,11 +5,14 @@
 //!   format and build a [`Scenario`], or report every problem of the file as `file:line:col: path: message`.
 //! - [`tour`]: a scenario's guided tour (steps, what each highlights, the moment each waits for).
 //! - [`graph`]: the architecture graph (resources and traffic sources as nodes, references as typed edges).
+//! - [`registry`]: one descriptor per resource type — the single source of its keys, ranges, defaults, enums,
+//!   references and edges for the loader, the writer, the editor's form, the palette and the graph.
 
 pub mod graph;
 pub mod json;
 mod keys;
 pub mod model;
+pub mod registry;
 pub mod tour;
 pub mod write;
 

@@ -150,42 +150,18 @@ impl ResourceType {
         ResourceType::StateMachine,
     ];
 
-    /// The `type` string of the format.
+    /// The `type` string of the format (from the type's registry descriptor).
     pub fn name(self) -> &'static str {
-        match self {
-            ResourceType::Function => "function",
-            ResourceType::Api => "api",
-            ResourceType::EventBus => "event_bus",
-            ResourceType::Rule => "rule",
-            ResourceType::Schedule => "schedule",
-            ResourceType::Bucket => "bucket",
-            ResourceType::Queue => "queue",
-            ResourceType::Topic => "topic",
-            ResourceType::Table => "table",
-            ResourceType::Trigger => "trigger",
-            ResourceType::StateMachine => "state_machine",
-        }
+        super::registry::of(self).name
     }
 
     pub fn from_name(name: &str) -> Option<ResourceType> {
         ResourceType::ALL.into_iter().find(|t| t.name() == name)
     }
 
-    /// The AWS service name shown to users.
+    /// The AWS service name shown to users (palette, inspector; the descriptor's label).
     pub fn aws_name(self) -> &'static str {
-        match self {
-            ResourceType::Function => "Lambda function",
-            ResourceType::Api => "API Gateway",
-            ResourceType::EventBus => "EventBridge bus",
-            ResourceType::Rule => "EventBridge rule",
-            ResourceType::Schedule => "Schedule",
-            ResourceType::Bucket => "S3 bucket",
-            ResourceType::Queue => "SQS queue",
-            ResourceType::Topic => "SNS topic",
-            ResourceType::Table => "DynamoDB table",
-            ResourceType::Trigger => "Event source mapping",
-            ResourceType::StateMachine => "Step Functions",
-        }
+        super::registry::of(self).label
     }
 }
 

@@ -10,11 +10,9 @@
 
 use serde_json::{Map, Value};
 
-use super::keys::{
-    self, ASYNC, DIST, EVENT, NOTIFICATION, OBJECT, POINT, REDRIVE, REQUEST, RETRY, SETTINGS,
-    SUBSCRIPTION, TARGET, TOP, TOPIC_MESSAGE, TRANSFORMER,
-};
+use super::keys::{self, DIST, EVENT, OBJECT, POINT, REQUEST, SETTINGS, TOP, TOPIC_MESSAGE};
 use super::model::ResourceType;
+use super::registry::{self, Key, Kind};
 
 /// Keys in `order` first (in that order), then any others in their original order.
 fn ordered(
@@ -51,26 +49,6 @@ fn dist(v: &Value) -> Value {
     with(v, DIST, keep)
 }
 
-fn targets(v: &Value) -> Value {
-    match v {
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .map(|t| {
-                    with(t, TARGET, |k, x| {
-                        if k == "input_transformer" {
-                            with(x, TRANSFORMER, keep)
-                        } else {
-                            x.clone()
-                        }
-                    })
-                })
-                .collect(),
-        ),
-        other => other.clone(),
-    }
-}
-
 fn each(v: &Value, f: impl Fn(&Value) -> Value) -> Value {
     match v {
         Value::Array(items) => Value::Array(items.iter().map(f).collect()),
@@ -78,6 +56,8 @@ fn each(v: &Value, f: impl Fn(&Value) -> Value) -> Value {
     }
 }
 
+/// A resource in canonical order: `type`, `description`, its type's keys as its descriptor lists them,
+/// `delivery_latency_ms`, recursively into the format's own nested objects.
 fn resource(v: &Value) -> Value {
     let Some(t) = v
         .get("type")
@@ -86,54 +66,41 @@ fn resource(v: &Value) -> Value {
     else {
         return v.clone();
     };
-    let child: fn(&str, &Value) -> Value = match t {
-        ResourceType::Function => |k, x| match k {
-            "duration_ms" | "cold_start_ms" => dist(x),
-            "async" => with(x, ASYNC, keep),
-            _ => x.clone(),
-        },
-        ResourceType::Rule => |k, x| match k {
-            "targets" => targets(x),
-            "retry" => with(x, RETRY, keep),
-            _ => x.clone(),
-        },
-        ResourceType::Schedule => |k, x| {
-            if k == "targets" {
-                targets(x)
-            } else {
-                x.clone()
-            }
-        },
-        ResourceType::Bucket => |k, x| {
-            if k == "notifications" {
-                each(x, |n| with(n, NOTIFICATION, keep))
-            } else {
-                x.clone()
-            }
-        },
-        ResourceType::Queue => |k, x| {
-            if k == "dead_letter" {
-                with(x, REDRIVE, keep)
-            } else {
-                x.clone()
-            }
-        },
-        ResourceType::Topic => |k, x| {
-            if k == "subscriptions" {
-                each(x, |s| with(s, SUBSCRIPTION, keep))
-            } else {
-                x.clone()
-            }
-        },
-        _ => keep,
-    };
-    with(v, &keys::allowed_for(t), |k, x| {
-        if k == "delivery_latency_ms" {
-            dist(x)
-        } else {
-            child(k, x)
+    let keys: Vec<&Key> = registry::of(t).all_keys().collect();
+    described(v, &keys)
+}
+
+/// An object of the format, its keys in the order of their descriptors (others after them, as they were).
+fn described(v: &Value, keys: &[&Key]) -> Value {
+    let order: Vec<&str> = keys.iter().map(|k| k.name).collect();
+    with(v, &order, |name, x| {
+        match keys.iter().find(|k| k.name == name) {
+            Some(k) => of_kind(&k.kind, x),
+            None => x.clone(),
         }
     })
+}
+
+/// The canonical form of a value of kind `kind`: distributions and the format's own nested objects are ordered;
+/// everything else (user content, scalars, references) is kept as it is.
+fn of_kind(kind: &Kind, x: &Value) -> Value {
+    match kind {
+        Kind::Dist { .. } => dist(x),
+        Kind::Object(keys) => described(x, &keys.iter().collect::<Vec<_>>()),
+        Kind::List(keys) => {
+            let keys: Vec<&Key> = keys.iter().collect();
+            each(x, |entry| described(entry, &keys))
+        }
+        Kind::Int { .. }
+        | Kind::Number { .. }
+        | Kind::Bool { .. }
+        | Kind::Enum { .. }
+        | Kind::Text
+        | Kind::Ref(_)
+        | Kind::RefMap(_)
+        | Kind::Code
+        | Kind::Json => x.clone(),
+    }
 }
 
 fn traffic_entry(v: &Value) -> Value {

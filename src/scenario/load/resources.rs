@@ -1,7 +1,8 @@
-//! Reading the `resources` of a scenario: one reader per resource type, every key, default and AWS range of the
-//! format, and every reference resolved to a [`ResId`] of an allowed type.
+//! Reading the `resources` of a scenario: one reader per resource type. Keys, JSON types, defaults, AWS ranges,
+//! enum choices and the types a reference may name come from the type's descriptor in [`registry`]; the readers
+//! add the cross-field rules (FIFO, stream and protocol dependencies) and build the typed model, with every
+//! reference resolved to a [`ResId`] of an allowed type.
 
-use super::super::keys;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -14,7 +15,13 @@ use super::super::model::{
     RetryPolicy, Rule, Schedule, StartingPosition, StateMachine, StreamViewType, Subscription,
     Table, Target, Topic, Trigger, WorkflowType,
 };
-use super::values::{Ctx, Obj, Range, child, index, join_path, locate};
+use super::super::registry::{
+    self, api, bucket, function as fun, queue, rule as ru, schedule as sch,
+};
+use super::super::registry::{
+    Key, state_machine as sm, table as tab, topic as top, trigger as trg,
+};
+use super::values::{Ctx, Obj, child, index, join_path, locate};
 use crate::cron::ScheduleExpr;
 use crate::events::apigw::RouteTable;
 use crate::pattern::{Dialect, Pattern};
@@ -52,10 +59,11 @@ pub(super) fn resources(ctx: &mut Ctx<'_>, obj: &Obj<'_>) -> Option<Vec<Resource
 }
 
 fn resource(ctx: &mut Ctx<'_>, id: String, t: ResourceType, o: Obj<'_>) -> Option<Resource> {
-    ctx.check_keys(&o, &keys::allowed_for(t));
-    let description = ctx.opt_string(&o, "description");
-    let delivery_latency_ms = match o.get("delivery_latency_ms") {
-        Some(n) => Some(ctx.dist(n, &o.path_of("delivery_latency_ms"))?),
+    ctx.check_keys(&o, &registry::of(t).allowed_names());
+    let description = ctx.opt_string(&o, registry::common::DESCRIPTION.name);
+    let latency_key = registry::common::DELIVERY_LATENCY_MS.name;
+    let delivery_latency_ms = match o.get(latency_key) {
+        Some(n) => Some(ctx.dist(n, &o.path_of(latency_key))?),
         None => None,
     };
     let kind = match t {
@@ -96,53 +104,47 @@ impl All {
 fn function(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Function> {
     let mut all = All(true);
     let n0 = ctx.problems.len();
-    let memory_mb = ctx.opt_int(o, "memory_mb", 128, 128, 10_240) as u32;
-    let timeout_s = ctx.opt_int(o, "timeout_s", 3, 1, 900) as u32;
-    let reserved_concurrency = match o.get("reserved_concurrency") {
+    let memory_mb = ctx.int_key(o, &fun::MEMORY_MB) as u32;
+    let timeout_s = ctx.int_key(o, &fun::TIMEOUT_S) as u32;
+    let reserved_concurrency = match o.get(fun::RESERVED_CONCURRENCY.name) {
         Some(n) => {
+            // Cross-field: at most the account's concurrency.
+            let (min, _, _) = fun::RESERVED_CONCURRENCY.int_bounds();
             let max = i64::from(ctx.account_concurrency);
-            all.take(ctx.integer(n, &o.path_of("reserved_concurrency"), 0, max))
-                .map(|v| v as u32)
+            let path = o.path_of(fun::RESERVED_CONCURRENCY.name);
+            all.take(ctx.integer(n, &path, min, max)).map(|v| v as u32)
         }
         None => None,
     };
-    let duration_ms = ctx.opt_dist(o, "duration_ms", Dist::Fixed(10.0));
-    let cold_start_ms = ctx.opt_dist(
-        o,
-        "cold_start_ms",
-        Dist::LogNormal {
-            p50: 180.0,
-            p99: 600.0,
-        },
-    );
-    let idle_timeout_s = ctx.opt_num(o, "idle_timeout_s", 600.0, Range::NON_NEGATIVE);
-    let error_rate = ctx.opt_num(o, "error_rate", 0.0, Range::incl(0.0, 1.0));
-    let (code, handler) = match o.get("code") {
+    let duration_ms = dist_key(ctx, o, &fun::DURATION_MS);
+    let cold_start_ms = dist_key(ctx, o, &fun::COLD_START_MS);
+    let idle_timeout_s = ctx.number_key(o, &fun::IDLE_TIMEOUT_S);
+    let error_rate = ctx.number_key(o, &fun::ERROR_RATE);
+    let (code, handler) = match o.get(fun::CODE.name) {
         Some(n) => {
-            let code = all.take(code(ctx, n, &o.path_of("code")));
-            let handler = code
-                .as_ref()
-                .and_then(|c| compile_code(ctx, c, n, &o.path_of("code")));
+            let path = o.path_of(fun::CODE.name);
+            let code = all.take(code(ctx, n, &path));
+            let handler = code.as_ref().and_then(|c| compile_code(ctx, c, n, &path));
             (code, handler)
         }
         None => (None, None),
     };
-    let environment = match o.get("environment") {
+    let environment = match o.get(fun::ENVIRONMENT.name) {
         Some(n) => all
-            .take(environment(ctx, n, &o.path_of("environment")))
+            .take(environment(ctx, n, &o.path_of(fun::ENVIRONMENT.name)))
             .unwrap_or_default(),
         None => Vec::new(),
     };
-    let async_config = match o.get("async") {
+    let async_config = match o.get(fun::ASYNC.name) {
         Some(n) => all
-            .take(async_config(ctx, n, &o.path_of("async")))
+            .take(async_config(ctx, n, &o.path_of(fun::ASYNC.name)))
             .unwrap_or_default(),
         None => AsyncConfig::default(),
     };
-    let dead_letter = match o.get("dead_letter") {
+    let dead_letter = match o.get(fun::DEAD_LETTER.name) {
         Some(n) => {
-            let path = o.path_of("dead_letter");
-            let r = ctx.reference(n, &path, &[T::Queue, T::Topic], "a function's dead_letter");
+            let path = o.path_of(fun::DEAD_LETTER.name);
+            let r = ctx.ref_of(n, &path, fun::DEAD_LETTER.reference());
             let r = ctx.require_standard(
                 r,
                 Some(n),
@@ -172,15 +174,31 @@ fn function(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Function> {
     })
 }
 
+/// An optional distribution key with its descriptor's default.
+fn dist_key(ctx: &mut Ctx<'_>, o: &Obj<'_>, key: &Key) -> Dist {
+    let default = match key.kind {
+        registry::Kind::Dist { default: Some(d) } => d.clone(),
+        other => {
+            debug_assert!(
+                false,
+                "{} is not a distribution with a default: {other:?}",
+                key.name
+            );
+            Dist::Fixed(0.0)
+        }
+    };
+    ctx.opt_dist(o, key.name, default)
+}
+
 fn check_reserved_total(ctx: &mut Ctx<'_>, obj: &Obj<'_>) {
     // Read the raw values, so the check also runs when some resource failed elsewhere.
     let limit = u64::from(ctx.account_concurrency);
     let mut total: u64 = 0;
     for m in obj.members {
-        if m.value.get("type").and_then(Node::as_str) != Some("function") {
+        if m.value.get("type").and_then(Node::as_str) != Some(fun::DESC.name) {
             continue;
         }
-        let Some(n) = m.value.get("reserved_concurrency") else {
+        let Some(n) = m.value.get(fun::RESERVED_CONCURRENCY.name) else {
             continue;
         };
         let Some(v) = n.as_number().and_then(|x| x.as_u64()) else {
@@ -192,7 +210,7 @@ fn check_reserved_total(ctx: &mut Ctx<'_>, obj: &Obj<'_>) {
         let before = total;
         total = total.saturating_add(v);
         if before <= limit && total > limit {
-            let path = child(&child(&obj.path, &m.key), "reserved_concurrency");
+            let path = child(&child(&obj.path, &m.key), fun::RESERVED_CONCURRENCY.name);
             ctx.err(
                 n.pos,
                 &path,
@@ -210,7 +228,7 @@ fn code(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Code> {
         path,
         "an object: {\"script\": \"path.rhai\"} or {\"inline\": \"...\"}",
     )?;
-    ctx.check_keys(&o, keys::CODE);
+    ctx.check_keys(&o, fun::CODE_KEYS);
     match (o.get("script"), o.get("inline")) {
         (Some(_), Some(i)) => {
             ctx.err(
@@ -400,19 +418,14 @@ fn environment(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Vec<(String
 
 fn async_config(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<AsyncConfig> {
     let o = ctx.obj(node, path, "an object")?;
-    ctx.check_keys(&o, keys::ASYNC);
+    ctx.check_keys_of(&o, fun::ASYNC_KEYS);
     let n0 = ctx.problems.len();
-    let retry_attempts = ctx.opt_int(&o, "retry_attempts", 2, 0, 2) as u32;
-    let max_event_age_s = ctx.opt_int(&o, "max_event_age_s", 21_600, 60, 21_600) as u32;
-    let dest = |ctx: &mut Ctx<'_>, key: &str| {
-        let n = o.get(key)?;
-        let p = o.path_of(key);
-        let r = ctx.reference(
-            n,
-            &p,
-            &[T::Queue, T::Topic, T::EventBus, T::Function],
-            "an async destination",
-        );
+    let retry_attempts = ctx.int_key(&o, &fun::RETRY_ATTEMPTS) as u32;
+    let max_event_age_s = ctx.int_key(&o, &fun::MAX_EVENT_AGE_S) as u32;
+    let dest = |ctx: &mut Ctx<'_>, key: &Key| {
+        let n = o.get(key.name)?;
+        let p = o.path_of(key.name);
+        let r = ctx.ref_of(n, &p, key.reference());
         ctx.require_standard(
             r,
             Some(n),
@@ -420,8 +433,8 @@ fn async_config(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<AsyncConfi
             "Lambda destinations must be standard queues or topics",
         )
     };
-    let on_success = dest(ctx, "on_success");
-    let on_failure = dest(ctx, "on_failure");
+    let on_success = dest(ctx, &fun::ON_SUCCESS);
+    let on_failure = dest(ctx, &fun::ON_FAILURE);
     if ctx.problems.len() > n0 {
         return None;
     }
@@ -437,23 +450,29 @@ fn async_config(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<AsyncConfi
 
 fn api(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Api> {
     let n0 = ctx.problems.len();
-    let protocol = match o.get("protocol") {
-        Some(n) => match ctx.one_of(n, &o.path_of("protocol"), &["http", "rest"]) {
+    let protocol = match o.get(api::PROTOCOL.name) {
+        Some(n) => match ctx.enum_key(n, &o.path_of(api::PROTOCOL.name), &api::PROTOCOL) {
             Some(1) => Some(ApiProtocol::Rest),
             Some(_) => Some(ApiProtocol::Http),
             None => None,
         },
         None => Some(ApiProtocol::Http),
     };
-    let max_timeout = if protocol == Some(ApiProtocol::Rest) {
-        29_000
-    } else {
-        30_000
-    };
-    let timeout_ms = ctx.opt_int(o, "timeout_ms", 29_000, 50, max_timeout) as u32;
+    // Cross-field: a REST API's integration timeout is capped lower than an HTTP API's.
+    let (min_timeout, mut max_timeout, default_timeout) = api::TIMEOUT_MS.int_bounds();
+    if protocol == Some(ApiProtocol::Rest) {
+        max_timeout = api::REST_MAX_TIMEOUT_MS;
+    }
+    let timeout_ms = ctx.opt_int(
+        o,
+        api::TIMEOUT_MS.name,
+        default_timeout.unwrap_or(max_timeout),
+        min_timeout,
+        max_timeout,
+    ) as u32;
     let mut routes = Vec::new();
-    if let Some(rnode) = ctx.required(o, "routes") {
-        let rpath = o.path_of("routes");
+    if let Some(rnode) = ctx.required(o, api::ROUTES.name) {
+        let rpath = o.path_of(api::ROUTES.name);
         if let Some(r) = ctx.obj(rnode, &rpath, "an object (\"METHOD /path\" → function id)") {
             let mut keys_ok = true;
             for m in r.members {
@@ -462,7 +481,7 @@ fn api(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Api> {
                     ctx.err(m.key_pos, &p, e);
                     keys_ok = false;
                 }
-                if let Some(f) = ctx.reference(&m.value, &p, &[T::Function], "a route target") {
+                if let Some(f) = ctx.ref_of(&m.value, &p, api::ROUTES.reference()) {
                     routes.push((m.key.clone(), f));
                 }
             }
@@ -487,34 +506,26 @@ fn api(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Api> {
 
 // ---- rule and schedule ----------------------------------------------------------------------------------------------
 
-const TARGET_TYPES: [ResourceType; 5] = [
-    T::Function,
-    T::Queue,
-    T::Topic,
-    T::EventBus,
-    T::StateMachine,
-];
-
 fn rule(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Rule> {
     let n0 = ctx.problems.len();
     let bus = ctx
-        .required(o, "bus")
-        .and_then(|n| ctx.reference(n, &o.path_of("bus"), &[T::EventBus], "a rule's bus"));
-    let pattern = ctx.required(o, "pattern").and_then(|n| {
-        let p = o.path_of("pattern");
+        .required(o, ru::BUS.name)
+        .and_then(|n| ctx.ref_of(n, &o.path_of(ru::BUS.name), ru::BUS.reference()));
+    let pattern = ctx.required(o, ru::PATTERN.name).and_then(|n| {
+        let p = o.path_of(ru::PATTERN.name);
         ctx.obj(n, &p, "an object (an event pattern)")?;
         compile_pattern(ctx, n, &p, None)
     });
-    let targets = targets(ctx, o, "a rule target");
-    let enabled = ctx.opt_bool(o, "enabled", true);
-    let retry = match o.get("retry") {
-        Some(n) => retry(ctx, n, &o.path_of("retry")),
+    let targets = targets(ctx, o, &ru::TARGETS);
+    let enabled = ctx.bool_key(o, &ru::ENABLED);
+    let retry = match o.get(ru::RETRY.name) {
+        Some(n) => retry(ctx, n, &o.path_of(ru::RETRY.name)),
         None => Some(RetryPolicy::default()),
     };
-    let dead_letter = match o.get("dead_letter") {
+    let dead_letter = match o.get(ru::DEAD_LETTER.name) {
         Some(n) => {
-            let p = o.path_of("dead_letter");
-            let r = ctx.reference(n, &p, &[T::Queue], "a rule's dead_letter");
+            let p = o.path_of(ru::DEAD_LETTER.name);
+            let r = ctx.ref_of(n, &p, ru::DEAD_LETTER.reference());
             ctx.require_standard(
                 r,
                 Some(n),
@@ -563,29 +574,32 @@ fn compile_pattern(
 
 fn retry(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<RetryPolicy> {
     let o = ctx.obj(node, path, "an object")?;
-    ctx.check_keys(&o, keys::RETRY);
+    ctx.check_keys_of(&o, ru::RETRY_KEYS);
     let n0 = ctx.problems.len();
-    let maximum_retry_attempts = ctx.opt_int(&o, "maximum_retry_attempts", 185, 0, 185) as u32;
-    let maximum_event_age_s = ctx.opt_int(&o, "maximum_event_age_s", 86_400, 60, 86_400) as u32;
+    let maximum_retry_attempts = ctx.int_key(&o, &ru::MAXIMUM_RETRY_ATTEMPTS) as u32;
+    let maximum_event_age_s = ctx.int_key(&o, &ru::MAXIMUM_EVENT_AGE_S) as u32;
     (ctx.problems.len() == n0).then_some(RetryPolicy {
         maximum_retry_attempts,
         maximum_event_age_s,
     })
 }
 
-fn targets(ctx: &mut Ctx<'_>, o: &Obj<'_>, role: &str) -> Option<Vec<Target>> {
-    let node = ctx.required(o, "targets")?;
-    let path = o.path_of("targets");
+/// Reads the `targets` of a rule or a schedule (`key`: its descriptor, whose entries' `target` names the role and
+/// the allowed types).
+fn targets(ctx: &mut Ctx<'_>, o: &Obj<'_>, key: &Key) -> Option<Vec<Target>> {
+    let node = ctx.required(o, key.name)?;
+    let path = o.path_of(key.name);
     let Some(items) = node.as_array() else {
         ctx.type_err(node, &path, "an array of targets");
         return None;
     };
-    if items.is_empty() || items.len() > 5 {
+    if items.is_empty() || items.len() > ru::MAX_TARGETS {
+        let max = ru::MAX_TARGETS;
         ctx.err(
             node.pos,
             &path,
             format!(
-                "expected 1 to 5 targets, found {} (EventBridge allows at most 5 targets per rule)",
+                "expected 1 to {max} targets, found {} (EventBridge allows at most {max} targets per rule)",
                 items.len()
             ),
         );
@@ -595,16 +609,22 @@ fn targets(ctx: &mut Ctx<'_>, o: &Obj<'_>, role: &str) -> Option<Vec<Target>> {
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let p = index(&path, i);
-        if let Some(t) = target(ctx, item, &p, role) {
+        if let Some(t) = target(ctx, item, &p, key.sub_keys()) {
             out.push(t);
         }
     }
     (ctx.problems.len() == n0).then_some(out)
 }
 
-fn target(ctx: &mut Ctx<'_>, node: &Node, path: &str, role: &str) -> Option<Target> {
+/// One target: a bare id or an object with the keys `keys` (the first is `target`, the reference).
+fn target(ctx: &mut Ctx<'_>, node: &Node, path: &str, keys: &[Key]) -> Option<Target> {
+    let Some(target_key) = keys.first() else {
+        debug_assert!(false, "target keys start with \"target\"");
+        return None;
+    };
+    let target_ref = target_key.reference();
     if node.as_str().is_some() {
-        let target = ctx.reference(node, path, &TARGET_TYPES, role)?;
+        let target = ctx.ref_of(node, path, target_ref)?;
         check_group_id(ctx, target, None, node, path);
         return Some(Target {
             target,
@@ -623,11 +643,11 @@ fn target(ctx: &mut Ctx<'_>, node: &Node, path: &str, role: &str) -> Option<Targ
         members,
         path: path.to_string(),
     };
-    ctx.check_keys(&o, keys::TARGET);
+    ctx.check_keys_of(&o, keys);
     let n0 = ctx.problems.len();
     let target = ctx
-        .required(&o, "target")
-        .and_then(|n| ctx.reference(n, &o.path_of("target"), &TARGET_TYPES, role));
+        .required(&o, target_key.name)
+        .and_then(|n| ctx.ref_of(n, &o.path_of(target_key.name), target_ref));
     let given: Vec<&str> = ["input", "input_path", "input_transformer"]
         .into_iter()
         .filter(|k| o.has(k))
@@ -713,17 +733,21 @@ fn transformer(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<InputTransf
         path,
         "an object with \"input_paths\" and \"input_template\"",
     )?;
-    ctx.check_keys(&o, keys::TRANSFORMER);
+    ctx.check_keys_of(&o, ru::TRANSFORMER_KEYS);
     let n0 = ctx.problems.len();
     let mut input_paths = Vec::new();
-    if let Some(n) = o.get("input_paths") {
-        let pp = o.path_of("input_paths");
+    if let Some(n) = o.get(ru::INPUT_PATHS.name) {
+        let pp = o.path_of(ru::INPUT_PATHS.name);
         if let Some(m) = ctx.obj(n, &pp, "an object (variable → JSON path)") {
-            if m.members.len() > 100 {
+            if m.members.len() > ru::MAX_INPUT_PATHS {
                 ctx.err(
                     n.pos,
                     &pp,
-                    format!("expected at most 100 variables, found {}", m.members.len()),
+                    format!(
+                        "expected at most {} variables, found {}",
+                        ru::MAX_INPUT_PATHS,
+                        m.members.len()
+                    ),
                 );
             }
             for mem in m.members {
@@ -734,8 +758,8 @@ fn transformer(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<InputTransf
         }
     }
     let template = ctx
-        .required(&o, "input_template")
-        .and_then(|n| ctx.string(n, &o.path_of("input_template")));
+        .required(&o, ru::INPUT_TEMPLATE.name)
+        .and_then(|n| ctx.string(n, &o.path_of(ru::INPUT_TEMPLATE.name)));
     if ctx.problems.len() > n0 {
         return None;
     }
@@ -753,8 +777,8 @@ fn transformer(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<InputTransf
 
 fn schedule(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Schedule> {
     let n0 = ctx.problems.len();
-    let expr = ctx.required(o, "expression").and_then(|n| {
-        let p = o.path_of("expression");
+    let expr = ctx.required(o, sch::EXPRESSION.name).and_then(|n| {
+        let p = o.path_of(sch::EXPRESSION.name);
         let s = ctx.string(n, &p)?;
         match ScheduleExpr::parse(s) {
             Ok(e) => Some((e, s.to_string())),
@@ -777,8 +801,8 @@ fn schedule(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Schedule> {
             }
         }
     });
-    let targets = targets(ctx, o, "a schedule target");
-    let input = o.get("input").map(Node::to_value);
+    let targets = targets(ctx, o, &sch::TARGETS);
+    let input = o.get(sch::SCHEDULE_INPUT.name).map(Node::to_value);
     if ctx.problems.len() > n0 {
         return None;
     }
@@ -796,8 +820,8 @@ fn schedule(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Schedule> {
 fn bucket(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Bucket> {
     let n0 = ctx.problems.len();
     let mut notifications: Vec<(Notification, usize)> = Vec::new();
-    if let Some(n) = o.get("notifications") {
-        let path = o.path_of("notifications");
+    if let Some(n) = o.get(bucket::NOTIFICATIONS.name) {
+        let path = o.path_of(bucket::NOTIFICATIONS.name);
         match n.as_array() {
             None => ctx.type_err(n, &path, "an array of notifications"),
             Some(items) => {
@@ -823,7 +847,7 @@ fn bucket(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Bucket> {
             }
         }
     }
-    let event_bridge = ctx.opt_bool(o, "event_bridge", false);
+    let event_bridge = ctx.bool_key(o, &bucket::EVENT_BRIDGE);
     (ctx.problems.len() == n0).then(|| Bucket {
         notifications: notifications.into_iter().map(|(n, _)| n).collect(),
         event_bridge,
@@ -832,11 +856,11 @@ fn bucket(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Bucket> {
 
 fn notification(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Notification> {
     let o = ctx.obj(node, path, "an object with \"events\" and \"target\"")?;
-    ctx.check_keys(&o, keys::NOTIFICATION);
+    ctx.check_keys_of(&o, bucket::NOTIFICATION_KEYS);
     let n0 = ctx.problems.len();
     let mut events = Vec::new();
-    if let Some(n) = ctx.required(&o, "events") {
-        let p = o.path_of("events");
+    if let Some(n) = ctx.required(&o, bucket::EVENTS.name) {
+        let p = o.path_of(bucket::EVENTS.name);
         match n.as_array() {
             Some([]) => ctx.err(
                 n.pos,
@@ -857,16 +881,12 @@ fn notification(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Notificati
             None => ctx.type_err(n, &p, "an array of event types"),
         }
     }
-    let prefix = ctx.opt_string(&o, "prefix").unwrap_or_default();
-    let suffix = ctx.opt_string(&o, "suffix").unwrap_or_default();
-    let target = ctx.required(&o, "target").and_then(|n| {
-        let p = o.path_of("target");
-        let r = ctx.reference(
-            n,
-            &p,
-            &[T::Function, T::Queue, T::Topic],
-            "a notification target",
-        );
+    let prefix = ctx.opt_string(&o, bucket::PREFIX.name).unwrap_or_default();
+    let suffix = ctx.opt_string(&o, bucket::SUFFIX.name).unwrap_or_default();
+    let target_key = &bucket::NOTIFICATION_TARGET;
+    let target = ctx.required(&o, target_key.name).and_then(|n| {
+        let p = o.path_of(target_key.name);
+        let r = ctx.ref_of(n, &p, target_key.reference());
         ctx.require_standard(
             r,
             Some(n),
@@ -911,21 +931,22 @@ fn overlap(a: &Notification, b: &Notification) -> Option<String> {
 
 fn queue(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Queue> {
     let n0 = ctx.problems.len();
-    let fifo = ctx.opt_bool(o, "fifo", false);
-    let content_based_deduplication = ctx.opt_bool(o, "content_based_deduplication", false);
+    let fifo = ctx.bool_key(o, &queue::FIFO);
+    let dedup_key = &queue::CONTENT_BASED_DEDUPLICATION;
+    let content_based_deduplication = ctx.bool_key(o, dedup_key);
     if content_based_deduplication && !fifo {
-        let p = o.path_of("content_based_deduplication");
+        let p = o.path_of(dedup_key.name);
         ctx.err(
-            o.key_pos("content_based_deduplication"),
+            o.key_pos(dedup_key.name),
             &p,
             "content_based_deduplication applies only to FIFO queues (set \"fifo\": true)",
         );
     }
-    let visibility_timeout_s = ctx.opt_int(o, "visibility_timeout_s", 30, 0, 43_200) as u32;
-    let delay_s = ctx.opt_int(o, "delay_s", 0, 0, 900) as u32;
-    let retention_s = ctx.opt_int(o, "retention_s", 345_600, 60, 1_209_600) as u32;
-    let dead_letter = match o.get("dead_letter") {
-        Some(n) => redrive(ctx, n, &o.path_of("dead_letter"), fifo),
+    let visibility_timeout_s = ctx.int_key(o, &queue::VISIBILITY_TIMEOUT_S) as u32;
+    let delay_s = ctx.int_key(o, &queue::DELAY_S) as u32;
+    let retention_s = ctx.int_key(o, &queue::RETENTION_S) as u32;
+    let dead_letter = match o.get(queue::DEAD_LETTER.name) {
+        Some(n) => redrive(ctx, n, &o.path_of(queue::DEAD_LETTER.name), fifo),
         None => None,
     };
     (ctx.problems.len() == n0).then_some(Queue {
@@ -944,10 +965,11 @@ fn redrive(ctx: &mut Ctx<'_>, node: &Node, path: &str, fifo: bool) -> Option<Red
         path,
         "an object: {\"target\": queue id, \"max_receive_count\": n}",
     )?;
-    ctx.check_keys(&o, keys::REDRIVE);
-    let target = ctx.required(&o, "target").and_then(|n| {
-        let p = o.path_of("target");
-        let t = ctx.reference(n, &p, &[T::Queue], "a queue's dead-letter target")?;
+    ctx.check_keys_of(&o, queue::REDRIVE_KEYS);
+    let target_key = &queue::REDRIVE_TARGET;
+    let target = ctx.required(&o, target_key.name).and_then(|n| {
+        let p = o.path_of(target_key.name);
+        let t = ctx.ref_of(n, &p, target_key.reference())?;
         let tf = ctx.is_fifo(t);
         if tf != fifo {
             let msg = if fifo {
@@ -960,9 +982,11 @@ fn redrive(ctx: &mut Ctx<'_>, node: &Node, path: &str, fifo: bool) -> Option<Red
         }
         Some(t)
     });
+    let count_key = &queue::MAX_RECEIVE_COUNT;
+    let (min_count, max_count, _) = count_key.int_bounds();
     let count = ctx
-        .required(&o, "max_receive_count")
-        .and_then(|n| ctx.integer(n, &o.path_of("max_receive_count"), 1, 1000));
+        .required(&o, count_key.name)
+        .and_then(|n| ctx.integer(n, &o.path_of(count_key.name), min_count, max_count));
     Some(Redrive {
         target: target?,
         max_receive_count: count? as u32,
@@ -971,10 +995,10 @@ fn redrive(ctx: &mut Ctx<'_>, node: &Node, path: &str, fifo: bool) -> Option<Red
 
 fn topic(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Topic> {
     let n0 = ctx.problems.len();
-    let fifo = ctx.opt_bool(o, "fifo", false);
+    let fifo = ctx.bool_key(o, &top::FIFO);
     let mut subscriptions = Vec::new();
-    if let Some(n) = o.get("subscriptions") {
-        let path = o.path_of("subscriptions");
+    if let Some(n) = o.get(top::SUBSCRIPTIONS.name) {
+        let path = o.path_of(top::SUBSCRIPTIONS.name);
         match n.as_array() {
             None => ctx.type_err(n, &path, "an array of subscriptions"),
             Some(items) => {
@@ -999,11 +1023,12 @@ fn subscription(
     topic_fifo: bool,
 ) -> Option<Subscription> {
     let o = ctx.obj(node, path, "an object with \"target\"")?;
-    ctx.check_keys(&o, keys::SUBSCRIPTION);
+    ctx.check_keys_of(&o, top::SUBSCRIPTION_KEYS);
     let n0 = ctx.problems.len();
-    let target = ctx.required(&o, "target").and_then(|n| {
-        let p = o.path_of("target");
-        let t = ctx.reference(n, &p, &[T::Function, T::Queue], "a subscription target")?;
+    let target_key = &top::SUBSCRIPTION_TARGET;
+    let target = ctx.required(&o, target_key.name).and_then(|n| {
+        let p = o.path_of(target_key.name);
+        let t = ctx.ref_of(n, &p, target_key.reference())?;
         let name = quote(ctx.name(t));
         let is_queue = ctx.rtype(t) == Some(T::Queue);
         let q_fifo = ctx.is_fifo(t);
@@ -1028,20 +1053,17 @@ fn subscription(
         }
         Some(t)
     });
-    let scope = match o.get("filter_policy_scope") {
-        Some(n) => match ctx.one_of(
-            n,
-            &o.path_of("filter_policy_scope"),
-            &["MessageAttributes", "MessageBody"],
-        ) {
+    let scope_key = &top::FILTER_POLICY_SCOPE;
+    let scope = match o.get(scope_key.name) {
+        Some(n) => match ctx.enum_key(n, &o.path_of(scope_key.name), scope_key) {
             Some(1) => FilterPolicyScope::MessageBody,
             _ => FilterPolicyScope::MessageAttributes,
         },
         None => FilterPolicyScope::MessageAttributes,
     };
-    let filter_policy = match o.get("filter_policy") {
+    let filter_policy = match o.get(top::FILTER_POLICY.name) {
         Some(n) => {
-            let p = o.path_of("filter_policy");
+            let p = o.path_of(top::FILTER_POLICY.name);
             if ctx.obj(n, &p, "an object (a filter policy)").is_some() {
                 let dialect = match scope {
                     FilterPolicyScope::MessageAttributes => Dialect::SnsAttributes,
@@ -1054,10 +1076,11 @@ fn subscription(
         }
         None => None,
     };
-    let raw_message_delivery = ctx.opt_bool(&o, "raw_message_delivery", false);
+    let raw_key = &top::RAW_MESSAGE_DELIVERY;
+    let raw_message_delivery = ctx.bool_key(&o, raw_key);
     if raw_message_delivery && target.is_some_and(|t| ctx.rtype(t) == Some(T::Function)) {
-        let p = o.path_of("raw_message_delivery");
-        ctx.err(o.key_pos("raw_message_delivery"), &p, "raw_message_delivery applies to queue subscriptions only (Lambda always gets the SNS envelope)");
+        let p = o.path_of(raw_key.name);
+        ctx.err(o.key_pos(raw_key.name), &p, "raw_message_delivery applies to queue subscriptions only (Lambda always gets the SNS envelope)");
     }
     if ctx.problems.len() > n0 {
         return None;
@@ -1072,16 +1095,14 @@ fn subscription(
 
 // ---- table ----------------------------------------------------------------------------------------------------------
 
-const STREAM_TYPES: [&str; 4] = ["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"];
-
 fn table(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Table> {
     let n0 = ctx.problems.len();
     let pk = ctx
-        .required(o, "partition_key")
-        .and_then(|n| ctx.nonempty_string(n, &o.path_of("partition_key")));
-    let sk = match o.get("sort_key") {
+        .required(o, tab::PARTITION_KEY.name)
+        .and_then(|n| ctx.nonempty_string(n, &o.path_of(tab::PARTITION_KEY.name)));
+    let sk = match o.get(tab::SORT_KEY.name) {
         Some(n) => {
-            let p = o.path_of("sort_key");
+            let p = o.path_of(tab::SORT_KEY.name);
             let s = ctx.nonempty_string(n, &p);
             if s.is_some() && s == pk {
                 ctx.err(n.pos, &p, "sort_key must differ from partition_key");
@@ -1090,8 +1111,8 @@ fn table(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Table> {
         }
         None => None,
     };
-    let stream = match o.get("stream") {
-        Some(n) => match ctx.one_of(n, &o.path_of("stream"), &STREAM_TYPES) {
+    let stream = match o.get(tab::STREAM.name) {
+        Some(n) => match ctx.enum_key(n, &o.path_of(tab::STREAM.name), &tab::STREAM) {
             Some(0) => Some(StreamViewType::KeysOnly),
             Some(1) => Some(StreamViewType::NewImage),
             Some(2) => Some(StreamViewType::OldImage),
@@ -1101,8 +1122,8 @@ fn table(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Table> {
         None => None,
     };
     let mut items = Vec::new();
-    if let Some(n) = o.get("items") {
-        let p = o.path_of("items");
+    if let Some(n) = o.get(tab::ITEMS.name) {
+        let p = o.path_of(tab::ITEMS.name);
         match n.as_array() {
             None => ctx.type_err(n, &p, "an array of items (objects)"),
             Some(list) => {
@@ -1191,138 +1212,46 @@ fn key_names(pk: &str, sk: Option<&str>) -> String {
 
 // ---- trigger --------------------------------------------------------------------------------------------------------
 
+/// What a trigger's source is, which decides its defaults and which keys apply (all unknown when the source is
+/// invalid).
+struct SourceFacts {
+    source: Option<super::super::model::ResId>,
+    is_queue: bool,
+    is_table: bool,
+    fifo: bool,
+    name: String,
+}
+
 fn trigger(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Trigger> {
     let n0 = ctx.problems.len();
-    let source = ctx.required(o, "source").and_then(|n| {
-        let p = o.path_of("source");
-        let s = ctx.reference(n, &p, &[T::Queue, T::Table], "a trigger source")?;
-        if ctx.rtype(s) == Some(T::Table) && !ctx.info(s).is_some_and(|r| r.has_stream) {
-            let msg = format!("table {} has no stream; set its \"stream\" (e.g. \"NEW_IMAGE\") to trigger a function", quote(ctx.name(s)));
-            ctx.err(n.pos, &p, msg);
-            return None;
-        }
-        Some(s)
+    let src = trigger_source(ctx, o);
+    let function = ctx.required(o, trg::FUNCTION.name).and_then(|n| {
+        let p = o.path_of(trg::FUNCTION.name);
+        ctx.ref_of(n, &p, trg::FUNCTION.reference())
     });
-    let function = ctx.required(o, "function").and_then(|n| {
-        ctx.reference(
-            n,
-            &o.path_of("function"),
-            &[T::Function],
-            "a trigger's \"function\"",
-        )
-    });
-    // What the source is decides the defaults and which keys apply (unknown when the source is invalid).
-    let src_type = source.and_then(|s| ctx.rtype(s));
-    let is_queue = src_type == Some(T::Queue);
-    let is_table = src_type == Some(T::Table);
-    let fifo = source.is_some_and(|s| ctx.is_fifo(s));
-    let src_name = source.map(|s| ctx.name(s).to_string()).unwrap_or_default();
-
-    let (default_batch, max_batch) = if is_table {
-        (100, 10_000)
-    } else if fifo {
-        (10, 10)
-    } else {
-        (10, 10_000)
-    };
-    let batch_size = match o.get("batch_size") {
+    let (batch_size, window) = batching(ctx, o, &src);
+    let report_batch_item_failures = ctx.bool_key(o, &trg::REPORT_BATCH_ITEM_FAILURES);
+    let filter_criteria = filter_criteria(ctx, o);
+    check_source_only_keys(ctx, o, &src);
+    let maximum_concurrency = ctx
+        .opt_int_key(o, &trg::MAXIMUM_CONCURRENCY)
+        .map(|v| v as u32);
+    let starting_position = match o.get(trg::STARTING_POSITION.name) {
         Some(n) => {
-            let p = o.path_of("batch_size");
-            if fifo {
-                match n.as_number().and_then(|x| x.as_i64()) {
-                    Some(v) if v > 10 => {
-                        ctx.err(
-                            n.pos,
-                            &p,
-                            format!("expected an integer from 1 to 10 for a FIFO queue, found {v}"),
-                        );
-                        default_batch
-                    }
-                    _ => ctx.integer(n, &p, 1, max_batch).unwrap_or(default_batch),
-                }
-            } else {
-                ctx.integer(n, &p, 1, max_batch).unwrap_or(default_batch)
+            let p = o.path_of(trg::STARTING_POSITION.name);
+            match ctx.enum_key(n, &p, &trg::STARTING_POSITION) {
+                Some(1) => StartingPosition::TrimHorizon,
+                _ => StartingPosition::Latest,
             }
         }
-        None => default_batch,
-    } as u32;
-    let window = ctx.opt_int(o, "maximum_batching_window_s", 0, 0, 300) as u32;
-    if fifo && window > 0 {
-        let p = o.path_of("maximum_batching_window_s");
-        ctx.err(o.key_pos("maximum_batching_window_s"), &p, format!("FIFO queue sources do not support a batching window (\"{src_name}\" is a FIFO queue)"));
-    }
-    if is_queue && !fifo && batch_size > 10 && window < 1 {
-        let (pos, p) = match o.get("batch_size") {
-            Some(n) => (n.pos, o.path_of("batch_size")),
-            None => (o.node.pos, o.path.clone()),
-        };
-        ctx.err(pos, &p, format!("a batch_size above 10 needs maximum_batching_window_s of at least 1 (found batch_size {batch_size})"));
-    }
-    let report_batch_item_failures = ctx.opt_bool(o, "report_batch_item_failures", false);
-    let mut filter_criteria = Vec::new();
-    if let Some(n) = o.get("filter_criteria") {
-        let p = o.path_of("filter_criteria");
-        match n.as_array() {
-            None => ctx.type_err(n, &p, "an array of event patterns"),
-            Some(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    let ip = index(&p, i);
-                    if ctx.obj(item, &ip, "an object (an event pattern)").is_some()
-                        && let Some(c) = compile_pattern(ctx, item, &ip, None)
-                    {
-                        filter_criteria.push(c);
-                    }
-                }
-            }
-        }
-    }
-    let only = |ctx: &mut Ctx<'_>, key: &str, want_table: bool| {
-        if !o.has(key) || source.is_none() || want_table == is_table {
-            return;
-        }
-        let msg = if want_table {
-            format!(
-                "{} applies only to table (stream) sources; {} is a queue",
-                key,
-                quote(&src_name)
-            )
-        } else {
-            format!(
-                "{} applies only to queue sources; {} is a table",
-                key,
-                quote(&src_name)
-            )
-        };
-        ctx.err(o.key_pos(key), &o.path_of(key), msg);
-    };
-    only(ctx, "maximum_concurrency", false);
-    only(ctx, "starting_position", true);
-    only(ctx, "bisect_batch_on_function_error", true);
-    only(ctx, "maximum_retry_attempts", true);
-    only(ctx, "on_failure", true);
-    let maximum_concurrency = match o.get("maximum_concurrency") {
-        Some(n) => ctx
-            .integer(n, &o.path_of("maximum_concurrency"), 2, 1000)
-            .map(|v| v as u32),
-        None => None,
-    };
-    let starting_position = match o.get("starting_position") {
-        Some(n) => match ctx.one_of(
-            n,
-            &o.path_of("starting_position"),
-            &["LATEST", "TRIM_HORIZON"],
-        ) {
-            Some(1) => StartingPosition::TrimHorizon,
-            _ => StartingPosition::Latest,
-        },
         None => StartingPosition::Latest,
     };
-    let bisect_batch_on_function_error = ctx.opt_bool(o, "bisect_batch_on_function_error", false);
-    let maximum_retry_attempts = ctx.opt_int(o, "maximum_retry_attempts", -1, -1, 10_000);
-    let on_failure = match o.get("on_failure") {
+    let bisect_batch_on_function_error = ctx.bool_key(o, &trg::BISECT_BATCH_ON_FUNCTION_ERROR);
+    let maximum_retry_attempts = ctx.int_key(o, &trg::MAXIMUM_RETRY_ATTEMPTS);
+    let on_failure = match o.get(trg::ON_FAILURE.name) {
         Some(n) => {
-            let p = o.path_of("on_failure");
-            let r = ctx.reference(n, &p, &[T::Queue, T::Topic], "an on_failure destination");
+            let p = o.path_of(trg::ON_FAILURE.name);
+            let r = ctx.ref_of(n, &p, trg::ON_FAILURE.reference());
             ctx.require_standard(
                 r,
                 Some(n),
@@ -1332,12 +1261,12 @@ fn trigger(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Trigger> {
         }
         None => None,
     };
-    let enabled = ctx.opt_bool(o, "enabled", true);
+    let enabled = ctx.bool_key(o, &trg::ENABLED);
     if ctx.problems.len() > n0 {
         return None;
     }
     Some(Trigger {
-        source: source?,
+        source: src.source?,
         function: function?,
         batch_size,
         maximum_batching_window_s: window,
@@ -1352,13 +1281,137 @@ fn trigger(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Trigger> {
     })
 }
 
+/// Reads a trigger's `source`: a queue, or a table that has a stream.
+fn trigger_source(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> SourceFacts {
+    let source = ctx.required(o, trg::SOURCE.name).and_then(|n| {
+        let p = o.path_of(trg::SOURCE.name);
+        let s = ctx.ref_of(n, &p, trg::SOURCE.reference())?;
+        if ctx.rtype(s) == Some(T::Table) && !ctx.info(s).is_some_and(|r| r.has_stream) {
+            let msg = format!("table {} has no stream; set its \"stream\" (e.g. \"NEW_IMAGE\") to trigger a function", quote(ctx.name(s)));
+            ctx.err(n.pos, &p, msg);
+            return None;
+        }
+        Some(s)
+    });
+    let src_type = source.and_then(|s| ctx.rtype(s));
+    SourceFacts {
+        source,
+        is_queue: src_type == Some(T::Queue),
+        is_table: src_type == Some(T::Table),
+        fifo: source.is_some_and(|s| ctx.is_fifo(s)),
+        name: source.map(|s| ctx.name(s).to_string()).unwrap_or_default(),
+    }
+}
+
+/// Reads `batch_size` and `maximum_batching_window_s`, whose defaults and limits depend on the source.
+fn batching(ctx: &mut Ctx<'_>, o: &Obj<'_>, src: &SourceFacts) -> (u32, u32) {
+    let (min_batch, max_batch, default_batch) = trg::BATCH_SIZE.int_bounds();
+    let default_batch = if src.is_table {
+        trg::TABLE_DEFAULT_BATCH_SIZE
+    } else {
+        default_batch.unwrap_or(min_batch)
+    };
+    let batch_size = match o.get(trg::BATCH_SIZE.name) {
+        Some(n) => {
+            let p = o.path_of(trg::BATCH_SIZE.name);
+            let fifo_max = trg::FIFO_MAX_BATCH_SIZE;
+            match n.as_number().and_then(|x| x.as_i64()) {
+                Some(v) if src.fifo && v > fifo_max => {
+                    ctx.err(
+                        n.pos,
+                        &p,
+                        format!(
+                            "expected an integer from {min_batch} to {fifo_max} for a FIFO queue, found {v}"
+                        ),
+                    );
+                    default_batch
+                }
+                _ => {
+                    let max = if src.fifo { fifo_max } else { max_batch };
+                    ctx.integer(n, &p, min_batch, max).unwrap_or(default_batch)
+                }
+            }
+        }
+        None => default_batch,
+    } as u32;
+    let window_key = &trg::MAXIMUM_BATCHING_WINDOW_S;
+    let window = ctx.int_key(o, window_key) as u32;
+    if src.fifo && window > 0 {
+        let p = o.path_of(window_key.name);
+        let msg = format!(
+            "FIFO queue sources do not support a batching window (\"{}\" is a FIFO queue)",
+            src.name
+        );
+        ctx.err(o.key_pos(window_key.name), &p, msg);
+    }
+    // aws-semantics.md §2.2 BatchSize: batches above 10 need a batching window of at least 1 s.
+    if src.is_queue && !src.fifo && batch_size > 10 && window < 1 {
+        let (pos, p) = match o.get(trg::BATCH_SIZE.name) {
+            Some(n) => (n.pos, o.path_of(trg::BATCH_SIZE.name)),
+            None => (o.node.pos, o.path.clone()),
+        };
+        ctx.err(pos, &p, format!("a batch_size above 10 needs maximum_batching_window_s of at least 1 (found batch_size {batch_size})"));
+    }
+    (batch_size, window)
+}
+
+/// Reads `filter_criteria`: an array of event patterns.
+fn filter_criteria(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Vec<(Value, Pattern)> {
+    let mut out = Vec::new();
+    if let Some(n) = o.get(trg::FILTER_CRITERIA.name) {
+        let p = o.path_of(trg::FILTER_CRITERIA.name);
+        match n.as_array() {
+            None => ctx.type_err(n, &p, "an array of event patterns"),
+            Some(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let ip = index(&p, i);
+                    if ctx.obj(item, &ip, "an object (an event pattern)").is_some()
+                        && let Some(c) = compile_pattern(ctx, item, &ip, None)
+                    {
+                        out.push(c);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Reports keys that apply only to queue sources, or only to table (stream) sources, given for the other kind.
+fn check_source_only_keys(ctx: &mut Ctx<'_>, o: &Obj<'_>, src: &SourceFacts) {
+    let only = |ctx: &mut Ctx<'_>, key: &Key, want_table: bool| {
+        if !o.has(key.name) || src.source.is_none() || want_table == src.is_table {
+            return;
+        }
+        let msg = if want_table {
+            format!(
+                "{} applies only to table (stream) sources; {} is a queue",
+                key.name,
+                quote(&src.name)
+            )
+        } else {
+            format!(
+                "{} applies only to queue sources; {} is a table",
+                key.name,
+                quote(&src.name)
+            )
+        };
+        ctx.err(o.key_pos(key.name), &o.path_of(key.name), msg);
+    };
+    only(ctx, &trg::MAXIMUM_CONCURRENCY, false);
+    only(ctx, &trg::STARTING_POSITION, true);
+    only(ctx, &trg::BISECT_BATCH_ON_FUNCTION_ERROR, true);
+    only(ctx, &trg::MAXIMUM_RETRY_ATTEMPTS, true);
+    only(ctx, &trg::ON_FAILURE, true);
+}
+
 // ---- state machine --------------------------------------------------------------------------------------------------
 
 fn state_machine(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<StateMachine> {
     let n0 = ctx.problems.len();
     let mut parsed = None;
-    let definition = ctx.required(o, "definition").and_then(|n| {
-        let p = o.path_of("definition");
+    let definition = ctx.required(o, sm::DEFINITION.name).and_then(|n| {
+        let p = o.path_of(sm::DEFINITION.name);
         ctx.obj(n, &p, "an object (an Amazon States Language definition)")?;
         let before = ctx.problems.len();
         asl(ctx, n, &p, 0);
@@ -1379,8 +1432,8 @@ fn state_machine(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<StateMachine> {
         }
         Some(value)
     });
-    let workflow_type = match o.get("workflow_type") {
-        Some(n) => match ctx.one_of(n, &o.path_of("workflow_type"), &["STANDARD", "EXPRESS"]) {
+    let workflow_type = match o.get(sm::WORKFLOW_TYPE.name) {
+        Some(n) => match ctx.enum_key(n, &o.path_of(sm::WORKFLOW_TYPE.name), &sm::WORKFLOW_TYPE) {
             Some(1) => WorkflowType::Express,
             _ => WorkflowType::Standard,
         },

@@ -2,6 +2,7 @@
 //! `{{...}}` placeholders in payload strings.
 
 use super::super::keys;
+use super::super::registry::{self, TrafficInput};
 use std::collections::HashMap;
 
 use serde_json::Value;
@@ -63,15 +64,9 @@ fn source(ctx: &mut Ctx<'_>, o: &Obj<'_>, i: usize) -> Option<TrafficSource> {
     let to = ctx.required(o, "to").and_then(|n| {
         let all = ResourceType::ALL;
         let to = ctx.reference(n, &o.path_of("to"), &all, "a traffic target")?;
-        let why = match ctx.rtype(to) {
-            Some(T::Rule) => {
-                Some("a rule receives events from its bus: send the traffic to the bus")
-            }
-            Some(T::Schedule) => Some("a schedule fires on its own: it takes no traffic"),
-            Some(T::Trigger) => {
-                Some("a trigger reads its source: send the traffic to its queue or table")
-            }
-            _ => None,
+        let why = match ctx.rtype(to).map(|t| registry::of(t).traffic) {
+            Some(TrafficInput::Refused(why)) => Some(why),
+            Some(TrafficInput::Payload(_)) | None => None,
         };
         if let Some(why) = why {
             ctx.err(
@@ -206,23 +201,9 @@ fn timing(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Timing> {
     })
 }
 
-/// The payload keys a target type takes.
-fn payload_keys(t: ResourceType) -> &'static [&'static str] {
-    match t {
-        T::Api => &["request"],
-        T::EventBus => &["event"],
-        T::Bucket => &["object"],
-        T::Queue | T::Topic => &["message"],
-        T::Function => &["payload", "invocation_type"],
-        T::Table => &["put", "delete"],
-        T::StateMachine => &["input"],
-        T::Rule | T::Schedule | T::Trigger => &[],
-    }
-}
-
 fn payload(ctx: &mut Ctx<'_>, o: &Obj<'_>, to: ResId) -> Option<(Payload, bool)> {
     let t = ctx.rtype(to)?;
-    let fits = payload_keys(t);
+    let fits = registry::of(t).traffic.payload_keys();
     let n0 = ctx.problems.len();
     for m in o.members {
         if keys::PAYLOAD.contains(&m.key.as_str()) && !fits.contains(&m.key.as_str()) {

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use super::super::error::Problem;
 use super::super::json::{Member, Node, Pos, quote};
 use super::super::model::{Dist, ResId, ResourceType};
+use super::super::registry::{self, Key, Ref};
 
 /// What the loader knows about a resource before reading it in full (for references).
 #[derive(Debug, Clone, Default)]
@@ -455,6 +456,48 @@ impl<'a> Ctx<'a> {
         );
         self.err(node.pos, path, msg);
         None
+    }
+
+    // ---- members described by the registry ----------------------------------------------------------------------
+
+    /// Reports every key of `obj` that is not one of the descriptors `keys`.
+    pub fn check_keys_of(&mut self, obj: &Obj<'_>, keys: &[Key]) {
+        self.check_keys(obj, &registry::names(keys));
+    }
+
+    /// An optional integer key, with the range and default of its descriptor.
+    pub fn int_key(&mut self, obj: &Obj<'_>, key: &Key) -> i64 {
+        let (min, max, default) = key.int_bounds();
+        debug_assert!(default.is_some(), "{} has no default", key.name);
+        self.opt_int(obj, key.name, default.unwrap_or(min), min, max)
+    }
+
+    /// An integer key without a default: None when absent (or invalid, then reported).
+    pub fn opt_int_key(&mut self, obj: &Obj<'_>, key: &Key) -> Option<i64> {
+        let (min, max, _) = key.int_bounds();
+        let n = obj.get(key.name)?;
+        self.integer(n, &obj.path_of(key.name), min, max)
+    }
+
+    /// An optional number key, with the range and default of its descriptor.
+    pub fn number_key(&mut self, obj: &Obj<'_>, key: &Key) -> f64 {
+        let (min, max, default) = key.number_bounds();
+        self.opt_num(obj, key.name, default, Range::incl(min, max))
+    }
+
+    /// An optional boolean key, with the default of its descriptor.
+    pub fn bool_key(&mut self, obj: &Obj<'_>, key: &Key) -> bool {
+        self.opt_bool(obj, key.name, key.bool_default())
+    }
+
+    /// The value of an enum key: the index of one of its descriptor's choices.
+    pub fn enum_key(&mut self, node: &Node, path: &str, key: &Key) -> Option<usize> {
+        self.one_of(node, path, key.choices())
+    }
+
+    /// Resolves a reference described by the registry (allowed types and role).
+    pub fn ref_of(&mut self, node: &Node, path: &str, r: &Ref) -> Option<ResId> {
+        self.reference(node, path, r.types, r.role)
     }
 
     // ---- optional members with defaults -------------------------------------------------------------------------

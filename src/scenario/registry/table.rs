@@ -1,0 +1,31 @@
+//! `table` — Amazon DynamoDB table.
+
+use super::{Key, Kind, TrafficInput, TypeDesc, key, required};
+use crate::scenario::model::ResourceType as T;
+
+pub const DESC: TypeDesc = TypeDesc {
+    rtype: T::Table,
+    name: "table",
+    label: "DynamoDB table",
+    id_base: "Table",
+    keys: &[PARTITION_KEY, SORT_KEY, STREAM, ITEMS],
+    derived_edges: &[],
+    traffic: TrafficInput::Payload(&["put", "delete"]),
+    drawn_as_edge: false,
+};
+
+pub(crate) const PARTITION_KEY: Key =
+    required("partition_key", Kind::Text, "partition key attribute name");
+pub(crate) const SORT_KEY: Key = key("sort_key", Kind::Text, "sort key attribute name");
+// StreamViewType: aws-semantics.md §7.1.
+pub(crate) const STREAM_VIEW_TYPES: &[&str] =
+    &["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"];
+pub(crate) const STREAM: Key = key(
+    "stream",
+    Kind::Enum {
+        choices: STREAM_VIEW_TYPES,
+        default: None,
+    },
+    "stream view type; none ⇒ no stream",
+);
+pub(crate) const ITEMS: Key = key("items", Kind::Json, "initial items (plain JSON)");
