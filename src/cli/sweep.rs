@@ -198,24 +198,16 @@ fn run_one(sc: &Arc<crate::scenario::Scenario>, seed: u64, until_us: u64) -> Out
     for id in sc.ids() {
         let s = sim.stats(id);
         o.dead_letters += s.dead_lettered;
-        match sc.resource(id).resource_type() {
-            ResourceType::Function => {
-                o.invocations += s.count;
-                o.errors += s.errors;
-                o.throttles += s.throttles;
-                gb_s += s.gb_seconds;
-                durations.extend_from_slice(&s.durations_us);
-            }
-            ResourceType::Queue => o.max_queue_depth = o.max_queue_depth.max(s.max_depth),
-            ResourceType::Api
-            | ResourceType::EventBus
-            | ResourceType::Rule
-            | ResourceType::Schedule
-            | ResourceType::Bucket
-            | ResourceType::Topic
-            | ResourceType::Table
-            | ResourceType::Trigger
-            | ResourceType::StateMachine => {}
+        // Only functions and queues feed the sweep's columns; a new resource type needs nothing here.
+        let rtype = sc.resource(id).resource_type();
+        if rtype == ResourceType::Function {
+            o.invocations += s.count;
+            o.errors += s.errors;
+            o.throttles += s.throttles;
+            gb_s += s.gb_seconds;
+            durations.extend_from_slice(&s.durations_us);
+        } else if rtype == ResourceType::Queue {
+            o.max_queue_depth = o.max_queue_depth.max(s.max_depth);
         }
     }
     durations.sort_unstable();

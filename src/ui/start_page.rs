@@ -9,67 +9,107 @@ use eframe::egui::{self, RichText, Ui};
 use super::action::Action;
 use crate::scenario::Scenario;
 
-/// Built-in examples: (file name, text). Lessons of the simulator first, then queues, topics and streams.
-pub const EXAMPLES: &[(&str, &str)] = &[
+/// The gallery's groups, in order: what each group of lessons teaches.
+pub const GROUPS: &[(&str, &str)] = &[
     (
+        "Basics",
+        "one service at a time: events, APIs, objects, schedules, tables",
+    ),
+    ("Delivery guarantees", "at least once, ordering, duplicates"),
+    (
+        "Failure handling",
+        "retries, dead letters, partial failures, loops",
+    ),
+    ("Scaling", "concurrency, throttling, backpressure"),
+    ("Patterns", "fan-out, streams, orchestration"),
+];
+
+/// Built-in examples: (group index into [`GROUPS`], file name, text), in gallery order.
+pub const EXAMPLES: &[(usize, &str, &str)] = &[
+    (
+        0,
         "new-order.json",
         include_str!("../../assets/scenarios/new-order.json"),
     ),
     (
+        0,
         "api-hello.json",
         include_str!("../../assets/scenarios/api-hello.json"),
     ),
     (
+        0,
         "s3-thumbnail.json",
         include_str!("../../assets/scenarios/s3-thumbnail.json"),
     ),
     (
+        0,
         "nightly-report.json",
         include_str!("../../assets/scenarios/nightly-report.json"),
     ),
     (
-        "throttle-burst.json",
-        include_str!("../../assets/scenarios/throttle-burst.json"),
-    ),
-    (
+        0,
         "api-table.json",
         include_str!("../../assets/scenarios/api-table.json"),
     ),
     (
-        "poison-message-dlq.json",
-        include_str!("../../assets/scenarios/poison-message-dlq.json"),
+        1,
+        "idempotency.json",
+        include_str!("../../assets/scenarios/idempotency.json"),
     ),
     (
-        "partial-batch-failures.json",
-        include_str!("../../assets/scenarios/partial-batch-failures.json"),
-    ),
-    (
-        "sns-fanout-filters.json",
-        include_str!("../../assets/scenarios/sns-fanout-filters.json"),
-    ),
-    (
-        "s3-sns-sqs-function.json",
-        include_str!("../../assets/scenarios/s3-sns-sqs-function.json"),
-    ),
-    (
-        "dynamodb-stream.json",
-        include_str!("../../assets/scenarios/dynamodb-stream.json"),
-    ),
-    (
-        "async-on-failure.json",
-        include_str!("../../assets/scenarios/async-on-failure.json"),
-    ),
-    (
+        1,
         "fifo-vs-standard.json",
         include_str!("../../assets/scenarios/fifo-vs-standard.json"),
     ),
     (
-        "order-workflow.json",
-        include_str!("../../assets/scenarios/order-workflow.json"),
+        1,
+        "poison-message-dlq.json",
+        include_str!("../../assets/scenarios/poison-message-dlq.json"),
     ),
     (
+        2,
+        "partial-batch-failures.json",
+        include_str!("../../assets/scenarios/partial-batch-failures.json"),
+    ),
+    (
+        2,
+        "async-on-failure.json",
+        include_str!("../../assets/scenarios/async-on-failure.json"),
+    ),
+    (
+        2,
         "recursive-loop.json",
         include_str!("../../assets/scenarios/recursive-loop.json"),
+    ),
+    (
+        3,
+        "throttle-burst.json",
+        include_str!("../../assets/scenarios/throttle-burst.json"),
+    ),
+    (
+        3,
+        "backpressure.json",
+        include_str!("../../assets/scenarios/backpressure.json"),
+    ),
+    (
+        4,
+        "sns-fanout-filters.json",
+        include_str!("../../assets/scenarios/sns-fanout-filters.json"),
+    ),
+    (
+        4,
+        "s3-sns-sqs-function.json",
+        include_str!("../../assets/scenarios/s3-sns-sqs-function.json"),
+    ),
+    (
+        4,
+        "dynamodb-stream.json",
+        include_str!("../../assets/scenarios/dynamodb-stream.json"),
+    ),
+    (
+        4,
+        "order-workflow.json",
+        include_str!("../../assets/scenarios/order-workflow.json"),
     ),
 ];
 
@@ -84,7 +124,7 @@ impl Default for StartPage {
         StartPage {
             examples: EXAMPLES
                 .iter()
-                .map(|(name, text)| (*name, load_example(name, text)))
+                .map(|(_, name, text)| (*name, load_example(name, text)))
                 .collect(),
         }
     }
@@ -145,42 +185,73 @@ impl StartPage {
         });
     }
 
-    /// The examples as cards, one to three columns wide.
+    /// The examples as cards, one to three columns wide, under a heading per group.
     fn gallery(&self, ui: &mut Ui, actions: &mut Vec<Action>) {
         let width = ui.available_width();
         let cols = ((width / 340.0).floor() as usize).clamp(1, 3);
-        egui::Grid::new("examples")
-            .num_columns(cols)
-            .spacing([12.0, 12.0])
-            .show(ui, |ui| {
-                for (i, (file, loaded)) in self.examples.iter().enumerate() {
-                    let (name, desc) = match loaded {
-                        Ok(sc) => (
-                            sc.name.clone(),
-                            first_paragraph(sc.description.as_deref().unwrap_or("")),
-                        ),
-                        Err(e) => (file.to_string(), e.clone()),
-                    };
-                    egui::Frame::group(ui.style())
-                        .inner_margin(10.0)
-                        .show(ui, |ui| {
-                            ui.set_width(width / cols as f32 - 48.0);
-                            ui.set_min_height(150.0);
-                            ui.vertical(|ui| {
-                                ui.horizontal(|ui| {
-                                    ui.strong(&name);
-                                    ui.weak(*file);
-                                });
-                                ui.add(egui::Label::new(desc).wrap());
-                                if ui.button(format!("Open {name}")).clicked() {
-                                    actions.push(Action::OpenExample(i));
-                                }
-                            });
-                        });
-                    if (i + 1) % cols == 0 {
-                        ui.end_row();
+        for (g, (group, about)) in GROUPS.iter().enumerate() {
+            let members: Vec<usize> = EXAMPLES
+                .iter()
+                .enumerate()
+                .filter(|(_, (eg, _, _))| *eg == g)
+                .map(|(i, _)| i)
+                .collect();
+            if members.is_empty() {
+                continue;
+            }
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(*group).strong().size(16.0));
+                ui.weak(*about);
+            });
+            ui.add_space(4.0);
+            egui::Grid::new(("examples", g))
+                .num_columns(cols)
+                .spacing([12.0, 12.0])
+                .show(ui, |ui| {
+                    for (k, &i) in members.iter().enumerate() {
+                        self.card(ui, i, width / cols as f32 - 48.0, actions);
+                        if (k + 1) % cols == 0 {
+                            ui.end_row();
+                        }
                     }
-                }
+                });
+        }
+    }
+
+    /// One example's card: its name and file, its first paragraph, whether it has a guided tour, Open.
+    fn card(&self, ui: &mut Ui, i: usize, width: f32, actions: &mut Vec<Action>) {
+        let Some((file, loaded)) = self.examples.get(i) else {
+            return;
+        };
+        let (name, desc, tour_steps) = match loaded {
+            Ok(sc) => (
+                sc.name.clone(),
+                first_paragraph(sc.description.as_deref().unwrap_or("")),
+                sc.tour.as_ref().map(|t| t.steps.len()),
+            ),
+            Err(e) => (file.to_string(), e.clone(), None),
+        };
+        egui::Frame::group(ui.style())
+            .inner_margin(10.0)
+            .show(ui, |ui| {
+                ui.set_width(width);
+                ui.set_min_height(150.0);
+                ui.vertical(|ui| {
+                    ui.horizontal_wrapped(|ui| {
+                        ui.strong(&name);
+                        ui.weak(*file);
+                    });
+                    ui.add(egui::Label::new(desc).wrap());
+                    ui.horizontal(|ui| {
+                        if ui.button(format!("Open {name}")).clicked() {
+                            actions.push(Action::OpenExample(i));
+                        }
+                        if let Some(n) = tour_steps {
+                            ui.weak(format!("guided tour, {n} steps"));
+                        }
+                    });
+                });
             });
     }
 }
