@@ -3,6 +3,7 @@
 //! Exit codes are the contract of `shared/spec/cli-and-trace.md`: 0 success, 2 invalid input (bad scenario,
 //! pattern, event or flags) with the message on stderr, 1 an internal error.
 
+mod import;
 mod run;
 mod summary;
 mod test_pattern;
@@ -69,6 +70,13 @@ pub enum Command {
     },
     /// Open the desktop app on a scenario.
     Open(OpenArgs),
+    /// Convert an AWS SAM or CloudFormation template (YAML or JSON) into a scenario; notes on stderr.
+    Import {
+        template: PathBuf,
+        /// Write the scenario here (atomically) instead of standard output.
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+    },
     /// Rewrite scenario files in canonical form (stable key order, two-space indentation), atomically.
     Fmt {
         #[arg(required = true)]
@@ -110,6 +118,7 @@ pub fn main_with(cli: Cli, open_app: impl FnOnce(OpenArgs) -> Result<(), CliErro
         }
         Some(Command::Open(args)) => open_app(args).map(success),
         Some(Command::Fmt { files, check }) => fmt(&files, check),
+        Some(Command::Import { template, output }) => import::import(&template, output.as_deref()),
         None => open_app(OpenArgs {
             file: cli.file,
             screenshot: None,
