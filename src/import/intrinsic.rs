@@ -31,6 +31,8 @@ pub struct Scope {
     /// Every resource of the template (also those left out by a false condition): logical id → AWS type.
     pub resource_types: BTreeMap<String, String>,
     warnings: RefCell<Vec<String>>,
+    /// Folder of the template, where `AWS::Include` reads local files (None: not read).
+    pub base_dir: Option<std::path::PathBuf>,
 }
 
 impl Scope {
@@ -47,6 +49,7 @@ impl Scope {
             conditions: RefCell::new(BTreeMap::new()),
             resource_types,
             warnings: RefCell::new(Vec::new()),
+            base_dir: None,
         }
     }
 
@@ -322,9 +325,48 @@ impl Scope {
                 Some(Value::Array(a)) => Some(Value::from(a.len())),
                 _ => Some(Value::from(0)),
             },
+            "Fn::Transform" => Some(self.include(arg, depth)),
             other => {
                 self.warn(format!("{other} is not supported; value left out"));
                 Some(Value::Null)
+            }
+        }
+    }
+
+    /// `Fn::Transform` of `AWS::Include` with a local `Location`: the file's content, evaluated in place.
+    fn include(&self, arg: &Value, depth: usize) -> Value {
+        let name = arg.get("Name").map(text).unwrap_or_default();
+        let location = arg
+            .get("Parameters")
+            .and_then(|p| p.get("Location"))
+            .and_then(|l| self.eval_at(l, depth + 1))
+            .map(|l| text(&l))
+            .unwrap_or_default();
+        if name != "AWS::Include" || location.is_empty() {
+            self.warn(format!(
+                "Fn::Transform {name} is not supported; value left out"
+            ));
+            return Value::Null;
+        }
+        let (Some(dir), false) = (&self.base_dir, location.contains("://")) else {
+            self.warn(format!(
+                "AWS::Include of {location} is not read; value left out"
+            ));
+            return Value::Null;
+        };
+        let read = std::fs::read_to_string(dir.join(&location))
+            .map_err(|e| e.to_string())
+            .and_then(|t| {
+                super::yaml::parse_template(&t)
+                    .map_err(|e| format!("{}:{}: {}", e.line, e.col, e.message))
+            });
+        match read {
+            Ok(v) => self.eval_at(&v, depth + 1).unwrap_or(Value::Null),
+            Err(e) => {
+                self.warn(format!(
+                    "AWS::Include of {location} failed: {e}; value left out"
+                ));
+                Value::Null
             }
         }
     }
@@ -339,6 +381,17 @@ impl Scope {
         }
         if let Some(v) = pseudo(target) {
             return Some(v);
+        }
+        if let Some((function, qualifier @ ("Alias" | "Version"))) = target.split_once('.')
+            && self.resource_types.get(function).map(String::as_str)
+                == Some("AWS::Serverless::Function")
+        {
+            // SAM's `AutoPublishAlias`: `!Ref Fn.Alias` is the alias ARN (a qualified function ARN).
+            let arn = attribute_value(function, "AWS::Serverless::Function", "Arn");
+            return Some(Value::String(format!(
+                "{arn}:{}",
+                qualifier.to_ascii_lowercase()
+            )));
         }
         match self.resource_types.get(target) {
             Some(t) => Some(Value::String(ref_value(target, t))),
@@ -381,6 +434,7 @@ impl Scope {
                 text(v)
             } else if let Some((res, attr)) = name.split_once('.')
                 && !self.parameters.contains_key(name)
+                && !matches!(attr, "Alias" | "Version")
             {
                 text(&self.attribute(res, attr))
             } else {

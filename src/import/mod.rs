@@ -119,7 +119,7 @@ pub fn import_str(
         message: e.message,
     })?;
     let mut notes = Vec::new();
-    let Some(template) = template::read(&doc, &mut notes) else {
+    let Some(template) = template::read(&doc, base_dir, &mut notes) else {
         return Err(ImportError::NotATemplate {
             file: file_label.to_string(),
             message: "not a CloudFormation or SAM template: no \"Resources\" mapping".into(),
@@ -195,22 +195,31 @@ fn prune_until_valid(
             let Some(resource) = resources.get_mut(&id).and_then(Value::as_object_mut) else {
                 continue;
             };
+            let required = key.as_deref().is_some_and(|k| REQUIRED_KEYS.contains(&k));
+            let at = p
+                .path
+                .strip_prefix(&format!("resources.{id}"))
+                .unwrap_or_default();
+            let at = at.strip_prefix('.').unwrap_or(at);
+            let reason = if at.is_empty() {
+                p.message.clone()
+            } else {
+                format!("{at}: {}", p.message)
+            };
             match key {
-                Some(key) if key != "type" && resource.contains_key(&key) => {
+                Some(key) if !required && key != "type" && resource.contains_key(&key) => {
                     resource.remove(&key);
                     import.notes.push(Note::new(
                         &id,
                         &aws_type,
-                        format!("{key} left out: {}", p.message),
+                        format!("{key} left out: {reason}"),
                     ));
                 }
                 _ => {
                     resources.shift_remove(&id);
-                    import.notes.push(Note::new(
-                        &id,
-                        &aws_type,
-                        format!("left out: {}", p.message),
-                    ));
+                    import
+                        .notes
+                        .push(Note::new(&id, &aws_type, format!("left out: {reason}")));
                 }
             }
             changed = true;
@@ -231,6 +240,19 @@ fn prune_until_valid(
         problems: "the scenario did not become valid".into(),
     })
 }
+
+/// Keys without which a resource is meaningless: a problem there removes the resource.
+const REQUIRED_KEYS: [&str; 9] = [
+    "definition",
+    "targets",
+    "bus",
+    "pattern",
+    "expression",
+    "source",
+    "function",
+    "routes",
+    "partition_key",
+];
 
 /// `resources.Id.key[0].x` → (`Id`, Some(`key`)); `resources.Id` → (`Id`, None).
 fn problem_location(path: &str) -> Option<(String, Option<String>)> {
@@ -391,6 +413,9 @@ impl<'t> Build<'t> {
             if let Some(c) = &r.condition
                 && !self.scope.condition(c)
             {
+                if !map::is_mapped(&r.aws_type) {
+                    continue;
+                }
                 self.note(
                     &r.id,
                     &r.aws_type,
@@ -423,8 +448,11 @@ impl<'t> Build<'t> {
                 .eval(&r.properties)
                 .and_then(|v| v.as_object().cloned())
                 .unwrap_or_default();
-            for w in self.scope.take_warnings() {
-                self.note(&r.id, &r.aws_type, w);
+            let warnings = self.scope.take_warnings();
+            if map::is_mapped(&r.aws_type) {
+                for w in warnings {
+                    self.note(&r.id, &r.aws_type, w);
+                }
             }
             self.props.insert(r.id.clone(), props.clone());
             evaluated.push((r, props));
@@ -465,6 +493,8 @@ impl<'t> Build<'t> {
                             map.insert(name.clone(), item);
                             false
                         }
+                        // The same route from an OpenAPI body and from the function's event.
+                        Some(map) if map.get(&name) == Some(&item) => false,
                         _ => true,
                     };
                     if duplicate {

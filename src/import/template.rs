@@ -26,7 +26,11 @@ pub struct Template {
 }
 
 /// Reads the sections of a template. `None` when the document has no `Resources` mapping.
-pub fn read(doc: &Value, notes: &mut Vec<Note>) -> Option<Template> {
+pub fn read(
+    doc: &Value,
+    base_dir: Option<&std::path::Path>,
+    notes: &mut Vec<Note>,
+) -> Option<Template> {
     let resources_raw = doc.get("Resources")?.as_object()?;
     let parameters = parameter_values(doc.get("Parameters"), notes);
     let mappings = object(doc.get("Mappings"));
@@ -63,10 +67,12 @@ pub fn read(doc: &Value, notes: &mut Vec<Note>) -> Option<Template> {
         .get("Description")
         .map(text)
         .filter(|d| !d.trim().is_empty());
+    let mut scope = Scope::new(parameters, mappings, conditions, types);
+    scope.base_dir = base_dir.map(std::path::Path::to_path_buf);
     Some(Template {
         description,
         resources,
-        scope: Scope::new(parameters, mappings, conditions, types),
+        scope,
     })
 }
 

@@ -154,6 +154,12 @@ fn resource_path(b: &Build, resource_id: &str) -> String {
 pub fn v2_route(b: &mut Build, r: &TemplateResource, p: &Props) {
     let from = (r.id.as_str(), r.aws_type.as_str());
     let api = p.get("ApiId").cloned().unwrap_or(Value::Null);
+    if b.scope.resource_types.get(&text(&api)).map(String::as_str) == Some("AWS::ApiGatewayV2::Api")
+        && b.index.kind(&text(&api)).is_none()
+    {
+        // A route of a WebSocket API (noted once on the API itself).
+        return;
+    }
     let Some(api_id) = b.resolve(from, &api, &["api"], "HTTP API") else {
         return;
     };

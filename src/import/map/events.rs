@@ -101,6 +101,9 @@ fn targets(b: &mut Build, from: (&str, &str), raw: Option<&Value>) -> Vec<Value>
 
 /// `Input` (JSON text), `InputPath`, `InputTransformer` of a target (CloudFormation or SAM spelling).
 pub fn target_input(target: &mut Map<String, Value>, p: &Props) {
+    if let Some(group) = string(&object(p, "SqsParameters"), "MessageGroupId") {
+        target.insert("message_group_id".into(), Value::from(group));
+    }
     if let Some(input) = json_document(p, "Input") {
         target.insert("input".into(), input);
     }

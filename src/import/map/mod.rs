@@ -25,6 +25,14 @@ pub type Props = Map<String, Value>;
 pub fn kind_of(aws_type: &str, raw_properties: &Value) -> Option<&'static str> {
     Some(match aws_type {
         "AWS::Serverless::Function" | "AWS::Lambda::Function" => "function",
+        "AWS::ApiGatewayV2::Api"
+            if raw_properties
+                .get("ProtocolType")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.eq_ignore_ascii_case("WEBSOCKET")) =>
+        {
+            return None;
+        }
         "AWS::Serverless::Api"
         | "AWS::Serverless::HttpApi"
         | "AWS::ApiGateway::RestApi"
@@ -93,6 +101,18 @@ fn is_support(aws_type: &str) -> bool {
                 | "AWS::ApiGatewayV2::Stage"
                 | "AWS::ApiGatewayV2::Integration"
                 | "AWS::CDK::Metadata"
+        )
+}
+
+/// Template types this importer maps (into a resource of their own or into another's wiring).
+pub fn is_mapped(aws_type: &str) -> bool {
+    kind_of(aws_type, &Value::Null).is_some()
+        || matches!(
+            aws_type,
+            "AWS::Lambda::EventInvokeConfig"
+                | "AWS::ApiGateway::Method"
+                | "AWS::ApiGatewayV2::Route"
+                | "AWS::SNS::Subscription"
         )
 }
 
