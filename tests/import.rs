@@ -530,3 +530,43 @@ fn without_output_the_scenario_goes_to_stdout() {
     assert_eq!(doc["format"], "eventflow/1");
     assert_eq!(doc["resources"]["First"]["type"], "function");
 }
+
+#[test]
+fn refused_values_and_unsimulated_references_become_notes() {
+    let (r, notes) = import("unsupported.yaml");
+    assert_eq!(types(&r), pairs(&[("Huge", "function")]));
+    assert!(r["Huge"].get("memory_mb").is_none());
+    let expected = [
+        "Clicks (AWS::Kinesis::Stream): not simulated; left out",
+        "Huge (AWS::Serverless::Function): event Stream of type Kinesis is not simulated",
+        "Forward (AWS::Events::Rule): target Clicks (AWS::Kinesis::Stream) is not simulated",
+        "Forward (AWS::Events::Rule): left out: none of its targets is simulated",
+        "External (AWS::Lambda::EventSourceMapping): event source arn:aws:sqs:us-east-1:210987654321:elsewhere is outside this template",
+        "Huge (AWS::Serverless::Function): memory_mb left out:",
+    ];
+    for e in expected {
+        assert!(has_note(&notes, e), "missing {e:?} in {notes:?}");
+    }
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("HugeBroken (AWS::Events::Rule): left out: expression:")),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn the_template_description_names_the_scenario() {
+    let out = eventflow(&["import", &template("unsupported.yaml")]);
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(
+        doc["name"],
+        "Values the simulator refuses and references to what it does not simulate."
+    );
+    assert!(
+        doc["description"]
+            .as_str()
+            .unwrap()
+            .contains("Neither may fail the import.")
+    );
+}

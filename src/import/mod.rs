@@ -212,7 +212,10 @@ fn prune_until_valid(
                     import.notes.push(Note::new(
                         &id,
                         &aws_type,
-                        format!("{key} left out: {reason}"),
+                        format!(
+                            "{key} left out: {}",
+                            if at == key { &p.message } else { &reason }
+                        ),
                     ));
                 }
                 _ => {

@@ -38,11 +38,71 @@ pub fn parse_template(text: &str) -> Result<Value, SyntaxError> {
                 .to_string(),
         });
     }
+    let strict = parse_yaml(text);
+    match strict {
+        // CloudFormation (like PyYAML) accepts a flow collection whose continuation lines are indented no deeper
+        // than its key, which YAML 1.2 parsers refuse: retry once with those lines indented.
+        Err(e) if e.message.contains("indentation") => {
+            parse_yaml(&indent_flow_continuations(text)).map_err(|_| e)
+        }
+        other => other,
+    }
+}
+
+fn parse_yaml(text: &str) -> Result<Value, SyntaxError> {
     let mut builder = Builder {
         parser: Parser::new_from_str(text),
         anchors: Vec::new(),
     };
     builder.document()
+}
+
+/// Indents every line that continues a flow collection (`[…]`, `{…}` spanning lines) one column deeper than the
+/// line that opened it. Flow collections ignore indentation, so the meaning is unchanged.
+fn indent_flow_continuations(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 256);
+    let mut depth = 0usize;
+    let mut open_indent = 0usize;
+    let mut quote: Option<char> = None;
+    for line in text.split_inclusive('\n') {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        if depth > 0 && quote.is_none() && indent <= open_indent && !line.trim().is_empty() {
+            out.push_str(&" ".repeat(open_indent + 1 - indent));
+        } else if depth == 0 {
+            open_indent = indent;
+        }
+        out.push_str(line);
+        let mut prev = ' ';
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            match quote {
+                Some('\'') if c == '\'' => {
+                    if chars.peek() == Some(&'\'') {
+                        chars.next();
+                    } else {
+                        quote = None;
+                    }
+                }
+                Some('"') if c == '\\' => {
+                    chars.next();
+                }
+                Some('"') if c == '"' => quote = None,
+                Some(_) => {}
+                None => {
+                    let at_value_start = matches!(prev, ' ' | '\t' | '[' | '{' | ',' | ':');
+                    match c {
+                        '#' if matches!(prev, ' ' | '\t') => break,
+                        '\'' | '"' if at_value_start || depth > 0 && prev == ' ' => quote = Some(c),
+                        '[' | '{' if at_value_start || depth > 0 => depth += 1,
+                        ']' | '}' if depth > 0 => depth -= 1,
+                        _ => {}
+                    }
+                }
+            }
+            prev = c;
+        }
+    }
+    out
 }
 
 struct Builder<'a> {
@@ -343,6 +403,18 @@ mod tests {
         assert!(e.line >= 2, "{e:?}");
         let e = parse_template("{\"a\": }").unwrap_err();
         assert_eq!((e.line, e.col), (1, 7));
+    }
+
+    #[test]
+    fn flow_collections_may_close_at_their_keys_indentation() {
+        let v = parse_template(
+            "Policy: {\n  \"a\": [1,\n  2],\n  \"b\": \"x # y\"\n}\nNext: [\n  'it''s',\n]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            json!({"Policy": {"a": [1, 2], "b": "x # y"}, "Next": ["it's"]})
+        );
     }
 
     #[test]
