@@ -570,3 +570,25 @@ fn the_template_description_names_the_scenario() {
             .contains("Neither may fail the import.")
     );
 }
+
+#[test]
+fn no_truncated_or_garbled_template_makes_the_importer_panic() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/sam");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("templates")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    names.sort();
+    for path in names {
+        let text = std::fs::read_to_string(&path).expect("template");
+        let cuts = text.char_indices().map(|(i, _)| i).step_by(13);
+        for cut in cuts {
+            let prefix = &text[..cut];
+            // Only the absence of a panic matters here: an error or a scenario are both fine.
+            let _ = eventflow::import::import_str(prefix, "t.yaml", None, "t");
+            let garbled = prefix.replace(':', "!Ref ");
+            let _ = eventflow::import::import_str(&garbled, "t.yaml", None, "t");
+        }
+    }
+}
