@@ -346,7 +346,20 @@ fn eventbridge_rules_schedules_and_targets() {
             ("ShippedRule", "rule"),
             ("Hourly", "schedule"),
             ("Reminder", "schedule"),
+            ("Fanout", "rule"),
         ])
+    );
+    assert_eq!(
+        r["Fanout"]["targets"],
+        json!(["Handler"]),
+        "only the refused target is dropped"
+    );
+    assert!(
+        has_note(
+            &notes,
+            "Fanout (AWS::Events::Rule): targets[1] left out: targets[1].input_path:"
+        ),
+        "{notes:?}"
     );
     let new_order = &r["HandlerNewOrder"];
     assert_eq!(new_order["bus"], "OrdersBus");

@@ -187,6 +187,8 @@ fn prune_until_valid(
             .and_then(Value::as_object_mut);
         let Some(resources) = resources else { break };
         let mut changed = false;
+        // Lists already shortened this round: later problems in them have shifted indices, so wait a round.
+        let mut touched = std::collections::BTreeSet::new();
         for p in &problems {
             let Some((id, key)) = problem_location(&p.path) else {
                 continue;
@@ -206,9 +208,30 @@ fn prune_until_valid(
             } else {
                 format!("{at}: {}", p.message)
             };
+            // One bad item of a list (a target, a subscription, a notification) drops only that item.
+            let item = key.as_deref().and_then(|k| {
+                let rest = at.strip_prefix(k)?.strip_prefix('[')?;
+                rest[..rest.find(']')?].parse::<usize>().ok()
+            });
+            if let (Some(k), Some(i)) = (key.as_deref(), item)
+                && let Some(items) = resource.get_mut(k).and_then(Value::as_array_mut)
+                && items.len() > 1
+                && i < items.len()
+            {
+                if touched.insert((id.clone(), k.to_string())) {
+                    items.remove(i);
+                    import.notes.push(Note::new(
+                        &id,
+                        &aws_type,
+                        format!("{k}[{i}] left out: {reason}"),
+                    ));
+                }
+                changed = true;
+                continue;
+            }
             match key {
                 Some(key) if !required && key != "type" && resource.contains_key(&key) => {
-                    resource.remove(&key);
+                    resource.shift_remove(&key);
                     import.notes.push(Note::new(
                         &id,
                         &aws_type,
