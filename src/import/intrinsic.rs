@@ -275,7 +275,7 @@ impl Scope {
                     Value::Array(a) if !a.is_empty() => {
                         let vars = a
                             .get(1)
-                            .and_then(|v| eval(v))
+                            .and_then(&eval)
                             .and_then(|v| v.as_object().cloned())
                             .unwrap_or_default();
                         (eval(&a[0]).map(|x| text(&x)).unwrap_or_default(), vars)

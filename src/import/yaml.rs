@@ -325,15 +325,15 @@ fn plain(text: &str) -> Value {
         // `0123` (an account id, an octal in YAML 1.1) keeps its digits as text.
         return Value::String(text.to_string());
     }
-    if digits.bytes().all(|b| b.is_ascii_digit()) {
-        if let Ok(i) = text.parse::<i64>() {
-            return Value::Number(i.into());
-        }
+    if digits.bytes().all(|b| b.is_ascii_digit())
+        && let Ok(i) = text.parse::<i64>()
+    {
+        return Value::Number(i.into());
     }
-    if is_decimal(digits) {
-        if let Some(n) = text.parse::<f64>().ok().and_then(Number::from_f64) {
-            return Value::Number(n);
-        }
+    if is_decimal(digits)
+        && let Some(n) = text.parse::<f64>().ok().and_then(Number::from_f64)
+    {
+        return Value::Number(n);
     }
     Value::String(text.to_string())
 }

@@ -108,12 +108,10 @@ fn definition(b: &mut Build, from: (&str, &str), p: &Props) -> Option<Value> {
 /// Replaces every `${name}` of the substitutions in every string (keys included) of the definition.
 fn substitute(v: &mut Value, subs: &[(String, String)]) {
     match v {
-        Value::String(s) => {
-            if s.contains("${") {
-                for (k, x) in subs {
-                    if s.contains(k.as_str()) {
-                        *s = s.replace(k.as_str(), x);
-                    }
+        Value::String(s) if s.contains("${") => {
+            for (k, x) in subs {
+                if s.contains(k.as_str()) {
+                    *s = s.replace(k.as_str(), x);
                 }
             }
         }
