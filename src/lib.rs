@@ -112,6 +112,11 @@
 //!   the runner (`Command::Load`: a live re-run from t = 0).
 //! - [`fileio`] — files the user owns: every save is atomic, writes through symbolic links, keeps the file's
 //!   mode and owner and refuses a read-only file; outputs are compared with inputs by file identity.
+//! - [`import`] — `eventflow import`: AWS SAM / CloudFormation templates (YAML with short-form tags, or JSON) →
+//!   scenario documents. YAML events (`saphyr-parser`) → JSON with intrinsics in long form; parameters,
+//!   conditions, mappings and `Globals` evaluated on the defaults; one mapping file per AWS resource family plus
+//!   SAM's implicit resources; the result is validated by [`scenario`] and whatever it refuses is pruned into a
+//!   note (`note: LogicalId (Type): …`).
 //! - [`cli`] — `eventflow check | run | test-pattern | open | fmt` with the exit codes of the CLI contract
 //!   (`open --edit` starts in edit mode).
 //!
@@ -150,6 +155,7 @@ pub mod cron;
 pub mod editor;
 pub mod events;
 pub mod fileio;
+pub mod import;
 pub mod pattern;
 pub mod runner;
 pub mod scenario;

@@ -22,7 +22,7 @@ const LAYERS: &[&[&str]] = &[
     &["asl", "script"],
     &["scenario"],
     &["sim"],
-    &["runner", "editor", "tour"],
+    &["runner", "editor", "tour", "import"],
     &["ui"],
     &["cli"],
 ];

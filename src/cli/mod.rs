@@ -4,6 +4,7 @@
 //! Exit codes are the contract of `shared/spec/cli-and-trace.md`: 0 success, 2 invalid input (bad scenario,
 //! pattern, event or flags) with the message on stderr, 1 an internal error.
 
+mod import;
 mod run;
 mod summary;
 mod sweep;
@@ -87,6 +88,13 @@ pub enum Command {
     },
     /// Open the desktop app on a scenario.
     Open(OpenArgs),
+    /// Convert an AWS SAM or CloudFormation template (YAML or JSON) into a scenario; notes on stderr.
+    Import {
+        template: PathBuf,
+        /// Write the scenario here (atomically) instead of standard output.
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+    },
     /// Play a scenario's guided tour headless: each step with the virtual time it is reached (exit 1 if one is
     /// never reached).
     Tour(TourArgs),
@@ -113,6 +121,7 @@ pub fn main_with(cli: Cli, open_app: impl FnOnce(OpenArgs) -> Result<(), CliErro
         }
         Some(Command::Open(args)) => open_app(args).map(success),
         Some(Command::Fmt { files, check }) => fmt(&files, check),
+        Some(Command::Import { template, output }) => import::import(&template, output.as_deref()),
         Some(Command::Sweep(args)) => sweep::sweep(&args).map(success),
         Some(Command::Tour(args)) => tour::tour(&args),
         None => open_app(OpenArgs::file(cli.file)).map(success),

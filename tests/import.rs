@@ -1,0 +1,607 @@
+//! `eventflow import`: hand-written SAM / CloudFormation templates (tests/data/sam/) → scenarios. Each test
+//! asserts the graph that comes out (ids, types, the references that make its edges) and the notes, and that
+//! `eventflow check` accepts the result.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+
+fn eventflow(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_eventflow"))
+        .args(args)
+        .output()
+        .expect("run eventflow")
+}
+
+fn template(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/sam")
+        .join(name)
+        .to_string_lossy()
+        .to_string()
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("eventflow-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir.join(name)
+}
+
+/// Imports a template with `-o`, checks the exit code and that `eventflow check` accepts the scenario; returns
+/// the document's resources and the notes.
+fn import(name: &str) -> (serde_json::Map<String, Value>, Vec<String>) {
+    let out_path = tmp(&format!("{name}.json"));
+    let out_str = out_path.to_string_lossy().to_string();
+    let out = eventflow(&["import", &template(name), "-o", &out_str]);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(0), "import {name}: {stderr}");
+    assert!(out.stdout.is_empty(), "with -o nothing goes to stdout");
+    let check = eventflow(&["check", &out_str]);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "check {name}: {}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let text = std::fs::read_to_string(&out_path).expect("output");
+    let doc: Value = serde_json::from_str(&text).expect("JSON");
+    assert!(doc.get("layout").is_none(), "layout is left to the app");
+    let notes: Vec<String> = stderr
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            l.strip_prefix("note: ")
+                .unwrap_or_else(|| panic!("not a note: {l}"))
+                .to_string()
+        })
+        .collect();
+    (
+        doc["resources"].as_object().expect("resources").clone(),
+        notes,
+    )
+}
+
+fn types(resources: &serde_json::Map<String, Value>) -> Vec<(String, String)> {
+    resources
+        .iter()
+        .map(|(id, r)| {
+            (
+                id.clone(),
+                r["type"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+fn has_note(notes: &[String], needle: &str) -> bool {
+    notes.iter().any(|n| n.contains(needle))
+}
+
+#[test]
+fn every_short_form_tag_is_read_and_evaluated() {
+    let (r, notes) = import("tags.yaml");
+    assert_eq!(
+        types(&r),
+        pairs(&[
+            ("Orders", "queue"),
+            ("Worker", "function"),
+            ("WorkerFromOrders", "trigger")
+        ])
+    );
+    assert_eq!(r["Orders"]["visibility_timeout_s"], 60);
+    assert_eq!(r["Orders"]["delay_s"], 5);
+    let w = &r["Worker"];
+    assert_eq!(w["memory_mb"], 512);
+    assert_eq!(w["timeout_s"], 20, "!And of a condition and a FindInMap");
+    let env = &w["environment"];
+    assert_eq!(
+        env["QUEUE_URL"],
+        "https://sqs.us-east-1.amazonaws.com/123456789012/Orders"
+    );
+    assert_eq!(
+        env["QUEUE_ARN"],
+        "arn:aws:sqs:us-east-1:123456789012:Orders"
+    );
+    assert_eq!(env["QUEUE_ARN_LIST"], env["QUEUE_ARN"]);
+    assert_eq!(env["SCRIPT"], "queue=Orders\nregion=us-east-1\n");
+    assert_eq!(env["NAMED"], "first-prod");
+    assert_eq!(env["JOINED"], "prod-c");
+    assert_eq!(env["ZONE"], "us-east-1a");
+    assert_eq!(env["ENCODED"], "aGVsbG8=");
+    assert_eq!(env["SHARED"], "shared-vpc-id");
+    assert_eq!(env["LITERAL"], "${NotAVariable}");
+    assert!(
+        w["description"]
+            .as_str()
+            .unwrap()
+            .contains("Runtime: python3.12")
+    );
+    assert!(w["description"].as_str().unwrap().contains("CodeUri: src/"));
+    assert_eq!(r["WorkerFromOrders"]["source"], "Orders");
+    assert_eq!(r["WorkerFromOrders"]["function"], "Worker");
+    assert_eq!(r["WorkerFromOrders"]["batch_size"], 5);
+    assert!(
+        has_note(
+            &notes,
+            "Worker (AWS::Serverless::Function): Fn::ImportValue \"shared-vpc-id\""
+        ),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn globals_merge_into_every_function_and_support_resources_are_silent() {
+    let (r, notes) = import("globals.yaml");
+    assert_eq!(
+        types(&r),
+        pairs(&[("First", "function"), ("Second", "function")])
+    );
+    assert_eq!(r["First"]["timeout_s"], 10);
+    assert_eq!(r["First"]["memory_mb"], 256);
+    assert_eq!(
+        r["First"]["environment"],
+        json!({"STAGE": "prod", "LOG_LEVEL": "info"})
+    );
+    assert_eq!(r["Second"]["timeout_s"], 30);
+    assert_eq!(
+        r["Second"]["environment"],
+        json!({"LOG_LEVEL": "debug", "STAGE": "prod"})
+    );
+    assert!(
+        r["Second"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("Runtime: nodejs20.x")
+    );
+    assert!(
+        notes.is_empty(),
+        "an IAM role is skipped silently: {notes:?}"
+    );
+}
+
+#[test]
+fn false_conditions_leave_resources_out() {
+    let (r, notes) = import("conditions.yaml");
+    assert_eq!(
+        types(&r),
+        pairs(&[
+            ("Jobs", "queue"),
+            ("Handler", "function"),
+            ("HandlerJobs", "trigger")
+        ])
+    );
+    assert_eq!(r["Jobs"]["visibility_timeout_s"], 45);
+    assert!(
+        r["Handler"].get("dead_letter").is_none(),
+        "!If to AWS::NoValue"
+    );
+    assert!(
+        has_note(
+            &notes,
+            "Alerts (AWS::SNS::Topic): left out: its Condition IsProd is false"
+        ),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn parameters_without_default_get_placeholders_and_notes() {
+    let (r, notes) = import("parameters.yaml");
+    assert_eq!(
+        types(&r),
+        pairs(&[
+            ("Inbox", "queue"),
+            ("Reader", "function"),
+            ("ReaderInbox", "trigger")
+        ])
+    );
+    // The queue's physical name is the placeholder; the literal ARN built from it still finds the queue.
+    assert_eq!(r["ReaderInbox"]["source"], "Inbox");
+    assert_eq!(
+        r["ReaderInbox"]["batch_size"], 2,
+        "Number placeholder: MinValue"
+    );
+    assert_eq!(
+        r["Reader"]["environment"]["MODE"], "fast",
+        "first AllowedValue"
+    );
+    for p in ["QueueName", "BatchSize", "Mode"] {
+        assert!(
+            has_note(&notes, &format!("{p} (Parameter): no Default")),
+            "{notes:?}"
+        );
+    }
+}
+
+#[test]
+fn api_events_make_sams_implicit_apis() {
+    let (r, _) = import("apis.yaml");
+    assert_eq!(
+        types(&r),
+        pairs(&[
+            ("AdminApi", "api"),
+            ("ListOrders", "function"),
+            ("ServerlessRestApi", "api"),
+            ("CreateOrder", "function"),
+            ("ServerlessHttpApi", "api"),
+            ("Admin", "function"),
+        ])
+    );
+    assert_eq!(r["ServerlessRestApi"]["protocol"], "rest");
+    assert_eq!(
+        r["ServerlessRestApi"]["routes"],
+        json!({"GET /orders": "ListOrders", "ANY /orders/{proxy+}": "ListOrders"})
+    );
+    assert_eq!(r["ServerlessHttpApi"]["protocol"], "http");
+    assert_eq!(
+        r["ServerlessHttpApi"]["routes"],
+        json!({"POST /orders": "CreateOrder", "$default": "CreateOrder"})
+    );
+    assert_eq!(r["AdminApi"]["routes"], json!({"GET /stats": "Admin"}));
+}
+
+#[test]
+fn fifo_queues_redrive_and_stream_mappings() {
+    let (r, notes) = import("queues.yaml");
+    assert_eq!(
+        types(&r),
+        pairs(&[
+            ("OrdersDlq", "queue"),
+            ("Orders", "queue"),
+            ("Legacy", "queue"),
+            ("LegacyDlq", "queue"),
+            ("Items", "table"),
+            ("Processor", "function"),
+            ("ProcessorOrderQueue", "trigger"),
+            ("ProcessorItemStream", "trigger"),
+        ])
+    );
+    assert_eq!(r["Orders"]["fifo"], true);
+    assert_eq!(r["Orders"]["visibility_timeout_s"], 90);
+    assert_eq!(r["Orders"]["delay_s"], 2);
+    assert_eq!(r["Orders"]["retention_s"], 86400);
+    assert_eq!(
+        r["Orders"]["dead_letter"],
+        json!({"target": "OrdersDlq", "max_receive_count": 3})
+    );
+    assert_eq!(
+        r["Legacy"]["dead_letter"],
+        json!({"target": "LegacyDlq", "max_receive_count": 5})
+    );
+    assert_eq!(r["Items"]["partition_key"], "pk");
+    assert_eq!(r["Items"]["sort_key"], "sk");
+    assert_eq!(r["Items"]["stream"], "NEW_AND_OLD_IMAGES");
+    let q = &r["ProcessorOrderQueue"];
+    assert_eq!(q["source"], "Orders");
+    assert_eq!(q["report_batch_item_failures"], true);
+    assert_eq!(q["maximum_concurrency"], 5);
+    let s = &r["ProcessorItemStream"];
+    assert_eq!(s["source"], "Items");
+    assert_eq!(s["starting_position"], "TRIM_HORIZON");
+    assert_eq!(s["bisect_batch_on_function_error"], true);
+    assert_eq!(s["maximum_retry_attempts"], 2);
+    assert_eq!(s["on_failure"], "LegacyDlq");
+    assert_eq!(s["filter_criteria"], json!([{"eventName": ["INSERT"]}]));
+    assert!(notes.is_empty(), "{notes:?}");
+}
+
+#[test]
+fn sns_and_s3_events_subscribe_and_notify() {
+    let (r, notes) = import("sns-s3.yaml");
+    assert_eq!(
+        types(&r),
+        pairs(&[
+            ("Uploads", "bucket"),
+            ("Announcements", "topic"),
+            ("Archive", "queue"),
+            ("Thumbnail", "function"),
+        ])
+    );
+    assert_eq!(r["Uploads"]["event_bridge"], true);
+    assert_eq!(
+        r["Uploads"]["notifications"],
+        json!([
+            {"events": ["s3:ObjectRemoved:*"], "target": "Announcements"},
+            {"events": ["s3:ObjectCreated:*"], "prefix": "images/", "suffix": ".jpg", "target": "Thumbnail"}
+        ])
+    );
+    assert_eq!(
+        r["Announcements"]["subscriptions"],
+        json!([
+            {"target": "Archive", "filter_policy": {"kind": ["removed"]}, "filter_policy_scope": "MessageBody",
+             "raw_message_delivery": true},
+            {"target": "Thumbnail", "filter_policy": {"size": [{"numeric": [">", 100]}]}}
+        ])
+    );
+    assert!(
+        has_note(
+            &notes,
+            "EmailSubscription (AWS::SNS::Subscription): email subscription is not simulated"
+        ),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn eventbridge_rules_schedules_and_targets() {
+    let (r, notes) = import("eventbridge.yaml");
+    assert_eq!(
+        types(&r),
+        pairs(&[
+            ("OrdersBus", "event_bus"),
+            ("Failed", "queue"),
+            ("Handler", "function"),
+            ("HandlerNewOrder", "rule"),
+            ("default", "event_bus"),
+            ("HandlerS3Created", "rule"),
+            ("HandlerTick", "schedule"),
+            ("HandlerNightly", "schedule"),
+            ("ShippedRule", "rule"),
+            ("Hourly", "schedule"),
+            ("Reminder", "schedule"),
+            ("Fanout", "rule"),
+        ])
+    );
+    assert_eq!(
+        r["Fanout"]["targets"],
+        json!(["Handler"]),
+        "only the refused target is dropped"
+    );
+    assert!(
+        has_note(
+            &notes,
+            "Fanout (AWS::Events::Rule): targets[1] left out: targets[1].input_path:"
+        ),
+        "{notes:?}"
+    );
+    let new_order = &r["HandlerNewOrder"];
+    assert_eq!(new_order["bus"], "OrdersBus");
+    assert_eq!(
+        new_order["pattern"],
+        json!({"source": ["com.example.orders"], "detail-type": ["New Order"]})
+    );
+    assert_eq!(
+        new_order["targets"],
+        json!([{"target": "Handler", "input_path": "$.detail"}])
+    );
+    assert_eq!(
+        new_order["retry"],
+        json!({"maximum_retry_attempts": 3, "maximum_event_age_s": 600})
+    );
+    assert_eq!(new_order["dead_letter"], "Failed");
+    assert_eq!(r["HandlerS3Created"]["bus"], "default");
+    assert_eq!(
+        r["HandlerTick"]["expression"], "rate(5 minutes)",
+        "AWS accepts rate(5 minute)"
+    );
+    assert_eq!(r["HandlerTick"]["input"], json!({"kind": "tick"}));
+    assert_eq!(r["HandlerNightly"]["expression"], "cron(0 2 * * ? *)");
+    assert_eq!(r["Hourly"]["expression"], "rate(1 hour)");
+    let shipped = &r["ShippedRule"];
+    assert_eq!(shipped["bus"], "OrdersBus", "found by its physical name");
+    assert_eq!(
+        shipped["targets"],
+        json!([
+            {"target": "Handler", "input_transformer": {"input_paths": {"id": "$.detail.id"}, "input_template": "{\"shipped\": <id>}"}},
+            {"target": "Failed", "input": {"fixed": true}}
+        ])
+    );
+    assert_eq!(r["Reminder"]["expression"], "at(2026-01-01T00:10:00)");
+    assert_eq!(r["Reminder"]["targets"], json!(["Failed"]));
+    assert_eq!(r["Reminder"]["input"], json!({"remind": 1}));
+    assert!(
+        has_note(
+            &notes,
+            "Handler (AWS::Serverless::Function): schedule HandlerOff is disabled"
+        ),
+        "{notes:?}"
+    );
+    assert!(
+        has_note(
+            &notes,
+            "ShippedRule (AWS::Events::Rule): target Stream (AWS::Kinesis::Stream) is not simulated"
+        ),
+        "{notes:?}"
+    );
+    assert!(
+        has_note(&notes, "Stream (AWS::Kinesis::Stream): not simulated"),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn state_machines_from_files_strings_and_inline_definitions() {
+    let (r, notes) = import("state-machine.yaml");
+    assert_eq!(
+        types(&r),
+        pairs(&[
+            ("Validate", "function"),
+            ("Results", "queue"),
+            ("Workflow", "state_machine"),
+            ("WorkflowEvery", "schedule"),
+            ("Inline", "state_machine"),
+            ("FromString", "state_machine"),
+        ])
+    );
+    let w = &r["Workflow"];
+    assert_eq!(w["workflow_type"], "EXPRESS");
+    assert_eq!(
+        w["definition"]["States"]["Validate"]["Parameters"]["FunctionName"],
+        "arn:aws:lambda:us-east-1:123456789012:function:Validate"
+    );
+    assert_eq!(
+        w["definition"]["States"]["Report"]["Parameters"]["QueueUrl"],
+        "https://sqs.us-east-1.amazonaws.com/123456789012/Results"
+    );
+    assert_eq!(r["WorkflowEvery"]["targets"], json!(["Workflow"]));
+    assert_eq!(
+        r["FromString"]["definition"]["States"]["Call"]["Resource"],
+        "arn:aws:lambda:us-east-1:123456789012:function:Validate"
+    );
+    assert!(
+        has_note(
+            &notes,
+            "Missing (AWS::Serverless::StateMachine): left out: cannot read DefinitionUri statemachine/missing.asl.json"
+        ),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn plain_cloudformation_json_templates() {
+    let (r, notes) = import("cfn-native.json");
+    assert_eq!(
+        types(&r),
+        pairs(&[
+            ("Table", "table"),
+            ("Fn", "function"),
+            ("Dlq", "queue"),
+            ("Done", "topic"),
+            ("Mapping", "trigger"),
+            ("Bucket", "bucket"),
+        ])
+    );
+    let f = &r["Fn"];
+    assert_eq!(f["memory_mb"], 1024);
+    assert_eq!(f["timeout_s"], 30);
+    assert_eq!(f["reserved_concurrency"], 5);
+    assert_eq!(f["dead_letter"], "Dlq");
+    assert_eq!(
+        f["async"],
+        json!({"retry_attempts": 1, "on_success": "Done", "on_failure": "Dlq"})
+    );
+    assert_eq!(r["Table"]["stream"], "NEW_IMAGE");
+    assert_eq!(r["Mapping"]["source"], "Table");
+    assert_eq!(r["Mapping"]["function"], "Fn");
+    assert_eq!(r["Mapping"]["batch_size"], 25);
+    assert_eq!(r["Mapping"]["maximum_retry_attempts"], 1);
+    assert_eq!(
+        r["Bucket"]["notifications"],
+        json!([{"events": ["s3:ObjectCreated:Put"], "target": "Fn"}])
+    );
+    assert_eq!(
+        notes,
+        vec!["Alarm (AWS::CloudWatch::Alarm): not simulated; left out".to_string()]
+    );
+}
+
+#[test]
+fn crlf_without_final_newline_and_yaml_1_1_booleans() {
+    let text = std::fs::read(template("crlf.yaml")).expect("file");
+    assert!(text.windows(2).any(|w| w == b"\r\n") && !text.ends_with(b"\n"));
+    let (r, _) = import("crlf.yaml");
+    assert_eq!(
+        types(&r),
+        pairs(&[
+            ("Jobs", "queue"),
+            ("Runner", "function"),
+            ("RunnerJobs", "trigger")
+        ])
+    );
+    assert_eq!(r["Jobs"]["fifo"], true, "`yes` is true in YAML 1.1");
+}
+
+#[test]
+fn bad_yaml_exits_2_with_file_line_col() {
+    let path = template("bad.yaml");
+    let out = eventflow(&["import", &path]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr.lines().next().unwrap_or_default();
+    let rest = line
+        .strip_prefix(&format!("eventflow: {path}:"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    let mut parts = rest.splitn(3, ':');
+    assert!(parts.next().unwrap().parse::<u32>().is_ok(), "{line}");
+    assert!(parts.next().unwrap().parse::<u32>().is_ok(), "{line}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn not_a_template_and_missing_files_exit_2() {
+    let path = tmp("not-a-template.yaml");
+    std::fs::write(&path, "just: a mapping\n").unwrap();
+    let out = eventflow(&["import", &path.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no \"Resources\""));
+    let out = eventflow(&["import", &tmp("absent.yaml").to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn without_output_the_scenario_goes_to_stdout() {
+    let out = eventflow(&["import", &template("globals.yaml")]);
+    assert_eq!(out.status.code(), Some(0));
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(doc["format"], "eventflow/1");
+    assert_eq!(doc["resources"]["First"]["type"], "function");
+}
+
+#[test]
+fn refused_values_and_unsimulated_references_become_notes() {
+    let (r, notes) = import("unsupported.yaml");
+    assert_eq!(types(&r), pairs(&[("Huge", "function")]));
+    assert!(r["Huge"].get("memory_mb").is_none());
+    let expected = [
+        "Clicks (AWS::Kinesis::Stream): not simulated; left out",
+        "Huge (AWS::Serverless::Function): event Stream of type Kinesis is not simulated",
+        "Forward (AWS::Events::Rule): target Clicks (AWS::Kinesis::Stream) is not simulated",
+        "Forward (AWS::Events::Rule): left out: none of its targets is simulated",
+        "External (AWS::Lambda::EventSourceMapping): event source arn:aws:sqs:us-east-1:210987654321:elsewhere is outside this template",
+        "Huge (AWS::Serverless::Function): memory_mb left out:",
+    ];
+    for e in expected {
+        assert!(has_note(&notes, e), "missing {e:?} in {notes:?}");
+    }
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("HugeBroken (AWS::Events::Rule): left out: expression:")),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn the_template_description_names_the_scenario() {
+    let out = eventflow(&["import", &template("unsupported.yaml")]);
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(
+        doc["name"],
+        "Values the simulator refuses and references to what it does not simulate."
+    );
+    assert!(
+        doc["description"]
+            .as_str()
+            .unwrap()
+            .contains("Neither may fail the import.")
+    );
+}
+
+#[test]
+fn no_truncated_or_garbled_template_makes_the_importer_panic() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/sam");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("templates")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    names.sort();
+    for path in names {
+        let text = std::fs::read_to_string(&path).expect("template");
+        let cuts = text.char_indices().map(|(i, _)| i).step_by(13);
+        for cut in cuts {
+            let prefix = &text[..cut];
+            // Only the absence of a panic matters here: an error or a scenario are both fine.
+            let _ = eventflow::import::import_str(prefix, "t.yaml", None, "t");
+            let garbled = prefix.replace(':', "!Ref ");
+            let _ = eventflow::import::import_str(&garbled, "t.yaml", None, "t");
+        }
+    }
+}
