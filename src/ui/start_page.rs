@@ -236,6 +236,7 @@ impl StartPage {
             .inner_margin(10.0)
             .show(ui, |ui| {
                 ui.set_width(width);
+                ui.set_max_width(width);
                 ui.set_min_height(150.0);
                 ui.vertical(|ui| {
                     ui.horizontal_wrapped(|ui| {
@@ -243,14 +244,15 @@ impl StartPage {
                         ui.weak(*file);
                     });
                     ui.add(egui::Label::new(desc).wrap());
-                    ui.horizontal(|ui| {
-                        if ui.button(format!("Open {name}")).clicked() {
-                            actions.push(Action::OpenExample(i));
-                        }
-                        if let Some(n) = tour_steps {
-                            ui.weak(format!("guided tour, {n} steps"));
-                        }
-                    });
+                    if let Some(n) = tour_steps {
+                        ui.label(
+                            RichText::new(format!("Guided tour: {n} steps"))
+                                .color(ui.visuals().hyperlink_color),
+                        );
+                    }
+                    if ui.button(format!("Open {name}")).clicked() {
+                        actions.push(Action::OpenExample(i));
+                    }
                 });
             });
     }
