@@ -228,3 +228,34 @@ fn output_that_cannot_be_written_is_an_error() {
         .expect("run eventflow");
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
 }
+
+/// Item 11: ids of 10,000 characters are shortened in messages, invisible characters are shown escaped, and a
+/// pattern that is not an object says so plainly.
+#[test]
+fn messages_shorten_long_ids_and_show_invisible_characters() {
+    let d = folder("messages");
+    let long = "A".repeat(10_000);
+    let doc = serde_json::json!({
+        "format": "eventflow/1",
+        "name": "x",
+        "resources": { long.clone(): { "type": "queue" }, "B\u{200b}C": { "type": "queue" } }
+    });
+    std::fs::write(d.join("s.json"), doc.to_string()).expect("write");
+    let out = eventflow_in(&d, &["check", "s.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.len() < 2_000, "no id echoed whole: {} bytes", err.len());
+    assert!(err.contains("(10000 characters)"), "{err}");
+    assert!(
+        err.contains("B\\u200bC"),
+        "the zero-width space is visible: {err}"
+    );
+    let out = eventflow_in(&d, &["test-pattern", "--pattern", "[1]", "--event", "{}"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out)
+            .contains("invalid pattern: an event pattern must be a JSON object, found an array"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -64,8 +64,8 @@ pub(crate) fn compile(pattern: &Value, dialect: Dialect) -> Result<Compiled, Pat
         return Err(PatternError::new(
             "",
             format!(
-                "a {} must be a JSON object, found {}",
-                noun(dialect),
+                "{} must be a JSON object, found {}",
+                with_article(noun(dialect)),
                 describe(pattern)
             ),
         ));
@@ -100,6 +100,12 @@ pub(crate) fn compile(pattern: &Value, dialect: Dialect) -> Result<Compiled, Pat
         alternatives,
         summary,
     })
+}
+
+/// `an event pattern`, `a filter policy`.
+fn with_article(noun: &str) -> String {
+    let vowel = noun.starts_with(['a', 'e', 'i', 'o', 'u']);
+    format!("{} {noun}", if vowel { "an" } else { "a" })
 }
 
 fn noun(dialect: Dialect) -> &'static str {

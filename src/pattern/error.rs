@@ -5,8 +5,9 @@
 //! found and what was expected, so the editor can point at the offending token.
 
 /// A pattern that EventBridge (or SNS) would reject.
+/// Displayed as `path: message`, or just `message` at the root (no dangling `: `).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{path}: {message}")]
+#[error("{}{message}", if path.is_empty() { String::new() } else { format!("{path}: ") })]
 pub struct PatternError {
     /// JSON path inside the pattern, like `detail.amount[0].numeric`, or `""` for the root.
     pub path: String,

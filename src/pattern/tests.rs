@@ -1666,8 +1666,13 @@ fn compile_errors() {
                         e.path, e.message
                     ));
                 }
-                // Display is "path: message".
-                assert_eq!(e.to_string(), format!("{}: {}", e.path, e.message));
+                // Display is "path: message", or the message alone at the root.
+                let shown = if e.path.is_empty() {
+                    e.message.clone()
+                } else {
+                    format!("{}: {}", e.path, e.message)
+                };
+                assert_eq!(e.to_string(), shown);
             }
         }
     }

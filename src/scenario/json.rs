@@ -712,5 +712,55 @@ fn shorten(s: &str, max: usize) -> String {
 
 /// A string in double quotes with JSON escapes, for messages.
 pub fn quote(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
+    /// Longer strings are cut in messages: an id of 10,000 characters is not worth echoing whole.
+    const MAX_SHOWN_CHARS: usize = 80;
+    const KEPT_CHARS: usize = 60;
+    let total = s.chars().count();
+    let shown: String = if total > MAX_SHOWN_CHARS {
+        s.chars().take(KEPT_CHARS).collect()
+    } else {
+        s.to_string()
+    };
+    let mut out = String::with_capacity(shown.len() + 2);
+    out.push('"');
+    for c in shown.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if is_invisible(c) => {
+                let code = u32::from(c);
+                if code <= 0xFFFF {
+                    out.push_str(&format!("\\u{code:04x}"));
+                } else {
+                    out.push_str(&format!("\\u{{{code:x}}}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    if total > MAX_SHOWN_CHARS {
+        out.push_str(&format!("…\" ({total} characters)"));
+    } else {
+        out.push('"');
+    }
+    out
+}
+
+/// Characters that print as nothing (or as a plain space) and so would hide in a message: controls, format
+/// characters (zero-width spaces and joiners, bidirectional controls, the byte-order mark, tag characters),
+/// unusual spaces and variation selectors. They are shown escaped.
+fn is_invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            u32::from(c),
+            0x00A0 | 0x00AD | 0x034F | 0x061C | 0x115F | 0x1160 | 0x17B4 | 0x17B5 | 0x180E
+                | 0x2000..=0x200F
+                | 0x2028..=0x202F
+                | 0x205F..=0x206F
+                | 0x3000 | 0x3164 | 0xFE00..=0xFE0F | 0xFEFF | 0xFFA0 | 0xFFF0..=0xFFFB
+                | 0xE0000..=0xE007F
+        )
 }

@@ -70,7 +70,9 @@ impl<'n> Obj<'n> {
 
 /// `path.key`, or `path["key"]` when the key is not a plain name.
 pub(crate) fn child(path: &str, key: &str) -> String {
+    // Keys too long to be ids are shown shortened by `quote`, never echoed whole.
     let plain = !key.is_empty()
+        && key.len() <= 80
         && key
             .chars()
             .next()
