@@ -413,14 +413,17 @@ impl Sim {
                     .saturating_mul(1u64 << (attempt - 1).min(20))
                     .min(STREAM_BACKOFF_MAX_US);
                 st.retry_pending = true;
-                if let Some(trace) = trace {
+                if let Some(mut trace) = trace {
                     self.stats[t.index()].retries += 1;
                     let now = self.now();
                     let resource = self.name(t);
+                    let (span_id, parent_span_id) = self.open_span(&mut trace);
                     self.emit(|| TraceRecord::Retry {
                         t_ms: Ms(now),
                         resource,
                         trace_id: trace.text(),
+                        span_id,
+                        parent_span_id,
                         attempt: attempt + 1,
                         delay_ms: Ms(delay),
                         reason: "stream batch failed; the shard waits".to_string(),
@@ -430,6 +433,37 @@ impl Sim {
                 self.schedule(at, Ev::EsmTimer { trigger: t });
             }
         }
+    }
+
+    /// The spans that caused a batch: each message's `enqueue` span (queues), each stream record's writer's
+    /// span (streams), in batch order without repeats. Only called while tracing: the `invoke` record's `links`.
+    pub(crate) fn batch_links(&self, t: ResId, batch: u64) -> Vec<u64> {
+        let Some(source) = self.trigger_cfg(t).map(|cfg| cfg.source) else {
+            return Vec::new();
+        };
+        let spans: Vec<u64> = match self.esms[t.index()].batches.get(&batch) {
+            Some(Batch::Queue(ids)) => {
+                let messages = &self.queues[source.index()].messages;
+                ids.iter()
+                    .filter_map(|n| messages.get(n).map(|m| m.trace.span))
+                    .collect()
+            }
+            Some(Batch::Stream { sent, .. }) => {
+                let ts = &self.tables[source.index()];
+                sent.iter()
+                    .filter_map(|(pos, _)| ts.stream_entry(*pos).map(|e| e.trace.span))
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        let mut links = Vec::with_capacity(spans.len());
+        for span in spans {
+            // Batches are small (at most 10 000 records): a linear check keeps the order without a set.
+            if span != 0 && !links.contains(&span) {
+                links.push(span);
+            }
+        }
+        links
     }
 
     fn stream_trace(&self, table: ResId, pos: usize) -> Option<TraceId> {

@@ -59,6 +59,11 @@ pub enum TraceRecord {
         to: String,
         arrive_ms: Ms,
         trace_id: String,
+        /// This record's span (see the module doc).
+        span_id: u64,
+        /// The span that caused this one; absent when traffic or a schedule started it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_span_id: Option<u64>,
         /// What travels: `request`, `response`, `event`, `invoke`, `object`, `message`, `record`.
         what: &'static str,
     },
@@ -68,6 +73,14 @@ pub enum TraceRecord {
         function: String,
         request_id: String,
         trace_id: String,
+        /// This record's span (see the module doc).
+        span_id: u64,
+        /// The span that caused this one; absent when traffic or a schedule started it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_span_id: Option<u64>,
+        /// A batch's other causes: the spans of every message or stream record in `event` (empty otherwise).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        links: Vec<u64>,
         cold_start: bool,
         #[serde(skip_serializing_if = "Option::is_none")]
         init_ms: Option<Ms>,
@@ -81,6 +94,8 @@ pub enum TraceRecord {
         function: String,
         request_id: String,
         trace_id: String,
+        /// The span this record ends.
+        span_id: u64,
         status: Status,
         duration_ms: Ms,
         billed_ms: u64,
@@ -94,6 +109,9 @@ pub enum TraceRecord {
         t_ms: Ms,
         function: String,
         trace_id: String,
+        /// The span this happened in or because of; absent at the root of a chain.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_span_id: Option<u64>,
         invocation_type: InvocationType,
         reason: String,
     },
@@ -102,6 +120,11 @@ pub enum TraceRecord {
         t_ms: Ms,
         resource: String,
         trace_id: String,
+        /// This record's span (see the module doc).
+        span_id: u64,
+        /// The span that caused this one; absent when traffic or a schedule started it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_span_id: Option<u64>,
         attempt: u32,
         delay_ms: Ms,
         reason: String,
@@ -112,6 +135,9 @@ pub enum TraceRecord {
         resource: String,
         target: String,
         trace_id: String,
+        /// The span this happened in or because of; absent at the root of a chain.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_span_id: Option<u64>,
         reason: String,
     },
     /// A message enters a queue.
@@ -120,6 +146,11 @@ pub enum TraceRecord {
         queue: String,
         message_id: String,
         trace_id: String,
+        /// This record's span (see the module doc).
+        span_id: u64,
+        /// The span that caused this one; absent when traffic or a schedule started it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_span_id: Option<u64>,
     },
     /// A message is deleted from a queue.
     Dequeue {
@@ -127,12 +158,17 @@ pub enum TraceRecord {
         queue: String,
         message_id: String,
         trace_id: String,
+        /// The span this record ends.
+        span_id: u64,
     },
     /// Something was discarded.
     Drop {
         t_ms: Ms,
         resource: String,
         trace_id: String,
+        /// The span this happened in or because of; absent at the root of a chain.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_span_id: Option<u64>,
         reason: String,
     },
     /// A line the function logged.
@@ -141,6 +177,9 @@ pub enum TraceRecord {
         function: String,
         request_id: String,
         trace_id: String,
+        /// The span this happened in or because of; absent at the root of a chain.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_span_id: Option<u64>,
         message: String,
     },
     /// An API answered its client.
@@ -149,6 +188,8 @@ pub enum TraceRecord {
         api: String,
         request_id: String,
         trace_id: String,
+        /// The span this record ends.
+        span_id: u64,
         route: String,
         status: u16,
         latency_ms: Ms,
@@ -162,6 +203,11 @@ pub enum TraceRecord {
         op: &'static str,
         size: u64,
         trace_id: String,
+        /// This record's span (see the module doc).
+        span_id: u64,
+        /// The span that caused this one; absent when traffic or a schedule started it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_span_id: Option<u64>,
     },
     /// An AWS SDK call made by handler code, at its virtual moment.
     Call {
@@ -169,6 +215,11 @@ pub enum TraceRecord {
         function: String,
         request_id: String,
         trace_id: String,
+        /// This record's span (see the module doc).
+        span_id: u64,
+        /// The span that caused this one; absent when traffic or a schedule started it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_span_id: Option<u64>,
         service: &'static str,
         operation: &'static str,
         resource: String,
@@ -182,6 +233,8 @@ pub enum TraceRecord {
         state_machine: String,
         execution_arn: String,
         trace_id: String,
+        /// The span this record ends.
+        span_id: u64,
         status: &'static str,
         #[serde(skip_serializing_if = "Option::is_none")]
         output: Option<Value>,
@@ -195,6 +248,9 @@ pub enum TraceRecord {
         state_machine: String,
         execution_arn: String,
         trace_id: String,
+        /// The span this happened in or because of; absent at the root of a chain.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_span_id: Option<u64>,
         state: String,
         scope: String,
         event: &'static str,
@@ -207,6 +263,11 @@ pub enum TraceRecord {
         rule: String,
         event_id: String,
         trace_id: String,
+        /// This record's span (see the module doc).
+        span_id: u64,
+        /// The span that caused this one; absent when traffic or a schedule started it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_span_id: Option<u64>,
     },
 }
 
@@ -287,6 +348,7 @@ mod tests {
             t_ms: Ms(1500),
             resource: "Bus".into(),
             trace_id: "t".into(),
+            parent_span_id: None,
             reason: "x".into(),
         };
         let mut out = Vec::new();
