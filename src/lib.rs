@@ -114,6 +114,7 @@ pub mod cli;
 pub mod cron;
 pub mod editor;
 pub mod events;
+pub mod export;
 pub mod fileio;
 pub mod pattern;
 pub mod runner;

@@ -4,6 +4,34 @@
 //!
 //! Records are plain data (`serde::Serialize`), produced in order of virtual time by the engine and never read
 //! back by it.
+//!
+//! # Causality: spans
+//!
+//! A *span* is a unit of work; its id (`span_id`, an integer) is unique in the run. Three roles:
+//!
+//! - **Start records** open a span and carry `span_id` and, unless traffic or a schedule caused them directly,
+//!   `parent_span_id`: `transit` (a hop: it covers the trip and what the receiver does with the item until it
+//!   opens spans of its own — an API request until its `response`, a StartExecution until its `execution`),
+//!   `invoke` (an invocation attempt; a batch invocation also carries `links`: the spans of every message or
+//!   stream record in its event), `enqueue` (a message, until its `dequeue`), `retry` (the wait before the next
+//!   attempt, which names it as parent), `call` (a handler's SDK call, `latency_ms` long), `object` (an S3 write
+//!   or delete) and `match` (a schedule firing).
+//! - **End records** name the span they close in `span_id`: `result` (its `invoke`), `dequeue` (its `enqueue`),
+//!   `response` (the request's `transit` into the API), `execution` (the `transit` that started it).
+//! - **Point records** (`throttle`, `drop`, `dead_letter`, `log`, `state`) carry `parent_span_id`: the span
+//!   they happened in or because of.
+//!
+//! So a request's whole tree — every hop, batch, retry, redrive, stream record and Step Functions task — is the
+//! set of records reachable from its root through `parent_span_id`, and batches join trees through `links`.
+//! Parents and links always come earlier in the trace. What an SDK call causes hangs off the invocation, not off
+//! the `call` record (which is written after its effects, once its latency is known). Retries hang off the
+//! attempt that failed (async invocations), the message (SQS redelivery) or the first record of the batch
+//! (streams); an async invocation's destinations and dead letters hang off its last attempt.
+//!
+//! Span ids are a counter of the engine (`Sim::open_span`), never the RNG: the same file and seed give the same
+//! ids, and collecting the trace or not changes nothing. The current cause travels with the chain's
+//! [`super::ids::TraceId`] (`span`), an integer copied along like the trace id itself: span bookkeeping
+//! allocates nothing beyond the records' integer fields (and a batch invocation's `links` list).
 
 use serde::{Serialize, Serializer};
 use serde_json::Value;
