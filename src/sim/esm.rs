@@ -436,34 +436,31 @@ impl Sim {
     }
 
     /// The spans that caused a batch: each message's `enqueue` span (queues), each stream record's writer's
-    /// span (streams), in batch order without repeats. Only called while tracing: the `invoke` record's `links`.
+    /// span (streams; several records written by one invocation share it), in batch order without repeats.
+    /// Only called while tracing: the `invoke` record's `links`.
     pub(crate) fn batch_links(&self, t: ResId, batch: u64) -> Vec<u64> {
         let Some(source) = self.trigger_cfg(t).map(|cfg| cfg.source) else {
             return Vec::new();
         };
-        let spans: Vec<u64> = match self.esms[t.index()].batches.get(&batch) {
+        match self.esms[t.index()].batches.get(&batch) {
             Some(Batch::Queue(ids)) => {
+                // Every message has its own enqueue span: no repeats to remove.
                 let messages = &self.queues[source.index()].messages;
                 ids.iter()
                     .filter_map(|n| messages.get(n).map(|m| m.trace.span))
+                    .filter(|span| *span != 0)
                     .collect()
             }
             Some(Batch::Stream { sent, .. }) => {
                 let ts = &self.tables[source.index()];
+                let mut seen = std::collections::BTreeSet::new();
                 sent.iter()
                     .filter_map(|(pos, _)| ts.stream_entry(*pos).map(|e| e.trace.span))
+                    .filter(|span| *span != 0 && seen.insert(*span))
                     .collect()
             }
             None => Vec::new(),
-        };
-        let mut links = Vec::with_capacity(spans.len());
-        for span in spans {
-            // Batches are small (at most 10 000 records): a linear check keeps the order without a set.
-            if span != 0 && !links.contains(&span) {
-                links.push(span);
-            }
         }
-        links
     }
 
     fn stream_trace(&self, table: ResId, pos: usize) -> Option<TraceId> {
