@@ -7,9 +7,10 @@
 //! - Every span is a complete event (`"X"`, `ts`/`dur` in µs, at least 1 µs long): hops on the receiver, an
 //!   invocation with a nested `"Init"` slice on a cold start, SDK calls nested in their invocation when they fit
 //!   inside it, a message's time in its queue, a retry's wait.
-//! - Causality as v1 flows: per parent → child (and per batch link) a fresh numeric `id`, an `"s"` strictly
-//!   inside the parent's slice and an `"f"` with `"bp":"e"` strictly inside the child's slice (0.001 µs after
-//!   its start), so every arrow binds to the slice it means.
+//! - Causality as v1 flows (except from an invocation to the SDK calls nested in it): per parent → child (and
+//!   per batch link) a fresh numeric `id`, an `"s"` strictly inside the parent's slice and an `"f"` with
+//!   `"bp":"e"` strictly inside the child's slice (0.001 µs after its start), so every arrow binds to the slice
+//!   it means. What an invocation sends leaves from the SDK call open at that moment, if one is nested there.
 //! - Point records (throttle, drop, dead letter, log, Step Functions state) are process-scoped instants
 //!   (`"i"`, `"s":"p"`).
 //!
@@ -33,6 +34,8 @@ struct Placed {
     tid: u64,
     ts: f64,
     dur: f64,
+    /// Nested inside its parent's slice (an SDK call in its invocation): no arrow needed.
+    nested: bool,
 }
 
 /// Lanes of one process: the end of the last top-level slice of each, and the end of the last nested slice.
@@ -106,20 +109,28 @@ pub fn to_json(set: &SpanSet, scenario: &Scenario) -> Value {
     for i in order {
         let span = &set.spans[i];
         let p = pid(&span.resource);
-        let ts = span.start_us as f64;
-        let dur = (span.end_us.saturating_sub(span.start_us)).max(1) as f64;
+        let mut ts = span.start_us as f64;
+        let mut dur = (span.end_us.saturating_sub(span.start_us)).max(1) as f64;
         let lanes_of = &mut lanes[p as usize];
-        // An SDK call nests in its invocation's lane when it fits inside it after what is nested there already.
-        let nested_in = (span.kind == "call")
+        // An SDK call nests in its invocation's lane when it fits inside it after what is nested there already. A
+        // call made the moment the handler starts (a warm start) begins 0.002 µs late, so that the invocation's
+        // incoming flow (at +0.001 µs) still binds to the invocation.
+        let parent_slice = (span.kind == "call")
             .then(|| span.parent.and_then(|q| placed.get(&q)).copied())
-            .flatten()
-            .filter(|parent| {
-                let lane = (parent.tid - 1) as usize;
-                parent.pid == p
-                    && ts >= parent.ts + 2.0 * EPSILON_US
-                    && ts + dur <= parent.ts + parent.dur - EPSILON_US
-                    && ts >= lanes_of.nested_end[lane]
-            });
+            .flatten();
+        let nested_in = parent_slice.filter(|parent| {
+            let lane = (parent.tid - 1) as usize;
+            let start = ts.max(parent.ts + 2.0 * EPSILON_US);
+            parent.pid == p
+                && start < ts + dur
+                && ts + dur <= parent.ts + parent.dur - EPSILON_US
+                && start >= lanes_of.nested_end[lane]
+        });
+        if let Some(parent) = nested_in {
+            let start = ts.max(parent.ts + 2.0 * EPSILON_US);
+            dur -= start - ts;
+            ts = start;
+        }
         let tid = match nested_in {
             Some(parent) => {
                 lanes_of.nested_end[(parent.tid - 1) as usize] = ts + dur;
@@ -146,6 +157,7 @@ pub fn to_json(set: &SpanSet, scenario: &Scenario) -> Value {
                 tid,
                 ts,
                 dur,
+                nested: nested_in.is_some(),
             },
         );
         let cat = span.kind;
@@ -186,8 +198,10 @@ pub fn to_json(set: &SpanSet, scenario: &Scenario) -> Value {
         let Some(child) = placed.get(&span.id).copied() else {
             continue;
         };
+        // A slice nested in its parent shows its cause by nesting.
         let causes = span
             .parent
+            .filter(|_| !child.nested)
             .map(|p| (p, "cause"))
             .into_iter()
             .chain(span.links.iter().map(|l| (*l, "link")));
