@@ -745,3 +745,62 @@ fn run_writes_both_exports_and_refuses_to_overwrite_inputs() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn perfetto_nests_sdk_calls_and_the_init_phase_in_their_invocation() {
+    for name in [
+        "assets/scenarios/api-table.json",
+        "assets/scenarios/new-order.json",
+    ] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(name);
+        let (scenario, set) = span_set(&path);
+        let doc = eventflow::export::perfetto::to_json(&set, &scenario);
+        let events = doc["traceEvents"].as_array().expect("events");
+        let slices: HashMap<u64, &Value> = events
+            .iter()
+            .filter(|e| e["ph"] == "X" && e["cat"] != "init")
+            .filter_map(|e| Some((e["args"]["span_id"].as_u64()?, e)))
+            .collect();
+        let inside = |inner: &Value, outer: &Value| {
+            let (s, d) = (
+                inner["ts"].as_f64().unwrap_or(-1.0),
+                inner["dur"].as_f64().unwrap_or(0.0),
+            );
+            let (os, od) = (
+                outer["ts"].as_f64().unwrap_or(0.0),
+                outer["dur"].as_f64().unwrap_or(0.0),
+            );
+            inner["pid"] == outer["pid"]
+                && inner["tid"] == outer["tid"]
+                && os < s
+                && s + d < os + od
+        };
+        let calls: Vec<&&Value> = slices.values().filter(|e| e["cat"] == "call").collect();
+        assert!(!calls.is_empty(), "{name}: no SDK calls");
+        for call in calls {
+            let parent = call["args"]["parent_span_id"]
+                .as_u64()
+                .and_then(|p| slices.get(&p));
+            assert!(
+                parent.is_some_and(|p| inside(call, p)),
+                "{name}: {call} not nested"
+            );
+        }
+        let cold = set
+            .spans
+            .iter()
+            .filter(|s| s.kind == "invoke" && s.init_us > 0)
+            .count();
+        let inits: Vec<&Value> = events.iter().filter(|e| e["cat"] == "init").collect();
+        assert_eq!(inits.len(), cold, "{name}: one Init slice per cold start");
+        for init in inits {
+            let invoke = init["args"]["span_id"]
+                .as_u64()
+                .and_then(|p| slices.get(&p));
+            assert!(
+                invoke.is_some_and(|i| inside(init, i)),
+                "{name}: {init} not nested"
+            );
+        }
+    }
+}
