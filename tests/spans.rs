@@ -715,10 +715,12 @@ fn run_writes_both_exports_and_refuses_to_overwrite_inputs() {
     check_perfetto(&read(&perfetto)).expect("perfetto rules");
     assert!(check_otlp(&read(&otlp)).expect("otlp rules") > 5);
     let before = std::fs::read(&scenario).expect("scenario");
+    let dash = PathBuf::from("-");
     for (flag, target) in [
         ("--perfetto", &scenario),
         ("--otlp", &scenario),
         ("--otlp", &perfetto),
+        ("--perfetto", &dash),
     ] {
         let mut cmd = eventflow();
         cmd.arg("run").arg(&scenario).arg(flag).arg(target);

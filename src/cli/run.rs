@@ -96,6 +96,12 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), CliError> {
     }
     let exports: Vec<&PathBuf> = [&args.perfetto, &args.otlp].into_iter().flatten().collect();
     for p in &exports {
+        if p.as_os_str() == "-" {
+            return Err(CliError::Invalid(
+                "--perfetto and --otlp write a file (written whole, atomically); `-` (standard output) is for --trace"
+                    .to_string(),
+            ));
+        }
         refuse_overwriting_inputs(p, &args.file, &scenario)?;
     }
     if let [a, b] = exports[..]
