@@ -69,8 +69,12 @@
 //!   - `ids` (id kinds and per-kind counters sized from them), `rng`, `trace`, `stats`.
 //!
 //!   Records stamped in the engine's future (a handler's calls and logs) wait in a time-ordered buffer so the
-//!   trace stays ordered. Public surface: [`sim::Sim`], [`sim::SimOptions`], [`sim::TraceRecord`],
+//!   trace stays ordered. Causality: records carry span ids from an engine counter (`Sim::open_span`); the
+//!   current cause rides along in `ids::TraceId::span` (the model is documented in `trace`). Public surface: [`sim::Sim`], [`sim::SimOptions`], [`sim::TraceRecord`],
 //!   [`sim::ResourceStats`].
+//! - [`export`] — the run for outside viewers, from trace records: a span model ([`export::SpanSet`]), the
+//!   Chrome trace event format for Perfetto ([`export::perfetto`]) and OTLP/JSON for Jaeger ([`export::otlp`]);
+//!   `eventflow run --perfetto / --otlp`.
 //! - [`tour`] — following a scenario's guided tour through a run: the [`tour::Follower`] state machine (fed
 //!   trace records, the clock and the learner's Next; answers which step is reached when) and the headless
 //!   [`tour::check`] behind `eventflow tour`.
@@ -176,6 +180,7 @@ pub mod cli;
 pub mod cron;
 pub mod editor;
 pub mod events;
+pub mod export;
 pub mod fileio;
 pub mod import;
 pub mod pattern;

@@ -1,4 +1,5 @@
-//! `eventflow run`: a headless run, as fast as possible or paced against the wall clock with `--speed`.
+//! `eventflow run`: a headless run, as fast as possible or paced against the wall clock with `--speed`; the trace
+//! as JSON Lines (`--trace`) and the exports of `crate::export` (`--perfetto`, `--otlp`).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -34,6 +35,12 @@ pub struct RunArgs {
     /// Run at X times real time instead of as fast as possible.
     #[arg(long, allow_negative_numbers = true)]
     pub speed: Option<f64>,
+    /// Write the run in Chrome trace event format to this file (opens in ui.perfetto.dev).
+    #[arg(long, value_name = "OUT.json")]
+    pub perfetto: Option<PathBuf>,
+    /// Write the run as OTLP/JSON spans to this file (opens in Jaeger's "Upload JSON").
+    #[arg(long, value_name = "OUT.json")]
+    pub otlp: Option<PathBuf>,
 }
 
 /// Refuses an output path that is the scenario itself or one of its handler scripts, compared by file identity
@@ -87,6 +94,35 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), CliError> {
     {
         refuse_overwriting_inputs(p, &args.file, &scenario)?;
     }
+    let exports: Vec<&PathBuf> = [&args.perfetto, &args.otlp].into_iter().flatten().collect();
+    for p in &exports {
+        if p.as_os_str() == "-" {
+            return Err(CliError::Invalid(
+                "--perfetto and --otlp write a file (written whole, atomically); `-` (standard output) is for --trace"
+                    .to_string(),
+            ));
+        }
+        refuse_overwriting_inputs(p, &args.file, &scenario)?;
+    }
+    if let [a, b] = exports[..]
+        && (a == b || crate::fileio::same_file(a, b))
+    {
+        return Err(CliError::Invalid(format!(
+            "--perfetto and --otlp both name {}: give each its own file",
+            a.display()
+        )));
+    }
+    if let Some(t) = &args.trace
+        && let Some(p) = exports
+            .iter()
+            .find(|p| *p == &t || crate::fileio::same_file(p, t))
+    {
+        return Err(CliError::Invalid(format!(
+            "--trace and an export both name {}: give each its own file",
+            p.display()
+        )));
+    }
+    let mut spans = (!exports.is_empty()).then(crate::export::SpanSet::new);
     let mut out: Option<Box<dyn Write>> = match &args.trace {
         None => None,
         Some(p) if p.as_os_str() == "-" => Some(Box::new(BufWriter::new(std::io::stdout()))),
@@ -100,7 +136,7 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), CliError> {
         Arc::new(scenario),
         SimOptions {
             seed: args.seed,
-            trace: out.is_some(),
+            trace: out.is_some() || spans.is_some(),
         },
     );
     let mut buf = Vec::with_capacity(1 << 16);
@@ -114,13 +150,21 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), CliError> {
             }
         };
         sim.run_until_bounded(target_us, EVENTS_PER_CHUNK);
-        if let Some(w) = out.as_mut() {
-            buf.clear();
-            for r in sim.take_trace() {
-                r.write_line(&mut buf);
+        if out.is_some() || spans.is_some() {
+            let records = sim.take_trace();
+            if let Some(set) = spans.as_mut() {
+                for r in &records {
+                    set.add(r);
+                }
             }
-            w.write_all(&buf)
-                .map_err(|e| CliError::Internal(format!("writing the trace: {e}")))?;
+            if let Some(w) = out.as_mut() {
+                buf.clear();
+                for r in &records {
+                    r.write_line(&mut buf);
+                }
+                w.write_all(&buf)
+                    .map_err(|e| CliError::Internal(format!("writing the trace: {e}")))?;
+            }
         }
         let caught_up = sim.next_event_us().is_none_or(|t| t > target_us);
         if caught_up && target_us >= until_us {
@@ -133,6 +177,24 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), CliError> {
     if let Some(w) = out.as_mut() {
         w.flush()
             .map_err(|e| CliError::Internal(format!("writing the trace: {e}")))?;
+    }
+    if let Some(mut set) = spans {
+        set.finish();
+        let sc = sim.scenario();
+        let writes = [
+            (
+                &args.perfetto,
+                crate::export::perfetto::to_json as fn(_, _) -> _,
+            ),
+            (&args.otlp, crate::export::otlp::to_json),
+        ];
+        for (path, render) in writes {
+            if let Some(path) = path {
+                let text = render(&set, sc).to_string();
+                crate::export::write_file(path, &text)
+                    .map_err(|e| CliError::Invalid(e.to_string()))?;
+            }
+        }
     }
     if args.summary {
         super::say(super::summary_table(&sim).trim_end())?;

@@ -262,6 +262,8 @@ impl Sim {
                 api: self.name(api),
                 request_id: self.uuid_of(IdKind::ApiRequest, req),
                 trace_id: trace.text(),
+                // The request's span: the hop that brought the request to the API.
+                span_id: trace.span,
                 route,
                 status: resp.status,
                 latency_ms: Ms(latency),

@@ -108,6 +108,7 @@ impl Sim {
 
     /// A put or delete takes effect on a bucket: the store changes, then notifications go out.
     pub(crate) fn bucket_op(&mut self, b: ResId, trace: TraceId, op: ObjectOp) {
+        let mut trace = trace;
         let now = self.now();
         let sc = std::sync::Arc::clone(&self.sc);
         let ResourceKind::Bucket(cfg) = &sc.resource(b).kind else {
@@ -139,6 +140,8 @@ impl Sim {
         };
         let bucket = self.name(b);
         let key_for_record = op.key.clone();
+        // The write's span: notifications hang off it.
+        let (span_id, parent_span_id) = self.open_span(&mut trace);
         self.emit(|| TraceRecord::Object {
             t_ms: Ms(now),
             bucket,
@@ -146,6 +149,8 @@ impl Sim {
             op: if op.delete { "delete" } else { "put" },
             size: op.size,
             trace_id: trace.text(),
+            span_id,
+            parent_span_id,
         });
         let request_n = self.next_n(IdKind::S3Request);
         let request_id = format!("{:016X}", super::ids::mix64(self.seed ^ request_n));

@@ -221,6 +221,9 @@ pub struct Sim {
     /// While a handler's SDK call runs, the virtual moment of that call (later than `now_us`).
     effective_us: Option<u64>,
     processed: u64,
+    /// The last span id given out (see `trace`'s module doc): a plain counter, so span ids never touch the RNG
+    /// and are the same whether or not the trace is collected.
+    last_span: u64,
     /// The last number given out of each id kind, by [`IdKind::index`].
     id_counters: [u64; IdKind::COUNT],
     pub(crate) stats: Vec<ResourceStats>,
@@ -295,6 +298,7 @@ impl Sim {
             record_seq: 0,
             effective_us: None,
             processed: 0,
+            last_span: 0,
             id_counters: [0; IdKind::COUNT],
             stats: vec![ResourceStats::default(); n],
             traffic_stats: vec![0; sc.traffic.len()],
@@ -535,6 +539,15 @@ impl Sim {
         self.uuid_of(kind, n)
     }
 
+    /// Opens a span caused by `trace`'s current span: returns the new span's id and its parent, and makes the new
+    /// span the cause of whatever is done next under `trace`.
+    pub(crate) fn open_span(&mut self, trace: &mut TraceId) -> (u64, Option<u64>) {
+        self.last_span += 1;
+        let parent = trace.cause();
+        trace.span = self.last_span;
+        (self.last_span, parent)
+    }
+
     /// A new causal chain starting now.
     pub(crate) fn new_trace(&mut self) -> TraceId {
         let n = self.next_n(IdKind::Trace);
@@ -545,6 +558,7 @@ impl Sim {
             n,
             epoch_s,
             bits: mix64(self.seed ^ mix64(n)),
+            span: 0,
         }
     }
 
@@ -598,6 +612,8 @@ impl Sim {
         hop_us: u64,
     ) -> u64 {
         let arrive = self.now().saturating_add(hop_us);
+        let mut trace = trace;
+        let (span_id, parent_span_id) = self.open_span(&mut trace);
         if self.tracing {
             let record = TraceRecord::Transit {
                 t_ms: Ms(self.now()),
@@ -605,6 +621,8 @@ impl Sim {
                 to: self.name(to),
                 arrive_ms: Ms(arrive),
                 trace_id: trace.text(),
+                span_id,
+                parent_span_id,
                 what: item.what(),
             };
             self.record(record);
@@ -614,6 +632,7 @@ impl Sim {
     }
 
     /// Records a transit that starts at `t_us` (possibly in the engine's future) without scheduling anything.
+    /// Returns `trace` with the transit's span as the cause of what the item does on arrival.
     pub(crate) fn emit_transit(
         &mut self,
         from: ResId,
@@ -622,7 +641,9 @@ impl Sim {
         t_us: u64,
         arrive_us: u64,
         what: &'static str,
-    ) {
+    ) -> TraceId {
+        let mut trace = trace;
+        let (span_id, parent_span_id) = self.open_span(&mut trace);
         if self.tracing {
             let record = TraceRecord::Transit {
                 t_ms: Ms(t_us),
@@ -630,10 +651,13 @@ impl Sim {
                 to: self.name(to),
                 arrive_ms: Ms(arrive_us),
                 trace_id: trace.text(),
+                span_id,
+                parent_span_id,
                 what,
             };
             self.record(record);
         }
+        trace
     }
 
     /// Records that something was discarded.
@@ -645,6 +669,7 @@ impl Sim {
             t_ms: Ms(now),
             resource,
             trace_id: trace.text(),
+            parent_span_id: trace.cause(),
             reason: reason(),
         });
     }

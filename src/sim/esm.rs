@@ -413,14 +413,17 @@ impl Sim {
                     .saturating_mul(1u64 << (attempt - 1).min(20))
                     .min(STREAM_BACKOFF_MAX_US);
                 st.retry_pending = true;
-                if let Some(trace) = trace {
+                if let Some(mut trace) = trace {
                     self.stats[t.index()].retries += 1;
                     let now = self.now();
                     let resource = self.name(t);
+                    let (span_id, parent_span_id) = self.open_span(&mut trace);
                     self.emit(|| TraceRecord::Retry {
                         t_ms: Ms(now),
                         resource,
                         trace_id: trace.text(),
+                        span_id,
+                        parent_span_id,
                         attempt: attempt + 1,
                         delay_ms: Ms(delay),
                         reason: "stream batch failed; the shard waits".to_string(),
@@ -429,6 +432,34 @@ impl Sim {
                 let at = self.now().saturating_add(delay);
                 self.schedule(at, Ev::EsmTimer { trigger: t });
             }
+        }
+    }
+
+    /// The spans that caused a batch: each message's `enqueue` span (queues), each stream record's writer's
+    /// span (streams; several records written by one invocation share it), in batch order without repeats.
+    /// Only called while tracing: the `invoke` record's `links`.
+    pub(crate) fn batch_links(&self, t: ResId, batch: u64) -> Vec<u64> {
+        let Some(source) = self.trigger_cfg(t).map(|cfg| cfg.source) else {
+            return Vec::new();
+        };
+        match self.esms[t.index()].batches.get(&batch) {
+            Some(Batch::Queue(ids)) => {
+                // Every message has its own enqueue span: no repeats to remove.
+                let messages = &self.queues[source.index()].messages;
+                ids.iter()
+                    .filter_map(|n| messages.get(n).map(|m| m.trace.span))
+                    .filter(|span| *span != 0)
+                    .collect()
+            }
+            Some(Batch::Stream { sent, .. }) => {
+                let ts = &self.tables[source.index()];
+                let mut seen = std::collections::BTreeSet::new();
+                sent.iter()
+                    .filter_map(|(pos, _)| ts.stream_entry(*pos).map(|e| e.trace.span))
+                    .filter(|span| *span != 0 && seen.insert(*span))
+                    .collect()
+            }
+            None => Vec::new(),
         }
     }
 

@@ -242,7 +242,7 @@ impl Sim {
         let call_at = self.now();
         let hop = self.hop_us(Origin::Resource(caller));
         let arrive = call_at.saturating_add(hop);
-        self.emit_transit(caller, callee, trace, call_at, arrive, "invoke");
+        let trace = self.emit_transit(caller, callee, trace, call_at, arrive, "invoke");
         let started = self.at_moment(arrive, |sim| {
             let reserved = sim.function(callee)?.reserved_concurrency;
             if !sim.has_capacity_for(callee, reserved) {
@@ -257,6 +257,7 @@ impl Sim {
             Some((status, outcome, end)) => {
                 let back = self.hop_us(Origin::Resource(callee));
                 let done = end.saturating_add(back);
+                // The answer's hop hangs off the request's hop (the callee's invocation is its sibling).
                 self.emit_transit(callee, caller, trace, end, done, "response");
                 HandlerInvoke::Ran {
                     status,
@@ -394,6 +395,7 @@ impl Sim {
             t_ms: Ms(now),
             function,
             trace_id: trace.text(),
+            parent_span_id: trace.cause(),
             invocation_type,
             reason,
         });
@@ -437,26 +439,32 @@ impl Sim {
             self.async_failed(f, ae, Condition::EventAgeExceeded, None);
             return;
         }
-        self.record_retry(f, ae.trace, ae.attempt, delay, "throttled".to_string());
+        let attempt = ae.attempt;
+        self.record_retry(f, &mut ae.trace, attempt, delay, "throttled".to_string());
         let at = self.now().saturating_add(delay);
         self.schedule(at, Ev::AsyncAttempt { func: f, event: ae });
     }
 
+    /// Records a coming attempt: a span caused by `trace`'s span (the failed invocation or the throttled
+    /// delivery), which becomes the cause of the next attempt.
     fn record_retry(
         &mut self,
         at: ResId,
-        trace: TraceId,
+        trace: &mut TraceId,
         attempt: u32,
         delay_us: u64,
         reason: String,
     ) {
         self.stats[at.index()].retries += 1;
+        let (span_id, parent_span_id) = self.open_span(trace);
         let now = self.now();
         let resource = self.name(at);
         self.emit(|| TraceRecord::Retry {
             t_ms: Ms(now),
             resource,
             trace_id: trace.text(),
+            span_id,
+            parent_span_id,
             attempt,
             delay_ms: Ms(delay_us),
             reason,
@@ -498,6 +506,9 @@ impl Sim {
         attempt: u32,
     ) -> Option<(Status, Value, u64)> {
         let reserved = self.function(f)?.reserved_concurrency.is_some();
+        // The invocation's span: its `result`, logs, SDK calls and whatever it sends hang off it.
+        let mut trace = trace;
+        let (span_id, parent_span_id) = self.open_span(&mut trace);
         let now = self.now();
         let (env_id, cold) = self.take_environment(f, reserved);
         let sc = std::sync::Arc::clone(&self.sc);
@@ -531,11 +542,18 @@ impl Sim {
             } else {
                 std::mem::take(&mut event)
             };
+            let links = match &mode {
+                Mode::Sync(Reply::Esm { trigger, batch }) => self.batch_links(*trigger, *batch),
+                Mode::Sync(_) | Mode::Async(_) => Vec::new(),
+            };
             let record = TraceRecord::Invoke {
                 t_ms: Ms(now),
                 function: self.name(f),
                 request_id: self.request_id_text(request_n),
                 trace_id: trace.text(),
+                span_id,
+                parent_span_id,
+                links,
                 cold_start: cold,
                 init_ms: cold.then_some(Ms(init_us)),
                 invocation_type,
@@ -672,6 +690,7 @@ impl Sim {
                 function: self.name(f),
                 request_id: self.request_id_text(inv.request_n),
                 trace_id: inv.trace.text(),
+                span_id: inv.trace.span,
                 status: inv.status,
                 duration_ms: Ms(inv.run_us),
                 billed_ms,
@@ -718,7 +737,11 @@ impl Sim {
                     super::esm::outcome_of(inv.status, inv.outcome),
                 );
             }
-            Mode::Async(ae) => self.async_outcome(f, ae, inv.status, inv.outcome),
+            Mode::Async(mut ae) => {
+                // Retries, destinations and dead letters are caused by this invocation.
+                ae.trace.span = inv.trace.span;
+                self.async_outcome(f, ae, inv.status, inv.outcome)
+            }
         }
     }
 
@@ -749,7 +772,8 @@ impl Sim {
                 .unwrap_or("function error")
                 .to_string();
             ae.attempt += 1;
-            self.record_retry(f, ae.trace, ae.attempt, delay, reason);
+            let attempt = ae.attempt;
+            self.record_retry(f, &mut ae.trace, attempt, delay, reason);
             let at = self.now().saturating_add(delay);
             self.schedule(at, Ev::AsyncAttempt { func: f, event: ae });
             return;
@@ -847,6 +871,7 @@ impl Sim {
             resource,
             target,
             trace_id: trace.text(),
+            parent_span_id: trace.cause(),
             reason,
         });
     }

@@ -278,6 +278,11 @@ impl Host for SimHost<'_> {
             call.operation(),
             call.resource().to_string(),
         );
+        // The call's span hangs off the invocation. What the call causes (a hop, a message, an invocation) is
+        // recorded before the call itself, whose latency is known only afterwards, so it hangs off the invocation
+        // too: parents always come earlier in the trace. Allocated before the call so ids follow the calls' order.
+        let mut call_trace = self.trace;
+        let (span_id, parent_span_id) = self.sim.open_span(&mut call_trace);
         let (result, fixed_latency) = self.sim.at_moment(at, |sim| {
             let mut host = SimHost {
                 sim,
@@ -301,6 +306,8 @@ impl Host for SimHost<'_> {
                 function: self.sim.name(self.f),
                 request_id: self.sim.request_id_text(self.request_n),
                 trace_id: self.trace.text(),
+                span_id,
+                parent_span_id,
                 service,
                 operation,
                 resource,
@@ -328,6 +335,7 @@ impl Host for SimHost<'_> {
                 function: self.sim.name(self.f),
                 request_id: self.sim.request_id_text(self.request_n),
                 trace_id: self.trace.text(),
+                parent_span_id: self.trace.cause(),
                 message,
             };
             self.sim.record(record);

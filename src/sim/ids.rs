@@ -94,9 +94,18 @@ pub struct TraceId {
     /// Epoch seconds (virtual) when the chain began: the first part of an X-Ray trace id.
     pub epoch_s: u32,
     pub bits: u64,
+    /// The span whose work this is: whatever is done next under this id (a hop, an invocation, a message) was
+    /// caused by it and names it as `parent_span_id`. 0 while nothing of the chain has been recorded yet (the
+    /// chain's root). Not part of the trace id's text.
+    pub span: u64,
 }
 
 impl TraceId {
+    /// The span that causes what happens next, if any (see `span`).
+    pub fn cause(&self) -> Option<u64> {
+        (self.span != 0).then_some(self.span)
+    }
+
     /// X-Ray form: `1-<8 hex epoch seconds>-<24 hex>`.
     pub fn text(&self) -> String {
         // Written by hand: this runs for every trace record, and `format!` with widths is slow.
@@ -135,6 +144,7 @@ mod tests {
             n: 3,
             epoch_s: 0x6955_b900,
             bits: 0xabc,
+            span: 7,
         }
         .text();
         assert_eq!(t, "1-6955b900-000000030000000000000abc");

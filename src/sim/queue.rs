@@ -280,6 +280,7 @@ impl Sim {
 
     /// A message reaches a queue (SendMessage).
     pub(crate) fn queue_send(&mut self, q: ResId, trace: TraceId, msg: SqsSend) {
+        let mut trace = trace;
         let Some(cfg) = self.queue_cfg(q) else { return };
         let (fifo, cbd, delay_s) = (cfg.fifo, cfg.content_based_deduplication, cfg.delay_s);
         let now = self.now();
@@ -317,6 +318,9 @@ impl Sim {
         } else {
             msg.delay_s.unwrap_or(delay_s)
         }) * 1_000_000;
+        // The message's span, from `enqueue` to `dequeue`: what it causes (batches, redrive) names it.
+        let (span_id, parent_span_id) = self.open_span(&mut trace);
+        let state = &mut self.queues[q.index()];
         let stored = StoredMessage {
             body: msg.body,
             attributes: msg.attributes,
@@ -357,6 +361,8 @@ impl Sim {
                 queue: self.name(q),
                 message_id: self.uuid_of(IdKind::Message, n),
                 trace_id: trace.text(),
+                span_id,
+                parent_span_id,
             };
             self.emit(|| record);
         }
@@ -388,7 +394,7 @@ impl Sim {
         let was = m.state;
         m.state = MsgState::Visible;
         m.generation += 1;
-        let (sequence, trace, receive_count, group) =
+        let (sequence, mut trace, receive_count, group) =
             (m.sequence, m.trace, m.receive_count, m.group_id.clone());
         match was {
             MsgState::Delayed => state.delayed = state.delayed.saturating_sub(1),
@@ -411,10 +417,14 @@ impl Sim {
             self.stats[q.index()].retries += 1;
             let now = self.now();
             let resource = self.name(q);
+            // A redelivery hangs off the message's span (which stays the message's: `dequeue` names it).
+            let (span_id, parent_span_id) = self.open_span(&mut trace);
             self.emit(|| TraceRecord::Retry {
                 t_ms: Ms(now),
                 resource,
                 trace_id: trace.text(),
+                span_id,
+                parent_span_id,
                 attempt: receive_count + 1,
                 delay_ms: Ms(0),
                 reason: "visibility timeout expired".to_string(),
@@ -601,6 +611,7 @@ impl Sim {
                     queue: self.name(q),
                     message_id: self.uuid_of(IdKind::Message, n),
                     trace_id: m.trace.text(),
+                    span_id: m.trace.span,
                 };
                 self.emit(|| record);
             }

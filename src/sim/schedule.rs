@@ -52,7 +52,7 @@ impl Sim {
             return;
         };
         let now = self.now();
-        let trace = self.new_trace();
+        let mut trace = self.new_trace();
         self.stats[id.index()].count += 1;
         let arn = self.aws.events_rule_arn(sc.id(id));
         let event_n = self.next_n(IdKind::Event);
@@ -62,11 +62,15 @@ impl Sim {
             None => eventbridge::scheduled_event(&self.aws, &event_id, &arn, self.wall(now)),
         };
         let rule = self.name(id);
+        // The firing's span, the root of its chain: the targets' hops hang off it.
+        let (span_id, parent_span_id) = self.open_span(&mut trace);
         self.emit(|| TraceRecord::Match {
             t_ms: Ms(now),
             rule,
             event_id,
             trace_id: trace.text(),
+            span_id,
+            parent_span_id,
         });
         self.send_to_targets(id, &arn, &s.targets, &event, trace);
         let after = self

@@ -272,6 +272,8 @@ impl Sim {
             state_machine,
             execution_arn: arn,
             trace_id: trace.text(),
+            // The execution's span: the hop that carried its StartExecution.
+            span_id: trace.span,
             status,
             output,
             error,
@@ -310,6 +312,7 @@ impl Sim {
                 state_machine: state_machine.clone(),
                 execution_arn: arn.clone(),
                 trace_id: trace.text(),
+                parent_span_id: trace.cause(),
                 state,
                 scope,
                 event,

@@ -4,6 +4,34 @@
 //!
 //! Records are plain data (`serde::Serialize`), produced in order of virtual time by the engine and never read
 //! back by it.
+//!
+//! # Causality: spans
+//!
+//! A *span* is a unit of work; its id (`span_id`, an integer) is unique in the run. Three roles:
+//!
+//! - **Start records** open a span and carry `span_id` and, unless traffic or a schedule caused them directly,
+//!   `parent_span_id`: `transit` (a hop: it covers the trip and what the receiver does with the item until it
+//!   opens spans of its own — an API request until its `response`, a StartExecution until its `execution`),
+//!   `invoke` (an invocation attempt; a batch invocation also carries `links`: the spans of every message or
+//!   stream record in its event), `enqueue` (a message, until its `dequeue`), `retry` (the wait before the next
+//!   attempt, which names it as parent), `call` (a handler's SDK call, `latency_ms` long), `object` (an S3 write
+//!   or delete) and `match` (a schedule firing).
+//! - **End records** name the span they close in `span_id`: `result` (its `invoke`), `dequeue` (its `enqueue`),
+//!   `response` (the request's `transit` into the API), `execution` (the `transit` that started it).
+//! - **Point records** (`throttle`, `drop`, `dead_letter`, `log`, `state`) carry `parent_span_id`: the span
+//!   they happened in or because of.
+//!
+//! So a request's whole tree — every hop, batch, retry, redrive, stream record and Step Functions task — is the
+//! set of records reachable from its root through `parent_span_id`, and batches join trees through `links`.
+//! Parents and links always come earlier in the trace. What an SDK call causes hangs off the invocation, not off
+//! the `call` record (which is written after its effects, once its latency is known). Retries hang off the
+//! attempt that failed (async invocations), the message (SQS redelivery) or the first record of the batch
+//! (streams); an async invocation's destinations and dead letters hang off its last attempt.
+//!
+//! Span ids are a counter of the engine (`Sim::open_span`), never the RNG: the same file and seed give the same
+//! ids, and collecting the trace or not changes nothing. The current cause travels with the chain's
+//! [`super::ids::TraceId`] (`span`), an integer copied along like the trace id itself: span bookkeeping
+//! allocates nothing beyond the records' integer fields (and a batch invocation's `links` list).
 
 use serde::{Serialize, Serializer};
 use serde_json::Value;
@@ -59,6 +87,11 @@ pub enum TraceRecord {
         to: String,
         arrive_ms: Ms,
         trace_id: String,
+        /// This record's span (see the module doc).
+        span_id: u64,
+        /// The span that caused this one; absent when traffic or a schedule started it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_span_id: Option<u64>,
         /// What travels: `request`, `response`, `event`, `invoke`, `object`, `message`, `record`.
         what: &'static str,
     },
@@ -68,6 +101,14 @@ pub enum TraceRecord {
         function: String,
         request_id: String,
         trace_id: String,
+        /// This record's span (see the module doc).
+        span_id: u64,
+        /// The span that caused this one; absent when traffic or a schedule started it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_span_id: Option<u64>,
+        /// A batch's other causes: the spans of every message or stream record in `event` (empty otherwise).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        links: Vec<u64>,
         cold_start: bool,
         #[serde(skip_serializing_if = "Option::is_none")]
         init_ms: Option<Ms>,
@@ -81,6 +122,8 @@ pub enum TraceRecord {
         function: String,
         request_id: String,
         trace_id: String,
+        /// The span this record ends.
+        span_id: u64,
         status: Status,
         duration_ms: Ms,
         billed_ms: u64,
@@ -94,6 +137,9 @@ pub enum TraceRecord {
         t_ms: Ms,
         function: String,
         trace_id: String,
+        /// The span this happened in or because of; absent at the root of a chain.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_span_id: Option<u64>,
         invocation_type: InvocationType,
         reason: String,
     },
@@ -102,6 +148,11 @@ pub enum TraceRecord {
         t_ms: Ms,
         resource: String,
         trace_id: String,
+        /// This record's span (see the module doc).
+        span_id: u64,
+        /// The span that caused this one; absent when traffic or a schedule started it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_span_id: Option<u64>,
         attempt: u32,
         delay_ms: Ms,
         reason: String,
@@ -112,6 +163,9 @@ pub enum TraceRecord {
         resource: String,
         target: String,
         trace_id: String,
+        /// The span this happened in or because of; absent at the root of a chain.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_span_id: Option<u64>,
         reason: String,
     },
     /// A message enters a queue.
@@ -120,6 +174,11 @@ pub enum TraceRecord {
         queue: String,
         message_id: String,
         trace_id: String,
+        /// This record's span (see the module doc).
+        span_id: u64,
+        /// The span that caused this one; absent when traffic or a schedule started it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_span_id: Option<u64>,
     },
     /// A message is deleted from a queue.
     Dequeue {
@@ -127,12 +186,17 @@ pub enum TraceRecord {
         queue: String,
         message_id: String,
         trace_id: String,
+        /// The span this record ends.
+        span_id: u64,
     },
     /// Something was discarded.
     Drop {
         t_ms: Ms,
         resource: String,
         trace_id: String,
+        /// The span this happened in or because of; absent at the root of a chain.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_span_id: Option<u64>,
         reason: String,
     },
     /// A line the function logged.
@@ -141,6 +205,9 @@ pub enum TraceRecord {
         function: String,
         request_id: String,
         trace_id: String,
+        /// The span this happened in or because of; absent at the root of a chain.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_span_id: Option<u64>,
         message: String,
     },
     /// An API answered its client.
@@ -149,6 +216,8 @@ pub enum TraceRecord {
         api: String,
         request_id: String,
         trace_id: String,
+        /// The span this record ends.
+        span_id: u64,
         route: String,
         status: u16,
         latency_ms: Ms,
@@ -162,6 +231,11 @@ pub enum TraceRecord {
         op: &'static str,
         size: u64,
         trace_id: String,
+        /// This record's span (see the module doc).
+        span_id: u64,
+        /// The span that caused this one; absent when traffic or a schedule started it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_span_id: Option<u64>,
     },
     /// An AWS SDK call made by handler code, at its virtual moment.
     Call {
@@ -169,6 +243,11 @@ pub enum TraceRecord {
         function: String,
         request_id: String,
         trace_id: String,
+        /// This record's span (see the module doc).
+        span_id: u64,
+        /// The span that caused this one; absent when traffic or a schedule started it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_span_id: Option<u64>,
         service: &'static str,
         operation: &'static str,
         resource: String,
@@ -182,6 +261,8 @@ pub enum TraceRecord {
         state_machine: String,
         execution_arn: String,
         trace_id: String,
+        /// The span this record ends.
+        span_id: u64,
         status: &'static str,
         #[serde(skip_serializing_if = "Option::is_none")]
         output: Option<Value>,
@@ -195,6 +276,9 @@ pub enum TraceRecord {
         state_machine: String,
         execution_arn: String,
         trace_id: String,
+        /// The span this happened in or because of; absent at the root of a chain.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_span_id: Option<u64>,
         state: String,
         scope: String,
         event: &'static str,
@@ -207,6 +291,11 @@ pub enum TraceRecord {
         rule: String,
         event_id: String,
         trace_id: String,
+        /// This record's span (see the module doc).
+        span_id: u64,
+        /// The span that caused this one; absent when traffic or a schedule started it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_span_id: Option<u64>,
     },
 }
 
@@ -287,6 +376,7 @@ mod tests {
             t_ms: Ms(1500),
             resource: "Bus".into(),
             trace_id: "t".into(),
+            parent_span_id: None,
             reason: "x".into(),
         };
         let mut out = Vec::new();

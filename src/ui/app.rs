@@ -303,6 +303,7 @@ impl EventflowApp {
                 arrive_ms,
                 trace_id,
                 what,
+                ..
             } => {
                 canvas.add_transit(
                     &from,
