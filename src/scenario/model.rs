@@ -181,6 +181,99 @@ pub enum ResourceKind {
 }
 
 impl ResourceKind {
+    // One accessor per configured type: a service reads its own resources through these, so a new resource type
+    // needs no arm in every service's state table (see "Adding a resource type" in the crate doc).
+
+    /// The function's configuration, if this resource is one.
+    pub fn as_function(&self) -> Option<&Function> {
+        if let ResourceKind::Function(v) = self {
+            Some(v)
+        } else {
+            None
+        }
+    }
+
+    /// The api's configuration, if this resource is one.
+    pub fn as_api(&self) -> Option<&Api> {
+        if let ResourceKind::Api(v) = self {
+            Some(v)
+        } else {
+            None
+        }
+    }
+
+    /// The rule's configuration, if this resource is one.
+    pub fn as_rule(&self) -> Option<&Rule> {
+        if let ResourceKind::Rule(v) = self {
+            Some(v)
+        } else {
+            None
+        }
+    }
+
+    /// The schedule's configuration, if this resource is one.
+    pub fn as_schedule(&self) -> Option<&Schedule> {
+        if let ResourceKind::Schedule(v) = self {
+            Some(v)
+        } else {
+            None
+        }
+    }
+
+    /// The bucket's configuration, if this resource is one.
+    pub fn as_bucket(&self) -> Option<&Bucket> {
+        if let ResourceKind::Bucket(v) = self {
+            Some(v)
+        } else {
+            None
+        }
+    }
+
+    /// The queue's configuration, if this resource is one.
+    pub fn as_queue(&self) -> Option<&Queue> {
+        if let ResourceKind::Queue(v) = self {
+            Some(v)
+        } else {
+            None
+        }
+    }
+
+    /// The topic's configuration, if this resource is one.
+    pub fn as_topic(&self) -> Option<&Topic> {
+        if let ResourceKind::Topic(v) = self {
+            Some(v)
+        } else {
+            None
+        }
+    }
+
+    /// The table's configuration, if this resource is one.
+    pub fn as_table(&self) -> Option<&Table> {
+        if let ResourceKind::Table(v) = self {
+            Some(v)
+        } else {
+            None
+        }
+    }
+
+    /// The trigger's configuration, if this resource is one.
+    pub fn as_trigger(&self) -> Option<&Trigger> {
+        if let ResourceKind::Trigger(v) = self {
+            Some(v)
+        } else {
+            None
+        }
+    }
+
+    /// The state machine's configuration, if this resource is one.
+    pub fn as_state_machine(&self) -> Option<&StateMachine> {
+        if let ResourceKind::StateMachine(v) = self {
+            Some(v)
+        } else {
+            None
+        }
+    }
+
     pub fn resource_type(&self) -> ResourceType {
         match self {
             ResourceKind::Function(_) => ResourceType::Function,

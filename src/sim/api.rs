@@ -18,7 +18,7 @@ use super::function::{InvokeReq, Reply};
 use super::ids::{IdKind, TraceId, mix64};
 use super::trace::{Ms, TraceRecord};
 use crate::events::apigw::{self, GatewayError, HttpRequest, HttpResponse, RouteTable};
-use crate::scenario::{ApiProtocol, ResId, ResourceKind, Scenario};
+use crate::scenario::{ApiProtocol, ResId, Scenario};
 
 /// A client's request on its way to an API.
 #[derive(Debug)]
@@ -68,8 +68,8 @@ impl ApiState {
     pub fn for_scenario(sc: &Scenario) -> Vec<ApiState> {
         sc.resources
             .iter()
-            .map(|r| match &r.kind {
-                ResourceKind::Api(api) => ApiState {
+            .map(|r| match r.kind.as_api() {
+                Some(api) => ApiState {
                     // Routes were validated by the loader; a table that still fails to build answers 404.
                     routes: RouteTable::new(api.routes.clone()).ok(),
                     protocol: Some(api.protocol),
@@ -77,16 +77,7 @@ impl ApiState {
                     api_id: api_id_for(&r.id),
                     ..ApiState::default()
                 },
-                ResourceKind::Function(_)
-                | ResourceKind::EventBus
-                | ResourceKind::Rule(_)
-                | ResourceKind::Schedule(_)
-                | ResourceKind::Bucket(_)
-                | ResourceKind::Queue(_)
-                | ResourceKind::Topic(_)
-                | ResourceKind::Table(_)
-                | ResourceKind::Trigger(_)
-                | ResourceKind::StateMachine(_) => ApiState::default(),
+                None => ApiState::default(),
             })
             .collect()
     }

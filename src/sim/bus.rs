@@ -106,18 +106,9 @@ impl Sim {
         let rule_count = self.rules_of_bus.get(bus.index()).map_or(0, Vec::len);
         for i in 0..rule_count {
             let rule_id = self.rules_of_bus[bus.index()][i];
-            let hit = match &self.sc.resource(rule_id).kind {
-                ResourceKind::Rule(rule) => rule.enabled && rule.pattern.matches(&event),
-                ResourceKind::Function(_)
-                | ResourceKind::Api(_)
-                | ResourceKind::EventBus
-                | ResourceKind::Schedule(_)
-                | ResourceKind::Bucket(_)
-                | ResourceKind::Queue(_)
-                | ResourceKind::Topic(_)
-                | ResourceKind::Table(_)
-                | ResourceKind::Trigger(_)
-                | ResourceKind::StateMachine(_) => {
+            let hit = match self.sc.resource(rule_id).kind.as_rule() {
+                Some(rule) => rule.enabled && rule.pattern.matches(&event),
+                None => {
                     self.wrong_kind(rule_id, ResourceType::Rule);
                     false
                 }

@@ -29,7 +29,7 @@ use super::topic::SnsPublish;
 use super::trace::{Ms, TraceRecord};
 use super::traffic::TrafficState;
 use crate::events::AwsEnv;
-use crate::scenario::{Dist, ResId, ResourceKind, ResourceType, Scenario};
+use crate::scenario::{Dist, ResId, ResourceType, Scenario};
 
 /// How a run is set up beyond the scenario file.
 #[derive(Debug, Clone, Default)]
@@ -261,26 +261,16 @@ impl Sim {
         let mut rules_of_bus = vec![Vec::new(); n];
         let mut triggers_of_source = vec![Vec::new(); n];
         for id in sc.ids() {
-            match &sc.resource(id).kind {
-                ResourceKind::Rule(rule) => {
-                    if let Some(list) = rules_of_bus.get_mut(rule.bus.index()) {
-                        list.push(id);
-                    }
-                }
-                ResourceKind::Trigger(trigger) => {
-                    if let Some(list) = triggers_of_source.get_mut(trigger.source.index()) {
-                        list.push(id);
-                    }
-                }
-                ResourceKind::Function(_)
-                | ResourceKind::Api(_)
-                | ResourceKind::EventBus
-                | ResourceKind::Schedule(_)
-                | ResourceKind::Bucket(_)
-                | ResourceKind::Queue(_)
-                | ResourceKind::Topic(_)
-                | ResourceKind::Table(_)
-                | ResourceKind::StateMachine(_) => {}
+            let kind = &sc.resource(id).kind;
+            if let Some(rule) = kind.as_rule()
+                && let Some(list) = rules_of_bus.get_mut(rule.bus.index())
+            {
+                list.push(id);
+            }
+            if let Some(trigger) = kind.as_trigger()
+                && let Some(list) = triggers_of_source.get_mut(trigger.source.index())
+            {
+                list.push(id);
             }
         }
         let tables = TableState::for_scenario(&sc);

@@ -69,19 +69,7 @@ impl FnPool {
         let reserved: u64 = sc
             .resources
             .iter()
-            .filter_map(|r| match &r.kind {
-                ResourceKind::Function(f) => f.reserved_concurrency.map(u64::from),
-                ResourceKind::Api(_)
-                | ResourceKind::EventBus
-                | ResourceKind::Rule(_)
-                | ResourceKind::Schedule(_)
-                | ResourceKind::Bucket(_)
-                | ResourceKind::Queue(_)
-                | ResourceKind::Topic(_)
-                | ResourceKind::Table(_)
-                | ResourceKind::Trigger(_)
-                | ResourceKind::StateMachine(_) => None,
-            })
+            .filter_map(|r| r.kind.as_function()?.reserved_concurrency.map(u64::from))
             .sum();
         let limit = u64::from(sc.settings.account_concurrency).saturating_sub(reserved);
         FnPool {

@@ -28,7 +28,7 @@ use super::engine::{Ev, Item, Origin, Sim, message_text};
 use super::ids::{IdKind, TraceId, mix64};
 use super::trace::{Ms, TraceRecord};
 use crate::events::sqs::{self, FifoInfo, SqsRecord};
-use crate::scenario::{ResId, ResourceKind, ResourceType};
+use crate::scenario::{ResId, ResourceType};
 
 /// FIFO deduplication interval: 5 minutes (SQS Developer Guide, "Exactly-once processing").
 const DEDUP_WINDOW_US: u64 = 300_000_000;
@@ -210,19 +210,7 @@ impl QueueState {
 
 impl Sim {
     fn queue_cfg(&self, q: ResId) -> Option<&crate::scenario::Queue> {
-        let cfg = match &self.sc.resource(q).kind {
-            ResourceKind::Queue(cfg) => Some(cfg),
-            ResourceKind::Function(_)
-            | ResourceKind::Api(_)
-            | ResourceKind::EventBus
-            | ResourceKind::Rule(_)
-            | ResourceKind::Schedule(_)
-            | ResourceKind::Bucket(_)
-            | ResourceKind::Topic(_)
-            | ResourceKind::Table(_)
-            | ResourceKind::Trigger(_)
-            | ResourceKind::StateMachine(_) => None,
-        };
+        let cfg = self.sc.resource(q).kind.as_queue();
         if cfg.is_none() {
             self.wrong_kind(q, ResourceType::Queue);
         }

@@ -18,19 +18,10 @@ impl Sim {
     pub(crate) fn start_schedules(&mut self) {
         let start = self.sc.settings.start_time;
         for id in self.sc.ids().collect::<Vec<_>>() {
-            let first = match &self.sc.resource(id).kind {
-                ResourceKind::Schedule(s) => s.expression.next_fire(start, start),
-                ResourceKind::Function(_)
-                | ResourceKind::Api(_)
-                | ResourceKind::EventBus
-                | ResourceKind::Rule(_)
-                | ResourceKind::Bucket(_)
-                | ResourceKind::Queue(_)
-                | ResourceKind::Topic(_)
-                | ResourceKind::Table(_)
-                | ResourceKind::Trigger(_)
-                | ResourceKind::StateMachine(_) => continue,
+            let Some(s) = self.sc.resource(id).kind.as_schedule() else {
+                continue;
             };
+            let first = s.expression.next_fire(start, start);
             if let Some(at) = first.and_then(|t| self.virtual_us(t)) {
                 self.schedule(at, Ev::ScheduleFire { schedule: id });
             }

@@ -151,18 +151,11 @@ impl TableState {
     pub fn for_scenario(sc: &Scenario) -> Vec<TableState> {
         sc.resources
             .iter()
-            .map(|r| match &r.kind {
-                ResourceKind::Table(t) => TableState::with_items(t),
-                ResourceKind::Function(_)
-                | ResourceKind::Api(_)
-                | ResourceKind::EventBus
-                | ResourceKind::Rule(_)
-                | ResourceKind::Schedule(_)
-                | ResourceKind::Bucket(_)
-                | ResourceKind::Queue(_)
-                | ResourceKind::Topic(_)
-                | ResourceKind::Trigger(_)
-                | ResourceKind::StateMachine(_) => TableState::default(),
+            .map(|r| {
+                r.kind
+                    .as_table()
+                    .map(TableState::with_items)
+                    .unwrap_or_default()
             })
             .collect()
     }
