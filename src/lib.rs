@@ -157,23 +157,25 @@
 //!
 //! Add the variant to [`scenario::ResourceType`] (and [`scenario::ResourceKind`] with its typed model), then
 //! follow the compiler: every place that must decide something about the new type is an exhaustive `match`,
-//! so `cargo check --all-targets` lists them all and none is silent. Walked once with a throwaway type
-//! (1 December 2026, not committed): 26 places in 20 files, all pointed at by the compiler —
+//! so `cargo check --all-targets` lists them all and none is silent. Walked with a throwaway type (1 December
+//! 2026, not committed): 19 places in 14 files, all pointed at by the compiler —
 //!
-//! - the format: `scenario/model.rs` (the variant, `ALL`, `resource_type()`), `scenario/registry/<type>.rs` (a new
-//!   descriptor: keys, ranges with their AWS sources, references and the edges they make) and its arm in
-//!   `scenario/registry/mod.rs`, `scenario/load/resources.rs` (the reader building the typed model),
-//!   `scenario/load/traffic.rs` (which payload traffic may send it), `scenario/graph.rs` (its edges);
+//! - the format: `scenario/model.rs` (the variant, `ALL`, `resource_type()`, an `as_<type>()` accessor),
+//!   `scenario/registry/<type>.rs` (a new descriptor: keys, ranges with their AWS sources, references and the
+//!   edges they make) and its arm in `scenario/registry/mod.rs`, `scenario/load/resources.rs` (the reader building
+//!   the typed model), `scenario/load/traffic.rs` (which payload traffic may send it), `scenario/graph.rs` (its
+//!   edges);
 //! - the editor: `editor/mod.rs` (a fresh resource's defaults, which wirings start from it);
-//! - the engine: a new `sim/<service>.rs` with its operations, and one arm each in `sim/engine.rs` (index
-//!   tables, live state, delivery to it as a target), the per-service state tables and target checks of
-//!   `sim/{api,bucket,bus,esm,function,queue,schedule,table,topic,traffic}.rs`;
+//! - the engine: a new `sim/<service>.rs` with its operations, and the decisions other services make about it:
+//!   `sim/engine.rs` (live state, delivery to it as a target), `sim/bucket.rs` (as a notification target),
+//!   `sim/topic.rs` (as a subscriber), `sim/esm.rs` (as a trigger source), `sim/traffic.rs` (messages from
+//!   outside). Services read their own resources through `ResourceKind::as_<type>()`, so their state tables
+//!   need no arm for it;
 //! - the app: `ui/style.rs` (its colour), `ui/inject.rs` (test events), `ui/edit_form.rs` (trigger roles,
 //!   a traffic sample).
 //!
-//! That is more than the eight files issue 9 aimed at. Most of the engine's arms are "not this service" cases of
-//! per-service state tables; accessors on `ResourceKind` (`as_queue()`, …) would remove them, and the colour,
-//! test-event and traffic-sample arms can move into the registry's descriptors.
+//! Issue 9 aimed at eight files; the colour, test-event and traffic-sample arms could move into the registry's
+//! descriptors next.
 
 pub mod asl;
 pub mod cli;
