@@ -259,3 +259,34 @@ fn messages_shorten_long_ids_and_show_invisible_characters() {
         stderr(&out)
     );
 }
+
+/// `run … --trace - | head -1`: a reader that stops early ends the trace quietly (exit 0, no error).
+#[test]
+fn a_closed_pipe_ends_the_trace_quietly() {
+    use std::io::{BufRead, BufReader};
+    let d = folder("pipe");
+    // Megabytes of trace: far more than a pipe buffers, so writing meets the closed pipe.
+    std::fs::write(
+        d.join("busy.json"),
+        r#"{"format": "eventflow/1", "name": "busy", "settings": {"until_s": 300},
+            "resources": {"F": {"type": "function"}},
+            "traffic": [{"to": "F", "every_s": 0.02, "payload": {"n": "{{seq}}"}}]}"#,
+    )
+    .expect("write");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_eventflow"))
+        .current_dir(&d)
+        .args(["run", "busy.json", "--trace", "-"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("one line");
+    // The reader is dropped here: the pipe closes.
+    let out = child.wait_with_output().expect("wait");
+    assert!(first.starts_with('{'), "{first}");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+}

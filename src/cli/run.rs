@@ -162,8 +162,12 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), CliError> {
                 for r in &records {
                     r.write_line(&mut buf);
                 }
-                w.write_all(&buf)
-                    .map_err(|e| CliError::Internal(format!("writing the trace: {e}")))?;
+                match w.write_all(&buf) {
+                    Ok(()) => {}
+                    // `run … --trace - | head`: the reader has seen enough; the run goes on without the trace.
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => out = None,
+                    Err(e) => return Err(CliError::Internal(format!("writing the trace: {e}"))),
+                }
             }
         }
         let caught_up = sim.next_event_us().is_none_or(|t| t > target_us);
@@ -175,8 +179,12 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), CliError> {
         }
     }
     if let Some(w) = out.as_mut() {
-        w.flush()
-            .map_err(|e| CliError::Internal(format!("writing the trace: {e}")))?;
+        match w.flush() {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                return Err(CliError::Internal(format!("writing the trace: {e}")));
+            }
+            _ => {}
+        }
     }
     if let Some(mut set) = spans {
         set.finish();
