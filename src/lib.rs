@@ -97,6 +97,9 @@
 //!     (world ↔ screen); `ui::layout` places nodes in layers.
 //!   - `ui::inspector` — the selected node (stats, "Send a test event…", configuration), invocation (with the
 //!     searchable `ui::json_tree`) or trace; `ui::log` — the virtualised invocation table.
+//!   - `ui::tour_panel` — a lesson's guided tour: the shown step (Markdown text, question), Back / Next,
+//!     progress, what the next step waits for; it owns the [`tour::Follower`], is fed every drained record,
+//!     pauses the run at steps that wait for it, and names what the canvas highlights.
 //!   - `ui::inject` — the "Send a test event" window; `ui::picker` — the in-app open / save file picker.
 //!   - Edit mode: `ui::palette` — add resources by click or drag; `ui::edit_form` — the property form (typed
 //!     fields, raw JSON, pattern and filter sandboxes, traffic); `ui::code_editor` — handler code;

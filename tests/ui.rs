@@ -161,3 +161,110 @@ fn no_display_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no display"));
 }
+
+/// Plays in steps of `step` of wall time, one frame each, until a widget labelled `label` shows (at most
+/// `max_frames` frames); then lets the app settle.
+fn play_until_label(h: &mut Harness<'static, TestApp>, step: Duration, label: &str) {
+    const MAX_TOUR_FRAMES: usize = 2_000;
+    for _ in 0..MAX_TOUR_FRAMES {
+        if h.query_by_label(label).is_some() {
+            h.run();
+            return;
+        }
+        h.state().advance(step);
+        h.step();
+    }
+    panic!("{label:?} never showed in {MAX_TOUR_FRAMES} frames");
+}
+
+/// The shown step: its progress line and title, and whether Next is enabled.
+fn assert_tour_step(
+    h: &Harness<'static, TestApp>,
+    progress: &str,
+    title: &str,
+    next_enabled: bool,
+) {
+    h.get_by_label(progress);
+    h.get_by_label(title);
+    let next = h.get_by_label("Next");
+    assert_eq!(
+        next.accesskit_node().is_disabled(),
+        !next_enabled,
+        "Next enabled on {title:?}"
+    );
+}
+
+#[test]
+fn a_learner_follows_the_poison_message_tour_to_its_end() {
+    let mut app = TestApp::new();
+    app.open_example("poison-message-dlq.json")
+        .expect("the lesson is built in");
+    let mut h = harness(app);
+    h.run();
+    // The tour opens on its first step; the next one waits for the run, so Next waits too.
+    assert_tour_step(
+        &h,
+        "Step 1 of 4",
+        "A payment queue with one poison message",
+        false,
+    );
+    h.get_by_label_contains("Waiting for a trace record matching");
+    assert!(h.get_by_label("Back").accesskit_node().is_disabled());
+
+    let waiting_steps = [
+        ("Step 2 of 4", "The poison message fails"),
+        ("Step 3 of 4", "It comes back"),
+        ("Step 4 of 4", "Moved to the dead-letter queue"),
+    ];
+    for (progress, title) in waiting_steps {
+        assert!(!h.state().snapshot().playing);
+        h.get_by_label("Play").click();
+        h.step();
+        h.step();
+        assert!(
+            h.state().snapshot().playing || h.query_by_label(title).is_some(),
+            "Play plays before {title:?}"
+        );
+        play_until_label(&mut h, Duration::from_millis(100), title);
+        assert!(
+            !h.state().snapshot().playing,
+            "the run paused when {title:?} was reached"
+        );
+        assert_tour_step(&h, progress, title, false);
+    }
+    h.get_by_label("End of the tour.");
+    // The last step's question, then its answer on request.
+    h.get_by_label_contains("Question: Why does AWS recommend");
+    h.get_by_label("Show answer").click();
+    h.run();
+    h.get_by_label_contains("A message can fail for reasons that are not its fault");
+
+    // Back shows earlier steps without rewinding the run; Next comes forward again.
+    let now_us = h.state().snapshot().now_us;
+    h.get_by_label("Back").click();
+    h.run();
+    assert_tour_step(&h, "Step 3 of 4", "It comes back", true);
+    h.get_by_label("Back").click();
+    h.run();
+    assert_tour_step(&h, "Step 2 of 4", "The poison message fails", true);
+    h.get_by_label("Show answer");
+    h.get_by_label("Next").click();
+    h.get_by_label("Next").click();
+    h.run();
+    assert_tour_step(&h, "Step 4 of 4", "Moved to the dead-letter queue", false);
+    assert_eq!(
+        h.state().snapshot().now_us,
+        now_us,
+        "Back and Next leave the run alone"
+    );
+
+    // Reset restarts the tour with the run.
+    h.get_by_label("Reset").click();
+    h.run();
+    assert_tour_step(
+        &h,
+        "Step 1 of 4",
+        "A payment queue with one poison message",
+        false,
+    );
+}

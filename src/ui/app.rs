@@ -27,6 +27,7 @@ use super::screenshot::ScreenshotPlan;
 use super::start_page::StartPage;
 use super::style;
 use super::toolbar::{Toolbar, ToolbarView};
+use super::tour_panel::TourPanel;
 use crate::runner::{Command, ManualClock, Runner, Snapshot, SystemClock};
 use crate::scenario::Scenario;
 use crate::sim::{Status, TraceRecord};
@@ -92,6 +93,8 @@ struct Panels {
     inspector: Inspector,
     palette: Palette,
     inject: Option<InjectWindow>,
+    /// The open scenario's guided tour, restarted with every run.
+    tour: Option<TourPanel>,
 }
 
 pub struct EventflowApp {
@@ -232,6 +235,7 @@ impl EventflowApp {
         });
         self.selection = Selection::None;
         self.panels.inject = None;
+        self.panels.tour = TourPanel::new(sc.clone());
         self.log.clear();
         self.status = None;
         self.runner.send(Command::Load(sc));
@@ -275,6 +279,10 @@ impl EventflowApp {
                 if let Some(d) = &mut self.doc {
                     d.canvas.clear_run();
                 }
+                self.panels.tour = self
+                    .doc
+                    .as_ref()
+                    .and_then(|d| TourPanel::new(d.scenario.clone()));
                 if matches!(
                     self.selection,
                     Selection::Invocation(_) | Selection::Trace(_)
@@ -283,8 +291,18 @@ impl EventflowApp {
                 }
             }
             let min_visible_us = (MIN_VISIBLE_WALL_S * u.snapshot.speed * 1e6) as u64;
+            let mut tour_pause = false;
             for r in u.records {
+                if let Some(tour) = &mut self.panels.tour {
+                    tour_pause |= tour.observe_record(&r);
+                }
                 self.fold(r, min_visible_us);
+            }
+            if let Some(tour) = &mut self.panels.tour {
+                tour_pause |= tour.observe_clock(u.snapshot.now_us);
+            }
+            if tour_pause {
+                self.runner.send(Command::Pause);
             }
             self.snap = u.snapshot;
         }
@@ -494,6 +512,15 @@ impl EventflowApp {
                 .min_size(185.0)
                 .show(ui, |ui| palette.ui(ui, message, actions));
         }
+        let editing = self.editing();
+        if let Some(tour) = self.panels.tour.as_mut().filter(|_| !editing) {
+            let now_us = self.snap.now_us;
+            egui::Panel::left("tour")
+                .resizable(true)
+                .default_size(300.0)
+                .min_size(220.0)
+                .show(ui, |ui| tour.ui(ui, now_us, actions));
+        }
         egui::Panel::right("inspector")
             .resizable(true)
             .default_size(360.0)
@@ -566,6 +593,11 @@ impl EventflowApp {
                     ),
                     Selection::None => (None, None),
                 };
+                doc.canvas.tour_marks = self
+                    .panels
+                    .tour
+                    .as_ref()
+                    .map_or_else(Vec::new, |t| t.highlights().to_vec());
                 doc.canvas.show(ui, &self.snap, selected, highlight)
             }
         };

@@ -22,9 +22,11 @@ use petgraph::visit::EdgeRef;
 
 use super::action::{Action, Selection};
 use super::style::{self, NodeKind};
+use super::tour_panel::TOUR_HIGHLIGHT;
 pub use super::view::NODE_SIZE;
 use super::view::ViewTransform;
 use crate::runner::Snapshot;
+use crate::scenario::tour::Highlight;
 use crate::scenario::{ArchGraph, GraphNode, ResourceType, Scenario};
 
 /// More dots than this on one edge are drawn as a single pulse with a count.
@@ -113,6 +115,8 @@ pub struct Canvas {
     trail: Vec<(NodeIndex, NodeIndex, u64)>,
     /// Edit mode's extras.
     pub(super) edit: EditDeco,
+    /// What the guided tour's shown step highlights (run mode), set by the shell each frame.
+    pub(super) tour_marks: Vec<Highlight>,
     /// The screen rectangle of the last frame (to place new nodes in view).
     last_rect: Rect,
 }
@@ -179,6 +183,7 @@ impl Canvas {
             recent_traces: Vec::new(),
             trail: Vec::new(),
             edit: EditDeco::default(),
+            tour_marks: Vec::new(),
             last_rect: Rect::NOTHING,
         }
     }
@@ -447,6 +452,9 @@ impl Canvas {
         let ink = Ink::new(&visuals, self.view.zoom());
         self.draw_edges(&painter, &ink, highlight);
         self.draw_nodes(&painter, &ink, rect, snap, selected);
+        if !self.edit.on {
+            self.draw_tour_marks(&painter, &ink);
+        }
         if self.edit.on {
             self.draw_edit(&painter, &ink, response.hover_pos());
         }
@@ -642,6 +650,43 @@ impl Canvas {
                 && let Some(label) = self.edge_labels.get(k).filter(|l| !l.is_empty())
             {
                 edge_label(painter, ink, p0 + (p1 - p0) * 0.5, label);
+            }
+        }
+    }
+
+    /// The tour's highlights: a glow around each named node, and along each named edge (either direction).
+    fn draw_tour_marks(&self, painter: &egui::Painter, ink: &Ink) {
+        let index_of = |name: &str| self.names.iter().position(|n| n == name);
+        let zoom = ink.zoom.max(0.5);
+        // Wide and faint, then narrow and strong: a glow with a crisp edge.
+        let glow = [
+            (9.0, TOUR_HIGHLIGHT.gamma_multiply(0.25)),
+            (3.0, TOUR_HIGHLIGHT),
+        ];
+        for mark in &self.tour_marks {
+            match mark {
+                Highlight::Node(name) => {
+                    let Some(i) = index_of(name) else { continue };
+                    let r = self.node_rect(i).expand(4.0 * zoom);
+                    let radius = CornerRadius::same((9.0 * zoom).clamp(2.0, 16.0) as u8);
+                    for (width, color) in glow {
+                        painter.rect_stroke(
+                            r,
+                            radius,
+                            Stroke::new(width * zoom, color),
+                            StrokeKind::Middle,
+                        );
+                    }
+                }
+                Highlight::Edge(a, b) => {
+                    let (Some(a), Some(b)) = (index_of(a), index_of(b)) else {
+                        continue;
+                    };
+                    let (p0, p1) = self.path(NodeIndex::new(a), NodeIndex::new(b));
+                    for (width, color) in glow {
+                        painter.line_segment([p0, p1], Stroke::new(width * zoom, color));
+                    }
+                }
             }
         }
     }

@@ -10,6 +10,8 @@
 //!   widget per node; [`view`] — its world ↔ screen transform; [`layout`] places nodes.
 //! - [`inspector`] — the selected node, invocation or trace (with [`json_tree`], the searchable JSON viewer).
 //! - [`log`] — the virtualised invocation table.
+//! - [`tour_panel`] — the guided tour of a lesson: the shown step, Back / Next, what the next step waits for; it
+//!   follows the drained trace, pauses the run at steps that wait for it, and names the canvas's highlights.
 //! - [`inject`] — "Send a test event"; [`picker`] — the in-app file picker (open and save).
 //! - Edit mode: [`palette`] — add resources; [`edit_form`] — the property form (typed fields, raw JSON, pattern
 //!   and filter sandboxes, traffic); [`code_editor`] — handler code; [`dialogs`] — wiring question and unsaved
@@ -40,6 +42,7 @@ pub mod style;
 #[doc(hidden)]
 pub mod testing;
 pub mod toolbar;
+pub mod tour_panel;
 pub mod view;
 
 use std::time::Duration;
