@@ -478,3 +478,114 @@ fn gallery_example_edits_the_real_script_and_save_as_copies_it() {
     let sc = eventflow::scenario::load_file(&target).expect("the saved scenario loads");
     assert!(!sc.resources.is_empty());
 }
+
+/// Selects the code editor's text and types `code` over it.
+fn type_code(h: &mut H, code: &str) {
+    h.get_by_role_and_label(Role::MultilineTextInput, "handler source")
+        .focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_role_and_label(Role::MultilineTextInput, "handler source")
+        .type_text(code);
+    h.step();
+}
+
+/// Issue 17 items 6 and 10: code that compiles applies itself when typing pauses (until then the editor says it is
+/// not applied); code that does not compile says it is not applied, and the function keeps its edges (drawn wired
+/// with its problem badge, never "not wired yet"); the code editor has line numbers.
+#[test]
+fn code_applies_on_a_pause_and_a_syntax_error_keeps_the_node_wired() {
+    let mut h = new_from_menu();
+    let api = add(&mut h, "API Gateway");
+    let f = add(&mut h, "Lambda function");
+    h.state_mut()
+        .wire(
+            &api,
+            &f,
+            &WireOptions {
+                route: Some("GET /".into()),
+                ..Default::default()
+            },
+        )
+        .expect("api → function");
+    h.run();
+    click_node(&mut h, &f);
+    h.get_by_label("Add inline code").click();
+    h.run();
+    // Line numbers beside the code.
+    h.get_by_label_contains("1\n2\n3");
+
+    type_code(&mut h, "fn handler(event, context) { let x = ; }");
+    h.run();
+    h.get_by_label_contains("Not applied: the code does not compile");
+    for _ in 0..120 {
+        h.step();
+    }
+    let code_in_doc = |h: &H| doc_of(h)["resources"][&f]["code"]["inline"].clone();
+    assert!(
+        !code_in_doc(&h).as_str().unwrap_or("").contains("let x = ;"),
+        "code that does not compile is never applied by itself"
+    );
+    h.get_by_label("Apply code").scroll_to_me();
+    h.run();
+    h.get_by_label("Apply code").click();
+    h.run();
+    assert!(
+        code_in_doc(&h).as_str().unwrap_or("").contains("let x = ;"),
+        "Apply code applies it anyway"
+    );
+    assert!(
+        !h.state().problems().is_empty(),
+        "the syntax error is a problem"
+    );
+    assert!(
+        h.query_by_label_contains("not wired yet").is_none(),
+        "the function stays wired"
+    );
+    node(&h, &f);
+
+    let good = "fn handler(event, context) { #{ statusCode: 200 } }";
+    type_code(&mut h, good);
+    h.get_by_label_contains("Not applied yet");
+    assert_ne!(code_in_doc(&h), json!(good), "not before typing pauses");
+    for _ in 0..200 {
+        if code_in_doc(&h) == json!(good) {
+            break;
+        }
+        h.step();
+    }
+    assert_eq!(code_in_doc(&h), json!(good), "applied after the pause");
+    h.run();
+    assert!(h.query_by_label_contains("Not applied").is_none());
+    assert!(h.state().problems().is_empty());
+}
+
+/// Issue 17 item 9: node positions are part of the undo history: undoing a delete, and redoing an undone add,
+/// bring the node back where it was.
+#[test]
+fn undo_and_redo_bring_nodes_back_where_they_were() {
+    let mut h = new_from_menu();
+    let _first = add(&mut h, "SQS queue");
+    let second = add(&mut h, "Lambda function");
+    let at = node(&h, &second).rect();
+
+    click_node(&mut h, &second);
+    h.key_press(egui::Key::Delete);
+    h.run();
+    assert!(h.query_by_role_and_label(Role::Button, &second).is_none());
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run();
+    assert_eq!(node(&h, &second).rect(), at, "undo of the delete");
+
+    // Undo the add, then redo it.
+    h.state_mut().select_names(Vec::new());
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run();
+    assert!(h.query_by_role_and_label(Role::Button, &second).is_none());
+    h.key_press_modifiers(
+        egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+        egui::Key::Z,
+    );
+    h.run();
+    assert_eq!(node(&h, &second).rect(), at, "redo of the add");
+}

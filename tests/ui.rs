@@ -268,3 +268,183 @@ fn a_learner_follows_the_poison_message_tour_to_its_end() {
         false,
     );
 }
+
+/// One function fed once by traffic whose payload holds placeholders; the run is over after a second.
+const PLACEHOLDER_FLOW: &str = r#"{
+  "format": "eventflow/1",
+  "name": "Placeholders",
+  "settings": { "seed": 1, "until_s": 1 },
+  "resources": {
+    "Worker": { "type": "function", "duration_ms": 5, "cold_start_ms": 0 }
+  },
+  "traffic": [
+    { "to": "Worker", "at_s": 0, "payload": { "n": "{{seq}}", "order": "o-{{seq}}", "qty": "{{rand_int:2:2}}" } }
+  ]
+}"#;
+
+/// Issue 17 items 3 and 4: "Send a test event" after the run has ended expands the sample's placeholders as
+/// traffic does, and the run goes on past its end so the event is processed and shows in the log.
+#[test]
+fn test_event_after_the_end_expands_placeholders_and_is_processed() {
+    let mut h = harness(app_with("placeholders.json", PLACEHOLDER_FLOW));
+    h.run();
+    h.get_by_label("Play").click();
+    h.step();
+    play_until(&mut h, Duration::from_millis(100), |a| {
+        !a.snapshot().playing && a.finished_invocations() == 1
+    });
+    h.run();
+    assert!(!h.state().snapshot().playing, "the run has ended");
+    h.get_by_label_contains("finished");
+    let node = h
+        .get_all_by_label("Worker")
+        .find(|n| n.accesskit_node().role() == egui::accesskit::Role::Button)
+        .expect("the Worker node");
+    node.click();
+    h.run();
+    h.get_by_label("Send a test event…").click();
+    h.run();
+    h.get_by_label("Send").click();
+    // Sending plays on: the app repaints while it plays, so it is stepped, not run until it settles.
+    h.step();
+    h.get_by_label_contains("plays on past its end");
+    play_until(&mut h, Duration::from_millis(100), |a| {
+        a.finished_invocations() == 2
+    });
+    let rows = h.state().invocations();
+    assert_eq!(rows.len(), 2, "the test event was processed after the end");
+    let event = &rows[1].event;
+    assert_eq!(event["n"], serde_json::json!(1), "{event}");
+    assert_eq!(event["order"], serde_json::json!("o-1"), "{event}");
+    assert_eq!(event["qty"], serde_json::json!(2), "{event}");
+}
+
+/// Issue 17 item 12: Reset goes back to t = 0 paused (it never starts playing), and Play on a finished run
+/// starts it again instead of doing nothing.
+#[test]
+fn reset_stays_paused_and_play_after_finished_restarts() {
+    let mut h = harness(app_with("placeholders.json", PLACEHOLDER_FLOW));
+    h.run();
+    h.get_by_label("Play").click();
+    h.step();
+    play_until(&mut h, Duration::from_millis(100), |a| {
+        !a.snapshot().playing && a.finished_invocations() == 1
+    });
+    h.run();
+    h.get_by_label_contains("finished");
+    let finished_generation = h.state().snapshot().generation;
+
+    h.get_by_label("Play").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    assert!(
+        h.state().snapshot().generation > finished_generation,
+        "Play on a finished run starts it again"
+    );
+    play_until(&mut h, Duration::from_millis(100), |a| {
+        !a.snapshot().playing && a.finished_invocations() == 1
+    });
+    assert_eq!(
+        h.state().invocations().len(),
+        1,
+        "the new run ran once more"
+    );
+
+    h.get_by_label("Play").click();
+    h.step();
+    h.step();
+    assert!(h.state().snapshot().playing);
+    h.get_by_label("Reset").click();
+    h.run();
+    let snap = h.state().snapshot();
+    assert!(!snap.playing, "Reset does not start playing");
+    assert_eq!(snap.now_us, 0);
+    h.get_by_label("Play");
+}
+
+/// Issue 17 item 5: a log filter naming a function of the old scenario is dropped when another is opened (the
+/// new flow's log would show "0 of N" until reset); the filter's label comes before its dropdown.
+#[test]
+fn log_function_filter_resets_when_another_scenario_opens() {
+    let mut h = harness(app_with(
+        "new-order.json",
+        include_str!("../assets/scenarios/new-order.json"),
+    ));
+    h.run();
+    h.get_by_label("Play").click();
+    h.step();
+    play_until(&mut h, Duration::from_millis(50), |a| {
+        a.finished_invocations() >= 2
+    });
+    h.get_by_label("Pause").click();
+    h.run();
+    let function_filter = |h: &Harness<'static, TestApp>| {
+        h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "function")
+            .value()
+            .unwrap_or_default()
+    };
+    let function_label = h
+        .get_by_role_and_label(egui::accesskit::Role::Label, "function")
+        .rect();
+    let dropdown = h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "function");
+    assert!(
+        function_label.max.x <= dropdown.rect().min.x,
+        "the label is left of its dropdown"
+    );
+    assert_eq!(function_filter(&h), "all functions");
+    dropdown.click();
+    h.run();
+    // The dropdown's entry, not the canvas node of the same name: the one under the dropdown.
+    let below = h
+        .get_by_role_and_label(egui::accesskit::Role::ComboBox, "function")
+        .rect()
+        .max
+        .y;
+    h.get_all_by_label("ValidateOrder")
+        .find(|n| n.rect().min.y >= below)
+        .expect("ValidateOrder in the dropdown")
+        .click();
+    h.run();
+    assert_eq!(function_filter(&h), "ValidateOrder", "the filter is set");
+
+    h.state_mut()
+        .open_text(PLACEHOLDER_FLOW, "placeholders.json")
+        .expect("loads");
+    h.run();
+    assert_eq!(function_filter(&h), "all functions");
+}
+
+/// Issue 17 item 8: a resized window fits the nodes into the canvas again (they were cut off at a small size).
+#[test]
+fn resizing_the_window_fits_the_nodes_again() {
+    let mut h = harness(app_with(
+        "new-order.json",
+        include_str!("../assets/scenarios/new-order.json"),
+    ));
+    h.run();
+    let node_rects = |h: &Harness<'static, TestApp>| -> Vec<egui::Rect> {
+        h.get_all_by_role(egui::accesskit::Role::Button)
+            .filter(|n| {
+                n.accesskit_node()
+                    .label()
+                    .is_some_and(|l| ["ValidateOrder", "Orders"].iter().any(|n| l == *n))
+            })
+            .map(|n| n.rect())
+            .collect()
+    };
+    let before = node_rects(&h);
+    assert_eq!(before.len(), 2);
+    h.set_size(egui::vec2(1024.0, 700.0));
+    h.run();
+    let canvas = h.get_by_label("architecture canvas").rect();
+    let after = node_rects(&h);
+    assert_eq!(after.len(), 2);
+    assert_ne!(before, after, "the view changed with the window");
+    for r in after {
+        assert!(
+            canvas.contains_rect(r),
+            "{r:?} lies inside the canvas {canvas:?}"
+        );
+    }
+}

@@ -5,7 +5,8 @@
 //! text a save writes). A valid document yields a [`Scenario`] the app sends to the runner (`Command::Load`: a
 //! live re-run from t = 0); an invalid one keeps its problems here, by JSON path, and the last good simulation
 //! keeps running. [`Session::display`] gives the canvas something to draw even then: the document with the broken
-//! resources taken out (they are drawn apart, with their problem badge).
+//! resources taken out (they are drawn apart, with their problem badge) — except a function whose only fault is its
+//! code, which stays wired.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -102,6 +103,14 @@ pub fn resource_of_path(path: &str) -> Option<&str> {
     let rest = path.strip_prefix("resources.")?;
     let end = rest.find(['.', '[']).unwrap_or(rest.len());
     Some(&rest[..end])
+}
+
+/// Whether a problem path of resource `id` lies in its `code` (`resources.F.code.inline`, `resources.F.code`).
+fn is_code_path(path: &str, id: &str) -> bool {
+    path.strip_prefix("resources.")
+        .and_then(|r| r.strip_prefix(id))
+        .and_then(|r| r.strip_prefix(".code"))
+        .is_some_and(|r| r.is_empty() || r.starts_with('.'))
 }
 
 fn traffic_index_of_path(path: &str) -> Option<usize> {
@@ -315,7 +324,9 @@ impl Session {
     }
 
     /// What the canvas can draw: the document with broken resources (and the references they break) taken out,
-    /// validated, plus the ids taken out. `None` when even that does not load (a problem outside resources).
+    /// validated, plus the ids taken out. A function whose only problem is its code (a syntax error) stays, wired,
+    /// with the code left out: its edges stay drawn and its problem badge says what is wrong. `None` when even that
+    /// does not load (a problem outside resources).
     pub fn display(&self) -> Option<(Scenario, Vec<(String, ResourceType)>)> {
         let mut doc = self.doc.clone();
         let mut removed: Vec<(String, ResourceType)> = Vec::new();
@@ -325,12 +336,19 @@ impl Session {
                 Ok(sc) => return Some((sc, removed)),
                 Err(e) => {
                     let mut ids: Vec<String> = Vec::new();
+                    // Functions whose only fault is their code: drawn wired, without the code, with their badge.
+                    let mut code_faults: Vec<String> = Vec::new();
                     let mut traffic: Vec<usize> = Vec::new();
                     let mut drop_layout = false;
                     for p in e.problems() {
                         if let Some(id) = resource_of_path(&p.path) {
-                            if !ids.iter().any(|i| i == id) {
-                                ids.push(id.to_string());
+                            let list = if is_code_path(&p.path, id) {
+                                &mut code_faults
+                            } else {
+                                &mut ids
+                            };
+                            if !list.iter().any(|i| i == id) {
+                                list.push(id.to_string());
                             }
                         } else if let Some(i) = traffic_index_of_path(&p.path) {
                             traffic.push(i);
@@ -340,8 +358,22 @@ impl Session {
                             return None;
                         }
                     }
-                    if ids.is_empty() && traffic.is_empty() && !drop_layout {
+                    code_faults.retain(|c| !ids.contains(c));
+                    if ids.is_empty()
+                        && code_faults.is_empty()
+                        && traffic.is_empty()
+                        && !drop_layout
+                    {
                         return None;
+                    }
+                    for id in &code_faults {
+                        if let Some(r) = doc
+                            .get_mut("resources")
+                            .and_then(|r| r.get_mut(id))
+                            .and_then(Value::as_object_mut)
+                        {
+                            r.shift_remove("code");
+                        }
                     }
                     if let Some(o) = doc.as_object_mut() {
                         if drop_layout {

@@ -421,3 +421,39 @@ fn form_fields_carry_the_loaders_ranges_and_defaults() {
         &[T::Queue, T::Topic, T::EventBus, T::Function]
     );
 }
+
+/// Issue 17 item 10: a function whose code has a syntax error stays on the canvas wired (its edges drawn) with a
+/// problem on its code, instead of being taken out as "not wired yet".
+#[test]
+fn a_code_syntax_error_keeps_the_function_wired_in_the_display() {
+    let doc = json!({
+        "format": "eventflow/1",
+        "name": "t",
+        "resources": {
+            "Api": { "type": "api", "routes": { "GET /": "F" } },
+            "F": { "type": "function", "code": { "inline": "fn handler(event, context) { let x = ; }" } }
+        }
+    });
+    let mut s = Session::new(new_document(), None);
+    assert!(s.apply(doc).is_none(), "the code does not compile");
+    assert!(
+        s.problems
+            .iter()
+            .any(|p| p.path == "resources.F.code.inline"),
+        "{:?}",
+        s.problems
+    );
+    let (shown, ghosts) = s.display().expect("shown");
+    assert!(ghosts.is_empty(), "{ghosts:?}");
+    let f = shown.find("F").expect("F is drawn as a wired node");
+    let api = shown.find("Api").expect("Api");
+    assert_eq!(shown.resources.len(), 2);
+    assert!(shown.resource(f).resource_type() == T::Function);
+    assert!(shown.resource(api).resource_type() == T::Api);
+    // A function with a fault outside its code is still taken out.
+    let mut bad = s.doc().clone();
+    bad["resources"]["F"]["memory_mb"] = json!(-1);
+    s.apply(bad);
+    let (_, ghosts) = s.display().expect("shown");
+    assert_eq!(ghosts, vec![("F".to_string(), T::Function)]);
+}

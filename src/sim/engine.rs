@@ -229,6 +229,8 @@ pub struct Sim {
     pub(crate) stats: Vec<ResourceStats>,
     /// Events generated per traffic source.
     pub(crate) traffic_stats: Vec<u64>,
+    /// Test events sent by [`Sim::inject`] so far: the `{{seq}}` of the next one minus one.
+    pub(crate) injected: u64,
     pub(crate) fns: Vec<FnState>,
     pub(crate) pool: FnPool,
     pub(crate) apis: Vec<ApiState>,
@@ -292,6 +294,7 @@ impl Sim {
             id_counters: [0; IdKind::COUNT],
             stats: vec![ResourceStats::default(); n],
             traffic_stats: vec![0; sc.traffic.len()],
+            injected: 0,
             fns: vec![FnState::default(); n],
             pool: FnPool::new(&sc),
             apis: ApiState::for_scenario(&sc),
@@ -430,10 +433,12 @@ impl Sim {
         live
     }
 
-    /// Sends a payload into the simulation now, as a traffic source would (the app's "send a test event").
+    /// Sends a payload into the simulation now, as a traffic source would (the app's "send a test event"): its
+    /// placeholders are expanded as a traffic source's, `{{seq}}` counting the test events of the run from 1.
     pub fn inject(&mut self, to: ResId, payload: &crate::scenario::Payload) {
         let trace = self.new_trace();
-        self.fire_payload(Origin::Injected, to, payload.clone(), trace);
+        let payload = self.expand_injected(payload);
+        self.fire_payload(Origin::Injected, to, payload, trace);
     }
 
     // ----- internals shared by the services -----

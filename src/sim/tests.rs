@@ -97,3 +97,37 @@ fn a_new_message_has_sendmessage_defaults() {
     let late = SqsSend::new(String::new(), "x").with_delay_s(Some(MAX_DELAY_S + 1));
     assert_eq!(late.delay_s, Some(MAX_DELAY_S));
 }
+
+/// A test event ("Send a test event") has its placeholders expanded as a traffic event's, `{{seq}}` counting the
+/// test events of the run; a handler never sees `{{…}}` text (issue 17 item 3).
+#[test]
+fn injected_payload_placeholders_are_expanded_like_traffic() {
+    let sc = crate::scenario::load_str(FIFO_SENDERS, "test.json", None).expect("loads");
+    let mut sim = Sim::new(
+        Arc::new(sc),
+        SimOptions {
+            seed: None,
+            trace: true,
+        },
+    );
+    let template = crate::scenario::Payload::Input(json!({
+        "n": "{{seq}}", "order": "o-{{seq}}", "qty": "{{rand_int:3:3}}", "id": "{{uuid}}", "at": "{{time}}"
+    }));
+    let crate::scenario::Payload::Input(first) = sim.expand_injected(&template) else {
+        panic!("the payload kind changed");
+    };
+    assert_eq!(first["n"], json!(1));
+    assert_eq!(first["order"], json!("o-1"));
+    assert_eq!(first["qty"], json!(3));
+    let id = first["id"].as_str().expect("uuid is a string");
+    assert_eq!(id.len(), 36, "{id}");
+    assert!(
+        first["at"].as_str().is_some_and(|t| t.ends_with('Z')),
+        "{first}"
+    );
+    let crate::scenario::Payload::Input(second) = sim.expand_injected(&template) else {
+        panic!("the payload kind changed");
+    };
+    assert_eq!(second["order"], json!("o-2"));
+    assert!(!second.to_string().contains("{{"), "{second}");
+}

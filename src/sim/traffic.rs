@@ -240,6 +240,15 @@ impl Sim {
         }
     }
 
+    /// An injected payload with its placeholders expanded as a traffic event's; `{{seq}}` is the number of the
+    /// test event in this run (from 1). A payload without placeholders is returned as it is and draws nothing from
+    /// the seeded generator.
+    pub(crate) fn expand_injected(&mut self, p: &Payload) -> Payload {
+        self.injected += 1;
+        let seq = self.injected;
+        self.substitute_payload(p, seq)
+    }
+
     fn substitute_payload(&mut self, p: &Payload, seq: u64) -> Payload {
         let mut sub = |v: &Value| self.substitute(v, seq);
         match p {

@@ -43,7 +43,7 @@ pub enum Action {
     /// A runner command as it is.
     Send(Command),
     TogglePlay,
-    /// Start again at t = 0 (and play, when opening plays).
+    /// Start again at t = 0, paused.
     Reset,
     SetSpeed(f64),
     SetSkipIdle(bool),

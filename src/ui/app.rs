@@ -236,7 +236,7 @@ impl EventflowApp {
         self.selection = Selection::None;
         self.panels.inject = None;
         self.panels.tour = TourPanel::new(sc.clone());
-        self.log.clear();
+        self.log.clear_for(&sc);
         self.status = None;
         self.runner.send(Command::Load(sc));
         if self.autoplay {
@@ -686,7 +686,7 @@ impl EventflowApp {
             }
         }
         if let (Some(w), Some(doc)) = (&mut self.panels.inject, &self.doc)
-            && !w.show(ctx, &doc.scenario, actions)
+            && !w.show(ctx, &doc.scenario, &self.snap, actions)
         {
             self.panels.inject = None;
         }
@@ -699,16 +699,21 @@ impl EventflowApp {
         };
         match action {
             Action::Send(cmd) => self.runner.send(cmd),
-            Action::TogglePlay => self.runner.send(if self.snap.playing {
-                Command::Pause
-            } else {
-                Command::Play
-            }),
-            Action::Reset => {
-                self.runner.send(Command::Reset);
-                if self.autoplay {
+            Action::TogglePlay => {
+                if self.snap.playing {
+                    self.runner.send(Command::Pause);
+                } else if run_is_finished(&self.snap) {
+                    // Nothing is left to happen: Play starts the run again rather than doing nothing.
+                    self.runner.send(Command::Reset);
+                    self.runner.send(Command::Play);
+                } else {
                     self.runner.send(Command::Play);
                 }
+            }
+            Action::Reset => {
+                // Back to t = 0, paused: the user presses Play when ready.
+                self.runner.send(Command::Pause);
+                self.runner.send(Command::Reset);
             }
             Action::SetSpeed(speed) => {
                 self.prefs.speed = speed;
@@ -813,6 +818,11 @@ fn status_line(ui: &mut Ui, msg: &str, is_error: bool, actions: &mut Vec<Action>
 }
 
 /// `12.345 s`, `3 min 05.2 s`, `2 d 03:04:05`.
+/// Whether the run is over with nothing left to happen (the toolbar's "finished").
+pub(super) fn run_is_finished(snap: &Snapshot) -> bool {
+    snap.error.is_none() && snap.next_event_us.is_none() && snap.events_processed > 0
+}
+
 pub fn fmt_duration(us: u64) -> String {
     let s = us as f64 / 1e6;
     if s < 60.0 {

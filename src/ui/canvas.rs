@@ -119,6 +119,11 @@ pub struct Canvas {
     pub(super) tour_marks: Vec<Highlight>,
     /// The screen rectangle of the last frame (to place new nodes in view).
     last_rect: Rect,
+    /// The window's size at the last frame: when it changes, the view fits the nodes again — unless the user has
+    /// panned or zoomed since the last fit.
+    last_window: Vec2,
+    /// The user has panned or zoomed since the last fit.
+    view_touched: bool,
 }
 
 impl Canvas {
@@ -185,6 +190,8 @@ impl Canvas {
             edit: EditDeco::default(),
             tour_marks: Vec::new(),
             last_rect: Rect::NOTHING,
+            last_window: Vec2::ZERO,
+            view_touched: false,
         }
     }
 
@@ -228,6 +235,8 @@ impl Canvas {
             }
         }
         self.view = prev.view;
+        self.last_window = prev.last_window;
+        self.view_touched = prev.view_touched;
         // Once the user has seen the view, edits never move it.
         self.fit_pending = prev.fit_pending && !prev.last_rect.is_positive();
         self.last_rect = prev.last_rect;
@@ -345,6 +354,7 @@ impl Canvas {
 
     pub fn fit(&mut self) {
         self.fit_pending = true;
+        self.view_touched = false;
     }
 
     /// Adds a transit dot.
@@ -433,12 +443,21 @@ impl Canvas {
         let visuals = ui.visuals().clone();
         painter.rect_filled(rect, 0.0, visuals.extreme_bg_color);
         self.view.set_origin(rect.min);
+        let window = ui.ctx().content_rect().size();
+        if window != self.last_window {
+            // A resized window fits the nodes again (not a panel opening: that changes only the canvas).
+            if self.last_window != Vec2::ZERO && !self.view_touched {
+                self.fit_pending = true;
+            }
+            self.last_window = window;
+        }
         self.fit_if_pending(rect);
         if let Some(hover) = response.hover_pos() {
             let (scroll, pinch) = ui.input(|i| (i.smooth_scroll_delta.y, i.zoom_delta()));
             let factor = pinch * (scroll / 400.0).exp();
             if (factor - 1.0).abs() > 1e-4 {
                 self.view.zoom_around(hover, factor);
+                self.view_touched = true;
             }
         }
         let pointer = response.interact_pointer_pos().or(response.hover_pos());
@@ -506,7 +525,10 @@ impl Canvas {
             let d = response.drag_delta();
             match self.dragging {
                 Some(ix) => self.pos[ix.index()] += self.view.to_world_delta(d),
-                None => self.view.pan_by(d),
+                None => {
+                    self.view.pan_by(d);
+                    self.view_touched = true;
+                }
             }
         }
         if response.drag_stopped() {
@@ -526,7 +548,7 @@ impl Canvas {
         if let Some(k) = hovered_dot {
             let d = &self.dots[k];
             let tip = format!(
-                "{} {} → {}  t={:.3} s, arrives {:.3} s  trace {}",
+                "{} {} to {}  t={:.3} s, arrives {:.3} s  trace {}",
                 d.what,
                 self.names[d.from.index()],
                 self.names[d.to.index()],
@@ -940,6 +962,7 @@ impl Canvas {
                 }
             } else {
                 self.view.pan_by(d);
+                self.view_touched = true;
             }
         }
         if response.drag_stopped() {

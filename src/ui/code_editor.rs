@@ -1,6 +1,8 @@
-//! The handler code editor of edit mode: a function's inline code or script file, coloured as Rhai, compiled as
-//! you type (the error line is marked), applied to the document (inline) or saved to its file (script). A script
-//! that cannot be read shows why, never an empty buffer that "Save script" would write over the file.
+//! The handler code editor of edit mode: a function's inline code or script file, coloured as Rhai with line
+//! numbers, compiled as you type (the error line is marked). Inline code applies itself to the document when typing
+//! pauses and it compiles ("Apply code" does it at once); a script is saved to its file with "Save script". Edits
+//! not yet in effect say so ("not applied", "not saved"), so Play never silently runs old code. A script that
+//! cannot be read shows why, never an empty buffer that "Save script" would write over the file.
 
 use eframe::egui::{self, Color32, TextFormat, Ui, text::LayoutJob};
 use serde_json::{Value, json};
@@ -141,7 +143,13 @@ pub fn highlight(src: &str, error_line: Option<u32>, dark: bool) -> LayoutJob {
 #[derive(Default)]
 pub struct CodeEditor {
     buffer: Option<(String, String)>,
+    /// When the buffer was last typed in (egui input time, seconds): inline code applies itself once typing has
+    /// paused for [`APPLY_AFTER_PAUSE_S`] and it compiles.
+    last_typed_s: Option<f64>,
 }
+
+/// How long typing must pause before compiling inline code is applied to the document.
+pub const APPLY_AFTER_PAUSE_S: f64 = 0.8;
 
 impl CodeEditor {
     /// The editor of function `id` (its resource JSON `res`).
@@ -170,6 +178,7 @@ impl CodeEditor {
             return;
         }
         if self.buffer.as_ref().is_none_or(|(cid, _)| cid != id) {
+            self.last_typed_s = None;
             match source.read() {
                 Ok(text) => self.buffer = Some((id.to_string(), text)),
                 Err(why) => {
@@ -185,8 +194,43 @@ impl CodeEditor {
         if let Some(s) = &source.script {
             ui.weak(format!("script {s}"));
         }
-        edit_text(ui, text, id, dark);
+        let typed = edit_text(ui, text, id, dark);
+        let now_s = ui.input(|i| i.time);
+        if typed.changed {
+            self.last_typed_s = Some(now_s);
+        }
         let changed = source.differs_from(text);
+        let apply_inline = |text: &str, actions: &mut Vec<Action>| {
+            if let Ok(d) =
+                editor::set_field(session.doc(), id, "code", Some(json!({ "inline": text })))
+            {
+                actions.push(Action::Edit(d, format!("edited {id}'s code")));
+            }
+        };
+        if changed && source.inline.is_some() {
+            let paused_s = now_s - self.last_typed_s.unwrap_or(f64::NEG_INFINITY);
+            if !typed.compiles {
+                pending_note(
+                    ui,
+                    "Not applied: the code does not compile. The run uses the last applied code.",
+                    true,
+                );
+            } else if paused_s >= APPLY_AFTER_PAUSE_S {
+                apply_inline(text, actions);
+            } else {
+                pending_note(ui, "Not applied yet: applies when you pause typing.", false);
+                ui.ctx()
+                    .request_repaint_after(std::time::Duration::from_secs_f64(
+                        APPLY_AFTER_PAUSE_S - paused_s,
+                    ));
+            }
+        } else if changed {
+            pending_note(
+                ui,
+                "Not saved: the run uses the script as saved. Save script to apply.",
+                !typed.compiles,
+            );
+        }
         let mut revert = false;
         ui.horizontal(|ui| {
             let label = if source.script.is_some() {
@@ -196,16 +240,7 @@ impl CodeEditor {
             };
             if ui.add_enabled(changed, egui::Button::new(label)).clicked() {
                 match (&source.inline, &source.script_path) {
-                    (Some(_), _) => {
-                        if let Ok(d) = editor::set_field(
-                            session.doc(),
-                            id,
-                            "code",
-                            Some(json!({ "inline": text.clone() })),
-                        ) {
-                            actions.push(Action::Edit(d, format!("edited {id}'s code")));
-                        }
-                    }
+                    (Some(_), _) => apply_inline(text, actions),
                     (None, Some(p)) => actions.push(Action::SaveScript(p.clone(), text.clone())),
                     (None, None) => {}
                 }
@@ -268,29 +303,75 @@ impl CodeSource {
     }
 }
 
-/// The coloured text box, and whether the text compiles (or the error, line and column).
-fn edit_text(ui: &mut Ui, text: &mut String, id: &str, dark: bool) {
-    let compiled = crate::script::Handler::compile(text, id);
+/// A pending-edit note under the code: an error colour when the code cannot be applied as it is.
+fn pending_note(ui: &mut Ui, text: &str, is_error: bool) {
+    let color = if is_error {
+        ui.visuals().error_fg_color
+    } else {
+        ui.visuals().warn_fg_color
+    };
+    ui.colored_label(color, text);
+}
+
+/// What one frame of the text box saw.
+struct Typed {
+    /// The text was edited this frame.
+    changed: bool,
+    compiles: bool,
+}
+
+/// The line-number gutter for `text`: "1\n2\n…", one number per line (lines do not wrap).
+pub fn line_numbers(text: &str) -> String {
+    let lines = text.split('\n').count().max(1);
+    let width = lines.to_string().len();
+    (1..=lines)
+        .map(|n| format!("{n:>width$}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The coloured text box with line numbers, and whether the text compiles (or the error, line and column).
+fn edit_text(ui: &mut Ui, text: &mut String, id: &str, dark: bool) -> Typed {
+    let mut compiled = crate::script::Handler::compile(text, id);
     let err_line = compiled.as_ref().err().map(|e| e.line);
-    let mut layouter = |ui: &Ui, buf: &dyn egui::TextBuffer, wrap: f32| {
+    let mut layouter = |ui: &Ui, buf: &dyn egui::TextBuffer, _wrap: f32| {
         let mut job = highlight(buf.as_str(), err_line, dark);
-        job.wrap.max_width = wrap;
+        // No wrapping: one text line per gutter number.
+        job.wrap.max_width = f32::INFINITY;
         ui.fonts_mut(|f| f.layout_job(job))
     };
     let l = ui.weak("handler source");
-    egui::ScrollArea::vertical()
+    let mut changed = false;
+    egui::ScrollArea::both()
         .id_salt(("code", id))
         .max_height(320.0)
         .show(ui, |ui| {
-            ui.add(
-                egui::TextEdit::multiline(text)
-                    .code_editor()
-                    .desired_rows(10)
-                    .desired_width(f32::INFINITY)
-                    .layouter(&mut layouter),
-            )
-            .labelled_by(l.id);
+            ui.horizontal_top(|ui| {
+                ui.add(
+                    egui::Label::new(
+                        egui::RichText::new(line_numbers(text))
+                            .font(egui::FontId::monospace(12.5))
+                            .weak(),
+                    )
+                    .selectable(false),
+                );
+                changed = ui
+                    .add(
+                        egui::TextEdit::multiline(text)
+                            .code_editor()
+                            .desired_rows(10)
+                            .desired_width(f32::INFINITY)
+                            .layouter(&mut layouter),
+                    )
+                    .labelled_by(l.id)
+                    .changed();
+            });
         });
+    if changed {
+        // What is shown under the box is about the text as it is now.
+        compiled = crate::script::Handler::compile(text, id);
+    }
+    let compiles = compiled.is_ok();
     match &compiled {
         Ok(_) => {
             ui.colored_label(style::OK_GREEN, "compiles");
@@ -301,5 +382,20 @@ fn edit_text(ui: &mut Ui, text: &mut String, id: &str, dark: bool) {
                 format!("line {}, column {}: {}", e.line, e.col, e.message),
             );
         }
+    }
+    Typed { changed, compiles }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::line_numbers;
+
+    #[test]
+    fn line_numbers_count_every_line_right_aligned() {
+        assert_eq!(line_numbers(""), "1");
+        assert_eq!(line_numbers("a\nb\n"), "1\n2\n3");
+        let ten = "x\n".repeat(9) + "x";
+        assert_eq!(line_numbers(&ten).lines().next(), Some(" 1"));
+        assert_eq!(line_numbers(&ten).lines().last(), Some("10"));
     }
 }

@@ -40,7 +40,14 @@ pub struct Editor {
     pub(super) message: Option<(String, bool)>,
     /// Counts document changes (the form's text buffers follow it).
     pub(super) generation: u64,
+    /// Node positions before each edit on the session's undo stack, and before each undone edit on its redo
+    /// stack, in step with them: undo and redo put nodes back where they were.
+    positions_undo: Vec<Positions>,
+    positions_redo: Vec<Positions>,
 }
+
+/// Node positions on the canvas: (layout key, x, y).
+type Positions = Vec<(String, f32, f32)>;
 
 impl Editor {
     fn new(session: Session) -> Editor {
@@ -52,6 +59,8 @@ impl Editor {
             form: PropertyForm::default(),
             message: None,
             generation: 0,
+            positions_undo: Vec::new(),
+            positions_redo: Vec::new(),
         }
     }
 }
@@ -189,6 +198,15 @@ impl EventflowApp {
     /// Applies an edited document: undo record, validation, live re-run when valid.
     pub fn edit(&mut self, new_doc: Value, what: impl Into<String>) {
         let Some(ed) = &mut self.editor else { return };
+        if new_doc != *ed.session.doc() {
+            // The session records this edit for undo: record where the nodes stand with it.
+            let positions = self.doc.as_ref().map(|d| d.canvas.positions());
+            ed.positions_undo.push(positions.unwrap_or_default());
+            if ed.positions_undo.len() > crate::editor::history::HISTORY_CAP {
+                ed.positions_undo.remove(0);
+            }
+            ed.positions_redo.clear();
+        }
         let sc = ed.session.apply(new_doc);
         ed.generation += 1;
         let what = what.into();
@@ -436,21 +454,44 @@ impl EventflowApp {
         Ok(())
     }
 
+    /// Goes back one edit, with the nodes where they stood before it.
     pub fn undo(&mut self) {
         let Some(ed) = &mut self.editor else { return };
         if let Some(sc) = ed.session.undo() {
             ed.generation += 1;
             ed.message = Some(("undone".into(), false));
+            let now = self.doc.as_ref().map(|d| d.canvas.positions());
+            ed.positions_redo.push(now.unwrap_or_default());
+            let before = ed.positions_undo.pop();
             self.after_change(sc);
+            self.restore_positions(before);
         }
     }
 
+    /// Goes forward one undone edit, with the nodes where they stood after it.
     pub fn redo(&mut self) {
         let Some(ed) = &mut self.editor else { return };
         if let Some(sc) = ed.session.redo() {
             ed.generation += 1;
             ed.message = Some(("redone".into(), false));
+            let now = self.doc.as_ref().map(|d| d.canvas.positions());
+            ed.positions_undo.push(now.unwrap_or_default());
+            let after = ed.positions_redo.pop();
             self.after_change(sc);
+            self.restore_positions(after);
+        }
+    }
+
+    /// Puts the canvas's nodes back at recorded positions (nodes the record does not know stay where they are).
+    fn restore_positions(&mut self, positions: Option<Positions>) {
+        let (Some(positions), Some(d)) = (positions, &mut self.doc) else {
+            return;
+        };
+        let shown: Vec<String> = d.canvas.positions().into_iter().map(|p| p.0).collect();
+        for (name, x, y) in positions {
+            if shown.contains(&name) {
+                d.canvas.place(&name, egui::pos2(x, y));
+            }
         }
     }
 

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::action::Action;
 use super::style;
-use crate::runner::Command;
+use crate::runner::{Command, Snapshot};
 use crate::scenario::{Payload, ResId, ResourceKind, ResourceType, Scenario};
 
 /// Why a test payload cannot be sent.
@@ -166,24 +166,33 @@ impl InjectWindow {
         }
     }
 
-    /// Shows the window; returns whether it stays open. Send asks for [`Command::Inject`].
-    pub fn show(&mut self, ctx: &egui::Context, sc: &Scenario, actions: &mut Vec<Action>) -> bool {
+    /// Shows the window; returns whether it stays open. Send asks for [`Command::Inject`] — and, when the run
+    /// has ended, for [`Command::Play`] too, so the run goes on past its end and the event is processed.
+    pub fn show(
+        &mut self,
+        ctx: &egui::Context,
+        sc: &Scenario,
+        snap: &Snapshot,
+        actions: &mut Vec<Action>,
+    ) -> bool {
         let mut open = true;
         let target = sc.id(self.to).to_string();
         egui::Window::new(format!("Send a test event to {target}"))
             .open(&mut open)
             .default_width(420.0)
             .show(ctx, |ui| {
-                ui.weak("The payload has the shape of a traffic source's payload for this resource type.");
+                ui.weak("The payload has the shape of a traffic source's payload for this resource type; placeholders ({{seq}}, {{uuid}}, {{rand_int:MIN:MAX}}, {{time}}) are replaced as traffic's are.");
+                let label = ui.label("payload");
                 egui::ScrollArea::vertical().max_height(300.0).show(ui, |ui| {
                     ui.add(
                         egui::TextEdit::multiline(&mut self.text)
                             .code_editor()
                             .desired_rows(12)
                             .desired_width(f32::INFINITY),
-                    );
+                    )
+                    .labelled_by(label.id);
                 });
-                ui.horizontal(|ui| self.buttons(ui, sc, actions));
+                ui.horizontal(|ui| self.buttons(ui, sc, snap, actions));
                 if let Some((m, err)) = &self.message {
                     let c = if *err {
                         ui.visuals().error_fg_color
@@ -196,7 +205,13 @@ impl InjectWindow {
         open
     }
 
-    fn buttons(&mut self, ui: &mut egui::Ui, sc: &Scenario, actions: &mut Vec<Action>) {
+    fn buttons(
+        &mut self,
+        ui: &mut egui::Ui,
+        sc: &Scenario,
+        snap: &Snapshot,
+        actions: &mut Vec<Action>,
+    ) {
         if ui.button("Validate").clicked() {
             self.message = Some(match validate(sc, self.to, &self.text) {
                 Ok(_) => ("Valid.".into(), false),
@@ -210,7 +225,16 @@ impl InjectWindow {
                         to: self.to,
                         payload,
                     }));
-                    self.message = Some(("Sent.".into(), false));
+                    let text = if run_has_ended(snap) {
+                        // A paused-at-the-end run would hold the event forever: play on past the end.
+                        actions.push(Action::Send(Command::Play));
+                        "Sent; the run had ended, so it plays on past its end to process the event."
+                    } else if snap.playing {
+                        "Sent."
+                    } else {
+                        "Sent; it is processed when you press Play or Step."
+                    };
+                    self.message = Some((text.into(), false));
                 }
                 Err(e) => self.message = Some((e.to_string(), true)),
             }
@@ -223,6 +247,13 @@ impl InjectWindow {
             self.text = serde_json::to_string_pretty(&sample(sc, self.to)).unwrap_or_default();
         }
     }
+}
+
+/// Whether the run is over: finished (nothing left to happen) or paused at `until_s`.
+fn run_has_ended(snap: &Snapshot) -> bool {
+    let finished = snap.next_event_us.is_none() && snap.events_processed > 0;
+    let at_until = snap.now_us >= snap.until_us && snap.now_us > 0;
+    !snap.playing && (finished || at_until)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use eframe::egui::{self, RichText, Ui};
 use serde_json::Value;
 
 use super::style;
+use crate::scenario::{ResourceType, Scenario};
 use crate::sim::Status;
 
 /// Most rows kept; beyond it the oldest tenth is dropped.
@@ -97,6 +98,24 @@ impl InvocationLog {
         }
     }
 
+    /// Empties the log for another scenario: a function filter that names no function of `sc` is dropped (it
+    /// would hide every row of the new flow); the status filter stays.
+    pub fn clear_for(&mut self, sc: &Scenario) {
+        self.clear();
+        let named_function_exists = |f: &Arc<str>| {
+            sc.find(f)
+                .is_some_and(|id| sc.resource(id).resource_type() == ResourceType::Function)
+        };
+        if !self
+            .filter_function
+            .as_ref()
+            .is_none_or(named_function_exists)
+        {
+            self.filter_function = None;
+        }
+    }
+
+    /// Empties the log of the same scenario (a new run): the filters stay.
     pub fn clear(&mut self) {
         let (f, s) = (self.filter_function.take(), self.filter_status);
         *self = InvocationLog::new();
@@ -184,7 +203,8 @@ impl InvocationLog {
                 .as_deref()
                 .unwrap_or("all functions")
                 .to_string();
-            egui::ComboBox::new("log-fn", "function")
+            let function_label = ui.label("function");
+            egui::ComboBox::from_id_salt("log-fn")
                 .selected_text(label)
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.filter_function, None, "all functions");
@@ -192,14 +212,19 @@ impl InvocationLog {
                         let name = f.to_string();
                         ui.selectable_value(&mut self.filter_function, Some(f), name);
                     }
-                });
-            egui::ComboBox::new("log-status", "status")
+                })
+                .response
+                .labelled_by(function_label.id);
+            let status_label = ui.label("status");
+            egui::ComboBox::from_id_salt("log-status")
                 .selected_text(self.filter_status.label())
                 .show_ui(ui, |ui| {
                     for s in StatusFilter::ALL {
                         ui.selectable_value(&mut self.filter_status, s, s.label());
                     }
-                });
+                })
+                .response
+                .labelled_by(status_label.id);
             if before != (self.filter_function.clone(), self.filter_status) {
                 self.dirty = true;
             }

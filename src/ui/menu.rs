@@ -17,7 +17,7 @@ pub const SHORTCUT_REDO: KeyboardShortcut =
 pub const SHORTCUT_REDO_Y: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Y);
 pub const SHORTCUT_DUPLICATE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::D);
 
-const HELP: &str = "Space — play / pause\n→ — step one event\nCtrl+O — open a scenario\nCtrl+R — reload\nWheel — zoom, drag — pan or move a node\nClick a dot, a node or a row to inspect it\n\nEdit mode (toolbar → Edit):\nclick or drag a palette entry to add a resource\ndrag from a node's handle (or Alt+drag) onto another to wire\nShift+click / Shift+drag — select several\nDelete — delete · Ctrl+D — duplicate\nCtrl+Z / Ctrl+Shift+Z — undo / redo · Ctrl+S — save";
+const HELP: &str = "Space — play / pause\nRight arrow — step one event\nCtrl+O — open a scenario\nCtrl+R — reload\nWheel — zoom, drag — pan or move a node\nClick a dot, a node or a row to inspect it\n\nEdit mode (the toolbar's Edit):\nclick or drag a palette entry to add a resource\ndrag from a node's handle (or Alt+drag) onto another to wire\nShift+click / Shift+drag — select several\nDelete — delete · Ctrl+D — duplicate\nCtrl+Z / Ctrl+Shift+Z — undo / redo · Ctrl+S — save";
 
 /// What the menus show.
 pub struct MenuView<'a> {
@@ -195,5 +195,34 @@ fn menu_item(
 ) {
     if ui.add_enabled(enabled, button).clicked() {
         item_clicked(ui, actions, action);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Characters of `text` the bundled fonts cannot draw (they would render as empty boxes).
+    fn missing_glyphs(text: &str) -> Vec<char> {
+        let ctx = egui::Context::default();
+        let mut output = ctx.run_ui(egui::RawInput::default(), |_| {});
+        output.textures_delta.clear();
+        let font = egui::FontId::proportional(14.0);
+        ctx.fonts_mut(|f| {
+            text.chars()
+                .filter(|c| !c.is_whitespace() && !f.has_glyph(&font, *c))
+                .collect()
+        })
+    }
+
+    /// Issue 17 item 12: the Help menu's arrows rendered as empty boxes.
+    #[test]
+    fn help_text_uses_only_glyphs_the_bundled_fonts_have() {
+        assert_eq!(missing_glyphs(HELP), Vec::<char>::new());
+    }
+
+    #[test]
+    fn the_glyph_check_finds_a_missing_glyph() {
+        assert_eq!(missing_glyphs("a\u{10FFFD}b"), vec!['\u{10FFFD}']);
     }
 }

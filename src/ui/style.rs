@@ -3,7 +3,7 @@
 //! Icons are drawn with the painter (no font glyphs, no image files) so they scale with the canvas zoom.
 //! A type the app does not know yet gets the generic icon.
 
-use eframe::egui::{Align2, Color32, FontId, Painter, Pos2, Rect, Stroke, Vec2, pos2, vec2};
+use eframe::egui::{Color32, Painter, Pos2, Rect, Stroke, Vec2, pos2, vec2};
 
 use crate::scenario::ResourceType;
 
@@ -187,15 +187,21 @@ pub fn draw_icon(p: &Painter, rect: Rect, kind: NodeKind, color: Color32) {
             p.line(vec![at(-0.75, 0.75), at(-0.3, 0.0), at(0.15, 0.75)], st);
             p.arrow(at(0.2, -0.1), vec2(0.6 * s, 0.0), st);
         }
-        NodeKind::Resource(_) => {
-            p.circle_stroke(c, s * 0.8, st);
-            p.text(
-                c,
-                Align2::CENTER_CENTER,
-                "?",
-                FontId::proportional(s),
-                color,
+        NodeKind::Resource(ResourceType::Trigger) => {
+            // An event source mapping polls its source: a loop that turns back on itself, with an arrowhead.
+            let arc: Vec<Pos2> = (0..=12)
+                .map(|i| {
+                    let a = std::f32::consts::PI * (0.25 + 1.5 * i as f32 / 12.0);
+                    at(0.65 * a.cos(), 0.65 * a.sin())
+                })
+                .collect();
+            let end = arc[arc.len() - 1];
+            p.line(arc, st);
+            p.line(
+                vec![at(0.0, -0.5), end, at(0.43, -0.92)],
+                Stroke::new(w * 1.2, color),
             );
+            p.circle_filled(c, w * 1.6, color);
         }
     }
 }

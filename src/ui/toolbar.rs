@@ -5,7 +5,7 @@
 use eframe::egui::{self, RichText, Ui};
 
 use super::action::Action;
-use super::app::{Prefs, fmt_duration};
+use super::app::{Prefs, fmt_duration, run_is_finished};
 use crate::runner::{Command, SPEED_MAX, SPEED_MIN, Snapshot};
 
 /// What the toolbar shows.
@@ -45,19 +45,24 @@ impl Toolbar {
 fn run_controls(ui: &mut Ui, view: &ToolbarView<'_>, actions: &mut Vec<Action>) {
     let snap = view.snap;
     let play_label = if snap.playing { "Pause" } else { "Play" };
-    if ui.button(play_label).on_hover_text("Space").clicked() {
+    let play_hint = if run_is_finished(snap) {
+        "Space · the run has finished: Play starts it again"
+    } else {
+        "Space"
+    };
+    if ui.button(play_label).on_hover_text(play_hint).clicked() {
         actions.push(Action::TogglePlay);
     }
     if ui
         .add_enabled(snap.next_event_us.is_some(), egui::Button::new("Step"))
-        .on_hover_text("Process the next event (→)")
+        .on_hover_text("Process the next event (Right arrow key)")
         .clicked()
     {
         actions.push(Action::Send(Command::Step));
     }
     if ui
         .button("Reset")
-        .on_hover_text("Start again at t = 0")
+        .on_hover_text("Start again at t = 0, paused")
         .clicked()
     {
         actions.push(Action::Reset);
@@ -115,7 +120,7 @@ fn run_state(ui: &mut Ui, snap: &Snapshot) {
     let t = snap.now_us;
     let state = if snap.error.is_some() {
         "stopped"
-    } else if snap.next_event_us.is_none() && snap.events_processed > 0 {
+    } else if run_is_finished(snap) {
         "finished"
     } else if !snap.playing && t >= snap.until_us && t > 0 {
         "reached until_s"
