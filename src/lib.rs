@@ -158,6 +158,7 @@ pub mod fileio;
 pub mod import;
 pub mod pattern;
 pub mod runner;
+pub mod sam_export;
 pub mod scenario;
 pub mod script;
 pub mod sim;
