@@ -299,7 +299,14 @@ impl Exporter {
                 );
                 match contents {
                     Some(code) => {
-                        for call in policies::calls(&code) {
+                        let env_names: Vec<String> = r
+                            .get("environment")
+                            .and_then(Value::as_object)
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|(_, v)| v.as_str().map(str::to_string))
+                            .collect();
+                        for call in policies::calls(&code, &env_names) {
                             let kind = self.kind(&call.resource).to_string();
                             if let Some(policy) =
                                 policies::policy(&call.module, &kind, &call.resource)

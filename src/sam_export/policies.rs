@@ -1,5 +1,6 @@
-//! SAM policy templates derived from what a handler's code calls: every `module::operation("Name"` with a
-//! literal first argument naming a resource of the scenario grants the matching policy template on it.
+//! SAM policy templates derived from what a handler's code calls: a call of an SDK module (`sqs::send(`) and a
+//! resource of the matching type named in the code or the environment grant the policy template on it
+//! (`SQSSendMessagePolicy`, `DynamoDBCrudPolicy`, …).
 
 use super::yaml::Node;
 
@@ -13,42 +14,51 @@ pub struct Call {
 /// The SDK modules whose calls need a permission, from the handler API (`shared/spec/handler-api.md`).
 const MODULES: [&str; 7] = ["sqs", "dynamodb", "events", "sns", "s3", "lambda", "sfn"];
 
-/// Every `module::op("literal"` of `code`, sorted and without repeats.
-pub fn calls(code: &str) -> Vec<Call> {
+/// The calls `code` may make: each SDK module it calls (`module::op(`) paired with each resource name it holds
+/// in a string literal or that `names` gives (the function's environment values, which code reads as
+/// `env.X`); sorted and without repeats. [`policy`] then keeps the pairs whose resource type fits the module.
+pub fn calls(code: &str, names: &[String]) -> Vec<Call> {
+    let mut resources: Vec<String> = names.to_vec();
+    let mut rest = code;
+    while let Some(start) = rest.find('"') {
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('"') else { break };
+        resources.push(after[..end].to_string());
+        rest = &after[end + 1..];
+    }
     let mut found = Vec::new();
     for module in MODULES {
-        let needle = format!("{module}::");
-        let mut rest = code;
-        while let Some(at) = rest.find(&needle) {
-            let preceded_by_ident = rest[..at]
-                .chars()
-                .next_back()
-                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-            let after = &rest[at + needle.len()..];
-            rest = after;
-            if preceded_by_ident {
-                continue;
-            }
-            let op_len = after
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(after.len());
-            let Some(args) = after[op_len..].trim_start().strip_prefix('(') else {
-                continue;
-            };
-            let Some(literal) = args.trim_start().strip_prefix('"') else {
-                continue;
-            };
-            if let Some(end) = literal.find('"') {
-                found.push(Call {
-                    module: module.to_string(),
-                    resource: literal[..end].to_string(),
-                });
-            }
+        if calls_module(code, module) {
+            found.extend(resources.iter().map(|r| Call {
+                module: module.to_string(),
+                resource: r.clone(),
+            }));
         }
     }
     found.sort();
     found.dedup();
     found
+}
+
+/// Whether `code` calls `module::op(` (not `my_module::op(`).
+fn calls_module(code: &str, module: &str) -> bool {
+    let needle = format!("{module}::");
+    let mut rest = code;
+    while let Some(at) = rest.find(&needle) {
+        let preceded_by_ident = rest[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+        let after = &rest[at + needle.len()..];
+        rest = after;
+        let op_len = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(after.len());
+        if !preceded_by_ident && op_len > 0 && after[op_len..].trim_start().starts_with('(') {
+            return true;
+        }
+    }
+    false
 }
 
 /// The SAM policy template for a call on a resource of scenario type `kind`, if the pair makes sense.
@@ -95,19 +105,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn finds_literal_resource_names_of_sdk_calls() {
+    fn pairs_called_modules_with_named_resources() {
         let code = r#"let r = sqs::send("Orders", #{});
-            dynamodb::put( "Table", item); my_sqs::send("No", 1); sns::publish(topic, x); events::put("Bus", e);"#;
-        let found: Vec<(String, String)> = calls(code)
+            dynamodb::put(env.TABLE, item); my_sns::publish("No", 1);"#;
+        let found: Vec<(String, String)> = calls(code, &["Table".to_string()])
             .into_iter()
             .map(|c| (c.module, c.resource))
             .collect();
         assert_eq!(
             found,
             [
-                ("dynamodb".to_string(), "Table".to_string()),
-                ("events".into(), "Bus".into()),
-                ("sqs".into(), "Orders".into())
+                ("dynamodb".to_string(), "No".to_string()),
+                ("dynamodb".into(), "Orders".into()),
+                ("dynamodb".into(), "Table".into()),
+                ("sqs".into(), "No".into()),
+                ("sqs".into(), "Orders".into()),
+                ("sqs".into(), "Table".into())
             ]
         );
     }
