@@ -22,7 +22,7 @@ const LAYERS: &[&[&str]] = &[
     &["asl", "script"],
     &["scenario"],
     &["sim"],
-    &["runner", "editor", "tour", "import"],
+    &["runner", "editor", "tour", "import", "sam_export"],
     &["ui"],
     &["cli"],
 ];
