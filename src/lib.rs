@@ -124,6 +124,11 @@
 //!   conditions, mappings and `Globals` evaluated on the defaults; one mapping file per AWS resource family plus
 //!   SAM's implicit resources; the result is validated by [`scenario`] and whatever it refuses is pruned into a
 //!   note (`note: LogicalId (Type): …`).
+//! - [`sam_export`] — `eventflow export FILE --sam`: a scenario → an AWS SAM template, the inverse of
+//!   [`import`]'s tables (ids kept as logical ids, `!Ref`/`!GetAtt` wiring, routes, subscriptions, notifications
+//!   and `<Function><Event>` triggers as function `Events`, SAM policy templates from the SDK calls and resource
+//!   names in handler code); `sam_export::yaml` writes YAML with short-form tags. Traffic, settings and
+//!   simulation-only keys stay out as notes. Tested by importing every export back (`tests/sam_export.rs`).
 //! - [`cli`] — `eventflow check | run | test-pattern | open | fmt` with the exit codes of the CLI contract
 //!   (`open --edit` starts in edit mode).
 //!
@@ -134,7 +139,7 @@
 //!   order matters.
 //! - `sim/` never reads the wall clock, never touches egui, never spawns threads.
 //! - Modules depend downwards only: `cron`, `pattern`, `events`, `fileio` → `asl`, `script` → `scenario` → `sim`
-//!   → `runner`, `editor` → `ui` → `cli`.
+//!   → `runner`, `editor`, `import`, `sam_export` → `ui` → `cli`.
 //! - A loaded [`scenario::Scenario`] is valid: the engine does not re-validate and never panics on it.
 //! - Loading never panics on any input; every problem is reported with file, line, column and JSON path.
 //! - Turning the trace on or off never changes what happens in a run (only what is recorded).
@@ -190,6 +195,7 @@ pub mod fileio;
 pub mod import;
 pub mod pattern;
 pub mod runner;
+pub mod sam_export;
 pub mod scenario;
 pub mod script;
 pub mod sim;

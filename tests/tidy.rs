@@ -22,7 +22,7 @@ const LAYERS: &[&[&str]] = &[
     &["asl", "script"],
     &["scenario"],
     &["sim"],
-    &["runner", "editor", "tour", "import", "export"],
+    &["runner", "editor", "tour", "import", "export", "sam_export"],
     &["ui"],
     &["cli"],
 ];

@@ -6,6 +6,7 @@
 
 mod import;
 mod run;
+mod sam_export;
 mod summary;
 mod sweep;
 mod test_pattern;
@@ -95,6 +96,17 @@ pub enum Command {
         #[arg(short = 'o', long = "output")]
         output: Option<PathBuf>,
     },
+    /// Export a scenario as an AWS SAM template (YAML); notes on stderr, handler code beside OUT.
+    Export {
+        file: PathBuf,
+        /// The template format (SAM is the only one).
+        #[arg(long, required = true)]
+        sam: bool,
+        /// Write the template here (atomically) and the handler code into functions/ beside it, instead of
+        /// printing the template.
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+    },
     /// Play a scenario's guided tour headless: each step with the virtual time it is reached (exit 1 if one is
     /// never reached).
     Tour(TourArgs),
@@ -122,6 +134,7 @@ pub fn main_with(cli: Cli, open_app: impl FnOnce(OpenArgs) -> Result<(), CliErro
         Some(Command::Open(args)) => open_app(args).map(success),
         Some(Command::Fmt { files, check }) => fmt(&files, check),
         Some(Command::Import { template, output }) => import::import(&template, output.as_deref()),
+        Some(Command::Export { file, output, .. }) => sam_export::export(&file, output.as_deref()),
         Some(Command::Sweep(args)) => sweep::sweep(&args).map(success),
         Some(Command::Tour(args)) => tour::tour(&args),
         None => open_app(OpenArgs::file(cli.file)).map(success),
