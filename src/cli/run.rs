@@ -14,6 +14,18 @@ use crate::sim::{Sim, SimOptions};
 /// simulating and far inside the engine's clock (u64 microseconds, about 584,000 years).
 pub const MAX_UNTIL_S: f64 = 3_155_760_000.0;
 
+/// The end of a run in virtual microseconds: `--until` if given, else the scenario's `until_s`; refused outside
+/// 0 ..= [`MAX_UNTIL_S`] (one check for `run`, `sweep` and `tour`).
+pub(super) fn until_us(flag_s: Option<f64>, scenario_until_s: f64) -> Result<u64, CliError> {
+    let until_s = flag_s.unwrap_or(scenario_until_s);
+    if !(until_s.is_finite() && (0.0..=MAX_UNTIL_S).contains(&until_s)) {
+        return Err(CliError::Invalid(format!(
+            "--until must be a number of seconds from 0 to {MAX_UNTIL_S:.0} (100 years), got {until_s}"
+        )));
+    }
+    Ok(crate::sim::rng::ms_to_us(until_s * 1000.0))
+}
+
 /// Events processed between trace flushes (bounds memory on long runs).
 const EVENTS_PER_CHUNK: u64 = 65_536;
 
@@ -75,12 +87,7 @@ pub(super) fn refuse_overwriting_inputs(
 pub fn run_scenario(args: &RunArgs) -> Result<(), CliError> {
     let scenario =
         crate::scenario::load_file(&args.file).map_err(|e| CliError::Invalid(e.to_string()))?;
-    let until_s = args.until.unwrap_or(scenario.settings.until_s);
-    if !(until_s.is_finite() && (0.0..=MAX_UNTIL_S).contains(&until_s)) {
-        return Err(CliError::Invalid(format!(
-            "--until must be a number of seconds from 0 to {MAX_UNTIL_S:.0} (100 years), got {until_s}"
-        )));
-    }
+    let until_us = until_us(args.until, scenario.settings.until_s)?;
     if let Some(speed) = args.speed
         && !(speed.is_finite() && speed > 0.0)
     {
@@ -88,7 +95,6 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), CliError> {
             "--speed must be a positive number, got {speed}"
         )));
     }
-    let until_us = crate::sim::rng::ms_to_us(until_s * 1000.0);
     if let Some(p) = &args.trace
         && p.as_os_str() != "-"
     {

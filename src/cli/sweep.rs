@@ -100,13 +100,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), CliError> {
     if args.seeds == 0 {
         return Err(CliError::Invalid("--seeds must be at least 1".into()));
     }
-    let until_s = args.until.unwrap_or(base.settings.until_s);
-    if !(until_s.is_finite() && (0.0..=super::run::MAX_UNTIL_S).contains(&until_s)) {
-        return Err(CliError::Invalid(format!(
-            "--until must be a number of seconds from 0 to {:.0} (100 years), got {until_s}",
-            super::run::MAX_UNTIL_S
-        )));
-    }
+    let until_us = super::run::until_us(args.until, base.settings.until_s)?;
     let points = grid(&axes);
     let runs = points.len().saturating_mul(args.seeds as usize);
     if runs > MAX_RUNS {
@@ -154,7 +148,6 @@ pub fn sweep(args: &SweepArgs) -> Result<(), CliError> {
     let plan: Vec<(usize, u64)> = (0..points.len())
         .flat_map(|p| (0..u64::from(args.seeds)).map(move |k| (p, base_seed.wrapping_add(k))))
         .collect();
-    let until_us = crate::sim::rng::ms_to_us(until_s * 1000.0);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()

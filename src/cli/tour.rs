@@ -25,14 +25,8 @@ pub fn tour(args: &TourArgs) -> Result<ExitCode, CliError> {
             args.file.display()
         )));
     };
-    let until_s = args.until.unwrap_or(sc.settings.until_s);
-    if !(until_s.is_finite() && (0.0..=super::run::MAX_UNTIL_S).contains(&until_s)) {
-        return Err(CliError::Invalid(format!(
-            "--until must be a number of seconds from 0 to {:.0} (100 years), got {until_s}",
-            super::run::MAX_UNTIL_S
-        )));
-    }
-    let report = crate::tour::check(Arc::new(sc), (until_s * 1e6).round() as u64);
+    let until_us = super::run::until_us(args.until, sc.settings.until_s)?;
+    let report = crate::tour::check(Arc::new(sc), until_us);
     let n = tour.steps.len();
     let mut out = String::new();
     let _ = writeln!(out, "tour: {} ({n} steps)", args.file.display());
