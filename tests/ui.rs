@@ -282,10 +282,8 @@ const PLACEHOLDER_FLOW: &str = r#"{
   ]
 }"#;
 
-/// Issue 17 items 3 and 4: "Send a test event" after the run has ended expands the sample's placeholders as
-/// traffic does, and the run goes on past its end so the event is processed and shows in the log.
-#[test]
-fn test_event_after_the_end_expands_placeholders_and_is_processed() {
+/// The placeholder flow, played until its one invocation has finished and the run has ended.
+fn placeholder_flow_played_to_its_end() -> Harness<'static, TestApp> {
     let mut h = harness(app_with("placeholders.json", PLACEHOLDER_FLOW));
     h.run();
     h.get_by_label("Play").click();
@@ -294,6 +292,14 @@ fn test_event_after_the_end_expands_placeholders_and_is_processed() {
         !a.snapshot().playing && a.finished_invocations() == 1
     });
     h.run();
+    h
+}
+
+/// Issue 17 items 3 and 4: "Send a test event" after the run has ended expands the sample's placeholders as
+/// traffic does, and the run goes on past its end so the event is processed and shows in the log.
+#[test]
+fn test_event_after_the_end_expands_placeholders_and_is_processed() {
+    let mut h = placeholder_flow_played_to_its_end();
     assert!(!h.state().snapshot().playing, "the run has ended");
     h.get_by_label_contains("finished");
     let node = h
@@ -323,14 +329,7 @@ fn test_event_after_the_end_expands_placeholders_and_is_processed() {
 /// starts it again instead of doing nothing.
 #[test]
 fn reset_stays_paused_and_play_after_finished_restarts() {
-    let mut h = harness(app_with("placeholders.json", PLACEHOLDER_FLOW));
-    h.run();
-    h.get_by_label("Play").click();
-    h.step();
-    play_until(&mut h, Duration::from_millis(100), |a| {
-        !a.snapshot().playing && a.finished_invocations() == 1
-    });
-    h.run();
+    let mut h = placeholder_flow_played_to_its_end();
     h.get_by_label_contains("finished");
     let finished_generation = h.state().snapshot().generation;
 
