@@ -63,7 +63,9 @@
 //!   - `table` — DynamoDB: put, update, delete, get and query items; streams.
 //!   - `sfn` — Step Functions: StartExecution and executions driving [`asl`]; its service integrations call
 //!     the operations above.
-//!   - `esm` — event source mappings (`trigger`) over queues and streams; `traffic` — traffic sources.
+//!   - `esm` — event source mappings (`trigger`) over queues and streams (poller scaling, batching windows,
+//!     throttle retries, recursive loop detection); `traffic` — traffic sources.
+//!   - `limits` — AWS limits the engine enforces (the 6 MB synchronous invoke payload).
 //!   - `host` — handler scripts' SDK calls: each resolves the resource it names and calls that service's
 //!     operation at the call's virtual moment.
 //!   - `ids` (id kinds and per-kind counters sized from them), `rng`, `trace`, `stats`.

@@ -746,7 +746,18 @@ impl StateFields<'_> {
             }
         }
         let timeout = secs_field(self.m, "TimeoutSeconds", "TimeoutSecondsPath", self.loc)?;
-        secs_field(self.m, "HeartbeatSeconds", "HeartbeatSecondsPath", self.loc)?;
+        let heartbeat = secs_field(self.m, "HeartbeatSeconds", "HeartbeatSecondsPath", self.loc)?;
+        // States Language, Task state: "If provided, the "HeartbeatSeconds" interval MUST be smaller than the
+        // "TimeoutSeconds" value." Checked when both are literals (paths are known only at run time; without
+        // TimeoutSeconds, Step Functions' default task timeout is 99999999 s, which no heartbeat reaches here).
+        if let (Some(Secs::Lit(heartbeat)), Some(Secs::Lit(timeout))) = (&heartbeat, &timeout)
+            && heartbeat >= timeout
+        {
+            return Err(self.err(
+                "HeartbeatSeconds",
+                format!("must be smaller than TimeoutSeconds ({heartbeat} is not smaller than {timeout})"),
+            ));
+        }
         Ok(Kind::Task {
             resource,
             target,

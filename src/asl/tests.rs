@@ -1466,3 +1466,33 @@ fn never_panics_on_generated_definitions_and_inputs() {
         assert!(intrinsics::Call::parse(s).is_err(), "{s}");
     }
 }
+
+#[test]
+fn heartbeat_must_be_smaller_than_timeout() {
+    // States Language, Task state: "If provided, the "HeartbeatSeconds" interval MUST be smaller than the
+    // "TimeoutSeconds" value" (issue 16 item 10).
+    for (heartbeat, timeout, valid) in [(10, 10, false), (11, 10, false), (9, 10, true)] {
+        let def = one_state(
+            json!({"Type": "Task", "Resource": FN, "TimeoutSeconds": timeout,
+            "HeartbeatSeconds": heartbeat, "End": true}),
+        );
+        match Definition::parse(&def) {
+            Ok(_) => assert!(
+                valid,
+                "HeartbeatSeconds {heartbeat} with TimeoutSeconds {timeout} was accepted"
+            ),
+            Err(e) => {
+                assert!(!valid, "{e}");
+                assert_eq!(e.path, "States.S.HeartbeatSeconds");
+                assert!(
+                    e.message.contains("must be smaller than TimeoutSeconds"),
+                    "{e}"
+                );
+            }
+        }
+    }
+    // Only a heartbeat: Step Functions' default task timeout is far longer.
+    let def =
+        one_state(json!({"Type": "Task", "Resource": FN, "HeartbeatSeconds": 600, "End": true}));
+    assert!(Definition::parse(&def).is_ok());
+}

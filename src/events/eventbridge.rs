@@ -18,8 +18,13 @@
 //!
 //! Template rules (AWS documents the examples; the rest are the choices made here):
 //! * a template whose first non-blank character is `{`, `[` or `"` is a JSON template: a
-//!   placeholder inside a JSON string is replaced by the value's text (strings unescaped, as
-//!   EventBridge documents, other values as JSON text), a bare placeholder by the value's JSON;
+//!   placeholder inside a JSON string is replaced by the value's text (strings without their
+//!   quotes, as EventBridge documents, other values as JSON text), escaped for a JSON string so
+//!   the result stays valid JSON — an object placed in `"…<obj>…"` arrives as its JSON text
+//!   inside that string (EventBridge escapes variables' contents; only `aws.events.event` and
+//!   `aws.events.event.json` are not escaped, which is why they may only be JSON values —
+//!   EventBridge User Guide, "Amazon EventBridge input transformation"); a bare placeholder by
+//!   the value's JSON;
 //! * any other template is plain text: every placeholder is replaced by the value's text;
 //! * a variable whose path selects nothing ("isn't created") becomes `null` where a JSON value is
 //!   expected and the empty string inside a string or in text;
@@ -595,6 +600,16 @@ fn push_value_text(out: &mut String, v: &Value) {
     }
 }
 
+/// A value's text (as [`push_value_text`]) escaped for the inside of a JSON string.
+fn push_escaped_text(out: &mut String, v: &Value) {
+    let text = match v {
+        Value::String(s) => Value::String(s.clone()),
+        other => Value::String(other.to_string()),
+    };
+    let quoted = text.to_string();
+    out.push_str(&quoted[1..quoted.len() - 1]);
+}
+
 fn apply_template(
     event: &Value,
     paths: &[(String, String)],
@@ -608,7 +623,12 @@ fn apply_template(
     let mut err: Option<String> = None;
     scan_template(template, |p| match p {
         Piece::Text(t) => out.push_str(t),
-        Piece::Placeholder { name, quoted, .. } => {
+        Piece::Placeholder {
+            name,
+            quoted,
+            in_json_string,
+            ..
+        } => {
             let value: Option<Value> = match name {
                 "aws.events.rule-arn" => Some(Value::from(rule_arn)),
                 "aws.events.rule-name" => Some(Value::from(rule_name)),
@@ -641,6 +661,9 @@ fn apply_template(
                 },
             };
             match (value, quoted) {
+                // Inside a JSON string the text is escaped, so an object, an array or a string with quotes still
+                // gives valid JSON.
+                (Some(v), true) if in_json_string => push_escaped_text(&mut out, &v),
                 (Some(v), true) => push_value_text(&mut out, &v),
                 (Some(v), false) => out.push_str(&v.to_string()),
                 (None, true) => {}

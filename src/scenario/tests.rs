@@ -1816,6 +1816,33 @@ fn json_kinds_are_exposed() {
     assert_eq!(root.type_name(), "an object");
 }
 
+#[test]
+fn sqs_trigger_needs_a_visibility_timeout_of_at_least_the_function_timeout() {
+    // Lambda refuses the mapping: "Queue visibility timeout: 30 seconds is less than Function timeout: 60
+    // seconds" (Lambda Developer Guide, "Using Lambda with Amazon SQS"; issue 16 item 10).
+    let text = r#"{
+  "format": "eventflow/1", "name": "t",
+  "resources": {
+    "Q": { "type": "queue", "visibility_timeout_s": 30 },
+    "F": { "type": "function", "timeout_s": 60 },
+    "T": { "type": "trigger", "source": "Q", "function": "F" }
+  }
+}"#;
+    let got = problems(text);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].path, "resources.T.function");
+    assert_eq!(got[0].line, 6);
+    assert!(
+        got[0]
+            .message
+            .contains("queue visibility timeout 30 s is less than function timeout 60 s"),
+        "{}",
+        got[0].message
+    );
+    // Equal timeouts are accepted, as AWS accepts them.
+    load(&text.replace("\"timeout_s\": 60", "\"timeout_s\": 30"));
+}
+
 /// Writes `NAME.expected` for invalid fixtures that have none (run with `--ignored`, then review every line).
 #[test]
 #[ignore]

@@ -147,6 +147,10 @@ impl Sim {
         event: &Value,
         trace: TraceId,
     ) {
+        // EventBridge does not carry Lambda's recursion tracking: what its targets cause is counted afresh, so a
+        // loop through a bus is never stopped (Lambda guide, "Recursive loop detection").
+        let mut trace = trace;
+        trace.loop_epoch = trace.span;
         let name = self.sc.id(from).to_string();
         for t in targets {
             let transformer = t.input_transformer.as_ref();

@@ -128,6 +128,10 @@ pub(crate) enum Ev {
     },
     /// An event source mapping's batching window or retry delay ends.
     EsmTimer { trigger: ResId },
+    /// A queue poller's scaling step: its concurrency limit has grown while messages wait.
+    EsmScale { trigger: ResId },
+    /// A throttled queue batch is invoked again (inside its visibility timeout).
+    EsmRetry { trigger: ResId, batch: u64 },
     /// A Step Functions task answer (or, with no answer, a timer) reaches its execution.
     SfnAnswer {
         execution: u64,
@@ -246,8 +250,9 @@ pub struct Sim {
     pub(crate) triggers_of_source: Vec<Vec<ResId>>,
     /// Step Functions executions in progress, by execution number.
     pub(crate) executions: BTreeMap<u64, SfnExecution>,
-    /// Invocations of a function per causal chain, for recursive loop detection (looked up, never iterated).
-    pub(crate) loop_counts: HashMap<(u64, ResId), u32>,
+    /// Invocations of a function per causal chain and loop epoch (`TraceId::loop_epoch`), for recursive loop
+    /// detection (looked up, never iterated).
+    pub(crate) loop_counts: HashMap<(u64, u64, ResId), u32>,
 }
 
 impl Sim {
@@ -554,6 +559,7 @@ impl Sim {
             epoch_s,
             bits: mix64(self.seed ^ mix64(n)),
             span: 0,
+            loop_epoch: 0,
         }
     }
 
@@ -683,6 +689,8 @@ impl Sim {
                 generation,
             } => self.queue_visible(queue, msg, generation),
             Ev::EsmTimer { trigger } => self.esm_timer(trigger),
+            Ev::EsmScale { trigger } => self.esm_scale(trigger),
+            Ev::EsmRetry { trigger, batch } => self.esm_retry(trigger, batch),
             Ev::SfnAnswer {
                 execution,
                 token,

@@ -12,12 +12,19 @@
 //! - Billed duration is rounded up to the next 1 ms (since Dec 2020, §1.6). Since 1 Aug 2025 AWS also bills the
 //!   INIT phase of on-demand functions (AWS Compute Blog, "AWS Lambda standardizes billing for the INIT phase",
 //!   April 2025): a cold start's init is added to the billed duration.
-//! - Synchronous throttles return `TooManyRequestsException` to the caller; Lambda does not retry (§1.3).
+//! - Synchronous throttles return `TooManyRequestsException` to the caller; Lambda does not retry (§1.3). Its
+//!   `Reason` is `ReservedFunctionConcurrentInvocationLimitExceeded` (reserved concurrency used up) or
+//!   `ConcurrentInvocationLimitExceeded` (the account's pool): the caller's error and the `throttle` record say it.
 //! - Asynchronous events wait in Lambda's internal queue: a throttled event is retried with a delay growing
 //!   exponentially from 1 s to at most 5 min, until `max_event_age_s` (§1.3); a function error is retried
 //!   `retry_attempts` times (0–2), about 1 min before the 2nd attempt and 2 min before the 3rd (§1.4). The
-//!   request id stays the same across attempts (§1.7). Then the event goes to `on_failure` (invocation record)
-//!   and/or the legacy `dead_letter` (the original event), or is dropped; success goes to `on_success`.
+//!   request id stays the same across attempts (§1.7). An event whose next try would come after
+//!   `max_event_age_s` stays queued until it is that old, then leaves with `EventAgeExceeded`. Then the event
+//!   goes to `on_failure` (invocation record) and/or the legacy `dead_letter` (the original event), or is
+//!   dropped; success goes to `on_success`.
+//! - Recursive loop detection (`esm::loop_detected`) counts invocations reached through SQS, SNS, S3 and direct
+//!   invokes only. An event it stops goes to `on_failure` — never to the function itself, and at most once per
+//!   function and chain, so a destination loop ends.
 //! - Approximation: the init phase is not capped at 10 s (AWS retries an over-long init inside the first invoke).
 
 use std::collections::VecDeque;
@@ -32,6 +39,8 @@ use crate::scenario::{Function, ResId, ResourceKind, ResourceType, Scenario};
 
 /// Lambda's async retry delays: about 1 minute before the second attempt, 2 minutes before the third (§1.4).
 const ASYNC_RETRY_DELAY_US: [u64; 2] = [60_000_000, 120_000_000];
+/// Marks, in a chain's loop count, that a stopped event of the function went to its on-failure destination.
+const LOOP_FORWARDED: u32 = 1 << 31;
 /// Throttled async events: backoff from 1 s doubling to at most 5 minutes (§1.3).
 const THROTTLE_BACKOFF_MIN_US: u64 = 1_000_000;
 const THROTTLE_BACKOFF_MAX_US: u64 = 300_000_000;
@@ -169,6 +178,10 @@ pub(crate) struct AsyncEvent {
     pub attempt: u32,
     pub throttles: u32,
     pub request_n: u64,
+    /// The last failed attempt's error object, kept while the event waits to expire.
+    pub last_error: Option<Value>,
+    /// The event waits only to reach its maximum age (its next try would come later): its next turn discards it.
+    pub expiring: bool,
 }
 
 #[derive(Debug)]
@@ -204,9 +217,12 @@ pub(crate) enum HandlerInvoke {
         outcome: Value,
         latency_us: u64,
     },
-    /// Lambda refused the invocation for lack of concurrency (`TooManyRequestsException`); the caller waited
-    /// for the hop there and back.
-    Throttled { latency_us: u64 },
+    /// Lambda refused the invocation for lack of concurrency (`TooManyRequestsException` with its `Reason`); the
+    /// caller waited for the hop there and back.
+    Throttled {
+        latency_us: u64,
+        reason_code: &'static str,
+    },
 }
 
 impl Sim {
@@ -232,17 +248,21 @@ impl Sim {
         let arrive = call_at.saturating_add(hop);
         let trace = self.emit_transit(caller, callee, trace, call_at, arrive, "invoke");
         let started = self.at_moment(arrive, |sim| {
-            let reserved = sim.function(callee)?.reserved_concurrency;
+            // A callee that is not a function is a bug (`wrong_kind`): the caller sees a throttle, as before.
+            const NO_FUNCTION: &str = "ConcurrentInvocationLimitExceeded";
+            let func = sim.function(callee).ok_or(NO_FUNCTION)?;
+            let (reserved, code) = (func.reserved_concurrency, throttle_reason_code(func));
             if !sim.has_capacity_for(callee, reserved) {
                 sim.record_sync_throttle(callee, trace);
-                return None;
+                return Err(code);
             }
             let request_n = sim.next_n(IdKind::Request);
             let mode = Mode::Sync(Reply::Script);
             sim.start_invocation(callee, trace, payload, mode, request_n, 1)
+                .ok_or(NO_FUNCTION)
         });
         match started {
-            Some((status, outcome, end)) => {
+            Ok((status, outcome, end)) => {
                 let back = self.hop_us(Origin::Resource(callee));
                 let done = end.saturating_add(back);
                 // The answer's hop hangs off the request's hop (the callee's invocation is its sibling).
@@ -253,8 +273,9 @@ impl Sim {
                     latency_us: done.saturating_sub(call_at),
                 }
             }
-            None => HandlerInvoke::Throttled {
+            Err(reason_code) => HandlerInvoke::Throttled {
                 latency_us: hop.saturating_mul(2),
+                reason_code,
             },
         }
     }
@@ -263,6 +284,26 @@ impl Sim {
         self.function(f)
             .map(|func| super::rng::ms_to_us(func.idle_timeout_s * 1000.0))
             .unwrap_or(0)
+    }
+
+    /// Whether an invocation counts toward recursive loop detection: only those reached through services that
+    /// carry Lambda's tracking do — SQS (a queue trigger), SNS, S3 and direct Lambda invocations, Lambda's
+    /// destinations included (Lambda guide, "Recursive loop detection"). EventBridge deliveries are async events
+    /// too, but the bus has already started a new count (`bus::send_to_targets`). Stream triggers (DynamoDB),
+    /// Step Functions tasks and clients' requests do not count.
+    fn counts_toward_loops(&self, mode: &Mode) -> bool {
+        match mode {
+            Mode::Sync(Reply::Api { .. } | Reply::Caller | Reply::Sfn { .. }) => false,
+            Mode::Sync(Reply::Esm { trigger, .. }) => self
+                .sc
+                .resource(*trigger)
+                .kind
+                .as_trigger()
+                .is_some_and(|cfg| {
+                    self.sc.resource(cfg.source).resource_type() == ResourceType::Queue
+                }),
+            Mode::Sync(Reply::Script) | Mode::Async(_) => true,
+        }
     }
 
     /// Whether anyone can see the event a function receives (the trace, its code, its destinations): when not,
@@ -292,12 +333,14 @@ impl Sim {
         }
     }
 
+    /// The trace's reason for a throttle: the `Reason` of Lambda's `TooManyRequestsException`, then what ran out.
     fn throttle_reason(&self, func: &Function) -> String {
+        let code = throttle_reason_code(func);
         match func.reserved_concurrency {
-            Some(0) => "reserved concurrency is 0".to_string(),
-            Some(r) => format!("reserved concurrency {r} reached"),
+            Some(0) => format!("{code}: reserved concurrency is 0"),
+            Some(r) => format!("{code}: reserved concurrency {r} reached"),
             None => format!(
-                "account concurrency reached ({} unreserved)",
+                "{code}: account concurrency reached ({} unreserved)",
                 self.pool.limit
             ),
         }
@@ -316,6 +359,8 @@ impl Sim {
                     attempt: 1,
                     throttles: 0,
                     request_n,
+                    last_error: None,
+                    expiring: false,
                 };
                 self.async_attempt(f, Box::new(ae));
             }
@@ -330,6 +375,7 @@ impl Sim {
             return;
         }
         let reason = self.throttle_reason(func);
+        let code = throttle_reason_code(func);
         self.record_throttle(f, trace, InvocationType::RequestResponse, reason);
         if let Reply::Esm { trigger, batch } = reply {
             self.esm_result(trigger, batch, super::esm::EsmOutcome::Throttled);
@@ -338,7 +384,7 @@ impl Sim {
         if let Reply::Sfn { execution, token } = reply {
             let answer = super::sfn::TaskAnswer::Failed {
                 error: "Lambda.TooManyRequestsException".to_string(),
-                cause: "Rate Exceeded.".to_string(),
+                cause: throttle_message(code),
             };
             self.sfn_feed(execution, token, Some(answer));
             return;
@@ -390,11 +436,12 @@ impl Sim {
     }
 
     /// Tries (again) an event of the asynchronous queue.
-    pub(crate) fn async_attempt(&mut self, f: ResId, ae: Box<AsyncEvent>) {
+    pub(crate) fn async_attempt(&mut self, f: ResId, mut ae: Box<AsyncEvent>) {
         let Some(func) = self.function(f) else { return };
         let max_age_us = u64::from(func.async_config.max_event_age_s) * 1_000_000;
-        if self.now().saturating_sub(ae.received_us) > max_age_us {
-            self.async_failed(f, ae, Condition::EventAgeExceeded, None);
+        if ae.expiring || self.now().saturating_sub(ae.received_us) > max_age_us {
+            let error = ae.last_error.take();
+            self.async_failed(f, ae, Condition::EventAgeExceeded, error);
             return;
         }
         if ae.attempt == 1 && ae.throttles == 0 && self.loop_detected(ae.trace, f) {
@@ -424,12 +471,22 @@ impl Sim {
             .saturating_sub(ae.received_us)
             > max_age_us
         {
-            self.async_failed(f, ae, Condition::EventAgeExceeded, None);
+            self.expire_at_max_age(f, ae, max_age_us);
             return;
         }
         let attempt = ae.attempt;
         self.record_retry(f, &mut ae.trace, attempt, delay, "throttled".to_string());
         let at = self.now().saturating_add(delay);
+        self.schedule(at, Ev::AsyncAttempt { func: f, event: ae });
+    }
+
+    /// An event whose next try would come after its maximum age: Lambda keeps it in the queue until it is that
+    /// old, then discards it (`EventAgeExceeded`), not at once (Lambda guide, "Asynchronous invocation":
+    /// "MaximumEventAgeInSeconds – The maximum amount of time Lambda retains an event in the asynchronous event
+    /// queue").
+    fn expire_at_max_age(&mut self, f: ResId, mut ae: Box<AsyncEvent>, max_age_us: u64) {
+        ae.expiring = true;
+        let at = ae.received_us.saturating_add(max_age_us).max(self.now());
         self.schedule(at, Ev::AsyncAttempt { func: f, event: ae });
     }
 
@@ -510,8 +567,12 @@ impl Sim {
         let failed = func.error_rate > 0.0 && self.rng.unit() < func.error_rate;
         let timeout_us = u64::from(func.timeout_s) * 1_000_000;
         let is_api = matches!(mode, Mode::Sync(Reply::Api { .. }));
-        if counts_toward_loops(&mode) {
+        if self.counts_toward_loops(&mode) {
             self.count_loop(trace, f);
+        } else {
+            // Lambda's recursion tracking does not come through this caller: what this invocation causes is
+            // counted afresh.
+            trace.loop_epoch = span_id;
         }
         let stats = &mut self.stats[f.index()];
         stats.count += 1;
@@ -751,7 +812,8 @@ impl Sim {
                 .saturating_sub(ae.received_us)
                 > max_age_us
             {
-                self.async_failed(f, ae, Condition::EventAgeExceeded, Some(outcome));
+                ae.last_error = Some(outcome);
+                self.expire_at_max_age(f, ae, max_age_us);
                 return;
             }
             let reason = outcome
@@ -779,7 +841,12 @@ impl Sim {
     ) {
         debug_assert!(condition != Condition::Success, "a successful event failed");
         let Some(func) = self.function(f) else { return };
-        let (on_failure, dead_letter) = (func.async_config.on_failure, func.dead_letter);
+        let (mut on_failure, dead_letter) = (func.async_config.on_failure, func.dead_letter);
+        if condition == Condition::RecursiveInvocationDetected
+            && on_failure.is_some_and(|dest| !self.may_forward_stopped_loop(f, dest, ae.trace))
+        {
+            on_failure = None;
+        }
         let attempts = ae.attempt;
         if on_failure.is_none() && dead_letter.is_none() {
             let trace = ae.trace;
@@ -842,6 +909,24 @@ impl Sim {
             }
             self.send(Origin::Resource(f), dlq, ae.trace, item);
         }
+    }
+
+    /// Whether an event that recursion detection stopped may go on to `f`'s on-failure destination `dest`.
+    /// AWS sends it there, but a destination that leads back into the loop would start it again: the function
+    /// itself never receives it (it would be stopped at once, its record nesting the last), and each function
+    /// forwards a stopped event at most once per chain, so a loop of destinations ends too (issue 18, item 9).
+    fn may_forward_stopped_loop(&mut self, f: ResId, dest: ResId, trace: TraceId) -> bool {
+        if dest == f {
+            return false;
+        }
+        let count = self
+            .loop_counts
+            .entry((trace.n, trace.loop_epoch, f))
+            .or_insert(0);
+        // The count's top bit marks the forward (and keeps the chain detected).
+        let first = *count & LOOP_FORWARDED == 0;
+        *count |= LOOP_FORWARDED;
+        first
     }
 
     pub(crate) fn record_dead_letter(
@@ -911,13 +996,19 @@ impl Sim {
     }
 }
 
-/// Whether an invocation counts toward recursive loop detection: those caused by events inside the account
-/// (queues, streams, topics, buckets, async calls, handlers, workflows) do; a client's request does not.
-fn counts_toward_loops(mode: &Mode) -> bool {
-    match mode {
-        Mode::Sync(Reply::Api { .. } | Reply::Caller) => false,
-        Mode::Sync(Reply::Esm { .. } | Reply::Script | Reply::Sfn { .. }) | Mode::Async(_) => true,
+/// The `Reason` of the `TooManyRequestsException` Lambda returns when `func` has no free concurrency (Lambda API
+/// Reference, Invoke errors, TooManyRequestsException: `ReservedFunctionConcurrentInvocationLimitExceeded` when
+/// the function's reserved concurrency is used up, `ConcurrentInvocationLimitExceeded` for the account's pool).
+pub(crate) fn throttle_reason_code(func: &Function) -> &'static str {
+    match func.reserved_concurrency {
+        Some(_) => "ReservedFunctionConcurrentInvocationLimitExceeded",
+        None => "ConcurrentInvocationLimitExceeded",
     }
+}
+
+/// The text a caller of a throttled synchronous invocation sees: Lambda's message and the `Reason` field.
+pub(crate) fn throttle_message(reason_code: &str) -> String {
+    format!("Rate Exceeded. (Reason: {reason_code})")
 }
 
 fn function_of(sc: &Scenario, f: ResId) -> Option<&Function> {

@@ -255,8 +255,14 @@ impl SimHost<'_> {
                 };
                 (result, Some(latency_us))
             }
-            HandlerInvoke::Throttled { latency_us } => (
-                Err(sdk_error("TooManyRequestsException", "Rate Exceeded.")),
+            HandlerInvoke::Throttled {
+                latency_us,
+                reason_code,
+            } => (
+                Err(sdk_error(
+                    "TooManyRequestsException",
+                    super::function::throttle_message(reason_code),
+                )),
                 Some(latency_us),
             ),
         }

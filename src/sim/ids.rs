@@ -98,6 +98,11 @@ pub struct TraceId {
     /// caused by it and names it as `parent_span_id`. 0 while nothing of the chain has been recorded yet (the
     /// chain's root). Not part of the trace id's text.
     pub span: u64,
+    /// Which count of recursive loop detection this part of the chain belongs to. Lambda tracks a chain only
+    /// along hops that carry its tracking (SQS, SNS, S3, Lambda); a service that drops it (EventBridge, DynamoDB
+    /// Streams, Step Functions, API Gateway) starts a new count: here a new epoch, the span where it restarted
+    /// (0 = the chain's first). Not part of the trace id's text.
+    pub loop_epoch: u64,
 }
 
 impl TraceId {
@@ -145,6 +150,7 @@ mod tests {
             epoch_s: 0x6955_b900,
             bits: 0xabc,
             span: 7,
+            loop_epoch: 0,
         }
         .text();
         assert_eq!(t, "1-6955b900-000000030000000000000abc");

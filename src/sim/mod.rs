@@ -18,6 +18,7 @@
 //! - `esm` — event source mappings (`trigger`) polling queues and streams, partial batch failures, recursive
 //!   loop detection.
 //! - `traffic` — traffic sources and payload placeholders.
+//! - `limits` — AWS service limits the engine enforces (the synchronous invoke payload cap).
 //! - `host` — handler scripts' SDK calls: each resolves the resource it names and calls that service's
 //!   operation at the call's virtual moment.
 //! - `rng`, `ids`, `trace`, `stats` — the seeded generator, id derivation, trace records, statistics.
@@ -38,6 +39,7 @@ mod esm;
 mod function;
 mod host;
 pub mod ids;
+mod limits;
 mod queue;
 pub mod rng;
 mod schedule;

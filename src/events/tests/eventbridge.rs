@@ -316,10 +316,10 @@ fn input_transformer_table() {
                    "r": "arn:aws:ec2:us-east-1:123456789012:instance/i-abcd1111"}),
         ),
         (r#"["<count>", "<ids>"]"#, json!(["3", "[1,2]"])),
-        // JSON text with quotes inside a string is not escaped either.
+        // JSON text inside a string is escaped: the result stays valid JSON (issue 16 item 7).
         (
             r#"["<items>"]"#,
-            json!(r#"["[{"id":1,"tags":["a"]},{"id":2}]"]"#),
+            json!([r#"[{"id":1,"tags":["a"]},{"id":2}]"#]),
         ),
         // A path that selects nothing: null as a value, empty inside a string.
         (
@@ -329,9 +329,8 @@ fn input_transformer_table() {
         ("a<missing>b", json!("ab")),
         // Unknown placeholders stay as written.
         (r#"{"html": "<b>bold</b>"}"#, json!({"html": "<b>bold</b>"})),
-        // Values are not escaped inside strings: a quote breaks the JSON, and the target gets
-        // the text as a string.
-        (r#"{"n": "<note>"}"#, json!(r#"{"n": "say "hi""}"#)),
+        // Values are escaped inside strings: a quote in the value does not break the JSON.
+        (r#"{"n": "<note>"}"#, json!({"n": "say \"hi\""})),
         // As a bare value a string is proper JSON.
         (r#"{"n": <note>}"#, json!({"n": "say \"hi\""})),
         (

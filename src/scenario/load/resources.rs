@@ -55,7 +55,52 @@ pub(super) fn resources(ctx: &mut Ctx<'_>, obj: &Obj<'_>) -> Option<Vec<Resource
         }
     }
     check_reserved_total(ctx, obj);
+    if ok {
+        check_trigger_timeouts(ctx, obj, &out);
+    }
     ok.then_some(out)
+}
+
+/// Lambda refuses an SQS event source mapping whose function timeout exceeds the queue's visibility timeout
+/// (Lambda guide, "Using Lambda with Amazon SQS": "If your function's timeout is greater than the queue's
+/// visibility timeout, Lambda rejects the event source mapping" — CreateEventSourceMapping fails with
+/// "Queue visibility timeout: N seconds is less than Function timeout: M seconds").
+fn check_trigger_timeouts(ctx: &mut Ctx<'_>, obj: &Obj<'_>, resources: &[Resource]) {
+    for (m, r) in obj.members.iter().zip(resources) {
+        let Some(trigger) = r.kind.as_trigger() else {
+            continue;
+        };
+        let (Some(source), Some(function)) = (
+            resources.get(trigger.source.index()),
+            resources.get(trigger.function.index()),
+        ) else {
+            continue;
+        };
+        let (Some(queue), Some(func)) = (source.kind.as_queue(), function.kind.as_function())
+        else {
+            continue;
+        };
+        if func.timeout_s > queue.visibility_timeout_s {
+            let Some(members) = m.value.as_object() else {
+                continue;
+            };
+            let o = Obj {
+                node: &m.value,
+                members,
+                path: obj.path_of(&m.key),
+            };
+            let message = format!(
+                "Lambda refuses this trigger: queue visibility timeout {} s is less than function timeout {} s \
+                 (raise the queue's visibility_timeout_s to at least {}; AWS advises 6 times the function timeout)",
+                queue.visibility_timeout_s, func.timeout_s, func.timeout_s
+            );
+            ctx.err(
+                o.key_pos(trg::FUNCTION.name),
+                &o.path_of(trg::FUNCTION.name),
+                message,
+            );
+        }
+    }
 }
 
 fn resource(ctx: &mut Ctx<'_>, id: String, t: ResourceType, o: Obj<'_>) -> Option<Resource> {
