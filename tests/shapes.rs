@@ -147,6 +147,96 @@ fn every_handler_event_has_aws_shape() {
     }
 }
 
+/// The `invoke` events of one test scenario, run to its `until_s`.
+fn invoke_events(name: &str) -> Vec<Value> {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/scenarios")
+        .join(name);
+    let scenario = eventflow::scenario::load_file(&file).unwrap_or_else(|e| panic!("{e}"));
+    let until_us = (scenario.settings.until_s * 1e6) as u64;
+    let mut sim = Sim::new(
+        Arc::new(scenario),
+        SimOptions {
+            seed: None,
+            trace: true,
+        },
+    );
+    sim.run_until(until_us);
+    sim.take_trace()
+        .into_iter()
+        .filter_map(|r| match r {
+            TraceRecord::Invoke { event, .. } => Some(event),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn versioned_s3_events_parse_with_their_version_ids() {
+    let mut names = Vec::new();
+    for event in invoke_events("s3-versioning.json") {
+        let Ok(parsed) = serde_json::from_value::<S3Event>(event.clone()) else {
+            continue;
+        };
+        for r in parsed.records {
+            let name = r.event_name.clone().unwrap_or_default();
+            let object = &r.s3.object;
+            assert!(
+                object.version_id.as_deref().is_some_and(|v| !v.is_empty()),
+                "{name} without a versionId: {event:#}"
+            );
+            match name.as_str() {
+                "ObjectCreated:CompleteMultipartUpload" => assert!(
+                    object.e_tag.as_deref().is_some_and(|t| t.ends_with("-3")),
+                    "multipart eTag: {event:#}"
+                ),
+                "ObjectRemoved:DeleteMarkerCreated" => assert!(object.e_tag.is_none()),
+                _ => assert!(object.e_tag.is_some()),
+            }
+            names.push(name);
+        }
+    }
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "ObjectCreated:CompleteMultipartUpload",
+            "ObjectCreated:Copy",
+            "ObjectCreated:Put",
+            "ObjectCreated:Put",
+            "ObjectRemoved:DeleteMarkerCreated",
+        ]
+    );
+}
+
+#[test]
+fn ttl_deletions_parse_with_the_service_identity() {
+    let mut ttl_removes = Vec::new();
+    for event in invoke_events("dynamodb-ttl.json") {
+        let Ok(parsed) = serde_json::from_value::<DynamoDbEvent>(event.clone()) else {
+            continue;
+        };
+        for r in parsed.records {
+            match &r.user_identity {
+                Some(who) => {
+                    assert_eq!(r.event_name, "REMOVE", "{event:#}");
+                    assert_eq!(who.type_, "Service");
+                    assert_eq!(who.principal_id, "dynamodb.amazonaws.com");
+                    let keys = serde_json::to_value(&r.change.keys).expect("keys serialise");
+                    ttl_removes.push(keys.to_string());
+                }
+                None => assert!(r.event_name != "REMOVE", "a client REMOVE in {event:#}"),
+            }
+        }
+    }
+    // s0 (initial item) and s1 expire; s2 was renewed; s3 has no expiry.
+    assert_eq!(ttl_removes.len(), 2, "{ttl_removes:?}");
+    assert!(
+        ttl_removes[0].contains("s0") && ttl_removes[1].contains("s1"),
+        "{ttl_removes:?}"
+    );
+}
+
 #[test]
 fn sns_envelope_parses_as_the_sns_message_type() {
     let env = eventflow::events::AwsEnv::default();

@@ -318,6 +318,10 @@ pub struct StreamChange<'a> {
     pub view: StreamView,
     /// When the change was made (`ApproximateCreationDateTime`, whole seconds).
     pub time: DateTime<Utc>,
+    /// A REMOVE made by Time to Live: the record names the service as its `userIdentity`
+    /// (`{"type": "Service", "principalId": "dynamodb.amazonaws.com"}`, DynamoDB Developer Guide,
+    /// "DynamoDB Streams and Time to Live").
+    pub by_ttl: bool,
 }
 
 /// A stream `SequenceNumber` for the `n`-th change of a table: 21 decimal digits, growing with
@@ -379,6 +383,12 @@ pub fn stream_record(env: &AwsEnv, c: &StreamChange) -> Value {
     rec.insert("eventSource".into(), Value::from("aws:dynamodb"));
     rec.insert("awsRegion".into(), Value::from(env.region.as_str()));
     rec.insert("dynamodb".into(), Value::Object(ddb));
+    if c.by_ttl {
+        let mut identity = Map::new();
+        identity.insert("type".into(), Value::from("Service"));
+        identity.insert("principalId".into(), Value::from("dynamodb.amazonaws.com"));
+        rec.insert("userIdentity".into(), Value::Object(identity));
+    }
     rec.insert(
         "eventSourceARN".into(),
         Value::from(env.dynamodb_stream_arn(c.table, c.stream_label)),

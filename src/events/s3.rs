@@ -5,8 +5,9 @@
 //! Choices made where AWS leaves room:
 //! * `eventVersion` is `"2.1"`, the version S3 documents for object-created and object-removed
 //!   notifications (2.2 is replication, 2.3 lifecycle/tagging/ACL/restore-delete);
-//! * buckets are unversioned, so `versionId` (notifications) and `version-id` (EventBridge) are
-//!   omitted;
+//! * `versionId` (notifications) and `version-id` (EventBridge) are given for versioned buckets
+//!   only (S3 omits them for unversioned ones); a delete marker's notice carries the marker's
+//!   version id;
 //! * removed objects carry no `size` or `eTag` in notifications;
 //! * the caller's identity is [`AwsEnv::principal_id`], the bucket owner's is
 //!   [`AwsEnv::owner_principal_id`], and the client address is [`SOURCE_IP`];
@@ -74,6 +75,18 @@ pub fn etag(body: &[u8]) -> String {
     hex_lower(&digest)
 }
 
+/// The eTag S3 gives an object assembled by CompleteMultipartUpload: the MD5 of the parts'
+/// binary MD5 digests, concatenated, then `-` and the number of parts (S3 User Guide, "Checking
+/// object integrity": multipart eTags are not the MD5 of the object).
+pub fn multipart_etag(parts: &[&[u8]]) -> String {
+    let mut digests = Vec::with_capacity(parts.len() * 16);
+    for part in parts {
+        let digest: [u8; 16] = Md5::digest(part).into();
+        digests.extend_from_slice(&digest);
+    }
+    format!("{}-{}", etag(&digests), parts.len())
+}
+
 /// A sequencer for the `n`-th change to a bucket: 18 upper-case hex digits, growing with `n`
 /// (S3 documents only that later events on a key have greater sequencers).
 pub fn sequencer(n: u64) -> String {
@@ -94,6 +107,8 @@ pub struct S3Notice<'a> {
     pub size: Option<u64>,
     /// Object eTag, see [`etag`] (omitted for removals in notifications).
     pub etag: Option<&'a str>,
+    /// The version the change created (versioned buckets only): the object's, or a delete marker's.
+    pub version_id: Option<&'a str>,
     /// Ordering token of the change, see [`sequencer`].
     pub sequencer: &'a str,
     /// The notification configuration's id (`s3.configurationId`).
@@ -143,6 +158,9 @@ pub fn record(env: &AwsEnv, n: &S3Notice) -> Value {
         if let Some(etag) = n.etag {
             object.insert("eTag".into(), Value::from(etag));
         }
+    }
+    if let Some(version_id) = n.version_id {
+        object.insert("versionId".into(), Value::from(version_id));
     }
     object.insert("sequencer".into(), Value::from(n.sequencer));
 
@@ -260,6 +278,9 @@ pub fn eventbridge_detail_event(env: &AwsEnv, n: &S3Notice, event_id: &str) -> V
     }
     if let Some(etag) = n.etag {
         object.insert("etag".into(), Value::from(etag));
+    }
+    if let Some(version_id) = n.version_id {
+        object.insert("version-id".into(), Value::from(version_id));
     }
     object.insert("sequencer".into(), Value::from(n.sequencer));
 

@@ -426,6 +426,8 @@ pub struct Schedule {
 pub struct Bucket {
     pub notifications: Vec<Notification>,
     pub event_bridge: bool,
+    /// S3 versioning: puts create versions, deletes create delete markers.
+    pub versioning: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -502,6 +504,8 @@ pub struct Table {
     pub stream: Option<StreamViewType>,
     /// Initial items, plain JSON objects.
     pub items: Vec<Value>,
+    /// Time to Live: the attribute holding an item's expiry time in epoch seconds.
+    pub ttl_attribute: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

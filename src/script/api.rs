@@ -70,7 +70,7 @@ pub(super) fn register(engine: &mut Engine) {
     engine.register_static_module("sfn", sfn.into());
 }
 
-/// `s3::put`, `s3::get`, `s3::delete`.
+/// `s3::put`, `s3::get`, `s3::delete`, `s3::copy`, `s3::put_multipart`.
 fn s3_module() -> Module {
     let mut s3 = Module::new();
     s3.set_native_fn("put", |c: Ctx, b: Dynamic, k: Dynamic, body: Dynamic| {
@@ -98,6 +98,46 @@ fn s3_module() -> Module {
         };
         sdk(&c, call)
     });
+    s3.set_native_fn(
+        "copy",
+        |c: Ctx, sb: Dynamic, sk: Dynamic, b: Dynamic, k: Dynamic| {
+            const F: &str = "s3::copy";
+            let call = SdkCall::S3Copy {
+                source_bucket: id(&c, F, "source bucket", &sb)?,
+                source_key: text(&c, F, "source key", &sk)?,
+                bucket: id(&c, F, "bucket", &b)?,
+                key: text(&c, F, "key", &k)?,
+            };
+            sdk(&c, call)
+        },
+    );
+    s3.set_native_fn(
+        "put_multipart",
+        |c: Ctx, b: Dynamic, k: Dynamic, parts: Dynamic| {
+            const F: &str = "s3::put_multipart";
+            let Some(list) = parts.clone().try_cast::<rhai::Array>() else {
+                let found = describe(&c, &parts);
+                return Err(invalid(
+                    &c,
+                    F,
+                    format!("the parts must be an array of bodies, found {found}"),
+                ));
+            };
+            if list.is_empty() {
+                return Err(invalid(&c, F, "the parts must not be empty".to_string()));
+            }
+            let parts = list
+                .iter()
+                .map(|p| body_text(&c, F, "part", p))
+                .collect::<R<Vec<String>>>()?;
+            let call = SdkCall::S3PutMultipart {
+                bucket: id(&c, F, "bucket", &b)?,
+                key: text(&c, F, "key", &k)?,
+                parts,
+            };
+            sdk(&c, call)
+        },
+    );
     s3
 }
 

@@ -298,6 +298,19 @@ pub enum SdkCall {
         bucket: String,
         key: String,
     },
+    /// CopyObject of `source_bucket`/`source_key` to `bucket`/`key`.
+    S3Copy {
+        source_bucket: String,
+        source_key: String,
+        bucket: String,
+        key: String,
+    },
+    /// A multipart upload of `parts`, completed (CompleteMultipartUpload).
+    S3PutMultipart {
+        bucket: String,
+        key: String,
+        parts: Vec<String>,
+    },
     DynamoPut {
         table: String,
         item: Value,
@@ -340,7 +353,11 @@ impl SdkCall {
             SdkCall::SqsSend { .. } => "sqs",
             SdkCall::SnsPublish { .. } => "sns",
             SdkCall::EventsPut { .. } => "events",
-            SdkCall::S3Put { .. } | SdkCall::S3Get { .. } | SdkCall::S3Delete { .. } => "s3",
+            SdkCall::S3Put { .. }
+            | SdkCall::S3Get { .. }
+            | SdkCall::S3Delete { .. }
+            | SdkCall::S3Copy { .. }
+            | SdkCall::S3PutMultipart { .. } => "s3",
             SdkCall::DynamoPut { .. }
             | SdkCall::DynamoGet { .. }
             | SdkCall::DynamoUpdate { .. }
@@ -360,6 +377,8 @@ impl SdkCall {
             SdkCall::S3Put { .. } => "PutObject",
             SdkCall::S3Get { .. } => "GetObject",
             SdkCall::S3Delete { .. } => "DeleteObject",
+            SdkCall::S3Copy { .. } => "CopyObject",
+            SdkCall::S3PutMultipart { .. } => "CompleteMultipartUpload",
             SdkCall::DynamoPut { .. } => "PutItem",
             SdkCall::DynamoGet { .. } => "GetItem",
             SdkCall::DynamoUpdate { .. } => "UpdateItem",
@@ -379,7 +398,9 @@ impl SdkCall {
             SdkCall::EventsPut { bus, .. } => bus,
             SdkCall::S3Put { bucket, .. }
             | SdkCall::S3Get { bucket, .. }
-            | SdkCall::S3Delete { bucket, .. } => bucket,
+            | SdkCall::S3Delete { bucket, .. }
+            | SdkCall::S3Copy { bucket, .. }
+            | SdkCall::S3PutMultipart { bucket, .. } => bucket,
             SdkCall::DynamoPut { table, .. }
             | SdkCall::DynamoGet { table, .. }
             | SdkCall::DynamoUpdate { table, .. }

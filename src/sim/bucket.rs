@@ -7,6 +7,10 @@
 //! `default` bus as an `Object Created` / `Object Deleted` event.
 //! Approximations: an object given only by `size` has the eTag of that many zero bytes; a delete of a missing key
 //! still emits `ObjectRemoved:Delete` (S3 deletes are idempotent and succeed).
+//! Writes are puts (`ObjectCreated:Put`), copies (`ObjectCreated:Copy`, the source's eTag) or completed multipart
+//! uploads (`ObjectCreated:CompleteMultipartUpload`, eTag `md5-of-part-md5s-N`). A bucket with `versioning: true`
+//! gives every write a version id and turns a delete into a delete marker (`ObjectRemoved:DeleteMarkerCreated`);
+//! notifications then carry `versionId`.
 //!
 //! Puts and deletes go through [`Sim::bucket_op`] (built by [`ObjectOp::put`], [`ObjectOp::delete`] or, for
 //! traffic, [`ObjectOp::from_json`]), reads through [`Sim::bucket_get`], whoever calls.
@@ -21,6 +25,36 @@ use super::trace::{Ms, TraceRecord};
 use crate::events::s3::{self, S3Notice};
 use crate::scenario::{ResId, ResourceKind, ResourceType};
 
+/// How a write created its object: the notification's event name and the eTag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Creation {
+    /// PutObject (`ObjectCreated:Put`; eTag the MD5 of the body).
+    Put,
+    /// CopyObject (`ObjectCreated:Copy`; eTag the source's).
+    Copy { etag: String },
+    /// CompleteMultipartUpload (`ObjectCreated:CompleteMultipartUpload`; eTag from the parts, `…-N`).
+    Multipart { etag: String },
+}
+
+impl Creation {
+    fn event_name(&self) -> &'static str {
+        match self {
+            Creation::Put => "ObjectCreated:Put",
+            Creation::Copy { .. } => "ObjectCreated:Copy",
+            Creation::Multipart { .. } => "ObjectCreated:CompleteMultipartUpload",
+        }
+    }
+
+    /// The trace's `object` record `op`.
+    fn op(&self) -> &'static str {
+        match self {
+            Creation::Put => "put",
+            Creation::Copy { .. } => "copy",
+            Creation::Multipart { .. } => "multipart",
+        }
+    }
+}
+
 /// A write or delete on its way to a bucket.
 #[derive(Debug, Clone)]
 pub(crate) struct ObjectOp {
@@ -28,6 +62,7 @@ pub(crate) struct ObjectOp {
     pub delete: bool,
     pub size: u64,
     pub body: Option<String>,
+    pub creation: Creation,
 }
 
 impl ObjectOp {
@@ -38,6 +73,7 @@ impl ObjectOp {
             delete: false,
             size: body.len() as u64,
             body: Some(body),
+            creation: Creation::Put,
         }
     }
 
@@ -48,6 +84,35 @@ impl ObjectOp {
             delete: true,
             size: 0,
             body: None,
+            creation: Creation::Put,
+        }
+    }
+
+    /// CopyObject: a new object with the source's body, size and eTag.
+    pub fn copy(key: String, source: &StoredObject) -> ObjectOp {
+        ObjectOp {
+            key,
+            delete: false,
+            size: source.size,
+            body: source.body.clone(),
+            creation: Creation::Copy {
+                etag: source.etag.clone(),
+            },
+        }
+    }
+
+    /// A multipart upload completed (CreateMultipartUpload, UploadPart for each part, CompleteMultipartUpload):
+    /// the object is the parts joined.
+    pub fn multipart(key: String, parts: &[String]) -> ObjectOp {
+        let bytes: Vec<&[u8]> = parts.iter().map(|p| p.as_bytes()).collect();
+        let etag = s3::multipart_etag(&bytes);
+        let body = parts.concat();
+        ObjectOp {
+            key,
+            delete: false,
+            size: body.len() as u64,
+            body: Some(body),
+            creation: Creation::Multipart { etag },
         }
     }
 
@@ -75,15 +140,12 @@ impl ObjectOp {
             delete,
             size,
             body,
+            creation: Creation::Put,
         })
     }
 }
 
 #[derive(Debug, Clone)]
-#[expect(
-    dead_code,
-    reason = "read by handler scripts' s3::get and the inspector (issue 5)"
-)]
 pub(crate) struct StoredObject {
     pub size: u64,
     pub etag: String,
@@ -106,7 +168,24 @@ impl Sim {
             .map(|o| o.body.clone().unwrap_or_default())
     }
 
-    /// A put or delete takes effect on a bucket: the store changes, then notifications go out.
+    /// The object stored under `key` (its current version), if any: what CopyObject copies.
+    pub(crate) fn bucket_object(&self, b: ResId, key: &str) -> Option<&StoredObject> {
+        self.buckets[b.index()].objects.get(key)
+    }
+
+    /// A version id for the `n`-th change of bucket `b`: 32 URL-safe characters, as S3's opaque version ids
+    /// are (S3 User Guide, "How S3 Versioning works": "Version IDs are Unicode, UTF-8 encoded, URL-ready, opaque
+    /// strings that are no more than 1,024 bytes long").
+    fn version_id(&self, b: ResId, n: u64) -> String {
+        let hi = super::ids::mix64(self.seed ^ (u64::from(b.0) << 40) ^ n);
+        let lo = super::ids::mix64(hi ^ n.rotate_left(29));
+        format!("{hi:016x}{lo:016x}")
+    }
+
+    /// A put or delete takes effect on a bucket: the store changes, then notifications go out. On a versioned
+    /// bucket every write creates a version and a delete creates a delete marker (`ObjectRemoved:DeleteMarkerCreated`,
+    /// with the marker's version id; S3 User Guide, "Deleting object versions"): the object is no longer current,
+    /// so a get finds no such key. Earlier versions are not kept readable here (no get by version id).
     pub(crate) fn bucket_op(&mut self, b: ResId, trace: TraceId, op: ObjectOp) {
         let mut trace = trace;
         let now = self.now();
@@ -116,17 +195,24 @@ impl Sim {
             return;
         };
         self.stats[b.index()].count += 1;
+        let change_n = self.buckets[b.index()].sequencer + 1;
+        let version_id = cfg.versioning.then(|| self.version_id(b, change_n));
         let state = &mut self.buckets[b.index()];
-        state.sequencer += 1;
+        state.sequencer = change_n;
         // S3 sequencers are upper-case hex, increasing per key; compare them as equal-length strings.
         let sequencer = format!("{:016X}", 0x0062_0000_0000_0000u64 + state.sequencer);
         let (event_name, size, etag) = if op.delete {
             state.objects.remove(&op.key);
-            ("ObjectRemoved:Delete", None, None)
+            if cfg.versioning {
+                ("ObjectRemoved:DeleteMarkerCreated", None, None)
+            } else {
+                ("ObjectRemoved:Delete", None, None)
+            }
         } else {
-            let etag = match &op.body {
-                Some(body) => s3::etag(body.as_bytes()),
-                None => s3::etag(&vec![0u8; op.size.min(1 << 20) as usize]),
+            let etag = match (&op.creation, &op.body) {
+                (Creation::Copy { etag } | Creation::Multipart { etag }, _) => etag.clone(),
+                (Creation::Put, Some(body)) => s3::etag(body.as_bytes()),
+                (Creation::Put, None) => s3::etag(&vec![0u8; op.size.min(1 << 20) as usize]),
             };
             state.objects.insert(
                 op.key.clone(),
@@ -136,7 +222,7 @@ impl Sim {
                     body: op.body.clone(),
                 },
             );
-            ("ObjectCreated:Put", Some(op.size), Some(etag))
+            (op.creation.event_name(), Some(op.size), Some(etag))
         };
         let bucket = self.name(b);
         let key_for_record = op.key.clone();
@@ -146,7 +232,11 @@ impl Sim {
             t_ms: Ms(now),
             bucket,
             key: key_for_record,
-            op: if op.delete { "delete" } else { "put" },
+            op: if op.delete {
+                "delete"
+            } else {
+                op.creation.op()
+            },
             size: op.size,
             trace_id: trace.text(),
             span_id,
@@ -182,6 +272,7 @@ impl Sim {
                     event_name,
                     size,
                     etag: etag.as_deref(),
+                    version_id: version_id.as_deref(),
                     sequencer: &sequencer,
                     configuration_id: &configuration_id,
                     request_id: &request_id,
@@ -205,6 +296,7 @@ impl Sim {
                     event_name,
                     size,
                     etag: etag.as_deref(),
+                    version_id: version_id.as_deref(),
                     sequencer: &sequencer,
                     configuration_id: "",
                     request_id: &request_id,

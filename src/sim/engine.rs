@@ -132,6 +132,12 @@ pub(crate) enum Ev {
     EsmScale { trigger: ResId },
     /// A throttled queue batch is invoked again (inside its visibility timeout).
     EsmRetry { trigger: ResId, batch: u64 },
+    /// Time to Live comes due for the item with this key (if its expiry has not moved since).
+    TtlExpire {
+        table: ResId,
+        key: Box<Value>,
+        trace: TraceId,
+    },
     /// A Step Functions task answer (or, with no answer, a timer) reaches its execution.
     SfnAnswer {
         execution: u64,
@@ -317,6 +323,7 @@ impl Sim {
         };
         sim.start_traffic();
         sim.start_schedules();
+        sim.start_ttl();
         sim
     }
 
@@ -691,6 +698,7 @@ impl Sim {
             Ev::EsmTimer { trigger } => self.esm_timer(trigger),
             Ev::EsmScale { trigger } => self.esm_scale(trigger),
             Ev::EsmRetry { trigger, batch } => self.esm_retry(trigger, batch),
+            Ev::TtlExpire { table, key, trace } => self.table_ttl_expire(table, &key, trace),
             Ev::SfnAnswer {
                 execution,
                 token,

@@ -121,6 +121,15 @@ impl SimHost<'_> {
                 self.s3_write(&bucket, ObjectOp::put(key, body))
             }
             SdkCall::S3Delete { bucket, key } => self.s3_write(&bucket, ObjectOp::delete(key)),
+            SdkCall::S3Copy {
+                source_bucket,
+                source_key,
+                bucket,
+                key,
+            } => self.s3_copy(&source_bucket, &source_key, &bucket, key),
+            SdkCall::S3PutMultipart { bucket, key, parts } => {
+                self.s3_write(&bucket, ObjectOp::multipart(key, &parts))
+            }
             SdkCall::S3Get { bucket, key } => self.s3_get(&bucket, &key),
             SdkCall::DynamoPut { table, item } => {
                 self.table_write(&table, TableOp::Put(item), false)
@@ -179,6 +188,22 @@ impl SimHost<'_> {
         let b = self.resolve(bucket, ResourceType::Bucket)?;
         self.sim.bucket_op(b, self.trace, op);
         Ok(Value::Null)
+    }
+
+    /// CopyObject: the source must exist (S3 answers `NoSuchKey`); the copy is a write to the destination.
+    fn s3_copy(
+        &mut self,
+        source_bucket: &str,
+        source_key: &str,
+        bucket: &str,
+        key: String,
+    ) -> Result<Value, SdkError> {
+        let from = self.resolve(source_bucket, ResourceType::Bucket)?;
+        let op = match self.sim.bucket_object(from, source_key) {
+            Some(source) => ObjectOp::copy(key, source),
+            None => return Err(sdk_error("NoSuchKey", "The specified key does not exist.")),
+        };
+        self.s3_write(bucket, op)
     }
 
     fn s3_get(&mut self, bucket: &str, key: &str) -> Result<Value, SdkError> {

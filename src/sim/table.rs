@@ -6,6 +6,11 @@
 //! developer guide). Records are kept 24 hours; sequence numbers increase per table, so order per key holds.
 //! Approximation: one shard per table (AWS splits by key range; order per item is the same either way).
 //!
+//! Time to Live (`ttl_attribute`): an item whose attribute holds a number of epoch seconds is deleted by the
+//! service [`TTL_DELETE_DELAY_US`] after that time (at once plus the delay when it is already past). Until then
+//! it is still read, as on AWS. The deletion's stream REMOVE record carries `userIdentity` `{type: Service,
+//! principalId: dynamodb.amazonaws.com}`; rewriting the item with a later expiry postpones it.
+//!
 //! Writes go through [`Sim::table_apply`] (PutItem, DeleteItem, UpdateItem), reads through [`Sim::table_get`]
 //! and [`Sim::table_query`], whoever calls: a handler's `dynamodb::…` calls, a Step Functions task (its
 //! attribute-value JSON read by [`item_request`]), traffic.
@@ -15,13 +20,18 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::engine::Sim;
+use super::engine::{Ev, Sim};
 use super::ids::{IdKind, TraceId};
 use crate::events::dynamodb::{self, StreamChange, StreamView};
 use crate::scenario::{ResId, ResourceKind, ResourceType, Scenario, StreamViewType, Table};
 
 /// Stream records live 24 hours (DynamoDB Streams developer guide).
 const STREAM_RETENTION_US: u64 = 86_400_000_000;
+/// How long after its expiry Time to Live deletes an item: 60 s here. AWS gives a window, not a delay ("TTL
+/// typically deletes expired items within a few days of their expiration time", DynamoDB Developer Guide, "Using
+/// time to live"; formerly "within 48 hours"): a fixed minute keeps runs deterministic and short while showing
+/// that expiry and deletion are not the same moment.
+const TTL_DELETE_DELAY_US: u64 = 60_000_000;
 
 /// A sort key value, ordered as DynamoDB orders keys: numbers numerically, strings by UTF-8 bytes.
 #[derive(Debug, Clone, PartialEq)]
@@ -237,6 +247,77 @@ impl Sim {
         trace: TraceId,
         op: TableOp,
     ) -> Result<(Option<Value>, Option<Value>), String> {
+        self.table_write(t, trace, op, false)
+    }
+
+    /// Schedules Time to Live for the initial items of every table that has it.
+    pub(crate) fn start_ttl(&mut self) {
+        let sc = std::sync::Arc::clone(&self.sc);
+        for t in sc.ids() {
+            let Some(cfg) = sc.resource(t).kind.as_table() else {
+                continue;
+            };
+            if cfg.ttl_attribute.is_none() {
+                continue;
+            }
+            for item in &cfg.items {
+                let trace = self.new_trace();
+                self.schedule_ttl(t, cfg, item, trace);
+            }
+        }
+    }
+
+    /// When `item` carries an expiry in the table's TTL attribute, schedules its deletion.
+    fn schedule_ttl(&mut self, t: ResId, cfg: &Table, item: &Value, trace: TraceId) {
+        let Some(expiry_s) = cfg
+            .ttl_attribute
+            .as_ref()
+            .and_then(|a| item.get(a))
+            .and_then(Value::as_f64)
+        else {
+            return;
+        };
+        let start_s = self.sc.settings.start_time.timestamp() as f64;
+        let expiry_us = ((expiry_s - start_s).max(0.0) * 1e6).min(u64::MAX as f64) as u64;
+        let at = expiry_us
+            .max(self.now())
+            .saturating_add(TTL_DELETE_DELAY_US);
+        let key = Box::new(keys_only(cfg, item));
+        self.schedule(
+            at,
+            Ev::TtlExpire {
+                table: t,
+                key,
+                trace,
+            },
+        );
+    }
+
+    /// Time to Live comes due: the item is deleted by the service if it is still there and still expired.
+    pub(crate) fn table_ttl_expire(&mut self, t: ResId, key: &Value, trace: TraceId) {
+        let Some(cfg) = self.table_cfg(t) else { return };
+        let Some(attr) = cfg.ttl_attribute.clone() else {
+            return;
+        };
+        let now_s = self.wall(self.now()).timestamp() as f64;
+        let expired = self
+            .table_get(t, key)
+            .and_then(|item| item.get(&attr).and_then(Value::as_f64))
+            .is_some_and(|expiry_s| expiry_s <= now_s);
+        if expired {
+            // The key comes from the stored item: the delete cannot fail.
+            let _ = self.table_write(t, trace, TableOp::Delete(key.clone()), true);
+        }
+    }
+
+    /// [`Sim::table_apply`], `by_ttl` when Time to Live deletes the item.
+    fn table_write(
+        &mut self,
+        t: ResId,
+        trace: TraceId,
+        op: TableOp,
+        by_ttl: bool,
+    ) -> Result<(Option<Value>, Option<Value>), String> {
         let sc = std::sync::Arc::clone(&self.sc);
         let ResourceKind::Table(cfg) = &sc.resource(t).kind else {
             self.wrong_kind(t, ResourceType::Table);
@@ -287,6 +368,11 @@ impl Sim {
             }
         };
         self.stats[t.index()].count += 1;
+        if let Some(item) = &new
+            && new != old
+        {
+            self.schedule_ttl(t, cfg, item, trace);
+        }
         if old == new {
             return Ok((old, new));
         }
@@ -325,6 +411,7 @@ impl Sim {
                 sequence_number: &sequence_number,
                 view: view(v),
                 time: self.wall(now),
+                by_ttl,
             };
             let record = dynamodb::stream_record(&self.aws, &change);
             let state = &mut self.tables[t.index()];

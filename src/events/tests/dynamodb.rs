@@ -223,6 +223,7 @@ fn change<'a>(
         sequence_number: "111",
         view,
         time: t(0),
+        by_ttl: false,
     }
 }
 
@@ -599,6 +600,7 @@ fn no_panics_on_odd_input() {
                         sequence_number: "",
                         view,
                         time: t(i64::from(i32::MIN)),
+                        by_ttl: name == "REMOVE",
                     },
                 );
             }

@@ -56,6 +56,7 @@ fn put_notice<'a>(key: &'a str, tag: &'a str) -> S3Notice<'a> {
         event_name: "ObjectCreated:Put",
         size: Some(1024),
         etag: Some(tag),
+        version_id: None,
         sequencer: "0055AED6DCD90281E5",
         configuration_id: "testConfigRule",
         request_id: "C3D13FE58DE4C810",

@@ -893,9 +893,11 @@ fn bucket(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Bucket> {
         }
     }
     let event_bridge = ctx.bool_key(o, &bucket::EVENT_BRIDGE);
+    let versioning = ctx.bool_key(o, &bucket::VERSIONING);
     (ctx.problems.len() == n0).then(|| Bucket {
         notifications: notifications.into_iter().map(|(n, _)| n).collect(),
         event_bridge,
+        versioning,
     })
 }
 
@@ -1184,6 +1186,10 @@ fn table(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Table> {
             }
         }
     }
+    let ttl_attribute = o.get(tab::TTL_ATTRIBUTE.name).and_then(|n| {
+        ctx.nonempty_string(n, &o.path_of(tab::TTL_ATTRIBUTE.name))
+            .map(str::to_string)
+    });
     if ctx.problems.len() > n0 {
         return None;
     }
@@ -1192,6 +1198,7 @@ fn table(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Table> {
         sort_key: sk.map(str::to_string),
         stream,
         items,
+        ttl_attribute,
     })
 }
 

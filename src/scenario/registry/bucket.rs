@@ -9,7 +9,7 @@ pub const DESC: TypeDesc = TypeDesc {
     name: "bucket",
     label: "S3 bucket",
     id_base: "Bucket",
-    keys: &[NOTIFICATIONS, EVENT_BRIDGE],
+    keys: &[NOTIFICATIONS, EVENT_BRIDGE, VERSIONING],
     derived_edges: &[("event_bridge", EdgeRole::BucketToBus)],
     traffic: TrafficInput::Payload(&["object"]),
     drawn_as_edge: false,
@@ -24,6 +24,14 @@ pub(crate) const EVENT_BRIDGE: Key = key(
     "event_bridge",
     Kind::Bool { default: false },
     "also send every object event to the `default` event bus",
+);
+
+// S3 versioning (S3 User Guide, "Retaining multiple versions of objects"): every put creates a version with its own
+// id, and a delete without a version id creates a delete marker (`ObjectRemoved:DeleteMarkerCreated`).
+pub(crate) const VERSIONING: Key = key(
+    "versioning",
+    Kind::Bool { default: false },
+    "keep every version of an object: version ids, delete markers",
 );
 
 /// The keys of a notification.

@@ -8,7 +8,7 @@ pub const DESC: TypeDesc = TypeDesc {
     name: "table",
     label: "DynamoDB table",
     id_base: "Table",
-    keys: &[PARTITION_KEY, SORT_KEY, STREAM, ITEMS],
+    keys: &[PARTITION_KEY, SORT_KEY, STREAM, ITEMS, TTL_ATTRIBUTE],
     derived_edges: &[],
     traffic: TrafficInput::Payload(&["put", "delete"]),
     drawn_as_edge: false,
@@ -29,3 +29,10 @@ pub(crate) const STREAM: Key = key(
     "stream view type; none ⇒ no stream",
 );
 pub(crate) const ITEMS: Key = key("items", Kind::Json, "initial items (plain JSON)");
+// Time to Live (DynamoDB Developer Guide, "Using time to live"): an item whose attribute holds an epoch time in
+// seconds that has passed is deleted by DynamoDB itself, its stream REMOVE record naming the service.
+pub(crate) const TTL_ATTRIBUTE: Key = key(
+    "ttl_attribute",
+    Kind::Text,
+    "Time to Live: the attribute holding an item's expiry (epoch seconds)",
+);
