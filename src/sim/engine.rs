@@ -17,6 +17,7 @@ use serde_json::Value;
 use super::api::{ApiState, HttpCall, HttpReply};
 use super::bucket::{BucketState, ObjectOp};
 use super::bus::RuleEvent;
+use super::database::Databases;
 use super::esm::EsmState;
 use super::function::{AsyncEvent, FnPool, FnState, Invocation, InvokeReq};
 use super::ids::{IdKind, TraceId, id_bits, mix64, uuid_text};
@@ -128,6 +129,8 @@ pub(crate) enum Ev {
     },
     /// An event source mapping's batching window or retry delay ends.
     EsmTimer { trigger: ResId },
+    /// Idle execution environments of a function that hold database connections may be due for reclaim.
+    EnvReclaim { func: ResId },
     /// A Step Functions task answer (or, with no answer, a timer) reaches its execution.
     SfnAnswer {
         execution: u64,
@@ -202,6 +205,12 @@ pub struct Live {
     pub delayed: u32,
     /// Tables: stored items.
     pub items: u32,
+    /// Databases: open connections; proxies: pooled database connections.
+    pub connections: u32,
+    /// Databases: `max_connections`; proxies: the most connections the pool may open.
+    pub max_connections: u32,
+    /// Proxies: pooled connections lent to clients now.
+    pub borrowed: u32,
 }
 
 /// A simulation run.
@@ -248,6 +257,8 @@ pub struct Sim {
     pub(crate) executions: BTreeMap<u64, SfnExecution>,
     /// Invocations of a function per causal chain, for recursive loop detection (looked up, never iterated).
     pub(crate) loop_counts: HashMap<(u64, ResId), u32>,
+    /// Databases (their SQL engines and connections) and proxies (their pools).
+    pub(crate) databases: Databases,
 }
 
 impl Sim {
@@ -276,6 +287,7 @@ impl Sim {
             }
         }
         let tables = TableState::for_scenario(&sc);
+        let databases = Databases::for_scenario(&sc);
         let mut sim = Sim {
             aws,
             seed,
@@ -308,6 +320,7 @@ impl Sim {
             triggers_of_source,
             loop_counts: HashMap::new(),
             executions: BTreeMap::new(),
+            databases,
             sc,
         };
         sim.start_traffic();
@@ -424,6 +437,16 @@ impl Sim {
                     .values()
                     .filter(|e| e.machine() == id)
                     .count() as u32;
+            }
+            ResourceType::Database => {
+                live.connections = self.databases.dbs[id.index()].open_count();
+                live.max_connections = self.db_max_connections(id);
+            }
+            ResourceType::DbProxy => {
+                let p = &self.databases.proxies[id.index()];
+                live.connections = p.pooled();
+                live.borrowed = p.borrowed_at(self.now_us);
+                live.max_connections = self.proxy_max_connections(id);
             }
             ResourceType::EventBus
             | ResourceType::Rule
@@ -683,6 +706,7 @@ impl Sim {
                 generation,
             } => self.queue_visible(queue, msg, generation),
             Ev::EsmTimer { trigger } => self.esm_timer(trigger),
+            Ev::EnvReclaim { func } => self.reclaim_due(func),
             Ev::SfnAnswer {
                 execution,
                 token,
@@ -766,7 +790,9 @@ impl Sim {
             | ResourceType::Schedule
             | ResourceType::Bucket
             | ResourceType::Table
-            | ResourceType::Trigger => Item::Unsupported { what: "event" },
+            | ResourceType::Trigger
+            | ResourceType::Database
+            | ResourceType::DbProxy => Item::Unsupported { what: "event" },
         }
     }
 }

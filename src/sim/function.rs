@@ -102,15 +102,19 @@ impl FnState {
             .count() as u32
     }
 
-    /// Forgets environments idle for `idle_timeout_us` or longer.
-    fn reclaim(&mut self, now_us: u64, idle_timeout_us: u64) {
+    /// Forgets environments idle for `idle_timeout_us` or longer; returns their ids (no allocation when none).
+    fn reclaim(&mut self, now_us: u64, idle_timeout_us: u64) -> Vec<u32> {
+        let mut reclaimed = Vec::new();
         while self
             .idle
             .front()
             .is_some_and(|e| now_us.saturating_sub(e.since_us) >= idle_timeout_us)
         {
-            self.idle.pop_front();
+            if let Some(e) = self.idle.pop_front() {
+                reclaimed.push(e.id);
+            }
         }
+        reclaimed
     }
 }
 
@@ -256,6 +260,16 @@ impl Sim {
             None => HandlerInvoke::Throttled {
                 latency_us: hop.saturating_mul(2),
             },
+        }
+    }
+
+    /// Reclaims the idle environments of `f` that are due now, closing their database connections.
+    pub(crate) fn reclaim_due(&mut self, f: ResId) {
+        let idle_timeout_us = self.idle_timeout_us(f);
+        let now = self.now();
+        let reclaimed = self.fns[f.index()].reclaim(now, idle_timeout_us);
+        for env in reclaimed {
+            self.db_env_reclaimed(f, env);
         }
     }
 
@@ -465,7 +479,11 @@ impl Sim {
         let idle_timeout_us = self.idle_timeout_us(f);
         let now = self.now();
         let state = &mut self.fns[f.index()];
-        state.reclaim(now, idle_timeout_us);
+        let reclaimed = state.reclaim(now, idle_timeout_us);
+        for env in reclaimed {
+            self.db_env_reclaimed(f, env);
+        }
+        let state = &mut self.fns[f.index()];
         state.busy += 1;
         if !reserved {
             self.pool.busy += 1;
@@ -566,7 +584,19 @@ impl Sim {
                 // SDK calls. It runs at the start of the invocation (after init); see `host` for what that means.
                 let t0 = now.saturating_add(init_us);
                 let ctx = self.lambda_context(f, func, request_n, env_id, timeout_us, t0);
-                let out = super::host::run_handler(self, h, &event, &ctx, f, trace, request_n, t0);
+                let out = super::host::run_handler(
+                    self,
+                    h,
+                    &event,
+                    &ctx,
+                    super::host::HandlerRun {
+                        f,
+                        env_id,
+                        trace,
+                        request_n,
+                        t0,
+                    },
+                );
                 let run = base_us.saturating_add(out.elapsed_us);
                 if out.timed_out || run > timeout_us {
                     (Status::Timeout, timeout(), timeout_us)
@@ -656,6 +686,11 @@ impl Sim {
         });
         if !reserved {
             self.pool.busy = self.pool.busy.saturating_sub(1);
+        }
+        if self.env_holds_connections(f, inv.env_id) {
+            // Its connections close when it is reclaimed: be there on time (reclaim is otherwise lazy).
+            let at = now.saturating_add(self.idle_timeout_us(f));
+            self.schedule(at, Ev::EnvReclaim { func: f });
         }
         // Billed: duration rounded up to 1 ms, plus the init phase on a cold start (see module doc).
         let billed_ms = inv.run_us.div_ceil(1000) + inv.init_us.div_ceil(1000);

@@ -33,6 +33,8 @@
 mod api;
 mod bucket;
 mod bus;
+mod database;
+mod db_proxy;
 mod engine;
 mod esm;
 mod function;

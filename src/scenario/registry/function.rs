@@ -22,7 +22,8 @@ pub const DESC: TypeDesc = TypeDesc {
         ASYNC,
         DEAD_LETTER,
     ],
-    derived_edges: &[],
+    // `rds::query("Db", …)` in the code: an edge to each database or proxy it names.
+    derived_edges: &[("code", EdgeRole::DatabaseCall)],
     traffic: TrafficInput::Payload(&["payload", "invocation_type"]),
     drawn_as_edge: false,
 };

@@ -17,11 +17,7 @@ const SPECIFIED_NOT_IMPLEMENTED: &[(&str, &str)] = &[
 ];
 
 /// Resource types the specification documents that are not built yet (every key of their tables is skipped).
-const TYPES_SPECIFIED_NOT_IMPLEMENTED: &[&str] = &[
-    // Amazon RDS / Aurora (issue: "RDS and RDS Proxy next").
-    "database", // Amazon RDS Proxy.
-    "db_proxy",
-];
+const TYPES_SPECIFIED_NOT_IMPLEMENTED: &[&str] = &[];
 
 /// Keys the registry (and the loader) accept that the specification's tables do not list yet. Each must really be
 /// missing from the spec.
