@@ -332,6 +332,8 @@ pub struct Function {
     pub duration_ms: Dist,
     pub cold_start_ms: Dist,
     pub idle_timeout_s: f64,
+    /// Environments initialised before t = 0 (at most the reserved concurrency, when there is one).
+    pub provisioned_concurrency: u32,
     pub error_rate: f64,
     pub code: Option<Code>,
     /// `code` compiled at load time. `None` when there is no code, or for a `script` when the scenario was loaded
@@ -391,6 +393,9 @@ pub struct Api {
     /// Route key (`"GET /items/{id}"` or `"$default"`) → function, in file order.
     pub routes: Vec<(String, ResId)>,
     pub timeout_ms: u32,
+    /// The token bucket: steady-state requests per second and bucket size.
+    pub throttle_rate_per_s: f64,
+    pub throttle_burst: u32,
 }
 
 /// A rule or schedule target with its input shaping.

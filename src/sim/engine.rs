@@ -307,7 +307,17 @@ impl Sim {
             stats: vec![ResourceStats::default(); n],
             traffic_stats: vec![0; sc.traffic.len()],
             injected: 0,
-            fns: vec![FnState::default(); n],
+            fns: sc
+                .resources
+                .iter()
+                .map(|r| {
+                    let provisioned = r
+                        .kind
+                        .as_function()
+                        .map_or(0, |f| f.provisioned_concurrency);
+                    FnState::with_provisioned(provisioned)
+                })
+                .collect(),
             pool: FnPool::new(&sc),
             apis: ApiState::for_scenario(&sc),
             buckets: vec![BucketState::default(); n],

@@ -92,14 +92,42 @@ pub(crate) struct FnState {
     /// Idle warm environments, least recently used at the front.
     idle: VecDeque<IdleEnv>,
     next_env: u32,
+    /// Provisioned concurrency: environments `1..=provisioned` are initialised before t = 0 and never reclaimed.
+    provisioned: u32,
+    /// The idle ones among them.
+    provisioned_idle: Vec<u32>,
+    /// How many more environments the scaling rate allows (see `scaling`).
+    scale: super::scaling::ScaleBucket,
 }
 
 impl FnState {
+    /// A function with `provisioned` environments initialised ahead of t = 0.
+    pub fn with_provisioned(provisioned: u32) -> FnState {
+        FnState {
+            provisioned,
+            provisioned_idle: (1..=provisioned).rev().collect(),
+            next_env: provisioned,
+            ..FnState::default()
+        }
+    }
+
     pub fn warm_count(&self, now_us: u64, idle_timeout_us: u64) -> u32 {
         self.idle
             .iter()
             .filter(|e| now_us.saturating_sub(e.since_us) < idle_timeout_us)
             .count() as u32
+            + self.provisioned_idle.len() as u32
+    }
+
+    /// Whether an invocation at `now_us` gets an environment: an idle provisioned or warm one, or a new one the
+    /// scaling rate allows.
+    fn can_get_environment(&self, now_us: u64, idle_timeout_us: u64) -> bool {
+        !self.provisioned_idle.is_empty()
+            || self
+                .idle
+                .back()
+                .is_some_and(|e| now_us.saturating_sub(e.since_us) < idle_timeout_us)
+            || self.scale.allows_new(now_us)
     }
 
     /// Forgets environments idle for `idle_timeout_us` or longer; returns their ids (no allocation when none).
@@ -300,13 +328,22 @@ impl Sim {
     }
 
     pub(crate) fn has_capacity_for(&self, f: ResId, reserved: Option<u32>) -> bool {
+        self.has_concurrency_for(f, reserved)
+            && self.fns[f.index()].can_get_environment(self.now(), self.idle_timeout_us(f))
+    }
+
+    /// Whether reserved or account concurrency leaves room for one more invocation of `f`.
+    fn has_concurrency_for(&self, f: ResId, reserved: Option<u32>) -> bool {
         match reserved {
             Some(reserved) => self.fns[f.index()].busy < reserved,
             None => self.pool.busy < self.pool.limit,
         }
     }
 
-    fn throttle_reason(&self, func: &Function) -> String {
+    fn throttle_reason(&self, f: ResId, func: &Function) -> String {
+        if self.has_concurrency_for(f, func.reserved_concurrency) {
+            return super::scaling::scaling_throttle_reason();
+        }
         match func.reserved_concurrency {
             Some(0) => "reserved concurrency is 0".to_string(),
             Some(r) => format!("reserved concurrency {r} reached"),
@@ -343,7 +380,7 @@ impl Sim {
             self.start_invocation(f, trace, event, Mode::Sync(reply), request_n, 1);
             return;
         }
-        let reason = self.throttle_reason(func);
+        let reason = self.throttle_reason(f, func);
         self.record_throttle(f, trace, InvocationType::RequestResponse, reason);
         if let Reply::Esm { trigger, batch } = reply {
             self.esm_result(trigger, batch, super::esm::EsmOutcome::Throttled);
@@ -377,7 +414,7 @@ impl Sim {
     /// A synchronous invocation refused for lack of concurrency.
     pub(crate) fn record_sync_throttle(&mut self, f: ResId, trace: TraceId) {
         let reason = match self.function(f) {
-            Some(func) => self.throttle_reason(func),
+            Some(func) => self.throttle_reason(f, func),
             None => return,
         };
         self.record_throttle(f, trace, InvocationType::RequestResponse, reason);
@@ -425,7 +462,7 @@ impl Sim {
             self.start_invocation(f, trace, event, Mode::Async(ae), request_n, attempt);
             return;
         }
-        let reason = self.throttle_reason(func);
+        let reason = self.throttle_reason(f, func);
         let mut ae = ae;
         self.record_throttle(f, ae.trace, InvocationType::Event, reason);
         let delay = THROTTLE_BACKOFF_MIN_US
@@ -489,9 +526,13 @@ impl Sim {
             self.pool.busy += 1;
         }
         let state = &mut self.fns[f.index()];
+        if let Some(id) = state.provisioned_idle.pop() {
+            return (id, false);
+        }
         match state.idle.pop_back() {
             Some(env) => (env.id, false),
             None => {
+                state.scale.take(now);
                 state.next_env = state.next_env.wrapping_add(1);
                 (state.next_env, true)
             }
@@ -680,10 +721,14 @@ impl Sim {
         let now = self.now();
         let state = &mut self.fns[f.index()];
         state.busy = state.busy.saturating_sub(1);
-        state.idle.push_back(IdleEnv {
-            id: inv.env_id,
-            since_us: now,
-        });
+        if inv.env_id <= state.provisioned {
+            state.provisioned_idle.push(inv.env_id);
+        } else {
+            state.idle.push_back(IdleEnv {
+                id: inv.env_id,
+                since_us: now,
+            });
+        }
         if !reserved {
             self.pool.busy = self.pool.busy.saturating_sub(1);
         }

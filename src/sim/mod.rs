@@ -42,6 +42,7 @@ mod host;
 pub mod ids;
 mod queue;
 pub mod rng;
+mod scaling;
 mod schedule;
 mod sfn;
 pub mod stats;

@@ -122,6 +122,22 @@ fn function(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Function> {
     let duration_ms = dist_key(ctx, o, &fun::DURATION_MS);
     let cold_start_ms = dist_key(ctx, o, &fun::COLD_START_MS);
     let idle_timeout_s = ctx.number_key(o, &fun::IDLE_TIMEOUT_S);
+    let provisioned_concurrency = ctx.int_key(o, &fun::PROVISIONED_CONCURRENCY) as u32;
+    // Cross-field: provisioned environments count toward reserved concurrency, else toward the account's.
+    let provisioned_cap = reserved_concurrency.unwrap_or(ctx.account_concurrency);
+    if provisioned_concurrency > provisioned_cap {
+        let key = fun::PROVISIONED_CONCURRENCY.name;
+        let what = if reserved_concurrency.is_some() {
+            "reserved_concurrency"
+        } else {
+            "settings.account_concurrency"
+        };
+        ctx.err(
+            o.key_pos(key),
+            &o.path_of(key),
+            format!("provisioned_concurrency ({provisioned_concurrency}) must be at most {what} ({provisioned_cap})"),
+        );
+    }
     let error_rate = ctx.number_key(o, &fun::ERROR_RATE);
     let (code, handler, source) = match o.get(fun::CODE.name) {
         Some(n) => {
@@ -173,6 +189,7 @@ fn function(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Function> {
         duration_ms,
         cold_start_ms,
         idle_timeout_s,
+        provisioned_concurrency,
         error_rate,
         code,
         handler,
@@ -512,10 +529,14 @@ fn api(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Api> {
     if ctx.problems.len() > n0 {
         return None;
     }
+    let throttle_rate_per_s = ctx.number_key(o, &api::THROTTLE_RATE_PER_S);
+    let throttle_burst = ctx.int_key(o, &api::THROTTLE_BURST) as u32;
     Some(Api {
         protocol: protocol?,
         routes,
         timeout_ms,
+        throttle_rate_per_s,
+        throttle_burst,
     })
 }
 
