@@ -1,7 +1,8 @@
 //! # eventflow
 //!
 //! Design, run and watch event-driven serverless architectures: API Gateway, S3, SQS, SNS, EventBridge,
-//! DynamoDB streams, Step Functions and Lambda, simulated deterministically with AWS's delivery rules.
+//! DynamoDB streams, Step Functions, RDS (with RDS Proxy) and Lambda, simulated deterministically with AWS's
+//! delivery rules.
 //!
 //! ## Bird's-eye view
 //!
@@ -61,6 +62,12 @@
 //!   - `queue` — SQS: SendMessage (one message constructor, `SqsSend::new`), visibility, FIFO, redrive.
 //!   - `topic` — SNS: Publish (`SnsPublish::new`), filter policies, fan-out to subscriptions.
 //!   - `table` — DynamoDB: put, update, delete, get and query items; streams.
+//!   - `database` — RDS: an embedded in-memory SQLite per database (rusqlite, `bundled`), connections per
+//!     execution environment (opened at the first `rds::query`, closed when the environment is reclaimed),
+//!     refusal at `max_connections` with the engine's text; `db_proxy` — RDS Proxy: the pool, lending per
+//!     transaction, borrow waits and time-outs, pinning, idle connections.
+//!   - `scaling` — Lambda's scaling rate (1,000 new environments per 10 s per function) and provisioned
+//!     concurrency, used by `function`.
 //!   - `sfn` — Step Functions: StartExecution and executions driving [`asl`]; its service integrations call
 //!     the operations above.
 //!   - `esm` — event source mappings (`trigger`) over queues and streams (poller scaling, batching windows,
@@ -94,6 +101,7 @@
 //!   panel:
 //!   - `ui::menu` — the menu bar; `ui::toolbar` — Edit toggle, play/step/reset, speed, virtual time, run state.
 //!   - `ui::start_page` — the gallery of built-in examples and recent files.
+//!   - `ui::gauge` — the connections gauge under database and proxy nodes (drawn by the canvas).
 //!   - `ui::canvas` — nodes, labelled edges, transit dots and flashes on egui's painter, the gestures of both
 //!     modes, one accessible widget per node; positions convert only through `ui::view::ViewTransform`
 //!     (world ↔ screen); `ui::layout` places nodes in layers.

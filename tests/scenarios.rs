@@ -7,7 +7,11 @@
 //! - `includes`: records (partial objects, matched as subsets) that must each match at least one trace record;
 //! - `excludes`: partial records that must match none;
 //! - `stats`: `{ "Resource": { "count": n, "errors": n, "throttles": n, "retries": n, "dead_lettered": n,
-//!   "dropped": n, "cold_starts": n } }` compared with the run's statistics.
+//!   "dropped": n, "cold_starts": n, "peak_connections": n, "refused": n, "borrow_waits": n,
+//!   "borrow_timeouts": n, "pinned": n, "status_4xx": n } }` compared with the run's statistics.
+//!
+//! Every case also checks an invariant of databases: no `connection` record shows more connections `open` than
+//! `max_connections`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -119,6 +123,16 @@ fn check_case(json: &Path) -> Vec<String> {
             failures.push(format!("{name}: record {r} matches excluded {exc}"));
         }
     }
+    for r in records
+        .iter()
+        .filter(|r| r.get("kind").and_then(Value::as_str) == Some("connection"))
+    {
+        let open = r.get("open").and_then(Value::as_u64);
+        let max = r.get("max_connections").and_then(Value::as_u64);
+        if !matches!((open, max), (Some(o), Some(m)) if o <= m) {
+            failures.push(format!("{name}: connection record over its limit: {r}"));
+        }
+    }
     if let Some(stats) = expect.get("stats").and_then(Value::as_object) {
         let sc = Arc::clone(sim.scenario());
         for (res, want) in stats {
@@ -136,6 +150,12 @@ fn check_case(json: &Path) -> Vec<String> {
                 ("dead_lettered", s.dead_lettered),
                 ("dropped", s.dropped),
                 ("cold_starts", s.cold_starts),
+                ("peak_connections", s.peak_connections),
+                ("refused", s.refused),
+                ("borrow_waits", s.borrow_waits),
+                ("borrow_timeouts", s.borrow_timeouts),
+                ("pinned", s.pinned),
+                ("status_4xx", s.status_4xx),
             ];
             for (k, got) in fields {
                 if let Some(w) = want.get(k).and_then(Value::as_u64)

@@ -111,6 +111,7 @@ pub fn summary_table(sim: &Sim) -> String {
             );
         }
     }
+    database_section(sim, &mut out);
     let (mut requests, mut gb_s) = (0u64, 0.0f64);
     for id in sc.ids() {
         if sc.resource(id).resource_type() == ResourceType::Function {
@@ -130,4 +131,64 @@ pub fn summary_table(sim: &Sim) -> String {
         sim.events_processed()
     );
     out
+}
+
+/// The database section: per database and proxy, peak connections (a proxy's: pooled) of the most allowed,
+/// refused connects, statements, p99 statement time (through a proxy: including the borrow), borrow waits and
+/// time-outs, pinned sessions.
+fn database_section(sim: &Sim, out: &mut String) {
+    let sc = sim.scenario();
+    let dbs: Vec<_> = sc
+        .ids()
+        .filter(|id| {
+            matches!(
+                sc.resource(*id).resource_type(),
+                ResourceType::Database | ResourceType::DbProxy
+            )
+        })
+        .collect();
+    if dbs.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\ndatabases: peak connections of max (proxies: pooled), refused connects, statements, p99 statement ms, borrow waits, borrow time-outs, pinned"
+    );
+    let width = dbs
+        .iter()
+        .map(|d| sc.id(*d).chars().count())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    let _ = writeln!(
+        out,
+        "{:<width$}  {:>10}  {:>7}  {:>10}  {:>6}  {:>12}  {:>9}  {:>6}",
+        "database",
+        "peak/max",
+        "refused",
+        "statements",
+        "p99 ms",
+        "borrow waits",
+        "time-outs",
+        "pinned"
+    );
+    for d in dbs {
+        let s = sim.stats(d);
+        let live = sim.live(d);
+        let p99 = s
+            .percentile_ms(99.0)
+            .map_or("-".to_string(), |x| format!("{x:.1}"));
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:>10}  {:>7}  {:>10}  {:>6}  {:>12}  {:>9}  {:>6}",
+            sc.id(d),
+            format!("{}/{}", s.peak_connections, live.max_connections),
+            s.refused,
+            s.count,
+            p99,
+            s.borrow_waits,
+            s.borrow_timeouts,
+            s.pinned
+        );
+    }
 }

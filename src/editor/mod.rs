@@ -144,8 +144,13 @@ pub fn default_resource(doc: &Value, t: ResourceType) -> Value {
                 json!({ "StartAt": "Done", "States": { "Done": { "Type": "Succeed" } } }),
             );
         }
+        ResourceType::DbProxy => {
+            let db = ids_of(doc, &[ResourceType::Database]).into_iter().next();
+            r.insert("database".into(), json!(db.unwrap_or_default()));
+        }
         // Valid with no keys of their own.
-        ResourceType::Function
+        ResourceType::Database
+        | ResourceType::Function
         | ResourceType::EventBus
         | ResourceType::Bucket
         | ResourceType::Queue
@@ -547,7 +552,7 @@ pub fn wire_kind(from: ResourceType, to: ResourceType) -> Result<WireKind, EditE
 
 const TRIGGER_IS_WIRING: &str =
     "a trigger is itself wiring: drag from a queue or table to a function instead";
-const REACHED_FROM_CODE: &str = "a function reaches a table, bucket or state machine from its code (SDK calls), not through wiring";
+const REACHED_FROM_CODE: &str = "a function reaches a table, bucket, state machine, database or proxy from its code (SDK calls), not through wiring";
 
 /// Refused pairs with a reason of their own (every other refusal gives the reason of its `from` type).
 const OWN_REFUSALS: &[(ResourceType, ResourceType, &str)] = &[
@@ -564,6 +569,16 @@ const OWN_REFUSALS: &[(ResourceType, ResourceType, &str)] = &[
     (
         ResourceType::Function,
         ResourceType::StateMachine,
+        REACHED_FROM_CODE,
+    ),
+    (
+        ResourceType::Function,
+        ResourceType::Database,
+        REACHED_FROM_CODE,
+    ),
+    (
+        ResourceType::Function,
+        ResourceType::DbProxy,
         REACHED_FROM_CODE,
     ),
     (
@@ -632,6 +647,14 @@ fn wirings_from(from: ResourceType) -> (&'static [(ResourceType, WireKind)], &'s
         T::StateMachine => (
             &[],
             "a state machine calls functions from its definition's Task states",
+        ),
+        T::Database => (
+            &[],
+            "a database is reached by functions' code (rds::query) and by a proxy's \"database\"",
+        ),
+        T::DbProxy => (
+            &[],
+            "a proxy's database is its \"database\" key; functions reach the proxy from their code (rds::query)",
         ),
     }
 }

@@ -391,6 +391,28 @@ impl SpanSet {
                 ];
                 self.close(*span_id, t_us, *status == "failed", attributes);
             }
+            TraceRecord::Connection {
+                resource,
+                parent_span_id,
+                event,
+                client,
+                error,
+                ..
+            } => {
+                let mut attributes = vec![("event", s(event)), ("client", s(client))];
+                if let Some(e) = error {
+                    attributes.push(("error", s(e)));
+                }
+                self.point(
+                    *parent_span_id,
+                    SpanEvent {
+                        t_us,
+                        name: "connection",
+                        resource: resource.clone(),
+                        attributes,
+                    },
+                )
+            }
             TraceRecord::Throttle {
                 function,
                 parent_span_id,

@@ -88,6 +88,10 @@ pub enum EdgeKind {
     RuleDeadLetter,
     /// State machine → a function a `Task` state invokes (`state` is the state's name).
     TaskInvoke { state: String },
+    /// Function → a database or proxy its code queries (`rds::query`).
+    DatabaseCall,
+    /// Proxy → the database it pools.
+    ProxyTarget,
 }
 
 /// What kind of wire an edge is, without its data: what a reference of the registry declares it makes.
@@ -107,6 +111,10 @@ pub enum EdgeRole {
     Destination,
     RuleDeadLetter,
     TaskInvoke,
+    /// A function's code queries a database or proxy (`rds::query`).
+    DatabaseCall,
+    /// A proxy's database.
+    ProxyTarget,
 }
 
 /// An edge of the graph.
@@ -139,6 +147,8 @@ impl EdgeKind {
             EdgeKind::Destination { .. } => EdgeRole::Destination,
             EdgeKind::RuleDeadLetter => EdgeRole::RuleDeadLetter,
             EdgeKind::TaskInvoke { .. } => EdgeRole::TaskInvoke,
+            EdgeKind::DatabaseCall => EdgeRole::DatabaseCall,
+            EdgeKind::ProxyTarget => EdgeRole::ProxyTarget,
         }
     }
 
@@ -175,6 +185,8 @@ impl EdgeKind {
             EdgeKind::Destination { on_success: true } => "on success".into(),
             EdgeKind::Destination { on_success: false } => "on failure".into(),
             EdgeKind::TaskInvoke { state } => state.clone(),
+            EdgeKind::DatabaseCall => "SQL".into(),
+            EdgeKind::ProxyTarget => "pool".into(),
         }
     }
 }
@@ -296,6 +308,9 @@ impl ArchGraph {
                 if let Some(d) = f.dead_letter {
                     self.wire(owner, R(me), R(d), EdgeKind::DeadLetter);
                 }
+                for db in &f.databases {
+                    self.wire(owner, R(me), R(*db), EdgeKind::DatabaseCall);
+                }
             }
             ResourceKind::Api(api) => {
                 for (key, f) in &api.routes {
@@ -385,7 +400,10 @@ impl ArchGraph {
                     );
                 }
             }
-            ResourceKind::Table(_) => {}
+            ResourceKind::Table(_) | ResourceKind::Database(_) => {}
+            ResourceKind::DbProxy(p) => {
+                self.wire(owner, R(me), R(p.database), EdgeKind::ProxyTarget);
+            }
             ResourceKind::Trigger(t) => {
                 if let Some(e) = self.wire(
                     owner,

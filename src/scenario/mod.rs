@@ -26,3 +26,4 @@ pub use error::{LoadError, Problem};
 pub use graph::{ArchGraph, EdgeKind, GraphEdge, GraphNode, NodeRef};
 pub use load::{FORMAT, load_bytes, load_file, load_str, valid_id, validate};
 pub use model::*;
+pub use registry::database::{nondeterministic_sql, open_sql_database};

@@ -133,10 +133,12 @@ pub enum ResourceType {
     Table,
     Trigger,
     StateMachine,
+    Database,
+    DbProxy,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 11] = [
+    pub const ALL: [ResourceType; 13] = [
         ResourceType::Function,
         ResourceType::Api,
         ResourceType::EventBus,
@@ -148,6 +150,8 @@ impl ResourceType {
         ResourceType::Table,
         ResourceType::Trigger,
         ResourceType::StateMachine,
+        ResourceType::Database,
+        ResourceType::DbProxy,
     ];
 
     /// The `type` string of the format (from the type's registry descriptor).
@@ -178,6 +182,8 @@ pub enum ResourceKind {
     Table(Table),
     Trigger(Trigger),
     StateMachine(StateMachine),
+    Database(Database),
+    DbProxy(DbProxy),
 }
 
 impl ResourceKind {
@@ -274,6 +280,24 @@ impl ResourceKind {
         }
     }
 
+    /// The database's configuration, if this resource is one.
+    pub fn as_database(&self) -> Option<&Database> {
+        if let ResourceKind::Database(v) = self {
+            Some(v)
+        } else {
+            None
+        }
+    }
+
+    /// The proxy's configuration, if this resource is one.
+    pub fn as_db_proxy(&self) -> Option<&DbProxy> {
+        if let ResourceKind::DbProxy(v) = self {
+            Some(v)
+        } else {
+            None
+        }
+    }
+
     pub fn resource_type(&self) -> ResourceType {
         match self {
             ResourceKind::Function(_) => ResourceType::Function,
@@ -287,6 +311,8 @@ impl ResourceKind {
             ResourceKind::Table(_) => ResourceType::Table,
             ResourceKind::Trigger(_) => ResourceType::Trigger,
             ResourceKind::StateMachine(_) => ResourceType::StateMachine,
+            ResourceKind::Database(_) => ResourceType::Database,
+            ResourceKind::DbProxy(_) => ResourceType::DbProxy,
         }
     }
 }
@@ -306,6 +332,8 @@ pub struct Function {
     pub duration_ms: Dist,
     pub cold_start_ms: Dist,
     pub idle_timeout_s: f64,
+    /// Environments initialised before t = 0 (at most the reserved concurrency, when there is one).
+    pub provisioned_concurrency: u32,
     pub error_rate: f64,
     pub code: Option<Code>,
     /// `code` compiled at load time. `None` when there is no code, or for a `script` when the scenario was loaded
@@ -315,6 +343,8 @@ pub struct Function {
     pub async_config: AsyncConfig,
     /// Legacy dead-letter queue or topic for async events that failed every attempt.
     pub dead_letter: Option<ResId>,
+    /// The databases and proxies its code names in `rds::` calls (the graph's edges to them), in first-seen order.
+    pub databases: Vec<ResId>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -363,6 +393,9 @@ pub struct Api {
     /// Route key (`"GET /items/{id}"` or `"$default"`) → function, in file order.
     pub routes: Vec<(String, ResId)>,
     pub timeout_ms: u32,
+    /// The token bucket: steady-state requests per second and bucket size.
+    pub throttle_rate_per_s: f64,
+    pub throttle_burst: u32,
 }
 
 /// A rule or schedule target with its input shaping.
@@ -546,6 +579,37 @@ pub struct StateMachine {
     pub workflow_type: WorkflowType,
     /// The definition, parsed and validated by the States Language interpreter.
     pub parsed: std::sync::Arc<crate::asl::Definition>,
+}
+
+/// A `database`'s engine: its default `max_connections` and the error texts clients see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbEngine {
+    Postgres,
+    Mysql,
+}
+
+/// `database` — Amazon RDS / Aurora (relational), simulated by an in-memory SQLite database.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Database {
+    pub engine: DbEngine,
+    pub instance_class: String,
+    /// The effective limit: the file's `max_connections`, else the class's default for the engine.
+    pub max_connections: u32,
+    pub connect_ms: Dist,
+    pub query_ms: Dist,
+    /// SQL run once before t = 0 (checked by the loader: it runs in SQLite).
+    pub schema: Option<String>,
+}
+
+/// `db_proxy` — Amazon RDS Proxy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DbProxy {
+    pub database: ResId,
+    pub max_connections_percent: u32,
+    /// At most `max_connections_percent`; by default half of it (AWS's default).
+    pub max_idle_connections_percent: u32,
+    pub borrow_timeout_s: u32,
+    pub added_latency_ms: Dist,
 }
 
 /// One traffic source: the outside world.

@@ -57,6 +57,7 @@ pub(super) fn register(engine: &mut Engine) {
     engine.register_static_module("s3", s3_module().into());
     engine.register_static_module("dynamodb", dynamodb_module().into());
     engine.register_static_module("lambda", lambda_module().into());
+    engine.register_static_module("rds", rds_module().into());
 
     let mut sfn = Module::new();
     sfn.set_native_fn("start", |c: Ctx, sm: Dynamic, input: Dynamic| {
@@ -226,11 +227,63 @@ fn lambda_module() -> Module {
     lambda
 }
 
+/// `rds::query(db, sql)` and `rds::query(db, sql, params)`.
+fn rds_module() -> Module {
+    let mut rds = Module::new();
+    rds.set_native_fn("query", |c: Ctx, db: Dynamic, sql: Dynamic| {
+        rds_query(&c, db, sql, Dynamic::UNIT)
+    });
+    rds.set_native_fn(
+        "query",
+        |c: Ctx, db: Dynamic, sql: Dynamic, params: Dynamic| rds_query(&c, db, sql, params),
+    );
+    rds
+}
+
+fn rds_query(c: &Ctx, db: Dynamic, sql: Dynamic, params: Dynamic) -> R<Dynamic> {
+    const F: &str = "rds::query";
+    let database = id(c, F, "database", &db)?;
+    let sql = text(c, F, "statement", &sql)?;
+    let params = if params.is_unit() {
+        Vec::new()
+    } else if params.is_array() {
+        match json(c, F, "params", &params)? {
+            Value::Array(values) => values,
+            other => vec![other],
+        }
+    } else {
+        let found = describe(c, &params);
+        return Err(invalid(
+            c,
+            F,
+            format!("the params must be an array (bound to the ? placeholders), found {found}"),
+        ));
+    };
+    sdk(
+        c,
+        SdkCall::RdsQuery {
+            database,
+            sql,
+            params,
+        },
+    )
+}
+
 // ---- errors ---------------------------------------------------------------------------------------------------------
 
 /// Throws `#{errorType, errorMessage}` at the call, catchable by the script, and remembers it (see
 /// `errors::error_object`).
 fn throw(c: &Ctx, error_type: &str, message: String) -> Box<EvalAltResult> {
+    throw_with_code(c, error_type, message, None)
+}
+
+/// As [`throw`], with the engine's own error code as `code` (a database error).
+fn throw_with_code(
+    c: &Ctx,
+    error_type: &str,
+    message: String,
+    code: Option<String>,
+) -> Box<EvalAltResult> {
     let pos = c.call_position();
     state::with_top(|f| {
         f.api_error = Some(ApiError {
@@ -249,6 +302,9 @@ fn throw(c: &Ctx, error_type: &str, message: String) -> Box<EvalAltResult> {
         "errorMessage".into(),
         Dynamic::from(ImmutableString::from(message)),
     );
+    if let Some(code) = code {
+        m.insert("code".into(), Dynamic::from(ImmutableString::from(code)));
+    }
     EvalAltResult::ErrorRuntime(Dynamic::from_map(m), pos).into()
 }
 
@@ -499,7 +555,7 @@ fn sdk(c: &Ctx, call: SdkCall) -> R<Dynamic> {
                 format!("{}: the result cannot be converted: {why}", c.fn_name()),
             )
         }),
-        Err(e) => Err(throw(c, &e.error_type, e.message)),
+        Err(e) => Err(throw_with_code(c, &e.error_type, e.message, e.code)),
     }
 }
 

@@ -258,6 +258,8 @@ pub struct SdkResult {
 pub struct SdkError {
     pub error_type: String,
     pub message: String,
+    /// The engine's own error code (`rds::query`: `"53300"`, `"1040"`, …), thrown as the error's `code`.
+    pub code: Option<String>,
 }
 
 /// An SDK call of a script, its arguments checked and normalised.
@@ -344,6 +346,13 @@ pub enum SdkCall {
         state_machine: String,
         input: Value,
     },
+    RdsQuery {
+        /// A `database` or `db_proxy` id.
+        database: String,
+        sql: String,
+        /// Bound to the `?` placeholders in order.
+        params: Vec<Value>,
+    },
 }
 
 impl SdkCall {
@@ -365,6 +374,7 @@ impl SdkCall {
             | SdkCall::DynamoQuery { .. } => "dynamodb",
             SdkCall::LambdaInvoke { .. } | SdkCall::LambdaInvokeAsync { .. } => "lambda",
             SdkCall::SfnStart { .. } => "sfn",
+            SdkCall::RdsQuery { .. } => "rds",
         }
     }
 
@@ -387,6 +397,7 @@ impl SdkCall {
             // Both are Lambda's Invoke, with InvocationType RequestResponse or Event.
             SdkCall::LambdaInvoke { .. } | SdkCall::LambdaInvokeAsync { .. } => "Invoke",
             SdkCall::SfnStart { .. } => "StartExecution",
+            SdkCall::RdsQuery { .. } => "Query",
         }
     }
 
@@ -409,6 +420,7 @@ impl SdkCall {
             SdkCall::LambdaInvoke { function, .. }
             | SdkCall::LambdaInvokeAsync { function, .. } => function,
             SdkCall::SfnStart { state_machine, .. } => state_machine,
+            SdkCall::RdsQuery { database, .. } => database,
         }
     }
 }

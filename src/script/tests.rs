@@ -1123,6 +1123,7 @@ fn service_operation_and_resource_of_calls() {
 fn failing(error_type: &'static str, message: &'static str) -> Mock {
     Mock::answering(move |_| SdkResult {
         result: Err(SdkError {
+            code: None,
             error_type: error_type.into(),
             message: message.into(),
         }),
@@ -1497,6 +1498,7 @@ impl Host for Nesting {
                 self.depth -= 1;
                 SdkResult {
                     result: out.result.map_err(|e| SdkError {
+                        code: None,
                         error_type: e["errorType"].as_str().unwrap_or("Error").into(),
                         message: e["errorMessage"].as_str().unwrap_or("").into(),
                     }),

@@ -6,7 +6,10 @@
 //! API) or 403 `Missing Authentication Token` (REST); Lambda refusing the invocation (throttled) → 500; a failed
 //! function → 502 (REST) or 500 (HTTP API); a REST response that is not a valid proxy response → 502, while an
 //! HTTP API (payload 2.0) turns any JSON without `statusCode` into a 200; the integration timeout (`timeout_ms`,
-//! default 29 s, §6.1) → 504 (REST) or 503 `Service Unavailable` (HTTP API). Latency in the statistics is API Gateway's `Latency` metric:
+//! default 29 s, §6.1) → 504 (REST) or 503 `Service Unavailable` (HTTP API). Before routing, API Gateway's
+//! token bucket (`throttle_rate_per_s` refill, `throttle_burst` size, account defaults 10,000 / 5,000,
+//! aws-limits-rds.md §5 AG-LIM/AG-THR; full at t = 0) answers a request that finds it empty with 429
+//! `{"message":"Too Many Requests"}` (THROTTLED, AG-GR). Latency in the statistics is API Gateway's `Latency` metric:
 //! from the request reaching the API to the API answering.
 
 use std::collections::HashMap;
@@ -62,6 +65,40 @@ pub(crate) struct ApiState {
     api_id: String,
     /// Requests waiting for their integration, by request number (looked up, never iterated).
     in_flight: HashMap<u64, InFlight>,
+    bucket: TokenBucket,
+}
+
+/// API Gateway's token bucket: `burst` tokens at most, refilled at `rate_per_s`; each request takes one.
+#[derive(Debug, Clone, Default)]
+struct TokenBucket {
+    tokens: f64,
+    at_us: u64,
+    rate_per_s: f64,
+    burst: f64,
+}
+
+impl TokenBucket {
+    fn full(rate_per_s: f64, burst: u32) -> TokenBucket {
+        TokenBucket {
+            tokens: f64::from(burst),
+            at_us: 0,
+            rate_per_s,
+            burst: f64::from(burst),
+        }
+    }
+
+    /// Takes a token at `now_us`; false when the bucket is empty (the request is throttled).
+    fn take(&mut self, now_us: u64) -> bool {
+        let elapsed_s = now_us.saturating_sub(self.at_us) as f64 / 1e6;
+        self.tokens = (self.tokens + elapsed_s * self.rate_per_s).min(self.burst);
+        self.at_us = self.at_us.max(now_us);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
 }
 
 impl ApiState {
@@ -75,6 +112,7 @@ impl ApiState {
                     protocol: Some(api.protocol),
                     timeout_us: u64::from(api.timeout_ms) * 1000,
                     api_id: api_id_for(&r.id),
+                    bucket: TokenBucket::full(api.throttle_rate_per_s, api.throttle_burst),
                     ..ApiState::default()
                 },
                 None => ApiState::default(),
@@ -115,8 +153,16 @@ impl Sim {
     pub(crate) fn api_request(&mut self, api: ResId, trace: TraceId, call: HttpCall) {
         let now = self.now();
         self.stats[api.index()].count += 1;
-        let state = &self.apis[api.index()];
+        let state = &mut self.apis[api.index()];
         let protocol = events_protocol(state.protocol.unwrap_or(ApiProtocol::Http));
+        if !state.bucket.take(now) {
+            self.stats[api.index()].throttles += 1;
+            let req_n = self.next_n(IdKind::ApiRequest);
+            let resp = apigw::gateway_error(protocol, GatewayError::RateLimited);
+            self.api_respond(api, trace, req_n, String::new(), now, resp);
+            return;
+        }
+        let state = &self.apis[api.index()];
         let matched = state
             .routes
             .as_ref()

@@ -262,7 +262,9 @@ impl Sim {
                 | ResourceType::Topic
                 | ResourceType::Table
                 | ResourceType::Trigger
-                | ResourceType::StateMachine => true,
+                | ResourceType::StateMachine
+                | ResourceType::Database
+                | ResourceType::DbProxy => true,
             };
             let event = if observed {
                 let configuration_id = format!("eventflow-notification-{}", i + 1);

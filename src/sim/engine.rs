@@ -17,6 +17,7 @@ use serde_json::Value;
 use super::api::{ApiState, HttpCall, HttpReply};
 use super::bucket::{BucketState, ObjectOp};
 use super::bus::RuleEvent;
+use super::database::Databases;
 use super::esm::EsmState;
 use super::function::{AsyncEvent, FnPool, FnState, Invocation, InvokeReq};
 use super::ids::{IdKind, TraceId, id_bits, mix64, uuid_text};
@@ -138,6 +139,8 @@ pub(crate) enum Ev {
         key: Box<Value>,
         trace: TraceId,
     },
+    /// Idle execution environments of a function that hold database connections may be due for reclaim.
+    EnvReclaim { func: ResId },
     /// A Step Functions task answer (or, with no answer, a timer) reaches its execution.
     SfnAnswer {
         execution: u64,
@@ -212,6 +215,12 @@ pub struct Live {
     pub delayed: u32,
     /// Tables: stored items.
     pub items: u32,
+    /// Databases: open connections; proxies: pooled database connections.
+    pub connections: u32,
+    /// Databases: `max_connections`; proxies: the most connections the pool may open.
+    pub max_connections: u32,
+    /// Proxies: pooled connections lent to clients now.
+    pub borrowed: u32,
 }
 
 /// A simulation run.
@@ -259,6 +268,8 @@ pub struct Sim {
     /// Invocations of a function per causal chain and loop epoch (`TraceId::loop_epoch`), for recursive loop
     /// detection (looked up, never iterated).
     pub(crate) loop_counts: HashMap<(u64, u64, ResId), u32>,
+    /// Databases (their SQL engines and connections) and proxies (their pools).
+    pub(crate) databases: Databases,
 }
 
 impl Sim {
@@ -287,6 +298,7 @@ impl Sim {
             }
         }
         let tables = TableState::for_scenario(&sc);
+        let databases = Databases::for_scenario(&sc);
         let mut sim = Sim {
             aws,
             seed,
@@ -306,7 +318,17 @@ impl Sim {
             stats: vec![ResourceStats::default(); n],
             traffic_stats: vec![0; sc.traffic.len()],
             injected: 0,
-            fns: vec![FnState::default(); n],
+            fns: sc
+                .resources
+                .iter()
+                .map(|r| {
+                    let provisioned = r
+                        .kind
+                        .as_function()
+                        .map_or(0, |f| f.provisioned_concurrency);
+                    FnState::with_provisioned(provisioned)
+                })
+                .collect(),
             pool: FnPool::new(&sc),
             apis: ApiState::for_scenario(&sc),
             buckets: vec![BucketState::default(); n],
@@ -319,6 +341,7 @@ impl Sim {
             triggers_of_source,
             loop_counts: HashMap::new(),
             executions: BTreeMap::new(),
+            databases,
             sc,
         };
         sim.start_traffic();
@@ -436,6 +459,16 @@ impl Sim {
                     .values()
                     .filter(|e| e.machine() == id)
                     .count() as u32;
+            }
+            ResourceType::Database => {
+                live.connections = self.databases.dbs[id.index()].open_count();
+                live.max_connections = self.db_max_connections(id);
+            }
+            ResourceType::DbProxy => {
+                let p = &self.databases.proxies[id.index()];
+                live.connections = p.pooled();
+                live.borrowed = p.borrowed_at(self.now_us);
+                live.max_connections = self.proxy_max_connections(id);
             }
             ResourceType::EventBus
             | ResourceType::Rule
@@ -699,6 +732,7 @@ impl Sim {
             Ev::EsmScale { trigger } => self.esm_scale(trigger),
             Ev::EsmRetry { trigger, batch } => self.esm_retry(trigger, batch),
             Ev::TtlExpire { table, key, trace } => self.table_ttl_expire(table, &key, trace),
+            Ev::EnvReclaim { func } => self.reclaim_due(func),
             Ev::SfnAnswer {
                 execution,
                 token,
@@ -782,7 +816,9 @@ impl Sim {
             | ResourceType::Schedule
             | ResourceType::Bucket
             | ResourceType::Table
-            | ResourceType::Trigger => Item::Unsupported { what: "event" },
+            | ResourceType::Trigger
+            | ResourceType::Database
+            | ResourceType::DbProxy => Item::Unsupported { what: "event" },
         }
     }
 }

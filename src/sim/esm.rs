@@ -163,7 +163,9 @@ impl Sim {
             | ResourceType::Bucket
             | ResourceType::Topic
             | ResourceType::Trigger
-            | ResourceType::StateMachine => self.wrong_kind(source, ResourceType::Queue),
+            | ResourceType::StateMachine
+            | ResourceType::Database
+            | ResourceType::DbProxy => self.wrong_kind(source, ResourceType::Queue),
         }
         self.esms[t.index()].polling = false;
     }

@@ -101,25 +101,57 @@ pub(crate) struct FnState {
     /// Idle warm environments, least recently used at the front.
     idle: VecDeque<IdleEnv>,
     next_env: u32,
+    /// Provisioned concurrency: environments `1..=provisioned` are initialised before t = 0 and never reclaimed.
+    provisioned: u32,
+    /// The idle ones among them.
+    provisioned_idle: Vec<u32>,
+    /// How many more environments the scaling rate allows (see `scaling`).
+    scale: super::scaling::ScaleBucket,
 }
 
 impl FnState {
+    /// A function with `provisioned` environments initialised ahead of t = 0.
+    pub fn with_provisioned(provisioned: u32) -> FnState {
+        FnState {
+            provisioned,
+            provisioned_idle: (1..=provisioned).rev().collect(),
+            next_env: provisioned,
+            ..FnState::default()
+        }
+    }
+
     pub fn warm_count(&self, now_us: u64, idle_timeout_us: u64) -> u32 {
         self.idle
             .iter()
             .filter(|e| now_us.saturating_sub(e.since_us) < idle_timeout_us)
             .count() as u32
+            + self.provisioned_idle.len() as u32
     }
 
-    /// Forgets environments idle for `idle_timeout_us` or longer.
-    fn reclaim(&mut self, now_us: u64, idle_timeout_us: u64) {
+    /// Whether an invocation at `now_us` gets an environment: an idle provisioned or warm one, or a new one the
+    /// scaling rate allows.
+    fn can_get_environment(&self, now_us: u64, idle_timeout_us: u64) -> bool {
+        !self.provisioned_idle.is_empty()
+            || self
+                .idle
+                .back()
+                .is_some_and(|e| now_us.saturating_sub(e.since_us) < idle_timeout_us)
+            || self.scale.allows_new(now_us)
+    }
+
+    /// Forgets environments idle for `idle_timeout_us` or longer; returns their ids (no allocation when none).
+    fn reclaim(&mut self, now_us: u64, idle_timeout_us: u64) -> Vec<u32> {
+        let mut reclaimed = Vec::new();
         while self
             .idle
             .front()
             .is_some_and(|e| now_us.saturating_sub(e.since_us) >= idle_timeout_us)
         {
-            self.idle.pop_front();
+            if let Some(e) = self.idle.pop_front() {
+                reclaimed.push(e.id);
+            }
         }
+        reclaimed
     }
 }
 
@@ -280,6 +312,16 @@ impl Sim {
         }
     }
 
+    /// Reclaims the idle environments of `f` that are due now, closing their database connections.
+    pub(crate) fn reclaim_due(&mut self, f: ResId) {
+        let idle_timeout_us = self.idle_timeout_us(f);
+        let now = self.now();
+        let reclaimed = self.fns[f.index()].reclaim(now, idle_timeout_us);
+        for env in reclaimed {
+            self.db_env_reclaimed(f, env);
+        }
+    }
+
     pub(crate) fn idle_timeout_us(&self, f: ResId) -> u64 {
         self.function(f)
             .map(|func| super::rng::ms_to_us(func.idle_timeout_s * 1000.0))
@@ -327,15 +369,25 @@ impl Sim {
     }
 
     pub(crate) fn has_capacity_for(&self, f: ResId, reserved: Option<u32>) -> bool {
+        self.has_concurrency_for(f, reserved)
+            && self.fns[f.index()].can_get_environment(self.now(), self.idle_timeout_us(f))
+    }
+
+    /// Whether reserved or account concurrency leaves room for one more invocation of `f`.
+    fn has_concurrency_for(&self, f: ResId, reserved: Option<u32>) -> bool {
         match reserved {
             Some(reserved) => self.fns[f.index()].busy < reserved,
             None => self.pool.busy < self.pool.limit,
         }
     }
 
-    /// The trace's reason for a throttle: the `Reason` of Lambda's `TooManyRequestsException`, then what ran out.
-    fn throttle_reason(&self, func: &Function) -> String {
+    /// The trace's reason for a throttle: the `Reason` of Lambda's `TooManyRequestsException`, then what ran out
+    /// (concurrency, or the scaling rate of sim/scaling.rs).
+    fn throttle_reason(&self, f: ResId, func: &Function) -> String {
         let code = throttle_reason_code(func);
+        if self.has_concurrency_for(f, func.reserved_concurrency) {
+            return format!("{code}: {}", super::scaling::scaling_throttle_reason());
+        }
         match func.reserved_concurrency {
             Some(0) => format!("{code}: reserved concurrency is 0"),
             Some(r) => format!("{code}: reserved concurrency {r} reached"),
@@ -374,7 +426,7 @@ impl Sim {
             self.start_invocation(f, trace, event, Mode::Sync(reply), request_n, 1);
             return;
         }
-        let reason = self.throttle_reason(func);
+        let reason = self.throttle_reason(f, func);
         let code = throttle_reason_code(func);
         self.record_throttle(f, trace, InvocationType::RequestResponse, reason);
         if let Reply::Esm { trigger, batch } = reply {
@@ -409,7 +461,7 @@ impl Sim {
     /// A synchronous invocation refused for lack of concurrency.
     pub(crate) fn record_sync_throttle(&mut self, f: ResId, trace: TraceId) {
         let reason = match self.function(f) {
-            Some(func) => self.throttle_reason(func),
+            Some(func) => self.throttle_reason(f, func),
             None => return,
         };
         self.record_throttle(f, trace, InvocationType::RequestResponse, reason);
@@ -458,7 +510,7 @@ impl Sim {
             self.start_invocation(f, trace, event, Mode::Async(ae), request_n, attempt);
             return;
         }
-        let reason = self.throttle_reason(func);
+        let reason = self.throttle_reason(f, func);
         let mut ae = ae;
         self.record_throttle(f, ae.trace, InvocationType::Event, reason);
         let delay = THROTTLE_BACKOFF_MIN_US
@@ -522,15 +574,23 @@ impl Sim {
         let idle_timeout_us = self.idle_timeout_us(f);
         let now = self.now();
         let state = &mut self.fns[f.index()];
-        state.reclaim(now, idle_timeout_us);
+        let reclaimed = state.reclaim(now, idle_timeout_us);
+        for env in reclaimed {
+            self.db_env_reclaimed(f, env);
+        }
+        let state = &mut self.fns[f.index()];
         state.busy += 1;
         if !reserved {
             self.pool.busy += 1;
         }
         let state = &mut self.fns[f.index()];
+        if let Some(id) = state.provisioned_idle.pop() {
+            return (id, false);
+        }
         match state.idle.pop_back() {
             Some(env) => (env.id, false),
             None => {
+                state.scale.take(now);
                 state.next_env = state.next_env.wrapping_add(1);
                 (state.next_env, true)
             }
@@ -627,7 +687,19 @@ impl Sim {
                 // SDK calls. It runs at the start of the invocation (after init); see `host` for what that means.
                 let t0 = now.saturating_add(init_us);
                 let ctx = self.lambda_context(f, func, request_n, env_id, timeout_us, t0);
-                let out = super::host::run_handler(self, h, &event, &ctx, f, trace, request_n, t0);
+                let out = super::host::run_handler(
+                    self,
+                    h,
+                    &event,
+                    &ctx,
+                    super::host::HandlerRun {
+                        f,
+                        env_id,
+                        trace,
+                        request_n,
+                        t0,
+                    },
+                );
                 let run = base_us.saturating_add(out.elapsed_us);
                 if out.timed_out || run > timeout_us {
                     (Status::Timeout, timeout(), timeout_us)
@@ -711,12 +783,21 @@ impl Sim {
         let now = self.now();
         let state = &mut self.fns[f.index()];
         state.busy = state.busy.saturating_sub(1);
-        state.idle.push_back(IdleEnv {
-            id: inv.env_id,
-            since_us: now,
-        });
+        if inv.env_id <= state.provisioned {
+            state.provisioned_idle.push(inv.env_id);
+        } else {
+            state.idle.push_back(IdleEnv {
+                id: inv.env_id,
+                since_us: now,
+            });
+        }
         if !reserved {
             self.pool.busy = self.pool.busy.saturating_sub(1);
+        }
+        if self.env_holds_connections(f, inv.env_id) {
+            // Its connections close when it is reclaimed: be there on time (reclaim is otherwise lazy).
+            let at = now.saturating_add(self.idle_timeout_us(f));
+            self.schedule(at, Ev::EnvReclaim { func: f });
         }
         // Billed: duration rounded up to 1 ms, plus the init phase on a cold start (see module doc).
         let billed_ms = inv.run_us.div_ceil(1000) + inv.init_us.div_ceil(1000);

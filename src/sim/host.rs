@@ -25,44 +25,59 @@ use super::trace::{Ms, Status, TraceRecord};
 use crate::scenario::{ResId, ResourceType};
 use crate::script::{Context, Handler, Host, Outcome, SdkCall, SdkError, SdkResult};
 
-/// Runs a handler for an invocation of `f` that starts (after init) at virtual time `t0`.
-#[allow(clippy::too_many_arguments)]
+/// Which invocation a handler runs for: function `f` in execution environment `env_id`, starting (after init)
+/// at virtual time `t0`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HandlerRun {
+    pub f: ResId,
+    pub env_id: u32,
+    pub trace: TraceId,
+    pub request_n: u64,
+    pub t0: u64,
+}
+
+/// Runs a handler for an invocation.
 pub(crate) fn run_handler(
     sim: &mut Sim,
     handler: &Handler,
     event: &Value,
     ctx: &Context,
-    f: ResId,
-    trace: TraceId,
-    request_n: u64,
-    t0: u64,
+    run: HandlerRun,
 ) -> Outcome {
     let mut host = SimHost {
         sim,
-        f,
-        trace,
-        request_n,
-        t0,
+        f: run.f,
+        env_id: run.env_id,
+        trace: run.trace,
+        request_n: run.request_n,
+        t0: run.t0,
     };
-    crate::script::run(handler, event, ctx, &mut host)
+    let out = crate::script::run(handler, event, ctx, &mut host);
+    host.sim
+        .db_handler_done(run.f, run.env_id, run.t0.saturating_add(out.elapsed_us));
+    out
 }
 
 struct SimHost<'a> {
     sim: &'a mut Sim,
     f: ResId,
+    /// The execution environment: database connections belong to it.
+    env_id: u32,
     trace: TraceId,
     request_n: u64,
     t0: u64,
 }
 
-/// What an SDK call answers, and its latency when the call does not take `settings.sdk_latency_ms` (a
-/// synchronous `lambda::invoke` takes the callee's real time).
-type Performed = (Result<Value, SdkError>, Option<u64>);
+/// What an SDK call answers, its latency when the call does not take `settings.sdk_latency_ms` (a synchronous
+/// `lambda::invoke` takes the callee's real time, `rds::query` the database's), and what its `call` record adds
+/// (`rds`).
+type Performed = (Result<Value, SdkError>, Option<u64>, Option<Value>);
 
 fn sdk_error(error_type: &str, message: impl Into<String>) -> SdkError {
     SdkError {
         error_type: error_type.to_string(),
         message: message.into(),
+        code: None,
     }
 }
 
@@ -151,14 +166,45 @@ impl SimHost<'_> {
                 self.invoke_async(&function, payload)
             }
             SdkCall::LambdaInvoke { function, payload } => {
-                return self.invoke_sync(&function, payload);
+                let (result, latency) = self.invoke_sync(&function, payload);
+                return (result, latency, None);
             }
+            SdkCall::RdsQuery {
+                database,
+                sql,
+                params,
+            } => return self.rds_query(&database, &sql, &params),
             SdkCall::SfnStart {
                 state_machine,
                 input,
             } => self.sfn_start(&state_machine, input),
         };
-        (answer, None)
+        (answer, None, None)
+    }
+
+    /// `rds::query` on a database or proxy: the statement runs on its connection (opened first if need be).
+    fn rds_query(&mut self, name: &str, sql: &str, params: &[Value]) -> Performed {
+        let target = self
+            .sim
+            .find_of_type(name, ResourceType::Database)
+            .or_else(|| self.sim.find_of_type(name, ResourceType::DbProxy));
+        let Some(target) = target else {
+            return (Err(not_found(name, "RDS database or proxy")), None, None);
+        };
+        let call = super::database::DbCall {
+            func: self.f,
+            env: self.env_id,
+            trace: self.trace,
+            sql,
+            params,
+        };
+        let answer = self.sim.rds_query(target, call);
+        let result = answer.result.map_err(|e| SdkError {
+            error_type: "DatabaseError".to_string(),
+            message: e.message,
+            code: Some(e.code),
+        });
+        (result, Some(answer.latency_us), Some(answer.detail))
     }
 
     fn sqs_send(&mut self, queue: &str, msg: SqsSend) -> Result<Value, SdkError> {
@@ -248,7 +294,11 @@ impl SimHost<'_> {
 
     /// `lambda::invoke`: the callee runs now (its own handler included); the caller waits for the hop there,
     /// the callee's init and run, and the hop back.
-    fn invoke_sync(&mut self, function: &str, payload: Value) -> Performed {
+    fn invoke_sync(
+        &mut self,
+        function: &str,
+        payload: Value,
+    ) -> (Result<Value, SdkError>, Option<u64>) {
         let callee = match self.resolve(function, ResourceType::Function) {
             Ok(c) => c,
             Err(e) => return (Err(e), None),
@@ -314,10 +364,11 @@ impl Host for SimHost<'_> {
         // too: parents always come earlier in the trace. Allocated before the call so ids follow the calls' order.
         let mut call_trace = self.trace;
         let (span_id, parent_span_id) = self.sim.open_span(&mut call_trace);
-        let (result, fixed_latency) = self.sim.at_moment(at, |sim| {
+        let (result, fixed_latency, rds) = self.sim.at_moment(at, |sim| {
             let mut host = SimHost {
                 sim,
                 f: self.f,
+                env_id: self.env_id,
                 trace: self.trace,
                 request_n: self.request_n,
                 t0: self.t0,
@@ -347,8 +398,12 @@ impl Host for SimHost<'_> {
                     let mut m = Map::new();
                     m.insert("errorType".to_string(), Value::String(e.error_type.clone()));
                     m.insert("errorMessage".to_string(), Value::String(e.message.clone()));
+                    if let Some(code) = &e.code {
+                        m.insert("code".to_string(), Value::String(code.clone()));
+                    }
                     Value::Object(m)
                 }),
+                rds,
             };
             self.sim.record(record);
         }

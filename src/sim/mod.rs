@@ -34,6 +34,8 @@
 mod api;
 mod bucket;
 mod bus;
+mod database;
+mod db_proxy;
 mod engine;
 mod esm;
 mod function;
@@ -42,6 +44,7 @@ pub mod ids;
 mod limits;
 mod queue;
 pub mod rng;
+mod scaling;
 mod schedule;
 mod sfn;
 pub mod stats;

@@ -33,6 +33,17 @@ pub struct ResourceStats {
     pub status_2xx: u64,
     pub status_4xx: u64,
     pub status_5xx: u64,
+    /// Databases: the most connections open at once (proxies: the most pooled).
+    pub peak_connections: u64,
+    /// Databases: connections opened.
+    pub connects: u64,
+    /// Databases: connections refused at `max_connections`.
+    pub refused: u64,
+    /// Proxies: borrows that waited for a pooled connection, and those that timed out.
+    pub borrow_waits: u64,
+    pub borrow_timeouts: u64,
+    /// Proxies: client sessions pinned to a database connection.
+    pub pinned: u64,
 }
 
 impl ResourceStats {

@@ -232,7 +232,9 @@ impl Sim {
             | ResourceType::Topic
             | ResourceType::Table
             | ResourceType::Trigger
-            | ResourceType::StateMachine => {
+            | ResourceType::StateMachine
+            | ResourceType::Database
+            | ResourceType::DbProxy => {
                 self.wrong_kind(sub.target, ResourceType::Queue);
                 None
             }

@@ -18,7 +18,7 @@
 //!   or delete) and `match` (a schedule firing).
 //! - **End records** name the span they close in `span_id`: `result` (its `invoke`), `dequeue` (its `enqueue`),
 //!   `response` (the request's `transit` into the API), `execution` (the `transit` that started it).
-//! - **Point records** (`throttle`, `drop`, `dead_letter`, `log`, `state`) carry `parent_span_id`: the span
+//! - **Point records** (`throttle`, `drop`, `dead_letter`, `log`, `state`, `connection`) carry `parent_span_id`: the span
 //!   they happened in or because of.
 //!
 //! So a request's whole tree — every hop, batch, retry, redrive, stream record and Step Functions task — is the
@@ -254,6 +254,35 @@ pub enum TraceRecord {
         latency_ms: Ms,
         #[serde(skip_serializing_if = "Option::is_none")]
         error: Option<Value>,
+        /// `rds::query`: `{statement, rows, query_ms, connection}` (the database's connection number).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rds: Option<Value>,
+    },
+    /// A database connection event. On a `database`: `connect`, `refused` (at `max_connections`, with the
+    /// engine's error) and `close` (the client's environment was reclaimed, or a proxy let an idle connection
+    /// go); `client` is a function (with its `environment`) or a proxy. On a `db_proxy`: `borrow_wait` (`wait_ms`),
+    /// `borrow_timeout` (with the error) and `pinned` (`error` holds what pinned the session). `open` and
+    /// `max_connections` are the database's connections (a proxy's: its pooled connections and the most it may
+    /// open) after the event.
+    Connection {
+        t_ms: Ms,
+        resource: String,
+        event: &'static str,
+        client: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        environment: Option<u32>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        trace_id: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_span_id: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        connection: Option<u64>,
+        open: u32,
+        max_connections: u32,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        wait_ms: Option<Ms>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
     },
     /// A Step Functions execution ended (`status` `succeeded` or `failed`).
     Execution {
@@ -316,6 +345,7 @@ impl TraceRecord {
             | TraceRecord::Response { t_ms, .. }
             | TraceRecord::Object { t_ms, .. }
             | TraceRecord::Call { t_ms, .. }
+            | TraceRecord::Connection { t_ms, .. }
             | TraceRecord::Execution { t_ms, .. }
             | TraceRecord::State { t_ms, .. }
             | TraceRecord::Match { t_ms, .. } => t_ms.0,
@@ -338,6 +368,7 @@ impl TraceRecord {
             TraceRecord::Response { .. } => "response",
             TraceRecord::Object { .. } => "object",
             TraceRecord::Call { .. } => "call",
+            TraceRecord::Connection { .. } => "connection",
             TraceRecord::Execution { .. } => "execution",
             TraceRecord::State { .. } => "state",
             TraceRecord::Match { .. } => "match",

@@ -233,7 +233,9 @@ impl Sim {
             | ResourceType::Bucket
             | ResourceType::Table
             | ResourceType::Trigger
-            | ResourceType::StateMachine) => {
+            | ResourceType::StateMachine
+            | ResourceType::Database
+            | ResourceType::DbProxy) => {
                 self.wrong_kind(to, ResourceType::Queue);
                 Err(format!("a {} takes no message", ty.aws_name()))
             }

@@ -766,6 +766,7 @@ impl Canvas {
                 self.node_text(painter, ink, i, r, rect, snap);
             }
             self.queue_bar(painter, i, r, snap);
+            super::gauge::draw(painter, &self.graph.graph[NodeIndex::new(i)], r, zoom, snap);
         }
     }
 

@@ -328,7 +328,9 @@ fn can_have_triggers(t: ResourceType) -> bool {
         | ResourceType::Bucket
         | ResourceType::Topic
         | ResourceType::Trigger
-        | ResourceType::StateMachine => false,
+        | ResourceType::StateMachine
+        | ResourceType::Database
+        | ResourceType::DbProxy => false,
     }
 }
 
@@ -573,8 +575,13 @@ fn traffic_sample(doc: &Value, id: &str, t: ResourceType) -> Option<(&'static st
         ResourceType::Function => ("payload", json!({ "id": "{{seq}}" })),
         ResourceType::Table => ("put", json!({ "id": "item-{{seq}}" })),
         ResourceType::StateMachine => ("input", json!({ "id": "{{seq}}" })),
-        // Rules and schedules are fed by their bus or clock, triggers by their source: no traffic of their own.
-        ResourceType::Rule | ResourceType::Schedule | ResourceType::Trigger => return None,
+        // Rules and schedules are fed by their bus or clock, triggers by their source, databases and proxies by
+        // function code: no traffic of their own.
+        ResourceType::Rule
+        | ResourceType::Schedule
+        | ResourceType::Trigger
+        | ResourceType::Database
+        | ResourceType::DbProxy => return None,
     })
 }
 

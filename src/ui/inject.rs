@@ -35,8 +35,13 @@ pub fn accepts_events(t: ResourceType) -> bool {
         | ResourceType::Topic
         | ResourceType::Table
         | ResourceType::StateMachine => true,
-        // Rules and schedules are fed by their bus or clock, triggers by their source.
-        ResourceType::Rule | ResourceType::Schedule | ResourceType::Trigger => false,
+        // Rules and schedules are fed by their bus or clock, triggers by their source, databases and proxies by
+        // function code.
+        ResourceType::Rule
+        | ResourceType::Schedule
+        | ResourceType::Trigger
+        | ResourceType::Database
+        | ResourceType::DbProxy => false,
     }
 }
 
@@ -85,7 +90,9 @@ pub fn sample(sc: &Scenario, id: ResId) -> Value {
         | ResourceKind::StateMachine(_)
         | ResourceKind::Rule(_)
         | ResourceKind::Schedule(_)
-        | ResourceKind::Trigger(_) => json!({ "hello": "world" }),
+        | ResourceKind::Trigger(_)
+        | ResourceKind::Database(_)
+        | ResourceKind::DbProxy(_) => json!({ "hello": "world" }),
     }
 }
 
@@ -142,9 +149,11 @@ pub fn validate(sc: &Scenario, id: ResId, text: &str) -> Result<Payload, InjectE
             sync: false,
         }),
         ResourceType::StateMachine => Ok(Payload::Input(v)),
-        ResourceType::Rule | ResourceType::Schedule | ResourceType::Trigger => {
-            Err(InjectError::NotASource(t.aws_name()))
-        }
+        ResourceType::Rule
+        | ResourceType::Schedule
+        | ResourceType::Trigger
+        | ResourceType::Database
+        | ResourceType::DbProxy => Err(InjectError::NotASource(t.aws_name())),
     }
 }
 

@@ -29,6 +29,9 @@ pub fn type_color(kind: NodeKind) -> Color32 {
             ResourceType::Table => Color32::from_rgb(0x3B, 0x6B, 0xE0),
             ResourceType::StateMachine => Color32::from_rgb(0xC9, 0x25, 0xD1),
             ResourceType::Trigger => Color32::from_rgb(0x88, 0x88, 0x88),
+            // AWS's database blue for RDS; a lighter one for the proxy in front of it.
+            ResourceType::Database => Color32::from_rgb(0x2E, 0x73, 0xB8),
+            ResourceType::DbProxy => Color32::from_rgb(0x52, 0x9B, 0xD9),
         },
     }
 }
@@ -92,6 +95,27 @@ pub fn draw_icon(p: &Painter, rect: Rect, kind: NodeKind, color: Color32) {
     let st = Stroke::new(w, color);
     let at = |x: f32, y: f32| pos2(c.x + x * s, c.y + y * s);
     match kind {
+        NodeKind::Resource(ResourceType::Database) => {
+            // a cylinder with two bands
+            for y in [-0.6, -0.1, 0.4] {
+                p.add(eframe::egui::Shape::ellipse_stroke(
+                    c + vec2(0.0, y * s),
+                    vec2(0.7 * s, 0.2 * s),
+                    st,
+                ));
+            }
+            p.line_segment([at(-0.7, -0.6), at(-0.7, 0.4)], st);
+            p.line_segment([at(0.7, -0.6), at(0.7, 0.4)], st);
+        }
+        NodeKind::Resource(ResourceType::DbProxy) => {
+            // many clients funnelled into few connections
+            for y in [-0.6, 0.0, 0.6] {
+                p.circle_filled(at(-0.75, y), w * 1.3, color);
+                p.line_segment([at(-0.75, y), at(0.0, 0.0)], st);
+            }
+            p.line_segment([at(0.0, 0.0), at(0.8, 0.0)], Stroke::new(w * 1.6, color));
+            p.circle_stroke(at(0.0, 0.0), s * 0.2, st);
+        }
         NodeKind::Resource(ResourceType::Function) => {
             // λ
             p.line_segment([at(-0.55, -0.8), at(-0.2, -0.8)], st);

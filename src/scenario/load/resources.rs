@@ -10,16 +10,17 @@ use serde_json::Value;
 use super::super::error::Problem;
 use super::super::json::{Json, Node, quote};
 use super::super::model::{
-    Api, ApiProtocol, AsyncConfig, Bucket, Code, Dist, FilterPolicyScope, Function,
-    InputTransformer, Notification, Queue, Redrive, Resource, ResourceKind, ResourceType,
-    RetryPolicy, Rule, Schedule, StartingPosition, StateMachine, StreamViewType, Subscription,
-    Table, Target, Topic, Trigger, WorkflowType,
+    Api, ApiProtocol, AsyncConfig, Bucket, Code, Database, DbEngine, DbProxy, Dist,
+    FilterPolicyScope, Function, InputTransformer, Notification, Queue, Redrive, ResId, Resource,
+    ResourceKind, ResourceType, RetryPolicy, Rule, Schedule, StartingPosition, StateMachine,
+    StreamViewType, Subscription, Table, Target, Topic, Trigger, WorkflowType,
 };
 use super::super::registry::{
     self, api, bucket, function as fun, queue, rule as ru, schedule as sch,
 };
 use super::super::registry::{
-    Key, state_machine as sm, table as tab, topic as top, trigger as trg,
+    Key, database as dbr, db_proxy as prx, state_machine as sm, table as tab, topic as top,
+    trigger as trg,
 };
 use super::values::{Ctx, Obj, child, index, join_path, locate};
 use crate::cron::ScheduleExpr;
@@ -123,6 +124,8 @@ fn resource(ctx: &mut Ctx<'_>, id: String, t: ResourceType, o: Obj<'_>) -> Optio
         T::Table => ResourceKind::Table(table(ctx, &o)?),
         T::Trigger => ResourceKind::Trigger(trigger(ctx, &o)?),
         T::StateMachine => ResourceKind::StateMachine(state_machine(ctx, &o)?),
+        T::Database => ResourceKind::Database(database(ctx, &o)?),
+        T::DbProxy => ResourceKind::DbProxy(db_proxy(ctx, &o)?),
     };
     Some(Resource {
         id,
@@ -164,15 +167,32 @@ fn function(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Function> {
     let duration_ms = dist_key(ctx, o, &fun::DURATION_MS);
     let cold_start_ms = dist_key(ctx, o, &fun::COLD_START_MS);
     let idle_timeout_s = ctx.number_key(o, &fun::IDLE_TIMEOUT_S);
+    let provisioned_concurrency = ctx.int_key(o, &fun::PROVISIONED_CONCURRENCY) as u32;
+    // Cross-field: provisioned environments count toward reserved concurrency, else toward the account's.
+    let provisioned_cap = reserved_concurrency.unwrap_or(ctx.account_concurrency);
+    if provisioned_concurrency > provisioned_cap {
+        let key = fun::PROVISIONED_CONCURRENCY.name;
+        let what = if reserved_concurrency.is_some() {
+            "reserved_concurrency"
+        } else {
+            "settings.account_concurrency"
+        };
+        ctx.err(
+            o.key_pos(key),
+            &o.path_of(key),
+            format!("provisioned_concurrency ({provisioned_concurrency}) must be at most {what} ({provisioned_cap})"),
+        );
+    }
     let error_rate = ctx.number_key(o, &fun::ERROR_RATE);
-    let (code, handler) = match o.get(fun::CODE.name) {
+    let (code, handler, source) = match o.get(fun::CODE.name) {
         Some(n) => {
             let path = o.path_of(fun::CODE.name);
             let code = all.take(code(ctx, n, &path));
-            let handler = code.as_ref().and_then(|c| compile_code(ctx, c, n, &path));
-            (code, handler)
+            let compiled = code.as_ref().and_then(|c| compile_code(ctx, c, n, &path));
+            let (handler, source) = compiled.map_or((None, None), |(h, s)| (Some(h), Some(s)));
+            (code, handler, source)
         }
-        None => (None, None),
+        None => (None, None, None),
     };
     let environment = match o.get(fun::ENVIRONMENT.name) {
         Some(n) => all
@@ -200,6 +220,10 @@ fn function(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Function> {
         }
         None => None,
     };
+    let databases = source
+        .as_deref()
+        .map(|src| code_databases(ctx, src, &environment))
+        .unwrap_or_default();
     if !all.0 || ctx.problems.len() > n0 {
         return None;
     }
@@ -210,12 +234,14 @@ fn function(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Function> {
         duration_ms,
         cold_start_ms,
         idle_timeout_s,
+        provisioned_concurrency,
         error_rate,
         code,
         handler,
         environment,
         async_config,
         dead_letter,
+        databases,
     })
 }
 
@@ -356,7 +382,13 @@ fn script(ctx: &mut Ctx<'_>, node: &Node, path: &str, p: &str) -> Option<Code> {
 /// (`file` the script's path as seen from the scenario's label); one of inline code at the `inline` string, with the
 /// line and column inside the code in the message. `None` (and no problem) for a script when no base folder was
 /// given: the file is not read then.
-fn compile_code(ctx: &mut Ctx<'_>, code: &Code, node: &Node, path: &str) -> Option<Handler> {
+/// Compiles a function's code: the handler and its source text.
+fn compile_code(
+    ctx: &mut Ctx<'_>,
+    code: &Code,
+    node: &Node,
+    path: &str,
+) -> Option<(Handler, String)> {
     let o = node.as_object().map(|members| Obj {
         node,
         members,
@@ -367,7 +399,7 @@ fn compile_code(ctx: &mut Ctx<'_>, code: &Code, node: &Node, path: &str) -> Opti
             let n = o.get("inline")?;
             let p = o.path_of("inline");
             match Handler::compile(source, "<inline>") {
-                Ok(h) => Some(h),
+                Ok(h) => Some((h, source.clone())),
                 Err(e) => {
                     let msg = format!(
                         "inline code line {}, column {}: {}",
@@ -410,7 +442,7 @@ fn compile_code(ctx: &mut Ctx<'_>, code: &Code, node: &Node, path: &str) -> Opti
             };
             match Handler::compile(&source, &label) {
                 // Traces name the script as the scenario does (relative to its folder), wherever that folder is.
-                Ok(h) => Some(h.with_trace_name(rel)),
+                Ok(h) => Some((h.with_trace_name(rel), source)),
                 Err(e) => {
                     ctx.problems.push(Problem {
                         file: e.file,
@@ -542,10 +574,14 @@ fn api(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Api> {
     if ctx.problems.len() > n0 {
         return None;
     }
+    let throttle_rate_per_s = ctx.number_key(o, &api::THROTTLE_RATE_PER_S);
+    let throttle_burst = ctx.int_key(o, &api::THROTTLE_BURST) as u32;
     Some(Api {
         protocol: protocol?,
         routes,
         timeout_ms,
+        throttle_rate_per_s,
+        throttle_burst,
     })
 }
 
@@ -1628,4 +1664,130 @@ fn asl(ctx: &mut Ctx<'_>, node: &Node, path: &str, depth: usize) {
             }
         }
     }
+}
+
+// ---- database, db_proxy -----------------------------------------------------------------------------------------
+
+fn database(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Database> {
+    let n0 = ctx.problems.len();
+    let engine = match o.get(dbr::ENGINE.name) {
+        Some(n) => match ctx.enum_key(n, &o.path_of(dbr::ENGINE.name), &dbr::ENGINE) {
+            Some(1) => DbEngine::Mysql,
+            _ => DbEngine::Postgres,
+        },
+        None => DbEngine::Postgres,
+    };
+    let instance_class = match o.get(dbr::INSTANCE_CLASS.name) {
+        Some(n) => ctx
+            .enum_key(
+                n,
+                &o.path_of(dbr::INSTANCE_CLASS.name),
+                &dbr::INSTANCE_CLASS,
+            )
+            .and_then(|i| dbr::INSTANCE_CLASS_NAMES.get(i).copied()),
+        None => None,
+    }
+    .unwrap_or(dbr::INSTANCE_CLASS_NAMES[0]);
+    let max_connections = ctx
+        .opt_int_key(o, &dbr::MAX_CONNECTIONS)
+        .map(|v| v as u32)
+        .unwrap_or_else(|| {
+            dbr::default_max_connections(instance_class, engine == DbEngine::Postgres)
+        });
+    let connect_ms = dist_key(ctx, o, &dbr::CONNECT_MS);
+    let query_ms = dist_key(ctx, o, &dbr::QUERY_MS);
+    let schema = match o.get(dbr::SCHEMA.name) {
+        Some(n) => {
+            let p = o.path_of(dbr::SCHEMA.name);
+            let text = ctx.string(n, &p).map(str::to_string);
+            if let Some(sql) = &text
+                && let Err(e) = dbr::open_sql_database(Some(sql))
+            {
+                ctx.err(n.pos, &p, format!("the schema fails in SQLite: {e}"));
+            }
+            text
+        }
+        None => None,
+    };
+    (ctx.problems.len() == n0).then(|| Database {
+        engine,
+        instance_class: instance_class.to_string(),
+        max_connections,
+        connect_ms,
+        query_ms,
+        schema,
+    })
+}
+
+fn db_proxy(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<DbProxy> {
+    let n0 = ctx.problems.len();
+    let database = ctx.required(o, prx::DATABASE.name).and_then(|n| {
+        let p = o.path_of(prx::DATABASE.name);
+        ctx.ref_of(n, &p, prx::DATABASE.reference())
+    });
+    let max_connections_percent = ctx.int_key(o, &prx::MAX_CONNECTIONS_PERCENT) as u32;
+    let idle_key = &prx::MAX_IDLE_CONNECTIONS_PERCENT;
+    // Default: half of MaxConnectionsPercent (aws-limits-rds.md §2, PRX-API), so 50 with the default 100.
+    let max_idle_connections_percent = match o.get(idle_key.name) {
+        Some(n) => {
+            let v = ctx.int_key(o, idle_key) as u32;
+            if v > max_connections_percent {
+                ctx.err(
+                    n.pos,
+                    &o.path_of(idle_key.name),
+                    format!(
+                        "max_idle_connections_percent ({v}) must be at most max_connections_percent ({max_connections_percent})"
+                    ),
+                );
+            }
+            v
+        }
+        None => max_connections_percent / 2,
+    };
+    let borrow_timeout_s = ctx.int_key(o, &prx::BORROW_TIMEOUT_S) as u32;
+    let added_latency_ms = dist_key(ctx, o, &prx::ADDED_LATENCY_MS);
+    if ctx.problems.len() > n0 {
+        return None;
+    }
+    Some(DbProxy {
+        database: database?,
+        max_connections_percent,
+        max_idle_connections_percent,
+        borrow_timeout_s,
+        added_latency_ms,
+    })
+}
+
+/// The databases and proxies a handler's code names in `rds::` calls: when the code calls `rds::`, every string
+/// literal in it and every environment value that is the id of a `database` or `db_proxy`, in first-seen order
+/// (as `sam_export` derives policies; the graph draws an edge to each).
+fn code_databases(ctx: &Ctx<'_>, source: &str, environment: &[(String, String)]) -> Vec<ResId> {
+    if !source.contains("rds::") {
+        return Vec::new();
+    }
+    let mut names: Vec<&str> = Vec::new();
+    let mut rest = source;
+    while let Some(start) = rest.find('"') {
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('"') else { break };
+        names.push(&after[..end]);
+        rest = &after[end + 1..];
+    }
+    names.extend(environment.iter().map(|(_, v)| v.as_str()));
+    let mut out: Vec<ResId> = Vec::new();
+    for name in names {
+        let Some(&i) = ctx.by_name.get(name) else {
+            continue;
+        };
+        let is_db = ctx
+            .res
+            .get(i)
+            .and_then(|r| r.rtype)
+            .is_some_and(|t| matches!(t, T::Database | T::DbProxy));
+        let id = ResId(u32::try_from(i).unwrap_or(u32::MAX));
+        if is_db && !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
 }

@@ -297,7 +297,7 @@ fn payload(ctx: &mut Ctx<'_>, o: &Obj<'_>, to: ResId) -> Option<(Payload, bool)>
         T::StateMachine => Some(Payload::Input(
             o.get("input").map(Node::to_value).unwrap_or(empty),
         )),
-        T::Rule | T::Schedule | T::Trigger => None,
+        T::Rule | T::Schedule | T::Trigger | T::Database | T::DbProxy => None,
     };
     for key in fits {
         if *key == "invocation_type" {

@@ -9,7 +9,13 @@ pub const DESC: TypeDesc = TypeDesc {
     name: "api",
     label: "API Gateway",
     id_base: "Api",
-    keys: &[PROTOCOL, ROUTES, TIMEOUT_MS],
+    keys: &[
+        PROTOCOL,
+        ROUTES,
+        TIMEOUT_MS,
+        THROTTLE_RATE_PER_S,
+        THROTTLE_BURST,
+    ],
     derived_edges: &[],
     traffic: TrafficInput::Payload(&["request"]),
     drawn_as_edge: false,
@@ -45,3 +51,24 @@ pub(crate) const TIMEOUT_MS: Key = key(
 );
 /// The integration timeout cap of a REST API: 29 s (aws-semantics.md §6.1, [V]).
 pub(crate) const REST_MAX_TIMEOUT_MS: i64 = 29_000;
+// Account default 10,000 requests per second (adjustable), a token bucket: aws-limits-rds.md §5, AG-LIM.
+pub(crate) const THROTTLE_RATE_PER_S: Key = key(
+    "throttle_rate_per_s",
+    Kind::Number {
+        min: 0.0,
+        max: f64::INFINITY,
+        default: 10_000.0,
+    },
+    "token bucket: steady-state requests per second (account default 10,000)",
+);
+// Account burst 5,000, not adjustable; a stage's limit cannot exceed the account's (aws-limits-rds.md §5, AG-LIM,
+// AG-THR).
+pub(crate) const THROTTLE_BURST: Key = key(
+    "throttle_burst",
+    Kind::Int {
+        min: 0,
+        max: 5_000,
+        default: Some(5_000),
+    },
+    "token bucket size; a request finding it empty gets 429 {\"message\":\"Too Many Requests\"}",
+);

@@ -16,13 +16,15 @@ pub const DESC: TypeDesc = TypeDesc {
         DURATION_MS,
         COLD_START_MS,
         IDLE_TIMEOUT_S,
+        PROVISIONED_CONCURRENCY,
         ERROR_RATE,
         CODE,
         ENVIRONMENT,
         ASYNC,
         DEAD_LETTER,
     ],
-    derived_edges: &[],
+    // `rds::query("Db", …)` in the code: an edge to each database or proxy it names.
+    derived_edges: &[("code", EdgeRole::DatabaseCall)],
     traffic: TrafficInput::Payload(&["payload", "invocation_type"]),
     drawn_as_edge: false,
 };
@@ -87,6 +89,18 @@ pub(crate) const IDLE_TIMEOUT_S: Key = key(
         default: 600.0,
     },
     "a warm environment unused this long is reclaimed",
+);
+// At least 0; counts toward reserved and account concurrency (aws-limits-rds.md §3, provisioned-concurrency.html),
+// so at most the reserved concurrency when there is one (a cross-field rule of the loader) and at most the
+// account's concurrency otherwise.
+pub(crate) const PROVISIONED_CONCURRENCY: Key = key(
+    "provisioned_concurrency",
+    Kind::Int {
+        min: 0,
+        max: u32::MAX as i64,
+        default: Some(0),
+    },
+    "environments kept initialised (no cold start); invocations beyond them spill over to on-demand ones",
 );
 pub(crate) const ERROR_RATE: Key = key(
     "error_rate",

@@ -20,6 +20,8 @@
 
 pub(crate) mod api;
 pub(crate) mod bucket;
+pub(crate) mod database;
+pub(crate) mod db_proxy;
 pub(crate) mod event_bus;
 pub(crate) mod function;
 pub(crate) mod queue;
@@ -199,6 +201,8 @@ pub fn of(t: ResourceType) -> &'static TypeDesc {
         ResourceType::Table => &table::DESC,
         ResourceType::Trigger => &trigger::DESC,
         ResourceType::StateMachine => &state_machine::DESC,
+        ResourceType::Database => &database::DESC,
+        ResourceType::DbProxy => &db_proxy::DESC,
     }
 }
 

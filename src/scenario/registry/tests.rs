@@ -8,20 +8,10 @@ use super::*;
 
 /// Keys the specification documents that no resource type implements yet. Each entry must really be missing from
 /// the registry (the test fails once it is implemented, so the list cannot go stale).
-const SPECIFIED_NOT_IMPLEMENTED: &[(&str, &str)] = &[
-    // Lambda provisioned concurrency (spec: `function` table): not modelled yet.
-    ("function", "provisioned_concurrency"),
-    // API Gateway's token-bucket throttling (spec: `api` table): not modelled yet.
-    ("api", "throttle_rate_per_s"),
-    ("api", "throttle_burst"),
-];
+const SPECIFIED_NOT_IMPLEMENTED: &[(&str, &str)] = &[];
 
 /// Resource types the specification documents that are not built yet (every key of their tables is skipped).
-const TYPES_SPECIFIED_NOT_IMPLEMENTED: &[&str] = &[
-    // Amazon RDS / Aurora (issue: "RDS and RDS Proxy next").
-    "database", // Amazon RDS Proxy.
-    "db_proxy",
-];
+const TYPES_SPECIFIED_NOT_IMPLEMENTED: &[&str] = &[];
 
 /// Keys the registry (and the loader) accept that the specification's tables do not list yet. Each must really be
 /// missing from the spec.
