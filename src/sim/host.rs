@@ -11,6 +11,9 @@
 //! run in the virtual interval between the handler's start and the write's moment. Reads (`s3::get`,
 //! `dynamodb::get/query`) see the store at the handler's start plus the handler's own writes. A callee of
 //! `lambda::invoke` occupies its environment from the call on.
+//!
+//! Limits (`limits`): a call over its service's size limit fails with the service's error, a response over
+//! Lambda's 6 MB fails the invocation, and log lines are cut to CloudWatch's event size.
 
 use serde_json::{Map, Value, json};
 
@@ -44,7 +47,14 @@ pub(crate) fn run_handler(
         request_n,
         t0,
     };
-    crate::script::run(handler, event, ctx, &mut host)
+    let mut outcome = crate::script::run(handler, event, ctx, &mut host);
+    // The runtime refuses a response over Lambda's payload limit: the invocation fails with its error instead.
+    if let Ok(response) = &outcome.result
+        && let Some(error) = super::limits::response_too_large(response)
+    {
+        outcome.result = Err(error);
+    }
+    outcome
 }
 
 struct SimHost<'a> {
@@ -291,7 +301,11 @@ impl Host for SimHost<'_> {
                 request_n: self.request_n,
                 t0: self.t0,
             };
-            host.perform(call)
+            // A call over its service's size limit is refused by the service (one round trip), as AWS does.
+            match super::limits::check_sdk_call(&call) {
+                Ok(()) => host.perform(call),
+                Err(e) => (Err(e), None),
+            }
         });
         let latency_us = match fixed_latency {
             Some(l) => l,
@@ -336,7 +350,7 @@ impl Host for SimHost<'_> {
                 request_id: self.sim.request_id_text(self.request_n),
                 trace_id: self.trace.text(),
                 parent_span_id: self.trace.cause(),
-                message,
+                message: super::limits::log_line(message),
             };
             self.sim.record(record);
         }
