@@ -33,7 +33,9 @@
 //!   the loader's key, type, range, enum and reference checks (cross-field rules and building the model stay in
 //!   `scenario/load/resources.rs`), the writer's key order, the editor's form fields, the palette's labels and the
 //!   graph's edge roles; a test checks it against the spec's tables. `scenario::keys` lists the keys of the
-//!   objects outside resources (top level, settings, traffic, layout).
+//!   objects outside resources (top level, settings, traffic, layout). Every time in a file is at most
+//!   [`scenario::MAX_TIME_S`] (100 years); [`scenario::estimate`] counts the traffic events a run will send
+//!   before it starts (`run --max-events`).
 //! - [`pattern`] — the EventBridge event-pattern language (also SNS filter policies and trigger filters):
 //!   compiled once, matched without allocation, with an `explain` for "why didn't it match?".
 //! - [`cron`] — AWS schedule expressions: `rate()`, six-field `cron()` with `? L W #`, and `at()`.
@@ -75,6 +77,9 @@
 //!   - `limits` — AWS limits the engine enforces (the 6 MB synchronous invoke payload).
 //!   - `host` — handler scripts' SDK calls: each resolves the resource it names and calls that service's
 //!     operation at the call's virtual moment.
+//!   - `limits` — AWS size limits, each a named constant with its source, checked where a payload is sent: a
+//!     handler's SDK calls (the service's own error), its response (6 MB), its log lines (CloudWatch's event
+//!     size), and traffic payloads (`limits::load_file`, used by `check` and `run`).
 //!   - `ids` (id kinds and per-kind counters sized from them), `rng`, `trace`, `stats`.
 //!
 //!   Records stamped in the engine's future (a handler's calls and logs) wait in a time-ordered buffer so the

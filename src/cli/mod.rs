@@ -151,7 +151,7 @@ pub fn main_with(cli: Cli, open_app: impl FnOnce(OpenArgs) -> Result<(), CliErro
 fn check(files: &[PathBuf]) -> Result<ExitCode, CliError> {
     let mut all_ok = true;
     for file in files {
-        match crate::scenario::load_file(file) {
+        match crate::sim::limits::load_file(file) {
             Ok(_) => say(&format!("ok: {}", file.display()))?,
             Err(e) => {
                 all_ok = false;

@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 use super::CliError;
 use crate::sim::{Sim, SimOptions};
 
-/// The longest run `--until` accepts: 100 years of virtual time (3,155,760,000 s), far beyond any schedule worth
-/// simulating and far inside the engine's clock (u64 microseconds, about 584,000 years).
-pub const MAX_UNTIL_S: f64 = 3_155_760_000.0;
+/// The longest run `--until` accepts: the loader's maximum for every time, 100 years of virtual time
+/// (3,155,760,000 s), far beyond any schedule worth simulating and far inside the engine's clock (u64 microseconds,
+/// about 584,000 years).
+pub const MAX_UNTIL_S: f64 = crate::scenario::MAX_TIME_S;
 
 /// The end of a run in virtual microseconds: `--until` if given, else the scenario's `until_s`; refused outside
 /// 0 ..= [`MAX_UNTIL_S`] (one check for `run`, `sweep` and `tour`).
@@ -28,6 +29,37 @@ pub(super) fn until_us(flag_s: Option<f64>, scenario_until_s: f64) -> Result<u64
 
 /// Events processed between trace flushes (bounds memory on long runs).
 const EVENTS_PER_CHUNK: u64 = 65_536;
+
+/// The default of `--max-events`: 50,000,000 engine events, about half a minute of a release build with the trace
+/// off (README: Benchmarks, 1.5–3 M events/s), several minutes with it. A run is refused before it starts when its
+/// traffic alone would send more events (each is at least one engine event), and stopped when it has processed
+/// that many (a loop: a rule that targets its own bus, a function that invokes itself through a queue).
+pub const DEFAULT_MAX_EVENTS: u64 = 50_000_000;
+
+/// Refuses a run whose traffic sends more than `max_events` events by `until_us` (see [`DEFAULT_MAX_EVENTS`]).
+pub(super) fn refuse_oversized_run(
+    scenario: &crate::scenario::Scenario,
+    until_us: u64,
+    max_events: u64,
+) -> Result<(), CliError> {
+    let traffic_events = crate::scenario::estimate::traffic_events(scenario, until_us as f64 / 1e6);
+    if traffic_events > max_events as f64 {
+        return Err(CliError::Invalid(format!(
+            "this run would send about {traffic_events:.3e} traffic events by t = {} s, more than --max-events {max_events}: shorten it (--until), slow its traffic, or raise --max-events",
+            until_us as f64 / 1e6
+        )));
+    }
+    Ok(())
+}
+
+/// The error of a run stopped by `--max-events`.
+pub(super) fn stopped_at_max_events(sim: &Sim, max_events: u64) -> CliError {
+    CliError::Invalid(format!(
+        "stopped after {} engine events at t = {} s: more than --max-events {max_events} (a loop such as a rule that targets its own bus, or a workload too big); raise --max-events to go further",
+        sim.events_processed(),
+        sim.now_us() as f64 / 1e6
+    ))
+}
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunArgs {
@@ -53,6 +85,10 @@ pub struct RunArgs {
     /// Write the run as OTLP/JSON spans to this file (opens in Jaeger's "Upload JSON").
     #[arg(long, value_name = "OUT.json")]
     pub otlp: Option<PathBuf>,
+    /// Refuse a run whose traffic would send more events than this, and stop one that processes more engine
+    /// events (a loop).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_EVENTS)]
+    pub max_events: u64,
 }
 
 /// Refuses an output path that is the scenario itself or one of its handler scripts, compared by file identity
@@ -86,8 +122,9 @@ pub(super) fn refuse_overwriting_inputs(
 
 pub fn run_scenario(args: &RunArgs) -> Result<(), CliError> {
     let scenario =
-        crate::scenario::load_file(&args.file).map_err(|e| CliError::Invalid(e.to_string()))?;
+        crate::sim::limits::load_file(&args.file).map_err(|e| CliError::Invalid(e.to_string()))?;
     let until_us = until_us(args.until, scenario.settings.until_s)?;
+    refuse_oversized_run(&scenario, until_us, args.max_events)?;
     if let Some(speed) = args.speed
         && !(speed.is_finite() && speed > 0.0)
     {
@@ -145,6 +182,8 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), CliError> {
             trace: out.is_some() || spans.is_some(),
         },
     );
+    // Durations are kept for the percentiles of `--summary` only: without it a run's memory stays flat.
+    sim.keep_durations(args.summary);
     let mut buf = Vec::with_capacity(1 << 16);
     let started = Instant::now();
     loop {
@@ -155,7 +194,8 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), CliError> {
                     .min(until_us)
             }
         };
-        sim.run_until_bounded(target_us, EVENTS_PER_CHUNK);
+        let budget = args.max_events.saturating_sub(sim.events_processed());
+        sim.run_until_bounded(target_us, EVENTS_PER_CHUNK.min(budget));
         if out.is_some() || spans.is_some() {
             let records = sim.take_trace();
             if let Some(set) = spans.as_mut() {
@@ -179,6 +219,12 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), CliError> {
         let caught_up = sim.next_event_us().is_none_or(|t| t > target_us);
         if caught_up && target_us >= until_us {
             break;
+        }
+        if sim.events_processed() >= args.max_events {
+            if let Some(w) = out.as_mut() {
+                let _ = w.flush();
+            }
+            return Err(stopped_at_max_events(&sim, args.max_events));
         }
         if caught_up && args.speed.is_some() {
             std::thread::sleep(Duration::from_millis(5));

@@ -70,6 +70,13 @@ use values::{Ctx, Range, ResInfo, hint};
 /// The one supported format version.
 pub const FORMAT: &str = "eventflow/1";
 
+/// The longest time a scenario may name, in seconds: 100 years of virtual time (3,155,760,000 s). Every time in a
+/// file (`until_s`, traffic `at_s`/`start_s`/`every_s`/`until_s`, `idle_timeout_s`, and every distribution of
+/// milliseconds such as `duration_ms` or `hop_latency_ms`) is refused past it, with its location, instead of
+/// overflowing the engine's clock (u64 microseconds, about 584,000 years) or wrapping to 0. `run --until` and a
+/// tour step's `at_s` share it. Far beyond any schedule worth simulating, far inside the clock.
+pub const MAX_TIME_S: f64 = 3_155_760_000.0;
+
 /// Loads a scenario file. Problems name the file as given; script paths are relative to its folder.
 pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
     let label = path.display().to_string();
@@ -288,7 +295,7 @@ fn settings(ctx: &mut Ctx<'_>, node: &Node) -> Option<Settings> {
             }
         },
     };
-    let until_s = ctx.opt_num(&o, "until_s", d.until_s, Range::POSITIVE);
+    let until_s = ctx.opt_num(&o, "until_s", d.until_s, Range::TIME_S_POSITIVE);
     let start_time = match o.get("start_time") {
         None => d.start_time,
         Some(n) => match ctx.string(n, "settings.start_time") {

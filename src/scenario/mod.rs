@@ -8,6 +8,7 @@
 //! - [`registry`]: one descriptor per resource type — the single source of its keys, ranges, defaults, enums,
 //!   references and edges for the loader, the writer, the editor's form, the palette and the graph.
 
+pub mod estimate;
 pub mod graph;
 pub mod json;
 mod keys;
@@ -24,6 +25,6 @@ mod tests;
 
 pub use error::{LoadError, Problem};
 pub use graph::{ArchGraph, EdgeKind, GraphEdge, GraphNode, NodeRef};
-pub use load::{FORMAT, load_bytes, load_file, load_str, valid_id, validate};
+pub use load::{FORMAT, MAX_TIME_S, load_bytes, load_file, load_str, valid_id, validate};
 pub use model::*;
 pub use registry::database::{nondeterministic_sql, open_sql_database};

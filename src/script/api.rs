@@ -17,10 +17,10 @@ type Ctx<'a> = NativeCallContext<'a>;
 pub(super) fn register(engine: &mut Engine) {
     // `log(x)` with one argument always writes a log line, also for numbers (the math package's one-argument
     // `log` — the base-10 logarithm — is shadowed; `log(x, 10.0)` still is the logarithm).
-    engine.register_fn("log", |v: Dynamic| write_log(convert::log_text(&v)));
-    engine.register_fn("log", |v: INT| write_log(v.to_string()));
+    engine.register_fn("log", |v: Dynamic| write_log(|| convert::log_text(&v)));
+    engine.register_fn("log", |v: INT| write_log(|| v.to_string()));
     engine.register_fn("log", |v: FLOAT| {
-        write_log(convert::log_text(&Dynamic::from_float(v)))
+        write_log(|| convert::log_text(&Dynamic::from_float(v)))
     });
     engine.register_fn("work", work);
     engine.register_fn("env", env);
@@ -542,6 +542,10 @@ fn sdk(c: &Ctx, call: SdkCall) -> R<Dynamic> {
         Some(true) => return Err(timed_out(c)),
         Some(false) => {}
     }
+    if let Err(why) = state::charge_sdk_call(call.request_bytes()) {
+        let message = format!("{}.{}: {why}", call.service(), call.operation());
+        return Err(throw(c, "SdkCallLimitExceeded", message));
+    }
     let answer =
         state::with_host(|host, offset| host.sdk(offset, call)).ok_or_else(|| no_host(c))?;
     if !state::advance(answer.latency_us) {
@@ -716,7 +720,23 @@ fn events_put(c: Ctx, bus: Dynamic, entry: Dynamic) -> R<Dynamic> {
 // ---- the rest of the API --------------------------------------------------------------------------------------------
 
 /// Writes a log line at the current offset (no-op outside a run).
-pub(super) fn write_log(message: String) {
+/// Past the run's log budget ([`super::MAX_LOG_BYTES_PER_RUN`], [`super::MAX_LOG_LINES_PER_RUN`]) one notice
+/// replaces the line that passes it and later lines are dropped.
+/// The text is built only while the budget lasts.
+pub(super) fn write_log(message: impl FnOnce() -> String) {
+    if state::log_budget_spent() {
+        return;
+    }
+    let message = message();
+    let message = match state::charge_log(message.len()) {
+        state::LogCharge::Write => message,
+        state::LogCharge::Notice => format!(
+            "eventflow: this invocation's log output passed {} lines or {} bytes; its further lines are dropped",
+            super::MAX_LOG_LINES_PER_RUN,
+            super::MAX_LOG_BYTES_PER_RUN
+        ),
+        state::LogCharge::Drop => return,
+    };
     state::with_host(|host, offset| host.log(offset, message));
 }
 

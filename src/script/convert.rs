@@ -11,6 +11,24 @@ use super::engine::LambdaContext;
 /// 128 levels), shallow enough that every recursive walk over a value stays far inside a thread's stack.
 pub const MAX_DEPTH: usize = 256;
 
+/// Bytes of the compact JSON text of `value` (what an SDK sends on the wire), counted without building the text.
+pub fn json_len(value: &Value) -> usize {
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    // Neither the counter nor the serialisation of a `Value` (string keys only) can fail.
+    let _ = serde_json::to_writer(&mut counter, value);
+    counter.0
+}
+
 /// Converts JSON to a Rhai value; `Err` (a message) when nested deeper than [`MAX_DEPTH`].
 pub fn from_json(value: &Value) -> Result<Dynamic, String> {
     from_json_at(value, 0)

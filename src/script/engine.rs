@@ -77,8 +77,8 @@ fn build() -> Engine {
         state::charge_data_checks(operations, work).then(|| Dynamic::from(OPERATIONS_TOKEN))
     });
 
-    engine.on_print(|text| api::write_log(text.to_string()));
-    engine.on_debug(|text, _, _| api::write_log(text.to_string()));
+    engine.on_print(|text| api::write_log(|| text.to_string()));
+    engine.on_debug(|text, _, _| api::write_log(|| text.to_string()));
 
     engine
         .register_type_with_name::<LambdaContext>("LambdaContext")

@@ -122,7 +122,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-pub use convert::{MAX_DEPTH, from_json, to_json};
+pub use convert::{MAX_DEPTH, from_json, json_len, to_json};
 
 /// Operations (Rhai's unit of work: an expression, a statement, a call) one run may take before it is stopped as a
 /// runaway loop ([`Outcome::timed_out`]).
@@ -133,6 +133,20 @@ pub const MAX_CALL_LEVELS: usize = 64;
 pub const MAX_STRING_SIZE: usize = 1 << 20;
 /// Largest array or object map a script may build, in elements.
 pub const MAX_COLLECTION_SIZE: usize = 100_000;
+/// SDK calls one run (one invocation) may make; the next throws `SdkCallLimitExceeded`. Not an AWS quota: a bound
+/// of this simulator, so that a flood (`sqs::send` in an endless loop) ends in a clear error instead of filling
+/// memory with its messages. A handler that fans out to thousands of messages still runs; at the default SDK
+/// latency (3–12 ms) 10,000 calls take about a minute of virtual time, more than most handlers' timeouts.
+pub const MAX_SDK_CALLS_PER_RUN: u32 = 10_000;
+/// Bytes one run may send through SDK calls (bodies, items, payloads, keys), 64 MiB; the call that would pass it
+/// throws `SdkCallLimitExceeded`. A simulator bound like [`MAX_SDK_CALLS_PER_RUN`]: ten of the largest payload
+/// AWS takes in one call (a 6 MB synchronous invoke), while 64 `s3::put`s of 1 MiB are all a flood gets.
+pub const MAX_SDK_BYTES_PER_RUN: u64 = 64 << 20;
+/// Log output one run may write, 16 MiB or 10,000 lines; past either, one last line says so and the rest is dropped
+/// (CloudWatch Logs has no such cap, but it throttles and bills ingestion; a simulator must bound what it keeps).
+pub const MAX_LOG_BYTES_PER_RUN: u64 = 16 << 20;
+/// See [`MAX_LOG_BYTES_PER_RUN`].
+pub const MAX_LOG_LINES_PER_RUN: u32 = 10_000;
 
 /// A compiled handler script: the AST (shared), its source text, its label (file path or `"<inline>"`) and the name
 /// its stack traces give the file.
@@ -357,6 +371,35 @@ pub enum SdkCall {
 
 impl SdkCall {
     /// The AWS service: `"sqs"`, `"sns"`, `"events"`, `"s3"`, `"dynamodb"`, `"lambda"` or `"sfn"`.
+    /// Bytes the call sends (message bodies and attributes, items, keys, payloads, inputs), as counted against
+    /// [`MAX_SDK_BYTES_PER_RUN`].
+    pub fn request_bytes(&self) -> usize {
+        match self {
+            SdkCall::SqsSend {
+                body, attributes, ..
+            } => body.len() + json_len(attributes),
+            SdkCall::SnsPublish {
+                message,
+                subject,
+                attributes,
+                ..
+            } => message.len() + subject.as_ref().map_or(0, String::len) + json_len(attributes),
+            SdkCall::EventsPut { entry, .. } => json_len(entry),
+            SdkCall::S3Put { key, body, .. } => key.len() + body.len(),
+            SdkCall::S3Get { key, .. } | SdkCall::S3Delete { key, .. } => key.len(),
+            SdkCall::DynamoPut { item, .. } => json_len(item),
+            SdkCall::DynamoGet { key, .. } | SdkCall::DynamoDelete { key, .. } => json_len(key),
+            SdkCall::DynamoUpdate { key, changes, .. } => json_len(key) + json_len(changes),
+            SdkCall::DynamoQuery {
+                partition_value, ..
+            } => json_len(partition_value),
+            SdkCall::LambdaInvoke { payload, .. } | SdkCall::LambdaInvokeAsync { payload, .. } => {
+                json_len(payload)
+            }
+            SdkCall::SfnStart { input, .. } => json_len(input),
+        }
+    }
+
     pub fn service(&self) -> &'static str {
         match self {
             SdkCall::SqsSend { .. } => "sqs",

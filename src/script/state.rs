@@ -18,7 +18,10 @@ use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use super::{Context, Host};
+use super::{
+    Context, Host, MAX_LOG_BYTES_PER_RUN, MAX_LOG_LINES_PER_RUN, MAX_SDK_BYTES_PER_RUN,
+    MAX_SDK_CALLS_PER_RUN,
+};
 
 /// One run in progress.
 pub(super) struct Frame {
@@ -36,6 +39,23 @@ pub(super) struct Frame {
     pub host_panic: Option<Box<dyn Any + Send>>,
     /// Elements Rhai's data size checks visited during this run (see [`charge_data_checks`]).
     pub data_check_elements: u64,
+    /// SDK calls made and bytes they sent, against [`MAX_SDK_CALLS_PER_RUN`] and [`MAX_SDK_BYTES_PER_RUN`].
+    pub sdk_calls: u32,
+    pub sdk_bytes: u64,
+    /// Log lines and bytes written, against [`MAX_LOG_LINES_PER_RUN`] and [`MAX_LOG_BYTES_PER_RUN`].
+    pub log_lines: u32,
+    pub log_bytes: u64,
+}
+
+/// What happens to a log line (see [`charge_log`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum LogCharge {
+    /// Within the run's log budget: write it.
+    Write,
+    /// The line that passes the budget: write a notice in its place.
+    Notice,
+    /// Past the budget: drop it.
+    Drop,
 }
 
 /// An error thrown by an API function (an SDK error, bad arguments, invalid JSON) and where.
@@ -92,6 +112,10 @@ pub(super) fn enter(host: &mut dyn Host, ctx: &Context, stack_marker: usize) -> 
             api_error: None,
             host_panic: None,
             data_check_elements: 0,
+            sdk_calls: 0,
+            sdk_bytes: 0,
+            log_lines: 0,
+            log_bytes: 0,
         });
         frames.len() == 1
     });
@@ -185,6 +209,53 @@ pub(super) fn with_host<R>(f: impl FnOnce(&mut dyn Host, u64) -> R) -> Option<R>
 /// Whether the top run's host has panicked.
 pub(super) fn host_panicked() -> bool {
     with_top(|top| top.host_panic.is_some()).unwrap_or(false)
+}
+
+/// Counts an SDK call that sends `bytes` against the top run's caps; `Err` (the reason) once the call would pass one
+/// of them (a refused call's bytes are not counted). `Ok` outside a run.
+pub(super) fn charge_sdk_call(bytes: usize) -> Result<(), String> {
+    with_top(|top| {
+        top.sdk_calls = top.sdk_calls.saturating_add(1);
+        let bytes = bytes as u64;
+        if top.sdk_calls > MAX_SDK_CALLS_PER_RUN {
+            Err(format!(
+                "this invocation has made {MAX_SDK_CALLS_PER_RUN} SDK calls, the most eventflow allows in one invocation"
+            ))
+        } else if top.sdk_bytes.saturating_add(bytes) > MAX_SDK_BYTES_PER_RUN {
+            Err(format!(
+                "this invocation has sent {} bytes through SDK calls; {bytes} more would pass the {MAX_SDK_BYTES_PER_RUN} bytes eventflow allows in one invocation",
+                top.sdk_bytes
+            ))
+        } else {
+            top.sdk_bytes += bytes;
+            Ok(())
+        }
+    })
+    .unwrap_or(Ok(()))
+}
+
+/// Whether the top run has passed its log budget (its notice written): later lines are dropped unread.
+pub(super) fn log_budget_spent() -> bool {
+    with_top(|top| top.log_lines > MAX_LOG_LINES_PER_RUN || top.log_bytes > MAX_LOG_BYTES_PER_RUN)
+        .unwrap_or(false)
+}
+
+/// Counts a log line of `bytes` against the top run's log budget. [`LogCharge::Write`] outside a run.
+pub(super) fn charge_log(bytes: usize) -> LogCharge {
+    with_top(|top| {
+        let within = |lines: u32, total: u64| {
+            lines <= MAX_LOG_LINES_PER_RUN && total <= MAX_LOG_BYTES_PER_RUN
+        };
+        let was_within = within(top.log_lines, top.log_bytes);
+        top.log_lines = top.log_lines.saturating_add(1);
+        top.log_bytes = top.log_bytes.saturating_add(bytes as u64);
+        match (was_within, within(top.log_lines, top.log_bytes)) {
+            (_, true) => LogCharge::Write,
+            (true, false) => LogCharge::Notice,
+            (false, false) => LogCharge::Drop,
+        }
+    })
+    .unwrap_or(LogCharge::Write)
 }
 
 /// Advances the top run's clock by `us`; `false` when that reaches the timeout (the clock then stops at the timeout

@@ -369,6 +369,17 @@ impl Sim {
         self.processed
     }
 
+    /// Keeps (the default) or stops keeping every invocation's duration, which only percentiles need (`run`
+    /// without `--summary` stops: its memory then stays flat however long it runs).
+    pub fn keep_durations(&mut self, keep: bool) {
+        for s in &mut self.stats {
+            s.durations_off = !keep;
+            if !keep {
+                s.durations_us = Vec::new();
+            }
+        }
+    }
+
     /// Events waiting in the queue.
     pub fn pending_events(&self) -> usize {
         self.queue.len()

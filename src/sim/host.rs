@@ -11,6 +11,9 @@
 //! run in the virtual interval between the handler's start and the write's moment. Reads (`s3::get`,
 //! `dynamodb::get/query`) see the store at the handler's start plus the handler's own writes. A callee of
 //! `lambda::invoke` occupies its environment from the call on.
+//!
+//! Limits (`limits`): a call over its service's size limit fails with the service's error, a response over
+//! Lambda's 6 MB fails the invocation, and log lines are cut to CloudWatch's event size.
 
 use serde_json::{Map, Value, json};
 
@@ -52,10 +55,16 @@ pub(crate) fn run_handler(
         request_n: run.request_n,
         t0: run.t0,
     };
-    let out = crate::script::run(handler, event, ctx, &mut host);
+    let mut outcome = crate::script::run(handler, event, ctx, &mut host);
     host.sim
-        .db_handler_done(run.f, run.env_id, run.t0.saturating_add(out.elapsed_us));
-    out
+        .db_handler_done(run.f, run.env_id, run.t0.saturating_add(outcome.elapsed_us));
+    // The runtime refuses a response over Lambda's payload limit: the invocation fails with its error instead.
+    if let Ok(response) = &outcome.result
+        && let Some(error) = super::limits::response_too_large(response)
+    {
+        outcome.result = Err(error);
+    }
+    outcome
 }
 
 struct SimHost<'a> {
@@ -373,7 +382,11 @@ impl Host for SimHost<'_> {
                 request_n: self.request_n,
                 t0: self.t0,
             };
-            host.perform(call)
+            // A call over its service's size limit is refused by the service (one round trip), as AWS does.
+            match super::limits::check_sdk_call(&call) {
+                Ok(()) => host.perform(call),
+                Err(e) => (Err(e), None),
+            }
         });
         let latency_us = match fixed_latency {
             Some(l) => l,
@@ -422,7 +435,7 @@ impl Host for SimHost<'_> {
                 request_id: self.sim.request_id_text(self.request_n),
                 trace_id: self.trace.text(),
                 parent_span_id: self.trace.cause(),
-                message,
+                message: super::limits::log_line(message),
             };
             self.sim.record(record);
         }

@@ -18,9 +18,10 @@
 //! - `esm` — event source mappings (`trigger`) polling queues and streams, partial batch failures, recursive
 //!   loop detection.
 //! - `traffic` — traffic sources and payload placeholders.
-//! - `limits` — AWS service limits the engine enforces (the synchronous invoke payload cap).
 //! - `host` — handler scripts' SDK calls: each resolves the resource it names and calls that service's
 //!   operation at the call's virtual moment.
+//! - `limits` — the AWS size limits (each a named constant with its source) checked where a payload is sent: a
+//!   handler's SDK calls, a handler's response, log lines, and traffic payloads at load.
 //! - `rng`, `ids`, `trace`, `stats` — the seeded generator, id derivation, trace records, statistics.
 //!
 //! Rule: no service logic outside its file. Whoever sends a message, publishes, puts an event, writes or reads an
@@ -41,7 +42,7 @@ mod esm;
 mod function;
 mod host;
 pub mod ids;
-mod limits;
+pub mod limits;
 mod queue;
 pub mod rng;
 mod scaling;

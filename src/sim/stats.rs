@@ -44,11 +44,16 @@ pub struct ResourceStats {
     pub borrow_timeouts: u64,
     /// Proxies: client sessions pinned to a database connection.
     pub pinned: u64,
+    /// Durations are not kept ([`crate::sim::Sim::keep_durations`]): a run nobody asks percentiles of keeps its
+    /// memory flat however many invocations it makes.
+    pub durations_off: bool,
 }
 
 impl ResourceStats {
     pub fn record_duration(&mut self, us: u64) {
-        self.durations_us.push(us.min(u32::MAX as u64) as u32);
+        if !self.durations_off {
+            self.durations_us.push(us.min(u32::MAX as u64) as u32);
+        }
     }
 
     /// The `p`-th percentile (0–100) of recorded durations in milliseconds (nearest rank), or `None` when empty.

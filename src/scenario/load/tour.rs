@@ -20,7 +20,7 @@ pub(crate) const STEP: &[&str] = &[
 pub(crate) const WAIT_FOR: &[&str] = &["at_s", "trace", "count"];
 
 /// The latest moment a step may wait for: the same 100 years as `run --until`.
-const MAX_AT_S: f64 = 3_155_760_000.0;
+const MAX_AT_S: f64 = super::MAX_TIME_S;
 /// How many matching records a step may wait for.
 const MAX_COUNT: i64 = 1_000_000;
 

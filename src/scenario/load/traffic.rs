@@ -14,6 +14,9 @@ use super::values::{Ctx, Obj, Range, hint, index, or_list, shorten, with_article
 
 use ResourceType as T;
 
+/// The shortest `every_s`: one microsecond, the resolution of the engine's clock.
+pub(crate) const MIN_EVERY_S: f64 = 0.000_001;
+
 pub(super) fn traffic(ctx: &mut Ctx<'_>, node: &Node) -> Option<Vec<TrafficSource>> {
     let Some(items) = node.as_array() else {
         ctx.type_err(node, "traffic", "an array of traffic sources");
@@ -138,10 +141,10 @@ fn timing(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Timing> {
         let p = o.path_of("at_s");
         let mut times = Vec::new();
         match &node.value {
-            Json::Number(_) => times.extend(ctx.number(node, &p, Range::NON_NEGATIVE)),
+            Json::Number(_) => times.extend(ctx.number(node, &p, Range::TIME_S)),
             Json::Array(items) if !items.is_empty() => {
                 for (i, t) in items.iter().enumerate() {
-                    times.extend(ctx.number(t, &index(&p, i), Range::NON_NEGATIVE));
+                    times.extend(ctx.number(t, &index(&p, i), Range::TIME_S));
                 }
             }
             Json::Array(_) => ctx.err(node.pos, &p, "expected at least one time"),
@@ -151,8 +154,14 @@ fn timing(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Timing> {
         return (ctx.problems.len() == n0).then_some(Timing::At(times));
     }
     let rate_node = o.get(kind)?;
-    let rate = ctx.number(rate_node, &o.path_of(kind), Range::POSITIVE);
-    let start_s = ctx.opt_num(o, "start_s", 0.0, Range::NON_NEGATIVE);
+    // `every_s` is at least the clock's resolution (1 µs): a shorter period would fire again at the same moment.
+    let rate_range = if kind == "every_s" {
+        Range::incl(MIN_EVERY_S, super::MAX_TIME_S)
+    } else {
+        Range::POSITIVE
+    };
+    let rate = ctx.number(rate_node, &o.path_of(kind), rate_range);
+    let start_s = ctx.opt_num(o, "start_s", 0.0, Range::TIME_S);
     let count = match o.get("count") {
         Some(n) => ctx
             .integer(n, &o.path_of("count"), 1, i64::MAX)
@@ -162,7 +171,7 @@ fn timing(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<Timing> {
     let until_s = match o.get("until_s") {
         Some(n) => {
             let p = o.path_of("until_s");
-            match ctx.number(n, &p, Range::POSITIVE) {
+            match ctx.number(n, &p, Range::TIME_S_POSITIVE) {
                 Some(u) if u <= start_s => {
                     ctx.err(
                         n.pos,

@@ -105,14 +105,33 @@ pub(crate) struct Range {
 }
 
 impl Range {
-    pub const NON_NEGATIVE: Range = Range {
-        min: 0.0,
-        max: f64::INFINITY,
-        min_exclusive: false,
-    };
     pub const POSITIVE: Range = Range {
         min: 0.0,
         max: f64::INFINITY,
+        min_exclusive: true,
+    };
+    /// A time in seconds: 0 ..= [`super::MAX_TIME_S`].
+    pub const TIME_S: Range = Range {
+        min: 0.0,
+        max: super::MAX_TIME_S,
+        min_exclusive: false,
+    };
+    /// A time in seconds after 0: 0 < t <= [`super::MAX_TIME_S`].
+    pub const TIME_S_POSITIVE: Range = Range {
+        min: 0.0,
+        max: super::MAX_TIME_S,
+        min_exclusive: true,
+    };
+    /// A duration in milliseconds: 0 ..= [`super::MAX_TIME_S`] × 1000.
+    pub const TIME_MS: Range = Range {
+        min: 0.0,
+        max: super::MAX_TIME_S * 1000.0,
+        min_exclusive: false,
+    };
+    /// A duration in milliseconds after 0: 0 < t <= [`super::MAX_TIME_S`] × 1000.
+    pub const TIME_MS_POSITIVE: Range = Range {
+        min: 0.0,
+        max: super::MAX_TIME_S * 1000.0,
         min_exclusive: true,
     };
 
@@ -543,9 +562,7 @@ impl<'a> Ctx<'a> {
     pub fn dist(&mut self, node: &Node, path: &str) -> Option<Dist> {
         const KINDS: [&str; 5] = ["fixed", "uniform", "exponential", "normal", "lognormal"];
         if node.as_number().is_some() {
-            return self
-                .number(node, path, Range::NON_NEGATIVE)
-                .map(Dist::Fixed);
+            return self.number(node, path, Range::TIME_MS).map(Dist::Fixed);
         }
         let Some(members) = node.as_object() else {
             let msg = format!(
@@ -579,9 +596,9 @@ impl<'a> Ctx<'a> {
         let mut ok = true;
         for (i, k) in keys.iter().enumerate() {
             let range = if kind == 4 && i == 0 {
-                Range::POSITIVE
+                Range::TIME_MS_POSITIVE
             } else {
-                Range::NON_NEGATIVE
+                Range::TIME_MS
             };
             let v = self
                 .required(&obj, k)

@@ -80,12 +80,12 @@ pub(crate) const COLD_START_MS: Key = key(
     "init time added when no warm environment is free",
 );
 // How long an idle environment lives is not documented by AWS (aws-semantics.md §1.5: "model it as a tunable"):
-// any number of seconds ≥ 0, default 600 (the spec's default).
+// any number of seconds from 0 to the loader's 100-year maximum, default 600 (the spec's default).
 pub(crate) const IDLE_TIMEOUT_S: Key = key(
     "idle_timeout_s",
     Kind::Number {
         min: 0.0,
-        max: f64::INFINITY,
+        max: crate::scenario::MAX_TIME_S,
         default: 600.0,
     },
     "a warm environment unused this long is reclaimed",
