@@ -248,6 +248,8 @@ pub struct Sim {
     pub(crate) executions: BTreeMap<u64, SfnExecution>,
     /// Invocations of a function per causal chain, for recursive loop detection (looked up, never iterated).
     pub(crate) loop_counts: HashMap<(u64, ResId), u32>,
+    /// Faults injected while the run plays (see `faults`).
+    pub(crate) faults: super::faults::Faults,
 }
 
 impl Sim {
@@ -307,6 +309,7 @@ impl Sim {
             rules_of_bus,
             triggers_of_source,
             loop_counts: HashMap::new(),
+            faults: Default::default(),
             executions: BTreeMap::new(),
             sc,
         };
