@@ -74,12 +74,14 @@
 //!     the operations above.
 //!   - `esm` — event source mappings (`trigger`) over queues and streams (poller scaling, batching windows,
 //!     throttle retries, recursive loop detection); `traffic` — traffic sources.
-//!   - `limits` — AWS limits the engine enforces (the 6 MB synchronous invoke payload).
 //!   - `host` — handler scripts' SDK calls: each resolves the resource it names and calls that service's
 //!     operation at the call's virtual moment.
 //!   - `limits` — AWS size limits, each a named constant with its source, checked where a payload is sent: a
 //!     handler's SDK calls (the service's own error), its response (6 MB), its log lines (CloudWatch's event
 //!     size), and traffic payloads (`limits::load_file`, used by `check` and `run`).
+//!   - `faults` — faults injected while a run plays ([`sim::FaultChange`]: a function failing N % or slower, a
+//!     resource refusing SDK calls, a trigger disabled); asked by the invoke path, `host` and `esm`; it draws
+//!     from the seeded generator only while a fault is in force.
 //!   - `ids` (id kinds and per-kind counters sized from them), `rng`, `trace`, `stats`.
 //!
 //!   Records stamped in the engine's future (a handler's calls and logs) wait in a time-ordered buffer so the
@@ -92,13 +94,17 @@
 //! - [`tour`] — following a scenario's guided tour through a run: the [`tour::Follower`] state machine (fed
 //!   trace records, the clock and the learner's Next; answers which step is reached when) and the headless
 //!   [`tour::check`] behind `eventflow tour`.
+//! - [`moment`] — a shared moment: a scenario, a virtual time and a selected resource in one file, which
+//!   `eventflow open` opens on that moment (the run replayed to the time with `runner::Command::RunTo`).
 //! - [`runner`] — the only owner of a [`sim::Sim`] in the app: a thread that takes [`runner::Command`]s (play,
-//!   pause, step, speed, skip idle, reset, load, inject) over a bounded channel and sends back
+//!   pause, step, speed, skip idle, reset, load, inject, fault) over a bounded channel and sends back
 //!   [`runner::Update`]s (a batch of trace records plus a [`runner::Snapshot`]: time, live state, stats, events/s,
 //!   error). Virtual time is paced against an injectable [`runner::WallClock`] (`wall elapsed × speed`, steps
 //!   capped); skip idle jumps to just before the next event; every engine call is inside `catch_unwind`, so an
 //!   engine bug becomes an error message. [`runner::RunnerCore`] is the synchronous logic; it can also run inline
-//!   (tests, benchmarks) with a [`runner::ManualClock`].
+//!   (tests, benchmarks) with a [`runner::ManualClock`]. Fault changes are recorded with their exact moment
+//!   (virtual time and events processed, [`runner::RecordedFault`]) and re-applied there after a reset, so a run
+//!   with faults replays identically.
 //! - [`ui`] — the desktop app on eframe 0.37 (glow): a small shell ([`ui::app::EventflowApp`]: runner, open
 //!   document, panels) over panels that own their state, draw themselves and return [`ui::action::Action`]s,
 //!   which the shell applies after drawing (runner commands, opening files, document edits). Each frame drains
@@ -115,7 +121,8 @@
 //!   - `ui::tour_panel` — a lesson's guided tour: the shown step (Markdown text, question), Back / Next,
 //!     progress, what the next step waits for; it owns the [`tour::Follower`], is fed every drained record,
 //!     pauses the run at steps that wait for it, and names what the canvas highlights.
-//!   - `ui::inject` — the "Send a test event" window; `ui::picker` — the in-app open / save file picker.
+//!   - `ui::inject` — the "Send a test event" window; `ui::experiments` — fault injection (View → Experiments); `ui::compare` — A/B metrics of two variants;
+//!     `ui::picker` — the in-app open / save file picker.
 //!   - Edit mode: `ui::palette` — add resources by click or drag; `ui::edit_form` — the property form (typed
 //!     fields, raw JSON, pattern and filter sandboxes, traffic); `ui::code_editor` — handler code;
 //!     `ui::dialogs` — the wiring question and "Unsaved changes".
@@ -208,6 +215,7 @@ pub mod events;
 pub mod export;
 pub mod fileio;
 pub mod import;
+pub mod moment;
 pub mod pattern;
 pub mod runner;
 pub mod sam_export;

@@ -381,24 +381,29 @@ fn sweep_runs_the_grid_on_every_core_deterministically() {
     }
 }
 
-/// `tour`: every example's tour reaches each of its steps (so lessons are checked in CI), and a step that can
-/// never come is reported with exit 1.
+/// `tour`: every example is a lesson with a tour, every tour reaches each of its steps (so lessons are checked in
+/// CI), and a step that can never come is reported with exit 1.
 #[test]
 fn every_tour_reaches_every_step() {
     let dir = root().join("assets/scenarios");
-    let mut toured = 0;
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("examples")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
+    assert!(
+        files.len() >= 20,
+        "the lesson gallery: {} examples",
+        files.len()
+    );
     for f in files {
         let text = std::fs::read_to_string(&f).expect("example");
-        if !text.contains("\"tour\"") {
-            continue;
-        }
-        toured += 1;
+        assert!(
+            text.contains("\"tour\""),
+            "{}: every example is a lesson with a tour",
+            f.display()
+        );
         let out = eventflow(&["tour", &f.to_string_lossy()]);
         assert_eq!(
             out.status.code(),
@@ -414,7 +419,6 @@ fn every_tour_reaches_every_step() {
             stdout(&out)
         );
     }
-    assert!(toured >= 1, "at least one example has a tour");
 
     let never = tmp("never.json");
     std::fs::write(
@@ -436,6 +440,12 @@ fn every_tour_reaches_every_step() {
         "{}",
         stdout(&out)
     );
-    let out = eventflow(&["tour", &example("api-hello.json")]);
+    let untoured = tmp("untoured.json");
+    std::fs::write(
+        &untoured,
+        r#"{"format": "eventflow/1", "name": "n", "resources": {"F": {"type": "function"}}}"#,
+    )
+    .expect("write");
+    let out = eventflow(&["tour", &untoured.to_string_lossy()]);
     assert_eq!(out.status.code(), Some(2), "no tour: invalid input");
 }

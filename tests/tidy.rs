@@ -22,7 +22,15 @@ const LAYERS: &[&[&str]] = &[
     &["asl", "script"],
     &["scenario"],
     &["sim"],
-    &["runner", "editor", "tour", "import", "export", "sam_export"],
+    &[
+        "runner",
+        "editor",
+        "tour",
+        "moment",
+        "import",
+        "export",
+        "sam_export",
+    ],
     &["ui"],
     &["cli"],
 ];

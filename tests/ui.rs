@@ -447,3 +447,84 @@ fn resizing_the_window_fits_the_nodes_again() {
         );
     }
 }
+
+/// Issue 14 (experiments): a fault injected from the Experiments window while the run plays makes the function
+/// fail, and the failures show up in the run.
+#[test]
+fn an_injected_fault_makes_errors_appear() {
+    let app = app_with(
+        "faults.json",
+        r#"{"format": "eventflow/1", "name": "Faults", "settings": {"until_s": 30},
+            "resources": {"Work": {"type": "function", "duration_ms": 20}},
+            "traffic": [{"to": "Work", "every_s": 0.5, "payload": {"job": "{{seq}}"}}]}"#,
+    );
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("View").click();
+    h.run();
+    h.get_by_label("Experiments…").click();
+    h.run();
+    h.get_by_label("Play").click();
+    h.step();
+    play_until(&mut h, Duration::from_millis(50), |a| {
+        a.finished_invocations() >= 3
+    });
+    let errors = |a: &TestApp| a.invocations().iter().filter(|r| r.error.is_some()).count();
+    assert_eq!(errors(h.state()), 0, "no failures before the fault");
+    h.get_by_label("100 %").click();
+    h.step();
+    h.get_by_label("Apply").click();
+    h.step();
+    play_until(&mut h, Duration::from_millis(50), |a| errors(a) >= 3);
+    assert!(errors(h.state()) >= 3, "the fault makes invocations fail");
+    assert_eq!(
+        h.state().snapshot().faults.len(),
+        1,
+        "the change is recorded"
+    );
+    h.get_by_label_contains("Work: fails 100 %");
+    let failed = h
+        .state()
+        .invocations()
+        .iter()
+        .filter_map(|r| r.error.as_ref())
+        .all(|e| e["errorType"] == "InjectedFault");
+    assert!(failed, "every failure is the experiment's");
+}
+
+/// Issue 14: a learner walks a new lesson's tour (the saga) to its end, pressing Play whenever the run paused at a
+/// step, then goes Back through every step the run reached.
+#[test]
+fn a_learner_walks_the_saga_tour_to_its_end() {
+    let mut app = TestApp::new();
+    app.open_example("saga.json")
+        .expect("the lesson is built in");
+    let mut h = harness(app);
+    h.run();
+    assert_tour_step(&h, "Step 1 of 6", "Three services, no transaction", false);
+    let mut frames = 0;
+    while h.query_by_label("End of the tour.").is_none() {
+        assert!(frames < 3_000, "the tour ends");
+        if !h.state().snapshot().playing {
+            h.get_by_label("Play").click();
+        }
+        h.state().advance(Duration::from_millis(100));
+        h.step();
+        frames += 1;
+    }
+    assert!(!h.state().snapshot().playing, "paused at the last step");
+    assert_tour_step(&h, "Step 6 of 6", "Failed, and consistent", false);
+    let earlier = [
+        ("Step 5 of 6", "Then the first"),
+        ("Step 4 of 6", "Compensate the last step first"),
+        ("Step 3 of 6", "Shipping fails after the money was taken"),
+        ("Step 2 of 6", "The happy path"),
+        ("Step 1 of 6", "Three services, no transaction"),
+    ];
+    for (progress, title) in earlier {
+        h.get_by_label("Back").click();
+        h.run();
+        h.get_by_label(progress);
+        h.get_by_label(title);
+    }
+}

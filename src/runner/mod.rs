@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 
 use crate::scenario::{Payload, ResId, Scenario};
-use crate::sim::{Live, ResourceStats, Sim, SimOptions, TraceRecord};
+use crate::sim::{FaultChange, Live, ResourceStats, Sim, SimOptions, TraceRecord};
 
 #[cfg(test)]
 mod tests;
@@ -64,6 +64,20 @@ pub enum Command {
         payload: Payload,
     },
     Shutdown,
+    /// Change the faults in force now (the Experiments panel). The change is recorded with the virtual moment it
+    /// was applied at, and applied again at that moment after a [`Command::Reset`], so the run replays identically.
+    Fault(FaultChange),
+    /// Run to this virtual time at once and pause there (opening a shared moment, [`crate::moment`]).
+    RunTo(u64),
+}
+
+/// A fault change as the runner recorded it: the moment of the run it was applied at, exactly — the virtual time
+/// and the number of engine events processed before it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedFault {
+    pub t_us: u64,
+    pub events: u64,
+    pub change: FaultChange,
 }
 
 /// Statistics of one resource as the inspector shows them.
@@ -143,6 +157,8 @@ pub struct Snapshot {
     pub until_us: u64,
     /// An engine failure, shown to the user.
     pub error: Option<String>,
+    /// The fault changes applied so far in this run, in order (see [`Command::Fault`]).
+    pub faults: Vec<RecordedFault>,
 }
 
 /// One message from the runner: the records produced since the last one and the state after them.
@@ -211,6 +227,10 @@ pub struct RunnerCore {
     rate_events: u64,
     events_per_s: f64,
     dirty: bool,
+    /// Every fault change of this scenario's runs, in order; kept over a Reset, cleared by a Load.
+    faults: Vec<RecordedFault>,
+    /// How many of them the current run has applied.
+    faults_applied: usize,
 }
 
 impl RunnerCore {
@@ -234,6 +254,8 @@ impl RunnerCore {
             rate_events: 0,
             events_per_s: 0.0,
             dirty: true,
+            faults: Vec::new(),
+            faults_applied: 0,
         }
     }
 
@@ -262,9 +284,20 @@ impl RunnerCore {
             Command::Pause => self.playing = false,
             Command::Step => {
                 self.playing = false;
+                let pending = self.faults[self.faults_applied..].to_vec();
+                let mut applied = 0;
                 self.guarded(|sim| {
+                    // Faults recorded before this event come first.
+                    while let Some(f) = pending
+                        .get(applied)
+                        .filter(|f| f.events <= sim.events_processed())
+                    {
+                        sim.apply_fault(&f.change);
+                        applied += 1;
+                    }
                     sim.step();
                 });
+                self.faults_applied += applied;
                 self.last_stats_wall = None;
             }
             Command::SetSpeed(speed) => {
@@ -282,6 +315,7 @@ impl RunnerCore {
             }
             Command::Load(sc) => {
                 self.playing = false;
+                self.faults.clear();
                 self.start(sc);
             }
             Command::Inject { to, payload } => {
@@ -294,6 +328,35 @@ impl RunnerCore {
                 }
             }
             Command::Shutdown => return false,
+            Command::Fault(change) => {
+                if let Some(sim) = &self.sim {
+                    // A change made after a Reset replaces the recorded changes the run has not reached yet.
+                    self.faults.truncate(self.faults_applied);
+                    self.faults.push(RecordedFault {
+                        t_us: sim.now_us(),
+                        events: sim.events_processed(),
+                        change: change.clone(),
+                    });
+                    self.faults_applied = self.faults.len();
+                    self.guarded(|sim| sim.apply_fault(&change));
+                }
+            }
+            Command::RunTo(t_us) => {
+                self.playing = false;
+                let pending = self.faults[self.faults_applied..].to_vec();
+                let mut applied = 0;
+                self.guarded(|sim| {
+                    while sim.now_us() < t_us {
+                        let before = (sim.events_processed(), sim.now_us());
+                        run_with_faults(sim, t_us, &pending, &mut applied);
+                        if (sim.events_processed(), sim.now_us()) == before {
+                            break;
+                        }
+                    }
+                });
+                self.faults_applied += applied;
+                self.last_stats_wall = None;
+            }
         }
         true
     }
@@ -311,6 +374,7 @@ impl RunnerCore {
         self.stats.clear();
         self.last_stats_wall = None;
         self.stop_at_until = true;
+        self.faults_applied = 0;
         self.scenario = Some(sc.clone());
         self.sim = None;
         let made = catch_unwind(AssertUnwindSafe(|| {
@@ -374,6 +438,8 @@ impl RunnerCore {
         let stop_at_until = self.stop_at_until;
         let mut reached_until = false;
         let mut over = false;
+        let pending = self.faults[self.faults_applied..].to_vec();
+        let mut applied = 0;
         self.guarded(|sim| {
             let now = sim.now_us();
             let mut target = now.saturating_add((dt.as_secs_f64() * speed * 1e6) as u64);
@@ -387,7 +453,7 @@ impl RunnerCore {
                 target = until;
                 reached_until = true;
             }
-            let ran = sim.run_until_bounded(target, EVENTS_PER_TICK);
+            let ran = run_with_faults(sim, target, &pending, &mut applied);
             if ran == EVENTS_PER_TICK {
                 reached_until = false;
             }
@@ -397,6 +463,7 @@ impl RunnerCore {
                 sim.run_until(until);
             }
         });
+        self.faults_applied += applied;
         if reached_until || over {
             self.playing = false;
         }
@@ -430,6 +497,7 @@ impl RunnerCore {
             events_per_s: self.events_per_s,
             until_us: self.until_us(),
             error: self.error.clone(),
+            faults: self.faults[..self.faults_applied].to_vec(),
             ..Snapshot::default()
         };
         if let (Some(sim), Some(sc)) = (&self.sim, &self.scenario) {
@@ -452,6 +520,32 @@ impl RunnerCore {
             snapshot,
         })
     }
+}
+
+/// Runs `sim` towards `target` within one tick's budget of events, applying the recorded fault changes
+/// `pending` (in order) at exactly their moments: after the same number of events, at the same virtual time.
+/// Counts the changes applied in `applied`; returns how many events ran.
+fn run_with_faults(
+    sim: &mut Sim,
+    target: u64,
+    pending: &[RecordedFault],
+    applied: &mut usize,
+) -> u64 {
+    let mut ran = 0;
+    while let Some(f) = pending.get(*applied).filter(|f| f.t_us <= target) {
+        let due_in = f.events.saturating_sub(sim.events_processed());
+        ran += sim.run_until_bounded(f.t_us, due_in.min(EVENTS_PER_TICK - ran));
+        let reached =
+            sim.events_processed() >= f.events || sim.next_event_us().is_none_or(|t| t > f.t_us);
+        if !reached {
+            // Out of budget: the next tick goes on from here.
+            return ran;
+        }
+        sim.apply_fault(&f.change);
+        *applied += 1;
+    }
+    // The next change, if any, lies after `target`: every event up to `target` came before it.
+    ran + sim.run_until_bounded(target, EVENTS_PER_TICK - ran)
 }
 
 fn secs_to_us(s: f64) -> u64 {

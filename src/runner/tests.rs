@@ -194,3 +194,94 @@ fn thread_runner_answers_and_shuts_down() {
     assert!(processed >= 1);
     drop(r);
 }
+
+/// Plays `c` to `until_us` in wall steps of `step`, at speed 100, sending `fault` once the run passes `fault_at_us`
+/// (if given); returns every trace record as its JSON line.
+fn play_recording(
+    c: &mut RunnerCore,
+    clock: &ManualClock,
+    step: Duration,
+    until_us: u64,
+    mut fault: Option<(u64, FaultChange)>,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut keep = |u: Option<Update>| {
+        for r in u.map(|u| u.records).unwrap_or_default() {
+            let mut line = Vec::new();
+            r.write_line(&mut line);
+            lines.push(String::from_utf8_lossy(&line).into_owned());
+        }
+    };
+    c.handle(Command::SetSpeed(100.0));
+    c.handle(Command::Play);
+    let mut now_us = 0;
+    while now_us < until_us {
+        if let Some((_, change)) = fault.take_if(|(at_us, _)| now_us >= *at_us) {
+            c.handle(Command::Fault(change));
+        }
+        clock.advance(step);
+        c.tick();
+        let u = c.take_update();
+        now_us = u.as_ref().map_or(now_us, |u| u.snapshot.now_us);
+        keep(u);
+        if !c.is_playing() {
+            break;
+        }
+    }
+    lines
+}
+
+#[test]
+fn a_fault_fails_invocations_and_a_reset_replays_it_exactly() {
+    let (mut c, clock) = core();
+    let sc = scenario(NEW_ORDER);
+    let validate = sc.find("ValidateOrder").expect("ValidateOrder");
+    c.handle(Command::Load(sc));
+    c.handle(Command::SkipIdle(false));
+    let fault = FaultChange::FunctionErrors {
+        function: validate,
+        percent: 100,
+    };
+    let live = play_recording(
+        &mut c,
+        &clock,
+        Duration::from_millis(30),
+        20_000_000,
+        Some((8_000_000, fault.clone())),
+    );
+    let injected = live.iter().filter(|l| l.contains("InjectedFault")).count();
+    assert!(injected >= 3, "orders after t = 8 s fail: {injected}");
+    for l in live.iter().filter(|l| l.contains("InjectedFault")) {
+        let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
+        let t_ms = v["t_ms"].as_f64().unwrap_or(0.0);
+        assert!(t_ms >= 8000.0, "nothing fails before the fault: {l}");
+    }
+    let recorded = c
+        .take_update()
+        .map(|u| u.snapshot.faults)
+        .unwrap_or_default();
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0].change, fault);
+
+    // The replay: other wall steps, the same run.
+    c.handle(Command::Reset);
+    let replay = play_recording(&mut c, &clock, Duration::from_millis(70), 20_000_000, None);
+    let n = live.len().min(replay.len());
+    assert!(n > 100, "{n} records");
+    assert_eq!(live[..n], replay[..n], "the replay is identical");
+}
+
+#[test]
+fn load_forgets_the_faults() {
+    let (mut c, _clock) = core();
+    let sc = scenario(NEW_ORDER);
+    let validate = sc.find("ValidateOrder").expect("ValidateOrder");
+    c.handle(Command::Load(sc.clone()));
+    c.handle(Command::Fault(FaultChange::FunctionDelay {
+        function: validate,
+        extra_ms: 500,
+    }));
+    assert_eq!(c.take_update().map(|u| u.snapshot.faults.len()), Some(1));
+    c.handle(Command::Load(sc));
+    assert_eq!(c.take_update().map(|u| u.snapshot.faults.len()), Some(0));
+}

@@ -270,6 +270,8 @@ pub struct Sim {
     pub(crate) loop_counts: HashMap<(u64, u64, ResId), u32>,
     /// Databases (their SQL engines and connections) and proxies (their pools).
     pub(crate) databases: Databases,
+    /// Faults injected while the run plays (see `faults`).
+    pub(crate) faults: super::faults::Faults,
 }
 
 impl Sim {
@@ -340,6 +342,7 @@ impl Sim {
             rules_of_bus,
             triggers_of_source,
             loop_counts: HashMap::new(),
+            faults: Default::default(),
             executions: BTreeMap::new(),
             databases,
             sc,

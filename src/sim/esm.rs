@@ -145,7 +145,7 @@ impl Sim {
         let Some(cfg) = self.trigger_cfg(t) else {
             return;
         };
-        if !cfg.enabled || self.esms[t.index()].polling {
+        if !cfg.enabled || self.faults.trigger_disabled(t) || self.esms[t.index()].polling {
             return;
         }
         let source = cfg.source;

@@ -623,7 +623,11 @@ impl Sim {
         } else {
             0
         };
-        let base_us = self.rng.sample_us(&func.duration_ms);
+        let fault = self.invocation_fault(f);
+        let base_us = self
+            .rng
+            .sample_us(&func.duration_ms)
+            .saturating_add(fault.extra_us);
         let failed = func.error_rate > 0.0 && self.rng.unit() < func.error_rate;
         let timeout_us = u64::from(func.timeout_s) * 1_000_000;
         let is_api = matches!(mode, Mode::Sync(Reply::Api { .. }));
@@ -716,6 +720,11 @@ impl Sim {
             None if failed => (Status::Error, injected(), base_us),
             None if is_api => (Status::Ok, json!({ "statusCode": 200 }), base_us),
             None => (Status::Ok, Value::Null, base_us),
+        };
+        // An experiment's failure replaces a success (the handler's work is done, as with `error_rate`).
+        let (status, outcome) = match fault.error {
+            Some(error) if status == Status::Ok => (Status::Error, error),
+            _ => (status, outcome),
         };
         let end = now.saturating_add(init_us).saturating_add(run_us);
         let mut return_hop_us = 0;

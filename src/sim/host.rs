@@ -111,6 +111,9 @@ impl SimHost<'_> {
 
     /// Performs one SDK call through the service's own operation.
     fn perform(&mut self, call: SdkCall) -> Performed {
+        if let Some((error_type, message)) = self.sim.refused_call(&call) {
+            return (Err(sdk_error(&error_type, message)), None);
+        }
         let answer = match call {
             SdkCall::SqsSend {
                 queue,

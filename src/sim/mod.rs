@@ -18,6 +18,8 @@
 //! - `esm` — event source mappings (`trigger`) polling queues and streams, partial batch failures, recursive
 //!   loop detection.
 //! - `traffic` — traffic sources and payload placeholders.
+//! - `faults` — faults injected while a run plays (a function failing or slow, a resource refusing calls, a
+//!   trigger disabled): the faults in force, asked by the invoke path, handlers' SDK calls and trigger polling.
 //! - `host` — handler scripts' SDK calls: each resolves the resource it names and calls that service's
 //!   operation at the call's virtual moment.
 //! - `limits` — the AWS size limits (each a named constant with its source) checked where a payload is sent: a
@@ -39,6 +41,7 @@ mod database;
 mod db_proxy;
 mod engine;
 mod esm;
+mod faults;
 mod function;
 mod host;
 pub mod ids;
@@ -58,5 +61,6 @@ mod traffic;
 mod tests;
 
 pub use engine::{Live, Origin, Sim, SimOptions};
+pub use faults::FaultChange;
 pub use stats::ResourceStats;
 pub use trace::{InvocationType, Ms, Status, TraceRecord};

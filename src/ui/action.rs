@@ -67,6 +67,12 @@ pub enum Action {
     SetDark(bool),
     /// Open "Send a test event" for a resource.
     OpenInject(ResId),
+    /// Open the Experiments window (fault injection).
+    OpenExperiments,
+    /// Open the Compare window (A/B of two variants).
+    OpenCompare,
+    /// Save the open scenario with the current virtual time and selection as a moment file ([`crate::moment`]).
+    SaveMoment,
     /// Dismiss the status line.
     DismissStatus,
 

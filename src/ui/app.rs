@@ -15,8 +15,10 @@ use serde::{Deserialize, Serialize};
 pub use super::action::Selection;
 use super::action::{Action, Pending};
 use super::canvas::{Canvas, MIN_VISIBLE_WALL_S};
+use super::compare::CompareWindow;
 use super::edit::Editor;
 use super::edit_form::FormView;
+use super::experiments::ExperimentsWindow;
 use super::inject::InjectWindow;
 use super::inspector::{Inspector, InspectorView};
 use super::log::{InvRow, InvocationLog};
@@ -93,6 +95,10 @@ struct Panels {
     inspector: Inspector,
     palette: Palette,
     inject: Option<InjectWindow>,
+    /// Fault injection, while open.
+    experiments: Option<ExperimentsWindow>,
+    /// The A/B comparison, while open.
+    compare: Option<CompareWindow>,
     /// The open scenario's guided tour, restarted with every run.
     tour: Option<TourPanel>,
 }
@@ -181,6 +187,14 @@ impl EventflowApp {
 
     /// Opens a scenario file; problems go to the status line.
     pub fn open_path(&mut self, path: &Path) {
+        match crate::moment::read(path) {
+            Ok(Some(m)) => return self.open_moment(path, m),
+            Ok(None) => {}
+            Err(e) => {
+                self.status = Some((format!("Cannot open {}:\n{e}", path.display()), true));
+                return;
+            }
+        }
         match crate::scenario::load_file(path) {
             Ok(sc) => {
                 let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
@@ -189,6 +203,70 @@ impl EventflowApp {
             }
             Err(e) => self.status = Some((format!("Cannot open {}:\n{e}", path.display()), true)),
         }
+    }
+
+    /// Opens a shared moment: its scenario, run to its time and paused, its resource selected.
+    fn open_moment(&mut self, path: &Path, m: crate::moment::Moment) {
+        let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        self.remember_recent(canonical.clone());
+        let select = crate::moment::selected(&m).map(|r| m.scenario.id(r).to_string());
+        let t_us = m.t_us;
+        self.open_scenario(Arc::new(m.scenario), Source::File(canonical));
+        self.runner.send(Command::RunTo(t_us));
+        if let (Some(name), Some(doc)) = (select, &self.doc)
+            && let Some(n) = doc.canvas.graph.find(&name)
+        {
+            self.selection = Selection::Node(n);
+        }
+    }
+
+    /// Writes the open scenario with the current virtual time and selected resource as a moment file beside the
+    /// scenario's file, and says where.
+    fn save_moment(&mut self) {
+        let Some(doc) = &self.doc else { return };
+        let Source::File(path) = &doc.source else {
+            self.status = Some((
+                "Save the scenario to a file first: a moment is saved beside it (handler scripts resolve from there)".to_string(),
+                true,
+            ));
+            return;
+        };
+        let select = match &self.selection {
+            Selection::Node(n) => doc
+                .canvas
+                .graph
+                .graph
+                .node_weight(*n)
+                .map(|w| w.trace_name())
+                .filter(|name| doc.scenario.find(name).is_some()),
+            Selection::None | Selection::Invocation(_) | Selection::Trace(_) => None,
+        };
+        let t_us = self.snap.now_us;
+        let out = path.with_file_name(crate::moment::file_name(path, t_us));
+        let written = std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| {
+                crate::moment::write(
+                    &crate::moment::scenario_text(&text),
+                    t_us,
+                    select.as_deref(),
+                )
+                .map_err(|e| e.to_string())
+            })
+            .and_then(|text| crate::fileio::write_atomic(&out, &text).map_err(|e| e.to_string()));
+        self.status = Some(match written {
+            Ok(()) => (
+                format!(
+                    "Moment saved: {} (eventflow open opens it here)",
+                    out.display()
+                ),
+                false,
+            ),
+            Err(e) => (
+                format!("Cannot save the moment {}: {e}", out.display()),
+                true,
+            ),
+        });
     }
 
     /// Puts a file first in the recent list.
@@ -235,6 +313,8 @@ impl EventflowApp {
         });
         self.selection = Selection::None;
         self.panels.inject = None;
+        self.panels.experiments = None;
+        self.panels.compare = None;
         self.panels.tour = TourPanel::new(sc.clone());
         self.log.clear_for(&sc);
         self.status = None;
@@ -690,6 +770,16 @@ impl EventflowApp {
         {
             self.panels.inject = None;
         }
+        if let (Some(w), Some(doc)) = (&mut self.panels.experiments, &self.doc)
+            && !w.show(ctx, &doc.scenario, &self.snap, actions)
+        {
+            self.panels.experiments = None;
+        }
+        if let (Some(w), Some(doc)) = (&mut self.panels.compare, &self.doc)
+            && !w.show(ctx, &doc.scenario)
+        {
+            self.panels.compare = None;
+        }
     }
 
     /// Applies one panel action.
@@ -745,6 +835,21 @@ impl EventflowApp {
                     self.panels.inject = Some(InjectWindow::new(&d.scenario, id));
                 }
             }
+            Action::OpenExperiments => {
+                if let Some(d) = &self.doc {
+                    self.panels.experiments = Some(ExperimentsWindow::new(&d.scenario, &self.snap));
+                }
+            }
+            Action::OpenCompare => {
+                if let Some(d) = &self.doc {
+                    let dir = match &d.source {
+                        Source::File(p) => p.parent(),
+                        Source::Example(_) | Source::New => None,
+                    };
+                    self.panels.compare = Some(CompareWindow::new(dir));
+                }
+            }
+            Action::SaveMoment => self.save_moment(),
             Action::DismissStatus => self.status = None,
             // Edit-mode actions were applied above.
             Action::SetEditing(_)

@@ -1,5 +1,5 @@
-//! The menu bar: File (New, Open, Save, Save As, Reload, Examples, Recent, Close, Quit), Edit (Undo, Redo,
-//! Duplicate, Delete), View (fit, theme), Help, and the open scenario's name. Stateless: it returns actions;
+//! The menu bar: File (New, Open, Save, Save As, Reload, Save moment, Examples, Recent, Close, Quit), Edit (Undo, Redo,
+//! Duplicate, Delete), View (fit, Experiments, Compare, theme), Help, and the open scenario's name. Stateless: it returns actions;
 //! whatever could lose unsaved changes goes out as [`Action::Request`].
 
 use std::path::PathBuf;
@@ -52,6 +52,20 @@ impl MenuBar {
                     actions.push(Action::FitCanvas);
                     ui.close();
                 }
+                menu_item(
+                    ui,
+                    actions,
+                    view.open.is_some(),
+                    egui::Button::new("Experiments…"),
+                    Action::OpenExperiments,
+                );
+                menu_item(
+                    ui,
+                    actions,
+                    view.open.is_some(),
+                    egui::Button::new("Compare with a variant…"),
+                    Action::OpenCompare,
+                );
                 if ui.radio(view.dark, "Dark theme").clicked() {
                     actions.push(Action::SetDark(true));
                     ui.close();
@@ -118,6 +132,13 @@ fn file_menu(ui: &mut Ui, view: &MenuView<'_>, actions: &mut Vec<Action>) {
         egui::Button::new("Reload").shortcut_text(shortcut(ui, &SHORTCUT_RELOAD)),
         Action::Reload,
     );
+    if ui
+        .add_enabled(view.open.is_some(), egui::Button::new("Save moment"))
+        .on_hover_text("Save the scenario with the current virtual time and selection as one file, beside the scenario; opening it lands on this moment")
+        .clicked()
+    {
+        item_clicked(ui, actions, Action::SaveMoment);
+    }
     ui.menu_button("Examples", |ui| {
         for (i, label) in view.examples.iter().enumerate() {
             if ui.button(label).clicked() {

@@ -12,7 +12,8 @@
 //! - [`log`] — the virtualised invocation table.
 //! - [`tour_panel`] — the guided tour of a lesson: the shown step, Back / Next, what the next step waits for; it
 //!   follows the drained trace, pauses the run at steps that wait for it, and names the canvas's highlights.
-//! - [`inject`] — "Send a test event"; [`picker`] — the in-app file picker (open and save).
+//! - [`inject`] — "Send a test event"; [`experiments`] — fault injection while a run plays;
+//!   [`compare`] — two variants of a scenario run side by side (A/B metrics); [`picker`] — the in-app file picker (open and save).
 //! - Edit mode: [`palette`] — add resources; [`edit_form`] — the property form (typed fields, raw JSON, pattern
 //!   and filter sandboxes, traffic); [`code_editor`] — handler code; [`dialogs`] — wiring question and unsaved
 //!   changes; [`edit`] — the editing session in the shell (document operations live in [`crate::editor`]).
@@ -25,10 +26,12 @@ pub mod action;
 pub mod app;
 pub mod canvas;
 pub mod code_editor;
+pub mod compare;
 pub mod dialogs;
 pub mod edit;
 pub mod edit_form;
 pub mod gauge;
+pub mod experiments;
 pub mod inject;
 pub mod inspector;
 pub mod json_tree;

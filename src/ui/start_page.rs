@@ -18,10 +18,10 @@ pub const GROUPS: &[(&str, &str)] = &[
     ("Delivery guarantees", "at least once, ordering, duplicates"),
     (
         "Failure handling",
-        "retries, dead letters, partial failures, loops",
+        "retries, dead letters, partial failures, loops, sagas",
     ),
     ("Scaling", "concurrency, throttling, backpressure"),
-    ("Patterns", "fan-out, streams, orchestration"),
+    ("Patterns", "fan-out, streams, orchestration, outbox"),
 ];
 
 /// Built-in examples: (group index into [`GROUPS`], file name, text), in gallery order.
@@ -67,6 +67,11 @@ pub const EXAMPLES: &[(usize, &str, &str)] = &[
         include_str!("../../assets/scenarios/poison-message-dlq.json"),
     ),
     (
+        1,
+        "visibility-timeout.json",
+        include_str!("../../assets/scenarios/visibility-timeout.json"),
+    ),
+    (
         2,
         "partial-batch-failures.json",
         include_str!("../../assets/scenarios/partial-batch-failures.json"),
@@ -80,6 +85,16 @@ pub const EXAMPLES: &[(usize, &str, &str)] = &[
         2,
         "recursive-loop.json",
         include_str!("../../assets/scenarios/recursive-loop.json"),
+    ),
+    (
+        2,
+        "saga.json",
+        include_str!("../../assets/scenarios/saga.json"),
+    ),
+    (
+        2,
+        "backoff-jitter.json",
+        include_str!("../../assets/scenarios/backoff-jitter.json"),
     ),
     (
         3,
@@ -110,6 +125,16 @@ pub const EXAMPLES: &[(usize, &str, &str)] = &[
         4,
         "order-workflow.json",
         include_str!("../../assets/scenarios/order-workflow.json"),
+    ),
+    (
+        4,
+        "outbox.json",
+        include_str!("../../assets/scenarios/outbox.json"),
+    ),
+    (
+        4,
+        "notification-vs-state.json",
+        include_str!("../../assets/scenarios/notification-vs-state.json"),
     ),
 ];
 

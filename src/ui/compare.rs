@@ -1,0 +1,266 @@
+//! Compare two variants of a scenario (A/B): both run headless with the same seed for the same virtual time, and
+//! their key metrics are set side by side per resource name. Typical use: the same traffic with and without a
+//! queue in front of a function, or before and after a configuration change. The Compare window (View → Compare
+//! with a variant…) takes variant B from a file; A is the open scenario.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use eframe::egui;
+
+use crate::scenario::Scenario;
+use crate::sim::{Sim, SimOptions};
+
+/// Most engine events one side of a comparison may run (the window runs on the UI thread).
+pub const MAX_EVENTS: u64 = 5_000_000;
+
+/// The key metrics of one resource at the end of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metrics {
+    pub count: u64,
+    pub errors: u64,
+    pub throttles: u64,
+    pub retries: u64,
+    pub dead_lettered: u64,
+    pub dropped: u64,
+    pub cold_starts: u64,
+    pub p50_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    pub cost_usd: f64,
+}
+
+/// One resource of either variant (by name), with its metrics in A and in B (`None`: not in that variant).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub resource: String,
+    pub a: Option<Metrics>,
+    pub b: Option<Metrics>,
+}
+
+/// The outcome of a comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    pub seed: u64,
+    /// How long both ran (virtual µs).
+    pub until_us: u64,
+    /// A's resources in file order, then those only B has.
+    pub rows: Vec<Row>,
+    /// A side stopped at [`MAX_EVENTS`] before `until_us`.
+    pub truncated: bool,
+}
+
+/// Runs one variant and returns its metrics per resource name, and whether it was cut short.
+fn run(sc: Arc<Scenario>, seed: u64, until_us: u64) -> (Vec<(String, Metrics)>, bool) {
+    let mut sim = Sim::new(
+        sc.clone(),
+        SimOptions {
+            seed: Some(seed),
+            trace: false,
+        },
+    );
+    let ran = sim.run_until_bounded(until_us, MAX_EVENTS);
+    let truncated = ran == MAX_EVENTS && sim.next_event_us().is_some_and(|t| t <= until_us);
+    let metrics = sc
+        .ids()
+        .map(|id| {
+            let s = sim.stats(id);
+            let m = Metrics {
+                count: s.count,
+                errors: s.errors,
+                throttles: s.throttles,
+                retries: s.retries,
+                dead_lettered: s.dead_lettered,
+                dropped: s.dropped,
+                cold_starts: s.cold_starts,
+                p50_ms: s.percentile_ms(50.0),
+                p99_ms: s.percentile_ms(99.0),
+                cost_usd: s.cost_usd(),
+            };
+            (sc.id(id).to_string(), m)
+        })
+        .collect();
+    (metrics, truncated)
+}
+
+/// Runs `a` and `b` with `a`'s seed until `a`'s `until_s` and sets their metrics side by side.
+pub fn compare(a: Arc<Scenario>, b: Arc<Scenario>) -> Comparison {
+    let seed = a.settings.seed;
+    let until_s = a.settings.until_s;
+    let until_us = if until_s.is_finite() && until_s > 0.0 {
+        (until_s * 1e6).min(u64::MAX as f64) as u64
+    } else {
+        0
+    };
+    let (ma, ta) = run(a, seed, until_us);
+    let (mb, tb) = run(b, seed, until_us);
+    let mut rows: Vec<Row> = ma
+        .into_iter()
+        .map(|(resource, m)| Row {
+            b: mb
+                .iter()
+                .find(|(n, _)| *n == resource)
+                .map(|(_, m)| m.clone()),
+            a: Some(m),
+            resource,
+        })
+        .collect();
+    for (resource, m) in mb {
+        if !rows.iter().any(|r| r.resource == resource) {
+            rows.push(Row {
+                resource,
+                a: None,
+                b: Some(m),
+            });
+        }
+    }
+    Comparison {
+        seed,
+        until_us,
+        rows,
+        truncated: ta || tb,
+    }
+}
+
+/// The Compare window: variant B's path, and the last comparison (or why it failed).
+pub struct CompareWindow {
+    path: String,
+    result: Option<Result<Comparison, String>>,
+}
+
+impl CompareWindow {
+    /// A window whose variant path starts in the open scenario's folder.
+    pub fn new(dir: Option<&Path>) -> CompareWindow {
+        CompareWindow {
+            path: dir
+                .map(|d| d.join("variant.json").to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            result: None,
+        }
+    }
+
+    /// Shows the window; returns whether it stays open.
+    pub fn show(&mut self, ctx: &egui::Context, a: &Arc<Scenario>) -> bool {
+        let mut open = true;
+        egui::Window::new("Compare with a variant")
+            .open(&mut open)
+            .default_width(560.0)
+            .show(ctx, |ui| self.ui(ui, a));
+        open
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, a: &Arc<Scenario>) {
+        ui.weak("A is the open scenario; B is read from a file. Both run with A's seed until A's until_s.");
+        ui.horizontal(|ui| {
+            let label = ui.label("Variant B");
+            ui.add(egui::TextEdit::singleline(&mut self.path).desired_width(360.0))
+                .labelled_by(label.id);
+            if ui.button("Compare").clicked() {
+                self.result = Some(
+                    crate::scenario::load_file(&PathBuf::from(self.path.trim()))
+                        .map_err(|e| e.to_string())
+                        .map(|b| compare(a.clone(), Arc::new(b))),
+                );
+            }
+        });
+        match &self.result {
+            None => {}
+            Some(Err(e)) => {
+                ui.colored_label(ui.visuals().error_fg_color, e);
+            }
+            Some(Ok(c)) => table(ui, c),
+        }
+    }
+}
+
+/// The comparison as a grid: one row per resource, A and B for each metric.
+fn table(ui: &mut egui::Ui, c: &Comparison) {
+    ui.label(format!(
+        "seed {}, {} s of virtual time{}",
+        c.seed,
+        c.until_us as f64 / 1e6,
+        if c.truncated {
+            " (cut short: too many events)"
+        } else {
+            ""
+        }
+    ));
+    egui::ScrollArea::both().max_height(420.0).show(ui, |ui| {
+        egui::Grid::new("compare")
+            .striped(true)
+            .num_columns(7)
+            .show(ui, |ui| {
+                for h in [
+                    "resource",
+                    "count A | B",
+                    "errors",
+                    "throttles",
+                    "retries",
+                    "dead-lettered",
+                    "p99 ms",
+                ] {
+                    ui.strong(h);
+                }
+                ui.end_row();
+                for r in &c.rows {
+                    ui.label(&r.resource);
+                    let pair = |f: fn(&Metrics) -> String| {
+                        let side = |m: &Option<Metrics>| m.as_ref().map_or("–".to_string(), f);
+                        format!("{} | {}", side(&r.a), side(&r.b))
+                    };
+                    ui.label(pair(|m| m.count.to_string()));
+                    ui.label(pair(|m| m.errors.to_string()));
+                    ui.label(pair(|m| m.throttles.to_string()));
+                    ui.label(pair(|m| m.retries.to_string()));
+                    ui.label(pair(|m| m.dead_lettered.to_string()));
+                    ui.label(pair(|m| {
+                        m.p99_ms.map_or("–".to_string(), |p| format!("{p:.1}"))
+                    }));
+                    ui.end_row();
+                }
+            });
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Arc<Scenario> {
+        Arc::new(crate::scenario::load_str(text, "v.json", None).expect("loads"))
+    }
+
+    /// A burst against a function limited to 2 environments, called directly (A) or through a queue (B).
+    #[test]
+    fn a_queue_in_front_removes_the_throttles() {
+        let direct = load(
+            r#"{"format": "eventflow/1", "name": "direct", "settings": {"seed": 5, "until_s": 60},
+                "resources": {"Work": {"type": "function", "reserved_concurrency": 2, "duration_ms": 200}},
+                "traffic": [{"to": "Work", "every_s": 0.01, "count": 50, "payload": {}}]}"#,
+        );
+        let queued = load(
+            r#"{"format": "eventflow/1", "name": "queued", "settings": {"seed": 99, "until_s": 5},
+                "resources": {"Jobs": {"type": "queue"},
+                              "Work": {"type": "function", "reserved_concurrency": 2, "duration_ms": 200},
+                              "T": {"type": "trigger", "source": "Jobs", "function": "Work", "batch_size": 1}},
+                "traffic": [{"to": "Jobs", "every_s": 0.01, "count": 50, "message": {"body": "x"}}]}"#,
+        );
+        let c = compare(direct, queued);
+        assert_eq!(
+            (c.seed, c.until_us, c.truncated),
+            (5, 60_000_000, false),
+            "A's seed and time"
+        );
+        let work = c.rows.iter().find(|r| r.resource == "Work").expect("Work");
+        let (a, b) = (
+            work.a.as_ref().expect("in A"),
+            work.b.as_ref().expect("in B"),
+        );
+        assert!(a.throttles > 0, "the direct burst is throttled: {a:?}");
+        assert_eq!(b.throttles, 0, "the queue absorbs it: {b:?}");
+        assert_eq!(b.count, 50, "every message is processed");
+        let names: Vec<&str> = c.rows.iter().map(|r| r.resource.as_str()).collect();
+        assert_eq!(names, ["Work", "Jobs", "T"], "A's resources, then B's own");
+        let jobs = c.rows.iter().find(|r| r.resource == "Jobs").expect("Jobs");
+        assert!(jobs.a.is_none() && jobs.b.is_some(), "only B has the queue");
+    }
+}
