@@ -84,7 +84,11 @@
 //!   error). Virtual time is paced against an injectable [`runner::WallClock`] (`wall elapsed × speed`, steps
 //!   capped); skip idle jumps to just before the next event; every engine call is inside `catch_unwind`, so an
 //!   engine bug becomes an error message. [`runner::RunnerCore`] is the synchronous logic; it can also run inline
-//!   (tests, benchmarks) with a [`runner::ManualClock`].
+//!   (tests, benchmarks) with a [`runner::ManualClock`]. Time travel: `Command::Seek` / `Command::StepBack`
+//!   re-run from t = 0 to a moment (or one event fewer) on the runner thread, in ticks, so the UI never waits;
+//!   [`runner::rerun_trace`] re-runs headless for the app's exports. [`runner::metrics`] — per-interval series
+//!   from trace records (concurrency, rates, p50/p99, queue depth and oldest age, dead letters, API status
+//!   classes, cost) in at most `MAX_BUCKETS` buckets whose width doubles as the run grows: flat memory.
 //! - [`ui`] — the desktop app on eframe 0.37 (glow): a small shell ([`ui::app::EventflowApp`]: runner, open
 //!   document, panels) over panels that own their state, draw themselves and return [`ui::action::Action`]s,
 //!   which the shell applies after drawing (runner commands, opening files, document edits). Each frame drains
@@ -101,6 +105,11 @@
 //!     progress, what the next step waits for; it owns the [`tour::Follower`], is fed every drained record,
 //!     pauses the run at steps that wait for it, and names what the canvas highlights.
 //!   - `ui::inject` — the "Send a test event" window; `ui::picker` — the in-app open / save file picker.
+//!   - Issue 11's views: `ui::dashboard` — the bottom panel's tabs (Invocations, Timeline, Metrics, Dashboard),
+//!     the state they share (metrics, recent traces, the time bar) and the ten-plot dashboard; `ui::timeline` —
+//!     the waterfall of one trace (spans from [`export::SpanSet`]; cold start, SDK calls, queue dwell, retries,
+//!     "×N" fan-out, critical path); `ui::metrics` — egui_plot plots for the selected node; `ui::time_bar` —
+//!     seek and step back under the canvas; `ui::export` — File → Export (trace, Perfetto, OTLP, timeline, PNG).
 //!   - Edit mode: `ui::palette` — add resources by click or drag; `ui::edit_form` — the property form (typed
 //!     fields, raw JSON, pattern and filter sandboxes, traffic); `ui::code_editor` — handler code;
 //!     `ui::dialogs` — the wiring question and "Unsaved changes".

@@ -26,6 +26,7 @@ use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 use crate::scenario::{Payload, ResId, Scenario};
 use crate::sim::{Live, ResourceStats, Sim, SimOptions, TraceRecord};
 
+pub mod metrics;
 #[cfg(test)]
 mod tests;
 
@@ -64,6 +65,19 @@ pub enum Command {
         payload: Payload,
     },
     Shutdown,
+    /// Time travel: go to virtual time `t_us` and pause. An earlier moment re-runs the scenario from t = 0 (a new
+    /// generation; the run is deterministic, so it is the same run up to there), on this thread, in ticks of at
+    /// most [`EVENTS_PER_TICK`] events, so the UI keeps drawing meanwhile.
+    Seek(u64),
+    /// Time travel one engine event back: re-run from t = 0 to one event fewer, and pause.
+    StepBack,
+}
+
+/// Where a seek is going.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SeekTarget {
+    Time(u64),
+    Events(u64),
 }
 
 /// Statistics of one resource as the inspector shows them.
@@ -143,6 +157,8 @@ pub struct Snapshot {
     pub until_us: u64,
     /// An engine failure, shown to the user.
     pub error: Option<String>,
+    /// A seek (time travel) is under way.
+    pub seeking: bool,
 }
 
 /// One message from the runner: the records produced since the last one and the state after them.
@@ -211,6 +227,8 @@ pub struct RunnerCore {
     rate_events: u64,
     events_per_s: f64,
     dirty: bool,
+    /// A seek under way.
+    seek: Option<SeekTarget>,
 }
 
 impl RunnerCore {
@@ -234,12 +252,18 @@ impl RunnerCore {
             rate_events: 0,
             events_per_s: 0.0,
             dirty: true,
+            seek: None,
         }
     }
 
-    /// Whether the core wants ticks (it is playing a loaded simulation).
+    /// Whether the core is playing a loaded simulation.
     pub fn is_playing(&self) -> bool {
         self.playing && self.sim.is_some()
+    }
+
+    /// Whether the core wants ticks: it is playing, or a seek is under way.
+    pub fn wants_ticks(&self) -> bool {
+        self.is_playing() || (self.seek.is_some() && self.sim.is_some())
     }
 
     /// Applies a command. Returns false for `Shutdown`.
@@ -294,8 +318,56 @@ impl RunnerCore {
                 }
             }
             Command::Shutdown => return false,
+            Command::Seek(t_us) => self.begin_seek(SeekTarget::Time(t_us)),
+            Command::StepBack => {
+                let done = self.sim.as_ref().map_or(0, Sim::events_processed);
+                if done > 0 {
+                    self.begin_seek(SeekTarget::Events(done - 1));
+                }
+            }
         }
         true
+    }
+
+    /// Starts a seek: pauses, restarts the run when the target lies behind, and lets the ticks run to it.
+    fn begin_seek(&mut self, target: SeekTarget) {
+        let Some(sc) = self.scenario.clone() else {
+            return;
+        };
+        self.playing = false;
+        let behind = match (&self.sim, target) {
+            (None, _) => true,
+            (Some(sim), SeekTarget::Time(t)) => t < sim.now_us(),
+            (Some(sim), SeekTarget::Events(n)) => n < sim.events_processed(),
+        };
+        if behind {
+            self.start(sc);
+        }
+        self.seek = Some(target);
+        self.seek_tick();
+    }
+
+    /// One tick of a seek: at most [`EVENTS_PER_TICK`] events towards the target.
+    fn seek_tick(&mut self) {
+        let Some(target) = self.seek else { return };
+        let mut done = false;
+        self.guarded(|sim| match target {
+            SeekTarget::Time(t) => {
+                sim.run_until_bounded(t, EVENTS_PER_TICK);
+                done = sim.next_event_us().is_none_or(|next| next > t);
+            }
+            SeekTarget::Events(n) => {
+                let mut ran = 0;
+                while sim.events_processed() < n && ran < EVENTS_PER_TICK && sim.step() {
+                    ran += 1;
+                }
+                done = sim.events_processed() >= n || sim.next_event_us().is_none();
+            }
+        });
+        if done || self.sim.is_none() {
+            self.seek = None;
+        }
+        self.dirty = true;
     }
 
     fn until_us(&self) -> u64 {
@@ -306,6 +378,7 @@ impl RunnerCore {
 
     fn start(&mut self, sc: Arc<Scenario>) {
         self.generation += 1;
+        self.seek = None;
         self.error = None;
         self.records.clear();
         self.stats.clear();
@@ -364,6 +437,10 @@ impl RunnerCore {
         let wall = self.clock.now();
         let dt = wall.saturating_sub(self.last_wall).min(MAX_WALL_STEP);
         self.last_wall = wall;
+        if self.seek.is_some() {
+            self.seek_tick();
+            return;
+        }
         if !self.is_playing() {
             return;
         }
@@ -430,6 +507,7 @@ impl RunnerCore {
             events_per_s: self.events_per_s,
             until_us: self.until_us(),
             error: self.error.clone(),
+            seeking: self.seek.is_some(),
             ..Snapshot::default()
         };
         if let (Some(sim), Some(sc)) = (&self.sim, &self.scenario) {
@@ -452,6 +530,29 @@ impl RunnerCore {
             snapshot,
         })
     }
+}
+
+/// Re-runs a scenario from t = 0 to `until_us` with the trace on and returns its records (the app's exports: the
+/// run is deterministic, so this is the run the app shows, minus test events sent by hand). An engine panic
+/// becomes an error message.
+pub fn rerun_trace(sc: Arc<Scenario>, until_us: u64) -> Result<Vec<TraceRecord>, String> {
+    catch_unwind(AssertUnwindSafe(|| {
+        let mut sim = Sim::new(
+            sc,
+            SimOptions {
+                seed: None,
+                trace: true,
+            },
+        );
+        sim.run_until(until_us);
+        sim.take_trace()
+    }))
+    .map_err(|p| {
+        format!(
+            "the simulation stopped on an internal error (a bug): {}",
+            panic_text(&*p)
+        )
+    })
 }
 
 fn secs_to_us(s: f64) -> u64 {
@@ -576,7 +677,7 @@ fn thread_main(
 ) {
     loop {
         // Wait for a command: briefly while playing (time moves), indefinitely while paused.
-        let first = if core.is_playing() {
+        let first = if core.wants_ticks() {
             match commands.recv_timeout(TICK) {
                 Ok(c) => Some(c),
                 Err(crossbeam_channel::RecvTimeoutError::Timeout) => None,
