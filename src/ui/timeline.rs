@@ -434,8 +434,8 @@ impl Timeline {
                     "invoke" => format!("λ {}", s.name),
                     "enqueue" => format!("queue {}", s.resource),
                     "retry" => format!("back-off {}", s.resource),
-                    "call" => s.name.clone(),
-                    "transit" => s.name.clone(),
+                    // The bundled fonts have no arrow glyph.
+                    "call" | "transit" => s.name.replace('→', "to"),
                     _ => format!("{} {}", s.kind, s.name),
                 };
                 let attempt = attr_int(s, "attempt").filter(|a| *a > 1 && s.kind == "invoke");
@@ -641,8 +641,8 @@ fn attr_int(s: &Span, key: &str) -> Option<i64> {
 
 fn span_tooltip(s: &Span) -> String {
     let mut t = format!(
-        "{}\n{} · {:.3} ms → {:.3} ms ({:.3} ms)",
-        s.name,
+        "{}\n{} · {:.3} ms to {:.3} ms ({:.3} ms)",
+        s.name.replace('→', "to"),
         s.kind,
         s.start_us as f64 / 1000.0,
         s.end_us as f64 / 1000.0,
@@ -659,7 +659,7 @@ fn span_tooltip(s: &Span) -> String {
     }
     for (k, v) in &s.attributes {
         let v = match v {
-            Attr::Str(x) => x.clone(),
+            Attr::Str(x) => x.replace('→', "to"),
             Attr::Int(i) => i.to_string(),
             Attr::Bool(b) => b.to_string(),
         };
