@@ -486,6 +486,13 @@ impl Metrics {
     /// A series of one resource as `[t_s, value]` points (at each bucket's start); buckets without a value
     /// (a percentile of no samples) are left out.
     pub fn series(&self, id: ResId, metric: Metric) -> Vec<[f64; 2]> {
+        let status_class = matches!(
+            metric,
+            Metric::Status2xxRate | Metric::Status4xxRate | Metric::Status5xxRate
+        );
+        if status_class && self.kind(id) != Some(ResourceType::Api) {
+            return Vec::new();
+        }
         let width_s = self.bucket_us as f64 / 1e6;
         let per_s = |n: u32| f64::from(n) / width_s;
         let mut total = 0.0;
@@ -521,12 +528,15 @@ impl Metrics {
             .collect()
     }
 
-    /// A series summed over every resource of the scenario (rates, totals); percentiles and gauges of the whole
-    /// scenario make no sense and give the largest value of any resource.
-    pub fn total_series(&self, metric: Metric) -> Vec<[f64; 2]> {
+    /// A series summed over every resource of the scenario (of type `only`, if given): rates and totals add;
+    /// percentiles and gauges of the whole scenario make no sense and give the largest value of any resource.
+    pub fn total_series(&self, metric: Metric, only: Option<ResourceType>) -> Vec<[f64; 2]> {
         let mut out: Vec<[f64; 2]> = Vec::new();
         for r in 0..self.cells.len() {
             let id = ResId(r as u32);
+            if only.is_some_and(|t| self.kinds[r] != t) {
+                continue;
+            }
             let s = self.series(id, metric);
             if s.is_empty() {
                 continue;

@@ -232,20 +232,30 @@ fn dashboard(ui: &mut Ui, m: &Metrics, sc: &Scenario) -> Option<f64> {
             "dash-invocations",
             "Invocations per second",
             vec![
-                Series::new("invocations / s", m.total_series(Metric::Rate)).color(style::OK_GREEN),
+                Series::new(
+                    "invocations / s",
+                    m.total_series(Metric::Rate, Some(ResourceType::Function)),
+                )
+                .color(style::OK_GREEN),
             ],
         ),
         (
             "dash-errors",
             "Errors per second (functions, API 5xx)",
-            vec![Series::new("errors / s", m.total_series(Metric::ErrorRate)).color(style::ERROR)],
+            vec![
+                Series::new("errors / s", m.total_series(Metric::ErrorRate, None))
+                    .color(style::ERROR),
+            ],
         ),
         (
             "dash-throttles",
             "Throttles per second",
             vec![
-                Series::new("throttles / s", m.total_series(Metric::ThrottleRate))
-                    .color(style::THROTTLE),
+                Series::new(
+                    "throttles / s",
+                    m.total_series(Metric::ThrottleRate, Some(ResourceType::Function)),
+                )
+                .color(style::THROTTLE),
             ],
         ),
         (
@@ -268,24 +278,32 @@ fn dashboard(ui: &mut Ui, m: &Metrics, sc: &Scenario) -> Option<f64> {
             "dash-dlq",
             "Dead letters (total)",
             vec![
-                Series::new("dead letters", m.total_series(Metric::DeadLettersTotal))
-                    .color(style::DEAD_LETTER),
+                Series::new(
+                    "dead letters",
+                    m.total_series(Metric::DeadLettersTotal, None),
+                )
+                .color(style::DEAD_LETTER),
             ],
         ),
         (
             "dash-status",
             "API answers per second by class",
             vec![
-                Series::new("2xx / s", m.total_series(Metric::Status2xxRate))
+                Series::new("2xx / s", m.total_series(Metric::Status2xxRate, None))
                     .color(style::OK_GREEN),
-                Series::new("4xx / s", m.total_series(Metric::Status4xxRate)).color(style::RETRY),
-                Series::new("5xx / s", m.total_series(Metric::Status5xxRate)).color(style::ERROR),
+                Series::new("4xx / s", m.total_series(Metric::Status4xxRate, None))
+                    .color(style::RETRY),
+                Series::new("5xx / s", m.total_series(Metric::Status5xxRate, None))
+                    .color(style::ERROR),
             ],
         ),
         (
             "dash-cost",
             "Cost accumulated (USD)",
-            vec![Series::new("USD", m.total_series(Metric::CostTotalUsd))],
+            vec![Series::new(
+                "USD",
+                m.total_series(Metric::CostTotalUsd, Some(ResourceType::Function)),
+            )],
         ),
     ];
     let mut clicked = None;

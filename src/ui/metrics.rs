@@ -52,10 +52,20 @@ pub fn plot(
     width: f32,
 ) -> Option<f64> {
     let mut clicked = None;
+    // A legend only where there is more than one line (it would hide a small plot's only line).
+    let legend = (series.len() + usize::from(limit.is_some()) > 1).then(|| {
+        Legend::default()
+            .position(egui_plot::Corner::LeftTop)
+            .background_alpha(0.6)
+    });
     ui.vertical(|ui| {
         ui.set_width(width);
         ui.small(title);
-        let response = Plot::new(id)
+        let mut plot = Plot::new(id);
+        if let Some(l) = legend {
+            plot = plot.legend(l);
+        }
+        let response = plot
             .width(width)
             .height(PLOT_HEIGHT - 18.0)
             .link_axis(egui::Id::unique(LINK_GROUP), [true, false])
@@ -64,7 +74,6 @@ pub fn plot(
             .allow_zoom([true, false])
             .include_y(0.0)
             .x_axis_formatter(|mark, _range| format!("{:.0} s", mark.value))
-            .legend(Legend::default())
             .show(ui, |plot_ui| {
                 for s in series {
                     let mut line = Line::new(s.name, PlotPoints::from(s.points));
@@ -97,7 +106,7 @@ pub fn node_plots(ui: &mut Ui, metrics: &Metrics, sc: &Scenario, id: ResId) -> O
             (
                 key("conc"),
                 "Concurrency (most at once) against its limit",
-                vec![Series::new("concurrency", s(Metric::Concurrency))],
+                vec![Series::new("concurrency", s(Metric::Concurrency)).color(style::COLD_START)],
                 metrics
                     .limit(id)
                     .map(|l| ("limit".to_string(), f64::from(l))),
