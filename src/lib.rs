@@ -95,7 +95,7 @@
 //!   trace records, the clock and the learner's Next; answers which step is reached when) and the headless
 //!   [`tour::check`] behind `eventflow tour`.
 //! - [`moment`] — a shared moment: a scenario, a virtual time and a selected resource in one file, which
-//!   `eventflow open` opens on that moment (the run replayed to the time with `runner::Command::RunTo`).
+//!   `eventflow open` opens on that moment (the run replayed to the time with `runner::Command::Seek`).
 //! - [`runner`] — the only owner of a [`sim::Sim`] in the app: a thread that takes [`runner::Command`]s (play,
 //!   pause, step, speed, skip idle, reset, load, inject, fault) over a bounded channel and sends back
 //!   [`runner::Update`]s (a batch of trace records plus a [`runner::Snapshot`]: time, live state, stats, events/s,
@@ -104,7 +104,11 @@
 //!   engine bug becomes an error message. [`runner::RunnerCore`] is the synchronous logic; it can also run inline
 //!   (tests, benchmarks) with a [`runner::ManualClock`]. Fault changes are recorded with their exact moment
 //!   (virtual time and events processed, [`runner::RecordedFault`]) and re-applied there after a reset, so a run
-//!   with faults replays identically.
+//!   with faults replays identically (a seek too). Time travel: `Command::Seek` / `Command::StepBack`
+//!   re-run from t = 0 to a moment (or one event fewer) on the runner thread, in ticks, so the UI never waits;
+//!   [`runner::rerun_trace`] re-runs headless for the app's exports. [`runner::metrics`] — per-interval series
+//!   from trace records (concurrency, rates, p50/p99, queue depth and oldest age, dead letters, API status
+//!   classes, cost) in at most `MAX_BUCKETS` buckets whose width doubles as the run grows: flat memory.
 //! - [`ui`] — the desktop app on eframe 0.37 (glow): a small shell ([`ui::app::EventflowApp`]: runner, open
 //!   document, panels) over panels that own their state, draw themselves and return [`ui::action::Action`]s,
 //!   which the shell applies after drawing (runner commands, opening files, document edits). Each frame drains
@@ -123,6 +127,11 @@
 //!     pauses the run at steps that wait for it, and names what the canvas highlights.
 //!   - `ui::inject` — the "Send a test event" window; `ui::experiments` — fault injection (View → Experiments); `ui::compare` — A/B metrics of two variants;
 //!     `ui::picker` — the in-app open / save file picker.
+//!   - Issue 11's views: `ui::dashboard` — the bottom panel's tabs (Invocations, Timeline, Metrics, Dashboard),
+//!     the state they share (metrics, recent traces, the time bar) and the ten-plot dashboard; `ui::timeline` —
+//!     the waterfall of one trace (spans from [`export::SpanSet`]; cold start, SDK calls, queue dwell, retries,
+//!     "×N" fan-out, critical path); `ui::metrics` — egui_plot plots for the selected node; `ui::time_bar` —
+//!     seek and step back under the canvas; `ui::export` — File → Export (trace, Perfetto, OTLP, timeline, PNG).
 //!   - Edit mode: `ui::palette` — add resources by click or drag; `ui::edit_form` — the property form (typed
 //!     fields, raw JSON, pattern and filter sandboxes, traffic); `ui::code_editor` — handler code;
 //!     `ui::dialogs` — the wiring question and "Unsaved changes".

@@ -7,6 +7,7 @@ use std::time::Duration;
 use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
+use eventflow::runner::Command;
 use eventflow::ui::testing::TestApp;
 
 /// Most frames a test plays while waiting for something to happen.
@@ -527,4 +528,151 @@ fn a_learner_walks_the_saga_tour_to_its_end() {
         h.get_by_label(progress);
         h.get_by_label(title);
     }
+}
+
+// --- Issue 11: timeline, metrics, dashboard, time bar.
+
+/// Plays `file` until `done`, then pauses and settles.
+fn played(
+    file: &str,
+    text: &str,
+    step: Duration,
+    done: impl Fn(&TestApp) -> bool,
+) -> Harness<'static, TestApp> {
+    let mut h = harness(app_with(file, text));
+    h.run();
+    // Play on where the scenario's tour pauses the run.
+    for _ in 0..MAX_PLAY_FRAMES {
+        if done(h.state()) {
+            break;
+        }
+        if !h.state().snapshot().playing {
+            h.state_mut().send(Command::Play);
+        }
+        h.state().advance(step);
+        h.step();
+    }
+    h.state_mut().send(Command::Pause);
+    h.run();
+    h
+}
+
+#[test]
+fn the_timeline_opens_on_the_selected_invocation_and_selects_back() {
+    let mut h = played(
+        "new-order.json",
+        include_str!("../assets/scenarios/new-order.json"),
+        Duration::from_millis(50),
+        |a| a.finished_invocations() >= 3,
+    );
+    let row = h
+        .state()
+        .invocations()
+        .iter()
+        .position(|r| &*r.function == "ValidateOrder")
+        .expect("ValidateOrder ran");
+    let request_id = h.state().invocations()[row].request_id.clone();
+    let trace_id = h.state().invocations()[row].trace_id.clone();
+    h.get_by_label_contains(&request_id).click();
+    h.run();
+    h.get_by_label("Timeline").click();
+    h.run();
+    // The timeline shows that invocation's trace: its header and a row for the invocation.
+    h.get_by_label_contains(&format!("Trace {trace_id}"));
+    let invocation_rows = h.query_all_by_label("λ ValidateOrder").count();
+    assert!(invocation_rows >= 1, "a row for the invocation");
+    assert!(
+        h.state().timeline_rows() > invocation_rows,
+        "the hops around it have rows too"
+    );
+    // Select the node on the canvas (the timeline keeps its trace), then click the invocation's row: the
+    // inspector shows that invocation again.
+    h.get_all_by_label("ValidateOrder")
+        .find(|n| n.accesskit_node().role() == egui::accesskit::Role::Button)
+        .expect("the canvas node")
+        .click();
+    h.run();
+    h.get_by_label("Lambda function");
+    assert!(
+        h.query_by_label_contains("Invocation of ValidateOrder")
+            .is_none()
+    );
+    h.query_all_by_label("λ ValidateOrder")
+        .next()
+        .expect("the row")
+        .click();
+    h.run();
+    h.get_by_label_contains("Invocation of ValidateOrder");
+}
+
+#[test]
+fn the_metrics_tab_plots_the_selected_node_and_the_dashboard_the_scenario() {
+    let mut h = played(
+        "backpressure.json",
+        include_str!("../assets/scenarios/backpressure.json"),
+        Duration::from_millis(100),
+        |a| a.snapshot().now_us >= 5_000_000,
+    );
+    h.get_by_label("Orders").click();
+    h.run();
+    h.get_by_label("Metrics").click();
+    h.run();
+    h.get_by_label("Metrics of Orders");
+    h.get_by_label("Depth: held, ready, in flight, delayed");
+    h.get_by_label("Age of the oldest message (s)");
+    h.get_by_label("Dashboard").click();
+    h.run();
+    for title in [
+        "Invocations per second",
+        "Concurrency per function",
+        "Messages held per queue",
+        "Cost accumulated (USD)",
+    ] {
+        h.get_by_label(title);
+    }
+    let held = h.state().metrics_peak("Orders");
+    assert!(held > 50.0, "the plotted backlog ({held}) shows the burst");
+}
+
+#[test]
+fn the_time_bar_seeks_back_and_steps_back() {
+    let mut h = played(
+        "backpressure.json",
+        include_str!("../assets/scenarios/backpressure.json"),
+        Duration::from_millis(100),
+        |a| a.snapshot().now_us >= 8_000_000,
+    );
+    let before = h.state().snapshot().now_us;
+    let rows_before = h.state().invocations().len();
+    // The middle of the bar is half the furthest moment reached.
+    h.get_by_label("Time bar").click();
+    for _ in 0..MAX_PLAY_FRAMES {
+        h.step();
+        if !h.state().snapshot().seeking {
+            break;
+        }
+    }
+    h.run();
+    let now = h.state().snapshot().now_us;
+    let half = before as f64 / 2.0;
+    assert!(
+        (now as f64 - half).abs() < before as f64 * 0.05,
+        "seeked to {now} µs, about half of {before}"
+    );
+    assert!(!h.state().snapshot().playing);
+    // The log shows the run up to that moment only.
+    let rows = h.state().invocations();
+    assert!(rows.len() < rows_before && !rows.is_empty());
+    assert!(rows.iter().all(|r| r.start_us <= now));
+    // Step back: one engine event fewer.
+    let events = h.state().snapshot().events_processed;
+    h.get_by_label("Step back").click();
+    for _ in 0..MAX_PLAY_FRAMES {
+        h.step();
+        if !h.state().snapshot().seeking {
+            break;
+        }
+    }
+    h.run();
+    assert_eq!(h.state().snapshot().events_processed, events - 1);
 }

@@ -26,6 +26,7 @@ use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 use crate::scenario::{Payload, ResId, Scenario};
 use crate::sim::{FaultChange, Live, ResourceStats, Sim, SimOptions, TraceRecord};
 
+pub mod metrics;
 #[cfg(test)]
 mod tests;
 
@@ -67,8 +68,12 @@ pub enum Command {
     /// Change the faults in force now (the Experiments panel). The change is recorded with the virtual moment it
     /// was applied at, and applied again at that moment after a [`Command::Reset`], so the run replays identically.
     Fault(FaultChange),
-    /// Run to this virtual time at once and pause there (opening a shared moment, [`crate::moment`]).
-    RunTo(u64),
+    /// Time travel: go to virtual time `t_us` and pause (also how a shared moment, [`crate::moment`], opens). An earlier moment re-runs the scenario from t = 0 (a new
+    /// generation; the run is deterministic, so it is the same run up to there), on this thread, in ticks of at
+    /// most [`EVENTS_PER_TICK`] events, so the UI keeps drawing meanwhile.
+    Seek(u64),
+    /// Time travel one engine event back: re-run from t = 0 to one event fewer, and pause.
+    StepBack,
 }
 
 /// A fault change as the runner recorded it: the moment of the run it was applied at, exactly — the virtual time
@@ -78,6 +83,13 @@ pub struct RecordedFault {
     pub t_us: u64,
     pub events: u64,
     pub change: FaultChange,
+}
+
+/// Where a seek is going.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SeekTarget {
+    Time(u64),
+    Events(u64),
 }
 
 /// Statistics of one resource as the inspector shows them.
@@ -159,6 +171,8 @@ pub struct Snapshot {
     pub error: Option<String>,
     /// The fault changes applied so far in this run, in order (see [`Command::Fault`]).
     pub faults: Vec<RecordedFault>,
+    /// A seek (time travel) is under way.
+    pub seeking: bool,
 }
 
 /// One message from the runner: the records produced since the last one and the state after them.
@@ -231,6 +245,8 @@ pub struct RunnerCore {
     faults: Vec<RecordedFault>,
     /// How many of them the current run has applied.
     faults_applied: usize,
+    /// A seek under way.
+    seek: Option<SeekTarget>,
 }
 
 impl RunnerCore {
@@ -256,12 +272,18 @@ impl RunnerCore {
             dirty: true,
             faults: Vec::new(),
             faults_applied: 0,
+            seek: None,
         }
     }
 
-    /// Whether the core wants ticks (it is playing a loaded simulation).
+    /// Whether the core is playing a loaded simulation.
     pub fn is_playing(&self) -> bool {
         self.playing && self.sim.is_some()
+    }
+
+    /// Whether the core wants ticks: it is playing, or a seek is under way.
+    pub fn wants_ticks(&self) -> bool {
+        self.is_playing() || (self.seek.is_some() && self.sim.is_some())
     }
 
     /// Applies a command. Returns false for `Shutdown`.
@@ -341,24 +363,70 @@ impl RunnerCore {
                     self.guarded(|sim| sim.apply_fault(&change));
                 }
             }
-            Command::RunTo(t_us) => {
-                self.playing = false;
-                let pending = self.faults[self.faults_applied..].to_vec();
-                let mut applied = 0;
-                self.guarded(|sim| {
-                    while sim.now_us() < t_us {
-                        let before = (sim.events_processed(), sim.now_us());
-                        run_with_faults(sim, t_us, &pending, &mut applied);
-                        if (sim.events_processed(), sim.now_us()) == before {
-                            break;
-                        }
-                    }
-                });
-                self.faults_applied += applied;
-                self.last_stats_wall = None;
+            Command::Seek(t_us) => self.begin_seek(SeekTarget::Time(t_us)),
+            Command::StepBack => {
+                let done = self.sim.as_ref().map_or(0, Sim::events_processed);
+                if done > 0 {
+                    self.begin_seek(SeekTarget::Events(done - 1));
+                }
             }
         }
         true
+    }
+
+    /// Starts a seek: pauses, restarts the run when the target lies behind, and lets the ticks run to it.
+    fn begin_seek(&mut self, target: SeekTarget) {
+        let Some(sc) = self.scenario.clone() else {
+            return;
+        };
+        self.playing = false;
+        let behind = match (&self.sim, target) {
+            (None, _) => true,
+            (Some(sim), SeekTarget::Time(t)) => t < sim.now_us(),
+            (Some(sim), SeekTarget::Events(n)) => n < sim.events_processed(),
+        };
+        if behind {
+            self.start(sc);
+        }
+        self.seek = Some(target);
+        self.seek_tick();
+    }
+
+    /// One tick of a seek: at most [`EVENTS_PER_TICK`] events towards the target.
+    fn seek_tick(&mut self) {
+        let Some(target) = self.seek else { return };
+        let mut done = false;
+        // A seek replays the recorded fault changes at their moments, as play does: the same run up to there.
+        let pending = self.faults[self.faults_applied..].to_vec();
+        let mut applied = 0;
+        self.guarded(|sim| match target {
+            SeekTarget::Time(t) => {
+                run_with_faults(sim, t, &pending, &mut applied);
+                done = sim.next_event_us().is_none_or(|next| next > t);
+            }
+            SeekTarget::Events(n) => {
+                let mut ran = 0;
+                while sim.events_processed() < n && ran < EVENTS_PER_TICK {
+                    while let Some(f) = pending
+                        .get(applied)
+                        .filter(|f| f.events <= sim.events_processed())
+                    {
+                        sim.apply_fault(&f.change);
+                        applied += 1;
+                    }
+                    if !sim.step() {
+                        break;
+                    }
+                    ran += 1;
+                }
+                done = sim.events_processed() >= n || sim.next_event_us().is_none();
+            }
+        });
+        self.faults_applied += applied;
+        if done || self.sim.is_none() {
+            self.seek = None;
+        }
+        self.dirty = true;
     }
 
     fn until_us(&self) -> u64 {
@@ -369,6 +437,7 @@ impl RunnerCore {
 
     fn start(&mut self, sc: Arc<Scenario>) {
         self.generation += 1;
+        self.seek = None;
         self.error = None;
         self.records.clear();
         self.stats.clear();
@@ -428,6 +497,10 @@ impl RunnerCore {
         let wall = self.clock.now();
         let dt = wall.saturating_sub(self.last_wall).min(MAX_WALL_STEP);
         self.last_wall = wall;
+        if self.seek.is_some() {
+            self.seek_tick();
+            return;
+        }
         if !self.is_playing() {
             return;
         }
@@ -498,6 +571,7 @@ impl RunnerCore {
             until_us: self.until_us(),
             error: self.error.clone(),
             faults: self.faults[..self.faults_applied].to_vec(),
+            seeking: self.seek.is_some(),
             ..Snapshot::default()
         };
         if let (Some(sim), Some(sc)) = (&self.sim, &self.scenario) {
@@ -546,6 +620,29 @@ fn run_with_faults(
     }
     // The next change, if any, lies after `target`: every event up to `target` came before it.
     ran + sim.run_until_bounded(target, EVENTS_PER_TICK - ran)
+}
+
+/// Re-runs a scenario from t = 0 to `until_us` with the trace on and returns its records (the app's exports: the
+/// run is deterministic, so this is the run the app shows, minus test events sent by hand). An engine panic
+/// becomes an error message.
+pub fn rerun_trace(sc: Arc<Scenario>, until_us: u64) -> Result<Vec<TraceRecord>, String> {
+    catch_unwind(AssertUnwindSafe(|| {
+        let mut sim = Sim::new(
+            sc,
+            SimOptions {
+                seed: None,
+                trace: true,
+            },
+        );
+        sim.run_until(until_us);
+        sim.take_trace()
+    }))
+    .map_err(|p| {
+        format!(
+            "the simulation stopped on an internal error (a bug): {}",
+            panic_text(&*p)
+        )
+    })
 }
 
 fn secs_to_us(s: f64) -> u64 {
@@ -670,7 +767,7 @@ fn thread_main(
 ) {
     loop {
         // Wait for a command: briefly while playing (time moves), indefinitely while paused.
-        let first = if core.is_playing() {
+        let first = if core.wants_ticks() {
             match commands.recv_timeout(TICK) {
                 Ok(c) => Some(c),
                 Err(crossbeam_channel::RecvTimeoutError::Timeout) => None,

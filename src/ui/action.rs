@@ -115,4 +115,8 @@ pub enum Action {
     SaveScript(PathBuf, String),
     /// A message under the palette (text, is an error).
     EditMessage(String, bool),
+
+    // --- Exports (File → Export).
+    /// Ask where to write an export of this kind.
+    Export(super::export::ExportKind),
 }

@@ -16,9 +16,11 @@ pub use super::action::Selection;
 use super::action::{Action, Pending};
 use super::canvas::{Canvas, MIN_VISIBLE_WALL_S};
 use super::compare::CompareWindow;
+use super::dashboard::Views;
 use super::edit::Editor;
 use super::edit_form::FormView;
 use super::experiments::ExperimentsWindow;
+use super::export::{ExportSource, Exports};
 use super::inject::InjectWindow;
 use super::inspector::{Inspector, InspectorView};
 use super::log::{InvRow, InvocationLog};
@@ -31,7 +33,7 @@ use super::style;
 use super::toolbar::{Toolbar, ToolbarView};
 use super::tour_panel::TourPanel;
 use crate::runner::{Command, ManualClock, Runner, Snapshot, SystemClock};
-use crate::scenario::Scenario;
+use crate::scenario::{NodeRef, Scenario};
 use crate::sim::{Status, TraceRecord};
 
 /// Longest time a frame spends folding runner updates in.
@@ -101,6 +103,10 @@ struct Panels {
     compare: Option<CompareWindow>,
     /// The open scenario's guided tour, restarted with every run.
     tour: Option<TourPanel>,
+    /// The bottom panel's views (log, timeline, metrics, dashboard) and the time bar.
+    views: Views,
+    /// File → Export.
+    exports: Exports,
 }
 
 pub struct EventflowApp {
@@ -212,7 +218,7 @@ impl EventflowApp {
         let select = crate::moment::selected(&m).map(|r| m.scenario.id(r).to_string());
         let t_us = m.t_us;
         self.open_scenario(Arc::new(m.scenario), Source::File(canonical));
-        self.runner.send(Command::RunTo(t_us));
+        self.runner.send(Command::Seek(t_us));
         if let (Some(name), Some(doc)) = (select, &self.doc)
             && let Some(n) = doc.canvas.graph.find(&name)
         {
@@ -317,6 +323,7 @@ impl EventflowApp {
         self.panels.compare = None;
         self.panels.tour = TourPanel::new(sc.clone());
         self.log.clear_for(&sc);
+        self.panels.views.open(&sc);
         self.status = None;
         self.runner.send(Command::Load(sc));
         if self.autoplay {
@@ -356,6 +363,9 @@ impl EventflowApp {
             if u.snapshot.generation != self.generation {
                 self.generation = u.snapshot.generation;
                 self.log.clear();
+                if let Some(d) = &self.doc {
+                    self.panels.views.new_run(&d.scenario);
+                }
                 if let Some(d) = &mut self.doc {
                     d.canvas.clear_run();
                 }
@@ -376,6 +386,7 @@ impl EventflowApp {
                 if let Some(tour) = &mut self.panels.tour {
                     tour_pause |= tour.observe_record(&r);
                 }
+                self.panels.views.observe(&r);
                 self.fold(r, min_visible_us);
             }
             if let Some(tour) = &mut self.panels.tour {
@@ -384,6 +395,7 @@ impl EventflowApp {
             if tour_pause {
                 self.runner.send(Command::Pause);
             }
+            self.panels.views.observe_snapshot(&u.snapshot);
             self.snap = u.snapshot;
         }
     }
@@ -536,7 +548,7 @@ impl EventflowApp {
         if let Some(d) = self.doc.as_mut() {
             d.canvas.expire(self.snap.now_us);
         }
-        if self.snap.playing {
+        if self.snap.playing || self.snap.seeking {
             ctx.request_repaint();
         }
     }
@@ -570,19 +582,15 @@ impl EventflowApp {
             egui::CentralPanel::default().show(ui, |ui| start_page.ui(ui, recent, actions));
             return;
         }
-        egui::Panel::bottom("log")
-            .resizable(true)
-            .default_size(220.0)
-            .min_size(80.0)
-            .show(ui, |ui| {
-                let selected = match self.selection {
-                    Selection::Invocation(i) => Some(i),
-                    Selection::None | Selection::Node(_) | Selection::Trace(_) => None,
-                };
-                if let Some(i) = self.log.show(ui, selected) {
-                    actions.push(Action::InspectInvocation(i));
-                }
-            });
+        let metrics_node = self.metrics_node();
+        if let Some(d) = &self.doc {
+            let (views, log) = (&mut self.panels.views, &mut self.log);
+            views.bottom_ui(ui, &d.scenario, metrics_node, log, &self.selection, actions);
+        }
+        if !self.editing() {
+            let (time_bar, snap) = (&mut self.panels.views.time_bar, &self.snap);
+            egui::Panel::bottom("time_bar").show(ui, |ui| time_bar.ui(ui, snap, actions));
+        }
         if self.editing() {
             let message = self.editor.as_ref().and_then(|e| e.message.as_ref());
             let palette = &mut self.panels.palette;
@@ -611,6 +619,58 @@ impl EventflowApp {
                     .show(ui, |ui| self.inspector_ui(ui, actions));
             });
         egui::CentralPanel::no_frame().show(ui, |ui| self.canvas_ui(ui, actions));
+    }
+
+    /// The resource the Metrics tab shows: the selected node, the function of the selected invocation, else the
+    /// scenario's first function.
+    fn metrics_node(&self) -> Option<NodeRef> {
+        let doc = self.doc.as_ref()?;
+        let sc = &doc.scenario;
+        let chosen = match &self.selection {
+            Selection::Node(n) => doc.canvas.graph.node_ref(*n),
+            Selection::Invocation(i) => self
+                .log
+                .rows
+                .get(*i)
+                .and_then(|r| sc.find(&r.function))
+                .map(NodeRef::Resource),
+            Selection::Trace(_) | Selection::None => None,
+        };
+        chosen.or_else(|| {
+            sc.ids()
+                .find(|id| {
+                    sc.resource(*id).resource_type() == crate::scenario::ResourceType::Function
+                })
+                .map(NodeRef::Resource)
+        })
+    }
+
+    /// The trace File → Export → Timeline writes: the selected one, else the one the timeline shows.
+    fn export_trace(&self) -> Option<Arc<str>> {
+        match &self.selection {
+            Selection::Invocation(i) => self.log.rows.get(*i).map(|r| r.trace_id.clone()),
+            Selection::Trace(t) => Some(t.clone()),
+            Selection::Node(_) | Selection::None => self.panels.views.timeline.trace().cloned(),
+        }
+    }
+
+    /// Opens a bottom-panel tab by its label (`open --panel`): Invocations, Timeline, Metrics, Dashboard.
+    pub fn show_tab(&mut self, label: &str) -> bool {
+        match super::dashboard::BottomTab::ALL
+            .into_iter()
+            .find(|t| t.label().eq_ignore_ascii_case(label))
+        {
+            Some(t) => {
+                self.panels.views.tab = t;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The issue-11 views (for the test harness).
+    pub(super) fn panels_views(&self) -> &Views {
+        &self.panels.views
     }
 
     /// The right panel: the property form in edit mode, else the inspector.
@@ -780,6 +840,18 @@ impl EventflowApp {
         {
             self.panels.compare = None;
         }
+        let trace = self.export_trace();
+        let source = self.doc.as_ref().map(|d| ExportSource {
+            scenario: &d.scenario,
+            now_us: self.snap.now_us,
+            trace: trace
+                .as_deref()
+                .and_then(|t| self.panels.views.store.records(t)),
+            canvas_rect: d.canvas.last_rect(),
+        });
+        if let Some(message) = self.panels.exports.show(ctx, source) {
+            self.status = Some(message);
+        }
     }
 
     /// Applies one panel action.
@@ -851,6 +923,11 @@ impl EventflowApp {
             }
             Action::SaveMoment => self.save_moment(),
             Action::DismissStatus => self.status = None,
+            Action::Export(kind) => {
+                if let Some(d) = &self.doc {
+                    self.panels.exports.ask(kind, &d.scenario);
+                }
+            }
             // Edit-mode actions were applied above.
             Action::SetEditing(_)
             | Action::Save(_)

@@ -155,6 +155,16 @@ fn file_menu(ui: &mut Ui, view: &MenuView<'_>, actions: &mut Vec<Action>) {
             }
         });
     });
+    // File → Export (issue 11): the run's trace, Perfetto, OTLP, the selected trace's timeline, the canvas.
+    ui.add_enabled_ui(view.open.is_some(), |ui| {
+        ui.menu_button("Export", |ui| {
+            for kind in super::export::ExportKind::ALL {
+                if ui.button(kind.label()).clicked() {
+                    item_clicked(ui, actions, Action::Export(kind));
+                }
+            }
+        });
+    });
     if ui
         .add_enabled(view.open.is_some(), egui::Button::new("Close (start page)"))
         .clicked()

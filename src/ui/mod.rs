@@ -10,6 +10,10 @@
 //!   widget per node; [`view`] — its world ↔ screen transform; [`layout`] places nodes.
 //! - [`inspector`] — the selected node, invocation or trace (with [`json_tree`], the searchable JSON viewer).
 //! - [`log`] — the virtualised invocation table.
+//! - Issue 11's views: [`dashboard`] — the bottom panel's tabs (Invocations, Timeline, Metrics, Dashboard) and the
+//!   ten-plot dashboard of the whole scenario; [`timeline`] — the waterfall of one trace (spans rebuilt with
+//!   [`crate::export::SpanSet`]); [`metrics`] — egui_plot plots of [`crate::runner::metrics`] series for the
+//!   selected node; [`time_bar`] — time travel under the canvas (seek, step back); [`export`] — File → Export.
 //! - [`tour_panel`] — the guided tour of a lesson: the shown step, Back / Next, what the next step waits for; it
 //!   follows the drained trace, pauses the run at steps that wait for it, and names the canvas's highlights.
 //! - [`inject`] — "Send a test event"; [`experiments`] — fault injection while a run plays;
@@ -27,17 +31,20 @@ pub mod app;
 pub mod canvas;
 pub mod code_editor;
 pub mod compare;
+pub mod dashboard;
 pub mod dialogs;
 pub mod edit;
 pub mod edit_form;
-pub mod gauge;
 pub mod experiments;
+pub mod export;
+pub mod gauge;
 pub mod inject;
 pub mod inspector;
 pub mod json_tree;
 pub mod layout;
 pub mod log;
 pub mod menu;
+pub mod metrics;
 pub mod palette;
 pub mod picker;
 pub mod screenshot;
@@ -45,6 +52,8 @@ pub mod start_page;
 pub mod style;
 #[doc(hidden)]
 pub mod testing;
+pub mod time_bar;
+pub mod timeline;
 pub mod toolbar;
 pub mod tour_panel;
 pub mod view;
@@ -75,6 +84,9 @@ pub struct OpenArgs {
     /// With --edit: start with this resource selected (its property panel open), e.g. for screenshots.
     #[arg(long, requires = "edit")]
     pub select: Option<String>,
+    /// Open the bottom panel on this tab: invocations, timeline, metrics or dashboard (e.g. for screenshots).
+    #[arg(long, value_parser = ["invocations", "timeline", "metrics", "dashboard"])]
+    pub panel: Option<String>,
 }
 
 impl OpenArgs {
@@ -87,6 +99,7 @@ impl OpenArgs {
             size: None,
             edit: false,
             select: None,
+            panel: None,
         }
     }
 }
@@ -166,6 +179,7 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
     let file = args.file.clone();
     let edit = args.edit;
     let select = args.select.clone();
+    let panel = args.panel.clone();
     let after = Duration::from_secs_f64(args.after);
     let slot = result_slot.clone();
     eframe::run_native(
@@ -191,6 +205,9 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
                 if let Some(id) = select {
                     app.select_names(vec![id]);
                 }
+            }
+            if let Some(tab) = &panel {
+                app.show_tab(tab);
             }
             if let (Some(out), Some(slot)) = (screenshot, slot) {
                 let mut plan = ScreenshotPlan::new(out, after);

@@ -128,6 +128,27 @@ impl TestApp {
         self.app.inline_engine_time
     }
 
+    /// Rows of the timeline (after it was drawn).
+    pub fn timeline_rows(&self) -> usize {
+        self.app.panels_views().timeline.row_count()
+    }
+
+    /// The largest value of a resource's main gauge in the metrics (a function's concurrency, a queue's messages
+    /// held).
+    pub fn metrics_peak(&self, resource: &str) -> f64 {
+        let views = self.app.panels_views();
+        let (Some(m), Some(sc)) = (&views.metrics, self.app.scenario()) else {
+            return 0.0;
+        };
+        let Some(id) = sc.find(resource) else {
+            return 0.0;
+        };
+        m.cells(id)
+            .iter()
+            .map(|c| f64::from(c.peak))
+            .fold(0.0, f64::max)
+    }
+
     /// Resources and traffic sources of the running scenario.
     pub fn node_count(&self) -> usize {
         self.app

@@ -1,0 +1,323 @@
+//! The bottom panel's views and the whole-scenario dashboard.
+//!
+//! [`Views`] owns what the panels of issue 11 show and need: the bucketed [`Metrics`] of the run, the records of
+//! recent traces ([`TraceStore`]), the [`Timeline`], the [`TimeBar`] and the bottom panel's tab (Invocations,
+//! Timeline, Metrics of the selected node, Dashboard). The shell feeds it every record and snapshot
+//! ([`Views::observe`], [`Views::observe_snapshot`]) and lets it draw the bottom panel ([`Views::bottom_ui`]).
+//!
+//! The dashboard is ten plots of the whole scenario: invocations, errors and throttles per second, concurrency
+//! and p99 duration per function (and API latency), queue depth and oldest message age per queue, dead letters,
+//! API answers by status class, and cost accumulated.
+
+use std::sync::Arc;
+
+use eframe::egui::{self, Ui};
+
+use super::action::{Action, Selection};
+use super::log::InvocationLog;
+use super::metrics::{Series, node_plots, plot};
+use super::style;
+use super::time_bar::TimeBar;
+use super::timeline::{Timeline, TimelineView, TraceStore};
+use crate::runner::Snapshot;
+use crate::runner::metrics::{Metric, Metrics};
+use crate::scenario::{NodeRef, ResourceType, Scenario};
+use crate::sim::TraceRecord;
+
+/// Most lines of one kind drawn in a dashboard plot (the first resources in file order).
+const MAX_LINES: usize = 8;
+
+/// The bottom panel's tab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BottomTab {
+    #[default]
+    Invocations,
+    Timeline,
+    Metrics,
+    Dashboard,
+}
+
+impl BottomTab {
+    pub const ALL: [BottomTab; 4] = [
+        BottomTab::Invocations,
+        BottomTab::Timeline,
+        BottomTab::Metrics,
+        BottomTab::Dashboard,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            BottomTab::Invocations => "Invocations",
+            BottomTab::Timeline => "Timeline",
+            BottomTab::Metrics => "Metrics",
+            BottomTab::Dashboard => "Dashboard",
+        }
+    }
+
+    /// Default height of the panel with this tab (each tab has its own panel size).
+    fn default_height(self) -> f32 {
+        match self {
+            BottomTab::Invocations => 220.0,
+            BottomTab::Timeline => 280.0,
+            BottomTab::Metrics => 200.0,
+            BottomTab::Dashboard => 330.0,
+        }
+    }
+}
+
+/// The state of the issue-11 views.
+#[derive(Default)]
+pub struct Views {
+    pub tab: BottomTab,
+    pub metrics: Option<Metrics>,
+    pub store: TraceStore,
+    pub timeline: Timeline,
+    pub time_bar: TimeBar,
+}
+
+impl Views {
+    /// Another scenario: everything starts again, the time bar too.
+    pub fn open(&mut self, sc: &Scenario) {
+        self.time_bar.clear();
+        self.new_run(sc);
+    }
+
+    /// A new run of the same scenario (a reset or a seek): the time bar keeps its horizon and markers.
+    pub fn new_run(&mut self, sc: &Scenario) {
+        self.metrics = Some(Metrics::new(sc));
+        self.store.clear();
+        self.timeline.clear();
+    }
+
+    pub fn observe(&mut self, r: &TraceRecord) {
+        if let Some(m) = &mut self.metrics {
+            m.observe(r);
+        }
+        self.store.push(r);
+    }
+
+    pub fn observe_snapshot(&mut self, snap: &Snapshot) {
+        if let Some(m) = &mut self.metrics {
+            m.observe_live(snap.now_us, &snap.live);
+        }
+        self.time_bar.observe(snap, self.metrics.as_ref());
+    }
+
+    /// The tab row; returns the tab to draw.
+    fn tabs(&mut self, ui: &mut Ui) {
+        ui.horizontal(|ui| {
+            for t in BottomTab::ALL {
+                if ui.selectable_label(self.tab == t, t.label()).clicked() {
+                    self.tab = t;
+                }
+            }
+        });
+    }
+
+    /// The bottom panel: its tab row and the chosen view. The log draws itself (it belongs to the shell).
+    #[allow(clippy::too_many_arguments)]
+    pub fn bottom_ui(
+        &mut self,
+        root: &mut Ui,
+        sc: &Arc<Scenario>,
+        graph_node: Option<crate::scenario::NodeRef>,
+        log: &mut InvocationLog,
+        selection: &Selection,
+        actions: &mut Vec<Action>,
+    ) {
+        let tab = self.tab;
+        egui::Panel::bottom(format!("bottom-{}", tab.label()))
+            .resizable(true)
+            .default_size(tab.default_height())
+            .min_size(80.0)
+            .show(root, |ui| {
+                self.tabs(ui);
+                match self.tab {
+                    BottomTab::Invocations => {
+                        let selected = match selection {
+                            Selection::Invocation(i) => Some(*i),
+                            Selection::None | Selection::Node(_) | Selection::Trace(_) => None,
+                        };
+                        if let Some(i) = log.show(ui, selected) {
+                            actions.push(Action::InspectInvocation(i));
+                        }
+                    }
+                    BottomTab::Timeline => {
+                        let view = TimelineView {
+                            store: &self.store,
+                            log,
+                            selection,
+                        };
+                        self.timeline.ui(ui, &view, actions);
+                    }
+                    BottomTab::Metrics => {
+                        let Some(m) = &self.metrics else { return };
+                        match graph_node {
+                            Some(NodeRef::Resource(id)) => {
+                                ui.strong(format!("Metrics of {}", sc.id(id)));
+                                if let Some(t) = node_plots(ui, m, sc, id) {
+                                    let function = (sc.resource(id).resource_type() == ResourceType::Function)
+                                        .then(|| sc.id(id));
+                                    self.jump(t, function, log, actions);
+                                }
+                            }
+                            _ => {
+                                ui.weak("Select a node on the canvas to see its metrics over time, or open the Dashboard.");
+                            }
+                        }
+                    }
+                    BottomTab::Dashboard => {
+                        let Some(m) = &self.metrics else { return };
+                        let clicked = egui::ScrollArea::vertical()
+                            .id_salt("dashboard-scroll")
+                            .show(ui, |ui| dashboard(ui, m, sc))
+                            .inner;
+                        if let Some(t) = clicked {
+                            self.jump(t, None, log, actions);
+                        }
+                    }
+                }
+            });
+    }
+
+    /// A plot was clicked at `t_s`: select the invocation (of `function`, if given) that started nearest to it and
+    /// show its timeline.
+    fn jump(
+        &mut self,
+        t_s: f64,
+        function: Option<&str>,
+        log: &InvocationLog,
+        actions: &mut Vec<Action>,
+    ) {
+        let t_us = (t_s.max(0.0) * 1e6) as u64;
+        let nearest = log
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| function.is_none_or(|f| &*r.function == f))
+            .min_by_key(|(_, r)| r.start_us.abs_diff(t_us))
+            .map(|(i, _)| i);
+        if let Some(i) = nearest {
+            actions.push(Action::InspectInvocation(i));
+            self.tab = BottomTab::Timeline;
+        }
+    }
+}
+
+/// The ten plots of the whole scenario, five per row; returns the time clicked.
+fn dashboard(ui: &mut Ui, m: &Metrics, sc: &Scenario) -> Option<f64> {
+    let of_type = |t: ResourceType| -> Vec<crate::scenario::ResId> {
+        sc.ids()
+            .filter(|id| sc.resource(*id).resource_type() == t)
+            .take(MAX_LINES)
+            .collect()
+    };
+    let functions = of_type(ResourceType::Function);
+    let queues = of_type(ResourceType::Queue);
+    let apis = of_type(ResourceType::Api);
+    let per = |ids: &[crate::scenario::ResId], metric: Metric| -> Vec<Series> {
+        ids.iter()
+            .map(|id| Series::new(sc.id(*id), m.series(*id, metric)))
+            .collect()
+    };
+    let mut latency = per(&functions, Metric::P99Ms);
+    latency.extend(apis.iter().map(|id| {
+        Series::new(
+            format!("{} (API)", sc.id(*id)),
+            m.series(*id, Metric::P99Ms),
+        )
+    }));
+    let plots: Vec<(&str, &str, Vec<Series>)> = vec![
+        (
+            "dash-invocations",
+            "Invocations per second",
+            vec![
+                Series::new(
+                    "invocations / s",
+                    m.total_series(Metric::Rate, Some(ResourceType::Function)),
+                )
+                .color(style::OK_GREEN),
+            ],
+        ),
+        (
+            "dash-errors",
+            "Errors per second (functions, API 5xx)",
+            vec![
+                Series::new("errors / s", m.total_series(Metric::ErrorRate, None))
+                    .color(style::ERROR),
+            ],
+        ),
+        (
+            "dash-throttles",
+            "Throttles per second",
+            vec![
+                Series::new(
+                    "throttles / s",
+                    m.total_series(Metric::ThrottleRate, Some(ResourceType::Function)),
+                )
+                .color(style::THROTTLE),
+            ],
+        ),
+        (
+            "dash-concurrency",
+            "Concurrency per function",
+            per(&functions, Metric::Concurrency),
+        ),
+        ("dash-p99", "p99 duration / API latency (ms)", latency),
+        (
+            "dash-depth",
+            "Messages held per queue",
+            per(&queues, Metric::QueueHeld),
+        ),
+        (
+            "dash-age",
+            "Oldest message age per queue (s)",
+            per(&queues, Metric::OldestAgeS),
+        ),
+        (
+            "dash-dlq",
+            "Dead letters (total)",
+            vec![
+                Series::new(
+                    "dead letters",
+                    m.total_series(Metric::DeadLettersTotal, None),
+                )
+                .color(style::DEAD_LETTER),
+            ],
+        ),
+        (
+            "dash-status",
+            "API answers per second by class",
+            vec![
+                Series::new("2xx / s", m.total_series(Metric::Status2xxRate, None))
+                    .color(style::OK_GREEN),
+                Series::new("4xx / s", m.total_series(Metric::Status4xxRate, None))
+                    .color(style::RETRY),
+                Series::new("5xx / s", m.total_series(Metric::Status5xxRate, None))
+                    .color(style::ERROR),
+            ],
+        ),
+        (
+            "dash-cost",
+            "Cost accumulated (USD)",
+            vec![Series::new(
+                "USD",
+                m.total_series(Metric::CostTotalUsd, Some(ResourceType::Function)),
+            )],
+        ),
+    ];
+    let mut clicked = None;
+    let gap = ui.spacing().item_spacing.x;
+    let width = ((ui.available_width() - 4.0 * gap) / 5.0).max(140.0);
+    let mut plots = plots.into_iter();
+    for _ in 0..2 {
+        ui.horizontal_top(|ui| {
+            for (id, title, series) in plots.by_ref().take(5) {
+                if let Some(t) = plot(ui, id, title, series, None, width) {
+                    clicked = Some(t);
+                }
+            }
+        });
+    }
+    clicked
+}

@@ -1,0 +1,217 @@
+//! Metrics plots (egui_plot): the panel for the selected node, and the plot helper the dashboard shares.
+//!
+//! Series come from [`crate::runner::metrics::Metrics`] (bucketed in virtual time, so a plot has at most a few
+//! hundred points whatever the length of the run). The x axis is virtual seconds, linked across every plot of the
+//! app so they scroll and zoom together. Clicking a plot asks for the invocation that started nearest to that
+//! moment (of the plotted function, when there is one): the app selects it and opens its timeline.
+
+use eframe::egui::{self, Color32, Ui};
+use egui_plot::{HLine, Legend, Line, Plot, PlotPoints};
+
+use super::style;
+use crate::runner::metrics::{Metric, Metrics};
+use crate::scenario::{ResId, ResourceType, Scenario};
+
+/// Height of one plot (with its title above it).
+pub const PLOT_HEIGHT: f32 = 130.0;
+/// The group that links the x axes (and cursors) of every plot.
+const LINK_GROUP: &str = "eventflow-metrics-time";
+
+/// One line of a plot.
+pub struct Series {
+    pub name: String,
+    pub points: Vec<[f64; 2]>,
+    pub color: Option<Color32>,
+}
+
+impl Series {
+    pub fn new(name: impl Into<String>, points: Vec<[f64; 2]>) -> Series {
+        Series {
+            name: name.into(),
+            points,
+            color: None,
+        }
+    }
+
+    pub fn color(mut self, c: Color32) -> Series {
+        self.color = Some(c);
+        self
+    }
+}
+
+/// One plot of a panel: its id, title, lines and an optional limit line (name, value).
+type PlotSpec<'a> = (String, &'a str, Vec<Series>, Option<(String, f64)>);
+
+/// Draws one titled plot of `width`; returns the virtual time (seconds) clicked, if any.
+pub fn plot(
+    ui: &mut Ui,
+    id: &str,
+    title: &str,
+    series: Vec<Series>,
+    limit: Option<(String, f64)>,
+    width: f32,
+) -> Option<f64> {
+    let mut clicked = None;
+    // A legend only where there is more than one line (it would hide a small plot's only line).
+    let legend = (series.len() + usize::from(limit.is_some()) > 1).then(|| {
+        Legend::default()
+            .position(egui_plot::Corner::LeftTop)
+            .background_alpha(0.6)
+    });
+    ui.vertical(|ui| {
+        ui.set_width(width);
+        ui.small(title);
+        let mut plot = Plot::new(id);
+        if let Some(l) = legend {
+            plot = plot.legend(l);
+        }
+        let response = plot
+            .width(width)
+            .height(PLOT_HEIGHT - 18.0)
+            .link_axis(egui::Id::unique(LINK_GROUP), [true, false])
+            .link_cursor(egui::Id::unique(LINK_GROUP), [true, false])
+            .allow_scroll(false)
+            .allow_zoom([true, false])
+            .include_y(0.0)
+            .x_axis_formatter(|mark, _range| format!("{:.0} s", mark.value))
+            .show(ui, |plot_ui| {
+                for s in series {
+                    let mut line = Line::new(s.name, PlotPoints::from(s.points));
+                    if let Some(c) = s.color {
+                        line = line.color(c);
+                    }
+                    plot_ui.line(line);
+                }
+                if let Some((name, y)) = limit {
+                    plot_ui.hline(HLine::new(name, y).color(style::ERROR));
+                }
+                plot_ui.pointer_coordinate()
+            });
+        if response.response.clicked()
+            && let Some(p) = response.inner
+        {
+            clicked = Some(p.x);
+        }
+    });
+    clicked
+}
+
+/// The plots of one resource, side by side: what they show depends on its type.
+pub fn node_plots(ui: &mut Ui, metrics: &Metrics, sc: &Scenario, id: ResId) -> Option<f64> {
+    let name = sc.id(id);
+    let s = |m: Metric| metrics.series(id, m);
+    let key = |k: &str| format!("node-{name}-{k}");
+    let plots: Vec<PlotSpec<'_>> = match sc.resource(id).resource_type() {
+        ResourceType::Function => vec![
+            (
+                key("conc"),
+                "Concurrency (most at once) against its limit",
+                vec![Series::new("concurrency", s(Metric::Concurrency)).color(style::COLD_START)],
+                metrics
+                    .limit(id)
+                    .map(|l| ("limit".to_string(), f64::from(l))),
+            ),
+            (
+                key("rate"),
+                "Invocations, errors, throttles per second",
+                vec![
+                    Series::new("invocations / s", s(Metric::Rate)).color(style::OK_GREEN),
+                    Series::new("errors / s", s(Metric::ErrorRate)).color(style::ERROR),
+                    Series::new("throttles / s", s(Metric::ThrottleRate)).color(style::THROTTLE),
+                ],
+                None,
+            ),
+            (
+                key("dur"),
+                "Duration p50 / p99 (ms)",
+                vec![
+                    Series::new("p50 ms", s(Metric::P50Ms)),
+                    Series::new("p99 ms", s(Metric::P99Ms)),
+                ],
+                None,
+            ),
+            (
+                key("cost"),
+                "Cost accumulated (USD)",
+                vec![Series::new("USD", s(Metric::CostTotalUsd))],
+                None,
+            ),
+        ],
+        ResourceType::Queue => vec![
+            (
+                key("depth"),
+                "Depth: held, ready, in flight, delayed",
+                vec![
+                    Series::new("held", s(Metric::QueueHeld)),
+                    Series::new("ready", s(Metric::QueueReady)).color(style::QUEUE_VISIBLE),
+                    Series::new("in flight", s(Metric::QueueInFlight))
+                        .color(style::QUEUE_IN_FLIGHT),
+                    Series::new("delayed", s(Metric::QueueDelayed)).color(style::QUEUE_DELAYED),
+                ],
+                None,
+            ),
+            (
+                key("age"),
+                "Age of the oldest message (s)",
+                vec![Series::new("oldest s", s(Metric::OldestAgeS))],
+                None,
+            ),
+            (
+                key("rate"),
+                "Messages sent per second",
+                vec![Series::new("sent / s", s(Metric::Rate))],
+                None,
+            ),
+            (
+                key("dlq"),
+                "Dead letters received (total)",
+                vec![
+                    Series::new("dead letters", s(Metric::DeadLettersTotal))
+                        .color(style::DEAD_LETTER),
+                ],
+                None,
+            ),
+        ],
+        ResourceType::Api => vec![
+            (
+                key("status"),
+                "Answers per second by status class",
+                vec![
+                    Series::new("2xx / s", s(Metric::Status2xxRate)).color(style::OK_GREEN),
+                    Series::new("4xx / s", s(Metric::Status4xxRate)).color(style::RETRY),
+                    Series::new("5xx / s", s(Metric::Status5xxRate)).color(style::ERROR),
+                ],
+                None,
+            ),
+            (
+                key("lat"),
+                "Latency p50 / p99 (ms)",
+                vec![
+                    Series::new("p50 ms", s(Metric::P50Ms)),
+                    Series::new("p99 ms", s(Metric::P99Ms)),
+                ],
+                None,
+            ),
+        ],
+        _ => vec![(
+            key("dlq"),
+            "Dead letters received (total)",
+            vec![
+                Series::new("dead letters", s(Metric::DeadLettersTotal)).color(style::DEAD_LETTER),
+            ],
+            None,
+        )],
+    };
+    let mut clicked = None;
+    ui.horizontal_top(|ui| {
+        let n = plots.len().max(1) as f32;
+        let gap = ui.spacing().item_spacing.x;
+        let width = ((ui.available_width() - gap * (n - 1.0)) / n).max(120.0);
+        for (id, title, series, limit) in plots {
+            if let Some(x) = plot(ui, &id, title, series, limit, width) {
+                clicked = Some(x);
+            }
+        }
+    });
+    clicked
+}
