@@ -349,7 +349,6 @@ impl Sim {
         };
         sim.start_traffic();
         sim.start_schedules();
-        sim.start_ttl();
         sim
     }
 

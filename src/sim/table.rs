@@ -9,7 +9,9 @@
 //! Time to Live (`ttl_attribute`): an item whose attribute holds a number of epoch seconds is deleted by the
 //! service [`TTL_DELETE_DELAY_US`] after that time (at once plus the delay when it is already past). Until then
 //! it is still read, as on AWS. The deletion's stream REMOVE record carries `userIdentity` `{type: Service,
-//! principalId: dynamodb.amazonaws.com}`; rewriting the item with a later expiry postpones it.
+//! principalId: dynamodb.amazonaws.com}`; rewriting the item with a later expiry postpones it. The deletion
+//! belongs to the chain of the write that set the expiry; a table's initial `items` (written by no one in the
+//! run, so with no chain to belong to) do not expire.
 //!
 //! Writes go through [`Sim::table_apply`] (PutItem, DeleteItem, UpdateItem), reads through [`Sim::table_get`]
 //! and [`Sim::table_query`], whoever calls: a handler's `dynamodb::…` calls, a Step Functions task (its
@@ -248,23 +250,6 @@ impl Sim {
         op: TableOp,
     ) -> Result<(Option<Value>, Option<Value>), String> {
         self.table_write(t, trace, op, false)
-    }
-
-    /// Schedules Time to Live for the initial items of every table that has it.
-    pub(crate) fn start_ttl(&mut self) {
-        let sc = std::sync::Arc::clone(&self.sc);
-        for t in sc.ids() {
-            let Some(cfg) = sc.resource(t).kind.as_table() else {
-                continue;
-            };
-            if cfg.ttl_attribute.is_none() {
-                continue;
-            }
-            for item in &cfg.items {
-                let trace = self.new_trace();
-                self.schedule_ttl(t, cfg, item, trace);
-            }
-        }
     }
 
     /// When `item` carries an expiry in the table's TTL attribute, schedules its deletion.
