@@ -8,12 +8,20 @@ use std::path::{Path, PathBuf};
 use eventflow::scenario::Scenario;
 use eventflow::scenario::graph::{ArchGraph, EdgeRole};
 
+/// Examples with a `database` or `db_proxy`: the SAM export has no mapping for them yet (AWS::RDS::DBInstance /
+/// DBProxy and their import are a follow-up of issue 12), so they are left out of the round trip and the lint.
+const NOT_EXPORTED_YET: &[&str] = &["lambda-drowns-database.json", "rds-proxy-absorbs.json"];
+
 fn examples() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenarios");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("assets/scenarios")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| NOT_EXPORTED_YET.contains(&n.to_string_lossy().as_ref()))
+        })
         .collect();
     files.sort();
     assert!(files.len() >= 10, "examples not found in {}", dir.display());

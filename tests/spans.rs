@@ -17,7 +17,14 @@ const START_KINDS: [&str; 7] = [
     "transit", "invoke", "retry", "enqueue", "object", "call", "match",
 ];
 const END_KINDS: [&str; 4] = ["result", "dequeue", "response", "execution"];
-const POINT_KINDS: [&str; 5] = ["throttle", "drop", "dead_letter", "log", "state"];
+const POINT_KINDS: [&str; 6] = [
+    "throttle",
+    "drop",
+    "dead_letter",
+    "log",
+    "state",
+    "connection",
+];
 
 fn scenario_files() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

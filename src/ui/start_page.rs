@@ -20,7 +20,10 @@ pub const GROUPS: &[(&str, &str)] = &[
         "Failure handling",
         "retries, dead letters, partial failures, loops, sagas",
     ),
-    ("Scaling", "concurrency, throttling, backpressure"),
+    (
+        "Scaling",
+        "concurrency, throttling, backpressure, database connections",
+    ),
     ("Patterns", "fan-out, streams, orchestration, outbox"),
 ];
 
@@ -105,6 +108,21 @@ pub const EXAMPLES: &[(usize, &str, &str)] = &[
         3,
         "backpressure.json",
         include_str!("../../assets/scenarios/backpressure.json"),
+    ),
+    (
+        3,
+        "api-stage-throttle.json",
+        include_str!("../../assets/scenarios/api-stage-throttle.json"),
+    ),
+    (
+        3,
+        "lambda-drowns-database.json",
+        include_str!("../../assets/scenarios/lambda-drowns-database.json"),
+    ),
+    (
+        3,
+        "rds-proxy-absorbs.json",
+        include_str!("../../assets/scenarios/rds-proxy-absorbs.json"),
     ),
     (
         4,
