@@ -33,8 +33,8 @@ pub struct ResourceStats {
     pub status_2xx: u64,
     pub status_4xx: u64,
     pub status_5xx: u64,
-    /// Durations are not kept ([`crate::sim::Sim::keep_durations`]): a run nobody asks percentiles of keeps its
-    /// memory flat however many invocations it makes.
+    /// Durations are not kept ([`crate::sim::Sim::keep_durations`]): a run nobody asks percentiles of does not
+    /// grow by 4 bytes per invocation.
     pub durations_off: bool,
 }
 
