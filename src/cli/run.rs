@@ -182,7 +182,7 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), CliError> {
             trace: out.is_some() || spans.is_some(),
         },
     );
-    // Durations are kept for the percentiles of `--summary` only: without it a run's memory stays flat.
+    // Durations are kept for the percentiles of `--summary` only.
     sim.keep_durations(args.summary);
     let mut buf = Vec::with_capacity(1 << 16);
     let started = Instant::now();

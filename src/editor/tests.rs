@@ -368,12 +368,13 @@ fn form_fields_carry_the_loaders_ranges_and_defaults() {
             default: 3
         }
     );
-    // The loader reads any number of seconds >= 0 (AWS documents no range); the form no longer says 1–86,400.
+    // The loader reads any number of seconds from 0 to its 100-year maximum for times (AWS documents no range);
+    // the form no longer says 1–86,400.
     assert_eq!(
         form_field(T::Function, "idle_timeout_s").kind,
         K::Float {
             min: 0.0,
-            max: f64::INFINITY,
+            max: crate::scenario::MAX_TIME_S,
             default: 600.0
         }
     );

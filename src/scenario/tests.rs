@@ -252,7 +252,7 @@ fn five_different_problems_are_all_reported_with_positions() {
             10,
             col_of(text, 10, "0 }"),
             "traffic[0].every_s",
-            "expected a number > 0, found 0",
+            "expected a number from 0.000001 to 3155760000, found 0",
         ),
         (
             11,

@@ -371,8 +371,8 @@ impl Sim {
         self.processed
     }
 
-    /// Keeps (the default) or stops keeping every invocation's duration, which only percentiles need (`run`
-    /// without `--summary` stops: its memory then stays flat however long it runs).
+    /// Keeps (the default) or stops keeping every invocation's duration (4 bytes each), which only percentiles
+    /// need: `run` without `--summary` stops.
     pub fn keep_durations(&mut self, keep: bool) {
         for s in &mut self.stats {
             s.durations_off = !keep;

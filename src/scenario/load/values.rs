@@ -159,6 +159,12 @@ impl Range {
             } else {
                 format!("{noun} >= {}", fmt_num(self.min))
             }
+        } else if self.min_exclusive {
+            format!(
+                "{noun} > {} and <= {}",
+                fmt_num(self.min),
+                fmt_num(self.max)
+            )
         } else {
             format!("{noun} from {} to {}", fmt_num(self.min), fmt_num(self.max))
         }
