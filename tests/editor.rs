@@ -134,7 +134,7 @@ fn api_function_queue_function_from_scratch_saved_reopened_and_run() {
     drag_wire(&mut h, &q, &f2);
     let doc = doc_of(&h);
     assert_eq!(
-        doc["resources"]["Queue1ToFunction21"]["source"],
+        doc["resources"]["Queue1Trigger"]["source"],
         json!("Queue1"),
         "{doc:#}"
     );

@@ -110,6 +110,20 @@ pub fn fresh_id(doc: &Value, base: &str) -> String {
         .unwrap_or(base)
 }
 
+/// A readable id for a new trigger from `from` to `to`: `OrdersTrigger`, else `OrdersToWorker` when the source
+/// already has one, else `OrdersToWorker1`, … (issue 17: `Queue1ToFunction21` read as a number).
+pub fn trigger_id(doc: &Value, from: &str, to: &str) -> String {
+    let taken = |id: &str| resources(doc).is_some_and(|m| m.contains_key(id));
+    let plain = [format!("{from}Trigger"), format!("{from}To{to}")];
+    match plain
+        .into_iter()
+        .find(|id| crate::scenario::valid_id(id) && !taken(id))
+    {
+        Some(id) => id,
+        None => fresh_id(doc, &format!("{from}To{to}")),
+    }
+}
+
 /// Minimal defaults of a new resource. Types that need wiring (rule, schedule, trigger, api) get what can be
 /// filled now; until wired they show their problems (a rule with no target, a trigger with no source).
 pub fn default_resource(doc: &Value, t: ResourceType) -> Value {
@@ -721,7 +735,7 @@ pub fn wire(
                     t.insert("stream".into(), json!("NEW_AND_OLD_IMAGES"));
                 }
             }
-            let id = fresh_id(&out, &format!("{from}To{to}"));
+            let id = trigger_id(&out, from, to);
             resources_mut(&mut out)?.insert(
                 id.clone(),
                 json!({ "type": "trigger", "source": from, "function": to }),

@@ -135,12 +135,17 @@ fn wiring_makes_the_right_thing() {
     let o = WireOptions::default();
     let (d, _) = wire(&doc, "Q", "F", &o).expect("queue → function");
     assert_eq!(
-        d["resources"]["QToF1"],
+        d["resources"]["QTrigger"],
         json!({ "type": "trigger", "source": "Q", "function": "F" })
     );
     assert!(
         wire(&d, "Q", "F", &o).is_err(),
         "a second identical trigger is refused"
+    );
+    let (d2, _) = wire(&d, "Q", "G", &o).expect("a second function on the queue");
+    assert_eq!(
+        d2["resources"]["QToG"]["function"], "G",
+        "the readable second name"
     );
     let (d, _) = wire(&doc, "T", "G", &o).expect("table → function");
     assert_eq!(d["resources"]["T"]["stream"], json!("NEW_AND_OLD_IMAGES"));

@@ -1,5 +1,8 @@
-//! The dialogs of edit mode: the wiring question (a route's METHOD and path, or which async destination) and
-//! "Unsaved changes" (Save, Discard changes, Cancel). Each owns its answers and returns actions.
+//! The dialogs: the wiring question of edit mode (a route's METHOD and path, or which async destination),
+//! "Unsaved changes" (Save, Discard changes, Cancel), and File → Export SAM template (where to write it). Each
+//! owns its answers and returns actions.
+
+use std::path::{Path, PathBuf};
 
 use eframe::egui;
 
@@ -160,4 +163,29 @@ pub fn confirm_window(ctx: &egui::Context) -> Option<ConfirmAnswer> {
             });
         });
     answer
+}
+
+/// File → Export SAM template: a save picker for the template's `.yaml` path. The handler code goes into
+/// `functions/<Id>/` beside it, as `eventflow export --sam -o` writes it.
+pub struct ExportSamDialog {
+    picker: super::picker::FilePicker,
+}
+
+impl ExportSamDialog {
+    /// A picker in `dir`, proposing `<scenario file stem>.yaml` (or `template.yaml`).
+    pub fn new(dir: &Path, scenario_file: Option<&Path>) -> ExportSamDialog {
+        let stem = scenario_file
+            .and_then(Path::file_stem)
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "template".into());
+        ExportSamDialog {
+            picker: super::picker::FilePicker::new_save(dir, &format!("{stem}.yaml"))
+                .with_extension("yaml", "Export SAM template as"),
+        }
+    }
+
+    /// Shows the picker; `Some(Some(path))` when a path was chosen, `Some(None)` when cancelled.
+    pub fn show(&mut self, ctx: &egui::Context) -> Option<Option<PathBuf>> {
+        self.picker.show(ctx)
+    }
 }

@@ -128,6 +128,16 @@ impl TestApp {
         self.app.inline_engine_time
     }
 
+    /// The node the inspector shows (run mode), by name.
+    pub fn inspected_node(&self) -> Option<String> {
+        match (&self.app.selection, &self.app.doc) {
+            (super::action::Selection::Node(ix), Some(doc)) => {
+                doc.canvas.names.get(ix.index()).cloned()
+            }
+            _ => None,
+        }
+    }
+
     /// Resources and traffic sources of the running scenario.
     pub fn node_count(&self) -> usize {
         self.app
