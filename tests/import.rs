@@ -698,10 +698,10 @@ const CORPUS: &[CorpusCase] = &[
             ("NewOrderRule", "rule"),
             ("FulfilmentFunction", "function"),
         ],
+        // The target's dead-letter queue is kept on the target, not drawn as an edge.
         edges: &[
             ("NewOrderRule", "FulfilmentFunction"),
             ("NewOrderRule", "NotificationsQueue"),
-            ("NewOrderRule", "TargetDeadLetterQueue"),
             ("OrdersBus", "NewOrderRule"),
         ],
         external: &[],
@@ -716,9 +716,9 @@ const CORPUS: &[CorpusCase] = &[
             ("default", "event_bus"),
             ("PaymentStateMachinePaymentRequested", "rule"),
         ],
+        // The DynamoDB putItem task is a service integration of the definition, not a graph edge.
         edges: &[
             ("PaymentStateMachine", "ChargeFunction"),
-            ("PaymentStateMachine", "PaymentsTable"),
             ("PaymentStateMachinePaymentRequested", "PaymentStateMachine"),
             ("default", "PaymentStateMachinePaymentRequested"),
         ],

@@ -498,9 +498,8 @@ fn a_sam_template_opens_with_its_notes_and_saves_as_a_scenario_beside_it() {
     // Back to the Cognito template: Save asks for a .json path beside it, named after it.
     h.state_mut().open_file(&template);
     h.run();
-    h.get_by_label("File").click();
-    h.run();
-    h.get_by_label("Save").click();
+    // What File > Save (Ctrl+S) does: the session has no file yet, so the picker asks.
+    h.state_mut().save(None);
     h.run();
     h.get_by_label("Save scenario as");
     h.get_all_by_label("Save")
@@ -528,7 +527,7 @@ fn a_sam_template_opens_with_its_notes_and_saves_as_a_scenario_beside_it() {
 /// Issue 10: clicking a note selects its resource on the canvas (the inspector shows it).
 #[test]
 fn clicking_an_import_note_selects_its_resource() {
-    let template = template_copy("sfn-definition-substitutions.yaml");
+    let template = template_copy("tags.yaml");
     let mut app = TestApp::new();
     app.open_file(&template);
     let mut h = harness(app);

@@ -218,6 +218,10 @@ impl EventflowApp {
             self.start_editing();
             self.set_editing(false);
         }
+        // The automatic layout is part of what the conversion made: saving keeps it.
+        if let Some(ed) = &mut self.editor {
+            ed.session.layout_touched = true;
+        }
     }
 
     /// Puts a file first in the recent list.

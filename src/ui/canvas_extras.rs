@@ -177,7 +177,7 @@ pub fn draw(ui: &mut Ui, canvas: &Canvas, external: &[External], world: &[Pos2],
             let response = ui
                 .interact(
                     r.intersect(clip),
-                    egui::Id::new(("not simulated", &e.id)),
+                    ui.scope_id().with(("not simulated", &e.id)),
                     Sense::hover(),
                 )
                 .on_hover_text(format!(

@@ -24,6 +24,8 @@ pub struct WireDialog {
     question: WireQuestion,
     /// Why the last try was refused.
     error: Option<String>,
+    /// Why the answer may not do what the user expects (a destination that never fires).
+    warning: Option<String>,
 }
 
 impl WireDialog {
@@ -48,7 +50,20 @@ impl WireDialog {
             to,
             question,
             error: None,
+            warning: None,
         })
+    }
+
+    /// Shows a warning above the question (e.g. from [`crate::editor::destination_never_fires`]); a destination
+    /// that never fires makes "code sends to it" the proposed answer.
+    pub fn with_warning(mut self, warning: Option<String>) -> WireDialog {
+        if warning.is_some()
+            && let WireQuestion::Destination(d) = &mut self.question
+        {
+            *d = Destination::CodeSends;
+        }
+        self.warning = warning;
+        self
     }
 
     /// Shows why the wiring was refused.
@@ -66,6 +81,11 @@ impl WireDialog {
             .collapsible(false)
             .resizable(false)
             .show(ctx, |ui| {
+                if let Some(w) = &self.warning {
+                    ui.set_max_width(420.0);
+                    ui.colored_label(ui.visuals().warn_fg_color, w);
+                    ui.separator();
+                }
                 self.question_ui(ui);
                 if let Some(e) = &self.error {
                     ui.colored_label(ui.visuals().error_fg_color, e);
@@ -114,6 +134,12 @@ impl WireDialog {
                     destination,
                     Destination::OnFailure,
                     "fails every attempt (on_failure)",
+                );
+                ui.label("…or on every invocation, sync or async:");
+                ui.radio_value(
+                    destination,
+                    Destination::CodeSends,
+                    "code sends to it (adds the SDK call to the handler)",
                 );
             }
         }

@@ -389,7 +389,12 @@ impl EventflowApp {
         match editor::wire_kind(ft, tt) {
             Err(e) => ed.message = Some((format!("{from} -> {to}: {e}"), true)),
             Ok(kind) => match WireDialog::for_kind(from.clone(), to.clone(), kind) {
-                Some(dialog) => ed.wire_dialog = Some(dialog),
+                Some(dialog) => {
+                    let warning = matches!(kind, editor::WireKind::Destination)
+                        .then(|| editor::destination_never_fires(doc, &from, &to))
+                        .flatten();
+                    ed.wire_dialog = Some(dialog.with_warning(warning));
+                }
                 None => {
                     if let Err(e) = self.wire(&from, &to, &WireOptions::default()) {
                         self.edit_message(format!("{from} -> {to}: {e}"), true);

@@ -112,10 +112,13 @@ impl FilePicker {
                     {
                         self.go(parent.to_path_buf());
                     }
-                    let resp = ui.add(
-                        egui::TextEdit::singleline(&mut self.path_text)
-                            .desired_width(f32::INFINITY),
-                    );
+                    let folder = ui.label("Folder");
+                    let resp = ui
+                        .add(
+                            egui::TextEdit::singleline(&mut self.path_text)
+                                .desired_width(f32::INFINITY),
+                        )
+                        .labelled_by(folder.id);
                     if resp.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
                         let p = PathBuf::from(self.path_text.trim());
                         if p.is_dir() {
@@ -161,8 +164,10 @@ impl FilePicker {
                 ui.horizontal(|ui| {
                     let mut save = false;
                     if let Some(n) = &mut self.save_name {
-                        ui.label("File name");
-                        let r = ui.add(egui::TextEdit::singleline(n).desired_width(220.0));
+                        let label = ui.label("File name");
+                        let r = ui
+                            .add(egui::TextEdit::singleline(n).desired_width(220.0))
+                            .labelled_by(label.id);
                         save = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                     }
                     if self.save_name.is_some() {
