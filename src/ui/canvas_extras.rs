@@ -132,8 +132,9 @@ pub fn draw(ui: &mut Ui, canvas: &Canvas, external: &[External], world: &[Pos2],
             Stroke::NONE,
         ));
         if zoom >= 0.45 {
+            // Near the function's end, not the middle: real edges' labels sit at their middles.
             painter.text(
-                p0 + (p1 - p0) * 0.5,
+                p0 + (p1 - p0) * 0.3,
                 Align2::CENTER_BOTTOM,
                 format!("{} (hint)", h.via),
                 small.clone(),
@@ -168,7 +169,7 @@ pub fn draw(ui: &mut Ui, canvas: &Canvas, external: &[External], world: &[Pos2],
         painter.text(
             r.center() + vec2(0.0, 10.0 * zoom),
             Align2::CENTER_CENTER,
-            format!("{} - not simulated", short_type(&e.aws_type)),
+            format!("{} (not simulated)", short_type(&e.aws_type)),
             small.clone(),
             weak.gamma_multiply(0.8),
         );
@@ -216,9 +217,9 @@ fn wired(canvas: &Canvas, a: &str, b: &str) -> bool {
     canvas.graph.graph.find_edge(a, b).is_some() || canvas.graph.graph.find_edge(b, a).is_some()
 }
 
-/// `AWS::Cognito::UserPool` → `Cognito::UserPool` (the box is narrow).
+/// `AWS::Cognito::UserPoolClient` → `UserPoolClient` (the box is narrow; the full type is in its tooltip).
 fn short_type(aws_type: &str) -> &str {
-    aws_type.strip_prefix("AWS::").unwrap_or(aws_type)
+    aws_type.rsplit("::").next().unwrap_or(aws_type)
 }
 
 /// Where the segment from `r`'s centre toward `toward` leaves `r`.

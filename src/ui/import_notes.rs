@@ -104,10 +104,15 @@ impl ImportNotes {
         ui.heading("Import notes");
         ui.label(format!("Converted from the template {}.", self.file_name()));
         ui.weak("Save (File > Save As…) writes the scenario as .json; the template is never overwritten.");
-        if !self.external.is_empty() || !self.hints.is_empty() {
+        if !self.external.is_empty() {
             ui.weak(format!(
-                "Greyed boxes: {} resource(s) not simulated. Dashed edges: {} link(s) only Policies or Environment imply.",
-                self.external.len(),
+                "Greyed boxes: {} resource(s) eventflow does not simulate.",
+                self.external.len()
+            ));
+        }
+        if !self.hints.is_empty() {
+            ui.weak(format!(
+                "Dashed edges: {} link(s) only a function's Policies or Environment imply (its code probably calls them; the scenario does not).",
                 self.hints.len()
             ));
         }
