@@ -134,7 +134,11 @@
 //!     seek and step back under the canvas; `ui::export` — File → Export (trace, Perfetto, OTLP, timeline, PNG).
 //!   - Edit mode: `ui::palette` — add resources by click or drag; `ui::edit_form` — the property form (typed
 //!     fields, raw JSON, pattern and filter sandboxes, traffic); `ui::code_editor` — handler code;
-//!     `ui::dialogs` — the wiring question and "Unsaved changes".
+//!     `ui::dialogs` — the wiring question, "Unsaved changes" and File → Export SAM template.
+//!   - `ui::import_notes` — a SAM / CloudFormation template opened in the app (File → Open, drag and drop,
+//!     `eventflow open t.yaml`) is converted on the fly; its import notes show in a panel (a click selects the
+//!     resource); `ui::canvas_extras` draws the template's unsimulated resources greyed and the links only
+//!     `Policies` / `Environment` imply dashed.
 //!
 //!   `ui::testing` is the harness of the UI tests and the frame benchmark (manual clock, inline runner,
 //!   questions as methods). `ui` depends on no `cli` type: the command line parses [`ui::OpenArgs`] and calls

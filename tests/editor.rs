@@ -134,7 +134,7 @@ fn api_function_queue_function_from_scratch_saved_reopened_and_run() {
     drag_wire(&mut h, &q, &f2);
     let doc = doc_of(&h);
     assert_eq!(
-        doc["resources"]["Queue1ToFunction21"]["source"],
+        doc["resources"]["Queue1Trigger"]["source"],
         json!("Queue1"),
         "{doc:#}"
     );
@@ -588,4 +588,37 @@ fn undo_and_redo_bring_nodes_back_where_they_were() {
     );
     h.run();
     assert_eq!(node(&h, &second).rect(), at, "redo of the add");
+}
+
+/// Issue 17 item 2: wiring a function that only an API invokes (synchronously) to a queue warns that a
+/// destination would never fire, proposes "code sends to it", and that adds the SDK call to the handler.
+#[test]
+fn function_to_queue_behind_an_api_offers_code_sends_to_it() {
+    let mut h = new_from_menu();
+    let api = add(&mut h, "API Gateway");
+    let f = add(&mut h, "Lambda function");
+    let q = add(&mut h, "SQS queue");
+    drag_wire(&mut h, &api, &f);
+    h.get_by_label("Wire").click();
+    h.run();
+    assert_eq!(doc_of(&h)["resources"][&api]["routes"]["GET /"], json!(f));
+
+    drag_wire(&mut h, &f, &q);
+    h.get_by_label_contains("only invoked synchronously (by Api1)");
+    h.get_by_label("Wire").click();
+    h.run();
+    let doc = doc_of(&h);
+    let code = doc["resources"][&f]["code"]["inline"]
+        .as_str()
+        .unwrap_or_else(|| panic!("inline code: {doc:#}"));
+    assert!(code.contains("sqs::send(\"Queue1\", event);"), "{code}");
+    assert!(
+        doc["resources"][&f].get("async").is_none(),
+        "no destination"
+    );
+    assert!(
+        h.state().problems().is_empty(),
+        "{:?}",
+        h.state().problems()
+    );
 }

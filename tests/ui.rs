@@ -676,3 +676,172 @@ fn the_time_bar_seeks_back_and_steps_back() {
     h.run();
     assert_eq!(h.state().snapshot().events_processed, events - 1);
 }
+
+/// A copy of a corpus template in a fresh temporary folder (saving beside it must not write into the repository).
+fn template_copy(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "eventflow-ui-template-{}-{}",
+        std::process::id(),
+        name.replace('.', "-")
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let to = dir.join(name);
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/sam")
+            .join(name),
+        &to,
+    )
+    .expect("copy the template");
+    to
+}
+
+/// Issue 10: File → Open on a SAM template converts it on the fly: the graph on the canvas, the import notes in a
+/// panel (a click on a note selects its resource), the unsimulated resources as greyed boxes; Save asks for a
+/// .json beside the template, and the template is never overwritten.
+#[test]
+fn a_sam_template_opens_with_its_notes_and_saves_as_a_scenario_beside_it() {
+    let template = template_copy("httpapi-lambda-cognito.yaml");
+    let original = std::fs::read(&template).expect("template");
+    let mut app = TestApp::new();
+    app.open_file(&template);
+    let mut h = harness(app);
+    h.run();
+    assert_eq!(h.state().node_count(), 2, "HttpApi and HelloFunction");
+    h.get_by_label("Import notes");
+    h.get_by_label("UserPool (AWS::Cognito::UserPool): not simulated");
+    h.get_by_label("UserPoolClient (AWS::Cognito::UserPoolClient): not simulated");
+    for node in ["HttpApi", "HelloFunction"] {
+        assert!(
+            h.state().node_screen_rect(node).is_some(),
+            "{node} is drawn"
+        );
+    }
+
+    // Another template replaces the notes; a note about a resource that was left out is listed too.
+    let template2 = template_copy("lambda-destinations.yaml");
+    h.state_mut().open_file(&template2);
+    h.run();
+    h.get_by_label_contains("ProdAlarmTopic (AWS::SNS::Topic): left out");
+
+    // Back to the Cognito template: Save asks for a .json path beside it, named after it.
+    h.state_mut().open_file(&template);
+    h.run();
+    // What File > Save (Ctrl+S) does: the session has no file yet, so the picker asks.
+    h.state_mut().save(None);
+    h.run();
+    h.get_by_label("Save scenario as");
+    h.get_all_by_label("Save")
+        .last()
+        .expect("the picker's Save button")
+        .click();
+    h.run();
+    let saved = template.with_extension("json");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&saved).expect("saved beside the template"))
+            .expect("JSON");
+    assert_eq!(doc["resources"]["HelloFunction"]["type"], "function");
+    assert!(
+        doc["layout"].is_array() || doc["layout"].is_object(),
+        "the layout is saved"
+    );
+    assert_eq!(
+        std::fs::read(&template).expect("template"),
+        original,
+        "the template is untouched"
+    );
+    eventflow::scenario::load_file(&saved).expect("the saved scenario loads");
+}
+
+/// Issue 10: clicking a note selects its resource on the canvas (the inspector shows it).
+#[test]
+fn clicking_an_import_note_selects_its_resource() {
+    let template = template_copy("tags.yaml");
+    let mut app = TestApp::new();
+    app.open_file(&template);
+    let mut h = harness(app);
+    h.run();
+    let notes = eventflow::import::import_file(&template)
+        .expect("imports")
+        .notes;
+    let note = notes
+        .iter()
+        .find(|n| h.state().node_screen_rect(&n.id).is_some())
+        .unwrap_or_else(|| panic!("a note about a shown resource: {notes:?}"))
+        .clone();
+    h.get_by_label(&format!(
+        "{} ({}): {}",
+        note.id, note.aws_type, note.message
+    ))
+    .click();
+    h.run();
+    assert_eq!(
+        h.state().inspected_node().as_deref(),
+        Some(note.id.as_str())
+    );
+}
+
+/// Issue 10: a CloudFormation JSON template opens as a template (it has `Resources`), not as a broken scenario.
+#[test]
+fn a_json_template_opens_as_a_template() {
+    let template = template_copy("cfn-native.json");
+    let mut app = TestApp::new();
+    app.open_file(&template);
+    let mut h = harness(app);
+    h.run();
+    assert!(h.state().node_count() > 0);
+    h.get_by_label("Import notes");
+}
+
+/// Issue 10: File → Export SAM template writes the template (and the handler code beside it) where the picker
+/// says; importing it back gives the same resources.
+#[test]
+fn file_export_sam_template_writes_a_template_that_imports_back() {
+    let dir = std::env::temp_dir().join(format!("eventflow-ui-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let assets = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenarios");
+    let scenario = dir.join("new-order.json");
+    std::fs::copy(assets.join("new-order.json"), &scenario).expect("copy");
+    let source: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&scenario).expect("scenario")).expect("JSON");
+    // Its handler scripts, so the copy loads.
+    for r in source["resources"].as_object().expect("resources").values() {
+        if let Some(script) = r["code"]["script"].as_str().or(r["script"].as_str()) {
+            let to = dir.join(script);
+            std::fs::create_dir_all(to.parent().expect("parent")).expect("dir");
+            std::fs::copy(assets.join(script), &to).expect("script");
+        }
+    }
+    let mut app = TestApp::new();
+    app.open_file(&scenario);
+    let mut h = harness(app);
+    h.run();
+    assert!(h.state().node_count() > 0, "the scenario opened");
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label("Export SAM template…").click();
+    h.run();
+    h.get_by_label("Export SAM template as");
+    h.get_by_label("Save").click();
+    h.run();
+    let exported = dir.join("new-order.yaml");
+    let text = std::fs::read_to_string(&exported).expect("the template is written");
+    assert!(text.contains("AWS::Serverless-2016-10-31"));
+    let back = eventflow::import::import_file(&exported).expect("imports back");
+    let ids = |doc: &serde_json::Value| -> Vec<String> {
+        let mut ids: Vec<String> = doc["resources"]
+            .as_object()
+            .expect("resources")
+            .keys()
+            .cloned()
+            .collect();
+        ids.sort();
+        ids
+    };
+    let original = ids(&source);
+    let imported = ids(&back.document);
+    assert!(
+        original.iter().all(|id| imported.contains(id)),
+        "{original:?} all come back in {imported:?}"
+    );
+}

@@ -65,7 +65,8 @@ impl CliError {
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// A scenario to open in the desktop app (same as `eventflow open FILE`).
+    /// A scenario, or an AWS SAM / CloudFormation template (converted on the fly), to open in the desktop app
+    /// (same as `eventflow open FILE`).
     pub file: Option<PathBuf>,
 }
 
@@ -87,7 +88,8 @@ pub enum Command {
         #[arg(long)]
         event: String,
     },
-    /// Open the desktop app on a scenario.
+    /// Open the desktop app on a scenario, or on a SAM / CloudFormation template (.yaml, .yml, or a .json with
+    /// `Resources`), converted on the fly.
     Open(OpenArgs),
     /// Convert an AWS SAM or CloudFormation template (YAML or JSON) into a scenario; notes on stderr.
     Import {

@@ -13,19 +13,14 @@ pub fn export(file: &Path, out: Option<&Path>) -> Result<ExitCode, CliError> {
         ExportError::Invalid(_) | ExportError::Io { .. } => CliError::Invalid(e.to_string()),
     })?;
     match out {
-        Some(path) => {
-            write(path, &exported.template)?;
-            let dir = path.parent().unwrap_or(Path::new("."));
-            for (relative, code) in &exported.code {
-                let target = dir.join(relative);
-                if let Some(parent) = target.parent() {
-                    std::fs::create_dir_all(parent).map_err(|e| {
-                        CliError::Invalid(format!("cannot create {}: {e}", parent.display()))
-                    })?;
-                }
-                write(&target, code)?;
+        Some(path) => exported.write_beside(path).map_err(|(file, e)| {
+            let message = format!("cannot write {}: {e}", file.display());
+            if e.kind() == std::io::ErrorKind::PermissionDenied {
+                CliError::Invalid(message)
+            } else {
+                CliError::Internal(message)
             }
-        }
+        })?,
         None => {
             use std::io::Write;
             let mut stdout = std::io::stdout().lock();
@@ -37,15 +32,4 @@ pub fn export(file: &Path, out: Option<&Path>) -> Result<ExitCode, CliError> {
         eprintln!("note: {note}");
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn write(path: &Path, text: &str) -> Result<(), CliError> {
-    crate::fileio::write_atomic(path, text).map_err(|e| {
-        let message = format!("cannot write {}: {e}", path.display());
-        if e.kind() == std::io::ErrorKind::PermissionDenied {
-            CliError::Invalid(message)
-        } else {
-            CliError::Internal(message)
-        }
-    })
 }

@@ -110,6 +110,127 @@ pub fn fresh_id(doc: &Value, base: &str) -> String {
         .unwrap_or(base)
 }
 
+/// Why an on-success / on-failure destination from `function` to `target` would never fire: the function is
+/// only invoked synchronously (by an API route or an event source mapping), and destinations apply to
+/// asynchronous invocations only (Lambda developer guide, "Capturing records of Lambda asynchronous
+/// invocations"). The message names the SDK call that sends from the code instead (issue 17 item 2).
+pub fn destination_never_fires(doc: &Value, function: &str, target: &str) -> Option<String> {
+    let names = |v: &Value| -> bool {
+        v.as_str() == Some(function)
+            || ["function", "target"]
+                .iter()
+                .any(|k| v.get(*k).and_then(Value::as_str) == Some(function))
+    };
+    let mut sync_callers = Vec::new();
+    let mut async_callers = 0;
+    for (id, r) in resources(doc)? {
+        let listed = |key: &str| {
+            r.get(key)
+                .and_then(Value::as_array)
+                .is_some_and(|items| items.iter().any(names))
+        };
+        match r.get("type").and_then(Value::as_str) {
+            Some("api") => {
+                if r.get("routes")
+                    .and_then(Value::as_object)
+                    .is_some_and(|routes| routes.values().any(names))
+                {
+                    sync_callers.push(id.clone());
+                }
+            }
+            Some("trigger") if r.get("function").and_then(Value::as_str) == Some(function) => {
+                sync_callers.push(id.clone());
+            }
+            Some("rule" | "schedule") if listed("targets") => async_callers += 1,
+            Some("topic") if listed("subscriptions") => async_callers += 1,
+            Some("bucket") if listed("notifications") => async_callers += 1,
+            Some("function")
+                if r.get("async").is_some_and(|a| {
+                    ["on_success", "on_failure"]
+                        .iter()
+                        .any(|k| a.get(*k).and_then(Value::as_str) == Some(function))
+                }) =>
+            {
+                async_callers += 1
+            }
+            _ => {}
+        }
+    }
+    let traffic_calls_it = doc
+        .get("traffic")
+        .and_then(Value::as_array)
+        .is_some_and(|t| t.iter().any(names));
+    if sync_callers.is_empty() || async_callers > 0 || traffic_calls_it {
+        return None;
+    }
+    let call = sdk_call(doc, target).unwrap_or_else(|| "an SDK call".to_string());
+    Some(format!(
+        "{function} is only invoked synchronously (by {}): a destination never fires for it. To send to \
+         {target} whatever happens, call {call} in its handler code: the SDK edge appears then.",
+        sync_callers.join(", ")
+    ))
+}
+
+/// The SDK call a handler makes to send its event on to `target` (per `shared/spec/handler-api.md`).
+pub fn sdk_call(doc: &Value, target: &str) -> Option<String> {
+    Some(match type_of(doc, target)? {
+        ResourceType::Queue => format!("sqs::send(\"{target}\", event)"),
+        ResourceType::Topic => format!("sns::publish(\"{target}\", json::stringify(event))"),
+        ResourceType::EventBus => format!(
+            "events::put(\"{target}\", #{{ source: \"app\", \"detail-type\": \"Sent\", detail: event }})"
+        ),
+        ResourceType::Function => format!("lambda::invoke_async(\"{target}\", event)"),
+        _ => return None,
+    })
+}
+
+/// "Code sends to it": adds the SDK call that sends to `to` at the start of `from`'s inline handler (a function
+/// without code gets a handler that sends and returns its event). A handler in a script file is refused with the
+/// call to add there, as the document does not hold that code.
+fn code_sends(doc: &Value, from: &str, to: &str) -> Result<(Value, String), EditError> {
+    let call = sdk_call(doc, to)
+        .ok_or_else(|| EditError::Refused(format!("a function's code cannot send to {to}")))?;
+    let mut out = doc.clone();
+    let r = obj_mut(&mut out, from)?;
+    let code = match r.get("code") {
+        None | Some(Value::Null) => {
+            format!("fn handler(event, context) {{\n    {call};\n    event\n}}\n")
+        }
+        Some(c) => {
+            let Some(inline) = c.get("inline").and_then(Value::as_str) else {
+                return Err(EditError::Refused(format!(
+                    "{from}'s handler is a script file: add `{call};` to it in the code editor"
+                )));
+            };
+            let start = inline
+                .find("fn handler(")
+                .and_then(|at| inline[at..].find('{').map(|b| at + b + 1))
+                .ok_or_else(|| {
+                    EditError::Refused(format!(
+                        "{from}'s code defines no `fn handler`: add `{call};` to it"
+                    ))
+                })?;
+            format!("{}\n    {call};{}", &inline[..start], &inline[start..])
+        }
+    };
+    r.insert("code".into(), json!({ "inline": code }));
+    Ok((out, format!("{from}'s code sends to {to}: {call}")))
+}
+
+/// A readable id for a new trigger from `from` to `to`: `OrdersTrigger`, else `OrdersToWorker` when the source
+/// already has one, else `OrdersToWorker1`, … (issue 17: `Queue1ToFunction21` read as a number).
+pub fn trigger_id(doc: &Value, from: &str, to: &str) -> String {
+    let taken = |id: &str| resources(doc).is_some_and(|m| m.contains_key(id));
+    let plain = [format!("{from}Trigger"), format!("{from}To{to}")];
+    match plain
+        .into_iter()
+        .find(|id| crate::scenario::valid_id(id) && !taken(id))
+    {
+        Some(id) => id,
+        None => fresh_id(doc, &format!("{from}To{to}")),
+    }
+}
+
 /// Minimal defaults of a new resource. Types that need wiring (rule, schedule, trigger, api) get what can be
 /// filled now; until wired they show their problems (a rule with no target, a trigger with no source).
 pub fn default_resource(doc: &Value, t: ResourceType) -> Value {
@@ -486,12 +607,16 @@ pub fn set_traffic(doc: &Value, index: usize, entry: Option<Value>) -> Result<Va
 pub enum Destination {
     OnSuccess,
     OnFailure,
+    /// Not a destination: the function's code sends to the target (an SDK call added to its inline handler),
+    /// which works however the function is invoked (issue 17 item 2).
+    CodeSends,
 }
 
 impl Destination {
     pub fn key(self) -> &'static str {
         match self {
             Destination::OnSuccess => "on_success",
+            Destination::CodeSends => "code",
             Destination::OnFailure => "on_failure",
         }
     }
@@ -744,7 +869,7 @@ pub fn wire(
                     t.insert("stream".into(), json!("NEW_AND_OLD_IMAGES"));
                 }
             }
-            let id = fresh_id(&out, &format!("{from}To{to}"));
+            let id = trigger_id(&out, from, to);
             resources_mut(&mut out)?.insert(
                 id.clone(),
                 json!({ "type": "trigger", "source": from, "function": to }),
@@ -833,6 +958,9 @@ pub fn wire(
             let d = opts.destination.ok_or_else(|| {
                 EditError::Refused("choose on_success or on_failure for the destination".into())
             })?;
+            if d == Destination::CodeSends {
+                return code_sends(doc, from, to);
+            }
             let r = obj_mut(&mut out, from)?;
             let a = r
                 .entry("async")

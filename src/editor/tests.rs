@@ -135,12 +135,17 @@ fn wiring_makes_the_right_thing() {
     let o = WireOptions::default();
     let (d, _) = wire(&doc, "Q", "F", &o).expect("queue → function");
     assert_eq!(
-        d["resources"]["QToF1"],
+        d["resources"]["QTrigger"],
         json!({ "type": "trigger", "source": "Q", "function": "F" })
     );
     assert!(
         wire(&d, "Q", "F", &o).is_err(),
         "a second identical trigger is refused"
+    );
+    let (d2, _) = wire(&d, "Q", "G", &o).expect("a second function on the queue");
+    assert_eq!(
+        d2["resources"]["QToG"]["function"], "G",
+        "the readable second name"
     );
     let (d, _) = wire(&doc, "T", "G", &o).expect("table → function");
     assert_eq!(d["resources"]["T"]["stream"], json!("NEW_AND_OLD_IMAGES"));
@@ -457,4 +462,63 @@ fn a_code_syntax_error_keeps_the_function_wired_in_the_display() {
     s.apply(bad);
     let (_, ghosts) = s.display().expect("shown");
     assert_eq!(ghosts, vec![("F".to_string(), T::Function)]);
+}
+
+/// Issue 17 item 2: a destination of a function only an API or a trigger invokes never fires.
+#[test]
+fn a_destination_of_a_synchronously_invoked_function_is_flagged() {
+    let doc = json!({ "format": "eventflow/1", "name": "w", "resources": {
+        "A": { "type": "api", "routes": { "GET /": "F" } }, "F": { "type": "function" }, "Q": { "type": "queue" },
+        "G": { "type": "function" }, "T": { "type": "topic", "subscriptions": [{ "target": "G" }] },
+        "H": { "type": "function" }, "M": { "type": "trigger", "source": "Q", "function": "H" } } });
+    let warning = destination_never_fires(&doc, "F", "Q").expect("F is only invoked by A");
+    assert!(warning.contains("sqs::send(\"Q\", event)"), "{warning}");
+    assert!(
+        destination_never_fires(&doc, "H", "T").is_some(),
+        "a trigger invokes synchronously"
+    );
+    assert_eq!(
+        destination_never_fires(&doc, "G", "Q"),
+        None,
+        "SNS invokes asynchronously"
+    );
+}
+
+#[test]
+fn code_sends_to_it_adds_the_sdk_call_to_the_inline_handler() {
+    let doc = json!({ "format": "eventflow/1", "name": "w", "resources": {
+        "F": { "type": "function" }, "Q": { "type": "queue" }, "B": { "type": "event_bus" },
+        "S": { "type": "function", "code": { "script": "s.rhai" } } } });
+    let o = WireOptions {
+        route: None,
+        destination: Some(Destination::CodeSends),
+    };
+    let (d, _) = wire(&doc, "F", "Q", &o).expect("code sends");
+    let code = d["resources"]["F"]["code"]["inline"]
+        .as_str()
+        .expect("inline");
+    assert_eq!(
+        code,
+        "fn handler(event, context) {\n    sqs::send(\"Q\", event);\n    event\n}\n"
+    );
+    let (d, _) = wire(&d, "F", "B", &o).expect("and to the bus");
+    let code = d["resources"]["F"]["code"]["inline"]
+        .as_str()
+        .expect("inline");
+    assert!(
+        code.starts_with("fn handler(event, context) {\n    events::put(\"B\""),
+        "{code}"
+    );
+    assert!(
+        code.contains("sqs::send(\"Q\", event);"),
+        "the first call stays: {code}"
+    );
+    assert!(d["resources"]["F"].get("async").is_none());
+    let refused = wire(&doc, "S", "Q", &o).expect_err("a script file is not in the document");
+    assert!(
+        refused
+            .to_string()
+            .contains("add `sqs::send(\"Q\", event);`"),
+        "{refused}"
+    );
 }

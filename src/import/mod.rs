@@ -12,12 +12,15 @@
 //!   (`ServerlessRestApi`, `ServerlessHttpApi`, `<Function><Event>` rules, schedules and mappings, the `default`
 //!   bus) as SAM names them.
 //! - [`notes`] — what was skipped or approximated, printed as `note: LogicalId (Type): message`.
+//! - [`hints`] — links only a function's `Policies` or `Environment` imply; with the resources that are not
+//!   simulated ([`External`]) they are what the app draws beyond the scenario (dashed edges, greyed boxes).
 //!
 //! The result is checked with the scenario loader before it is handed out: anything the loader refuses (a value
 //! out of AWS's range, a state machine using a service the simulator lacks) is removed — the key, or else the
 //! resource — with a note, until the scenario is valid. So an import either fails on its input (unreadable file,
 //! bad YAML, no `Resources`) or yields a scenario `eventflow check` accepts.
 
+pub mod hints;
 mod intrinsic;
 mod map;
 pub mod notes;
@@ -30,6 +33,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
+pub use hints::Hint;
 pub use notes::Note;
 
 use intrinsic::Scope;
@@ -41,6 +45,30 @@ pub struct Import {
     /// The `eventflow/1` document (write it with `scenario::write::canonical_text`).
     pub document: Value,
     pub notes: Vec<Note>,
+    /// Template resources eventflow does not simulate (each also has a note), in template order.
+    pub external: Vec<External>,
+    /// Links only a function's `Policies` or `Environment` imply, to resources the scenario or `external` holds.
+    pub hints: Vec<Hint>,
+}
+
+/// A template resource eventflow does not simulate: the app shows it greyed, "not simulated".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct External {
+    pub id: String,
+    pub aws_type: String,
+}
+
+/// Whether a file is an AWS SAM / CloudFormation template rather than a scenario: a `.yaml` / `.yml` file
+/// always; any other (`.json`, `.template`) when its top-level object has `Resources` or
+/// `AWSTemplateFormatVersion` (a scenario's keys are lower case: `format`, `resources`).
+pub fn is_template(file_name: &str, text: &str) -> bool {
+    let lower = file_name.to_ascii_lowercase();
+    if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+        return true;
+    }
+    serde_json::from_str::<Map<String, Value>>(text.trim_start_matches('\u{feff}')).is_ok_and(
+        |top| top.contains_key("Resources") || top.contains_key("AWSTemplateFormatVersion"),
+    )
 }
 
 /// Why a template could not be imported.
@@ -131,6 +159,7 @@ pub fn import_str(
         resources,
         notes,
         origin,
+        external,
         ..
     } = build;
     let name = template
@@ -153,8 +182,20 @@ pub fn import_str(
     let mut import = Import {
         document: Value::Object(document),
         notes,
+        external,
+        hints: Vec::new(),
     };
     prune_until_valid(&mut import, &origin, file_label)?;
+    // Hints join what is shown: the resources that survived validation and the greyed ones.
+    let shown: std::collections::BTreeSet<String> = import
+        .document
+        .get("resources")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|r| r.keys().cloned())
+        .chain(import.external.iter().map(|e| e.id.clone()))
+        .collect();
+    import.hints = hints::collect(&template.resources, &shown);
     Ok(import)
 }
 
@@ -328,6 +369,8 @@ pub(crate) struct Build<'t> {
     /// Evaluated properties of every included template resource (for resources that read others', like
     /// `AWS::ApiGateway::Method` following its `Resource` path).
     pub props: BTreeMap<String, map::Props>,
+    /// Template resources that are not simulated, in template order.
+    pub external: Vec<External>,
 }
 
 impl<'t> Build<'t> {
@@ -341,6 +384,7 @@ impl<'t> Build<'t> {
             notes,
             base_dir,
             props: BTreeMap::new(),
+            external: Vec::new(),
         }
     }
 

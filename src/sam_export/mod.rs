@@ -31,6 +31,24 @@ pub struct Export {
     pub code: Vec<(PathBuf, String)>,
 }
 
+impl Export {
+    /// Writes the template to `template_path` (atomically) and each handler script under `functions/<Id>/`
+    /// beside it. The error names the file that could not be written.
+    pub fn write_beside(&self, template_path: &Path) -> Result<(), (PathBuf, std::io::Error)> {
+        crate::fileio::write_atomic(template_path, &self.template)
+            .map_err(|e| (template_path.to_path_buf(), e))?;
+        let dir = template_path.parent().unwrap_or(Path::new("."));
+        for (relative, code) in &self.code {
+            let target = dir.join(relative);
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| (parent.to_path_buf(), e))?;
+            }
+            crate::fileio::write_atomic(&target, code).map_err(|e| (target.clone(), e))?;
+        }
+        Ok(())
+    }
+}
+
 /// Why a scenario could not be exported.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {

@@ -56,6 +56,8 @@ pub enum Action {
     OpenExample(usize),
     OpenPicker,
     Reload,
+    /// File → Export SAM template: write it to this path (with the handler code beside it), or ask where.
+    ExportSam(Option<PathBuf>),
     /// Close the window.
     Quit,
 

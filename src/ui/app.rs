@@ -21,6 +21,7 @@ use super::edit::Editor;
 use super::edit_form::FormView;
 use super::experiments::ExperimentsWindow;
 use super::export::{ExportSource, Exports};
+use super::import_notes::{ImportNotes, Opened};
 use super::inject::InjectWindow;
 use super::inspector::{Inspector, InspectorView};
 use super::log::{InvRow, InvocationLog};
@@ -78,6 +79,9 @@ pub(super) enum Source {
     Example(&'static str),
     /// File → New, not saved yet.
     New,
+    /// An AWS SAM / CloudFormation template converted on opening: saving asks for a `.json` path, so the
+    /// template is never overwritten.
+    Imported(PathBuf),
 }
 
 /// Where the app's wall clock comes from.
@@ -107,6 +111,10 @@ struct Panels {
     views: Views,
     /// File → Export.
     exports: Exports,
+    /// The import notes of an opened template (and what the canvas draws of it beyond the scenario).
+    import_notes: Option<ImportNotes>,
+    /// File → Export SAM template's file picker.
+    export_sam: Option<super::dialogs::ExportSamDialog>,
 }
 
 pub struct EventflowApp {
@@ -191,7 +199,8 @@ impl EventflowApp {
         self.doc.as_ref().map_or(0, |d| d.canvas.dots_in_flight())
     }
 
-    /// Opens a scenario file; problems go to the status line.
+    /// Opens a scenario file, or converts a SAM / CloudFormation template on the fly; problems go to the status
+    /// line.
     pub fn open_path(&mut self, path: &Path) {
         match crate::moment::read(path) {
             Ok(Some(m)) => return self.open_moment(path, m),
@@ -201,11 +210,15 @@ impl EventflowApp {
                 return;
             }
         }
-        match crate::scenario::load_file(path) {
-            Ok(sc) => {
-                let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        match super::import_notes::open_file(path) {
+            Ok(Opened::Scenario(sc)) => {
                 self.remember_recent(canonical.clone());
                 self.open_scenario(Arc::new(sc), Source::File(canonical));
+            }
+            Ok(Opened::Template { scenario, import }) => {
+                self.remember_recent(canonical.clone());
+                self.open_template(scenario, &import, canonical);
             }
             Err(e) => self.status = Some((format!("Cannot open {}:\n{e}", path.display()), true)),
         }
@@ -275,6 +288,26 @@ impl EventflowApp {
         });
     }
 
+    /// Opens a converted template: its notes in a panel, an editing session (switched off) so Save and Save As
+    /// work at once — both ask for a `.json` path.
+    fn open_template(&mut self, sc: Scenario, import: &crate::import::Import, template: PathBuf) {
+        self.open_scenario(Arc::new(sc), Source::Imported(template.clone()));
+        let positions = self
+            .doc
+            .as_ref()
+            .map(|d| d.canvas.positions())
+            .unwrap_or_default();
+        self.panels.import_notes = Some(ImportNotes::new(template, import, &positions));
+        if !self.editing() {
+            self.start_editing();
+            self.set_editing(false);
+        }
+        // The automatic layout is part of what the conversion made: saving keeps it.
+        if let Some(ed) = &mut self.editor {
+            ed.session.layout_touched = true;
+        }
+    }
+
     /// Puts a file first in the recent list.
     pub(super) fn remember_recent(&mut self, canonical: PathBuf) {
         self.prefs.recent.retain(|p| *p != canonical);
@@ -322,6 +355,7 @@ impl EventflowApp {
         self.panels.experiments = None;
         self.panels.compare = None;
         self.panels.tour = TourPanel::new(sc.clone());
+        self.panels.import_notes = None;
         self.log.clear_for(&sc);
         self.panels.views.open(&sc);
         self.status = None;
@@ -337,7 +371,7 @@ impl EventflowApp {
     fn reload(&mut self) {
         let Some(doc) = &self.doc else { return };
         match doc.source.clone() {
-            Source::File(p) => self.open_path(&p),
+            Source::File(p) | Source::Imported(p) => self.open_path(&p),
             Source::Example(_) | Source::New => {
                 let sc = doc.scenario.clone();
                 let source = doc.source.clone();
@@ -609,6 +643,14 @@ impl EventflowApp {
                 .min_size(220.0)
                 .show(ui, |ui| tour.ui(ui, now_us, actions));
         }
+        if let (Some(notes), Some(doc)) = (&self.panels.import_notes, &self.doc) {
+            let editing = self.editing();
+            egui::Panel::left("import-notes")
+                .resizable(true)
+                .default_size(300.0)
+                .min_size(200.0)
+                .show(ui, |ui| notes.ui(ui, &doc.canvas.names, editing, actions));
+        }
         egui::Panel::right("inspector")
             .resizable(true)
             .default_size(360.0)
@@ -741,6 +783,15 @@ impl EventflowApp {
                 doc.canvas.show(ui, &self.snap, selected, highlight)
             }
         };
+        if let Some(notes) = &self.panels.import_notes {
+            super::canvas_extras::draw(
+                ui,
+                &doc.canvas,
+                &notes.external,
+                &notes.external_at,
+                &notes.hints,
+            );
+        }
         actions.extend(action);
     }
 
@@ -773,12 +824,15 @@ impl EventflowApp {
             } else {
                 match f.bytes() {
                     Ok(bytes) => {
-                        match crate::scenario::load_bytes(&bytes, &path.display().to_string(), None)
-                        {
-                            Ok(sc) => {
+                        let name = path.display().to_string();
+                        match super::import_notes::open_bytes(&bytes, &name) {
+                            Ok(Opened::Scenario(sc)) => {
                                 self.open_scenario(Arc::new(sc), Source::Example("dropped file"))
                             }
-                            Err(e) => self.status = Some((e.to_string(), true)),
+                            Ok(Opened::Template { scenario, import }) => {
+                                self.open_template(scenario, &import, PathBuf::from(name))
+                            }
+                            Err(e) => self.status = Some((e, true)),
                         }
                     }
                     Err(e) => {
@@ -797,7 +851,7 @@ impl EventflowApp {
             painter.text(
                 r.center(),
                 egui::Align2::CENTER_CENTER,
-                "Drop a scenario file to open it",
+                "Drop a scenario or a SAM / CloudFormation template to open it",
                 egui::FontId::proportional(24.0),
                 Color32::WHITE,
             );
@@ -852,6 +906,74 @@ impl EventflowApp {
         if let Some(message) = self.panels.exports.show(ctx, source) {
             self.status = Some(message);
         }
+        if let Some(choice) = self.panels.export_sam.as_mut().and_then(|d| d.show(ctx)) {
+            self.panels.export_sam = None;
+            if let Some(path) = choice {
+                actions.push(Action::ExportSam(Some(path)));
+            }
+        }
+    }
+
+    /// File → Export SAM template: without a path, ask where (beside the scenario); with one, write the
+    /// template and the handler code beside it. Exports the design being edited when there is one.
+    fn export_sam(&mut self, path: Option<PathBuf>) {
+        let Some(doc) = &self.doc else { return };
+        let scenario_file = match &doc.source {
+            Source::File(p) | Source::Imported(p) => Some(p.clone()),
+            Source::Example(_) | Source::New => None,
+        };
+        let Some(path) = path else {
+            let dir = scenario_file
+                .as_deref()
+                .and_then(Path::parent)
+                .map(Path::to_path_buf)
+                .or_else(|| std::env::current_dir().ok())
+                .unwrap_or_else(|| PathBuf::from("."));
+            self.panels.export_sam = Some(super::dialogs::ExportSamDialog::new(
+                &dir,
+                scenario_file.as_deref(),
+            ));
+            return;
+        };
+        let (document, base_dir) = match &self.editor {
+            Some(ed) => (ed.session.doc().clone(), ed.session.base_dir()),
+            None => (
+                doc.scenario.document.clone(),
+                doc.scenario
+                    .file
+                    .as_deref()
+                    .and_then(Path::parent)
+                    .map(Path::to_path_buf),
+            ),
+        };
+        let label = scenario_file
+            .as_deref()
+            .and_then(Path::file_name)
+            .map_or_else(
+                || doc.scenario.name.clone(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+        let exported = crate::sam_export::export_document(&document, base_dir.as_deref(), &label);
+        self.status = Some(match exported.write_beside(&path) {
+            Ok(()) => (
+                format!(
+                    "Exported the SAM template {}{} ({} note(s): {})",
+                    path.display(),
+                    match exported.code.len() {
+                        0 => String::new(),
+                        n => format!(" and {n} handler script(s) in functions/"),
+                    },
+                    exported.notes.len(),
+                    if exported.notes.is_empty() {
+                        "none".to_string()
+                    } else {
+                        exported.notes.join("; ")
+                    }
+                ),
+                false,
+            ),
+            Err((file, e)) => (format!("Cannot write {}: {e}", file.display()), true),
+        });
     }
 
     /// Applies one panel action.
@@ -890,6 +1012,7 @@ impl EventflowApp {
             Action::OpenExample(i) => self.open_example(i),
             Action::OpenPicker => self.open_picker(),
             Action::Reload => self.reload(),
+            Action::ExportSam(path) => self.export_sam(path),
             Action::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             Action::Select(s) => self.selection = s,
             Action::InspectInvocation(i) => {
@@ -965,6 +1088,12 @@ fn menu_view<'a>(
                         .map(|f| f.to_string_lossy().into_owned())
                         .unwrap_or_default(),
                 ),
+                Source::Imported(p) => Some(format!(
+                    "{} (template: Save writes a .json)",
+                    p.file_name()
+                        .map(|f| f.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                )),
                 Source::Example(_) | Source::New => None,
             };
             (d.scenario.name.as_str(), file)

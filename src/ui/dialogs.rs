@@ -1,5 +1,8 @@
-//! The dialogs of edit mode: the wiring question (a route's METHOD and path, or which async destination) and
-//! "Unsaved changes" (Save, Discard changes, Cancel). Each owns its answers and returns actions.
+//! The dialogs: the wiring question of edit mode (a route's METHOD and path, or which async destination),
+//! "Unsaved changes" (Save, Discard changes, Cancel), and File → Export SAM template (where to write it). Each
+//! owns its answers and returns actions.
+
+use std::path::{Path, PathBuf};
 
 use eframe::egui;
 
@@ -21,6 +24,8 @@ pub struct WireDialog {
     question: WireQuestion,
     /// Why the last try was refused.
     error: Option<String>,
+    /// Why the answer may not do what the user expects (a destination that never fires).
+    warning: Option<String>,
 }
 
 impl WireDialog {
@@ -45,7 +50,20 @@ impl WireDialog {
             to,
             question,
             error: None,
+            warning: None,
         })
+    }
+
+    /// Shows a warning above the question (e.g. from [`crate::editor::destination_never_fires`]); a destination
+    /// that never fires makes "code sends to it" the proposed answer.
+    pub fn with_warning(mut self, warning: Option<String>) -> WireDialog {
+        if warning.is_some()
+            && let WireQuestion::Destination(d) = &mut self.question
+        {
+            *d = Destination::CodeSends;
+        }
+        self.warning = warning;
+        self
     }
 
     /// Shows why the wiring was refused.
@@ -63,6 +81,11 @@ impl WireDialog {
             .collapsible(false)
             .resizable(false)
             .show(ctx, |ui| {
+                if let Some(w) = &self.warning {
+                    ui.set_max_width(420.0);
+                    ui.colored_label(ui.visuals().warn_fg_color, w);
+                    ui.separator();
+                }
                 self.question_ui(ui);
                 if let Some(e) = &self.error {
                     ui.colored_label(ui.visuals().error_fg_color, e);
@@ -112,6 +135,12 @@ impl WireDialog {
                     Destination::OnFailure,
                     "fails every attempt (on_failure)",
                 );
+                ui.label("…or on every invocation, sync or async:");
+                ui.radio_value(
+                    destination,
+                    Destination::CodeSends,
+                    "code sends to it (adds the SDK call to the handler)",
+                );
             }
         }
     }
@@ -160,4 +189,29 @@ pub fn confirm_window(ctx: &egui::Context) -> Option<ConfirmAnswer> {
             });
         });
     answer
+}
+
+/// File → Export SAM template: a save picker for the template's `.yaml` path. The handler code goes into
+/// `functions/<Id>/` beside it, as `eventflow export --sam -o` writes it.
+pub struct ExportSamDialog {
+    picker: super::picker::FilePicker,
+}
+
+impl ExportSamDialog {
+    /// A picker in `dir`, proposing `<scenario file stem>.yaml` (or `template.yaml`).
+    pub fn new(dir: &Path, scenario_file: Option<&Path>) -> ExportSamDialog {
+        let stem = scenario_file
+            .and_then(Path::file_stem)
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "template".into());
+        ExportSamDialog {
+            picker: super::picker::FilePicker::new_save(dir, &format!("{stem}.yaml"))
+                .with_extension("yaml", "Export SAM template as"),
+        }
+    }
+
+    /// Shows the picker; `Some(Some(path))` when a path was chosen, `Some(None)` when cancelled.
+    pub fn show(&mut self, ctx: &egui::Context) -> Option<Option<PathBuf>> {
+        self.picker.show(ctx)
+    }
 }

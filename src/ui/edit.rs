@@ -98,7 +98,8 @@ impl EventflowApp {
                 Source::File(p) => Session::new(document, Some(p.clone())),
                 // An example (or a dropped file) saves nowhere yet, but its scripts are read from the folder it
                 // was loaded from, so the code editor shows the real handler code.
-                Source::Example(_) | Source::New => {
+                // A converted template saves nowhere yet either: Save asks for a .json path.
+                Source::Example(_) | Source::New | Source::Imported(_) => {
                     Session::with_scripts_from(document, doc.scenario.file.as_deref())
                 }
             };
@@ -388,7 +389,12 @@ impl EventflowApp {
         match editor::wire_kind(ft, tt) {
             Err(e) => ed.message = Some((format!("{from} -> {to}: {e}"), true)),
             Ok(kind) => match WireDialog::for_kind(from.clone(), to.clone(), kind) {
-                Some(dialog) => ed.wire_dialog = Some(dialog),
+                Some(dialog) => {
+                    let warning = matches!(kind, editor::WireKind::Destination)
+                        .then(|| editor::destination_never_fires(doc, &from, &to))
+                        .flatten();
+                    ed.wire_dialog = Some(dialog.with_warning(warning));
+                }
                 None => {
                     if let Err(e) = self.wire(&from, &to, &WireOptions::default()) {
                         self.edit_message(format!("{from} -> {to}: {e}"), true);
@@ -502,6 +508,19 @@ impl EventflowApp {
             self.open_save_picker();
             return;
         }
+        if let (Some(p), Some(Source::Imported(template))) =
+            (path, self.doc.as_ref().map(|d| &d.source))
+            && p.canonicalize().ok().as_ref() == Some(template)
+        {
+            ed.message = Some((
+                format!(
+                    "{} is the template this scenario came from: save the scenario under another name",
+                    p.display()
+                ),
+                true,
+            ));
+            return;
+        }
         let positions = self
             .doc
             .as_ref()
@@ -560,10 +579,24 @@ impl EventflowApp {
                     .map(|f| f.to_string_lossy().into_owned())
                     .unwrap_or_default(),
             ),
-            None => (
-                std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
-                "scenario.json".to_string(),
-            ),
+            None => match self.doc.as_ref().map(|d| &d.source) {
+                // A converted template: beside it, named after it (never the template itself).
+                Some(Source::Imported(t)) => (
+                    t.parent()
+                        .filter(|d| !d.as_os_str().is_empty())
+                        .map(Path::to_path_buf)
+                        .unwrap_or_else(|| PathBuf::from(".")),
+                    match (t.file_stem(), t.extension().is_some_and(|x| x == "json")) {
+                        (Some(s), false) => format!("{}.json", s.to_string_lossy()),
+                        (Some(s), true) => format!("{}.scenario.json", s.to_string_lossy()),
+                        (None, _) => "scenario.json".to_string(),
+                    },
+                ),
+                _ => (
+                    std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+                    "scenario.json".to_string(),
+                ),
+            },
         };
         self.picker = Some(FilePicker::new_save(&dir, &name));
     }

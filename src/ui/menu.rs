@@ -1,5 +1,6 @@
-//! The menu bar: File (New, Open, Save, Save As, Reload, Save moment, Examples, Recent, Close, Quit), Edit (Undo, Redo,
-//! Duplicate, Delete), View (fit, Experiments, Compare, theme), Help, and the open scenario's name. Stateless: it returns actions;
+//! The menu bar: File (New, Open — a scenario or a SAM / CloudFormation template —, Save, Save As, Reload,
+//! Save moment, Export SAM template, Examples, Recent, Close, Quit), Edit (Undo, Redo, Duplicate, Delete), View
+//! (fit, Experiments, Compare, theme), Help, and the open scenario's name. Stateless: it returns actions;
 //! whatever could lose unsaved changes goes out as [`Action::Request`].
 
 use std::path::PathBuf;
@@ -139,6 +140,20 @@ fn file_menu(ui: &mut Ui, view: &MenuView<'_>, actions: &mut Vec<Action>) {
     {
         item_clicked(ui, actions, Action::SaveMoment);
     }
+    // --- Templates (issue 10): export as AWS SAM.
+    if ui
+        .add_enabled(
+            view.open.is_some(),
+            egui::Button::new("Export SAM template…"),
+        )
+        .on_hover_text(
+            "Write the scenario as an AWS SAM template (.yaml), with the handler code in functions/ beside it",
+        )
+        .clicked()
+    {
+        item_clicked(ui, actions, Action::ExportSam(None));
+    }
+    // --- End of templates.
     ui.menu_button("Examples", |ui| {
         for (i, label) in view.examples.iter().enumerate() {
             if ui.button(label).clicked() {

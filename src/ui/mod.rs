@@ -6,6 +6,9 @@
 //!
 //! - [`menu`] — the menu bar; [`toolbar`] — run controls, speed, virtual time, run state.
 //! - [`start_page`] — the gallery of built-in examples and recent files.
+//! - [`import_notes`] — opening a SAM / CloudFormation template (converted on the fly) and its notes panel;
+//!   [`canvas_extras`] draws what the template has beyond the scenario (greyed "not simulated" resources, dashed
+//!   hint links).
 //! - [`canvas`] — nodes, labelled edges and moving dots on egui's painter, gestures of both modes, one accessible
 //!   widget per node; [`view`] — its world ↔ screen transform; [`layout`] places nodes.
 //! - [`inspector`] — the selected node, invocation or trace (with [`json_tree`], the searchable JSON viewer).
@@ -29,6 +32,7 @@
 pub mod action;
 pub mod app;
 pub mod canvas;
+pub mod canvas_extras;
 pub mod code_editor;
 pub mod compare;
 pub mod dashboard;
@@ -38,6 +42,7 @@ pub mod edit_form;
 pub mod experiments;
 pub mod export;
 pub mod gauge;
+pub mod import_notes;
 pub mod inject;
 pub mod inspector;
 pub mod json_tree;
@@ -155,9 +160,10 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
     if !has_display {
         return Err(UiError::NoDisplay);
     }
-    // Load the file first: a bad scenario is an input error (exit 2), reported before any window opens.
+    // Load the file first: a bad scenario (or template) is an input error (exit 2), reported before any window
+    // opens.
     let scenario = match &args.file {
-        Some(f) => Some(crate::scenario::load_file(f).map_err(|e| UiError::Window(e.to_string()))?),
+        Some(f) => Some(import_notes::open_file(f).map_err(UiError::Window)?),
         None => None,
     };
     let screenshot = args.screenshot.clone();

@@ -1,4 +1,4 @@
-//! A small in-app file picker for scenario files.
+//! A small in-app file picker for scenario files (and templates: it lists `.json`, `.yaml` and `.yml`).
 //!
 //! Chosen over a native dialog crate: `rfd` needs GTK development packages, or with its xdg-portal backend pulls
 //! an async D-Bus stack (zbus and an executor) — dozens of crates and minutes of build on these 2-core machines —
@@ -15,6 +15,10 @@ pub struct FilePicker {
     error: Option<String>,
     /// Save mode: the file name to save as (None: open mode).
     save_name: Option<String>,
+    /// Save mode: the extension a saved name gets (without the dot).
+    extension: &'static str,
+    /// The window's title in save mode.
+    save_title: &'static str,
 }
 
 impl FilePicker {
@@ -25,6 +29,8 @@ impl FilePicker {
             entries: Vec::new(),
             error: None,
             save_name: None,
+            extension: "json",
+            save_title: "Save scenario as",
         };
         p.go(start.to_path_buf());
         p
@@ -37,6 +43,13 @@ impl FilePicker {
         p
     }
 
+    /// A save picker that writes `.{extension}` files (e.g. an exported template), titled `title`.
+    pub fn with_extension(mut self, extension: &'static str, title: &'static str) -> FilePicker {
+        self.extension = extension;
+        self.save_title = title;
+        self
+    }
+
     pub fn is_save(&self) -> bool {
         self.save_name.is_some()
     }
@@ -46,10 +59,10 @@ impl FilePicker {
         if name.is_empty() || name.contains('/') {
             return None;
         }
-        let name = if name.ends_with(".json") {
+        let name = if name.ends_with(&format!(".{}", self.extension)) {
             name.to_string()
         } else {
-            format!("{name}.json")
+            format!("{name}.{}", self.extension)
         };
         Some(self.dir.join(name))
     }
@@ -62,8 +75,8 @@ impl FilePicker {
                     .filter_map(|e| {
                         let name = e.file_name().to_string_lossy().into_owned();
                         let is_dir = e.file_type().ok()?.is_dir();
-                        (!name.starts_with('.') && (is_dir || name.ends_with(".json")))
-                            .then_some((name, is_dir))
+                        let listed = [".json", ".yaml", ".yml"].iter().any(|x| name.ends_with(x));
+                        (!name.starts_with('.') && (is_dir || listed)).then_some((name, is_dir))
                     })
                     .collect();
                 entries.sort_by(|a, b| {
@@ -84,9 +97,9 @@ impl FilePicker {
         let mut result = None;
         let mut open = true;
         let title = if self.is_save() {
-            "Save scenario as"
+            self.save_title
         } else {
-            "Open scenario"
+            "Open a scenario or a SAM / CloudFormation template"
         };
         egui::Window::new(title)
             .open(&mut open)
@@ -99,10 +112,13 @@ impl FilePicker {
                     {
                         self.go(parent.to_path_buf());
                     }
-                    let resp = ui.add(
-                        egui::TextEdit::singleline(&mut self.path_text)
-                            .desired_width(f32::INFINITY),
-                    );
+                    let folder = ui.label("Folder");
+                    let resp = ui
+                        .add(
+                            egui::TextEdit::singleline(&mut self.path_text)
+                                .desired_width(f32::INFINITY),
+                        )
+                        .labelled_by(folder.id);
                     if resp.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
                         let p = PathBuf::from(self.path_text.trim());
                         if p.is_dir() {
@@ -138,7 +154,7 @@ impl FilePicker {
                             }
                         }
                         if self.entries.is_empty() {
-                            ui.weak("No folders or .json files here.");
+                            ui.weak("No folders, .json or .yaml files here.");
                         }
                         if let Some(p) = go_to {
                             self.go(p);
@@ -148,8 +164,10 @@ impl FilePicker {
                 ui.horizontal(|ui| {
                     let mut save = false;
                     if let Some(n) = &mut self.save_name {
-                        ui.label("File name");
-                        let r = ui.add(egui::TextEdit::singleline(n).desired_width(220.0));
+                        let label = ui.label("File name");
+                        let r = ui
+                            .add(egui::TextEdit::singleline(n).desired_width(220.0))
+                            .labelled_by(label.id);
                         save = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                     }
                     if self.save_name.is_some() {

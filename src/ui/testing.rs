@@ -149,6 +149,16 @@ impl TestApp {
             .fold(0.0, f64::max)
     }
 
+    /// The node the inspector shows (run mode), by name.
+    pub fn inspected_node(&self) -> Option<String> {
+        match (&self.app.selection, &self.app.doc) {
+            (super::action::Selection::Node(ix), Some(doc)) => {
+                doc.canvas.names.get(ix.index()).cloned()
+            }
+            _ => None,
+        }
+    }
+
     /// Resources and traffic sources of the running scenario.
     pub fn node_count(&self) -> usize {
         self.app

@@ -140,7 +140,13 @@ pub fn resource(b: &mut Build, r: &TemplateResource, p: &Props) {
             sfn::state_machine(b, r, p)
         }
         t if is_support(t) => {}
-        t => b.note(&r.id, t, "not simulated; left out"),
+        t => {
+            b.note(&r.id, t, "not simulated; left out");
+            b.external.push(crate::import::External {
+                id: r.id.clone(),
+                aws_type: t.to_string(),
+            });
+        }
     }
 }
 

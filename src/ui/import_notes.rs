@@ -1,0 +1,152 @@
+//! Templates in the app: opening a file that is an AWS SAM / CloudFormation template converts it on the fly
+//! ([`open_file`], [`open_bytes`]), and the import notes panel ([`ImportNotes`]) lists what the import could not
+//! carry over. Clicking a note selects its resource on the canvas. The panel also keeps what the canvas draws
+//! beyond the scenario: the resources that are not simulated and the hint links (see [`super::canvas_extras`]).
+//!
+//! A template is never written back: saving an imported scenario asks for a `.json` path.
+
+use std::path::{Path, PathBuf};
+
+use eframe::egui::{self, Pos2, RichText, Ui};
+use petgraph::graph::NodeIndex;
+
+use super::action::{Action, Selection};
+use crate::import::{External, Hint, Import, Note};
+use crate::scenario::Scenario;
+
+/// A file opened in the app: a scenario, or a template converted into one.
+pub enum Opened {
+    Scenario(Scenario),
+    Template { scenario: Scenario, import: Import },
+}
+
+/// Loads a scenario or imports a template, by its name and content (see [`crate::import::is_template`]); the
+/// error is the message to show.
+pub fn open_file(path: &Path) -> Result<Opened, String> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let is_template = match std::fs::read(path) {
+        Ok(bytes) => crate::import::is_template(&name, &String::from_utf8_lossy(&bytes)),
+        // The scenario loader says why it cannot read it.
+        Err(_) => false,
+    };
+    if !is_template {
+        return crate::scenario::load_file(path)
+            .map(Opened::Scenario)
+            .map_err(|e| e.to_string());
+    }
+    let import = crate::import::import_file(path).map_err(|e| e.to_string())?;
+    converted(import, &path.display().to_string(), path.parent())
+}
+
+/// [`open_file`] for a dropped file's bytes (no folder: a state machine's `DefinitionUri` is not read).
+pub fn open_bytes(bytes: &[u8], file_name: &str) -> Result<Opened, String> {
+    let text = String::from_utf8_lossy(bytes);
+    if !crate::import::is_template(file_name, &text) {
+        return crate::scenario::load_bytes(bytes, file_name, None)
+            .map(Opened::Scenario)
+            .map_err(|e| e.to_string());
+    }
+    let stem = Path::new(file_name)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "Imported template".into());
+    let import =
+        crate::import::import_str(&text, file_name, None, &stem).map_err(|e| e.to_string())?;
+    converted(import, file_name, None)
+}
+
+fn converted(import: Import, label: &str, base_dir: Option<&Path>) -> Result<Opened, String> {
+    let text = crate::scenario::write::canonical_text(&import.document);
+    let scenario = crate::scenario::load_str(&text, label, base_dir).map_err(|e| e.to_string())?;
+    Ok(Opened::Template { scenario, import })
+}
+
+/// The import notes panel of an opened template, and what the canvas draws of it beyond the scenario.
+pub struct ImportNotes {
+    /// The template the scenario came from (never overwritten).
+    pub(super) template: PathBuf,
+    notes: Vec<Note>,
+    pub(super) external: Vec<External>,
+    pub(super) hints: Vec<Hint>,
+    /// World positions of the greyed "not simulated" boxes, placed once the canvas exists.
+    pub(super) external_at: Vec<Pos2>,
+}
+
+impl ImportNotes {
+    pub fn new(
+        template: PathBuf,
+        import: &Import,
+        positions: &[(String, f32, f32)],
+    ) -> ImportNotes {
+        ImportNotes {
+            template,
+            notes: import.notes.clone(),
+            external_at: super::canvas_extras::place_external(positions, import.external.len()),
+            external: import.external.clone(),
+            hints: import.hints.clone(),
+        }
+    }
+
+    /// The template's file name.
+    pub fn file_name(&self) -> String {
+        self.template
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
+    /// The panel: where the scenario came from, how to keep it, and one clickable row per note. `node_names` are
+    /// the canvas's nodes (a note's resource is selected by its index there); `editing` selects by name instead.
+    pub fn ui(&self, ui: &mut Ui, node_names: &[String], editing: bool, actions: &mut Vec<Action>) {
+        ui.heading("Import notes");
+        ui.label(format!("Converted from the template {}.", self.file_name()));
+        ui.weak("Save (File > Save As…) writes the scenario as .json; the template is never overwritten.");
+        if !self.external.is_empty() {
+            ui.weak(format!(
+                "Greyed boxes: {} resource(s) eventflow does not simulate.",
+                self.external.len()
+            ));
+        }
+        if !self.hints.is_empty() {
+            ui.weak(format!(
+                "Dashed edges: {} link(s) only a function's Policies or Environment imply (its code probably calls them; the scenario does not).",
+                self.hints.len()
+            ));
+        }
+        ui.separator();
+        if self.notes.is_empty() {
+            ui.label("Nothing to note: every resource was carried over.");
+            return;
+        }
+        ui.label(format!("{} note(s):", self.notes.len()));
+        egui::ScrollArea::vertical()
+            .id_salt("import-notes-scroll")
+            .show(ui, |ui| {
+                for note in &self.notes {
+                    let index = node_names.iter().position(|n| *n == note.id);
+                    let text = format!("{} ({}): {}", note.id, note.aws_type, note.message);
+                    match index {
+                        Some(i) => {
+                            if ui
+                                .selectable_label(false, RichText::new(text))
+                                .on_hover_text(format!("Select {} on the canvas", note.id))
+                                .clicked()
+                            {
+                                actions.push(if editing {
+                                    Action::SelectNames(vec![note.id.clone()])
+                                } else {
+                                    Action::Select(Selection::Node(NodeIndex::new(i)))
+                                });
+                            }
+                        }
+                        None => {
+                            ui.add(egui::Label::new(RichText::new(text).weak()).wrap());
+                        }
+                    }
+                }
+            });
+    }
+}
