@@ -487,15 +487,16 @@ fn keys_zoom_fit_and_zoom_to_selection_with_a_minimap_when_zoomed_in() {
     }
     h.run();
     let zoomed = canvas_node_rect(&h, "OrderWorkflow");
+    // Heights: a node's exposed rectangle is clipped to the canvas, and zoomed in the box is wider than the view.
     assert!(
-        zoomed.width() > fitted.width() * 2.0,
+        zoomed.height() > fitted.height() * 2.0,
         "+ zooms in: {fitted:?} → {zoomed:?}"
     );
     h.get_by_label("minimap");
 
     h.key_press(egui::Key::Minus);
     h.run();
-    assert!(canvas_node_rect(&h, "OrderWorkflow").width() < zoomed.width());
+    assert!(canvas_node_rect(&h, "OrderWorkflow").height() < zoomed.height());
 
     h.key_press(egui::Key::F);
     h.run();
@@ -516,7 +517,10 @@ fn keys_zoom_fit_and_zoom_to_selection_with_a_minimap_when_zoomed_in() {
     h.run();
     let canvas = h.get_by_label("architecture canvas").rect();
     let r = canvas_node_rect(&h, "ChargePayment");
-    assert!(r.width() > fitted.width(), "zoomed to the selection: {r:?}");
+    assert!(
+        r.height() > fitted.height(),
+        "zoomed to the selection: {r:?}"
+    );
     let fit_centre = egui::pos2(canvas.center().x, (canvas.min.y + strip_top) / 2.0);
     assert!(
         (r.center() - fit_centre).length() < 2.0,
@@ -566,13 +570,64 @@ fn a_refused_wiring_shows_its_reason_on_the_target_while_dragging() {
     press(&mut h, from, true);
     let api = canvas_node_rect(&h, "Api").center();
     move_to(&mut h, from, api);
-    let cue = h.get_by_label_contains("Cannot wire:");
-    let reason = cue.accesskit_node().label().unwrap_or_default().to_string();
-    assert!(reason.contains("SQS queue delivers only"), "{reason}");
+    h.get_by_label_contains("Cannot wire:");
+    h.get_by_label_contains("SQS queue delivers only");
+    assert!(
+        h.state().edit_message().is_none(),
+        "the reason shows before the release, not afterwards in a corner"
+    );
     // On to an allowed target (queue → function): the refusal goes.
     let worker = canvas_node_rect(&h, "Worker").center();
     move_to(&mut h, api, worker);
     assert!(h.query_by_label_contains("Cannot wire:").is_none());
     press(&mut h, worker, false);
     assert!(h.query_by_label_contains("Cannot wire:").is_none());
+}
+
+/// Issue 11 item 5: after a run, a node's health (ok / error / fault / throttle shares) is on the canvas and in its
+/// accessible description; View → Size nodes by → traffic sizes the busier node larger.
+#[test]
+fn health_shares_are_described_and_nodes_size_by_traffic() {
+    let mut h = harness(app_with(
+        "order-workflow.json",
+        include_str!("../assets/scenarios/order-workflow.json"),
+    ));
+    h.run();
+    h.get_by_label("Play").click();
+    h.step();
+    play_until(&mut h, Duration::from_millis(100), |a| {
+        a.snapshot().stats.iter().any(|s| s.errors > 0)
+    });
+    if let Some(pause) = h.query_by_label("Pause") {
+        pause.click();
+    }
+    h.run();
+    let descriptions: Vec<String> = h
+        .get_all_by_role(egui::accesskit::Role::Button)
+        .filter_map(|n| n.accesskit_node().description())
+        .collect();
+    assert!(
+        descriptions
+            .iter()
+            .any(|d| d.contains("faults") && !d.contains("faults 0")),
+        "a node that failed says so: {descriptions:#?}"
+    );
+    let before = (
+        canvas_node_rect(&h, "ChargePayment").height(),
+        canvas_node_rect(&h, "Shipments").height(),
+    );
+    h.get_by_label("View").click();
+    h.run();
+    h.get_by_label("Size nodes by").click();
+    h.run();
+    h.get_by_label("Size by traffic").click();
+    h.run();
+    let after = (
+        canvas_node_rect(&h, "ChargePayment").height(),
+        canvas_node_rect(&h, "Shipments").height(),
+    );
+    assert!(
+        after.0 / after.1 > before.0 / before.1,
+        "the busier node grew relative to the quieter: {before:?} → {after:?}"
+    );
 }

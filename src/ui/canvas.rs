@@ -25,6 +25,7 @@ use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 
 use super::action::{Action, Selection};
+use super::health::{self, NodeSizing, Samples, Shares};
 use super::minimap;
 use super::style::{self, NodeKind};
 use super::tour_panel::TOUR_HIGHLIGHT;
@@ -154,6 +155,13 @@ pub struct Canvas {
     last_window: Vec2,
     /// The user has panned or zoomed since the last fit.
     view_touched: bool,
+    /// What node boxes are sized by (View → Size nodes by).
+    pub(super) sizing: NodeSizing,
+    /// Per edge: hop latencies of this run, and (out of a queue) the age of each message delivered.
+    edge_latency: Vec<Samples>,
+    edge_age: Vec<Samples>,
+    /// When a trace's message last reached a queue: (queue node, trace hash) → arrival, for message ages.
+    queued_at: HashMap<(usize, u64), u64>,
 }
 
 impl Canvas {
@@ -201,6 +209,7 @@ impl Canvas {
             edges: &edges,
             label_sizes: &label_sizes,
         });
+        let n_edges = edges.len();
         let mut edge_of = HashMap::new();
         for (k, &ends) in edges.iter().enumerate() {
             edge_of.entry(ends).or_insert(k);
@@ -246,6 +255,10 @@ impl Canvas {
             last_rect: Rect::NOTHING,
             last_window: Vec2::ZERO,
             view_touched: false,
+            sizing: NodeSizing::default(),
+            edge_latency: vec![Samples::default(); n_edges],
+            edge_age: vec![Samples::default(); n_edges],
+            queued_at: HashMap::new(),
         }
     }
 
@@ -289,6 +302,7 @@ impl Canvas {
             }
         }
         self.view = prev.view;
+        self.sizing = prev.sizing;
         self.last_window = prev.last_window;
         self.view_touched = prev.view_touched;
         // Once the user has seen the view, edits never move it.
@@ -404,6 +418,13 @@ impl Canvas {
         self.recent_traces.clear();
         self.trail.clear();
         self.queue_peak.clear();
+        self.edge_latency
+            .iter_mut()
+            .for_each(|s| *s = Samples::default());
+        self.edge_age
+            .iter_mut()
+            .for_each(|s| *s = Samples::default());
+        self.queued_at.clear();
     }
 
     pub fn fit(&mut self) {
@@ -454,6 +475,46 @@ impl Canvas {
             self.trail.drain(..20_000);
         }
         self.trail.push((a, b, hash));
+        self.measure_hop(a.index(), b.index(), t_us, arrive_us, hash);
+    }
+
+    /// Keeps a transit's hop latency for its edge; into a queue, when the message arrived; out of one, its age.
+    fn measure_hop(&mut self, a: usize, b: usize, t_us: u64, arrive_us: u64, hash: u64) {
+        let Some(&k) = self.edge_of.get(&(a, b)) else {
+            return;
+        };
+        self.edge_latency[k].push(arrive_us.saturating_sub(t_us));
+        let is_queue =
+            |i: usize| self.kinds.get(i) == Some(&NodeKind::Resource(ResourceType::Queue));
+        if is_queue(a)
+            && let Some(queued) = self.queued_at.remove(&(a, hash))
+        {
+            self.edge_age[k].push(t_us.saturating_sub(queued));
+        }
+        if is_queue(b) {
+            if self.queued_at.len() >= 100_000 {
+                self.queued_at.clear();
+            }
+            self.queued_at.insert((b, hash), arrive_us);
+        }
+    }
+
+    /// The screen box node `i` is drawn in: its place, sized by [`Canvas::sizing`] (ghosts: never sized).
+    fn drawn_rect(&self, i: usize, snap: &Snapshot) -> Rect {
+        let r = self.any_rect(i);
+        if i >= self.pos.len() {
+            return r;
+        }
+        let scale = self.sizing.scale(self.stats_of(i, snap), &snap.stats);
+        Rect::from_center_size(r.center(), r.size() * scale)
+    }
+
+    /// The statistics of graph node `i` in a snapshot (none for traffic sources).
+    fn stats_of<'s>(&self, i: usize, snap: &'s Snapshot) -> Option<&'s crate::runner::StatsView> {
+        match self.graph.graph.node_weight(NodeIndex::new(i))? {
+            GraphNode::Resource { id, .. } => snap.stats.get(id.index()),
+            GraphNode::Traffic { .. } => None,
+        }
     }
 
     /// Flashes a node (cold start, error, throttle).
@@ -625,9 +686,12 @@ impl Canvas {
             .hover_pos()
             .is_some_and(|p| self.node_at(p).is_some());
         if let Some(k) = hovered_edge.filter(|_| hovered_dot.is_none() && !over_node)
-            && let Some(tip) = self.edge_tip(k)
+            && let Some(title) = self.edge_tip(k)
         {
-            response.clone().on_hover_text_at_pointer(tip);
+            let age = self.edge_age.get(k).filter(|s| !s.is_empty());
+            response.clone().on_hover_ui_at_pointer(|ui| {
+                health::edge_hover(ui, &title, &self.edge_latency[k], age);
+            });
         }
         let click = self.click(
             ui,
@@ -756,11 +820,19 @@ impl Canvas {
         }
     }
 
-    /// An edge's hover text: its full label.
+    /// An edge's hover title: its ends and full label (`None` when it has neither a label nor samples).
     fn edge_tip(&self, k: usize) -> Option<String> {
-        let label = self.edge_labels.get(k).filter(|l| !l.is_empty())?;
+        let label = self.edge_labels.get(k).map_or("", String::as_str);
+        if label.is_empty() && self.edge_latency.get(k).is_none_or(Samples::is_empty) {
+            return None;
+        }
         let (a, b) = self.edge_ends[k];
-        Some(format!("{} to {}: {label}", self.names[a], self.names[b]))
+        let (from, to) = (&self.names[a], &self.names[b]);
+        Some(if label.is_empty() {
+            format!("{from} to {to}")
+        } else {
+            format!("{from} to {to}: {label}")
+        })
     }
 
     /// Fan-out groups: three or more nodes fed only by one node, in one column (a topic's subscriptions, a
@@ -887,7 +959,7 @@ impl Canvas {
         selected: Option<NodeIndex>,
     ) {
         for i in 0..self.all_len() {
-            let r = self.any_rect(i).intersect(rect);
+            let r = self.drawn_rect(i, snap).intersect(rect);
             if !r.is_positive() {
                 continue;
             }
@@ -917,7 +989,12 @@ impl Canvas {
     /// A node's type and live state, as its subtitle says (broken resources: "not wired yet").
     fn describe(&self, i: usize, snap: &Snapshot) -> String {
         if i < self.pos.len() {
-            self.subtitle(i, snap)
+            let shares = self.stats_of(i, snap).map(Shares::of).unwrap_or_default();
+            if shares.total() > 0 {
+                format!("{} · {}", self.subtitle(i, snap), shares.describe())
+            } else {
+                self.subtitle(i, snap)
+            }
         } else {
             let (_, t, _) = &self.edit.ghosts[i - self.pos.len()];
             format!("{} · not wired yet", t.name())
@@ -1054,7 +1131,8 @@ impl Canvas {
         let zoom = ink.zoom;
         let visuals = &ink.visuals;
         for i in 0..self.pos.len() {
-            let r = self.node_rect(i);
+            let stats = self.stats_of(i, snap);
+            let r = self.drawn_rect(i, snap);
             if !rect.intersects(r) {
                 continue;
             }
@@ -1091,6 +1169,16 @@ impl Canvas {
                 Vec2::splat(30.0 * zoom),
             );
             style::draw_icon(painter, icon, kind, color);
+            if let Some(s) = stats {
+                let shares = Shares::of(s);
+                health::draw_ring(
+                    painter,
+                    icon.center(),
+                    19.0 * zoom,
+                    (3.0 * zoom).clamp(1.5, 5.0),
+                    &shares,
+                );
+            }
             if zoom >= 0.3 {
                 self.node_text(painter, ink, i, r, rect, snap);
             }
@@ -1426,7 +1514,7 @@ impl Canvas {
         }
         let r = self.any_rect(*t);
         let err = ui.visuals().error_fg_color;
-        egui::Area::new(egui::Id::new("canvas wire refusal"))
+        egui::Area::new(egui::Id::unique("canvas wire refusal"))
             .order(egui::Order::Tooltip)
             .fixed_pos(r.left_bottom() + vec2(0.0, 8.0))
             .interactable(false)

@@ -28,6 +28,7 @@ pub mod code_editor;
 pub mod dialogs;
 pub mod edit;
 pub mod edit_form;
+pub mod health;
 pub mod inject;
 pub mod inspector;
 pub mod json_tree;
