@@ -94,11 +94,12 @@
 //!   runner updates within a time budget, then draws; it only sends commands and reads snapshots. One line per
 //!   panel:
 //!   - `ui::menu` — the menu bar; `ui::toolbar` — Edit toggle, play/step/reset, speed, virtual time, run state.
-//!   - `ui::start_page` — the gallery of built-in examples and recent files.
+//!   - `ui::start_page` — the gallery of built-in examples (each card draws its graph) and recent files.
 //!   - `ui::canvas` — nodes, routed and labelled edges, transit dots and flashes on egui's painter, the gestures
 //!     of both modes (zoom, pan, fit, zoom to selection, the wiring refusal cue), one accessible widget per node;
 //!     positions convert only through `ui::view::ViewTransform` (world ↔ screen); [`layout`] places nodes, routes
-//!     edges and labels; `ui::minimap` shows where the view is on a large graph.
+//!     edges and labels; `ui::minimap` shows where the view is on a large graph; `ui::health` draws each
+//!     node's ok / error / fault / throttle ring, sizes nodes on demand and shows an edge's latency distribution.
 //!   - `ui::inspector` — the selected node (stats, "Send a test event…", configuration), invocation (with the
 //!     searchable `ui::json_tree`) or trace; `ui::log` — the virtualised invocation table.
 //!   - `ui::tour_panel` — a lesson's guided tour: the shown step (Markdown text, question), Back / Next,
