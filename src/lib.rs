@@ -38,6 +38,9 @@
 //!   before it starts (`run --max-events`).
 //! - [`pattern`] — the EventBridge event-pattern language (also SNS filter policies and trigger filters):
 //!   compiled once, matched without allocation, with an `explain` for "why didn't it match?".
+//! - [`layout`] — the canvas's graph layout, pure (no egui): layered left to right with crossing minimisation,
+//!   straight causal chains, long edges routed in lanes between nodes, edge labels placed without collisions;
+//!   measured (crossings, overlaps, label collisions) by its tests and timed by `benches/layout.rs`.
 //! - [`cron`] — AWS schedule expressions: `rate()`, six-field `cron()` with `? L W #`, and `at()`.
 //! - [`events`] — builders of the exact JSON AWS hands to handlers (API Gateway 1.0/2.0, S3, EventBridge,
 //!   Lambda destination records), pure functions of their inputs; what AWS would refuse is an
@@ -115,11 +118,13 @@
 //!   runner updates within a time budget, then draws; it only sends commands and reads snapshots. One line per
 //!   panel:
 //!   - `ui::menu` — the menu bar; `ui::toolbar` — Edit toggle, play/step/reset, speed, virtual time, run state.
-//!   - `ui::start_page` — the gallery of built-in examples and recent files.
+//!   - `ui::start_page` — the gallery of built-in examples (each card draws its graph) and recent files.
 //!   - `ui::gauge` — the connections gauge under database and proxy nodes (drawn by the canvas).
-//!   - `ui::canvas` — nodes, labelled edges, transit dots and flashes on egui's painter, the gestures of both
-//!     modes, one accessible widget per node; positions convert only through `ui::view::ViewTransform`
-//!     (world ↔ screen); `ui::layout` places nodes in layers.
+//!   - `ui::canvas` — nodes, routed and labelled edges, transit dots and flashes on egui's painter, the gestures
+//!     of both modes (zoom, pan, fit, zoom to selection, the wiring refusal cue), one accessible widget per node;
+//!     positions convert only through `ui::view::ViewTransform` (world ↔ screen); [`layout`] places nodes, routes
+//!     edges and labels; `ui::minimap` shows where the view is on a large graph; `ui::health` draws each
+//!     node's ok / error / fault / throttle ring, sizes nodes on demand and shows an edge's latency distribution.
 //!   - `ui::inspector` — the selected node (stats, "Send a test event…", configuration), invocation (with the
 //!     searchable `ui::json_tree`) or trace; `ui::log` — the virtualised invocation table.
 //!   - `ui::tour_panel` — a lesson's guided tour: the shown step (Markdown text, question), Back / Next,
@@ -228,6 +233,7 @@ pub mod events;
 pub mod export;
 pub mod fileio;
 pub mod import;
+pub mod layout;
 pub mod moment;
 pub mod pattern;
 pub mod runner;

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 /// then what compiles a scenario's code, the scenario model that uses both, the engine, its thread and the
 /// editor's document operations, the app, and the command line on top.
 const LAYERS: &[&[&str]] = &[
-    &["cron", "pattern", "events", "fileio"],
+    &["cron", "pattern", "events", "fileio", "layout"],
     &["asl", "script"],
     &["scenario"],
     &["sim"],

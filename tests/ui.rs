@@ -845,3 +845,187 @@ fn file_export_sam_template_writes_a_template_that_imports_back() {
         "{original:?} all come back in {imported:?}"
     );
 }
+
+/// The canvas node labelled `name` (a button-like widget).
+fn canvas_node_rect(h: &Harness<'static, TestApp>, name: &str) -> egui::Rect {
+    h.get_all_by_label(name)
+        .find(|n| n.accesskit_node().role() == egui::accesskit::Role::Button)
+        .unwrap_or_else(|| panic!("no canvas node {name}"))
+        .rect()
+}
+
+/// Issue 13 item 1: `+` and `-` zoom about the centre, `F` fits the graph again, `Shift+F` zooms to the selected
+/// node; the minimap shows only while the graph is larger than the view; fitting keeps nodes off the legend strip.
+#[test]
+fn keys_zoom_fit_and_zoom_to_selection_with_a_minimap_when_zoomed_in() {
+    let mut h = harness(app_with(
+        "order-workflow.json",
+        include_str!("../assets/scenarios/order-workflow.json"),
+    ));
+    h.run();
+    let canvas = h.get_by_label("architecture canvas").rect();
+    let fitted = canvas_node_rect(&h, "OrderWorkflow");
+    let strip_top = canvas.max.y - eventflow::ui::canvas::LEGEND_STRIP_H;
+    for n in h.get_all_by_role(egui::accesskit::Role::Button) {
+        let r = n.rect();
+        if canvas.contains_rect(r) && r.height() > 20.0 && r.width() > 60.0 {
+            assert!(
+                r.max.y <= strip_top + 0.5,
+                "{r:?} is clear of the legend strip"
+            );
+        }
+    }
+    assert!(
+        h.query_by_label("minimap").is_none(),
+        "the fitted graph needs no minimap"
+    );
+
+    for _ in 0..4 {
+        h.key_press(egui::Key::Plus);
+    }
+    h.run();
+    let zoomed = canvas_node_rect(&h, "OrderWorkflow");
+    // Heights: a node's exposed rectangle is clipped to the canvas, and zoomed in the box is wider than the view.
+    assert!(
+        zoomed.height() > fitted.height() * 2.0,
+        "+ zooms in: {fitted:?} → {zoomed:?}"
+    );
+    h.get_by_label("minimap");
+
+    h.key_press(egui::Key::Minus);
+    h.run();
+    assert!(canvas_node_rect(&h, "OrderWorkflow").height() < zoomed.height());
+
+    h.key_press(egui::Key::F);
+    h.run();
+    let refitted = canvas_node_rect(&h, "OrderWorkflow");
+    assert!(
+        (refitted.min - fitted.min).length() < 1.0
+            && (refitted.width() - fitted.width()).abs() < 1.0,
+        "F fits as on open: {fitted:?} vs {refitted:?}"
+    );
+
+    // Select a node, then Shift+F: it fills the middle of the view.
+    h.get_all_by_label("ChargePayment")
+        .find(|n| n.accesskit_node().role() == egui::accesskit::Role::Button)
+        .expect("node")
+        .click();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::F);
+    h.run();
+    let canvas = h.get_by_label("architecture canvas").rect();
+    let r = canvas_node_rect(&h, "ChargePayment");
+    assert!(
+        r.height() > fitted.height(),
+        "zoomed to the selection: {r:?}"
+    );
+    let fit_centre = egui::pos2(canvas.center().x, (canvas.min.y + strip_top) / 2.0);
+    assert!(
+        (r.center() - fit_centre).length() < 2.0,
+        "the selection is centred: {r:?} in {canvas:?}"
+    );
+}
+
+/// An API, a function and a queue; the queue feeds nothing yet.
+const WIRING_FLOW: &str = r#"{
+  "format": "eventflow/1",
+  "name": "Wiring",
+  "settings": { "seed": 1, "until_s": 1 },
+  "resources": {
+    "Api": { "type": "api", "routes": { "POST /orders": "Worker" } },
+    "Worker": { "type": "function", "duration_ms": 5 },
+    "Jobs": { "type": "queue" }
+  }
+}"#;
+
+/// Issue 17 item 7: while a wiring drag hovers a target AWS does not allow, the target says so and the reason
+/// shows beside it — before the button is released; an allowed target shows no refusal.
+#[test]
+fn a_refused_wiring_shows_its_reason_on_the_target_while_dragging() {
+    let mut app = app_with("wiring.json", WIRING_FLOW);
+    app.set_editing(true);
+    let mut h = harness(app);
+    h.run();
+    assert!(h.state().is_editing());
+    let from = canvas_node_rect(&h, "Jobs").right_center();
+    let press = |h: &mut Harness<'static, TestApp>, pos: egui::Pos2, pressed: bool| {
+        h.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Default::default(),
+        });
+        h.run();
+    };
+    let move_to = |h: &mut Harness<'static, TestApp>, a: egui::Pos2, b: egui::Pos2| {
+        for k in 1..=6 {
+            h.event(egui::Event::PointerMoved(a + (b - a) * (k as f32 / 6.0)));
+            h.run();
+        }
+    };
+    h.event(egui::Event::PointerMoved(from));
+    h.run();
+    press(&mut h, from, true);
+    let api = canvas_node_rect(&h, "Api").center();
+    move_to(&mut h, from, api);
+    h.get_by_label_contains("Cannot wire:");
+    h.get_by_label_contains("SQS queue delivers only");
+    assert!(
+        h.state().edit_message().is_none(),
+        "the reason shows before the release, not afterwards in a corner"
+    );
+    // On to an allowed target (queue → function): the refusal goes.
+    let worker = canvas_node_rect(&h, "Worker").center();
+    move_to(&mut h, api, worker);
+    assert!(h.query_by_label_contains("Cannot wire:").is_none());
+    press(&mut h, worker, false);
+    assert!(h.query_by_label_contains("Cannot wire:").is_none());
+}
+
+/// Issue 11 item 5: after a run, a node's health (ok / error / fault / throttle shares) is on the canvas and in its
+/// accessible description; View → Size nodes by → traffic sizes the busier node larger.
+#[test]
+fn health_shares_are_described_and_nodes_size_by_traffic() {
+    let mut h = harness(app_with(
+        "order-workflow.json",
+        include_str!("../assets/scenarios/order-workflow.json"),
+    ));
+    h.run();
+    h.get_by_label("Play").click();
+    h.step();
+    play_until(&mut h, Duration::from_millis(100), |a| {
+        a.snapshot().stats.iter().any(|s| s.errors > 0)
+    });
+    if let Some(pause) = h.query_by_label("Pause") {
+        pause.click();
+    }
+    h.run();
+    let descriptions: Vec<String> = h
+        .get_all_by_role(egui::accesskit::Role::Button)
+        .filter_map(|n| n.accesskit_node().description())
+        .collect();
+    assert!(
+        descriptions
+            .iter()
+            .any(|d| d.contains("faults") && !d.contains("faults 0")),
+        "a node that failed says so: {descriptions:#?}"
+    );
+    let before = (
+        canvas_node_rect(&h, "ChargePayment").height(),
+        canvas_node_rect(&h, "Shipments").height(),
+    );
+    h.get_by_label("View").click();
+    h.run();
+    h.get_by_label("Size nodes by").click();
+    h.run();
+    h.get_by_label("Size by traffic").click();
+    h.run();
+    let after = (
+        canvas_node_rect(&h, "ChargePayment").height(),
+        canvas_node_rect(&h, "Shipments").height(),
+    );
+    assert!(
+        after.0 / after.1 > before.0 / before.1,
+        "the busier node grew relative to the quieter: {before:?} → {after:?}"
+    );
+}

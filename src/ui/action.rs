@@ -66,6 +66,8 @@ pub enum Action {
     /// An invocation row was clicked: inspect it and stop following the newest row.
     InspectInvocation(usize),
     FitCanvas,
+    /// View → Size nodes by: what the canvas sizes node boxes by.
+    SizeNodesBy(super::health::NodeSizing),
     SetDark(bool),
     /// Open "Send a test event" for a resource.
     OpenInject(ResId),

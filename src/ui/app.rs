@@ -1024,6 +1024,11 @@ impl EventflowApp {
                     d.canvas.fit();
                 }
             }
+            Action::SizeNodesBy(sizing) => {
+                if let Some(d) = &mut self.doc {
+                    d.canvas.sizing = sizing;
+                }
+            }
             Action::SetDark(dark) => self.prefs.dark = dark,
             Action::OpenInject(id) => {
                 if let Some(d) = &self.doc {
@@ -1106,6 +1111,7 @@ fn menu_view<'a>(
         can_undo: editor.is_some_and(|e| e.session.can_undo()),
         can_redo: editor.is_some_and(|e| e.session.can_redo()),
         has_selection: editor.is_some_and(|e| !e.selected.is_empty()),
+        sizing: doc.map(|d| d.canvas.sizing).unwrap_or_default(),
     }
 }
 

@@ -1,8 +1,12 @@
 //! The architecture canvas: nodes, labelled edges and moving dots, drawn with egui's painter.
 //!
-//! World coordinates are the layout's; one [`ViewTransform`] maps them to the screen (pan and zoom). Nodes are placed
-//! by the scenario's `layout` when it has one, else by [`super::layout::layered`]. Dots are transits: a dot moves
-//! from `from` to `to` between `t_us` and `end_us` of virtual time, where `end_us` stretches very short hops to a
+//! World coordinates are the layout's; one [`ViewTransform`] maps them to the screen (pan and zoom: wheel, pinch,
+//! `+`/`-`, drag on the background; `F` fits the graph, `Shift+F` the selection; a minimap shows where the view is
+//! when the graph is larger). Nodes are placed by the scenario's `layout` when it has one, else by
+//! [`crate::layout::layered`], whose routes run long edges between nodes; edge labels go where they collide with no
+//! node or other label ([`crate::layout::place_labels`]), shortened, with the full text on hover. The legend of
+//! recent traces keeps a strip along the bottom edge that fitting leaves free. Dots are transits: a dot moves
+//! along its edge's route from `from` to `to` between `t_us` and `end_us` of virtual time, where `end_us` stretches very short hops to a
 //! minimum on-screen duration (hops last milliseconds; an eye needs a few hundred). When an edge carries more than
 //! [`AGGREGATE_ABOVE`] dots at once they are drawn as one pulse with a count.
 //!
@@ -14,17 +18,20 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use eframe::egui::{
-    self, Align2, Color32, CornerRadius, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Ui, Vec2,
-    pos2, vec2,
+    self, Align2, Color32, CornerRadius, FontId, Key, Modifiers, Pos2, Rect, Sense, Stroke,
+    StrokeKind, Ui, Vec2, pos2, vec2,
 };
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 
 use super::action::{Action, Selection};
+use super::health::{self, NodeSizing, Samples, Shares};
+use super::minimap;
 use super::style::{self, NodeKind};
 use super::tour_panel::TOUR_HIGHLIGHT;
 pub use super::view::NODE_SIZE;
-use super::view::ViewTransform;
+use super::view::{ViewTransform, nodes_bounds};
+use crate::layout::{self, Point, WorldRect};
 use crate::runner::Snapshot;
 use crate::scenario::tour::Highlight;
 use crate::scenario::{ArchGraph, GraphNode, ResourceType, Scenario};
@@ -35,6 +42,16 @@ pub const AGGREGATE_ABOVE: usize = 24;
 pub const MAX_DOTS: usize = 50_000;
 /// Shortest time a dot or a flash stays on screen, in wall seconds (converted with the current speed).
 pub const MIN_VISIBLE_WALL_S: f64 = 0.45;
+/// Edge labels longer than this are shortened on the canvas (the full text shows on hover).
+pub const LABEL_MAX_CHARS: usize = 32;
+/// World width of one character of an edge label (drawn at 10.5 points at zoom 1, with room to spare) and the
+/// height of its plate.
+const LABEL_CHAR_W: f32 = 6.3;
+const LABEL_H: f32 = 16.0;
+/// Height of the legend strip along the canvas's bottom edge, in screen points: fitting keeps nodes above it.
+pub const LEGEND_STRIP_H: f32 = 22.0;
+/// Zoom step of the `+` and `-` keys.
+const KEY_ZOOM_STEP: f32 = 1.25;
 
 /// A transit on its way.
 #[derive(Debug, Clone)]
@@ -86,6 +103,8 @@ pub struct EditDeco {
     /// Selected node names.
     pub(super) marked: Vec<String>,
     wiring: Option<(usize, Pos2)>,
+    /// While wiring: the node under the pointer and, when the wiring would be refused, why.
+    wire_target: Option<(usize, Option<String>)>,
     band: Option<(Pos2, Pos2)>,
     moving: Option<usize>,
 }
@@ -100,7 +119,19 @@ pub struct Canvas {
     pub(super) names: Vec<String>,
     /// World position of each graph node's centre.
     pos: Vec<Pos2>,
+    /// Per edge (graph edge order): its source and target node, its full label and the label as drawn.
+    edge_ends: Vec<(usize, usize)>,
     edge_labels: Vec<String>,
+    short_labels: Vec<String>,
+    /// Per (from, to) node pair, its first edge (dots travel the route of that edge).
+    edge_of: HashMap<(usize, usize), usize>,
+    /// The automatic layout: node centres and edge routes (used while both ends of an edge are where it put them).
+    auto: layout::Layout,
+    /// Per edge, its route in world units and where its label goes; recomputed when a node moves.
+    routes: Vec<Vec<Pos2>>,
+    label_rects: Vec<Option<Rect>>,
+    /// The node (and ghost) positions the routes and labels were computed for.
+    routed_for: Vec<Pos2>,
     view: ViewTransform,
     fit_pending: bool,
     dragging: Option<NodeIndex>,
@@ -124,6 +155,13 @@ pub struct Canvas {
     last_window: Vec2,
     /// The user has panned or zoomed since the last fit.
     view_touched: bool,
+    /// What node boxes are sized by (View → Size nodes by).
+    pub(super) sizing: NodeSizing,
+    /// Per edge: hop latencies of this run, and (out of a queue) the age of each message delivered.
+    edge_latency: Vec<Samples>,
+    edge_age: Vec<Samples>,
+    /// When a trace's message last reached a queue: (queue node, trace hash) → arrival, for message ages.
+    queued_at: HashMap<(usize, u64), u64>,
 }
 
 impl Canvas {
@@ -153,7 +191,29 @@ impl Canvas {
             .edge_references()
             .map(|e| (e.source().index(), e.target().index()))
             .collect();
-        let auto = super::layout::layered(n, &edges);
+        let edge_labels: Vec<String> = graph
+            .graph
+            .edge_references()
+            .map(|e| e.weight().label())
+            .collect();
+        let short_labels: Vec<String> = edge_labels
+            .iter()
+            .map(|l| shorten(l, LABEL_MAX_CHARS))
+            .collect();
+        let label_sizes: Vec<(f32, f32)> =
+            short_labels.iter().map(|l| label_world_size(l)).collect();
+        let auto = layout::layered(&layout::Spec {
+            nodes: n,
+            node_w: NODE_SIZE.x,
+            node_h: NODE_SIZE.y,
+            edges: &edges,
+            label_sizes: &label_sizes,
+        });
+        let n_edges = edges.len();
+        let mut edge_of = HashMap::new();
+        for (k, &ends) in edges.iter().enumerate() {
+            edge_of.entry(ends).or_insert(k);
+        }
         let saved: HashMap<&str, (f32, f32)> = sc
             .layout
             .iter()
@@ -164,21 +224,24 @@ impl Canvas {
             .node_indices()
             .map(|ix| {
                 let key = graph.graph[ix].trace_name();
-                let (x, y) = saved.get(key.as_str()).copied().unwrap_or(auto[ix.index()]);
+                let p = auto.centers[ix.index()];
+                let (x, y) = saved.get(key.as_str()).copied().unwrap_or((p.x, p.y));
                 pos2(x, y)
             })
-            .collect();
-        let edge_labels = graph
-            .graph
-            .edge_references()
-            .map(|e| e.weight().label())
             .collect();
         Canvas {
             graph,
             kinds,
             names,
             pos,
+            edge_ends: edges,
             edge_labels,
+            short_labels,
+            edge_of,
+            auto,
+            routes: Vec::new(),
+            label_rects: Vec::new(),
+            routed_for: Vec::new(),
             view: ViewTransform::default(),
             fit_pending: true,
             dragging: None,
@@ -192,6 +255,10 @@ impl Canvas {
             last_rect: Rect::NOTHING,
             last_window: Vec2::ZERO,
             view_touched: false,
+            sizing: NodeSizing::default(),
+            edge_latency: vec![Samples::default(); n_edges],
+            edge_age: vec![Samples::default(); n_edges],
+            queued_at: HashMap::new(),
         }
     }
 
@@ -235,6 +302,7 @@ impl Canvas {
             }
         }
         self.view = prev.view;
+        self.sizing = prev.sizing;
         self.last_window = prev.last_window;
         self.view_touched = prev.view_touched;
         // Once the user has seen the view, edits never move it.
@@ -350,6 +418,13 @@ impl Canvas {
         self.recent_traces.clear();
         self.trail.clear();
         self.queue_peak.clear();
+        self.edge_latency
+            .iter_mut()
+            .for_each(|s| *s = Samples::default());
+        self.edge_age
+            .iter_mut()
+            .for_each(|s| *s = Samples::default());
+        self.queued_at.clear();
     }
 
     pub fn fit(&mut self) {
@@ -400,6 +475,46 @@ impl Canvas {
             self.trail.drain(..20_000);
         }
         self.trail.push((a, b, hash));
+        self.measure_hop(a.index(), b.index(), t_us, arrive_us, hash);
+    }
+
+    /// Keeps a transit's hop latency for its edge; into a queue, when the message arrived; out of one, its age.
+    fn measure_hop(&mut self, a: usize, b: usize, t_us: u64, arrive_us: u64, hash: u64) {
+        let Some(&k) = self.edge_of.get(&(a, b)) else {
+            return;
+        };
+        self.edge_latency[k].push(arrive_us.saturating_sub(t_us));
+        let is_queue =
+            |i: usize| self.kinds.get(i) == Some(&NodeKind::Resource(ResourceType::Queue));
+        if is_queue(a)
+            && let Some(queued) = self.queued_at.remove(&(a, hash))
+        {
+            self.edge_age[k].push(t_us.saturating_sub(queued));
+        }
+        if is_queue(b) {
+            if self.queued_at.len() >= 100_000 {
+                self.queued_at.clear();
+            }
+            self.queued_at.insert((b, hash), arrive_us);
+        }
+    }
+
+    /// The screen box node `i` is drawn in: its place, sized by [`Canvas::sizing`] (ghosts: never sized).
+    fn drawn_rect(&self, i: usize, snap: &Snapshot) -> Rect {
+        let r = self.any_rect(i);
+        if i >= self.pos.len() {
+            return r;
+        }
+        let scale = self.sizing.scale(self.stats_of(i, snap), &snap.stats);
+        Rect::from_center_size(r.center(), r.size() * scale)
+    }
+
+    /// The statistics of graph node `i` in a snapshot (none for traffic sources).
+    fn stats_of<'s>(&self, i: usize, snap: &'s Snapshot) -> Option<&'s crate::runner::StatsView> {
+        match self.graph.graph.node_weight(NodeIndex::new(i))? {
+            GraphNode::Resource { id, .. } => snap.stats.get(id.index()),
+            GraphNode::Traffic { .. } => None,
+        }
     }
 
     /// Flashes a node (cold start, error, throttle).
@@ -424,6 +539,84 @@ impl Canvas {
 
     fn node_rect(&self, ix: usize) -> Rect {
         self.view.node_rect(self.pos[ix])
+    }
+
+    /// Recomputes the edge routes and label places when a node (or ghost) has moved since the last time.
+    fn refresh_routes(&mut self) {
+        let now: Vec<Pos2> = (0..self.all_len()).map(|i| self.any_pos(i)).collect();
+        if now == self.routed_for && self.routes.len() == self.edge_ends.len() {
+            return;
+        }
+        self.routes = (0..self.edge_ends.len())
+            .map(|k| self.route_world(k))
+            .collect();
+        let obstacles: Vec<WorldRect> = now
+            .iter()
+            .map(|c| WorldRect::from_center_size(point(*c), NODE_SIZE.x, NODE_SIZE.y))
+            .collect();
+        let routes: Vec<Vec<Point>> = self
+            .routes
+            .iter()
+            .map(|r| r.iter().map(|p| point(*p)).collect())
+            .collect();
+        let sizes: Vec<(f32, f32)> = self
+            .short_labels
+            .iter()
+            .map(|l| label_world_size(l))
+            .collect();
+        self.label_rects = layout::place_labels(&obstacles, &routes, &sizes)
+            .into_iter()
+            .map(|r| r.map(|r| Rect::from_min_max(pos2(r.min.x, r.min.y), pos2(r.max.x, r.max.y))))
+            .collect();
+        self.routed_for = now;
+    }
+
+    /// Edge `k`'s route in world units: the automatic layout's (around nodes, through lanes) while both its ends
+    /// are where that layout put them, else a straight line between the two boxes' borders.
+    fn route_world(&self, k: usize) -> Vec<Pos2> {
+        let (a, b) = self.edge_ends[k];
+        let at_auto = |v: usize| {
+            self.auto
+                .centers
+                .get(v)
+                .is_some_and(|c| pos2(c.x, c.y) == self.pos[v])
+        };
+        let auto = self.auto.routes.get(k).filter(|r| r.len() >= 2);
+        if let Some(r) = auto {
+            if at_auto(a) && at_auto(b) {
+                return r.iter().map(|p| pos2(p.x, p.y)).collect();
+            }
+            if a == b {
+                let c = self.auto.centers[a];
+                let shift = self.pos[a] - pos2(c.x, c.y);
+                return r.iter().map(|p| pos2(p.x, p.y) + shift).collect();
+            }
+        }
+        let ra = Rect::from_center_size(self.pos[a], NODE_SIZE);
+        let rb = Rect::from_center_size(self.pos[b], NODE_SIZE);
+        vec![
+            style::border_point(ra, rb.center()),
+            style::border_point(rb, ra.center()),
+        ]
+    }
+
+    /// Edge `k`'s route on screen.
+    fn route_screen(&self, k: usize) -> Vec<Pos2> {
+        self.routes
+            .get(k)
+            .map(|r| r.iter().map(|p| self.view.to_screen(*p)).collect())
+            .unwrap_or_default()
+    }
+
+    /// The screen route a dot from `a` to `b` travels: the route of their edge, else a straight line.
+    fn dot_route(&self, a: NodeIndex, b: NodeIndex) -> Vec<Pos2> {
+        match self.edge_of.get(&(a.index(), b.index())) {
+            Some(&k) if self.routes.len() > k => self.route_screen(k),
+            _ => {
+                let (p0, p1) = self.path(a, b);
+                vec![p0, p1]
+            }
+        }
     }
 
     /// Draws the canvas and handles its input; returns what a click or gesture asks for. `selected` is the
@@ -451,7 +644,9 @@ impl Canvas {
             }
             self.last_window = window;
         }
+        self.refresh_routes();
         self.fit_if_pending(rect);
+        self.view_keys(ui, rect, selected);
         if let Some(hover) = response.hover_pos() {
             let (scroll, pinch) = ui.input(|i| (i.smooth_scroll_delta.y, i.zoom_delta()));
             let factor = pinch * (scroll / 400.0).exp();
@@ -468,8 +663,10 @@ impl Canvas {
             self.run_gestures(&response, pointer);
             None
         };
+        self.refresh_routes();
         let ink = Ink::new(&visuals, self.view.zoom());
-        self.draw_edges(&painter, &ink, highlight);
+        self.draw_groups(&painter, &ink);
+        let hovered_edge = self.draw_edges(&painter, &ink, highlight, response.hover_pos());
         self.draw_nodes(&painter, &ink, rect, snap, selected);
         if !self.edit.on {
             self.draw_tour_marks(&painter, &ink);
@@ -481,6 +678,21 @@ impl Canvas {
         let hovered_dot =
             self.draw_dots(&painter, rect, snap.now_us, highlight, response.hover_pos());
         let legend_click = self.draw_legend(&painter, &ink, rect, &response, pointer);
+        self.minimap(ui, &response, rect);
+        if self.edit.on {
+            self.wire_refusal_cue(ui);
+        }
+        let over_node = response
+            .hover_pos()
+            .is_some_and(|p| self.node_at(p).is_some());
+        if let Some(k) = hovered_edge.filter(|_| hovered_dot.is_none() && !over_node)
+            && let Some(title) = self.edge_tip(k)
+        {
+            let age = self.edge_age.get(k).filter(|s| !s.is_empty());
+            response.clone().on_hover_ui_at_pointer(|ui| {
+                health::edge_hover(ui, &title, &self.edge_latency[k], age);
+            });
+        }
         let click = self.click(
             ui,
             &response,
@@ -504,8 +716,167 @@ impl Canvas {
             && (!self.pos.is_empty() || !self.edit.ghosts.is_empty())
         {
             self.fit_pending = false;
-            let centers = self.pos.iter().chain(self.edit.ghosts.iter().map(|g| &g.2));
-            self.view.fit(centers, rect.size());
+            self.view.fit(self.graph_bounds(), fit_area(rect));
+        }
+    }
+
+    /// The world rectangle of everything drawn: node boxes, routes and labels.
+    fn graph_bounds(&self) -> Rect {
+        let centers: Vec<Pos2> = (0..self.all_len()).map(|i| self.any_pos(i)).collect();
+        let mut bb = nodes_bounds(centers.iter());
+        for p in self.routes.iter().flatten() {
+            bb.extend_with(*p);
+        }
+        for r in self.label_rects.iter().flatten() {
+            bb = bb.union(*r);
+        }
+        bb
+    }
+
+    /// `F` fits the graph, `Shift+F` the selection, `+` and `-` zoom about the centre — unless a text field has
+    /// the keyboard.
+    fn view_keys(&mut self, ui: &Ui, rect: Rect, selected: Option<NodeIndex>) {
+        if ui.ctx().memory(|m| m.focused().is_some()) {
+            return;
+        }
+        // Shift+F first: a plain F pattern also matches a shifted press.
+        let (to_selection, fit_all, zoom_in, zoom_out) = ui.input_mut(|i| {
+            let sel = i.consume_key(Modifiers::SHIFT, Key::F);
+            let all = i.consume_key(Modifiers::NONE, Key::F);
+            let zin = i.consume_key(Modifiers::NONE, Key::Plus)
+                | i.consume_key(Modifiers::NONE, Key::Equals);
+            let zout = i.consume_key(Modifiers::NONE, Key::Minus);
+            (sel, all, zin, zout)
+        });
+        if fit_all {
+            self.fit();
+            self.fit_if_pending(rect);
+        }
+        if to_selection {
+            self.zoom_to_selection(rect, selected);
+        }
+        for (pressed, factor) in [(zoom_in, KEY_ZOOM_STEP), (zoom_out, 1.0 / KEY_ZOOM_STEP)] {
+            if pressed {
+                self.view.zoom_around(rect.center(), factor);
+                self.view_touched = true;
+            }
+        }
+    }
+
+    /// Fits the selected nodes (run mode: the inspected node; edit mode: the marked ones) into the view.
+    pub fn zoom_to_selection(&mut self, rect: Rect, selected: Option<NodeIndex>) {
+        let chosen: Vec<Pos2> = (0..self.all_len())
+            .filter(|&i| {
+                selected.is_some_and(|s| s.index() == i)
+                    || (self.edit.on && self.edit.marked.contains(&self.any_name(i)))
+            })
+            .map(|i| self.any_pos(i))
+            .collect();
+        if !chosen.is_empty() && rect.is_positive() {
+            self.view.fit(nodes_bounds(chosen.iter()), fit_area(rect));
+            self.view_touched = true;
+        }
+    }
+
+    /// The current zoom (screen points per world unit).
+    pub fn zoom(&self) -> f32 {
+        self.view.zoom()
+    }
+
+    /// The minimap, when the graph does not fit in the view; a click or drag in it moves the view there.
+    fn minimap(&mut self, ui: &Ui, response: &egui::Response, rect: Rect) {
+        let world = self.graph_bounds();
+        if !world.is_positive() {
+            return;
+        }
+        let on_screen = Rect::from_min_max(
+            self.view.to_screen(world.min),
+            self.view.to_screen(world.max),
+        );
+        let roomy = rect.width() > minimap::MINIMAP_SIZE.x * 2.5
+            && rect.height() > minimap::MINIMAP_SIZE.y * 2.5;
+        if rect.contains_rect(on_screen) || !roomy {
+            return;
+        }
+        let nodes: Vec<(Rect, Color32)> = (0..self.all_len())
+            .map(|i| {
+                (
+                    Rect::from_center_size(self.any_pos(i), NODE_SIZE),
+                    style::type_color(self.any_kind(i)),
+                )
+            })
+            .collect();
+        let above_legend =
+            Rect::from_min_max(rect.min, pos2(rect.max.x, rect.max.y - LEGEND_STRIP_H));
+        if let Some(world) = minimap::show(
+            ui,
+            response.id.with("minimap"),
+            minimap::area(above_legend),
+            &nodes,
+            self.view.visible_world(rect.size()),
+        ) {
+            self.view.center_on(world, rect.size());
+            self.view_touched = true;
+        }
+    }
+
+    /// An edge's hover title: its ends and full label (`None` when it has neither a label nor samples).
+    fn edge_tip(&self, k: usize) -> Option<String> {
+        let label = self.edge_labels.get(k).map_or("", String::as_str);
+        if label.is_empty() && self.edge_latency.get(k).is_none_or(Samples::is_empty) {
+            return None;
+        }
+        let (a, b) = self.edge_ends[k];
+        let (from, to) = (&self.names[a], &self.names[b]);
+        Some(if label.is_empty() {
+            format!("{from} to {to}")
+        } else {
+            format!("{from} to {to}: {label}")
+        })
+    }
+
+    /// Fan-out groups: three or more nodes fed only by one node, in one column (a topic's subscriptions, a
+    /// rule's targets), framed together when the frame holds no other node.
+    fn draw_groups(&self, painter: &egui::Painter, ink: &Ink) {
+        let n = self.pos.len();
+        let mut preds: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for &(a, b) in &self.edge_ends {
+            if a != b && !preds[b].contains(&a) {
+                preds[b].push(a);
+            }
+        }
+        for src in 0..n {
+            let members: Vec<usize> = (0..n).filter(|&v| preds[v] == [src]).collect();
+            let Some(&first) = members.first() else {
+                continue;
+            };
+            if members.len() < 3
+                || members
+                    .iter()
+                    .any(|&v| (self.pos[v].x - self.pos[first].x).abs() > 1.0)
+            {
+                continue;
+            }
+            let world = nodes_bounds(members.iter().map(|&v| &self.pos[v])).expand(12.0);
+            let intruder = (0..n).any(|v| {
+                !members.contains(&v)
+                    && world.intersects(Rect::from_center_size(self.pos[v], NODE_SIZE))
+            });
+            if intruder {
+                continue;
+            }
+            let r = Rect::from_min_max(
+                self.view.to_screen(world.min),
+                self.view.to_screen(world.max),
+            );
+            let radius = CornerRadius::same((10.0 * ink.zoom).clamp(2.0, 16.0) as u8);
+            painter.rect_filled(r, radius, ink.visuals.faint_bg_color);
+            painter.rect_stroke(
+                r,
+                radius,
+                Stroke::new(1.0, ink.weak.gamma_multiply(0.35)),
+                StrokeKind::Inside,
+            );
         }
     }
 
@@ -588,7 +959,7 @@ impl Canvas {
         selected: Option<NodeIndex>,
     ) {
         for i in 0..self.all_len() {
-            let r = self.any_rect(i).intersect(rect);
+            let r = self.drawn_rect(i, snap).intersect(rect);
             if !r.is_positive() {
                 continue;
             }
@@ -618,16 +989,28 @@ impl Canvas {
     /// A node's type and live state, as its subtitle says (broken resources: "not wired yet").
     fn describe(&self, i: usize, snap: &Snapshot) -> String {
         if i < self.pos.len() {
-            self.subtitle(i, snap)
+            let shares = self.stats_of(i, snap).map(Shares::of).unwrap_or_default();
+            if shares.total() > 0 {
+                format!("{} · {}", self.subtitle(i, snap), shares.describe())
+            } else {
+                self.subtitle(i, snap)
+            }
         } else {
             let (_, t, _) = &self.edit.ghosts[i - self.pos.len()];
             format!("{} · not wired yet", t.name())
         }
     }
 
-    /// Edges: a line with an arrow head per wiring, labelled when zoomed in; the edges the highlighted trace
-    /// travelled are drawn thick in its colour.
-    fn draw_edges(&self, painter: &egui::Painter, ink: &Ink, highlight: Option<u64>) {
+    /// Edges: each along its route with an arrow head, labelled (where [`Canvas::refresh_routes`] found room)
+    /// when zoomed in; the edges the highlighted trace travelled are drawn thick in its colour. Returns the edge
+    /// under the pointer (near its route or on its label).
+    fn draw_edges(
+        &self,
+        painter: &egui::Painter,
+        ink: &Ink,
+        highlight: Option<u64>,
+        hover: Option<Pos2>,
+    ) -> Option<usize> {
         let zoom = ink.zoom;
         let mut lit_edges: Vec<(NodeIndex, NodeIndex)> = Vec::new();
         if let Some(h) = highlight {
@@ -644,10 +1027,14 @@ impl Canvas {
             .fg_stroke
             .color
             .gamma_multiply(0.55);
-        for (k, e) in self.graph.graph.edge_references().enumerate() {
-            let (a, b) = (e.source(), e.target());
-            let (p0, p1) = self.path(a, b);
-            let stroke = if lit_edges.contains(&(a, b)) {
+        let mut hovered: Option<(f32, usize)> = None;
+        for (k, &(a, b)) in self.edge_ends.iter().enumerate() {
+            let route = self.route_screen(k);
+            let [.., p_prev, p1] = route.as_slice() else {
+                continue;
+            };
+            let (p_prev, p1) = (*p_prev, *p1);
+            let stroke = if lit_edges.contains(&(NodeIndex::new(a), NodeIndex::new(b))) {
                 Stroke::new(
                     2.5 * zoom.max(0.5),
                     style::trace_color(highlight.unwrap_or(0)),
@@ -655,8 +1042,8 @@ impl Canvas {
             } else {
                 Stroke::new((1.4 * zoom).max(0.8), edge_color)
             };
-            painter.line_segment([p0, p1], stroke);
-            let dir = (p1 - p0).normalized();
+            painter.add(egui::Shape::line(route.clone(), stroke));
+            let dir = (p1 - p_prev).normalized();
             let head = 9.0 * zoom.max(0.5);
             let n = vec2(-dir.y, dir.x);
             painter.add(egui::Shape::convex_polygon(
@@ -668,12 +1055,28 @@ impl Canvas {
                 stroke.color,
                 Stroke::NONE,
             ));
+            let label_rect = self.label_rects.get(k).copied().flatten().map(|r| {
+                Rect::from_min_max(self.view.to_screen(r.min), self.view.to_screen(r.max))
+            });
             if zoom >= 0.45
-                && let Some(label) = self.edge_labels.get(k).filter(|l| !l.is_empty())
+                && let Some(r) = label_rect
+                && let Some(label) = self.short_labels.get(k)
             {
-                edge_label(painter, ink, p0 + (p1 - p0) * 0.5, label);
+                edge_label(painter, ink, r, label);
+            }
+            if let Some(h) = hover {
+                let on_label = label_rect.is_some_and(|r| zoom >= 0.45 && r.contains(h));
+                let d = if on_label {
+                    0.0
+                } else {
+                    distance_to_route(h, &route)
+                };
+                if d <= 5.0 && hovered.is_none_or(|(best, _)| d < best) {
+                    hovered = Some((d, k));
+                }
             }
         }
+        hovered.map(|(_, k)| k)
     }
 
     /// The tour's highlights: a glow around each named node, and along each named edge (either direction).
@@ -704,9 +1107,12 @@ impl Canvas {
                     let (Some(a), Some(b)) = (index_of(a), index_of(b)) else {
                         continue;
                     };
-                    let (p0, p1) = self.path(NodeIndex::new(a), NodeIndex::new(b));
+                    let route = self.dot_route(NodeIndex::new(a), NodeIndex::new(b));
                     for (width, color) in glow {
-                        painter.line_segment([p0, p1], Stroke::new(width * zoom, color));
+                        painter.add(egui::Shape::line(
+                            route.clone(),
+                            Stroke::new(width * zoom, color),
+                        ));
                     }
                 }
             }
@@ -725,7 +1131,8 @@ impl Canvas {
         let zoom = ink.zoom;
         let visuals = &ink.visuals;
         for i in 0..self.pos.len() {
-            let r = self.node_rect(i);
+            let stats = self.stats_of(i, snap);
+            let r = self.drawn_rect(i, snap);
             if !rect.intersects(r) {
                 continue;
             }
@@ -762,6 +1169,16 @@ impl Canvas {
                 Vec2::splat(30.0 * zoom),
             );
             style::draw_icon(painter, icon, kind, color);
+            if let Some(s) = stats {
+                let shares = Shares::of(s);
+                health::draw_ring(
+                    painter,
+                    icon.center(),
+                    19.0 * zoom,
+                    (3.0 * zoom).clamp(1.5, 5.0),
+                    &shares,
+                );
+            }
             if zoom >= 0.3 {
                 self.node_text(painter, ink, i, r, rect, snap);
             }
@@ -823,10 +1240,9 @@ impl Canvas {
             {
                 continue;
             }
-            let (p0, p1) = self.path(d.from, d.to);
             let span = (d.end_us - d.t_us).max(1) as f64;
             let f = ((now - d.t_us) as f64 / span).clamp(0.0, 1.0) as f32;
-            let p = p0 + (p1 - p0) * f;
+            let p = along(&self.dot_route(d.from, d.to), f);
             if !rect.contains(p) {
                 continue;
             }
@@ -846,9 +1262,8 @@ impl Canvas {
             if *n <= AGGREGATE_ABOVE {
                 continue;
             }
-            let (p0, p1) = self.path(*a, *b);
             let phase = ((now / 1000) % 1000) as f32 / 1000.0;
-            let p = p0 + (p1 - p0) * (0.2 + 0.6 * phase);
+            let p = along(&self.dot_route(*a, *b), 0.2 + 0.6 * phase);
             let c = style::trace_color(*hash);
             painter.circle_filled(p, radius * 2.2, c.gamma_multiply(0.85));
             painter.text(
@@ -862,7 +1277,8 @@ impl Canvas {
         hovered.map(|(_, k)| k)
     }
 
-    /// The legend of recent traces, bottom left. Returns the trace whose entry was clicked.
+    /// The legend of recent traces, newest first, in its strip along the canvas's bottom edge (fitting keeps
+    /// nodes above it). Returns the trace whose entry was clicked.
     fn draw_legend(
         &self,
         painter: &egui::Painter,
@@ -874,35 +1290,44 @@ impl Canvas {
         if self.recent_traces.is_empty() {
             return None;
         }
+        let strip = Rect::from_min_max(pos2(rect.min.x, rect.max.y - LEGEND_STRIP_H), rect.max);
+        painter.rect_filled(strip, 0.0, ink.visuals.panel_fill.gamma_multiply(0.92));
+        let title =
+            painter.layout_no_wrap("recent traces".into(), FontId::proportional(11.0), ink.weak);
+        let mut x = strip.min.x + 10.0;
+        let title_w = title.size().x;
+        painter.galley(
+            pos2(x, strip.center().y - title.size().y / 2.0),
+            title,
+            ink.weak,
+        );
+        x += title_w + 12.0;
         let mut clicked = None;
-        let mut y = rect.max.y - 10.0;
         for (t, h) in self.recent_traces.iter().rev() {
-            let r = Rect::from_min_size(pos2(rect.min.x + 10.0, y - 16.0), vec2(230.0, 16.0));
+            let short: String = t.chars().take(24).collect();
+            let g = painter.layout_no_wrap(short, FontId::monospace(11.0), ink.weak);
+            let r = Rect::from_min_size(
+                pos2(x, strip.min.y + 3.0),
+                vec2(16.0 + g.size().x, strip.height() - 6.0),
+            );
+            if r.max.x > strip.max.x - 10.0 {
+                break;
+            }
             painter.circle_filled(
                 pos2(r.min.x + 6.0, r.center().y),
                 5.0,
                 style::trace_color(*h),
             );
-            let short: String = t.chars().take(30).collect();
-            painter.text(
-                pos2(r.min.x + 16.0, r.center().y),
-                Align2::LEFT_CENTER,
-                short,
-                FontId::monospace(11.0),
+            painter.galley(
+                pos2(r.min.x + 16.0, r.center().y - g.size().y / 2.0),
+                g,
                 ink.weak,
             );
             if response.clicked() && pointer.is_some_and(|p| r.contains(p)) {
                 clicked = Some(t.clone());
             }
-            y -= 17.0;
+            x = r.max.x + 14.0;
         }
-        painter.text(
-            pos2(rect.min.x + 10.0, y - 8.0),
-            Align2::LEFT_CENTER,
-            "recent traces",
-            FontId::proportional(11.0),
-            ink.weak,
-        );
         clicked
     }
 
@@ -949,8 +1374,11 @@ impl Canvas {
         }
         if response.dragged() {
             let d = response.drag_delta();
-            if let Some((_, p)) = &mut self.edit.wiring {
+            if let Some((from, p)) = &mut self.edit.wiring {
                 *p = pointer.unwrap_or(*p);
+                let (from, p) = (*from, *p);
+                let target = node_at(self, p).filter(|&t| t != from);
+                self.edit.wire_target = target.map(|t| (t, self.wire_refusal(from, t)));
             } else if let Some((_, b)) = &mut self.edit.band {
                 *b = pointer.unwrap_or(*b);
             } else if self.edit.moving.is_some() {
@@ -967,6 +1395,7 @@ impl Canvas {
             }
         }
         if response.drag_stopped() {
+            self.edit.wire_target = None;
             if let Some((from, _)) = self.edit.wiring.take() {
                 let to = pointer.and_then(|p| node_at(self, p));
                 if let Some(to) = to {
@@ -1026,8 +1455,29 @@ impl Canvas {
         }
         if let Some((from, p)) = self.edit.wiring {
             let a = self.handle_pos(from);
-            painter.line_segment([a, p], Stroke::new(2.0, visuals.selection.stroke.color));
-            painter.circle_filled(p, 4.0, visuals.selection.stroke.color);
+            // The hovered target says at once whether the wiring is allowed: a ring in the selection colour,
+            // or in the error colour with a cross (the reason shows beside it, see `wire_refusal_cue`).
+            let color = match &self.edit.wire_target {
+                Some((_, Some(_))) => err,
+                _ => visuals.selection.stroke.color,
+            };
+            if let Some((t, refusal)) = &self.edit.wire_target {
+                let r = self.any_rect(*t).expand(4.0);
+                painter.rect_stroke(r, 6.0, Stroke::new(2.5, color), StrokeKind::Outside);
+                if refusal.is_some() {
+                    let c = r.right_top();
+                    let d = 6.0;
+                    painter.circle_filled(c, d + 3.0, err);
+                    for (u, v) in [(vec2(-d, -d), vec2(d, d)), (vec2(-d, d), vec2(d, -d))] {
+                        painter.line_segment(
+                            [c + u * 0.7, c + v * 0.7],
+                            Stroke::new(2.0, Color32::WHITE),
+                        );
+                    }
+                }
+            }
+            painter.line_segment([a, p], Stroke::new(2.0, color));
+            painter.circle_filled(p, 4.0, color);
         }
         if let Some((a, b)) = self.edit.band {
             let r = Rect::from_two_pos(a, b);
@@ -1038,6 +1488,50 @@ impl Canvas {
                 Stroke::new(1.0, visuals.selection.stroke.color),
                 StrokeKind::Inside,
             );
+        }
+    }
+
+    /// Why wiring `from` to `to` would be refused (the editor's own rule), or `None` when it is allowed.
+    fn wire_refusal(&self, from: usize, to: usize) -> Option<String> {
+        match (self.any_kind(from), self.any_kind(to)) {
+            (NodeKind::Traffic, _) | (_, NodeKind::Traffic) => Some(
+                "traffic sources are edited in the panel (Traffic) of the resource they feed"
+                    .into(),
+            ),
+            (NodeKind::Resource(a), NodeKind::Resource(b)) => {
+                crate::editor::wire_kind(a, b).err().map(|e| e.to_string())
+            }
+        }
+    }
+
+    /// While a wiring drag hovers a target it would be refused on: the reason, beside the target (a small
+    /// window above the canvas, so it is never cut by the canvas's edge and screen readers read it).
+    fn wire_refusal_cue(&self, ui: &Ui) {
+        let Some((t, Some(reason))) = &self.edit.wire_target else {
+            return;
+        };
+        if self.edit.wiring.is_none() {
+            return;
+        }
+        let r = self.any_rect(*t);
+        let err = ui.visuals().error_fg_color;
+        egui::Area::new(egui::Id::unique("canvas wire refusal"))
+            .order(egui::Order::Tooltip)
+            .fixed_pos(r.left_bottom() + vec2(0.0, 8.0))
+            .interactable(false)
+            .show(ui.ctx(), |ui| {
+                egui::Frame::popup(ui.style()).show(ui, |ui| {
+                    ui.set_max_width(320.0);
+                    ui.colored_label(err, format!("Cannot wire: {reason}"));
+                });
+            });
+    }
+
+    /// The type of node or ghost `i`.
+    fn any_kind(&self, i: usize) -> NodeKind {
+        match self.kinds.get(i) {
+            Some(k) => *k,
+            None => NodeKind::Resource(self.edit.ghosts[i - self.kinds.len()].1),
         }
     }
 
@@ -1195,19 +1689,72 @@ impl Ink {
     }
 }
 
-/// An edge's label above its middle, cut to 40 characters, on a translucent plate.
-fn edge_label(painter: &egui::Painter, ink: &Ink, mid: Pos2, label: &str) {
-    let short: String = if label.chars().count() > 40 {
-        label.chars().take(38).chain("…".chars()).collect()
+/// An edge's label (already shortened) on a translucent plate at its place `r` (screen).
+fn edge_label(painter: &egui::Painter, ink: &Ink, r: Rect, label: &str) {
+    painter.rect_filled(r, 3.0, ink.visuals.extreme_bg_color.gamma_multiply(0.85));
+    let galley = painter.layout_no_wrap(label.to_string(), ink.small.clone(), ink.weak);
+    let at = r.center() - galley.size() / 2.0;
+    painter
+        .with_clip_rect(r.intersect(painter.clip_rect()))
+        .galley(at, galley, ink.weak);
+}
+
+/// A label cut to `max` characters, with an ellipsis when cut.
+fn shorten(label: &str, max: usize) -> String {
+    if label.chars().count() > max {
+        label
+            .chars()
+            .take(max.saturating_sub(1))
+            .chain("…".chars())
+            .collect()
     } else {
         label.to_string()
-    };
-    let galley = painter.layout_no_wrap(short, ink.small.clone(), ink.weak);
-    let r = Align2::CENTER_BOTTOM
-        .anchor_size(mid - vec2(0.0, 2.0), galley.size())
-        .expand(2.0);
-    painter.rect_filled(r, 3.0, ink.visuals.extreme_bg_color.gamma_multiply(0.85));
-    painter.galley(r.min + vec2(2.0, 2.0), galley, ink.weak);
+    }
+}
+
+/// The world size of an edge label's plate (`(0, 0)` for no label).
+fn label_world_size(label: &str) -> (f32, f32) {
+    if label.is_empty() {
+        (0.0, 0.0)
+    } else {
+        (label.chars().count() as f32 * LABEL_CHAR_W + 6.0, LABEL_H)
+    }
+}
+
+fn point(p: Pos2) -> Point {
+    Point::new(p.x, p.y)
+}
+
+/// The part of the canvas (canvas-local points) that fitting fills: all but the legend strip.
+fn fit_area(rect: Rect) -> Rect {
+    Rect::from_min_size(
+        Pos2::ZERO,
+        vec2(rect.width(), (rect.height() - LEGEND_STRIP_H).max(10.0)),
+    )
+}
+
+/// The point a fraction `f` of the way along a screen polyline.
+fn along(route: &[Pos2], f: f32) -> Pos2 {
+    let pts: Vec<Point> = route.iter().map(|p| point(*p)).collect();
+    let p = layout::point_along(&pts, f);
+    pos2(p.x, p.y)
+}
+
+/// Distance from a point to a polyline.
+fn distance_to_route(p: Pos2, route: &[Pos2]) -> f32 {
+    route
+        .windows(2)
+        .map(|s| {
+            let (a, b) = (s[0], s[1]);
+            let ab = b - a;
+            let t = if ab.length_sq() > 0.0 {
+                ((p - a).dot(ab) / ab.length_sq()).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            p.distance(a + ab * t)
+        })
+        .fold(f32::INFINITY, f32::min)
 }
 
 impl CanvasClick {

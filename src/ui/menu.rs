@@ -1,6 +1,6 @@
 //! The menu bar: File (New, Open — a scenario or a SAM / CloudFormation template —, Save, Save As, Reload,
 //! Save moment, Export SAM template, Examples, Recent, Close, Quit), Edit (Undo, Redo, Duplicate, Delete), View
-//! (fit, Experiments, Compare, theme), Help, and the open scenario's name. Stateless: it returns actions;
+//! (fit, size nodes by, Experiments, Compare, theme), Help, and the open scenario's name. Stateless: it returns actions;
 //! whatever could lose unsaved changes goes out as [`Action::Request`].
 
 use std::path::PathBuf;
@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use eframe::egui::{self, Key, KeyboardShortcut, Modifiers, Ui};
 
 use super::action::{Action, Pending};
+use super::health::NodeSizing;
 
 pub const SHORTCUT_OPEN: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
 pub const SHORTCUT_RELOAD: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::R);
@@ -18,7 +19,7 @@ pub const SHORTCUT_REDO: KeyboardShortcut =
 pub const SHORTCUT_REDO_Y: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Y);
 pub const SHORTCUT_DUPLICATE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::D);
 
-const HELP: &str = "Space — play / pause\nRight arrow — step one event\nCtrl+O — open a scenario\nCtrl+R — reload\nWheel — zoom, drag — pan or move a node\nClick a dot, a node or a row to inspect it\n\nEdit mode (the toolbar's Edit):\nclick or drag a palette entry to add a resource\ndrag from a node's handle (or Alt+drag) onto another to wire\nShift+click / Shift+drag — select several\nDelete — delete · Ctrl+D — duplicate\nCtrl+Z / Ctrl+Shift+Z — undo / redo · Ctrl+S — save";
+const HELP: &str = "Space — play / pause\nRight arrow — step one event\nCtrl+O — open a scenario\nCtrl+R — reload\nWheel or +/- — zoom, drag — pan or move a node\nF — fit the graph, Shift+F — zoom to the selection\nClick a dot, a node or a row to inspect it\n\nEdit mode (the toolbar's Edit):\nclick or drag a palette entry to add a resource\ndrag from a node's handle (or Alt+drag) onto another to wire\nShift+click / Shift+drag — select several\nDelete — delete · Ctrl+D — duplicate\nCtrl+Z / Ctrl+Shift+Z — undo / redo · Ctrl+S — save";
 
 /// What the menus show.
 pub struct MenuView<'a> {
@@ -34,6 +35,8 @@ pub struct MenuView<'a> {
     pub can_undo: bool,
     pub can_redo: bool,
     pub has_selection: bool,
+    /// What the canvas sizes nodes by.
+    pub sizing: NodeSizing,
 }
 
 /// The menu bar panel.
@@ -67,6 +70,14 @@ impl MenuBar {
                     egui::Button::new("Compare with a variant…"),
                     Action::OpenCompare,
                 );
+                ui.menu_button("Size nodes by", |ui| {
+                    for s in NodeSizing::ALL {
+                        if ui.radio(view.sizing == s, s.label()).clicked() {
+                            actions.push(Action::SizeNodesBy(s));
+                            ui.close();
+                        }
+                    }
+                });
                 if ui.radio(view.dark, "Dark theme").clicked() {
                     actions.push(Action::SetDark(true));
                     ui.close();

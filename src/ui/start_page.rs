@@ -1,13 +1,91 @@
-//! The start page: the gallery of built-in examples (each with its first paragraph and an Open button), "Open a
-//! scenario file…", and recent files. It owns the examples, loaded once when the app starts.
+//! The start page: the gallery of built-in examples (each with a small drawing of its graph, its first paragraph
+//! cut only at a sentence's end, and an Open button), "Open a scenario file…", and recent files. It owns the
+//! examples and their drawings, loaded and laid out once when the app starts.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use eframe::egui::{self, RichText, Ui};
+use eframe::egui::{self, Color32, Pos2, Rect, RichText, Sense, Stroke, Ui, pos2, vec2};
+use petgraph::visit::EdgeRef;
 
 use super::action::Action;
-use crate::scenario::Scenario;
+use super::style::{self, NodeKind};
+use crate::scenario::{ArchGraph, GraphNode, Scenario};
+
+/// Height of an example card's drawing of its graph, in points.
+const THUMBNAIL_H: f32 = 64.0;
+
+/// A small drawing of an example's graph: node centres (world units) with their type colours, and edge routes,
+/// from the canvas's own layout.
+struct Thumbnail {
+    nodes: Vec<(Pos2, Color32)>,
+    routes: Vec<Vec<Pos2>>,
+    bounds: Rect,
+}
+
+impl Thumbnail {
+    fn of(sc: &Scenario) -> Thumbnail {
+        let graph = ArchGraph::new(sc);
+        let edges: Vec<(usize, usize)> = graph
+            .graph
+            .edge_references()
+            .map(|e| (e.source().index(), e.target().index()))
+            .collect();
+        let size = super::view::NODE_SIZE;
+        let laid = crate::layout::layered(&crate::layout::Spec {
+            nodes: graph.graph.node_count(),
+            node_w: size.x,
+            node_h: size.y,
+            edges: &edges,
+            label_sizes: &[],
+        });
+        let nodes: Vec<(Pos2, Color32)> = graph
+            .graph
+            .node_indices()
+            .map(|ix| {
+                let kind = match &graph.graph[ix] {
+                    GraphNode::Resource { resource_type, .. } => NodeKind::Resource(*resource_type),
+                    GraphNode::Traffic { .. } => NodeKind::Traffic,
+                };
+                let c = laid.centers[ix.index()];
+                (pos2(c.x, c.y), style::type_color(kind))
+            })
+            .collect();
+        let routes: Vec<Vec<Pos2>> = laid
+            .routes
+            .iter()
+            .map(|r| r.iter().map(|p| pos2(p.x, p.y)).collect())
+            .collect();
+        let bounds = super::view::nodes_bounds(nodes.iter().map(|(p, _)| p));
+        Thumbnail {
+            nodes,
+            routes,
+            bounds,
+        }
+    }
+
+    /// Draws the graph fitted into `rect`, centred, never enlarged beyond a readable scale.
+    fn paint(&self, ui: &Ui, rect: Rect) {
+        if !self.bounds.is_positive() {
+            return;
+        }
+        let scale = (rect.width() / self.bounds.width())
+            .min(rect.height() / self.bounds.height())
+            .min(0.35);
+        let at = |p: Pos2| rect.center() + (p - self.bounds.center()) * scale;
+        let painter = ui.painter_at(rect);
+        let line = Stroke::new(1.0, ui.visuals().weak_text_color().gamma_multiply(0.7));
+        for r in &self.routes {
+            painter.add(egui::Shape::line(r.iter().map(|p| at(*p)).collect(), line));
+        }
+        let node = super::view::NODE_SIZE * scale;
+        for (p, color) in &self.nodes {
+            let r = Rect::from_center_size(at(*p), node);
+            painter.rect_filled(r, 2.0, ui.visuals().panel_fill);
+            painter.rect_stroke(r, 2.0, Stroke::new(1.0, *color), egui::StrokeKind::Inside);
+        }
+    }
+}
 
 /// The gallery's groups, in order: what each group of lessons teaches.
 pub const GROUPS: &[(&str, &str)] = &[
@@ -160,15 +238,23 @@ pub const EXAMPLES: &[(usize, &str, &str)] = &[
 pub struct StartPage {
     /// Each example: file name, and the loaded scenario or why it does not load.
     examples: Vec<(&'static str, Result<Arc<Scenario>, String>)>,
+    /// Each example's drawing (none when it does not load).
+    thumbnails: Vec<Option<Thumbnail>>,
 }
 
 impl Default for StartPage {
     fn default() -> Self {
+        let examples: Vec<(&'static str, Result<Arc<Scenario>, String>)> = EXAMPLES
+            .iter()
+            .map(|(_, name, text)| (*name, load_example(name, text)))
+            .collect();
+        let thumbnails = examples
+            .iter()
+            .map(|(_, loaded)| loaded.as_ref().ok().map(|sc| Thumbnail::of(sc)))
+            .collect();
         StartPage {
-            examples: EXAMPLES
-                .iter()
-                .map(|(_, name, text)| (*name, load_example(name, text)))
-                .collect(),
+            examples,
+            thumbnails,
         }
     }
 }
@@ -286,6 +372,11 @@ impl StartPage {
                         ui.strong(&name);
                         ui.weak(*file);
                     });
+                    if let Some(Some(thumb)) = self.thumbnails.get(i) {
+                        let (rect, _) =
+                            ui.allocate_exact_size(vec2(width, THUMBNAIL_H), Sense::hover());
+                        thumb.paint(ui, rect);
+                    }
                     ui.add(egui::Label::new(desc).wrap());
                     if let Some(n) = tour_steps {
                         ui.label(
@@ -306,15 +397,18 @@ pub fn strip_markdown(s: &str) -> String {
     s.replace("**", "").replace('`', "")
 }
 
+/// The first paragraph, kept to its first sentences when long: cut only at a sentence's end (never mid-word),
+/// so a card never shows a cut text.
 fn first_paragraph(s: &str) -> String {
-    let p = s.split("\n\n").next().unwrap_or("");
-    let p = strip_markdown(p);
-    if p.chars().count() > 220 {
-        let mut t: String = p.chars().take(218).collect();
-        t.push('…');
-        t
-    } else {
-        p
+    const LONG: usize = 220;
+    let p = strip_markdown(s.split("\n\n").next().unwrap_or(""));
+    if p.chars().count() <= LONG {
+        return p;
+    }
+    let limit = p.char_indices().nth(LONG).map_or(p.len(), |(i, _)| i);
+    match p[..limit].rfind(". ") {
+        Some(end) => p[..=end].to_string(),
+        None => p,
     }
 }
 
@@ -330,4 +424,34 @@ fn load_example(name: &str, text: &str) -> Result<Arc<Scenario>, String> {
         crate::scenario::load_str(text, name, None)
     };
     loaded.map(Arc::new).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_first_paragraphs_end_at_a_sentence_never_mid_word() {
+        let long = format!(
+            "{} Second sentence goes on. {}",
+            "A short one.",
+            "word ".repeat(60)
+        );
+        let p = first_paragraph(&long);
+        assert_eq!(p, "A short one. Second sentence goes on.");
+        assert_eq!(first_paragraph("Short.\n\nNext"), "Short.");
+    }
+
+    #[test]
+    fn every_example_has_a_drawing_of_its_graph() {
+        let page = StartPage::default();
+        for (i, (file, loaded)) in page.examples.iter().enumerate() {
+            if let Ok(sc) = loaded {
+                let t = page.thumbnails[i].as_ref().expect("a drawing");
+                let nodes = ArchGraph::new(sc).graph.node_count();
+                assert!(nodes > 0 && t.nodes.len() == nodes, "{file}");
+                assert!(t.bounds.is_positive(), "{file}");
+            }
+        }
+    }
 }

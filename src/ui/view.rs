@@ -85,18 +85,33 @@ impl ViewTransform {
         );
     }
 
-    /// Fits world boxes centred at `centers` into a canvas of `canvas_size` points.
-    pub fn fit<'a>(&mut self, centers: impl Iterator<Item = &'a Pos2>, canvas_size: Vec2) {
-        let mut bb = Rect::NOTHING;
-        for p in centers {
-            bb = bb.union(Rect::from_center_size(*p, NODE_SIZE));
-        }
-        let bb = bb.expand(FIT_MARGIN);
-        let zoom = (canvas_size.x / bb.width())
-            .min(canvas_size.y / bb.height())
+    /// Fits a world rectangle (grown by a margin) into `area`, a rectangle in canvas-local points (the canvas
+    /// less the strips its overlays keep for themselves).
+    pub fn fit(&mut self, world: Rect, area: Rect) {
+        let bb = world.expand(FIT_MARGIN);
+        let zoom = (area.width() / bb.width())
+            .min(area.height() / bb.height())
             .clamp(FIT_ZOOM_MIN, FIT_ZOOM_MAX);
-        self.local = TSTransform::new(canvas_size / 2.0 - bb.center().to_vec2() * zoom, zoom);
+        self.local = TSTransform::new(area.center().to_vec2() - bb.center().to_vec2() * zoom, zoom);
     }
+
+    /// Moves the view (keeping the zoom) so a world point is at the centre of a canvas of this size (minimap).
+    pub fn center_on(&mut self, world: Pos2, canvas_size: Vec2) {
+        self.local.translation = canvas_size / 2.0 - world.to_vec2() * self.local.scaling;
+    }
+
+    /// The world rectangle a canvas of this size shows.
+    pub fn visible_world(&self, canvas_size: Vec2) -> Rect {
+        let inv = self.local.inverse();
+        Rect::from_min_max(inv.mul_pos(Pos2::ZERO), inv.mul_pos(canvas_size.to_pos2()))
+    }
+}
+
+/// The world rectangle that holds node boxes centred at `centers`.
+pub fn nodes_bounds<'a>(centers: impl Iterator<Item = &'a Pos2>) -> Rect {
+    centers.fold(Rect::NOTHING, |bb, p| {
+        bb.union(Rect::from_center_size(*p, NODE_SIZE))
+    })
 }
 
 #[cfg(test)]
@@ -127,12 +142,27 @@ mod tests {
     }
 
     #[test]
-    fn fit_centres_the_nodes_and_clamps_the_zoom() {
+    fn fit_centres_the_nodes_in_the_area_and_clamps_the_zoom() {
         let mut v = ViewTransform::default();
         let nodes = [pos2(0.0, 0.0), pos2(400.0, 200.0)];
-        v.fit(nodes.iter(), vec2(1000.0, 600.0));
+        let area = Rect::from_min_size(pos2(0.0, 0.0), vec2(1000.0, 600.0));
+        v.fit(nodes_bounds(nodes.iter()), area);
         let mid = v.to_screen(pos2(200.0, 100.0));
         assert!((mid - pos2(500.0, 300.0)).length() < 1e-3, "{mid:?}");
         assert!(v.zoom() <= FIT_ZOOM_MAX && v.zoom() >= FIT_ZOOM_MIN);
+    }
+
+    #[test]
+    fn centring_on_a_point_keeps_the_zoom() {
+        let mut v = ViewTransform::default();
+        v.zoom_around(pos2(0.0, 0.0), 2.0);
+        v.center_on(pos2(50.0, -20.0), vec2(800.0, 400.0));
+        assert!((v.to_screen(pos2(50.0, -20.0)) - pos2(400.0, 200.0)).length() < 1e-3);
+        assert!((v.zoom() - 2.0).abs() < 1e-6);
+        let seen = v.visible_world(vec2(800.0, 400.0));
+        assert!(
+            (seen.center() - pos2(50.0, -20.0)).length() < 1e-3,
+            "{seen:?}"
+        );
     }
 }

@@ -1,0 +1,720 @@
+//! Layered left-to-right layout of a directed graph (Sugiyama's framework), pure and deterministic — no egui, so
+//! it is unit-tested and benchmarked on its own (`benches/layout.rs`).
+//!
+//! 1. **Cycles** are broken by reversing DFS back edges (they are drawn in their real direction afterwards).
+//! 2. **Layers**: longest path from the sources; a source then moves right next to its first successor, so a
+//!    traffic source sits beside what it feeds instead of in column 0.
+//! 3. **Lanes**: an edge that spans several layers gets one waypoint (a "lane") in each layer it crosses, so it
+//!    runs between the nodes of those layers instead of through them.
+//! 4. **Order**: median sweeps down and up the layers, then adjacent transpositions, keeping the order with the
+//!    fewest crossings seen ([`Layout::crossings`] measures the drawn result).
+//! 5. **Rows**: each layer is placed as close as its order and gaps allow to the median of its neighbours — an
+//!    isotonic regression per layer, solved exactly by pool-adjacent-violators — so causal chains run straight.
+//! 6. **Columns**: the gap after each layer is widened to fit the widest edge label that sits in it.
+//! 7. **Labels**: [`place_labels`] puts each edge's label on its route where it collides with no node and no other
+//!    label, or leaves it out (the canvas then shows it on hover); it also serves layouts the user moved by hand.
+
+mod sample;
+
+pub use sample::architecture_like;
+
+/// Vertical gap between two node boxes of one layer, in world units.
+pub const NODE_GAP_Y: f32 = 36.0;
+/// Vertical gap between an edge lane and its neighbours in a layer.
+pub const LANE_GAP_Y: f32 = 16.0;
+/// Narrowest horizontal gap between two layers.
+pub const MIN_LAYER_GAP_X: f32 = 90.0;
+/// Room left on each side of an edge label in a gap between layers.
+pub const LABEL_MARGIN_X: f32 = 14.0;
+/// Sweeps of the ordering phase (each one down or up).
+const ORDER_SWEEPS: usize = 24;
+/// Rounds of the row placement (each one a down and an up pass).
+const ROW_ROUNDS: usize = 8;
+
+/// A point in world units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Point {
+    pub x: f32,
+    pub y: f32,
+}
+
+impl Point {
+    pub const fn new(x: f32, y: f32) -> Point {
+        Point { x, y }
+    }
+}
+
+/// An axis-aligned rectangle in world units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WorldRect {
+    pub min: Point,
+    pub max: Point,
+}
+
+impl WorldRect {
+    pub fn from_center_size(c: Point, w: f32, h: f32) -> WorldRect {
+        WorldRect {
+            min: Point::new(c.x - w / 2.0, c.y - h / 2.0),
+            max: Point::new(c.x + w / 2.0, c.y + h / 2.0),
+        }
+    }
+
+    pub fn center(&self) -> Point {
+        Point::new(
+            (self.min.x + self.max.x) / 2.0,
+            (self.min.y + self.max.y) / 2.0,
+        )
+    }
+
+    pub fn width(&self) -> f32 {
+        self.max.x - self.min.x
+    }
+
+    pub fn height(&self) -> f32 {
+        self.max.y - self.min.y
+    }
+
+    /// Grown by `d` on every side.
+    pub fn expand(&self, d: f32) -> WorldRect {
+        WorldRect {
+            min: Point::new(self.min.x - d, self.min.y - d),
+            max: Point::new(self.max.x + d, self.max.y + d),
+        }
+    }
+
+    /// Whether the interiors meet (touching edges do not count).
+    pub fn overlaps(&self, o: &WorldRect) -> bool {
+        self.min.x < o.max.x && o.min.x < self.max.x && self.min.y < o.max.y && o.min.y < self.max.y
+    }
+}
+
+/// What to lay out: `nodes` boxes of one size joined by `edges` (from, to), with the world size of each edge's
+/// label (`(0, 0)` for none).
+#[derive(Debug, Clone, Copy)]
+pub struct Spec<'a> {
+    pub nodes: usize,
+    pub node_w: f32,
+    pub node_h: f32,
+    pub edges: &'a [(usize, usize)],
+    pub label_sizes: &'a [(f32, f32)],
+}
+
+/// A laid-out graph, in world units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layout {
+    /// Centre of each node.
+    pub centers: Vec<Point>,
+    /// Per edge, its drawn route from the source's border to the target's (at least two points; a self loop
+    /// goes over the node's top).
+    pub routes: Vec<Vec<Point>>,
+    /// Per edge, where its label goes (`None`: no room, or no label).
+    pub labels: Vec<Option<WorldRect>>,
+    /// Layer (column) of each node.
+    pub layer: Vec<usize>,
+}
+
+impl Layout {
+    /// Node boxes.
+    pub fn node_rects(&self, w: f32, h: f32) -> Vec<WorldRect> {
+        self.centers
+            .iter()
+            .map(|c| WorldRect::from_center_size(*c, w, h))
+            .collect()
+    }
+
+    /// Pairs of node boxes that overlap.
+    pub fn node_overlaps(&self, w: f32, h: f32) -> usize {
+        let rects = self.node_rects(w, h);
+        let mut n = 0;
+        for i in 0..rects.len() {
+            for j in 0..i {
+                n += usize::from(rects[i].overlaps(&rects[j]));
+            }
+        }
+        n
+    }
+
+    /// Labels that overlap a node box or another label.
+    pub fn label_collisions(&self, w: f32, h: f32) -> usize {
+        let rects = self.node_rects(w, h);
+        let labels: Vec<&WorldRect> = self.labels.iter().flatten().collect();
+        let mut n = 0;
+        for (i, l) in labels.iter().enumerate() {
+            n += rects.iter().filter(|r| r.overlaps(l)).count();
+            n += labels[..i].iter().filter(|o| o.overlaps(l)).count();
+        }
+        n
+    }
+
+    /// Crossings of the drawn routes: segments of two edges that share no node and intersect.
+    pub fn crossings(&self, edges: &[(usize, usize)]) -> usize {
+        let mut n = 0;
+        for i in 0..self.routes.len() {
+            for j in 0..i {
+                let (a, b) = (edges[i], edges[j]);
+                if a.0 == b.0 || a.0 == b.1 || a.1 == b.0 || a.1 == b.1 {
+                    continue;
+                }
+                n += usize::from(routes_cross(&self.routes[i], &self.routes[j]));
+            }
+        }
+        n
+    }
+
+    /// Edges whose route passes through a node box other than its own ends.
+    pub fn routes_through_nodes(&self, edges: &[(usize, usize)], w: f32, h: f32) -> usize {
+        let rects = self.node_rects(w, h);
+        let mut n = 0;
+        for (k, route) in self.routes.iter().enumerate() {
+            let (a, b) = edges[k];
+            let hit = rects.iter().enumerate().any(|(v, r)| {
+                v != a
+                    && v != b
+                    && route
+                        .windows(2)
+                        .any(|s| segment_meets_rect(s[0], s[1], &r.expand(-1.0)))
+            });
+            n += usize::from(hit);
+        }
+        n
+    }
+}
+
+/// Lays out the graph of `spec` left to right.
+pub fn layered(spec: &Spec) -> Layout {
+    let n = spec.nodes;
+    if n == 0 {
+        return Layout {
+            centers: Vec::new(),
+            routes: vec![Vec::new(); spec.edges.len()],
+            labels: vec![None; spec.edges.len()],
+            layer: Vec::new(),
+        };
+    }
+    let dag = acyclic(n, spec.edges);
+    let layer = layers(n, &dag);
+    let mut g = Lanes::build(n, spec.edges, &dag, &layer);
+    g.order();
+    let ys = g.rows(spec.node_h);
+    let xs = g.columns(spec, &layer);
+    let centers: Vec<Point> = (0..n).map(|v| Point::new(xs[layer[v]], ys[v])).collect();
+    let routes = (0..spec.edges.len())
+        .map(|k| g.route(k, spec, &xs, &ys))
+        .collect::<Vec<_>>();
+    let rects: Vec<WorldRect> = centers
+        .iter()
+        .map(|c| WorldRect::from_center_size(*c, spec.node_w, spec.node_h))
+        .collect();
+    let labels = place_labels(&rects, &routes, spec.label_sizes);
+    Layout {
+        centers,
+        routes,
+        labels,
+        layer,
+    }
+}
+
+/// Which edges (by index) keep their direction for layering, and which are reversed: `true` = reversed. Self
+/// loops are neither (they take no part in layering).
+fn acyclic(n: usize, edges: &[(usize, usize)]) -> Vec<Option<(usize, usize)>> {
+    let mut succ: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
+    for (k, &(a, b)) in edges.iter().enumerate() {
+        if a < n && b < n && a != b {
+            succ[a].push((b, k));
+        }
+    }
+    let mut dag: Vec<Option<(usize, usize)>> = vec![None; edges.len()];
+    let mut state = vec![0u8; n]; // 0 new, 1 on the DFS stack, 2 done
+    for root in 0..n {
+        if state[root] != 0 {
+            continue;
+        }
+        let mut stack = vec![(root, 0usize)];
+        state[root] = 1;
+        while let Some(&mut (v, ref mut i)) = stack.last_mut() {
+            if let Some(&(w, k)) = succ[v].get(*i) {
+                *i += 1;
+                match state[w] {
+                    0 => {
+                        dag[k] = Some((v, w));
+                        state[w] = 1;
+                        stack.push((w, 0));
+                    }
+                    2 => dag[k] = Some((v, w)),
+                    _ => dag[k] = Some((w, v)), // a back edge: reversed
+                }
+            } else {
+                state[v] = 2;
+                stack.pop();
+            }
+        }
+    }
+    dag
+}
+
+/// Longest-path layers over the acyclic edges, then each source moved up to just before its nearest successor.
+fn layers(n: usize, dag: &[Option<(usize, usize)>]) -> Vec<usize> {
+    let mut succ = vec![Vec::new(); n];
+    let mut indeg = vec![0usize; n];
+    for &(a, b) in dag.iter().flatten() {
+        succ[a].push(b);
+        indeg[b] += 1;
+    }
+    let has_pred: Vec<bool> = indeg.iter().map(|&d| d > 0).collect();
+    let mut topo: Vec<usize> = (0..n).filter(|&v| indeg[v] == 0).collect();
+    let mut layer = vec![0usize; n];
+    let mut k = 0;
+    while k < topo.len() {
+        let v = topo[k];
+        k += 1;
+        for &w in &succ[v] {
+            layer[w] = layer[w].max(layer[v] + 1);
+            indeg[w] -= 1;
+            if indeg[w] == 0 {
+                topo.push(w);
+            }
+        }
+    }
+    for &v in topo.iter().rev() {
+        if !has_pred[v]
+            && let Some(first) = succ[v].iter().map(|&w| layer[w]).min()
+        {
+            layer[v] = first.saturating_sub(1);
+        }
+    }
+    layer
+}
+
+/// The proper layered graph: the real nodes (`0..n`) and one lane per layer an edge crosses (`n..`).
+struct Lanes {
+    real: usize,
+    layer: Vec<usize>,
+    pred: Vec<Vec<usize>>,
+    succ: Vec<Vec<usize>>,
+    /// Nodes of each layer, in order.
+    rows: Vec<Vec<usize>>,
+    /// Per edge: the lanes it runs through, from the lower layer to the higher.
+    chain: Vec<Vec<usize>>,
+    /// Per edge: its layering direction (`None` for a self loop).
+    dag: Vec<Option<(usize, usize)>>,
+}
+
+impl Lanes {
+    fn build(
+        n: usize,
+        edges: &[(usize, usize)],
+        dag: &[Option<(usize, usize)>],
+        layer: &[usize],
+    ) -> Lanes {
+        let mut g = Lanes {
+            real: n,
+            layer: layer.to_vec(),
+            pred: vec![Vec::new(); n],
+            succ: vec![Vec::new(); n],
+            rows: Vec::new(),
+            chain: vec![Vec::new(); edges.len()],
+            dag: dag.to_vec(),
+        };
+        for (k, d) in dag.iter().enumerate() {
+            let Some((a, b)) = *d else { continue };
+            let mut prev = a;
+            for l in layer[a] + 1..layer[b] {
+                let lane = g.layer.len();
+                g.layer.push(l);
+                g.pred.push(vec![prev]);
+                g.succ.push(Vec::new());
+                g.succ[prev].push(lane);
+                g.chain[k].push(lane);
+                prev = lane;
+            }
+            g.succ[prev].push(b);
+            g.pred[b].push(prev);
+        }
+        let layers = g.layer.iter().copied().max().unwrap_or(0) + 1;
+        g.rows = vec![Vec::new(); layers];
+        // First order: depth first from the sources, so each chain starts together.
+        let mut seen = vec![false; g.layer.len()];
+        let mut roots: Vec<usize> = (0..g.layer.len())
+            .filter(|&v| g.pred[v].is_empty())
+            .collect();
+        roots.extend(0..g.layer.len());
+        for root in roots {
+            let mut stack = vec![root];
+            while let Some(v) = stack.pop() {
+                if std::mem::replace(&mut seen[v], true) {
+                    continue;
+                }
+                g.rows[g.layer[v]].push(v);
+                stack.extend(g.succ[v].iter().rev().filter(|&&w| !seen[w]));
+            }
+        }
+        g
+    }
+
+    fn positions(&self) -> Vec<usize> {
+        let mut pos = vec![0; self.layer.len()];
+        for row in &self.rows {
+            for (i, &v) in row.iter().enumerate() {
+                pos[v] = i;
+            }
+        }
+        pos
+    }
+
+    /// Crossings between layer `l` and `l + 1`, by counting inversions.
+    fn crossings_between(&self, l: usize, pos: &[usize]) -> usize {
+        let mut pairs: Vec<(usize, usize)> = self.rows[l]
+            .iter()
+            .flat_map(|&v| self.succ[v].iter().map(move |&w| (pos[v], pos[w])))
+            .collect();
+        pairs.sort_unstable();
+        // Fenwick tree over the lower positions: for each edge, how many earlier edges end further down.
+        let width = self.rows.get(l + 1).map_or(0, Vec::len);
+        let mut tree = vec![0usize; width + 1];
+        let mut crossings = 0;
+        for (seen, &(_, q)) in pairs.iter().enumerate() {
+            let mut at_or_before = 0;
+            let mut i = q + 1;
+            while i > 0 {
+                at_or_before += tree[i];
+                i &= i - 1;
+            }
+            crossings += seen - at_or_before;
+            let mut i = q + 1;
+            while i <= width {
+                tree[i] += 1;
+                i += i & i.wrapping_neg();
+            }
+        }
+        crossings
+    }
+
+    fn crossings(&self) -> usize {
+        let pos = self.positions();
+        (0..self.rows.len().saturating_sub(1))
+            .map(|l| self.crossings_between(l, &pos))
+            .sum()
+    }
+
+    /// Median sweeps, then transpositions; keeps the best order seen.
+    fn order(&mut self) {
+        let mut best = self.rows.clone();
+        let mut best_crossings = self.crossings();
+        for sweep in 0..ORDER_SWEEPS {
+            if best_crossings == 0 {
+                break;
+            }
+            let down = sweep % 2 == 0;
+            let layers: Vec<usize> = if down {
+                (1..self.rows.len()).collect()
+            } else {
+                (0..self.rows.len().saturating_sub(1)).rev().collect()
+            };
+            for l in layers {
+                let pos = self.positions();
+                let neighbours = if down { &self.pred } else { &self.succ };
+                let mut keyed: Vec<(f32, usize, usize)> = self.rows[l]
+                    .iter()
+                    .map(|&v| {
+                        let mut p: Vec<usize> = neighbours[v].iter().map(|&u| pos[u]).collect();
+                        p.sort_unstable();
+                        let key = match p.len() {
+                            0 => pos[v] as f32,
+                            m if m % 2 == 1 => p[m / 2] as f32,
+                            m => (p[m / 2 - 1] + p[m / 2]) as f32 / 2.0,
+                        };
+                        (key, pos[v], v)
+                    })
+                    .collect();
+                keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                self.rows[l] = keyed.into_iter().map(|(_, _, v)| v).collect();
+            }
+            let c = self.crossings();
+            if c < best_crossings {
+                best_crossings = c;
+                best = self.rows.clone();
+            }
+        }
+        self.rows = best;
+        self.transpose();
+    }
+
+    /// Swaps neighbours in a layer while that removes crossings with the layers on either side (on the best
+    /// order the sweeps found; a few passes).
+    fn transpose(&mut self) {
+        let mut pos = self.positions();
+        for _ in 0..4 {
+            let mut improved = false;
+            for l in 0..self.rows.len() {
+                for i in 0..self.rows[l].len().saturating_sub(1) {
+                    let before = self.local_crossings(l, &pos);
+                    let (u, v) = (self.rows[l][i], self.rows[l][i + 1]);
+                    self.rows[l].swap(i, i + 1);
+                    pos.swap(u, v);
+                    if self.local_crossings(l, &pos) < before {
+                        improved = true;
+                    } else {
+                        self.rows[l].swap(i, i + 1);
+                        pos.swap(u, v);
+                    }
+                }
+            }
+            if !improved {
+                break;
+            }
+        }
+    }
+
+    fn local_crossings(&self, l: usize, pos: &[usize]) -> usize {
+        let above = if l > 0 {
+            self.crossings_between(l - 1, pos)
+        } else {
+            0
+        };
+        above + self.crossings_between(l, pos)
+    }
+
+    /// Vertical centre of every node and lane: each layer as close to its neighbours' medians as order and gaps
+    /// allow, alternating down and up passes, ending on a down pass (a node lines up with its cause).
+    fn rows(&self, node_h: f32) -> Vec<f32> {
+        let height = |v: usize| if v < self.real { node_h } else { 0.0 };
+        let gap = |a: usize, b: usize| {
+            let g = if a < self.real && b < self.real {
+                NODE_GAP_Y
+            } else {
+                LANE_GAP_Y
+            };
+            (height(a) + height(b)) / 2.0 + g
+        };
+        let mut y = vec![0f32; self.layer.len()];
+        for row in &self.rows {
+            let mut at = 0.0;
+            for (i, &v) in row.iter().enumerate() {
+                if i > 0 {
+                    at += gap(row[i - 1], v);
+                }
+                y[v] = at;
+            }
+            let mid = at / 2.0;
+            row.iter().for_each(|&v| y[v] -= mid);
+        }
+        for round in 0..=ROW_ROUNDS * 2 {
+            let down = round % 2 == 0;
+            let layers: Vec<usize> = if down {
+                (0..self.rows.len()).collect()
+            } else {
+                (0..self.rows.len()).rev().collect()
+            };
+            for l in layers {
+                let row = &self.rows[l];
+                let neighbours = if down { &self.pred } else { &self.succ };
+                let mut targets = Vec::with_capacity(row.len());
+                let mut weights = Vec::with_capacity(row.len());
+                let mut offsets = Vec::with_capacity(row.len());
+                let mut at = 0.0;
+                for (i, &v) in row.iter().enumerate() {
+                    if i > 0 {
+                        at += gap(row[i - 1], v);
+                    }
+                    offsets.push(at);
+                    let mut ns: Vec<f32> = neighbours[v].iter().map(|&u| y[u]).collect();
+                    ns.sort_by(f32::total_cmp);
+                    let (t, w) = match ns.len() {
+                        0 => (y[v], 0.25),
+                        m if m % 2 == 1 => (ns[m / 2], 1.0),
+                        m => ((ns[m / 2 - 1] + ns[m / 2]) / 2.0, 1.0),
+                    };
+                    // Lanes weigh more: long edges stay straight.
+                    let w = if v >= self.real { w * 4.0 } else { w };
+                    targets.push(t);
+                    weights.push(w);
+                }
+                let placed = ordered_fit(&targets, &weights, &offsets);
+                for (&v, p) in row.iter().zip(placed) {
+                    y[v] = p;
+                }
+            }
+        }
+        y
+    }
+
+    /// The x of each layer's centre: gaps wide enough for the labels that sit in them.
+    fn columns(&self, spec: &Spec, layer: &[usize]) -> Vec<f32> {
+        let layers = self.rows.len();
+        let mut gap = vec![MIN_LAYER_GAP_X; layers];
+        for (k, d) in self.dag.iter().enumerate() {
+            let Some((a, _)) = *d else { continue };
+            let w = spec.label_sizes.get(k).map_or(0.0, |s| s.0);
+            if w > 0.0 {
+                let l = layer[a];
+                gap[l] = gap[l].max(w + 2.0 * LABEL_MARGIN_X);
+            }
+        }
+        let mut xs = Vec::with_capacity(layers);
+        let mut x = 0.0;
+        for g in gap.iter().take(layers) {
+            xs.push(x);
+            x += spec.node_w + g;
+        }
+        xs
+    }
+
+    /// The drawn route of edge `k`: from the source's right side through its lanes to the target's left side (a
+    /// reversed edge runs the other way: from its source's left side back to its target's right side).
+    fn route(&self, k: usize, spec: &Spec, xs: &[f32], ys: &[f32]) -> Vec<Point> {
+        let half_w = spec.node_w / 2.0;
+        let Some((a, b)) = self.dag[k] else {
+            // A self loop over the node's top (or nothing for an edge to a node that does not exist).
+            let Some(&(v, _)) = spec.edges.get(k) else {
+                return Vec::new();
+            };
+            if v >= self.real {
+                return Vec::new();
+            }
+            let (cx, top) = (xs[self.layer[v]], ys[v] - spec.node_h / 2.0);
+            let dx = spec.node_w / 4.0;
+            return vec![
+                Point::new(cx + dx, top),
+                Point::new(cx + dx, top - 24.0),
+                Point::new(cx - dx, top - 24.0),
+                Point::new(cx - dx, top),
+            ];
+        };
+        let mut pts = vec![Point::new(xs[self.layer[a]] + half_w, ys[a])];
+        for &lane in &self.chain[k] {
+            let x = xs[self.layer[lane]];
+            pts.push(Point::new(x - half_w, ys[lane]));
+            pts.push(Point::new(x + half_w, ys[lane]));
+        }
+        pts.push(Point::new(xs[self.layer[b]] - half_w, ys[b]));
+        if spec.edges[k].0 != a {
+            pts.reverse();
+        }
+        pts
+    }
+}
+
+/// Positions in order with the given minimum offsets between neighbours (`offsets[i]` = the least distance from
+/// the first), as close as possible to `targets` in weighted least squares: isotonic regression of
+/// `target − offset`, by pool-adjacent-violators.
+fn ordered_fit(targets: &[f32], weights: &[f32], offsets: &[f32]) -> Vec<f32> {
+    // (weight sum, weighted sum, count) per block.
+    let mut blocks: Vec<(f32, f32, usize)> = Vec::with_capacity(targets.len());
+    for i in 0..targets.len() {
+        let w = weights[i].max(1e-3);
+        blocks.push((w, w * (targets[i] - offsets[i]), 1));
+        while blocks.len() > 1 {
+            let (w2, s2, c2) = blocks[blocks.len() - 1];
+            let (w1, s1, c1) = blocks[blocks.len() - 2];
+            if s1 / w1 <= s2 / w2 {
+                break;
+            }
+            blocks.pop();
+            let last = blocks.len() - 1;
+            blocks[last] = (w1 + w2, s1 + s2, c1 + c2);
+        }
+    }
+    let mut out = Vec::with_capacity(targets.len());
+    for (w, s, c) in blocks {
+        let z = s / w;
+        for _ in 0..c {
+            out.push(z + offsets[out.len()]);
+        }
+    }
+    out
+}
+
+/// Where each edge's label goes: the first spot along its route — from the middle outwards, centred on the route,
+/// then above it, then below — that overlaps no node box and no label placed before it. `None` when no spot is
+/// free or the label is empty. Deterministic: edges are served in index order.
+pub fn place_labels(
+    nodes: &[WorldRect],
+    routes: &[Vec<Point>],
+    sizes: &[(f32, f32)],
+) -> Vec<Option<WorldRect>> {
+    const FRACTIONS: [f32; 9] = [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.12, 0.88];
+    let mut placed: Vec<WorldRect> = Vec::new();
+    let mut out = Vec::with_capacity(routes.len());
+    for (k, route) in routes.iter().enumerate() {
+        let (w, h) = sizes.get(k).copied().unwrap_or((0.0, 0.0));
+        if w <= 0.0 || h <= 0.0 || route.len() < 2 {
+            out.push(None);
+            continue;
+        }
+        let spot = FRACTIONS.iter().find_map(|&f| {
+            let p = point_along(route, f);
+            [0.0, -(h / 2.0 + 3.0), h / 2.0 + 3.0]
+                .into_iter()
+                .map(|dy| WorldRect::from_center_size(Point::new(p.x, p.y + dy), w, h))
+                .find(|r| {
+                    let grown = r.expand(2.0);
+                    !nodes.iter().any(|n| n.overlaps(&grown))
+                        && !placed.iter().any(|l| l.overlaps(&grown))
+                })
+        });
+        if let Some(r) = spot {
+            placed.push(r);
+        }
+        out.push(spot);
+    }
+    out
+}
+
+/// The point a fraction `f` of the way along a polyline (by length).
+pub fn point_along(route: &[Point], f: f32) -> Point {
+    let len: f32 = route.windows(2).map(|s| dist(s[0], s[1])).sum();
+    let mut left = len * f.clamp(0.0, 1.0);
+    for s in route.windows(2) {
+        let d = dist(s[0], s[1]);
+        if left <= d && d > 0.0 {
+            let t = left / d;
+            return Point::new(
+                s[0].x + (s[1].x - s[0].x) * t,
+                s[0].y + (s[1].y - s[0].y) * t,
+            );
+        }
+        left -= d;
+    }
+    route.last().copied().unwrap_or(Point::new(0.0, 0.0))
+}
+
+fn dist(a: Point, b: Point) -> f32 {
+    ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt()
+}
+
+fn routes_cross(r1: &[Point], r2: &[Point]) -> bool {
+    r1.windows(2).any(|s| {
+        r2.windows(2)
+            .any(|t| segments_cross(s[0], s[1], t[0], t[1]))
+    })
+}
+
+/// Whether two segments cross at a point inside both (touching ends do not count).
+fn segments_cross(p1: Point, p2: Point, q1: Point, q2: Point) -> bool {
+    let cross =
+        |o: Point, a: Point, b: Point| (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x);
+    let d1 = cross(q1, q2, p1);
+    let d2 = cross(q1, q2, p2);
+    let d3 = cross(p1, p2, q1);
+    let d4 = cross(p1, p2, q2);
+    ((d1 > 1e-3 && d2 < -1e-3) || (d1 < -1e-3 && d2 > 1e-3))
+        && ((d3 > 1e-3 && d4 < -1e-3) || (d3 < -1e-3 && d4 > 1e-3))
+}
+
+/// Whether a segment meets a rectangle's interior.
+fn segment_meets_rect(a: Point, b: Point, r: &WorldRect) -> bool {
+    let inside = |p: Point| p.x > r.min.x && p.x < r.max.x && p.y > r.min.y && p.y < r.max.y;
+    if inside(a) || inside(b) {
+        return true;
+    }
+    let corners = [
+        r.min,
+        Point::new(r.max.x, r.min.y),
+        r.max,
+        Point::new(r.min.x, r.max.y),
+    ];
+    (0..4).any(|i| segments_cross(a, b, corners[i], corners[(i + 1) % 4]))
+}
+
+#[cfg(test)]
+mod tests;

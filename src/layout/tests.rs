@@ -1,0 +1,159 @@
+//! Layout quality on small cases and on generated architectures of 20–200 nodes.
+
+use super::*;
+
+const W: f32 = 170.0;
+const H: f32 = 54.0;
+
+fn spec<'a>(n: usize, edges: &'a [(usize, usize)], labels: &'a [(f32, f32)]) -> Spec<'a> {
+    Spec {
+        nodes: n,
+        node_w: W,
+        node_h: H,
+        edges,
+        label_sizes: labels,
+    }
+}
+
+#[test]
+fn a_chain_goes_left_to_right_in_one_straight_row() {
+    let edges = [(0, 1), (1, 2), (2, 3)];
+    let l = layered(&spec(4, &edges, &[]));
+    for w in l.centers.windows(2) {
+        assert!(w[0].x < w[1].x);
+        assert_eq!(w[0].y, w[1].y, "{:?}", l.centers);
+    }
+}
+
+#[test]
+fn a_chain_after_a_fan_out_stays_straight() {
+    // 0 fans out to 1, 2, 3; 2 → 4 → 5 is a chain.
+    let edges = [(0, 1), (0, 2), (0, 3), (2, 4), (4, 5)];
+    let l = layered(&spec(6, &edges, &[]));
+    assert_eq!(l.centers[2].y, l.centers[4].y);
+    assert_eq!(l.centers[4].y, l.centers[5].y);
+    assert_eq!(l.node_overlaps(W, H), 0);
+}
+
+#[test]
+fn cycles_do_not_hang_and_keep_their_direction() {
+    let edges = [(0, 1), (1, 2), (2, 1), (0, 3), (3, 2)];
+    let l = layered(&spec(4, &edges, &[]));
+    assert!(l.centers[0].x < l.centers[1].x && l.centers[1].x < l.centers[2].x);
+    // The back edge 2 → 1 starts at 2 and ends at 1.
+    let r = &l.routes[2];
+    assert!(
+        r[0].x < l.centers[2].x && r[r.len() - 1].x > l.centers[1].x,
+        "{r:?}"
+    );
+}
+
+#[test]
+fn a_source_sits_just_before_what_it_feeds() {
+    // 0 → 1 → 2 → 3, and a second source 4 feeding 3.
+    let edges = [(0, 1), (1, 2), (2, 3), (4, 3)];
+    let l = layered(&spec(5, &edges, &[]));
+    assert_eq!(l.layer[4], l.layer[3] - 1);
+}
+
+#[test]
+fn long_edges_run_in_lanes_between_nodes() {
+    // 0 → 4 skips three layers filled with other nodes.
+    let edges = [
+        (0, 1),
+        (1, 2),
+        (2, 3),
+        (3, 4),
+        (0, 4),
+        (0, 5),
+        (5, 6),
+        (6, 7),
+    ];
+    let l = layered(&spec(8, &edges, &[]));
+    assert_eq!(l.routes_through_nodes(&edges, W, H), 0, "{:?}", l.routes);
+    assert!(l.routes[4].len() > 2, "the long edge bends through lanes");
+}
+
+#[test]
+fn wide_labels_widen_their_gap_and_never_collide() {
+    let edges = [(0, 1), (0, 2), (0, 3)];
+    let labels = [(200.0, 14.0), (200.0, 14.0), (200.0, 14.0)];
+    let l = layered(&spec(4, &edges, &labels));
+    assert!(l.centers[1].x - l.centers[0].x >= W + 200.0);
+    assert!(l.labels.iter().all(Option::is_some), "{:?}", l.labels);
+    assert_eq!(l.label_collisions(W, H), 0);
+}
+
+#[test]
+fn ordered_fit_keeps_order_and_gaps_and_meets_free_targets() {
+    let y = ordered_fit(&[0.0, 0.0, 100.0], &[1.0, 1.0, 1.0], &[0.0, 50.0, 100.0]);
+    assert!(
+        (y[1] - y[0] - 50.0).abs() < 1e-3 && y[2] - y[1] >= 50.0 - 1e-3,
+        "{y:?}"
+    );
+    assert!(
+        (y[0] + y[1] - 0.0).abs() < 1e-3,
+        "the pair centres on its targets: {y:?}"
+    );
+    assert!((y[2] - 100.0).abs() < 1e-3);
+}
+
+#[test]
+fn labels_keep_off_nodes_moved_by_hand() {
+    let nodes = [
+        WorldRect::from_center_size(Point::new(0.0, 0.0), W, H),
+        WorldRect::from_center_size(Point::new(300.0, 0.0), W, H),
+        // A node dropped right on the middle of the edge.
+        WorldRect::from_center_size(Point::new(150.0, 0.0), 30.0, 40.0),
+    ];
+    let routes = vec![vec![Point::new(85.0, 0.0), Point::new(215.0, 0.0)]];
+    let l = place_labels(&nodes, &routes, &[(40.0, 14.0)]);
+    let r = l[0].expect("a free spot exists above or below");
+    assert!(nodes.iter().all(|n| !n.overlaps(&r)), "{r:?}");
+}
+
+/// The measure of quality on generated graphs of 20–200 nodes: no overlaps, no label collisions, no edge through
+/// a node, and crossings bounded (never more than the first order had, and a small share of all edge pairs).
+#[test]
+fn generated_architectures_lay_out_cleanly() {
+    for n in [20, 40, 60, 100, 150, 200] {
+        for seed in 1..=3 {
+            let edges = architecture_like(n, seed);
+            let labels: Vec<(f32, f32)> = (0..edges.len())
+                .map(|k| ((k % 5) as f32 * 30.0, 15.0))
+                .collect();
+            let s = spec(n, &edges, &labels);
+            let l = layered(&s);
+            assert_eq!(l.node_overlaps(W, H), 0, "n={n} seed={seed}");
+            assert_eq!(l.label_collisions(W, H), 0, "n={n} seed={seed}");
+            assert_eq!(l.routes_through_nodes(&edges, W, H), 0, "n={n} seed={seed}");
+            let crossings = l.crossings(&edges);
+            let pairs = edges.len() * edges.len().saturating_sub(1) / 2;
+            assert!(
+                crossings * 20 <= pairs.max(20),
+                "n={n} seed={seed}: {crossings} crossings of {pairs} edge pairs"
+            );
+            let placed = l.labels.iter().flatten().count();
+            let wanted = labels.iter().filter(|s| s.0 > 0.0).count();
+            assert!(
+                placed * 10 >= wanted * 9,
+                "n={n} seed={seed}: {placed} of {wanted} labels placed"
+            );
+            assert_eq!(layered(&s), l, "deterministic");
+        }
+    }
+}
+
+#[test]
+fn ordering_never_ends_with_more_crossings_than_it_began() {
+    for seed in 1..=5 {
+        let edges = architecture_like(80, seed);
+        let n = 80;
+        let dag = acyclic(n, &edges);
+        let layer = layers(n, &dag);
+        let mut g = Lanes::build(n, &edges, &dag, &layer);
+        let first = g.crossings();
+        g.order();
+        assert!(g.crossings() <= first, "seed {seed}");
+    }
+}
