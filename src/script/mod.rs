@@ -370,7 +370,6 @@ pub enum SdkCall {
 }
 
 impl SdkCall {
-    /// The AWS service: `"sqs"`, `"sns"`, `"events"`, `"s3"`, `"dynamodb"`, `"lambda"` or `"sfn"`.
     /// Bytes the call sends (message bodies and attributes, items, keys, payloads, inputs), as counted against
     /// [`MAX_SDK_BYTES_PER_RUN`].
     pub fn request_bytes(&self) -> usize {
@@ -397,9 +396,19 @@ impl SdkCall {
                 json_len(payload)
             }
             SdkCall::SfnStart { input, .. } => json_len(input),
+            SdkCall::S3Copy {
+                source_key, key, ..
+            } => source_key.len() + key.len(),
+            SdkCall::S3PutMultipart { key, parts, .. } => {
+                key.len() + parts.iter().map(String::len).sum::<usize>()
+            }
+            SdkCall::RdsQuery { sql, params, .. } => {
+                sql.len() + params.iter().map(json_len).sum::<usize>()
+            }
         }
     }
 
+    /// The AWS service: `"sqs"`, `"sns"`, `"events"`, `"s3"`, `"dynamodb"`, `"lambda"`, `"sfn"` or `"rds"`.
     pub fn service(&self) -> &'static str {
         match self {
             SdkCall::SqsSend { .. } => "sqs",

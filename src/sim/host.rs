@@ -112,7 +112,7 @@ impl SimHost<'_> {
     /// Performs one SDK call through the service's own operation.
     fn perform(&mut self, call: SdkCall) -> Performed {
         if let Some((error_type, message)) = self.sim.refused_call(&call) {
-            return (Err(sdk_error(&error_type, message)), None);
+            return (Err(sdk_error(&error_type, message)), None, None);
         }
         let answer = match call {
             SdkCall::SqsSend {
@@ -388,7 +388,7 @@ impl Host for SimHost<'_> {
             // A call over its service's size limit is refused by the service (one round trip), as AWS does.
             match super::limits::check_sdk_call(&call) {
                 Ok(()) => host.perform(call),
-                Err(e) => (Err(e), None),
+                Err(e) => (Err(e), None, None),
             }
         });
         let latency_us = match fixed_latency {

@@ -66,6 +66,7 @@ fn error(error_type: &str, message: String) -> SdkError {
     SdkError {
         error_type: error_type.to_string(),
         message,
+        code: None,
     }
 }
 
@@ -179,6 +180,17 @@ pub fn check_sdk_call(call: &SdkCall) -> Result<(), SdkError> {
                 ));
             }
         }
+        SdkCall::S3PutMultipart { parts, .. } => {
+            let n: usize = parts.iter().map(String::len).sum();
+            if n > S3_OBJECT_MAX_BYTES {
+                return Err(error(
+                    "EntityTooLarge",
+                    format!(
+                        "Your proposed upload exceeds the maximum allowed size (this simulator's object limit: {S3_OBJECT_MAX_BYTES} bytes)"
+                    ),
+                ));
+            }
+        }
         SdkCall::DynamoPut { item, .. } => {
             if dynamodb_item_len(item) > DYNAMODB_ITEM_MAX_BYTES {
                 return Err(error(
@@ -230,7 +242,10 @@ pub fn check_sdk_call(call: &SdkCall) -> Result<(), SdkError> {
         | SdkCall::S3Delete { .. }
         | SdkCall::DynamoGet { .. }
         | SdkCall::DynamoDelete { .. }
-        | SdkCall::DynamoQuery { .. } => {}
+        | SdkCall::DynamoQuery { .. }
+        // A copy sends no body (S3 copies server-side); a statement's size is not an RDS limit modelled here.
+        | SdkCall::S3Copy { .. }
+        | SdkCall::RdsQuery { .. } => {}
     }
     Ok(())
 }

@@ -1043,7 +1043,7 @@ impl EventflowApp {
             Action::OpenCompare => {
                 if let Some(d) = &self.doc {
                     let dir = match &d.source {
-                        Source::File(p) => p.parent(),
+                        Source::File(p) | Source::Imported(p) => p.parent(),
                         Source::Example(_) | Source::New => None,
                     };
                     self.panels.compare = Some(CompareWindow::new(dir));

@@ -10,8 +10,12 @@
 use eframe::egui::{self, Align2, Pos2, Rect, Sense, Stroke, Ui, pos2, vec2};
 
 use super::canvas::{Canvas, NODE_SIZE};
-use super::layout::{LAYER_DX, ROW_DY};
 use crate::import::{External, Hint};
+use crate::layout::{MIN_LAYER_GAP_X, NODE_GAP_Y};
+
+/// The grid greyed boxes are placed on: a node box plus the layout's narrowest gaps.
+const LAYER_DX: f32 = NODE_SIZE.x + MIN_LAYER_GAP_X;
+const ROW_DY: f32 = NODE_SIZE.y + NODE_GAP_Y;
 
 /// World positions for `count` greyed boxes: free grid cells inside the graph's bounds, then a row below it.
 pub fn place_external(positions: &[(String, f32, f32)], count: usize) -> Vec<Pos2> {

@@ -82,7 +82,9 @@ fn can_be_taken_away(t: ResourceType) -> bool {
         | ResourceType::Bucket
         | ResourceType::Table
         | ResourceType::Function
-        | ResourceType::StateMachine => true,
+        | ResourceType::StateMachine
+        | ResourceType::Database
+        | ResourceType::DbProxy => true,
         ResourceType::Api | ResourceType::Rule | ResourceType::Schedule | ResourceType::Trigger => {
             false
         }

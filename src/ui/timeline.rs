@@ -36,8 +36,9 @@ pub const FANOUT_COLLAPSE: usize = 3;
 const ROW_HEIGHT: f32 = 18.0;
 const LABEL_WIDTH: f32 = 280.0;
 
-/// The trace id a record belongs to.
-pub fn trace_id_of(r: &TraceRecord) -> &str {
+/// The trace id a record belongs to (none for a database connection event outside any request, such as a
+/// proxy closing an idle connection).
+pub fn trace_id_of(r: &TraceRecord) -> Option<&str> {
     match r {
         TraceRecord::Transit { trace_id, .. }
         | TraceRecord::Invoke { trace_id, .. }
@@ -54,7 +55,8 @@ pub fn trace_id_of(r: &TraceRecord) -> &str {
         | TraceRecord::Call { trace_id, .. }
         | TraceRecord::Execution { trace_id, .. }
         | TraceRecord::State { trace_id, .. }
-        | TraceRecord::Match { trace_id, .. } => trace_id,
+        | TraceRecord::Match { trace_id, .. } => Some(trace_id),
+        TraceRecord::Connection { trace_id, .. } => trace_id.as_deref(),
     }
 }
 
@@ -73,7 +75,9 @@ impl TraceStore {
     }
 
     pub fn push(&mut self, r: &TraceRecord) {
-        let id = trace_id_of(r);
+        let Some(id) = trace_id_of(r) else {
+            return;
+        };
         if let Some(v) = self.by_trace.get_mut(id) {
             if v.len() < MAX_RECORDS_PER_TRACE {
                 v.push(r.clone());
