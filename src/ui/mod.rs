@@ -143,7 +143,14 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
     }
     // Load the file first: a bad scenario is an input error (exit 2), reported before any window opens.
     let scenario = match &args.file {
-        Some(f) => Some(crate::scenario::load_file(f).map_err(|e| UiError::Window(e.to_string()))?),
+        // A shared moment (`crate::moment`) carries its scenario; the app opens it on its moment.
+        Some(f) => Some(match crate::moment::read(f) {
+            Ok(Some(m)) => m.scenario,
+            Ok(None) => {
+                crate::scenario::load_file(f).map_err(|e| UiError::Window(e.to_string()))?
+            }
+            Err(e) => return Err(UiError::Window(format!("{}: {e}", f.display()))),
+        }),
         None => None,
     };
     let screenshot = args.screenshot.clone();
