@@ -130,7 +130,8 @@
 //!   - `ui::tour_panel` — a lesson's guided tour: the shown step (Markdown text, question), Back / Next,
 //!     progress, what the next step waits for; it owns the [`tour::Follower`], is fed every drained record,
 //!     pauses the run at steps that wait for it, and names what the canvas highlights.
-//!   - `ui::inject` — the "Send a test event" window; `ui::experiments` — fault injection (View → Experiments); `ui::compare` — A/B metrics of two variants;
+//!   - `ui::inject` — the "Send a test event" window; `ui::experiments` — fault injection (View → Experiments);
+//!     `ui::compare` — A/B metrics of two variants (View → Compare with a variant);
 //!     `ui::picker` — the in-app open / save file picker.
 //!   - Issue 11's views: `ui::dashboard` — the bottom panel's tabs (Invocations, Timeline, Metrics, Dashboard),
 //!     the state they share (metrics, recent traces, the time bar) and the ten-plot dashboard; `ui::timeline` —

@@ -229,7 +229,8 @@ mod tests {
         Arc::new(crate::scenario::load_str(text, "v.json", None).expect("loads"))
     }
 
-    /// A burst against a function limited to 2 environments, called directly (A) or through a queue (B).
+    /// A burst against a function limited to 2 environments, called directly (A) or through a queue whose
+    /// event source mapping is limited to the same 2 (B).
     #[test]
     fn a_queue_in_front_removes_the_throttles() {
         let direct = load(
@@ -241,7 +242,8 @@ mod tests {
             r#"{"format": "eventflow/1", "name": "queued", "settings": {"seed": 99, "until_s": 5},
                 "resources": {"Jobs": {"type": "queue"},
                               "Work": {"type": "function", "reserved_concurrency": 2, "duration_ms": 200},
-                              "T": {"type": "trigger", "source": "Jobs", "function": "Work", "batch_size": 1}},
+                              "T": {"type": "trigger", "source": "Jobs", "function": "Work", "batch_size": 1,
+                                    "maximum_concurrency": 2}},
                 "traffic": [{"to": "Jobs", "every_s": 0.01, "count": 50, "message": {"body": "x"}}]}"#,
         );
         let c = compare(direct, queued);

@@ -27,11 +27,13 @@ pub fn open_file(path: &Path) -> Result<Opened, String> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let is_template = match std::fs::read(path) {
-        Ok(bytes) => crate::import::is_template(&name, &String::from_utf8_lossy(&bytes)),
-        // The scenario loader says why it cannot read it.
-        Err(_) => false,
-    };
+    // Read through the capped reader: a device or a huge file is refused, never read without end.
+    let is_template =
+        match crate::fileio::read_input(path, crate::fileio::MAX_SCENARIO_BYTES, "a scenario") {
+            Ok(bytes) => crate::import::is_template(&name, &String::from_utf8_lossy(&bytes)),
+            // The scenario loader says why it cannot read it.
+            Err(_) => false,
+        };
     if !is_template {
         return crate::scenario::load_file(path)
             .map(Opened::Scenario)

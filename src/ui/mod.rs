@@ -163,8 +163,15 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
     }
     // Load the file first: a bad scenario (or template) is an input error (exit 2), reported before any window
     // opens.
-    let scenario = match &args.file {
-        Some(f) => Some(import_notes::open_file(f).map_err(UiError::Window)?),
+    let checked = match &args.file {
+        // A shared moment (`crate::moment`) carries its scenario; the app opens it on its moment.
+        Some(f) => Some(match crate::moment::read(f) {
+            Ok(Some(_)) => (),
+            Ok(None) => import_notes::open_file(f)
+                .map(|_| ())
+                .map_err(UiError::Window)?,
+            Err(e) => return Err(UiError::Window(format!("{}: {e}", f.display()))),
+        }),
         None => None,
     };
     let screenshot = args.screenshot.clone();
@@ -199,8 +206,7 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
                 app::load_prefs(cc.storage)
             };
             let mut app = EventflowApp::new(&cc.egui_ctx, ClockChoice::Threaded, prefs);
-            if let (Some(sc), Some(f)) = (scenario, file) {
-                let _ = sc;
+            if let (Some(()), Some(f)) = (checked, file) {
                 app.open_path(&f);
             }
             if edit {
