@@ -314,6 +314,52 @@ fn export_run(
 mod tests {
     use super::*;
 
+    fn new_order() -> Arc<Scenario> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenarios/new-order.json");
+        Arc::new(crate::scenario::load_file(&path).expect("example loads"))
+    }
+
+    #[test]
+    fn run_exports_write_the_re_run_in_each_format() {
+        let sc = new_order();
+        let dir = std::env::temp_dir().join(format!("eventflow-app-export-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let until_us = 20_000_000;
+        let records = crate::runner::rerun_trace(sc.clone(), until_us).expect("runs");
+        assert!(!records.is_empty());
+
+        let jsonl = dir.join("t.trace.jsonl");
+        export_run(ExportKind::TraceJsonl, &sc, until_us, &jsonl).expect("trace written");
+        let text = std::fs::read_to_string(&jsonl).expect("readable");
+        let mut expected = Vec::new();
+        for r in &records {
+            r.write_line(&mut expected);
+        }
+        assert_eq!(
+            text.as_bytes(),
+            expected.as_slice(),
+            "the re-run's records, one JSON line each (as `run --trace` writes them)"
+        );
+
+        let perfetto = dir.join("t.perfetto.json");
+        export_run(ExportKind::Perfetto, &sc, until_us, &perfetto).expect("perfetto written");
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&perfetto).expect("readable"))
+                .expect("JSON");
+        assert!(v["traceEvents"].as_array().is_some_and(|a| !a.is_empty()));
+
+        let otlp = dir.join("t.otlp.json");
+        export_run(ExportKind::Otlp, &sc, until_us, &otlp).expect("otlp written");
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&otlp).expect("readable")).expect("JSON");
+        assert!(v["resourceSpans"].as_array().is_some_and(|a| !a.is_empty()));
+
+        // A path that cannot be written is an error, not a panic.
+        let bad = dir.join("no-such-folder").join("x.json");
+        assert!(export_run(ExportKind::Otlp, &sc, until_us, &bad).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn file_stems_are_plain() {
         assert_eq!(file_stem("Backpressure: a queue"), "backpressure--a-queue");
