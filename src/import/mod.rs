@@ -100,10 +100,12 @@ impl ImportError {
 /// Imports a template file; `DefinitionUri` paths are read relative to its folder.
 pub fn import_file(path: &Path) -> Result<Import, ImportError> {
     let label = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| ImportError::Io {
-        file: label.clone(),
-        message: format!("cannot read: {e}"),
-    })?;
+    // The capped reader refuses a device or a huge file instead of reading it without end.
+    let bytes = crate::fileio::read_input(path, crate::fileio::MAX_SCENARIO_BYTES, "a template")
+        .map_err(|e| ImportError::Io {
+            file: label.clone(),
+            message: e.reason(),
+        })?;
     let text = String::from_utf8(bytes).map_err(|_| ImportError::Io {
         file: label.clone(),
         message: "not UTF-8 text".into(),
