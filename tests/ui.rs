@@ -924,8 +924,10 @@ fn keys_zoom_fit_and_zoom_to_selection_with_a_minimap_when_zoomed_in() {
     h.key_press(egui::Key::F);
     h.run();
     let refitted = canvas_node_rect(&h, "OrderWorkflow");
+    // Within a pixel and a half: the panels under the canvas (time bar, tabs) settle their heights after the first
+    // frame, so the canvas the first fit saw can be a pixel taller.
     assert!(
-        (refitted.min - fitted.min).length() < 1.0
+        (refitted.min - fitted.min).length() <= 1.5
             && (refitted.width() - fitted.width()).abs() < 1.0,
         "F fits as on open: {fitted:?} vs {refitted:?}"
     );

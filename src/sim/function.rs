@@ -386,6 +386,7 @@ impl Sim {
     fn throttle_reason(&self, f: ResId, func: &Function) -> String {
         let code = throttle_reason_code(func);
         if self.has_concurrency_for(f, func.reserved_concurrency) {
+            // AWS documents a 429 for the scaling rate but no Reason of its own: the code stays the concurrency one.
             return format!("{code}: {}", super::scaling::scaling_throttle_reason());
         }
         match func.reserved_concurrency {
