@@ -592,6 +592,33 @@ impl Sim {
         self.uuid_of(kind, n)
     }
 
+    /// Records a coming attempt at `at` (a function's async retry, a queue's redelivery, a mapping's batch retry):
+    /// a span caused by `trace`'s span (the failed invocation or the throttled delivery), which becomes the cause
+    /// of the next attempt.
+    pub(crate) fn record_retry(
+        &mut self,
+        at: ResId,
+        trace: &mut TraceId,
+        attempt: u32,
+        delay_us: u64,
+        reason: String,
+    ) {
+        self.stats[at.index()].retries += 1;
+        let (span_id, parent_span_id) = self.open_span(trace);
+        let now = self.now();
+        let resource = self.name(at);
+        self.emit(|| TraceRecord::Retry {
+            t_ms: Ms(now),
+            resource,
+            trace_id: trace.text(),
+            span_id,
+            parent_span_id,
+            attempt,
+            delay_ms: Ms(delay_us),
+            reason,
+        });
+    }
+
     /// Opens a span caused by `trace`'s current span: returns the new span's id and its parent, and makes the new
     /// span the cause of whatever is done next under `trace`.
     pub(crate) fn open_span(&mut self, trace: &mut TraceId) -> (u64, Option<u64>) {

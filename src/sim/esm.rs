@@ -35,7 +35,7 @@ use super::function::{InvokeReq, Reply};
 use super::ids::{IdKind, TraceId};
 use super::limits::SYNC_INVOKE_PAYLOAD_MAX_BYTES;
 use super::queue::MsgState;
-use super::trace::{Ms, Status, TraceRecord};
+use super::trace::Status;
 use crate::events::sqs;
 use crate::scenario::{ResId, ResourceKind, ResourceType, Trigger};
 
@@ -433,20 +433,13 @@ impl Sim {
         qb.throttles += 1;
         let attempt = qb.throttles + 1;
         let mut trace = qb.trace;
-        self.stats[t.index()].retries += 1;
-        let resource = self.name(t);
-        let (span_id, parent_span_id) = self.open_span(&mut trace);
-        self.emit(|| TraceRecord::Retry {
-            t_ms: Ms(now),
-            resource,
-            trace_id: trace.text(),
-            span_id,
-            parent_span_id,
+        self.record_retry(
+            t,
+            &mut trace,
             attempt,
-            delay_ms: Ms(delay),
-            reason: "throttled; the poller retries the batch inside the visibility timeout"
-                .to_string(),
-        });
+            delay,
+            "throttled; the poller retries the batch inside the visibility timeout".to_string(),
+        );
         if let Some(Batch::Queue(qb)) = self.esms[t.index()].batches.get_mut(&batch) {
             qb.trace = trace;
         }
@@ -648,20 +641,13 @@ impl Sim {
                     .min(STREAM_BACKOFF_MAX_US);
                 st.retry_pending = true;
                 if let Some(mut trace) = trace {
-                    self.stats[t.index()].retries += 1;
-                    let now = self.now();
-                    let resource = self.name(t);
-                    let (span_id, parent_span_id) = self.open_span(&mut trace);
-                    self.emit(|| TraceRecord::Retry {
-                        t_ms: Ms(now),
-                        resource,
-                        trace_id: trace.text(),
-                        span_id,
-                        parent_span_id,
-                        attempt: attempt + 1,
-                        delay_ms: Ms(delay),
-                        reason: "stream batch failed; the shard waits".to_string(),
-                    });
+                    self.record_retry(
+                        t,
+                        &mut trace,
+                        attempt + 1,
+                        delay,
+                        "stream batch failed; the shard waits".to_string(),
+                    );
                 }
                 let at = self.now().saturating_add(delay);
                 self.schedule(at, Ev::EsmTimer { trigger: t });

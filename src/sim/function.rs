@@ -543,32 +543,6 @@ impl Sim {
         self.schedule(at, Ev::AsyncAttempt { func: f, event: ae });
     }
 
-    /// Records a coming attempt: a span caused by `trace`'s span (the failed invocation or the throttled
-    /// delivery), which becomes the cause of the next attempt.
-    fn record_retry(
-        &mut self,
-        at: ResId,
-        trace: &mut TraceId,
-        attempt: u32,
-        delay_us: u64,
-        reason: String,
-    ) {
-        self.stats[at.index()].retries += 1;
-        let (span_id, parent_span_id) = self.open_span(trace);
-        let now = self.now();
-        let resource = self.name(at);
-        self.emit(|| TraceRecord::Retry {
-            t_ms: Ms(now),
-            resource,
-            trace_id: trace.text(),
-            span_id,
-            parent_span_id,
-            attempt,
-            delay_ms: Ms(delay_us),
-            reason,
-        });
-    }
-
     /// Occupies an execution environment of `f` for one request: the most recently used warm one, else a new
     /// one (a cold start). Returns its id and whether it is new.
     fn take_environment(&mut self, f: ResId, reserved: bool) -> (u32, bool) {

@@ -402,21 +402,14 @@ impl Sim {
         state.visible.insert(key, n);
         if was == MsgState::InFlight {
             // The receive was neither deleted nor extended in time: SQS will deliver it again.
-            self.stats[q.index()].retries += 1;
-            let now = self.now();
-            let resource = self.name(q);
             // A redelivery hangs off the message's span (which stays the message's: `dequeue` names it).
-            let (span_id, parent_span_id) = self.open_span(&mut trace);
-            self.emit(|| TraceRecord::Retry {
-                t_ms: Ms(now),
-                resource,
-                trace_id: trace.text(),
-                span_id,
-                parent_span_id,
-                attempt: receive_count + 1,
-                delay_ms: Ms(0),
-                reason: "visibility timeout expired".to_string(),
-            });
+            self.record_retry(
+                q,
+                &mut trace,
+                receive_count + 1,
+                0,
+                "visibility timeout expired".to_string(),
+            );
         }
         self.queue_changed(q);
     }
