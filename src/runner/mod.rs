@@ -109,7 +109,13 @@ pub struct StatsView {
 }
 
 impl StatsView {
-    fn of(s: &ResourceStats, with_percentiles: bool, previous: Option<&StatsView>) -> StatsView {
+    /// The view of `s`; without `with_percentiles` the percentiles are `previous`'s (they cost a pass over the
+    /// durations, so the runner refreshes them less often than the counts).
+    pub fn of(
+        s: &ResourceStats,
+        with_percentiles: bool,
+        previous: Option<&StatsView>,
+    ) -> StatsView {
         let (p50_ms, p99_ms) = if with_percentiles {
             percentiles(&s.durations_us)
         } else {

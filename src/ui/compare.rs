@@ -8,33 +8,19 @@ use std::sync::Arc;
 
 use eframe::egui;
 
+use crate::runner::StatsView;
 use crate::scenario::Scenario;
 use crate::sim::{Sim, SimOptions};
 
-/// Most engine events one side of a comparison may run (the window runs on the UI thread).
+/// Most engine events one side of a comparison may run (both run on a thread of their own, never the UI's).
 pub const MAX_EVENTS: u64 = 5_000_000;
-
-/// The key metrics of one resource at the end of a run.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Metrics {
-    pub count: u64,
-    pub errors: u64,
-    pub throttles: u64,
-    pub retries: u64,
-    pub dead_lettered: u64,
-    pub dropped: u64,
-    pub cold_starts: u64,
-    pub p50_ms: Option<f64>,
-    pub p99_ms: Option<f64>,
-    pub cost_usd: f64,
-}
 
 /// One resource of either variant (by name), with its metrics in A and in B (`None`: not in that variant).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     pub resource: String,
-    pub a: Option<Metrics>,
-    pub b: Option<Metrics>,
+    pub a: Option<StatsView>,
+    pub b: Option<StatsView>,
 }
 
 /// The outcome of a comparison.
@@ -50,7 +36,7 @@ pub struct Comparison {
 }
 
 /// Runs one variant and returns its metrics per resource name, and whether it was cut short.
-fn run(sc: Arc<Scenario>, seed: u64, until_us: u64) -> (Vec<(String, Metrics)>, bool) {
+fn run(sc: Arc<Scenario>, seed: u64, until_us: u64) -> (Vec<(String, StatsView)>, bool) {
     let mut sim = Sim::new(
         sc.clone(),
         SimOptions {
@@ -64,18 +50,7 @@ fn run(sc: Arc<Scenario>, seed: u64, until_us: u64) -> (Vec<(String, Metrics)>, 
         .ids()
         .map(|id| {
             let s = sim.stats(id);
-            let m = Metrics {
-                count: s.count,
-                errors: s.errors,
-                throttles: s.throttles,
-                retries: s.retries,
-                dead_lettered: s.dead_lettered,
-                dropped: s.dropped,
-                cold_starts: s.cold_starts,
-                p50_ms: s.percentile_ms(50.0),
-                p99_ms: s.percentile_ms(99.0),
-                cost_usd: s.cost_usd(),
-            };
+            let m = StatsView::of(s, true, None);
             (sc.id(id).to_string(), m)
         })
         .collect();
@@ -121,9 +96,11 @@ pub fn compare(a: Arc<Scenario>, b: Arc<Scenario>) -> Comparison {
     }
 }
 
-/// The Compare window: variant B's path, and the last comparison (or why it failed).
+/// The Compare window: variant B's path, a comparison under way, and the last one (or why it failed).
 pub struct CompareWindow {
     path: String,
+    /// The comparison running on its own thread: the UI never waits for it.
+    running: Option<crossbeam_channel::Receiver<Result<Comparison, String>>>,
     result: Option<Result<Comparison, String>>,
 }
 
@@ -134,6 +111,7 @@ impl CompareWindow {
             path: dir
                 .map(|d| d.join("variant.json").to_string_lossy().into_owned())
                 .unwrap_or_default(),
+            running: None,
             result: None,
         }
     }
@@ -154,14 +132,47 @@ impl CompareWindow {
             let label = ui.label("Variant B");
             ui.add(egui::TextEdit::singleline(&mut self.path).desired_width(360.0))
                 .labelled_by(label.id);
-            if ui.button("Compare").clicked() {
-                self.result = Some(
-                    crate::scenario::load_file(&PathBuf::from(self.path.trim()))
-                        .map_err(|e| e.to_string())
-                        .map(|b| compare(a.clone(), Arc::new(b))),
-                );
+            if ui
+                .add_enabled(self.running.is_none(), egui::Button::new("Compare"))
+                .clicked()
+            {
+                let (tx, rx) = crossbeam_channel::bounded(1);
+                let (a, b_path) = (a.clone(), PathBuf::from(self.path.trim()));
+                let spawned = std::thread::Builder::new()
+                    .name("eventflow-compare".into())
+                    .spawn(move || {
+                        let outcome = crate::scenario::load_file(&b_path)
+                            .map_err(|e| e.to_string())
+                            .map(|b| compare(a, Arc::new(b)));
+                        // The window may have closed meanwhile: nobody to tell.
+                        let _ = tx.send(outcome);
+                    });
+                match spawned {
+                    Ok(_) => self.running = Some(rx),
+                    Err(e) => self.result = Some(Err(format!("cannot start the comparison: {e}"))),
+                }
             }
         });
+        if let Some(rx) = &self.running {
+            match rx.try_recv() {
+                Ok(outcome) => {
+                    self.result = Some(outcome);
+                    self.running = None;
+                }
+                Err(crossbeam_channel::TryRecvError::Empty) => {
+                    ui.horizontal(|ui| {
+                        ui.spinner();
+                        ui.label("Running both variants…");
+                    });
+                    ui.ctx()
+                        .request_repaint_after(std::time::Duration::from_millis(100));
+                }
+                Err(crossbeam_channel::TryRecvError::Disconnected) => {
+                    self.result = Some(Err("the comparison stopped on an internal error".into()));
+                    self.running = None;
+                }
+            }
+        }
         match &self.result {
             None => {}
             Some(Err(e)) => {
@@ -203,8 +214,8 @@ fn table(ui: &mut egui::Ui, c: &Comparison) {
                 ui.end_row();
                 for r in &c.rows {
                     ui.label(&r.resource);
-                    let pair = |f: fn(&Metrics) -> String| {
-                        let side = |m: &Option<Metrics>| m.as_ref().map_or("–".to_string(), f);
+                    let pair = |f: fn(&StatsView) -> String| {
+                        let side = |m: &Option<StatsView>| m.as_ref().map_or("–".to_string(), f);
                         format!("{} | {}", side(&r.a), side(&r.b))
                     };
                     ui.label(pair(|m| m.count.to_string()));
