@@ -104,7 +104,8 @@ pub struct Cell {
     /// APIs: answers by class.
     pub status_2xx: u32,
     pub status_4xx: u32,
-    /// Functions: most invocations running at once; queues: most messages held (enqueued, not yet deleted).
+    /// Functions: most invocations running at once; queues: most messages held (enqueued, not yet deleted);
+    /// databases: most connections open; proxies: most database connections pooled.
     pub peak: u32,
     /// Queues, from the live state: most messages ready, in flight and delayed seen in the bucket.
     pub ready: u32,
@@ -168,6 +169,8 @@ pub enum Metric {
     Status5xxRate,
     /// Functions: cost accumulated since t = 0.
     CostTotalUsd,
+    /// Databases: most connections open (proxies: pooled), against `max_connections`.
+    Connections,
 }
 
 impl Metric {
@@ -190,6 +193,7 @@ impl Metric {
             Metric::Status4xxRate => "4xx / s",
             Metric::Status5xxRate => "5xx / s",
             Metric::CostTotalUsd => "cost USD (total)",
+            Metric::Connections => "connections open",
         }
     }
 }
@@ -276,7 +280,8 @@ impl Metrics {
         self.last_us
     }
 
-    /// A function's concurrency limit (reserved concurrency, else the account's).
+    /// A function's concurrency limit (reserved concurrency, else the account's); a database's or proxy's
+    /// `max_connections` once a connection record named it.
     pub fn limit(&self, id: ResId) -> Option<u32> {
         self.limits.get(id.index()).copied().flatten()
     }
@@ -452,6 +457,25 @@ impl Metrics {
                     cell.durations_mut().add(latency_ms.0);
                 }
             }
+            TraceRecord::Connection {
+                resource,
+                event,
+                open,
+                max_connections,
+                ..
+            } => {
+                if let Some(r) = self.id(resource) {
+                    self.limits[r] = Some(*max_connections);
+                    let cell = &mut self.cells[r][b];
+                    cell.peak = cell.peak.max(*open);
+                    match *event {
+                        "connect" => cell.count = cell.count.saturating_add(1),
+                        "refused" | "borrow_timeout" => cell.errors = cell.errors.saturating_add(1),
+                        "borrow_wait" => cell.throttles = cell.throttles.saturating_add(1),
+                        _ => {}
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -502,7 +526,9 @@ impl Metrics {
             .filter_map(|(i, c)| {
                 let x = i as f64 * width_s;
                 let y = match metric {
-                    Metric::Concurrency | Metric::QueueHeld => Some(f64::from(c.peak)),
+                    Metric::Concurrency | Metric::QueueHeld | Metric::Connections => {
+                        Some(f64::from(c.peak))
+                    }
                     Metric::Rate => Some(per_s(c.count)),
                     Metric::ErrorRate | Metric::Status5xxRate => Some(per_s(c.errors)),
                     Metric::ThrottleRate => Some(per_s(c.throttles)),
@@ -755,6 +781,32 @@ mod tests {
             .filter_map(|id| m.series(id, Metric::DeadLettersTotal).last().map(|p| p[1]))
             .sum();
         assert_eq!(dlq_total, dead as f64);
+    }
+
+    #[test]
+    fn database_connections_are_plotted_against_max_connections() {
+        let (sim, records) = run_example("lambda-drowns-database.json", 10_000_000);
+        let m = metrics_of(&sim, &records);
+        let db = sim.scenario().find("OrdersDb").expect("database");
+        let stats = sim.stats(db);
+        let limit = m.limit(db).expect("max_connections from the records");
+        let peak = m
+            .series(db, Metric::Connections)
+            .iter()
+            .map(|p| p[1])
+            .fold(0.0, f64::max);
+        assert_eq!(peak, stats.peak_connections as f64);
+        assert!(peak <= f64::from(limit), "{peak} over {limit}");
+        let per_bucket_s = m.bucket_us() as f64 / 1e6;
+        let count = |metric| -> f64 {
+            m.series(db, metric)
+                .iter()
+                .map(|p| p[1] * per_bucket_s)
+                .sum()
+        };
+        assert!((count(Metric::Rate) - stats.connects as f64).abs() < 1e-6);
+        assert!((count(Metric::ErrorRate) - stats.refused as f64).abs() < 1e-6);
+        assert!(stats.refused > 0, "the example refuses connections");
     }
 
     #[test]

@@ -193,6 +193,27 @@ pub fn node_plots(ui: &mut Ui, metrics: &Metrics, sc: &Scenario, id: ResId) -> O
                 None,
             ),
         ],
+        ResourceType::Database | ResourceType::DbProxy => vec![
+            (
+                key("conn"),
+                "Connections open (a proxy: pooled) against max_connections",
+                vec![Series::new("connections", s(Metric::Connections)).color(style::COLD_START)],
+                metrics
+                    .limit(id)
+                    .map(|l| ("max_connections".to_string(), f64::from(l))),
+            ),
+            (
+                key("rate"),
+                "Connects, refusals and borrow waits per second",
+                vec![
+                    Series::new("connects / s", s(Metric::Rate)).color(style::OK_GREEN),
+                    Series::new("refused or timed out / s", s(Metric::ErrorRate))
+                        .color(style::ERROR),
+                    Series::new("borrow waits / s", s(Metric::ThrottleRate)).color(style::THROTTLE),
+                ],
+                None,
+            ),
+        ],
         _ => vec![(
             key("dlq"),
             "Dead letters received (total)",
