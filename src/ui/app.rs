@@ -24,6 +24,7 @@ use super::menu::{MenuBar, MenuView, SHORTCUT_OPEN, SHORTCUT_RELOAD};
 use super::palette::Palette;
 use super::picker::FilePicker;
 use super::screenshot::ScreenshotPlan;
+use super::sfn_graph;
 use super::start_page::StartPage;
 use super::style;
 use super::toolbar::{Toolbar, ToolbarView};
@@ -418,6 +419,32 @@ impl EventflowApp {
                     row.logs.push((t_ms.0, message));
                 }
             }
+            TraceRecord::State {
+                state_machine,
+                execution_arn,
+                state,
+                scope,
+                event,
+                detail,
+                data,
+                ..
+            } => canvas.sfn_runs.observe_state(
+                &state_machine,
+                &execution_arn,
+                &state,
+                &scope,
+                event,
+                detail,
+                data,
+            ),
+            TraceRecord::Execution {
+                state_machine,
+                execution_arn,
+                status,
+                ..
+            } => canvas
+                .sfn_runs
+                .observe_execution(&state_machine, &execution_arn, status),
             // Other kinds (drops, matches, objects, queue records…) are shown through stats and live state.
             _ => {}
         }
@@ -497,7 +524,10 @@ impl EventflowApp {
             .show(ui, |ui| {
                 let selected = match self.selection {
                     Selection::Invocation(i) => Some(i),
-                    Selection::None | Selection::Node(_) | Selection::Trace(_) => None,
+                    Selection::None
+                    | Selection::Node(_)
+                    | Selection::Trace(_)
+                    | Selection::State { .. } => None,
                 };
                 if let Some(i) = self.log.show(ui, selected) {
                     actions.push(Action::InspectInvocation(i));
@@ -582,7 +612,7 @@ impl EventflowApp {
             }
             None => {
                 let (selected, highlight) = match &self.selection {
-                    Selection::Node(n) => (Some(*n), None),
+                    Selection::Node(n) | Selection::State { node: n, .. } => (Some(*n), None),
                     Selection::Trace(t) => (None, Some(style::trace_hash(t))),
                     Selection::Invocation(i) => (
                         None,
@@ -598,7 +628,38 @@ impl EventflowApp {
                     .tour
                     .as_ref()
                     .map_or_else(Vec::new, |t| t.highlights().to_vec());
-                doc.canvas.show(ui, &self.snap, selected, highlight)
+                match doc.canvas.states.as_ref() {
+                    // A state machine drawn state by state takes the canvas's right part.
+                    Some(g) => {
+                        let full = ui.available_rect_before_wrap();
+                        let w = (full.width() * 0.45)
+                            .clamp(280.0, 640.0)
+                            .min(full.width() * 0.7);
+                        let side = egui::Rect::from_min_max(
+                            egui::pos2(full.max.x - w, full.min.y),
+                            full.max,
+                        );
+                        let main =
+                            egui::Rect::from_min_max(full.min, egui::pos2(side.min.x, full.max.y));
+                        let focus = match &self.selection {
+                            Selection::State {
+                                node,
+                                state,
+                                execution,
+                            } if *node == g.node => sfn_graph::Focus {
+                                state: Some(state.clone()),
+                                execution: execution.clone(),
+                            },
+                            _ => sfn_graph::Focus::default(),
+                        };
+                        let mut side_ui = ui.new_child(egui::UiBuilder::new().max_rect(side));
+                        sfn_graph::show(&mut side_ui, g, &doc.canvas.sfn_runs, &focus, actions);
+                        let mut main_ui = ui.new_child(egui::UiBuilder::new().max_rect(main));
+                        doc.canvas
+                            .show(&mut main_ui, &self.snap, selected, highlight)
+                    }
+                    None => doc.canvas.show(ui, &self.snap, selected, highlight),
+                }
             }
         };
         actions.extend(action);
@@ -733,6 +794,14 @@ impl EventflowApp {
             Action::InspectInvocation(i) => {
                 self.selection = Selection::Invocation(i);
                 self.log.follow = false;
+            }
+            Action::ToggleStates(ix) => {
+                if let Some(d) = &mut self.doc {
+                    d.canvas.toggle_states(&d.scenario, ix);
+                }
+                if matches!(&self.selection, Selection::State { node, .. } if *node == ix) {
+                    self.selection = Selection::Node(ix);
+                }
             }
             Action::FitCanvas => {
                 if let Some(d) = &mut self.doc {

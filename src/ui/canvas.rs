@@ -27,6 +27,7 @@ use petgraph::visit::EdgeRef;
 use super::action::{Action, Selection};
 use super::health::{self, NodeSizing, Samples, Shares};
 use super::minimap;
+use super::sfn_graph::{SfnGraph, SfnRuns};
 use super::style::{self, NodeKind};
 use super::tour_panel::TOUR_HIGHLIGHT;
 pub use super::view::NODE_SIZE;
@@ -71,6 +72,8 @@ struct Dot {
 #[derive(Debug, Clone, PartialEq)]
 enum CanvasClick {
     Node(NodeIndex),
+    /// A state machine node was double-clicked: draw it state by state (or as one node again).
+    ToggleStates(NodeIndex),
     Trace(Arc<str>),
     Background,
     /// Edit mode: a node (or a broken resource) was clicked, by name; `shift` adds it to the selection.
@@ -162,6 +165,10 @@ pub struct Canvas {
     edge_age: Vec<Samples>,
     /// When a trace's message last reached a queue: (queue node, trace hash) → arrival, for message ages.
     queued_at: HashMap<(usize, u64), u64>,
+    /// The state machine drawn state by state beside the graph (see [`super::sfn_graph`]), if any.
+    pub(super) states: Option<SfnGraph>,
+    /// What recent executions of each state machine did in each state.
+    pub(super) sfn_runs: SfnRuns,
 }
 
 impl Canvas {
@@ -259,7 +266,34 @@ impl Canvas {
             edge_latency: vec![Samples::default(); n_edges],
             edge_age: vec![Samples::default(); n_edges],
             queued_at: HashMap::new(),
+            states: None,
+            sfn_runs: SfnRuns::default(),
         }
+    }
+
+    /// Draws state machine node `ix` state by state beside the graph, or — when it is already — as one node
+    /// again. Other nodes are left alone. The graph fits the room left to it again.
+    pub fn toggle_states(&mut self, sc: &Scenario, ix: NodeIndex) {
+        if self.states.as_ref().is_some_and(|g| g.node == ix) {
+            self.states = None;
+        } else {
+            let Some(name) = self.names.get(ix.index()) else {
+                return;
+            };
+            let Some(sm) = sc
+                .find(name)
+                .and_then(|id| sc.resource(id).kind.as_state_machine())
+            else {
+                return;
+            };
+            self.states = Some(SfnGraph::build(ix, name, &sm.parsed, &sm.definition));
+        }
+        self.fit();
+    }
+
+    /// Whether node `i` is a state machine (it can be drawn state by state).
+    pub fn is_state_machine(&self, i: usize) -> bool {
+        self.kinds.get(i) == Some(&NodeKind::Resource(ResourceType::StateMachine))
     }
 
     /// The layout key of node `i`: the resource id, or `traffic:NAME`.
@@ -425,6 +459,7 @@ impl Canvas {
             .iter_mut()
             .for_each(|s| *s = Samples::default());
         self.queued_at.clear();
+        self.sfn_runs.clear();
     }
 
     pub fn fit(&mut self) {
@@ -932,6 +967,14 @@ impl Canvas {
                 return Some(CanvasClick::Trace(d.trace_id.clone()));
             }
             return legend_click;
+        }
+        if legend_click.is_none()
+            && !self.edit.on
+            && response.double_clicked()
+            && let Some(i) = pointer.and_then(|p| self.node_at(p))
+            && self.is_state_machine(i)
+        {
+            return Some(CanvasClick::ToggleStates(NodeIndex::new(i)));
         }
         if legend_click.is_some() || !response.clicked() {
             return legend_click;
@@ -1762,6 +1805,7 @@ impl CanvasClick {
     fn into_action(self, editing: bool) -> Action {
         match self {
             CanvasClick::Node(n) => Action::Select(Selection::Node(n)),
+            CanvasClick::ToggleStates(n) => Action::ToggleStates(n),
             CanvasClick::Trace(t) => Action::Select(Selection::Trace(t)),
             CanvasClick::Background if editing => Action::SelectNames(Vec::new()),
             CanvasClick::Background => Action::Select(Selection::None),

@@ -38,6 +38,7 @@ pub mod minimap;
 pub mod palette;
 pub mod picker;
 pub mod screenshot;
+pub mod sfn_graph;
 pub mod start_page;
 pub mod style;
 #[doc(hidden)]
