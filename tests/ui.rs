@@ -631,3 +631,75 @@ fn health_shares_are_described_and_nodes_size_by_traffic() {
         "the busier node grew relative to the quieter: {before:?} → {after:?}"
     );
 }
+
+/// Issue 13 item 3: a state machine drawn state by state — its states are found by label, light up with the
+/// execution's outcome, and a clicked state's input and output show in the inspector.
+#[test]
+fn a_state_machine_expands_into_its_states_and_a_state_shows_its_input_and_output() {
+    // The built-in example, so that its handler scripts are found.
+    let mut app = TestApp::new();
+    app.open_example("order-workflow.json")
+        .expect("the example is built in");
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("OrderWorkflow").click();
+    h.run();
+    h.get_by_label("Show states").click();
+    h.run();
+    for state in [
+        "Charge",
+        "Large?",
+        "Review",
+        "Reserve",
+        "ReserveItem",
+        "Ship",
+        "Declined",
+    ] {
+        let node = h.get_by_label(state);
+        assert_eq!(node.accesskit_node().role(), egui::accesskit::Role::Button);
+        assert_eq!(
+            node.accesskit_node().description().as_deref(),
+            Some(
+                format!(
+                    "{} state · not entered",
+                    match state {
+                        "Charge" | "ReserveItem" | "Ship" => "Task",
+                        "Large?" => "Choice",
+                        "Review" => "Wait",
+                        "Reserve" => "Map",
+                        _ => "Fail",
+                    }
+                )
+                .as_str()
+            ),
+            "{state} before the run"
+        );
+    }
+    // Play the whole run: the latest execution has finished.
+    h.get_by_label("Play").click();
+    h.step();
+    play_until(&mut h, Duration::from_millis(250), |a| {
+        !a.snapshot().playing && a.finished_invocations() > 0
+    });
+    h.run();
+    let charge = h.get_by_label("Charge");
+    let outcome = charge.accesskit_node().description().unwrap_or_default();
+    assert!(
+        outcome == "Task state · succeeded" || outcome == "Task state · caught",
+        "the charge of the last order succeeded or was declined, got {outcome:?}"
+    );
+    charge.click();
+    h.run();
+    h.get_by_label("State Charge");
+    h.get_by_label("Input");
+    h.get_by_label("Output");
+    // The order is in the state's input, and — ResultPath keeping it — in its output.
+    let orders = h.get_all_by_label_contains("orderId: \"o-").count();
+    assert_eq!(orders, 2, "the order id shows in the input and the output");
+    // The inspector's button draws the machine as one node again.
+    h.get_by_label("OrderWorkflow").click();
+    h.run();
+    h.get_by_label("Hide states").click();
+    h.run();
+    assert!(h.query_by_label("Large?").is_none());
+}

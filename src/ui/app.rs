@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use eframe::egui::{self, Color32, Key, Modifiers, RichText, Ui};
+use petgraph::graph::NodeIndex;
 use serde::{Deserialize, Serialize};
 
 pub use super::action::Selection;
@@ -178,6 +179,25 @@ impl EventflowApp {
     /// Number of dots in flight on the canvas.
     pub fn dots_in_flight(&self) -> usize {
         self.doc.as_ref().map_or(0, |d| d.canvas.dots_in_flight())
+    }
+
+    /// Draws the open scenario's state machine `name` state by state (as a double-click on it does) and selects
+    /// it; false when there is no such state machine.
+    pub fn expand_states(&mut self, name: &str) -> bool {
+        let Some(doc) = &mut self.doc else {
+            return false;
+        };
+        let Some(i) = (0..doc.canvas.names.len())
+            .find(|&i| doc.canvas.names[i] == name && doc.canvas.is_state_machine(i))
+        else {
+            return false;
+        };
+        let ix = NodeIndex::new(i);
+        if doc.canvas.states.as_ref().is_none_or(|g| g.node != ix) {
+            doc.canvas.toggle_states(&doc.scenario, ix);
+        }
+        self.selection = Selection::Node(ix);
+        true
     }
 
     /// Opens a scenario file; problems go to the status line.

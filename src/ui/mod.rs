@@ -16,6 +16,8 @@
 //! - Edit mode: [`palette`] — add resources; [`edit_form`] — the property form (typed fields, raw JSON, pattern
 //!   and filter sandboxes, traffic); [`code_editor`] — handler code; [`dialogs`] — wiring question and unsaved
 //!   changes; [`edit`] — the editing session in the shell (document operations live in [`crate::editor`]).
+//! - [`sfn_graph`] — a state machine drawn state by state beside the graph (double-click it), coloured by its
+//!   executions' outcomes; the inspector shows a clicked state's input and output.
 //! - [`style`] — colours and icons; [`screenshot`] — `open --screenshot`; [`testing`] — the harness of the UI
 //!   tests and the frame benchmark.
 //!
@@ -73,6 +75,10 @@ pub struct OpenArgs {
     /// With --edit: start with this resource selected (its property panel open), e.g. for screenshots.
     #[arg(long, requires = "edit")]
     pub select: Option<String>,
+    /// Draw this state machine state by state beside the graph (as a double-click on it does), e.g. for
+    /// screenshots.
+    #[arg(long, requires = "file", conflicts_with = "edit")]
+    pub expand: Option<String>,
 }
 
 impl OpenArgs {
@@ -85,6 +91,7 @@ impl OpenArgs {
             size: None,
             edit: false,
             select: None,
+            expand: None,
         }
     }
 }
@@ -102,6 +109,8 @@ pub enum UiError {
     BadAfter(f64),
     #[error("cannot open the window: {0}")]
     Window(String),
+    #[error("invalid --expand {0:?}: the scenario has no state machine of that name")]
+    BadExpand(String),
     #[error("screenshot failed: {0}")]
     Screenshot(String),
 }
@@ -114,6 +123,7 @@ impl UiError {
             UiError::NoDisplay
             | UiError::BadSize(_)
             | UiError::BadAfter(_)
+            | UiError::BadExpand(_)
             | UiError::Window(_) => true,
             UiError::Screenshot(_) => false,
         }
@@ -145,6 +155,15 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
         Some(f) => Some(crate::scenario::load_file(f).map_err(|e| UiError::Window(e.to_string()))?),
         None => None,
     };
+    if let Some(name) = &args.expand {
+        let is_machine = scenario.as_ref().is_some_and(|sc| {
+            sc.find(name)
+                .is_some_and(|id| sc.resource(id).kind.as_state_machine().is_some())
+        });
+        if !is_machine {
+            return Err(UiError::BadExpand(name.clone()));
+        }
+    }
     let screenshot = args.screenshot.clone();
     let result_slot = screenshot
         .as_ref()
@@ -164,6 +183,7 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
     let file = args.file.clone();
     let edit = args.edit;
     let select = args.select.clone();
+    let expand = args.expand.clone();
     let after = Duration::from_secs_f64(args.after);
     let slot = result_slot.clone();
     eframe::run_native(
@@ -179,6 +199,9 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
             if let (Some(sc), Some(f)) = (scenario, file) {
                 let _ = sc;
                 app.open_path(&f);
+            }
+            if let Some(name) = expand {
+                app.expand_states(&name);
             }
             if edit {
                 if app.scenario().is_some() {
