@@ -755,6 +755,15 @@ fn draw(
     // Edges.
     let font = FontId::proportional((10.5 * scale).max(8.5));
     let mut label_rects: Vec<Rect> = Vec::new();
+    // The boxes an edge between `from` and `to` must not cross: every other plain state.
+    let states_between = |from: usize, to: usize| -> Vec<Rect> {
+        g.boxes
+            .iter()
+            .enumerate()
+            .filter(|(k, b)| !b.container && *k != from && *k != to)
+            .map(|(_, b)| screen_rect(b.rect))
+            .collect()
+    };
     for e in &g.edges {
         let (a, b) = (
             screen_rect(g.boxes[e.from].rect),
@@ -772,9 +781,33 @@ fn draw(
         } else if b.min.y >= a.max.y - 1.0 {
             let (s, t) = (a.center_bottom(), b.center_top());
             let mid = (s.y + t.y) / 2.0;
-            vec![s, pos2(s.x, mid), pos2(t.x, mid), t]
+            let straight = vec![s, pos2(s.x, mid), pos2(t.x, mid), t];
+            if crosses_a_state(&straight, &states_between(e.from, e.to)) {
+                // An edge over several levels goes round the states between, on their left.
+                let step = (GAP_Y * scale / 3.0).min(t.y - s.y);
+                let x = states_between(e.from, e.to)
+                    .iter()
+                    .filter(|r| r.max.y > s.y && r.min.y < t.y)
+                    .fold(a.min.x.min(b.min.x), |x, r| x.min(r.min.x))
+                    - 14.0 * scale;
+                vec![
+                    s,
+                    pos2(s.x, s.y + step),
+                    pos2(x, s.y + step),
+                    pos2(x, t.y - step),
+                    pos2(t.x, t.y - step),
+                    t,
+                ]
+            } else {
+                straight
+            }
         } else {
-            let x = a.max.x.max(b.max.x) + 16.0 * scale;
+            let (top, bottom) = (b.min.y.min(a.min.y), a.max.y.max(b.max.y));
+            let x = states_between(e.from, e.to)
+                .iter()
+                .filter(|r| r.max.y > top && r.min.y < bottom)
+                .fold(a.max.x.max(b.max.x), |x, r| x.max(r.max.x))
+                + 16.0 * scale;
             vec![
                 a.right_center(),
                 pos2(x, a.center().y),
@@ -801,7 +834,8 @@ fn draw(
             let at = if e.kind == EdgeKind::Retry {
                 path[1] + vec2(-2.0, 0.0)
             } else {
-                let (p, q) = (path[1], path[2]);
+                let k = if path.len() > 4 { 2 } else { 1 };
+                let (p, q) = (path[k], path[k + 1]);
                 pos2((p.x + q.x) / 2.0, (p.y + q.y) / 2.0)
             };
             let galley = painter.layout_no_wrap(e.label.clone(), font.clone(), text_color);
@@ -900,6 +934,14 @@ fn draw(
             }));
         }
     }
+}
+
+/// Whether an orthogonal path crosses one of these boxes.
+fn crosses_a_state(path: &[Pos2], boxes: &[Rect]) -> bool {
+    path.windows(2).any(|w| {
+        let seg = Rect::from_two_pos(w[0], w[1]).expand(1.0);
+        boxes.iter().any(|r| r.shrink(1.0).intersects(seg))
+    })
 }
 
 fn arrow_head(painter: &egui::Painter, from: Pos2, to: Pos2, color: Color32, size: f32) {
