@@ -703,3 +703,62 @@ fn a_state_machine_expands_into_its_states_and_a_state_shows_its_input_and_outpu
     h.run();
     assert!(h.query_by_label("Large?").is_none());
 }
+
+/// The label of the canvas node (or state) that says it is selected.
+fn selected_button(h: &Harness<'static, TestApp>) -> Option<(String, egui::Rect)> {
+    h.get_all_by_role(egui::accesskit::Role::Button)
+        .find(|n| n.accesskit_node().is_selected() == Some(true))
+        .map(|n| {
+            let label = n.accesskit_node().label().unwrap_or_default();
+            (label, n.rect())
+        })
+}
+
+/// Issue 13 item 5: Tab reaches the canvas's nodes and selects the focused one; the arrow keys move the
+/// selection to the nearest node that way; Space still plays with a node focused.
+#[test]
+fn tab_and_arrow_keys_move_the_selection_between_nodes() {
+    let app = app_with(
+        "new-order.json",
+        include_str!("../assets/scenarios/new-order.json"),
+    );
+    let mut h = harness(app);
+    h.run();
+    assert!(selected_button(&h).is_none());
+    let mut first = None;
+    for _ in 0..80 {
+        h.key_press(egui::Key::Tab);
+        h.run();
+        first = selected_button(&h);
+        if first.is_some() {
+            break;
+        }
+    }
+    let (first_label, first_rect) = first.expect("Tab reaches a node and selects it");
+    // The inspector shows it.
+    assert!(h.get_all_by_label(&first_label).count() >= 2);
+    h.key_press(egui::Key::ArrowRight);
+    h.run();
+    let (second_label, second_rect) = selected_button(&h).expect("a node stays selected");
+    assert_ne!(second_label, first_label, "→ moves to another node");
+    assert!(
+        second_rect.center().x > first_rect.center().x,
+        "→ moves right: {first_label} at {first_rect:?}, {second_label} at {second_rect:?}"
+    );
+    h.key_press(egui::Key::ArrowLeft);
+    h.run();
+    assert_eq!(selected_button(&h).map(|s| s.0), Some(first_label.clone()));
+    // A description names the node's type and live state.
+    let node = h.get_by_role_and_label(egui::accesskit::Role::Button, &first_label);
+    assert!(
+        node.accesskit_node()
+            .description()
+            .is_some_and(|d| !d.is_empty())
+    );
+    h.key_press(egui::Key::Space);
+    h.step();
+    assert!(
+        h.state().snapshot().playing,
+        "Space plays with a node focused"
+    );
+}

@@ -693,12 +693,20 @@ impl EventflowApp {
         if ctx.input_mut(|i| i.consume_shortcut(&SHORTCUT_RELOAD)) {
             actions.push(Action::Reload);
         }
-        // Space and → belong to text fields while one has focus.
-        let typing = ctx.memory(|m| m.focused().is_some());
-        if self.doc.is_some() && !typing {
-            if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Space)) {
-                actions.push(Action::TogglePlay);
-            }
+        // Space and → belong to text fields while one has focus; with a canvas node focused (Tab / arrows move
+        // between nodes), Space still plays and pauses, and the arrows keep moving between nodes.
+        let focused = ctx.memory(|m| m.focused().is_some());
+        let node_focused = self
+            .doc
+            .as_ref()
+            .is_some_and(|d| d.canvas.node_has_focus(ctx));
+        if self.doc.is_some()
+            && (!focused || node_focused)
+            && ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Space))
+        {
+            actions.push(Action::TogglePlay);
+        }
+        if self.doc.is_some() && !focused {
             if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::ArrowRight)) {
                 actions.push(Action::Send(Command::Step));
             }

@@ -169,6 +169,10 @@ pub struct Canvas {
     pub(super) states: Option<SfnGraph>,
     /// What recent executions of each state machine did in each state.
     pub(super) sfn_runs: SfnRuns,
+    /// The ids of the node widgets of the last frame (to tell a focused node from a focused text field).
+    node_widget_ids: Vec<egui::Id>,
+    /// The node that had the keyboard focus at the last frame (a newly focused node is selected).
+    focused_node: Option<String>,
 }
 
 impl Canvas {
@@ -268,6 +272,8 @@ impl Canvas {
             queued_at: HashMap::new(),
             states: None,
             sfn_runs: SfnRuns::default(),
+            node_widget_ids: Vec::new(),
+            focused_node: None,
         }
     }
 
@@ -709,7 +715,7 @@ impl Canvas {
         if self.edit.on {
             self.draw_edit(&painter, &ink, response.hover_pos());
         }
-        self.expose_nodes(ui, &response, rect, snap, selected);
+        let focus_pick = self.expose_nodes(ui, &response, rect, snap, selected);
         let hovered_dot =
             self.draw_dots(&painter, rect, snap.now_us, highlight, response.hover_pos());
         let legend_click = self.draw_legend(&painter, &ink, rect, &response, pointer);
@@ -742,7 +748,10 @@ impl Canvas {
         {
             ui.ctx().set_cursor_icon(egui::CursorIcon::PointingHand);
         }
-        edit_event.or(click).map(|c| c.into_action(self.edit.on))
+        edit_event
+            .or(click)
+            .or(focus_pick)
+            .map(|c| c.into_action(self.edit.on))
     }
 
     fn fit_if_pending(&mut self, rect: Rect) {
@@ -991,16 +1000,21 @@ impl Canvas {
     }
 
     /// One accessible widget per node on screen — its name, its role, whether it is selected, its type and live
-    /// state — so screen readers (and UI tests) find nodes by label. The widgets only sense hover: clicks and
-    /// drags stay with the canvas, which knows the gestures.
+    /// state — so screen readers (and UI tests) find nodes by label. The widgets sense hover and keyboard focus
+    /// only: clicks and drags stay with the canvas, which knows the gestures. Tab / Shift+Tab and the arrow keys
+    /// move the focus between nodes (egui's focus navigation, the arrows to the nearest node that way; Esc lets
+    /// go), and the node that gains the focus is selected: that choice is returned.
     fn expose_nodes(
-        &self,
+        &mut self,
         ui: &Ui,
         response: &egui::Response,
         rect: Rect,
         snap: &Snapshot,
         selected: Option<NodeIndex>,
-    ) {
+    ) -> Option<CanvasClick> {
+        let mut pick = None;
+        let mut now_focused = None;
+        self.node_widget_ids.clear();
         for i in 0..self.all_len() {
             let r = self.drawn_rect(i, snap).intersect(rect);
             if !r.is_positive() {
@@ -1009,7 +1023,21 @@ impl Canvas {
             let key = self.any_name(i);
             let is_selected = selected.is_some_and(|s| s.index() == i)
                 || (self.edit.on && self.edit.marked.contains(&key));
-            let node = ui.interact(r, response.id.with(("node", &key)), Sense::hover());
+            let node = ui.interact(r, response.id.with(("node", &key)), Sense::FOCUSABLE);
+            self.node_widget_ids.push(node.id);
+            // Not `gained_focus`: focus moved by an arrow key is settled at the end of a frame, which that misses.
+            let was_focused = self.focused_node.as_deref() == Some(key.as_str());
+            if node.has_focus() && !was_focused {
+                now_focused = Some(key.clone());
+                pick = Some(if self.edit.on {
+                    CanvasClick::Named {
+                        name: key.clone(),
+                        shift: false,
+                    }
+                } else {
+                    CanvasClick::Node(NodeIndex::new(i))
+                });
+            }
             // Built only when an accessibility client (or a test) reads the tree.
             node.widget_info(|| {
                 egui::WidgetInfo::labeled(egui::Role::Button, true, self.display_name(i))
@@ -1018,7 +1046,18 @@ impl Canvas {
                 builder.set_selected(is_selected);
                 builder.set_description(self.describe(i, snap));
             });
+            if node.has_focus() && now_focused.is_none() {
+                now_focused = Some(key.clone());
+            }
         }
+        self.focused_node = now_focused;
+        pick
+    }
+
+    /// Whether a node (not a text field) has the keyboard focus: run-mode shortcuts such as Space still apply.
+    pub fn node_has_focus(&self, ctx: &egui::Context) -> bool {
+        ctx.memory(|m| m.focused())
+            .is_some_and(|id| self.node_widget_ids.contains(&id))
     }
 
     /// A node's name as drawn (traffic sources without their `traffic:` prefix).
