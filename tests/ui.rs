@@ -702,6 +702,27 @@ fn a_state_machine_expands_into_its_states_and_a_state_shows_its_input_and_outpu
     h.get_by_label("Hide states").click();
     h.run();
     assert!(h.query_by_label("Large?").is_none());
+    // A double-click on the node draws it state by state again (both clicks in one frame: the harness's frames
+    // are longer apart than a double-click).
+    let pos = h
+        .get_by_role_and_label(egui::accesskit::Role::Button, "OrderWorkflow")
+        .rect()
+        .center();
+    let button = |pressed| egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::default(),
+    };
+    h.input_mut().events.extend([
+        egui::Event::PointerMoved(pos),
+        button(true),
+        button(false),
+        button(true),
+        button(false),
+    ]);
+    h.run();
+    h.get_by_label("Large?");
 }
 
 /// The label of the canvas node (or state) that says it is selected.
