@@ -723,6 +723,16 @@ fn a_state_machine_expands_into_its_states_and_a_state_shows_its_input_and_outpu
     ]);
     h.run();
     h.get_by_label("Large?");
+    // The node's right-click menu draws it as one node again.
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Shop")
+        .click();
+    h.run();
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "OrderWorkflow")
+        .click_secondary();
+    h.run();
+    h.get_by_label("Hide states").click();
+    h.run();
+    assert!(h.query_by_label("Large?").is_none());
 }
 
 /// The label of the canvas node (or state) that says it is selected.

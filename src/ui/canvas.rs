@@ -173,6 +173,8 @@ pub struct Canvas {
     node_widget_ids: Vec<egui::Id>,
     /// The node that had the keyboard focus at the last frame (a newly focused node is selected).
     focused_node: Option<String>,
+    /// The state machine node a right-click opened the menu of.
+    menu_node: Option<usize>,
 }
 
 impl Canvas {
@@ -274,6 +276,7 @@ impl Canvas {
             sfn_runs: SfnRuns::default(),
             node_widget_ids: Vec::new(),
             focused_node: None,
+            menu_node: None,
         }
     }
 
@@ -741,6 +744,12 @@ impl Canvas {
             hovered_dot,
             legend_click.map(CanvasClick::Trace),
         );
+        let menu_pick = if self.edit.on {
+            None
+        } else {
+            self.node_menu(&response, pointer)
+        };
+        let click = click.or(menu_pick);
         if response.hovered()
             && response
                 .hover_pos()
@@ -1051,6 +1060,35 @@ impl Canvas {
             }
         }
         self.focused_node = now_focused;
+        pick
+    }
+
+    /// Run mode: a right-click on a state machine opens a menu to draw it state by state (or as one node
+    /// again) — the same as a double-click.
+    fn node_menu(
+        &mut self,
+        response: &egui::Response,
+        pointer: Option<Pos2>,
+    ) -> Option<CanvasClick> {
+        if response.secondary_clicked() {
+            self.menu_node = pointer
+                .and_then(|p| self.node_at(p))
+                .filter(|&i| self.is_state_machine(i));
+        }
+        let i = self.menu_node?;
+        let shown = self.states.as_ref().is_some_and(|g| g.node.index() == i);
+        let mut pick = None;
+        response.context_menu(|ui| {
+            let label = if shown { "Hide states" } else { "Show states" };
+            if ui.button(label).clicked() {
+                pick = Some(CanvasClick::ToggleStates(NodeIndex::new(i)));
+                ui.close();
+            }
+            if ui.button("Inspect").clicked() {
+                pick = Some(CanvasClick::Node(NodeIndex::new(i)));
+                ui.close();
+            }
+        });
         pick
     }
 
