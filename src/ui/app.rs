@@ -706,10 +706,11 @@ impl EventflowApp {
         {
             actions.push(Action::TogglePlay);
         }
-        if self.doc.is_some() && !focused {
-            if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::ArrowRight)) {
-                actions.push(Action::Send(Command::Step));
-            }
+        if self.doc.is_some()
+            && !focused
+            && ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::ArrowRight))
+        {
+            actions.push(Action::Send(Command::Step));
         }
     }
 
