@@ -125,7 +125,11 @@
 //!     positions convert only through `ui::view::ViewTransform` (world ↔ screen); [`layout`] places nodes, routes
 //!     edges and labels; `ui::minimap` shows where the view is on a large graph; `ui::health` draws each
 //!     node's ok / error / fault / throttle ring, sizes nodes on demand and shows an edge's latency distribution.
-//!   - `ui::inspector` — the selected node (stats, "Send a test event…", configuration), invocation (with the
+//!   - `ui::sfn_graph` — a state machine drawn state by state beside the canvas (double-click it): scopes laid
+//!     out top to bottom from the parsed [`asl::Definition`], Choice conditions, containers, dashed Catch/Retry;
+//!     it folds `state`/`execution` records into per-execution state outcomes with their input and output.
+//!   - `ui::inspector` — the selected node (stats, "Send a test event…", configuration), state of an expanded
+//!     state machine (input, output, definition, for a chosen execution), invocation (with the
 //!     searchable `ui::json_tree`) or trace; `ui::log` — the virtualised invocation table.
 //!   - `ui::tour_panel` — a lesson's guided tour: the shown step (Markdown text, question), Back / Next,
 //!     progress, what the next step waits for; it owns the [`tour::Follower`], is fed every drained record,

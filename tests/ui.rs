@@ -1056,3 +1056,165 @@ fn health_shares_are_described_and_nodes_size_by_traffic() {
         "the busier node grew relative to the quieter: {before:?} → {after:?}"
     );
 }
+
+/// Issue 13 item 3: a state machine drawn state by state — its states are found by label, light up with the
+/// execution's outcome, and a clicked state's input and output show in the inspector.
+#[test]
+fn a_state_machine_expands_into_its_states_and_a_state_shows_its_input_and_output() {
+    // The built-in example, so that its handler scripts are found.
+    let mut app = TestApp::new();
+    app.open_example("order-workflow.json")
+        .expect("the example is built in");
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("OrderWorkflow").click();
+    h.run();
+    h.get_by_label("Show states").click();
+    h.run();
+    for state in [
+        "Charge",
+        "Large?",
+        "Review",
+        "Reserve",
+        "ReserveItem",
+        "Ship",
+        "Declined",
+    ] {
+        let node = h.get_by_label(state);
+        assert_eq!(node.accesskit_node().role(), egui::accesskit::Role::Button);
+        assert_eq!(
+            node.accesskit_node().description().as_deref(),
+            Some(
+                format!(
+                    "{} state · not entered",
+                    match state {
+                        "Charge" | "ReserveItem" | "Ship" => "Task",
+                        "Large?" => "Choice",
+                        "Review" => "Wait",
+                        "Reserve" => "Map",
+                        _ => "Fail",
+                    }
+                )
+                .as_str()
+            ),
+            "{state} before the run"
+        );
+    }
+    // Play the whole run: the latest execution has finished.
+    h.get_by_label("Play").click();
+    h.step();
+    play_until(&mut h, Duration::from_millis(250), |a| {
+        !a.snapshot().playing && a.finished_invocations() > 0
+    });
+    h.run();
+    let charge = h.get_by_label("Charge");
+    let outcome = charge.accesskit_node().description().unwrap_or_default();
+    assert!(
+        outcome == "Task state · succeeded" || outcome == "Task state · caught",
+        "the charge of the last order succeeded or was declined, got {outcome:?}"
+    );
+    charge.click();
+    h.run();
+    h.get_by_label("State Charge");
+    h.get_by_label("Input");
+    h.get_by_label("Output");
+    // The order is in the state's input, and — ResultPath keeping it — in its output.
+    let orders = h.get_all_by_label_contains("orderId: \"o-").count();
+    assert_eq!(orders, 2, "the order id shows in the input and the output");
+    // The inspector's button draws the machine as one node again.
+    h.get_by_label("OrderWorkflow").click();
+    h.run();
+    h.get_by_label("Hide states").click();
+    h.run();
+    assert!(h.query_by_label("Large?").is_none());
+    // A double-click on the node draws it state by state again (both clicks in one frame: the harness's frames
+    // are longer apart than a double-click).
+    let pos = h
+        .get_by_role_and_label(egui::accesskit::Role::Button, "OrderWorkflow")
+        .rect()
+        .center();
+    let button = |pressed| egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::default(),
+    };
+    h.input_mut().events.extend([
+        egui::Event::PointerMoved(pos),
+        button(true),
+        button(false),
+        button(true),
+        button(false),
+    ]);
+    h.run();
+    h.get_by_label("Large?");
+    // The node's right-click menu draws it as one node again.
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Shop")
+        .click();
+    h.run();
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "OrderWorkflow")
+        .click_secondary();
+    h.run();
+    h.get_by_label("Hide states").click();
+    h.run();
+    assert!(h.query_by_label("Large?").is_none());
+}
+
+/// The label of the canvas node (or state) that says it is selected.
+fn selected_button(h: &Harness<'static, TestApp>) -> Option<(String, egui::Rect)> {
+    h.get_all_by_role(egui::accesskit::Role::Button)
+        .find(|n| n.accesskit_node().is_selected() == Some(true))
+        .map(|n| {
+            let label = n.accesskit_node().label().unwrap_or_default();
+            (label, n.rect())
+        })
+}
+
+/// Issue 13 item 5: Tab reaches the canvas's nodes and selects the focused one; the arrow keys move the
+/// selection to the nearest node that way; Space still plays with a node focused.
+#[test]
+fn tab_and_arrow_keys_move_the_selection_between_nodes() {
+    let app = app_with(
+        "new-order.json",
+        include_str!("../assets/scenarios/new-order.json"),
+    );
+    let mut h = harness(app);
+    h.run();
+    assert!(selected_button(&h).is_none());
+    let mut first = None;
+    for _ in 0..80 {
+        h.key_press(egui::Key::Tab);
+        h.run();
+        first = selected_button(&h);
+        if first.is_some() {
+            break;
+        }
+    }
+    let (first_label, first_rect) = first.expect("Tab reaches a node and selects it");
+    // The inspector shows it.
+    assert!(h.get_all_by_label(&first_label).count() >= 2);
+    h.key_press(egui::Key::ArrowRight);
+    h.run();
+    let (second_label, second_rect) = selected_button(&h).expect("a node stays selected");
+    assert_ne!(second_label, first_label, "→ moves to another node");
+    assert!(
+        second_rect.center().x > first_rect.center().x,
+        "→ moves right: {first_label} at {first_rect:?}, {second_label} at {second_rect:?}"
+    );
+    h.key_press(egui::Key::ArrowLeft);
+    h.run();
+    assert_eq!(selected_button(&h).map(|s| s.0), Some(first_label.clone()));
+    // A description names the node's type and live state.
+    let node = h.get_by_role_and_label(egui::accesskit::Role::Button, &first_label);
+    assert!(
+        node.accesskit_node()
+            .description()
+            .is_some_and(|d| !d.is_empty())
+    );
+    h.key_press(egui::Key::Space);
+    h.step();
+    assert!(
+        h.state().snapshot().playing,
+        "Space plays with a node focused"
+    );
+}

@@ -294,19 +294,24 @@ impl Sim {
             return;
         };
         let (machine, trace) = (e.machine, e.trace);
-        let fresh: Vec<(String, &'static str, String, Option<String>)> = e.exec.history()
-            [e.history_seen..]
+        type Fresh = (String, &'static str, String, Option<String>, Option<Value>);
+        let fresh: Vec<Fresh> = e.exec.history()[e.history_seen..]
             .iter()
             .filter_map(|h| {
                 let (event, state, detail) = state_record_fields(&h.kind)?;
-                Some((h.scope.clone(), event, state, detail))
+                let data = match &h.kind {
+                    HistoryKind::StateEntered { input, .. } => Some(input.clone()),
+                    HistoryKind::StateExited { output, .. } => Some(output.clone()),
+                    _ => None,
+                };
+                Some((h.scope.clone(), event, state, detail, data))
             })
             .collect();
         let len = e.exec.history().len();
         let now = self.now();
         let state_machine = self.name(machine);
         let arn = self.execution_arn(machine, n);
-        for (scope, event, state, detail) in fresh {
+        for (scope, event, state, detail, data) in fresh {
             self.emit(|| TraceRecord::State {
                 t_ms: Ms(now),
                 state_machine: state_machine.clone(),
@@ -317,6 +322,7 @@ impl Sim {
                 scope,
                 event,
                 detail,
+                data,
             });
         }
         if let Some(e) = self.executions.get_mut(&n) {

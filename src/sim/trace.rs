@@ -313,6 +313,10 @@ pub enum TraceRecord {
         event: &'static str,
         #[serde(skip_serializing_if = "Option::is_none")]
         detail: Option<String>,
+        /// In process only, never written: the state's input (`entered`) or output (`exited`), for the UI's
+        /// state-by-state view. Left out of trace files so that they stay as they were.
+        #[serde(skip)]
+        data: Option<Value>,
     },
     /// A rule or schedule produced an event for its targets.
     Match {

@@ -23,6 +23,12 @@ pub enum Selection {
     /// A row of the invocation log, by index.
     Invocation(usize),
     Trace(Arc<str>),
+    /// A state of an expanded state machine (`node`), shown for the chosen execution (`None`: the latest).
+    State {
+        node: NodeIndex,
+        state: String,
+        execution: Option<Arc<str>>,
+    },
 }
 
 /// An action that would lose unsaved changes, waiting for the user's answer.
@@ -66,6 +72,8 @@ pub enum Action {
     /// An invocation row was clicked: inspect it and stop following the newest row.
     InspectInvocation(usize),
     FitCanvas,
+    /// Draw a state machine node state by state, or as one node again.
+    ToggleStates(NodeIndex),
     /// View → Size nodes by: what the canvas sizes node boxes by.
     SizeNodesBy(super::health::NodeSizing),
     SetDark(bool),

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use eframe::egui::{self, Color32, Key, Modifiers, RichText, Ui};
+use petgraph::graph::NodeIndex;
 use serde::{Deserialize, Serialize};
 
 pub use super::action::Selection;
@@ -29,6 +30,7 @@ use super::menu::{MenuBar, MenuView, SHORTCUT_OPEN, SHORTCUT_RELOAD};
 use super::palette::Palette;
 use super::picker::FilePicker;
 use super::screenshot::ScreenshotPlan;
+use super::sfn_graph;
 use super::start_page::StartPage;
 use super::style;
 use super::toolbar::{Toolbar, ToolbarView};
@@ -199,6 +201,25 @@ impl EventflowApp {
         self.doc.as_ref().map_or(0, |d| d.canvas.dots_in_flight())
     }
 
+    /// Draws the open scenario's state machine `name` state by state (as a double-click on it does) and selects
+    /// it; false when there is no such state machine.
+    pub fn expand_states(&mut self, name: &str) -> bool {
+        let Some(doc) = &mut self.doc else {
+            return false;
+        };
+        let Some(i) = (0..doc.canvas.names.len())
+            .find(|&i| doc.canvas.names[i] == name && doc.canvas.is_state_machine(i))
+        else {
+            return false;
+        };
+        let ix = NodeIndex::new(i);
+        if doc.canvas.states.as_ref().is_none_or(|g| g.node != ix) {
+            doc.canvas.toggle_states(&doc.scenario, ix);
+        }
+        self.selection = Selection::Node(ix);
+        true
+    }
+
     /// Opens a scenario file, or converts a SAM / CloudFormation template on the fly; problems go to the status
     /// line.
     pub fn open_path(&mut self, path: &Path) {
@@ -251,7 +272,8 @@ impl EventflowApp {
             return;
         };
         let select = match &self.selection {
-            Selection::Node(n) => doc
+            // A state is shared as its state machine.
+            Selection::Node(n) | Selection::State { node: n, .. } => doc
                 .canvas
                 .graph
                 .graph
@@ -544,6 +566,32 @@ impl EventflowApp {
                     row.logs.push((t_ms.0, message));
                 }
             }
+            TraceRecord::State {
+                state_machine,
+                execution_arn,
+                state,
+                scope,
+                event,
+                detail,
+                data,
+                ..
+            } => canvas.sfn_runs.observe_state(
+                &state_machine,
+                &execution_arn,
+                &state,
+                &scope,
+                event,
+                detail,
+                data,
+            ),
+            TraceRecord::Execution {
+                state_machine,
+                execution_arn,
+                status,
+                ..
+            } => canvas
+                .sfn_runs
+                .observe_execution(&state_machine, &execution_arn, status),
             // Other kinds (drops, matches, objects, queue records…) are shown through stats and live state.
             _ => {}
         }
@@ -669,7 +717,7 @@ impl EventflowApp {
         let doc = self.doc.as_ref()?;
         let sc = &doc.scenario;
         let chosen = match &self.selection {
-            Selection::Node(n) => doc.canvas.graph.node_ref(*n),
+            Selection::Node(n) | Selection::State { node: n, .. } => doc.canvas.graph.node_ref(*n),
             Selection::Invocation(i) => self
                 .log
                 .rows
@@ -692,7 +740,9 @@ impl EventflowApp {
         match &self.selection {
             Selection::Invocation(i) => self.log.rows.get(*i).map(|r| r.trace_id.clone()),
             Selection::Trace(t) => Some(t.clone()),
-            Selection::Node(_) | Selection::None => self.panels.views.timeline.trace().cloned(),
+            Selection::Node(_) | Selection::State { .. } | Selection::None => {
+                self.panels.views.timeline.trace().cloned()
+            }
         }
     }
 
@@ -764,7 +814,7 @@ impl EventflowApp {
             }
             None => {
                 let (selected, highlight) = match &self.selection {
-                    Selection::Node(n) => (Some(*n), None),
+                    Selection::Node(n) | Selection::State { node: n, .. } => (Some(*n), None),
                     Selection::Trace(t) => (None, Some(style::trace_hash(t))),
                     Selection::Invocation(i) => (
                         None,
@@ -780,7 +830,38 @@ impl EventflowApp {
                     .tour
                     .as_ref()
                     .map_or_else(Vec::new, |t| t.highlights().to_vec());
-                doc.canvas.show(ui, &self.snap, selected, highlight)
+                match doc.canvas.states.as_ref() {
+                    // A state machine drawn state by state takes the canvas's right part.
+                    Some(g) => {
+                        let full = ui.available_rect_before_wrap();
+                        let w = (full.width() * 0.45)
+                            .clamp(280.0, 640.0)
+                            .min(full.width() * 0.7);
+                        let side = egui::Rect::from_min_max(
+                            egui::pos2(full.max.x - w, full.min.y),
+                            full.max,
+                        );
+                        let main =
+                            egui::Rect::from_min_max(full.min, egui::pos2(side.min.x, full.max.y));
+                        let focus = match &self.selection {
+                            Selection::State {
+                                node,
+                                state,
+                                execution,
+                            } if *node == g.node => sfn_graph::Focus {
+                                state: Some(state.clone()),
+                                execution: execution.clone(),
+                            },
+                            _ => sfn_graph::Focus::default(),
+                        };
+                        let mut side_ui = ui.new_child(egui::UiBuilder::new().max_rect(side));
+                        sfn_graph::show(&mut side_ui, g, &doc.canvas.sfn_runs, &focus, actions);
+                        let mut main_ui = ui.new_child(egui::UiBuilder::new().max_rect(main));
+                        doc.canvas
+                            .show(&mut main_ui, &self.snap, selected, highlight)
+                    }
+                    None => doc.canvas.show(ui, &self.snap, selected, highlight),
+                }
             }
         };
         if let Some(notes) = &self.panels.import_notes {
@@ -803,15 +884,24 @@ impl EventflowApp {
         if ctx.input_mut(|i| i.consume_shortcut(&SHORTCUT_RELOAD)) {
             actions.push(Action::Reload);
         }
-        // Space and → belong to text fields while one has focus.
-        let typing = ctx.memory(|m| m.focused().is_some());
-        if self.doc.is_some() && !typing {
-            if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Space)) {
-                actions.push(Action::TogglePlay);
-            }
-            if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::ArrowRight)) {
-                actions.push(Action::Send(Command::Step));
-            }
+        // Space and → belong to text fields while one has focus; with a canvas node focused (Tab / arrows move
+        // between nodes), Space still plays and pauses, and the arrows keep moving between nodes.
+        let focused = ctx.memory(|m| m.focused().is_some());
+        let node_focused = self
+            .doc
+            .as_ref()
+            .is_some_and(|d| d.canvas.node_has_focus(ctx));
+        if self.doc.is_some()
+            && (!focused || node_focused)
+            && ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Space))
+        {
+            actions.push(Action::TogglePlay);
+        }
+        if self.doc.is_some()
+            && !focused
+            && ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::ArrowRight))
+        {
+            actions.push(Action::Send(Command::Step));
         }
     }
 
@@ -1018,6 +1108,14 @@ impl EventflowApp {
             Action::InspectInvocation(i) => {
                 self.selection = Selection::Invocation(i);
                 self.log.follow = false;
+            }
+            Action::ToggleStates(ix) => {
+                if let Some(d) = &mut self.doc {
+                    d.canvas.toggle_states(&d.scenario, ix);
+                }
+                if matches!(&self.selection, Selection::State { node, .. } if *node == ix) {
+                    self.selection = Selection::Node(ix);
+                }
             }
             Action::FitCanvas => {
                 if let Some(d) = &mut self.doc {

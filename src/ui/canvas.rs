@@ -27,6 +27,7 @@ use petgraph::visit::EdgeRef;
 use super::action::{Action, Selection};
 use super::health::{self, NodeSizing, Samples, Shares};
 use super::minimap;
+use super::sfn_graph::{SfnGraph, SfnRuns};
 use super::style::{self, NodeKind};
 use super::tour_panel::TOUR_HIGHLIGHT;
 pub use super::view::NODE_SIZE;
@@ -71,6 +72,8 @@ struct Dot {
 #[derive(Debug, Clone, PartialEq)]
 enum CanvasClick {
     Node(NodeIndex),
+    /// A state machine node was double-clicked: draw it state by state (or as one node again).
+    ToggleStates(NodeIndex),
     Trace(Arc<str>),
     Background,
     /// Edit mode: a node (or a broken resource) was clicked, by name; `shift` adds it to the selection.
@@ -162,6 +165,16 @@ pub struct Canvas {
     edge_age: Vec<Samples>,
     /// When a trace's message last reached a queue: (queue node, trace hash) → arrival, for message ages.
     queued_at: HashMap<(usize, u64), u64>,
+    /// The state machine drawn state by state beside the graph (see [`super::sfn_graph`]), if any.
+    pub(super) states: Option<SfnGraph>,
+    /// What recent executions of each state machine did in each state.
+    pub(super) sfn_runs: SfnRuns,
+    /// The ids of the node widgets of the last frame (to tell a focused node from a focused text field).
+    node_widget_ids: Vec<egui::Id>,
+    /// The node that had the keyboard focus at the last frame (a newly focused node is selected).
+    focused_node: Option<String>,
+    /// The state machine node a right-click opened the menu of.
+    menu_node: Option<usize>,
 }
 
 impl Canvas {
@@ -259,7 +272,37 @@ impl Canvas {
             edge_latency: vec![Samples::default(); n_edges],
             edge_age: vec![Samples::default(); n_edges],
             queued_at: HashMap::new(),
+            states: None,
+            sfn_runs: SfnRuns::default(),
+            node_widget_ids: Vec::new(),
+            focused_node: None,
+            menu_node: None,
         }
+    }
+
+    /// Draws state machine node `ix` state by state beside the graph, or — when it is already — as one node
+    /// again. Other nodes are left alone. The graph fits the room left to it again.
+    pub fn toggle_states(&mut self, sc: &Scenario, ix: NodeIndex) {
+        if self.states.as_ref().is_some_and(|g| g.node == ix) {
+            self.states = None;
+        } else {
+            let Some(name) = self.names.get(ix.index()) else {
+                return;
+            };
+            let Some(sm) = sc
+                .find(name)
+                .and_then(|id| sc.resource(id).kind.as_state_machine())
+            else {
+                return;
+            };
+            self.states = Some(SfnGraph::build(ix, name, &sm.parsed, &sm.definition));
+        }
+        self.fit();
+    }
+
+    /// Whether node `i` is a state machine (it can be drawn state by state).
+    pub fn is_state_machine(&self, i: usize) -> bool {
+        self.kinds.get(i) == Some(&NodeKind::Resource(ResourceType::StateMachine))
     }
 
     /// The layout key of node `i`: the resource id, or `traffic:NAME`.
@@ -425,6 +468,7 @@ impl Canvas {
             .iter_mut()
             .for_each(|s| *s = Samples::default());
         self.queued_at.clear();
+        self.sfn_runs.clear();
     }
 
     pub fn fit(&mut self) {
@@ -674,7 +718,7 @@ impl Canvas {
         if self.edit.on {
             self.draw_edit(&painter, &ink, response.hover_pos());
         }
-        self.expose_nodes(ui, &response, rect, snap, selected);
+        let focus_pick = self.expose_nodes(ui, &response, rect, snap, selected);
         let hovered_dot =
             self.draw_dots(&painter, rect, snap.now_us, highlight, response.hover_pos());
         let legend_click = self.draw_legend(&painter, &ink, rect, &response, pointer);
@@ -700,6 +744,12 @@ impl Canvas {
             hovered_dot,
             legend_click.map(CanvasClick::Trace),
         );
+        let menu_pick = if self.edit.on {
+            None
+        } else {
+            self.node_menu(&response, pointer)
+        };
+        let click = click.or(menu_pick);
         if response.hovered()
             && response
                 .hover_pos()
@@ -707,7 +757,10 @@ impl Canvas {
         {
             ui.ctx().set_cursor_icon(egui::CursorIcon::PointingHand);
         }
-        edit_event.or(click).map(|c| c.into_action(self.edit.on))
+        edit_event
+            .or(click)
+            .or(focus_pick)
+            .map(|c| c.into_action(self.edit.on))
     }
 
     fn fit_if_pending(&mut self, rect: Rect) {
@@ -933,6 +986,14 @@ impl Canvas {
             }
             return legend_click;
         }
+        if legend_click.is_none()
+            && !self.edit.on
+            && response.double_clicked()
+            && let Some(i) = pointer.and_then(|p| self.node_at(p))
+            && self.is_state_machine(i)
+        {
+            return Some(CanvasClick::ToggleStates(NodeIndex::new(i)));
+        }
         if legend_click.is_some() || !response.clicked() {
             return legend_click;
         }
@@ -948,16 +1009,21 @@ impl Canvas {
     }
 
     /// One accessible widget per node on screen — its name, its role, whether it is selected, its type and live
-    /// state — so screen readers (and UI tests) find nodes by label. The widgets only sense hover: clicks and
-    /// drags stay with the canvas, which knows the gestures.
+    /// state — so screen readers (and UI tests) find nodes by label. The widgets sense hover and keyboard focus
+    /// only: clicks and drags stay with the canvas, which knows the gestures. Tab / Shift+Tab and the arrow keys
+    /// move the focus between nodes (egui's focus navigation, the arrows to the nearest node that way; Esc lets
+    /// go), and the node that gains the focus is selected: that choice is returned.
     fn expose_nodes(
-        &self,
+        &mut self,
         ui: &Ui,
         response: &egui::Response,
         rect: Rect,
         snap: &Snapshot,
         selected: Option<NodeIndex>,
-    ) {
+    ) -> Option<CanvasClick> {
+        let mut pick = None;
+        let mut now_focused = None;
+        self.node_widget_ids.clear();
         for i in 0..self.all_len() {
             let r = self.drawn_rect(i, snap).intersect(rect);
             if !r.is_positive() {
@@ -966,7 +1032,21 @@ impl Canvas {
             let key = self.any_name(i);
             let is_selected = selected.is_some_and(|s| s.index() == i)
                 || (self.edit.on && self.edit.marked.contains(&key));
-            let node = ui.interact(r, response.id.with(("node", &key)), Sense::hover());
+            let node = ui.interact(r, response.id.with(("node", &key)), Sense::FOCUSABLE);
+            self.node_widget_ids.push(node.id);
+            // Not `gained_focus`: focus moved by an arrow key is settled at the end of a frame, which that misses.
+            let was_focused = self.focused_node.as_deref() == Some(key.as_str());
+            if node.has_focus() && !was_focused {
+                now_focused = Some(key.clone());
+                pick = Some(if self.edit.on {
+                    CanvasClick::Named {
+                        name: key.clone(),
+                        shift: false,
+                    }
+                } else {
+                    CanvasClick::Node(NodeIndex::new(i))
+                });
+            }
             // Built only when an accessibility client (or a test) reads the tree.
             node.widget_info(|| {
                 egui::WidgetInfo::labeled(egui::Role::Button, true, self.display_name(i))
@@ -975,7 +1055,47 @@ impl Canvas {
                 builder.set_selected(is_selected);
                 builder.set_description(self.describe(i, snap));
             });
+            if node.has_focus() && now_focused.is_none() {
+                now_focused = Some(key.clone());
+            }
         }
+        self.focused_node = now_focused;
+        pick
+    }
+
+    /// Run mode: a right-click on a state machine opens a menu to draw it state by state (or as one node
+    /// again) — the same as a double-click.
+    fn node_menu(
+        &mut self,
+        response: &egui::Response,
+        pointer: Option<Pos2>,
+    ) -> Option<CanvasClick> {
+        if response.secondary_clicked() {
+            self.menu_node = pointer
+                .and_then(|p| self.node_at(p))
+                .filter(|&i| self.is_state_machine(i));
+        }
+        let i = self.menu_node?;
+        let shown = self.states.as_ref().is_some_and(|g| g.node.index() == i);
+        let mut pick = None;
+        response.context_menu(|ui| {
+            let label = if shown { "Hide states" } else { "Show states" };
+            if ui.button(label).clicked() {
+                pick = Some(CanvasClick::ToggleStates(NodeIndex::new(i)));
+                ui.close();
+            }
+            if ui.button("Inspect").clicked() {
+                pick = Some(CanvasClick::Node(NodeIndex::new(i)));
+                ui.close();
+            }
+        });
+        pick
+    }
+
+    /// Whether a node (not a text field) has the keyboard focus: run-mode shortcuts such as Space still apply.
+    pub fn node_has_focus(&self, ctx: &egui::Context) -> bool {
+        ctx.memory(|m| m.focused())
+            .is_some_and(|id| self.node_widget_ids.contains(&id))
     }
 
     /// A node's name as drawn (traffic sources without their `traffic:` prefix).
@@ -1763,6 +1883,7 @@ impl CanvasClick {
     fn into_action(self, editing: bool) -> Action {
         match self {
             CanvasClick::Node(n) => Action::Select(Selection::Node(n)),
+            CanvasClick::ToggleStates(n) => Action::ToggleStates(n),
             CanvasClick::Trace(t) => Action::Select(Selection::Trace(t)),
             CanvasClick::Background if editing => Action::SelectNames(Vec::new()),
             CanvasClick::Background => Action::Select(Selection::None),

@@ -136,7 +136,10 @@ impl Views {
                     BottomTab::Invocations => {
                         let selected = match selection {
                             Selection::Invocation(i) => Some(*i),
-                            Selection::None | Selection::Node(_) | Selection::Trace(_) => None,
+                            Selection::None
+                            | Selection::Node(_)
+                            | Selection::Trace(_)
+                            | Selection::State { .. } => None,
                         };
                         if let Some(i) = log.show(ui, selected) {
                             actions.push(Action::InspectInvocation(i));

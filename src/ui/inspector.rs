@@ -11,6 +11,7 @@ use super::canvas::Canvas;
 use super::inject;
 use super::json_tree;
 use super::log::InvocationLog;
+use super::sfn_graph;
 use super::start_page::strip_markdown;
 use super::style::{self, NodeKind};
 use crate::runner::{Snapshot, StatsView};
@@ -45,6 +46,11 @@ impl Inspector {
                 ui.weak("Click a node, a moving dot or an invocation to inspect it.");
             }
             Selection::Node(n) => node(ui, view, *n, actions),
+            Selection::State {
+                node,
+                state,
+                execution,
+            } => state_of_machine(ui, view, *node, state, execution.as_ref(), actions),
             Selection::Invocation(i) => self.invocation(ui, view.log, *i),
             Selection::Trace(t) => {
                 ui.heading("Trace");
@@ -151,6 +157,105 @@ impl Inspector {
     }
 }
 
+/// A state of an expanded state machine: its type, what it did in the chosen execution (the latest unless one
+/// is chosen), its input and output, and its definition.
+fn state_of_machine(
+    ui: &mut Ui,
+    view: &InspectorView<'_>,
+    node: NodeIndex,
+    state: &str,
+    execution: Option<&std::sync::Arc<str>>,
+    actions: &mut Vec<Action>,
+) {
+    let Some(g) = view.canvas.states.as_ref().filter(|g| g.node == node) else {
+        ui.weak("This state machine is no longer drawn state by state.");
+        return;
+    };
+    let Some(b) = g.state(state) else {
+        ui.weak("No such state.");
+        return;
+    };
+    ui.heading(format!("State {state}"));
+    ui.weak(format!("{} state of {}", b.type_name, g.machine));
+    let runs = view.canvas.sfn_runs.executions(&g.machine);
+    let chosen = view
+        .canvas
+        .sfn_runs
+        .execution(&g.machine, execution.map(|a| &**a));
+    let shown = chosen.map_or("none yet".to_string(), |e| {
+        sfn_graph::arn_tail(&e.arn).to_string()
+    });
+    egui::ComboBox::from_label("Execution")
+        .selected_text(if execution.is_some() {
+            shown
+        } else {
+            format!("latest ({shown})")
+        })
+        .show_ui(ui, |ui| {
+            let pick = |execution: Option<std::sync::Arc<str>>| {
+                Action::Select(Selection::State {
+                    node,
+                    state: state.to_string(),
+                    execution,
+                })
+            };
+            if ui.selectable_label(execution.is_none(), "latest").clicked() {
+                actions.push(pick(None));
+            }
+            for e in runs.iter().rev() {
+                let text = format!(
+                    "{} · {}",
+                    sfn_graph::arn_tail(&e.arn),
+                    e.status.unwrap_or("running")
+                );
+                if ui
+                    .selectable_label(execution == Some(&e.arn), text)
+                    .clicked()
+                {
+                    actions.push(pick(Some(e.arn.clone())));
+                }
+            }
+        });
+    ui.separator();
+    match chosen.and_then(|e| e.states.get(state)) {
+        None => {
+            ui.weak("This execution has not entered this state.");
+        }
+        Some(run) => {
+            ui.label(RichText::new(run.status.as_str()).strong());
+            if run.entered > 1 {
+                ui.label(format!("entered {} times", run.entered));
+            }
+            if !run.scope.is_empty() {
+                ui.label(format!("last in {}", run.scope));
+            }
+            if let Some(d) = &run.detail {
+                ui.label(d);
+            }
+            let salt = format!("sfn-{}-{state}", chosen.map_or("", |e| &e.arn));
+            ui.strong("Input");
+            match &run.input {
+                Some(v) => json_tree::show(ui, &format!("{salt}-in"), v, "", 3),
+                None => {
+                    ui.weak("(not recorded)");
+                }
+            }
+            ui.strong("Output");
+            match &run.output {
+                Some(v) => json_tree::show(ui, &format!("{salt}-out"), v, "", 3),
+                None => {
+                    ui.weak("(none yet)");
+                }
+            }
+        }
+    }
+    if !b.definition.is_null() {
+        ui.separator();
+        ui.strong("Definition");
+        json_tree::show(ui, &format!("sfn-def-{state}"), &b.definition, "", 2);
+    }
+}
+
 /// A node: its type, live state, statistics, "Send a test event…" and configuration.
 fn node(ui: &mut Ui, view: &InspectorView<'_>, n: NodeIndex, actions: &mut Vec<Action>) {
     let (sc, canvas) = (view.scenario, view.canvas);
@@ -196,6 +301,17 @@ fn node(ui: &mut Ui, view: &InspectorView<'_>, n: NodeIndex, actions: &mut Vec<A
             if inject::accepts_events(*resource_type) && ui.button("Send a test event…").clicked()
             {
                 actions.push(Action::OpenInject(*id));
+            }
+            if canvas.is_state_machine(n.index()) {
+                let shown = canvas.states.as_ref().is_some_and(|g| g.node == n);
+                let label = if shown { "Hide states" } else { "Show states" };
+                if ui
+                    .button(label)
+                    .on_hover_text("Draw this state machine state by state (or double-click it)")
+                    .clicked()
+                {
+                    actions.push(Action::ToggleStates(n));
+                }
             }
             sc.document
                 .get("resources")

@@ -24,6 +24,8 @@
 //! - Edit mode: [`palette`] — add resources; [`edit_form`] — the property form (typed fields, raw JSON, pattern
 //!   and filter sandboxes, traffic); [`code_editor`] — handler code; [`dialogs`] — wiring question and unsaved
 //!   changes; [`edit`] — the editing session in the shell (document operations live in [`crate::editor`]).
+//! - [`sfn_graph`] — a state machine drawn state by state beside the graph (double-click it), coloured by its
+//!   executions' outcomes; the inspector shows a clicked state's input and output.
 //! - [`style`] — colours and icons; [`screenshot`] — `open --screenshot`; [`testing`] — the harness of the UI
 //!   tests and the frame benchmark.
 //!
@@ -54,6 +56,7 @@ pub mod minimap;
 pub mod palette;
 pub mod picker;
 pub mod screenshot;
+pub mod sfn_graph;
 pub mod start_page;
 pub mod style;
 #[doc(hidden)]
@@ -93,6 +96,10 @@ pub struct OpenArgs {
     /// Open the bottom panel on this tab: invocations, timeline, metrics or dashboard (e.g. for screenshots).
     #[arg(long, value_parser = ["invocations", "timeline", "metrics", "dashboard"])]
     pub panel: Option<String>,
+    /// Draw this state machine state by state beside the graph (as a double-click on it does), e.g. for
+    /// screenshots.
+    #[arg(long, requires = "file", conflicts_with = "edit")]
+    pub expand: Option<String>,
 }
 
 impl OpenArgs {
@@ -106,6 +113,7 @@ impl OpenArgs {
             edit: false,
             select: None,
             panel: None,
+            expand: None,
         }
     }
 }
@@ -123,6 +131,8 @@ pub enum UiError {
     BadAfter(f64),
     #[error("cannot open the window: {0}")]
     Window(String),
+    #[error("invalid --expand {0:?}: the scenario has no state machine of that name")]
+    BadExpand(String),
     #[error("screenshot failed: {0}")]
     Screenshot(String),
 }
@@ -135,6 +145,7 @@ impl UiError {
             UiError::NoDisplay
             | UiError::BadSize(_)
             | UiError::BadAfter(_)
+            | UiError::BadExpand(_)
             | UiError::Window(_) => true,
             UiError::Screenshot(_) => false,
         }
@@ -163,17 +174,30 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
     }
     // Load the file first: a bad scenario (or template) is an input error (exit 2), reported before any window
     // opens.
-    let checked = match &args.file {
+    let scenario = match &args.file {
         // A shared moment (`crate::moment`) carries its scenario; the app opens it on its moment.
         Some(f) => Some(match crate::moment::read(f) {
-            Ok(Some(_)) => (),
-            Ok(None) => import_notes::open_file(f)
-                .map(|_| ())
-                .map_err(UiError::Window)?,
+            Ok(Some(m)) => m.scenario,
+            Ok(None) => match import_notes::open_file(f).map_err(UiError::Window)? {
+                import_notes::Opened::Scenario(sc) => sc,
+                import_notes::Opened::Template { scenario, .. } => scenario,
+            },
             Err(e) => return Err(UiError::Window(format!("{}: {e}", f.display()))),
         }),
         None => None,
     };
+    if let Some(name) = &args.expand {
+        let is_machine = scenario.as_ref().is_some_and(|sc| {
+            sc.find(name)
+                .is_some_and(|id| sc.resource(id).kind.as_state_machine().is_some())
+        });
+        if !is_machine {
+            return Err(UiError::BadExpand(name.clone()));
+        }
+    }
+    // The app opens the file itself (templates with their notes, moments on their moment): the load above only
+    // checked it.
+    let opened = scenario.is_some();
     let screenshot = args.screenshot.clone();
     let result_slot = screenshot
         .as_ref()
@@ -194,6 +218,7 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
     let edit = args.edit;
     let select = args.select.clone();
     let panel = args.panel.clone();
+    let expand = args.expand.clone();
     let after = Duration::from_secs_f64(args.after);
     let slot = result_slot.clone();
     eframe::run_native(
@@ -206,8 +231,11 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
                 app::load_prefs(cc.storage)
             };
             let mut app = EventflowApp::new(&cc.egui_ctx, ClockChoice::Threaded, prefs);
-            if let (Some(()), Some(f)) = (checked, file) {
+            if let (true, Some(f)) = (opened, file) {
                 app.open_path(&f);
+            }
+            if let Some(name) = expand {
+                app.expand_states(&name);
             }
             if edit {
                 if app.scenario().is_some() {

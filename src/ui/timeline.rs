@@ -182,7 +182,9 @@ impl Timeline {
                 None => (None, None),
             },
             Selection::Trace(t) => (Some(t.clone()), None),
-            Selection::Node(_) | Selection::None => (None, self.selected_request.clone()),
+            Selection::Node(_) | Selection::State { .. } | Selection::None => {
+                (None, self.selected_request.clone())
+            }
         };
         let trace = trace
             .or_else(|| self.trace.clone())
