@@ -628,10 +628,14 @@ fn run_with_faults(
     ran + sim.run_until_bounded(target, EVENTS_PER_TICK - ran)
 }
 
-/// Re-runs a scenario from t = 0 to `until_us` with the trace on and returns its records (the app's exports: the
-/// run is deterministic, so this is the run the app shows, minus test events sent by hand). An engine panic
-/// becomes an error message.
-pub fn rerun_trace(sc: Arc<Scenario>, until_us: u64) -> Result<Vec<TraceRecord>, String> {
+/// Re-runs a scenario from t = 0 to `until_us` with the trace on, applying the recorded fault changes `faults` at
+/// their moments, and returns its records (the app's exports: the run is deterministic, so this is the run the
+/// app shows, minus test events sent by hand). An engine panic becomes an error message.
+pub fn rerun_trace(
+    sc: Arc<Scenario>,
+    until_us: u64,
+    faults: &[RecordedFault],
+) -> Result<Vec<TraceRecord>, String> {
     catch_unwind(AssertUnwindSafe(|| {
         let mut sim = Sim::new(
             sc,
@@ -640,6 +644,15 @@ pub fn rerun_trace(sc: Arc<Scenario>, until_us: u64) -> Result<Vec<TraceRecord>,
                 trace: true,
             },
         );
+        let mut applied = 0;
+        loop {
+            let before = (sim.events_processed(), applied);
+            run_with_faults(&mut sim, until_us, faults, &mut applied);
+            if (sim.events_processed(), applied) == before {
+                break;
+            }
+        }
+        // Nothing left before `until_us`: the clock goes there, as `run_until` does.
         sim.run_until(until_us);
         sim.take_trace()
     }))

@@ -270,6 +270,21 @@ fn a_fault_fails_invocations_and_a_reset_replays_it_exactly() {
     let n = live.len().min(replay.len());
     assert!(n > 50, "{n} records");
     assert_eq!(live[..n], replay[..n], "the replay is identical");
+
+    // The app's exports re-run headless with the recorded faults: the same records again.
+    let exported: Vec<String> = rerun_trace(scenario(NEW_ORDER), 20_000_000, &recorded)
+        .expect("runs")
+        .iter()
+        .map(|r| {
+            let mut line = Vec::new();
+            r.write_line(&mut line);
+            String::from_utf8_lossy(&line).into_owned()
+        })
+        .collect();
+    let m = exported.len().min(live.len());
+    assert!(exported.iter().any(|l| l.contains("InjectedFault")));
+    assert!(m > 40, "{m} records");
+    assert_eq!(live[..m], exported[..m], "the export re-runs the same run");
 }
 
 #[test]
@@ -341,7 +356,7 @@ fn seeking_back_re_runs_to_the_same_moment() {
         "seeking back starts a new run"
     );
     // The records since t = 0 are exactly those of a fresh run to that moment.
-    let fresh = rerun_trace(scenario(NEW_ORDER), 1_500_000).expect("runs");
+    let fresh = rerun_trace(scenario(NEW_ORDER), 1_500_000, &[]).expect("runs");
     assert_eq!(lines(&records), lines(&fresh));
     // Seeking forward goes on without a restart.
     let (_, snap) = seek_to_end(&mut c, Command::Seek(2_000_000));

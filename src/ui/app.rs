@@ -988,6 +988,7 @@ impl EventflowApp {
         let source = self.doc.as_ref().map(|d| ExportSource {
             scenario: &d.scenario,
             now_us: self.snap.now_us,
+            faults: &self.snap.faults,
             trace: trace
                 .as_deref()
                 .and_then(|t| self.panels.views.store.records(t)),

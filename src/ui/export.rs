@@ -63,6 +63,8 @@ impl ExportKind {
 pub struct ExportSource<'a> {
     pub scenario: &'a Arc<Scenario>,
     pub now_us: u64,
+    /// The fault changes the run applied (the Experiments panel): a re-run applies them at the same moments.
+    pub faults: &'a [crate::runner::RecordedFault],
     /// The selected trace's records (for [`ExportKind::Timeline`]).
     pub trace: Option<&'a [TraceRecord]>,
     /// Where the canvas was drawn, in points.
@@ -216,11 +218,12 @@ impl Exports {
                 let (tx, rx) = bounded(1);
                 let sc = src.scenario.clone();
                 let until_us = src.now_us;
+                let faults = src.faults.to_vec();
                 let waker = ctx.clone();
                 let spawned = std::thread::Builder::new()
                     .name("eventflow-export".into())
                     .spawn(move || {
-                        let r = export_run(kind, &sc, until_us, &path);
+                        let r = export_run(kind, &sc, until_us, &faults, &path);
                         let _ = tx.send(r);
                         waker.request_repaint();
                     });
@@ -276,9 +279,10 @@ fn export_run(
     kind: ExportKind,
     sc: &Arc<Scenario>,
     until_us: u64,
+    faults: &[crate::runner::RecordedFault],
     path: &Path,
 ) -> Result<String, String> {
-    let records = crate::runner::rerun_trace(sc.clone(), until_us)?;
+    let records = crate::runner::rerun_trace(sc.clone(), until_us, faults)?;
     let text = match kind {
         ExportKind::TraceJsonl => {
             let mut out = Vec::new();
@@ -325,11 +329,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("eventflow-app-export-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let until_us = 20_000_000;
-        let records = crate::runner::rerun_trace(sc.clone(), until_us).expect("runs");
+        let records = crate::runner::rerun_trace(sc.clone(), until_us, &[]).expect("runs");
         assert!(!records.is_empty());
 
         let jsonl = dir.join("t.trace.jsonl");
-        export_run(ExportKind::TraceJsonl, &sc, until_us, &jsonl).expect("trace written");
+        export_run(ExportKind::TraceJsonl, &sc, until_us, &[], &jsonl).expect("trace written");
         let text = std::fs::read_to_string(&jsonl).expect("readable");
         let mut expected = Vec::new();
         for r in &records {
@@ -342,21 +346,21 @@ mod tests {
         );
 
         let perfetto = dir.join("t.perfetto.json");
-        export_run(ExportKind::Perfetto, &sc, until_us, &perfetto).expect("perfetto written");
+        export_run(ExportKind::Perfetto, &sc, until_us, &[], &perfetto).expect("perfetto written");
         let v: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&perfetto).expect("readable"))
                 .expect("JSON");
         assert!(v["traceEvents"].as_array().is_some_and(|a| !a.is_empty()));
 
         let otlp = dir.join("t.otlp.json");
-        export_run(ExportKind::Otlp, &sc, until_us, &otlp).expect("otlp written");
+        export_run(ExportKind::Otlp, &sc, until_us, &[], &otlp).expect("otlp written");
         let v: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&otlp).expect("readable")).expect("JSON");
         assert!(v["resourceSpans"].as_array().is_some_and(|a| !a.is_empty()));
 
         // A path that cannot be written is an error, not a panic.
         let bad = dir.join("no-such-folder").join("x.json");
-        assert!(export_run(ExportKind::Otlp, &sc, until_us, &bad).is_err());
+        assert!(export_run(ExportKind::Otlp, &sc, until_us, &[], &bad).is_err());
         let _ = std::fs::remove_dir_all(&dir);
     }
 
