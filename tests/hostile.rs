@@ -227,6 +227,23 @@ fn output_that_cannot_be_written_is_an_error() {
         .output()
         .expect("run eventflow");
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    // The template an export writes on standard output is output too.
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let out = Command::new(env!("CARGO_BIN_EXE_eventflow"))
+        .current_dir(&d)
+        .args(["export", "s.json", "--sam"])
+        .stdout(full)
+        .output()
+        .expect("run eventflow");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot write to standard output"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// Item 11: ids of 10,000 characters are shortened in messages, invisible characters are shown escaped, and a

@@ -17,20 +17,11 @@ pub fn import(template: &Path, out: Option<&Path>) -> Result<ExitCode, CliError>
     })?;
     let text = crate::scenario::write::canonical_text(&imported.document);
     match out {
-        Some(path) => crate::fileio::write_atomic(path, &text).map_err(|e| {
-            let message = format!("cannot write {}: {e}", path.display());
-            if e.kind() == std::io::ErrorKind::PermissionDenied {
-                CliError::Invalid(message)
-            } else {
-                CliError::Internal(message)
-            }
-        })?,
-        None => {
-            use std::io::Write;
-            let mut stdout = std::io::stdout().lock();
-            // A closed pipe (`eventflow import t.yaml | head`) is not worth a crash.
-            let _ = stdout.write_all(text.as_bytes());
+        Some(path) => {
+            crate::fileio::write_atomic(path, &text).map_err(|e| super::write_error(path, &e))?
         }
+        // A closed pipe (`eventflow import t.yaml | head`) is not worth a crash; a full disk is an error.
+        None => super::print_text(&text)?,
     }
     for note in &imported.notes {
         eprintln!("note: {note}");

@@ -182,15 +182,7 @@ fn fmt(files: &[PathBuf], check: bool) -> Result<ExitCode, CliError> {
             all_canonical = false;
             say(&format!("not canonical: {}", file.display()))?;
         } else {
-            crate::fileio::write_atomic(file, &text).map_err(|e| {
-                let message = format!("cannot write {}: {e}", file.display());
-                // A read-only (or otherwise forbidden) file is the user's input to fix, not our failure.
-                if e.kind() == std::io::ErrorKind::PermissionDenied {
-                    CliError::Invalid(message)
-                } else {
-                    CliError::Internal(message)
-                }
-            })?;
+            crate::fileio::write_atomic(file, &text).map_err(|e| write_error(file, &e))?;
             say(&format!("formatted: {}", file.display()))?;
         }
     }
@@ -208,6 +200,25 @@ pub(crate) fn say(line: &str) -> Result<(), CliError> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     stdout_result(writeln!(out, "{line}").and_then(|()| out.flush()))
+}
+
+/// Writes `text` as it is on standard output, with [`say`]'s rules: a closed pipe drops it, any other failure is
+/// an error.
+pub(crate) fn print_text(text: &str) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    stdout_result(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
+}
+
+/// The CLI's error for a file that could not be written: a read-only (or otherwise forbidden) file is the user's
+/// input to fix (exit 2), anything else our failure.
+pub(crate) fn write_error(file: &std::path::Path, e: &std::io::Error) -> CliError {
+    let message = format!("cannot write {}: {e}", file.display());
+    if e.kind() == std::io::ErrorKind::PermissionDenied {
+        CliError::Invalid(message)
+    } else {
+        CliError::Internal(message)
+    }
 }
 
 /// Maps a write to standard output to the CLI's errors (see [`say`]).

@@ -13,20 +13,11 @@ pub fn export(file: &Path, out: Option<&Path>) -> Result<ExitCode, CliError> {
         ExportError::Invalid(_) | ExportError::Io { .. } => CliError::Invalid(e.to_string()),
     })?;
     match out {
-        Some(path) => exported.write_beside(path).map_err(|(file, e)| {
-            let message = format!("cannot write {}: {e}", file.display());
-            if e.kind() == std::io::ErrorKind::PermissionDenied {
-                CliError::Invalid(message)
-            } else {
-                CliError::Internal(message)
-            }
-        })?,
-        None => {
-            use std::io::Write;
-            let mut stdout = std::io::stdout().lock();
-            // A closed pipe (`eventflow export f.json --sam | head`) is not worth a crash.
-            let _ = stdout.write_all(exported.template.as_bytes());
-        }
+        Some(path) => exported
+            .write_beside(path)
+            .map_err(|(file, e)| super::write_error(&file, &e))?,
+        // A closed pipe (`eventflow export f.json --sam | head`) is not worth a crash; a full disk is an error.
+        None => super::print_text(&exported.template)?,
     }
     for note in &exported.notes {
         eprintln!("note: {note}");
