@@ -614,3 +614,185 @@ fn unbounded_workloads_are_refused_or_stopped() {
     );
     assert!(took.as_secs() < 30, "took {took:?}");
 }
+
+/// Item 8: `check` refuses a traffic payload over the limit of every kind of target — API Gateway's 10 MB, the 6 MB
+/// synchronous invoke of the function behind an API, a synchronous and an asynchronous invoke, an SQS message, an
+/// SNS message, an EventBridge entry, a DynamoDB item, a Step Functions input and the simulator's S3 object limit —
+/// each with its line, column and JSON path.
+#[test]
+fn check_refuses_oversized_payloads_for_every_target_kind() {
+    let d = folder("payload-kinds");
+    let text = |n: usize| "x".repeat(n);
+    let doc = serde_json::json!({
+        "format": "eventflow/1",
+        "name": "payload kinds",
+        "settings": { "until_s": 5 },
+        "resources": {
+            "Api": { "type": "api", "routes": { "POST /up": "Fn" } },
+            "Fn": { "type": "function" },
+            "Q": { "type": "queue" },
+            "T": { "type": "topic" },
+            "Bus": { "type": "event_bus" },
+            "Tab": { "type": "table", "partition_key": "id" },
+            "Sm": { "type": "state_machine", "definition": { "StartAt": "Done", "States": { "Done": { "Type": "Succeed" } } } },
+            "B": { "type": "bucket" }
+        },
+        "traffic": [
+            { "to": "Api", "at_s": 1, "request": { "method": "POST", "path": "/up", "body": text(10 * 1024 * 1024 + 1) } },
+            { "to": "Api", "at_s": 1, "request": { "method": "POST", "path": "/up", "body": text(6 * 1024 * 1024 + 1) } },
+            { "to": "Fn", "at_s": 1, "invocation_type": "RequestResponse", "payload": { "d": text(6 * 1024 * 1024) } },
+            { "to": "Fn", "at_s": 1, "payload": { "d": text(1024 * 1024) } },
+            { "to": "Q", "at_s": 1, "message": { "body": text(1024 * 1024 + 1) } },
+            { "to": "T", "at_s": 1, "message": { "body": text(256 * 1024 + 1) } },
+            { "to": "Bus", "at_s": 1, "event": { "source": "s", "detail-type": "d", "detail": { "d": text(1024 * 1024) } } },
+            { "to": "Tab", "at_s": 1, "put": { "id": "1", "d": text(400 * 1024) } },
+            { "to": "Sm", "at_s": 1, "input": { "d": text(256 * 1024) } },
+            { "to": "B", "at_s": 1, "object": { "key": "k", "body": text(16 * 1024 * 1024 + 1) } },
+            { "to": "Q", "at_s": 1, "message": { "body": "fits" } }
+        ]
+    });
+    std::fs::write(
+        d.join("s.json"),
+        serde_json::to_string_pretty(&doc).expect("json"),
+    )
+    .expect("write");
+    let out = eventflow_in(&d, &["check", "s.json"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    // Pretty JSON puts each traffic entry's payload key on the line after `"to"`… so locate by path and column.
+    for (i, path, what) in [
+        (
+            0,
+            "request.body",
+            "the payload is 10485761 bytes, over API Gateway's request payload limit (it answers 413) of 10485760 bytes",
+        ),
+        (
+            1,
+            "request.body",
+            "the payload is 6291457 bytes, over the 6 MB synchronous invoke limit of the function behind the API of 6291456 bytes",
+        ),
+        (
+            2,
+            "payload",
+            "over Lambda's synchronous invoke limit of 6291456 bytes",
+        ),
+        (
+            3,
+            "payload",
+            "over Lambda's asynchronous invoke limit of 1048576 bytes",
+        ),
+        (
+            4,
+            "message",
+            "the payload is 1048577 bytes, over SQS's message limit of 1048576 bytes",
+        ),
+        (
+            5,
+            "message",
+            "the payload is 262145 bytes, over SNS's message limit of 262144 bytes",
+        ),
+        (
+            6,
+            "event",
+            "over EventBridge's PutEvents entry limit of 1048576 bytes",
+        ),
+        (7, "put", "over DynamoDB's item limit of 409600 bytes"),
+        (
+            8,
+            "input",
+            "over Step Functions' input limit of 262144 bytes",
+        ),
+        (
+            9,
+            "object.body",
+            "the payload is 16777217 bytes, over this simulator's S3 object limit of 16777216 bytes",
+        ),
+    ] {
+        let line = err
+            .lines()
+            .find(|l| l.contains(&format!("traffic[{i}].{path}:")))
+            .unwrap_or_else(|| panic!("traffic[{i}].{path} is reported: {err}"));
+        assert!(line.contains(what), "traffic[{i}]: {line}");
+        assert!(line.starts_with("s.json:"), "located in the file: {line}");
+    }
+    assert!(
+        !err.contains("traffic[10]"),
+        "the message that fits passes: {err}"
+    );
+    // The location is the value measured: the body's line and column.
+    let body_line = serde_json::to_string_pretty(&doc)
+        .expect("json")
+        .lines()
+        .position(|l| l.contains("\"body\": \"xxxxxxxxxx"))
+        .expect("a body line")
+        + 1;
+    assert!(
+        err.contains(&format!("s.json:{body_line}:")),
+        "traffic[0] is located at its body, line {body_line}: {err}"
+    );
+}
+
+/// Item 8, at run time: API Gateway answers a request body over its 10 MB limit with 413 `REQUEST_TOO_LARGE`, one
+/// over the function's 6 MB synchronous limit with 500 (Lambda refuses the invocation), and a function response over
+/// 6 MB behind the proxy integration with 502 (aws-limits-rds.md §4). The bodies pass `check` as written and grow
+/// past the limits when their `{{uuid}}` placeholders expand (8 bytes as written, 36 when sent).
+#[cfg(unix)]
+#[test]
+fn api_gateway_answers_oversized_requests_and_responses_at_run_time() {
+    let d = folder("api-payloads");
+    // A response of 7 keys of 1,000,000 bytes: a script's strings stay under 1 MiB, but a map's keys do not add up.
+    let big_response = "fn handler(event, context) {\n  let k = \"k\"; k.pad(1000000, 'k');\n  let m = #{};\n  for i in 0..7 { m[k + i] = i; }\n  m\n}";
+    let doc = serde_json::json!({
+        "format": "eventflow/1",
+        "name": "api payloads",
+        "settings": { "until_s": 10 },
+        "resources": {
+            "Api": { "type": "api", "protocol": "rest", "routes": { "POST /up": "Fn", "GET /big": "Big" } },
+            "Fn": { "type": "function" },
+            "Big": { "type": "function", "timeout_s": 60, "code": { "inline": big_response } }
+        },
+        "traffic": [
+            { "to": "Api", "at_s": 1, "request": { "method": "POST", "path": "/up", "body": "{{uuid}}".repeat(300_000) } },
+            { "to": "Api", "at_s": 2, "request": { "method": "POST", "path": "/up", "body": "{{uuid}}".repeat(200_000) } },
+            { "to": "Api", "at_s": 3, "request": { "method": "GET", "path": "/big" } },
+            { "to": "Api", "at_s": 4, "request": { "method": "POST", "path": "/up", "body": "{{uuid}}" } }
+        ]
+    });
+    std::fs::write(d.join("s.json"), doc.to_string()).expect("write");
+    let check = eventflow_in(&d, &["check", "s.json"]);
+    assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
+    let trace = run_traced(&d);
+    let responses: Vec<serde_json::Value> = trace
+        .lines()
+        .filter(|l| l.contains("\"kind\":\"response\""))
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let got: Vec<(u64, String)> = responses
+        .iter()
+        .map(|r| {
+            (
+                r["status"].as_u64().unwrap_or(0),
+                r["body"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (413, r#"{"message":"Request Too Long"}"#.to_string()),
+            (500, r#"{"message": "Internal server error"}"#.to_string()),
+            (502, r#"{"message": "Internal server error"}"#.to_string()),
+            (200, String::new()),
+        ],
+        "{responses:?}"
+    );
+    assert!(
+        trace.contains("Exceeded maximum allowed payload size (6291556 bytes)."),
+        "the runtime's error is in the trace"
+    );
+    let invoked = trace
+        .lines()
+        .filter(|l| l.contains("\"kind\":\"invoke\"") && l.contains("\"function\":\"Fn\""))
+        .count();
+    assert_eq!(invoked, 1, "only the request within the limits reached Fn");
+}

@@ -9,7 +9,11 @@
 //! default 29 s, §6.1) → 504 (REST) or 503 `Service Unavailable` (HTTP API). Before routing, API Gateway's
 //! token bucket (`throttle_rate_per_s` refill, `throttle_burst` size, account defaults 10,000 / 5,000,
 //! aws-limits-rds.md §5 AG-LIM/AG-THR; full at t = 0) answers a request that finds it empty with 429
-//! `{"message":"Too Many Requests"}` (THROTTLED, AG-GR). Latency in the statistics is API Gateway's `Latency` metric:
+//! `{"message":"Too Many Requests"}` (THROTTLED, AG-GR). A body over API Gateway's 10 MB payload limit gets 413
+//! `{"message":"Request Too Long"}` (REQUEST_TOO_LARGE) before routing; one over Lambda's 6 MB synchronous invoke
+//! limit is refused by Lambda (500, as for any refused invocation); a function response over 6 MB fails the
+//! invocation in the runtime (`limits::response_too_large`), so the client gets the failed function's 502 (REST) or
+//! 500 (HTTP API), aws-limits-rds.md §4. Latency in the statistics is API Gateway's `Latency` metric:
 //! from the request reaching the API to the API answering.
 
 use std::collections::HashMap;
@@ -19,6 +23,7 @@ use serde_json::Value;
 use super::engine::{Ev, Item, Origin, Sim};
 use super::function::{InvokeReq, Reply};
 use super::ids::{IdKind, TraceId, mix64};
+use super::limits::{API_GATEWAY_PAYLOAD_MAX_BYTES, SYNC_INVOKE_PAYLOAD_MAX_BYTES};
 use super::trace::{Ms, TraceRecord};
 use crate::events::apigw::{self, GatewayError, HttpRequest, HttpResponse, RouteTable};
 use crate::scenario::{ApiProtocol, ResId, Scenario};
@@ -162,6 +167,16 @@ impl Sim {
             self.api_respond(api, trace, req_n, String::new(), now, resp);
             return;
         }
+        // API Gateway refuses a body over its 10 MB payload limit before routing (REQUEST_TOO_LARGE, 413); a body over
+        // Lambda's 6 MB synchronous limit makes a proxy event over it, which Lambda refuses (aws-limits-rds.md §4).
+        // Traffic over either is refused at `check`; these come from placeholders that expand past the limit, or
+        // from test events sent by hand.
+        let body_bytes = call.request.body.as_ref().map_or(0, String::len);
+        if body_bytes > API_GATEWAY_PAYLOAD_MAX_BYTES {
+            let req_n = self.next_n(IdKind::ApiRequest);
+            self.api_respond(api, trace, req_n, String::new(), now, request_too_large());
+            return;
+        }
         let state = &self.apis[api.index()];
         let matched = state
             .routes
@@ -174,6 +189,14 @@ impl Sim {
             return;
         };
         let func = m.target;
+        if body_bytes > SYNC_INVOKE_PAYLOAD_MAX_BYTES {
+            // Lambda answers the integration's Invoke with `RequestTooLargeException` (413); API Gateway, as for any
+            // invocation Lambda refuses, gives the client a 500 (the throttled case's answer, without counting a
+            // throttle).
+            let resp = apigw::gateway_error(protocol, GatewayError::Throttled);
+            self.api_respond(api, trace, req_n, m.route_key, now, resp);
+            return;
+        }
         let event = if self.observes_events(func) {
             let request_id = self.uuid_of(IdKind::ApiRequest, req_n);
             let time = self.wall(now);
@@ -308,6 +331,17 @@ impl Sim {
             };
             self.emit(|| record);
         }
+    }
+}
+
+/// API Gateway's answer to a request over its payload limit: the `REQUEST_TOO_LARGE` gateway response, 413 (AG-GR,
+/// aws-limits-rds.md §4; it cannot be customised). The body is the default message clients report,
+/// `{"message":"Request Too Long"}` [R]; HTTP APIs answer the same status.
+fn request_too_large() -> HttpResponse {
+    HttpResponse {
+        status: 413,
+        headers: vec![("content-type".to_string(), "application/json".to_string())],
+        body: r#"{"message":"Request Too Long"}"#.to_string(),
     }
 }
 

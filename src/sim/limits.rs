@@ -273,33 +273,62 @@ pub fn log_line(mut message: String) -> String {
     message
 }
 
-/// The size of a traffic payload as its target's service counts it, the limit it must keep, the key that holds it
-/// and what sets the limit; `None` for payloads without one (deletes).
-fn traffic_payload(
-    scenario: &Scenario,
-    source: &TrafficSource,
-) -> Option<(usize, usize, &'static str, &'static str)> {
+/// A traffic payload measured against the limit that applies to it.
+struct TrafficPayloadSize {
+    /// The payload's size as the target's service counts it, in bytes.
+    bytes: usize,
+    /// The limit it must keep, in bytes.
+    max_bytes: usize,
+    /// The keys from the traffic entry down to the value measured (`["request", "body"]`).
+    keys: &'static [&'static str],
+    /// What sets the limit, for the message.
+    what: &'static str,
+}
+
+/// The size of a traffic payload as its target's service counts it, with the limit it must keep; `None` for
+/// payloads without one (deletes). A request to an API meets two limits: API Gateway's 10 MB on the body, then the
+/// 6 MB synchronous invoke of the function behind every route (the proxy event holds the body, so a body over 6 MB
+/// is an event over it; aws-limits-rds.md §4, "the effective limit is 6 MB").
+fn traffic_payload(scenario: &Scenario, source: &TrafficSource) -> Option<TrafficPayloadSize> {
     let text_len = |v: &Value| match v {
         Value::String(s) => s.len(),
         other => json_len(other),
     };
+    let size = |bytes, max_bytes, keys, what| TrafficPayloadSize {
+        bytes,
+        max_bytes,
+        keys,
+        what,
+    };
     Some(match &source.payload {
-        Payload::Request(request) => (
-            request.get("body").map_or(0, text_len),
-            SYNC_INVOKE_PAYLOAD_MAX_BYTES,
-            "request",
-            "API Gateway in front of Lambda: the 6 MB synchronous invoke limit",
-        ),
-        Payload::Event(entry) => (
+        Payload::Request(request) => {
+            let bytes = request.get("body").map_or(0, text_len);
+            if bytes > API_GATEWAY_PAYLOAD_MAX_BYTES {
+                size(
+                    bytes,
+                    API_GATEWAY_PAYLOAD_MAX_BYTES,
+                    &["request", "body"],
+                    "API Gateway's request payload limit (it answers 413)",
+                )
+            } else {
+                size(
+                    bytes,
+                    SYNC_INVOKE_PAYLOAD_MAX_BYTES,
+                    &["request", "body"],
+                    "the 6 MB synchronous invoke limit of the function behind the API",
+                )
+            }
+        }
+        Payload::Event(entry) => size(
             eventbridge_entry_len(entry),
             EVENTBRIDGE_ENTRY_MAX_BYTES,
-            "event",
+            &["event"],
             "EventBridge's PutEvents entry limit",
         ),
-        Payload::Object(object) => (
+        Payload::Object(object) => size(
             object.get("body").map_or(0, text_len),
             S3_OBJECT_MAX_BYTES,
-            "object",
+            &["object", "body"],
             "this simulator's S3 object limit",
         ),
         Payload::Message(message) => {
@@ -308,39 +337,49 @@ fn traffic_payload(
                 + message.get("attributes").map_or(0, json_len);
             let is_topic = scenario.resource(source.to).kind.resource_type() == ResourceType::Topic;
             if is_topic {
-                (n, SNS_MESSAGE_MAX_BYTES, "message", "SNS's message limit")
+                size(
+                    n,
+                    SNS_MESSAGE_MAX_BYTES,
+                    &["message"],
+                    "SNS's message limit",
+                )
             } else {
-                (n, SQS_MESSAGE_MAX_BYTES, "message", "SQS's message limit")
+                size(
+                    n,
+                    SQS_MESSAGE_MAX_BYTES,
+                    &["message"],
+                    "SQS's message limit",
+                )
             }
         }
         Payload::Invoke {
             payload,
             sync: true,
-        } => (
+        } => size(
             json_len(payload),
             SYNC_INVOKE_PAYLOAD_MAX_BYTES,
-            "payload",
+            &["payload"],
             "Lambda's synchronous invoke limit",
         ),
         Payload::Invoke {
             payload,
             sync: false,
-        } => (
+        } => size(
             json_len(payload),
             ASYNC_INVOKE_PAYLOAD_MAX_BYTES,
-            "payload",
+            &["payload"],
             "Lambda's asynchronous invoke limit",
         ),
-        Payload::TablePut(item) => (
+        Payload::TablePut(item) => size(
             dynamodb_item_len(item),
             DYNAMODB_ITEM_MAX_BYTES,
-            "put",
+            &["put"],
             "DynamoDB's item limit",
         ),
-        Payload::Input(input) => (
+        Payload::Input(input) => size(
             json_len(input),
             SFN_INPUT_MAX_BYTES,
-            "input",
+            &["input"],
             "Step Functions' input limit",
         ),
         Payload::TableDelete(_) => return None,
@@ -348,7 +387,7 @@ fn traffic_payload(
 }
 
 /// Every traffic payload over the limit of its target, as problems located in the file (`root`: the document the
-/// scenario was loaded from; `file_label` names it).
+/// scenario was loaded from; `file_label` names it): the line and column of the value measured, and its JSON path.
 pub fn traffic_problems(scenario: &Scenario, root: &Node, file_label: &str) -> Vec<Problem> {
     let entries = root.get("traffic").and_then(Node::as_array).unwrap_or(&[]);
     scenario
@@ -356,20 +395,25 @@ pub fn traffic_problems(scenario: &Scenario, root: &Node, file_label: &str) -> V
         .iter()
         .enumerate()
         .filter_map(|(i, source)| {
-            let (bytes, max_bytes, key, what) = traffic_payload(scenario, source)?;
-            (bytes > max_bytes).then(|| {
-                let entry = entries.get(i);
-                let pos = entry
-                    .and_then(|e| e.get(key))
-                    .or(entry)
-                    .map_or(root.pos, |n| n.pos);
+            let size = traffic_payload(scenario, source)?;
+            (size.bytes > size.max_bytes).then(|| {
+                // The deepest node of the path that the file holds (the entry itself at worst).
+                let mut node = entries.get(i);
+                for key in size.keys {
+                    match node.and_then(|n| n.get(key)) {
+                        Some(child) => node = Some(child),
+                        None => break,
+                    }
+                }
+                let pos = node.map_or(root.pos, |n| n.pos);
                 Problem {
                     file: file_label.to_string(),
                     line: pos.line,
                     col: pos.col,
-                    path: format!("traffic[{i}].{key}"),
+                    path: format!("traffic[{i}].{}", size.keys.join(".")),
                     message: format!(
-                        "the payload is {bytes} bytes, over {what} of {max_bytes} bytes"
+                        "the payload is {} bytes, over {} of {} bytes",
+                        size.bytes, size.what, size.max_bytes
                     ),
                 }
             })
@@ -384,7 +428,7 @@ pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
     let over = scenario
         .traffic
         .iter()
-        .any(|s| traffic_payload(&scenario, s).is_some_and(|(bytes, max, ..)| bytes > max));
+        .any(|s| traffic_payload(&scenario, s).is_some_and(|size| size.bytes > size.max_bytes));
     if !over {
         return Ok(scenario);
     }
