@@ -35,7 +35,7 @@
 //!   graph's edge roles; a test checks it against the spec's tables. `scenario::keys` lists the keys of the
 //!   objects outside resources (top level, settings, traffic, layout). Every time in a file is at most
 //!   [`scenario::MAX_TIME_S`] (100 years); [`scenario::estimate`] counts the traffic events a run will send
-//!   before it starts (`run --max-events`).
+//!   before it starts (`run` and `sweep --max-events`, the app's "This run is big" prompt).
 //! - [`pattern`] — the EventBridge event-pattern language (also SNS filter policies and trigger filters):
 //!   compiled once, matched without allocation, with an `explain` for "why didn't it match?".
 //! - [`layout`] — the canvas's graph layout, pure (no egui): layered left to right with crossing minimisation,
@@ -81,7 +81,7 @@
 //!     operation at the call's virtual moment.
 //!   - `limits` — AWS size limits, each a named constant with its source, checked where a payload is sent: a
 //!     handler's SDK calls (the service's own error), its response (6 MB), its log lines (CloudWatch's event
-//!     size), and traffic payloads (`limits::load_file`, used by `check` and `run`).
+//!     size), and traffic payloads (`limits::load_file`, used by `check`, `run` and `sweep`).
 //!   - `faults` — faults injected while a run plays ([`sim::FaultChange`]: a function failing N % or slower, a
 //!     resource refusing SDK calls, a trigger disabled); asked by the invoke path, `host` and `esm`; it draws
 //!     from the seeded generator only while a fault is in force.
@@ -136,7 +136,8 @@
 //!     pauses the run at steps that wait for it, and names what the canvas highlights.
 //!   - `ui::inject` — the "Send a test event" window; `ui::experiments` — fault injection (View → Experiments);
 //!     `ui::compare` — A/B metrics of two variants (View → Compare with a variant);
-//!     `ui::picker` — the in-app open / save file picker.
+//!     `ui::picker` — the in-app open / save file picker; `ui::run_guard` — the "This run is big" prompt that
+//!     Play opens instead of starting a run over the work limit (run with a stop, shorten, cancel).
 //!   - Issue 11's views: `ui::dashboard` — the bottom panel's tabs (Invocations, Timeline, Metrics, Dashboard),
 //!     the state they share (metrics, recent traces, the time bar) and the ten-plot dashboard; `ui::timeline` —
 //!     the waterfall of one trace (spans from [`export::SpanSet`]; cold start, SDK calls, queue dwell, retries,

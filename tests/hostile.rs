@@ -615,6 +615,70 @@ fn unbounded_workloads_are_refused_or_stopped() {
     assert!(took.as_secs() < 30, "took {took:?}");
 }
 
+/// Item 10: `sweep` refuses like `run` — the same `--max-events`, the same message, naming the grid point — and a
+/// looping grid point stops the sweep at the cap instead of running forever.
+#[cfg(unix)]
+#[test]
+fn sweep_refuses_and_stops_like_run() {
+    let d = folder("sweep-workloads");
+    let doc = serde_json::json!({
+        "format": "eventflow/1", "name": "w", "settings": { "until_s": 100 },
+        "resources": { "F": { "type": "function" } },
+        "traffic": [ { "to": "F", "every_s": 1, "payload": {} } ]
+    });
+    std::fs::write(d.join("s.json"), doc.to_string()).expect("write");
+    let (out, took) = eventflow_capped(
+        &d,
+        2 << 20,
+        &["sweep", "s.json", "--set", "traffic[0].every_s=1,0.000001"],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("with traffic[0].every_s=1e-6:")
+            && err.contains("more than --max-events 50000000"),
+        "{err}"
+    );
+    assert!(took.as_secs() < 10, "refused at once, took {took:?}");
+    let (out, _) = eventflow_capped(&d, 2 << 20, &["sweep", "s.json", "--max-events", "10"]);
+    assert!(
+        stderr(&out).contains(
+            "would send about 1.010e2 traffic events by t = 100 s, more than --max-events 10"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let looping = serde_json::json!({
+        "format": "eventflow/1", "name": "loop",
+        "settings": { "until_s": 10, "hop_latency_ms": 0 },
+        "resources": {
+            "Bus": { "type": "event_bus" },
+            "Again": { "type": "rule", "bus": "Bus", "pattern": { "source": ["loop"] }, "targets": ["Bus"] }
+        },
+        "traffic": [ { "to": "Bus", "at_s": 1, "event": { "source": "loop", "detail-type": "again", "detail": {} } } ]
+    });
+    std::fs::write(d.join("loop.json"), looping.to_string()).expect("write");
+    let (out, took) = eventflow_capped(
+        &d,
+        2 << 20,
+        &[
+            "sweep",
+            "loop.json",
+            "--seeds",
+            "2",
+            "--max-events",
+            "200000",
+        ],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("with seed ") && err.contains("stopped after 200000 engine events at t = 1 s"),
+        "{err}"
+    );
+    assert!(took.as_secs() < 30, "took {took:?}");
+}
+
 /// Item 8: `check` refuses a traffic payload over the limit of every kind of target — API Gateway's 10 MB, the 6 MB
 /// synchronous invoke of the function behind an API, a synchronous and an asynchronous invoke, an SQS message, an
 /// SNS message, an EventBridge entry, a DynamoDB item, a Step Functions input and the simulator's S3 object limit —

@@ -1218,3 +1218,39 @@ fn tab_and_arrow_keys_move_the_selection_between_nodes() {
         "Space plays with a node focused"
     );
 }
+
+/// Issue 18 item 10: Play on a run whose traffic would send more events than the work limit opens the "this run is
+/// big" prompt instead of starting it; Cancel keeps it paused, and "Shorten" plays it with `until_s` cut to the
+/// time that fits.
+#[test]
+fn play_on_a_huge_run_asks_first() {
+    // One event every 10 µs for 1,000 s: 100,000,001 traffic events, twice the limit of 50,000,000.
+    let text = r#"{"format": "eventflow/1", "name": "huge", "settings": { "until_s": 1000 },
+        "resources": { "F": { "type": "function" } },
+        "traffic": [ { "to": "F", "every_s": 0.00001, "payload": {} } ]}"#;
+    let mut h = harness(app_with("huge.json", text));
+    h.run();
+    h.get_by_label("Play").click();
+    h.run();
+    h.get_by_label(eventflow::ui::run_guard::TITLE);
+    h.get_by_label("Run with a stop at 50,000,000 events");
+    assert!(!h.state().snapshot().playing, "the run did not start");
+    h.get_by_label("Cancel").click();
+    h.run();
+    assert!(
+        h.query_by_label(eventflow::ui::run_guard::TITLE).is_none(),
+        "Cancel closes the prompt"
+    );
+    assert!(!h.state().snapshot().playing);
+    h.get_by_label("Play").click();
+    h.run();
+    h.get_by_label("Shorten to 500 s").click();
+    h.step();
+    h.step();
+    assert!(h.state().snapshot().playing, "Shorten plays");
+    assert_eq!(
+        h.state().snapshot().until_us,
+        500_000_000,
+        "until_s is cut to 500 s"
+    );
+}

@@ -30,11 +30,10 @@ pub(super) fn until_us(flag_s: Option<f64>, scenario_until_s: f64) -> Result<u64
 /// Events processed between trace flushes (bounds memory on long runs).
 const EVENTS_PER_CHUNK: u64 = 65_536;
 
-/// The default of `--max-events`: 50,000,000 engine events, about half a minute of a release build with the trace
-/// off (README: Benchmarks, 1.5–3 M events/s), several minutes with it. A run is refused before it starts when its
-/// traffic alone would send more events (each is at least one engine event), and stopped when it has processed
-/// that many (a loop: a rule that targets its own bus, a function that invokes itself through a queue).
-pub const DEFAULT_MAX_EVENTS: u64 = 50_000_000;
+/// The default of `--max-events` (see [`crate::scenario::estimate::DEFAULT_MAX_EVENTS`]). A run is refused before it
+/// starts when its traffic alone would send more events (each is at least one engine event), and stopped when it has
+/// processed that many (a loop: a rule that targets its own bus, a function that invokes itself through a queue).
+pub const DEFAULT_MAX_EVENTS: u64 = crate::scenario::estimate::DEFAULT_MAX_EVENTS;
 
 /// Refuses a run whose traffic sends more than `max_events` events by `until_us` (see [`DEFAULT_MAX_EVENTS`]).
 pub(super) fn refuse_oversized_run(

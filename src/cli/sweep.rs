@@ -38,6 +38,10 @@ pub struct SweepArgs {
     /// Print the runs as CSV (one row per run, with a header) instead of tables.
     #[arg(long)]
     pub csv: bool,
+    /// As for `run`: refuse a grid point whose traffic would send more events than this, and stop the sweep when
+    /// one run processes more engine events (a loop).
+    #[arg(long, value_name = "N", default_value_t = super::run::DEFAULT_MAX_EVENTS)]
+    pub max_events: u64,
 }
 
 /// The most runs one sweep may ask for: enough for any grid worth reading, and a bound on a typo such as
@@ -69,6 +73,8 @@ struct Outcome {
     p99_ms: Option<f64>,
     cost_usd: f64,
     max_queue_depth: u64,
+    /// `run`'s message when the run was stopped at `--max-events` (its other fields are then partial).
+    stopped: Option<String>,
 }
 
 impl Outcome {
@@ -90,8 +96,9 @@ struct Run {
 }
 
 pub fn sweep(args: &SweepArgs) -> Result<(), CliError> {
+    // The same load as `run`'s: traffic payloads over their target's limit are refused too.
     let base =
-        crate::scenario::load_file(&args.file).map_err(|e| CliError::Invalid(e.to_string()))?;
+        crate::sim::limits::load_file(&args.file).map_err(|e| CliError::Invalid(e.to_string()))?;
     let axes = args
         .sets
         .iter()
@@ -122,6 +129,14 @@ pub fn sweep(args: &SweepArgs) -> Result<(), CliError> {
     let scenarios = points
         .iter()
         .map(|values| {
+            let at = |axes: &[Axis]| -> String {
+                let at: Vec<String> = axes
+                    .iter()
+                    .zip(values)
+                    .map(|(a, v)| format!("{}={v}", a.label))
+                    .collect();
+                at.join(" ")
+            };
             let mut doc = base.document.clone();
             for (axis, v) in axes.iter().zip(values) {
                 set_path(&mut doc, &axis.path, v.clone())
@@ -133,14 +148,12 @@ pub fn sweep(args: &SweepArgs) -> Result<(), CliError> {
                 &format!("{label} (canonical, with --set)"),
                 Some(&base_dir),
             )
-            .map(Arc::new)
-            .map_err(|e| {
-                let at: Vec<String> = axes
-                    .iter()
-                    .zip(values)
-                    .map(|(a, v)| format!("{}={v}", a.label))
-                    .collect();
-                CliError::Invalid(format!("with {}:\n{e}", at.join(" ")))
+            .map_err(|e| CliError::Invalid(format!("with {}:\n{e}", at(&axes))))
+            .and_then(|scenario| {
+                // The work estimate of `run`, per grid point (a `--set` may speed its traffic up).
+                super::run::refuse_oversized_run(&scenario, until_us, args.max_events)
+                    .map_err(|e| CliError::Invalid(format!("with {}:\n{e}", at(&axes))))?;
+                Ok(Arc::new(scenario))
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -157,10 +170,28 @@ pub fn sweep(args: &SweepArgs) -> Result<(), CliError> {
             .map(|&(point, seed)| Run {
                 point,
                 seed,
-                outcome: run_one(&scenarios[point], seed, until_us),
+                outcome: run_one(&scenarios[point], seed, until_us, args.max_events),
             })
             .collect()
     });
+    // A run stopped at `--max-events` fails the sweep with `run`'s message, naming its grid point and seed (the
+    // first in grid order, whatever finished first).
+    let mut results = results;
+    if let Some(stopped) = results.iter_mut().find(|r| r.outcome.stopped.is_some()) {
+        let values = &points[stopped.point];
+        let at: Vec<String> = axes
+            .iter()
+            .zip(values)
+            .map(|(a, v)| format!("{}={v}", a.label))
+            .collect();
+        let message = stopped.outcome.stopped.take().unwrap_or_default();
+        let point = if at.is_empty() {
+            format!("seed {}", stopped.seed)
+        } else {
+            format!("{} seed {}", at.join(" "), stopped.seed)
+        };
+        return Err(CliError::Invalid(format!("with {point}:\n{message}")));
+    }
     let text = if args.csv {
         csv(&axes, &points, &results)
     } else {
@@ -176,7 +207,12 @@ fn folder_of(file: &Path) -> PathBuf {
     }
 }
 
-fn run_one(sc: &Arc<crate::scenario::Scenario>, seed: u64, until_us: u64) -> Outcome {
+fn run_one(
+    sc: &Arc<crate::scenario::Scenario>,
+    seed: u64,
+    until_us: u64,
+    max_events: u64,
+) -> Outcome {
     let mut sim = Sim::new(
         sc.clone(),
         SimOptions {
@@ -184,8 +220,12 @@ fn run_one(sc: &Arc<crate::scenario::Scenario>, seed: u64, until_us: u64) -> Out
             trace: false,
         },
     );
-    sim.run_until(until_us);
+    // Bounded like `run`: a loop stops at `max_events` engine events instead of running forever.
+    sim.run_until_bounded(until_us, max_events);
     let mut o = Outcome::default();
+    if sim.events_processed() >= max_events && sim.next_event_us().is_some_and(|t| t <= until_us) {
+        o.stopped = Some(super::run::stopped_at_max_events(&sim, max_events).to_string());
+    }
     let mut durations: Vec<u32> = Vec::new();
     let mut gb_s = 0.0;
     for id in sc.ids() {

@@ -141,6 +141,8 @@ pub struct EventflowApp {
     pub(super) confirm: Option<Pending>,
     /// The user agreed to close with unsaved changes.
     pub(super) allow_close: bool,
+    /// Asks before Play starts a run over the work limit, and pauses such a run at it.
+    run_guard: super::run_guard::RunGuard,
 }
 
 impl EventflowApp {
@@ -176,6 +178,7 @@ impl EventflowApp {
             editor: None,
             confirm: None,
             allow_close: false,
+            run_guard: Default::default(),
             prefs,
         };
         app.runner.send(Command::SetSpeed(app.prefs.speed));
@@ -381,8 +384,10 @@ impl EventflowApp {
         self.log.clear_for(&sc);
         self.panels.views.open(&sc);
         self.status = None;
+        self.run_guard.reset();
+        let may_play = self.run_guard.may_play(&sc);
         self.runner.send(Command::Load(sc));
-        if self.autoplay {
+        if self.autoplay && may_play {
             self.runner.send(Command::Play);
         }
         if editing || matches!(self.doc.as_ref().map(|d| &d.source), Some(Source::New)) {
@@ -618,6 +623,7 @@ impl EventflowApp {
         self.panels_ui(ui, &mut actions);
         self.windows(&ctx, &mut actions);
         self.edit_windows(&ctx, &mut actions);
+        self.run_guard_ui(&ctx);
         for a in actions {
             self.apply(a, &ctx);
         }
@@ -1067,6 +1073,35 @@ impl EventflowApp {
         });
     }
 
+    /// The "this run is big" prompt and its answer; pauses a run it let through at the limit.
+    fn run_guard_ui(&mut self, ctx: &egui::Context) {
+        use super::run_guard::GuardChoice;
+        match self.run_guard.ui(ctx) {
+            Some(GuardChoice::RunWithStop) => self.runner.send(Command::Play),
+            Some(GuardChoice::Shorten { until_s }) => {
+                if let Some(d) = &self.doc {
+                    let sc = super::run_guard::shortened(&d.scenario, until_s);
+                    self.runner.send(Command::Load(sc));
+                    self.runner.send(Command::Play);
+                }
+            }
+            Some(GuardChoice::Cancel) | None => {}
+        }
+        if self
+            .run_guard
+            .should_stop(self.snap.playing, self.snap.events_processed)
+        {
+            self.runner.send(Command::Pause);
+            let n = self.run_guard.stop_at_events().unwrap_or_default();
+            self.status = Some((
+                format!(
+                    "Paused at the limit of {n} engine events (the run is over the work limit)."
+                ),
+                false,
+            ));
+        }
+    }
+
     /// Applies one panel action.
     fn apply(&mut self, action: Action, ctx: &egui::Context) {
         let Some(action) = self.apply_edit_action(action) else {
@@ -1077,6 +1112,10 @@ impl EventflowApp {
             Action::TogglePlay => {
                 if self.snap.playing {
                     self.runner.send(Command::Pause);
+                } else if let Some(d) = &self.doc
+                    && !self.run_guard.may_play(&d.scenario)
+                {
+                    // The "this run is big" prompt is open instead.
                 } else if run_is_finished(&self.snap) {
                     // Nothing is left to happen: Play starts the run again rather than doing nothing.
                     self.runner.send(Command::Reset);

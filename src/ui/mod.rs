@@ -55,6 +55,7 @@ pub mod metrics;
 pub mod minimap;
 pub mod palette;
 pub mod picker;
+pub mod run_guard;
 pub mod screenshot;
 pub mod sfn_graph;
 pub mod start_page;
