@@ -34,7 +34,8 @@
 //!   `scenario/load/resources.rs`), the writer's key order, the editor's form fields, the palette's labels and the
 //!   graph's edge roles; a test checks it against the spec's tables. `scenario::keys` lists the keys of the
 //!   objects outside resources (top level, settings, traffic, layout). Every time in a file is at most
-//!   [`scenario::MAX_TIME_S`] (100 years); [`scenario::estimate`] counts the traffic events a run will send
+//!   [`scenario::MAX_TIME_S`] (100 years), a scenario has at most [`scenario::MAX_RESOURCES`] resources;
+//!   [`scenario::estimate`] counts the traffic events a run will send
 //!   before it starts (`run` and `sweep --max-events`, the app's "This run is big" prompt).
 //! - [`pattern`] — the EventBridge event-pattern language (also SNS filter policies and trigger filters):
 //!   compiled once, matched without allocation, with an `explain` for "why didn't it match?".

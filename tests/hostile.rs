@@ -860,3 +860,32 @@ fn api_gateway_answers_oversized_requests_and_responses_at_run_time() {
         .count();
     assert_eq!(invoked, 1, "only the request within the limits reached Fn");
 }
+
+/// Item 10: a scenario of 100,000 resources (and 1,000,000: the same path) is refused at load, before any resource
+/// is read, with its location and the documented maximum — within seconds and under a memory cap — instead of
+/// taking minutes and gigabytes (the app opens files through the same loader); one at the maximum loads.
+#[cfg(unix)]
+#[test]
+fn scenarios_over_the_resource_maximum_are_refused_at_once() {
+    let d = folder("many-resources");
+    let doc = |n: usize| {
+        let resources: serde_json::Map<String, serde_json::Value> = (0..n)
+            .map(|i| (format!("Q{i}"), serde_json::json!({ "type": "queue" })))
+            .collect();
+        serde_json::json!({ "format": "eventflow/1", "name": "many", "resources": resources })
+            .to_string()
+    };
+    std::fs::write(d.join("s.json"), doc(100_000)).expect("write");
+    let (out, took) = eventflow_capped(&d, 4 << 20, &["check", "s.json"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("s.json:1:")
+            && err.contains("resources: 100000 resources, more than the 2000 a scenario may have"),
+        "{err}"
+    );
+    assert!(took.as_secs() < 30, "refused at once, took {took:?}");
+    std::fs::write(d.join("s.json"), doc(eventflow::scenario::MAX_RESOURCES)).expect("write");
+    let out = eventflow_in(&d, &["check", "s.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

@@ -25,6 +25,8 @@ mod tests;
 
 pub use error::{LoadError, Problem};
 pub use graph::{ArchGraph, EdgeKind, GraphEdge, GraphNode, NodeRef};
-pub use load::{FORMAT, MAX_TIME_S, load_bytes, load_file, load_str, valid_id, validate};
+pub use load::{
+    FORMAT, MAX_RESOURCES, MAX_TIME_S, load_bytes, load_file, load_str, valid_id, validate,
+};
 pub use model::*;
 pub use registry::database::{nondeterministic_sql, open_sql_database};
