@@ -889,3 +889,42 @@ fn scenarios_over_the_resource_maximum_are_refused_at_once() {
     let out = eventflow_in(&d, &["check", "s.json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+/// Item 1: a handler that nests a value 10,000 (or 100,000) levels deep ends at once with a located script error
+/// — no stack overflow, no quadratic re-walk — under a memory cap.
+#[cfg(unix)]
+#[test]
+fn deeply_nested_values_end_at_once_with_an_error() {
+    for depth in [10_000, 100_000] {
+        let script = format!(
+            "fn handler(event, context) {{\n  let x = 1;\n  for i in 0..{depth} {{ x = [x]; }}\n  x\n}}\n"
+        );
+        let d = handler_scenario(&format!("deep-{depth}"), &script);
+        let trace = run_traced(&d);
+        assert!(
+            trace.contains(
+                "data nested too deeply: arrays and maps may be nested at most 256 levels deep"
+            ),
+            "depth {depth}"
+        );
+    }
+}
+
+/// Item 11: negative numbers for `--seed` (and `--until`) are read as values and refused as such, not reported
+/// as an unknown argument; a huge `--until` is shown as written, not as its 304 digits.
+#[test]
+fn negative_and_huge_flag_values_are_refused_as_values() {
+    let d = scenario_in("flag-values");
+    let out = eventflow_in(&d, &["run", "s.json", "--seed", "-1"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("invalid value '-1' for '--seed <SEED>'")
+            && !err.contains("unexpected argument"),
+        "{err}"
+    );
+    let out = eventflow_in(&d, &["run", "s.json", "--until", "1e303"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("got 1e303") && err.len() < 200, "{err}");
+}

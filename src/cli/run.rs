@@ -21,10 +21,20 @@ pub(super) fn until_us(flag_s: Option<f64>, scenario_until_s: f64) -> Result<u64
     let until_s = flag_s.unwrap_or(scenario_until_s);
     if !(until_s.is_finite() && (0.0..=MAX_UNTIL_S).contains(&until_s)) {
         return Err(CliError::Invalid(format!(
-            "--until must be a number of seconds from 0 to {MAX_UNTIL_S:.0} (100 years), got {until_s}"
+            "--until must be a number of seconds from 0 to {MAX_UNTIL_S:.0} (100 years), got {}",
+            number_text(until_s)
         )));
     }
     Ok(crate::sim::rng::ms_to_us(until_s * 1000.0))
+}
+
+/// A number as the user would write it: `1e303` rather than its 304 digits.
+fn number_text(x: f64) -> String {
+    if x.is_finite() && x.abs() >= 1e15 {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
 }
 
 /// Events processed between trace flushes (bounds memory on long runs).
@@ -67,7 +77,8 @@ pub struct RunArgs {
     #[arg(long, allow_negative_numbers = true)]
     pub until: Option<f64>,
     /// Seed of the random generator (default: the scenario's settings.seed).
-    #[arg(long)]
+    // A negative seed is read as a value (and refused as one), not as an unknown flag.
+    #[arg(long, allow_negative_numbers = true)]
     pub seed: Option<u64>,
     /// Write the trace as JSON Lines to this file (`-` for standard output).
     #[arg(long)]

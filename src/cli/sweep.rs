@@ -150,9 +150,17 @@ pub fn sweep(args: &SweepArgs) -> Result<(), CliError> {
             )
             .map_err(|e| CliError::Invalid(format!("with {}:\n{e}", at(&axes))))
             .and_then(|scenario| {
-                // The work estimate of `run`, per grid point (a `--set` may speed its traffic up).
-                super::run::refuse_oversized_run(&scenario, until_us, args.max_events)
-                    .map_err(|e| CliError::Invalid(format!("with {}:\n{e}", at(&axes))))?;
+                // The work estimate of `run`, per grid point (a `--set` may speed its traffic up); without any
+                // `--set` the one point is the scenario, and the message is `run`'s.
+                super::run::refuse_oversized_run(&scenario, until_us, args.max_events).map_err(
+                    |e| {
+                        if axes.is_empty() {
+                            e
+                        } else {
+                            CliError::Invalid(format!("with {}:\n{e}", at(&axes)))
+                        }
+                    },
+                )?;
                 Ok(Arc::new(scenario))
             })
         })
