@@ -1218,3 +1218,88 @@ fn tab_and_arrow_keys_move_the_selection_between_nodes() {
         "Space plays with a node focused"
     );
 }
+
+/// Clicks the canvas at `p` (move there, press, release).
+fn click_at(h: &mut Harness<'static, TestApp>, p: egui::Pos2) {
+    h.event(egui::Event::PointerMoved(p));
+    h.run();
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: p,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Default::default(),
+        });
+        h.run();
+    }
+}
+
+/// Issue 17 item 12: clicking a moving dot shows the event it carries (found by a re-run), the very event the
+/// receiving handler gets when the run goes on.
+#[test]
+fn clicking_a_dot_shows_the_event_it_carries() {
+    let mut h = played(
+        "new-order.json",
+        include_str!("../assets/scenarios/new-order.json"),
+        Duration::from_millis(10),
+        |a| {
+            a.dots_on_screen()
+                .iter()
+                .any(|(_, from, to)| from == "NewOrderRule" && to == "ValidateOrder")
+        },
+    );
+    let (p, ..) = h
+        .state()
+        .dots_on_screen()
+        .into_iter()
+        .find(|(_, from, to)| from == "NewOrderRule" && to == "ValidateOrder")
+        .expect("a dot on its way to ValidateOrder");
+    click_at(&mut h, p);
+    let mut carried = None;
+    for _ in 0..500 {
+        carried = h.state_mut().dot_carried();
+        if carried.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+        h.step();
+    }
+    h.run();
+    let Some(Ok(eventflow::ui::dot_event::Carried::Payload { caption, value })) = carried else {
+        panic!("the dot's event was found: {carried:?}");
+    };
+    h.get_by_label_contains("Invoke from NewOrderRule to ValidateOrder");
+    h.get_by_label_contains("As ValidateOrder received it");
+    h.get_by_label(r#"detail-type: "New Order""#);
+    // Play on: the invocation the caption names receives exactly that event.
+    let request_id = caption
+        .rsplit("invocation ")
+        .next()
+        .and_then(|s| s.strip_suffix(')'))
+        .expect("the caption names the invocation")
+        .to_string();
+    for _ in 0..MAX_PLAY_FRAMES {
+        if h.state()
+            .invocations()
+            .iter()
+            .any(|r| r.request_id == request_id)
+        {
+            break;
+        }
+        if !h.state().snapshot().playing {
+            h.state_mut().send(Command::Play);
+        }
+        h.state().advance(Duration::from_millis(50));
+        h.step();
+    }
+    let row = h
+        .state()
+        .invocations()
+        .iter()
+        .find(|r| r.request_id == request_id)
+        .expect("the invocation ran");
+    assert_eq!(
+        row.event, value,
+        "the dot carried what the handler received"
+    );
+}
