@@ -773,8 +773,11 @@ impl EventflowApp {
             .default_size(360.0)
             .min_size(220.0)
             .show(ui, |ui| {
-                egui::ScrollArea::vertical()
+                // Both ways, filling the panel: content wider than the panel (an invocation's ids, its JSON)
+                // scrolls sideways instead of widening the panel over the canvas.
+                egui::ScrollArea::both()
                     .id_salt("inspector-scroll")
+                    .auto_shrink([false, false])
                     .show(ui, |ui| self.inspector_ui(ui, actions));
             });
         egui::CentralPanel::no_frame().show(ui, |ui| self.canvas_ui(ui, actions));
