@@ -1348,8 +1348,8 @@ fn open_on_a_file_that_does_not_load_opens_the_raw_editor_under_xvfb() {
         String::from_utf8_lossy(&opened.stderr)
     );
     assert_eq!(
-        &std::fs::read(&out).expect("png written")[..8],
-        b"\x89PNG\r\n\x1a\n"
+        png_size(&std::fs::read(&out).expect("png written")),
+        (1000, 640)
     );
     let missing = open(&dir.join("missing.json"));
     assert_eq!(missing.status.code(), Some(2));
@@ -1383,4 +1383,49 @@ fn inspecting_an_invocation_never_widens_the_right_panel() {
             "the canvas keeps its width: {before} before, {after} with invocation {row} open"
         );
     }
+}
+
+/// Width and height of a PNG (its IHDR chunk), after checking the signature.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
+    let be =
+        |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    (be(16), be(20))
+}
+
+/// Issue 17 item 12: `open --edit --screenshot --size WxH` writes a WxH picture (it ignored the size).
+#[test]
+fn open_edit_screenshot_honours_the_size_under_xvfb() {
+    let has_xvfb = std::process::Command::new("sh")
+        .args(["-c", "command -v xvfb-run"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_xvfb {
+        assert!(
+            std::env::var_os("CI").is_none_or(|v| v != "true"),
+            "xvfb-run is needed under CI"
+        );
+        eprintln!("skipped: xvfb-run is not installed");
+        return;
+    }
+    let out = std::env::temp_dir().join(format!("eventflow-edit-size-{}.png", std::process::id()));
+    let status = std::process::Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x800x24"])
+        .arg(env!("CARGO_BIN_EXE_eventflow"))
+        .arg("open")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/assets/scenarios/new-order.json"
+        ))
+        .args(["--edit", "--select", "ValidateOrder", "--screenshot"])
+        .arg(&out)
+        .args(["--after", "0.5", "--size", "900x600"])
+        .status()
+        .expect("runs");
+    assert!(status.success(), "exit status {status:?}");
+    assert_eq!(
+        png_size(&std::fs::read(&out).expect("png written")),
+        (900, 600)
+    );
+    let _ = std::fs::remove_file(&out);
 }
