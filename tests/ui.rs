@@ -1234,6 +1234,59 @@ fn click_at(h: &mut Harness<'static, TestApp>, p: egui::Pos2) {
     }
 }
 
+/// Clicks the dot from `from` to `to` (canvas names) and waits for what the inspector finds it carries.
+fn click_dot(
+    h: &mut Harness<'static, TestApp>,
+    from: &str,
+    to: &str,
+) -> Option<Result<eventflow::ui::dot_event::Carried, String>> {
+    let (p, ..) = h
+        .state()
+        .dots_on_screen()
+        .into_iter()
+        .find(|(_, f, t)| f == from && t == to)
+        .unwrap_or_else(|| panic!("a dot on its way from {from} to {to}"));
+    click_at(h, p);
+    let mut carried = None;
+    for _ in 0..500 {
+        carried = h.state_mut().dot_carried();
+        if carried.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+        h.step();
+    }
+    h.run();
+    carried
+}
+
+/// A dot that leaves a traffic source (named `traffic:NAME` in the trace) is found too: its event is what the
+/// first handler downstream received.
+#[test]
+fn clicking_a_dot_from_a_traffic_source_shows_the_event_it_becomes() {
+    let mut h = played(
+        "new-order.json",
+        include_str!("../assets/scenarios/new-order.json"),
+        Duration::from_millis(10),
+        |a| {
+            a.dots_on_screen()
+                .iter()
+                .any(|(_, from, _)| from == "ordering-service")
+        },
+    );
+    match click_dot(&mut h, "ordering-service", "Orders") {
+        Some(Ok(eventflow::ui::dot_event::Carried::Payload { caption, value })) => {
+            assert!(
+                caption.starts_with("As ValidateOrder received it"),
+                "{caption}"
+            );
+            assert_eq!(value["detail-type"], "New Order");
+        }
+        other => panic!("the dot's event was found: {other:?}"),
+    }
+    h.get_by_label_contains("Event from traffic:ordering-service to Orders");
+}
+
 /// Issue 17 item 12: clicking a moving dot shows the event it carries (found by a re-run), the very event the
 /// receiving handler gets when the run goes on.
 #[test]
@@ -1248,23 +1301,7 @@ fn clicking_a_dot_shows_the_event_it_carries() {
                 .any(|(_, from, to)| from == "NewOrderRule" && to == "ValidateOrder")
         },
     );
-    let (p, ..) = h
-        .state()
-        .dots_on_screen()
-        .into_iter()
-        .find(|(_, from, to)| from == "NewOrderRule" && to == "ValidateOrder")
-        .expect("a dot on its way to ValidateOrder");
-    click_at(&mut h, p);
-    let mut carried = None;
-    for _ in 0..500 {
-        carried = h.state_mut().dot_carried();
-        if carried.is_some() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-        h.step();
-    }
-    h.run();
+    let carried = click_dot(&mut h, "NewOrderRule", "ValidateOrder");
     let Some(Ok(eventflow::ui::dot_event::Carried::Payload { caption, value })) = carried else {
         panic!("the dot's event was found: {carried:?}");
     };

@@ -1003,8 +1003,9 @@ impl Canvas {
                 return Some(CanvasClick::Dot(DotPick {
                     trace_id: d.trace_id.clone(),
                     span_id: d.span_id,
-                    from: self.names[d.from.index()].clone(),
-                    to: self.names[d.to.index()].clone(),
+                    // As the trace names them (`traffic:NAME` for a traffic source).
+                    from: self.graph.graph[d.from].trace_name(),
+                    to: self.graph.graph[d.to].trace_name(),
                     what: d.what,
                     t_us: d.t_us,
                     arrive_us: d.arrive_us,
