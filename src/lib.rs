@@ -131,7 +131,9 @@
 //!     it folds `state`/`execution` records into per-execution state outcomes with their input and output.
 //!   - `ui::inspector` — the selected node (stats, "Send a test event…", configuration), state of an expanded
 //!     state machine (input, output, definition, for a chosen execution), invocation (with the
-//!     searchable `ui::json_tree`) or trace; `ui::log` — the virtualised invocation table.
+//!     searchable `ui::json_tree`), clicked dot or trace; `ui::dot_event` finds what a clicked dot carries (a
+//!     re-run past its arrival on a thread, following its span to the record that shows the payload: nothing is
+//!     kept per event for it); `ui::log` — the virtualised invocation table.
 //!   - `ui::tour_panel` — a lesson's guided tour: the shown step (Markdown text, question), Back / Next,
 //!     progress, what the next step waits for; it owns the [`tour::Follower`], is fed every drained record,
 //!     pauses the run at steps that wait for it, and names what the canvas highlights.
@@ -146,7 +148,9 @@
 //!     seek and step back under the canvas; `ui::export` — File → Export (trace, Perfetto, OTLP, timeline, PNG).
 //!   - Edit mode: `ui::palette` — add resources by click or drag; `ui::edit_form` — the property form (typed
 //!     fields, raw JSON, pattern and filter sandboxes, traffic); `ui::code_editor` — handler code;
-//!     `ui::dialogs` — the wiring question, "Unsaved changes" and File → Export SAM template.
+//!     `ui::dialogs` — the wiring question, "Unsaved changes" and File → Export SAM template;
+//!     `ui::raw_editor` — a scenario file that does not load, opened as raw JSON with the loader's problems
+//!     (Apply checks again and loads it when clean, Save writes it atomically; also `eventflow open bad.json`).
 //!   - `ui::import_notes` — a SAM / CloudFormation template opened in the app (File → Open, drag and drop,
 //!     `eventflow open t.yaml`) is converted on the fly; its import notes show in a panel (a click selects the
 //!     resource); `ui::canvas_extras` draws the template's unsimulated resources greyed and the links only

@@ -622,3 +622,77 @@ fn function_to_queue_behind_an_api_offers_code_sends_to_it() {
         h.state().problems()
     );
 }
+
+/// Issue 17 item 12: a file that does not load opens (File → Open) as raw JSON with the loader's problems —
+/// file:line:col, JSON path, message — and line numbers; Apply checks again and lists what is left, Save writes the
+/// text as it is, and once it is clean Apply loads it. Unsaved fixes are unsaved changes.
+#[test]
+fn a_file_that_does_not_load_opens_as_raw_json_to_fix_and_load() {
+    let path = tmp("does-not-load.json");
+    let good = include_str!("../assets/scenarios/api-hello.json");
+    // Two problems: a route to a function that does not exist, and a misspelt key.
+    let bad = good
+        .replacen(
+            "\"GET /items/{id}\": \"GetItem\"",
+            "\"GET /items/{id}\": \"GetItems\"",
+            1,
+        )
+        .replacen("\"memory_mb\": 512", "\"memory_mbb\": 512", 1);
+    assert_ne!(bad, good);
+    std::fs::write(&path, &bad).expect("written");
+    let mut h = harness(TestApp::new());
+    h.run();
+    h.state_mut().open_file(&path);
+    h.run();
+    assert!(h.state().scenario().is_none(), "nothing loaded");
+    let problems = h.state().raw_problems().expect("open as raw JSON").to_vec();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    h.get_by_label("does-not-load.json does not load");
+    for p in &problems {
+        assert!(p.line > 1 && p.col >= 1, "located: {p}");
+        // Listed as the loader prints them: file:line:col: path: message.
+        h.get_by_label(&p.to_string());
+    }
+    h.get_by_label_contains("resources.ItemsApi.routes");
+    h.get_by_label_contains("resources.CreateItem");
+    let text_box = || Role::MultilineTextInput;
+    h.get_by_role_and_label(text_box(), "scenario JSON");
+    // The gutter numbers every line.
+    let lines = bad.split('\n').count();
+    h.get_by_label_contains(&format!("\n{lines}"));
+
+    // Fix one problem, Apply: one is left, and the text is unsaved.
+    let half = bad.replacen("\"GetItems\"", "\"GetItem\"", 1);
+    h.get_by_role_and_label(text_box(), "scenario JSON").focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_role_and_label(text_box(), "scenario JSON")
+        .type_text(&half);
+    h.run();
+    h.get_by_label("Apply").click();
+    h.run();
+    assert_eq!(h.state().raw_problems().map(<[_]>::len), Some(1));
+    h.get_by_label_contains("1 problem(s) left");
+    assert!(h.state().is_dirty(), "unsaved fixes are unsaved changes");
+    // Save writes the text as it is.
+    h.get_by_label("Save").click();
+    h.run();
+    assert_eq!(std::fs::read_to_string(&path).expect("readable"), half);
+    assert!(!h.state().is_dirty());
+
+    // Fix the other, Apply: it loads (unsaved, so kept as unsaved changes for Save).
+    h.get_by_role_and_label(text_box(), "scenario JSON").focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_role_and_label(text_box(), "scenario JSON")
+        .type_text(good);
+    h.run();
+    h.get_by_label("Apply").click();
+    h.run();
+    assert!(h.state().raw_problems().is_none());
+    let sc = h.state().scenario().cloned().expect("loaded");
+    assert_eq!(sc.name, "HTTP API to a function");
+    assert!(h.state().is_dirty(), "the fixes are not on disk yet");
+    h.get_by_role_and_label(Role::Button, "GetItem");
+    let _ = std::fs::remove_file(&path);
+}

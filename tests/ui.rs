@@ -1254,3 +1254,250 @@ fn play_on_a_huge_run_asks_first() {
         "until_s is cut to 500 s"
     );
 }
+/// Clicks the canvas at `p` (move there, press, release).
+fn click_at(h: &mut Harness<'static, TestApp>, p: egui::Pos2) {
+    h.event(egui::Event::PointerMoved(p));
+    h.run();
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: p,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Default::default(),
+        });
+        h.run();
+    }
+}
+
+/// Clicks the dot from `from` to `to` (canvas names) and waits for what the inspector finds it carries.
+fn click_dot(
+    h: &mut Harness<'static, TestApp>,
+    from: &str,
+    to: &str,
+) -> Option<Result<eventflow::ui::dot_event::Carried, String>> {
+    let (p, ..) = h
+        .state()
+        .dots_on_screen()
+        .into_iter()
+        .find(|(_, f, t)| f == from && t == to)
+        .unwrap_or_else(|| panic!("a dot on its way from {from} to {to}"));
+    click_at(h, p);
+    let mut carried = None;
+    for _ in 0..500 {
+        carried = h.state_mut().dot_carried();
+        if carried.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+        h.step();
+    }
+    h.run();
+    carried
+}
+
+/// A dot that leaves a traffic source (named `traffic:NAME` in the trace) is found too: its event is what the
+/// first handler downstream received.
+#[test]
+fn clicking_a_dot_from_a_traffic_source_shows_the_event_it_becomes() {
+    let mut h = played(
+        "new-order.json",
+        include_str!("../assets/scenarios/new-order.json"),
+        Duration::from_millis(10),
+        |a| {
+            a.dots_on_screen()
+                .iter()
+                .any(|(_, from, _)| from == "ordering-service")
+        },
+    );
+    match click_dot(&mut h, "ordering-service", "Orders") {
+        Some(Ok(eventflow::ui::dot_event::Carried::Payload { caption, value })) => {
+            assert!(
+                caption.starts_with("As ValidateOrder received it"),
+                "{caption}"
+            );
+            assert_eq!(value["detail-type"], "New Order");
+        }
+        other => panic!("the dot's event was found: {other:?}"),
+    }
+    h.get_by_label_contains("Event from traffic:ordering-service to Orders");
+}
+
+/// Issue 17 item 12: clicking a moving dot shows the event it carries (found by a re-run), the very event the
+/// receiving handler gets when the run goes on.
+#[test]
+fn clicking_a_dot_shows_the_event_it_carries() {
+    let mut h = played(
+        "new-order.json",
+        include_str!("../assets/scenarios/new-order.json"),
+        Duration::from_millis(10),
+        |a| {
+            a.dots_on_screen()
+                .iter()
+                .any(|(_, from, to)| from == "NewOrderRule" && to == "ValidateOrder")
+        },
+    );
+    let carried = click_dot(&mut h, "NewOrderRule", "ValidateOrder");
+    let Some(Ok(eventflow::ui::dot_event::Carried::Payload { caption, value })) = carried else {
+        panic!("the dot's event was found: {carried:?}");
+    };
+    h.get_by_label_contains("Invoke from NewOrderRule to ValidateOrder");
+    h.get_by_label_contains("As ValidateOrder received it");
+    h.get_by_label(r#"detail-type: "New Order""#);
+    // Play on: the invocation the caption names receives exactly that event.
+    let request_id = caption
+        .rsplit("invocation ")
+        .next()
+        .and_then(|s| s.strip_suffix(')'))
+        .expect("the caption names the invocation")
+        .to_string();
+    for _ in 0..MAX_PLAY_FRAMES {
+        if h.state()
+            .invocations()
+            .iter()
+            .any(|r| r.request_id == request_id)
+        {
+            break;
+        }
+        if !h.state().snapshot().playing {
+            h.state_mut().send(Command::Play);
+        }
+        h.state().advance(Duration::from_millis(50));
+        h.step();
+    }
+    let row = h
+        .state()
+        .invocations()
+        .iter()
+        .find(|r| r.request_id == request_id)
+        .expect("the invocation ran");
+    assert_eq!(
+        row.event, value,
+        "the dot carried what the handler received"
+    );
+}
+
+/// Issue 17 item 12: `eventflow open bad.json` opens the window on the raw JSON editor (it exited 2 before);
+/// a file that cannot be read at all is still refused with exit 2.
+#[test]
+fn open_on_a_file_that_does_not_load_opens_the_raw_editor_under_xvfb() {
+    let has_xvfb = std::process::Command::new("sh")
+        .args(["-c", "command -v xvfb-run"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_xvfb {
+        assert!(
+            std::env::var_os("CI").is_none_or(|v| v != "true"),
+            "xvfb-run is needed under CI"
+        );
+        eprintln!("skipped: xvfb-run is not installed");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("eventflow-raw-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let bad = dir.join("bad.json");
+    std::fs::write(
+        &bad,
+        include_str!("../assets/scenarios/api-hello.json").replacen("\"GetItem\"", "\"Nope\"", 1),
+    )
+    .expect("written");
+    let out = dir.join("raw.png");
+    let open = |file: &std::path::Path| {
+        std::process::Command::new("xvfb-run")
+            .args(["-a", "-s", "-screen 0 1024x700x24"])
+            .arg(env!("CARGO_BIN_EXE_eventflow"))
+            .arg("open")
+            .arg(file)
+            .arg("--screenshot")
+            .arg(&out)
+            .args(["--after", "0.5", "--size", "1000x640"])
+            .output()
+            .expect("runs")
+    };
+    let opened = open(&bad);
+    assert!(
+        opened.status.success(),
+        "{}",
+        String::from_utf8_lossy(&opened.stderr)
+    );
+    assert_eq!(
+        png_size(&std::fs::read(&out).expect("png written")),
+        (1000, 640)
+    );
+    let missing = open(&dir.join("missing.json"));
+    assert_eq!(missing.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The canvas's width as last drawn.
+fn canvas_width(h: &Harness<'static, TestApp>) -> f32 {
+    h.get_by_label("architecture canvas").rect().width()
+}
+
+/// Issue 17 item 11: opening an invocation (long ids, logs, event JSON) or a dot in the inspector never widens
+/// the right panel over the canvas.
+#[test]
+fn inspecting_an_invocation_never_widens_the_right_panel() {
+    let mut h = played(
+        "new-order.json",
+        include_str!("../assets/scenarios/new-order.json"),
+        Duration::from_millis(50),
+        |a| a.finished_invocations() >= 2,
+    );
+    let before = canvas_width(&h);
+    for row in 0..2 {
+        let request_id = h.state().invocations()[row].request_id.clone();
+        h.get_by_label_contains(&request_id).click();
+        h.run();
+        h.get_by_label_contains("Invocation of");
+        let after = canvas_width(&h);
+        assert!(
+            (after - before).abs() < 1.0,
+            "the canvas keeps its width: {before} before, {after} with invocation {row} open"
+        );
+    }
+}
+
+/// Width and height of a PNG (its IHDR chunk), after checking the signature.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
+    let be =
+        |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    (be(16), be(20))
+}
+
+/// Issue 17 item 12: `open --edit --screenshot --size WxH` writes a WxH picture (it ignored the size).
+#[test]
+fn open_edit_screenshot_honours_the_size_under_xvfb() {
+    let has_xvfb = std::process::Command::new("sh")
+        .args(["-c", "command -v xvfb-run"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_xvfb {
+        assert!(
+            std::env::var_os("CI").is_none_or(|v| v != "true"),
+            "xvfb-run is needed under CI"
+        );
+        eprintln!("skipped: xvfb-run is not installed");
+        return;
+    }
+    let out = std::env::temp_dir().join(format!("eventflow-edit-size-{}.png", std::process::id()));
+    let status = std::process::Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x800x24"])
+        .arg(env!("CARGO_BIN_EXE_eventflow"))
+        .arg("open")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/assets/scenarios/new-order.json"
+        ))
+        .args(["--edit", "--select", "ValidateOrder", "--screenshot"])
+        .arg(&out)
+        .args(["--after", "0.5", "--size", "900x600"])
+        .status()
+        .expect("runs");
+    assert!(status.success(), "exit status {status:?}");
+    assert_eq!(
+        png_size(&std::fs::read(&out).expect("png written")),
+        (900, 600)
+    );
+    let _ = std::fs::remove_file(&out);
+}

@@ -71,6 +71,8 @@ pub enum Action {
     Select(Selection),
     /// An invocation row was clicked: inspect it and stop following the newest row.
     InspectInvocation(usize),
+    /// A moving dot was clicked: select its trace and show what it carries (found by a re-run).
+    InspectDot(super::dot_event::DotPick),
     FitCanvas,
     /// Draw a state machine node state by state, or as one node again.
     ToggleStates(NodeIndex),

@@ -15,9 +15,10 @@ use serde::{Deserialize, Serialize};
 
 pub use super::action::Selection;
 use super::action::{Action, Pending};
-use super::canvas::{Canvas, MIN_VISIBLE_WALL_S};
+use super::canvas::{Canvas, MIN_VISIBLE_WALL_S, TransitSeen};
 use super::compare::CompareWindow;
 use super::dashboard::Views;
+use super::dot_event::DotInspection;
 use super::edit::Editor;
 use super::edit_form::FormView;
 use super::experiments::ExperimentsWindow;
@@ -29,6 +30,7 @@ use super::log::{InvRow, InvocationLog};
 use super::menu::{MenuBar, MenuView, SHORTCUT_OPEN, SHORTCUT_RELOAD};
 use super::palette::Palette;
 use super::picker::FilePicker;
+use super::raw_editor::{RawEditor, RawOutcome};
 use super::screenshot::ScreenshotPlan;
 use super::sfn_graph;
 use super::start_page::StartPage;
@@ -143,6 +145,8 @@ pub struct EventflowApp {
     pub(super) allow_close: bool,
     /// Asks before Play starts a run over the work limit, and pauses such a run at it.
     run_guard: super::run_guard::RunGuard,
+    /// A scenario file that does not load, open as raw JSON to fix it (no document is open meanwhile).
+    pub(super) raw: Option<RawEditor>,
 }
 
 impl EventflowApp {
@@ -179,6 +183,7 @@ impl EventflowApp {
             confirm: None,
             allow_close: false,
             run_guard: Default::default(),
+            raw: None,
             prefs,
         };
         app.runner.send(Command::SetSpeed(app.prefs.speed));
@@ -244,7 +249,57 @@ impl EventflowApp {
                 self.remember_recent(canonical.clone());
                 self.open_template(scenario, &import, canonical);
             }
-            Err(e) => self.status = Some((format!("Cannot open {}:\n{e}", path.display()), true)),
+            Err(e) => match RawEditor::open(path) {
+                // Readable text with located problems: open it as raw JSON to fix it, never a blank window.
+                Some(raw) => self.open_raw(raw),
+                None => self.status = Some((format!("Cannot open {}:\n{e}", path.display()), true)),
+            },
+        }
+    }
+
+    /// Shows a file that does not load in the raw JSON editor; what was open closes.
+    fn open_raw(&mut self, raw: RawEditor) {
+        self.remember_recent(raw.path.canonicalize().unwrap_or_else(|_| raw.path.clone()));
+        self.status = Some((
+            format!(
+                "{} does not load ({} problem(s)): it is open as raw JSON below to fix it",
+                raw.path.display(),
+                raw.problems().len()
+            ),
+            true,
+        ));
+        self.editor = None;
+        self.doc = None;
+        self.selection = Selection::None;
+        self.runner.send(Command::Pause);
+        self.raw = Some(raw);
+    }
+
+    /// The raw editor's problems, when a file that does not load is open in it.
+    pub fn raw_problems(&self) -> Option<&[crate::scenario::Problem]> {
+        self.raw.as_ref().map(RawEditor::problems)
+    }
+
+    /// The raw editor's Apply found the text clean: open it; unsaved fixes stay unsaved changes of an editing
+    /// session (switched off), so Save writes them and nothing is lost without a question.
+    fn load_raw(&mut self, outcome: RawOutcome) {
+        let RawOutcome::Load { scenario, unsaved } = outcome;
+        let Some(raw) = self.raw.take() else { return };
+        let canonical = raw.path.canonicalize().unwrap_or_else(|_| raw.path.clone());
+        self.open_scenario(Arc::new(*scenario), Source::File(canonical));
+        if unsaved {
+            if !self.editing() {
+                self.start_editing();
+                self.set_editing(false);
+            }
+            if let Some(ed) = &mut self.editor {
+                ed.session.dirty = true;
+            }
+            self.status = Some((
+                "Loaded your fixes; they are not saved yet: File > Save (Ctrl+S) writes them"
+                    .to_string(),
+                false,
+            ));
         }
     }
 
@@ -370,6 +425,7 @@ impl EventflowApp {
     pub(super) fn open_scenario(&mut self, sc: Arc<Scenario>, source: Source) {
         let editing = self.editing();
         self.editor = None;
+        self.raw = None;
         self.doc = Some(Doc {
             canvas: Canvas::new(&sc),
             scenario: sc.clone(),
@@ -473,16 +529,20 @@ impl EventflowApp {
                 to,
                 arrive_ms,
                 trace_id,
+                span_id,
                 what,
                 ..
             } => {
                 canvas.add_transit(
-                    &from,
-                    &to,
-                    t_ms.0,
-                    arrive_ms.0,
-                    &trace_id,
-                    what,
+                    TransitSeen {
+                        from: &from,
+                        to: &to,
+                        t_us: t_ms.0,
+                        arrive_us: arrive_ms.0,
+                        trace_id: &trace_id,
+                        span_id,
+                        what,
+                    },
                     min_visible_us,
                 );
             }
@@ -665,6 +725,15 @@ impl EventflowApp {
         if let Some((msg, is_error)) = &self.status {
             egui::Panel::top("status").show(ui, |ui| status_line(ui, msg, *is_error, actions));
         }
+        if let Some(raw) = &mut self.raw {
+            let outcome = egui::CentralPanel::default()
+                .show(ui, |ui| raw.ui(ui))
+                .inner;
+            if let Some(o) = outcome {
+                self.load_raw(o);
+            }
+            return;
+        }
         if self.doc.is_none() {
             let (start_page, recent) = (&mut self.panels.start_page, &self.prefs.recent);
             egui::CentralPanel::default().show(ui, |ui| start_page.ui(ui, recent, actions));
@@ -710,8 +779,11 @@ impl EventflowApp {
             .default_size(360.0)
             .min_size(220.0)
             .show(ui, |ui| {
-                egui::ScrollArea::vertical()
+                // Both ways, filling the panel: content wider than the panel (an invocation's ids, its JSON)
+                // scrolls sideways instead of widening the panel over the canvas.
+                egui::ScrollArea::both()
                     .id_salt("inspector-scroll")
+                    .auto_shrink([false, false])
                     .show(ui, |ui| self.inspector_ui(ui, actions));
             });
         egui::CentralPanel::no_frame().show(ui, |ui| self.canvas_ui(ui, actions));
@@ -764,6 +836,11 @@ impl EventflowApp {
             }
             None => false,
         }
+    }
+
+    /// The clicked dot the inspector shows, if any (for the test harness).
+    pub(super) fn inspected_dot(&mut self) -> Option<&mut DotInspection> {
+        self.panels.inspector.dot.as_mut()
     }
 
     /// The issue-11 views (for the test harness).
@@ -1144,9 +1221,23 @@ impl EventflowApp {
             Action::Reload => self.reload(),
             Action::ExportSam(path) => self.export_sam(path),
             Action::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
-            Action::Select(s) => self.selection = s,
+            Action::Select(s) => {
+                self.selection = s;
+                self.panels.inspector.dot = None;
+            }
+            Action::InspectDot(pick) => {
+                if let Some(d) = &self.doc {
+                    self.selection = Selection::Trace(pick.trace_id.clone());
+                    self.panels.inspector.dot = Some(DotInspection::start(
+                        pick,
+                        d.scenario.clone(),
+                        self.snap.faults.clone(),
+                    ));
+                }
+            }
             Action::InspectInvocation(i) => {
                 self.selection = Selection::Invocation(i);
+                self.panels.inspector.dot = None;
                 self.log.follow = false;
             }
             Action::ToggleStates(ix) => {

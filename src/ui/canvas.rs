@@ -25,6 +25,7 @@ use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 
 use super::action::{Action, Selection};
+use super::dot_event::DotPick;
 use super::health::{self, NodeSizing, Samples, Shares};
 use super::minimap;
 use super::sfn_graph::{SfnGraph, SfnRuns};
@@ -65,7 +66,21 @@ struct Dot {
     arrive_us: u64,
     trace_hash: u64,
     trace_id: Arc<str>,
+    /// The transit's span: what the dot carries is found from it on click (see [`super::dot_event`]).
+    span_id: u64,
     what: &'static str,
+}
+
+/// A transit record, as the canvas needs it for a dot.
+#[derive(Debug, Clone, Copy)]
+pub struct TransitSeen<'a> {
+    pub from: &'a str,
+    pub to: &'a str,
+    pub t_us: u64,
+    pub arrive_us: u64,
+    pub trace_id: &'a str,
+    pub span_id: u64,
+    pub what: &'static str,
 }
 
 /// What a click or a gesture on the canvas chose (turned into an [`Action`]).
@@ -75,6 +90,8 @@ enum CanvasClick {
     /// A state machine node was double-clicked: draw it state by state (or as one node again).
     ToggleStates(NodeIndex),
     Trace(Arc<str>),
+    /// A moving dot: inspect what it carries.
+    Dot(DotPick),
     Background,
     /// Edit mode: a node (or a broken resource) was clicked, by name; `shift` adds it to the selection.
     Named {
@@ -477,16 +494,16 @@ impl Canvas {
     }
 
     /// Adds a transit dot.
-    pub fn add_transit(
-        &mut self,
-        from: &str,
-        to: &str,
-        t_us: u64,
-        arrive_us: u64,
-        trace_id: &str,
-        what: &'static str,
-        min_visible_us: u64,
-    ) {
+    pub fn add_transit(&mut self, t: TransitSeen<'_>, min_visible_us: u64) {
+        let TransitSeen {
+            from,
+            to,
+            t_us,
+            arrive_us,
+            trace_id,
+            span_id,
+            what,
+        } = t;
         let (Some(a), Some(b)) = (self.graph.find(from), self.graph.find(to)) else {
             return;
         };
@@ -513,6 +530,7 @@ impl Canvas {
             arrive_us,
             trace_hash: hash,
             trace_id: trace,
+            span_id,
             what,
         });
         if self.trail.len() >= 200_000 {
@@ -960,7 +978,7 @@ impl Canvas {
         }
     }
 
-    /// What a click chose: a dot's trace (or the legend's), a node, or the background.
+    /// What a click chose: a dot (or the legend's trace), a node, or the background.
     fn click(
         &self,
         ui: &Ui,
@@ -982,7 +1000,16 @@ impl Canvas {
             );
             let resp = response.clone().on_hover_text_at_pointer(tip);
             if resp.clicked() && legend_click.is_none() {
-                return Some(CanvasClick::Trace(d.trace_id.clone()));
+                return Some(CanvasClick::Dot(DotPick {
+                    trace_id: d.trace_id.clone(),
+                    span_id: d.span_id,
+                    // As the trace names them (`traffic:NAME` for a traffic source).
+                    from: self.graph.graph[d.from].trace_name(),
+                    to: self.graph.graph[d.to].trace_name(),
+                    what: d.what,
+                    t_us: d.t_us,
+                    arrive_us: d.arrive_us,
+                }));
             }
             return legend_click;
         }
@@ -1334,6 +1361,34 @@ impl Canvas {
         );
     }
 
+    /// Where a dot is on screen at virtual time `now` (not before it leaves).
+    fn dot_position(&self, d: &Dot, now: u64) -> Pos2 {
+        let span = (d.end_us - d.t_us).max(1) as f64;
+        let f = (now.saturating_sub(d.t_us) as f64 / span).clamp(0.0, 1.0) as f32;
+        along(&self.dot_route(d.from, d.to), f)
+    }
+
+    /// The dots drawn one by one at `now` (not aggregated into a pulse), with the names of their ends, as they
+    /// were last drawn: where a test clicks one.
+    pub fn dot_spots(&self, now: u64) -> Vec<(Pos2, String, String)> {
+        let mut per_edge: HashMap<(NodeIndex, NodeIndex), usize> = HashMap::new();
+        for d in self.dots.iter().filter(|d| d.t_us <= now) {
+            *per_edge.entry((d.from, d.to)).or_insert(0) += 1;
+        }
+        self.dots
+            .iter()
+            .filter(|d| d.t_us <= now && per_edge[&(d.from, d.to)] <= AGGREGATE_ABOVE)
+            .map(|d| {
+                (
+                    self.dot_position(d, now),
+                    self.names[d.from.index()].clone(),
+                    self.names[d.to.index()].clone(),
+                )
+            })
+            .filter(|(p, _, _)| self.last_rect.contains(*p))
+            .collect()
+    }
+
     /// Dots in flight, aggregated into one counted pulse per edge when dense. Returns the dot under the pointer.
     fn draw_dots(
         &self,
@@ -1360,9 +1415,7 @@ impl Canvas {
             {
                 continue;
             }
-            let span = (d.end_us - d.t_us).max(1) as f64;
-            let f = ((now - d.t_us) as f64 / span).clamp(0.0, 1.0) as f32;
-            let p = along(&self.dot_route(d.from, d.to), f);
+            let p = self.dot_position(d, now);
             if !rect.contains(p) {
                 continue;
             }
@@ -1885,6 +1938,7 @@ impl CanvasClick {
             CanvasClick::Node(n) => Action::Select(Selection::Node(n)),
             CanvasClick::ToggleStates(n) => Action::ToggleStates(n),
             CanvasClick::Trace(t) => Action::Select(Selection::Trace(t)),
+            CanvasClick::Dot(pick) => Action::InspectDot(pick),
             CanvasClick::Background if editing => Action::SelectNames(Vec::new()),
             CanvasClick::Background => Action::Select(Selection::None),
             CanvasClick::Named { name, shift: true } => Action::ToggleName(name),

@@ -73,6 +73,7 @@ impl EventflowApp {
     /// Whether there are unsaved edits.
     pub fn is_dirty(&self) -> bool {
         self.editor.as_ref().is_some_and(|e| e.session.dirty)
+            || self.raw.as_ref().is_some_and(|r| r.dirty())
     }
 
     /// Switches edit mode on or off (the editing session is kept while the scenario stays open).
@@ -145,6 +146,7 @@ impl EventflowApp {
             Pending::Example(i) => self.open_example(i),
             Pending::Close => {
                 self.editor = None;
+                self.raw = None;
                 self.doc = None;
                 self.runner.send(Command::Pause);
             }
@@ -164,6 +166,10 @@ impl EventflowApp {
     /// redo, duplicate, delete, and Escape to clear the selection.
     pub(super) fn edit_keyboard(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
         if self.editor.is_none() {
+            // The raw JSON editor of a file that does not load saves with the same shortcut.
+            if self.raw.is_some() && ctx.input_mut(|i| i.consume_shortcut(&SHORTCUT_SAVE)) {
+                actions.push(Action::Save(None));
+            }
             return;
         }
         if ctx.input_mut(|i| i.consume_shortcut(&SHORTCUT_SAVE)) {
@@ -503,6 +509,11 @@ impl EventflowApp {
 
     /// Saves to `path` (Save As) or to the session's file; without one, opens the Save As picker.
     pub fn save(&mut self, path: Option<&Path>) {
+        if let (None, Some(raw)) = (&self.editor, &mut self.raw) {
+            // A file that does not load: its raw text, as it is, to its own file.
+            raw.save();
+            return;
+        }
         let Some(ed) = &mut self.editor else { return };
         if path.is_none() && ed.session.path.is_none() {
             self.open_save_picker();
@@ -679,6 +690,9 @@ impl EventflowApp {
                 self.confirm = None;
                 if let Some(ed) = &mut self.editor {
                     ed.session.dirty = false;
+                }
+                if let Some(raw) = &mut self.raw {
+                    raw.discard();
                 }
                 self.finish_pending(ctx, p);
             }

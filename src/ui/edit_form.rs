@@ -862,7 +862,8 @@ fn dist_field(ui: &mut Ui, form: &mut FormBuffers, f: &FieldCtx<'_>) -> Option<A
     let mut action = None;
     let cur = f.cur;
     let (kind, params) = dist_parts(cur);
-    ui.horizontal(|ui| {
+    // Wrapped: in the panel's value column the row would otherwise run past the panel's edge and be cut.
+    ui.horizontal_wrapped(|ui| {
         egui::ComboBox::from_id_salt(&f.key)
             .selected_text(if cur.is_none() {
                 "default".to_string()
@@ -885,7 +886,7 @@ fn dist_field(ui: &mut Ui, form: &mut FormBuffers, f: &FieldCtx<'_>) -> Option<A
     if cur.is_none() {
         return action;
     }
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         for (i, (pname, pv)) in params.iter().enumerate() {
             ui.label(*pname);
             let key = format!("{}/{pname}", f.key);

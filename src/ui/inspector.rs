@@ -1,6 +1,7 @@
 //! The inspector (run mode): what the selection is — the scenario (name, description), a node (type, live state,
 //! statistics, "Send a test event…", its configuration), an invocation (ids, status, timing, event, response,
-//! error, logs, with a JSON search) or a trace (its invocations). It owns the JSON search text.
+//! error, logs, with a JSON search), a clicked dot (what it carries, found by [`super::dot_event`]) or a trace
+//! (its invocations). It owns the JSON search text and the clicked dot's search.
 
 use eframe::egui::{self, RichText, Ui};
 use petgraph::graph::NodeIndex;
@@ -8,6 +9,7 @@ use petgraph::graph::NodeIndex;
 use super::action::{Action, Selection};
 use super::app::fmt_duration;
 use super::canvas::Canvas;
+use super::dot_event::DotInspection;
 use super::inject;
 use super::json_tree;
 use super::log::InvocationLog;
@@ -31,6 +33,8 @@ pub struct InspectorView<'a> {
 pub struct Inspector {
     /// Text searched in the invocation's JSON.
     json_search: String,
+    /// The clicked dot (shown while its trace is selected); any other selection lets it go.
+    pub dot: Option<DotInspection>,
 }
 
 impl Inspector {
@@ -43,7 +47,9 @@ impl Inspector {
                     ui.add(egui::Label::new(strip_markdown(d)).wrap());
                 }
                 ui.separator();
-                ui.weak("Click a node, a moving dot or an invocation to inspect it.");
+                ui.weak(
+                    "Click a node, a moving dot (what it carries) or an invocation to inspect it.",
+                );
             }
             Selection::Node(n) => node(ui, view, *n, actions),
             Selection::State {
@@ -53,6 +59,10 @@ impl Inspector {
             } => state_of_machine(ui, view, *node, state, execution.as_ref(), actions),
             Selection::Invocation(i) => self.invocation(ui, view.log, *i),
             Selection::Trace(t) => {
+                if let Some(dot) = self.dot.as_mut().filter(|d| d.pick.trace_id == *t) {
+                    dot.ui(ui);
+                    ui.separator();
+                }
                 ui.heading("Trace");
                 ui.label(RichText::new(t.to_string()).monospace());
                 if ui.small_button("Copy trace id").clicked() {

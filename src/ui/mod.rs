@@ -11,7 +11,8 @@
 //!   hint links).
 //! - [`canvas`] — nodes, labelled edges and moving dots on egui's painter, gestures of both modes, one accessible
 //!   widget per node; [`view`] — its world ↔ screen transform; [`layout`] places nodes.
-//! - [`inspector`] — the selected node, invocation or trace (with [`json_tree`], the searchable JSON viewer).
+//! - [`inspector`] — the selected node, invocation, dot or trace (with [`json_tree`], the searchable JSON viewer);
+//!   [`dot_event`] finds what a clicked dot carries by re-running to its arrival.
 //! - [`log`] — the virtualised invocation table.
 //! - Issue 11's views: [`dashboard`] — the bottom panel's tabs (Invocations, Timeline, Metrics, Dashboard) and the
 //!   ten-plot dashboard of the whole scenario; [`timeline`] — the waterfall of one trace (spans rebuilt with
@@ -21,6 +22,8 @@
 //!   follows the drained trace, pauses the run at steps that wait for it, and names the canvas's highlights.
 //! - [`inject`] — "Send a test event"; [`experiments`] — fault injection while a run plays;
 //!   [`compare`] — two variants of a scenario run side by side (A/B metrics); [`picker`] — the in-app file picker (open and save).
+//! - [`raw_editor`] — a scenario file that does not load, opened as raw JSON with the loader's problems listed:
+//!   Apply checks it again and loads it when clean, Save writes it atomically.
 //! - Edit mode: [`palette`] — add resources; [`edit_form`] — the property form (typed fields, raw JSON, pattern
 //!   and filter sandboxes, traffic); [`code_editor`] — handler code; [`dialogs`] — wiring question and unsaved
 //!   changes; [`edit`] — the editing session in the shell (document operations live in [`crate::editor`]).
@@ -39,6 +42,7 @@ pub mod code_editor;
 pub mod compare;
 pub mod dashboard;
 pub mod dialogs;
+pub mod dot_event;
 pub mod edit;
 pub mod edit_form;
 pub mod experiments;
@@ -56,6 +60,7 @@ pub mod minimap;
 pub mod palette;
 pub mod picker;
 pub mod run_guard;
+pub mod raw_editor;
 pub mod screenshot;
 pub mod sfn_graph;
 pub mod start_page;
@@ -179,9 +184,14 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
         // A shared moment (`crate::moment`) carries its scenario; the app opens it on its moment.
         Some(f) => Some(match crate::moment::read(f) {
             Ok(Some(m)) => m.scenario,
-            Ok(None) => match import_notes::open_file(f).map_err(UiError::Window)? {
-                import_notes::Opened::Scenario(sc) => sc,
-                import_notes::Opened::Template { scenario, .. } => scenario,
+            Ok(None) => match import_notes::open_file(f) {
+                Ok(import_notes::Opened::Scenario(sc)) => sc,
+                Ok(import_notes::Opened::Template { scenario, .. }) => scenario,
+                // A readable scenario with located problems opens in the raw JSON editor to be fixed.
+                Err(_) if raw_editor::RawEditor::open(f).is_some() => {
+                    return open_window(args, size);
+                }
+                Err(e) => return Err(UiError::Window(e)),
             },
             Err(e) => return Err(UiError::Window(format!("{}: {e}", f.display()))),
         }),
@@ -196,9 +206,14 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
             return Err(UiError::BadExpand(name.clone()));
         }
     }
-    // The app opens the file itself (templates with their notes, moments on their moment): the load above only
-    // checked it.
-    let opened = scenario.is_some();
+    open_window(args, size)
+}
+
+/// Opens the window on what `args` ask; the file (if any) was checked: it loads, or it opens as raw JSON.
+fn open_window(args: OpenArgs, size: Option<[f32; 2]>) -> Result<(), UiError> {
+    // The app opens the file itself (templates with their notes, moments on their moment, a file that does not
+    // load in the raw editor): the load above only checked it.
+    let opened = args.file.is_some();
     let screenshot = args.screenshot.clone();
     let result_slot = screenshot
         .as_ref()
@@ -241,7 +256,7 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
             if edit {
                 if app.scenario().is_some() {
                     app.set_editing(true);
-                } else {
+                } else if app.raw_problems().is_none() {
                     app.new_scenario();
                 }
                 if let Some(id) = select {

@@ -159,6 +159,20 @@ impl TestApp {
         }
     }
 
+    /// Dots drawn one by one on the canvas (screen position, from, to), as last drawn.
+    pub fn dots_on_screen(&self) -> Vec<(egui::Pos2, String, String)> {
+        self.app
+            .doc
+            .as_ref()
+            .map_or_else(Vec::new, |d| d.canvas.dot_spots(self.app.snap.now_us))
+    }
+
+    /// The clicked dot the inspector shows: what it carries, once the re-run has found it (`None` while it
+    /// runs or with no dot clicked).
+    pub fn dot_carried(&mut self) -> Option<Result<super::dot_event::Carried, String>> {
+        self.app.inspected_dot()?.result().cloned()
+    }
+
     /// Resources and traffic sources of the running scenario.
     pub fn node_count(&self) -> usize {
         self.app
