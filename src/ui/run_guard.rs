@@ -85,7 +85,7 @@ impl RunGuard {
             .show(ctx, |ui| {
                 ui.label(format!(
                     "Its traffic alone sends about {} events by t = {} s, more than the limit of {} engine events \
-                     (the limit of `eventflow run --max-events`): the run could take very long and fill memory.",
+                     (the default of eventflow run --max-events): it could take very long and fill memory.",
                     count_text(prompt.estimate_events),
                     seconds_text(prompt.until_s),
                     count_text(DEFAULT_MAX_EVENTS as f64),
