@@ -577,10 +577,9 @@ fn weekday_matches_chrono() {
 }
 
 #[test]
-fn ten_thousand_fires_take_milliseconds() {
+fn ten_thousand_fires_and_a_schedule_that_never_fires() {
     let expr = parse_ok("cron(0/5 * * * ? *)");
     let origin = t("2026-01-01T00:00:00");
-    let started = std::time::Instant::now();
     let mut from = origin;
     let mut fires = Vec::with_capacity(10_000);
     for _ in 0..10_000 {
@@ -590,23 +589,14 @@ fn ten_thousand_fires_take_milliseconds() {
         fires.push(fire);
         from = fire + TimeDelta::seconds(1);
     }
-    let elapsed = started.elapsed();
     for (i, f) in fires.iter().enumerate() {
         assert_eq!(*f, origin + TimeDelta::minutes(5 * i as i64));
     }
-    assert!(elapsed.as_millis() < 500, "10,000 fires took {elapsed:?}");
 
-    // Worst case: a schedule that never fires scans all years up to 2199, still fast.
+    // Worst case: a schedule that never fires scans all years up to 2199 and ends with None (speed is measured in
+    // benchmarks, never in a timed unit test).
     let never = parse_ok("cron(0 0 30 2 ? *)");
-    let started = std::time::Instant::now();
-    for _ in 0..100 {
-        assert_eq!(never.next_fire(origin, origin), None);
-    }
-    assert!(
-        started.elapsed().as_millis() < 2_000,
-        "100 empty scans took {:?}",
-        started.elapsed()
-    );
+    assert_eq!(never.next_fire(origin, origin), None);
 }
 
 // ---------------------------------------------------------------------------------------------
