@@ -783,6 +783,7 @@ const CORPUS: &[CorpusCase] = &[
             ("OrdersFunction", "function"),
             ("ServerlessRestApi", "api"),
             ("ReportFunction", "function"),
+            ("DataApiFunction", "function"),
             ("LegacyFunction", "function"),
             ("OrdersDb", "database"),
             ("OrdersProxy", "db_proxy"),
@@ -790,7 +791,9 @@ const CORPUS: &[CorpusCase] = &[
             ("LegacyDb", "database"),
         ],
         // Endpoints in the environment are SQL edges; the master secret is not a connection.
+        // The Data API function names the cluster by its ARN (built on its identifier).
         edges: &[
+            ("DataApiFunction", "ReportsCluster"),
             ("LegacyFunction", "LegacyDb"),
             ("OrdersFunction", "OrdersProxy"),
             ("OrdersProxy", "OrdersDb"),

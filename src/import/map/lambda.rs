@@ -15,7 +15,7 @@ const DESTINATION_KINDS: [&str; 4] = ["queue", "topic", "event_bus", "function"]
 
 pub fn function(b: &mut Build, r: &TemplateResource, p: &Props) {
     let from = (r.id.as_str(), r.aws_type.as_str());
-    let databases = environment_databases(b, r);
+    let databases = environment_databases(b, r, p);
     let mut f = new_resource("function", Some(code_description(p, &databases)));
     if let Some(n) = int(p, "MemorySize") {
         f.insert("memory_mb".into(), Value::from(n));
@@ -83,13 +83,20 @@ pub fn function(b: &mut Build, r: &TemplateResource, p: &Props) {
 }
 
 /// The databases and proxies a function's `Environment` names (`DB_HOST: !GetAtt Db.Endpoint.Address`,
-/// `PROXY: !GetAtt Proxy.Endpoint`, a `!Sub` with `${Db.Endpoint.Address}`, a `!Ref` or ARN for the Data API),
+/// `PROXY: !GetAtt Proxy.Endpoint`, a `!Sub` with `${Db.Endpoint.Address}`, a `!Ref`, or the cluster's ARN or
+/// identifier for the Data API),
 /// in the order they appear: its code connects to them, so they are the function's SQL links. The database's
 /// secret (`MasterUserSecret.SecretArn`) is not a connection: a function that goes through a proxy reads it too.
-fn environment_databases(b: &Build, r: &TemplateResource) -> Vec<String> {
+fn environment_databases(b: &Build, r: &TemplateResource, p: &Props) -> Vec<String> {
     let mut named = Vec::new();
     if let Some(env) = r.properties.get("Environment") {
         crate::import::hints::referenced_attributes(env, &mut named);
+    }
+    // A literal name or ARN (the Data API's `arn:aws:rds:…:cluster:NAME`) names a database by its identifier.
+    for value in object(&object(p, "Environment"), "Variables").values() {
+        if let Some(id) = b.index.resolve(&text(value), &["database", "db_proxy"]) {
+            named.push((id, None));
+        }
     }
     let mut out: Vec<String> = Vec::new();
     for (id, attribute) in named {
