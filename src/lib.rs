@@ -153,8 +153,8 @@
 //!     (Apply checks again and loads it when clean, Save writes it atomically; also `eventflow open bad.json`).
 //!   - `ui::import_notes` — a SAM / CloudFormation template opened in the app (File → Open, drag and drop,
 //!     `eventflow open t.yaml`) is converted on the fly; its import notes show in a panel (a click selects the
-//!     resource); `ui::canvas_extras` draws the template's unsimulated resources greyed and the links only
-//!     `Policies` / `Environment` imply dashed.
+//!     resource); `ui::canvas_extras` draws the scenario's `external` resources (a template's unsimulated
+//!     ones) greyed and its `hints` (links only `Policies` / `Environment` imply) dashed.
 //!
 //!   `ui::testing` is the harness of the UI tests and the frame benchmark (manual clock, inline runner,
 //!   questions as methods). `ui` depends on no `cli` type: the command line parses [`ui::OpenArgs`] and calls
@@ -173,13 +173,16 @@
 //! - [`import`] — `eventflow import`: AWS SAM / CloudFormation templates (YAML with short-form tags, or JSON) →
 //!   scenario documents. YAML events (`saphyr-parser`) → JSON with intrinsics in long form; parameters,
 //!   conditions, mappings and `Globals` evaluated on the defaults; one mapping file per AWS resource family plus
-//!   SAM's implicit resources; the result is validated by [`scenario`] and whatever it refuses is pruned into a
-//!   note (`note: LogicalId (Type): …`).
+//!   SAM's implicit resources (RDS instances, clusters and proxies included: a function whose environment names
+//!   a database gets a stand-in handler that queries it); the result is validated by [`scenario`] and whatever
+//!   it refuses is pruned into a note (`note: LogicalId (Type): …`); unsimulated resources and hint links are
+//!   written into the scenario's `external` and `hints`.
 //! - [`sam_export`] — `eventflow export FILE --sam`: a scenario → an AWS SAM template, the inverse of
 //!   [`import`]'s tables (ids kept as logical ids, `!Ref`/`!GetAtt` wiring, routes, subscriptions, notifications
 //!   and `<Function><Event>` triggers as function `Events`, SAM policy templates from the SDK calls and resource
-//!   names in handler code); `sam_export::yaml` writes YAML with short-form tags. Traffic, settings and
-//!   simulation-only keys stay out as notes. Tested by importing every export back (`tests/sam_export.rs`).
+//!   names in handler code; databases and proxies as RDS instances and proxies with their secret, subnet group
+//!   and the functions' endpoint variables); `sam_export::yaml` writes YAML with short-form tags. Traffic,
+//!   settings, `external`, `hints` and simulation-only keys stay out as notes. Tested by importing every export back (`tests/sam_export.rs`).
 //! - [`cli`] — `eventflow check | run | test-pattern | open | fmt` with the exit codes of the CLI contract
 //!   (`open --edit` starts in edit mode).
 //!

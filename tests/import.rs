@@ -777,6 +777,32 @@ const CORPUS: &[CorpusCase] = &[
         external: &[],
         hints: &[],
     },
+    CorpusCase {
+        file: "rds.yaml",
+        resources: &[
+            ("OrdersFunction", "function"),
+            ("ServerlessRestApi", "api"),
+            ("ReportFunction", "function"),
+            ("DataApiFunction", "function"),
+            ("LegacyFunction", "function"),
+            ("OrdersDb", "database"),
+            ("OrdersProxy", "db_proxy"),
+            ("ReportsCluster", "database"),
+            ("LegacyDb", "database"),
+        ],
+        // Endpoints in the environment are SQL edges; the master secret is not a connection.
+        // The Data API function names the cluster by its ARN (built on its identifier).
+        edges: &[
+            ("DataApiFunction", "ReportsCluster"),
+            ("LegacyFunction", "LegacyDb"),
+            ("OrdersFunction", "OrdersProxy"),
+            ("OrdersProxy", "OrdersDb"),
+            ("ReportFunction", "ReportsCluster"),
+            ("ServerlessRestApi", "OrdersFunction"),
+        ],
+        external: &["WarehouseDb"],
+        hints: &[("OrdersFunction", "OrdersDb", "Policies")],
+    },
 ];
 
 /// The edges of an imported scenario's graph, (from, to) by node name, sorted.
@@ -862,4 +888,252 @@ fn a_json_file_is_a_template_when_it_has_resources_or_a_format_version() {
     assert!(!is_template("broken.json", "{"));
     let cfn = std::fs::read_to_string(template("cfn-native.json")).expect("cfn-native.json");
     assert!(is_template("cfn-native.json", &cfn));
+}
+
+/// RDS: the class, the parameter group's `max_connections`, the proxy's target group and pool settings, an
+/// Aurora cluster taking its member instance's class, MariaDB simulated as MySQL, SQL Server not simulated; a
+/// function whose environment names a database gets a stand-in handler that queries it.
+#[test]
+fn rds_databases_proxies_and_their_clients() {
+    let (r, notes) = import("rds.yaml");
+    assert_eq!(
+        r["OrdersDb"],
+        json!({"type": "database", "engine": "postgres", "instance_class": "db.t4g.medium", "max_connections": 500})
+    );
+    assert_eq!(
+        r["OrdersProxy"],
+        json!({"type": "db_proxy", "database": "OrdersDb", "max_connections_percent": 80,
+               "max_idle_connections_percent": 20, "borrow_timeout_s": 30})
+    );
+    assert_eq!(
+        r["ReportsCluster"],
+        json!({"type": "database", "engine": "mysql", "instance_class": "db.r6g.large"})
+    );
+    assert_eq!(
+        r["LegacyDb"],
+        json!({"type": "database", "engine": "mysql"})
+    );
+    let code = r["OrdersFunction"]["code"]["inline"]
+        .as_str()
+        .expect("stand-in code");
+    assert!(
+        code.contains("rds::query(\"OrdersProxy\", \"SELECT 1\")"),
+        "{code}"
+    );
+    assert!(
+        !code.contains("OrdersDb"),
+        "the secret is not a connection: {code}"
+    );
+    assert!(
+        r["OrdersFunction"]["description"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("stand-in")
+    );
+    for needle in [
+        "ReportsCluster (AWS::RDS::DBCluster): max_connections {DBInstanceClassMemory/12582880} of ReportsParameters is not a number",
+        "LegacyDb (AWS::RDS::DBInstance): engine mariadb is simulated as MySQL",
+        "LegacyDb (AWS::RDS::DBInstance): instance class db.m5.large is not one eventflow models",
+        "WarehouseDb (AWS::RDS::DBInstance): engine \"sqlserver-ex\" is not simulated",
+    ] {
+        assert!(
+            has_note(&notes, needle),
+            "missing note {needle:?} in {notes:#?}"
+        );
+    }
+    // Subnet and parameter groups and the cluster's member instance are silent.
+    for quiet in [
+        "DbSubnets",
+        "OrdersDbParameters",
+        "ReportsParameters",
+        "ReportsWriter",
+    ] {
+        assert!(
+            !notes.iter().any(|n| n.starts_with(quiet)),
+            "{quiet}: {notes:#?}"
+        );
+    }
+}
+
+/// Issue 10: what an import finds but does not simulate is kept in the scenario (`external`, `hints`): written
+/// by `import`, canonical (so `eventflow fmt --check` passes on the output), loaded into the model, left out of
+/// an export with a note each, and kept by the editor (a hint follows its function's rename, goes with it).
+#[test]
+fn unsimulated_resources_and_hints_are_saved_with_the_scenario() {
+    let (_, _) = import("rds.yaml");
+    let out = tmp("rds.yaml.json");
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("output")).expect("JSON");
+    assert_eq!(
+        doc["external"],
+        json!([{"id": "WarehouseDb", "type": "AWS::RDS::DBInstance",
+                "note": "engine \"sqlserver-ex\" is not simulated (PostgreSQL and MySQL are); left out"}])
+    );
+    assert_eq!(
+        doc["hints"],
+        json!([{"from": "OrdersFunction", "to": "OrdersDb", "why": "Policies"}])
+    );
+    let fmt = eventflow(&["fmt", "--check", &out.to_string_lossy()]);
+    assert_eq!(
+        fmt.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&fmt.stdout)
+    );
+    let scenario = eventflow::scenario::load_file(&out).expect("loads");
+    assert_eq!(scenario.external.len(), 1);
+    assert_eq!(scenario.external[0].aws_type, "AWS::RDS::DBInstance");
+    assert_eq!(
+        scenario.hints,
+        [eventflow::scenario::HintLink {
+            from: "OrdersFunction".into(),
+            to: "OrdersDb".into(),
+            why: Some("Policies".into())
+        }]
+    );
+
+    let exported = eventflow::sam_export::export_document(&doc, None, "rds.json");
+    assert!(
+        exported.notes.iter().any(|n| n
+            .starts_with("WarehouseDb: AWS::RDS::DBInstance is not simulated, so not exported")),
+        "{:#?}",
+        exported.notes
+    );
+    assert!(
+        !exported.template.contains("WarehouseDb:\n"),
+        "not a resource of the export"
+    );
+
+    let renamed = eventflow::editor::rename(&doc, "OrdersFunction", "Orders").expect("rename");
+    assert_eq!(renamed["hints"][0]["from"], "Orders");
+    let deleted = eventflow::editor::delete(&renamed, &["OrdersDb".to_string()]).expect("delete");
+    assert!(
+        deleted.get("hints").is_none(),
+        "the hint went with its resource: {}",
+        deleted["hints"]
+    );
+    assert_eq!(
+        deleted["external"], doc["external"],
+        "external entries stay"
+    );
+}
+
+/// `external` and `hints` are checked like the rest of the format: every problem with its line, column and path.
+#[test]
+fn bad_external_and_hints_entries_are_located() {
+    let text = r#"{
+  "format": "eventflow/1",
+  "name": "x",
+  "resources": { "F": { "type": "function" } },
+  "external": [
+    { "id": "F", "type": "AWS::Kinesis::Stream" },
+    { "id": "S", "type": "" },
+    { "id": "K", "type": "AWS::Kinesis::Stream", "notes": "typo" }
+  ],
+  "hints": [
+    { "from": "F", "to": "Nope" },
+    { "from": "K", "to": "F" }
+  ]
+}"#;
+    let problems: Vec<String> = match eventflow::scenario::load_str(text, "s.json", None) {
+        Ok(_) => panic!("must be refused"),
+        Err(e) => e.problems().iter().map(ToString::to_string).collect(),
+    };
+    // (line, path, part of the message)
+    let expect = [
+        (6, "external[0].id", "is a resource id"),
+        (7, "external[1].type", ""),
+        (8, "external[2]", "notes"),
+        (
+            11,
+            "hints[0].to",
+            "no resource or external resource \"Nope\"",
+        ),
+        (12, "hints[1].from", "no resource \"K\""),
+    ];
+    for (line, path, what) in expect {
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.starts_with(&format!("s.json:{line}:"))
+                    && p.contains(&format!(": {path}"))
+                    && p.contains(what)),
+            "line {line} {path} {what}: {problems:#?}"
+        );
+    }
+}
+
+/// Issue 10's edge cases not covered by the files above: intrinsics in their long forms (`Fn::Sub` with a
+/// variable map, `Fn::GetAtt` as a dotted string and as a list, `Ref`, `Fn::If`, `Fn::Join`, `Fn::Equals`), YAML
+/// 1.1 habits (an unquoted date is a string, `True` / `On` are booleans), a folded `!Sub >-` scalar and a list-form
+/// `!Sub` whose variable is a `!GetAtt`.
+#[test]
+fn long_form_intrinsics_and_yaml_1_1_scalars() {
+    let text = r#"AWSTemplateFormatVersion: 2010-09-09
+Transform: AWS::Serverless-2016-10-31
+Description: 2012-10-17
+Parameters:
+  Stage:
+    Type: String
+    Default: prod
+Conditions:
+  IsProd:
+    Fn::Equals: [{Ref: Stage}, prod]
+Resources:
+  Jobs:
+    Type: AWS::SQS::Queue
+    Properties:
+      FifoQueue: True
+      ContentBasedDeduplication: On
+      QueueName:
+        Fn::Sub:
+          - "${Name}.fifo"
+          - Name: {"Fn::Join": ["-", [jobs, {Ref: Stage}]]}
+      VisibilityTimeout: {"Fn::If": [IsProd, 90, 30]}
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: !Sub >-
+        print("${Stage}")
+      Environment:
+        Variables:
+          QUEUE: {"Fn::GetAtt": "Jobs.Arn"}
+          LIST_SUB: !Sub
+            - "${Arn}/${Stage}"
+            - Arn: !GetAtt Jobs.Arn
+      Events:
+        Work:
+          Type: SQS
+          Properties:
+            Queue: {"Fn::GetAtt": [Jobs, Arn]}
+"#;
+    let imported =
+        eventflow::import::import_str(text, "long.yaml", None, "fallback").expect("imports");
+    let doc = &imported.document;
+    assert_eq!(doc["name"], "2012-10-17", "an unquoted date is a string");
+    let r = &doc["resources"];
+    assert_eq!(r["Jobs"]["fifo"], true, "`True` is true in YAML 1.1");
+    assert_eq!(
+        r["Jobs"]["content_based_deduplication"], true,
+        "`On` is true in YAML 1.1"
+    );
+    assert_eq!(
+        r["Jobs"]["visibility_timeout_s"], 90,
+        "Fn::If on Fn::Equals of a Ref"
+    );
+    let arn = "arn:aws:sqs:us-east-1:123456789012:Jobs";
+    assert_eq!(r["Worker"]["environment"]["QUEUE"], arn);
+    assert_eq!(
+        r["Worker"]["environment"]["LIST_SUB"],
+        format!("{arn}/prod")
+    );
+    assert_eq!(r["WorkerWork"]["source"], "Jobs", "Fn::GetAtt as a list");
+    assert_eq!(r["WorkerWork"]["function"], "Worker");
+    assert!(
+        imported.notes.is_empty(),
+        "nothing to note: {:#?}",
+        imported.notes
+    );
 }

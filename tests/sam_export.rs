@@ -1,6 +1,7 @@
 //! `eventflow export --sam`: every example exports; importing the export gives back the same resource ids and
 //! types and the same graph edges (traffic aside); and every export passes `cfn-lint` with no error (when
-//! `CFN_LINT` names it; CI installs it in `.ci/run` and a missing linter fails there).
+//! `CFN_LINT` names it; CI installs it in `.ci/run` and a missing linter fails there). Databases and proxies
+//! come back with their settings.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -8,20 +9,12 @@ use std::path::{Path, PathBuf};
 use eventflow::scenario::Scenario;
 use eventflow::scenario::graph::{ArchGraph, EdgeRole};
 
-/// Examples with a `database` or `db_proxy`: the SAM export has no mapping for them yet (AWS::RDS::DBInstance /
-/// DBProxy and their import are a follow-up of issue 12), so they are left out of the round trip and the lint.
-const NOT_EXPORTED_YET: &[&str] = &["lambda-drowns-database.json", "rds-proxy-absorbs.json"];
-
 fn examples() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenarios");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("assets/scenarios")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .filter(|p| {
-            !p.file_name()
-                .is_some_and(|n| NOT_EXPORTED_YET.contains(&n.to_string_lossy().as_ref()))
-        })
         .collect();
     files.sort();
     assert!(files.len() >= 10, "examples not found in {}", dir.display());
@@ -129,4 +122,58 @@ fn every_example_passes_cfn_lint() {
         "cfn-lint errors:\n{}",
         failures.join("\n")
     );
+}
+
+/// A database's engine, class and `max_connections` override and a proxy's pool settings survive the round trip;
+/// the function → proxy SQL edge comes back from the endpoint variable the export gives the function.
+#[test]
+fn database_and_proxy_settings_round_trip() {
+    let dir = std::env::temp_dir().join(format!("eventflow-sam-db-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let scenario = serde_json::json!({
+        "format": "eventflow/1",
+        "name": "Reports",
+        "resources": {
+            "Report": {"type": "function", "code": {"inline":
+                "fn handler(event, context) { rds::query(\"ReportsProxy\", \"SELECT 1\"); }"}},
+            "ReportsProxy": {"type": "db_proxy", "database": "ReportsDb", "max_connections_percent": 60,
+                             "max_idle_connections_percent": 10, "borrow_timeout_s": 45},
+            "ReportsDb": {"type": "database", "engine": "mysql", "instance_class": "db.r6g.large",
+                          "max_connections": 900}
+        }
+    });
+    let file = dir.join("reports.json");
+    std::fs::write(&file, scenario.to_string()).expect("write scenario");
+    let exported = eventflow::sam_export::export_file(&file).expect("exports");
+    for needle in [
+        "REPORTS_PROXY_ENDPOINT: !GetAtt ReportsProxy.Endpoint",
+        "Type: \"AWS::RDS::DBParameterGroup\"",
+        "max_connections: \"900\"",
+        "Family: mysql8.4",
+        "EngineFamily: MYSQL",
+    ] {
+        assert!(
+            exported.template.contains(needle),
+            "{needle}:\n{}",
+            exported.template
+        );
+    }
+    let imported = eventflow::import::import_str(&exported.template, "reports.yaml", None, "back")
+        .expect("imports");
+    let resources = &imported.document["resources"];
+    assert_eq!(
+        resources["ReportsDb"],
+        serde_json::json!({"type": "database", "engine": "mysql", "instance_class": "db.r6g.large",
+                           "max_connections": 900})
+    );
+    assert_eq!(
+        resources["ReportsProxy"],
+        serde_json::json!({"type": "db_proxy", "database": "ReportsDb", "max_connections_percent": 60,
+                           "max_idle_connections_percent": 10, "borrow_timeout_s": 45})
+    );
+    let text = eventflow::scenario::write::canonical_text(&imported.document);
+    let back = eventflow::scenario::load_str(&text, "reports", None).expect("loads");
+    let original = eventflow::scenario::load_file(&file).expect("loads");
+    assert_eq!(edges(&back), edges(&original));
+    let _ = std::fs::remove_dir_all(&dir);
 }

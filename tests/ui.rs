@@ -776,6 +776,18 @@ fn a_sam_template_opens_with_its_notes_and_saves_as_a_scenario_beside_it() {
         "the template is untouched"
     );
     eventflow::scenario::load_file(&saved).expect("the saved scenario loads");
+    assert!(
+        doc["external"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|x| x["id"] == "UserPool")),
+        "the unsimulated resources are saved: {}",
+        doc["external"]
+    );
+    // Reopened as a scenario (no import notes now), the greyed boxes come from its `external`.
+    h.state_mut().open_file(&saved);
+    h.run();
+    assert!(h.query_by_label("Import notes").is_none());
+    h.get_by_label("UserPool (AWS::Cognito::UserPool): not simulated");
 }
 
 /// Issue 10: clicking a note selects its resource on the canvas (the inspector shows it).

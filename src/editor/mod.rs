@@ -406,6 +406,19 @@ fn visit_refs(doc: &mut Value, f: &dyn Fn(&str) -> RefAction) {
     if let Some(traffic) = doc.get_mut("traffic").and_then(Value::as_array_mut) {
         traffic.retain_mut(|t| !t.get_mut("to").is_some_and(|v| scalar(v, f)));
     }
+    // An import's hint links follow their resources (renamed with them, gone with them).
+    if let Some(o) = doc.as_object_mut()
+        && let Some(hints) = o.get_mut("hints").and_then(Value::as_array_mut)
+    {
+        hints.retain_mut(|h| {
+            !["from", "to"]
+                .iter()
+                .any(|k| h.get_mut(*k).is_some_and(|v| scalar(v, f)))
+        });
+        if hints.is_empty() {
+            o.shift_remove("hints");
+        }
+    }
     if let Some(layout) = doc.get_mut("layout").and_then(Value::as_object_mut) {
         let keys: Vec<String> = layout.keys().cloned().collect();
         let mut rebuilt = Map::new();

@@ -55,10 +55,18 @@ pub fn collect(resources: &[TemplateResource], shown: &BTreeSet<String>) -> Vec<
 
 /// Logical ids that `Ref`, `Fn::GetAtt` and `Fn::Sub` name inside `value`, in the order they appear.
 fn referenced_ids(value: &Value, out: &mut Vec<String>) {
+    let mut named = Vec::new();
+    referenced_attributes(value, &mut named);
+    out.extend(named.into_iter().map(|(id, _)| id));
+}
+
+/// (logical id, attribute) of every `Ref` (no attribute), `Fn::GetAtt` and `Fn::Sub` variable inside `value`,
+/// in the order they appear.
+pub(crate) fn referenced_attributes(value: &Value, out: &mut Vec<(String, Option<String>)>) {
     match value {
         Value::Object(map) => {
-            if let Some(id) = single_reference(map) {
-                out.push(id);
+            if let Some(named) = single_reference(map) {
+                out.push(named);
                 return;
             }
             if let Some(sub) = map.get("Fn::Sub") {
@@ -69,34 +77,47 @@ fn referenced_ids(value: &Value, out: &mut Vec<String>) {
                 };
                 out.extend(template.into_iter().flat_map(sub_variables));
                 if let Some(Value::Object(vars)) = sub.as_array().and_then(|a| a.get(1)) {
-                    vars.values().for_each(|v| referenced_ids(v, out));
+                    vars.values().for_each(|v| referenced_attributes(v, out));
                 }
                 return;
             }
-            map.values().for_each(|v| referenced_ids(v, out));
+            map.values().for_each(|v| referenced_attributes(v, out));
         }
-        Value::Array(items) => items.iter().for_each(|v| referenced_ids(v, out)),
+        Value::Array(items) => items.iter().for_each(|v| referenced_attributes(v, out)),
         _ => {}
     }
 }
 
-/// `{"Ref": "X"}` → X; `{"Fn::GetAtt": ["X", "Arn"]}` or `{"Fn::GetAtt": "X.Arn"}` → X.
-fn single_reference(map: &Map<String, Value>) -> Option<String> {
+/// `{"Ref": "X"}` → (X, None); `{"Fn::GetAtt": ["X", "Arn"]}` or `{"Fn::GetAtt": "X.Arn"}` → (X, Some(Arn)).
+fn single_reference(map: &Map<String, Value>) -> Option<(String, Option<String>)> {
     if map.len() != 1 {
         return None;
     }
     if let Some(Value::String(id)) = map.get("Ref") {
-        return (!id.starts_with("AWS::")).then(|| id.clone());
+        return (!id.starts_with("AWS::")).then(|| (id.clone(), None));
     }
     match map.get("Fn::GetAtt")? {
-        Value::Array(parts) => parts.first()?.as_str().map(str::to_string),
-        Value::String(s) => s.split('.').next().map(str::to_string),
+        Value::Array(parts) => {
+            let id = parts.first()?.as_str()?.to_string();
+            let attribute = parts
+                .iter()
+                .skip(1)
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(".");
+            Some((id, Some(attribute)))
+        }
+        Value::String(s) => {
+            let (id, attribute) = s.split_once('.').unwrap_or((s, ""));
+            Some((id.to_string(), Some(attribute.to_string())))
+        }
         _ => None,
     }
 }
 
-/// The resource names of `${X}` and `${X.Attr}` in a `Fn::Sub` string (not `${AWS::Region}`, not `${!Literal}`).
-fn sub_variables(template: &str) -> Vec<String> {
+/// The resource names (with their attribute) of `${X}` and `${X.Attr}` in a `Fn::Sub` string (not
+/// `${AWS::Region}`, not `${!Literal}`).
+fn sub_variables(template: &str) -> Vec<(String, Option<String>)> {
     let mut out = Vec::new();
     let mut rest = template;
     while let Some(start) = rest.find("${") {
@@ -107,8 +128,12 @@ fn sub_variables(template: &str) -> Vec<String> {
         if name.starts_with('!') || name.starts_with("AWS::") {
             continue;
         }
-        if let Some(id) = name.split('.').next().filter(|s| !s.is_empty()) {
-            out.push(id.to_string());
+        let (id, attribute) = match name.split_once('.') {
+            Some((id, attribute)) => (id, Some(attribute.to_string())),
+            None => (name, None),
+        };
+        if !id.is_empty() {
+            out.push((id.to_string(), attribute));
         }
     }
     out
@@ -161,7 +186,10 @@ mod tests {
     fn sub_skips_pseudo_parameters_and_escaped_literals() {
         assert_eq!(
             sub_variables("${AWS::Region}-${!Literal}-${Table}-${Queue.Arn}"),
-            ["Table", "Queue"]
+            [
+                ("Table".to_string(), None),
+                ("Queue".to_string(), Some("Arn".to_string()))
+            ]
         );
     }
 }

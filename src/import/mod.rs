@@ -162,6 +162,7 @@ pub fn import_str(
         notes,
         origin,
         external,
+        database_links,
         ..
     } = build;
     let name = template
@@ -198,7 +199,60 @@ pub fn import_str(
         .chain(import.external.iter().map(|e| e.id.clone()))
         .collect();
     import.hints = hints::collect(&template.resources, &shown);
+    import
+        .hints
+        .retain(|h| !database_links.contains(&(h.from.clone(), h.to.clone())));
+    keep_beyond_the_scenario(&mut import, file_label);
     Ok(import)
+}
+
+/// Writes the resources that are not simulated and the hint links into the document (`external`, `hints`), so a
+/// saved scenario keeps what the canvas shows of its template. Should the loader refuse them (an external id
+/// that is also a resource's), they stay out of the document, with a note.
+fn keep_beyond_the_scenario(import: &mut Import, file_label: &str) {
+    let external: Vec<Value> = import
+        .external
+        .iter()
+        .map(|e| {
+            let note = import
+                .notes
+                .iter()
+                .find(|n| n.id == e.id && n.aws_type == e.aws_type)
+                .map(|n| n.message.clone())
+                .unwrap_or_else(|| "not simulated".to_string());
+            serde_json::json!({"id": e.id, "type": e.aws_type, "note": note})
+        })
+        .collect();
+    let hints: Vec<Value> = import
+        .hints
+        .iter()
+        .map(|h| serde_json::json!({"from": h.from, "to": h.to, "why": h.via}))
+        .collect();
+    let Some(document) = import.document.as_object_mut() else {
+        return;
+    };
+    let before = document.clone();
+    if !external.is_empty() {
+        document.insert("external".into(), Value::Array(external));
+    }
+    if !hints.is_empty() {
+        document.insert("hints".into(), Value::Array(hints));
+    }
+    let text = crate::scenario::write::canonical_text(&import.document);
+    if let Err(e) = crate::scenario::load_str(&text, file_label, None) {
+        import.document = Value::Object(before);
+        import.notes.push(Note::new(
+            "external",
+            "Template",
+            format!(
+                "the resources that are not simulated and the hint links are not saved with the scenario: {}",
+                e.problems()
+                    .first()
+                    .map(|p| p.message.clone())
+                    .unwrap_or_default()
+            ),
+        ));
+    }
 }
 
 fn clip(s: &str, max_chars: usize) -> String {
@@ -356,6 +410,8 @@ pub(crate) enum Slot {
     Insert(&'static str, String, Value),
     /// Merge keys into an object key (`async`).
     Merge(&'static str, Map<String, Value>),
+    /// Set top-level keys (a proxy's `database` and pool settings from its target group).
+    Keys(Map<String, Value>),
 }
 
 /// The conversion in progress: the output resources, the index of what the template defines, the notes.
@@ -373,6 +429,9 @@ pub(crate) struct Build<'t> {
     pub props: BTreeMap<String, map::Props>,
     /// Template resources that are not simulated, in template order.
     pub external: Vec<External>,
+    /// (function, database or proxy) pairs its environment names: SQL edges through a stand-in handler, so not
+    /// hints as well.
+    pub database_links: std::collections::BTreeSet<(String, String)>,
 }
 
 impl<'t> Build<'t> {
@@ -387,6 +446,7 @@ impl<'t> Build<'t> {
             base_dir,
             props: BTreeMap::new(),
             external: Vec::new(),
+            database_links: std::collections::BTreeSet::new(),
         }
     }
 
@@ -578,6 +638,11 @@ impl<'t> Build<'t> {
                                 p.target
                             ),
                         );
+                    }
+                }
+                Slot::Keys(entries) => {
+                    for (k, v) in entries {
+                        target.insert(k, v);
                     }
                 }
                 Slot::Merge(key, entries) => {

@@ -97,6 +97,17 @@ pub fn export_document(document: &Value, base_dir: Option<&Path>, source_label: 
         queue_senders: BTreeMap::new(),
         notes: Vec::new(),
         code: Vec::new(),
+        proxy_database: resources
+            .iter()
+            .filter(|(_, r)| kind(r) == "db_proxy")
+            .filter_map(|(id, r)| Some((id.clone(), r.get("database")?.as_str()?.to_string())))
+            .collect(),
+        engines: resources
+            .iter()
+            .filter(|(_, r)| kind(r) == "database")
+            .filter_map(|(id, r)| Some((id.clone(), r.get("engine")?.as_str()?.to_string())))
+            .collect(),
+        uses_database_network: false,
     };
     for key in ["traffic", "settings", "tour", "layout"] {
         if document.get(key).is_some() {
@@ -104,6 +115,31 @@ pub fn export_document(document: &Value, base_dir: Option<&Path>, source_label: 
                 "{key}: not exported (a template describes resources, not a run)"
             ));
         }
+    }
+    // An import's unsimulated resources are not written back: the scenario keeps only their id and type, not
+    // their properties, so a resource written from that would not deploy. Each is named in a note (a comment of
+    // the template) to be copied from the original template.
+    for e in document
+        .get("external")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let (Some(id), Some(aws_type)) = (
+            e.get("id").and_then(Value::as_str),
+            e.get("type").and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        x.notes.push(format!(
+            "{id}: {aws_type} is not simulated, so not exported; copy it from the template the design came from"
+        ));
+    }
+    if document.get("hints").is_some() {
+        x.notes.push(
+            "hints: not exported (they are what the original template's policies and environment implied)"
+                .to_string(),
+        );
     }
     for (id, r) in resources {
         let Some(r) = r.as_object() else { continue };
@@ -129,7 +165,20 @@ struct Exporter {
     queue_senders: BTreeMap<String, BTreeSet<(&'static str, String)>>,
     notes: Vec<String>,
     code: Vec<(PathBuf, String)>,
+    /// Proxy id → the database it pools.
+    proxy_database: BTreeMap<String, String>,
+    /// Database id → its engine (`postgres` when not given).
+    engines: BTreeMap<String, String>,
+    /// True once a database, proxy or querying function needs the subnet and security-group parameters.
+    uses_database_network: bool,
 }
+
+/// Parameters of an export with databases: RDS and RDS Proxy live in a VPC, and a function that queries them
+/// runs in it. A template cannot know the deployer's network, so these have no default.
+const SUBNETS_PARAMETER: &str = "DatabaseSubnetIds";
+const SECURITY_GROUPS_PARAMETER: &str = "DatabaseSecurityGroupIds";
+/// The subnet group every exported database is placed in.
+const SUBNET_GROUP: &str = "DatabaseSubnetGroup";
 
 /// A mapping built from key–value pairs.
 fn map(entries: Vec<(&str, Node)>) -> Node {
@@ -179,6 +228,43 @@ fn id_part(s: &str) -> String {
         }
     }
     out
+}
+
+/// `OrdersDb` → `ORDERS_DB`: an environment variable name part.
+fn upper_snake(s: &str) -> String {
+    let mut out = String::new();
+    let mut previous_lower = false;
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            if c.is_ascii_uppercase() && previous_lower {
+                out.push('_');
+            }
+            previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+            out.push(c.to_ascii_uppercase());
+        } else {
+            if !out.ends_with('_') && !out.is_empty() {
+                out.push('_');
+            }
+            previous_lower = false;
+        }
+    }
+    out
+}
+
+/// A proxy's `DBProxyName`: RDS wants a letter first, then letters, digits and single hyphens, at most 63
+/// characters (RDS API reference, CreateDBProxy `DBProxyName`). `OrdersProxy` → `orders-proxy`.
+fn proxy_name(id: &str) -> String {
+    let mut name: String = upper_snake(id)
+        .to_ascii_lowercase()
+        .split('_')
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        name.insert_str(0, "proxy-");
+    }
+    name.truncate(63);
+    name.trim_end_matches('-').to_string()
 }
 
 impl Exporter {
@@ -257,6 +343,8 @@ impl Exporter {
             "bucket" => self.bucket(id, r),
             "state_machine" => self.state_machine(id, r),
             "trigger" => self.trigger(id, r),
+            "database" => self.database(id, r),
+            "db_proxy" => self.db_proxy(id, r),
             other => self.note(
                 id,
                 format!("type {other} has no SAM counterpart here; left out"),
@@ -300,6 +388,8 @@ impl Exporter {
             let contents = base_dir.and_then(|d| std::fs::read_to_string(d.join(&script)).ok());
             Some((script, name, contents))
         });
+        // Databases and proxies the code queries (`rds::query`), as the loader finds them for the graph's SQL edges.
+        let mut databases: Vec<String> = Vec::new();
         match source {
             None => {
                 p.set("Handler", Node::str("index.handler"));
@@ -326,6 +416,12 @@ impl Exporter {
                             .collect();
                         for call in policies::calls(&code, &env_names) {
                             let kind = self.kind(&call.resource).to_string();
+                            if call.module == "rds"
+                                && matches!(kind.as_str(), "database" | "db_proxy")
+                                && !databases.contains(&call.resource)
+                            {
+                                databases.push(call.resource.clone());
+                            }
                             if let Some(policy) =
                                 policies::policy(&call.module, &kind, &call.resource)
                             {
@@ -351,15 +447,30 @@ impl Exporter {
                 p.set(out, n);
             }
         }
-        if let Some(env) = r.get("environment").and_then(Value::as_object)
-            && !env.is_empty()
-        {
-            let vars = Node::Map(
-                env.iter()
-                    .map(|(k, v)| (k.clone(), Node::from(v)))
-                    .collect(),
+        let mut vars: Vec<(String, Node)> = r
+            .get("environment")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), Node::from(v)))
+            .collect();
+        for db in &databases {
+            self.database_access(id, db, &mut vars);
+        }
+        if !databases.is_empty() {
+            p.set(
+                "VpcConfig",
+                map(vec![
+                    ("SubnetIds", Node::reference(SUBNETS_PARAMETER)),
+                    (
+                        "SecurityGroupIds",
+                        Node::reference(SECURITY_GROUPS_PARAMETER),
+                    ),
+                ]),
             );
-            p.set("Environment", map(vec![("Variables", vars)]));
+        }
+        if !vars.is_empty() {
+            p.set("Environment", map(vec![("Variables", Node::Map(vars))]));
         }
         if let Some(dlq) = text(r, "dead_letter") {
             let t = if self.kind(&dlq) == "topic" {
@@ -824,6 +935,202 @@ impl Exporter {
             .push((id.to_string(), resource_node("AWS::S3::Bucket", p)));
     }
 
+    /// What a function that queries `db` (a database or proxy) needs in the template: its endpoint in an
+    /// environment variable `<DB>_ENDPOINT` (which is also how the import finds the link again) and read access
+    /// to the database's master secret (the credentials a client presents, to the database or to the proxy).
+    fn database_access(&mut self, function: &str, db: &str, vars: &mut Vec<(String, Node)>) {
+        self.uses_database_network = true;
+        let name = format!("{}_ENDPOINT", upper_snake(db));
+        let endpoint = if self.kind(db) == "db_proxy" {
+            Node::get_att(db, "Endpoint")
+        } else {
+            Node::get_att(db, "Endpoint.Address")
+        };
+        if !vars.iter().any(|(k, _)| *k == name) {
+            vars.push((name, endpoint));
+        }
+        let database = match self.kind(db) {
+            "db_proxy" => self.proxy_database.get(db).cloned(),
+            _ => Some(db.to_string()),
+        };
+        if let Some(database) = database {
+            let secret = map(vec![(
+                "SecretArn",
+                Node::get_att(&database, "MasterUserSecret.SecretArn"),
+            )]);
+            self.add_policy(
+                function,
+                map(vec![("AWSSecretsManagerGetSecretValuePolicy", secret)]),
+            );
+        }
+    }
+
+    /// `database` → `AWS::RDS::DBInstance` (PostgreSQL or MySQL, the class as is), with a managed master secret,
+    /// the shared subnet group, and a parameter group when `max_connections` overrides the class's default.
+    fn database(&mut self, id: &str, r: &Map<String, Value>) {
+        self.unexported_keys(id, r, &["engine", "instance_class", "max_connections"]);
+        self.uses_database_network = true;
+        let engine = text(r, "engine").unwrap_or_else(|| "postgres".into());
+        // A parameter group belongs to one major version, so an instance with one pins its version; without one,
+        // RDS picks its current default version. Both versions exist for every class eventflow models (cfn-lint's
+        // RDS data, from the RDS DescribeOrderableDBInstanceOptions API).
+        let (engine_version, family) = match engine.as_str() {
+            "mysql" => ("8.4.5", "mysql8.4"),
+            _ => ("17.5", "postgres17"),
+        };
+        let class = text(r, "instance_class").unwrap_or_else(|| "db.t3.micro".into());
+        let mut p = map(vec![
+            ("Engine", Node::str(engine.clone())),
+            ("DBInstanceClass", Node::str(class)),
+            // The smallest General Purpose storage RDS allows for PostgreSQL and MySQL (GiB).
+            ("AllocatedStorage", Node::str("20")),
+            ("MasterUsername", Node::str("eventflow")),
+            // RDS keeps the password in a Secrets Manager secret (`MasterUserSecret`): nothing secret here.
+            ("ManageMasterUserPassword", Node::Bool(true)),
+            ("DBSubnetGroupName", Node::reference(SUBNET_GROUP)),
+            (
+                "VPCSecurityGroups",
+                Node::reference(SECURITY_GROUPS_PARAMETER),
+            ),
+        ]);
+        let parameter_group = r.get("max_connections").and_then(Value::as_i64).map(|n| {
+            let group = format!("{id}Parameters");
+            p.set("EngineVersion", Node::str(engine_version));
+            p.set("DBParameterGroupName", Node::reference(&group));
+            let props = map(vec![
+                ("Description", Node::str(format!("max_connections of {id}"))),
+                ("Family", Node::str(family)),
+                (
+                    "Parameters",
+                    map(vec![("max_connections", Node::str(n.to_string()))]),
+                ),
+            ]);
+            (group, resource_node("AWS::RDS::DBParameterGroup", props))
+        });
+        self.out
+            .push((id.to_string(), resource_node("AWS::RDS::DBInstance", p)));
+        self.out.extend(parameter_group);
+    }
+
+    /// `db_proxy` → `AWS::RDS::DBProxy` (reading its database's master secret through a role of its own) and
+    /// its `default` `AWS::RDS::DBProxyTargetGroup` with the pool settings.
+    fn db_proxy(&mut self, id: &str, r: &Map<String, Value>) {
+        self.unexported_keys(
+            id,
+            r,
+            &[
+                "database",
+                "max_connections_percent",
+                "max_idle_connections_percent",
+                "borrow_timeout_s",
+            ],
+        );
+        self.uses_database_network = true;
+        let Some(database) = text(r, "database") else {
+            return;
+        };
+        let family =
+            if self.kind(&database) == "database" && self.database_engine(&database) == "mysql" {
+                "MYSQL"
+            } else {
+                "POSTGRESQL"
+            };
+        let secret = Node::get_att(&database, "MasterUserSecret.SecretArn");
+        let role = format!("{id}Role");
+        let p = map(vec![
+            ("DBProxyName", Node::str(proxy_name(id))),
+            ("EngineFamily", Node::str(family)),
+            ("RoleArn", Node::get_att(&role, "Arn")),
+            (
+                "Auth",
+                Node::Seq(vec![map(vec![
+                    ("AuthScheme", Node::str("SECRETS")),
+                    ("SecretArn", secret.clone()),
+                    ("IAMAuth", Node::str("DISABLED")),
+                ])]),
+            ),
+            ("VpcSubnetIds", Node::reference(SUBNETS_PARAMETER)),
+            (
+                "VpcSecurityGroupIds",
+                Node::reference(SECURITY_GROUPS_PARAMETER),
+            ),
+        ]);
+        self.out
+            .push((id.to_string(), resource_node("AWS::RDS::DBProxy", p)));
+        let statement = |principal: Option<&str>, action: &str, resource: Option<Node>| {
+            let mut s = map(vec![("Effect", Node::str("Allow"))]);
+            if let Some(service) = principal {
+                s.set("Principal", map(vec![("Service", Node::str(service))]));
+            }
+            s.set("Action", Node::str(action));
+            if let Some(resource) = resource {
+                s.set("Resource", resource);
+            }
+            s
+        };
+        let document = |s: Node| {
+            map(vec![
+                ("Version", Node::str("2012-10-17")),
+                ("Statement", Node::Seq(vec![s])),
+            ])
+        };
+        let role_props = map(vec![
+            (
+                "AssumeRolePolicyDocument",
+                document(statement(Some("rds.amazonaws.com"), "sts:AssumeRole", None)),
+            ),
+            (
+                "Policies",
+                Node::Seq(vec![map(vec![
+                    ("PolicyName", Node::str("ReadDatabaseSecret")),
+                    (
+                        "PolicyDocument",
+                        document(statement(
+                            None,
+                            "secretsmanager:GetSecretValue",
+                            Some(secret),
+                        )),
+                    ),
+                ])]),
+            ),
+        ]);
+        self.out
+            .push((role, resource_node("AWS::IAM::Role", role_props)));
+        let mut pool = Node::map();
+        for (key, out) in [
+            ("max_connections_percent", "MaxConnectionsPercent"),
+            ("max_idle_connections_percent", "MaxIdleConnectionsPercent"),
+            ("borrow_timeout_s", "ConnectionBorrowTimeout"),
+        ] {
+            if let Some(n) = int(r, key) {
+                pool.set(out, n);
+            }
+        }
+        let mut target_group = map(vec![
+            ("DBProxyName", Node::reference(id)),
+            // The only name RDS Proxy allows.
+            ("TargetGroupName", Node::str("default")),
+            (
+                "DBInstanceIdentifiers",
+                Node::Seq(vec![Node::reference(&database)]),
+            ),
+        ]);
+        if !pool.is_empty_map() {
+            target_group.set("ConnectionPoolConfigurationInfo", pool);
+        }
+        self.out.push((
+            format!("{id}TargetGroup"),
+            resource_node("AWS::RDS::DBProxyTargetGroup", target_group),
+        ));
+    }
+
+    fn database_engine(&self, id: &str) -> &str {
+        self.engines
+            .get(id)
+            .map(String::as_str)
+            .unwrap_or("postgres")
+    }
+
     fn state_machine(&mut self, id: &str, r: &Map<String, Value>) {
         self.unexported_keys(id, r, &["definition", "workflow_type"]);
         let mut p = Node::map();
@@ -1052,12 +1359,55 @@ impl Exporter {
             .get("name")
             .and_then(Value::as_str)
             .unwrap_or("eventflow scenario");
-        let root = map(vec![
+        let mut root = map(vec![
             ("AWSTemplateFormatVersion", Node::str("2010-09-09")),
             ("Transform", Node::str("AWS::Serverless-2016-10-31")),
             ("Description", Node::str(name)),
-            ("Resources", Node::Map(self.out)),
         ]);
+        if self.uses_database_network {
+            let parameter = |aws_type: &str, description: &str| {
+                map(vec![
+                    ("Type", Node::str(aws_type)),
+                    ("Description", Node::str(description)),
+                ])
+            };
+            root.set(
+                "Parameters",
+                map(vec![
+                    (
+                        SUBNETS_PARAMETER,
+                        parameter(
+                            "List<AWS::EC2::Subnet::Id>",
+                            "Private subnets in at least two Availability Zones, for the databases, proxies and the functions that query them",
+                        ),
+                    ),
+                    (
+                        SECURITY_GROUPS_PARAMETER,
+                        parameter(
+                            "List<AWS::EC2::SecurityGroup::Id>",
+                            "Security groups that let the functions reach the proxies and databases (and the proxies the databases)",
+                        ),
+                    ),
+                ]),
+            );
+            let subnet_group = map(vec![
+                (
+                    "DBSubnetGroupDescription",
+                    Node::str("Subnets of the exported databases"),
+                ),
+                ("SubnetIds", Node::reference(SUBNETS_PARAMETER)),
+            ]);
+            if self.kinds.values().any(|k| k == "database") {
+                self.out.push((
+                    SUBNET_GROUP.to_string(),
+                    resource_node("AWS::RDS::DBSubnetGroup", subnet_group),
+                ));
+            }
+            self.notes.push(
+                "the databases, proxies and the functions that query them run in the VPC that the DatabaseSubnetIds and DatabaseSecurityGroupIds parameters name".to_string(),
+            );
+        }
+        root.set("Resources", Node::Map(self.out));
         let mut text = format!(
             "# Exported by eventflow from {source_label}.\n\
              # Resources and their wiring only: traffic, settings and simulated timings stay out.\n\

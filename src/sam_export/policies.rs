@@ -12,7 +12,11 @@ pub struct Call {
 }
 
 /// The SDK modules whose calls need a permission, from the handler API (`shared/spec/handler-api.md`).
-const MODULES: [&str; 7] = ["sqs", "dynamodb", "events", "sns", "s3", "lambda", "sfn"];
+/// `rds` grants no policy template of its own: [`policy`] skips it, and the exporter reads it as the function's
+/// database links.
+const MODULES: [&str; 8] = [
+    "sqs", "dynamodb", "events", "sns", "s3", "lambda", "sfn", "rds",
+];
 
 /// The calls `code` may make: each SDK module it calls (`module::op(`) paired with each resource name it holds
 /// in a string literal or that `names` gives (the function's environment values, which code reads as

@@ -11,10 +11,16 @@ pub(crate) const TOP: &[&str] = &[
     "description",
     "settings",
     "resources",
+    "external",
+    "hints",
     "traffic",
     "tour",
     "layout",
 ];
+/// An `external` entry (a template resource that is not simulated).
+pub(crate) const EXTERNAL: &[&str] = &["id", "type", "note"];
+/// A `hints` entry (a link a template implies).
+pub(crate) const HINT: &[&str] = &["from", "to", "why"];
 pub(crate) const SETTINGS: &[&str] = &[
     "seed",
     "until_s",

@@ -64,7 +64,9 @@ use chrono::{DateTime, Utc};
 
 use super::error::{LoadError, Problem};
 use super::json::{self, Node, quote};
-use super::model::{Dist, LayoutEntry, ResourceType, Scenario, Settings};
+use super::model::{
+    Dist, ExternalResource, HintLink, LayoutEntry, ResourceType, Scenario, Settings,
+};
 use values::{Ctx, Range, ResInfo, hint};
 
 /// The one supported format version.
@@ -252,6 +254,16 @@ fn build(ctx: &mut Ctx<'_>, root: &Node) -> Option<Scenario> {
         None => Some(Vec::new()),
     };
 
+    let (external, external_ok) = match top.get("external") {
+        Some(n) => external(ctx, n),
+        None => (Vec::new(), true),
+    };
+    let hints = match top.get("hints") {
+        Some(n) => hints(ctx, n, &external),
+        None => Some(Vec::new()),
+    };
+    let external = external_ok.then_some(external);
+
     Some(Scenario {
         file: None,
         name: name?,
@@ -261,8 +273,114 @@ fn build(ctx: &mut Ctx<'_>, root: &Node) -> Option<Scenario> {
         traffic: traffic?,
         tour: tour?,
         layout: layout?,
+        external: external?,
+        hints: hints?,
         document: root.to_value(),
     })
+}
+
+/// `external`: `[{"id", "type", "note"?}]`, each id unique and not a resource's. Returns the entries it could
+/// read (the hints are checked against them even when another entry is wrong) and whether all were valid.
+fn external(ctx: &mut Ctx<'_>, node: &Node) -> (Vec<ExternalResource>, bool) {
+    let Some(items) = node.as_array() else {
+        ctx.type_err(
+            node,
+            "external",
+            "an array of {\"id\", \"type\", \"note\"} objects",
+        );
+        return (Vec::new(), false);
+    };
+    let mut out: Vec<ExternalResource> = Vec::new();
+    let mut ok = true;
+    for (i, item) in items.iter().enumerate() {
+        let path = values::index("external", i);
+        let Some(o) = ctx.obj(item, &path, "an object with \"id\" and \"type\"") else {
+            ok = false;
+            continue;
+        };
+        ctx.check_keys(&o, super::keys::EXTERNAL);
+        let id = ctx
+            .required(&o, "id")
+            .and_then(|n| Some((n, ctx.nonempty_string(n, &o.path_of("id"))?)));
+        let aws_type = ctx
+            .required(&o, "type")
+            .and_then(|n| ctx.nonempty_string(n, &o.path_of("type")));
+        let note = ctx.opt_string(&o, "note");
+        let (Some((id_node, id)), Some(aws_type)) = (id, aws_type) else {
+            ok = false;
+            continue;
+        };
+        if ctx.by_name.contains_key(id) {
+            let msg = format!(
+                "{} is a resource id: an external resource needs an id of its own",
+                quote(id)
+            );
+            ctx.err(id_node.pos, &o.path_of("id"), msg);
+            ok = false;
+        } else if out.iter().any(|e| e.id == id) {
+            let msg = format!("{} is listed twice", quote(id));
+            ctx.err(id_node.pos, &o.path_of("id"), msg);
+            ok = false;
+        }
+        out.push(ExternalResource {
+            id: id.to_string(),
+            aws_type: aws_type.to_string(),
+            note,
+        });
+    }
+    (out, ok)
+}
+
+/// `hints`: `[{"from", "to", "why"?}]`; `from` names a resource, `to` a resource or an `external` id.
+fn hints(ctx: &mut Ctx<'_>, node: &Node, external: &[ExternalResource]) -> Option<Vec<HintLink>> {
+    let Some(items) = node.as_array() else {
+        ctx.type_err(
+            node,
+            "hints",
+            "an array of {\"from\", \"to\", \"why\"} objects",
+        );
+        return None;
+    };
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (i, item) in items.iter().enumerate() {
+        let path = values::index("hints", i);
+        let Some(o) = ctx.obj(item, &path, "an object with \"from\" and \"to\"") else {
+            ok = false;
+            continue;
+        };
+        ctx.check_keys(&o, super::keys::HINT);
+        let end = |ctx: &mut Ctx<'_>, key: &str, external_too: bool| -> Option<String> {
+            let n = ctx.required(&o, key)?;
+            let path = o.path_of(key);
+            let name = ctx.nonempty_string(n, &path)?;
+            let known = ctx.by_name.contains_key(name)
+                || (external_too && external.iter().any(|e| e.id == name));
+            if known {
+                return Some(name.to_string());
+            }
+            let mut names: Vec<&str> = ctx.res.iter().map(|r| r.name.as_str()).collect();
+            if external_too {
+                names.extend(external.iter().map(|e| e.id.as_str()));
+            }
+            let what = if external_too {
+                "no resource or external resource"
+            } else {
+                "no resource"
+            };
+            let msg = format!("{what} {}{}", quote(name), hint(name, names));
+            ctx.err(n.pos, &path, msg);
+            None
+        };
+        let from = end(ctx, "from", false);
+        let to = end(ctx, "to", true);
+        let why = ctx.opt_string(&o, "why");
+        match (from, to) {
+            (Some(from), Some(to)) => out.push(HintLink { from, to, why }),
+            _ => ok = false,
+        }
+    }
+    ok.then_some(out)
 }
 
 pub(crate) fn default_settings() -> Settings {

@@ -38,6 +38,10 @@ pub struct Scenario {
     pub tour: Option<super::tour::Tour>,
     /// Saved canvas positions, in file order.
     pub layout: Vec<LayoutEntry>,
+    /// Resources of an imported template that are not simulated (`external`), in file order: drawn greyed.
+    pub external: Vec<ExternalResource>,
+    /// Links a template implies but the scenario does not simulate (`hints`), in file order: drawn dashed.
+    pub hints: Vec<HintLink>,
     /// The document as loaded (object order kept), for the canonical writer and the editor.
     pub document: Value,
 }
@@ -64,6 +68,29 @@ impl Scenario {
     pub fn ids(&self) -> impl Iterator<Item = ResId> + '_ {
         (0..self.resources.len() as u32).map(ResId)
     }
+}
+
+/// An entry of `external`: a resource of an imported template that eventflow does not simulate. It takes no part
+/// in a run; the canvas shows it as a greyed "not simulated" box.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalResource {
+    /// Its logical id in the template (distinct from every resource id).
+    pub id: String,
+    /// Its AWS type (`AWS::Kinesis::Stream`).
+    pub aws_type: String,
+    pub note: Option<String>,
+}
+
+/// An entry of `hints`: a link a template implies (a function's `Policies` or `Environment` name a resource)
+/// that the scenario does not simulate. It takes no part in a run; the canvas draws it dashed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HintLink {
+    /// A resource id.
+    pub from: String,
+    /// A resource id or an `external` id.
+    pub to: String,
+    /// Why the link is implied (`Policies`, `Environment`).
+    pub why: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

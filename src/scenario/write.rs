@@ -10,7 +10,9 @@
 
 use serde_json::{Map, Value};
 
-use super::keys::{self, DIST, EVENT, OBJECT, POINT, REQUEST, SETTINGS, TOP, TOPIC_MESSAGE};
+use super::keys::{
+    self, DIST, EVENT, EXTERNAL, HINT, OBJECT, POINT, REQUEST, SETTINGS, TOP, TOPIC_MESSAGE,
+};
 use super::model::ResourceType;
 use super::registry::{self, Key, Kind};
 
@@ -130,6 +132,8 @@ pub fn canonical_value(doc: &Value) -> Value {
             other => other.clone(),
         },
         "traffic" => each(v, traffic_entry),
+        "external" => each(v, |e| with(e, EXTERNAL, keep)),
+        "hints" => each(v, |h| with(h, HINT, keep)),
         "tour" => with(v, super::load::tour_keys::TOUR, |tk, tv| match tk {
             "steps" => each(tv, |step| {
                 with(step, super::load::tour_keys::STEP, |sk, sv| match sk {

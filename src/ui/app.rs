@@ -372,12 +372,7 @@ impl EventflowApp {
     /// work at once — both ask for a `.json` path.
     fn open_template(&mut self, sc: Scenario, import: &crate::import::Import, template: PathBuf) {
         self.open_scenario(Arc::new(sc), Source::Imported(template.clone()));
-        let positions = self
-            .doc
-            .as_ref()
-            .map(|d| d.canvas.positions())
-            .unwrap_or_default();
-        self.panels.import_notes = Some(ImportNotes::new(template, import, &positions));
+        self.panels.import_notes = Some(ImportNotes::new(template, import));
         if !self.editing() {
             self.start_editing();
             self.set_editing(false);
@@ -947,13 +942,13 @@ impl EventflowApp {
                 }
             }
         };
-        if let Some(notes) = &self.panels.import_notes {
+        // An imported template's unsimulated resources and hint links, kept in the scenario (`external`, `hints`).
+        if !doc.scenario.external.is_empty() || !doc.scenario.hints.is_empty() {
             super::canvas_extras::draw(
                 ui,
                 &doc.canvas,
-                &notes.external,
-                &notes.external_at,
-                &notes.hints,
+                &doc.scenario.external,
+                &doc.scenario.hints,
             );
         }
         actions.extend(action);

@@ -1,7 +1,8 @@
-//! What the canvas shows of an imported template beyond the scenario: the resources eventflow does not simulate
-//! as greyed "not simulated" boxes, and the links only a function's `Policies` or `Environment` imply as dashed
-//! hint edges (both from [`crate::import::Import`]). Drawn over the canvas after it, from the canvas's public
-//! geometry (node positions and where it drew them), so the canvas itself stays the scenario's.
+//! What the canvas shows of an imported template beyond the simulated graph: the resources eventflow does not
+//! simulate as greyed "not simulated" boxes, and the links only a function's `Policies` or `Environment` imply as
+//! dashed hint edges — the scenario's `external` and `hints` (which `eventflow import` writes). Drawn over the
+//! canvas after it, from the canvas's public geometry (node positions and where it drew them), so the canvas
+//! itself stays the simulated graph's.
 //!
 //! Greyed boxes go into the free cells of the automatic layout's grid inside the graph's bounds (so fitting the
 //! graph shows them too), else in a row under it. Each is an accessible widget labelled
@@ -10,8 +11,8 @@
 use eframe::egui::{self, Align2, Pos2, Rect, Sense, Stroke, Ui, pos2, vec2};
 
 use super::canvas::{Canvas, NODE_SIZE};
-use crate::import::{External, Hint};
 use crate::layout::{MIN_LAYER_GAP_X, NODE_GAP_Y};
+use crate::scenario::{ExternalResource, HintLink};
 
 /// The grid greyed boxes are placed on: a node box plus the layout's narrowest gaps.
 const LAYER_DX: f32 = NODE_SIZE.x + MIN_LAYER_GAP_X;
@@ -68,10 +69,12 @@ pub fn place_external(positions: &[(String, f32, f32)], count: usize) -> Vec<Pos
     placed
 }
 
-/// Draws the greyed boxes (at `world`, one per `external`) and the dashed hint edges over the canvas drawn this
-/// frame. Nothing is drawn before the canvas has placed a node on screen (its scale is read from one).
-pub fn draw(ui: &mut Ui, canvas: &Canvas, external: &[External], world: &[Pos2], hints: &[Hint]) {
+/// Draws the greyed boxes (placed by [`place_external`] around the canvas's nodes) and the dashed hint edges
+/// over the canvas drawn this frame. Nothing is drawn before the canvas has placed a node on screen (its scale is
+/// read from one).
+pub fn draw(ui: &mut Ui, canvas: &Canvas, external: &[ExternalResource], hints: &[HintLink]) {
     let positions = canvas.positions();
+    let world = place_external(&positions, external.len());
     let Some(to_screen) = positions.iter().find_map(|(name, x, y)| {
         let r = canvas.screen_rect_of(name)?;
         let zoom = r.width() / NODE_SIZE.x;
@@ -91,7 +94,7 @@ pub fn draw(ui: &mut Ui, canvas: &Canvas, external: &[External], world: &[Pos2],
     let small = egui::FontId::proportional((10.0 * zoom).clamp(5.0, 16.0));
     let boxes: Vec<(&str, Rect)> = external
         .iter()
-        .zip(world)
+        .zip(&world)
         .map(|(e, p)| {
             let c = to_screen.apply(*p);
             (e.id.as_str(), Rect::from_center_size(c, NODE_SIZE * zoom))
@@ -140,7 +143,7 @@ pub fn draw(ui: &mut Ui, canvas: &Canvas, external: &[External], world: &[Pos2],
             painter.text(
                 p0 + (p1 - p0) * 0.3,
                 Align2::CENTER_BOTTOM,
-                format!("{} (hint)", h.via),
+                format!("{} (hint)", h.why.as_deref().unwrap_or("template")),
                 small.clone(),
                 weak,
             );
@@ -186,8 +189,13 @@ pub fn draw(ui: &mut Ui, canvas: &Canvas, external: &[External], world: &[Pos2],
                     Sense::hover(),
                 )
                 .on_hover_text(format!(
-                    "{}: {} is not simulated by eventflow; it is shown as the template has it",
-                    e.id, e.aws_type
+                    "{}: {} is not simulated by eventflow; it is shown as the template has it{}",
+                    e.id,
+                    e.aws_type,
+                    e.note
+                        .as_deref()
+                        .map(|n| format!(" ({n})"))
+                        .unwrap_or_default()
                 ));
             response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &label));
         }

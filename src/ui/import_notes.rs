@@ -7,11 +7,11 @@
 
 use std::path::{Path, PathBuf};
 
-use eframe::egui::{self, Pos2, RichText, Ui};
+use eframe::egui::{self, RichText, Ui};
 use petgraph::graph::NodeIndex;
 
 use super::action::{Action, Selection};
-use crate::import::{External, Hint, Import, Note};
+use crate::import::{Import, Note};
 use crate::scenario::Scenario;
 
 /// A file opened in the app: a scenario, or a template converted into one.
@@ -71,24 +71,19 @@ pub struct ImportNotes {
     /// The template the scenario came from (never overwritten).
     pub(super) template: PathBuf,
     notes: Vec<Note>,
-    pub(super) external: Vec<External>,
-    pub(super) hints: Vec<Hint>,
-    /// World positions of the greyed "not simulated" boxes, placed once the canvas exists.
-    pub(super) external_at: Vec<Pos2>,
+    /// How many resources are not simulated and how many hint links there are (the scenario keeps both, as
+    /// `external` and `hints`, and the canvas draws them from there).
+    external_count: usize,
+    hint_count: usize,
 }
 
 impl ImportNotes {
-    pub fn new(
-        template: PathBuf,
-        import: &Import,
-        positions: &[(String, f32, f32)],
-    ) -> ImportNotes {
+    pub fn new(template: PathBuf, import: &Import) -> ImportNotes {
         ImportNotes {
             template,
             notes: import.notes.clone(),
-            external_at: super::canvas_extras::place_external(positions, import.external.len()),
-            external: import.external.clone(),
-            hints: import.hints.clone(),
+            external_count: import.external.len(),
+            hint_count: import.hints.len(),
         }
     }
 
@@ -106,16 +101,16 @@ impl ImportNotes {
         ui.heading("Import notes");
         ui.label(format!("Converted from the template {}.", self.file_name()));
         ui.weak("Save (File > Save As…) writes the scenario as .json; the template is never overwritten.");
-        if !self.external.is_empty() {
+        if self.external_count > 0 {
             ui.weak(format!(
                 "Greyed boxes: {} resource(s) eventflow does not simulate.",
-                self.external.len()
+                self.external_count
             ));
         }
-        if !self.hints.is_empty() {
+        if self.hint_count > 0 {
             ui.weak(format!(
                 "Dashed edges: {} link(s) only a function's Policies or Environment imply (its code probably calls them; the scenario does not).",
-                self.hints.len()
+                self.hint_count
             ));
         }
         ui.separator();

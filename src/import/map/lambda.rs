@@ -15,7 +15,8 @@ const DESTINATION_KINDS: [&str; 4] = ["queue", "topic", "event_bus", "function"]
 
 pub fn function(b: &mut Build, r: &TemplateResource, p: &Props) {
     let from = (r.id.as_str(), r.aws_type.as_str());
-    let mut f = new_resource("function", Some(code_description(p)));
+    let databases = environment_databases(b, r, p);
+    let mut f = new_resource("function", Some(code_description(p, &databases)));
     if let Some(n) = int(p, "MemorySize") {
         f.insert("memory_mb".into(), Value::from(n));
     }
@@ -48,6 +49,14 @@ pub fn function(b: &mut Build, r: &TemplateResource, p: &Props) {
     {
         f.insert("dead_letter".into(), Value::from(id));
     }
+    if !databases.is_empty() {
+        let mut code = Map::new();
+        code.insert("inline".into(), Value::from(stand_in_code(&databases)));
+        f.insert("code".into(), Value::Object(code));
+        for db in &databases {
+            b.database_links.insert((r.id.clone(), db.clone()));
+        }
+    }
     let invoke_config = object(p, "EventInvokeConfig");
     let mut pending_async = Vec::new();
     if !invoke_config.is_empty() {
@@ -73,8 +82,55 @@ pub fn function(b: &mut Build, r: &TemplateResource, p: &Props) {
     }
 }
 
+/// The databases and proxies a function's `Environment` names (`DB_HOST: !GetAtt Db.Endpoint.Address`,
+/// `PROXY: !GetAtt Proxy.Endpoint`, a `!Sub` with `${Db.Endpoint.Address}`, a `!Ref`, or the cluster's ARN or
+/// identifier for the Data API),
+/// in the order they appear: its code connects to them, so they are the function's SQL links. The database's
+/// secret (`MasterUserSecret.SecretArn`) is not a connection: a function that goes through a proxy reads it too.
+fn environment_databases(b: &Build, r: &TemplateResource, p: &Props) -> Vec<String> {
+    let mut named = Vec::new();
+    if let Some(env) = r.properties.get("Environment") {
+        crate::import::hints::referenced_attributes(env, &mut named);
+    }
+    // A literal name or ARN (the Data API's `arn:aws:rds:…:cluster:NAME`) names a database by its identifier.
+    for value in object(&object(p, "Environment"), "Variables").values() {
+        if let Some(id) = b.index.resolve(&text(value), &["database", "db_proxy"]) {
+            named.push((id, None));
+        }
+    }
+    let mut out: Vec<String> = Vec::new();
+    for (id, attribute) in named {
+        let secret = attribute
+            .as_deref()
+            .is_some_and(|a| a.starts_with("MasterUserSecret"));
+        if !secret
+            && matches!(b.index.kind(&id), Some("database" | "db_proxy"))
+            && !out.contains(&id)
+        {
+            out.push(id);
+        }
+    }
+    out
+}
+
+/// A handler standing in for code eventflow cannot run, for a function whose environment names databases: one
+/// `SELECT 1` on each per invocation, so its execution environments open (and hold) their connections as the
+/// real code would; it answers an API request with 200, like the default behaviour.
+fn stand_in_code(databases: &[String]) -> String {
+    let mut code = String::from(
+        "// Stand-in for the template's code (not run by eventflow): one statement on each database its\n// environment names, so the connections are simulated.\nfn handler(event, context) {\n",
+    );
+    for db in databases {
+        code.push_str(&format!("    rds::query(\"{db}\", \"SELECT 1\");\n"));
+    }
+    code.push_str(
+        "    if type_of(event) == \"map\" && (\"httpMethod\" in event || \"routeKey\" in event) {\n        #{ statusCode: 200 }\n    } else {\n        ()\n    }\n}\n",
+    );
+    code
+}
+
 /// Runtime, handler and code location, under the template's own description.
-fn code_description(p: &Props) -> String {
+fn code_description(p: &Props, databases: &[String]) -> String {
     let mut lines = Vec::new();
     if let Some(d) = string(p, "Description") {
         lines.push(d);
@@ -111,8 +167,17 @@ fn code_description(p: &Props) -> String {
     }
     lines.push(facts.join("\n"));
     lines.push(String::new());
-    lines
-        .push("The code is not run by eventflow: this function uses the default behaviour.".into());
+    if databases.is_empty() {
+        lines.push(
+            "The code is not run by eventflow: this function uses the default behaviour.".into(),
+        );
+    } else {
+        lines.push(format!(
+            "The code is not run by eventflow: a stand-in runs one SELECT 1 on {} per invocation, as its environment names {}.",
+            databases.join(", "),
+            if databases.len() == 1 { "it" } else { "them" }
+        ));
+    }
     lines.join("\n").trim().to_string()
 }
 

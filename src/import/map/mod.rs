@@ -6,6 +6,7 @@ pub mod apigw;
 pub mod dynamodb;
 pub mod events;
 pub mod lambda;
+pub mod rds;
 pub mod s3;
 pub mod sam_events;
 pub mod sfn;
@@ -54,6 +55,9 @@ pub fn kind_of(aws_type: &str, raw_properties: &Value) -> Option<&'static str> {
         "AWS::S3::Bucket" => "bucket",
         "AWS::StepFunctions::StateMachine" | "AWS::Serverless::StateMachine" => "state_machine",
         "AWS::Lambda::EventSourceMapping" => "trigger",
+        "AWS::RDS::DBInstance" | "AWS::RDS::DBCluster" | "AWS::RDS::DBProxy" => {
+            return rds::kind_of(aws_type, raw_properties);
+        }
         _ => return None,
     })
 }
@@ -71,6 +75,9 @@ pub fn physical_name_keys(aws_type: &str) -> &'static [&'static str] {
         "AWS::S3::Bucket" => &["BucketName"],
         "AWS::StepFunctions::StateMachine" => &["StateMachineName"],
         "AWS::Serverless::StateMachine" => &["Name"],
+        "AWS::RDS::DBInstance" => &["DBInstanceIdentifier"],
+        "AWS::RDS::DBCluster" => &["DBClusterIdentifier"],
+        "AWS::RDS::DBProxy" => &["DBProxyName"],
         _ => &[],
     }
 }
@@ -101,6 +108,9 @@ fn is_support(aws_type: &str) -> bool {
                 | "AWS::ApiGatewayV2::Stage"
                 | "AWS::ApiGatewayV2::Integration"
                 | "AWS::CDK::Metadata"
+                | "AWS::RDS::DBSubnetGroup"
+                | "AWS::RDS::DBParameterGroup"
+                | "AWS::RDS::DBClusterParameterGroup"
         )
 }
 
@@ -109,7 +119,8 @@ pub fn is_mapped(aws_type: &str) -> bool {
     kind_of(aws_type, &Value::Null).is_some()
         || matches!(
             aws_type,
-            "AWS::Lambda::EventInvokeConfig"
+            "AWS::RDS::DBProxyTargetGroup"
+                | "AWS::Lambda::EventInvokeConfig"
                 | "AWS::ApiGateway::Method"
                 | "AWS::ApiGatewayV2::Route"
                 | "AWS::SNS::Subscription"
@@ -139,6 +150,9 @@ pub fn resource(b: &mut Build, r: &TemplateResource, p: &Props) {
         "AWS::StepFunctions::StateMachine" | "AWS::Serverless::StateMachine" => {
             sfn::state_machine(b, r, p)
         }
+        "AWS::RDS::DBInstance" | "AWS::RDS::DBCluster" => rds::database(b, r, p),
+        "AWS::RDS::DBProxy" => rds::proxy(b, r, p),
+        "AWS::RDS::DBProxyTargetGroup" => rds::proxy_target_group(b, r, p),
         t if is_support(t) => {}
         t => {
             b.note(&r.id, t, "not simulated; left out");

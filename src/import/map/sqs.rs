@@ -1,4 +1,5 @@
-//! SQS: `AWS::SQS::Queue` (FIFO, visibility timeout, delay, retention, redrive policy).
+//! SQS: `AWS::SQS::Queue` (FIFO with content-based deduplication, visibility timeout, delay, retention, redrive
+//! policy).
 
 use serde_json::{Map, Value};
 
@@ -11,6 +12,9 @@ pub fn queue(b: &mut Build, r: &TemplateResource, p: &Props) {
     let mut q = super::new_resource("queue", None);
     if boolean(p, "FifoQueue") == Some(true) {
         q.insert("fifo".into(), Value::Bool(true));
+        if boolean(p, "ContentBasedDeduplication") == Some(true) {
+            q.insert("content_based_deduplication".into(), Value::Bool(true));
+        }
     }
     for (key, out) in [
         ("VisibilityTimeout", "visibility_timeout_s"),
