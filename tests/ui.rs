@@ -1218,3 +1218,41 @@ fn tab_and_arrow_keys_move_the_selection_between_nodes() {
         "Space plays with a node focused"
     );
 }
+
+/// Issue 14: a step that waits for a record pauses the run at that record — the time shown is the record's time
+/// (as `eventflow tour` reports it), not a frame later.
+#[test]
+fn a_tour_step_pauses_the_run_at_its_record() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/scenarios/poison-message-dlq.json"
+    );
+    let sc = std::sync::Arc::new(
+        eventflow::scenario::load_file(std::path::Path::new(path)).expect("loads"),
+    );
+    let until_us = (sc.settings.until_s * 1e6) as u64;
+    let report = eventflow::tour::check(sc, until_us);
+    let mut app = TestApp::new();
+    app.open_example("poison-message-dlq.json")
+        .expect("the lesson is built in");
+    let mut h = harness(app);
+    h.run();
+    let steps = [
+        ("Step 2 of 4", "The poison message fails"),
+        ("Step 3 of 4", "It comes back"),
+    ];
+    for (i, (progress, title)) in steps.into_iter().enumerate() {
+        h.get_by_label("Play").click();
+        h.step();
+        // Large frames (a second of wall time each): a tick a frame would overshoot by far.
+        play_until_label(&mut h, Duration::from_secs(1), title);
+        assert_tour_step(&h, progress, title, false);
+        let record_us = report.reached_us[i + 1].expect("the step is reached headless");
+        assert_eq!(
+            h.state().snapshot().now_us,
+            record_us,
+            "{title:?}: paused at its record"
+        );
+        h.get_by_label(&format!("{:.3} s", record_us as f64 / 1e6));
+    }
+}

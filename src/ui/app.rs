@@ -34,8 +34,8 @@ use super::sfn_graph;
 use super::start_page::StartPage;
 use super::style;
 use super::toolbar::{Toolbar, ToolbarView};
-use super::tour_panel::TourPanel;
-use crate::runner::{Command, ManualClock, Runner, Snapshot, SystemClock};
+use super::tour_panel::{TourGate, TourPanel};
+use crate::runner::{Command, ManualClock, PauseWhen, Runner, Snapshot, SystemClock};
 use crate::scenario::{NodeRef, Scenario};
 use crate::sim::{Status, TraceRecord};
 
@@ -180,6 +180,10 @@ impl EventflowApp {
         };
         app.runner.send(Command::SetSpeed(app.prefs.speed));
         app.runner.send(Command::SkipIdle(app.prefs.skip_idle));
+        // Guided tours pause the run at their steps' moments (set once: every run restarts it).
+        app.runner.send(Command::PauseWhen(Some(
+            PauseWhen::new(TourGate::default()),
+        )));
         app
     }
 
@@ -451,8 +455,13 @@ impl EventflowApp {
             if tour_pause {
                 self.runner.send(Command::Pause);
             }
+
             self.panels.views.observe_snapshot(&u.snapshot);
             self.snap = u.snapshot;
+        }
+        // Where the learner is (after a Next, or a step reached): the runner's tour gate waits for the next step.
+        if let Some(stage) = self.panels.tour.as_mut().and_then(TourPanel::stage_changed) {
+            self.runner.send(Command::PauseStage(stage));
         }
     }
 
