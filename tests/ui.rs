@@ -1256,3 +1256,54 @@ fn a_tour_step_pauses_the_run_at_its_record() {
         h.get_by_label(&format!("{:.3} s", record_us as f64 / 1e6));
     }
 }
+
+/// Issue 14: Compare runs the open scenario and a variant and plots their metrics together above the table.
+#[test]
+fn compare_plots_two_variants_together() {
+    let direct = r#"{"format": "eventflow/1", "name": "direct", "settings": {"seed": 5, "until_s": 20},
+        "resources": {"Work": {"type": "function", "reserved_concurrency": 2, "duration_ms": 200}},
+        "traffic": [{"to": "Work", "every_s": 0.01, "count": 50, "payload": {}}]}"#;
+    let queued = r#"{"format": "eventflow/1", "name": "queued", "settings": {"seed": 5, "until_s": 20},
+        "resources": {"Jobs": {"type": "queue"},
+                      "Work": {"type": "function", "reserved_concurrency": 2, "duration_ms": 200},
+                      "T": {"type": "trigger", "source": "Jobs", "function": "Work", "batch_size": 1,
+                            "maximum_concurrency": 2}},
+        "traffic": [{"to": "Jobs", "every_s": 0.01, "count": 50, "message": {"body": "x"}}]}"#;
+    let dir = std::env::temp_dir().join(format!("eventflow-compare-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let variant = dir.join("queued.json");
+    std::fs::write(&variant, queued).expect("variant written");
+    let mut h = harness(app_with("direct.json", direct));
+    h.run();
+    h.get_by_label("View").click();
+    h.run();
+    h.get_by_label("Compare with a variant…").click();
+    h.run();
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Variant B")
+        .focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Variant B")
+        .type_text(&variant.to_string_lossy());
+    h.run();
+    h.get_by_label("Compare").click();
+    for _ in 0..600 {
+        if h.query_by_label("Messages held in queues").is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
+    h.run();
+    for title in [
+        "Throttles so far (all functions)",
+        "Failed invocations so far",
+        "p99 duration per interval (ms)",
+        "Messages held in queues",
+    ] {
+        h.get_by_label(title);
+    }
+    // The table stays below the plots.
+    h.get_by_label("count A | B");
+    let _ = std::fs::remove_dir_all(&dir);
+}
