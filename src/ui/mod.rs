@@ -100,6 +100,10 @@ pub struct OpenArgs {
     /// screenshots.
     #[arg(long, requires = "file", conflicts_with = "edit")]
     pub expand: Option<String>,
+    /// Go to step N (from 1) of the scenario's guided tour: the run paused at the moment the step waits for, the
+    /// step shown, as a learner pressing Next at once would see it (e.g. for screenshots).
+    #[arg(long, requires = "file", conflicts_with = "edit")]
+    pub tour_step: Option<usize>,
 }
 
 impl OpenArgs {
@@ -114,6 +118,7 @@ impl OpenArgs {
             select: None,
             panel: None,
             expand: None,
+            tour_step: None,
         }
     }
 }
@@ -133,6 +138,10 @@ pub enum UiError {
     Window(String),
     #[error("invalid --expand {0:?}: the scenario has no state machine of that name")]
     BadExpand(String),
+    #[error(
+        "invalid --tour-step {0}: the scenario's tour has no such step, or the run never reaches it"
+    )]
+    BadTourStep(usize),
     #[error("screenshot failed: {0}")]
     Screenshot(String),
 }
@@ -146,6 +155,7 @@ impl UiError {
             | UiError::BadSize(_)
             | UiError::BadAfter(_)
             | UiError::BadExpand(_)
+            | UiError::BadTourStep(_)
             | UiError::Window(_) => true,
             UiError::Screenshot(_) => false,
         }
@@ -195,6 +205,15 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
             return Err(UiError::BadExpand(name.clone()));
         }
     }
+    if let Some(n) = args.tour_step {
+        let steps = scenario
+            .as_ref()
+            .and_then(|sc| sc.tour.as_ref())
+            .map_or(0, |t| t.steps.len());
+        if n == 0 || n > steps {
+            return Err(UiError::BadTourStep(n));
+        }
+    }
     // The app opens the file itself (templates with their notes, moments on their moment): the load above only
     // checked it.
     let opened = scenario.is_some();
@@ -219,6 +238,7 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
     let select = args.select.clone();
     let panel = args.panel.clone();
     let expand = args.expand.clone();
+    let tour_step = args.tour_step;
     let after = Duration::from_secs_f64(args.after);
     let slot = result_slot.clone();
     eframe::run_native(
@@ -245,6 +265,12 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
                 }
                 if let Some(id) = select {
                     app.select_names(vec![id]);
+                }
+            }
+            if let Some(n) = tour_step {
+                // Checked above: the tour has step n; the run may still never reach it (the window says so).
+                if !app.go_to_tour_step(n - 1) {
+                    app.status = Some((format!("step {n} of the tour is never reached"), true));
                 }
             }
             if let Some(tab) = &panel {

@@ -99,6 +99,21 @@ impl TourPanel {
         })
     }
 
+    /// Presses Next for the learner, at `now_us`, while step `step` is not reached and the tour waits for Next,
+    /// then shows `step` if it was reached (`open --tour-step`). Returns whether it is shown.
+    pub fn follow_to(&mut self, step: usize, now_us: u64) -> bool {
+        while self.follower.shown().is_none_or(|s| s < step)
+            && self.follower.next_pressed(now_us).is_some()
+        {
+            while self.follower.poll(now_us).is_some() {}
+        }
+        let reached = self.follower.shown().is_some_and(|s| s >= step);
+        if reached {
+            self.viewing = Some(step);
+        }
+        reached
+    }
+
     /// What the canvas highlights: the shown step's resources and edges.
     pub fn highlights(&self) -> &[Highlight] {
         self.viewing
