@@ -209,7 +209,7 @@ fn a_learner_follows_the_poison_message_tour_to_its_end() {
         "A payment queue with one poison message",
         false,
     );
-    h.get_by_label_contains("Waiting for a trace record matching");
+    h.get_by_label("Waiting for the next moment of the run — press Play.");
     assert!(h.get_by_label("Back").accesskit_node().is_disabled());
 
     let waiting_steps = [

@@ -219,11 +219,21 @@ impl TourPanel {
         let on_latest = self.viewing == self.follower.shown();
         match self.follower.waiting().and_then(|i| self.steps().get(i)) {
             Some(next) if on_latest => {
+                // A pattern is for the tour's author: the learner reads what to do, the pattern shows on hover.
                 let line = match &next.wait_for {
                     WaitFor::Next => "Press Next to go on.".to_string(),
-                    w => format!("Waiting for {} — press Play.", w.describe()),
+                    WaitFor::Time { .. } => {
+                        format!("Waiting for {} — press Play.", next.wait_for.describe())
+                    }
+                    WaitFor::Trace { .. } => {
+                        "Waiting for the next moment of the run — press Play.".to_string()
+                    }
                 };
-                ui.label(RichText::new(line).italics().weak());
+                ui.label(RichText::new(line).italics().weak())
+                    .on_hover_text(format!(
+                        "The next step waits for {}.",
+                        next.wait_for.describe()
+                    ));
             }
             None if on_latest => {
                 ui.label(RichText::new("End of the tour.").italics().weak());
