@@ -98,6 +98,11 @@ pub trait PausePredicate: Send {
     fn deadline_us(&self) -> Option<u64>;
     /// Play has reached `now_us`. `true`: pause here.
     fn clock(&mut self, now_us: u64) -> bool;
+    /// Whether a record could make it pause now: while not, play runs at full speed, without looking at each
+    /// engine event (records are still shown to [`PausePredicate::observe`], after the tick).
+    fn watching(&self) -> bool {
+        true
+    }
 }
 
 /// A pause predicate on its way to the runner: commands are `Clone`, so it travels shared, and the runner takes
@@ -629,7 +634,7 @@ impl RunnerCore {
                 target = until;
                 reached_until = true;
             }
-            let ran = if watch.pause.is_some() {
+            let ran = if watch.pause.as_ref().is_some_and(|p| p.watching()) {
                 run_with_faults_watched(sim, target, &pending, &mut applied, watch)
             } else {
                 run_with_faults(sim, target, &pending, &mut applied)

@@ -322,6 +322,16 @@ impl PausePredicate for TourGate {
         self.now_us = self.now_us.max(now_us);
         self.poll(now_us)
     }
+
+    fn watching(&self) -> bool {
+        // Only while the step waited for is a record's: a scenario without a tour plays as fast as before.
+        let (Some(f), Some(sc)) = (&self.follower, &self.scenario) else {
+            return false;
+        };
+        f.waiting()
+            .and_then(|i| sc.tour.as_ref()?.steps.get(i))
+            .is_some_and(|s| matches!(s.wait_for, WaitFor::Trace { .. }))
+    }
 }
 
 /// A run of text with one inline style.
