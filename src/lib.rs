@@ -110,7 +110,10 @@
 //!   (virtual time and events processed, [`runner::RecordedFault`]) and re-applied there after a reset, so a run
 //!   with faults replays identically (a seek too). Time travel: `Command::Seek` / `Command::StepBack`
 //!   re-run from t = 0 to a moment (or one event fewer) on the runner thread, in ticks, so the UI never waits;
-//!   [`runner::rerun_trace`] re-runs headless for the app's exports. [`runner::metrics`] — per-interval series
+//!   [`runner::rerun_trace`] re-runs headless for the app's exports. A [`runner::PausePredicate`]
+//!   (`Command::PauseWhen`, set once; every run restarts it) sees each record as the engine produces it, moment
+//!   by moment, and stops play right at the record or time it waits for (a tour step's moment).
+//!   [`runner::metrics`] — per-interval series
 //!   from trace records (concurrency, rates, p50/p99, queue depth and oldest age, dead letters, API status
 //!   classes, cost) in at most `MAX_BUCKETS` buckets whose width doubles as the run grows: flat memory.
 //! - [`ui`] — the desktop app on eframe 0.37 (glow): a small shell ([`ui::app::EventflowApp`]: runner, open
@@ -136,9 +139,11 @@
 //!     kept per event for it); `ui::log` — the virtualised invocation table.
 //!   - `ui::tour_panel` — a lesson's guided tour: the shown step (Markdown text, question), Back / Next,
 //!     progress, what the next step waits for; it owns the [`tour::Follower`], is fed every drained record,
-//!     pauses the run at steps that wait for it, and names what the canvas highlights.
+//!     pauses the run at steps that wait for it, and names what the canvas highlights; its twin `TourGate`, the
+//!     runner's pause predicate, follows the same tour on the runner thread so the pause lands on the record.
 //!   - `ui::inject` — the "Send a test event" window; `ui::experiments` — fault injection (View → Experiments);
-//!     `ui::compare` — A/B metrics of two variants (View → Compare with a variant);
+//!     `ui::compare` — A/B metrics of two variants, plotted together over time and as a table (View → Compare
+//!     with a variant);
 //!     `ui::picker` — the in-app open / save file picker; `ui::run_guard` — the "This run is big" prompt that
 //!     Play opens instead of starting a run over the work limit (run with a stop, shorten, cancel).
 //!   - Issue 11's views: `ui::dashboard` — the bottom panel's tabs (Invocations, Timeline, Metrics, Dashboard),

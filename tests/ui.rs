@@ -209,7 +209,7 @@ fn a_learner_follows_the_poison_message_tour_to_its_end() {
         "A payment queue with one poison message",
         false,
     );
-    h.get_by_label_contains("Waiting for a trace record matching");
+    h.get_by_label("Waiting for the next moment of the run — press Play.");
     assert!(h.get_by_label("Back").accesskit_node().is_disabled());
 
     let waiting_steps = [
@@ -1512,4 +1512,92 @@ fn open_edit_screenshot_honours_the_size_under_xvfb() {
         (900, 600)
     );
     let _ = std::fs::remove_file(&out);
+}
+/// Issue 14: a step that waits for a record pauses the run at that record — the time shown is the record's time
+/// (as `eventflow tour` reports it), not a frame later.
+#[test]
+fn a_tour_step_pauses_the_run_at_its_record() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/scenarios/poison-message-dlq.json"
+    );
+    let sc = std::sync::Arc::new(
+        eventflow::scenario::load_file(std::path::Path::new(path)).expect("loads"),
+    );
+    let until_us = (sc.settings.until_s * 1e6) as u64;
+    let report = eventflow::tour::check(sc, until_us);
+    let mut app = TestApp::new();
+    app.open_example("poison-message-dlq.json")
+        .expect("the lesson is built in");
+    let mut h = harness(app);
+    h.run();
+    let steps = [
+        ("Step 2 of 4", "The poison message fails"),
+        ("Step 3 of 4", "It comes back"),
+    ];
+    for (i, (progress, title)) in steps.into_iter().enumerate() {
+        h.get_by_label("Play").click();
+        h.step();
+        // Large frames (a second of wall time each): a tick a frame would overshoot by far.
+        play_until_label(&mut h, Duration::from_secs(1), title);
+        assert_tour_step(&h, progress, title, false);
+        let record_us = report.reached_us[i + 1].expect("the step is reached headless");
+        assert_eq!(
+            h.state().snapshot().now_us,
+            record_us,
+            "{title:?}: paused at its record"
+        );
+        h.get_by_label(&format!("{:.3} s", record_us as f64 / 1e6));
+    }
+}
+
+/// Issue 14: Compare runs the open scenario and a variant and plots their metrics together above the table.
+#[test]
+fn compare_plots_two_variants_together() {
+    let direct = r#"{"format": "eventflow/1", "name": "direct", "settings": {"seed": 5, "until_s": 20},
+        "resources": {"Work": {"type": "function", "reserved_concurrency": 2, "duration_ms": 200}},
+        "traffic": [{"to": "Work", "every_s": 0.01, "count": 50, "payload": {}}]}"#;
+    let queued = r#"{"format": "eventflow/1", "name": "queued", "settings": {"seed": 5, "until_s": 20},
+        "resources": {"Jobs": {"type": "queue"},
+                      "Work": {"type": "function", "reserved_concurrency": 2, "duration_ms": 200},
+                      "T": {"type": "trigger", "source": "Jobs", "function": "Work", "batch_size": 1,
+                            "maximum_concurrency": 2}},
+        "traffic": [{"to": "Jobs", "every_s": 0.01, "count": 50, "message": {"body": "x"}}]}"#;
+    let dir = std::env::temp_dir().join(format!("eventflow-compare-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let variant = dir.join("queued.json");
+    std::fs::write(&variant, queued).expect("variant written");
+    let mut h = harness(app_with("direct.json", direct));
+    h.run();
+    h.get_by_label("View").click();
+    h.run();
+    h.get_by_label("Compare with a variant…").click();
+    h.run();
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Variant B")
+        .focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Variant B")
+        .type_text(&variant.to_string_lossy());
+    h.run();
+    h.get_by_label("Compare").click();
+    for _ in 0..600 {
+        if h.query_by_label("Messages held in queues").is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
+    h.run();
+    for title in [
+        "Throttles so far (all functions)",
+        "Failed invocations so far",
+        "p99 duration per interval (ms)",
+        "Messages held in queues",
+    ] {
+        h.get_by_label(title);
+    }
+    // The table stays below the plots.
+    h.get_by_label("count A | B");
+    let _ = std::fs::remove_dir_all(&dir);
 }

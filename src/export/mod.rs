@@ -391,6 +391,32 @@ impl SpanSet {
                 ];
                 self.close(*span_id, t_us, *status == "failed", attributes);
             }
+            TraceRecord::Fault {
+                resource,
+                fault,
+                percent,
+                extra_ms,
+                active,
+                ..
+            } => {
+                // An experiment's fault belongs to no request: an event of the run.
+                let mut attributes = vec![("fault", s(fault)), ("active", Attr::Bool(*active))];
+                if let Some(p) = percent {
+                    attributes.push(("percent", Attr::Int(i64::from(*p))));
+                }
+                if let Some(ms) = extra_ms {
+                    attributes.push(("extra_ms", Attr::Int(i64::from(*ms))));
+                }
+                self.point(
+                    None,
+                    SpanEvent {
+                        t_us,
+                        name: "fault",
+                        resource: resource.clone(),
+                        attributes,
+                    },
+                )
+            }
             TraceRecord::Connection {
                 resource,
                 parent_span_id,

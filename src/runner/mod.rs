@@ -16,8 +16,8 @@
 
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -74,6 +74,56 @@ pub enum Command {
     Seek(u64),
     /// Time travel one engine event back: re-run from t = 0 to one event fewer, and pause.
     StepBack,
+    /// Sets (or, with `None`, clears) the pause predicate ([`PausePredicate`]): play then pauses right at the
+    /// record or the virtual time it waits for (a guided tour's step), not a tick later. It outlives Loads and
+    /// Resets (each run restarts it), so set once before the first Load it sees every record of every run.
+    PauseWhen(Option<PauseWhen>),
+    /// Tells the pause predicate where the UI is (for a tour: the index of the step it waits for).
+    PauseStage(usize),
+}
+
+/// A test the runner applies, on its own thread, to every trace record of a run as it produces it, and a virtual
+/// time to stop at. Play pauses right after the engine event whose record it answered `true` for (a record held
+/// back to a later time is released at its own time first), or exactly at its deadline: the learner sees the
+/// moment itself. The app's guided tour is one ([`crate::ui`]'s tour gate).
+pub trait PausePredicate: Send {
+    /// A run of `scenario` starts at t = 0 (a Load, a Reset, a seek back): forget what was counted.
+    fn restart(&mut self, scenario: &Arc<Scenario>);
+    /// The UI is at `stage` (a tour: the index of the step it waits for) at virtual time `now_us`. Stages only
+    /// move forward; an earlier one changes nothing.
+    fn advance(&mut self, stage: usize, now_us: u64);
+    /// One record of the run: each exactly once, in order. `true`: pause right after it.
+    fn observe(&mut self, record: &TraceRecord) -> bool;
+    /// The virtual time play stops at, if any.
+    fn deadline_us(&self) -> Option<u64>;
+    /// Play has reached `now_us`. `true`: pause here.
+    fn clock(&mut self, now_us: u64) -> bool;
+    /// Whether a record could make it pause now: while not, play runs at full speed, without looking at each
+    /// engine event (records are still shown to [`PausePredicate::observe`], after the tick).
+    fn watching(&self) -> bool {
+        true
+    }
+}
+
+/// A pause predicate on its way to the runner: commands are `Clone`, so it travels shared, and the runner takes
+/// it out once.
+#[derive(Clone)]
+pub struct PauseWhen(Arc<Mutex<Option<Box<dyn PausePredicate>>>>);
+
+impl PauseWhen {
+    pub fn new(predicate: impl PausePredicate + 'static) -> PauseWhen {
+        PauseWhen(Arc::new(Mutex::new(Some(Box::new(predicate)))))
+    }
+
+    fn take(&self) -> Option<Box<dyn PausePredicate>> {
+        self.0.lock().ok()?.take()
+    }
+}
+
+impl std::fmt::Debug for PauseWhen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PauseWhen(..)")
+    }
 }
 
 /// A fault change as the runner recorded it: the moment of the run it was applied at, exactly — the virtual time
@@ -253,6 +303,8 @@ pub struct RunnerCore {
     faults_applied: usize,
     /// A seek under way.
     seek: Option<SeekTarget>,
+    /// Where play pauses besides `until_s` (see [`Command::PauseWhen`]).
+    pause: Option<Box<dyn PausePredicate>>,
 }
 
 impl RunnerCore {
@@ -279,6 +331,7 @@ impl RunnerCore {
             faults: Vec::new(),
             faults_applied: 0,
             seek: None,
+            pause: None,
         }
     }
 
@@ -376,6 +429,22 @@ impl RunnerCore {
                     self.begin_seek(SeekTarget::Events(done - 1));
                 }
             }
+            Command::PauseWhen(predicate) => {
+                self.pause = predicate.and_then(|p| p.take());
+                if let (Some(pause), Some(sc)) = (&mut self.pause, &self.scenario) {
+                    // Set in the middle of a run: it counts from the records not yet handed out.
+                    pause.restart(sc);
+                    for r in &self.records {
+                        pause.observe(r);
+                    }
+                }
+            }
+            Command::PauseStage(stage) => {
+                let now_us = self.sim.as_ref().map_or(0, Sim::now_us);
+                if let Some(pause) = &mut self.pause {
+                    pause.advance(stage, now_us);
+                }
+            }
         }
         true
     }
@@ -463,7 +532,14 @@ impl RunnerCore {
         }));
         match made {
             Ok(mut sim) => {
-                self.records.extend(sim.take_trace());
+                let first = sim.take_trace();
+                if let (Some(pause), Some(sc)) = (&mut self.pause, &self.scenario) {
+                    pause.restart(sc);
+                    for r in &first {
+                        pause.observe(r);
+                    }
+                }
+                self.records.extend(first);
                 self.sim = Some(sim);
             }
             Err(p) => {
@@ -478,15 +554,35 @@ impl RunnerCore {
     }
 
     /// Runs `f` on the simulation, turning a panic into an error message (and dropping the broken simulation).
+    /// The records it produced go past the pause predicate; when it asks, play pauses.
     fn guarded(&mut self, f: impl FnOnce(&mut Sim)) {
+        self.guarded_watched(|sim, _| f(sim));
+    }
+
+    /// [`RunnerCore::guarded`], with `f` able to take the records itself, moment by moment, through the
+    /// [`Watch`] (to stop right at the one the pause predicate waits for). Returns whether the predicate asked
+    /// for a pause (play is paused then, unless a seek is under way: a seek goes where it was sent).
+    fn guarded_watched(&mut self, f: impl FnOnce(&mut Sim, &mut Watch)) -> bool {
         let Some(sim) = self.sim.as_mut() else {
-            return;
+            return false;
+        };
+        let mut watch = Watch {
+            pause: self.pause.as_deref_mut(),
+            records: Vec::new(),
+            hit: false,
         };
         match catch_unwind(AssertUnwindSafe(|| {
-            f(sim);
-            sim.take_trace()
+            f(sim, &mut watch);
+            watch.take(sim);
         })) {
-            Ok(records) => self.records.extend(records),
+            Ok(()) => {
+                let hit = watch.hit;
+                self.records.extend(watch.records);
+                if hit && self.seek.is_none() {
+                    self.playing = false;
+                }
+                hit
+            }
             Err(p) => {
                 self.sim = None;
                 self.playing = false;
@@ -494,6 +590,7 @@ impl RunnerCore {
                     "the simulation stopped on an internal error (a bug): {}",
                     panic_text(&*p)
                 ));
+                false
             }
         }
     }
@@ -519,7 +616,8 @@ impl RunnerCore {
         let mut over = false;
         let pending = self.faults[self.faults_applied..].to_vec();
         let mut applied = 0;
-        self.guarded(|sim| {
+        let deadline = self.pause.as_ref().and_then(|p| p.deadline_us());
+        self.guarded_watched(|sim, watch| {
             let now = sim.now_us();
             let mut target = now.saturating_add((dt.as_secs_f64() * speed * 1e6) as u64);
             if skip_idle && let Some(next) = sim.next_event_us() {
@@ -528,11 +626,24 @@ impl RunnerCore {
                     target = next - lead;
                 }
             }
+            if let Some(d) = deadline.filter(|d| now < *d) {
+                // The pause predicate's time comes first: play stops exactly there.
+                target = target.min(d);
+            }
             if stop_at_until && now < until && target >= until {
                 target = until;
                 reached_until = true;
             }
-            let ran = run_with_faults(sim, target, &pending, &mut applied);
+            let ran = if watch.pause.as_ref().is_some_and(|p| p.watching()) {
+                run_with_faults_watched(sim, target, &pending, &mut applied, watch)
+            } else {
+                run_with_faults(sim, target, &pending, &mut applied)
+            };
+            if watch.hit {
+                // Stopped at the predicate's record, before `target`.
+                reached_until = false;
+                return;
+            }
             if ran == EVENTS_PER_TICK {
                 reached_until = false;
             }
@@ -544,6 +655,11 @@ impl RunnerCore {
         });
         self.faults_applied += applied;
         if reached_until || over {
+            self.playing = false;
+        }
+        if let (Some(pause), Some(sim)) = (&mut self.pause, &self.sim)
+            && pause.clock(sim.now_us())
+        {
             self.playing = false;
         }
         // Events per second, over half-second windows of play.
@@ -626,6 +742,85 @@ fn run_with_faults(
     }
     // The next change, if any, lies after `target`: every event up to `target` came before it.
     ran + sim.run_until_bounded(target, EVENTS_PER_TICK - ran)
+}
+
+/// The records of one engine call as they are taken from the simulation, each shown to the pause predicate.
+struct Watch<'a> {
+    pause: Option<&'a mut (dyn PausePredicate + 'static)>,
+    records: Vec<TraceRecord>,
+    /// The predicate asked for a pause.
+    hit: bool,
+}
+
+impl Watch<'_> {
+    /// Takes the records produced since the last take and shows them to the predicate, in order.
+    fn take(&mut self, sim: &mut Sim) {
+        let fresh = sim.take_trace();
+        if let Some(pause) = self.pause.as_deref_mut() {
+            for r in &fresh {
+                if pause.observe(r) {
+                    self.hit = true;
+                }
+            }
+        }
+        self.records.extend(fresh);
+    }
+}
+
+/// Like [`Sim::run_until_bounded`], but one moment at a time — an engine event, or the release of records held
+/// back to their own time — showing each moment's records to the pause predicate, and stopping right after the
+/// moment it asked to pause at. Without a pause it ends exactly where `run_until_bounded` would. Returns how many
+/// events ran.
+fn run_until_watched(sim: &mut Sim, t_us: u64, max_events: u64, watch: &mut Watch) -> u64 {
+    let before = sim.events_processed();
+    while !watch.hit && sim.events_processed() - before < max_events {
+        let next_event = sim.next_event_us().filter(|t| *t <= t_us);
+        let held = sim
+            .next_held_record_us()
+            .filter(|t| *t <= t_us && next_event.is_none_or(|e| *t < e));
+        if let Some(t) = held {
+            // No event lies before it: the clock moves to it and releases it (and what shares its time).
+            sim.run_until_bounded(t, 0);
+        } else if next_event.is_some() {
+            sim.step();
+        } else {
+            break;
+        }
+        watch.take(sim);
+    }
+    if !watch.hit {
+        sim.run_until_bounded(t_us, 0);
+        watch.take(sim);
+    }
+    sim.events_processed() - before
+}
+
+/// [`run_with_faults`] through [`run_until_watched`]: stops right after the moment the pause predicate asked
+/// for (the fault changes not reached yet stay pending for the next tick).
+fn run_with_faults_watched(
+    sim: &mut Sim,
+    target: u64,
+    pending: &[RecordedFault],
+    applied: &mut usize,
+    watch: &mut Watch,
+) -> u64 {
+    let mut ran = 0;
+    while let Some(f) = pending.get(*applied).filter(|f| f.t_us <= target) {
+        let due_in = f.events.saturating_sub(sim.events_processed());
+        ran += run_until_watched(sim, f.t_us, due_in.min(EVENTS_PER_TICK - ran), watch);
+        if watch.hit {
+            return ran;
+        }
+        let reached =
+            sim.events_processed() >= f.events || sim.next_event_us().is_none_or(|t| t > f.t_us);
+        if !reached {
+            return ran;
+        }
+        sim.apply_fault(&f.change);
+        watch.take(sim);
+        *applied += 1;
+    }
+    ran + run_until_watched(sim, target, EVENTS_PER_TICK - ran, watch)
 }
 
 /// Re-runs a scenario from t = 0 to `until_us` with the trace on, applying the recorded fault changes `faults` at

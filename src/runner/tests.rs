@@ -376,3 +376,153 @@ fn step_back_undoes_one_event() {
     assert_eq!(snap.events_processed, 4);
     assert!(snap.now_us <= five.now_us);
 }
+
+/// A pause predicate for tests: the `n`-th record of `kind` in a run (counted from t = 0), and a time.
+struct PauseAtNth {
+    kind: &'static str,
+    n: u32,
+    seen: u32,
+    deadline_us: Option<u64>,
+}
+
+impl PausePredicate for PauseAtNth {
+    fn restart(&mut self, _scenario: &Arc<Scenario>) {
+        self.seen = 0;
+    }
+
+    fn advance(&mut self, _stage: usize, _now_us: u64) {}
+
+    fn observe(&mut self, record: &TraceRecord) -> bool {
+        if crate::tour::record_json(record)["kind"] != self.kind {
+            return false;
+        }
+        self.seen += 1;
+        self.seen == self.n
+    }
+
+    fn deadline_us(&self) -> Option<u64> {
+        self.deadline_us
+    }
+
+    fn clock(&mut self, now_us: u64) -> bool {
+        // Once: play goes on past it when asked.
+        self.deadline_us.take_if(|d| now_us >= *d).is_some()
+    }
+}
+
+/// Plays in large wall steps (speed 100, skip idle on) until the run pauses; returns the records and the state.
+fn play_to_pause(c: &mut RunnerCore, clock: &ManualClock) -> (Vec<TraceRecord>, Snapshot) {
+    c.handle(Command::SetSpeed(100.0));
+    c.handle(Command::Play);
+    let mut records = Vec::new();
+    let mut snap = Snapshot::default();
+    for _ in 0..10_000 {
+        clock.advance(Duration::from_millis(100));
+        c.tick();
+        if let Some(u) = c.take_update() {
+            records.extend(u.records);
+            snap = u.snapshot;
+        }
+        if !c.is_playing() {
+            break;
+        }
+    }
+    (records, snap)
+}
+
+/// Issue 14: a tour step waits for a record; play stops at that record's moment — for a record the engine held
+/// back to a later time too (a handler's log line) — not a tick later, and the run is the same run.
+#[test]
+fn play_pauses_at_the_record_the_pause_predicate_waits_for() {
+    // A handler that logs and writes a table: its `log` and `call` records are stamped inside the invocation,
+    // later than the event that ran it.
+    let sc = scenario(
+        r#"{
+  "format": "eventflow/1",
+  "name": "held back",
+  "settings": { "until_s": 20 },
+  "resources": {
+    "Q": { "type": "queue" },
+    "F": { "type": "function", "code": { "inline": "fn handler(e, c) { log(\"got one\"); dynamodb::put(\"Tb\", #{ id: c.aws_request_id }); log(\"stored\"); }" } },
+    "T": { "type": "trigger", "source": "Q", "function": "F", "batch_size": 1 },
+    "Tb": { "type": "table", "partition_key": "id" }
+  },
+  "traffic": [ { "to": "Q", "every_s": 1, "start_s": 1, "count": 10, "message": { "body": "x" } } ]
+}"#,
+    );
+    let until_us = secs_to_us(sc.settings.until_s);
+    let reference = rerun_trace(sc.clone(), until_us, &[]).expect("runs");
+    for (kind, n) in [("log", 4), ("call", 3), ("invoke", 2), ("result", 5)] {
+        let (hit_at, expected_t) = reference
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| crate::tour::record_json(r)["kind"] == kind)
+            .nth(n as usize - 1)
+            .map(|(i, r)| (i, r.t_us()))
+            .unwrap_or_else(|| panic!("the reference run has {kind} #{n}"));
+        let (mut c, clock) = core();
+        c.handle(Command::PauseWhen(Some(PauseWhen::new(PauseAtNth {
+            kind,
+            n,
+            seen: 0,
+            deadline_us: None,
+        }))));
+        c.handle(Command::Load(sc.clone()));
+        let (first, snap) = play_to_pause(&mut c, &clock);
+        assert!(!snap.playing, "{kind}: paused");
+        assert_eq!(snap.now_us, expected_t, "{kind} #{n}: paused at its time");
+        assert!(
+            first.len() > hit_at,
+            "{kind}: the record was handed out ({} records, it is #{hit_at})",
+            first.len()
+        );
+        assert_eq!(
+            lines(&first),
+            lines(&reference[..first.len()]),
+            "{kind}: the same run so far"
+        );
+        // Play on to the end: the whole run is the run without a predicate.
+        let (rest, _) = play_to_pause(&mut c, &clock);
+        let mut all = first;
+        all.extend(rest);
+        assert_eq!(lines(&all), lines(&reference), "{kind}: the same run");
+    }
+}
+
+#[test]
+fn play_pauses_exactly_at_the_pause_predicates_time_and_a_reset_restarts_it() {
+    let (mut c, clock) = core();
+    c.handle(Command::PauseWhen(Some(PauseWhen::new(PauseAtNth {
+        kind: "invoke",
+        n: 1,
+        seen: 0,
+        deadline_us: Some(123_457),
+    }))));
+    c.handle(Command::Load(scenario(NIGHTLY)));
+    let (_, snap) = play_to_pause(&mut c, &clock);
+    assert_eq!(snap.now_us, 123_457, "paused at the deadline");
+    // The first invocation, counted again from t = 0 after a reset.
+    let (records, snap) = play_to_pause(&mut c, &clock);
+    let first_invoke = records
+        .iter()
+        .find(|r| crate::tour::record_json(r)["kind"] == "invoke")
+        .map(TraceRecord::t_us);
+    assert_eq!(Some(snap.now_us), first_invoke);
+    c.handle(Command::Reset);
+    let (records, snap) = play_to_pause(&mut c, &clock);
+    let again = records
+        .iter()
+        .find(|r| crate::tour::record_json(r)["kind"] == "invoke")
+        .map(TraceRecord::t_us);
+    assert_eq!(again, first_invoke);
+    assert_eq!(Some(snap.now_us), first_invoke, "paused at it again");
+    // Cleared: play runs on to the end.
+    c.handle(Command::PauseWhen(None));
+    c.handle(Command::Reset);
+    let (_, snap) = play_to_pause(&mut c, &clock);
+    assert!(
+        snap.now_us >= snap.until_us,
+        "played to the end: {} µs",
+        snap.now_us
+    );
+}

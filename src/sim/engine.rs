@@ -429,6 +429,12 @@ impl Sim {
         self.processed - before
     }
 
+    /// Time of the earliest trace record held back because it lies in the engine's future (an SDK call or log line
+    /// stamped later than the clock), if any: the runner's pause predicate releases it at its own time.
+    pub fn next_held_record_us(&self) -> Option<u64> {
+        self.future_records.peek().map(|r| r.t_us)
+    }
+
     /// Takes the trace records produced since the last call, in order.
     pub fn take_trace(&mut self) -> Vec<TraceRecord> {
         // The next batch is likely as large as this one: allocating it once avoids a chain of growing

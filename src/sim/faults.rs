@@ -13,6 +13,7 @@
 use serde_json::{Value, json};
 
 use super::Sim;
+use super::trace::{Ms, TraceRecord};
 use crate::scenario::ResId;
 use crate::script::SdkCall;
 
@@ -37,6 +38,32 @@ impl FaultChange {
             | FaultChange::FunctionDelay { function, .. } => function,
             FaultChange::Unavailable { resource, .. } => resource,
             FaultChange::TriggerDisabled { trigger, .. } => trigger,
+        }
+    }
+}
+
+impl FaultChange {
+    /// The trace record of the change, applied at `t_us` to the resource named `resource`.
+    fn record(&self, t_us: u64, resource: String) -> TraceRecord {
+        let (fault, percent, extra_ms, active) = match *self {
+            FaultChange::FunctionErrors { percent, .. } => {
+                ("errors", Some(percent.min(100)), None, percent > 0)
+            }
+            FaultChange::FunctionDelay { extra_ms, .. } => {
+                ("delay", None, Some(extra_ms), extra_ms > 0)
+            }
+            FaultChange::Unavailable { down, .. } => ("unavailable", None, None, down),
+            FaultChange::TriggerDisabled { disabled, .. } => {
+                ("trigger_disabled", None, None, disabled)
+            }
+        };
+        TraceRecord::Fault {
+            t_ms: Ms(t_us),
+            resource,
+            fault,
+            percent,
+            extra_ms,
+            active,
         }
     }
 }
@@ -108,6 +135,8 @@ impl Sim {
             return;
         }
         self.faults.apply(n, change);
+        let record = change.record(self.now_us(), self.sc.id(change.resource()).to_string());
+        self.emit(|| record);
         if let FaultChange::TriggerDisabled {
             trigger,
             disabled: false,
@@ -263,11 +292,13 @@ mod tests {
             percent: 0,
         });
         s.run_until(20_000_000);
+        let mut zero = records(&mut s);
         assert_eq!(
-            records(&mut s),
-            plain_records,
-            "a fault of 0 % changes nothing"
+            zero.remove(0),
+            ("fault".to_string(), String::new(), String::new()),
+            "the change is in the trace"
         );
+        assert_eq!(zero, plain_records, "a fault of 0 % changes nothing else");
 
         let mut s = sim();
         s.apply_fault(&FaultChange::FunctionErrors {
@@ -298,5 +329,57 @@ mod tests {
             .collect();
         assert_eq!(slow.len(), 10);
         assert!(slow.iter().all(|d| *d >= 250.0), "{slow:?}");
+    }
+
+    /// Issue 14: every change is a `fault` record at its moment, with what and how much; lifting one says so.
+    #[test]
+    fn each_change_is_a_fault_record_at_its_moment() {
+        let mut s = sim();
+        let (f, table, trigger) = (id(&s, "F"), id(&s, "Tb"), id(&s, "T"));
+        s.run_until(2_500_000);
+        s.take_trace();
+        for change in [
+            FaultChange::FunctionErrors {
+                function: f,
+                percent: 40,
+            },
+            FaultChange::FunctionDelay {
+                function: f,
+                extra_ms: 250,
+            },
+            FaultChange::Unavailable {
+                resource: table,
+                down: true,
+            },
+            FaultChange::TriggerDisabled {
+                trigger,
+                disabled: true,
+            },
+            FaultChange::Unavailable {
+                resource: table,
+                down: false,
+            },
+        ] {
+            s.apply_fault(&change);
+        }
+        let lines: Vec<String> = s
+            .take_trace()
+            .iter()
+            .map(|r| {
+                let mut line = Vec::new();
+                r.write_line(&mut line);
+                String::from_utf8_lossy(&line).trim_end().to_string()
+            })
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                r#"{"kind":"fault","t_ms":2500,"resource":"F","fault":"errors","percent":40,"active":true}"#,
+                r#"{"kind":"fault","t_ms":2500,"resource":"F","fault":"delay","extra_ms":250,"active":true}"#,
+                r#"{"kind":"fault","t_ms":2500,"resource":"Tb","fault":"unavailable","active":true}"#,
+                r#"{"kind":"fault","t_ms":2500,"resource":"T","fault":"trigger_disabled","active":true}"#,
+                r#"{"kind":"fault","t_ms":2500,"resource":"Tb","fault":"unavailable","active":false}"#,
+            ]
+        );
     }
 }

@@ -330,6 +330,23 @@ pub enum TraceRecord {
         #[serde(skip_serializing_if = "Option::is_none")]
         parent_span_id: Option<u64>,
     },
+    /// An experiment's fault (the app's Experiments window) takes effect on `resource` at `t_ms`, or is lifted
+    /// (`active: false`): a run with faults explains itself. Runs without faults never have one.
+    Fault {
+        t_ms: Ms,
+        resource: String,
+        /// What: `errors` (a share of invocations fail), `delay` (invocations last longer), `unavailable` (SDK
+        /// calls to the resource are refused) or `trigger_disabled` (the event source mapping stops polling).
+        fault: &'static str,
+        /// `errors`: the share of invocations that fail, 0–100.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        percent: Option<u8>,
+        /// `delay`: the milliseconds added to every invocation.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        extra_ms: Option<u32>,
+        /// In force from `t_ms` on (`false`: lifted then).
+        active: bool,
+    },
 }
 
 impl TraceRecord {
@@ -352,7 +369,8 @@ impl TraceRecord {
             | TraceRecord::Connection { t_ms, .. }
             | TraceRecord::Execution { t_ms, .. }
             | TraceRecord::State { t_ms, .. }
-            | TraceRecord::Match { t_ms, .. } => t_ms.0,
+            | TraceRecord::Match { t_ms, .. }
+            | TraceRecord::Fault { t_ms, .. } => t_ms.0,
         }
     }
 
@@ -376,6 +394,7 @@ impl TraceRecord {
             TraceRecord::Execution { .. } => "execution",
             TraceRecord::State { .. } => "state",
             TraceRecord::Match { .. } => "match",
+            TraceRecord::Fault { .. } => "fault",
         }
     }
 

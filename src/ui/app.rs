@@ -36,8 +36,8 @@ use super::sfn_graph;
 use super::start_page::StartPage;
 use super::style;
 use super::toolbar::{Toolbar, ToolbarView};
-use super::tour_panel::TourPanel;
-use crate::runner::{Command, ManualClock, Runner, Snapshot, SystemClock};
+use super::tour_panel::{TourGate, TourPanel};
+use crate::runner::{Command, ManualClock, PauseWhen, Runner, Snapshot, SystemClock};
 use crate::scenario::{NodeRef, Scenario};
 use crate::sim::{Status, TraceRecord};
 
@@ -147,6 +147,8 @@ pub struct EventflowApp {
     run_guard: super::run_guard::RunGuard,
     /// A scenario file that does not load, open as raw JSON to fix it (no document is open meanwhile).
     pub(super) raw: Option<RawEditor>,
+    /// `open --tour-step N`: the tour step (0-based) the app goes to, until it is shown.
+    tour_target: Option<usize>,
 }
 
 impl EventflowApp {
@@ -185,10 +187,37 @@ impl EventflowApp {
             run_guard: Default::default(),
             raw: None,
             prefs,
+            tour_target: None,
         };
         app.runner.send(Command::SetSpeed(app.prefs.speed));
         app.runner.send(Command::SkipIdle(app.prefs.skip_idle));
+        // Guided tours pause the run at their steps' moments (set once: every run restarts it).
+        app.runner.send(Command::PauseWhen(Some(
+            PauseWhen::new(TourGate::default()),
+        )));
         app
+    }
+
+    /// Goes to step `step` (0-based) of the open scenario's tour, as a learner pressing Next at once would reach
+    /// it: the run goes to the moment `eventflow tour` reports for it, paused, with the step shown. False when
+    /// there is no such step or the run never reaches it.
+    pub fn go_to_tour_step(&mut self, step: usize) -> bool {
+        let Some(sc) = self.scenario().cloned() else {
+            return false;
+        };
+        let until_s = sc.settings.until_s;
+        let until_us = if until_s.is_finite() && until_s > 0.0 {
+            (until_s * 1e6) as u64
+        } else {
+            u64::MAX
+        };
+        let report = crate::tour::check(sc, until_us);
+        let Some(Some(t_us)) = report.reached_us.get(step).copied() else {
+            return false;
+        };
+        self.tour_target = Some(step);
+        self.runner.send(Command::Seek(t_us));
+        true
     }
 
     /// Whether opening a scenario starts playing it.
@@ -507,8 +536,19 @@ impl EventflowApp {
             if tour_pause {
                 self.runner.send(Command::Pause);
             }
+
             self.panels.views.observe_snapshot(&u.snapshot);
             self.snap = u.snapshot;
+        }
+        // `open --tour-step`: Next for the learner until the step is shown.
+        if let (Some(step), Some(tour)) = (self.tour_target, &mut self.panels.tour)
+            && tour.follow_to(step, self.snap.now_us)
+        {
+            self.tour_target = None;
+        }
+        // Where the learner is (after a Next, or a step reached): the runner's tour gate waits for the next step.
+        if let Some(stage) = self.panels.tour.as_mut().and_then(TourPanel::stage_changed) {
+            self.runner.send(Command::PauseStage(stage));
         }
     }
 

@@ -2,18 +2,40 @@
 //! their key metrics are set side by side per resource name. Typical use: the same traffic with and without a
 //! queue in front of a function, or before and after a configuration change. The Compare window (View → Compare
 //! with a variant…) takes variant B from a file; A is the open scenario.
+//!
+//! Both runs are also sampled [`SAMPLES`] times over the run ([`Timeline`]): throttles and errors so far, the p99
+//! duration of the invocations of each interval, and the messages held in queues, over all functions and queues
+//! of the variant. The window plots them together, one line per variant, above the table.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use eframe::egui;
 
+use super::metrics::{Series, plot};
+use super::style;
 use crate::runner::StatsView;
-use crate::scenario::Scenario;
+use crate::scenario::{ResourceType, Scenario};
 use crate::sim::{Sim, SimOptions};
 
 /// Most engine events one side of a comparison may run (both run on a thread of their own, never the UI's).
 pub const MAX_EVENTS: u64 = 5_000_000;
+
+/// How many times each run is sampled for the plots.
+pub const SAMPLES: u64 = 120;
+
+/// One variant's metrics over time, as plot points `[virtual s, value]`, over all its functions and queues.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Timeline {
+    /// Throttles of every function so far.
+    pub throttles: Vec<[f64; 2]>,
+    /// Failed invocations (errors and timeouts) of every function so far.
+    pub errors: Vec<[f64; 2]>,
+    /// p99 duration (ms, nearest rank) of the invocations that ended in each interval (none: no point).
+    pub p99_ms: Vec<[f64; 2]>,
+    /// Messages held by every queue (ready, in flight, delayed).
+    pub queued: Vec<[f64; 2]>,
+}
 
 /// One resource of either variant (by name), with its metrics in A and in B (`None`: not in that variant).
 #[derive(Debug, Clone, PartialEq)]
@@ -33,10 +55,13 @@ pub struct Comparison {
     pub rows: Vec<Row>,
     /// A side stopped at [`MAX_EVENTS`] before `until_us`.
     pub truncated: bool,
+    /// A's and B's metrics over time.
+    pub a_timeline: Timeline,
+    pub b_timeline: Timeline,
 }
 
-/// Runs one variant and returns its metrics per resource name, and whether it was cut short.
-fn run(sc: Arc<Scenario>, seed: u64, until_us: u64) -> (Vec<(String, StatsView)>, bool) {
+/// Runs one variant and returns its metrics per resource name, its timeline, and whether it was cut short.
+fn run(sc: Arc<Scenario>, seed: u64, until_us: u64) -> (Vec<(String, StatsView)>, Timeline, bool) {
     let mut sim = Sim::new(
         sc.clone(),
         SimOptions {
@@ -44,7 +69,52 @@ fn run(sc: Arc<Scenario>, seed: u64, until_us: u64) -> (Vec<(String, StatsView)>
             trace: false,
         },
     );
-    let ran = sim.run_until_bounded(until_us, MAX_EVENTS);
+    let of_type = |t: ResourceType| {
+        sc.ids()
+            .filter(|id| sc.resource(*id).resource_type() == t)
+            .collect::<Vec<_>>()
+    };
+    let (functions, queues) = (
+        of_type(ResourceType::Function),
+        of_type(ResourceType::Queue),
+    );
+    let mut timeline = Timeline::default();
+    // Per function: how many durations earlier intervals took.
+    let mut durations_seen = vec![0usize; functions.len()];
+    let mut ran = 0;
+    for k in 1..=SAMPLES {
+        let t_us = (u128::from(until_us) * u128::from(k) / u128::from(SAMPLES)) as u64;
+        ran += sim.run_until_bounded(t_us, MAX_EVENTS - ran);
+        if ran == MAX_EVENTS {
+            break;
+        }
+        let t_s = t_us as f64 / 1e6;
+        let sum = |f: fn(&crate::sim::ResourceStats) -> u64| -> f64 {
+            functions.iter().map(|id| f(sim.stats(*id))).sum::<u64>() as f64
+        };
+        timeline.throttles.push([t_s, sum(|s| s.throttles)]);
+        timeline.errors.push([t_s, sum(|s| s.errors + s.timeouts)]);
+        let mut window: Vec<u32> = Vec::new();
+        for (seen, id) in durations_seen.iter_mut().zip(&functions) {
+            let all = &sim.stats(*id).durations_us;
+            // A shorter list than before (samples dropped) counts from its start.
+            window.extend_from_slice(all.get(*seen..).unwrap_or(all));
+            *seen = all.len();
+        }
+        if !window.is_empty() {
+            let rank = (window.len() * 99).div_ceil(100).max(1);
+            let (_, p99, _) = window.select_nth_unstable(rank - 1);
+            timeline.p99_ms.push([t_s, f64::from(*p99) / 1000.0]);
+        }
+        let held: u64 = queues
+            .iter()
+            .map(|id| {
+                let l = sim.live(*id);
+                u64::from(l.visible) + u64::from(l.in_flight) + u64::from(l.delayed)
+            })
+            .sum();
+        timeline.queued.push([t_s, held as f64]);
+    }
     let truncated = ran == MAX_EVENTS && sim.next_event_us().is_some_and(|t| t <= until_us);
     let metrics = sc
         .ids()
@@ -54,7 +124,7 @@ fn run(sc: Arc<Scenario>, seed: u64, until_us: u64) -> (Vec<(String, StatsView)>
             (sc.id(id).to_string(), m)
         })
         .collect();
-    (metrics, truncated)
+    (metrics, timeline, truncated)
 }
 
 /// Runs `a` and `b` with `a`'s seed until `a`'s `until_s` and sets their metrics side by side.
@@ -66,8 +136,8 @@ pub fn compare(a: Arc<Scenario>, b: Arc<Scenario>) -> Comparison {
     } else {
         0
     };
-    let (ma, ta) = run(a, seed, until_us);
-    let (mb, tb) = run(b, seed, until_us);
+    let (ma, a_timeline, ta) = run(a, seed, until_us);
+    let (mb, b_timeline, tb) = run(b, seed, until_us);
     let mut rows: Vec<Row> = ma
         .into_iter()
         .map(|(resource, m)| Row {
@@ -93,6 +163,8 @@ pub fn compare(a: Arc<Scenario>, b: Arc<Scenario>) -> Comparison {
         until_us,
         rows,
         truncated: ta || tb,
+        a_timeline,
+        b_timeline,
     }
 }
 
@@ -121,7 +193,7 @@ impl CompareWindow {
         let mut open = true;
         egui::Window::new("Compare with a variant")
             .open(&mut open)
-            .default_width(560.0)
+            .default_width(600.0)
             .show(ctx, |ui| self.ui(ui, a));
         open
     }
@@ -178,8 +250,60 @@ impl CompareWindow {
             Some(Err(e)) => {
                 ui.colored_label(ui.visuals().error_fg_color, e);
             }
-            Some(Ok(c)) => table(ui, c),
+            Some(Ok(c)) => {
+                plots(ui, c);
+                table(ui, c);
+            }
         }
+    }
+}
+
+/// The two timelines plotted together, two plots a row: one line per variant.
+fn plots(ui: &mut egui::Ui, c: &Comparison) {
+    let (a, b) = (&c.a_timeline, &c.b_timeline);
+    let specs: [(&str, &str, &Vec<[f64; 2]>, &Vec<[f64; 2]>); 4] = [
+        (
+            "cmp-throttles",
+            "Throttles so far (all functions)",
+            &a.throttles,
+            &b.throttles,
+        ),
+        (
+            "cmp-errors",
+            "Failed invocations so far",
+            &a.errors,
+            &b.errors,
+        ),
+        (
+            "cmp-p99",
+            "p99 duration per interval (ms)",
+            &a.p99_ms,
+            &b.p99_ms,
+        ),
+        (
+            "cmp-queued",
+            "Messages held in queues",
+            &a.queued,
+            &b.queued,
+        ),
+    ];
+    let width = ((ui.available_width() - 12.0) / 2.0).max(160.0);
+    for pair in specs.chunks(2) {
+        ui.horizontal(|ui| {
+            for (id, title, pa, pb) in pair {
+                plot(
+                    ui,
+                    id,
+                    title,
+                    vec![
+                        Series::new("A", pa.to_vec()).color(style::OK_GREEN),
+                        Series::new("B", pb.to_vec()).color(style::THROTTLE),
+                    ],
+                    None,
+                    width,
+                );
+            }
+        });
     }
 }
 
@@ -275,5 +399,22 @@ mod tests {
         assert_eq!(names, ["Work", "Jobs", "T"], "A's resources, then B's own");
         let jobs = c.rows.iter().find(|r| r.resource == "Jobs").expect("Jobs");
         assert!(jobs.a.is_none() && jobs.b.is_some(), "only B has the queue");
+        // The timelines: sampled over A's 60 s, ending on the table's totals.
+        let (ta, tb) = (&c.a_timeline, &c.b_timeline);
+        assert_eq!(ta.throttles.len(), SAMPLES as usize);
+        assert_eq!(ta.throttles.last(), Some(&[60.0, a.throttles as f64]));
+        assert!(
+            tb.throttles.iter().all(|p| p[1] == 0.0),
+            "B never throttles"
+        );
+        assert!(ta.queued.iter().all(|p| p[1] == 0.0), "A has no queue");
+        let peak = tb.queued.iter().map(|p| p[1]).fold(0.0, f64::max);
+        assert!(peak >= 40.0, "B's queue holds the burst: {peak}");
+        assert_eq!(tb.queued.last().map(|p| p[1]), Some(0.0), "and drains");
+        assert!(
+            tb.p99_ms.iter().all(|p| p[1] >= 200.0),
+            "each invocation takes 200 ms: {:?}",
+            tb.p99_ms
+        );
     }
 }

@@ -166,7 +166,8 @@ fn parent_of(r: &TraceRecord) -> Option<u64> {
         TraceRecord::Result { .. }
         | TraceRecord::Dequeue { .. }
         | TraceRecord::Response { .. }
-        | TraceRecord::Execution { .. } => None,
+        | TraceRecord::Execution { .. }
+        | TraceRecord::Fault { .. } => None,
     }
 }
 

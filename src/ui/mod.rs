@@ -106,6 +106,10 @@ pub struct OpenArgs {
     /// screenshots.
     #[arg(long, requires = "file", conflicts_with = "edit")]
     pub expand: Option<String>,
+    /// Go to step N (from 1) of the scenario's guided tour: the run paused at the moment the step waits for, the
+    /// step shown, as a learner pressing Next at once would see it (e.g. for screenshots).
+    #[arg(long, requires = "file", conflicts_with = "edit")]
+    pub tour_step: Option<usize>,
 }
 
 impl OpenArgs {
@@ -120,6 +124,7 @@ impl OpenArgs {
             select: None,
             panel: None,
             expand: None,
+            tour_step: None,
         }
     }
 }
@@ -139,6 +144,10 @@ pub enum UiError {
     Window(String),
     #[error("invalid --expand {0:?}: the scenario has no state machine of that name")]
     BadExpand(String),
+    #[error(
+        "invalid --tour-step {0}: the scenario's tour has no such step, or the run never reaches it"
+    )]
+    BadTourStep(usize),
     #[error("screenshot failed: {0}")]
     Screenshot(String),
 }
@@ -152,6 +161,7 @@ impl UiError {
             | UiError::BadSize(_)
             | UiError::BadAfter(_)
             | UiError::BadExpand(_)
+            | UiError::BadTourStep(_)
             | UiError::Window(_) => true,
             UiError::Screenshot(_) => false,
         }
@@ -206,6 +216,15 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
             return Err(UiError::BadExpand(name.clone()));
         }
     }
+    if let Some(n) = args.tour_step {
+        let steps = scenario
+            .as_ref()
+            .and_then(|sc| sc.tour.as_ref())
+            .map_or(0, |t| t.steps.len());
+        if n == 0 || n > steps {
+            return Err(UiError::BadTourStep(n));
+        }
+    }
     open_window(args, size)
 }
 
@@ -235,6 +254,7 @@ fn open_window(args: OpenArgs, size: Option<[f32; 2]>) -> Result<(), UiError> {
     let select = args.select.clone();
     let panel = args.panel.clone();
     let expand = args.expand.clone();
+    let tour_step = args.tour_step;
     let after = Duration::from_secs_f64(args.after);
     let slot = result_slot.clone();
     eframe::run_native(
@@ -261,6 +281,12 @@ fn open_window(args: OpenArgs, size: Option<[f32; 2]>) -> Result<(), UiError> {
                 }
                 if let Some(id) = select {
                     app.select_names(vec![id]);
+                }
+            }
+            if let Some(n) = tour_step {
+                // Checked above: the tour has step n; the run may still never reach it (the window says so).
+                if !app.go_to_tour_step(n - 1) {
+                    app.status = Some((format!("step {n} of the tour is never reached"), true));
                 }
             }
             if let Some(tab) = &panel {

@@ -57,6 +57,7 @@ pub fn trace_id_of(r: &TraceRecord) -> Option<&str> {
         | TraceRecord::State { trace_id, .. }
         | TraceRecord::Match { trace_id, .. } => Some(trace_id),
         TraceRecord::Connection { trace_id, .. } => trace_id.as_deref(),
+        TraceRecord::Fault { .. } => None,
     }
 }
 

@@ -7,6 +7,10 @@
 //! that waits for the learner; Back shows earlier steps without rewinding the run. The canvas draws the shown
 //! step's [`TourPanel::highlights`]. A new run (open, reset, reload) starts a new panel.
 //!
+//! The run pauses *at* a step's moment, not a tick later: [`TourGate`] follows the same tour on the runner thread
+//! as the runner's pause predicate ([`crate::runner::PausePredicate`]), seeing each record as it is produced; the
+//! panel tells it where the learner is ([`TourPanel::stage_changed`], sent as [`Command::PauseStage`]).
+//!
 //! Step text is Markdown; the panel renders paragraphs, `**bold**`, `*italic*` and `` `code` `` itself
 //! ([`inline_spans`]).
 
@@ -15,7 +19,7 @@ use std::sync::Arc;
 use eframe::egui::{self, Color32, RichText, Ui};
 
 use super::action::Action;
-use crate::runner::Command;
+use crate::runner::{Command, PausePredicate};
 use crate::scenario::Scenario;
 use crate::scenario::tour::{Highlight, TourStep, WaitFor};
 use crate::sim::TraceRecord;
@@ -32,6 +36,8 @@ pub struct TourPanel {
     viewing: Option<usize>,
     /// Per step: whether its answer is shown.
     answer_shown: Vec<bool>,
+    /// The stage last told to the runner's [`TourGate`].
+    sent_stage: Option<usize>,
 }
 
 impl TourPanel {
@@ -44,6 +50,7 @@ impl TourPanel {
             scenario,
             viewing: None,
             answer_shown: vec![false; steps],
+            sent_stage: None,
         };
         if let Some(i) = panel.follower.next_pressed(0) {
             panel.viewing = Some(i);
@@ -80,6 +87,31 @@ impl TourPanel {
             pause |= self.reached(i);
         }
         pause
+    }
+
+    /// The step the tour waits for (the number of steps when it is over), when it changed since the last call:
+    /// the app sends it to the runner's [`TourGate`] ([`Command::PauseStage`]).
+    pub fn stage_changed(&mut self) -> Option<usize> {
+        let stage = self.follower.waiting().unwrap_or(self.steps().len());
+        (self.sent_stage != Some(stage)).then(|| {
+            self.sent_stage = Some(stage);
+            stage
+        })
+    }
+
+    /// Presses Next for the learner, at `now_us`, while step `step` is not reached and the tour waits for Next,
+    /// then shows `step` if it was reached (`open --tour-step`). Returns whether it is shown.
+    pub fn follow_to(&mut self, step: usize, now_us: u64) -> bool {
+        while self.follower.shown().is_none_or(|s| s < step)
+            && self.follower.next_pressed(now_us).is_some()
+        {
+            while self.follower.poll(now_us).is_some() {}
+        }
+        let reached = self.follower.shown().is_some_and(|s| s >= step);
+        if reached {
+            self.viewing = Some(step);
+        }
+        reached
     }
 
     /// What the canvas highlights: the shown step's resources and edges.
@@ -187,17 +219,118 @@ impl TourPanel {
         let on_latest = self.viewing == self.follower.shown();
         match self.follower.waiting().and_then(|i| self.steps().get(i)) {
             Some(next) if on_latest => {
+                // A pattern is for the tour's author: the learner reads what to do, the pattern shows on hover.
                 let line = match &next.wait_for {
                     WaitFor::Next => "Press Next to go on.".to_string(),
-                    w => format!("Waiting for {} — press Play.", w.describe()),
+                    WaitFor::Time { .. } => {
+                        format!("Waiting for {} — press Play.", next.wait_for.describe())
+                    }
+                    WaitFor::Trace { .. } => {
+                        "Waiting for the next moment of the run — press Play.".to_string()
+                    }
                 };
-                ui.label(RichText::new(line).italics().weak());
+                ui.label(RichText::new(line).italics().weak())
+                    .on_hover_text(format!(
+                        "The next step waits for {}.",
+                        next.wait_for.describe()
+                    ));
             }
             None if on_latest => {
                 ui.label(RichText::new("End of the tour.").italics().weak());
             }
             _ => {}
         }
+    }
+}
+
+/// The tour of the running scenario on the runner thread, as its pause predicate: the same [`Follower`] as the
+/// panel's, fed every record as the run produces it, so play stops at the record (or the time) a step waits for.
+/// The learner's Next reaches it as [`PausePredicate::advance`]; every run (open, reset, seek back) restarts it
+/// from the run's scenario, so the app sets it once.
+#[derive(Default)]
+pub struct TourGate {
+    scenario: Option<Arc<Scenario>>,
+    follower: Option<Follower>,
+    /// The run's clock as last seen (records and ticks).
+    now_us: u64,
+}
+
+impl TourGate {
+    /// Whether reaching step `i` pauses the run (as [`TourPanel`] decides).
+    fn pauses(&self, i: usize) -> bool {
+        self.scenario
+            .as_ref()
+            .and_then(|sc| sc.tour.as_ref())
+            .and_then(|t| t.steps.get(i))
+            .is_some_and(|s| s.pause && s.wait_for.waits_for_the_run())
+    }
+
+    /// Reaches every step whose moment has come by `now_us`; whether one of them pauses.
+    fn poll(&mut self, now_us: u64) -> bool {
+        let mut reached = Vec::new();
+        if let Some(f) = &mut self.follower {
+            while let Some(i) = f.poll(now_us) {
+                reached.push(i);
+            }
+        }
+        reached.into_iter().any(|i| self.pauses(i))
+    }
+}
+
+impl PausePredicate for TourGate {
+    fn restart(&mut self, scenario: &Arc<Scenario>) {
+        self.now_us = 0;
+        self.scenario = Some(scenario.clone());
+        self.follower = scenario.tour.as_ref().map(|_| {
+            // As the panel opens: a first step that waits for Next is shown at once.
+            let mut f = Follower::new(scenario.clone());
+            f.next_pressed(0);
+            f
+        });
+    }
+
+    fn advance(&mut self, stage: usize, now_us: u64) {
+        self.now_us = self.now_us.max(now_us);
+        let now = self.now_us;
+        let Some(f) = &mut self.follower else { return };
+        while f.waiting().is_some_and(|w| w < stage) {
+            if f.next_pressed(now).is_none() {
+                break;
+            }
+            while f.poll(now).is_some() {}
+        }
+    }
+
+    fn observe(&mut self, record: &TraceRecord) -> bool {
+        let Some(f) = &mut self.follower else {
+            return false;
+        };
+        if !f.wants_records() {
+            return false;
+        }
+        let t = record.t_us();
+        self.now_us = self.now_us.max(t);
+        let reached = f.record(t, &record_json(record));
+        reached.is_some_and(|i| self.pauses(i)) | self.poll(t)
+    }
+
+    fn deadline_us(&self) -> Option<u64> {
+        self.follower.as_ref()?.deadline_us()
+    }
+
+    fn clock(&mut self, now_us: u64) -> bool {
+        self.now_us = self.now_us.max(now_us);
+        self.poll(now_us)
+    }
+
+    fn watching(&self) -> bool {
+        // Only while the step waited for is a record's: a scenario without a tour plays as fast as before.
+        let (Some(f), Some(sc)) = (&self.follower, &self.scenario) else {
+            return false;
+        };
+        f.waiting()
+            .and_then(|i| sc.tour.as_ref()?.steps.get(i))
+            .is_some_and(|s| matches!(s.wait_for, WaitFor::Trace { .. }))
     }
 }
 
