@@ -1218,3 +1218,58 @@ fn tab_and_arrow_keys_move_the_selection_between_nodes() {
         "Space plays with a node focused"
     );
 }
+
+/// Issue 13: a 60-node graph fitted into 1280×800 is readable without zooming — its node names are drawn in a
+/// readable size beside the boxes, none over another name or node, and a hovered or selected node's name and its
+/// neighbours' are always drawn whole.
+#[test]
+fn a_sixty_node_graph_fitted_at_low_zoom_shows_its_names() {
+    let app = app_with(
+        "sixty-nodes.json",
+        include_str!("scenarios/sixty-nodes.json"),
+    );
+    let mut h = harness(app);
+    h.run();
+    assert_eq!(h.state().node_count(), 70, "60 nodes and 10 triggers");
+    let (zoom, names) = h.state().canvas_lod_names();
+    assert!(zoom < 0.4, "the graph is fitted far out: zoom {zoom}");
+    // Most names are drawn; the rest (here the work queues, squeezed between two queues and their topic) show
+    // when a node is hovered or selected.
+    assert!(
+        names.len() >= 36,
+        "at least three names in five are drawn, got {}",
+        names.len()
+    );
+    for (k, (node, text, plate)) in names.iter().enumerate() {
+        let whole = text == node;
+        let cut = text
+            .strip_suffix('…')
+            .is_some_and(|stem| stem.len() >= 4 && node.starts_with(stem));
+        assert!(whole || cut, "{node} is drawn as {text:?}");
+        assert!(
+            plate.height() >= 12.0,
+            "{node}'s name is readable: {plate:?}"
+        );
+        for (other, _, p) in &names[k + 1..] {
+            assert!(!plate.intersects(*p), "{node}'s name overlaps {other}'s");
+        }
+    }
+    // The selected node's name and its neighbours' are drawn whole.
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "ReviewsEvents")
+        .click();
+    h.run();
+    let (_, names) = h.state().canvas_lod_names();
+    for must in [
+        "ReviewsEvents",
+        "ReviewsAuditLog",
+        "ReviewsWorkQueue",
+        "ReviewsNotifier",
+    ] {
+        assert!(
+            names
+                .iter()
+                .any(|(node, text, _)| node == must && text == must),
+            "{must} is named in full"
+        );
+    }
+}

@@ -53,6 +53,7 @@ pub mod log;
 pub mod menu;
 pub mod metrics;
 pub mod minimap;
+pub mod node_labels;
 pub mod palette;
 pub mod picker;
 pub mod screenshot;

@@ -159,6 +159,13 @@ impl TestApp {
         }
     }
 
+    /// The canvas's zoom and the node names it drew beside their boxes at low zoom: (node, text drawn, plate).
+    pub fn canvas_lod_names(&self) -> (f32, Vec<(String, String, egui::Rect)>) {
+        self.app.doc.as_ref().map_or((1.0, Vec::new()), |doc| {
+            (doc.canvas.zoom(), doc.canvas.lod_names())
+        })
+    }
+
     /// Resources and traffic sources of the running scenario.
     pub fn node_count(&self) -> usize {
         self.app
