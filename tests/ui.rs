@@ -1273,3 +1273,44 @@ fn a_sixty_node_graph_fitted_at_low_zoom_shows_its_names() {
         );
     }
 }
+
+/// Issue 13: with the tour, the states view and the inspector all open at 1280×800, the states view fits its
+/// panel (no state cut at its edge, Declined included) and the graph beside it keeps room to be read.
+#[test]
+fn the_states_view_fits_its_panel_beside_the_tour_and_the_inspector() {
+    let mut app = TestApp::new();
+    app.open_example("order-workflow.json")
+        .expect("the example is built in");
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("Guided tour");
+    h.get_by_label("OrderWorkflow").click();
+    h.run();
+    h.get_by_label("Show states").click();
+    h.run();
+    // The inspector's left edge is the states panel's right edge.
+    let inspector_left = h.get_by_label("Hide states").rect().min.x - 8.0;
+    let canvas = h
+        .get_by_role_and_label(egui::accesskit::Role::Canvas, "architecture canvas")
+        .rect();
+    let states_right = inspector_left;
+    assert!(
+        canvas.width() >= 0.45 * (states_right - canvas.min.x) - 1.0,
+        "the graph keeps its share of the room: {canvas:?}, states panel to {states_right}"
+    );
+    for state in [
+        "Charge",
+        "Large?",
+        "Declined",
+        "Review",
+        "Reserve",
+        "ReserveItem",
+        "Ship",
+    ] {
+        let r = h.get_by_label(state).rect();
+        assert!(
+            r.min.x >= canvas.max.x && r.max.x <= inspector_left && r.max.y <= 800.0,
+            "{state} fits the states panel: {r:?}, canvas {canvas:?}, inspector from {inspector_left}"
+        );
+    }
+}

@@ -40,6 +40,17 @@ pub const CONDITION_MAX_CHARS: usize = 24;
 pub const MAX_EXECUTIONS: usize = 20;
 /// Smallest drawing scale before the drawing scrolls instead of shrinking.
 const MIN_SCALE: f32 = 0.45;
+/// The scale the panel is sized for when the window has room (state names stay at 9.75 points or more).
+const PANEL_SCALE: f32 = 0.75;
+/// Narrowest and widest panel, in points; the graph beside it keeps at least [`MAIN_SHARE`] of the width.
+const PANEL_MIN_W: f32 = 280.0;
+const PANEL_MAX_W: f32 = 640.0;
+const MAIN_SHARE: f32 = 0.45;
+/// In a wide window the panel takes at least this share of the canvas area (the drawing grows up to scale 1).
+const ROOMY_SHARE: f32 = 0.35;
+/// Room kept on each side of the drawing for what is drawn outside the states' boxes: edges that go round
+/// states on the left or right, their labels, and Retry loops with their "Retry ×N" labels.
+const EDGE_MARGIN: f32 = 32.0;
 
 /// What a state did in one execution (the last thing that happened to it wins, except that a caught error
 /// stays "caught" when the state then exits into its Catch's `Next`).
@@ -634,6 +645,16 @@ pub struct Focus {
     pub execution: Option<Arc<str>>,
 }
 
+/// The width of the states panel beside a canvas area `full_w` points wide: what the drawing needs at
+/// [`PANEL_SCALE`] or [`ROOMY_SHARE`] of the area if more, within [`PANEL_MIN_W`]..[`PANEL_MAX_W`], leaving the
+/// graph at least [`MAIN_SHARE`] of it.
+pub fn panel_width(g: &SfnGraph, full_w: f32) -> f32 {
+    (g.size.x * PANEL_SCALE + 24.0 + 2.0 * EDGE_MARGIN)
+        .max(full_w * ROOMY_SHARE)
+        .clamp(PANEL_MIN_W, PANEL_MAX_W)
+        .min(full_w * (1.0 - MAIN_SHARE))
+}
+
 /// Draws an expanded state machine in `ui` (its whole rectangle): a header with the execution shown and a
 /// "Collapse" button, then the states. Clicking a state selects it.
 pub fn show(ui: &mut Ui, g: &SfnGraph, runs: &SfnRuns, focus: &Focus, actions: &mut Vec<Action>) {
@@ -674,18 +695,21 @@ pub fn show(ui: &mut Ui, g: &SfnGraph, runs: &SfnRuns, focus: &Focus, actions: &
             None if n == 0 => "no execution yet".to_string(),
             None => "the chosen execution is no longer kept".to_string(),
         };
-        ui.weak(text);
+        // Cut, not widened: a long execution name must not push the panel (and the fit) past its edge.
+        ui.add(egui::Label::new(egui::RichText::new(text).weak()).truncate());
     });
     legend(ui);
-    let avail = ui.available_rect_before_wrap();
-    let scale = ((avail.width() - 24.0) / g.size.x.max(1.0))
+    // Fit to the panel as given (not to what its header rows may have widened the `Ui` to), on every frame: on
+    // open and whenever the window or the panels around it are resized.
+    let avail = Rect::from_min_max(pos2(frame_rect.min.x, ui.cursor().min.y), frame_rect.max);
+    let scale = ((avail.width() - 24.0 - 2.0 * EDGE_MARGIN) / g.size.x.max(1.0))
         .min((avail.height() - 24.0) / g.size.y.max(1.0))
         .clamp(MIN_SCALE, 1.0);
     egui::ScrollArea::both()
         .id_salt("sfn-graph")
         .auto_shrink([false, false])
         .show(ui, |ui| {
-            let want = g.size * scale + vec2(24.0, 24.0);
+            let want = g.size * scale + vec2(24.0 + 2.0 * EDGE_MARGIN, 24.0);
             let w = want.x.max(ui.available_width());
             let (rect, _) = ui.allocate_exact_size(vec2(w, want.y), Sense::hover());
             let origin = pos2(rect.center().x - g.size.x * scale / 2.0, rect.min.y + 12.0);
