@@ -574,6 +574,7 @@ impl EventflowApp {
                 event,
                 detail,
                 data,
+                stages,
                 ..
             } => canvas.sfn_runs.observe_state(
                 &state_machine,
@@ -583,6 +584,7 @@ impl EventflowApp {
                 event,
                 detail,
                 data,
+                stages,
             ),
             TraceRecord::Execution {
                 state_machine,

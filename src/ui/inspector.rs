@@ -240,6 +240,11 @@ fn state_of_machine(
                     ui.weak("(not recorded)");
                 }
             }
+            // The path stages between them, in order, as the console's "Input and output processing".
+            for (k, (stage, v)) in run.stages.iter().enumerate() {
+                ui.strong(*stage);
+                json_tree::show(ui, &format!("{salt}-stage{k}"), v, "", 2);
+            }
             ui.strong("Output");
             match &run.output {
                 Some(v) => json_tree::show(ui, &format!("{salt}-out"), v, "", 3),

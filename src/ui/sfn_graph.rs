@@ -94,6 +94,9 @@ pub struct StateRun {
     /// Input of the last entry, output of the last exit.
     pub input: Option<Value>,
     pub output: Option<Value>,
+    /// The path stages of the last exit ([`crate::asl::exec::Stages`]: InputPath, Parameters, Result,
+    /// ResultSelector, ResultPath — the output is OutputPath's value).
+    pub stages: crate::asl::exec::Stages,
     /// The last error, retry or catch detail.
     pub detail: Option<String>,
     /// The Parallel branch or Map iteration of the last entry ("" at the top).
@@ -151,6 +154,7 @@ impl SfnRuns {
         event: &str,
         detail: Option<String>,
         data: Option<Value>,
+        stages: crate::asl::exec::Stages,
     ) {
         let exec = self.exec_mut(machine, arn);
         let run = exec
@@ -161,6 +165,7 @@ impl SfnRuns {
                 entered: 0,
                 input: None,
                 output: None,
+                stages: Vec::new(),
                 detail: None,
                 scope: String::new(),
             });
@@ -170,6 +175,7 @@ impl SfnRuns {
                 run.entered += 1;
                 run.input = data;
                 run.output = None;
+                run.stages.clear();
                 run.detail = None;
                 run.scope = scope.to_string();
             }
@@ -178,6 +184,7 @@ impl SfnRuns {
                     run.status = StateStatus::Succeeded;
                 }
                 run.output = data;
+                run.stages = stages;
             }
             "failed" => run.status = StateStatus::Failed,
             "retry" => run.status = StateStatus::Retrying,
@@ -1059,6 +1066,7 @@ mod tests {
             "entered",
             None,
             Some(json!({"a": 1})),
+            Vec::new(),
         );
         runs.observe_state(
             "M",
@@ -1068,6 +1076,7 @@ mod tests {
             "retry",
             Some("Timeout".into()),
             None,
+            Vec::new(),
         );
         assert_eq!(
             runs.execution("M", None).expect("exec").states["Charge"].status,
@@ -1081,6 +1090,7 @@ mod tests {
             "caught",
             Some("Declined".into()),
             None,
+            Vec::new(),
         );
         runs.observe_state(
             "M",
@@ -1090,6 +1100,7 @@ mod tests {
             "exited",
             None,
             Some(json!({"b": 2})),
+            Vec::new(),
         );
         let e = runs.execution("M", Some(arn)).expect("exec");
         let s = &e.states["Charge"];
