@@ -1136,6 +1136,25 @@ fn a_state_machine_expands_into_its_states_and_a_state_shows_its_input_and_outpu
         assert!(stage_y("Result") < stage_y("ResultSelector"));
         assert!(stage_y("ResultSelector") < stage_y("ResultPath"));
     }
+    // A Map lists its iterations, each with its status, input and output (when the latest order was not
+    // declined before reaching it).
+    h.get_by_label("Reserve").click();
+    h.run();
+    h.get_by_label("State Reserve");
+    if outcome == "Task state · succeeded" {
+        h.get_by_label_contains("Iterations (");
+        let first = h.get_all_by_label_contains("Iteration 0 · ").next();
+        let label = first
+            .as_ref()
+            .and_then(|n| n.accesskit_node().label())
+            .unwrap_or_default();
+        assert!(
+            ["succeeded", "failed", "running"]
+                .iter()
+                .any(|s| label.ends_with(s)),
+            "the first iteration and its status: {label:?}"
+        );
+    }
     // The inspector's button draws the machine as one node again.
     h.get_by_label("OrderWorkflow").click();
     h.run();

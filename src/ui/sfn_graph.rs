@@ -110,6 +110,31 @@ pub struct ExecRun {
     /// `succeeded` or `failed` once finished.
     pub status: Option<&'static str>,
     pub states: BTreeMap<String, StateRun>,
+    /// Map iterations, by the iteration scope without its `[i]` (the Map's name, after its enclosing scope)
+    /// and index — at most [`MAX_ITERATIONS`] per execution.
+    pub iterations: BTreeMap<(String, u32), IterationRun>,
+}
+
+/// One iteration of a Map as the trace showed it: its input (what its first state was entered with), its
+/// output (what its last state exited with) and whether a state in it failed with no state exiting after.
+#[derive(Debug, Clone, Default)]
+pub struct IterationRun {
+    pub input: Option<Value>,
+    pub output: Option<Value>,
+    pub failed: bool,
+    /// States entered in it.
+    pub states_entered: u32,
+}
+
+/// Map iterations kept per execution (the first ones: enough to inspect, bounded for Maps over large inputs).
+pub const MAX_ITERATIONS: usize = 200;
+
+/// A Map iteration's scope split into the Map's scope name and the index: `Outer/Reserve[3]` → (`Outer/Reserve`,
+/// 3); other scopes → `None`.
+pub fn iteration_of(scope: &str) -> Option<(&str, u32)> {
+    let open = scope.strip_suffix(']')?.rfind('[')?;
+    let index = scope[open + 1..scope.len() - 1].parse().ok()?;
+    Some((&scope[..open], index))
 }
 
 /// Recent executions of every state machine, per machine name, oldest first.
@@ -136,6 +161,7 @@ impl SfnRuns {
                     arn: Arc::from(arn),
                     status: None,
                     states: BTreeMap::new(),
+                    iterations: BTreeMap::new(),
                 });
                 list.len() - 1
             }
@@ -157,6 +183,31 @@ impl SfnRuns {
         stages: crate::asl::exec::Stages,
     ) {
         let exec = self.exec_mut(machine, arn);
+        if let Some((map, index)) = iteration_of(scope) {
+            let key = (map.to_string(), index);
+            let room = exec.iterations.len() < MAX_ITERATIONS;
+            if let Some(it) = if room || exec.iterations.contains_key(&key) {
+                Some(exec.iterations.entry(key).or_default())
+            } else {
+                None
+            } {
+                match event {
+                    "entered" => {
+                        if it.states_entered == 0 {
+                            it.input = data.clone();
+                        }
+                        it.states_entered += 1;
+                    }
+                    // A state that exits after a failure (caught, or retried) means the iteration went on.
+                    "exited" => {
+                        it.output = data.clone();
+                        it.failed = false;
+                    }
+                    "failed" => it.failed = true,
+                    _ => {}
+                }
+            }
+        }
         let run = exec
             .states
             .entry(state.to_string())
@@ -991,6 +1042,18 @@ fn arrow_head(painter: &egui::Painter, from: Pos2, to: Pos2, color: Color32, siz
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn map_iteration_scopes_are_recognised() {
+        assert_eq!(iteration_of("Reserve[3]"), Some(("Reserve", 3)));
+        assert_eq!(
+            iteration_of("Outer[0]/Reserve[12]"),
+            Some(("Outer[0]/Reserve", 12))
+        );
+        assert_eq!(iteration_of("Both#1"), None);
+        assert_eq!(iteration_of(""), None);
+        assert_eq!(iteration_of("x[y]"), None);
+    }
+
     use super::*;
     use serde_json::json;
 
