@@ -127,7 +127,9 @@
 //!   - `ui::canvas` — nodes, routed and labelled edges, transit dots and flashes on egui's painter, the gestures
 //!     of both modes (zoom, pan, fit, zoom to selection, the wiring refusal cue), one accessible widget per node;
 //!     positions convert only through `ui::view::ViewTransform` (world ↔ screen); [`layout`] places nodes, routes
-//!     edges and labels; `ui::minimap` shows where the view is on a large graph; `ui::health` draws each
+//!     edges and labels; `ui::node_labels` places node names in a readable size beside their boxes when zoomed
+//!     out (level of detail: the hovered, selected and focused nodes and their neighbours always, others where
+//!     they collide with nothing); `ui::minimap` shows where the view is on a large graph; `ui::health` draws each
 //!     node's ok / error / fault / throttle ring, sizes nodes on demand and shows an edge's latency distribution.
 //!   - `ui::sfn_graph` — a state machine drawn state by state beside the canvas (double-click it): scopes laid
 //!     out top to bottom from the parsed [`asl::Definition`], Choice conditions, containers, dashed Catch/Retry;

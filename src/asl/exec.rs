@@ -168,6 +168,13 @@ pub struct HistoryEvent {
     pub kind: HistoryKind,
 }
 
+/// The path stages a state's input went through before it became the output, in order, as the console's
+/// "Input and output processing" shows them: `InputPath` (the effective input), `Parameters`, `Result` (what the
+/// task, Map or Parallel returned, or a Pass's `Result`), `ResultSelector`, `ResultPath` (the result merged into
+/// the raw input; after a Catch, the error merged). `OutputPath`'s value is the state's output. A stage the state
+/// does not have is left out.
+pub type Stages = Vec<(&'static str, Value)>;
+
 /// Kinds of history events.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HistoryKind {
@@ -175,8 +182,13 @@ pub enum HistoryKind {
     ExecutionStarted { input: Value },
     /// A state was entered with this raw input.
     StateEntered { name: String, input: Value },
-    /// A state finished with this output.
-    StateExited { name: String, output: Value },
+    /// A state finished with this output; `stages` are the values its input went through on the way, in order
+    /// (see [`Stages`]).
+    StateExited {
+        name: String,
+        output: Value,
+        stages: Stages,
+    },
     /// A task action was emitted.
     TaskScheduled {
         name: String,
@@ -269,6 +281,8 @@ struct Frame {
     retry_total: u32,
     wait: Wait,
     dead: bool,
+    /// The path stages of the current attempt at the current state (see [`Stages`]).
+    stages: Stages,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -426,6 +440,7 @@ impl Execution {
             retry_total: 0,
             wait: Wait::Nothing,
             dead: false,
+            stages: Vec::new(),
         });
         ex.queue.push_back(Work::Enter {
             f: 0,
@@ -712,6 +727,7 @@ impl Execution {
         let ctx = self.ctx_value(f, st, None);
         let raw = self.frames[f].raw_input.clone();
         let eff = st.input_path.apply(&raw, &ctx, "InputPath")?;
+        self.frames[f].stages = vec![("InputPath", eff.clone())];
         match &st.kind {
             Kind::Pass {
                 parameters,
@@ -723,7 +739,13 @@ impl Execution {
                     (None, Some(p)) => p.eval(&eff, &ctx, &mut self.rng)?,
                     (None, None) => eff,
                 };
+                match (result, parameters) {
+                    (Some(_), _) => self.frames[f].stages.push(("Result", r.clone())),
+                    (None, Some(_)) => self.frames[f].stages.push(("Parameters", r.clone())),
+                    (None, None) => {}
+                }
                 let merged = result_path.apply(&raw, r)?;
+                self.frames[f].stages.push(("ResultPath", merged.clone()));
                 let out = st.output_path.apply(&merged, &ctx, "OutputPath")?;
                 self.exit(f, out);
             }
@@ -793,6 +815,9 @@ impl Execution {
             Some(t) => t.eval(&eff, ctx, &mut self.rng)?,
             None => eff.clone(),
         };
+        if out.parameters.is_some() {
+            self.frames[f].stages.push(("Parameters", params.clone()));
+        }
         let timeout_s = match timeout {
             None => None,
             Some(Secs::Lit(n)) => Some(*n),
@@ -904,11 +929,13 @@ impl Execution {
             ));
         };
         let out = st.output_path.apply(&eff, ctx, "OutputPath")?;
+        let stages = std::mem::take(&mut self.frames[f].stages);
         self.record_f(
             f,
             HistoryKind::StateExited {
                 name: st.name.clone(),
                 output: out.clone(),
+                stages,
             },
         );
         self.queue.push_back(Work::Enter {
@@ -998,6 +1025,9 @@ impl Execution {
             Some(t) => t.eval(&eff, ctx, &mut self.rng)?,
             None => eff.clone(),
         };
+        if out.parameters.is_some() {
+            self.frames[f].stages.push(("Parameters", params.clone()));
+        }
         let n = branches.len();
         let mut group = Group {
             children: vec![None; n],
@@ -1135,6 +1165,7 @@ impl Execution {
             retry_total: 0,
             wait: Wait::Nothing,
             dead: false,
+            stages: Vec::new(),
         });
         self.queue.push_back(Work::Enter {
             f: id,
@@ -1260,13 +1291,17 @@ impl Execution {
             return;
         };
         let ctx = self.ctx_value(f, st, None);
+        self.frames[f].stages.push(("Result", result.clone()));
         let r = match &out.result_selector {
-            Some(t) => t.eval(&result, &ctx, &mut self.rng),
+            Some(t) => t.eval(&result, &ctx, &mut self.rng).inspect(|r| {
+                self.frames[f].stages.push(("ResultSelector", r.clone()));
+            }),
             None => Ok(result),
         };
-        let raw = &self.frames[f].raw_input;
+        let raw = self.frames[f].raw_input.clone();
         let r = r
-            .and_then(|r| out.result_path.apply(raw, r))
+            .and_then(|r| out.result_path.apply(&raw, r))
+            .inspect(|merged| self.frames[f].stages.push(("ResultPath", merged.clone())))
             .and_then(|merged| st.output_path.apply(&merged, &ctx, "OutputPath"));
         match r {
             Ok(v) => self.exit(f, v),
@@ -1278,11 +1313,13 @@ impl Execution {
     fn exit(&mut self, f: usize, output: Value) {
         let def = Arc::clone(&self.def);
         let st = &def.machines[self.frames[f].machine].states[self.frames[f].state];
+        let stages = std::mem::take(&mut self.frames[f].stages);
         self.record_f(
             f,
             HistoryKind::StateExited {
                 name: st.name.clone(),
                 output: output.clone(),
+                stages,
             },
         );
         match st.next {
@@ -1371,11 +1408,14 @@ impl Execution {
                                 next: next_name,
                             },
                         );
+                        let mut stages = std::mem::take(&mut self.frames[f].stages);
+                        stages.push(("ResultPath", v.clone()));
                         self.record_f(
                             f,
                             HistoryKind::StateExited {
                                 name: st.name.clone(),
                                 output: v.clone(),
+                                stages,
                             },
                         );
                         self.queue.push_back(Work::Enter {

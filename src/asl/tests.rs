@@ -1496,3 +1496,83 @@ fn heartbeat_must_be_smaller_than_timeout() {
         one_state(json!({"Type": "Task", "Resource": FN, "HeartbeatSeconds": 600, "End": true}));
     assert!(Definition::parse(&def).is_ok());
 }
+
+/// Issue 13: a state's exit records the path stages its input went through, in order, with their values — the
+/// AWS documentation's InputPath → Parameters → ResultSelector → ResultPath → OutputPath example
+/// (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-example.html); a caught error's exit records
+/// the error merged by the Catch's ResultPath.
+#[test]
+fn exits_record_the_path_stages() {
+    let def = one_state(json!({"Type": "Task", "Resource": FN,
+        "InputPath": "$.order",
+        "Parameters": {"id.$": "$.id"},
+        "ResultSelector": {"total.$": "$.sum"},
+        "ResultPath": "$.priced",
+        "OutputPath": "$.priced",
+        "End": true}));
+    let r = run_with(def, json!({"order": {"id": "o-1"}, "other": 1}), |_| {
+        (5, Ok(json!({"sum": 42, "noise": true})))
+    });
+    assert_eq!(ok(&r), json!({"total": 42}));
+    let stages = r
+        .history
+        .iter()
+        .find_map(|h| match &h.kind {
+            HistoryKind::StateExited { stages, .. } => Some(stages.clone()),
+            _ => None,
+        })
+        .expect("the state exited");
+    assert_eq!(
+        stages,
+        vec![
+            ("InputPath", json!({"id": "o-1"})),
+            ("Parameters", json!({"id": "o-1"})),
+            ("Result", json!({"sum": 42, "noise": true})),
+            ("ResultSelector", json!({"total": 42})),
+            (
+                "ResultPath",
+                json!({"order": {"id": "o-1"}, "other": 1, "priced": {"total": 42}})
+            ),
+        ]
+    );
+    // A retry starts the stages again; a catch ends them with the error merged into the raw input.
+    let def = json!({"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": FN, "Next": "Done",
+              "Retry": [{"ErrorEquals": ["Boom"], "MaxAttempts": 1, "IntervalSeconds": 1}],
+              "Catch": [{"ErrorEquals": ["Boom"], "ResultPath": "$.error", "Next": "Done"}]},
+        "Done": {"Type": "Pass", "Result": "ok", "ResultPath": "$.done", "End": true}}});
+    let r = run_with(def, json!({"a": 1}), |_| {
+        (5, Err(("Boom".to_string(), "bang".to_string())))
+    });
+    let exits: Vec<Vec<(&'static str, Value)>> = r
+        .history
+        .iter()
+        .filter_map(|h| match &h.kind {
+            HistoryKind::StateExited { stages, .. } => Some(stages.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        exits,
+        vec![
+            vec![
+                ("InputPath", json!({"a": 1})),
+                (
+                    "ResultPath",
+                    json!({"a": 1, "error": {"Error": "Boom", "Cause": "bang"}})
+                ),
+            ],
+            vec![
+                (
+                    "InputPath",
+                    json!({"a": 1, "error": {"Error": "Boom", "Cause": "bang"}})
+                ),
+                ("Result", json!("ok")),
+                (
+                    "ResultPath",
+                    json!({"a": 1, "error": {"Error": "Boom", "Cause": "bang"}, "done": "ok"})
+                ),
+            ],
+        ]
+    );
+}

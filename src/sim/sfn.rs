@@ -294,7 +294,14 @@ impl Sim {
             return;
         };
         let (machine, trace) = (e.machine, e.trace);
-        type Fresh = (String, &'static str, String, Option<String>, Option<Value>);
+        type Fresh = (
+            String,
+            &'static str,
+            String,
+            Option<String>,
+            Option<Value>,
+            crate::asl::exec::Stages,
+        );
         let fresh: Vec<Fresh> = e.exec.history()[e.history_seen..]
             .iter()
             .filter_map(|h| {
@@ -304,14 +311,18 @@ impl Sim {
                     HistoryKind::StateExited { output, .. } => Some(output.clone()),
                     _ => None,
                 };
-                Some((h.scope.clone(), event, state, detail, data))
+                let stages = match &h.kind {
+                    HistoryKind::StateExited { stages, .. } => stages.clone(),
+                    _ => Vec::new(),
+                };
+                Some((h.scope.clone(), event, state, detail, data, stages))
             })
             .collect();
         let len = e.exec.history().len();
         let now = self.now();
         let state_machine = self.name(machine);
         let arn = self.execution_arn(machine, n);
-        for (scope, event, state, detail, data) in fresh {
+        for (scope, event, state, detail, data, stages) in fresh {
             self.emit(|| TraceRecord::State {
                 t_ms: Ms(now),
                 state_machine: state_machine.clone(),
@@ -323,6 +334,7 @@ impl Sim {
                 event,
                 detail,
                 data,
+                stages,
             });
         }
         if let Some(e) = self.executions.get_mut(&n) {

@@ -317,6 +317,10 @@ pub enum TraceRecord {
         /// state-by-state view. Left out of trace files so that they stay as they were.
         #[serde(skip)]
         data: Option<Value>,
+        /// In process only, never written: on `exited`, the path stages the input went through
+        /// ([`crate::asl::exec::Stages`]), for the UI's inspector.
+        #[serde(skip)]
+        stages: crate::asl::exec::Stages,
     },
     /// A rule or schedule produced an event for its targets.
     Match {

@@ -674,6 +674,7 @@ impl EventflowApp {
                 event,
                 detail,
                 data,
+                stages,
                 ..
             } => canvas.sfn_runs.observe_state(
                 &state_machine,
@@ -683,6 +684,7 @@ impl EventflowApp {
                 event,
                 detail,
                 data,
+                stages,
             ),
             TraceRecord::Execution {
                 state_machine,
@@ -952,9 +954,7 @@ impl EventflowApp {
                     // A state machine drawn state by state takes the canvas's right part.
                     Some(g) => {
                         let full = ui.available_rect_before_wrap();
-                        let w = (full.width() * 0.45)
-                            .clamp(280.0, 640.0)
-                            .min(full.width() * 0.7);
+                        let w = sfn_graph::panel_width(g, full.width());
                         let side = egui::Rect::from_min_max(
                             egui::pos2(full.max.x - w, full.min.y),
                             full.max,

@@ -28,6 +28,7 @@ use super::action::{Action, Selection};
 use super::dot_event::DotPick;
 use super::health::{self, NodeSizing, Samples, Shares};
 use super::minimap;
+use super::node_labels::{self, NodeName, Priority};
 use super::sfn_graph::{SfnGraph, SfnRuns};
 use super::style::{self, NodeKind};
 use super::tour_panel::TOUR_HIGHLIGHT;
@@ -192,6 +193,8 @@ pub struct Canvas {
     focused_node: Option<String>,
     /// The state machine node a right-click opened the menu of.
     menu_node: Option<usize>,
+    /// Below [`node_labels::LOD_BELOW_ZOOM`]: the node names placed beside their boxes in the last frame.
+    lod_names: Vec<node_labels::Placed>,
 }
 
 impl Canvas {
@@ -294,6 +297,7 @@ impl Canvas {
             node_widget_ids: Vec::new(),
             focused_node: None,
             menu_node: None,
+            lod_names: Vec::new(),
         }
     }
 
@@ -730,6 +734,7 @@ impl Canvas {
         self.draw_groups(&painter, &ink);
         let hovered_edge = self.draw_edges(&painter, &ink, highlight, response.hover_pos());
         self.draw_nodes(&painter, &ink, rect, snap, selected);
+        self.draw_lod_names(&painter, &ink, rect, snap, selected, response.hover_pos());
         if !self.edit.on {
             self.draw_tour_marks(&painter, &ink);
         }
@@ -1326,12 +1331,109 @@ impl Canvas {
                     &shares,
                 );
             }
-            if zoom >= 0.3 {
+            if zoom >= node_labels::LOD_BELOW_ZOOM {
                 self.node_text(painter, ink, i, r, rect, snap);
             }
             self.queue_bar(painter, i, r, snap);
             super::gauge::draw(painter, &self.graph.graph[NodeIndex::new(i)], r, zoom, snap);
         }
+    }
+
+    /// Below [`node_labels::LOD_BELOW_ZOOM`], where a box's own text would be too small to read: node names in a
+    /// fixed readable size, placed by [`node_labels::place`] — the hovered, selected and focused nodes' names and
+    /// their neighbours' always, the others where they collide with nothing.
+    fn draw_lod_names(
+        &mut self,
+        painter: &egui::Painter,
+        ink: &Ink,
+        rect: Rect,
+        snap: &Snapshot,
+        selected: Option<NodeIndex>,
+        hover: Option<Pos2>,
+    ) {
+        self.lod_names.clear();
+        if ink.zoom >= node_labels::LOD_BELOW_ZOOM || self.pos.is_empty() {
+            return;
+        }
+        let n = self.pos.len();
+        let mut priority = vec![Priority::Other; n];
+        let hovered = hover.and_then(|p| self.node_at(p)).filter(|&i| i < n);
+        let focused = self
+            .focused_node
+            .as_deref()
+            .and_then(|f| self.names.iter().position(|name| name == f));
+        for i in [hovered, selected.map(NodeIndex::index), focused]
+            .into_iter()
+            .flatten()
+            .filter(|&i| i < n)
+        {
+            priority[i] = Priority::Focus;
+        }
+        for &(a, b) in &self.edge_ends {
+            if priority[a] == Priority::Focus && priority[b] == Priority::Other {
+                priority[b] = Priority::Neighbour;
+            }
+            if priority[b] == Priority::Focus && priority[a] == Priority::Other {
+                priority[a] = Priority::Neighbour;
+            }
+        }
+        let font = FontId::proportional(node_labels::LOD_FONT_PT);
+        let nodes: Vec<NodeName> = (0..n)
+            .map(|i| {
+                let r = self.drawn_rect(i, snap);
+                NodeName {
+                    rect: r,
+                    text_area: Rect::from_min_max(pos2(r.min.x + 48.0 * ink.zoom, r.min.y), r.max),
+                    name: &self.names[i],
+                    priority: priority[i],
+                }
+            })
+            .collect();
+        let line_h = painter.fonts_mut(|f| f.row_height(&font));
+        let width_of = |text: &str| {
+            painter
+                .layout_no_wrap(text.to_string(), font.clone(), ink.text)
+                .size()
+                .x
+        };
+        let placed = node_labels::place(&nodes, rect, line_h, &width_of);
+        for p in &placed {
+            let strong = priority[p.node] == Priority::Focus;
+            painter.rect_filled(
+                p.plate,
+                3.0,
+                ink.visuals.extreme_bg_color.gamma_multiply(0.9),
+            );
+            if strong {
+                painter.rect_stroke(
+                    p.plate,
+                    3.0,
+                    Stroke::new(1.0, ink.visuals.selection.stroke.color),
+                    StrokeKind::Inside,
+                );
+            }
+            painter.text(
+                p.plate.left_center() + vec2(node_labels::PAD, 0.0),
+                Align2::LEFT_CENTER,
+                &p.text,
+                font.clone(),
+                if strong {
+                    ink.visuals.strong_text_color()
+                } else {
+                    ink.text
+                },
+            );
+        }
+        self.lod_names = placed;
+    }
+
+    /// The node names drawn beside their boxes in the last frame (below [`node_labels::LOD_BELOW_ZOOM`]): each
+    /// node's name and the text drawn for it (the name, or cut with "…").
+    pub fn lod_names(&self) -> Vec<(String, String, Rect)> {
+        self.lod_names
+            .iter()
+            .map(|p| (self.names[p.node].clone(), p.text.clone(), p.plate))
+            .collect()
     }
 
     /// A node's name and subtitle, clipped to its box.

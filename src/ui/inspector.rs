@@ -250,12 +250,59 @@ fn state_of_machine(
                     ui.weak("(not recorded)");
                 }
             }
+            // The path stages between them, in order, as the console's "Input and output processing".
+            for (k, (stage, v)) in run.stages.iter().enumerate() {
+                ui.strong(*stage);
+                json_tree::show(ui, &format!("{salt}-stage{k}"), v, "", 2);
+            }
             ui.strong("Output");
             match &run.output {
                 Some(v) => json_tree::show(ui, &format!("{salt}-out"), v, "", 3),
                 None => {
                     ui.weak("(none yet)");
                 }
+            }
+        }
+    }
+    // A Map lists its iterations (the last Map scope of this name: the top level's or the enclosing one's).
+    if b.type_name == "Map"
+        && let Some(e) = chosen
+    {
+        let iterations: Vec<_> = e
+            .iterations
+            .iter()
+            .filter(|((map, _), _)| map.rsplit('/').next() == Some(state))
+            .collect();
+        if !iterations.is_empty() {
+            ui.separator();
+            ui.strong(format!("Iterations ({})", iterations.len()));
+            for ((map, index), it) in iterations {
+                let status = if it.failed {
+                    "failed"
+                } else if it.output.is_some() {
+                    "succeeded"
+                } else {
+                    "running"
+                };
+                egui::CollapsingHeader::new(format!("Iteration {index} · {status}"))
+                    .id_salt(("sfn-iteration", map, *index))
+                    .show(ui, |ui| {
+                        let salt = format!("sfn-it-{map}-{index}");
+                        ui.strong("Input");
+                        match &it.input {
+                            Some(v) => json_tree::show(ui, &format!("{salt}-in"), v, "", 2),
+                            None => {
+                                ui.weak("(not recorded)");
+                            }
+                        }
+                        ui.strong("Output");
+                        match &it.output {
+                            Some(v) => json_tree::show(ui, &format!("{salt}-out"), v, "", 2),
+                            None => {
+                                ui.weak("(none yet)");
+                            }
+                        }
+                    });
             }
         }
     }

@@ -57,6 +57,7 @@ pub mod log;
 pub mod menu;
 pub mod metrics;
 pub mod minimap;
+pub mod node_labels;
 pub mod palette;
 pub mod picker;
 pub mod raw_editor;

@@ -40,6 +40,17 @@ pub const CONDITION_MAX_CHARS: usize = 24;
 pub const MAX_EXECUTIONS: usize = 20;
 /// Smallest drawing scale before the drawing scrolls instead of shrinking.
 const MIN_SCALE: f32 = 0.45;
+/// The scale the panel is sized for when the window has room (state names stay at 9.75 points or more).
+const PANEL_SCALE: f32 = 0.75;
+/// Narrowest and widest panel, in points; the graph beside it keeps at least [`MAIN_SHARE`] of the width.
+const PANEL_MIN_W: f32 = 280.0;
+const PANEL_MAX_W: f32 = 640.0;
+const MAIN_SHARE: f32 = 0.45;
+/// In a wide window the panel takes at least this share of the canvas area (the drawing grows up to scale 1).
+const ROOMY_SHARE: f32 = 0.35;
+/// Room kept on each side of the drawing for what is drawn outside the states' boxes: edges that go round
+/// states on the left or right, their labels, and Retry loops with their "Retry ×N" labels.
+const EDGE_MARGIN: f32 = 32.0;
 
 /// What a state did in one execution (the last thing that happened to it wins, except that a caught error
 /// stays "caught" when the state then exits into its Catch's `Next`).
@@ -83,6 +94,9 @@ pub struct StateRun {
     /// Input of the last entry, output of the last exit.
     pub input: Option<Value>,
     pub output: Option<Value>,
+    /// The path stages of the last exit ([`crate::asl::exec::Stages`]: InputPath, Parameters, Result,
+    /// ResultSelector, ResultPath — the output is OutputPath's value).
+    pub stages: crate::asl::exec::Stages,
     /// The last error, retry or catch detail.
     pub detail: Option<String>,
     /// The Parallel branch or Map iteration of the last entry ("" at the top).
@@ -96,6 +110,31 @@ pub struct ExecRun {
     /// `succeeded` or `failed` once finished.
     pub status: Option<&'static str>,
     pub states: BTreeMap<String, StateRun>,
+    /// Map iterations, by the iteration scope without its `[i]` (the Map's name, after its enclosing scope)
+    /// and index — at most [`MAX_ITERATIONS`] per execution.
+    pub iterations: BTreeMap<(String, u32), IterationRun>,
+}
+
+/// One iteration of a Map as the trace showed it: its input (what its first state was entered with), its
+/// output (what its last state exited with) and whether a state in it failed with no state exiting after.
+#[derive(Debug, Clone, Default)]
+pub struct IterationRun {
+    pub input: Option<Value>,
+    pub output: Option<Value>,
+    pub failed: bool,
+    /// States entered in it.
+    pub states_entered: u32,
+}
+
+/// Map iterations kept per execution (the first ones: enough to inspect, bounded for Maps over large inputs).
+pub const MAX_ITERATIONS: usize = 200;
+
+/// A Map iteration's scope split into the Map's scope name and the index: `Outer/Reserve[3]` → (`Outer/Reserve`,
+/// 3); other scopes → `None`.
+pub fn iteration_of(scope: &str) -> Option<(&str, u32)> {
+    let open = scope.strip_suffix(']')?.rfind('[')?;
+    let index = scope[open + 1..scope.len() - 1].parse().ok()?;
+    Some((&scope[..open], index))
 }
 
 /// Recent executions of every state machine, per machine name, oldest first.
@@ -122,6 +161,7 @@ impl SfnRuns {
                     arn: Arc::from(arn),
                     status: None,
                     states: BTreeMap::new(),
+                    iterations: BTreeMap::new(),
                 });
                 list.len() - 1
             }
@@ -140,8 +180,34 @@ impl SfnRuns {
         event: &str,
         detail: Option<String>,
         data: Option<Value>,
+        stages: crate::asl::exec::Stages,
     ) {
         let exec = self.exec_mut(machine, arn);
+        if let Some((map, index)) = iteration_of(scope) {
+            let key = (map.to_string(), index);
+            let room = exec.iterations.len() < MAX_ITERATIONS;
+            if let Some(it) = if room || exec.iterations.contains_key(&key) {
+                Some(exec.iterations.entry(key).or_default())
+            } else {
+                None
+            } {
+                match event {
+                    "entered" => {
+                        if it.states_entered == 0 {
+                            it.input = data.clone();
+                        }
+                        it.states_entered += 1;
+                    }
+                    // A state that exits after a failure (caught, or retried) means the iteration went on.
+                    "exited" => {
+                        it.output = data.clone();
+                        it.failed = false;
+                    }
+                    "failed" => it.failed = true,
+                    _ => {}
+                }
+            }
+        }
         let run = exec
             .states
             .entry(state.to_string())
@@ -150,6 +216,7 @@ impl SfnRuns {
                 entered: 0,
                 input: None,
                 output: None,
+                stages: Vec::new(),
                 detail: None,
                 scope: String::new(),
             });
@@ -159,6 +226,7 @@ impl SfnRuns {
                 run.entered += 1;
                 run.input = data;
                 run.output = None;
+                run.stages.clear();
                 run.detail = None;
                 run.scope = scope.to_string();
             }
@@ -167,6 +235,7 @@ impl SfnRuns {
                     run.status = StateStatus::Succeeded;
                 }
                 run.output = data;
+                run.stages = stages;
             }
             "failed" => run.status = StateStatus::Failed,
             "retry" => run.status = StateStatus::Retrying,
@@ -634,6 +703,16 @@ pub struct Focus {
     pub execution: Option<Arc<str>>,
 }
 
+/// The width of the states panel beside a canvas area `full_w` points wide: what the drawing needs at
+/// [`PANEL_SCALE`] or [`ROOMY_SHARE`] of the area if more, within [`PANEL_MIN_W`]..[`PANEL_MAX_W`], leaving the
+/// graph at least [`MAIN_SHARE`] of it.
+pub fn panel_width(g: &SfnGraph, full_w: f32) -> f32 {
+    (g.size.x * PANEL_SCALE + 24.0 + 2.0 * EDGE_MARGIN)
+        .max(full_w * ROOMY_SHARE)
+        .clamp(PANEL_MIN_W, PANEL_MAX_W)
+        .min(full_w * (1.0 - MAIN_SHARE))
+}
+
 /// Draws an expanded state machine in `ui` (its whole rectangle): a header with the execution shown and a
 /// "Collapse" button, then the states. Clicking a state selects it.
 pub fn show(ui: &mut Ui, g: &SfnGraph, runs: &SfnRuns, focus: &Focus, actions: &mut Vec<Action>) {
@@ -674,18 +753,21 @@ pub fn show(ui: &mut Ui, g: &SfnGraph, runs: &SfnRuns, focus: &Focus, actions: &
             None if n == 0 => "no execution yet".to_string(),
             None => "the chosen execution is no longer kept".to_string(),
         };
-        ui.weak(text);
+        // Cut, not widened: a long execution name must not push the panel (and the fit) past its edge.
+        ui.add(egui::Label::new(egui::RichText::new(text).weak()).truncate());
     });
     legend(ui);
-    let avail = ui.available_rect_before_wrap();
-    let scale = ((avail.width() - 24.0) / g.size.x.max(1.0))
+    // Fit to the panel as given (not to what its header rows may have widened the `Ui` to), on every frame: on
+    // open and whenever the window or the panels around it are resized.
+    let avail = Rect::from_min_max(pos2(frame_rect.min.x, ui.cursor().min.y), frame_rect.max);
+    let scale = ((avail.width() - 24.0 - 2.0 * EDGE_MARGIN) / g.size.x.max(1.0))
         .min((avail.height() - 24.0) / g.size.y.max(1.0))
         .clamp(MIN_SCALE, 1.0);
     egui::ScrollArea::both()
         .id_salt("sfn-graph")
         .auto_shrink([false, false])
         .show(ui, |ui| {
-            let want = g.size * scale + vec2(24.0, 24.0);
+            let want = g.size * scale + vec2(24.0 + 2.0 * EDGE_MARGIN, 24.0);
             let w = want.x.max(ui.available_width());
             let (rect, _) = ui.allocate_exact_size(vec2(w, want.y), Sense::hover());
             let origin = pos2(rect.center().x - g.size.x * scale / 2.0, rect.min.y + 12.0);
@@ -960,6 +1042,18 @@ fn arrow_head(painter: &egui::Painter, from: Pos2, to: Pos2, color: Color32, siz
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn map_iteration_scopes_are_recognised() {
+        assert_eq!(iteration_of("Reserve[3]"), Some(("Reserve", 3)));
+        assert_eq!(
+            iteration_of("Outer[0]/Reserve[12]"),
+            Some(("Outer[0]/Reserve", 12))
+        );
+        assert_eq!(iteration_of("Both#1"), None);
+        assert_eq!(iteration_of(""), None);
+        assert_eq!(iteration_of("x[y]"), None);
+    }
+
     use super::*;
     use serde_json::json;
 
@@ -1035,6 +1129,7 @@ mod tests {
             "entered",
             None,
             Some(json!({"a": 1})),
+            Vec::new(),
         );
         runs.observe_state(
             "M",
@@ -1044,6 +1139,7 @@ mod tests {
             "retry",
             Some("Timeout".into()),
             None,
+            Vec::new(),
         );
         assert_eq!(
             runs.execution("M", None).expect("exec").states["Charge"].status,
@@ -1057,6 +1153,7 @@ mod tests {
             "caught",
             Some("Declined".into()),
             None,
+            Vec::new(),
         );
         runs.observe_state(
             "M",
@@ -1066,6 +1163,7 @@ mod tests {
             "exited",
             None,
             Some(json!({"b": 2})),
+            Vec::new(),
         );
         let e = runs.execution("M", Some(arn)).expect("exec");
         let s = &e.states["Charge"];

@@ -173,6 +173,13 @@ impl TestApp {
         self.app.inspected_dot()?.result().cloned()
     }
 
+    /// The canvas's zoom and the node names it drew beside their boxes at low zoom: (node, text drawn, plate).
+    pub fn canvas_lod_names(&self) -> (f32, Vec<(String, String, egui::Rect)>) {
+        self.app.doc.as_ref().map_or((1.0, Vec::new()), |doc| {
+            (doc.canvas.zoom(), doc.canvas.lod_names())
+        })
+    }
+
     /// Resources and traffic sources of the running scenario.
     pub fn node_count(&self) -> usize {
         self.app
