@@ -4,6 +4,9 @@
 //! concurrency 100, run once without the trace and once with the trace serialised to JSON Lines (into memory,
 //! discarded per chunk). Prints engine events per second and requests per second. Plain `std::time` timing with a
 //! warm-up run: this is a figure for the notes, not a pass/fail test.
+//!
+//! Arguments that do not start with `-` select cases by name (`off`, `records`, `jsonl`), e.g.
+//! `cargo bench --bench engine -- jsonl`, so that one case can be profiled alone.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -66,10 +69,28 @@ fn run(mode: TraceUse, until_s: f64) -> (u64, f64, u64) {
     (sim.events_processed(), secs, bytes)
 }
 
+impl TraceUse {
+    /// The case's name on the command line.
+    fn name(self) -> &'static str {
+        match self {
+            TraceUse::Off => "off",
+            TraceUse::Records => "records",
+            TraceUse::JsonLines => "jsonl",
+        }
+    }
+}
+
 fn main() {
+    let wanted: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
     // Warm-up (page faults, allocator) on a tenth of the run.
     let _ = run(TraceUse::Off, 10.0);
     for mode in [TraceUse::Off, TraceUse::Records, TraceUse::JsonLines] {
+        if !wanted.is_empty() && !wanted.iter().any(|w| w == mode.name()) {
+            continue;
+        }
         let (events, secs, amount) = run(mode, 101.0);
         let (label, extra) = match mode {
             TraceUse::Off => ("trace off", String::new()),

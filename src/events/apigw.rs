@@ -649,12 +649,12 @@ impl<T: Clone> RouteTable<T> {
     /// Selects the route for a request (`path` may carry a query string, which is ignored).
     /// `None` means API Gateway answers [`GatewayError::NotFound`].
     pub fn route(&self, method: &str, path: &str) -> Option<RouteMatch<T>> {
-        let method = method.to_ascii_uppercase();
         if let Some(segs) = request_segments(path) {
             let mut best: Option<&Route<T>> = None;
             for r in &self.routes {
+                // Route methods are upper case (checked when the table is built).
                 if let Some(m) = &r.method
-                    && *m != method
+                    && !m.eq_ignore_ascii_case(method)
                 {
                     continue;
                 }
@@ -817,7 +817,7 @@ pub fn v2_request_parts(
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
 
-    let mut ev = Map::new();
+    let mut ev = Map::with_capacity(11);
     ev.insert("version".into(), Value::from("2.0"));
     ev.insert("routeKey".into(), Value::from(route_key));
     ev.insert("rawPath".into(), Value::from(req.path.as_str()));
@@ -825,7 +825,7 @@ pub fn v2_request_parts(
     if !cookies.is_empty() {
         ev.insert("cookies".into(), Value::Array(cookies));
     }
-    let mut hmap = Map::new();
+    let mut hmap = Map::with_capacity(headers.len());
     for (n, v) in headers {
         hmap.insert(n, Value::String(v));
     }
@@ -846,14 +846,14 @@ pub fn v2_request_parts(
         ev.insert("queryStringParameters".into(), Value::Object(q));
     }
 
-    let mut http = Map::new();
+    let mut http = Map::with_capacity(5);
     http.insert("method".into(), Value::from(req.method.as_str()));
     http.insert("path".into(), Value::from(req.path.as_str()));
     http.insert("protocol".into(), Value::from("HTTP/1.1"));
     http.insert("sourceIp".into(), Value::from(SOURCE_IP));
     http.insert("userAgent".into(), Value::from(user_agent));
 
-    let mut ctx = Map::new();
+    let mut ctx = Map::with_capacity(10);
     ctx.insert("accountId".into(), Value::from(env.account_id.as_str()));
     ctx.insert("apiId".into(), Value::from(api_id));
     ctx.insert("domainName".into(), Value::from(env.api_domain(api_id)));
@@ -898,8 +898,8 @@ fn single_and_multi(groups: &[(String, Vec<String>)]) -> (Value, Value) {
     if groups.is_empty() {
         return (Value::Null, Value::Null);
     }
-    let mut single = Map::new();
-    let mut multi = Map::new();
+    let mut single = Map::with_capacity(groups.len());
+    let mut multi = Map::with_capacity(groups.len());
     for (n, vs) in groups {
         // The single-value map carries the last value of a repeated name.
         single.insert(
@@ -1008,7 +1008,7 @@ pub fn v1_request_parts(
 
     let user_agent = user_agent_of(req).map_or(Value::Null, Value::String);
 
-    let mut identity = Map::new();
+    let mut identity = Map::with_capacity(12);
     identity.insert("cognitoIdentityPoolId".into(), Value::Null);
     identity.insert("accountId".into(), Value::Null);
     identity.insert("cognitoIdentityId".into(), Value::Null);
@@ -1034,7 +1034,7 @@ pub fn v1_request_parts(
     );
     extended.push('=');
 
-    let mut ctx = Map::new();
+    let mut ctx = Map::with_capacity(15);
     ctx.insert("resourceId".into(), Value::from(resource_id));
     ctx.insert("resourcePath".into(), Value::from(resource));
     ctx.insert("httpMethod".into(), Value::from(req.method.as_str()));
@@ -1054,7 +1054,7 @@ pub fn v1_request_parts(
     ctx.insert("domainName".into(), Value::from(env.api_domain(api_id)));
     ctx.insert("apiId".into(), Value::from(api_id));
 
-    let mut ev = Map::new();
+    let mut ev = Map::with_capacity(12);
     ev.insert("resource".into(), Value::from(resource));
     ev.insert("path".into(), Value::from(req.path.as_str()));
     ev.insert("httpMethod".into(), Value::from(req.method.as_str()));

@@ -16,7 +16,7 @@
 //! 500 (HTTP API), aws-limits-rds.md §4. Latency in the statistics is API Gateway's `Latency` metric:
 //! from the request reaching the API to the API answering.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 
@@ -28,10 +28,11 @@ use super::trace::{Ms, TraceRecord};
 use crate::events::apigw::{self, GatewayError, HttpRequest, HttpResponse, RouteTable};
 use crate::scenario::{ApiProtocol, ResId, Scenario};
 
-/// A client's request on its way to an API.
+/// A client's request on its way to an API: shared with the traffic source that sends the same request again and
+/// again (read once, never copied per event).
 #[derive(Debug)]
 pub(crate) struct HttpCall {
-    pub request: HttpRequest,
+    pub request: std::sync::Arc<HttpRequest>,
 }
 
 /// What returns from the integration.
@@ -68,8 +69,9 @@ pub(crate) struct ApiState {
     timeout_us: u64,
     /// API id as in `<api_id>.execute-api.<region>.amazonaws.com`: 10 characters derived from the resource id.
     api_id: String,
-    /// Requests waiting for their integration, by request number (looked up, never iterated).
-    in_flight: HashMap<u64, InFlight>,
+    /// Requests waiting for their integration, by request number (a B-tree: numbers only grow, and it needs no
+    /// hashing, which a profile showed on the hot path).
+    in_flight: BTreeMap<u64, InFlight>,
     bucket: TokenBucket,
 }
 
@@ -127,6 +129,13 @@ impl ApiState {
 
     pub fn in_flight(&self) -> u32 {
         self.in_flight.len() as u32
+    }
+
+    /// Calls `f` with the causal chain of every request waiting for its integration (`Sim::live_chains`).
+    pub(crate) fn chains(&self, f: &mut impl FnMut(u64)) {
+        for r in self.in_flight.values() {
+            f(r.trace.n);
+        }
     }
 }
 

@@ -81,6 +81,18 @@ pub(crate) struct QueueBatch {
     trace: TraceId,
 }
 
+impl EsmState {
+    /// Calls `f` with the causal chain of every queue batch being invoked (`Sim::live_chains`; stream batches
+    /// hold positions in their table's stream, whose records carry their chains).
+    pub(crate) fn chains(&self, f: &mut impl FnMut(u64)) {
+        for batch in self.batches.values() {
+            if let Batch::Queue(q) = batch {
+                f(q.trace.n);
+            }
+        }
+    }
+}
+
 /// A message received for the batch a queue poller is gathering.
 #[derive(Debug, Clone)]
 struct Gathered {

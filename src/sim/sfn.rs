@@ -40,6 +40,11 @@ pub(crate) struct SfnExecution {
 }
 
 impl SfnExecution {
+    /// The causal chain the execution belongs to (`Sim::live_chains`).
+    pub(crate) fn chain(&self) -> u64 {
+        self.trace.n
+    }
+
     pub(crate) fn machine(&self) -> ResId {
         self.machine
     }

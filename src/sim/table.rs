@@ -159,6 +159,13 @@ fn view(v: StreamViewType) -> StreamView {
 }
 
 impl TableState {
+    /// Calls `f` with the causal chain of every record still in the table's stream (`Sim::live_chains`).
+    pub(crate) fn chains(&self, f: &mut impl FnMut(u64)) {
+        for entry in &self.stream {
+            f(entry.trace.n);
+        }
+    }
+
     /// The state of every resource: tables hold their initial items, other resources an unused empty state.
     pub fn for_scenario(sc: &Scenario) -> Vec<TableState> {
         sc.resources

@@ -131,3 +131,89 @@ fn injected_payload_placeholders_are_expanded_like_traffic() {
     assert_eq!(second["order"], json!("o-2"));
     assert!(!second.to_string().contains("{{"), "{second}");
 }
+
+/// Runs a scenario file to its `until_s` with the trace on, sweeping dead chains' loop counts at every step
+/// (`sweep_every_step`) or as a normal run does; returns the trace as JSON Lines and the loop counts left.
+fn run_file_sweeping(path: &std::path::Path, sweep_every_step: bool) -> (Vec<u8>, usize) {
+    let sc = crate::scenario::load_file(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let until_us = super::rng::ms_to_us(sc.settings.until_s * 1000.0);
+    let mut sim = Sim::new(
+        Arc::new(sc),
+        SimOptions {
+            seed: None,
+            trace: true,
+        },
+    );
+    if sweep_every_step {
+        sim.loop_sweep_min = 0;
+        sim.loop_sweep_at = 0;
+    }
+    let mut out = Vec::new();
+    while sim.next_event_us().is_some_and(|t| t <= until_us) {
+        sim.run_until_bounded(until_us, 10_000);
+        for r in sim.take_trace() {
+            r.write_line(&mut out);
+        }
+    }
+    sim.run_until(until_us);
+    for r in sim.take_trace() {
+        r.write_line(&mut out);
+    }
+    (out, sim.loop_counts.len())
+}
+
+#[test]
+fn sweeping_loop_counts_changes_no_trace() {
+    // Every test scenario (the recursion ones among them) gives the same trace when the loop counts of dead
+    // chains are swept out after every single event as when they are swept only past thousands of entries.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/scenarios")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "json")
+                && !p.to_string_lossy().ends_with(".expect.json")
+        })
+        .collect();
+    paths.sort();
+    assert!(paths.len() > 20, "found only {} scenarios", paths.len());
+    let mut swept_any = false;
+    for path in &paths {
+        let (normal, kept_normal) = run_file_sweeping(path, false);
+        let (swept, kept_swept) = run_file_sweeping(path, true);
+        assert!(
+            normal == swept,
+            "{}: sweeping loop counts changed the trace",
+            path.display()
+        );
+        swept_any |= kept_swept < kept_normal;
+    }
+    assert!(swept_any, "no scenario had a loop count to sweep");
+}
+
+/// Asynchronous invocations with no loop: every one counts toward recursion detection.
+const ASYNC_INVOCATIONS: &str = r#"{
+  "format": "eventflow/1",
+  "name": "many async invocations",
+  "settings": { "seed": 1, "until_s": 60 },
+  "resources": { "Worker": { "type": "function", "duration_ms": 5, "cold_start_ms": 0 } },
+  "traffic": [ { "to": "Worker", "every_s": 0.001, "count": 50000, "payload": { "n": "{{seq}}" } } ]
+}"#;
+
+#[test]
+fn loop_counts_stay_bounded_without_loops() {
+    let sc = crate::scenario::load_str(ASYNC_INVOCATIONS, "test.json", None).expect("loads");
+    let mut sim = Sim::new(Arc::new(sc), SimOptions::default());
+    let mut most = 0;
+    while sim.next_event_us().is_some() {
+        sim.run_until_bounded(u64::MAX, 1_000);
+        most = most.max(sim.loop_counts.len());
+    }
+    let worker = sim.scenario().find("Worker").expect("Worker");
+    assert_eq!(sim.stats(worker).count, 50_000);
+    // Without the sweep, one entry per invocation (50,000); with it, at most twice the floor.
+    assert!(
+        most <= 2 * super::engine::LOOP_COUNTS_SWEEP_MIN + 1,
+        "{most} loop counts kept"
+    );
+}

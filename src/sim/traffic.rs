@@ -5,6 +5,8 @@
 //! `{{uuid}}` (from the seeded generator), `{{rand_int:MIN:MAX}}`, `{{time}}` (ISO-8601 virtual time); a string
 //! that is exactly one numeric placeholder becomes a JSON number.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use super::api::HttpCall;
@@ -68,6 +70,9 @@ impl TrafficMessage {
 pub(crate) struct TrafficState {
     /// Events generated so far.
     fired: u64,
+    /// A `request` payload without placeholders, read once and shared by every request the source sends (a
+    /// large body is not copied per event: issue 18 item 8).
+    request: Option<Arc<HttpRequest>>,
 }
 
 impl Sim {
@@ -119,7 +124,7 @@ impl Sim {
     }
 
     pub(crate) fn traffic_fire(&mut self, i: u32) {
-        let sc = std::sync::Arc::clone(&self.sc);
+        let sc = Arc::clone(&self.sc);
         let Some(src) = sc.traffic.get(i as usize) else {
             return;
         };
@@ -128,12 +133,29 @@ impl Sim {
         let n = state.fired;
         self.traffic_stats[i as usize] = n;
         let trace = self.new_trace();
-        let payload = if src.has_placeholders {
-            self.substitute_payload(&src.payload, n)
-        } else {
-            src.payload.clone()
-        };
-        self.fire_payload(Origin::Traffic(i), src.to, payload, trace);
+        match &src.payload {
+            Payload::Request(v) if !src.has_placeholders => {
+                let cached = self.traffic[i as usize].request.clone();
+                match cached.map_or_else(|| HttpRequest::from_json(v).map(Arc::new), Ok) {
+                    Ok(request) => {
+                        self.traffic[i as usize].request = Some(Arc::clone(&request));
+                        let item = Item::HttpRequest(Box::new(HttpCall { request }));
+                        self.send(Origin::Traffic(i), src.to, trace, item);
+                    }
+                    Err(reason) => {
+                        self.drop_item(src.to, trace, || format!("invalid request: {reason}"))
+                    }
+                }
+            }
+            _ => {
+                let payload = if src.has_placeholders {
+                    self.substitute_payload(&src.payload, n)
+                } else {
+                    src.payload.clone()
+                };
+                self.fire_payload(Origin::Traffic(i), src.to, payload, trace);
+            }
+        }
         let now_s = self.now() as f64 / 1e6;
         let next_s = match &src.timing {
             Timing::At(list) => list.get(n as usize).copied(),
@@ -172,7 +194,9 @@ impl Sim {
     ) {
         let item = match payload {
             Payload::Request(v) => match HttpRequest::from_json(&v) {
-                Ok(request) => Item::HttpRequest(Box::new(HttpCall { request })),
+                Ok(request) => Item::HttpRequest(Box::new(HttpCall {
+                    request: Arc::new(request),
+                })),
                 Err(reason) => {
                     return self.drop_item(to, trace, || format!("invalid request: {reason}"));
                 }
