@@ -27,6 +27,7 @@ use crate::scenario::{Payload, ResId, Scenario};
 use crate::sim::{FaultChange, Live, ResourceStats, Sim, SimOptions, TraceRecord};
 
 pub mod metrics;
+pub mod retention;
 #[cfg(test)]
 mod tests;
 
@@ -74,6 +75,9 @@ pub enum Command {
     Seek(u64),
     /// Time travel one engine event back: re-run from t = 0 to one event fewer, and pause.
     StepBack,
+    /// Play pauses at virtual time `t_us` once, as it does at `settings.until_s` (`open --until`); playing on
+    /// from there goes past it. A Load forgets it.
+    PauseAt(u64),
 }
 
 /// A fault change as the runner recorded it: the moment of the run it was applied at, exactly — the virtual time
@@ -253,6 +257,8 @@ pub struct RunnerCore {
     faults_applied: usize,
     /// A seek under way.
     seek: Option<SeekTarget>,
+    /// Where play pauses once besides `until_s` ([`Command::PauseAt`]).
+    pause_at_us: Option<u64>,
 }
 
 impl RunnerCore {
@@ -279,6 +285,7 @@ impl RunnerCore {
             faults: Vec::new(),
             faults_applied: 0,
             seek: None,
+            pause_at_us: None,
         }
     }
 
@@ -302,6 +309,11 @@ impl RunnerCore {
                         && sim.now_us() >= self.until_us()
                     {
                         self.stop_at_until = false;
+                    }
+                    if let (Some(sim), Some(p)) = (&self.sim, self.pause_at_us)
+                        && sim.now_us() >= p
+                    {
+                        self.pause_at_us = None;
                     }
                     self.playing = true;
                     self.last_wall = self.clock.now();
@@ -344,6 +356,7 @@ impl RunnerCore {
             Command::Load(sc) => {
                 self.playing = false;
                 self.faults.clear();
+                self.pause_at_us = None;
                 self.start(sc);
             }
             Command::Inject { to, payload } => {
@@ -370,6 +383,7 @@ impl RunnerCore {
                 }
             }
             Command::Seek(t_us) => self.begin_seek(SeekTarget::Time(t_us)),
+            Command::PauseAt(t_us) => self.pause_at_us = Some(t_us),
             Command::StepBack => {
                 let done = self.sim.as_ref().map_or(0, Sim::events_processed);
                 if done > 0 {
@@ -433,6 +447,16 @@ impl RunnerCore {
             self.seek = None;
         }
         self.dirty = true;
+    }
+
+    /// Where play pauses next: `until_s` (unless played past), or an earlier [`Command::PauseAt`] moment.
+    fn stop_us(&self) -> u64 {
+        let until = self.until_us();
+        match (self.stop_at_until, self.pause_at_us) {
+            (true, Some(p)) => p.min(until),
+            (false, Some(p)) => p,
+            (_, None) => until,
+        }
     }
 
     fn until_us(&self) -> u64 {
@@ -513,8 +537,8 @@ impl RunnerCore {
         self.dirty = true;
         let speed = self.speed;
         let skip_idle = self.skip_idle;
-        let until = self.until_us();
-        let stop_at_until = self.stop_at_until;
+        let until = self.stop_us();
+        let stop_at_until = self.stop_at_until || self.pause_at_us.is_some();
         let mut reached_until = false;
         let mut over = false;
         let pending = self.faults[self.faults_applied..].to_vec();
