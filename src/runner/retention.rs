@@ -30,8 +30,9 @@ use crate::sim::{Sim, SimOptions, Status, TraceRecord};
 pub const DEFAULT_CAP_BYTES: usize = 1 << 30;
 /// Most bytes of detail (events, responses, logs) kept, at most this share of the cap: 1/16.
 pub const DETAIL_SHARE_OF_CAP: usize = 16;
-/// Detail kept at most, whatever the cap: 64 MiB (the most recent tens of thousands of invocations).
-pub const MAX_DETAIL_BYTES: usize = 64 << 20;
+/// Detail kept at most, whatever the cap: 16 MiB (the most recent several thousand invocations; older detail is
+/// rebuilt on demand — a larger budget is a constant that a ≤ 100 bytes per engine event average cannot carry).
+pub const MAX_DETAIL_BYTES: usize = 16 << 20;
 
 /// How much the app may retain of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
