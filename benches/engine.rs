@@ -14,20 +14,8 @@ use std::time::Instant;
 use eventflow::scenario::load_str;
 use eventflow::sim::{Sim, SimOptions};
 
-const SCENARIO: &str = r#"{
-  "format": "eventflow/1",
-  "name": "bench: 1M API requests",
-  "settings": { "seed": 1, "until_s": 101 },
-  "resources": {
-    "Api": { "type": "api", "routes": { "POST /orders": "CreateOrder", "GET /orders/{id}": "GetOrder" } },
-    "CreateOrder": { "type": "function", "reserved_concurrency": 100, "duration_ms": { "dist": "uniform", "min": 2, "max": 8 } },
-    "GetOrder": { "type": "function", "duration_ms": 5 }
-  },
-  "traffic": [
-    { "to": "Api", "every_s": 0.0001, "count": 1000000,
-      "request": { "method": "POST", "path": "/orders", "body": { "sku": "A-1" } } }
-  ]
-}"#;
+/// The scenario, also a file for whole-process measurements (`eventflow run` / `open` on it; see the README).
+const SCENARIO: &str = include_str!("engine-1m.json");
 
 /// How the trace is consumed.
 #[derive(Clone, Copy, PartialEq)]

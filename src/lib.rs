@@ -115,7 +115,13 @@
 //!   [`runner::rerun_trace`] re-runs headless for the app's exports. A [`runner::PausePredicate`]
 //!   (`Command::PauseWhen`, set once; every run restarts it) sees each record as the engine produces it, moment
 //!   by moment, and stops play right at the record or time it waits for (a tour step's moment).
-//!   [`runner::metrics`] — per-interval series
+//!   `Command::PauseAt` pauses play once at a
+//!   moment (`open --until`). [`runner::retention`] — what the app keeps of a run under a memory cap (issue 15):
+//!   compact invocation rows (interned function, request and trace ids packed to 16 bytes, times, status: ~72
+//!   bytes), the full detail (event, response, error, logs) only for the most recent invocations within a byte
+//!   budget, the oldest rows dropped past the cap (1 GB by default, `open --memory-cap-mb`) and counted; detail
+//!   no longer kept is rebuilt on demand by a re-run to that invocation on a thread of its own
+//!   (`retention::DetailJob`). [`runner::metrics`] — per-interval series
 //!   from trace records (concurrency, rates, p50/p99, queue depth and oldest age, dead letters, API status
 //!   classes, cost) in at most `MAX_BUCKETS` buckets whose width doubles as the run grows: flat memory.
 //! - [`ui`] — the desktop app on eframe 0.37 (glow): a small shell ([`ui::app::EventflowApp`]: runner, open

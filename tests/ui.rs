@@ -1410,9 +1410,8 @@ fn clicking_a_dot_shows_the_event_it_carries() {
         h.state().advance(Duration::from_millis(50));
         h.step();
     }
-    let row = h
-        .state()
-        .invocations()
+    let rows = h.state().invocations();
+    let row = rows
         .iter()
         .find(|r| r.request_id == request_id)
         .expect("the invocation ran");

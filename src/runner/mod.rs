@@ -27,6 +27,7 @@ use crate::scenario::{Payload, ResId, Scenario};
 use crate::sim::{FaultChange, Live, ResourceStats, Sim, SimOptions, TraceRecord};
 
 pub mod metrics;
+pub mod retention;
 #[cfg(test)]
 mod tests;
 
@@ -80,6 +81,9 @@ pub enum Command {
     PauseWhen(Option<PauseWhen>),
     /// Tells the pause predicate where the UI is (for a tour: the index of the step it waits for).
     PauseStage(usize),
+    /// Play pauses at virtual time `t_us` once, as it does at `settings.until_s` (`open --until`); playing on
+    /// from there goes past it. A Load forgets it.
+    PauseAt(u64),
 }
 
 /// A test the runner applies, on its own thread, to every trace record of a run as it produces it, and a virtual
@@ -305,6 +309,8 @@ pub struct RunnerCore {
     seek: Option<SeekTarget>,
     /// Where play pauses besides `until_s` (see [`Command::PauseWhen`]).
     pause: Option<Box<dyn PausePredicate>>,
+    /// Where play pauses once besides `until_s` ([`Command::PauseAt`]).
+    pause_at_us: Option<u64>,
 }
 
 impl RunnerCore {
@@ -332,6 +338,7 @@ impl RunnerCore {
             faults_applied: 0,
             seek: None,
             pause: None,
+            pause_at_us: None,
         }
     }
 
@@ -355,6 +362,11 @@ impl RunnerCore {
                         && sim.now_us() >= self.until_us()
                     {
                         self.stop_at_until = false;
+                    }
+                    if let (Some(sim), Some(p)) = (&self.sim, self.pause_at_us)
+                        && sim.now_us() >= p
+                    {
+                        self.pause_at_us = None;
                     }
                     self.playing = true;
                     self.last_wall = self.clock.now();
@@ -397,6 +409,7 @@ impl RunnerCore {
             Command::Load(sc) => {
                 self.playing = false;
                 self.faults.clear();
+                self.pause_at_us = None;
                 self.start(sc);
             }
             Command::Inject { to, payload } => {
@@ -423,6 +436,7 @@ impl RunnerCore {
                 }
             }
             Command::Seek(t_us) => self.begin_seek(SeekTarget::Time(t_us)),
+            Command::PauseAt(t_us) => self.pause_at_us = Some(t_us),
             Command::StepBack => {
                 let done = self.sim.as_ref().map_or(0, Sim::events_processed);
                 if done > 0 {
@@ -502,6 +516,16 @@ impl RunnerCore {
             self.seek = None;
         }
         self.dirty = true;
+    }
+
+    /// Where play pauses next: `until_s` (unless played past), or an earlier [`Command::PauseAt`] moment.
+    fn stop_us(&self) -> u64 {
+        let until = self.until_us();
+        match (self.stop_at_until, self.pause_at_us) {
+            (true, Some(p)) => p.min(until),
+            (false, Some(p)) => p,
+            (_, None) => until,
+        }
     }
 
     fn until_us(&self) -> u64 {
@@ -610,8 +634,8 @@ impl RunnerCore {
         self.dirty = true;
         let speed = self.speed;
         let skip_idle = self.skip_idle;
-        let until = self.until_us();
-        let stop_at_until = self.stop_at_until;
+        let until = self.stop_us();
+        let stop_at_until = self.stop_at_until || self.pause_at_us.is_some();
         let mut reached_until = false;
         let mut over = false;
         let pending = self.faults[self.faults_applied..].to_vec();

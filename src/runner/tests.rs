@@ -526,3 +526,28 @@ fn play_pauses_exactly_at_the_pause_predicates_time_and_a_reset_restarts_it() {
         snap.now_us
     );
 }
+
+#[test]
+fn pause_at_stops_play_there_once() {
+    let (mut c, clock) = core();
+    c.handle(Command::Load(scenario(NEW_ORDER)));
+    c.handle(Command::SkipIdle(false));
+    c.handle(Command::PauseAt(120_000));
+    c.handle(Command::Play);
+    clock.advance(Duration::from_millis(100));
+    c.tick();
+    assert_eq!(now(&mut c), 100_000);
+    clock.advance(Duration::from_millis(100));
+    c.tick();
+    assert_eq!(now(&mut c), 120_000, "play stops at the moment");
+    assert!(!c.is_playing());
+    c.handle(Command::Play);
+    clock.advance(Duration::from_millis(100));
+    c.tick();
+    assert_eq!(now(&mut c), 220_000, "playing on goes past it");
+    c.handle(Command::Load(scenario(NEW_ORDER)));
+    c.handle(Command::Play);
+    clock.advance(Duration::from_millis(100));
+    c.tick();
+    assert_eq!(now(&mut c), 100_000, "a load forgets it");
+}

@@ -26,7 +26,7 @@ use super::export::{ExportSource, Exports};
 use super::import_notes::{ImportNotes, Opened};
 use super::inject::InjectWindow;
 use super::inspector::{Inspector, InspectorView};
-use super::log::{InvRow, InvocationLog};
+use super::log::InvocationLog;
 use super::menu::{MenuBar, MenuView, SHORTCUT_OPEN, SHORTCUT_RELOAD};
 use super::palette::Palette;
 use super::picker::FilePicker;
@@ -227,6 +227,37 @@ impl EventflowApp {
 
     pub fn set_screenshot(&mut self, plan: ScreenshotPlan) {
         self.screenshot = Some(plan);
+    }
+
+    /// Sets the play speed (virtual seconds per wall second), as the toolbar does.
+    pub fn set_speed(&mut self, speed: f64) {
+        self.prefs.speed = speed;
+        self.runner.send(Command::SetSpeed(speed));
+    }
+
+    /// Caps what the app retains of a run (`open --memory-cap-mb`); the log starts again under the new cap.
+    pub fn set_memory_cap(&mut self, limits: crate::runner::retention::RetentionLimits) {
+        self.log.set_limits(limits);
+    }
+
+    /// The invocation log (its rows, their detail, what it retains).
+    pub fn invocation_log(&self) -> &InvocationLog {
+        &self.log
+    }
+
+    /// The selected invocation's detail, when the log no longer keeps it, is rebuilt by a re-run (see
+    /// [`crate::runner::retention`]); while that runs, the app keeps repainting to show it when it comes.
+    fn want_invocation_detail(&mut self, ctx: &egui::Context) {
+        let (Selection::Invocation(i), Some(doc)) = (&self.selection, &self.doc) else {
+            return;
+        };
+        let sc = doc.scenario.clone();
+        if self
+            .log
+            .want_detail(*i, &sc, &self.snap.faults, self.snap.now_us)
+        {
+            ctx.request_repaint_after(std::time::Duration::from_millis(50));
+        }
     }
 
     pub fn scenario(&self) -> Option<&Arc<Scenario>> {
@@ -595,22 +626,16 @@ impl EventflowApp {
                 if cold_start {
                     canvas.flash(&function, style::COLD_START, visible_until(t_ms.0));
                 }
-                let dropped = self.log.push(InvRow {
-                    function: Arc::from(function.as_str()),
-                    request_id,
-                    trace_id: Arc::from(trace_id.as_str()),
-                    start_us: t_ms.0,
+                let dropped = self.log.push_invoke(
+                    &function,
+                    &request_id,
+                    &trace_id,
+                    t_ms.0,
                     cold_start,
-                    init_us: init_ms.map(|m| m.0),
+                    init_ms.map(|m| m.0),
                     attempt,
                     event,
-                    status: None,
-                    duration_us: 0,
-                    billed_ms: 0,
-                    response: None,
-                    error: None,
-                    logs: Vec::new(),
-                });
+                );
                 if dropped > 0
                     && let Selection::Invocation(i) = self.selection
                 {
@@ -633,13 +658,14 @@ impl EventflowApp {
                 if status != Status::Ok {
                     canvas.flash(&function, style::ERROR, visible_until(t_ms.0));
                 }
-                if let Some(row) = self.log.by_request_mut(&request_id) {
-                    row.status = Some(status);
-                    row.duration_us = duration_ms.0;
-                    row.billed_ms = billed_ms;
-                    row.response = response;
-                    row.error = error;
-                }
+                self.log.push_result(
+                    &request_id,
+                    status,
+                    duration_ms.0,
+                    billed_ms,
+                    response,
+                    error,
+                );
             }
             TraceRecord::Throttle { t_ms, function, .. } => {
                 canvas.flash(&function, style::THROTTLE, visible_until(t_ms.0))
@@ -662,9 +688,7 @@ impl EventflowApp {
                 message,
                 ..
             } => {
-                if let Some(row) = self.log.by_request_mut(&request_id) {
-                    row.logs.push((t_ms.0, message));
-                }
+                self.log.push_log(&request_id, t_ms.0, message);
             }
             TraceRecord::State {
                 state_machine,
@@ -704,6 +728,7 @@ impl EventflowApp {
     pub fn frame(&mut self, ui: &mut Ui) {
         self.pump();
         let ctx = ui.ctx().clone();
+        self.want_invocation_detail(&ctx);
         if self.theme_applied != Some(self.prefs.dark) {
             ctx.set_theme(if self.prefs.dark {
                 egui::Theme::Dark
@@ -725,7 +750,7 @@ impl EventflowApp {
             self.apply(a, &ctx);
         }
         if let Some(plan) = &mut self.screenshot {
-            plan.step(&ctx);
+            plan.step(&ctx, &self.snap);
         }
 
         // Expire first (always): dots and flashes end in virtual time whether or not we are playing.
@@ -835,9 +860,8 @@ impl EventflowApp {
             Selection::Node(n) | Selection::State { node: n, .. } => doc.canvas.graph.node_ref(*n),
             Selection::Invocation(i) => self
                 .log
-                .rows
-                .get(*i)
-                .and_then(|r| sc.find(&r.function))
+                .function_of(*i)
+                .and_then(|f| sc.find(f))
                 .map(NodeRef::Resource),
             Selection::Trace(_) | Selection::None => None,
         };
@@ -853,7 +877,7 @@ impl EventflowApp {
     /// The trace File → Export → Timeline writes: the selected one, else the one the timeline shows.
     fn export_trace(&self) -> Option<Arc<str>> {
         match &self.selection {
-            Selection::Invocation(i) => self.log.rows.get(*i).map(|r| r.trace_id.clone()),
+            Selection::Invocation(i) => self.log.summary(*i).map(|r| r.trace_id),
             Selection::Trace(t) => Some(t.clone()),
             Selection::Node(_) | Selection::State { .. } | Selection::None => {
                 self.panels.views.timeline.trace().cloned()
@@ -938,10 +962,7 @@ impl EventflowApp {
                     Selection::Trace(t) => (None, Some(style::trace_hash(t))),
                     Selection::Invocation(i) => (
                         None,
-                        self.log
-                            .rows
-                            .get(*i)
-                            .map(|r| style::trace_hash(&r.trace_id)),
+                        self.log.summary(*i).map(|r| style::trace_hash(&r.trace_id)),
                     ),
                     Selection::None => (None, None),
                 };

@@ -193,13 +193,7 @@ impl Views {
         actions: &mut Vec<Action>,
     ) {
         let t_us = (t_s.max(0.0) * 1e6) as u64;
-        let nearest = log
-            .rows
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| function.is_none_or(|f| &*r.function == f))
-            .min_by_key(|(_, r)| r.start_us.abs_diff(t_us))
-            .map(|(i, _)| i);
+        let nearest = log.nearest_start(t_us, function);
         if let Some(i) = nearest {
             actions.push(Action::InspectInvocation(i));
             self.tab = BottomTab::Timeline;

@@ -12,12 +12,15 @@ use super::canvas::Canvas;
 use super::dot_event::DotInspection;
 use super::inject;
 use super::json_tree;
-use super::log::InvocationLog;
+use super::log::{Detail, InvocationLog};
 use super::sfn_graph;
 use super::start_page::strip_markdown;
 use super::style::{self, NodeKind};
 use crate::runner::{Snapshot, StatsView};
 use crate::scenario::{GraphNode, ResourceType, Scenario};
+
+/// Most invocations listed for a selected trace (newest first).
+const MAX_TRACE_ROWS: usize = 1000;
 
 /// What the inspector reads.
 pub struct InspectorView<'a> {
@@ -70,8 +73,8 @@ impl Inspector {
                 }
                 ui.separator();
                 ui.label("Invocations in this trace:");
-                for (i, r) in view.log.rows.iter().enumerate().rev().take(200_000) {
-                    if r.trace_id == *t
+                for i in view.log.rows_of_trace(t, MAX_TRACE_ROWS) {
+                    if let Some(r) = view.log.summary(i)
                         && ui
                             .link(format!(
                                 "{:.3} s  {}  {}",
@@ -89,7 +92,7 @@ impl Inspector {
     }
 
     fn invocation(&mut self, ui: &mut Ui, log: &InvocationLog, i: usize) {
-        let Some(r) = log.rows.get(i) else {
+        let Some(r) = log.summary(i) else {
             ui.weak("This invocation is no longer in the log.");
             return;
         };
@@ -149,19 +152,39 @@ impl Inspector {
             );
         });
         let search = self.json_search.as_str();
+        let r_detail = match log.detail(i) {
+            Detail::Here(d) => d,
+            Detail::Loading => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.weak("Rebuilding the event, response and logs: re-running the scenario to this invocation…");
+                });
+                return;
+            }
+            Detail::Missing(why) => {
+                ui.weak(why);
+                return;
+            }
+        };
+        let (event, response, error, logs) = (
+            &r_detail.event,
+            &r_detail.response,
+            &r_detail.error,
+            &r_detail.logs,
+        );
         ui.strong("Event");
-        json_tree::show(ui, &format!("ev-{}", r.request_id), &r.event, search, 2);
-        if let Some(resp) = &r.response {
+        json_tree::show(ui, &format!("ev-{}", r.request_id), event, search, 2);
+        if let Some(resp) = response {
             ui.strong("Response");
             json_tree::show(ui, &format!("resp-{}", r.request_id), resp, search, 2);
         }
-        if let Some(err) = &r.error {
+        if let Some(err) = error {
             ui.colored_label(ui.visuals().error_fg_color, "Error");
             json_tree::show(ui, &format!("err-{}", r.request_id), err, search, 2);
         }
         ui.separator();
-        ui.strong(format!("Logs ({})", r.logs.len()));
-        for (t, m) in &r.logs {
+        ui.strong(format!("Logs ({})", logs.len()));
+        for (t, m) in logs {
             ui.label(RichText::new(format!("{}  {m}", fmt_duration(*t))).monospace());
         }
     }

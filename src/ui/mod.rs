@@ -111,6 +111,17 @@ pub struct OpenArgs {
     /// step shown, as a learner pressing Next at once would see it (e.g. for screenshots).
     #[arg(long, requires = "file", conflicts_with = "edit")]
     pub tour_step: Option<usize>,
+    /// Play at this speed (virtual seconds per wall second, 0.1 to 1000).
+    #[arg(long)]
+    pub speed: Option<f64>,
+    /// Play until this virtual time in seconds and pause there; with --screenshot, the screenshot is taken
+    /// there (instead of after --after seconds).
+    #[arg(long, requires = "file")]
+    pub until: Option<f64>,
+    /// Most megabytes the app retains of a run (default 1000); beyond it the oldest invocation rows are
+    /// dropped, and the log says how many.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub memory_cap_mb: Option<u64>,
 }
 
 impl OpenArgs {
@@ -126,6 +137,9 @@ impl OpenArgs {
             panel: None,
             expand: None,
             tour_step: None,
+            speed: None,
+            until: None,
+            memory_cap_mb: None,
         }
     }
 }
@@ -151,6 +165,10 @@ pub enum UiError {
     BadTourStep(usize),
     #[error("screenshot failed: {0}")]
     Screenshot(String),
+    #[error("invalid --speed {0}: expected a number from 0.1 to 1000")]
+    BadSpeed(f64),
+    #[error("invalid --until {0}: expected a number of virtual seconds >= 0")]
+    BadUntil(f64),
 }
 
 impl UiError {
@@ -163,6 +181,8 @@ impl UiError {
             | UiError::BadAfter(_)
             | UiError::BadExpand(_)
             | UiError::BadTourStep(_)
+            | UiError::BadSpeed(_)
+            | UiError::BadUntil(_)
             | UiError::Window(_) => true,
             UiError::Screenshot(_) => false,
         }
@@ -184,6 +204,16 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
     if !(args.after.is_finite() && args.after >= 0.0) {
         return Err(UiError::BadAfter(args.after));
     }
+    if let Some(x) = args.speed
+        && !(x.is_finite() && (crate::runner::SPEED_MIN..=crate::runner::SPEED_MAX).contains(&x))
+    {
+        return Err(UiError::BadSpeed(x));
+    }
+    let until_us = match args.until {
+        Some(s) if s.is_finite() && s >= 0.0 => Some((s * 1e6).min(u64::MAX as f64) as u64),
+        Some(s) => return Err(UiError::BadUntil(s)),
+        None => None,
+    };
     let has_display = std::env::var_os("DISPLAY").is_some_and(|v| !v.is_empty())
         || std::env::var_os("WAYLAND_DISPLAY").is_some_and(|v| !v.is_empty());
     if !has_display {
@@ -200,7 +230,7 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
                 Ok(import_notes::Opened::Template { scenario, .. }) => scenario,
                 // A readable scenario with located problems opens in the raw JSON editor to be fixed.
                 Err(_) if raw_editor::RawEditor::open(f).is_some() => {
-                    return open_window(args, size);
+                    return open_window(args, size, until_us);
                 }
                 Err(e) => return Err(UiError::Window(e)),
             },
@@ -226,11 +256,15 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
             return Err(UiError::BadTourStep(n));
         }
     }
-    open_window(args, size)
+    open_window(args, size, until_us)
 }
 
 /// Opens the window on what `args` ask; the file (if any) was checked: it loads, or it opens as raw JSON.
-fn open_window(args: OpenArgs, size: Option<[f32; 2]>) -> Result<(), UiError> {
+fn open_window(
+    args: OpenArgs,
+    size: Option<[f32; 2]>,
+    until_us: Option<u64>,
+) -> Result<(), UiError> {
     // The app opens the file itself (templates with their notes, moments on their moment, a file that does not
     // load in the raw editor): the load above only checked it.
     let opened = args.file.is_some();
@@ -257,6 +291,8 @@ fn open_window(args: OpenArgs, size: Option<[f32; 2]>) -> Result<(), UiError> {
     let expand = args.expand.clone();
     let tour_step = args.tour_step;
     let after = Duration::from_secs_f64(args.after);
+    let speed = args.speed;
+    let memory_cap_mb = args.memory_cap_mb;
     let slot = result_slot.clone();
     eframe::run_native(
         "eventflow",
@@ -268,8 +304,17 @@ fn open_window(args: OpenArgs, size: Option<[f32; 2]>) -> Result<(), UiError> {
                 app::load_prefs(cc.storage)
             };
             let mut app = EventflowApp::new(&cc.egui_ctx, ClockChoice::Threaded, prefs);
+            if let Some(mb) = memory_cap_mb {
+                app.set_memory_cap(crate::runner::retention::RetentionLimits::with_cap_mb(mb));
+            }
+            if let Some(x) = speed {
+                app.set_speed(x);
+            }
             if let (true, Some(f)) = (opened, file) {
                 app.open_path(&f);
+            }
+            if let Some(t_us) = until_us {
+                app.send(crate::runner::Command::PauseAt(t_us));
             }
             if let Some(name) = expand {
                 app.expand_states(&name);
@@ -296,6 +341,9 @@ fn open_window(args: OpenArgs, size: Option<[f32; 2]>) -> Result<(), UiError> {
             if let (Some(out), Some(slot)) = (screenshot, slot) {
                 let mut plan = ScreenshotPlan::new(out, after);
                 plan.result = slot;
+                if let Some(t_us) = until_us {
+                    plan = plan.at_virtual_time(t_us);
+                }
                 app.set_screenshot(plan);
             }
             Ok(Box::new(app))

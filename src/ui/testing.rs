@@ -13,7 +13,7 @@ use std::time::Duration;
 use eframe::egui;
 
 use super::app::{ClockChoice, EventflowApp, Prefs};
-use super::log::InvRow;
+use super::log::{Detail, Invocation};
 use crate::runner::{ManualClock, Snapshot};
 
 /// The app under test, with its clock.
@@ -90,16 +90,69 @@ impl TestApp {
         }
     }
 
-    /// Every invocation in the log, oldest first.
-    pub fn invocations(&self) -> &[InvRow] {
-        &self.app.log.rows
+    /// Every invocation in the log, oldest first, with its detail where the log keeps it.
+    pub fn invocations(&self) -> Vec<InvocationSeen> {
+        let log = self.app.invocation_log();
+        (0..log.len())
+            .filter_map(|i| {
+                let summary = log.summary(i)?;
+                let detail = match log.detail(i) {
+                    Detail::Here(d) => Some(d.clone()),
+                    Detail::Loading | Detail::Missing(_) => None,
+                };
+                Some(InvocationSeen::new(summary, detail))
+            })
+            .collect()
+    }
+
+    /// Fills the log with `n` finished invocations of `function` (ids as the engine makes them, an empty event
+    /// each), as a long run would: for tests of the log at scale. Returns the request ids of the first and the
+    /// last row.
+    pub fn fill_log(&mut self, function: &str, n: u64) -> (String, String) {
+        use crate::sim::ids::{IdKind, id_bits, uuid_text};
+        let id = |k: u64| uuid_text(id_bits(1, IdKind::Request, k));
+        for k in 0..n {
+            let request = id(k);
+            let trace = crate::sim::ids::TraceId {
+                n: k,
+                epoch_s: 0x6955_b900,
+                bits: k,
+                span: 0,
+                loop_epoch: 0,
+            }
+            .text();
+            self.app.log.push_invoke(
+                function,
+                &request,
+                &trace,
+                k * 1000,
+                false,
+                None,
+                1,
+                serde_json::json!({}),
+            );
+            self.app
+                .log
+                .push_result(&request, crate::sim::Status::Ok, 2_000, 2, None, None);
+        }
+        (id(0), id(n.saturating_sub(1)))
+    }
+
+    /// Bytes the invocation log retains (its own estimate).
+    pub fn log_retained_bytes(&self) -> usize {
+        self.app.invocation_log().retained_bytes()
+    }
+
+    /// How many invocations the log holds (cheap: nothing is unpacked).
+    pub fn invocation_count(&self) -> usize {
+        self.app.invocation_log().len()
     }
 
     /// How many invocations have finished (have a status).
     pub fn finished_invocations(&self) -> usize {
-        self.invocations()
-            .iter()
-            .filter(|r| r.status.is_some())
+        let log = self.app.invocation_log();
+        (0..log.len())
+            .filter(|&i| log.summary(i).is_some_and(|r| r.status.is_some()))
             .count()
     }
 
@@ -185,6 +238,47 @@ impl TestApp {
         self.app
             .scenario()
             .map_or(0, |s| s.resources.len() + s.traffic.len())
+    }
+}
+
+/// An invocation as a test sees it: the log's row and, where kept, its detail (else `Null` / `None` / empty).
+#[derive(Debug, Clone)]
+pub struct InvocationSeen {
+    pub function: Arc<str>,
+    pub request_id: String,
+    pub trace_id: Arc<str>,
+    pub start_us: u64,
+    pub cold_start: bool,
+    pub attempt: u32,
+    pub status: Option<crate::sim::Status>,
+    pub duration_us: u64,
+    pub event: serde_json::Value,
+    pub response: Option<serde_json::Value>,
+    pub error: Option<serde_json::Value>,
+    pub logs: Vec<(u64, String)>,
+    /// Whether the detail was kept (not forgotten under the detail budget).
+    pub has_detail: bool,
+}
+
+impl InvocationSeen {
+    fn new(r: Invocation, detail: Option<crate::runner::retention::InvDetail>) -> InvocationSeen {
+        let has_detail = detail.is_some();
+        let d = detail.unwrap_or_default();
+        InvocationSeen {
+            function: r.function,
+            request_id: r.request_id,
+            trace_id: r.trace_id,
+            start_us: r.start_us,
+            cold_start: r.cold_start,
+            attempt: r.attempt,
+            status: r.status,
+            duration_us: r.duration_us,
+            event: d.event,
+            response: d.response,
+            error: d.error,
+            logs: d.logs,
+            has_detail,
+        }
     }
 }
 

@@ -178,8 +178,8 @@ impl Timeline {
     /// Picks the trace from the app's selection (else keeps the last one, else the run's first trace).
     fn follow(&mut self, view: &TimelineView<'_>) {
         let (trace, request) = match view.selection {
-            Selection::Invocation(i) => match view.log.rows.get(*i) {
-                Some(r) => (Some(r.trace_id.clone()), Some(r.request_id.clone())),
+            Selection::Invocation(i) => match view.log.summary(*i) {
+                Some(r) => (Some(r.trace_id), Some(r.request_id)),
                 None => (None, None),
             },
             Selection::Trace(t) => (Some(t.clone()), None),
@@ -425,9 +425,7 @@ impl Timeline {
         if let Some(i) = clicked_span
             && let Some(s) = self.spans.spans.get(i)
         {
-            match invocation_id(s)
-                .and_then(|id| view.log.rows.iter().rposition(|r| r.request_id == id))
-            {
+            match invocation_id(s).and_then(|id| view.log.position_of_request(id)) {
                 Some(row) => actions.push(Action::InspectInvocation(row)),
                 None => actions.push(Action::Select(Selection::Trace(trace.clone()))),
             }

@@ -1,6 +1,7 @@
-//! The toolbar under the menu: Edit toggle, Play/Pause, Step, Reset, speed, skip idle, virtual time (and the
-//! wall-clock moment it stands for), run state, events/s and the engine's error. Stateless: it reads the
-//! snapshot and the preferences, and returns actions.
+//! The toolbar under the menu: Edit toggle, Play/Pause, Step, Reset, speed (a slider and a box that takes a
+//! typed value, e.g. `250` or `2.5x`), skip idle, virtual time (and the wall-clock moment it stands for), run
+//! state, events/s and the engine's error. It reads the snapshot and the preferences and returns actions; its
+//! only state is the text being typed in the speed box.
 
 use eframe::egui::{self, RichText, Ui};
 
@@ -19,7 +20,29 @@ pub struct ToolbarView<'a> {
 
 /// The toolbar panel.
 #[derive(Default)]
-pub struct Toolbar;
+pub struct Toolbar {
+    /// The speed box's text while it has the focus (otherwise it shows the current speed).
+    speed_text: String,
+    speed_typing: bool,
+}
+
+/// A typed speed: a number, optionally followed by `x` or `×`, clamped to the speed range. `None` for text
+/// that is not a positive finite number.
+pub fn parse_speed(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let t = t.strip_suffix(['x', 'X', '×']).unwrap_or(t).trim_end();
+    let v: f64 = t.parse().ok()?;
+    (v.is_finite() && v > 0.0).then(|| v.clamp(SPEED_MIN, SPEED_MAX))
+}
+
+/// A speed as the toolbar shows it.
+fn speed_text(v: f64) -> String {
+    if v < 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.0}")
+    }
+}
 
 impl Toolbar {
     pub fn ui(&mut self, ui: &mut Ui, view: &ToolbarView<'_>, actions: &mut Vec<Action>) {
@@ -33,6 +56,8 @@ impl Toolbar {
             }
             ui.separator();
             run_controls(ui, view, actions);
+            self.speed_box(ui, view.prefs.speed, actions);
+            skip_idle(ui, view, actions);
             ui.separator();
             clock(ui, view);
             ui.separator();
@@ -72,18 +97,38 @@ fn run_controls(ui: &mut Ui, view: &ToolbarView<'_>, actions: &mut Vec<Action>) 
     let resp = ui.add(
         egui::Slider::new(&mut speed, SPEED_MIN..=SPEED_MAX)
             .logarithmic(true)
-            .text("× speed")
-            .custom_formatter(|v, _| {
-                if v < 10.0 {
-                    format!("{v:.1}")
-                } else {
-                    format!("{v:.0}")
-                }
-            }),
+            .show_value(false),
     );
+    // Its value shows in the speed box beside it; the slider keeps an accessible name of its own.
+    resp.widget_info(|| egui::WidgetInfo::slider(true, speed, "speed slider"));
     if resp.changed() {
         actions.push(Action::SetSpeed(speed));
     }
+}
+
+impl Toolbar {
+    /// The speed as text: type a value and press Enter (or click away) to set it.
+    fn speed_box(&mut self, ui: &mut Ui, speed: f64, actions: &mut Vec<Action>) {
+        if !self.speed_typing {
+            self.speed_text = speed_text(speed);
+        }
+        let resp = ui.add(egui::TextEdit::singleline(&mut self.speed_text).desired_width(44.0));
+        let label = ui.label("× speed");
+        let resp = resp
+            .labelled_by(label.id)
+            .on_hover_text("Type a speed (0.1 to 1000) and press Enter");
+        self.speed_typing = resp.has_focus();
+        if resp.lost_focus() {
+            if let Some(v) = parse_speed(&self.speed_text) {
+                actions.push(Action::SetSpeed(v));
+            }
+            self.speed_typing = false;
+        }
+    }
+}
+
+/// Skip idle.
+fn skip_idle(ui: &mut Ui, view: &ToolbarView<'_>, actions: &mut Vec<Action>) {
     let mut skip = view.prefs.skip_idle;
     if ui
         .checkbox(&mut skip, "skip idle")

@@ -1,0 +1,123 @@
+//! Retained memory of the desktop app per engine event: `cargo bench --bench memory [-- SECONDS]`.
+//!
+//! Issue 15's case: an HTTP API at 2,000 requests/s into one function plus an event bus at 500 events/s into
+//! another, played in the real app (the shared test harness, `eventflow::ui::testing`, inline runner on a manual
+//! clock, every record folded into the log, the metrics, the trace store and the canvas) for SECONDS virtual
+//! seconds (default 65, the issue's figure). A counting global allocator measures the heap bytes still live
+//! afterwards against before the run: retained bytes per engine event is that difference over the events the
+//! engine processed. It also prints the log's own accounting of what it retains (compact rows and detail).
+//!
+//! Peak RSS of whole processes (`eventflow run` and `eventflow open … --until S --screenshot` on the 1 M-request
+//! scenario) is measured from outside with `/usr/bin/time -v`: see the README's benchmark section.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use eventflow::runner::Command;
+use eventflow::ui::testing::TestApp;
+
+/// The system allocator, counting the bytes live and their peak.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is forwarded to the system allocator unchanged; only counters are added.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded as is.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(live, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded as is.
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded as is.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            if new_size >= layout.size() {
+                let live = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed)
+                    + (new_size - layout.size());
+                PEAK.fetch_max(live, Ordering::Relaxed);
+            } else {
+                LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+const SCENARIO: &str = r#"{
+  "format": "eventflow/1",
+  "name": "bench: API 2,000 req/s + bus 500 ev/s",
+  "settings": { "seed": 1, "until_s": 100000 },
+  "resources": {
+    "Api": { "type": "api", "routes": { "POST /orders": "CreateOrder" } },
+    "CreateOrder": { "type": "function", "duration_ms": { "dist": "uniform", "min": 2, "max": 8 } },
+    "Bus": { "type": "event_bus" },
+    "OnTick": { "type": "rule", "bus": "Bus", "pattern": { "source": ["app.ticks"] }, "targets": ["Audit"] },
+    "Audit": { "type": "function", "duration_ms": 5 }
+  },
+  "traffic": [
+    { "name": "clients", "to": "Api", "every_s": 0.0005,
+      "request": { "method": "POST", "path": "/orders", "body": { "sku": "A-1", "qty": 2 } } },
+    { "name": "ticks", "to": "Bus", "every_s": 0.002,
+      "event": { "source": "app.ticks", "detail-type": "Tick", "detail": { "n": "{{seq}}" } } }
+  ]
+}"#;
+
+fn main() {
+    let seconds: f64 = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(65.0);
+    let until_us = (seconds * 1e6) as u64;
+    let mut app = TestApp::new();
+    let before = LIVE.load(Ordering::Relaxed);
+    app.open_text(SCENARIO, "memory-bench.json")
+        .unwrap_or_else(|e| panic!("bench scenario: {e}"));
+    app.send(Command::SkipIdle(false));
+    app.send(Command::SetSpeed(1000.0));
+    app.send(Command::Play);
+    let started = Instant::now();
+    // 100 ms of wall time at 1000× is 100 virtual seconds, cut to at most 20,000 engine events per tick.
+    while app.snapshot().now_us < until_us {
+        app.advance(Duration::from_millis(100));
+        app.pump();
+        if !app.snapshot().playing && app.snapshot().now_us < until_us {
+            app.send(Command::Play);
+        }
+    }
+    app.send(Command::Pause);
+    app.pump();
+    let wall_s = started.elapsed().as_secs_f64();
+    let events = app.snapshot().events_processed;
+    let retained = LIVE.load(Ordering::Relaxed).saturating_sub(before);
+    let peak = PEAK.load(Ordering::Relaxed).saturating_sub(before);
+    println!(
+        "memory: {seconds} virtual s, {events} engine events, {} invocations logged, in {wall_s:.1} s wall",
+        app.invocation_count()
+    );
+    println!(
+        "memory: retained heap {:.1} MB = {:.0} bytes per engine event (peak {:.1} MB; target <= 100 bytes/event)",
+        retained as f64 / 1e6,
+        retained as f64 / events.max(1) as f64,
+        peak as f64 / 1e6,
+    );
+    println!(
+        "memory: the invocation log's own account: {:.1} MB retained ({} rows dropped under the cap)",
+        app.log_retained_bytes() as f64 / 1e6,
+        app.invocation_log().dropped_rows()
+    );
+}
