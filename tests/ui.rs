@@ -644,7 +644,7 @@ const FAN_OUT: &str = r#"{
     },
     "Items": { "type": "table", "partition_key": "id" }
   },
-  "traffic": [ { "name": "client", "to": "Writer", "at_s": 1, "event": { "n": 1 } } ]
+  "traffic": [ { "name": "client", "to": "Writer", "at_s": 1, "payload": { "n": 1 } } ]
 }"#;
 
 #[test]

@@ -805,9 +805,11 @@ pub fn canvas_svg(d: &Drawing, visuals: &egui::Visuals) -> String {
         );
         let _ = writeln!(
             out,
-            r#"<text x="{tx:.1}" y="{ny:.1}" font-size="13" dominant-baseline="hanging" clip-path="url(#clip{i})" {text}>{name}</text><text x="{tx:.1}" y="{sy:.1}" font-size="10.5" clip-path="url(#clip{i})" {weak}>{sub}</text></g>"#,
+            r#"<text x="{tx:.1}" y="{ny:.1}" font-size="13" clip-path="url(#clip{i})" {text}>{name}</text><text x="{tx:.1}" y="{sy:.1}" font-size="10.5" clip-path="url(#clip{i})" {weak}>{sub}</text></g>"#,
             tx = text_x,
-            ny = r.min.y + 8.0,
+            // The canvas puts the name's top 8 points below the box's; SVG places the baseline (an ascent of
+            // about 0.8 em lower; renderers differ on `dominant-baseline`).
+            ny = r.min.y + 8.0 + 13.0 * 0.8,
             sy = r.max.y - 10.0,
             text = paint("fill", visuals.text_color()),
             weak = paint("fill", weak),
