@@ -108,9 +108,10 @@
 //!   error). Virtual time is paced against an injectable [`runner::WallClock`] (`wall elapsed × speed`, steps
 //!   capped); skip idle jumps to just before the next event; every engine call is inside `catch_unwind`, so an
 //!   engine bug becomes an error message. [`runner::RunnerCore`] is the synchronous logic; it can also run inline
-//!   (tests, benchmarks) with a [`runner::ManualClock`]. Fault changes are recorded with their exact moment
-//!   (virtual time and events processed, [`runner::RecordedFault`]) and re-applied there after a reset, so a run
-//!   with faults replays identically (a seek too). Time travel: `Command::Seek` / `Command::StepBack`
+//!   (tests, benchmarks) with a [`runner::ManualClock`]. Fault changes and test events sent by hand are recorded
+//!   with their exact moment (virtual time and events processed, [`runner::RecordedFault`],
+//!   [`runner::RecordedInjection`]) and done again there after a reset, so a run with faults and test events
+//!   replays identically (a seek and an export too). Time travel: `Command::Seek` / `Command::StepBack`
 //!   re-run from t = 0 to a moment (or one event fewer) on the runner thread, in ticks, so the UI never waits;
 //!   [`runner::rerun_trace`] re-runs headless for the app's exports. A [`runner::PausePredicate`]
 //!   (`Command::PauseWhen`, set once; every run restarts it) sees each record as the engine produces it, moment
@@ -160,7 +161,8 @@
 //!     the state they share (metrics, recent traces, the time bar) and the ten-plot dashboard; `ui::timeline` —
 //!     the waterfall of one trace (spans from [`export::SpanSet`]; cold start, SDK calls, queue dwell, retries,
 //!     "×N" fan-out, critical path); `ui::metrics` — egui_plot plots for the selected node; `ui::time_bar` —
-//!     seek and step back under the canvas; `ui::export` — File → Export (trace, Perfetto, OTLP, timeline, PNG).
+//!     seek and step back under the canvas; `ui::export` — File → Export (trace, Perfetto, OTLP, timeline, PNG,
+//!     SVG written from the canvas's drawing, animated PNG recorded by seeking frame by frame).
 //!   - Edit mode: `ui::palette` — add resources by click or drag; `ui::edit_form` — the property form (typed
 //!     fields, raw JSON, pattern and filter sandboxes, traffic); `ui::code_editor` — handler code;
 //!     `ui::dialogs` — the wiring question, "Unsaved changes" and File → Export SAM template;

@@ -630,6 +630,66 @@ fn the_timeline_opens_on_the_selected_invocation_and_selects_back() {
     h.get_by_label_contains("Invocation of ValidateOrder");
 }
 
+/// One function that writes five items to one table: its trace has five SDK calls of one kind and resource under
+/// the invocation, which the timeline collapses to one "×5" row.
+const FAN_OUT: &str = r#"{
+  "format": "eventflow/1",
+  "name": "fan-out of calls",
+  "settings": { "seed": 1, "until_s": 10 },
+  "resources": {
+    "Writer": {
+      "type": "function",
+      "duration_ms": 50,
+      "code": { "inline": "fn handler(event, context) { for i in 0..5 { dynamodb::put(\"Items\", #{ id: `k${i}` }); } }" }
+    },
+    "Items": { "type": "table", "partition_key": "id" }
+  },
+  "traffic": [ { "name": "client", "to": "Writer", "at_s": 1, "payload": { "n": 1 } } ]
+}"#;
+
+#[test]
+fn a_fan_out_group_opens_and_closes_again() {
+    let mut h = played("fan-out.json", FAN_OUT, Duration::from_millis(100), |a| {
+        a.finished_invocations() >= 1
+    });
+    let row = h
+        .state()
+        .invocations()
+        .iter()
+        .position(|r| &*r.function == "Writer")
+        .expect("Writer ran");
+    let request_id = h.state().invocations()[row].request_id.clone();
+    h.get_by_label_contains(&request_id).click();
+    h.run();
+    h.get_by_label("Timeline").click();
+    h.run();
+    let collapsed = h.state().timeline_rows();
+    // Collapsed: one row stands for the five calls (the hops to the table may form a group of their own).
+    let groups = h.query_all_by_label_contains("[+] ×5").count();
+    assert!(groups >= 1, "a collapsed group");
+    h.query_all_by_label_contains("[+] ×5")
+        .next()
+        .expect("a group")
+        .click();
+    h.run();
+    let open = h.state().timeline_rows();
+    assert_eq!(
+        open,
+        collapsed + 5,
+        "opened: a row per span under the group's row"
+    );
+    assert_eq!(h.query_all_by_label_contains("[+] ×5").count(), groups - 1);
+    // Open, the group's row closes it again.
+    h.query_all_by_label_contains("[-] ×5")
+        .next()
+        .expect("the open group's row")
+        .click();
+    h.run();
+    assert_eq!(h.state().timeline_rows(), collapsed, "closed again");
+    assert_eq!(h.query_all_by_label_contains("[+] ×5").count(), groups);
+    assert!(h.query_by_label_contains("[-] ×5").is_none());
+}
+
 #[test]
 fn the_metrics_tab_plots_the_selected_node_and_the_dashboard_the_scenario() {
     let mut h = played(

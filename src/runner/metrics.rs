@@ -30,6 +30,10 @@ const HISTOGRAM_BINS: usize = 32 * BINS_PER_OCTAVE as usize;
 pub struct Histogram {
     bins: Box<[u32; HISTOGRAM_BINS]>,
     total: u64,
+    /// The lowest and highest bins in use (`lo > hi` while empty): a percentile looks only between them (a
+    /// resource's durations span a few octaves of the 32; plots ask for hundreds of percentiles a refresh).
+    lo: usize,
+    hi: usize,
 }
 
 impl Default for Histogram {
@@ -37,6 +41,8 @@ impl Default for Histogram {
         Histogram {
             bins: Box::new([0; HISTOGRAM_BINS]),
             total: 0,
+            lo: HISTOGRAM_BINS,
+            hi: 0,
         }
     }
 }
@@ -59,6 +65,8 @@ impl Histogram {
         let b = Histogram::bin_of(us);
         self.bins[b] = self.bins[b].saturating_add(1);
         self.total += 1;
+        self.lo = self.lo.min(b);
+        self.hi = self.hi.max(b);
     }
 
     fn merge(&mut self, other: &Histogram) {
@@ -66,6 +74,8 @@ impl Histogram {
             *a = a.saturating_add(*b);
         }
         self.total += other.total;
+        self.lo = self.lo.min(other.lo);
+        self.hi = self.hi.max(other.hi);
     }
 
     pub fn count(&self) -> u64 {
@@ -79,8 +89,8 @@ impl Histogram {
         }
         let rank = ((p / 100.0) * self.total as f64).ceil().max(1.0) as u64;
         let mut seen = 0u64;
-        for (bin, n) in self.bins.iter().enumerate() {
-            seen += u64::from(*n);
+        for bin in self.lo..=self.hi.min(HISTOGRAM_BINS - 1) {
+            seen += u64::from(self.bins[bin]);
             if seen >= rank {
                 return Some(Histogram::middle_us(bin) / 1000.0);
             }
@@ -206,6 +216,25 @@ pub enum MarkerKind {
     DeadLetter,
 }
 
+/// Per bucket, every resource together: what the time bar marks (kept as records come, so the markers need no
+/// pass over every resource's cells).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Marks {
+    /// Functions' failures and APIs' 5xx answers.
+    errors: u32,
+    throttles: u32,
+    /// Dead letters sent.
+    dead_letters: u32,
+}
+
+impl Marks {
+    fn merge(&mut self, o: &Marks) {
+        self.errors = self.errors.saturating_add(o.errors);
+        self.throttles = self.throttles.saturating_add(o.throttles);
+        self.dead_letters = self.dead_letters.saturating_add(o.dead_letters);
+    }
+}
+
 /// Per resource state carried between records.
 #[derive(Debug, Default)]
 struct Running {
@@ -233,6 +262,10 @@ pub struct Metrics {
     running: Vec<Running>,
     open_seq: u64,
     last_us: u64,
+    /// `MAX_BUCKETS` entries, in use up to `len`.
+    marks: Vec<Marks>,
+    /// Counts every change (records and live samples): plots cache their series per version.
+    version: u64,
 }
 
 impl Metrics {
@@ -262,7 +295,14 @@ impl Metrics {
             running: (0..n).map(|_| Running::default()).collect(),
             open_seq: 0,
             last_us: 0,
+            marks: vec![Marks::default(); MAX_BUCKETS],
+            version: 0,
         }
+    }
+
+    /// Changes with every record and live sample taken (the same version: the same series).
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     /// Width of one bucket now.
@@ -325,6 +365,7 @@ impl Metrics {
                 cell.in_flight = in_flight;
                 cell.delayed = delayed;
             }
+            self.marks[self.len] = Marks::default();
             self.len += 1;
         }
         i
@@ -346,6 +387,12 @@ impl Metrics {
                 *c = Cell::default();
             }
         }
+        for i in 0..MAX_BUCKETS / 2 {
+            let mut merged = self.marks[2 * i];
+            merged.merge(&self.marks[2 * i + 1]);
+            self.marks[i] = merged;
+        }
+        self.marks[MAX_BUCKETS / 2..].fill(Marks::default());
         self.bucket_us *= 2;
         self.len = self.len.div_ceil(2).max(1);
     }
@@ -356,6 +403,7 @@ impl Metrics {
 
     /// Takes one trace record, in trace order.
     pub fn observe(&mut self, record: &TraceRecord) {
+        self.version += 1;
         let t_us = record.t_us();
         let b = self.bucket(t_us);
         match record {
@@ -383,6 +431,7 @@ impl Metrics {
                     let cell = &mut self.cells[f][b];
                     if *status != Status::Ok {
                         cell.errors = cell.errors.saturating_add(1);
+                        self.marks[b].errors = self.marks[b].errors.saturating_add(1);
                     }
                     cell.durations_mut().add(duration_ms.0);
                     // Same formula as `ResourceStats::cost_usd` (Lambda list price, see sim::stats).
@@ -394,6 +443,7 @@ impl Metrics {
                 if let Some(f) = self.id(function) {
                     let cell = &mut self.cells[f][b];
                     cell.throttles = cell.throttles.saturating_add(1);
+                    self.marks[b].throttles = self.marks[b].throttles.saturating_add(1);
                 }
             }
             TraceRecord::DeadLetter {
@@ -402,6 +452,7 @@ impl Metrics {
                 if let Some(r) = self.id(resource) {
                     let cell = &mut self.cells[r][b];
                     cell.dead_letters = cell.dead_letters.saturating_add(1);
+                    self.marks[b].dead_letters = self.marks[b].dead_letters.saturating_add(1);
                 }
                 if let Some(r) = self.id(target) {
                     let cell = &mut self.cells[r][b];
@@ -450,7 +501,10 @@ impl Metrics {
                     let cell = &mut self.cells[a][b];
                     cell.count = cell.count.saturating_add(1);
                     match status {
-                        500.. => cell.errors = cell.errors.saturating_add(1),
+                        500.. => {
+                            cell.errors = cell.errors.saturating_add(1);
+                            self.marks[b].errors = self.marks[b].errors.saturating_add(1);
+                        }
                         400..=499 => cell.status_4xx = cell.status_4xx.saturating_add(1),
                         _ => cell.status_2xx = cell.status_2xx.saturating_add(1),
                     }
@@ -471,7 +525,10 @@ impl Metrics {
                     match *event {
                         "connect" => cell.count = cell.count.saturating_add(1),
                         "refused" | "borrow_timeout" => cell.errors = cell.errors.saturating_add(1),
-                        "borrow_wait" => cell.throttles = cell.throttles.saturating_add(1),
+                        "borrow_wait" => {
+                            cell.throttles = cell.throttles.saturating_add(1);
+                            self.marks[b].throttles = self.marks[b].throttles.saturating_add(1);
+                        }
                         _ => {}
                     }
                 }
@@ -495,6 +552,7 @@ impl Metrics {
         if live.len() != self.cells.len() {
             return;
         }
+        self.version += 1;
         let b = self.bucket(now_us);
         for (r, l) in live.iter().enumerate() {
             if self.kinds[r] == ResourceType::Queue {
@@ -613,25 +671,16 @@ impl Metrics {
         out
     }
 
-    /// Time-bar markers: per bucket with something to show, `(bucket start µs, kind, count)`, over all resources.
+    /// Time-bar markers: per bucket with something to show, `(bucket start µs, kind, count)`, over all resources
+    /// (functions' failures and APIs' 5xx answers, throttles, dead letters sent).
     pub fn markers(&self) -> Vec<(u64, MarkerKind, u32)> {
         let mut out = Vec::new();
-        for i in 0..self.len {
-            let (mut errors, mut throttles, mut dead) = (0u32, 0u32, 0u32);
-            for (r, cells) in self.cells.iter().enumerate() {
-                let c = &cells[i];
-                // A function's failures and an API's 5xx.
-                if matches!(self.kinds[r], ResourceType::Function | ResourceType::Api) {
-                    errors = errors.saturating_add(c.errors);
-                }
-                throttles = throttles.saturating_add(c.throttles);
-                dead = dead.saturating_add(c.dead_letters);
-            }
+        for (i, m) in self.marks[..self.len].iter().enumerate() {
             let t = self.start_of(i);
             for (kind, n) in [
-                (MarkerKind::Error, errors),
-                (MarkerKind::Throttle, throttles),
-                (MarkerKind::DeadLetter, dead),
+                (MarkerKind::Error, m.errors),
+                (MarkerKind::Throttle, m.throttles),
+                (MarkerKind::DeadLetter, m.dead_letters),
             ] {
                 if n > 0 {
                     out.push((t, kind, n));
@@ -839,6 +888,71 @@ mod tests {
         );
     }
 
+    /// The markers as a pass over every resource's cells finds them (how they were computed before they were
+    /// kept as records came).
+    fn markers_from_cells(m: &Metrics) -> Vec<(u64, MarkerKind, u32)> {
+        let mut out = Vec::new();
+        for i in 0..m.buckets_in_use() {
+            let (mut errors, mut throttles, mut dead) = (0u32, 0u32, 0u32);
+            for (r, cells) in m.cells.iter().enumerate() {
+                let c = &cells[i];
+                if matches!(m.kinds[r], ResourceType::Function | ResourceType::Api) {
+                    errors += c.errors;
+                }
+                throttles += c.throttles;
+                dead += c.dead_letters;
+            }
+            for (kind, n) in [
+                (MarkerKind::Error, errors),
+                (MarkerKind::Throttle, throttles),
+                (MarkerKind::DeadLetter, dead),
+            ] {
+                if n > 0 {
+                    out.push((m.start_of(i), kind, n));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn markers_kept_as_records_come_match_a_pass_over_every_cell() {
+        let mut marked = 0;
+        for (file, until_us) in [
+            ("throttle-burst.json", 60_000_000),
+            ("poison-message-dlq.json", 120_000_000),
+            ("lambda-drowns-database.json", 10_000_000),
+            ("api-stage-throttle.json", 30_000_000),
+        ] {
+            let (sim, records) = run_example(file, until_us);
+            let mut m = Metrics::new(sim.scenario());
+            for (k, r) in records.iter().enumerate() {
+                m.observe(r);
+                if k % 97 == 0 {
+                    assert_eq!(m.markers(), markers_from_cells(&m), "{file} at record {k}");
+                }
+            }
+            marked += m.markers().len();
+            assert_eq!(m.markers(), markers_from_cells(&m), "{file}");
+            // After the width doubles (a record far later), merged buckets still agree.
+            let version = m.version();
+            m.observe(&TraceRecord::Throttle {
+                t_ms: crate::sim::Ms(86_400_000_000),
+                function: "nothing".into(),
+                trace_id: "t".into(),
+                parent_span_id: None,
+                invocation_type: crate::sim::InvocationType::Event,
+                reason: "test".into(),
+            });
+            assert!(m.version() > version);
+            assert_eq!(m.markers(), markers_from_cells(&m), "{file}, merged");
+        }
+        assert!(
+            marked > 10,
+            "the examples have errors, throttles and dead letters to mark"
+        );
+    }
+
     #[test]
     fn histogram_percentiles_are_close() {
         let mut h = Histogram::default();
@@ -850,5 +964,21 @@ mod tests {
         assert!((p50 / 50.0 - 1.0).abs() < 0.1, "{p50}");
         assert!((p99 / 99.0 - 1.0).abs() < 0.1, "{p99}");
         assert_eq!(Histogram::default().percentile_ms(50.0), None);
+        // Looking only between the lowest and highest bins in use finds what a scan of every bin finds, merged
+        // histograms too.
+        let mut other = Histogram::default();
+        for us in [0, 1, 7, 3_000_000_000, u64::MAX] {
+            other.add(us);
+        }
+        h.merge(&other);
+        for p in [0.0, 1.0, 10.0, 50.0, 90.0, 99.0, 100.0] {
+            let rank = ((p / 100.0) * h.total as f64).ceil().max(1.0) as u64;
+            let mut seen = 0;
+            let full_scan = h.bins.iter().enumerate().find_map(|(bin, n)| {
+                seen += u64::from(*n);
+                (seen >= rank).then(|| Histogram::middle_us(bin) / 1000.0)
+            });
+            assert_eq!(h.percentile_ms(p), full_scan, "p{p}");
+        }
     }
 }

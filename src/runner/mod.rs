@@ -60,7 +60,8 @@ pub enum Command {
     /// Start the loaded scenario again at t = 0.
     Reset,
     Load(Arc<Scenario>),
-    /// Send a payload into the simulation now (the app's "send a test event").
+    /// Send a payload into the simulation now (the app's "send a test event"). Like a fault change, it is recorded
+    /// with its moment and sent again at that moment after a [`Command::Reset`], a seek or an export's re-run.
     Inject {
         to: ResId,
         payload: Payload,
@@ -137,6 +138,76 @@ pub struct RecordedFault {
     pub t_us: u64,
     pub events: u64,
     pub change: FaultChange,
+}
+
+/// A test event sent by hand (the app's "Send test event") as the runner recorded it: the moment of the run it was
+/// sent at, exactly as for a [`RecordedFault`], and how many recorded fault changes came before it (so a fault
+/// change and a test event at the same moment are replayed in the order they were made).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedInjection {
+    pub t_us: u64,
+    pub events: u64,
+    pub faults_before: usize,
+    pub to: ResId,
+    pub payload: Payload,
+}
+
+/// What was done to a run by hand, in order: fault changes and test events. A re-run does them again at their
+/// moments, so it is the run the user saw.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Recorded<'a> {
+    pub faults: &'a [RecordedFault],
+    pub injections: &'a [RecordedInjection],
+}
+
+/// How far a run has got through a [`Recorded`] list: fault changes and test events done.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Cursor {
+    faults: usize,
+    injections: usize,
+}
+
+/// One recorded thing to do.
+enum Due<'a> {
+    Fault(&'a RecordedFault),
+    Inject(&'a RecordedInjection),
+}
+
+impl<'a> Recorded<'a> {
+    /// The next thing to do after `at`, with its moment (virtual time, events processed before it).
+    fn next(&self, at: Cursor) -> Option<(u64, u64, Due<'a>)> {
+        let fault = self.faults.get(at.faults);
+        match self.injections.get(at.injections) {
+            Some(j) if fault.is_none() || j.faults_before <= at.faults => {
+                Some((j.t_us, j.events, Due::Inject(j)))
+            }
+            _ => fault.map(|f| (f.t_us, f.events, Due::Fault(f))),
+        }
+    }
+
+    /// Does `due` to `sim` and moves the cursor past it.
+    fn apply(sim: &mut Sim, due: Due<'_>, at: &mut Cursor) {
+        match due {
+            Due::Fault(f) => {
+                sim.apply_fault(&f.change);
+                at.faults += 1;
+            }
+            Due::Inject(j) => {
+                sim.inject(j.to, &j.payload);
+                at.injections += 1;
+            }
+        }
+    }
+
+    /// Does everything recorded after no more events than `sim` has processed (before a step).
+    fn apply_reached(&self, sim: &mut Sim, at: &mut Cursor) {
+        while let Some((_, _, due)) = self
+            .next(*at)
+            .filter(|(_, events, _)| *events <= sim.events_processed())
+        {
+            Recorded::apply(sim, due, at);
+        }
+    }
 }
 
 /// Where a seek is going.
@@ -231,6 +302,8 @@ pub struct Snapshot {
     pub error: Option<String>,
     /// The fault changes applied so far in this run, in order (see [`Command::Fault`]).
     pub faults: Vec<RecordedFault>,
+    /// The test events sent so far in this run, in order (see [`Command::Inject`]).
+    pub injections: Vec<RecordedInjection>,
     /// A seek (time travel) is under way.
     pub seeking: bool,
 }
@@ -305,6 +378,10 @@ pub struct RunnerCore {
     faults: Vec<RecordedFault>,
     /// How many of them the current run has applied.
     faults_applied: usize,
+    /// Every test event sent by hand in this scenario's runs, in order; kept over a Reset, cleared by a Load.
+    injections: Vec<RecordedInjection>,
+    /// How many of them the current run has sent.
+    injections_applied: usize,
     /// A seek under way.
     seek: Option<SeekTarget>,
     /// Where play pauses besides `until_s` (see [`Command::PauseWhen`]).
@@ -336,6 +413,8 @@ impl RunnerCore {
             dirty: true,
             faults: Vec::new(),
             faults_applied: 0,
+            injections: Vec::new(),
+            injections_applied: 0,
             seek: None,
             pause: None,
             pause_at_us: None,
@@ -377,20 +456,11 @@ impl RunnerCore {
             Command::Pause => self.playing = false,
             Command::Step => {
                 self.playing = false;
-                let pending = self.faults[self.faults_applied..].to_vec();
-                let mut applied = 0;
-                self.guarded(|sim| {
-                    // Faults recorded before this event come first.
-                    while let Some(f) = pending
-                        .get(applied)
-                        .filter(|f| f.events <= sim.events_processed())
-                    {
-                        sim.apply_fault(&f.change);
-                        applied += 1;
-                    }
+                self.with_recorded(|sim, recorded, at, _| {
+                    // Fault changes and test events recorded before this event come first.
+                    recorded.apply_reached(sim, at);
                     sim.step();
                 });
-                self.faults_applied += applied;
                 self.last_stats_wall = None;
             }
             Command::SetSpeed(speed) => {
@@ -410,11 +480,24 @@ impl RunnerCore {
                 self.playing = false;
                 self.faults.clear();
                 self.pause_at_us = None;
+                self.injections.clear();
                 self.start(sc);
             }
             Command::Inject { to, payload } => {
                 if let Some(sc) = &self.scenario {
                     if to.index() < sc.resources.len() {
+                        if let Some(sim) = &self.sim {
+                            let (t_us, events) = (sim.now_us(), sim.events_processed());
+                            self.forget_unreached();
+                            self.injections.push(RecordedInjection {
+                                t_us,
+                                events,
+                                faults_before: self.faults_applied,
+                                to,
+                                payload: payload.clone(),
+                            });
+                            self.injections_applied = self.injections.len();
+                        }
                         self.guarded(|sim| sim.inject(to, &payload));
                     } else {
                         self.error = Some(format!("no resource #{} to send to", to.0));
@@ -424,11 +507,11 @@ impl RunnerCore {
             Command::Shutdown => return false,
             Command::Fault(change) => {
                 if let Some(sim) = &self.sim {
-                    // A change made after a Reset replaces the recorded changes the run has not reached yet.
-                    self.faults.truncate(self.faults_applied);
+                    let (t_us, events) = (sim.now_us(), sim.events_processed());
+                    self.forget_unreached();
                     self.faults.push(RecordedFault {
-                        t_us: sim.now_us(),
-                        events: sim.events_processed(),
+                        t_us,
+                        events,
                         change: change.clone(),
                     });
                     self.faults_applied = self.faults.len();
@@ -463,6 +546,33 @@ impl RunnerCore {
         true
     }
 
+    /// A change made after a Reset (or a seek back) replaces the recorded fault changes and test events the run
+    /// has not reached yet: the run goes another way from here.
+    fn forget_unreached(&mut self) {
+        self.faults.truncate(self.faults_applied);
+        self.injections.truncate(self.injections_applied);
+    }
+
+    /// Runs `f` on the simulation (guarded) with the recorded fault changes and test events and the cursor of the
+    /// current run through them; keeps the cursor's progress.
+    fn with_recorded(&mut self, f: impl FnOnce(&mut Sim, Recorded<'_>, &mut Cursor, &mut Watch)) {
+        let faults = std::mem::take(&mut self.faults);
+        let injections = std::mem::take(&mut self.injections);
+        let mut at = Cursor {
+            faults: self.faults_applied,
+            injections: self.injections_applied,
+        };
+        let recorded = Recorded {
+            faults: &faults,
+            injections: &injections,
+        };
+        self.guarded_watched(|sim, watch| f(sim, recorded, &mut at, watch));
+        self.faults = faults;
+        self.injections = injections;
+        self.faults_applied = at.faults;
+        self.injections_applied = at.injections;
+    }
+
     /// Starts a seek: pauses, restarts the run when the target lies behind, and lets the ticks run to it.
     fn begin_seek(&mut self, target: SeekTarget) {
         let Some(sc) = self.scenario.clone() else {
@@ -485,24 +595,17 @@ impl RunnerCore {
     fn seek_tick(&mut self) {
         let Some(target) = self.seek else { return };
         let mut done = false;
-        // A seek replays the recorded fault changes at their moments, as play does: the same run up to there.
-        let pending = self.faults[self.faults_applied..].to_vec();
-        let mut applied = 0;
-        self.guarded(|sim| match target {
+        // A seek replays the recorded fault changes and test events at their moments, as play does: the same run
+        // up to there.
+        self.with_recorded(|sim, recorded, at, _| match target {
             SeekTarget::Time(t) => {
-                run_with_faults(sim, t, &pending, &mut applied);
+                run_with_recorded(sim, t, recorded, at);
                 done = sim.next_event_us().is_none_or(|next| next > t);
             }
             SeekTarget::Events(n) => {
                 let mut ran = 0;
                 while sim.events_processed() < n && ran < EVENTS_PER_TICK {
-                    while let Some(f) = pending
-                        .get(applied)
-                        .filter(|f| f.events <= sim.events_processed())
-                    {
-                        sim.apply_fault(&f.change);
-                        applied += 1;
-                    }
+                    recorded.apply_reached(sim, at);
                     if !sim.step() {
                         break;
                     }
@@ -511,7 +614,6 @@ impl RunnerCore {
                 done = sim.events_processed() >= n || sim.next_event_us().is_none();
             }
         });
-        self.faults_applied += applied;
         if done || self.sim.is_none() {
             self.seek = None;
         }
@@ -543,6 +645,7 @@ impl RunnerCore {
         self.last_stats_wall = None;
         self.stop_at_until = true;
         self.faults_applied = 0;
+        self.injections_applied = 0;
         self.scenario = Some(sc.clone());
         self.sim = None;
         let made = catch_unwind(AssertUnwindSafe(|| {
@@ -638,10 +741,8 @@ impl RunnerCore {
         let stop_at_until = self.stop_at_until || self.pause_at_us.is_some();
         let mut reached_until = false;
         let mut over = false;
-        let pending = self.faults[self.faults_applied..].to_vec();
-        let mut applied = 0;
         let deadline = self.pause.as_ref().and_then(|p| p.deadline_us());
-        self.guarded_watched(|sim, watch| {
+        self.with_recorded(|sim, recorded, at, watch| {
             let now = sim.now_us();
             let mut target = now.saturating_add((dt.as_secs_f64() * speed * 1e6) as u64);
             if skip_idle && let Some(next) = sim.next_event_us() {
@@ -659,9 +760,9 @@ impl RunnerCore {
                 reached_until = true;
             }
             let ran = if watch.pause.as_ref().is_some_and(|p| p.watching()) {
-                run_with_faults_watched(sim, target, &pending, &mut applied, watch)
+                run_with_recorded_watched(sim, target, recorded, at, watch)
             } else {
-                run_with_faults(sim, target, &pending, &mut applied)
+                run_with_recorded(sim, target, recorded, at)
             };
             if watch.hit {
                 // Stopped at the predicate's record, before `target`.
@@ -677,7 +778,6 @@ impl RunnerCore {
                 sim.run_until(until);
             }
         });
-        self.faults_applied += applied;
         if reached_until || over {
             self.playing = false;
         }
@@ -717,6 +817,7 @@ impl RunnerCore {
             until_us: self.until_us(),
             error: self.error.clone(),
             faults: self.faults[..self.faults_applied].to_vec(),
+            injections: self.injections[..self.injections_applied].to_vec(),
             seeking: self.seek.is_some(),
             ..Snapshot::default()
         };
@@ -742,29 +843,23 @@ impl RunnerCore {
     }
 }
 
-/// Runs `sim` towards `target` within one tick's budget of events, applying the recorded fault changes
-/// `pending` (in order) at exactly their moments: after the same number of events, at the same virtual time.
-/// Counts the changes applied in `applied`; returns how many events ran.
-fn run_with_faults(
-    sim: &mut Sim,
-    target: u64,
-    pending: &[RecordedFault],
-    applied: &mut usize,
-) -> u64 {
+/// Runs `sim` towards `target` within one tick's budget of events, doing the recorded fault changes and test
+/// events after `at` (in the order they were made) at exactly their moments: after the same number of events, at
+/// the same virtual time. Moves `at` past what it did; returns how many events ran.
+fn run_with_recorded(sim: &mut Sim, target: u64, recorded: Recorded<'_>, at: &mut Cursor) -> u64 {
     let mut ran = 0;
-    while let Some(f) = pending.get(*applied).filter(|f| f.t_us <= target) {
-        let due_in = f.events.saturating_sub(sim.events_processed());
-        ran += sim.run_until_bounded(f.t_us, due_in.min(EVENTS_PER_TICK - ran));
+    while let Some((t_us, events, due)) = recorded.next(*at).filter(|(t, ..)| *t <= target) {
+        let due_in = events.saturating_sub(sim.events_processed());
+        ran += sim.run_until_bounded(t_us, due_in.min(EVENTS_PER_TICK - ran));
         let reached =
-            sim.events_processed() >= f.events || sim.next_event_us().is_none_or(|t| t > f.t_us);
+            sim.events_processed() >= events || sim.next_event_us().is_none_or(|t| t > t_us);
         if !reached {
             // Out of budget: the next tick goes on from here.
             return ran;
         }
-        sim.apply_fault(&f.change);
-        *applied += 1;
+        Recorded::apply(sim, due, at);
     }
-    // The next change, if any, lies after `target`: every event up to `target` came before it.
+    // The next one, if any, lies after `target`: every event up to `target` came before it.
     ran + sim.run_until_bounded(target, EVENTS_PER_TICK - ran)
 }
 
@@ -819,41 +914,40 @@ fn run_until_watched(sim: &mut Sim, t_us: u64, max_events: u64, watch: &mut Watc
     sim.events_processed() - before
 }
 
-/// [`run_with_faults`] through [`run_until_watched`]: stops right after the moment the pause predicate asked
-/// for (the fault changes not reached yet stay pending for the next tick).
-fn run_with_faults_watched(
+/// [`run_with_recorded`] through [`run_until_watched`]: stops right after the moment the pause predicate asked
+/// for (the fault changes and test events not reached yet stay pending for the next tick).
+fn run_with_recorded_watched(
     sim: &mut Sim,
     target: u64,
-    pending: &[RecordedFault],
-    applied: &mut usize,
+    recorded: Recorded<'_>,
+    at: &mut Cursor,
     watch: &mut Watch,
 ) -> u64 {
     let mut ran = 0;
-    while let Some(f) = pending.get(*applied).filter(|f| f.t_us <= target) {
-        let due_in = f.events.saturating_sub(sim.events_processed());
-        ran += run_until_watched(sim, f.t_us, due_in.min(EVENTS_PER_TICK - ran), watch);
+    while let Some((t_us, events, due)) = recorded.next(*at).filter(|(t, ..)| *t <= target) {
+        let due_in = events.saturating_sub(sim.events_processed());
+        ran += run_until_watched(sim, t_us, due_in.min(EVENTS_PER_TICK - ran), watch);
         if watch.hit {
             return ran;
         }
         let reached =
-            sim.events_processed() >= f.events || sim.next_event_us().is_none_or(|t| t > f.t_us);
+            sim.events_processed() >= events || sim.next_event_us().is_none_or(|t| t > t_us);
         if !reached {
             return ran;
         }
-        sim.apply_fault(&f.change);
+        Recorded::apply(sim, due, at);
         watch.take(sim);
-        *applied += 1;
     }
     ran + run_until_watched(sim, target, EVENTS_PER_TICK - ran, watch)
 }
 
-/// Re-runs a scenario from t = 0 to `until_us` with the trace on, applying the recorded fault changes `faults` at
-/// their moments, and returns its records (the app's exports: the run is deterministic, so this is the run the
-/// app shows, minus test events sent by hand). An engine panic becomes an error message.
+/// Re-runs a scenario from t = 0 to `until_us` with the trace on, doing the recorded fault changes and test events
+/// at their moments, and returns its records (the app's exports: the run is deterministic, so this is the run the
+/// app shows). An engine panic becomes an error message.
 pub fn rerun_trace(
     sc: Arc<Scenario>,
     until_us: u64,
-    faults: &[RecordedFault],
+    recorded: Recorded<'_>,
 ) -> Result<Vec<TraceRecord>, String> {
     catch_unwind(AssertUnwindSafe(|| {
         let mut sim = Sim::new(
@@ -863,11 +957,11 @@ pub fn rerun_trace(
                 trace: true,
             },
         );
-        let mut applied = 0;
+        let mut at = Cursor::default();
         loop {
-            let before = (sim.events_processed(), applied);
-            run_with_faults(&mut sim, until_us, faults, &mut applied);
-            if (sim.events_processed(), applied) == before {
+            let before = (sim.events_processed(), at);
+            run_with_recorded(&mut sim, until_us, recorded, &mut at);
+            if (sim.events_processed(), at) == before {
                 break;
             }
         }

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use crossbeam_channel::{Receiver, TryRecvError, bounded};
 use serde_json::Value;
 
-use super::{RecordedFault, panic_text, run_with_faults};
+use super::{Cursor, Recorded, RecordedFault, RecordedInjection, panic_text, run_with_recorded};
 use crate::scenario::Scenario;
 use crate::sim::{Sim, SimOptions, Status, TraceRecord};
 
@@ -531,13 +531,12 @@ impl Retained {
     }
 }
 
-/// Rebuilds the detail of one invocation by re-running `sc` from t = 0 with the recorded fault changes, keeping
-/// only the records of `request_id`, until its result or `until_us` (the live run's time: the re-run sees no
-/// further). `Ok(None)`: the run never invoked it (a test event sent by hand is not replayed). An engine panic
-/// becomes an error message.
+/// Rebuilds the detail of one invocation by re-running `sc` from t = 0 with the recorded fault changes and test
+/// events, keeping only the records of `request_id`, until its result or `until_us` (the live run's time: the
+/// re-run sees no further). `Ok(None)`: the run never invoked it. An engine panic becomes an error message.
 pub fn materialise(
     sc: Arc<Scenario>,
-    faults: &[RecordedFault],
+    recorded: Recorded<'_>,
     request_id: &str,
     until_us: u64,
 ) -> Result<Option<InvDetail>, String> {
@@ -550,10 +549,10 @@ pub fn materialise(
             },
         );
         let mut found: Option<InvDetail> = None;
-        let mut applied = 0;
+        let mut at = Cursor::default();
         loop {
-            let before = (sim.events_processed(), applied);
-            run_with_faults(&mut sim, until_us, faults, &mut applied);
+            let before = (sim.events_processed(), at);
+            run_with_recorded(&mut sim, until_us, recorded, &mut at);
             for r in sim.take_trace() {
                 match r {
                     TraceRecord::Invoke {
@@ -591,7 +590,7 @@ pub fn materialise(
                     _ => {}
                 }
             }
-            if (sim.events_processed(), applied) == before {
+            if (sim.events_processed(), at) == before {
                 return found;
             }
         }
@@ -617,6 +616,7 @@ impl DetailJob {
         seq: u64,
         sc: Arc<Scenario>,
         faults: Vec<RecordedFault>,
+        injections: Vec<RecordedInjection>,
         request_id: String,
         until_us: u64,
     ) -> Result<DetailJob, String> {
@@ -624,7 +624,11 @@ impl DetailJob {
         std::thread::Builder::new()
             .name("eventflow-detail".into())
             .spawn(move || {
-                let _ = tx.send(materialise(sc, &faults, &request_id, until_us));
+                let recorded = Recorded {
+                    faults: &faults,
+                    injections: &injections,
+                };
+                let _ = tx.send(materialise(sc, recorded, &request_id, until_us));
             })
             .map_err(|e| format!("cannot start the re-run: {e}"))?;
         Ok(DetailJob { seq, answer: rx })
@@ -835,13 +839,13 @@ mod tests {
                 _ => None,
             })
             .expect("it finished");
-        let d = materialise(sc.clone(), &[], request_id, 30_000_000)
+        let d = materialise(sc.clone(), Recorded::default(), request_id, 30_000_000)
             .expect("re-runs")
             .expect("finds the invocation");
         assert_eq!(&d.event, event);
         assert_eq!((d.response, d.error), (response, error));
         assert_eq!(
-            materialise(sc, &[], "no-such-request", 30_000_000),
+            materialise(sc, Recorded::default(), "no-such-request", 30_000_000),
             Ok(None)
         );
     }

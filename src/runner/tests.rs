@@ -272,15 +272,22 @@ fn a_fault_fails_invocations_and_a_reset_replays_it_exactly() {
     assert_eq!(live[..n], replay[..n], "the replay is identical");
 
     // The app's exports re-run headless with the recorded faults: the same records again.
-    let exported: Vec<String> = rerun_trace(scenario(NEW_ORDER), 20_000_000, &recorded)
-        .expect("runs")
-        .iter()
-        .map(|r| {
-            let mut line = Vec::new();
-            r.write_line(&mut line);
-            String::from_utf8_lossy(&line).into_owned()
-        })
-        .collect();
+    let exported: Vec<String> = rerun_trace(
+        scenario(NEW_ORDER),
+        20_000_000,
+        Recorded {
+            faults: &recorded,
+            injections: &[],
+        },
+    )
+    .expect("runs")
+    .iter()
+    .map(|r| {
+        let mut line = Vec::new();
+        r.write_line(&mut line);
+        String::from_utf8_lossy(&line).into_owned()
+    })
+    .collect();
     let m = exported.len().min(live.len());
     assert!(exported.iter().any(|l| l.contains("InjectedFault")));
     assert!(m > 40, "{m} records");
@@ -356,7 +363,7 @@ fn seeking_back_re_runs_to_the_same_moment() {
         "seeking back starts a new run"
     );
     // The records since t = 0 are exactly those of a fresh run to that moment.
-    let fresh = rerun_trace(scenario(NEW_ORDER), 1_500_000, &[]).expect("runs");
+    let fresh = rerun_trace(scenario(NEW_ORDER), 1_500_000, Recorded::default()).expect("runs");
     assert_eq!(lines(&records), lines(&fresh));
     // Seeking forward goes on without a restart.
     let (_, snap) = seek_to_end(&mut c, Command::Seek(2_000_000));
@@ -451,7 +458,7 @@ fn play_pauses_at_the_record_the_pause_predicate_waits_for() {
 }"#,
     );
     let until_us = secs_to_us(sc.settings.until_s);
-    let reference = rerun_trace(sc.clone(), until_us, &[]).expect("runs");
+    let reference = rerun_trace(sc.clone(), until_us, Recorded::default()).expect("runs");
     for (kind, n) in [("log", 4), ("call", 3), ("invoke", 2), ("result", 5)] {
         let (hit_at, expected_t) = reference
             .iter()
@@ -550,4 +557,100 @@ fn pause_at_stops_play_there_once() {
     clock.advance(Duration::from_millis(100));
     c.tick();
     assert_eq!(now(&mut c), 100_000, "a load forgets it");
+}
+
+/// Plays `c` in wall steps of 50 ms at speed 100 until the run passes `until_us`, sending `inject` (to, payload) once
+/// it passes `inject_at_us`; returns the records and the last snapshot.
+fn play_sending(
+    c: &mut RunnerCore,
+    clock: &ManualClock,
+    until_us: u64,
+    inject_at_us: u64,
+    inject: (ResId, Payload),
+) -> (Vec<TraceRecord>, Snapshot) {
+    let mut records = Vec::new();
+    let mut snap = Snapshot::default();
+    let mut inject = Some(inject);
+    c.handle(Command::SetSpeed(100.0));
+    c.handle(Command::Play);
+    while snap.now_us < until_us && c.is_playing() {
+        if let Some((to, payload)) = inject.take_if(|_| snap.now_us >= inject_at_us) {
+            c.handle(Command::Inject { to, payload });
+        }
+        clock.advance(Duration::from_millis(50));
+        c.tick();
+        if let Some(u) = c.take_update() {
+            records.extend(u.records);
+            snap = u.snapshot;
+        }
+    }
+    c.handle(Command::Pause);
+    if let Some(u) = c.take_update() {
+        records.extend(u.records);
+        snap = u.snapshot;
+    }
+    (records, snap)
+}
+
+#[test]
+fn a_test_event_sent_by_hand_is_sent_again_after_a_seek_back_and_in_an_export() {
+    let (mut c, clock) = core();
+    let sc = scenario(NEW_ORDER);
+    let bus = sc.find("Orders").expect("bus");
+    c.handle(Command::Load(sc));
+    c.handle(Command::SkipIdle(false));
+    let payload = Payload::Event(serde_json::json!({
+        "source": "com.example.orders", "detail-type": "New Order",
+        "detail": { "id": "ord-by-hand", "items": [] }
+    }));
+    let (live, end) = play_sending(&mut c, &clock, 9_000_000, 3_000_000, (bus, payload));
+    let by_hand = |records: &[TraceRecord]| {
+        records
+            .iter()
+            .filter(
+                |r| matches!(r, TraceRecord::Transit { from, .. } if from == "traffic:injected"),
+            )
+            .count()
+    };
+    assert_eq!(by_hand(&live), 1, "the test event went into the live run");
+    assert_eq!(end.injections.len(), 1);
+    assert!(end.injections[0].t_us >= 3_000_000);
+
+    // Seek back before the test event: a new run from t = 0 that has not sent it yet.
+    let (records, snap) = seek_to_end(&mut c, Command::Seek(1_000_000));
+    assert_eq!(snap.now_us, 1_000_000);
+    assert_eq!(by_hand(&records), 0);
+    assert!(snap.injections.is_empty());
+    // Forward to the live run's moment: the test event is sent again at its moment, and the whole run since
+    // t = 0 is the live run, record for record.
+    let (rest, snap) = seek_to_end(&mut c, Command::Seek(end.now_us));
+    let replayed: Vec<TraceRecord> = records.into_iter().chain(rest).collect();
+    assert_eq!(snap.injections, end.injections);
+    assert_eq!(by_hand(&replayed), 1);
+    assert_eq!(
+        lines(&replayed),
+        lines(&live),
+        "the seek replays the live run"
+    );
+
+    // Step back from there and forward again: still the same run.
+    let (_, back) = seek_to_end(&mut c, Command::StepBack);
+    assert_eq!(back.events_processed, end.events_processed - 1);
+    assert_eq!(back.injections, end.injections);
+
+    // The app's exports re-run with the test events: the same records again.
+    let exported = rerun_trace(
+        scenario(NEW_ORDER),
+        end.now_us,
+        Recorded {
+            faults: &end.faults,
+            injections: &end.injections,
+        },
+    )
+    .expect("runs");
+    assert_eq!(
+        lines(&exported),
+        lines(&live),
+        "the export re-runs the live run"
+    );
 }

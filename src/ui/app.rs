@@ -252,10 +252,13 @@ impl EventflowApp {
             return;
         };
         let sc = doc.scenario.clone();
-        if self
-            .log
-            .want_detail(*i, &sc, &self.snap.faults, self.snap.now_us)
-        {
+        if self.log.want_detail(
+            *i,
+            &sc,
+            &self.snap.faults,
+            &self.snap.injections,
+            self.snap.now_us,
+        ) {
             ctx.request_repaint_after(std::time::Duration::from_millis(50));
         }
     }
@@ -1126,14 +1129,14 @@ impl EventflowApp {
         let trace = self.export_trace();
         let source = self.doc.as_ref().map(|d| ExportSource {
             scenario: &d.scenario,
-            now_us: self.snap.now_us,
-            faults: &self.snap.faults,
+            snapshot: &self.snap,
             trace: trace
                 .as_deref()
                 .and_then(|t| self.panels.views.store.records(t)),
-            canvas_rect: d.canvas.last_rect(),
+            canvas: &d.canvas,
+            horizon_us: self.panels.views.time_bar.horizon_us(),
         });
-        if let Some(message) = self.panels.exports.show(ctx, source) {
+        if let Some(message) = self.panels.exports.show(ctx, source, actions) {
             self.status = Some(message);
         }
         if let Some(choice) = self.panels.export_sam.as_mut().and_then(|d| d.show(ctx)) {
@@ -1288,6 +1291,7 @@ impl EventflowApp {
                         pick,
                         d.scenario.clone(),
                         self.snap.faults.clone(),
+                        self.snap.injections.clone(),
                     ));
                 }
             }
@@ -1338,7 +1342,7 @@ impl EventflowApp {
             Action::DismissStatus => self.status = None,
             Action::Export(kind) => {
                 if let Some(d) = &self.doc {
-                    self.panels.exports.ask(kind, &d.scenario);
+                    self.panels.exports.ask(kind, &d.scenario, self.snap.now_us);
                 }
             }
             // Edit-mode actions were applied above.

@@ -14,7 +14,7 @@
 //! gesture asks (select, wire, move, drop). Each node is also an accessible widget with its name, role and
 //! selection, so screen readers and UI tests find nodes by label.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use eframe::egui::{
@@ -56,11 +56,36 @@ pub const LEGEND_STRIP_H: f32 = 22.0;
 /// Zoom step of the `+` and `-` keys.
 const KEY_ZOOM_STEP: f32 = 1.25;
 
+/// The canvas as drawn, in world units (see [`Canvas::drawing`]).
+pub struct Drawing {
+    pub nodes: Vec<DrawnNode>,
+    pub edges: Vec<DrawnEdge>,
+}
+
+/// A node of a [`Drawing`].
+pub struct DrawnNode {
+    pub name: String,
+    pub kind: NodeKind,
+    /// The second line: type and live state.
+    pub subtitle: String,
+    pub rect: Rect,
+}
+
+/// An edge of a [`Drawing`]: its route (the arrow head at the last point) and its label with its plate.
+pub struct DrawnEdge {
+    pub route: Vec<Pos2>,
+    pub label: Option<(String, Rect)>,
+}
+
 /// A transit on its way.
 #[derive(Debug, Clone)]
 struct Dot {
     from: NodeIndex,
     to: NodeIndex,
+    /// Where it travels: lane `k` below the number of edges is edge `k`'s route (the first edge from `from` to
+    /// `to`); above, a straight line between two nodes no edge joins (an event bus's delivery to a rule's
+    /// target), numbered in [`Canvas::pair_lanes`]. Dots are counted per lane every frame, without hashing.
+    lane: usize,
     t_us: u64,
     /// When it reaches `to` on screen: the arrival, stretched to a minimum visible time.
     end_us: u64,
@@ -146,6 +171,10 @@ pub struct Canvas {
     short_labels: Vec<String>,
     /// Per (from, to) node pair, its first edge (dots travel the route of that edge).
     edge_of: HashMap<(usize, usize), usize>,
+    /// Node pairs that dots travel between without an edge, numbered from the number of edges on (see
+    /// [`Dot::lane`]), and their lane by pair.
+    pair_lanes: Vec<(NodeIndex, NodeIndex)>,
+    lane_of_pair: HashMap<(usize, usize), usize>,
     /// The automatic layout: node centres and edge routes (used while both ends of an edge are where it put them).
     auto: layout::Layout,
     /// Per edge, its route in world units and where its label goes; recomputed when a node moves.
@@ -156,7 +185,8 @@ pub struct Canvas {
     view: ViewTransform,
     fit_pending: bool,
     dragging: Option<NodeIndex>,
-    dots: Vec<Dot>,
+    /// Oldest first: dots mostly end in the order they started, so expired ones leave from the front.
+    dots: VecDeque<Dot>,
     /// Per node: flash colour and the virtual time it ends.
     flash: Vec<Option<(Color32, u64)>>,
     /// Per queue node: the deepest it has been this run (the scale of its depth bar).
@@ -271,6 +301,8 @@ impl Canvas {
             edge_labels,
             short_labels,
             edge_of,
+            pair_lanes: Vec::new(),
+            lane_of_pair: HashMap::new(),
             auto,
             routes: Vec::new(),
             label_rects: Vec::new(),
@@ -278,7 +310,7 @@ impl Canvas {
             view: ViewTransform::default(),
             fit_pending: true,
             dragging: None,
-            dots: Vec::new(),
+            dots: VecDeque::new(),
             flash: vec![None; n],
             queue_peak: HashMap::new(),
             recent_traces: Vec::new(),
@@ -427,6 +459,42 @@ impl Canvas {
         self.last_rect
     }
 
+    /// What the canvas draws, in world units, for File → Export → Canvas as SVG: every node's box (sized as drawn),
+    /// name, type colour and subtitle, and every edge's route and label place, from the same layout and routes.
+    pub fn drawing(&self, snap: &Snapshot) -> Drawing {
+        // The routes and label places of the last frame, unless nodes moved since (or it was never drawn).
+        let centers: Vec<Pos2> = (0..self.all_len()).map(|i| self.any_pos(i)).collect();
+        let fresh = (centers != self.routed_for || self.routes.len() != self.edge_ends.len())
+            .then(|| self.routes_and_labels(&centers));
+        let (routes, label_rects) = match &fresh {
+            Some((r, l)) => (r, l),
+            None => (&self.routes, &self.label_rects),
+        };
+        let nodes = (0..self.pos.len())
+            .map(|i| {
+                let scale = self.sizing.scale(self.stats_of(i, snap), &snap.stats);
+                DrawnNode {
+                    name: self.names[i].clone(),
+                    kind: self.kinds[i],
+                    subtitle: self.subtitle(i, snap),
+                    rect: Rect::from_center_size(self.pos[i], NODE_SIZE * scale),
+                }
+            })
+            .collect();
+        let edges = (0..self.edge_ends.len())
+            .map(|k| DrawnEdge {
+                route: routes.get(k).cloned().unwrap_or_default(),
+                label: label_rects
+                    .get(k)
+                    .copied()
+                    .flatten()
+                    .zip(self.short_labels.get(k).filter(|l| !l.is_empty()))
+                    .map(|(r, l)| (l.clone(), r)),
+            })
+            .collect();
+        Drawing { nodes, edges }
+    }
+
     /// Number of dots in flight.
     pub fn dots_in_flight(&self) -> usize {
         self.dots.len()
@@ -526,9 +594,25 @@ impl Canvas {
         if self.dots.len() >= MAX_DOTS {
             self.dots.drain(..MAX_DOTS / 10);
         }
-        self.dots.push(Dot {
+        let lane = match self.edge_of.get(&(a.index(), b.index())) {
+            Some(&k) => k,
+            None => {
+                let n_edges = self.edge_ends.len();
+                let next = n_edges + self.pair_lanes.len();
+                let lane = *self
+                    .lane_of_pair
+                    .entry((a.index(), b.index()))
+                    .or_insert(next);
+                if lane == next {
+                    self.pair_lanes.push((a, b));
+                }
+                lane
+            }
+        };
+        self.dots.push_back(Dot {
             from: a,
             to: b,
+            lane,
             t_us,
             end_us: arrive_us.max(t_us.saturating_add(min_visible_us)),
             arrive_us,
@@ -594,6 +678,11 @@ impl Canvas {
 
     /// Drops dots and flashes that are over. Returns whether anything is still moving.
     pub fn expire(&mut self, now_us: u64) -> bool {
+        // From the front without moving the rest (tens of thousands of dots after a fast stretch), then any
+        // that ended out of order (a pass that moves nothing when there are none).
+        while self.dots.front().is_some_and(|d| d.end_us <= now_us) {
+            self.dots.pop_front();
+        }
         self.dots.retain(|d| d.end_us > now_us);
         for f in &mut self.flash {
             if f.is_some_and(|(_, until)| until <= now_us) {
@@ -613,15 +702,20 @@ impl Canvas {
         if now == self.routed_for && self.routes.len() == self.edge_ends.len() {
             return;
         }
-        self.routes = (0..self.edge_ends.len())
+        (self.routes, self.label_rects) = self.routes_and_labels(&now);
+        self.routed_for = now;
+    }
+
+    /// Every edge's route and label place (world units) with the nodes (and ghosts) at `centers`.
+    fn routes_and_labels(&self, centers: &[Pos2]) -> (Vec<Vec<Pos2>>, Vec<Option<Rect>>) {
+        let world: Vec<Vec<Pos2>> = (0..self.edge_ends.len())
             .map(|k| self.route_world(k))
             .collect();
-        let obstacles: Vec<WorldRect> = now
+        let obstacles: Vec<WorldRect> = centers
             .iter()
             .map(|c| WorldRect::from_center_size(point(*c), NODE_SIZE.x, NODE_SIZE.y))
             .collect();
-        let routes: Vec<Vec<Point>> = self
-            .routes
+        let routes: Vec<Vec<Point>> = world
             .iter()
             .map(|r| r.iter().map(|p| point(*p)).collect())
             .collect();
@@ -630,11 +724,11 @@ impl Canvas {
             .iter()
             .map(|l| label_world_size(l))
             .collect();
-        self.label_rects = layout::place_labels(&obstacles, &routes, &sizes)
+        let labels = layout::place_labels(&obstacles, &routes, &sizes)
             .into_iter()
             .map(|r| r.map(|r| Rect::from_min_max(pos2(r.min.x, r.min.y), pos2(r.max.x, r.max.y))))
             .collect();
-        self.routed_for = now;
+        (world, labels)
     }
 
     /// Edge `k`'s route in world units: the automatic layout's (around nodes, through lanes) while both its ends
@@ -1492,6 +1586,9 @@ impl Canvas {
     }
 
     /// Dots in flight, aggregated into one counted pulse per edge when dense. Returns the dot under the pointer.
+    /// Dots are counted per lane (an edge, or a pair of nodes without one) in a vector (a long run keeps tens of
+    /// thousands of dots: no hashing per dot), and each lane's screen route is computed once per frame, not once
+    /// per dot.
     fn draw_dots(
         &self,
         painter: &egui::Painter,
@@ -1500,24 +1597,36 @@ impl Canvas {
         highlight: Option<u64>,
         hover: Option<Pos2>,
     ) -> Option<usize> {
-        let mut per_edge: HashMap<(NodeIndex, NodeIndex), (usize, u64)> = HashMap::new();
-        for d in &self.dots {
-            if d.t_us <= now {
-                let e = per_edge.entry((d.from, d.to)).or_insert((0, d.trace_hash));
+        let n_edges = self.edge_ends.len();
+        let routes: Vec<Vec<Pos2>> = (0..n_edges)
+            .map(|k| self.dot_route_of_edge(k))
+            .chain(self.pair_lanes.iter().map(|&(a, b)| {
+                let (p0, p1) = self.path(a, b);
+                vec![p0, p1]
+            }))
+            .collect();
+        // Dots under way per lane: how many, and the trace of the first (its colour for the pulse).
+        let mut per_lane: Vec<(usize, u64)> = vec![(0, 0); routes.len()];
+        for d in self.dots.iter().filter(|d| d.t_us <= now) {
+            if let Some(e) = per_lane.get_mut(d.lane) {
+                if e.0 == 0 {
+                    e.1 = d.trace_hash;
+                }
                 e.0 += 1;
             }
         }
         let radius = (5.0 * self.view.zoom()).clamp(2.5, 8.0);
         let mut hovered: Option<(f32, usize)> = None;
         for (k, d) in self.dots.iter().enumerate() {
-            if d.t_us > now
-                || per_edge
-                    .get(&(d.from, d.to))
-                    .is_some_and(|(n, _)| *n > AGGREGATE_ABOVE)
-            {
+            let Some(route) = routes.get(d.lane) else {
+                continue;
+            };
+            if d.t_us > now || per_lane[d.lane].0 > AGGREGATE_ABOVE {
                 continue;
             }
-            let p = self.dot_position(d, now);
+            let span = (d.end_us - d.t_us).max(1) as f64;
+            let f = ((now - d.t_us) as f64 / span).clamp(0.0, 1.0) as f32;
+            let p = along(route, f);
             if !rect.contains(p) {
                 continue;
             }
@@ -1533,12 +1642,12 @@ impl Canvas {
                 }
             }
         }
-        for ((a, b), (n, hash)) in &per_edge {
+        let phase = ((now / 1000) % 1000) as f32 / 1000.0;
+        for (route, (n, hash)) in routes.iter().zip(&per_lane) {
             if *n <= AGGREGATE_ABOVE {
                 continue;
             }
-            let phase = ((now / 1000) % 1000) as f32 / 1000.0;
-            let p = along(&self.dot_route(*a, *b), 0.2 + 0.6 * phase);
+            let p = along(route, 0.2 + 0.6 * phase);
             let c = style::trace_color(*hash);
             painter.circle_filled(p, radius * 2.2, c.gamma_multiply(0.85));
             painter.text(
@@ -1550,6 +1659,17 @@ impl Canvas {
             );
         }
         hovered.map(|(_, k)| k)
+    }
+
+    /// The screen route dots take along edge `k`: its route, else (not routed yet) a straight line.
+    fn dot_route_of_edge(&self, k: usize) -> Vec<Pos2> {
+        let route = self.route_screen(k);
+        if route.len() >= 2 {
+            return route;
+        }
+        let (a, b) = self.edge_ends[k];
+        let (p0, p1) = self.path(NodeIndex::new(a), NodeIndex::new(b));
+        vec![p0, p1]
     }
 
     /// The legend of recent traces, newest first, in its strip along the canvas's bottom edge (fitting keeps
@@ -2008,11 +2128,19 @@ fn fit_area(rect: Rect) -> Rect {
     )
 }
 
-/// The point a fraction `f` of the way along a screen polyline.
+/// The point a fraction `f` of the way along a screen polyline (as [`layout::point_along`], without copying the
+/// route: it runs for every dot of every frame).
 fn along(route: &[Pos2], f: f32) -> Pos2 {
-    let pts: Vec<Point> = route.iter().map(|p| point(*p)).collect();
-    let p = layout::point_along(&pts, f);
-    pos2(p.x, p.y)
+    let len: f32 = route.windows(2).map(|s| s[0].distance(s[1])).sum();
+    let mut left = len * f.clamp(0.0, 1.0);
+    for s in route.windows(2) {
+        let d = s[0].distance(s[1]);
+        if left <= d && d > 0.0 {
+            return s[0] + (s[1] - s[0]) * (left / d);
+        }
+        left -= d;
+    }
+    route.last().copied().unwrap_or(Pos2::ZERO)
 }
 
 /// Distance from a point to a polyline.

@@ -7,7 +7,9 @@
 //!
 //! The dashboard is ten plots of the whole scenario: invocations, errors and throttles per second, concurrency
 //! and p99 duration per function (and API latency), queue depth and oldest message age per queue, dead letters,
-//! API answers by status class, and cost accumulated.
+//! API answers by status class, and cost accumulated. Its series (a pass over every resource's buckets) are
+//! cached per [`Metrics::version`] and recomputed at most [`DASHBOARD_REFRESH_S`] apart while the run plays:
+//! drawing them is all a frame does.
 
 use std::sync::Arc;
 
@@ -26,6 +28,19 @@ use crate::sim::TraceRecord;
 
 /// Most lines of one kind drawn in a dashboard plot (the first resources in file order).
 const MAX_LINES: usize = 8;
+/// Shortest time between two recomputations of the dashboard's series while the metrics change (UI seconds): a
+/// bucket is 100 ms wide at the least, so the plots lose nothing.
+pub const DASHBOARD_REFRESH_S: f64 = 0.1;
+
+/// One dashboard plot's data: its id, title and lines.
+type PlotData = (&'static str, &'static str, Vec<Series>);
+
+/// The dashboard's series and the metrics version and UI time they were computed at.
+struct DashboardCache {
+    version: u64,
+    at_s: f64,
+    plots: Vec<PlotData>,
+}
 
 /// The bottom panel's tab.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -73,6 +88,7 @@ pub struct Views {
     pub store: TraceStore,
     pub timeline: Timeline,
     pub time_bar: TimeBar,
+    dashboard: Option<DashboardCache>,
 }
 
 impl Views {
@@ -87,6 +103,7 @@ impl Views {
         self.metrics = Some(Metrics::new(sc));
         self.store.clear();
         self.timeline.clear();
+        self.dashboard = None;
     }
 
     pub fn observe(&mut self, r: &TraceRecord) {
@@ -171,9 +188,21 @@ impl Views {
                     }
                     BottomTab::Dashboard => {
                         let Some(m) = &self.metrics else { return };
+                        let now_s = ui.input(|i| i.time);
+                        let stale = self.dashboard.as_ref().is_none_or(|c| {
+                            c.version != m.version() && now_s - c.at_s >= DASHBOARD_REFRESH_S
+                        });
+                        if stale {
+                            self.dashboard = Some(DashboardCache {
+                                version: m.version(),
+                                at_s: now_s,
+                                plots: dashboard_series(m, sc),
+                            });
+                        }
+                        let plots = self.dashboard.as_ref().map_or(&[][..], |c| &c.plots[..]);
                         let clicked = egui::ScrollArea::vertical()
                             .id_salt("dashboard-scroll")
-                            .show(ui, |ui| dashboard(ui, m, sc))
+                            .show(ui, |ui| dashboard(ui, plots))
                             .inner;
                         if let Some(t) = clicked {
                             self.jump(t, None, log, actions);
@@ -201,8 +230,8 @@ impl Views {
     }
 }
 
-/// The ten plots of the whole scenario, five per row; returns the time clicked.
-fn dashboard(ui: &mut Ui, m: &Metrics, sc: &Scenario) -> Option<f64> {
+/// The series of the ten plots of the whole scenario.
+fn dashboard_series(m: &Metrics, sc: &Scenario) -> Vec<PlotData> {
     let of_type = |t: ResourceType| -> Vec<crate::scenario::ResId> {
         sc.ids()
             .filter(|id| sc.resource(*id).resource_type() == t)
@@ -224,7 +253,7 @@ fn dashboard(ui: &mut Ui, m: &Metrics, sc: &Scenario) -> Option<f64> {
             m.series(*id, Metric::P99Ms),
         )
     }));
-    let plots: Vec<(&str, &str, Vec<Series>)> = vec![
+    vec![
         (
             "dash-invocations",
             "Invocations per second",
@@ -302,15 +331,18 @@ fn dashboard(ui: &mut Ui, m: &Metrics, sc: &Scenario) -> Option<f64> {
                 m.total_series(Metric::CostTotalUsd, Some(ResourceType::Function)),
             )],
         ),
-    ];
+    ]
+}
+
+/// The ten plots of the whole scenario, five per row; returns the time clicked.
+fn dashboard(ui: &mut Ui, plots: &[PlotData]) -> Option<f64> {
     let mut clicked = None;
     let gap = ui.spacing().item_spacing.x;
     let width = ((ui.available_width() - 4.0 * gap) / 5.0).max(140.0);
-    let mut plots = plots.into_iter();
-    for _ in 0..2 {
+    for row in plots.chunks(5) {
         ui.horizontal_top(|ui| {
-            for (id, title, series) in plots.by_ref().take(5) {
-                if let Some(t) = plot(ui, id, title, series, None, width) {
+            for (id, title, series) in row {
+                if let Some(t) = plot(ui, id, title, series.clone(), None, width) {
                     clicked = Some(t);
                 }
             }

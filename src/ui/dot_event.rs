@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 
 use super::app::fmt_duration;
 use super::json_tree;
-use crate::runner::RecordedFault;
+use crate::runner::{Recorded, RecordedFault, RecordedInjection};
 use crate::scenario::Scenario;
 use crate::sim::TraceRecord;
 
@@ -64,14 +64,23 @@ enum Fetch {
 
 impl DotInspection {
     /// Starts the search on a thread of its own (the UI never waits for the re-run).
-    pub fn start(pick: DotPick, sc: Arc<Scenario>, faults: Vec<RecordedFault>) -> DotInspection {
+    pub fn start(
+        pick: DotPick,
+        sc: Arc<Scenario>,
+        faults: Vec<RecordedFault>,
+        injections: Vec<RecordedInjection>,
+    ) -> DotInspection {
         let (tx, rx) = bounded(1);
         let job = pick.clone();
         let spawned = std::thread::Builder::new()
             .name("dot-event".into())
             .spawn(move || {
                 let until_us = job.arrive_us.saturating_add(FOLLOW_US);
-                let found = crate::runner::rerun_trace(sc, until_us, &faults)
+                let recorded = Recorded {
+                    faults: &faults,
+                    injections: &injections,
+                };
+                let found = crate::runner::rerun_trace(sc, until_us, recorded)
                     .and_then(|records| find_carried(&records, &job, until_us));
                 let _ = tx.send(found);
             });
@@ -198,8 +207,8 @@ pub fn find_carried(
     });
     let Some(at) = at else {
         return Err(
-            "The re-run has no such dot: a test event sent by hand is not part of a re-run, and it shifts \
-             what follows it. Reset the run to inspect dots again."
+            "The re-run (with the faults and test events sent by hand, at their moments) has no such dot. \
+             Reset the run to inspect dots again."
                 .to_string(),
         );
     };
@@ -420,7 +429,7 @@ mod tests {
     fn a_message_dot_carries_its_own_record_of_the_consumers_batch() {
         let sc = example("s3-sns-sqs-function.json");
         let until = 30_000_000;
-        let records = crate::runner::rerun_trace(sc, until, &[]).expect("runs");
+        let records = crate::runner::rerun_trace(sc, until, Recorded::default()).expect("runs");
         let pick = transit_where(&records, |_, to, what| {
             what == "message"
                 && records
@@ -450,7 +459,7 @@ mod tests {
     fn a_response_dot_carries_the_invocations_answer_and_an_unknown_dot_is_refused() {
         let sc = example("api-hello.json");
         let until = 10_000_000;
-        let records = crate::runner::rerun_trace(sc, until, &[]).expect("runs");
+        let records = crate::runner::rerun_trace(sc, until, Recorded::default()).expect("runs");
         let pick = transit_where(&records, |_, _, what| what == "response");
         let Ok(Carried::Payload { value, caption }) = find_carried(&records, &pick, until) else {
             panic!("a payload");
@@ -479,7 +488,7 @@ mod tests {
     fn an_unmatched_event_says_where_it_was_dropped() {
         let sc = example("new-order.json");
         let until = 60_000_000;
-        let records = crate::runner::rerun_trace(sc, until, &[]).expect("runs");
+        let records = crate::runner::rerun_trace(sc, until, Recorded::default()).expect("runs");
         let dropped_trace = records
             .iter()
             .find_map(|r| match r {

@@ -16,8 +16,8 @@ use eframe::egui::{self, RichText, Ui};
 use serde_json::Value;
 
 use super::style;
-use crate::runner::RecordedFault;
 use crate::runner::retention::{DetailJob, InvDetail, Retained, RetentionLimits};
+use crate::runner::{RecordedFault, RecordedInjection};
 use crate::scenario::{ResourceType, Scenario};
 use crate::sim::Status;
 
@@ -280,9 +280,9 @@ impl InvocationLog {
         let seq = self.rows.seq(i);
         match &self.rebuilt {
             Some((s, Ok(Some(d)))) if *s == seq => Detail::Here(d),
-            Some((s, Ok(None))) if *s == seq => Detail::Missing(
-                "Not found in a re-run of the scenario (a test event sent by hand is not replayed).".into(),
-            ),
+            Some((s, Ok(None))) if *s == seq => {
+                Detail::Missing("Not found in a re-run of the scenario.".into())
+            }
             Some((s, Err(e))) if *s == seq => Detail::Missing(e.clone()),
             _ => Detail::Loading,
         }
@@ -296,6 +296,7 @@ impl InvocationLog {
         i: usize,
         sc: &Arc<Scenario>,
         faults: &[RecordedFault],
+        injections: &[RecordedInjection],
         now_us: u64,
     ) -> bool {
         if let Some(job) = &self.job
@@ -312,7 +313,14 @@ impl InvocationLog {
             || self.job.as_ref().is_some_and(|j| j.seq == seq);
         if !have && let Some(r) = self.rows.get(i) {
             let request_id = self.rows.id_text(&r.request);
-            match DetailJob::spawn(seq, sc.clone(), faults.to_vec(), request_id, now_us) {
+            match DetailJob::spawn(
+                seq,
+                sc.clone(),
+                faults.to_vec(),
+                injections.to_vec(),
+                request_id,
+                now_us,
+            ) {
                 Ok(job) => self.job = Some(job),
                 Err(e) => self.rebuilt = Some((seq, Err(e))),
             }

@@ -18,6 +18,7 @@ pub const PLOT_HEIGHT: f32 = 130.0;
 const LINK_GROUP: &str = "eventflow-metrics-time";
 
 /// One line of a plot.
+#[derive(Debug, Clone)]
 pub struct Series {
     pub name: String,
     pub points: Vec<[f64; 2]>,

@@ -9,7 +9,8 @@
 //!   its SDK calls are child rows and also thin sub-bars on the invocation's bar;
 //! - a message's time in its queue (`enqueue` → `dequeue`) is its own amber bar: the dwell;
 //! - a retry's back-off is a grey bar between the failed attempt (red) and the next one;
-//! - more than [`FANOUT_COLLAPSE`] siblings of the same kind and resource collapse to one "×N" row (click to open);
+//! - more than [`FANOUT_COLLAPSE`] siblings of the same kind and resource collapse to one "×N" row: click it to
+//!   open the group (its spans' rows follow it, one level deeper), click it again to close it;
 //! - "critical path" highlights the chain of spans that ends last and dims the rest.
 //!
 //! Clicking an invocation row selects it in the log and the inspector (and so the trace on the canvas); a
@@ -117,11 +118,23 @@ impl TraceStore {
 #[derive(Debug, Clone, PartialEq)]
 enum RowKind {
     Span(usize),
-    /// Collapsed siblings: the spans (indices), how many failed.
+    /// Siblings of one kind and resource: the spans (indices), how many failed. Collapsed, the row stands for
+    /// them all (click to open); open, it heads their rows, drawn one level deeper (click to close).
     Group {
         key: (u64, String),
         spans: Vec<usize>,
         failed: usize,
+        open: bool,
+    },
+}
+
+/// One entry among siblings before they are ordered by start: a span (with its children), or a group.
+enum Sibling {
+    Span(usize),
+    Group {
+        key: (u64, String),
+        members: Vec<usize>,
+        open: bool,
     },
 }
 
@@ -257,49 +270,64 @@ impl Timeline {
             }
         }
         let parent_id = parent.unwrap_or(0);
-        let mut emitted: Vec<(u64, Row, Option<usize>)> = Vec::new();
+        // (start, tie-break, entry): a group after a span of the same start, as before groups could be closed.
+        let mut emitted: Vec<(u64, usize, Sibling)> = Vec::new();
         for (key, members) in groups {
-            let group_key = (parent_id, key);
-            if members.len() > FANOUT_COLLAPSE && !self.expanded.contains(&group_key) {
-                let failed = members.iter().filter(|i| spans[**i].failed).count();
+            if members.len() > FANOUT_COLLAPSE {
                 let start = members
                     .iter()
                     .map(|i| spans[*i].start_us)
                     .min()
                     .unwrap_or(0);
-                emitted.push((
-                    start,
-                    Row {
-                        depth,
-                        kind: RowKind::Group {
-                            key: group_key,
-                            spans: members,
-                            failed,
-                        },
-                    },
-                    None,
-                ));
+                let key = (parent_id, key);
+                let open = self.expanded.contains(&key);
+                emitted.push((start, usize::MAX, Sibling::Group { key, members, open }));
             } else {
                 for i in members {
-                    emitted.push((
-                        spans[i].start_us,
-                        Row {
-                            depth,
-                            kind: RowKind::Span(i),
-                        },
-                        Some(i),
-                    ));
+                    emitted.push((spans[i].start_us, i, Sibling::Span(i)));
                 }
             }
         }
-        emitted.sort_by_key(|(start, _, i)| (*start, i.unwrap_or(usize::MAX)));
-        for (_, row, span) in emitted {
-            rows.push(row);
-            if let Some(i) = span
-                && let Some(kids) = children.get(&spans[i].id)
-            {
-                self.push_siblings(Some(spans[i].id), kids, depth + 1, children, rows);
+        emitted.sort_by_key(|(start, tie, _)| (*start, *tie));
+        for (_, _, entry) in emitted {
+            match entry {
+                Sibling::Span(i) => self.push_span(i, depth, children, rows),
+                Sibling::Group { key, members, open } => {
+                    let failed = members.iter().filter(|i| spans[**i].failed).count();
+                    rows.push(Row {
+                        depth,
+                        kind: RowKind::Group {
+                            key,
+                            spans: members.clone(),
+                            failed,
+                            open,
+                        },
+                    });
+                    if open {
+                        for i in members {
+                            self.push_span(i, depth + 1, children, rows);
+                        }
+                    }
+                }
             }
+        }
+    }
+
+    /// A span's row, then its children's.
+    fn push_span(
+        &self,
+        i: usize,
+        depth: usize,
+        children: &HashMap<u64, Vec<usize>>,
+        rows: &mut Vec<Row>,
+    ) {
+        rows.push(Row {
+            depth,
+            kind: RowKind::Span(i),
+        });
+        let id = self.spans.spans[i].id;
+        if let Some(kids) = children.get(&id) {
+            self.push_siblings(Some(id), kids, depth + 1, children, rows);
         }
     }
 
@@ -352,7 +380,7 @@ impl Timeline {
             ui.weak("Ctrl+wheel: zoom · drag: pan");
         });
         legend(ui);
-        let mut open_group: Option<(u64, String)> = None;
+        let mut toggle_group: Option<(u64, String)> = None;
         let mut clicked_span: Option<usize> = None;
         let row_count = self.rows.len();
         let mut zoom: Option<(f32, f32, Rect)> = None;
@@ -378,7 +406,7 @@ impl Timeline {
                     self.paint_row(ui, row, rect, bars, (t0, t1), &label);
                     if response.clicked() {
                         match &row.kind {
-                            RowKind::Group { key, .. } => open_group = Some(key.clone()),
+                            RowKind::Group { key, .. } => toggle_group = Some(key.clone()),
                             RowKind::Span(i) => clicked_span = Some(*i),
                         }
                     }
@@ -392,10 +420,19 @@ impl Timeline {
                         {
                             zoom = Some((z, p.x, bars));
                         }
-                        if let RowKind::Span(i) = &row.kind
-                            && let Some(s) = self.spans.spans.get(*i)
-                        {
-                            response.on_hover_text(span_tooltip(s));
+                        match &row.kind {
+                            RowKind::Span(i) => {
+                                if let Some(s) = self.spans.spans.get(*i) {
+                                    response.on_hover_text(span_tooltip(s));
+                                }
+                            }
+                            RowKind::Group { open, .. } => {
+                                response.on_hover_text(if *open {
+                                    "Click to close the group into one row"
+                                } else {
+                                    "Click to open the group: one row per span"
+                                });
+                            }
                         }
                     }
                 }
@@ -418,8 +455,10 @@ impl Timeline {
         } else {
             Some((t0, t1))
         };
-        if let Some(key) = open_group {
-            self.expanded.insert(key);
+        if let Some(key) = toggle_group {
+            if !self.expanded.remove(&key) {
+                self.expanded.insert(key);
+            }
             self.layout_rows();
         }
         if let Some(i) = clicked_span
@@ -449,11 +488,18 @@ impl Timeline {
                     None => what,
                 }
             }),
-            RowKind::Group { key, spans, failed } => {
+            RowKind::Group {
+                key,
+                spans,
+                failed,
+                open,
+            } => {
+                // ASCII marks: the bundled fonts have no triangle glyphs.
+                let mark = if *open { "[-]" } else { "[+]" };
                 if *failed > 0 {
-                    format!("×{} {} ({failed} failed)", spans.len(), key.1)
+                    format!("{mark} ×{} {} ({failed} failed)", spans.len(), key.1)
                 } else {
-                    format!("×{} {}", spans.len(), key.1)
+                    format!("{mark} ×{} {}", spans.len(), key.1)
                 }
             }
         }
@@ -585,6 +631,7 @@ impl Timeline {
             RowKind::Group {
                 spans: members,
                 failed,
+                open,
                 ..
             } => {
                 let a = members
@@ -604,7 +651,8 @@ impl Timeline {
                 } else {
                     Color32::from_gray(120)
                 };
-                bar(a as f64, b as f64, c.gamma_multiply(0.6), false);
+                // Open, the group's extent is a thin bar over its members' own rows.
+                bar(a as f64, b as f64, c.gamma_multiply(0.6), *open);
             }
         }
     }
