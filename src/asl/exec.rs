@@ -25,7 +25,9 @@
 //!   input, and OutputPath is not applied.
 //! - **Timeouts**: a Task with `TimeoutSeconds`/`TimeoutSecondsPath` also emits a [`Action::Timer`]; if it fires
 //!   first the task fails with `States.Timeout` and its late result is ignored; if the result comes first the
-//!   timer's firing is ignored. Execution `TimeoutSeconds` works the same way at the top level.
+//!   timer's firing is ignored. Execution `TimeoutSeconds` works the same way at the top level, and so does the
+//!   workflow type's maximum duration given to [`Execution::start_with_max_duration`] (Express: 5 minutes); the
+//!   earlier of the two ends the execution with `States.Timeout`.
 //!   `HeartbeatSeconds` is validated and ignored (synchronous integrations send no heartbeats).
 //! - **Parallel/Map**: a failing branch/iteration cancels its siblings and the state fails with *that* error
 //!   (AWS propagates the branch's error; `States.BranchFailed` is not raised). Output arrays are in
@@ -34,7 +36,7 @@
 //! - **Limits**: an execution whose history would exceed [`MAX_HISTORY_EVENTS`] events fails with
 //!   `States.Runtime` (AWS's 25,000-event history quota); this also stops infinite Pass/Choice loops.
 //! - Tokens that are unknown or stale (finished, cancelled, superseded) are ignored: feeds return no action.
-//! - Standard and Express workflows run identically here.
+//! - Standard and Express workflows differ here only by the maximum duration the engine passes in.
 
 use super::choice::Rule;
 use super::data::{IoPath, Template};
@@ -326,6 +328,57 @@ pub struct Execution {
     history: Vec<HistoryEvent>,
     status: ExecStatus,
     finished: bool,
+    /// The execution-level time limit, if any: the definition's `TimeoutSeconds` or the workflow type's maximum
+    /// duration, whichever is shorter.
+    time_limit: Option<TimeLimit>,
+}
+
+/// What ends an execution that runs too long.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct TimeLimit {
+    seconds: u64,
+    /// The workflow type (`Express`) when its maximum duration, not the definition's `TimeoutSeconds`, is the limit.
+    workflow: Option<&'static str>,
+}
+
+/// A workflow type's maximum execution duration (Express: 300 s), passed to
+/// [`Execution::start_with_max_duration`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaxDuration {
+    /// The limit in seconds.
+    pub seconds: u64,
+    /// The workflow type's name, for the failure's cause (`Express`).
+    pub workflow: &'static str,
+}
+
+impl TimeLimit {
+    /// The earlier of the definition's `TimeoutSeconds` and the workflow type's maximum duration (the
+    /// definition's wins a tie: its message is the one the author wrote the number for).
+    fn of(timeout_seconds: Option<u64>, max_duration: Option<MaxDuration>) -> Option<TimeLimit> {
+        let from_workflow = |m: MaxDuration| TimeLimit {
+            seconds: m.seconds,
+            workflow: Some(m.workflow),
+        };
+        match (timeout_seconds, max_duration) {
+            (Some(t), Some(m)) if m.seconds < t => Some(from_workflow(m)),
+            (Some(t), _) => Some(TimeLimit {
+                seconds: t,
+                workflow: None,
+            }),
+            (None, Some(m)) => Some(from_workflow(m)),
+            (None, None) => None,
+        }
+    }
+
+    fn cause(self) -> String {
+        match self.workflow {
+            Some(workflow) => format!(
+                "the execution exceeded the {workflow} workflow maximum duration of {} seconds",
+                self.seconds
+            ),
+            None => format!("the execution timed out after {} seconds", self.seconds),
+        }
+    }
 }
 
 fn iso(t: DateTime<Utc>) -> String {
@@ -392,9 +445,22 @@ fn state_uses_context(st: &StateDef) -> bool {
 }
 
 impl Execution {
-    /// Starts an execution; returns it with the first actions.
+    /// Starts an execution with no limit but the definition's own `TimeoutSeconds`; returns it with the first
+    /// actions.
     pub fn start(def: Arc<Definition>, input: Value, ctx: ExecContext) -> (Execution, Vec<Action>) {
+        Execution::start_with_max_duration(def, input, ctx, None)
+    }
+
+    /// Starts an execution that also fails with `States.Timeout` once it has run for the workflow type's
+    /// maximum duration (Express: 300 s); returns it with the first actions.
+    pub fn start_with_max_duration(
+        def: Arc<Definition>,
+        input: Value,
+        ctx: ExecContext,
+        max_duration: Option<MaxDuration>,
+    ) -> (Execution, Vec<Action>) {
         let rng = Rng::new(ctx.seed);
+        let time_limit = TimeLimit::of(def.timeout_seconds, max_duration);
         let mut ex = Execution {
             def,
             ctx,
@@ -408,6 +474,7 @@ impl Execution {
             history: Vec::new(),
             status: ExecStatus::Running,
             finished: false,
+            time_limit,
         };
         ex.record(
             "",
@@ -420,11 +487,11 @@ impl Execution {
             let actions = std::mem::take(&mut ex.actions);
             return (ex, actions);
         }
-        if let Some(t) = ex.def.timeout_seconds {
+        if let Some(limit) = ex.time_limit {
             let token = ex.token(0, Tok::ExecTimeout);
             ex.actions.push(Action::Timer {
                 token,
-                delay_ms: t.saturating_mul(1000),
+                delay_ms: limit.seconds.saturating_mul(1000),
             });
         }
         let start = ex.def.machines[0].start;
@@ -541,11 +608,8 @@ impl Execution {
             return Vec::new();
         };
         if kind == Tok::ExecTimeout {
-            let t = self.def.timeout_seconds.unwrap_or(0);
-            self.fail_execution(Failure::new(
-                errors::TIMEOUT,
-                format!("the execution timed out after {t} seconds"),
-            ));
+            let cause = self.time_limit.map(TimeLimit::cause).unwrap_or_default();
+            self.fail_execution(Failure::new(errors::TIMEOUT, cause));
             return self.drive();
         }
         if self.frames.get(f).is_none_or(|fr| fr.dead) {

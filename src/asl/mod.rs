@@ -30,6 +30,7 @@ mod tests;
 
 pub use exec::{
     Action, ExecContext, ExecStatus, Execution, HistoryEvent, HistoryKind, MAX_HISTORY_EVENTS,
+    MaxDuration,
 };
 pub use machine::{Definition, TaskTarget};
 

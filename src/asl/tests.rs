@@ -44,9 +44,19 @@ struct Run {
 }
 
 /// A tiny discrete-event engine: tasks answer after the handler's latency, timers fire after their delay.
-fn run_with(def: Value, input: Value, mut handler: impl FnMut(&Call) -> Reply) -> Run {
+fn run_with(def: Value, input: Value, handler: impl FnMut(&Call) -> Reply) -> Run {
+    run_limited(def, input, None, handler)
+}
+
+/// [`run_with`] under a workflow type's maximum duration.
+fn run_limited(
+    def: Value,
+    input: Value,
+    max_duration: Option<MaxDuration>,
+    mut handler: impl FnMut(&Call) -> Reply,
+) -> Run {
     let def = Arc::new(Definition::parse(&def).unwrap_or_else(|e| panic!("definition: {e}")));
-    let (mut ex, first) = Execution::start(def, input, ctx());
+    let (mut ex, first) = Execution::start_with_max_duration(def, input, ctx(), max_duration);
     let mut heap: BinaryHeap<Reverse<(i64, u64, u64, u8)>> = BinaryHeap::new();
     let mut results: std::collections::HashMap<u64, Result<Value, (String, String)>> =
         Default::default();
@@ -742,6 +752,44 @@ fn execution_timeout() {
     assert_eq!(failed(&r).0, "States.Timeout");
     let last = r.history.last().map(|h| h.time);
     assert_eq!(last, Some(t0() + Duration::seconds(3)));
+}
+
+#[test]
+fn workflow_maximum_duration_ends_the_execution_unless_timeout_seconds_is_earlier() {
+    let express = Some(MaxDuration {
+        seconds: 300,
+        workflow: "Express",
+    });
+    let wait = |seconds: u64, timeout: Option<u64>| {
+        let mut def = json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": seconds, "End": true}}});
+        if let Some(t) = timeout {
+            def["TimeoutSeconds"] = json!(t);
+        }
+        def
+    };
+    // Past the maximum: States.Timeout at 300 s, the cause naming the workflow type.
+    let r = run_limited(wait(301, None), json!({}), express, echo);
+    let (error, cause) = failed(&r);
+    assert_eq!(error, "States.Timeout");
+    assert!(
+        cause.contains("Express") && cause.contains("300"),
+        "{cause}"
+    );
+    let ended = |r: &Run| r.history.last().map(|h| h.time);
+    assert_eq!(ended(&r), Some(t0() + Duration::seconds(300)));
+    // Within it: succeeds.
+    let r = run_limited(wait(299, None), json!({}), express, echo);
+    assert_eq!(ok(&r), json!({}));
+    // A shorter TimeoutSeconds wins, with its own cause; a longer one is cut to the maximum.
+    let r = run_limited(wait(301, Some(10)), json!({}), express, echo);
+    assert_eq!(ended(&r), Some(t0() + Duration::seconds(10)));
+    assert!(failed(&r).1.contains("timed out after 10 seconds"));
+    let r = run_limited(wait(1000, Some(600)), json!({}), express, echo);
+    assert_eq!(ended(&r), Some(t0() + Duration::seconds(300)));
+    assert!(failed(&r).1.contains("Express"));
+    // No maximum (Standard): the same Wait succeeds.
+    let r = run_limited(wait(301, None), json!({}), None, echo);
+    assert_eq!(ok(&r), json!({}));
 }
 
 #[test]

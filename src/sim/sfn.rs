@@ -8,8 +8,10 @@
 //! virtual time. Lambda tasks go through the function's real concurrency, cold starts and errors; their failures
 //! surface with the function's `errorType` (aws-semantics.md §8.3). Each step of the execution history becomes a
 //! `state` trace record, the end an `execution` record.
-//! Approximations: Standard and Express workflows run alike (no 5-minute Express limit, no exactly-once
-//! bookkeeping); service integrations answer after `settings.sdk_latency_ms`.
+//! Workflow types: an Express execution that runs past 5 minutes fails with `States.Timeout`
+//! ([`EXPRESS_MAX_DURATION_S`]); a Standard one may run a year, longer than any simulation, so it gets no timer.
+//! Approximations: no exactly-once (Standard) or at-least-once (Express) bookkeeping; service integrations answer
+//! after `settings.sdk_latency_ms`.
 //!
 //! Service integrations call the services' own operations (`queue`, `topic`, `bus`, `table`, `function`); this
 //! file only reads the task's resource, finds the target and names errors the Step Functions way
@@ -25,9 +27,25 @@ use super::function::{InvokeReq, Reply};
 use super::ids::{IdKind, TraceId};
 use super::table::ItemRequest;
 use super::trace::{Ms, TraceRecord};
-use crate::asl::{Action, ExecContext, ExecStatus, Execution, HistoryKind};
+use crate::asl::{Action, ExecContext, ExecStatus, Execution, HistoryKind, MaxDuration};
 use crate::events::dynamodb::item_to_attribute_map;
-use crate::scenario::{ResId, ResourceKind, ResourceType};
+use crate::scenario::{ResId, ResourceKind, ResourceType, WorkflowType};
+
+/// An Express workflow's maximum execution duration: 5 minutes (AWS Step Functions Developer Guide, "Choosing
+/// workflow type in Step Functions", https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html:
+/// Standard up to one year, Express up to five minutes; reference/aws-semantics.md §8.4).
+pub(crate) const EXPRESS_MAX_DURATION_S: u64 = 5 * 60;
+
+/// The maximum duration a workflow type imposes inside a simulation (Standard's year is left out: no timer).
+fn max_duration(workflow_type: WorkflowType) -> Option<MaxDuration> {
+    match workflow_type {
+        WorkflowType::Express => Some(MaxDuration {
+            seconds: EXPRESS_MAX_DURATION_S,
+            workflow: "Express",
+        }),
+        WorkflowType::Standard => None,
+    }
+}
 
 /// One running (or finished) execution.
 pub(crate) struct SfnExecution {
@@ -128,7 +146,12 @@ impl Sim {
             self.wall(self.now()),
             self.seed ^ n,
         );
-        let (exec, actions) = Execution::start(Arc::clone(&sm.parsed), input, ctx);
+        let (exec, actions) = Execution::start_with_max_duration(
+            Arc::clone(&sm.parsed),
+            input,
+            ctx,
+            max_duration(sm.workflow_type),
+        );
         self.executions.insert(
             n,
             SfnExecution {
