@@ -74,9 +74,9 @@ pub(crate) struct TrafficState {
     /// large body is not copied per event: issue 18 item 8).
     request: Option<Arc<HttpRequest>>,
     /// A function `payload` without placeholders, shared by every invocation the source makes.
-    invoke_event: Option<Arc<Value>>,
+    pub(super) invoke_event: Option<Arc<Value>>,
     /// A queue `message` without placeholders, read once: every message the source sends shares its body.
-    queue_message: Option<SqsSend>,
+    pub(super) queue_message: Option<SqsSend>,
 }
 
 impl Sim {
