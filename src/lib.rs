@@ -79,7 +79,8 @@
 //!   - `sfn` — Step Functions: StartExecution and executions driving [`asl`]; its service integrations call
 //!     the operations above.
 //!   - `esm` — event source mappings (`trigger`) over queues and streams (poller scaling, batching windows,
-//!     throttle retries, recursive loop detection); `traffic` — traffic sources.
+//!     throttle retries, recursive loop detection); `traffic` — traffic sources (a fixed payload is built once
+//!     and shared by its events).
 //!   - `host` — handler scripts' SDK calls: each resolves the resource it names and calls that service's
 //!     operation at the call's virtual moment.
 //!   - `limits` — AWS size limits, each a named constant with its source, checked where a payload is sent: a

@@ -599,7 +599,7 @@ impl Sim {
     pub fn inject(&mut self, to: ResId, payload: &crate::scenario::Payload) {
         let trace = self.new_trace();
         let payload = self.expand_injected(payload);
-        self.fire_payload(Origin::Injected, to, payload, trace);
+        self.fire_payload(Origin::Injected, to, &payload, trace);
     }
 
     // ----- internals shared by the services -----

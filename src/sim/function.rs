@@ -28,6 +28,7 @@
 //! - Approximation: the init phase is not capped at 10 s (AWS retries an over-long init inside the first invoke).
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use serde_json::{Value, json};
 
@@ -179,22 +180,23 @@ pub(crate) enum InvokeKind {
 /// A request to invoke a function, travelling to it.
 #[derive(Debug)]
 pub(crate) struct InvokeReq {
-    pub event: Value,
+    /// The event, shared: a fixed traffic payload sends one event to every invocation (issue 18 item 8).
+    pub event: Arc<Value>,
     pub kind: InvokeKind,
 }
 
 impl InvokeReq {
     /// An asynchronous (`Event`) invocation.
-    pub fn event(event: Value) -> InvokeReq {
+    pub fn event(event: impl Into<Arc<Value>>) -> InvokeReq {
         InvokeReq {
-            event,
+            event: event.into(),
             kind: InvokeKind::Async,
         }
     }
 
-    pub fn sync(event: Value, reply: Reply) -> InvokeReq {
+    pub fn sync(event: impl Into<Arc<Value>>, reply: Reply) -> InvokeReq {
         InvokeReq {
-            event,
+            event: event.into(),
             kind: InvokeKind::Sync(reply),
         }
     }
@@ -203,7 +205,8 @@ impl InvokeReq {
 /// An event in Lambda's asynchronous queue.
 #[derive(Debug)]
 pub(crate) struct AsyncEvent {
-    pub event: Value,
+    /// The event, shared with the request (Lambda hands every retry the same event).
+    pub event: Arc<Value>,
     pub trace: TraceId,
     pub received_us: u64,
     /// The attempt about to be made (1 = first).
@@ -290,7 +293,7 @@ impl Sim {
             }
             let request_n = sim.next_n(IdKind::Request);
             let mode = Mode::Sync(Reply::Script);
-            sim.start_invocation(callee, trace, payload, mode, request_n, 1)
+            sim.start_invocation(callee, trace, Arc::new(payload), mode, request_n, 1)
                 .ok_or(NO_FUNCTION)
         });
         match started {
@@ -420,7 +423,7 @@ impl Sim {
         }
     }
 
-    fn invoke_sync(&mut self, f: ResId, trace: TraceId, event: Value, reply: Reply) {
+    fn invoke_sync(&mut self, f: ResId, trace: TraceId, event: Arc<Value>, reply: Reply) {
         let Some(func) = self.function(f) else { return };
         if self.has_capacity(f, func) {
             let request_n = self.next_n(IdKind::Request);
@@ -507,7 +510,7 @@ impl Sim {
         }
         if self.has_capacity(f, func) {
             let (trace, request_n, attempt) = (ae.trace, ae.request_n, ae.attempt);
-            let event = ae.event.clone();
+            let event = Arc::clone(&ae.event);
             self.start_invocation(f, trace, event, Mode::Async(ae), request_n, attempt);
             return;
         }
@@ -580,7 +583,7 @@ impl Sim {
         &mut self,
         f: ResId,
         trace: TraceId,
-        event: Value,
+        event: Arc<Value>,
         mode: Mode,
         request_n: u64,
         attempt: u32,
@@ -625,10 +628,11 @@ impl Sim {
                 Mode::Sync(_) => InvocationType::RequestResponse,
                 Mode::Async(_) => InvocationType::Event,
             };
+            // The trace keeps its own copy of the event; the last holder of a shared one gives it up.
             let recorded = if handler.is_some() {
-                event.clone()
+                Value::clone(&event)
             } else {
-                std::mem::take(&mut event)
+                Arc::unwrap_or_clone(std::mem::take(&mut event))
             };
             let links = match &mode {
                 Mode::Sync(Reply::Esm { trigger, batch }) => self.batch_links(*trigger, *batch),
@@ -939,7 +943,7 @@ impl Sim {
         }
         if let Some(dlq) = dead_letter {
             self.record_dead_letter(f, dlq, ae.trace, condition.as_str());
-            let mut item = self.target_item(dlq, ae.event.clone(), false, None);
+            let mut item = self.target_item(dlq, Value::clone(&ae.event), false, None);
             // The legacy DLQ gets the original event with the request id and error as message attributes.
             let error_type = error
                 .as_ref()

@@ -17,7 +17,8 @@
 //!   call the other services' operations.
 //! - `esm` — event source mappings (`trigger`) polling queues and streams, partial batch failures, recursive
 //!   loop detection.
-//! - `traffic` — traffic sources and payload placeholders.
+//! - `traffic` — traffic sources and payload placeholders; a fixed payload is built once and shared by every
+//!   event.
 //! - `faults` — faults injected while a run plays (a function failing or slow, a resource refusing calls, a
 //!   trigger disabled): the faults in force, asked by the invoke path, handlers' SDK calls and trigger polling.
 //! - `host` — handler scripts' SDK calls: each resolves the resource it names and calls that service's

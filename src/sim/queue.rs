@@ -21,6 +21,7 @@
 //! through [`Sim::queue_receive`], [`Sim::queue_record`] and [`Sim::queue_delete`].
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -70,7 +71,8 @@ impl SendMessageError {
 /// A message on its way into a queue. Built by [`SqsSend::new`] and its `with_…` setters.
 #[derive(Debug, Clone)]
 pub(crate) struct SqsSend {
-    pub body: String,
+    /// The message body, shared: a fixed traffic payload sends one body to every message (issue 18 item 8).
+    pub body: Arc<str>,
     /// Normalised attributes `{name: {DataType, StringValue}}`.
     pub attributes: Value,
     pub group_id: Option<String>,
@@ -87,9 +89,9 @@ impl SqsSend {
     /// A message with SendMessage's defaults (SQS API Reference, SendMessage): no message attributes, no
     /// `MessageGroupId` or `MessageDeduplicationId` (both only for FIFO queues), no `DelaySeconds` ("the
     /// default value for the queue applies"); its message id is drawn when it reaches the queue.
-    pub fn new(body: String, sender: impl Into<String>) -> SqsSend {
+    pub fn new(body: impl Into<Arc<str>>, sender: impl Into<String>) -> SqsSend {
         SqsSend {
-            body,
+            body: body.into(),
             attributes: Value::Object(serde_json::Map::new()),
             group_id: None,
             deduplication_id: None,
@@ -166,7 +168,8 @@ pub(crate) enum MsgState {
 
 #[derive(Debug, Clone)]
 pub(crate) struct StoredMessage {
-    pub body: String,
+    /// The body as sent, shared with the [`SqsSend`] it came from (never edited by SQS).
+    pub body: Arc<str>,
     pub attributes: Value,
     pub group_id: Option<String>,
     pub deduplication_id: Option<String>,

@@ -217,3 +217,53 @@ fn loop_counts_stay_bounded_without_loops() {
         "{most} loop counts kept"
     );
 }
+
+/// A queue and a function, each fed a fixed payload of 64 KiB by a traffic source; the function may not run
+/// (reserved concurrency 0), so its asynchronous events wait in Lambda's retry queue.
+fn fixed_payload_scenario() -> String {
+    let body = "x".repeat(64 * 1024);
+    json!({
+        "format": "eventflow/1",
+        "name": "Fixed payloads",
+        "settings": { "seed": 1, "until_s": 10 },
+        "resources": {
+            "Q": { "type": "queue" },
+            "F": { "type": "function", "duration_ms": 1, "reserved_concurrency": 0 }
+        },
+        "traffic": [
+            { "to": "Q", "every_s": 0.1, "count": 50,
+              "message": { "body": body, "attributes": { "kind": "big" } } },
+            { "to": "F", "every_s": 0.1, "count": 20, "payload": { "data": body } }
+        ]
+    })
+    .to_string()
+}
+
+/// Issue 18 item 8: a fixed traffic payload is built once and shared, not copied per event. Every stored queue
+/// message holds the one body the source cached; every waiting asynchronous invocation holds the one event.
+#[test]
+fn fixed_traffic_payloads_are_shared_not_copied() {
+    let sc =
+        crate::scenario::load_str(&fixed_payload_scenario(), "test.json", None).expect("loads");
+    let queue = sc.find("Q").expect("queue Q");
+    let mut sim = Sim::new(Arc::new(sc), SimOptions::default());
+    sim.run_until(8_000_000);
+
+    let messages: Vec<_> = sim.queues[queue.index()].messages.values().collect();
+    assert_eq!(messages.len(), 50);
+    let cached = sim.traffic[0]
+        .queue_message
+        .as_ref()
+        .expect("the message is cached");
+    assert!(messages.iter().all(|m| Arc::ptr_eq(&m.body, &cached.body)));
+    // 50 stored messages and the source's cached one: no other copy of the body is alive.
+    assert_eq!(Arc::strong_count(&cached.body), 51);
+
+    let event = sim.traffic[1]
+        .invoke_event
+        .as_ref()
+        .expect("the event is cached");
+    assert_eq!(event["data"].as_str().map(str::len), Some(64 * 1024));
+    // 20 throttled events waiting for their retry, and the cached one.
+    assert_eq!(Arc::strong_count(event), 21);
+}

@@ -24,7 +24,7 @@ use crate::scenario::{Payload, ResId, ResourceType, Timing};
 
 /// A traffic `message` payload, read once for either service that takes messages.
 struct TrafficMessage {
-    body: String,
+    body: Arc<str>,
     attributes: Value,
     subject: Option<String>,
     group_id: Option<String>,
@@ -37,8 +37,8 @@ impl TrafficMessage {
     /// text, attributes normalised as SQS and SNS take them.
     fn read(v: &Value) -> Result<TrafficMessage, String> {
         let body = match v.get("body") {
-            Some(Value::String(s)) => s.clone(),
-            Some(other) => other.to_string(),
+            Some(Value::String(s)) => Arc::from(s.as_str()),
+            Some(other) => Arc::from(other.to_string()),
             None => return Err("a message needs a \"body\"".to_string()),
         };
         let attributes = match v.get("attributes") {
@@ -73,6 +73,10 @@ pub(crate) struct TrafficState {
     /// A `request` payload without placeholders, read once and shared by every request the source sends (a
     /// large body is not copied per event: issue 18 item 8).
     request: Option<Arc<HttpRequest>>,
+    /// A function `payload` without placeholders, shared by every invocation the source makes.
+    pub(super) invoke_event: Option<Arc<Value>>,
+    /// A queue `message` without placeholders, read once: every message the source sends shares its body.
+    pub(super) queue_message: Option<SqsSend>,
 }
 
 impl Sim {
@@ -147,14 +151,34 @@ impl Sim {
                     }
                 }
             }
-            _ => {
-                let payload = if src.has_placeholders {
-                    self.substitute_payload(&src.payload, n)
-                } else {
-                    src.payload.clone()
-                };
-                self.fire_payload(Origin::Traffic(i), src.to, payload, trace);
+            Payload::Invoke { payload, sync } if !src.has_placeholders => {
+                let event = self.traffic[i as usize]
+                    .invoke_event
+                    .get_or_insert_with(|| Arc::new(payload.clone()));
+                let event = Arc::clone(event);
+                self.send(Origin::Traffic(i), src.to, trace, invoke_item(event, *sync));
             }
+            Payload::Message(v)
+                if !src.has_placeholders
+                    && self.sc.resource(src.to).resource_type() == ResourceType::Queue =>
+            {
+                let cached = self.traffic[i as usize].queue_message.clone();
+                match cached.map_or_else(|| queue_message(v), Ok) {
+                    Ok(msg) => {
+                        self.traffic[i as usize].queue_message = Some(msg.clone());
+                        let item = Item::SqsSend(Box::new(msg));
+                        self.send(Origin::Traffic(i), src.to, trace, item);
+                    }
+                    Err(reason) => {
+                        self.drop_item(src.to, trace, || format!("invalid message: {reason}"))
+                    }
+                }
+            }
+            _ if src.has_placeholders => {
+                let payload = self.substitute_payload(&src.payload, n);
+                self.fire_payload(Origin::Traffic(i), src.to, &payload, trace);
+            }
+            fixed => self.fire_payload(Origin::Traffic(i), src.to, fixed, trace),
         }
         let now_s = self.now() as f64 / 1e6;
         let next_s = match &src.timing {
@@ -184,16 +208,18 @@ impl Sim {
         }
     }
 
-    /// Sends one payload from a traffic source (or an injection) to its target.
+    /// Sends one payload from a traffic source (or an injection) to its target. The payload is read, not
+    /// taken: only what the receiving service keeps or wraps (an event envelope, an object, an item, an
+    /// execution's input) is copied from it.
     pub(crate) fn fire_payload(
         &mut self,
         from: Origin,
         to: ResId,
-        payload: Payload,
+        payload: &Payload,
         trace: TraceId,
     ) {
         let item = match payload {
-            Payload::Request(v) => match HttpRequest::from_json(&v) {
+            Payload::Request(v) => match HttpRequest::from_json(v) {
                 Ok(request) => Item::HttpRequest(Box::new(HttpCall {
                     request: Arc::new(request),
                 })),
@@ -201,30 +227,23 @@ impl Sim {
                     return self.drop_item(to, trace, || format!("invalid request: {reason}"));
                 }
             },
-            Payload::Event(v) => super::bus::target_item(v, false),
-            Payload::Object(v) => match ObjectOp::from_json(&v) {
+            Payload::Event(v) => super::bus::target_item(v.clone(), false),
+            Payload::Object(v) => match ObjectOp::from_json(v) {
                 Ok(op) => Item::Object(Box::new(op)),
                 Err(reason) => {
                     return self.drop_item(to, trace, || format!("invalid object: {reason}"));
                 }
             },
-            Payload::Invoke { payload, sync } => {
-                let req = if sync {
-                    InvokeReq::sync(payload, Reply::Caller)
-                } else {
-                    InvokeReq::event(payload)
-                };
-                Item::Invoke(Box::new(req))
-            }
-            Payload::Message(v) => match self.message_item(to, &v) {
+            Payload::Invoke { payload, sync } => invoke_item(Arc::new(payload.clone()), *sync),
+            Payload::Message(v) => match self.message_item(to, v) {
                 Ok(item) => item,
                 Err(reason) => {
                     return self.drop_item(to, trace, || format!("invalid message: {reason}"));
                 }
             },
-            Payload::TablePut(v) => Item::TableOp(Box::new(TableOp::Put(v))),
-            Payload::TableDelete(v) => Item::TableOp(Box::new(TableOp::Delete(v))),
-            Payload::Input(v) => super::sfn::target_item(v),
+            Payload::TablePut(v) => Item::TableOp(Box::new(TableOp::Put(v.clone()))),
+            Payload::TableDelete(v) => Item::TableOp(Box::new(TableOp::Delete(v.clone()))),
+            Payload::Input(v) => super::sfn::target_item(v.clone()),
         };
         self.send(from, to, trace, item);
     }
@@ -232,22 +251,18 @@ impl Sim {
     /// A traffic `message` for a queue (`{body, attributes, group_id, deduplication_id, delay_s}`) or a topic
     /// (`{body, subject, attributes, group_id, deduplication_id}`), sent by an outside client.
     fn message_item(&mut self, to: ResId, v: &Value) -> Result<Item, String> {
-        let m = TrafficMessage::read(v)?;
         match self.sc.resource(to).resource_type() {
-            ResourceType::Queue => Ok(Item::SqsSend(Box::new(
-                SqsSend::new(m.body, TRAFFIC_SENDER_ID)
-                    .with_attributes(m.attributes)
-                    .with_group_id(m.group_id)
-                    .with_deduplication_id(m.deduplication_id)
-                    .with_delay_s(m.delay_s),
-            ))),
-            ResourceType::Topic => Ok(Item::SnsPublish(Box::new(
-                SnsPublish::new(m.body)
-                    .with_subject(m.subject)
-                    .with_attributes(m.attributes)
-                    .with_group_id(m.group_id)
-                    .with_deduplication_id(m.deduplication_id),
-            ))),
+            ResourceType::Queue => Ok(Item::SqsSend(Box::new(queue_message(v)?))),
+            ResourceType::Topic => {
+                let m = TrafficMessage::read(v)?;
+                Ok(Item::SnsPublish(Box::new(
+                    SnsPublish::new(m.body.to_string())
+                        .with_subject(m.subject)
+                        .with_attributes(m.attributes)
+                        .with_group_id(m.group_id)
+                        .with_deduplication_id(m.deduplication_id),
+                )))
+            }
             // The loader gives `message` payloads only to queues and topics.
             ty @ (ResourceType::Function
             | ResourceType::Api
@@ -366,6 +381,26 @@ impl Sim {
             _ => parse_rand_int(name).map(|(min, max)| self.rng.int_between(min, max).to_string()),
         }
     }
+}
+
+/// The message a traffic `message` payload sends to a queue, by an outside client.
+fn queue_message(v: &Value) -> Result<SqsSend, String> {
+    let m = TrafficMessage::read(v)?;
+    Ok(SqsSend::new(m.body, TRAFFIC_SENDER_ID)
+        .with_attributes(m.attributes)
+        .with_group_id(m.group_id)
+        .with_deduplication_id(m.deduplication_id)
+        .with_delay_s(m.delay_s))
+}
+
+/// An invocation by an outside caller: `RequestResponse` when `sync`, else `Event`.
+fn invoke_item(event: Arc<Value>, sync: bool) -> Item {
+    let req = if sync {
+        InvokeReq::sync(event, Reply::Caller)
+    } else {
+        InvokeReq::event(event)
+    };
+    Item::Invoke(Box::new(req))
 }
 
 /// `rand_int:MIN:MAX` → (MIN, MAX).
