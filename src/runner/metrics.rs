@@ -568,107 +568,88 @@ impl Metrics {
     /// A series of one resource as `[t_s, value]` points (at each bucket's start); buckets without a value
     /// (a percentile of no samples) are left out.
     pub fn series(&self, id: ResId, metric: Metric) -> Vec<[f64; 2]> {
+        let width_s = self.bucket_us as f64 / 1e6;
+        let mut out = Vec::with_capacity(self.len);
+        self.for_each_value(id, metric, |i, y| out.push([i as f64 * width_s, y]));
+        out
+    }
+
+    /// Calls `each(bucket, value)` for every bucket of a resource's series that has a value, oldest first: the
+    /// one pass that [`Metrics::series`] and [`Metrics::total_series`] share (the latter without a `Vec` per
+    /// resource: the dashboard sums every resource's series on each refresh).
+    fn for_each_value(&self, id: ResId, metric: Metric, mut each: impl FnMut(usize, f64)) {
         let status_class = matches!(
             metric,
             Metric::Status2xxRate | Metric::Status4xxRate | Metric::Status5xxRate
         );
         if status_class && self.kind(id) != Some(ResourceType::Api) {
-            return Vec::new();
+            return;
         }
         let width_s = self.bucket_us as f64 / 1e6;
         let per_s = |n: u32| f64::from(n) / width_s;
         let mut total = 0.0;
-        self.cells(id)
-            .iter()
-            .enumerate()
-            .filter_map(|(i, c)| {
-                let x = i as f64 * width_s;
-                let y = match metric {
-                    Metric::Concurrency | Metric::QueueHeld | Metric::Connections => {
-                        Some(f64::from(c.peak))
-                    }
-                    Metric::Rate => Some(per_s(c.count)),
-                    Metric::ErrorRate | Metric::Status5xxRate => Some(per_s(c.errors)),
-                    Metric::ThrottleRate => Some(per_s(c.throttles)),
-                    Metric::P50Ms => c.durations.as_ref().and_then(|h| h.percentile_ms(50.0)),
-                    Metric::P99Ms => c.durations.as_ref().and_then(|h| h.percentile_ms(99.0)),
-                    Metric::QueueReady => Some(f64::from(c.ready)),
-                    Metric::QueueInFlight => Some(f64::from(c.in_flight)),
-                    Metric::QueueDelayed => Some(f64::from(c.delayed)),
-                    Metric::OldestAgeS => Some(c.oldest_age_us as f64 / 1e6),
-                    Metric::DeadLettersTotal => {
-                        total += f64::from(c.dead_letters_in);
-                        Some(total)
-                    }
-                    Metric::Status2xxRate => Some(per_s(c.status_2xx)),
-                    Metric::Status4xxRate => Some(per_s(c.status_4xx)),
-                    Metric::CostTotalUsd => {
-                        total += c.cost_usd;
-                        Some(total)
-                    }
-                };
-                y.map(|y| [x, y])
-            })
-            .collect()
+        for (i, c) in self.cells(id).iter().enumerate() {
+            let y = match metric {
+                Metric::Concurrency | Metric::QueueHeld | Metric::Connections => {
+                    Some(f64::from(c.peak))
+                }
+                Metric::Rate => Some(per_s(c.count)),
+                Metric::ErrorRate | Metric::Status5xxRate => Some(per_s(c.errors)),
+                Metric::ThrottleRate => Some(per_s(c.throttles)),
+                Metric::P50Ms => c.durations.as_ref().and_then(|h| h.percentile_ms(50.0)),
+                Metric::P99Ms => c.durations.as_ref().and_then(|h| h.percentile_ms(99.0)),
+                Metric::QueueReady => Some(f64::from(c.ready)),
+                Metric::QueueInFlight => Some(f64::from(c.in_flight)),
+                Metric::QueueDelayed => Some(f64::from(c.delayed)),
+                Metric::OldestAgeS => Some(c.oldest_age_us as f64 / 1e6),
+                Metric::DeadLettersTotal => {
+                    total += f64::from(c.dead_letters_in);
+                    Some(total)
+                }
+                Metric::Status2xxRate => Some(per_s(c.status_2xx)),
+                Metric::Status4xxRate => Some(per_s(c.status_4xx)),
+                Metric::CostTotalUsd => {
+                    total += c.cost_usd;
+                    Some(total)
+                }
+            };
+            if let Some(y) = y {
+                each(i, y);
+            }
+        }
     }
 
     /// A series summed over every resource of the scenario (of type `only`, if given): rates and totals add;
     /// percentiles and gauges of the whole scenario make no sense and give the largest value of any resource.
+    /// A bucket has a point where any resource's series has one; values combine in resource order.
     pub fn total_series(&self, metric: Metric, only: Option<ResourceType>) -> Vec<[f64; 2]> {
-        let mut out: Vec<[f64; 2]> = Vec::new();
+        let largest = matches!(
+            metric,
+            Metric::P50Ms
+                | Metric::P99Ms
+                | Metric::Concurrency
+                | Metric::QueueHeld
+                | Metric::OldestAgeS
+        );
+        let mut per_bucket: Vec<Option<f64>> = vec![None; self.len];
         for r in 0..self.cells.len() {
-            let id = ResId(r as u32);
             if only.is_some_and(|t| self.kinds[r] != t) {
                 continue;
             }
-            let s = self.series(id, metric);
-            if s.is_empty() {
-                continue;
-            }
-            if out.is_empty() {
-                out = s;
-                continue;
-            }
-            // Same bucket grid; a series may skip buckets (percentiles), so merge by x.
-            let mut merged = Vec::with_capacity(out.len().max(s.len()));
-            let (mut i, mut j) = (0, 0);
-            while i < out.len() || j < s.len() {
-                match (out.get(i), s.get(j)) {
-                    (Some(a), Some(b)) if a[0] == b[0] => {
-                        let y = match metric {
-                            Metric::P50Ms
-                            | Metric::P99Ms
-                            | Metric::Concurrency
-                            | Metric::QueueHeld
-                            | Metric::OldestAgeS => a[1].max(b[1]),
-                            _ => a[1] + b[1],
-                        };
-                        merged.push([a[0], y]);
-                        i += 1;
-                        j += 1;
-                    }
-                    (Some(a), Some(b)) if a[0] < b[0] => {
-                        merged.push(*a);
-                        i += 1;
-                    }
-                    (Some(_), Some(b)) => {
-                        merged.push(*b);
-                        j += 1;
-                    }
-                    (Some(a), None) => {
-                        merged.push(*a);
-                        i += 1;
-                    }
-                    (None, Some(b)) => {
-                        merged.push(*b);
-                        j += 1;
-                    }
-                    (None, None) => break,
-                }
-            }
-            out = merged;
+            self.for_each_value(ResId(r as u32), metric, |i, y| {
+                per_bucket[i] = Some(match per_bucket[i] {
+                    None => y,
+                    Some(a) if largest => a.max(y),
+                    Some(a) => a + y,
+                });
+            });
         }
-        out
+        let width_s = self.bucket_us as f64 / 1e6;
+        per_bucket
+            .iter()
+            .enumerate()
+            .filter_map(|(i, y)| y.map(|y| [i as f64 * width_s, y]))
+            .collect()
     }
 
     /// Time-bar markers: per bucket with something to show, `(bucket start µs, kind, count)`, over all resources
@@ -951,6 +932,98 @@ mod tests {
             marked > 10,
             "the examples have errors, throttles and dead letters to mark"
         );
+    }
+
+    /// The sum over resources as it was first written: each resource's series, merged pairwise by x.
+    fn total_by_merging(m: &Metrics, metric: Metric, only: Option<ResourceType>) -> Vec<[f64; 2]> {
+        let largest = matches!(
+            metric,
+            Metric::P50Ms
+                | Metric::P99Ms
+                | Metric::Concurrency
+                | Metric::QueueHeld
+                | Metric::OldestAgeS
+        );
+        let mut out: Vec<[f64; 2]> = Vec::new();
+        for r in 0..m.cells.len() {
+            if only.is_some_and(|t| m.kinds[r] != t) {
+                continue;
+            }
+            let s = m.series(ResId(r as u32), metric);
+            let mut merged = Vec::new();
+            let (mut i, mut j) = (0, 0);
+            while i < out.len() || j < s.len() {
+                match (out.get(i), s.get(j)) {
+                    (Some(a), Some(b)) if a[0] == b[0] => {
+                        let y = if largest { a[1].max(b[1]) } else { a[1] + b[1] };
+                        merged.push([a[0], y]);
+                        i += 1;
+                        j += 1;
+                    }
+                    (Some(a), Some(b)) if a[0] < b[0] => {
+                        merged.push(*a);
+                        i += 1;
+                    }
+                    (Some(a), None) => {
+                        merged.push(*a);
+                        i += 1;
+                    }
+                    (_, Some(b)) => {
+                        merged.push(*b);
+                        j += 1;
+                    }
+                    (None, None) => break,
+                }
+            }
+            out = merged;
+        }
+        out
+    }
+
+    #[test]
+    fn total_series_matches_merging_each_resources_series() {
+        let metrics = [
+            Metric::Rate,
+            Metric::ErrorRate,
+            Metric::ThrottleRate,
+            Metric::Concurrency,
+            Metric::P99Ms,
+            Metric::QueueHeld,
+            Metric::OldestAgeS,
+            Metric::DeadLettersTotal,
+            Metric::Status2xxRate,
+            Metric::Status4xxRate,
+            Metric::Status5xxRate,
+            Metric::CostTotalUsd,
+        ];
+        let mut points = 0;
+        for (file, until_us) in [
+            ("throttle-burst.json", 60_000_000),
+            ("poison-message-dlq.json", 120_000_000),
+            ("api-stage-throttle.json", 30_000_000),
+        ] {
+            let (sim, records) = run_example(file, until_us);
+            let mut m = Metrics::new(sim.scenario());
+            for r in &records {
+                m.observe(r);
+            }
+            for metric in metrics {
+                for only in [
+                    None,
+                    Some(ResourceType::Function),
+                    Some(ResourceType::Queue),
+                ] {
+                    let total = m.total_series(metric, only);
+                    points += total.len();
+                    assert_eq!(
+                        total,
+                        total_by_merging(&m, metric, only),
+                        "{file} {metric:?} {only:?}"
+                    );
+                }
+            }
+        }
+        assert!(points > 100, "the examples give series to compare");
     }
 
     #[test]

@@ -295,7 +295,7 @@ fn plots(ui: &mut egui::Ui, c: &Comparison) {
                     ui,
                     id,
                     title,
-                    vec![
+                    &[
                         Series::new("A", pa.to_vec()).color(style::OK_GREEN),
                         Series::new("B", pb.to_vec()).color(style::THROTTLE),
                     ],

@@ -9,7 +9,9 @@
 //! and p99 duration per function (and API latency), queue depth and oldest message age per queue, dead letters,
 //! API answers by status class, and cost accumulated. Its series (a pass over every resource's buckets) are
 //! cached per [`Metrics::version`] and recomputed at most [`DASHBOARD_REFRESH_S`] apart while the run plays:
-//! drawing them is all a frame does.
+//! drawing them (from a borrow of the cached points) is all a frame does, and a row of plots scrolled out of view
+//! only takes its place. The series are at most [`crate::runner::metrics::MAX_BUCKETS`] points each, fewer than
+//! two per horizontal pixel of the narrowest plot, so they are drawn whole: no point is dropped.
 
 use std::sync::Arc;
 
@@ -81,7 +83,6 @@ impl BottomTab {
 }
 
 /// The state of the issue-11 views.
-#[derive(Default)]
 pub struct Views {
     pub tab: BottomTab,
     pub metrics: Option<Metrics>,
@@ -89,6 +90,22 @@ pub struct Views {
     pub timeline: Timeline,
     pub time_bar: TimeBar,
     dashboard: Option<DashboardCache>,
+    /// Height of a dashboard row of plots when last drawn (what a row scrolled out of view takes).
+    dashboard_row_height: f32,
+}
+
+impl Default for Views {
+    fn default() -> Views {
+        Views {
+            tab: BottomTab::default(),
+            metrics: None,
+            store: TraceStore::default(),
+            timeline: Timeline::default(),
+            time_bar: TimeBar::default(),
+            dashboard: None,
+            dashboard_row_height: super::metrics::PLOT_HEIGHT,
+        }
+    }
 }
 
 impl Views {
@@ -202,7 +219,7 @@ impl Views {
                         let plots = self.dashboard.as_ref().map_or(&[][..], |c| &c.plots[..]);
                         let clicked = egui::ScrollArea::vertical()
                             .id_salt("dashboard-scroll")
-                            .show(ui, |ui| dashboard(ui, plots))
+                            .show(ui, |ui| dashboard(ui, plots, &mut self.dashboard_row_height))
                             .inner;
                         if let Some(t) = clicked {
                             self.jump(t, None, log, actions);
@@ -334,19 +351,29 @@ fn dashboard_series(m: &Metrics, sc: &Scenario) -> Vec<PlotData> {
     ]
 }
 
-/// The ten plots of the whole scenario, five per row; returns the time clicked.
-fn dashboard(ui: &mut Ui, plots: &[PlotData]) -> Option<f64> {
+/// The ten plots of the whole scenario, five per row; returns the time clicked. A row scrolled out of view only
+/// takes its place (the height it had when last drawn), so the scroll area keeps its extent.
+fn dashboard(ui: &mut Ui, plots: &[PlotData], row_height: &mut f32) -> Option<f64> {
     let mut clicked = None;
     let gap = ui.spacing().item_spacing.x;
     let width = ((ui.available_width() - 4.0 * gap) / 5.0).max(140.0);
     for row in plots.chunks(5) {
-        ui.horizontal_top(|ui| {
+        let place = egui::Rect::from_min_size(
+            ui.cursor().min,
+            egui::vec2(ui.available_width(), *row_height),
+        );
+        if !ui.is_rect_visible(place) {
+            ui.allocate_space(place.size());
+            continue;
+        }
+        let drawn = ui.horizontal_top(|ui| {
             for (id, title, series) in row {
-                if let Some(t) = plot(ui, id, title, series.clone(), None, width) {
+                if let Some(t) = plot(ui, id, title, series, None, width) {
                     clicked = Some(t);
                 }
             }
         });
+        *row_height = drawn.response.rect.height();
     }
     clicked
 }

@@ -6,7 +6,7 @@
 //! moment (of the plotted function, when there is one): the app selects it and opens its timeline.
 
 use eframe::egui::{self, Color32, Ui};
-use egui_plot::{HLine, Legend, Line, Plot, PlotPoints};
+use egui_plot::{HLine, Legend, Line, Plot, PlotPoint, PlotPoints};
 
 use super::style;
 use crate::runner::metrics::{Metric, Metrics};
@@ -17,11 +17,12 @@ pub const PLOT_HEIGHT: f32 = 130.0;
 /// The group that links the x axes (and cursors) of every plot.
 const LINK_GROUP: &str = "eventflow-metrics-time";
 
-/// One line of a plot.
+/// One line of a plot. Its points are kept in egui_plot's own form, so a cached series (the dashboard's) is
+/// drawn from a borrow each frame, without copying or converting its points again.
 #[derive(Debug, Clone)]
 pub struct Series {
     pub name: String,
-    pub points: Vec<[f64; 2]>,
+    pub points: Vec<PlotPoint>,
     pub color: Option<Color32>,
 }
 
@@ -29,7 +30,7 @@ impl Series {
     pub fn new(name: impl Into<String>, points: Vec<[f64; 2]>) -> Series {
         Series {
             name: name.into(),
-            points,
+            points: points.into_iter().map(PlotPoint::from).collect(),
             color: None,
         }
     }
@@ -48,7 +49,7 @@ pub fn plot(
     ui: &mut Ui,
     id: &str,
     title: &str,
-    series: Vec<Series>,
+    series: &[Series],
     limit: Option<(String, f64)>,
     width: f32,
 ) -> Option<f64> {
@@ -77,7 +78,7 @@ pub fn plot(
             .x_axis_formatter(|mark, _range| format!("{:.0} s", mark.value))
             .show(ui, |plot_ui| {
                 for s in series {
-                    let mut line = Line::new(s.name, PlotPoints::from(s.points));
+                    let mut line = Line::new(s.name.as_str(), PlotPoints::Borrowed(&s.points));
                     if let Some(c) = s.color {
                         line = line.color(c);
                     }
@@ -230,7 +231,7 @@ pub fn node_plots(ui: &mut Ui, metrics: &Metrics, sc: &Scenario, id: ResId) -> O
         let gap = ui.spacing().item_spacing.x;
         let width = ((ui.available_width() - gap * (n - 1.0)) / n).max(120.0);
         for (id, title, series, limit) in plots {
-            if let Some(x) = plot(ui, &id, title, series, limit, width) {
+            if let Some(x) = plot(ui, &id, title, &series, limit, width) {
                 clicked = Some(x);
             }
         }
