@@ -184,6 +184,19 @@ pub enum Metric {
 }
 
 impl Metric {
+    /// Whether a total over resources is the largest value of any resource (percentiles and gauges, which do not
+    /// add) rather than the sum (rates and totals).
+    pub fn totals_as_largest(self) -> bool {
+        matches!(
+            self,
+            Metric::P50Ms
+                | Metric::P99Ms
+                | Metric::Concurrency
+                | Metric::QueueHeld
+                | Metric::OldestAgeS
+        )
+    }
+
     /// Label of the series, with its unit.
     pub fn label(self) -> &'static str {
         match self {
@@ -623,14 +636,7 @@ impl Metrics {
     /// percentiles and gauges of the whole scenario make no sense and give the largest value of any resource.
     /// A bucket has a point where any resource's series has one; values combine in resource order.
     pub fn total_series(&self, metric: Metric, only: Option<ResourceType>) -> Vec<[f64; 2]> {
-        let largest = matches!(
-            metric,
-            Metric::P50Ms
-                | Metric::P99Ms
-                | Metric::Concurrency
-                | Metric::QueueHeld
-                | Metric::OldestAgeS
-        );
+        let largest = metric.totals_as_largest();
         let mut per_bucket: Vec<Option<f64>> = vec![None; self.len];
         for r in 0..self.cells.len() {
             if only.is_some_and(|t| self.kinds[r] != t) {
@@ -936,14 +942,7 @@ mod tests {
 
     /// The sum over resources as it was first written: each resource's series, merged pairwise by x.
     fn total_by_merging(m: &Metrics, metric: Metric, only: Option<ResourceType>) -> Vec<[f64; 2]> {
-        let largest = matches!(
-            metric,
-            Metric::P50Ms
-                | Metric::P99Ms
-                | Metric::Concurrency
-                | Metric::QueueHeld
-                | Metric::OldestAgeS
-        );
+        let largest = metric.totals_as_largest();
         let mut out: Vec<[f64; 2]> = Vec::new();
         for r in 0..m.cells.len() {
             if only.is_some_and(|t| m.kinds[r] != t) {
