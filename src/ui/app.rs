@@ -1423,31 +1423,54 @@ fn status_line(ui: &mut Ui, msg: &str, is_error: bool, actions: &mut Vec<Action>
     });
 }
 
-/// `12.345 s`, `3 min 05.2 s`, `2 d 03:04:05`.
 /// Whether the run is over with nothing left to happen (the toolbar's "finished").
 pub(super) fn run_is_finished(snap: &Snapshot) -> bool {
     snap.error.is_none() && snap.next_event_us.is_none() && snap.events_processed > 0
 }
 
+/// `12.345 s`, `3 min 05.2 s`, `2 d 03:04:05`: virtual time as a clock shows it, cut (not rounded) to the digits
+/// shown, so it never runs ahead of the wall-clock moment beside it (`%.3f` cuts too) and never reads `60.0 s`.
 pub fn fmt_duration(us: u64) -> String {
-    let s = us as f64 / 1e6;
-    if s < 60.0 {
-        format!("{s:.3} s")
-    } else if s < 3600.0 {
-        format!("{} min {:04.1} s", (s / 60.0) as u64, s % 60.0)
+    let ms = us / 1_000;
+    let total_s = ms / 1_000;
+    if total_s < 60 {
+        format!("{total_s}.{:03} s", ms % 1_000)
+    } else if total_s < 3_600 {
+        format!(
+            "{} min {:02}.{} s",
+            total_s / 60,
+            total_s % 60,
+            ms % 1_000 / 100
+        )
     } else {
-        let total = s as u64;
         let (d, h, m, sec) = (
-            total / 86_400,
-            total / 3600 % 24,
-            total / 60 % 60,
-            total % 60,
+            total_s / 86_400,
+            total_s / 3_600 % 24,
+            total_s / 60 % 60,
+            total_s % 60,
         );
         if d > 0 {
             format!("{d} d {h:02}:{m:02}:{sec:02}")
         } else {
             format!("{h:02}:{m:02}:{sec:02}")
         }
+    }
+}
+
+#[cfg(test)]
+mod fmt_duration_tests {
+    use super::fmt_duration;
+
+    #[test]
+    fn cuts_like_a_clock() {
+        assert_eq!(fmt_duration(0), "0.000 s");
+        assert_eq!(fmt_duration(3_078_999), "3.078 s");
+        assert_eq!(fmt_duration(59_999_999), "59.999 s");
+        assert_eq!(fmt_duration(60_000_000), "1 min 00.0 s");
+        assert_eq!(fmt_duration(239_960_000), "3 min 59.9 s");
+        assert_eq!(fmt_duration(185_250_000), "3 min 05.2 s");
+        assert_eq!(fmt_duration(3_600_000_000), "01:00:00");
+        assert_eq!(fmt_duration(183_845_000_000), "2 d 03:04:05");
     }
 }
 
