@@ -115,7 +115,8 @@ pub struct OpenArgs {
     #[arg(long)]
     pub speed: Option<f64>,
     /// Play until this virtual time in seconds and pause there; with --screenshot, the screenshot is taken
-    /// there (instead of after --after seconds).
+    /// there (instead of after --after seconds). A scenario with a guided tour pauses at its first step before
+    /// that, as in the app: use --tour-step N to open at a step.
     #[arg(long, requires = "file")]
     pub until: Option<f64>,
     /// Most megabytes the app retains of a run (default 1000); beyond it the oldest invocation rows are
