@@ -238,6 +238,17 @@ pub fn check_sdk_call(call: &SdkCall) -> Result<(), SdkError> {
                 ));
             }
         }
+        SdkCall::SfnSendTaskSuccess { output, .. } => {
+            if json_len(output) > SFN_INPUT_MAX_BYTES {
+                return Err(error(
+                    "ValidationException",
+                    format!(
+                        "1 validation error detected: Value at 'output' failed to satisfy constraint: Member must have length less than or equal to {SFN_INPUT_MAX_BYTES}"
+                    ),
+                ));
+            }
+        }
+        SdkCall::SfnSendTaskFailure { .. } | SdkCall::SfnSendTaskHeartbeat { .. } => {}
         SdkCall::S3Get { .. }
         | SdkCall::S3Delete { .. }
         | SdkCall::DynamoGet { .. }
