@@ -11,8 +11,9 @@
 //! Workflow types: an Express execution that runs past 5 minutes fails with `States.Timeout`
 //! ([`EXPRESS_MAX_DURATION_S`]); a Standard one may run a year, longer than any simulation, so it gets no timer.
 //! An execution that runs past its limit ends `timed_out` (AWS's `TIMED_OUT`), not `failed`.
-//! Approximations: no exactly-once (Standard) bookkeeping; service integrations answer after
-//! `settings.sdk_latency_ms`.
+//! Express's at-least-once starts are an experiment ([`super::FaultChange::ExpressDuplicates`]): off by
+//! default, so runs without it are unchanged. Approximations: no exactly-once (Standard) bookkeeping; service
+//! integrations answer after `settings.sdk_latency_ms`.
 //!
 //! Callbacks (`.waitForTaskToken`): the integration carries the task token (`$$.Task.Token`) and the task waits
 //! until a handler calls `sfn::send_task_success/failure/heartbeat` with it ([`Sim::sfn_send_task`]). The token
@@ -151,8 +152,41 @@ impl Sim {
         (self.execution_arn(machine, n), start_date)
     }
 
-    /// A StartExecution reaches a state machine.
+    /// A StartExecution reaches a state machine. An Express machine with an at-least-once fault in force
+    /// ([`super::FaultChange::ExpressDuplicates`]) may run the start twice: the duplicate is a `retry` record
+    /// (attempt 2) and an execution of its own, with its own name (AWS would report one execution running
+    /// twice; distinct names let the two runs be told apart), on the same causal chain.
     pub(crate) fn sfn_start(
+        &mut self,
+        machine: ResId,
+        trace: TraceId,
+        input: Value,
+        execution_n: Option<u64>,
+    ) {
+        let express = |sim: &Sim| {
+            matches!(&sim.sc.resource(machine).kind,
+                ResourceKind::StateMachine(sm) if sm.workflow_type == WorkflowType::Express)
+        };
+        if !(self.faults.duplicates_executions(machine) && express(self)) {
+            self.sfn_start_one(machine, trace, input, execution_n);
+            return;
+        }
+        self.sfn_start_one(machine, trace, input.clone(), execution_n);
+        if self.express_start_twice(machine) {
+            let mut again = trace;
+            self.record_retry(
+                machine,
+                &mut again,
+                2,
+                0,
+                "Express at-least-once: the execution runs again".to_string(),
+            );
+            self.sfn_start_one(machine, again, input, None);
+        }
+    }
+
+    /// Starts one execution of `machine`.
+    fn sfn_start_one(
         &mut self,
         machine: ResId,
         trace: TraceId,
