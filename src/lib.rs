@@ -48,7 +48,8 @@
 //!   [`events::EventError`].
 //! - [`asl`] — the Amazon States Language interpreter (Step Functions): a pure state machine over a parsed
 //!   definition that asks the engine for actions (invoke a function, call a service, start a timer) and is fed
-//!   their answers; data flow, Choice, Wait, Parallel, Map, Retry/Catch and intrinsic functions.
+//!   their answers; data flow, Choice, Wait, Parallel, Map, Retry/Catch, intrinsic functions and callback
+//!   (`.waitForTaskToken`) tasks with their task tokens and heartbeats.
 //! - [`script`] — handler scripts (Rhai): compiled once at load time, run in a sandbox with a virtual clock; SDK
 //!   calls go to the simulator through the [`script::Host`] trait. Rhai is vendored with a small patch
 //!   (`vendor/rhai/PATCHED.md`) that bounds how deeply a script may nest values ([`script::MAX_DEPTH`]) and counts
@@ -77,7 +78,8 @@
 //!   - `scaling` — Lambda's scaling rate (1,000 new environments per 10 s per function) and provisioned
 //!     concurrency, used by `function`.
 //!   - `sfn` — Step Functions: StartExecution and executions driving [`asl`]; its service integrations call
-//!     the operations above.
+//!     the operations above; handlers' SendTaskSuccess/Failure/Heartbeat find their execution through the task
+//!     token; Express's at-least-once starts are a fault (`faults`).
 //!   - `esm` — event source mappings (`trigger`) over queues and streams (poller scaling, batching windows,
 //!     throttle retries, recursive loop detection); `traffic` — traffic sources (a fixed payload is built once
 //!     and shared by its events).

@@ -529,6 +529,58 @@ fn an_injected_fault_makes_errors_appear() {
     assert!(failed, "every failure is the experiment's");
 }
 
+/// Issue 13 (Express at-least-once): the Experiments window offers an Express state machine a "run twice
+/// percent"; applied, it is a recorded fault in force, and the run starts duplicate executions.
+#[test]
+fn an_express_machine_can_be_made_at_least_once_from_the_experiments_window() {
+    let app = app_with(
+        "express.json",
+        r#"{"format": "eventflow/1", "name": "Express", "settings": {"until_s": 30},
+            "resources": {"Flow": {"type": "state_machine", "workflow_type": "EXPRESS",
+                "definition": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}},
+            "traffic": [{"to": "Flow", "every_s": 1, "input": {"n": "{{seq}}"}}]}"#,
+    );
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("View").click();
+    h.run();
+    h.get_by_label("Experiments…").click();
+    h.run();
+    // No function here: pick the state machine.
+    h.get_by_label("Resource").click();
+    h.run();
+    // The canvas node is named Flow too: the popup's entry comes last.
+    h.query_all_by_label("Flow")
+        .last()
+        .expect("Flow in the resource list")
+        .click();
+    h.run();
+    let apply = h.get_by_label("Apply duplicates");
+    assert!(
+        apply.accesskit_node().is_disabled(),
+        "nothing to apply at 0 %"
+    );
+    let slider = h.get_by_role_and_label(egui::accesskit::Role::Slider, "run twice percent");
+    slider.focus();
+    h.run();
+    for _ in 0..5 {
+        h.key_press(egui::Key::ArrowRight);
+        h.run();
+    }
+    h.get_by_label("Apply duplicates").click();
+    h.run();
+    let faults = h.state().snapshot().faults.clone();
+    assert_eq!(faults.len(), 1, "{faults:?}");
+    assert!(
+        matches!(
+            faults[0].change,
+            eventflow::sim::FaultChange::ExpressDuplicates { percent, .. } if percent > 0
+        ),
+        "{faults:?}"
+    );
+    h.get_by_label_contains("Flow: runs");
+}
+
 /// Issue 14: a learner walks a new lesson's tour (the saga) to its end, pressing Play whenever the run paused at a
 /// step, until its last step is shown.
 #[test]

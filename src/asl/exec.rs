@@ -28,7 +28,18 @@
 //!   timer's firing is ignored. Execution `TimeoutSeconds` works the same way at the top level, and so does the
 //!   workflow type's maximum duration given to [`Execution::start_with_max_duration`] (Express: 5 minutes); the
 //!   earlier of the two ends the execution with `States.Timeout`.
-//!   `HeartbeatSeconds` is validated and ignored (synchronous integrations send no heartbeats).
+//!   An execution that reaches its own limit ends with [`ExecStatus::TimedOut`] (AWS's `TIMED_OUT` status, not
+//!   `FAILED`); a task's uncaught `States.Timeout` fails it as any other error does.
+//! - **Callbacks** (`.waitForTaskToken`): the task's token ([`Execution::task_token_text`], opaque, 512
+//!   characters, derived from the execution's seed and number and the task) is `$$.Task.Token` while its
+//!   Parameters are evaluated; the integration's own answer only records `TaskSubmitted` (its failure fails the
+//!   task); the task ends with [`Execution::callback_succeeded`] (the output is taken as is, not wrapped) or
+//!   [`Execution::callback_failed`]. `HeartbeatSeconds` starts a timer that [`Execution::callback_heartbeat`]
+//!   restarts; when it fires the task fails with `States.HeartbeatTimeout`. `TimeoutSeconds` still bounds the
+//!   whole task whatever the heartbeats ("The Timeout of a task … is its maximum allowed duration, regardless of
+//!   the number of SendTaskHeartbeat requests received", AWS Step Functions API Reference, SendTaskHeartbeat,
+//!   https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskHeartbeat.html). Request-response
+//!   tasks receive no heartbeats, so their `HeartbeatSeconds` is validated and ignored.
 //! - **Parallel/Map**: a failing branch/iteration cancels its siblings and the state fails with *that* error
 //!   (AWS propagates the branch's error; `States.BranchFailed` is not raised). Output arrays are in
 //!   branch/item order regardless of completion order. Map `MaxConcurrency` 0 = unlimited; more iterations
@@ -50,6 +61,29 @@ use std::sync::Arc;
 /// History quota of an execution (AWS: 25,000 events).
 pub const MAX_HISTORY_EVENTS: usize = 25_000;
 
+/// The first bytes of every task token (before base64).
+const TASK_TOKEN_MAGIC: &[u8; 4] = b"EFt1";
+/// Bytes of a task token before base64 (512 characters after): long and opaque like AWS's, within the 1,024
+/// characters the API's `taskToken` allows (AWS Step Functions API Reference, SendTaskSuccess, "Length
+/// Constraints: Minimum length of 1. Maximum length of 1024",
+/// https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html; newer revisions
+/// allow 2,048).
+const TASK_TOKEN_BYTES: usize = 384;
+
+/// The `(execution number, task)` a task token names, if `text` has the form [`Execution::task_token_text`]
+/// gives (whether it was really issued is for the execution to say: compare with its `task_token_text`).
+pub fn parse_task_token(text: &str) -> Option<(u64, u64)> {
+    let bytes = super::intrinsics::base64_decode(text)?;
+    if bytes.len() != TASK_TOKEN_BYTES || !bytes.starts_with(TASK_TOKEN_MAGIC) {
+        return None;
+    }
+    let word = |at: usize| -> Option<u64> {
+        let b: [u8; 8] = bytes.get(at..at + 8)?.try_into().ok()?;
+        Some(u64::from_be_bytes(b))
+    };
+    Some((word(4)?, word(12)?))
+}
+
 /// Identity and clock of an execution, for the `$$` context object.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExecContext {
@@ -67,6 +101,9 @@ pub struct ExecContext {
     pub now: DateTime<Utc>,
     /// Seed of the deterministic generator (MathRandom, UUID, jitter, request ids).
     pub seed: u64,
+    /// The engine's number of the execution (0 unless set): carried in task tokens so that a callback finds
+    /// its execution ([`parse_task_token`]).
+    pub execution_number: u64,
 }
 
 impl ExecContext {
@@ -99,6 +136,7 @@ impl ExecContext {
             start_time,
             now: start_time,
             seed,
+            execution_number: 0,
         }
     }
 }
@@ -154,6 +192,13 @@ pub enum ExecStatus {
         /// Cause.
         cause: String,
     },
+    /// Ran past its `TimeoutSeconds` or its workflow type's maximum duration (AWS: status `TIMED_OUT`).
+    TimedOut {
+        /// Error name (`States.Timeout`).
+        error: String,
+        /// Cause.
+        cause: String,
+    },
 }
 
 /// One history event.
@@ -198,6 +243,12 @@ pub enum HistoryKind {
         resource: String,
         parameters: Value,
     },
+    /// A callback task's request was delivered (the integration's answer); the task waits for its token.
+    TaskSubmitted {
+        name: String,
+        token: u64,
+        output: Value,
+    },
     /// A task result arrived (before ResultSelector/wrapping).
     TaskSucceeded {
         name: String,
@@ -211,7 +262,7 @@ pub enum HistoryKind {
         error: String,
         cause: String,
     },
-    /// A task exceeded TimeoutSeconds.
+    /// A task exceeded TimeoutSeconds (or, for a callback task, HeartbeatSeconds without a heartbeat).
     TaskTimedOut { name: String, token: u64 },
     /// A Wait state started its timer.
     WaitStarted {
@@ -244,6 +295,8 @@ pub enum HistoryKind {
     ExecutionSucceeded { output: Value },
     /// The execution failed.
     ExecutionFailed { error: String, cause: String },
+    /// The execution ran past its time limit.
+    ExecutionTimedOut { error: String, cause: String },
 }
 
 #[derive(Debug, Clone)]
@@ -264,10 +317,23 @@ enum Wait {
         token: u64,
         timeout: Option<u64>,
         wrap: Option<String>,
+        /// A `.waitForTaskToken` task's callback state.
+        callback: Option<Callback>,
     },
     Timer(u64),
     Backoff(u64),
     Group(Group),
+}
+
+/// What a callback task waits for.
+#[derive(Debug, Clone)]
+struct Callback {
+    /// The integration answered (the request was delivered).
+    submitted: bool,
+    /// `HeartbeatSeconds`, if any.
+    heartbeat_s: Option<u64>,
+    /// The running heartbeat timer.
+    heartbeat_token: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -291,6 +357,7 @@ struct Frame {
 enum Tok {
     Task,
     TaskTimeout,
+    Heartbeat,
     WaitTimer,
     Backoff,
     ExecTimeout,
@@ -381,6 +448,48 @@ impl TimeLimit {
     }
 }
 
+/// A Task state's fields, as `execute_task` needs them.
+struct TaskSpec<'a> {
+    resource: &'a String,
+    target: &'a TaskTarget,
+    timeout: Option<&'a Secs>,
+    heartbeat: Option<&'a Secs>,
+    callback: bool,
+    out: &'a Outcome,
+}
+
+/// A number of seconds of a Task (`TimeoutSeconds`, `HeartbeatSeconds`, or their `…Path`, named `path_field`).
+fn resolve_secs(
+    secs: Option<&Secs>,
+    eff: &Value,
+    ctx: &Value,
+    path_field: &str,
+) -> Result<Option<u64>, Failure> {
+    match secs {
+        None => Ok(None),
+        Some(Secs::Lit(n)) => Ok(Some(*n)),
+        Some(Secs::Path(p)) => p
+            .select(eff, ctx)
+            .ok()
+            .and_then(|v| v.as_u64())
+            .filter(|n| *n > 0)
+            .map(Some)
+            .ok_or_else(|| {
+                Failure::runtime(format!("{path_field} '{p}' must select a positive integer"))
+            }),
+    }
+}
+
+/// The context object of a callback task: `$$.Task.Token` added (the context is built only when the state uses
+/// it, and stays `null` otherwise).
+fn with_task_token(ctx: &Value, token_text: String) -> Value {
+    let mut ctx = ctx.clone();
+    if let Value::Object(m) = &mut ctx {
+        m.insert("Task".into(), json!({ "Token": token_text }));
+    }
+    ctx
+}
+
 fn iso(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
@@ -416,10 +525,16 @@ fn state_uses_context(st: &StateDef) -> bool {
     let t = |t: &Option<super::data::Template>| t.as_ref().is_some_and(|t| t.uses_context());
     match &st.kind {
         Kind::Pass { parameters, .. } => t(parameters),
-        Kind::Task { out, timeout, .. } => {
+        Kind::Task {
+            out,
+            timeout,
+            heartbeat,
+            ..
+        } => {
             t(&out.parameters)
                 || t(&out.result_selector)
                 || matches!(timeout, Some(Secs::Path(p)) if p.context)
+                || matches!(heartbeat, Some(Secs::Path(p)) if p.context)
         }
         Kind::Parallel { out, .. } => t(&out.parameters) || t(&out.result_selector),
         Kind::Map {
@@ -543,19 +658,34 @@ impl Execution {
         &self.history
     }
 
-    /// A task finished successfully with `output` (the raw Lambda response or API response).
+    /// A task finished successfully with `output` (the raw Lambda response or API response). For a callback
+    /// task this is the integration's answer: the request was delivered, and the task goes on waiting for
+    /// [`Execution::callback_succeeded`] or [`Execution::callback_failed`].
     pub fn task_succeeded(&mut self, token: u64, output: Value) -> Vec<Action> {
-        let Some(f) = self.take_task(token) else {
+        let Some(f) = self.open_task(token) else {
             return Vec::new();
         };
-        let Wait::Task { timeout, wrap, .. } =
-            std::mem::replace(&mut self.frames[f].wait, Wait::Nothing)
-        else {
-            return Vec::new();
-        };
-        if let Some(t) = timeout {
-            self.tokens.remove(&t);
+        if let Wait::Task {
+            callback: Some(cb), ..
+        } = &mut self.frames[f].wait
+        {
+            if std::mem::replace(&mut cb.submitted, true) {
+                return Vec::new();
+            }
+            let name = self.state_name(f);
+            self.record_f(
+                f,
+                HistoryKind::TaskSubmitted {
+                    name,
+                    token,
+                    output,
+                },
+            );
+            return self.drive();
         }
+        let Some(wrap) = self.close_task(f) else {
+            return Vec::new();
+        };
         let name = self.state_name(f);
         self.record_f(
             f,
@@ -573,29 +703,118 @@ impl Execution {
         self.drive()
     }
 
-    /// A task failed with an error name (e.g. the Lambda `errorType`) and a cause.
+    /// A task failed with an error name (e.g. the Lambda `errorType`) and a cause. For a callback task, only
+    /// before its request was delivered (the integration failed); afterwards its failure comes through
+    /// [`Execution::callback_failed`].
     pub fn task_failed(&mut self, token: u64, error: &str, cause: &str) -> Vec<Action> {
-        let Some(f) = self.take_task(token) else {
+        let Some(f) = self.open_task(token) else {
             return Vec::new();
         };
         if let Wait::Task {
-            timeout: Some(t), ..
-        } = self.frames[f].wait
+            callback: Some(cb), ..
+        } = &self.frames[f].wait
+            && cb.submitted
         {
-            self.tokens.remove(&t);
+            return Vec::new();
         }
-        self.frames[f].wait = Wait::Nothing;
+        self.fail_task(f, token, error, cause)
+    }
+
+    /// Whether `token` names a callback task that still waits for its callback (the execution runs, the task
+    /// has neither ended nor timed out).
+    pub fn callback_open(&self, token: u64) -> bool {
+        self.open_task(token).is_some_and(|f| {
+            matches!(
+                self.frames[f].wait,
+                Wait::Task {
+                    callback: Some(_),
+                    ..
+                }
+            )
+        })
+    }
+
+    /// The task token of callback task `token`, as `$$.Task.Token` gives it: 512 base64 characters carrying the
+    /// execution's number and the task, the rest derived from the execution's seed (opaque, deterministic).
+    pub fn task_token_text(&self, token: u64) -> String {
+        let mut bytes = Vec::with_capacity(TASK_TOKEN_BYTES);
+        bytes.extend_from_slice(TASK_TOKEN_MAGIC);
+        bytes.extend_from_slice(&self.ctx.execution_number.to_be_bytes());
+        bytes.extend_from_slice(&token.to_be_bytes());
+        let mut filler = Rng::new(self.ctx.seed ^ token.rotate_left(32));
+        while bytes.len() < TASK_TOKEN_BYTES {
+            bytes.extend_from_slice(&filler.next_u64().to_be_bytes());
+        }
+        bytes.truncate(TASK_TOKEN_BYTES);
+        super::intrinsics::base64_encode(&bytes)
+    }
+
+    /// `SendTaskSuccess` for callback task `token`: the task ends with `output` as its result (ResultSelector,
+    /// ResultPath and OutputPath apply). Ignored unless [`Execution::callback_open`].
+    pub fn callback_succeeded(&mut self, token: u64, output: Value) -> Vec<Action> {
+        if !self.callback_open(token) {
+            return Vec::new();
+        }
+        let Some(f) = self.open_task(token) else {
+            return Vec::new();
+        };
+        if self.close_task(f).is_none() {
+            return Vec::new();
+        }
         let name = self.state_name(f);
         self.record_f(
             f,
-            HistoryKind::TaskFailed {
+            HistoryKind::TaskSucceeded {
                 name,
                 token,
-                error: error.into(),
-                cause: cause.into(),
+                output: output.clone(),
             },
         );
-        self.state_error(f, Failure::new(error, cause));
+        self.complete(f, output);
+        self.drive()
+    }
+
+    /// `SendTaskFailure` for callback task `token`: the task fails with `error` and `cause` (Retry and Catch
+    /// apply). Ignored unless [`Execution::callback_open`].
+    pub fn callback_failed(&mut self, token: u64, error: &str, cause: &str) -> Vec<Action> {
+        if !self.callback_open(token) {
+            return Vec::new();
+        }
+        let Some(f) = self.open_task(token) else {
+            return Vec::new();
+        };
+        self.fail_task(f, token, error, cause)
+    }
+
+    /// `SendTaskHeartbeat` for callback task `token`: restarts its `HeartbeatSeconds` timer (no history event,
+    /// as on AWS). Ignored unless [`Execution::callback_open`].
+    pub fn callback_heartbeat(&mut self, token: u64) -> Vec<Action> {
+        let Some(f) = self.open_task(token).filter(|_| self.callback_open(token)) else {
+            return Vec::new();
+        };
+        let (old, heartbeat_s) = match &self.frames[f].wait {
+            Wait::Task {
+                callback: Some(cb), ..
+            } => (cb.heartbeat_token, cb.heartbeat_s),
+            _ => return Vec::new(),
+        };
+        let Some(seconds) = heartbeat_s else {
+            return Vec::new();
+        };
+        if let Some(old) = old {
+            self.tokens.remove(&old);
+        }
+        let fresh = self.token(f, Tok::Heartbeat);
+        self.actions.push(Action::Timer {
+            token: fresh,
+            delay_ms: seconds.saturating_mul(1000),
+        });
+        if let Wait::Task {
+            callback: Some(cb), ..
+        } = &mut self.frames[f].wait
+        {
+            cb.heartbeat_token = Some(fresh);
+        }
         self.drive()
     }
 
@@ -609,7 +828,7 @@ impl Execution {
         };
         if kind == Tok::ExecTimeout {
             let cause = self.time_limit.map(TimeLimit::cause).unwrap_or_default();
-            self.fail_execution(Failure::new(errors::TIMEOUT, cause));
+            self.end_failed(Failure::new(errors::TIMEOUT, cause), true);
             return self.drive();
         }
         if self.frames.get(f).is_none_or(|fr| fr.dead) {
@@ -625,8 +844,7 @@ impl Execution {
                 },
             ) if *t == token => {
                 let task = *task;
-                self.tokens.remove(&task);
-                self.frames[f].wait = Wait::Nothing;
+                self.close_task(f);
                 let name = self.state_name(f);
                 self.record_f(
                     f,
@@ -638,6 +856,37 @@ impl Execution {
                 self.state_error(
                     f,
                     Failure::new(errors::TIMEOUT, format!("the task '{name}' timed out")),
+                );
+            }
+            (
+                Tok::Heartbeat,
+                Wait::Task {
+                    token: task,
+                    callback:
+                        Some(Callback {
+                            heartbeat_token: Some(h),
+                            heartbeat_s,
+                            ..
+                        }),
+                    ..
+                },
+            ) if *h == token => {
+                let (task, seconds) = (*task, heartbeat_s.unwrap_or_default());
+                self.close_task(f);
+                let name = self.state_name(f);
+                self.record_f(
+                    f,
+                    HistoryKind::TaskTimedOut {
+                        name: name.clone(),
+                        token: task,
+                    },
+                );
+                self.state_error(
+                    f,
+                    Failure::new(
+                        errors::HEARTBEAT_TIMEOUT,
+                        format!("the task '{name}' sent no heartbeat for {seconds} seconds"),
+                    ),
                 );
             }
             (Tok::WaitTimer, Wait::Timer(t)) if *t == token => {
@@ -664,7 +913,8 @@ impl Execution {
 
     // ----- internals -----
 
-    fn take_task(&mut self, token: u64) -> Option<usize> {
+    /// The frame whose running task is `token`, if the execution runs and the task still waits.
+    fn open_task(&self, token: u64) -> Option<usize> {
         if self.finished {
             return None;
         }
@@ -672,12 +922,50 @@ impl Execution {
         if kind != Tok::Task {
             return None;
         }
-        self.tokens.remove(&token);
         let fr = self.frames.get(f)?;
         match fr.wait {
             Wait::Task { token: t, .. } if t == token && !fr.dead => Some(f),
             _ => None,
         }
+    }
+
+    /// Ends frame `f`'s wait for its task: its task, timeout and heartbeat tokens are forgotten. Returns the
+    /// Lambda wrapping of the task (`None` when the frame was not waiting for a task).
+    fn close_task(&mut self, f: usize) -> Option<Option<String>> {
+        let Wait::Task {
+            token,
+            timeout,
+            wrap,
+            callback,
+        } = std::mem::replace(&mut self.frames[f].wait, Wait::Nothing)
+        else {
+            return None;
+        };
+        self.tokens.remove(&token);
+        if let Some(t) = timeout {
+            self.tokens.remove(&t);
+        }
+        if let Some(h) = callback.and_then(|cb| cb.heartbeat_token) {
+            self.tokens.remove(&h);
+        }
+        Some(wrap)
+    }
+
+    /// Task `token` of frame `f` failed: recorded, then Retry/Catch.
+    fn fail_task(&mut self, f: usize, token: u64, error: &str, cause: &str) -> Vec<Action> {
+        self.close_task(f);
+        let name = self.state_name(f);
+        self.record_f(
+            f,
+            HistoryKind::TaskFailed {
+                name,
+                token,
+                error: error.into(),
+                cause: cause.into(),
+            },
+        );
+        self.state_error(f, Failure::new(error, cause));
+        self.drive()
     }
 
     fn token(&mut self, f: usize, kind: Tok) -> u64 {
@@ -817,8 +1105,20 @@ impl Execution {
                 resource,
                 target,
                 timeout,
+                heartbeat,
+                callback,
                 out,
-            } => self.execute_task(f, st, &ctx, eff, (resource, target, timeout.as_ref(), out))?,
+            } => {
+                let task = TaskSpec {
+                    resource,
+                    target,
+                    timeout: timeout.as_ref(),
+                    heartbeat: heartbeat.as_ref(),
+                    callback: *callback,
+                    out,
+                };
+                self.execute_task(f, st, &ctx, eff, task)?
+            }
             Kind::Choice { choices, default } => {
                 self.execute_choice(f, st, &ctx, eff, choices, *default)?
             }
@@ -867,37 +1167,44 @@ impl Execution {
     }
 
     /// A Task state: asks the engine for the invocation or service call (and a timer for its timeout) and waits.
+    /// A callback task's token is allocated first, for `$$.Task.Token` in its Parameters.
     fn execute_task(
         &mut self,
         f: usize,
         st: &StateDef,
         ctx: &Value,
         eff: Value,
-        (resource, target, timeout, out): (&String, &TaskTarget, Option<&Secs>, &Outcome),
+        task: TaskSpec<'_>,
     ) -> Result<(), Failure> {
-        let params = match &out.parameters {
-            Some(t) => t.eval(&eff, ctx, &mut self.rng)?,
-            None => eff.clone(),
+        let callback_token = task.callback.then(|| self.token(f, Tok::Task));
+        let task_ctx;
+        let ctx = match callback_token {
+            Some(t) => {
+                task_ctx = with_task_token(ctx, self.task_token_text(t));
+                &task_ctx
+            }
+            None => ctx,
         };
-        if out.parameters.is_some() {
-            self.frames[f].stages.push(("Parameters", params.clone()));
-        }
-        let timeout_s = match timeout {
-            None => None,
-            Some(Secs::Lit(n)) => Some(*n),
-            Some(Secs::Path(p)) => Some(
-                p.select(&eff, ctx)
-                    .ok()
-                    .and_then(|v| v.as_u64())
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| {
-                        Failure::runtime(format!(
-                            "TimeoutSecondsPath '{p}' must select a positive integer"
-                        ))
-                    })?,
-            ),
+        let prepared = self.prepare_task(f, ctx, &eff, &task);
+        let (params, timeout_s, heartbeat_s) = match prepared {
+            Ok(p) => p,
+            Err(e) => {
+                if let Some(t) = callback_token {
+                    self.tokens.remove(&t);
+                }
+                return Err(e);
+            }
         };
-        let token = self.token(f, Tok::Task);
+        let TaskSpec {
+            resource,
+            target,
+            out: _,
+            ..
+        } = task;
+        let token = match callback_token {
+            Some(t) => t,
+            None => self.token(f, Tok::Task),
+        };
         let (action, wrap) = match target {
             TaskTarget::LambdaArn { function, .. } => (
                 Action::InvokeLambda {
@@ -951,11 +1258,27 @@ impl Execution {
             });
             t
         });
+        let callback = callback_token.map(|_| {
+            let heartbeat_token = heartbeat_s.map(|s| {
+                let t = self.token(f, Tok::Heartbeat);
+                self.actions.push(Action::Timer {
+                    token: t,
+                    delay_ms: s.saturating_mul(1000),
+                });
+                t
+            });
+            Callback {
+                submitted: false,
+                heartbeat_s,
+                heartbeat_token,
+            }
+        });
         self.frames[f].effective = params.clone();
         self.frames[f].wait = Wait::Task {
             token,
             timeout: timeout_token,
             wrap,
+            callback,
         };
         self.record_f(
             f,
@@ -967,6 +1290,30 @@ impl Execution {
             },
         );
         Ok(())
+    }
+
+    /// A task's Parameters (recorded as a stage), `TimeoutSeconds`, and `HeartbeatSeconds` (a callback task's
+    /// only), resolved on the effective input.
+    fn prepare_task(
+        &mut self,
+        f: usize,
+        ctx: &Value,
+        eff: &Value,
+        task: &TaskSpec<'_>,
+    ) -> Result<(Value, Option<u64>, Option<u64>), Failure> {
+        let params = match &task.out.parameters {
+            Some(t) => t.eval(eff, ctx, &mut self.rng)?,
+            None => eff.clone(),
+        };
+        if task.out.parameters.is_some() {
+            self.frames[f].stages.push(("Parameters", params.clone()));
+        }
+        let timeout_s = resolve_secs(task.timeout, eff, ctx, "TimeoutSecondsPath")?;
+        let heartbeat_s = match task.callback {
+            true => resolve_secs(task.heartbeat, eff, ctx, "HeartbeatSecondsPath")?,
+            false => None,
+        };
+        Ok((params, timeout_s, heartbeat_s))
     }
 
     /// A Choice state: the first rule that matches (or the default) names the next state.
@@ -1332,13 +1679,11 @@ impl Execution {
         self.cancel_children(f);
         let fr = &mut self.frames[f];
         fr.dead = true;
+        if matches!(fr.wait, Wait::Task { .. }) {
+            self.close_task(f);
+            return;
+        }
         match std::mem::replace(&mut fr.wait, Wait::Nothing) {
-            Wait::Task { token, timeout, .. } => {
-                self.tokens.remove(&token);
-                if let Some(t) = timeout {
-                    self.tokens.remove(&t);
-                }
-            }
             Wait::Timer(t) | Wait::Backoff(t) => {
                 self.tokens.remove(&t);
             }
@@ -1521,23 +1866,37 @@ impl Execution {
     }
 
     fn fail_execution(&mut self, e: Failure) {
+        self.end_failed(e, false);
+    }
+
+    /// Ends the execution with an error: `TimedOut` when it ran past its time limit, `Failed` otherwise.
+    fn end_failed(&mut self, e: Failure, timed_out: bool) {
         if self.finished {
             return;
         }
         if !self.frames.is_empty() {
             self.cancel(0);
         }
-        self.record(
-            "",
-            HistoryKind::ExecutionFailed {
-                error: e.error.clone(),
-                cause: e.cause.clone(),
-            },
-        );
-        self.status = ExecStatus::Failed {
-            error: e.error,
-            cause: e.cause,
-        };
+        let (error, cause) = (e.error, e.cause);
+        if timed_out {
+            self.record(
+                "",
+                HistoryKind::ExecutionTimedOut {
+                    error: error.clone(),
+                    cause: cause.clone(),
+                },
+            );
+            self.status = ExecStatus::TimedOut { error, cause };
+        } else {
+            self.record(
+                "",
+                HistoryKind::ExecutionFailed {
+                    error: error.clone(),
+                    cause: cause.clone(),
+                },
+            );
+            self.status = ExecStatus::Failed { error, cause };
+        }
         self.finish();
     }
 

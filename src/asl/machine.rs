@@ -8,8 +8,9 @@
 //! reachability of every state, and bounded nesting of Parallel/Map.
 //!
 //! Not supported (rejected with a message): JSONata (`QueryLanguage: "JSONata"`, `Arguments`, `Output`,
-//! `Assign`), `.waitForTaskToken` callbacks, Distributed Map readers/writers (`ItemReader`, `ItemBatcher`,
-//! `ResultWriter`, tolerated-failure fields).
+//! `Assign`), Distributed Map readers/writers (`ItemReader`, `ItemBatcher`, `ResultWriter`, tolerated-failure
+//! fields). A `.waitForTaskToken` resource is a callback task ([`Kind::Task`]'s `callback`); what an Express
+//! workflow may not contain is listed by [`Definition::express_refusals`].
 
 use super::AslError;
 use super::choice::Rule;
@@ -122,8 +123,15 @@ pub enum Kind {
     /// Task.
     Task {
         resource: String,
+        /// The integration, its `.waitForTaskToken` suffix removed.
         target: TaskTarget,
         timeout: Option<Secs>,
+        /// `HeartbeatSeconds`/`HeartbeatSecondsPath`: enforced for callback tasks only (the only ones that
+        /// receive heartbeats here).
+        heartbeat: Option<Secs>,
+        /// The resource ends in `.waitForTaskToken`: the request carries `$$.Task.Token` and the task waits
+        /// for `SendTaskSuccess`/`SendTaskFailure` with that token.
+        callback: bool,
         out: Outcome,
     },
     /// Choice.
@@ -297,6 +305,31 @@ impl Definition {
                     && !out.contains(&n)
                 {
                     out.push(n);
+                }
+            }
+        }
+        out
+    }
+
+    /// The Task states an Express workflow may not contain: `.sync` (run a job) and `.waitForTaskToken`
+    /// (callback) integrations, as `(location, resource)` in definition order. "Express Workflows don't support
+    /// the Run a Job (.sync) or Wait for Callback (.waitForTaskToken) service integration patterns" (AWS Step
+    /// Functions Developer Guide, "Choosing workflow type",
+    /// https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html; aws-semantics.md §8.4).
+    /// Distributed Map, Express's other exclusion, is refused for every workflow by the parser.
+    pub fn express_refusals(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for m in &self.machines {
+            for s in &m.states {
+                if let Kind::Task { resource, .. } = &s.kind
+                    && integration_pattern(resource).is_some()
+                {
+                    let loc = if m.location.is_empty() {
+                        format!("States.{}", s.name)
+                    } else {
+                        format!("{}.States.{}", m.location, s.name)
+                    };
+                    out.push((loc, resource.clone()));
                 }
             }
         }
@@ -731,6 +764,7 @@ impl StateFields<'_> {
             None => return Err(self.err("", "missing 'Resource'".into())),
         };
         let target = parse_resource(&resource).map_err(|e| self.err("Resource", e))?;
+        let callback = integration_pattern(&resource) == Some(CALLBACK_SUFFIX);
         let out = self.outcome()?;
         if target == TaskTarget::LambdaInvoke {
             let has_fn = match &out.parameters {
@@ -762,6 +796,8 @@ impl StateFields<'_> {
             resource,
             target,
             timeout,
+            heartbeat,
+            callback,
             out,
         })
     }
@@ -1085,7 +1121,27 @@ fn parse_catch(
     Ok(out)
 }
 
-/// Classifies a Task `Resource`.
+/// The suffix of a callback (wait for task token) integration.
+pub const CALLBACK_SUFFIX: &str = ".waitForTaskToken";
+
+/// The integration pattern suffix of an optimized integration's resource (`.sync`, `.sync:2`,
+/// `.waitForTaskToken`), or `None` for the request-response pattern and for bare Lambda ARNs.
+pub fn integration_pattern(resource: &str) -> Option<&'static str> {
+    let mut parts = resource.split(':');
+    if parts.next() != Some("arn") || parts.nth(1) != Some("states") {
+        return None;
+    }
+    if resource.ends_with(CALLBACK_SUFFIX) {
+        Some(CALLBACK_SUFFIX)
+    } else if resource.ends_with(".sync") || resource.ends_with(".sync:2") {
+        Some(".sync")
+    } else {
+        None
+    }
+}
+
+/// Classifies a Task `Resource` (a `.waitForTaskToken` suffix is removed: the target is the integration it
+/// calls).
 pub fn parse_resource(r: &str) -> Result<TaskTarget, String> {
     let parts: Vec<&str> = r.split(':').collect();
     if parts.len() < 6 || parts[0] != "arn" || !parts[1].starts_with("aws") {
@@ -1100,9 +1156,12 @@ pub fn parse_resource(r: &str) -> Result<TaskTarget, String> {
         }
         "states" if parts.len() >= 7 => {
             let service = parts[5];
-            let api = parts[6..].join(":");
-            if api.ends_with(".waitForTaskToken") {
-                return Err("the .waitForTaskToken callback pattern is not supported".into());
+            let mut api = parts[6..].join(":");
+            if let Some(plain) = api.strip_suffix(CALLBACK_SUFFIX) {
+                if plain.is_empty() || plain.ends_with(".sync") {
+                    return Err(format!("unsupported Resource '{r}'"));
+                }
+                api = plain.to_string();
             }
             if service == "lambda" && api == "invoke" {
                 return Ok(TaskTarget::LambdaInvoke);

@@ -3,8 +3,9 @@
 //! The interpreter is a *pure* state machine: it never reads a clock, never sleeps and never performs I/O.
 //! The simulation engine parses a [`Definition`], calls [`Execution::start`], performs the returned
 //! [`Action`]s (invoke a Lambda function, call another service, start a timer) and feeds the outcomes back
-//! with [`Execution::task_succeeded`], [`Execution::task_failed`] and [`Execution::timer_fired`], after moving
-//! virtual time forward with [`Execution::set_now`]. Every feed returns the next actions; [`Action::Finished`]
+//! with [`Execution::task_succeeded`], [`Execution::task_failed`] and [`Execution::timer_fired`] (and a callback
+//! task's `SendTask*` with [`Execution::callback_succeeded`], [`Execution::callback_failed`],
+//! [`Execution::callback_heartbeat`]), after moving virtual time forward with [`Execution::set_now`]. Every feed returns the next actions; [`Action::Finished`]
 //! is emitted exactly once when the execution ends.
 //!
 //! Submodules:
@@ -30,7 +31,7 @@ mod tests;
 
 pub use exec::{
     Action, ExecContext, ExecStatus, Execution, HistoryEvent, HistoryKind, MAX_HISTORY_EVENTS,
-    MaxDuration,
+    MaxDuration, parse_task_token,
 };
 pub use machine::{Definition, TaskTarget};
 
@@ -82,6 +83,8 @@ pub mod errors {
     pub const ALL: &str = "States.ALL";
     /// Task ran longer than `TimeoutSeconds` (or the execution longer than its `TimeoutSeconds`).
     pub const TIMEOUT: &str = "States.Timeout";
+    /// A callback task sent no heartbeat for `HeartbeatSeconds`.
+    pub const HEARTBEAT_TIMEOUT: &str = "States.HeartbeatTimeout";
     /// Wildcard for any error except `States.Timeout` (and the uncatchable ones).
     pub const TASK_FAILED: &str = "States.TaskFailed";
     /// A data-flow failure; terminal: not retried, not caught.

@@ -155,6 +155,14 @@ fn failed(r: &Run) -> (String, String) {
     }
 }
 
+/// The error and cause of an execution that ran past its time limit.
+fn timed_out(r: &Run) -> (String, String) {
+    match &r.status {
+        ExecStatus::TimedOut { error, cause } => (error.clone(), cause.clone()),
+        other => panic!("expected a time-out, got {other:?}"),
+    }
+}
+
 fn one_state(state: Value) -> Value {
     json!({"StartAt": "S", "States": {"S": state}})
 }
@@ -749,7 +757,11 @@ fn result_before_timeout_cancels_it() {
 fn execution_timeout() {
     let def = json!({"TimeoutSeconds": 3, "StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 10, "End": true}}});
     let r = run_with(def, json!({}), echo);
-    assert_eq!(failed(&r).0, "States.Timeout");
+    assert_eq!(timed_out(&r).0, "States.Timeout");
+    assert!(matches!(
+        r.history.last().map(|h| &h.kind),
+        Some(HistoryKind::ExecutionTimedOut { .. })
+    ));
     let last = r.history.last().map(|h| h.time);
     assert_eq!(last, Some(t0() + Duration::seconds(3)));
 }
@@ -769,7 +781,7 @@ fn workflow_maximum_duration_ends_the_execution_unless_timeout_seconds_is_earlie
     };
     // Past the maximum: States.Timeout at 300 s, the cause naming the workflow type.
     let r = run_limited(wait(301, None), json!({}), express, echo);
-    let (error, cause) = failed(&r);
+    let (error, cause) = timed_out(&r);
     assert_eq!(error, "States.Timeout");
     assert!(
         cause.contains("Express") && cause.contains("300"),
@@ -783,10 +795,10 @@ fn workflow_maximum_duration_ends_the_execution_unless_timeout_seconds_is_earlie
     // A shorter TimeoutSeconds wins, with its own cause; a longer one is cut to the maximum.
     let r = run_limited(wait(301, Some(10)), json!({}), express, echo);
     assert_eq!(ended(&r), Some(t0() + Duration::seconds(10)));
-    assert!(failed(&r).1.contains("timed out after 10 seconds"));
+    assert!(timed_out(&r).1.contains("timed out after 10 seconds"));
     let r = run_limited(wait(1000, Some(600)), json!({}), express, echo);
     assert_eq!(ended(&r), Some(t0() + Duration::seconds(300)));
-    assert!(failed(&r).1.contains("Express"));
+    assert!(timed_out(&r).1.contains("Express"));
     // No maximum (Standard): the same Wait succeeds.
     let r = run_limited(wait(301, None), json!({}), None, echo);
     assert_eq!(ok(&r), json!({}));
@@ -1621,6 +1633,312 @@ fn exits_record_the_path_stages() {
                     json!({"a": 1, "error": {"Error": "Boom", "Cause": "bang"}, "done": "ok"})
                 ),
             ],
+        ]
+    );
+}
+
+// ---------------------------------------------------------------- callbacks (.waitForTaskToken)
+
+const SEND_FOR_APPROVAL: &str = "arn:aws:states:::sqs:sendMessage.waitForTaskToken";
+
+/// A callback task that sends its token through SQS, its result under `$.approval`, then `Done`; `extra`
+/// fields are added to the task.
+fn approval_def(extra: Value) -> Arc<Definition> {
+    let mut task = json!({
+        "Type": "Task",
+        "Resource": SEND_FOR_APPROVAL,
+        "Parameters": {
+            "QueueUrl": "approvals",
+            "MessageBody": {"token.$": "$$.Task.Token", "order.$": "$.order"}
+        },
+        "ResultPath": "$.approval",
+        "Next": "Done"
+    });
+    for (k, v) in extra.as_object().into_iter().flatten() {
+        task[k] = v.clone();
+    }
+    let def = json!({"StartAt": "Ask", "States": {
+        "Ask": task,
+        "Rejected": {"Type": "Pass", "End": true},
+        "Done": {"Type": "Succeed"}
+    }});
+    // `Rejected` is reachable only through a Catch: add one when the test gives none.
+    let mut def = def;
+    if def["States"]["Ask"].get("Catch").is_none() {
+        def["States"]["Ask"]["Catch"] =
+            json!([{"ErrorEquals": ["Never.Raised"], "Next": "Rejected"}]);
+    }
+    Arc::new(Definition::parse(&def).unwrap_or_else(|e| panic!("definition: {e}")))
+}
+
+/// Starts an approval execution; returns it, the task's token and the token text the request carried.
+fn start_approval(extra: Value) -> (Execution, u64, String, Vec<Action>) {
+    let mut context = ctx();
+    context.execution_number = 7;
+    let (ex, actions) = Execution::start(approval_def(extra), json!({"order": 42}), context);
+    let (token, text) = match actions.first() {
+        Some(Action::ServiceCall {
+            token,
+            service,
+            api,
+            parameters,
+        }) => {
+            assert_eq!((service.as_str(), api.as_str()), ("sqs", "sendMessage"));
+            assert_eq!(parameters["MessageBody"]["order"], json!(42));
+            let text = parameters["MessageBody"]["token"]
+                .as_str()
+                .unwrap_or_else(|| panic!("no token in {parameters}"))
+                .to_string();
+            (*token, text)
+        }
+        other => panic!("{other:?}"),
+    };
+    (ex, token, text, actions)
+}
+
+#[test]
+fn callback_resource_is_parsed_as_its_integration() {
+    let def = approval_def(json!({}));
+    match &def.machines[0].states[0].kind {
+        machine::Kind::Task {
+            target, callback, ..
+        } => {
+            assert!(*callback);
+            assert_eq!(
+                target,
+                &TaskTarget::Service {
+                    service: "sqs".into(),
+                    api: "sendMessage".into()
+                }
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        machine::parse_resource("arn:aws:states:::lambda:invoke.waitForTaskToken"),
+        Ok(TaskTarget::LambdaInvoke)
+    );
+    assert!(machine::parse_resource("arn:aws:states:::sqs:.waitForTaskToken").is_err());
+    assert_eq!(
+        machine::integration_pattern("arn:aws:states:::lambda:invoke"),
+        None
+    );
+    assert_eq!(
+        machine::integration_pattern("arn:aws:states:::ecs:runTask.sync"),
+        Some(".sync")
+    );
+}
+
+#[test]
+fn callback_task_waits_for_its_token_and_takes_the_callback_output() {
+    let (mut ex, token, text, actions) = start_approval(json!({}));
+    // The request alone: no timer, nothing else.
+    assert_eq!(actions.len(), 1, "{actions:?}");
+    assert_eq!(text, ex.task_token_text(token));
+    assert_eq!(text.len(), 512);
+    assert_eq!(parse_task_token(&text), Some((7, token)));
+    // The integration's answer only records the submission.
+    ex.set_now(t0() + Duration::milliseconds(20));
+    assert!(
+        ex.task_succeeded(token, json!({"MessageId": "m-1"}))
+            .is_empty()
+    );
+    assert_eq!(ex.status(), ExecStatus::Running);
+    assert!(ex.callback_open(token));
+    assert!(
+        ex.history()
+            .iter()
+            .any(|h| matches!(&h.kind, HistoryKind::TaskSubmitted { name, .. } if name == "Ask"))
+    );
+    // The callback: its output is the result, unwrapped.
+    ex.set_now(t0() + Duration::seconds(60));
+    assert_eq!(
+        ex.callback_succeeded(token, json!({"approved": true})),
+        vec![Action::Finished]
+    );
+    assert_eq!(
+        ex.status(),
+        ExecStatus::Succeeded(json!({"order": 42, "approval": {"approved": true}}))
+    );
+    // Closed: a second callback and a heartbeat change nothing.
+    assert!(!ex.callback_open(token));
+    assert!(ex.callback_succeeded(token, json!(1)).is_empty());
+    assert!(ex.callback_heartbeat(token).is_empty());
+}
+
+#[test]
+fn callback_may_come_before_the_integration_answers() {
+    let (mut ex, token, _, _) = start_approval(json!({}));
+    assert_eq!(
+        ex.callback_succeeded(token, json!("yes")),
+        vec![Action::Finished]
+    );
+    assert_eq!(
+        ex.status(),
+        ExecStatus::Succeeded(json!({"order": 42, "approval": "yes"}))
+    );
+    // The integration's late answer is ignored.
+    assert!(
+        ex.task_succeeded(token, json!({"MessageId": "m"}))
+            .is_empty()
+    );
+}
+
+#[test]
+fn callback_failure_goes_through_catch_and_integration_failure_fails_the_task() {
+    let catch = json!({"Catch": [{"ErrorEquals": ["Rejected"], "ResultPath": "$.why", "Next": "Rejected"}]});
+    let (mut ex, token, _, _) = start_approval(catch.clone());
+    assert!(ex.task_succeeded(token, json!({})).is_empty());
+    assert_eq!(
+        ex.callback_failed(token, "Rejected", "too expensive"),
+        vec![Action::Finished]
+    );
+    assert_eq!(
+        ex.status(),
+        ExecStatus::Succeeded(
+            json!({"order": 42, "why": {"Error": "Rejected", "Cause": "too expensive"}})
+        )
+    );
+    // The request itself fails (no queue): the task fails with the integration's error.
+    let (mut ex, token, _, _) = start_approval(json!({}));
+    assert_eq!(
+        ex.task_failed(token, "SQS.QueueDoesNotExistException", "no queue"),
+        vec![Action::Finished]
+    );
+    assert!(
+        matches!(ex.status(), ExecStatus::Failed { error, .. } if error == "SQS.QueueDoesNotExistException")
+    );
+    assert!(!ex.callback_open(token));
+}
+
+#[test]
+fn heartbeats_restart_the_heartbeat_timer_and_a_missing_one_fails_the_task() {
+    let (mut ex, token, _, actions) =
+        start_approval(json!({"TimeoutSeconds": 3600, "HeartbeatSeconds": 10}));
+    let timers: Vec<(u64, u64)> = actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Timer { token, delay_ms } => Some((*token, *delay_ms)),
+            _ => None,
+        })
+        .collect();
+    let [(_, 3_600_000), (first_heartbeat, 10_000)] = timers[..] else {
+        panic!("{timers:?}")
+    };
+    ex.set_now(t0() + Duration::seconds(8));
+    let fresh = match ex.callback_heartbeat(token).as_slice() {
+        [
+            Action::Timer {
+                token,
+                delay_ms: 10_000,
+            },
+        ] => *token,
+        other => panic!("{other:?}"),
+    };
+    // The replaced timer's firing is ignored; the task still waits.
+    ex.set_now(t0() + Duration::seconds(10));
+    assert!(ex.timer_fired(first_heartbeat).is_empty());
+    assert!(ex.callback_open(token));
+    // No heartbeat for 10 s after the last one: States.HeartbeatTimeout.
+    ex.set_now(t0() + Duration::seconds(18));
+    assert_eq!(ex.timer_fired(fresh), vec![Action::Finished]);
+    match ex.status() {
+        ExecStatus::Failed { error, cause } => {
+            assert_eq!(error, errors::HEARTBEAT_TIMEOUT);
+            assert!(cause.contains("10 seconds"), "{cause}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        ex.history()
+            .iter()
+            .any(|h| matches!(&h.kind, HistoryKind::TaskTimedOut { name, .. } if name == "Ask"))
+    );
+    assert!(ex.callback_succeeded(token, json!(1)).is_empty());
+}
+
+#[test]
+fn callback_task_timeout_is_retried_with_a_new_token_then_caught() {
+    // TimeoutSeconds bounds the whole task whatever the heartbeats; Retry applies; then Catch.
+    let extra = json!({
+        "TimeoutSeconds": 5,
+        "Retry": [{"ErrorEquals": ["States.Timeout"], "MaxAttempts": 1, "IntervalSeconds": 1}],
+        "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Rejected"}]
+    });
+    let def = approval_def(extra);
+    let mut texts = Vec::new();
+    // Drive by hand: two attempts, each with its own token, each timing out at 5 s.
+    let (mut ex, mut pending) = Execution::start(def, json!({"order": 1}), ctx());
+    let mut now = 0i64;
+    let mut attempts = 0;
+    for _ in 0..10 {
+        let mut next = Vec::new();
+        for a in std::mem::take(&mut pending) {
+            match a {
+                Action::ServiceCall { token, .. } => {
+                    attempts += 1;
+                    texts.push(ex.task_token_text(token));
+                }
+                Action::Timer { token, delay_ms } => next.push((token, delay_ms)),
+                Action::InvokeLambda { .. } | Action::Finished => {}
+            }
+        }
+        let Some((token, delay_ms)) = next.first().copied() else {
+            break;
+        };
+        now += delay_ms as i64;
+        ex.set_now(t0() + Duration::milliseconds(now));
+        pending = ex.timer_fired(token);
+    }
+    assert_eq!(attempts, 2);
+    assert_ne!(texts[0], texts[1], "each attempt has its own token");
+    assert_eq!(
+        ex.status(),
+        ExecStatus::Succeeded(
+            json!({"Error": "States.Timeout", "Cause": "the task 'Ask' timed out"})
+        )
+    );
+    assert_eq!(now, 5_000 + 1_000 + 5_000);
+}
+
+#[test]
+fn task_tokens_are_deterministic_and_unforgeable_by_accident() {
+    let (ex_a, token_a, text_a, _) = start_approval(json!({}));
+    let (_, token_b, text_b, _) = start_approval(json!({}));
+    assert_eq!(
+        (token_a, &text_a),
+        (token_b, &text_b),
+        "same seed, same token"
+    );
+    let mut other = ctx();
+    other.seed = 43;
+    other.execution_number = 7;
+    let (ex_c, _) = Execution::start(approval_def(json!({})), json!({"order": 1}), other);
+    assert_ne!(ex_c.task_token_text(token_a), text_a);
+    assert!(parse_task_token("not a token").is_none());
+    assert!(parse_task_token("").is_none());
+    assert!(parse_task_token(&text_a[..200]).is_none());
+    assert!(ex_a.callback_open(token_a));
+}
+
+#[test]
+fn express_refusals_name_sync_and_callback_tasks_in_every_scope() {
+    let def = Definition::parse(&json!({"StartAt": "A", "States": {
+        "A": {"Type": "Task", "Resource": SEND_FOR_APPROVAL, "Parameters": {"QueueUrl": "q", "MessageBody": "x"}, "Next": "M"},
+        "M": {"Type": "Map", "ItemProcessor": {"StartAt": "J", "States": {
+            "J": {"Type": "Task", "Resource": "arn:aws:states:::ecs:runTask.sync", "End": true}
+        }}, "Next": "L"},
+        "L": {"Type": "Task", "Resource": FN, "End": true}
+    }}))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        def.express_refusals(),
+        vec![
+            ("States.A".to_string(), SEND_FOR_APPROVAL.to_string()),
+            (
+                "States.M.ItemProcessor.States.J".to_string(),
+                "arn:aws:states:::ecs:runTask.sync".to_string()
+            ),
         ]
     );
 }

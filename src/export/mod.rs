@@ -389,7 +389,12 @@ impl SpanSet {
                     ("aws.states.execution_arn", s(execution_arn)),
                     ("status", s(status)),
                 ];
-                self.close(*span_id, t_us, *status == "failed", attributes);
+                self.close(
+                    *span_id,
+                    t_us,
+                    matches!(*status, "failed" | "timed_out"),
+                    attributes,
+                );
             }
             TraceRecord::Fault {
                 resource,

@@ -1014,6 +1014,39 @@ fn queue_trigger_batching_rules() {
     );
 }
 
+#[test]
+fn express_workflows_refuse_callback_and_sync_tasks_by_name() {
+    let machine = |workflow: &str| {
+        scenario(
+            &format!(
+                r#"{{ "SM": {{ "type": "state_machine", "workflow_type": "{workflow}", "definition": {{ "StartAt": "Ask", "States": {{
+                 "Ask": {{ "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                          "Parameters": {{ "QueueUrl": "Q", "MessageBody.$": "$$.Task.Token" }}, "Next": "Jobs" }},
+                 "Jobs": {{ "Type": "Parallel", "Branches": [ {{ "StartAt": "Run", "States": {{
+                          "Run": {{ "Type": "Task", "Resource": "arn:aws:states:::ecs:runTask.sync", "End": true }} }} }} ], "End": true }}
+               }} }} }},
+               "Q": {{ "type": "queue" }} }}"#
+            ),
+            "[]",
+        )
+    };
+    let found = lines(&machine("EXPRESS"));
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(
+        found[0].contains("resources.SM.definition.States.Ask:")
+            && found[0].contains(".waitForTaskToken")
+            && found[0].contains("Choosing workflow type"),
+        "{found:#?}"
+    );
+    assert!(
+        found[1].contains("resources.SM.definition.States.Jobs.Branches[0].States.Run:")
+            && found[1].contains("runTask.sync"),
+        "{found:#?}"
+    );
+    // The same definition is a valid Standard workflow.
+    assert!(problems(&machine("STANDARD")).is_empty());
+}
+
 // ---- traffic --------------------------------------------------------------------------------------------------------
 
 #[test]

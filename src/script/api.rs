@@ -68,7 +68,60 @@ pub(super) fn register(engine: &mut Engine) {
         };
         sdk(&c, call)
     });
+    sfn.set_native_fn("send_task_success", |c: Ctx, t: Dynamic, o: Dynamic| {
+        const F: &str = "sfn::send_task_success";
+        let call = SdkCall::SfnSendTaskSuccess {
+            task_token: text(&c, F, "task token", &t)?,
+            output: task_output(&c, F, &o)?,
+        };
+        sdk(&c, call)
+    });
+    sfn.set_native_fn("send_task_failure", |c: Ctx, t: Dynamic| {
+        send_task_failure(&c, t, None)
+    });
+    sfn.set_native_fn(
+        "send_task_failure",
+        |c: Ctx, t: Dynamic, e: Dynamic, cause: Dynamic| send_task_failure(&c, t, Some((e, cause))),
+    );
+    sfn.set_native_fn("send_task_heartbeat", |c: Ctx, t: Dynamic| {
+        const F: &str = "sfn::send_task_heartbeat";
+        let call = SdkCall::SfnSendTaskHeartbeat {
+            task_token: text(&c, F, "task token", &t)?,
+        };
+        sdk(&c, call)
+    });
     engine.register_static_module("sfn", sfn.into());
+}
+
+/// `sfn::send_task_failure(token)` or `(token, error, cause)`: SendTaskFailure's error and cause are optional.
+fn send_task_failure(c: &Ctx, t: Dynamic, error_cause: Option<(Dynamic, Dynamic)>) -> R<Dynamic> {
+    const F: &str = "sfn::send_task_failure";
+    let (error, cause) = match error_cause {
+        Some((e, cause)) => (text(c, F, "error", &e)?, text(c, F, "cause", &cause)?),
+        None => (String::new(), String::new()),
+    };
+    let call = SdkCall::SfnSendTaskFailure {
+        task_token: text(c, F, "task token", &t)?,
+        error,
+        cause,
+    };
+    sdk(c, call)
+}
+
+/// A callback task's output: any value; a string is SendTaskSuccess's `output` itself, JSON text, and must parse
+/// ("InvalidOutput: The provided JSON output data is invalid", AWS Step Functions API Reference,
+/// SendTaskSuccess, https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html).
+fn task_output(c: &Ctx, f: &str, v: &Dynamic) -> R<Value> {
+    match as_text(v) {
+        Some(s) => serde_json::from_str(&s).map_err(|e| {
+            throw(
+                c,
+                "InvalidOutput",
+                format!("{f}: the output is not valid JSON text ({e})"),
+            )
+        }),
+        None => json(c, f, "output", v),
+    }
 }
 
 /// `s3::put`, `s3::get`, `s3::delete`, `s3::copy`, `s3::put_multipart`.

@@ -45,6 +45,8 @@
 //!   strings, `detail` a map or the JSON text of an object (default `{}`), `resources` an array of strings (default
 //!   `[]`); the host gets exactly those four keys. `dynamodb` items, keys and changes are maps; a query's partition
 //!   value a string or number. `lambda::invoke`, `lambda::invoke_async`, `sfn::start` take any value.
+//!   `sfn::send_task_success(token, output)` takes any value, a string as JSON text (not JSON: `InvalidOutput`);
+//!   `sfn::send_task_failure(token)` / `(token, error, cause)` and `sfn::send_task_heartbeat(token)` strings.
 //! - What a call returns is the host's JSON converted to Rhai values.
 //!
 //! ## Values
@@ -360,6 +362,21 @@ pub enum SdkCall {
         state_machine: String,
         input: Value,
     },
+    /// SendTaskSuccess: a callback task's token and its output.
+    SfnSendTaskSuccess {
+        task_token: String,
+        output: Value,
+    },
+    /// SendTaskFailure: a callback task's token, error name and cause (either may be empty).
+    SfnSendTaskFailure {
+        task_token: String,
+        error: String,
+        cause: String,
+    },
+    /// SendTaskHeartbeat: a callback task's token.
+    SfnSendTaskHeartbeat {
+        task_token: String,
+    },
     RdsQuery {
         /// A `database` or `db_proxy` id.
         database: String,
@@ -396,6 +413,15 @@ impl SdkCall {
                 json_len(payload)
             }
             SdkCall::SfnStart { input, .. } => json_len(input),
+            SdkCall::SfnSendTaskSuccess { task_token, output } => {
+                task_token.len() + json_len(output)
+            }
+            SdkCall::SfnSendTaskFailure {
+                task_token,
+                error,
+                cause,
+            } => task_token.len() + error.len() + cause.len(),
+            SdkCall::SfnSendTaskHeartbeat { task_token } => task_token.len(),
             SdkCall::S3Copy {
                 source_key, key, ..
             } => source_key.len() + key.len(),
@@ -425,7 +451,10 @@ impl SdkCall {
             | SdkCall::DynamoDelete { .. }
             | SdkCall::DynamoQuery { .. } => "dynamodb",
             SdkCall::LambdaInvoke { .. } | SdkCall::LambdaInvokeAsync { .. } => "lambda",
-            SdkCall::SfnStart { .. } => "sfn",
+            SdkCall::SfnStart { .. }
+            | SdkCall::SfnSendTaskSuccess { .. }
+            | SdkCall::SfnSendTaskFailure { .. }
+            | SdkCall::SfnSendTaskHeartbeat { .. } => "sfn",
             SdkCall::RdsQuery { .. } => "rds",
         }
     }
@@ -449,6 +478,9 @@ impl SdkCall {
             // Both are Lambda's Invoke, with InvocationType RequestResponse or Event.
             SdkCall::LambdaInvoke { .. } | SdkCall::LambdaInvokeAsync { .. } => "Invoke",
             SdkCall::SfnStart { .. } => "StartExecution",
+            SdkCall::SfnSendTaskSuccess { .. } => "SendTaskSuccess",
+            SdkCall::SfnSendTaskFailure { .. } => "SendTaskFailure",
+            SdkCall::SfnSendTaskHeartbeat { .. } => "SendTaskHeartbeat",
             SdkCall::RdsQuery { .. } => "Query",
         }
     }
@@ -472,6 +504,10 @@ impl SdkCall {
             SdkCall::LambdaInvoke { function, .. }
             | SdkCall::LambdaInvokeAsync { function, .. } => function,
             SdkCall::SfnStart { state_machine, .. } => state_machine,
+            // The state machine is named only by the token, which the host reads.
+            SdkCall::SfnSendTaskSuccess { .. }
+            | SdkCall::SfnSendTaskFailure { .. }
+            | SdkCall::SfnSendTaskHeartbeat { .. } => "",
             SdkCall::RdsQuery { database, .. } => database,
         }
     }

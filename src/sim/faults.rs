@@ -1,6 +1,7 @@
 //! Faults injected while a run plays (the app's Experiments panel, `Command::Fault`): a function that fails a
 //! share of its invocations or runs slower, a queue or table (any resource a handler calls) that refuses its SDK
-//! calls, and a trigger (event source mapping) that stops polling.
+//! calls, a trigger (event source mapping) that stops polling, and an Express state machine that runs a share of
+//! its executions twice (at-least-once, [`FaultChange::ExpressDuplicates`]).
 //!
 //! A fault is a [`FaultChange`] applied at a virtual moment ([`Sim::apply_fault`]); this module holds the faults in
 //! force and answers the engine's three questions: does this invocation fail or last longer, does this SDK call
@@ -28,6 +29,13 @@ pub enum FaultChange {
     Unavailable { resource: ResId, down: bool },
     /// The trigger (event source mapping) stops polling its queue or stream.
     TriggerDisabled { trigger: ResId, disabled: bool },
+    /// This percentage (0–100) of the Express state machine's starts run a second, duplicate execution with the
+    /// same input: asynchronous Express workflows are at-least-once ("Asynchronous Express Workflows … an
+    /// execution might run more than once", AWS Step Functions Developer Guide, "Choosing workflow type",
+    /// https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html; aws-semantics.md §8.4),
+    /// so their tasks must be idempotent. Every start in the simulator is asynchronous (there is no
+    /// StartSyncExecution); a Standard machine is never duplicated.
+    ExpressDuplicates { state_machine: ResId, percent: u8 },
 }
 
 impl FaultChange {
@@ -38,6 +46,7 @@ impl FaultChange {
             | FaultChange::FunctionDelay { function, .. } => function,
             FaultChange::Unavailable { resource, .. } => resource,
             FaultChange::TriggerDisabled { trigger, .. } => trigger,
+            FaultChange::ExpressDuplicates { state_machine, .. } => state_machine,
         }
     }
 }
@@ -56,6 +65,12 @@ impl FaultChange {
             FaultChange::TriggerDisabled { disabled, .. } => {
                 ("trigger_disabled", None, None, disabled)
             }
+            FaultChange::ExpressDuplicates { percent, .. } => (
+                "duplicate_executions",
+                Some(percent.min(100)),
+                None,
+                percent > 0,
+            ),
         };
         TraceRecord::Fault {
             t_ms: Ms(t_us),
@@ -75,6 +90,7 @@ struct ResourceFaults {
     extra_ms: u32,
     down: bool,
     trigger_disabled: bool,
+    duplicate_percent: u8,
 }
 
 /// The faults in force, per resource (indexed by [`ResId`]).
@@ -114,6 +130,9 @@ impl Faults {
             FaultChange::FunctionDelay { extra_ms, .. } => f.extra_ms = extra_ms,
             FaultChange::Unavailable { down, .. } => f.down = down,
             FaultChange::TriggerDisabled { disabled, .. } => f.trigger_disabled = disabled,
+            FaultChange::ExpressDuplicates { percent, .. } => {
+                f.duplicate_percent = percent.min(100)
+            }
         }
         self.any = self
             .by_resource
@@ -124,6 +143,11 @@ impl Faults {
     /// Whether the trigger was disabled by a fault.
     pub(crate) fn trigger_disabled(&self, t: ResId) -> bool {
         self.of(t).trigger_disabled
+    }
+
+    /// Whether the state machine has an at-least-once fault in force.
+    pub(crate) fn duplicates_executions(&self, sm: ResId) -> bool {
+        self.of(sm).duplicate_percent > 0
     }
 }
 
@@ -161,6 +185,13 @@ impl Sim {
             }),
             extra_us: u64::from(faults.extra_ms) * 1000,
         }
+    }
+
+    /// Whether this start of Express state machine `sm` runs a duplicate execution too: draws from the seeded
+    /// generator only while its at-least-once fault is in force.
+    pub(crate) fn express_start_twice(&mut self, sm: ResId) -> bool {
+        let percent = self.faults.of(sm).duplicate_percent;
+        percent > 0 && self.rng.unit() * 100.0 < f64::from(percent)
     }
 
     /// The error a handler's SDK call gets when its resource was taken away, if it was.
@@ -329,6 +360,66 @@ mod tests {
             .collect();
         assert_eq!(slow.len(), 10);
         assert!(slow.iter().all(|d| *d >= 250.0), "{slow:?}");
+    }
+
+    /// Express at-least-once: with the fault at 100 % every start runs twice (a `retry` record, then a second
+    /// execution of its own), at 0 % nothing changes; a Standard machine is never duplicated.
+    #[test]
+    fn an_express_machine_runs_executions_twice_while_its_fault_is_in_force() {
+        let text = |workflow: &str| {
+            format!(
+                r#"{{
+  "format": "eventflow/1",
+  "name": "at-least-once",
+  "settings": {{ "until_s": 10 }},
+  "resources": {{
+    "SM": {{ "type": "state_machine", "workflow_type": "{workflow}",
+            "definition": {{ "StartAt": "P", "States": {{ "P": {{ "Type": "Pass", "End": true }} }} }} }}
+  }},
+  "traffic": [ {{ "to": "SM", "every_s": 1, "start_s": 1, "count": 4, "input": {{ "order": "{{{{seq}}}}" }} }} ]
+}}"#
+            )
+        };
+        let run = |workflow: &str, percent: Option<u8>| {
+            let sc = crate::scenario::load_str(&text(workflow), "alo.json", None).expect("loads");
+            let mut s = Sim::new(
+                Arc::new(sc),
+                SimOptions {
+                    seed: None,
+                    trace: true,
+                },
+            );
+            let sm = id(&s, "SM");
+            if let Some(percent) = percent {
+                s.apply_fault(&FaultChange::ExpressDuplicates {
+                    state_machine: sm,
+                    percent,
+                });
+            }
+            s.run_until(10_000_000);
+            let records: Vec<serde_json::Value> = s
+                .take_trace()
+                .iter()
+                .map(crate::tour::record_json)
+                .collect();
+            let count = |kind: &str| records.iter().filter(|v| v["kind"] == kind).count();
+            let arns: std::collections::BTreeSet<String> = records
+                .iter()
+                .filter(|v| v["kind"] == "execution")
+                .filter_map(|v| v["execution_arn"].as_str().map(str::to_string))
+                .collect();
+            (count("execution"), count("retry"), arns.len(), records)
+        };
+        let (plain, _, _, plain_records) = run("EXPRESS", None);
+        assert_eq!(plain, 4);
+        let (executions, retries, distinct, _) = run("EXPRESS", Some(100));
+        assert_eq!((executions, retries, distinct), (8, 4, 8));
+        let (executions, retries, _, mut zero) = run("EXPRESS", Some(0));
+        assert_eq!((executions, retries), (4, 0));
+        zero.remove(0);
+        assert_eq!(zero, plain_records, "a fault of 0 % changes nothing else");
+        let (executions, retries, _, _) = run("STANDARD", Some(100));
+        assert_eq!((executions, retries), (4, 0), "Standard is exactly-once");
     }
 
     /// Issue 14: every change is a `fault` record at its moment, with what and how much; lifting one says so.

@@ -22,6 +22,7 @@ use super::engine::{Item, Origin, Sim};
 use super::function::{HandlerInvoke, InvokeReq};
 use super::ids::TraceId;
 use super::queue::SqsSend;
+use super::sfn::TaskCallback;
 use super::table::TableOp;
 use super::topic::SnsPublish;
 use super::trace::{Ms, Status, TraceRecord};
@@ -190,6 +191,17 @@ impl SimHost<'_> {
                 state_machine,
                 input,
             } => self.sfn_start(&state_machine, input),
+            SdkCall::SfnSendTaskSuccess { task_token, output } => {
+                self.sfn_send_task(&task_token, TaskCallback::Success(output))
+            }
+            SdkCall::SfnSendTaskFailure {
+                task_token,
+                error,
+                cause,
+            } => self.sfn_send_task(&task_token, TaskCallback::Failure { error, cause }),
+            SdkCall::SfnSendTaskHeartbeat { task_token } => {
+                self.sfn_send_task(&task_token, TaskCallback::Heartbeat)
+            }
         };
         (answer, None, None)
     }
@@ -363,14 +375,32 @@ impl SimHost<'_> {
     }
 }
 
+impl SimHost<'_> {
+    /// `sfn::send_task_success/failure/heartbeat`: answers `{}` as AWS does, or throws the Step Functions error.
+    fn sfn_send_task(
+        &mut self,
+        task_token: &str,
+        callback: TaskCallback,
+    ) -> Result<Value, SdkError> {
+        self.sim
+            .sfn_send_task(task_token, callback)
+            .map(|()| json!({}))
+            .map_err(|e| sdk_error(e.error_type, e.message))
+    }
+}
+
 impl Host for SimHost<'_> {
     fn sdk(&mut self, offset_us: u64, call: SdkCall) -> SdkResult {
         let at = self.t0.saturating_add(offset_us);
-        let (service, operation, resource) = (
-            call.service(),
-            call.operation(),
-            call.resource().to_string(),
-        );
+        let resource = match &call {
+            SdkCall::SfnSendTaskSuccess { task_token, .. }
+            | SdkCall::SfnSendTaskFailure { task_token, .. }
+            | SdkCall::SfnSendTaskHeartbeat { task_token } => {
+                self.sim.sfn_token_machine(task_token).unwrap_or_default()
+            }
+            _ => call.resource().to_string(),
+        };
+        let (service, operation) = (call.service(), call.operation());
         // The call's span hangs off the invocation. What the call causes (a hop, a message, an invocation) is
         // recorded before the call itself, whose latency is known only afterwards, so it hangs off the invocation
         // too: parents always come earlier in the trace. Allocated before the call so ids follow the calls' order.

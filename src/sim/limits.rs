@@ -238,6 +238,19 @@ pub fn check_sdk_call(call: &SdkCall) -> Result<(), SdkError> {
                 ));
             }
         }
+        // SendTaskSuccess `output`: "Maximum length of 262144" (AWS Step Functions API Reference,
+        // SendTaskSuccess, https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html).
+        SdkCall::SfnSendTaskSuccess { output, .. } => {
+            if json_len(output) > SFN_INPUT_MAX_BYTES {
+                return Err(error(
+                    "ValidationException",
+                    format!(
+                        "1 validation error detected: Value at 'output' failed to satisfy constraint: Member must have length less than or equal to {SFN_INPUT_MAX_BYTES}"
+                    ),
+                ));
+            }
+        }
+        SdkCall::SfnSendTaskFailure { .. } | SdkCall::SfnSendTaskHeartbeat { .. } => {}
         SdkCall::S3Get { .. }
         | SdkCall::S3Delete { .. }
         | SdkCall::DynamoGet { .. }

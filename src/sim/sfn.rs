@@ -10,8 +10,18 @@
 //! `state` trace record, the end an `execution` record.
 //! Workflow types: an Express execution that runs past 5 minutes fails with `States.Timeout`
 //! ([`EXPRESS_MAX_DURATION_S`]); a Standard one may run a year, longer than any simulation, so it gets no timer.
-//! Approximations: no exactly-once (Standard) or at-least-once (Express) bookkeeping; service integrations answer
-//! after `settings.sdk_latency_ms`.
+//! An execution that runs past its limit ends `timed_out` (AWS's `TIMED_OUT`), not `failed`.
+//! Express's at-least-once starts are an experiment ([`super::FaultChange::ExpressDuplicates`]): off by
+//! default, so runs without it are unchanged. Approximations: no exactly-once (Standard) bookkeeping; service
+//! integrations answer after `settings.sdk_latency_ms`.
+//!
+//! Callbacks (`.waitForTaskToken`): the integration carries the task token (`$$.Task.Token`) and the task waits
+//! until a handler calls `sfn::send_task_success/failure/heartbeat` with it ([`Sim::sfn_send_task`]). The token
+//! names its execution and task, so the token map is the table of running executions itself: nothing is kept for
+//! a token once its execution ends. A token that is not one eventflow issued throws `InvalidToken`; one whose task
+//! is closed (answered, timed out, its execution ended) `TaskTimedOut`, as AWS answers. `TaskDoesNotExist` ("The
+//! activity does not exist", API reference) concerns activities, which are not simulated, so it is never thrown.
+//! The callback takes effect at the moment of the handler's call, like the handler's other SDK calls.
 //!
 //! Service integrations call the services' own operations (`queue`, `topic`, `bus`, `table`, `function`); this
 //! file only reads the task's resource, finds the target and names errors the Step Functions way
@@ -81,6 +91,24 @@ pub(crate) enum TaskAnswer {
     Failed { error: String, cause: String },
 }
 
+/// A handler's `SendTask*` call for a callback task.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum TaskCallback {
+    /// SendTaskSuccess with the task's output.
+    Success(Value),
+    /// SendTaskFailure.
+    Failure { error: String, cause: String },
+    /// SendTaskHeartbeat.
+    Heartbeat,
+}
+
+/// Why a `SendTask*` call is refused: the Step Functions error name and message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SendTaskError {
+    pub error_type: &'static str,
+    pub message: String,
+}
+
 impl TaskAnswer {
     fn failed(error: &str, cause: String) -> TaskAnswer {
         TaskAnswer::Failed {
@@ -124,8 +152,41 @@ impl Sim {
         (self.execution_arn(machine, n), start_date)
     }
 
-    /// A StartExecution reaches a state machine.
+    /// A StartExecution reaches a state machine. An Express machine with an at-least-once fault in force
+    /// ([`super::FaultChange::ExpressDuplicates`]) may run the start twice: the duplicate is a `retry` record
+    /// (attempt 2) and an execution of its own, with its own name (AWS would report one execution running
+    /// twice; distinct names let the two runs be told apart), on the same causal chain.
     pub(crate) fn sfn_start(
+        &mut self,
+        machine: ResId,
+        trace: TraceId,
+        input: Value,
+        execution_n: Option<u64>,
+    ) {
+        let express = |sim: &Sim| {
+            matches!(&sim.sc.resource(machine).kind,
+                ResourceKind::StateMachine(sm) if sm.workflow_type == WorkflowType::Express)
+        };
+        if !(self.faults.duplicates_executions(machine) && express(self)) {
+            self.sfn_start_one(machine, trace, input, execution_n);
+            return;
+        }
+        self.sfn_start_one(machine, trace, input.clone(), execution_n);
+        if self.express_start_twice(machine) {
+            let mut again = trace;
+            self.record_retry(
+                machine,
+                &mut again,
+                2,
+                0,
+                "Express at-least-once: the execution runs again".to_string(),
+            );
+            self.sfn_start_one(machine, again, input, None);
+        }
+    }
+
+    /// Starts one execution of `machine`.
+    fn sfn_start_one(
         &mut self,
         machine: ResId,
         trace: TraceId,
@@ -140,12 +201,13 @@ impl Sim {
         let n = execution_n.unwrap_or_else(|| self.next_n(IdKind::Execution));
         self.stats[machine.index()].count += 1;
         let name = self.uuid_of(IdKind::Execution, n);
-        let ctx = ExecContext::new(
+        let mut ctx = ExecContext::new(
             &self.aws.states_arn(sc.id(machine)),
             &name,
             self.wall(self.now()),
             self.seed ^ n,
         );
+        ctx.execution_number = n;
         let (exec, actions) = Execution::start_with_max_duration(
             Arc::clone(&sm.parsed),
             input,
@@ -178,6 +240,52 @@ impl Sim {
             Some(TaskAnswer::Failed { error, cause }) => e.exec.task_failed(token, &error, &cause),
         };
         self.sfn_after(n, actions);
+    }
+
+    /// SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat with `task_token`, at the current moment. Errors as
+    /// AWS names them (AWS Step Functions API Reference, SendTaskSuccess, "Errors": `InvalidToken` "The provided
+    /// token is not valid", `TaskTimedOut` "The task token has either expired or the task associated with the
+    /// token has already been closed", https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html).
+    pub(crate) fn sfn_send_task(
+        &mut self,
+        task_token: &str,
+        callback: TaskCallback,
+    ) -> Result<(), SendTaskError> {
+        let invalid = || SendTaskError {
+            error_type: "InvalidToken",
+            message: "Invalid token".to_string(),
+        };
+        let Some((n, token)) = crate::asl::parse_task_token(task_token) else {
+            return Err(invalid());
+        };
+        let closed = || SendTaskError {
+            error_type: "TaskTimedOut",
+            message: "Task Timed Out: 'Provided task does not exist anymore'".to_string(),
+        };
+        let now = self.wall(self.now());
+        let Some(e) = self.executions.get_mut(&n) else {
+            return Err(closed());
+        };
+        if e.exec.task_token_text(token) != task_token {
+            return Err(invalid());
+        }
+        if !e.exec.callback_open(token) {
+            return Err(closed());
+        }
+        e.exec.set_now(now);
+        let actions = match callback {
+            TaskCallback::Success(output) => e.exec.callback_succeeded(token, output),
+            TaskCallback::Failure { error, cause } => e.exec.callback_failed(token, &error, &cause),
+            TaskCallback::Heartbeat => e.exec.callback_heartbeat(token),
+        };
+        self.sfn_after(n, actions);
+        Ok(())
+    }
+
+    /// The state machine a task token belongs to, while its execution runs (the `call` record's resource).
+    pub(crate) fn sfn_token_machine(&self, task_token: &str) -> Option<String> {
+        let (n, _) = crate::asl::parse_task_token(task_token)?;
+        self.executions.get(&n).map(|e| self.name(e.machine))
     }
 
     /// Records new history and performs the interpreter's actions.
@@ -287,9 +395,14 @@ impl Sim {
                 None,
                 Some(json!({ "error": error, "cause": cause })),
             ),
+            ExecStatus::TimedOut { error, cause } => (
+                "timed_out",
+                None,
+                Some(json!({ "error": error, "cause": cause })),
+            ),
             ExecStatus::Running => ("running", None, None),
         };
-        if status == "failed" {
+        if status == "failed" || status == "timed_out" {
             self.stats[machine.index()].errors += 1;
         }
         let now = self.now();
@@ -472,6 +585,7 @@ fn state_record_fields(kind: &HistoryKind) -> Option<(&'static str, String, Opti
         HistoryKind::TaskScheduled { name, resource, .. } => {
             ("task_scheduled", name.clone(), Some(resource.clone()))
         }
+        HistoryKind::TaskSubmitted { name, .. } => ("task_submitted", name.clone(), None),
         HistoryKind::TaskSucceeded { name, .. } => ("task_succeeded", name.clone(), None),
         HistoryKind::TaskFailed { name, error, .. } => {
             ("task_failed", name.clone(), Some(error.clone()))
@@ -501,7 +615,8 @@ fn state_record_fields(kind: &HistoryKind) -> Option<(&'static str, String, Opti
         }
         HistoryKind::ExecutionStarted { .. }
         | HistoryKind::ExecutionSucceeded { .. }
-        | HistoryKind::ExecutionFailed { .. } => return None,
+        | HistoryKind::ExecutionFailed { .. }
+        | HistoryKind::ExecutionTimedOut { .. } => return None,
     };
     Some(fields)
 }

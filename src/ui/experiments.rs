@@ -1,6 +1,6 @@
 //! The Experiments window: fault injection while a run plays. Pick a resource and make a function fail a share
 //! of its invocations or run slower, take a resource away (its SDK calls are refused), or drop a consumer (disable
-//! a trigger). Every change goes to the runner as [`Command::Fault`], which records it with the moment it was
+//! a trigger), run a share of an Express state machine's executions twice (at-least-once). Every change goes to the runner as [`Command::Fault`], which records it with the moment it was
 //! applied and replays it at that moment after a reset; the window shows the faults in force from the snapshot.
 
 use eframe::egui;
@@ -17,6 +17,7 @@ pub struct InForce {
     pub extra_ms: u32,
     pub down: bool,
     pub trigger_disabled: bool,
+    pub duplicate_percent: u8,
 }
 
 impl InForce {
@@ -38,6 +39,7 @@ pub fn in_force(faults: &[RecordedFault], r: ResId) -> InForce {
             FaultChange::FunctionDelay { extra_ms, .. } => f.extra_ms = extra_ms,
             FaultChange::Unavailable { down, .. } => f.down = down,
             FaultChange::TriggerDisabled { disabled, .. } => f.trigger_disabled = disabled,
+            FaultChange::ExpressDuplicates { percent, .. } => f.duplicate_percent = percent,
         }
     }
     f
@@ -70,6 +72,12 @@ fn clearing(r: ResId, f: InForce) -> Vec<FaultChange> {
             disabled: false,
         });
     }
+    if f.duplicate_percent > 0 {
+        out.push(FaultChange::ExpressDuplicates {
+            state_machine: r,
+            percent: 0,
+        });
+    }
     out
 }
 
@@ -96,6 +104,7 @@ pub struct ExperimentsWindow {
     target: Option<ResId>,
     error_percent: u8,
     extra_ms: u32,
+    duplicate_percent: u8,
 }
 
 impl ExperimentsWindow {
@@ -105,6 +114,7 @@ impl ExperimentsWindow {
             target: None,
             error_percent: 0,
             extra_ms: 0,
+            duplicate_percent: 0,
         };
         let first = sc
             .ids()
@@ -120,6 +130,7 @@ impl ExperimentsWindow {
             .unwrap_or_default();
         self.error_percent = f.error_percent;
         self.extra_ms = f.extra_ms;
+        self.duplicate_percent = f.duplicate_percent;
     }
 
     /// Shows the window; returns whether it stays open.
@@ -201,6 +212,29 @@ impl ExperimentsWindow {
                 }
             }
         }
+        let express = matches!(&sc.resource(r).kind,
+            crate::scenario::ResourceKind::StateMachine(sm)
+                if sm.workflow_type == crate::scenario::WorkflowType::Express);
+        if express {
+            ui.add(
+                egui::Slider::new(&mut self.duplicate_percent, 0..=100).text("run twice percent"),
+            )
+            .on_hover_text(
+                "Express is at-least-once: this share of starts also runs a duplicate execution",
+            );
+            if ui
+                .add_enabled(
+                    self.duplicate_percent != now.duplicate_percent,
+                    egui::Button::new("Apply duplicates"),
+                )
+                .clicked()
+            {
+                send(FaultChange::ExpressDuplicates {
+                    state_machine: r,
+                    percent: self.duplicate_percent,
+                });
+            }
+        }
         if can_be_taken_away(t) {
             let mut down = now.down;
             if ui
@@ -240,6 +274,7 @@ impl ExperimentsWindow {
                     if Some(id) == self.target {
                         self.error_percent = 0;
                         self.extra_ms = 0;
+                        self.duplicate_percent = 0;
                     }
                 }
             });
@@ -264,6 +299,9 @@ fn describe(f: InForce) -> String {
     }
     if f.trigger_disabled {
         parts.push("disabled".to_string());
+    }
+    if f.duplicate_percent > 0 {
+        parts.push(format!("runs {} % twice", f.duplicate_percent));
     }
     parts.join(", ")
 }

@@ -1527,6 +1527,23 @@ fn state_machine(ctx: &mut Ctx<'_>, o: &Obj<'_>) -> Option<StateMachine> {
         },
         None => WorkflowType::Standard,
     };
+    if workflow_type == WorkflowType::Express
+        && let (Some(d), Some(n)) = (&parsed, o.get(sm::DEFINITION.name))
+    {
+        let d: &crate::asl::Definition = d;
+        let p = o.path_of(sm::DEFINITION.name);
+        for (location, resource) in d.express_refusals() {
+            ctx.err(
+                n.pos,
+                &format!("{p}.{location}"),
+                format!(
+                    "an EXPRESS workflow cannot run '{resource}': Express workflows do not support the .sync \
+                     (run a job) and .waitForTaskToken (callback) integration patterns (AWS Step Functions \
+                     Developer Guide, \"Choosing workflow type\"); use a STANDARD workflow"
+                ),
+            );
+        }
+    }
     if ctx.problems.len() > n0 {
         return None;
     }
