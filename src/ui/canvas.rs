@@ -1445,6 +1445,8 @@ impl Canvas {
             .color
             .gamma_multiply(0.55);
         let mut hovered: Option<(f32, usize)> = None;
+        // Drawn after every edge: a thick highlighted edge must not cover another edge's label.
+        let mut labels: Vec<(Rect, &String)> = Vec::new();
         for (k, &(a, b)) in self.edge_ends.iter().enumerate() {
             let route = self.route_screen(k);
             let [.., p_prev, p1] = route.as_slice() else {
@@ -1479,7 +1481,7 @@ impl Canvas {
                 && let Some(r) = label_rect
                 && let Some(label) = self.short_labels.get(k)
             {
-                edge_label(painter, ink, r, label);
+                labels.push((r, label));
             }
             if let Some(h) = hover {
                 let on_label = label_rect.is_some_and(|r| zoom >= 0.45 && r.contains(h));
@@ -1492,6 +1494,9 @@ impl Canvas {
                     hovered = Some((d, k));
                 }
             }
+        }
+        for (r, label) in labels {
+            edge_label(painter, ink, r, label);
         }
         hovered.map(|(_, k)| k)
     }
@@ -1899,10 +1904,17 @@ impl Canvas {
             Rect::from_min_max(pos2(tx, r.min.y), pos2(tx + max_w, r.max.y)).intersect(rect),
         );
         clipped.galley(pos2(tx, r.min.y + 8.0 * zoom), name_galley, ink.text);
+        let width = |text: &str| {
+            painter
+                .layout_no_wrap(text.to_string(), ink.small.clone(), ink.weak)
+                .size()
+                .x
+        };
+        let (kind, live) = self.subtitle_parts(i, snap);
         clipped.text(
             pos2(tx, r.max.y - 8.0 * zoom),
             Align2::LEFT_BOTTOM,
-            self.subtitle(i, snap),
+            fitted_subtitle(kind, &live, max_w, &width),
             ink.small.clone(),
             ink.weak,
         );
@@ -1994,11 +2006,36 @@ impl Canvas {
             }
         }
         let phase = ((now / 1000) % 1000) as f32 / 1000.0;
-        for (route, (n, hash)) in routes.iter().zip(&per_lane) {
+        for (lane, (route, (n, hash))) in routes.iter().zip(&per_lane).enumerate() {
             if *n <= AGGREGATE_ABOVE {
                 continue;
             }
-            let p = along(route, 0.2 + 0.6 * phase);
+            // The pulse steps past its edge's label (a traffic source's rate, a rule's pattern) instead of
+            // covering it.
+            let label = self
+                .label_rects
+                .get(lane)
+                .copied()
+                .flatten()
+                .filter(|_| self.view.zoom() >= 0.45)
+                .map(|r| {
+                    Rect::from_min_max(self.view.to_screen(r.min), self.view.to_screen(r.max))
+                });
+            let clear = |f: f32| {
+                label.is_none_or(|l| {
+                    !l.intersects(Rect::from_center_size(
+                        along(route, f),
+                        Vec2::splat(radius * 4.4),
+                    ))
+                })
+            };
+            let wanted = 0.2 + 0.6 * phase;
+            let f = (0..=40)
+                .map(|k| wanted + k as f32 * 0.02)
+                .map(|f| if f > 0.9 { f - 0.8 } else { f })
+                .find(|&f| clear(f))
+                .unwrap_or(wanted);
+            let p = along(route, f);
             let c = style::trace_color(*hash);
             painter.circle_filled(p, radius * 2.2, c.gamma_multiply(0.85));
             painter.text(
@@ -2386,10 +2423,20 @@ impl Canvas {
 
     /// Second line of a node: its type and the live state that is not zero.
     fn subtitle(&self, i: usize, snap: &Snapshot) -> String {
-        let mut s = String::from(match self.kinds[i] {
+        let (kind, live) = self.subtitle_parts(i, snap);
+        std::iter::once(kind.to_string())
+            .chain(live)
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+
+    /// A node's type and each part of its live state that is not zero ("3 busy", "12 warm").
+    fn subtitle_parts(&self, i: usize, snap: &Snapshot) -> (&'static str, Vec<String>) {
+        let kind = match self.kinds[i] {
             NodeKind::Traffic => "traffic",
             NodeKind::Resource(t) => t.name(),
-        });
+        };
+        let mut parts = Vec::new();
         if let GraphNode::Resource { id, .. } = &self.graph.graph[NodeIndex::new(i)]
             && let Some(l) = snap.live.get(id.index())
         {
@@ -2404,11 +2451,11 @@ impl Canvas {
             ];
             for (n, what) in live {
                 if n > 0 {
-                    s.push_str(&format!(" · {n} {what}"));
+                    parts.push(format!("{n} {what}"));
                 }
             }
         }
-        s
+        (kind, parts)
     }
 }
 
@@ -2433,6 +2480,28 @@ impl Ink {
             small: FontId::proportional((10.5 * zoom).clamp(5.0, 18.0)),
         }
     }
+}
+
+/// A node's subtitle as it fits `max_w` points (measured by `width`): its type and live state; without the type
+/// (the icon and colour say it); then the first parts of the live state and "…"; at worst the live state cut by
+/// the box. Never a part cut in the middle ("57 wa…"): the whole line is in the node's hover and description.
+fn fitted_subtitle(kind: &str, live: &[String], max_w: f32, width: &dyn Fn(&str) -> f32) -> String {
+    let full = std::iter::once(kind.to_string())
+        .chain(live.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(" · ");
+    if live.is_empty() || width(&full) <= max_w {
+        return full;
+    }
+    let all = live.join(" · ");
+    if width(&all) <= max_w {
+        return all;
+    }
+    (1..live.len())
+        .rev()
+        .map(|k| format!("{} · …", live[..k].join(" · ")))
+        .find(|text| width(text) <= max_w)
+        .unwrap_or(all)
 }
 
 /// The header of an expanded state machine's container `r` (screen): as tall as the node's box.
@@ -2649,6 +2718,19 @@ mod tests {
             let back: Vec<Rect> = (0..n).map(|i| canvas.world_rect(i)).collect();
             assert_eq!(back, collapsed, "collapsing puts every node back");
         }
+    }
+
+    /// Issue 13: a busy function's subtitle was cut mid-word ("43 busy · 57 wa…"); now it drops the type, then
+    /// whole parts, never cutting one.
+    #[test]
+    fn a_subtitle_drops_whole_parts_to_fit_its_box() {
+        let width = |t: &str| t.chars().count() as f32 * 6.0;
+        let live = ["43 busy".to_string(), "57 warm".to_string()];
+        let fit = |w: f32| fitted_subtitle("function", &live, w, &width);
+        assert_eq!(fit(200.0), "function · 43 busy · 57 warm");
+        assert_eq!(fit(120.0), "43 busy · 57 warm");
+        assert_eq!(fit(80.0), "43 busy · …");
+        assert_eq!(fitted_subtitle("queue", &[], 10.0, &width), "queue");
     }
 
     #[test]

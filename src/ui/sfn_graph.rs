@@ -1008,11 +1008,11 @@ fn draw(
                 Rect::from_center_size(at, galley.size())
             }
             .expand(2.0);
-            // Kept inside the drawing's side margins (a label on an edge that goes round the states on the left
-            // would otherwise stick out of the container).
+            // Kept inside the drawing's side margins, clear of the container's border and type stripe (a label on
+            // an edge that goes round the states on the left would otherwise stick out of the container).
             let (left, right) = (
-                origin.x - EDGE_MARGIN * scale,
-                origin.x + (g.size.x + EDGE_MARGIN) * scale,
+                origin.x - (EDGE_MARGIN - 8.0) * scale,
+                origin.x + (g.size.x + EDGE_MARGIN - 8.0) * scale,
             );
             if r.min.x < left {
                 r = r.translate(vec2(left - r.min.x, 0.0));
