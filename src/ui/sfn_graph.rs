@@ -42,7 +42,9 @@ pub const CONDITION_MAX_CHARS: usize = 24;
 pub const MAX_EXECUTIONS: usize = 20;
 /// Room kept on each side of the drawing for what is drawn outside the states' boxes: edges that go round
 /// states on the left or right, their labels, and Retry loops with their "Retry ×N" labels.
-const EDGE_MARGIN: f32 = 32.0;
+const EDGE_MARGIN: f32 = 48.0;
+/// Narrowest drawing: room for the status legend (a one-state machine is narrower than it).
+const LEGEND_W: f32 = 340.0;
 /// Height of the status legend row above the states, and the room kept under them (world units).
 const LEGEND_H: f32 = 26.0;
 const BOTTOM_PAD: f32 = 14.0;
@@ -742,7 +744,7 @@ impl SfnGraph {
     /// for edges that go round them.
     pub fn body_size(&self) -> Vec2 {
         vec2(
-            self.size.x + 2.0 * EDGE_MARGIN,
+            (self.size.x + 2.0 * EDGE_MARGIN).max(LEGEND_W),
             LEGEND_H + self.size.y + BOTTOM_PAD,
         )
     }
@@ -819,7 +821,7 @@ pub fn show_inline(
         legend(
             painter,
             ui.visuals(),
-            pos2(body.min.x + EDGE_MARGIN * zoom, body.min.y + 4.0 * zoom),
+            pos2(body.min.x + 12.0 * zoom, body.min.y + 4.0 * zoom),
             zoom,
         );
     }
@@ -991,21 +993,23 @@ fn draw(
             arrow_head(painter, *p, *q, color, 6.0 * scale.max(0.7));
         }
         if !e.label.is_empty() && detailed {
-            let at = if e.kind == EdgeKind::Retry {
-                path[1] + vec2(-2.0, 0.0)
-            } else {
-                let k = if path.len() > 4 { 2 } else { 1 };
-                let (p, q) = (path[k], path[k + 1]);
-                pos2((p.x + q.x) / 2.0, (p.y + q.y) / 2.0)
-            };
             let galley = painter.layout_no_wrap(e.label.clone(), font.clone(), text_color);
             let mut r = if e.kind == EdgeKind::Retry {
-                Rect::from_min_size(
-                    at - vec2(galley.size().x, galley.size().y / 2.0),
-                    galley.size(),
+                // Above the loop, ending at the state's left border.
+                Rect::from_min_max(
+                    pos2(
+                        path[0].x - 4.0 - galley.size().x,
+                        path[0].y - 3.0 - galley.size().y,
+                    ),
+                    pos2(path[0].x - 4.0, path[0].y - 3.0),
                 )
             } else {
-                Rect::from_center_size(at, galley.size())
+                // On the middle segment between the levels; for an edge that goes round the states on the
+                // left, its last level segment (a label on the segment down the left side would cover the
+                // states beside it).
+                let k = if path.len() > 4 { 3 } else { 1 };
+                let (p, q) = (path[k], path[k + 1]);
+                Rect::from_center_size(pos2((p.x + q.x) / 2.0, (p.y + q.y) / 2.0), galley.size())
             }
             .expand(2.0);
             // Kept inside the drawing's side margins, clear of the container's border and type stripe (a label on
