@@ -822,6 +822,7 @@ pub fn show_inline(
             painter,
             ui.visuals(),
             pos2(body.min.x + 12.0 * zoom, body.min.y + 4.0 * zoom),
+            body.max.x - 6.0 * zoom,
             zoom,
         );
     }
@@ -832,9 +833,9 @@ pub fn show_inline(
     draw(ui, painter, g, exec, focus, origin, zoom, actions);
 }
 
-/// The status colours in a row, from `at` (top left).
-fn legend(painter: &Painter, visuals: &egui::Visuals, at: Pos2, zoom: f32) {
-    let font = FontId::proportional((10.5 * zoom).clamp(8.0, 13.0));
+/// The status colours in a row, from `at` (top left), as many as fit before `max_x`.
+fn legend(painter: &Painter, visuals: &egui::Visuals, at: Pos2, max_x: f32, zoom: f32) {
+    let font = FontId::proportional((10.5 * zoom).clamp(7.0, 13.0));
     let side = font.size * 0.9;
     let mut x = at.x;
     for s in [
@@ -844,20 +845,23 @@ fn legend(painter: &Painter, visuals: &egui::Visuals, at: Pos2, zoom: f32) {
         StateStatus::Caught,
         StateStatus::Failed,
     ] {
+        let text = painter.layout_no_wrap(
+            s.as_str().to_string(),
+            font.clone(),
+            visuals.weak_text_color(),
+        );
+        if x + side + 3.0 + text.size().x > max_x {
+            break;
+        }
         painter.rect_filled(
             Rect::from_min_size(pos2(x, at.y + 1.0), Vec2::splat(side)),
             2.0,
             s.color(),
         );
         x += side + 3.0;
-        let text = painter.text(
-            pos2(x, at.y),
-            Align2::LEFT_TOP,
-            s.as_str(),
-            font.clone(),
-            visuals.weak_text_color(),
-        );
-        x = text.max.x + 10.0;
+        let text_w = text.size().x;
+        painter.galley(pos2(x, at.y), text, visuals.weak_text_color());
+        x += text_w + 10.0;
     }
 }
 
