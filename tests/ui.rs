@@ -1905,8 +1905,7 @@ fn a_map_iteration_colours_the_maps_states_and_shows_their_input() {
     h.get_by_label("Reserve").click();
     h.run();
     h.get_by_label("Iterations (3)");
-    // Through AccessKit: the list is below the Map's own input and output, out of the inspector's view.
-    h.get_by_label("Iteration 0 · succeeded").click_accesskit();
+    h.get_by_label("Iteration 0 · succeeded").click();
     h.run();
     assert_eq!(
         h.get_by_label("ReserveItem")

@@ -202,8 +202,8 @@ impl Inspector {
 
 /// A state of an expanded state machine: its type, what it did in the chosen execution (the latest unless one
 /// is chosen) — in the chosen Map iteration when it lies inside that Map — its input, path stages and output,
-/// and its definition. A Map lists its iterations; clicking one colours the Map's states by it and shows what
-/// each of its states took in and gave out.
+/// and its definition. A Map lists its iterations first; clicking one colours the Map's states by it and shows
+/// what each of its states took in and gave out.
 fn state_of_machine(
     ui: &mut Ui,
     view: &InspectorView<'_>,
@@ -281,6 +281,14 @@ fn state_of_machine(
             }
         });
     }
+    // A Map's iterations first, in view: what one looks at a Map for.
+    if b.type_name == "Map"
+        && let Some(e) = chosen
+    {
+        map_iterations(ui, g, e, state, iteration, |key| {
+            actions.push(pick(state, execution.cloned(), key));
+        });
+    }
     ui.separator();
     match chosen.and_then(|e| g.run_of(e, iteration, state)) {
         None if in_iteration.is_some() => {
@@ -325,13 +333,6 @@ fn state_of_machine(
                 }
             }
         }
-    }
-    if b.type_name == "Map"
-        && let Some(e) = chosen
-    {
-        map_iterations(ui, g, e, state, iteration, |key| {
-            actions.push(pick(state, execution.cloned(), key));
-        });
     }
     if !b.definition.is_null() {
         ui.separator();
