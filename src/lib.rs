@@ -143,11 +143,13 @@
 //!     out (level of detail: the hovered, selected and focused nodes and their neighbours always, others where
 //!     they collide with nothing); `ui::minimap` shows where the view is on a large graph; `ui::health` draws each
 //!     node's ok / error / fault / throttle ring, sizes nodes on demand and shows an edge's latency distribution.
-//!   - `ui::sfn_graph` — a state machine drawn state by state beside the canvas (double-click it): scopes laid
-//!     out top to bottom from the parsed [`asl::Definition`], Choice conditions, containers, dashed Catch/Retry;
-//!     it folds `state`/`execution` records into per-execution state outcomes with their input and output.
+//!   - `ui::sfn_graph` — a state machine drawn state by state in place on the canvas (double-click it: the
+//!     canvas grows its box into a container and moves the rest aside): scopes laid out top to bottom from the
+//!     parsed [`asl::Definition`], Choice conditions, containers, dashed Catch/Retry; it folds
+//!     `state`/`execution` records into per-execution (and per-Map-iteration) state outcomes with their input
+//!     and output.
 //!   - `ui::inspector` — the selected node (stats, "Send a test event…", configuration), state of an expanded
-//!     state machine (input, output, definition, for a chosen execution), invocation (with the
+//!     state machine (input, output, definition, for a chosen execution and Map iteration), invocation (with the
 //!     searchable `ui::json_tree`), clicked dot or trace; `ui::dot_event` finds what a clicked dot carries (a
 //!     re-run past its arrival on a thread, following its span to the record that shows the payload: nothing is
 //!     kept per event for it); `ui::log` — the virtualised invocation table.

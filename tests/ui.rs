@@ -1802,43 +1802,208 @@ fn a_sixty_node_graph_fitted_at_low_zoom_shows_its_names() {
     }
 }
 
-/// Issue 13: with the tour, the states view and the inspector all open at 1280×800, the states view fits its
-/// panel (no state cut at its edge, Declined included) and the graph beside it keeps room to be read.
+/// The states of order-workflow's state machine.
+const ORDER_STATES: [&str; 7] = [
+    "Charge",
+    "Large?",
+    "Declined",
+    "Review",
+    "Reserve",
+    "ReserveItem",
+    "Ship",
+];
+
+/// Double-clicks a canvas point (both clicks in one frame: the harness's frames are longer apart than a
+/// double-click).
+fn double_click_at(h: &mut Harness<'static, TestApp>, pos: egui::Pos2) {
+    let button = |pressed| egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::default(),
+    };
+    h.input_mut().events.extend([
+        egui::Event::PointerMoved(pos),
+        button(true),
+        button(false),
+        button(true),
+        button(false),
+    ]);
+    h.run();
+}
+
+/// Plays the run to its end, past the pauses of a guided tour's steps.
+fn play_to_the_end(h: &mut Harness<'static, TestApp>) {
+    for _ in 0..20 {
+        let snap = h.state().snapshot();
+        if snap.next_event_us.is_none() || snap.now_us >= snap.until_us {
+            return;
+        }
+        let before = snap.now_us;
+        h.get_by_label("Play").click();
+        h.step();
+        play_until(h, Duration::from_millis(250), |a| {
+            !a.snapshot().playing && a.snapshot().now_us > before
+        });
+        h.run();
+    }
+}
+
+/// Issue 13 item 3, drawn in place: with the tour and the inspector open at 1280×800, a double-click on the state
+/// machine grows its box into a container holding its states, inside the canvas (fitted again, and after F),
+/// with no other node over it; a state selected by its label shows its input; "Collapse states" draws the
+/// machine as one node again.
 #[test]
-fn the_states_view_fits_its_panel_beside_the_tour_and_the_inspector() {
+fn a_state_machine_expands_in_place_on_the_canvas() {
     let mut app = TestApp::new();
     app.open_example("order-workflow.json")
         .expect("the example is built in");
     let mut h = harness(app);
     h.run();
     h.get_by_label("Guided tour");
-    h.get_by_label("OrderWorkflow").click();
+    let collapsed = canvas_node_rect(&h, "OrderWorkflow");
+    double_click_at(&mut h, collapsed.center());
+    let check_in_place = |h: &Harness<'static, TestApp>| {
+        let canvas = h
+            .get_by_role_and_label(egui::accesskit::Role::Canvas, "architecture canvas")
+            .rect();
+        // The machine's own widget is the container's header; its states lie under it, within its width.
+        let header = canvas_node_rect(h, "OrderWorkflow");
+        let mut container = header;
+        for state in ORDER_STATES {
+            let r = h.get_by_label(state).rect();
+            assert!(
+                canvas.contains_rect(r),
+                "{state} is in view: {r:?} in {canvas:?}"
+            );
+            assert!(
+                r.min.y >= header.max.y - 0.5 && r.min.x >= header.min.x && r.max.x <= header.max.x,
+                "{state} is drawn inside the machine's box: {r:?} under {header:?}"
+            );
+            container = container.union(r);
+        }
+        for other in [
+            "storefront",
+            "Shop",
+            "StartWorkflow",
+            "ChargePayment",
+            "ReserveStock",
+            "Shipments",
+        ] {
+            let r = canvas_node_rect(h, other);
+            assert!(
+                !r.intersects(container.shrink(1.0)),
+                "{other} {r:?} is clear of the expanded machine {container:?}"
+            );
+        }
+    };
+    check_in_place(&h);
+    h.key_press(egui::Key::F);
     h.run();
-    h.get_by_label("Show states").click();
+    check_in_place(&h);
+    // Play the whole run, then select a state by its label: the inspector shows its input.
+    h.get_by_label("Play").click();
+    h.step();
+    play_until(&mut h, Duration::from_millis(250), |a| {
+        !a.snapshot().playing && a.finished_invocations() > 0
+    });
     h.run();
-    // The inspector's left edge is the states panel's right edge.
-    let inspector_left = h.get_by_label("Hide states").rect().min.x - 8.0;
-    let canvas = h
-        .get_by_role_and_label(egui::accesskit::Role::Canvas, "architecture canvas")
-        .rect();
-    let states_right = inspector_left;
+    h.get_by_label("Charge").click();
+    h.run();
+    h.get_by_label("State Charge");
+    h.get_by_label("Input");
     assert!(
-        canvas.width() >= 0.45 * (states_right - canvas.min.x) - 1.0,
-        "the graph keeps its share of the room: {canvas:?}, states panel to {states_right}"
+        h.get_all_by_label_contains("orderId: \"o-").count() >= 1,
+        "the order is in the state's input"
     );
-    for state in [
-        "Charge",
-        "Large?",
-        "Declined",
-        "Review",
-        "Reserve",
-        "ReserveItem",
-        "Ship",
-    ] {
-        let r = h.get_by_label(state).rect();
-        assert!(
-            r.min.x >= canvas.max.x && r.max.x <= inspector_left && r.max.y <= 800.0,
-            "{state} fits the states panel: {r:?}, canvas {canvas:?}, inspector from {inspector_left}"
-        );
-    }
+    h.get_by_label("Collapse states").click();
+    h.run();
+    assert!(h.query_by_label("Large?").is_none());
+    let again = canvas_node_rect(&h, "OrderWorkflow");
+    assert!(
+        (again.height() - collapsed.height()).abs() < 1.0,
+        "one node again: {collapsed:?} vs {again:?}"
+    );
+}
+
+/// Issue 13: clicking one of a Map's iterations in the inspector colours the Map's inner states by that
+/// iteration (their accessible descriptions say so) and shows what each of its states took in and gave out; a
+/// state then selected in the Map shows that iteration's input, not the last one's.
+#[test]
+fn a_map_iteration_colours_the_maps_states_and_shows_their_input() {
+    let mut app = TestApp::new();
+    app.open_example("order-workflow.json")
+        .expect("the example is built in");
+    let mut h = harness(app);
+    h.run();
+    let machine = canvas_node_rect(&h, "OrderWorkflow").center();
+    double_click_at(&mut h, machine);
+    play_to_the_end(&mut h);
+    // An execution that went through the Map: one that succeeded (a declined order ends before it).
+    h.get_by_label("ReserveItem").click();
+    h.run();
+    h.get_by_label("Execution").click();
+    h.run();
+    h.get_all_by_label_contains(" · succeeded")
+        .next()
+        .expect("an execution succeeded")
+        .click();
+    h.run();
+    // Without a chosen iteration, the item state shows its last entry: the last line of the order.
+    assert!(
+        h.query_all_by_label("sku: \"C-3\"").count() >= 1,
+        "the last item"
+    );
+    h.get_by_label("Reserve").click();
+    h.run();
+    h.get_by_label("Iterations (3)");
+    h.get_by_label("Iteration 0 · succeeded").click();
+    h.run();
+    assert_eq!(
+        h.get_by_label("ReserveItem")
+            .accesskit_node()
+            .description()
+            .as_deref(),
+        Some("Task state · succeeded · Reserve iteration 0"),
+        "the Map's state is drawn as iteration 0 left it"
+    );
+    assert_eq!(
+        h.get_by_label("Charge")
+            .accesskit_node()
+            .description()
+            .as_deref(),
+        Some("Task state · succeeded"),
+        "states outside the Map keep the execution's colour"
+    );
+    h.get_by_label("Showing Reserve iteration 0");
+    h.get_by_label("Iteration input");
+    h.get_by_label("ReserveItem · succeeded");
+    assert!(
+        h.query_all_by_label("sku: \"A-1\"").count() >= 1,
+        "iteration 0's item shows"
+    );
+    // The item state, selected now, shows iteration 0's input.
+    h.get_by_label("ReserveItem").click();
+    h.run();
+    h.get_by_label("State ReserveItem");
+    h.get_by_label("Showing Reserve iteration 0");
+    assert!(
+        h.query_all_by_label("sku: \"A-1\"").count() >= 1,
+        "iteration 0's item"
+    );
+    assert_eq!(
+        h.query_all_by_label("sku: \"C-3\"").count(),
+        0,
+        "not the last one's"
+    );
+    // "All iterations" colours by the last entries again.
+    h.get_by_label("All iterations").click();
+    h.run();
+    assert_eq!(
+        h.get_by_label("ReserveItem")
+            .accesskit_node()
+            .description()
+            .as_deref(),
+        Some("Task state · succeeded")
+    );
 }

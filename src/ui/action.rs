@@ -23,11 +23,14 @@ pub enum Selection {
     /// A row of the invocation log, by index.
     Invocation(usize),
     Trace(Arc<str>),
-    /// A state of an expanded state machine (`node`), shown for the chosen execution (`None`: the latest).
+    /// A state of an expanded state machine (`node`), shown for the chosen execution (`None`: the latest) and,
+    /// when one is chosen, a Map iteration (the Map's scope and the index): the Map's inner states are coloured
+    /// and inspected as that iteration left them.
     State {
         node: NodeIndex,
         state: String,
         execution: Option<Arc<str>>,
+        iteration: Option<(String, u32)>,
     },
 }
 

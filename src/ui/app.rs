@@ -974,36 +974,23 @@ impl EventflowApp {
                     .tour
                     .as_ref()
                     .map_or_else(Vec::new, |t| t.highlights().to_vec());
-                match doc.canvas.states.as_ref() {
-                    // A state machine drawn state by state takes the canvas's right part.
-                    Some(g) => {
-                        let full = ui.available_rect_before_wrap();
-                        let w = sfn_graph::panel_width(g, full.width());
-                        let side = egui::Rect::from_min_max(
-                            egui::pos2(full.max.x - w, full.min.y),
-                            full.max,
-                        );
-                        let main =
-                            egui::Rect::from_min_max(full.min, egui::pos2(side.min.x, full.max.y));
-                        let focus = match &self.selection {
-                            Selection::State {
-                                node,
-                                state,
-                                execution,
-                            } if *node == g.node => sfn_graph::Focus {
-                                state: Some(state.clone()),
-                                execution: execution.clone(),
-                            },
-                            _ => sfn_graph::Focus::default(),
-                        };
-                        let mut side_ui = ui.new_child(egui::UiBuilder::new().max_rect(side));
-                        sfn_graph::show(&mut side_ui, g, &doc.canvas.sfn_runs, &focus, actions);
-                        let mut main_ui = ui.new_child(egui::UiBuilder::new().max_rect(main));
-                        doc.canvas
-                            .show(&mut main_ui, &self.snap, selected, highlight)
+                // What the expanded state machine (drawn in place on the canvas) shows.
+                doc.canvas.states_focus = match &self.selection {
+                    Selection::State {
+                        node,
+                        state,
+                        execution,
+                        iteration,
+                    } if doc.canvas.states.as_ref().is_some_and(|g| g.node == *node) => {
+                        sfn_graph::Focus {
+                            state: Some(state.clone()),
+                            execution: execution.clone(),
+                            iteration: iteration.clone(),
+                        }
                     }
-                    None => doc.canvas.show(ui, &self.snap, selected, highlight),
-                }
+                    _ => sfn_graph::Focus::default(),
+                };
+                doc.canvas.show(ui, &self.snap, selected, highlight)
             }
         };
         // An imported template's unsimulated resources and hint links, kept in the scenario (`external`, `hints`).

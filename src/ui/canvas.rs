@@ -10,6 +10,12 @@
 //! minimum on-screen duration (hops last milliseconds; an eye needs a few hundred). When an edge carries more than
 //! [`AGGREGATE_ABOVE`] dots at once they are drawn as one pulse with a count.
 //!
+//! A state machine expands in place (double-click, its right-click menu or the inspector's Show states): its box
+//! grows into a container that holds its states as [`super::sfn_graph`] draws them, at the canvas's zoom, and the
+//! rest of the graph moves aside to make room — after the layout, every node and route point right of the box
+//! moves right by the container's extra width, and those below it in its column down by its extra height (see
+//! `Expansion`), so nothing overlaps the container and edges into the machine end on its border.
+//!
 //! The canvas is a panel: it owns its view, dots and gestures, and returns an [`Action`] for what a click or a
 //! gesture asks (select, wire, move, drop). Each node is also an accessible widget with its name, role and
 //! selection, so screen readers and UI tests find nodes by label.
@@ -29,11 +35,11 @@ use super::dot_event::DotPick;
 use super::health::{self, NodeSizing, Samples, Shares};
 use super::minimap;
 use super::node_labels::{self, NodeName, Priority};
-use super::sfn_graph::{SfnGraph, SfnRuns};
+use super::sfn_graph::{self, SfnGraph, SfnRuns};
 use super::style::{self, NodeKind};
 use super::tour_panel::TOUR_HIGHLIGHT;
 pub use super::view::NODE_SIZE;
-use super::view::{ViewTransform, nodes_bounds};
+use super::view::ViewTransform;
 use crate::layout::{self, Point, WorldRect};
 use crate::runner::Snapshot;
 use crate::scenario::tour::Highlight;
@@ -158,6 +164,82 @@ pub struct EditDeco {
 /// Radius of the wiring handle on a node's right edge, in screen points at zoom 1.
 pub const HANDLE_RADIUS: f32 = 6.0;
 
+/// A state machine drawn state by state in place (run mode): its node's box grown into a container, and how the
+/// rest of the graph moves aside for it. Node boxes and route points are moved, never the layout itself: the
+/// saved and automatic positions stay those of the collapsed graph.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Expansion {
+    node: usize,
+    /// The node's own box (world), where the container starts (top left).
+    base: Rect,
+    /// How much wider and taller the container is than the box.
+    grow: Vec2,
+}
+
+impl Expansion {
+    /// The container (world): the box grown right and down.
+    fn container(&self) -> Rect {
+        Rect::from_min_size(self.base.min, self.base.size() + self.grow)
+    }
+
+    /// Whether an x range meets the box's column.
+    fn in_column(&self, min_x: f32, max_x: f32) -> bool {
+        max_x > self.base.min.x + 0.5 && min_x < self.base.max.x - 0.5
+    }
+
+    /// How far another node's box (world) moves: right of the box by the extra width; below it in its column by
+    /// the extra height; elsewhere not at all.
+    fn shift_box(&self, r: Rect) -> Vec2 {
+        if r.min.x >= self.base.max.x - 0.5 {
+            vec2(self.grow.x, 0.0)
+        } else if self.in_column(r.min.x, r.max.x) && r.center().y > self.base.center().y {
+            vec2(0.0, self.grow.y)
+        } else {
+            Vec2::ZERO
+        }
+    }
+
+    /// Where a route point goes: in the box's column (its borders included) and below the box's middle, down by
+    /// the extra height; at or right of the box's right edge, right by the extra width (both for the right end
+    /// of a lane through the column below, so the lane stays level).
+    fn shift_point(&self, p: Pos2) -> Pos2 {
+        let mut q = p;
+        if p.x >= self.base.min.x - 0.5
+            && p.x <= self.base.max.x + 0.5
+            && p.y > self.base.center().y
+        {
+            q.y += self.grow.y;
+        }
+        if p.x >= self.base.max.x - 0.5 {
+            q.x += self.grow.x;
+        }
+        q
+    }
+
+    /// A route from node `a`'s border to node `b`'s (boxes `ra`, `rb` as laid out), with room made: each point
+    /// moved by [`Expansion::shift_point`]; an end on the right border of a node in the column (which moves
+    /// only down) keeps that border point and runs level to the container's right edge before going on, so the
+    /// route neither leaves the node's border nor cuts the container's corner. The machine's own ends go to the
+    /// container's border.
+    fn shift_route(&self, route: &[Pos2], ends: (usize, usize), ra: Rect, rb: Rect) -> Vec<Pos2> {
+        let mut out: Vec<Pos2> = route.iter().map(|p| self.shift_point(*p)).collect();
+        let (Some(first), Some(last)) = (route.first(), route.last()) else {
+            return out;
+        };
+        let own = |p: Pos2, node: usize, r: Rect| -> Option<Pos2> {
+            let kept = p + self.shift_box(r);
+            (node != self.node && (kept - self.shift_point(p)).length() > 0.5).then_some(kept)
+        };
+        if let Some(p) = own(*last, ends.1, rb) {
+            out.push(p);
+        }
+        if let Some(p) = own(*first, ends.0, ra) {
+            out.insert(0, p);
+        }
+        out
+    }
+}
+
 /// Canvas state of one opened scenario.
 pub struct Canvas {
     pub(super) graph: ArchGraph,
@@ -213,8 +295,12 @@ pub struct Canvas {
     edge_age: Vec<Samples>,
     /// When a trace's message last reached a queue: (queue node, trace hash) → arrival, for message ages.
     queued_at: HashMap<(usize, u64), u64>,
-    /// The state machine drawn state by state beside the graph (see [`super::sfn_graph`]), if any.
+    /// The state machine drawn state by state in place (see [`super::sfn_graph`] and `Expansion`), if any.
     pub(super) states: Option<SfnGraph>,
+    /// The selected state, execution and Map iteration of the expanded machine; set by the shell each frame.
+    pub(super) states_focus: sfn_graph::Focus,
+    /// The expansion the routes and label places were computed with.
+    routed_with: Option<Expansion>,
     /// What recent executions of each state machine did in each state.
     pub(super) sfn_runs: SfnRuns,
     /// The ids of the node widgets of the last frame (to tell a focused node from a focused text field).
@@ -325,6 +411,8 @@ impl Canvas {
             edge_age: vec![Samples::default(); n_edges],
             queued_at: HashMap::new(),
             states: None,
+            states_focus: sfn_graph::Focus::default(),
+            routed_with: None,
             sfn_runs: SfnRuns::default(),
             node_widget_ids: Vec::new(),
             focused_node: None,
@@ -333,8 +421,8 @@ impl Canvas {
         }
     }
 
-    /// Draws state machine node `ix` state by state beside the graph, or — when it is already — as one node
-    /// again. Other nodes are left alone. The graph fits the room left to it again.
+    /// Draws state machine node `ix` state by state in place, or — when it is already — as one node again.
+    /// The view fits the graph again (the container included).
     pub fn toggle_states(&mut self, sc: &Scenario, ix: NodeIndex) {
         if self.states.as_ref().is_some_and(|g| g.node == ix) {
             self.states = None;
@@ -463,21 +551,24 @@ impl Canvas {
     /// name, type colour and subtitle, and every edge's route and label place, from the same layout and routes.
     pub fn drawing(&self, snap: &Snapshot) -> Drawing {
         // The routes and label places of the last frame, unless nodes moved since (or it was never drawn).
-        let centers: Vec<Pos2> = (0..self.all_len()).map(|i| self.any_pos(i)).collect();
-        let fresh = (centers != self.routed_for || self.routes.len() != self.edge_ends.len())
-            .then(|| self.routes_and_labels(&centers));
+        let fresh = self.routes_stale().then(|| self.routes_and_labels());
         let (routes, label_rects) = match &fresh {
             Some((r, l)) => (r, l),
             None => (&self.routes, &self.label_rects),
         };
         let nodes = (0..self.pos.len())
             .map(|i| {
-                let scale = self.sizing.scale(self.stats_of(i, snap), &snap.stats);
+                let scale = if self.is_expanded(i) {
+                    1.0
+                } else {
+                    self.sizing.scale(self.stats_of(i, snap), &snap.stats)
+                };
+                let r = self.world_rect(i);
                 DrawnNode {
                     name: self.names[i].clone(),
                     kind: self.kinds[i],
                     subtitle: self.subtitle(i, snap),
-                    rect: Rect::from_center_size(self.pos[i], NODE_SIZE * scale),
+                    rect: Rect::from_center_size(r.center(), r.size() * scale),
                 }
             })
             .collect();
@@ -535,8 +626,47 @@ impl Canvas {
         }
     }
 
+    /// The state machine expanded in place and the room made for it (run mode only: editing draws every node
+    /// as a box).
+    fn expansion(&self) -> Option<Expansion> {
+        let g = self.states.as_ref().filter(|_| !self.edit.on)?;
+        let node = g.node.index();
+        let center = *self.pos.get(node)?;
+        let body = g.body_size();
+        let size = vec2(body.x.max(NODE_SIZE.x), NODE_SIZE.y + body.y);
+        Some(Expansion {
+            node,
+            base: Rect::from_center_size(center, NODE_SIZE),
+            grow: size - NODE_SIZE,
+        })
+    }
+
+    /// Whether node `i` is the state machine expanded in place.
+    fn is_expanded(&self, i: usize) -> bool {
+        self.expansion().is_some_and(|ex| ex.node == i)
+    }
+
+    /// Node (or ghost) `i`'s box in world units as drawn: the container for the expanded state machine, moved
+    /// aside for it for the others.
+    fn world_rect(&self, i: usize) -> Rect {
+        let base = Rect::from_center_size(self.any_pos(i), NODE_SIZE);
+        match self.expansion() {
+            Some(ex) if ex.node == i => ex.container(),
+            Some(ex) if i < self.pos.len() => base.translate(ex.shift_box(base)),
+            _ => base,
+        }
+    }
+
+    /// The world rectangles of every node (and ghost) as drawn (see [`Canvas::world_rect`]), by layout key.
+    pub fn world_rects(&self) -> Vec<(String, Rect)> {
+        (0..self.all_len())
+            .map(|i| (self.any_name(i), self.world_rect(i)))
+            .collect()
+    }
+
     fn any_rect(&self, i: usize) -> Rect {
-        self.view.node_rect(self.any_pos(i))
+        let r = self.world_rect(i);
+        Rect::from_min_max(self.view.to_screen(r.min), self.view.to_screen(r.max))
     }
 
     fn handle_pos(&self, i: usize) -> Pos2 {
@@ -652,7 +782,7 @@ impl Canvas {
     /// The screen box node `i` is drawn in: its place, sized by [`Canvas::sizing`] (ghosts: never sized).
     fn drawn_rect(&self, i: usize, snap: &Snapshot) -> Rect {
         let r = self.any_rect(i);
-        if i >= self.pos.len() {
+        if i >= self.pos.len() || self.is_expanded(i) {
             return r;
         }
         let scale = self.sizing.scale(self.stats_of(i, snap), &snap.stats);
@@ -693,27 +823,38 @@ impl Canvas {
     }
 
     fn node_rect(&self, ix: usize) -> Rect {
-        self.view.node_rect(self.pos[ix])
+        self.any_rect(ix)
     }
 
-    /// Recomputes the edge routes and label places when a node (or ghost) has moved since the last time.
+    /// Whether a node (or ghost) has moved, or a state machine expanded or collapsed, since the routes were
+    /// computed.
+    fn routes_stale(&self) -> bool {
+        self.routes.len() != self.edge_ends.len()
+            || self.routed_with != self.expansion()
+            || self.routed_for.len() != self.all_len()
+            || (0..self.all_len()).any(|i| self.routed_for[i] != self.any_pos(i))
+    }
+
+    /// Recomputes the edge routes and label places when they are stale.
     fn refresh_routes(&mut self) {
-        let now: Vec<Pos2> = (0..self.all_len()).map(|i| self.any_pos(i)).collect();
-        if now == self.routed_for && self.routes.len() == self.edge_ends.len() {
+        if !self.routes_stale() {
             return;
         }
-        (self.routes, self.label_rects) = self.routes_and_labels(&now);
-        self.routed_for = now;
+        (self.routes, self.label_rects) = self.routes_and_labels();
+        self.routed_for = (0..self.all_len()).map(|i| self.any_pos(i)).collect();
+        self.routed_with = self.expansion();
     }
 
-    /// Every edge's route and label place (world units) with the nodes (and ghosts) at `centers`.
-    fn routes_and_labels(&self, centers: &[Pos2]) -> (Vec<Vec<Pos2>>, Vec<Option<Rect>>) {
+    /// Every edge's route and label place (world units) with the nodes (and ghosts) where they are drawn.
+    fn routes_and_labels(&self) -> (Vec<Vec<Pos2>>, Vec<Option<Rect>>) {
         let world: Vec<Vec<Pos2>> = (0..self.edge_ends.len())
             .map(|k| self.route_world(k))
             .collect();
-        let obstacles: Vec<WorldRect> = centers
-            .iter()
-            .map(|c| WorldRect::from_center_size(point(*c), NODE_SIZE.x, NODE_SIZE.y))
+        let obstacles: Vec<WorldRect> = (0..self.all_len())
+            .map(|i| {
+                let r = self.world_rect(i);
+                WorldRect::from_center_size(point(r.center()), r.width(), r.height())
+            })
             .collect();
         let routes: Vec<Vec<Point>> = world
             .iter()
@@ -732,8 +873,32 @@ impl Canvas {
     }
 
     /// Edge `k`'s route in world units: the automatic layout's (around nodes, through lanes) while both its ends
-    /// are where that layout put them, else a straight line between the two boxes' borders.
+    /// are where that layout put them — with room made for an expanded state machine — else a straight line
+    /// between the two boxes' borders as drawn.
     fn route_world(&self, k: usize) -> Vec<Pos2> {
+        let (a, b) = self.edge_ends[k];
+        let laid_out = self.route_laid_out(k);
+        match self.expansion() {
+            Some(ex) if !laid_out.is_empty() => ex.shift_route(
+                &laid_out,
+                (a, b),
+                Rect::from_center_size(self.pos[a], NODE_SIZE),
+                Rect::from_center_size(self.pos[b], NODE_SIZE),
+            ),
+            _ if !laid_out.is_empty() => laid_out,
+            _ => {
+                let (ra, rb) = (self.world_rect(a), self.world_rect(b));
+                vec![
+                    style::border_point(ra, rb.center()),
+                    style::border_point(rb, ra.center()),
+                ]
+            }
+        }
+    }
+
+    /// Edge `k`'s route as the automatic layout made it, when both its ends are where it put them (a self loop:
+    /// moved with its node); empty otherwise.
+    fn route_laid_out(&self, k: usize) -> Vec<Pos2> {
         let (a, b) = self.edge_ends[k];
         let at_auto = |v: usize| {
             self.auto
@@ -752,12 +917,7 @@ impl Canvas {
                 return r.iter().map(|p| pos2(p.x, p.y) + shift).collect();
             }
         }
-        let ra = Rect::from_center_size(self.pos[a], NODE_SIZE);
-        let rb = Rect::from_center_size(self.pos[b], NODE_SIZE);
-        vec![
-            style::border_point(ra, rb.center()),
-            style::border_point(rb, ra.center()),
-        ]
+        Vec::new()
     }
 
     /// Edge `k`'s route on screen.
@@ -828,6 +988,11 @@ impl Canvas {
         self.draw_groups(&painter, &ink);
         let hovered_edge = self.draw_edges(&painter, &ink, highlight, response.hover_pos());
         self.draw_nodes(&painter, &ink, rect, snap, selected);
+        let states_pick = if self.edit.on {
+            None
+        } else {
+            self.show_expanded(ui, &painter, rect)
+        };
         self.draw_lod_names(&painter, &ink, rect, snap, selected, response.hover_pos());
         if !self.edit.on {
             self.draw_tour_marks(&painter, &ink);
@@ -874,10 +1039,12 @@ impl Canvas {
         {
             ui.ctx().set_cursor_icon(egui::CursorIcon::PointingHand);
         }
-        edit_event
-            .or(click)
-            .or(focus_pick)
-            .map(|c| c.into_action(self.edit.on))
+        states_pick.or_else(|| {
+            edit_event
+                .or(click)
+                .or(focus_pick)
+                .map(|c| c.into_action(self.edit.on))
+        })
     }
 
     fn fit_if_pending(&mut self, rect: Rect) {
@@ -892,8 +1059,7 @@ impl Canvas {
 
     /// The world rectangle of everything drawn: node boxes, routes and labels.
     fn graph_bounds(&self) -> Rect {
-        let centers: Vec<Pos2> = (0..self.all_len()).map(|i| self.any_pos(i)).collect();
-        let mut bb = nodes_bounds(centers.iter());
+        let mut bb = (0..self.all_len()).fold(Rect::NOTHING, |bb, i| bb.union(self.world_rect(i)));
         for p in self.routes.iter().flatten() {
             bb.extend_with(*p);
         }
@@ -935,17 +1101,21 @@ impl Canvas {
 
     /// Fits the selected nodes (run mode: the inspected node; edit mode: the marked ones) into the view.
     pub fn zoom_to_selection(&mut self, rect: Rect, selected: Option<NodeIndex>) {
-        let chosen: Vec<Pos2> = (0..self.all_len())
+        let chosen = (0..self.all_len())
             .filter(|&i| {
                 selected.is_some_and(|s| s.index() == i)
                     || (self.edit.on && self.edit.marked.contains(&self.any_name(i)))
             })
-            .map(|i| self.any_pos(i))
-            .collect();
-        if !chosen.is_empty() && rect.is_positive() {
-            self.view.fit(nodes_bounds(chosen.iter()), fit_area(rect));
+            .fold(Rect::NOTHING, |bb, i| bb.union(self.world_rect(i)));
+        if chosen.is_positive() && rect.is_positive() {
+            self.view.fit(chosen, fit_area(rect));
             self.view_touched = true;
         }
+    }
+
+    /// A world position on screen, with the view of the last frame.
+    pub fn world_to_screen(&self, world: Pos2) -> Pos2 {
+        self.view.to_screen(world)
     }
 
     /// The current zoom (screen points per world unit).
@@ -969,12 +1139,7 @@ impl Canvas {
             return;
         }
         let nodes: Vec<(Rect, Color32)> = (0..self.all_len())
-            .map(|i| {
-                (
-                    Rect::from_center_size(self.any_pos(i), NODE_SIZE),
-                    style::type_color(self.any_kind(i)),
-                )
-            })
+            .map(|i| (self.world_rect(i), style::type_color(self.any_kind(i))))
             .collect();
         let above_legend =
             Rect::from_min_max(rect.min, pos2(rect.max.x, rect.max.y - LEGEND_STRIP_H));
@@ -1020,18 +1185,16 @@ impl Canvas {
             let Some(&first) = members.first() else {
                 continue;
             };
-            if members.len() < 3
-                || members
-                    .iter()
-                    .any(|&v| (self.pos[v].x - self.pos[first].x).abs() > 1.0)
-            {
+            let x_of = |v: usize| self.world_rect(v).center().x;
+            if members.len() < 3 || members.iter().any(|&v| (x_of(v) - x_of(first)).abs() > 1.0) {
                 continue;
             }
-            let world = nodes_bounds(members.iter().map(|&v| &self.pos[v])).expand(12.0);
-            let intruder = (0..n).any(|v| {
-                !members.contains(&v)
-                    && world.intersects(Rect::from_center_size(self.pos[v], NODE_SIZE))
-            });
+            let world = members
+                .iter()
+                .fold(Rect::NOTHING, |bb, &v| bb.union(self.world_rect(v)))
+                .expand(12.0);
+            let intruder =
+                (0..n).any(|v| !members.contains(&v) && world.intersects(self.world_rect(v)));
             if intruder {
                 continue;
             }
@@ -1150,8 +1313,16 @@ impl Canvas {
         let mut pick = None;
         let mut now_focused = None;
         self.node_widget_ids.clear();
+        let expanded = self.expansion().map(|ex| ex.node);
         for i in 0..self.all_len() {
-            let r = self.drawn_rect(i, snap).intersect(rect);
+            let drawn = self.drawn_rect(i, snap);
+            // The expanded state machine is its container's header: its states are widgets of their own.
+            let r = if expanded == Some(i) {
+                container_header(drawn, self.view.zoom())
+            } else {
+                drawn
+            }
+            .intersect(rect);
             if !r.is_positive() {
                 continue;
             }
@@ -1274,6 +1445,8 @@ impl Canvas {
             .color
             .gamma_multiply(0.55);
         let mut hovered: Option<(f32, usize)> = None;
+        // Drawn after every edge: a thick highlighted edge must not cover another edge's label.
+        let mut labels: Vec<(Rect, &String)> = Vec::new();
         for (k, &(a, b)) in self.edge_ends.iter().enumerate() {
             let route = self.route_screen(k);
             let [.., p_prev, p1] = route.as_slice() else {
@@ -1308,7 +1481,7 @@ impl Canvas {
                 && let Some(r) = label_rect
                 && let Some(label) = self.short_labels.get(k)
             {
-                edge_label(painter, ink, r, label);
+                labels.push((r, label));
             }
             if let Some(h) = hover {
                 let on_label = label_rect.is_some_and(|r| zoom >= 0.45 && r.contains(h));
@@ -1321,6 +1494,9 @@ impl Canvas {
                     hovered = Some((d, k));
                 }
             }
+        }
+        for (r, label) in labels {
+            edge_label(painter, ink, r, label);
         }
         hovered.map(|(_, k)| k)
     }
@@ -1376,10 +1552,15 @@ impl Canvas {
     ) {
         let zoom = ink.zoom;
         let visuals = &ink.visuals;
+        let expanded = self.expansion().map(|ex| ex.node);
         for i in 0..self.pos.len() {
             let stats = self.stats_of(i, snap);
             let r = self.drawn_rect(i, snap);
             if !rect.intersects(r) {
+                continue;
+            }
+            if expanded == Some(i) {
+                self.draw_container(painter, ink, i, r, rect, snap, selected);
                 continue;
             }
             let kind = self.kinds[i];
@@ -1433,6 +1614,175 @@ impl Canvas {
         }
     }
 
+    /// The expanded state machine's container `r` (screen): the node's look (type stripe, icon, health ring,
+    /// border) grown around its states, with the node's name and the execution shown in its header (at a
+    /// readable size whatever the zoom). The states and the Collapse button come in [`Canvas::show_expanded`].
+    #[allow(clippy::too_many_arguments)]
+    fn draw_container(
+        &self,
+        painter: &egui::Painter,
+        ink: &Ink,
+        i: usize,
+        r: Rect,
+        rect: Rect,
+        snap: &Snapshot,
+        selected: Option<NodeIndex>,
+    ) {
+        let zoom = ink.zoom;
+        let visuals = &ink.visuals;
+        let color = style::type_color(self.kinds[i]);
+        let radius = CornerRadius::same((6.0 * zoom).clamp(1.0, 12.0) as u8);
+        painter.rect_filled(r, radius, visuals.panel_fill);
+        let stripe = Rect::from_min_max(r.min, pos2(r.min.x + 5.0 * zoom, r.max.y));
+        painter.rect_filled(
+            stripe,
+            CornerRadius {
+                nw: radius.nw,
+                sw: radius.sw,
+                ne: 0,
+                se: 0,
+            },
+            color,
+        );
+        let mut border = Stroke::new(1.0, color.gamma_multiply(0.6));
+        if let Some(Some((fc, until))) = self.flash.get(i)
+            && *until > snap.now_us
+        {
+            border = Stroke::new(3.0 * zoom.max(0.6), *fc);
+        }
+        if selected.is_some_and(|s| s.index() == i) {
+            border = Stroke::new(2.5 * zoom.max(0.6), visuals.selection.stroke.color);
+        }
+        painter.rect_stroke(r, radius, border, StrokeKind::Inside);
+        let header = container_header(r, zoom);
+        let icon = Rect::from_center_size(
+            pos2(r.min.x + 27.0 * zoom, header.center().y),
+            Vec2::splat(30.0 * zoom),
+        );
+        style::draw_icon(painter, icon, self.kinds[i], color);
+        if let Some(s) = self.stats_of(i, snap) {
+            health::draw_ring(
+                painter,
+                icon.center(),
+                19.0 * zoom,
+                (3.0 * zoom).clamp(1.5, 5.0),
+                &Shares::of(s),
+            );
+        }
+        painter.line_segment(
+            [
+                pos2(stripe.max.x, header.max.y),
+                pos2(r.max.x, header.max.y),
+            ],
+            Stroke::new(1.0, visuals.widgets.noninteractive.bg_stroke.color),
+        );
+        // Name and execution, cut before the Collapse button.
+        let Some(g) = &self.states else { return };
+        let tx = r.min.x + 48.0 * zoom;
+        let text_room = Rect::from_min_max(
+            pos2(tx, header.min.y),
+            pos2(collapse_button(header).min.x - 4.0, header.max.y),
+        )
+        .intersect(rect);
+        if !text_room.is_positive() {
+            return;
+        }
+        let clipped = painter.with_clip_rect(text_room);
+        let font = FontId::proportional(ink.font.size.max(node_labels::LOD_FONT_PT));
+        let small = FontId::proportional(ink.small.size.max(9.0));
+        let line = sfn_graph::execution_line(g, &self.sfn_runs, &self.states_focus);
+        if header.height() >= font.size + small.size + 8.0 {
+            clipped.text(
+                pos2(tx, header.center().y - 1.0),
+                Align2::LEFT_BOTTOM,
+                &self.names[i],
+                font,
+                ink.text,
+            );
+            clipped.text(
+                pos2(tx, header.center().y + 2.0),
+                Align2::LEFT_TOP,
+                line,
+                small,
+                ink.weak,
+            );
+        } else {
+            clipped.text(
+                pos2(tx, header.center().y),
+                Align2::LEFT_CENTER,
+                format!("{} · {line}", self.names[i]),
+                small,
+                ink.text,
+            );
+        }
+    }
+
+    /// The expanded state machine's states inside its container (clicking one selects it) and its Collapse
+    /// button. Returns what a click there asks.
+    fn show_expanded(&self, ui: &Ui, painter: &egui::Painter, rect: Rect) -> Option<Action> {
+        let ex = self.expansion()?;
+        let g = self.states.as_ref()?;
+        let r = self.any_rect(ex.node);
+        if !r.intersects(rect) {
+            return None;
+        }
+        let zoom = self.view.zoom();
+        let header = container_header(r, zoom);
+        let body = Rect::from_min_max(pos2(r.min.x, header.max.y), r.max);
+        let mut actions = Vec::new();
+        let inside = painter.with_clip_rect(r.shrink(1.0).intersect(rect));
+        sfn_graph::show_inline(
+            ui,
+            &inside,
+            g,
+            &self.sfn_runs,
+            &self.states_focus,
+            body,
+            zoom,
+            &mut actions,
+        );
+        let button = collapse_button(header);
+        let hit = button.intersect(rect);
+        if hit.is_positive() && header.height() >= 16.0 {
+            let resp = ui.interact(hit, ui.scope_id().with("collapse-states"), Sense::click());
+            resp.widget_info(|| {
+                egui::WidgetInfo::labeled(egui::Role::Button, true, "Collapse states")
+            });
+            let visuals = ui.visuals();
+            let look = if resp.hovered() {
+                &visuals.widgets.hovered
+            } else {
+                &visuals.widgets.inactive
+            };
+            let p = painter.with_clip_rect(rect);
+            p.rect(
+                button,
+                4.0,
+                look.bg_fill,
+                look.bg_stroke,
+                StrokeKind::Inside,
+            );
+            let text = if button.width() > button.height() {
+                "Collapse"
+            } else {
+                "−"
+            };
+            p.text(
+                button.center(),
+                Align2::CENTER_CENTER,
+                text,
+                FontId::proportional(11.0),
+                look.fg_stroke.color,
+            );
+            let resp =
+                resp.on_hover_text("Draw the state machine as one node again (or double-click it)");
+            if resp.clicked() {
+                actions.insert(0, Action::ToggleStates(NodeIndex::new(ex.node)));
+            }
+        }
+        actions.into_iter().next()
+    }
+
     /// Below [`node_labels::LOD_BELOW_ZOOM`], where a box's own text would be too small to read: node names in a
     /// fixed readable size, placed by [`node_labels::place`] — the hovered, selected and focused nodes' names and
     /// their neighbours' always, the others where they collide with nothing.
@@ -1472,13 +1822,19 @@ impl Canvas {
             }
         }
         let font = FontId::proportional(node_labels::LOD_FONT_PT);
+        let expanded = self.expansion().map(|ex| ex.node);
         let nodes: Vec<NodeName> = (0..n)
             .map(|i| {
                 let r = self.drawn_rect(i, snap);
                 NodeName {
                     rect: r,
                     text_area: Rect::from_min_max(pos2(r.min.x + 48.0 * ink.zoom, r.min.y), r.max),
-                    name: &self.names[i],
+                    // The expanded machine's header names it; its container only keeps other names off.
+                    name: if expanded == Some(i) {
+                        ""
+                    } else {
+                        &self.names[i]
+                    },
                     priority: priority[i],
                 }
             })
@@ -1548,10 +1904,17 @@ impl Canvas {
             Rect::from_min_max(pos2(tx, r.min.y), pos2(tx + max_w, r.max.y)).intersect(rect),
         );
         clipped.galley(pos2(tx, r.min.y + 8.0 * zoom), name_galley, ink.text);
+        let width = |text: &str| {
+            painter
+                .layout_no_wrap(text.to_string(), ink.small.clone(), ink.weak)
+                .size()
+                .x
+        };
+        let (kind, live) = self.subtitle_parts(i, snap);
         clipped.text(
             pos2(tx, r.max.y - 8.0 * zoom),
             Align2::LEFT_BOTTOM,
-            self.subtitle(i, snap),
+            fitted_subtitle(kind, &live, max_w, &width),
             ink.small.clone(),
             ink.weak,
         );
@@ -1643,11 +2006,36 @@ impl Canvas {
             }
         }
         let phase = ((now / 1000) % 1000) as f32 / 1000.0;
-        for (route, (n, hash)) in routes.iter().zip(&per_lane) {
+        for (lane, (route, (n, hash))) in routes.iter().zip(&per_lane).enumerate() {
             if *n <= AGGREGATE_ABOVE {
                 continue;
             }
-            let p = along(route, 0.2 + 0.6 * phase);
+            // The pulse steps past its edge's label (a traffic source's rate, a rule's pattern) instead of
+            // covering it.
+            let label = self
+                .label_rects
+                .get(lane)
+                .copied()
+                .flatten()
+                .filter(|_| self.view.zoom() >= 0.45)
+                .map(|r| {
+                    Rect::from_min_max(self.view.to_screen(r.min), self.view.to_screen(r.max))
+                });
+            let clear = |f: f32| {
+                label.is_none_or(|l| {
+                    !l.intersects(Rect::from_center_size(
+                        along(route, f),
+                        Vec2::splat(radius * 4.4),
+                    ))
+                })
+            };
+            let wanted = 0.2 + 0.6 * phase;
+            let f = (0..=40)
+                .map(|k| wanted + k as f32 * 0.02)
+                .map(|f| if f > 0.9 { f - 0.8 } else { f })
+                .find(|&f| clear(f))
+                .unwrap_or(wanted);
+            let p = along(route, f);
             let c = style::trace_color(*hash);
             painter.circle_filled(p, radius * 2.2, c.gamma_multiply(0.85));
             painter.text(
@@ -2035,10 +2423,20 @@ impl Canvas {
 
     /// Second line of a node: its type and the live state that is not zero.
     fn subtitle(&self, i: usize, snap: &Snapshot) -> String {
-        let mut s = String::from(match self.kinds[i] {
+        let (kind, live) = self.subtitle_parts(i, snap);
+        std::iter::once(kind.to_string())
+            .chain(live)
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+
+    /// A node's type and each part of its live state that is not zero ("3 busy", "12 warm").
+    fn subtitle_parts(&self, i: usize, snap: &Snapshot) -> (&'static str, Vec<String>) {
+        let kind = match self.kinds[i] {
             NodeKind::Traffic => "traffic",
             NodeKind::Resource(t) => t.name(),
-        });
+        };
+        let mut parts = Vec::new();
         if let GraphNode::Resource { id, .. } = &self.graph.graph[NodeIndex::new(i)]
             && let Some(l) = snap.live.get(id.index())
         {
@@ -2053,11 +2451,11 @@ impl Canvas {
             ];
             for (n, what) in live {
                 if n > 0 {
-                    s.push_str(&format!(" · {n} {what}"));
+                    parts.push(format!("{n} {what}"));
                 }
             }
         }
-        s
+        (kind, parts)
     }
 }
 
@@ -2082,6 +2480,45 @@ impl Ink {
             small: FontId::proportional((10.5 * zoom).clamp(5.0, 18.0)),
         }
     }
+}
+
+/// A node's subtitle as it fits `max_w` points (measured by `width`): its type and live state; without the type
+/// (the icon and colour say it); then the first parts of the live state and "…"; at worst the live state cut by
+/// the box. Never a part cut in the middle ("57 wa…"): the whole line is in the node's hover and description.
+fn fitted_subtitle(kind: &str, live: &[String], max_w: f32, width: &dyn Fn(&str) -> f32) -> String {
+    let full = std::iter::once(kind.to_string())
+        .chain(live.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(" · ");
+    if live.is_empty() || width(&full) <= max_w {
+        return full;
+    }
+    let all = live.join(" · ");
+    if width(&all) <= max_w {
+        return all;
+    }
+    (1..live.len())
+        .rev()
+        .map(|k| format!("{} · …", live[..k].join(" · ")))
+        .find(|text| width(text) <= max_w)
+        .unwrap_or(all)
+}
+
+/// The header of an expanded state machine's container `r` (screen): as tall as the node's box.
+fn container_header(r: Rect, zoom: f32) -> Rect {
+    Rect::from_min_max(r.min, pos2(r.max.x, r.min.y + NODE_SIZE.y * zoom))
+}
+
+/// Where the Collapse button sits in a container's header (screen): at its right end, a fixed readable size —
+/// "Collapse" where the header has room for it beside the name, else a square "−".
+fn collapse_button(header: Rect) -> Rect {
+    let h = 18.0_f32.min(header.height() - 2.0);
+    let w = if header.width() >= 240.0 { 64.0 } else { h };
+    let size = vec2(w, h);
+    Rect::from_center_size(
+        pos2(header.max.x - 8.0 - size.x / 2.0, header.center().y),
+        size,
+    )
 }
 
 /// An edge's label (already shortened) on a translucent plate at its place `r` (screen).
@@ -2178,5 +2615,151 @@ impl CanvasClick {
             CanvasClick::Wire { from, to } => Action::WireRequest { from, to },
             CanvasClick::Drop(t, at) => Action::AddResource(t, Some(at)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::asl::Definition;
+
+    fn load(text: &str) -> Scenario {
+        crate::scenario::load_str(text, "test.json", None).expect("the scenario loads")
+    }
+
+    fn world(r: Rect) -> WorldRect {
+        WorldRect {
+            min: point(r.min),
+            max: point(r.max),
+        }
+    }
+
+    /// Whether a polyline runs through the inside of a rectangle (sampled every few world units).
+    fn runs_through(route: &[Pos2], r: Rect) -> bool {
+        let inner = r.shrink(1.5);
+        route.windows(2).any(|s| {
+            let steps = (s[0].distance(s[1]) / 4.0).ceil().max(1.0) as usize;
+            (0..=steps).any(|t| inner.contains(s[0].lerp(s[1], t as f32 / steps as f32)))
+        })
+    }
+
+    /// Issue 13: any node of a graph expanded in turn into order-workflow's states (a container about twice a
+    /// node's width and eight times its height): no node overlaps another or the container, no edge runs
+    /// through a box other than its ends', the machine's edges end on the container's border, and collapsing
+    /// puts every node back.
+    #[test]
+    fn an_expanded_state_machine_overlaps_no_node_and_no_route() {
+        let example: serde_json::Value =
+            serde_json::from_str(include_str!("../../assets/scenarios/order-workflow.json"))
+                .expect("example parses");
+        let raw = example["resources"]["OrderWorkflow"]["definition"].clone();
+        let def = Definition::parse(&raw).expect("definition is valid");
+        for text in [
+            include_str!("../../tests/scenarios/sixty-nodes.json"),
+            include_str!("../../assets/scenarios/order-workflow.json"),
+            include_str!("../../assets/scenarios/saga.json"),
+            include_str!("../../assets/scenarios/new-order.json"),
+        ] {
+            let sc = load(text);
+            let mut canvas = Canvas::new(&sc);
+            let n = canvas.pos.len();
+            let collapsed: Vec<Rect> = (0..n).map(|i| canvas.world_rect(i)).collect();
+            for k in 0..n {
+                let name = canvas.names[k].clone();
+                canvas.states = Some(SfnGraph::build(NodeIndex::new(k), &name, &def, &raw));
+                canvas.refresh_routes();
+                let boxes: Vec<WorldRect> = (0..n).map(|i| world(canvas.world_rect(i))).collect();
+                assert!(
+                    boxes[k].height() > NODE_SIZE.y * 5.0,
+                    "{name} grows: {:?}",
+                    boxes[k]
+                );
+                for i in 0..n {
+                    for j in 0..i {
+                        assert!(
+                            !boxes[i].overlaps(&boxes[j]),
+                            "{name} expanded: {} overlaps {}",
+                            canvas.names[i],
+                            canvas.names[j]
+                        );
+                    }
+                }
+                for (e, &(a, b)) in canvas.edge_ends.iter().enumerate() {
+                    let route = &canvas.routes[e];
+                    for v in (0..n).filter(|&v| v != a && v != b) {
+                        assert!(
+                            !runs_through(route, canvas.world_rect(v)),
+                            "{name} expanded: the edge {} → {} runs through {}: {route:?}",
+                            canvas.names[a],
+                            canvas.names[b],
+                            canvas.names[v]
+                        );
+                    }
+                    let container = canvas.world_rect(k);
+                    let on_border = |p: Pos2| {
+                        container.expand(1.0).contains(p) && !container.shrink(1.0).contains(p)
+                    };
+                    if a == k && b != k {
+                        assert!(
+                            on_border(route[0]),
+                            "{name}'s edge leaves its border: {route:?}"
+                        );
+                    }
+                    if b == k && a != k {
+                        let end = route[route.len() - 1];
+                        assert!(
+                            on_border(end),
+                            "{name}'s edge ends on its border: {route:?}"
+                        );
+                    }
+                }
+            }
+            canvas.states = None;
+            let back: Vec<Rect> = (0..n).map(|i| canvas.world_rect(i)).collect();
+            assert_eq!(back, collapsed, "collapsing puts every node back");
+        }
+    }
+
+    /// Issue 13: a busy function's subtitle was cut mid-word ("43 busy · 57 wa…"); now it drops the type, then
+    /// whole parts, never cutting one.
+    #[test]
+    fn a_subtitle_drops_whole_parts_to_fit_its_box() {
+        let width = |t: &str| t.chars().count() as f32 * 6.0;
+        let live = ["43 busy".to_string(), "57 warm".to_string()];
+        let fit = |w: f32| fitted_subtitle("function", &live, w, &width);
+        assert_eq!(fit(200.0), "function · 43 busy · 57 warm");
+        assert_eq!(fit(120.0), "43 busy · 57 warm");
+        assert_eq!(fit(80.0), "43 busy · …");
+        assert_eq!(fitted_subtitle("queue", &[], 10.0, &width), "queue");
+    }
+
+    #[test]
+    fn room_is_made_right_of_the_box_and_below_it_in_its_column() {
+        let ex = Expansion {
+            node: 0,
+            base: Rect::from_center_size(Pos2::ZERO, NODE_SIZE),
+            grow: vec2(100.0, 300.0),
+        };
+        let right = Rect::from_center_size(pos2(300.0, -200.0), NODE_SIZE);
+        let below = Rect::from_center_size(pos2(0.0, 120.0), NODE_SIZE);
+        let above = Rect::from_center_size(pos2(0.0, -120.0), NODE_SIZE);
+        let left = Rect::from_center_size(pos2(-300.0, 200.0), NODE_SIZE);
+        assert_eq!(ex.shift_box(right), vec2(100.0, 0.0));
+        assert_eq!(ex.shift_box(below), vec2(0.0, 300.0));
+        assert_eq!(ex.shift_box(above), Vec2::ZERO);
+        assert_eq!(ex.shift_box(left), Vec2::ZERO);
+        // A lane through the column below the box stays level; the machine's own border moves to the
+        // container's.
+        let lane = [pos2(-85.0, 200.0), pos2(85.0, 200.0)];
+        let moved: Vec<Pos2> = lane.iter().map(|p| ex.shift_point(*p)).collect();
+        assert_eq!(moved, vec![pos2(-85.0, 500.0), pos2(185.0, 500.0)]);
+        assert_eq!(ex.shift_point(pos2(85.0, 0.0)), pos2(185.0, 0.0));
+        // A node below in the column keeps its right border point, then runs level past the container.
+        let route = [pos2(85.0, 120.0), pos2(215.0, -200.0)];
+        let shifted = ex.shift_route(&route, (1, 2), below, right);
+        assert_eq!(
+            shifted,
+            vec![pos2(85.0, 420.0), pos2(185.0, 420.0), pos2(315.0, -200.0)]
+        );
     }
 }

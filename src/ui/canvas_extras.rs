@@ -69,26 +69,23 @@ pub fn place_external(positions: &[(String, f32, f32)], count: usize) -> Vec<Pos
     placed
 }
 
-/// Draws the greyed boxes (placed by [`place_external`] around the canvas's nodes) and the dashed hint edges
-/// over the canvas drawn this frame. Nothing is drawn before the canvas has placed a node on screen (its scale is
-/// read from one).
+/// Draws the greyed boxes (placed by [`place_external`] around the canvas's nodes as drawn, moved aside for an
+/// expanded state machine) and the dashed hint edges over the canvas drawn this frame, with the canvas's view.
+/// Nothing is drawn before the canvas has been drawn once.
 pub fn draw(ui: &mut Ui, canvas: &Canvas, external: &[ExternalResource], hints: &[HintLink]) {
-    let positions = canvas.positions();
-    let world = place_external(&positions, external.len());
-    let Some(to_screen) = positions.iter().find_map(|(name, x, y)| {
-        let r = canvas.screen_rect_of(name)?;
-        let zoom = r.width() / NODE_SIZE.x;
-        Some(Mapping {
-            zoom,
-            offset: r.center() - pos2(*x, *y).to_vec2() * zoom,
-        })
-    }) else {
-        return;
-    };
     let clip = canvas.last_rect();
+    if !clip.is_positive() {
+        return;
+    }
+    let positions: Vec<(String, f32, f32)> = canvas
+        .world_rects()
+        .into_iter()
+        .map(|(name, r)| (name, r.center().x, r.center().y))
+        .collect();
+    let world = place_external(&positions, external.len());
     let painter = ui.painter_at(clip);
     let visuals = ui.visuals().clone();
-    let zoom = to_screen.zoom;
+    let zoom = canvas.zoom();
     let weak = visuals.weak_text_color();
     let font = egui::FontId::proportional((12.0 * zoom).clamp(6.0, 20.0));
     let small = egui::FontId::proportional((10.0 * zoom).clamp(5.0, 16.0));
@@ -96,7 +93,7 @@ pub fn draw(ui: &mut Ui, canvas: &Canvas, external: &[ExternalResource], hints: 
         .iter()
         .zip(&world)
         .map(|(e, p)| {
-            let c = to_screen.apply(*p);
+            let c = canvas.world_to_screen(*p);
             (e.id.as_str(), Rect::from_center_size(c, NODE_SIZE * zoom))
         })
         .collect();
@@ -203,17 +200,6 @@ pub fn draw(ui: &mut Ui, canvas: &Canvas, external: &[ExternalResource], hints: 
 }
 
 /// World → screen as the canvas drew this frame.
-struct Mapping {
-    zoom: f32,
-    offset: Pos2,
-}
-
-impl Mapping {
-    fn apply(&self, world: Pos2) -> Pos2 {
-        self.offset + world.to_vec2() * self.zoom
-    }
-}
-
 /// Whether the scenario graph already joins the two nodes (in either direction): then no hint is drawn.
 fn wired(canvas: &Canvas, a: &str, b: &str) -> bool {
     let index = |name: &str| {

@@ -3,6 +3,8 @@
 //! error, logs, with a JSON search), a clicked dot (what it carries, found by [`super::dot_event`]) or a trace
 //! (its invocations). It owns the JSON search text and the clicked dot's search.
 
+use std::sync::Arc;
+
 use eframe::egui::{self, RichText, Ui};
 use petgraph::graph::NodeIndex;
 
@@ -59,7 +61,15 @@ impl Inspector {
                 node,
                 state,
                 execution,
-            } => state_of_machine(ui, view, *node, state, execution.as_ref(), actions),
+                iteration,
+            } => state_of_machine(
+                ui,
+                view,
+                *node,
+                state,
+                (execution.as_ref(), iteration.as_ref()),
+                actions,
+            ),
             Selection::Invocation(i) => self.invocation(ui, view.log, *i),
             Selection::Trace(t) => {
                 if let Some(dot) = self.dot.as_mut().filter(|d| d.pick.trace_id == *t) {
@@ -191,13 +201,15 @@ impl Inspector {
 }
 
 /// A state of an expanded state machine: its type, what it did in the chosen execution (the latest unless one
-/// is chosen), its input and output, and its definition.
+/// is chosen) — in the chosen Map iteration when it lies inside that Map — its input, path stages and output,
+/// and its definition. A Map lists its iterations first; clicking one colours the Map's states by it and shows
+/// what each of its states took in and gave out.
 fn state_of_machine(
     ui: &mut Ui,
     view: &InspectorView<'_>,
     node: NodeIndex,
     state: &str,
-    execution: Option<&std::sync::Arc<str>>,
+    (execution, iteration): (Option<&Arc<str>>, Option<&(String, u32)>),
     actions: &mut Vec<Action>,
 ) {
     let Some(g) = view.canvas.states.as_ref().filter(|g| g.node == node) else {
@@ -218,6 +230,15 @@ fn state_of_machine(
     let shown = chosen.map_or("none yet".to_string(), |e| {
         sfn_graph::arn_tail(&e.arn).to_string()
     });
+    // A choice of this state, execution and iteration.
+    let pick = |state: &str, execution: Option<Arc<str>>, iteration: Option<(String, u32)>| {
+        Action::Select(Selection::State {
+            node,
+            state: state.to_string(),
+            execution,
+            iteration,
+        })
+    };
     egui::ComboBox::from_label("Execution")
         .selected_text(if execution.is_some() {
             shown
@@ -225,15 +246,9 @@ fn state_of_machine(
             format!("latest ({shown})")
         })
         .show_ui(ui, |ui| {
-            let pick = |execution: Option<std::sync::Arc<str>>| {
-                Action::Select(Selection::State {
-                    node,
-                    state: state.to_string(),
-                    execution,
-                })
-            };
+            // Another execution has other iterations: the choice of one goes.
             if ui.selectable_label(execution.is_none(), "latest").clicked() {
-                actions.push(pick(None));
+                actions.push(pick(state, None, None));
             }
             for e in runs.iter().rev() {
                 let text = format!(
@@ -245,12 +260,40 @@ fn state_of_machine(
                     .selectable_label(execution == Some(&e.arn), text)
                     .clicked()
                 {
-                    actions.push(pick(Some(e.arn.clone())));
+                    actions.push(pick(state, Some(e.arn.clone()), None));
                 }
             }
         });
+    // The iteration shown, when this state is drawn as it left it.
+    let in_iteration = iteration.filter(|(map, _)| g.is_inside(sfn_graph::map_name(map), state));
+    if let Some((map, index)) = iteration {
+        ui.horizontal(|ui| {
+            ui.label(format!(
+                "Showing {} iteration {index}",
+                sfn_graph::map_name(map)
+            ));
+            if ui
+                .small_button("All iterations")
+                .on_hover_text("Colour the Map's states by their last iteration again")
+                .clicked()
+            {
+                actions.push(pick(state, execution.cloned(), None));
+            }
+        });
+    }
+    // A Map's iterations first, in view: what one looks at a Map for.
+    if b.type_name == "Map"
+        && let Some(e) = chosen
+    {
+        map_iterations(ui, g, e, state, iteration, |key| {
+            actions.push(pick(state, execution.cloned(), key));
+        });
+    }
     ui.separator();
-    match chosen.and_then(|e| e.states.get(state)) {
+    match chosen.and_then(|e| g.run_of(e, iteration, state)) {
+        None if in_iteration.is_some() => {
+            ui.weak("This iteration has not entered this state.");
+        }
         None => {
             ui.weak("This execution has not entered this state.");
         }
@@ -265,7 +308,11 @@ fn state_of_machine(
             if let Some(d) = &run.detail {
                 ui.label(d);
             }
-            let salt = format!("sfn-{}-{state}", chosen.map_or("", |e| &e.arn));
+            let salt = format!(
+                "sfn-{}-{state}-{:?}",
+                chosen.map_or("", |e| &e.arn),
+                in_iteration
+            );
             ui.strong("Input");
             match &run.input {
                 Some(v) => json_tree::show(ui, &format!("{salt}-in"), v, "", 3),
@@ -287,52 +334,97 @@ fn state_of_machine(
             }
         }
     }
-    // A Map lists its iterations (the last Map scope of this name: the top level's or the enclosing one's).
-    if b.type_name == "Map"
-        && let Some(e) = chosen
-    {
-        let iterations: Vec<_> = e
-            .iterations
-            .iter()
-            .filter(|((map, _), _)| map.rsplit('/').next() == Some(state))
-            .collect();
-        if !iterations.is_empty() {
-            ui.separator();
-            ui.strong(format!("Iterations ({})", iterations.len()));
-            for ((map, index), it) in iterations {
-                let status = if it.failed {
-                    "failed"
-                } else if it.output.is_some() {
-                    "succeeded"
-                } else {
-                    "running"
-                };
-                egui::CollapsingHeader::new(format!("Iteration {index} · {status}"))
-                    .id_salt(("sfn-iteration", map, *index))
+    if !b.definition.is_null() {
+        ui.separator();
+        ui.strong("Definition");
+        json_tree::show(ui, &format!("sfn-def-{state}"), &b.definition, "", 2);
+    }
+}
+
+/// A Map's iterations in an execution (the Map scopes of this name: the top level's or an enclosing one's),
+/// each a row to click (`choose` gets its key, or `None` to let the chosen one go); under the chosen one, its
+/// input and output and what each of its states did.
+fn map_iterations(
+    ui: &mut Ui,
+    g: &sfn_graph::SfnGraph,
+    e: &sfn_graph::ExecRun,
+    map_state: &str,
+    chosen: Option<&(String, u32)>,
+    mut choose: impl FnMut(Option<(String, u32)>),
+) {
+    let iterations: Vec<_> = e
+        .iterations
+        .iter()
+        .filter(|((map, _), _)| sfn_graph::map_name(map) == map_state)
+        .collect();
+    if iterations.is_empty() {
+        return;
+    }
+    ui.separator();
+    ui.strong(format!("Iterations ({})", iterations.len()));
+    ui.weak("Click one to colour the Map's states by it.");
+    for (key, it) in iterations {
+        let status = if it.failed {
+            "failed"
+        } else if it.output.is_some() {
+            "succeeded"
+        } else {
+            "running"
+        };
+        let is_chosen = chosen == Some(key);
+        if ui
+            .selectable_label(is_chosen, format!("Iteration {} · {status}", key.1))
+            .clicked()
+        {
+            choose((!is_chosen).then(|| key.clone()));
+        }
+        if !is_chosen {
+            continue;
+        }
+        ui.indent(("sfn-iteration", &key.0, key.1), |ui| {
+            let salt = format!("sfn-it-{}-{}", key.0, key.1);
+            ui.strong("Iteration input");
+            match &it.input {
+                Some(v) => json_tree::show(ui, &format!("{salt}-in"), v, "", 2),
+                None => {
+                    ui.weak("(not recorded)");
+                }
+            }
+            ui.strong("Iteration output");
+            match &it.output {
+                Some(v) => json_tree::show(ui, &format!("{salt}-out"), v, "", 2),
+                None => {
+                    ui.weak("(none yet)");
+                }
+            }
+            // Its states in drawing order (top to bottom), each with what it took in and gave out.
+            for b in g.boxes.iter().filter(|b| it.states.contains_key(&b.name)) {
+                let run = &it.states[&b.name];
+                egui::CollapsingHeader::new(format!("{} · {}", b.name, run.status.as_str()))
+                    .id_salt((&salt, &b.name))
+                    .default_open(true)
                     .show(ui, |ui| {
-                        let salt = format!("sfn-it-{map}-{index}");
                         ui.strong("Input");
-                        match &it.input {
-                            Some(v) => json_tree::show(ui, &format!("{salt}-in"), v, "", 2),
+                        match &run.input {
+                            Some(v) => {
+                                json_tree::show(ui, &format!("{salt}-{}-in", b.name), v, "", 2)
+                            }
                             None => {
                                 ui.weak("(not recorded)");
                             }
                         }
                         ui.strong("Output");
-                        match &it.output {
-                            Some(v) => json_tree::show(ui, &format!("{salt}-out"), v, "", 2),
+                        match &run.output {
+                            Some(v) => {
+                                json_tree::show(ui, &format!("{salt}-{}-out", b.name), v, "", 2)
+                            }
                             None => {
                                 ui.weak("(none yet)");
                             }
                         }
                     });
             }
-        }
-    }
-    if !b.definition.is_null() {
-        ui.separator();
-        ui.strong("Definition");
-        json_tree::show(ui, &format!("sfn-def-{state}"), &b.definition, "", 2);
+        });
     }
 }
 

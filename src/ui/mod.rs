@@ -27,8 +27,9 @@
 //! - Edit mode: [`palette`] — add resources; [`edit_form`] — the property form (typed fields, raw JSON, pattern
 //!   and filter sandboxes, traffic); [`code_editor`] — handler code; [`dialogs`] — wiring question and unsaved
 //!   changes; [`edit`] — the editing session in the shell (document operations live in [`crate::editor`]).
-//! - [`sfn_graph`] — a state machine drawn state by state beside the graph (double-click it), coloured by its
-//!   executions' outcomes; the inspector shows a clicked state's input and output.
+//! - [`sfn_graph`] — a state machine drawn state by state in place on the canvas (double-click it), coloured by
+//!   its executions' outcomes (or a chosen Map iteration's); the inspector shows a clicked state's input and
+//!   output.
 //! - [`style`] — colours and icons; [`screenshot`] — `open --screenshot`; [`testing`] — the harness of the UI
 //!   tests and the frame benchmark.
 //!
@@ -103,7 +104,7 @@ pub struct OpenArgs {
     /// Open the bottom panel on this tab: invocations, timeline, metrics or dashboard (e.g. for screenshots).
     #[arg(long, value_parser = ["invocations", "timeline", "metrics", "dashboard"])]
     pub panel: Option<String>,
-    /// Draw this state machine state by state beside the graph (as a double-click on it does), e.g. for
+    /// Draw this state machine state by state in place on the canvas (as a double-click on it does), e.g. for
     /// screenshots.
     #[arg(long, requires = "file", conflicts_with = "edit")]
     pub expand: Option<String>,

@@ -2,20 +2,22 @@
 //! top level, a Parallel branch, a Map's item processor) laid out top to bottom by the longest path from its
 //! `StartAt` (back edges, such as a retry loop through a Wait, go round the right side), Parallel and Map states
 //! as containers of their scopes, Choice branches labelled with their conditions (shortened), `Default`, and
-//! Catch and Retry edges dashed.
+//! Catch and Retry edges dashed. The canvas draws it in place: the machine's node grows into a container that
+//! holds this drawing ([`SfnGraph::body_size`], [`show_inline`]) at the canvas's zoom.
 //!
 //! [`SfnRuns`] folds the `state` and `execution` trace records into what each recent execution did in each
 //! state — entered, succeeded, failed, caught, retrying — with the state's input and output (carried in process
-//! by the records' unserialised `data`). [`show`] colours the states by the chosen execution (the latest unless
-//! the inspector chose another), so states light up as executions pass; a click on a state selects it, and the
-//! inspector shows its input and output.
+//! by the records' unserialised `data`), and the same per Map iteration. [`show_inline`] colours the states by
+//! the chosen execution (the latest unless the inspector chose another) and, when the inspector chose one of a
+//! Map's iterations, the Map's inner states by that iteration; states light up as executions pass. A click on a
+//! state selects it, and the inspector shows its input, path stages and output.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use eframe::egui::{
-    self, Align2, Color32, CornerRadius, FontId, Pos2, Rect, Sense, Shape, Stroke, StrokeKind, Ui,
-    Vec2, pos2, vec2,
+    self, Align2, Color32, CornerRadius, FontId, Painter, Pos2, Rect, Sense, Shape, Stroke,
+    StrokeKind, Ui, Vec2, pos2, vec2,
 };
 use petgraph::graph::NodeIndex;
 use serde_json::Value;
@@ -38,19 +40,16 @@ const HEADER_H: f32 = 22.0;
 pub const CONDITION_MAX_CHARS: usize = 24;
 /// Executions kept per state machine (the oldest go first).
 pub const MAX_EXECUTIONS: usize = 20;
-/// Smallest drawing scale before the drawing scrolls instead of shrinking.
-const MIN_SCALE: f32 = 0.45;
-/// The scale the panel is sized for when the window has room (state names stay at 9.75 points or more).
-const PANEL_SCALE: f32 = 0.75;
-/// Narrowest and widest panel, in points; the graph beside it keeps at least [`MAIN_SHARE`] of the width.
-const PANEL_MIN_W: f32 = 280.0;
-const PANEL_MAX_W: f32 = 640.0;
-const MAIN_SHARE: f32 = 0.45;
-/// In a wide window the panel takes at least this share of the canvas area (the drawing grows up to scale 1).
-const ROOMY_SHARE: f32 = 0.35;
 /// Room kept on each side of the drawing for what is drawn outside the states' boxes: edges that go round
 /// states on the left or right, their labels, and Retry loops with their "Retry ×N" labels.
-const EDGE_MARGIN: f32 = 32.0;
+const EDGE_MARGIN: f32 = 48.0;
+/// Narrowest drawing: room for the status legend (a one-state machine is narrower than it).
+const LEGEND_W: f32 = 340.0;
+/// Height of the status legend row above the states, and the room kept under them (world units).
+const LEGEND_H: f32 = 26.0;
+const BOTTOM_PAD: f32 = 14.0;
+/// Below this zoom the drawing leaves out edge labels and the states' type line (they would not be readable).
+const DETAIL_ZOOM: f32 = 0.45;
 
 /// What a state did in one execution (the last thing that happened to it wins, except that a caught error
 /// stays "caught" when the state then exits into its Catch's `Next`).
@@ -116,7 +115,8 @@ pub struct ExecRun {
 }
 
 /// One iteration of a Map as the trace showed it: its input (what its first state was entered with), its
-/// output (what its last state exited with) and whether a state in it failed with no state exiting after.
+/// output (what its last state exited with), whether a state in it failed with no state exiting after, and
+/// what each state in it did (nested scopes included) — what the drawing shows when this iteration is chosen.
 #[derive(Debug, Clone, Default)]
 pub struct IterationRun {
     pub input: Option<Value>,
@@ -124,6 +124,62 @@ pub struct IterationRun {
     pub failed: bool,
     /// States entered in it.
     pub states_entered: u32,
+    pub states: BTreeMap<String, StateRun>,
+}
+
+impl StateRun {
+    fn new() -> StateRun {
+        StateRun {
+            status: StateStatus::Running,
+            entered: 0,
+            input: None,
+            output: None,
+            stages: Vec::new(),
+            detail: None,
+            scope: String::new(),
+        }
+    }
+
+    /// One `state` trace record of this state.
+    fn observe(
+        &mut self,
+        scope: &str,
+        event: &str,
+        detail: Option<String>,
+        data: Option<Value>,
+        stages: crate::asl::exec::Stages,
+    ) {
+        match event {
+            "entered" => {
+                self.status = StateStatus::Running;
+                self.entered += 1;
+                self.input = data;
+                self.output = None;
+                self.stages.clear();
+                self.detail = None;
+                self.scope = scope.to_string();
+            }
+            "exited" => {
+                if self.status != StateStatus::Caught {
+                    self.status = StateStatus::Succeeded;
+                }
+                self.output = data;
+                self.stages = stages;
+            }
+            "failed" => self.status = StateStatus::Failed,
+            "retry" => self.status = StateStatus::Retrying,
+            "caught" => self.status = StateStatus::Caught,
+            "task_scheduled" | "wait" | "children_started"
+                if self.status == StateStatus::Retrying =>
+            {
+                self.status = StateStatus::Running;
+            }
+            _ => {}
+        }
+        if detail.is_some() && event != "task_scheduled" {
+            self.detail = detail;
+        }
+    }
 }
 
 /// Map iterations kept per execution (the first ones: enough to inspect, bounded for Maps over large inputs).
@@ -135,6 +191,17 @@ pub fn iteration_of(scope: &str) -> Option<(&str, u32)> {
     let open = scope.strip_suffix(']')?.rfind('[')?;
     let index = scope[open + 1..scope.len() - 1].parse().ok()?;
     Some((&scope[..open], index))
+}
+
+/// Every Map iteration a scope lies in, outermost first: `Outer[0]/Reserve[3]/Both#1` → (`Outer`, 0),
+/// (`Outer[0]/Reserve`, 3).
+pub fn enclosing_iterations(scope: &str) -> impl Iterator<Item = (&str, u32)> {
+    scope.match_indices(']').filter_map(move |(at, _)| {
+        let rest = &scope[at + 1..];
+        (rest.is_empty() || rest.starts_with('/'))
+            .then(|| iteration_of(&scope[..=at]))
+            .flatten()
+    })
 }
 
 /// Recent executions of every state machine, per machine name, oldest first.
@@ -183,14 +250,15 @@ impl SfnRuns {
         stages: crate::asl::exec::Stages,
     ) {
         let exec = self.exec_mut(machine, arn);
-        if let Some((map, index)) = iteration_of(scope) {
+        for (map, index) in enclosing_iterations(scope) {
             let key = (map.to_string(), index);
             let room = exec.iterations.len() < MAX_ITERATIONS;
-            if let Some(it) = if room || exec.iterations.contains_key(&key) {
-                Some(exec.iterations.entry(key).or_default())
-            } else {
-                None
-            } {
+            if !room && !exec.iterations.contains_key(&key) {
+                continue;
+            }
+            let it = exec.iterations.entry(key).or_default();
+            // The iteration's own input and output: its direct states' (not those of a scope nested in it).
+            if iteration_of(scope) == Some((map, index)) {
                 match event {
                     "entered" => {
                         if it.states_entered == 0 {
@@ -207,49 +275,15 @@ impl SfnRuns {
                     _ => {}
                 }
             }
+            it.states
+                .entry(state.to_string())
+                .or_insert_with(StateRun::new)
+                .observe(scope, event, detail.clone(), data.clone(), stages.clone());
         }
-        let run = exec
-            .states
+        exec.states
             .entry(state.to_string())
-            .or_insert_with(|| StateRun {
-                status: StateStatus::Running,
-                entered: 0,
-                input: None,
-                output: None,
-                stages: Vec::new(),
-                detail: None,
-                scope: String::new(),
-            });
-        match event {
-            "entered" => {
-                run.status = StateStatus::Running;
-                run.entered += 1;
-                run.input = data;
-                run.output = None;
-                run.stages.clear();
-                run.detail = None;
-                run.scope = scope.to_string();
-            }
-            "exited" => {
-                if run.status != StateStatus::Caught {
-                    run.status = StateStatus::Succeeded;
-                }
-                run.output = data;
-                run.stages = stages;
-            }
-            "failed" => run.status = StateStatus::Failed,
-            "retry" => run.status = StateStatus::Retrying,
-            "caught" => run.status = StateStatus::Caught,
-            "task_scheduled" | "wait" | "children_started"
-                if run.status == StateStatus::Retrying =>
-            {
-                run.status = StateStatus::Running;
-            }
-            _ => {}
-        }
-        if detail.is_some() && event != "task_scheduled" {
-            run.detail = detail;
-        }
+            .or_insert_with(StateRun::new)
+            .observe(scope, event, detail, data, stages);
     }
 
     /// An `execution` trace record (its end).
@@ -696,100 +730,139 @@ pub fn shorten(text: &str, max: usize) -> String {
     s
 }
 
-/// What the drawing shows: the selected state (if it is one of this machine's) and the chosen execution.
+/// What the drawing shows: the selected state (if it is one of this machine's), the chosen execution and the
+/// chosen Map iteration (by the Map's scope and the index, as [`ExecRun::iterations`] keys them).
 #[derive(Debug, Clone, Default)]
 pub struct Focus {
     pub state: Option<String>,
     pub execution: Option<Arc<str>>,
+    pub iteration: Option<(String, u32)>,
 }
 
-/// The width of the states panel beside a canvas area `full_w` points wide: what the drawing needs at
-/// [`PANEL_SCALE`] or [`ROOMY_SHARE`] of the area if more, within [`PANEL_MIN_W`]..[`PANEL_MAX_W`], leaving the
-/// graph at least [`MAIN_SHARE`] of it.
-pub fn panel_width(g: &SfnGraph, full_w: f32) -> f32 {
-    (g.size.x * PANEL_SCALE + 24.0 + 2.0 * EDGE_MARGIN)
-        .max(full_w * ROOMY_SHARE)
-        .clamp(PANEL_MIN_W, PANEL_MAX_W)
-        .min(full_w * (1.0 - MAIN_SHARE))
-}
+impl SfnGraph {
+    /// World size of what [`show_inline`] draws: the status legend, then the states with room on each side
+    /// for edges that go round them.
+    pub fn body_size(&self) -> Vec2 {
+        vec2(
+            (self.size.x + 2.0 * EDGE_MARGIN).max(LEGEND_W),
+            LEGEND_H + self.size.y + BOTTOM_PAD,
+        )
+    }
 
-/// Draws an expanded state machine in `ui` (its whole rectangle): a header with the execution shown and a
-/// "Collapse" button, then the states. Clicking a state selects it.
-pub fn show(ui: &mut Ui, g: &SfnGraph, runs: &SfnRuns, focus: &Focus, actions: &mut Vec<Action>) {
-    let frame_rect = ui.max_rect();
-    ui.painter()
-        .rect_filled(frame_rect, 0.0, ui.visuals().panel_fill);
-    ui.painter().line_segment(
-        [frame_rect.left_top(), frame_rect.left_bottom()],
-        ui.visuals().widgets.noninteractive.bg_stroke,
-    );
-    let exec = runs.execution(&g.machine, focus.execution.as_deref());
-    ui.add_space(4.0);
-    ui.horizontal(|ui| {
-        ui.add_space(6.0);
-        ui.strong(format!("{} — states", g.machine));
-        if ui
-            .small_button("Collapse")
-            .on_hover_text("Draw the state machine as one node again")
-            .clicked()
+    /// Whether state `name` is drawn inside container `container` (a Map's or a Parallel's scopes).
+    pub fn is_inside(&self, container: &str, name: &str) -> bool {
+        match (self.state(container), self.state(name)) {
+            (Some(c), Some(s)) => c.container && c.name != s.name && c.rect.contains_rect(s.rect),
+            _ => false,
+        }
+    }
+
+    /// What state `name` did in an execution: in the chosen Map iteration when the state lies inside that Map
+    /// (`None` when that iteration did not enter it), else its last entry in the execution.
+    pub fn run_of<'e>(
+        &self,
+        exec: &'e ExecRun,
+        iteration: Option<&(String, u32)>,
+        name: &str,
+    ) -> Option<&'e StateRun> {
+        if let Some(key) = iteration
+            && self.is_inside(map_name(&key.0), name)
         {
-            actions.push(Action::ToggleStates(g.node));
+            return exec.iterations.get(key).and_then(|it| it.states.get(name));
         }
-    });
-    ui.horizontal(|ui| {
-        ui.add_space(6.0);
-        let n = runs.executions(&g.machine).len();
-        let text = match exec {
-            Some(e) => format!(
-                "{} execution {}: {}",
-                if focus.execution.is_some() {
-                    "chosen"
-                } else {
-                    "latest"
-                },
-                arn_tail(&e.arn),
-                e.status.unwrap_or("running")
-            ),
-            None if n == 0 => "no execution yet".to_string(),
-            None => "the chosen execution is no longer kept".to_string(),
-        };
-        // Cut, not widened: a long execution name must not push the panel (and the fit) past its edge.
-        ui.add(egui::Label::new(egui::RichText::new(text).weak()).truncate());
-    });
-    legend(ui);
-    // Fit to the panel as given (not to what its header rows may have widened the `Ui` to), on every frame: on
-    // open and whenever the window or the panels around it are resized.
-    let avail = Rect::from_min_max(pos2(frame_rect.min.x, ui.cursor().min.y), frame_rect.max);
-    let scale = ((avail.width() - 24.0 - 2.0 * EDGE_MARGIN) / g.size.x.max(1.0))
-        .min((avail.height() - 24.0) / g.size.y.max(1.0))
-        .clamp(MIN_SCALE, 1.0);
-    egui::ScrollArea::both()
-        .id_salt("sfn-graph")
-        .auto_shrink([false, false])
-        .show(ui, |ui| {
-            let want = g.size * scale + vec2(24.0 + 2.0 * EDGE_MARGIN, 24.0);
-            let w = want.x.max(ui.available_width());
-            let (rect, _) = ui.allocate_exact_size(vec2(w, want.y), Sense::hover());
-            let origin = pos2(rect.center().x - g.size.x * scale / 2.0, rect.min.y + 12.0);
-            draw(ui, g, exec, focus, origin, scale, actions);
-        });
+        exec.states.get(name)
+    }
 }
 
-fn legend(ui: &mut Ui) {
-    ui.horizontal_wrapped(|ui| {
-        ui.add_space(6.0);
-        for s in [
-            StateStatus::Running,
-            StateStatus::Succeeded,
-            StateStatus::Retrying,
-            StateStatus::Caught,
-            StateStatus::Failed,
-        ] {
-            let (r, _) = ui.allocate_exact_size(vec2(10.0, 10.0), Sense::hover());
-            ui.painter().rect_filled(r, 2.0, s.color());
-            ui.small(s.as_str());
+/// The Map state's name in an iteration's scope key: `Outer[0]/Reserve` → `Reserve`.
+pub fn map_name(map_scope: &str) -> &str {
+    map_scope.rsplit('/').next().unwrap_or(map_scope)
+}
+
+/// The execution (and iteration) the drawing shows, in words: "latest execution e-3: succeeded".
+pub fn execution_line(g: &SfnGraph, runs: &SfnRuns, focus: &Focus) -> String {
+    let n = runs.executions(&g.machine).len();
+    let mut text = match runs.execution(&g.machine, focus.execution.as_deref()) {
+        Some(e) => format!(
+            "{} execution {}: {}",
+            if focus.execution.is_some() {
+                "chosen"
+            } else {
+                "latest"
+            },
+            arn_tail(&e.arn),
+            e.status.unwrap_or("running")
+        ),
+        None if n == 0 => "no execution yet".to_string(),
+        None => "the chosen execution is no longer kept".to_string(),
+    };
+    if let Some((map, index)) = &focus.iteration {
+        text.push_str(&format!(" · {} iteration {index}", map_name(map)));
+    }
+    text
+}
+
+/// Draws an expanded state machine in `body` (screen; sized [`SfnGraph::body_size`] × `zoom`): the status
+/// legend, then the states at the canvas's zoom, through `painter` (clipped to the canvas). Clicking a state
+/// pushes its selection.
+#[allow(clippy::too_many_arguments)]
+pub fn show_inline(
+    ui: &Ui,
+    painter: &Painter,
+    g: &SfnGraph,
+    runs: &SfnRuns,
+    focus: &Focus,
+    body: Rect,
+    zoom: f32,
+    actions: &mut Vec<Action>,
+) {
+    let exec = runs.execution(&g.machine, focus.execution.as_deref());
+    if zoom >= DETAIL_ZOOM {
+        legend(
+            painter,
+            ui.visuals(),
+            pos2(body.min.x + 12.0 * zoom, body.min.y + 4.0 * zoom),
+            body.max.x - 6.0 * zoom,
+            zoom,
+        );
+    }
+    let origin = pos2(
+        body.center().x - g.size.x * zoom / 2.0,
+        body.min.y + LEGEND_H * zoom,
+    );
+    draw(ui, painter, g, exec, focus, origin, zoom, actions);
+}
+
+/// The status colours in a row, from `at` (top left), as many as fit before `max_x`.
+fn legend(painter: &Painter, visuals: &egui::Visuals, at: Pos2, max_x: f32, zoom: f32) {
+    let font = FontId::proportional((10.5 * zoom).clamp(7.0, 13.0));
+    let side = font.size * 0.9;
+    let mut x = at.x;
+    for s in [
+        StateStatus::Running,
+        StateStatus::Succeeded,
+        StateStatus::Retrying,
+        StateStatus::Caught,
+        StateStatus::Failed,
+    ] {
+        let text = painter.layout_no_wrap(
+            s.as_str().to_string(),
+            font.clone(),
+            visuals.weak_text_color(),
+        );
+        if x + side + 3.0 + text.size().x > max_x {
+            break;
         }
-    });
+        painter.rect_filled(
+            Rect::from_min_size(pos2(x, at.y + 1.0), Vec2::splat(side)),
+            2.0,
+            s.color(),
+        );
+        x += side + 3.0;
+        let text_w = text.size().x;
+        painter.galley(pos2(x, at.y), text, visuals.weak_text_color());
+        x += text_w + 10.0;
+    }
 }
 
 /// The last part of an execution ARN (its name).
@@ -797,8 +870,10 @@ pub fn arn_tail(arn: &str) -> &str {
     arn.rsplit(':').next().unwrap_or(arn)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn draw(
-    ui: &mut Ui,
+    ui: &Ui,
+    painter: &Painter,
     g: &SfnGraph,
     exec: Option<&ExecRun>,
     focus: &Focus,
@@ -806,14 +881,14 @@ fn draw(
     scale: f32,
     actions: &mut Vec<Action>,
 ) {
-    let painter = ui.painter().clone();
     let visuals = ui.visuals().clone();
     let to_screen = |p: Pos2| origin + p.to_vec2() * scale;
     let screen_rect = |r: Rect| Rect::from_min_max(to_screen(r.min), to_screen(r.max));
     let text_color = visuals.text_color();
     let weak = visuals.weak_text_color();
     let radius = CornerRadius::same((8.0 * scale).clamp(2.0, 10.0) as u8);
-    let status_of = |name: &str| exec.and_then(|e| e.states.get(name));
+    let status_of = |name: &str| exec.and_then(|e| g.run_of(e, focus.iteration.as_ref(), name));
+    let detailed = scale >= DETAIL_ZOOM;
     // Containers first, outer before inner.
     for b in g.boxes.iter().filter(|b| b.container) {
         let r = screen_rect(b.rect);
@@ -826,13 +901,22 @@ fn draw(
             Stroke::new(1.5, stroke_color),
             StrokeKind::Inside,
         );
-        painter.text(
-            r.min + vec2(8.0, 5.0) * scale.max(0.7),
-            Align2::LEFT_TOP,
-            format!("{} · {}", b.type_name, b.name),
-            FontId::proportional((12.0 * scale).max(9.0)),
-            text_color,
-        );
+        let mut title = format!("{} · {}", b.type_name, b.name);
+        if let Some((map, index)) = &focus.iteration
+            && map_name(map) == b.name
+        {
+            title.push_str(&format!(" · iteration {index}"));
+        }
+        let header = Rect::from_min_size(r.min, vec2(r.width(), HEADER_H * scale));
+        painter
+            .with_clip_rect(header.intersect(painter.clip_rect()))
+            .text(
+                r.min + vec2(8.0, 5.0) * scale.max(0.7),
+                Align2::LEFT_TOP,
+                title,
+                FontId::proportional((12.0 * scale).max(7.0)),
+                text_color,
+            );
     }
     // Edges.
     let font = FontId::proportional((10.5 * scale).max(8.5));
@@ -910,26 +994,39 @@ fn draw(
             painter.add(Shape::line(path.clone(), stroke));
         }
         if let [.., p, q] = path.as_slice() {
-            arrow_head(&painter, *p, *q, color, 6.0 * scale.max(0.7));
+            arrow_head(painter, *p, *q, color, 6.0 * scale.max(0.7));
         }
-        if !e.label.is_empty() {
-            let at = if e.kind == EdgeKind::Retry {
-                path[1] + vec2(-2.0, 0.0)
-            } else {
-                let k = if path.len() > 4 { 2 } else { 1 };
-                let (p, q) = (path[k], path[k + 1]);
-                pos2((p.x + q.x) / 2.0, (p.y + q.y) / 2.0)
-            };
+        if !e.label.is_empty() && detailed {
             let galley = painter.layout_no_wrap(e.label.clone(), font.clone(), text_color);
             let mut r = if e.kind == EdgeKind::Retry {
-                Rect::from_min_size(
-                    at - vec2(galley.size().x, galley.size().y / 2.0),
-                    galley.size(),
+                // Above the loop, ending at the state's left border.
+                Rect::from_min_max(
+                    pos2(
+                        path[0].x - 4.0 - galley.size().x,
+                        path[0].y - 3.0 - galley.size().y,
+                    ),
+                    pos2(path[0].x - 4.0, path[0].y - 3.0),
                 )
             } else {
-                Rect::from_center_size(at, galley.size())
+                // On the middle segment between the levels; for an edge that goes round the states on the
+                // left, its last level segment (a label on the segment down the left side would cover the
+                // states beside it).
+                let k = if path.len() > 4 { 3 } else { 1 };
+                let (p, q) = (path[k], path[k + 1]);
+                Rect::from_center_size(pos2((p.x + q.x) / 2.0, (p.y + q.y) / 2.0), galley.size())
             }
             .expand(2.0);
+            // Kept inside the drawing's side margins, clear of the container's border and type stripe (a label on
+            // an edge that goes round the states on the left would otherwise stick out of the container).
+            let (left, right) = (
+                origin.x - (EDGE_MARGIN - 8.0) * scale,
+                origin.x + (g.size.x + EDGE_MARGIN - 8.0) * scale,
+            );
+            if r.min.x < left {
+                r = r.translate(vec2(left - r.min.x, 0.0));
+            } else if r.max.x > right {
+                r = r.translate(vec2(right - r.max.x, 0.0));
+            }
             // Step a label down past the labels already placed.
             while label_rects.iter().any(|o| o.intersects(r)) {
                 r = r.translate(vec2(0.0, r.height() + 1.0));
@@ -937,11 +1034,12 @@ fn draw(
             label_rects.push(r);
             painter.rect_filled(r, 3.0, visuals.extreme_bg_color);
             painter.galley(r.min + vec2(2.0, 2.0), galley, text_color);
-            let id = ui
-                .scope_id()
-                .with(("sfn-edge", &g.machine, e.from, e.to, e.kind as u8));
-            if e.full_label != e.label {
-                ui.interact(r, id, Sense::hover())
+            let hit = r.intersect(painter.clip_rect());
+            if e.full_label != e.label && hit.is_positive() {
+                let id = ui
+                    .scope_id()
+                    .with(("sfn-edge", &g.machine, e.from, e.to, e.kind as u8));
+                ui.interact(hit, id, Sense::hover())
                     .on_hover_text(&e.full_label);
             }
         }
@@ -962,24 +1060,33 @@ fn draw(
                 Stroke::new(1.0, run.map_or(weak, |s| s.status.color()))
             };
             painter.rect_stroke(r, radius, stroke, StrokeKind::Inside);
-            painter.text(
-                r.center() - vec2(0.0, 6.0 * scale),
-                Align2::CENTER_CENTER,
-                shorten(&b.name, 22),
-                FontId::proportional((13.0 * scale).max(9.0)),
-                text_color,
-            );
+            // Cut to the box: at a small zoom the name is drawn larger than the box would scale it.
+            let inside = painter.with_clip_rect(r.shrink(2.0).intersect(painter.clip_rect()));
             let sub = match run {
                 Some(s) if s.entered > 1 => format!("{} · ×{}", b.type_name, s.entered),
                 _ => b.type_name.to_string(),
             };
-            painter.text(
-                r.center() + vec2(0.0, 9.0 * scale),
+            let name_at = if detailed {
+                r.center() - vec2(0.0, 6.0 * scale)
+            } else {
+                r.center()
+            };
+            inside.text(
+                name_at,
                 Align2::CENTER_CENTER,
-                sub,
-                FontId::proportional((10.0 * scale).max(8.0)),
-                weak,
+                shorten(&b.name, 22),
+                FontId::proportional((13.0 * scale).max(8.0)),
+                text_color,
             );
+            if detailed {
+                inside.text(
+                    r.center() + vec2(0.0, 9.0 * scale),
+                    Align2::CENTER_CENTER,
+                    sub,
+                    FontId::proportional((10.0 * scale).max(7.0)),
+                    weak,
+                );
+            }
         } else if selected {
             painter.rect_stroke(
                 r,
@@ -992,18 +1099,28 @@ fn draw(
             Rect::from_min_size(r.min, vec2(r.width(), HEADER_H * scale))
         } else {
             r
-        };
+        }
+        .intersect(painter.clip_rect());
+        if !hit.is_positive() {
+            continue;
+        }
         let resp = ui.interact(
             hit,
             ui.scope_id().with(("sfn-state", &g.machine, &b.name)),
             Sense::click(),
         );
         resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &b.name));
-        let description = format!(
+        let mut description = format!(
             "{} state · {}",
             b.type_name,
             run.map_or("not entered", |s| s.status.as_str())
         );
+        // Said when the state is shown as one Map iteration left it (its colour is that iteration's).
+        if let Some((map, index)) = &focus.iteration
+            && g.is_inside(map_name(map), &b.name)
+        {
+            description.push_str(&format!(" · {} iteration {index}", map_name(map)));
+        }
         ui.ctx().accesskit_node_builder(resp.id, |builder| {
             builder.set_selected(selected);
             builder.set_description(description);
@@ -1013,6 +1130,7 @@ fn draw(
                 node: g.node,
                 state: b.name.clone(),
                 execution: focus.execution.clone(),
+                iteration: focus.iteration.clone(),
             }));
         }
     }
@@ -1026,7 +1144,7 @@ fn crosses_a_state(path: &[Pos2], boxes: &[Rect]) -> bool {
     })
 }
 
-fn arrow_head(painter: &egui::Painter, from: Pos2, to: Pos2, color: Color32, size: f32) {
+fn arrow_head(painter: &Painter, from: Pos2, to: Pos2, color: Color32, size: f32) {
     let dir = (to - from).normalized();
     if !dir.is_finite() || dir == Vec2::ZERO {
         return;

@@ -60,11 +60,6 @@ impl ViewTransform {
         screen_delta / self.local.scaling
     }
 
-    /// The screen rectangle of a node box centred at a world position.
-    pub fn node_rect(&self, world_center: Pos2) -> Rect {
-        Rect::from_center_size(self.to_screen(world_center), NODE_SIZE * self.zoom())
-    }
-
     /// The world position at the centre of a canvas of this size.
     pub fn world_center(&self, canvas_size: Vec2) -> Pos2 {
         self.local.inverse().mul_pos((canvas_size / 2.0).to_pos2())
