@@ -56,6 +56,8 @@ const DETAIL_ZOOM: f32 = 0.45;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StateStatus {
     Running,
+    /// A `.waitForTaskToken` task whose request went out: it waits for `SendTaskSuccess`/`Failure`.
+    WaitingForCallback,
     Succeeded,
     Failed,
     Caught,
@@ -66,6 +68,7 @@ impl StateStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             StateStatus::Running => "running",
+            StateStatus::WaitingForCallback => "waiting for callback",
             StateStatus::Succeeded => "succeeded",
             StateStatus::Failed => "failed",
             StateStatus::Caught => "caught",
@@ -76,6 +79,7 @@ impl StateStatus {
     fn color(self) -> Color32 {
         match self {
             StateStatus::Running => style::COLD_START,
+            StateStatus::WaitingForCallback => style::CALLBACK_WAIT,
             StateStatus::Succeeded => style::OK_GREEN,
             StateStatus::Failed => style::ERROR,
             StateStatus::Caught => style::THROTTLE,
@@ -169,6 +173,7 @@ impl StateRun {
             "failed" => self.status = StateStatus::Failed,
             "retry" => self.status = StateStatus::Retrying,
             "caught" => self.status = StateStatus::Caught,
+            "task_submitted" => self.status = StateStatus::WaitingForCallback,
             "task_scheduled" | "wait" | "children_started"
                 if self.status == StateStatus::Retrying =>
             {
@@ -844,6 +849,7 @@ fn legend(painter: &Painter, visuals: &egui::Visuals, at: Pos2, max_x: f32, zoom
         StateStatus::Retrying,
         StateStatus::Caught,
         StateStatus::Failed,
+        StateStatus::WaitingForCallback,
     ] {
         let text = painter.layout_no_wrap(
             s.as_str().to_string(),
@@ -1233,6 +1239,22 @@ mod tests {
         let i = json!({"Variable": "$.a", "IsPresent": false, "Next": "X"});
         assert_eq!(condition_text(&i, 0), "$.a is not present");
         assert_eq!(shorten("abcdef", 4), "abc…");
+    }
+
+    #[test]
+    fn a_callback_task_waits_until_it_is_answered() {
+        let mut runs = SfnRuns::default();
+        let arn = "arn:aws:states:us-east-1:123456789012:execution:M:e1";
+        let status = |runs: &SfnRuns| runs.execution("M", None).expect("exec").states["Ask"].status;
+        for (event, want) in [
+            ("entered", StateStatus::Running),
+            ("task_scheduled", StateStatus::Running),
+            ("task_submitted", StateStatus::WaitingForCallback),
+            ("exited", StateStatus::Succeeded),
+        ] {
+            runs.observe_state("M", arn, "Ask", "", event, None, None, Vec::new());
+            assert_eq!(status(&runs), want, "after {event}");
+        }
     }
 
     #[test]

@@ -224,6 +224,11 @@ pub const EXAMPLES: &[(usize, &str, &str)] = &[
     ),
     (
         4,
+        "order-approval.json",
+        include_str!("../../assets/scenarios/order-approval.json"),
+    ),
+    (
+        4,
         "outbox.json",
         include_str!("../../assets/scenarios/outbox.json"),
     ),
@@ -440,6 +445,20 @@ mod tests {
         let p = first_paragraph(&long);
         assert_eq!(p, "A short one. Second sentence goes on.");
         assert_eq!(first_paragraph("Short.\n\nNext"), "Short.");
+    }
+
+    #[test]
+    fn the_gallery_holds_every_example_file_once() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/scenarios");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .expect("assets/scenarios")
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".json") && !n.ends_with(".expect.json"))
+            .collect();
+        files.sort();
+        let mut listed: Vec<String> = EXAMPLES.iter().map(|(_, n, _)| n.to_string()).collect();
+        listed.sort();
+        assert_eq!(listed, files, "assets/scenarios and the gallery differ");
     }
 
     #[test]

@@ -56,6 +56,8 @@ pub const QUEUE_VISIBLE: Color32 = Color32::from_rgb(0x3D, 0x8B, 0xFF);
 pub const QUEUE_IN_FLIGHT: Color32 = Color32::from_rgb(0xFF, 0x8C, 0x1A);
 pub const QUEUE_DELAYED: Color32 = Color32::from_rgb(0x88, 0x88, 0x88);
 pub const OK_GREEN: Color32 = Color32::from_rgb(0x3C, 0xB3, 0x71);
+/// A Step Functions task waiting for its callback (`.waitForTaskToken`).
+pub const CALLBACK_WAIT: Color32 = Color32::from_rgb(0x22, 0xB8, 0xCF);
 
 /// Distinct colours for traces.
 const PALETTE: [Color32; 12] = [
