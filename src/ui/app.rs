@@ -912,6 +912,10 @@ impl EventflowApp {
         &self.panels.views
     }
 
+    pub(super) fn panels_views_mut(&mut self) -> &mut Views {
+        &mut self.panels.views
+    }
+
     /// The right panel: the property form in edit mode, else the inspector.
     fn inspector_ui(&mut self, ui: &mut Ui, actions: &mut Vec<Action>) {
         if let Some(ed) = self.editor.as_mut().filter(|e| e.on) {
