@@ -1,11 +1,16 @@
-//! Retained memory of the desktop app per engine event: `cargo bench --bench memory [-- SECONDS]`.
+//! Retained memory of the desktop app per engine event: `cargo bench --bench memory [-- SECONDS | --events N]`
+//! (`N` may end in `k` or `M`: `--events 10M` is issue 15's 10-million-event run).
 //!
 //! Issue 15's case: an HTTP API at 2,000 requests/s into one function plus an event bus at 500 events/s into
 //! another, played in the real app (the shared test harness, `eventflow::ui::testing`, inline runner on a manual
 //! clock, every record folded into the log, the metrics, the trace store and the canvas) for SECONDS virtual
 //! seconds (default 65, the issue's figure). A counting global allocator measures the heap bytes still live
 //! afterwards against before the run: retained bytes per engine event is that difference over the events the
-//! engine processed. It also prints the log's own accounting of what it retains (compact rows and detail).
+//! engine processed. It also prints the log's own accounting of what it retains (compact rows and detail), and
+//! where the bytes are: the app's parts (log, metrics, time-bar markers, the timeline's traces, Step Functions
+//! runs, the canvas's dots, the engine) released one at a time, the live bytes read around each
+//! (`TestApp::release_run_in_parts`). Bytes do not depend on the build: a debug build gives the same figures,
+//! slower (`cargo bench --profile dev --bench memory -- --events 1M`).
 //!
 //! Peak RSS of whole processes (`eventflow run` and `eventflow open … --until S --screenshot` on the 1 M-request
 //! scenario) is measured from outside with `/usr/bin/time -v`: see the README's benchmark section.
@@ -58,31 +63,38 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-const SCENARIO: &str = r#"{
-  "format": "eventflow/1",
-  "name": "bench: API 2,000 req/s + bus 500 ev/s",
-  "settings": { "seed": 1, "until_s": 100000 },
-  "resources": {
-    "Api": { "type": "api", "routes": { "POST /orders": "CreateOrder" } },
-    "CreateOrder": { "type": "function", "duration_ms": { "dist": "uniform", "min": 2, "max": 8 } },
-    "Bus": { "type": "event_bus" },
-    "OnTick": { "type": "rule", "bus": "Bus", "pattern": { "source": ["app.ticks"] }, "targets": ["Audit"] },
-    "Audit": { "type": "function", "duration_ms": 5 }
-  },
-  "traffic": [
-    { "name": "clients", "to": "Api", "every_s": 0.0005,
-      "request": { "method": "POST", "path": "/orders", "body": { "sku": "A-1", "qty": 2 } } },
-    { "name": "ticks", "to": "Bus", "every_s": 0.002,
-      "event": { "source": "app.ticks", "detail-type": "Tick", "detail": { "n": "{{seq}}" } } }
-  ]
-}"#;
+/// Issue 15's case as a file (also what `eventflow open benches/app-10m.json --speed 1000` plays): about 12,600
+/// engine events per virtual second, 10.1 million by its end at t = 810 s.
+const SCENARIO: &str = include_str!("app-10m.json");
+
+/// How long to play: virtual seconds, or engine events.
+enum Length {
+    Seconds(f64),
+    Events(u64),
+}
+
+/// `[SECONDS]` or `--events N` (`N` may end in `k` or `M`).
+fn length() -> Length {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(i) = args.iter().position(|a| a == "--events") {
+        let n = args.get(i + 1).map(|a| a.trim()).unwrap_or("");
+        let (digits, scale) = match n.strip_suffix('M') {
+            Some(d) => (d, 1_000_000.0),
+            None => match n.strip_suffix('k') {
+                Some(d) => (d, 1_000.0),
+                None => (n, 1.0),
+            },
+        };
+        let events = digits
+            .parse::<f64>()
+            .unwrap_or_else(|_| panic!("--events wants a number, got {n:?}"));
+        return Length::Events((events * scale) as u64);
+    }
+    Length::Seconds(args.iter().find_map(|a| a.parse().ok()).unwrap_or(65.0))
+}
 
 fn main() {
-    let seconds: f64 = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(65.0);
-    let until_us = (seconds * 1e6) as u64;
+    let length = length();
     let mut app = TestApp::new();
     let before = LIVE.load(Ordering::Relaxed);
     app.open_text(SCENARIO, "memory-bench.json")
@@ -91,11 +103,15 @@ fn main() {
     app.send(Command::SetSpeed(1000.0));
     app.send(Command::Play);
     let started = Instant::now();
+    let more = |app: &TestApp| match length {
+        Length::Seconds(s) => app.snapshot().now_us < (s * 1e6) as u64,
+        Length::Events(n) => app.snapshot().events_processed < n,
+    };
     // 100 ms of wall time at 1000× is 100 virtual seconds, cut to at most 20,000 engine events per tick.
-    while app.snapshot().now_us < until_us {
+    while more(&app) {
         app.advance(Duration::from_millis(100));
         app.pump();
-        if !app.snapshot().playing && app.snapshot().now_us < until_us {
+        if !app.snapshot().playing && more(&app) {
             app.send(Command::Play);
         }
     }
@@ -103,21 +119,41 @@ fn main() {
     app.pump();
     let wall_s = started.elapsed().as_secs_f64();
     let events = app.snapshot().events_processed;
+    let seconds = app.snapshot().now_us as f64 / 1e6;
     let retained = LIVE.load(Ordering::Relaxed).saturating_sub(before);
     let peak = PEAK.load(Ordering::Relaxed).saturating_sub(before);
+    let per_event = |bytes: usize| bytes as f64 / events.max(1) as f64;
     println!(
-        "memory: {seconds} virtual s, {events} engine events, {} invocations logged, in {wall_s:.1} s wall",
+        "memory: {seconds:.1} virtual s, {events} engine events, {} invocations logged, in {wall_s:.1} s wall",
         app.invocation_count()
     );
     println!(
-        "memory: retained heap {:.1} MB = {:.0} bytes per engine event (peak {:.1} MB; target <= 100 bytes/event)",
+        "memory: retained heap {:.1} MB = {:.1} bytes per engine event (peak {:.1} MB; target <= 100 bytes/event)",
         retained as f64 / 1e6,
-        retained as f64 / events.max(1) as f64,
+        per_event(retained),
         peak as f64 / 1e6,
     );
     println!(
         "memory: the invocation log's own account: {:.1} MB retained ({} rows dropped under the cap)",
         app.log_retained_bytes() as f64 / 1e6,
         app.invocation_log().dropped_rows()
+    );
+    // Where the bytes are: each part released in turn, the allocator's live bytes read around it.
+    let parts = app.release_run_in_parts(|| LIVE.load(Ordering::Relaxed));
+    let mut accounted = 0;
+    for (part, bytes) in &parts {
+        accounted += bytes;
+        println!(
+            "memory:   {part:<48} {:>9.2} MB {:>7.2} bytes/event",
+            *bytes as f64 / 1e6,
+            per_event(*bytes)
+        );
+    }
+    let rest = retained.saturating_sub(accounted);
+    println!(
+        "memory:   {:<48} {:>9.2} MB {:>7.2} bytes/event",
+        "the rest (scenario, egui, allocator slack)",
+        rest as f64 / 1e6,
+        per_event(rest)
     );
 }

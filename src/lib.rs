@@ -108,7 +108,8 @@
 //! - [`runner`] — the only owner of a [`sim::Sim`] in the app: a thread that takes [`runner::Command`]s (play,
 //!   pause, step, speed, skip idle, reset, load, inject, fault) over a bounded channel and sends back
 //!   [`runner::Update`]s (a batch of trace records plus a [`runner::Snapshot`]: time, live state, stats, events/s,
-//!   error). Virtual time is paced against an injectable [`runner::WallClock`] (`wall elapsed × speed`, steps
+//!   error), at most `UPDATE_BUDGET_BYTES` of records in flight (estimated per record; the runner thread waits,
+//!   still answering commands, while the UI catches up; the UI never waits). Virtual time is paced against an injectable [`runner::WallClock`] (`wall elapsed × speed`, steps
 //!   capped); skip idle jumps to just before the next event; every engine call is inside `catch_unwind`, so an
 //!   engine bug becomes an error message. [`runner::RunnerCore`] is the synchronous logic; it can also run inline
 //!   (tests, benchmarks) with a [`runner::ManualClock`]. Fault changes and test events sent by hand are recorded
@@ -125,7 +126,7 @@
 //!   bytes), the full detail (event, response, error, logs) only for the most recent invocations within a byte
 //!   budget, the oldest rows dropped past the cap (1 GB by default, `open --memory-cap-mb`) and counted; detail
 //!   no longer kept is rebuilt on demand by a re-run to that invocation on a thread of its own
-//!   (`retention::DetailJob`). [`runner::metrics`] — per-interval series
+//!   (`retention::DetailJob`; dropping the job, as a newer one replaces it, cancels its re-run). [`runner::metrics`] — per-interval series
 //!   from trace records (concurrency, rates, p50/p99, queue depth and oldest age, dead letters, API status
 //!   classes, cost) in at most `MAX_BUCKETS` buckets whose width doubles as the run grows: flat memory.
 //! - [`ui`] — the desktop app on eframe 0.37 (glow): a small shell ([`ui::app::EventflowApp`]: runner, open

@@ -1,7 +1,10 @@
 //! The runner: the one owner of a [`Sim`] in the desktop app, on its own thread.
 //!
 //! The UI talks to it only through messages: [`Command`]s in, [`Update`]s out, both over bounded
-//! `crossbeam-channel`s. The UI never touches simulation state; the runner never touches egui.
+//! `crossbeam-channel`s. The UI never touches simulation state; the runner never touches egui. The updates in
+//! flight are bounded twice: by count ([`UPDATE_CAPACITY`]) and by the estimated bytes of their records
+//! ([`UPDATE_BUDGET_BYTES`]); when the UI falls behind, the runner thread waits (still answering commands), so a
+//! run at full speed holds at most one budget of records between the engine and the UI. The UI never waits.
 //!
 //! Virtual time is paced against a wall clock ([`WallClock`], injectable so tests use a [`ManualClock`]):
 //! each tick advances the simulation by `wall elapsed × speed` (wall steps are capped, so a stalled process does
@@ -16,7 +19,7 @@
 
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -42,6 +45,11 @@ pub const SPEED_MIN: f64 = 0.1;
 pub const SPEED_MAX: f64 = 1000.0;
 /// Capacity of the update channel in batches: when the UI falls behind, the engine waits (backpressure).
 pub const UPDATE_CAPACITY: usize = 32;
+/// Most bytes of records (estimated, [`retention::record_bytes`]) in updates sent but not yet taken by the UI:
+/// beyond it the engine waits (backpressure). A batch of [`EVENTS_PER_TICK`] events of an API at load is about
+/// 10–20 MB of records, so this lets a few batches queue while the UI folds one; a single update larger than
+/// the budget still goes, alone.
+pub const UPDATE_BUDGET_BYTES: usize = 64 << 20;
 /// How often the thread ticks while playing.
 pub const TICK: Duration = Duration::from_millis(8);
 /// How often percentiles are recomputed while playing (they sort samples).
@@ -313,6 +321,9 @@ pub struct Snapshot {
 pub struct Update {
     pub records: Vec<TraceRecord>,
     pub snapshot: Snapshot,
+    /// The records' estimated bytes ([`retention::record_bytes`]): what the update counts against
+    /// [`UPDATE_BUDGET_BYTES`] while in flight.
+    pub records_bytes: usize,
 }
 
 /// A source of wall time (injectable for tests).
@@ -836,9 +847,12 @@ impl RunnerCore {
                 .collect();
             snapshot.stats = self.stats.clone();
         }
+        let records = std::mem::take(&mut self.records);
+        let records_bytes = records.iter().map(retention::record_bytes).sum();
         Some(Update {
-            records: std::mem::take(&mut self.records),
+            records,
             snapshot,
+            records_bytes,
         })
     }
 }
@@ -1000,6 +1014,8 @@ pub enum Runner {
     Thread {
         commands: Sender<Command>,
         updates: Receiver<Update>,
+        /// Estimated bytes of the records sent and not yet taken ([`Update::records_bytes`]).
+        in_flight: Arc<AtomicUsize>,
         join: Option<JoinHandle<()>>,
     },
     Inline {
@@ -1014,14 +1030,30 @@ impl Runner {
         clock: Box<dyn WallClock>,
         wake: impl Fn() + Send + 'static,
     ) -> Result<Runner, std::io::Error> {
+        Runner::spawn_with_budget(clock, wake, UPDATE_BUDGET_BYTES)
+    }
+
+    /// [`Runner::spawn`] with another budget of records in flight than [`UPDATE_BUDGET_BYTES`] (tests).
+    pub fn spawn_with_budget(
+        clock: Box<dyn WallClock>,
+        wake: impl Fn() + Send + 'static,
+        budget_bytes: usize,
+    ) -> Result<Runner, std::io::Error> {
         let (cmd_tx, cmd_rx) = bounded::<Command>(256);
         let (upd_tx, upd_rx) = bounded::<Update>(UPDATE_CAPACITY);
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let outbox = Outbox {
+            updates: upd_tx,
+            in_flight: in_flight.clone(),
+            budget_bytes,
+        };
         let join = std::thread::Builder::new()
             .name("eventflow-runner".into())
-            .spawn(move || thread_main(RunnerCore::new(clock), cmd_rx, upd_tx, wake))?;
+            .spawn(move || thread_main(RunnerCore::new(clock), cmd_rx, outbox, wake))?;
         Ok(Runner::Thread {
             commands: cmd_tx,
             updates: upd_rx,
+            in_flight,
             join: Some(join),
         })
     }
@@ -1059,11 +1091,25 @@ impl Runner {
         }
     }
 
-    /// The next update, if one is waiting.
+    /// The next update, if one is waiting. Never waits.
     pub fn try_recv(&mut self) -> Option<Update> {
         match self {
-            Runner::Thread { updates, .. } => updates.try_recv().ok(),
+            Runner::Thread {
+                updates, in_flight, ..
+            } => {
+                let u = updates.try_recv().ok()?;
+                in_flight.fetch_sub(u.records_bytes, Ordering::AcqRel);
+                Some(u)
+            }
             Runner::Inline { pending, .. } => pending.pop_front(),
+        }
+    }
+
+    /// Estimated bytes of the records sent by a runner thread and not yet taken (0 inline).
+    pub fn records_in_flight_bytes(&self) -> usize {
+        match self {
+            Runner::Thread { in_flight, .. } => in_flight.load(Ordering::Acquire),
+            Runner::Inline { .. } => 0,
         }
     }
 }
@@ -1074,6 +1120,7 @@ impl Drop for Runner {
             commands,
             updates,
             join,
+            ..
         } = self
         {
             let _ = commands.try_send(Command::Shutdown);
@@ -1091,12 +1138,48 @@ impl Drop for Runner {
     }
 }
 
-fn thread_main(
-    mut core: RunnerCore,
-    commands: Receiver<Command>,
+/// The runner thread's end of the update channel, with the byte budget of records in flight.
+struct Outbox {
     updates: Sender<Update>,
-    wake: impl Fn(),
-) {
+    /// Shared with [`Runner::Thread`], which subtracts what the UI takes.
+    in_flight: Arc<AtomicUsize>,
+    budget_bytes: usize,
+}
+
+/// What became of an update offered to the [`Outbox`].
+enum Sent {
+    Done,
+    /// No room yet (the channel is full, or the byte budget would be passed): here it is back.
+    Wait(Update),
+    /// The UI is gone.
+    Gone,
+}
+
+impl Outbox {
+    /// Sends `u` if the channel and the byte budget have room for it (an update goes alone when nothing else is in
+    /// flight, however large).
+    fn try_send(&self, u: Update) -> Sent {
+        let bytes = u.records_bytes;
+        // Counted before sending: the UI may take it (and subtract) before `try_send` returns.
+        let before = self.in_flight.fetch_add(bytes, Ordering::AcqRel);
+        if before > 0 && before.saturating_add(bytes) > self.budget_bytes {
+            self.in_flight.fetch_sub(bytes, Ordering::AcqRel);
+            return Sent::Wait(u);
+        }
+        match self.updates.try_send(u) {
+            Ok(()) => Sent::Done,
+            Err(e) => {
+                self.in_flight.fetch_sub(bytes, Ordering::AcqRel);
+                match e {
+                    TrySendError::Full(back) => Sent::Wait(back),
+                    TrySendError::Disconnected(_) => Sent::Gone,
+                }
+            }
+        }
+    }
+}
+
+fn thread_main(mut core: RunnerCore, commands: Receiver<Command>, outbox: Outbox, wake: impl Fn()) {
     loop {
         // Wait for a command: briefly while playing (time moves), indefinitely while paused.
         let first = if core.wants_ticks() {
@@ -1123,12 +1206,13 @@ fn thread_main(
         }
         core.tick();
         if let Some(mut u) = core.take_update() {
-            // Backpressure: wait while the UI catches up, still listening for commands.
+            // Backpressure: while the channel is full or its records past the byte budget, wait for the UI to
+            // catch up, still listening for commands.
             loop {
-                match updates.try_send(u) {
-                    Ok(()) => break,
-                    Err(TrySendError::Disconnected(_)) => return,
-                    Err(TrySendError::Full(back)) => {
+                match outbox.try_send(u) {
+                    Sent::Done => break,
+                    Sent::Gone => return,
+                    Sent::Wait(back) => {
                         u = back;
                         wake();
                         match commands.recv_timeout(TICK) {

@@ -13,11 +13,15 @@
 //!
 //! The run is deterministic, so any forgotten detail can be rebuilt: [`materialise`] re-runs the scenario from
 //! t = 0 with the recorded fault changes to the invocation's end and keeps only that invocation's records;
-//! [`DetailJob`] does it on a thread of its own so neither the UI nor the live run waits.
+//! [`DetailJob`] does it on a thread of its own so neither the UI nor the live run waits, and a job that is
+//! dropped (the user clicked another row) stops its re-run within one batch of events.
+//!
+//! [`record_bytes`] estimates what a trace record holds, for the runner's budget of records in flight.
 
 use std::collections::{HashMap, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossbeam_channel::{Receiver, TryRecvError, bounded};
 use serde_json::Value;
@@ -272,6 +276,34 @@ pub fn value_bytes(v: &Value) -> usize {
                 .sum::<usize>()
         }
     }
+}
+
+/// What the names and ids of a trace record hold on the heap, about: a resource name, a request id and a trace id.
+const RECORD_TEXT_BYTES: usize = 24 + 36 + 35;
+
+/// Bytes a trace record holds (an estimate: its slot, its names and ids, and its payloads — events, responses,
+/// errors, log lines, bodies, state data), for the runner's budget of records in flight.
+pub fn record_bytes(r: &TraceRecord) -> usize {
+    let value = |v: &Value| value_bytes(v);
+    let payload = match r {
+        TraceRecord::Invoke { event, .. } => value(event),
+        TraceRecord::Result {
+            response, error, ..
+        } => response.as_ref().map_or(0, |v| value(v)) + error.as_ref().map_or(0, |v| value(v)),
+        TraceRecord::Log { message, .. } => message.len(),
+        TraceRecord::Response { body, .. } => body.len(),
+        TraceRecord::Call { error, rds, .. } => {
+            error.as_ref().map_or(0, |v| value(v)) + rds.as_ref().map_or(0, |v| value(v))
+        }
+        TraceRecord::Execution { output, error, .. } => {
+            output.as_ref().map_or(0, |v| value(v)) + error.as_ref().map_or(0, |v| value(v))
+        }
+        TraceRecord::State { data, detail, .. } => {
+            data.as_ref().map_or(0, |v| value(v)) + detail.as_ref().map_or(0, |d| d.len())
+        }
+        _ => 0,
+    };
+    std::mem::size_of::<TraceRecord>() + RECORD_TEXT_BYTES + payload
 }
 
 /// The invocations of a run as the app retains them (see the module doc). Rows are addressed by their position
@@ -531,16 +563,21 @@ impl Retained {
     }
 }
 
+/// What [`materialise`] answers when its cancel flag was raised.
+pub const CANCELLED: &str = "the re-run was cancelled";
+
 /// Rebuilds the detail of one invocation by re-running `sc` from t = 0 with the recorded fault changes and test
 /// events, keeping only the records of `request_id`, until its result or `until_us` (the live run's time: the
-/// re-run sees no further). `Ok(None)`: the run never invoked it. An engine panic becomes an error message.
+/// re-run sees no further). `Ok(None)`: the run never invoked it. An engine panic becomes an error message; so
+/// does `cancel` raised (checked after each batch of at most [`super::EVENTS_PER_TICK`] events): [`CANCELLED`].
 pub fn materialise(
     sc: Arc<Scenario>,
     recorded: Recorded<'_>,
     request_id: &str,
     until_us: u64,
+    cancel: &AtomicBool,
 ) -> Result<Option<InvDetail>, String> {
-    catch_unwind(AssertUnwindSafe(|| {
+    let found = catch_unwind(AssertUnwindSafe(|| {
         let mut sim = Sim::new(
             sc,
             SimOptions {
@@ -551,6 +588,9 @@ pub fn materialise(
         let mut found: Option<InvDetail> = None;
         let mut at = Cursor::default();
         loop {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(CANCELLED.to_string());
+            }
             let before = (sim.events_processed(), at);
             run_with_recorded(&mut sim, until_us, recorded, &mut at);
             for r in sim.take_trace() {
@@ -584,30 +624,33 @@ pub fn materialise(
                         if let Some(mut d) = found.take() {
                             d.response = response;
                             d.error = error;
-                            return Some(d);
+                            return Ok(Some(d));
                         }
                     }
                     _ => {}
                 }
             }
             if (sim.events_processed(), at) == before {
-                return found;
+                return Ok(found);
             }
         }
-    }))
-    .map_err(|p| {
-        format!(
+    }));
+    found.unwrap_or_else(|p| {
+        Err(format!(
             "the simulation stopped on an internal error (a bug): {}",
             panic_text(&*p)
-        )
+        ))
     })
 }
 
-/// A [`materialise`] under way on a thread of its own.
+/// A [`materialise`] under way on a thread of its own. Dropping it cancels the re-run (a newer one replaces it:
+/// rapid clicks through the log leave one re-run working, not one per click).
 pub struct DetailJob {
     /// The sequence number of the row it is for.
     pub seq: u64,
     answer: Receiver<Result<Option<InvDetail>, String>>,
+    /// Raised to stop the re-run; the thread holds the other reference while it runs.
+    cancel: Arc<AtomicBool>,
 }
 
 impl DetailJob {
@@ -621,6 +664,8 @@ impl DetailJob {
         until_us: u64,
     ) -> Result<DetailJob, String> {
         let (tx, rx) = bounded(1);
+        let cancel = Arc::new(AtomicBool::new(false));
+        let cancelled = cancel.clone();
         std::thread::Builder::new()
             .name("eventflow-detail".into())
             .spawn(move || {
@@ -628,10 +673,19 @@ impl DetailJob {
                     faults: &faults,
                     injections: &injections,
                 };
-                let _ = tx.send(materialise(sc, recorded, &request_id, until_us));
+                let _ = tx.send(materialise(sc, recorded, &request_id, until_us, &cancelled));
             })
             .map_err(|e| format!("cannot start the re-run: {e}"))?;
-        Ok(DetailJob { seq, answer: rx })
+        Ok(DetailJob {
+            seq,
+            answer: rx,
+            cancel,
+        })
+    }
+
+    /// Stops the re-run (it answers [`CANCELLED`] after its current batch of events).
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
     }
 
     /// The answer, once it is there.
@@ -641,6 +695,12 @@ impl DetailJob {
             Err(TryRecvError::Empty) => None,
             Err(TryRecvError::Disconnected) => Some(Err("the re-run stopped".into())),
         }
+    }
+}
+
+impl Drop for DetailJob {
+    fn drop(&mut self) {
+        self.cancel();
     }
 }
 
@@ -800,6 +860,102 @@ mod tests {
         assert!(std::mem::size_of::<CompactInvocation>() <= 72);
     }
 
+    /// Issue 15's load: an API at 2,000 requests/s into a function, for a day of virtual time.
+    const BUSY: &str = r#"{
+      "format": "eventflow/1", "name": "busy", "settings": { "seed": 1, "until_s": 86400 },
+      "resources": {
+        "Api": { "type": "api", "routes": { "POST /orders": "CreateOrder" } },
+        "CreateOrder": { "type": "function", "duration_ms": 5 }
+      },
+      "traffic": [ { "name": "clients", "to": "Api", "every_s": 0.0005,
+        "request": { "method": "POST", "path": "/orders", "body": { "sku": "A-1" } } } ]
+    }"#;
+
+    /// A re-run of the busy day looking for a request that never comes: it would take minutes unless stopped.
+    fn endless_job() -> DetailJob {
+        let sc = Arc::new(crate::scenario::load_str(BUSY, "busy.json", None).expect("loads"));
+        DetailJob::spawn(
+            7,
+            sc,
+            Vec::new(),
+            Vec::new(),
+            "no-such-request".into(),
+            86_400_000_000,
+        )
+        .expect("a thread")
+    }
+
+    /// Waits up to `limit` for `done`.
+    fn within(limit: std::time::Duration, mut done: impl FnMut() -> bool) -> bool {
+        let until = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < until {
+            if done() {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        done()
+    }
+
+    #[test]
+    fn a_cancelled_re_run_answers_that_it_was_cancelled() {
+        let job = endless_job();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert_eq!(job.poll(), None, "still running");
+        job.cancel();
+        let mut answer = None;
+        assert!(within(std::time::Duration::from_secs(60), || {
+            answer = job.poll();
+            answer.is_some()
+        }));
+        assert_eq!(answer, Some(Err(CANCELLED.to_string())));
+    }
+
+    #[test]
+    fn a_superseded_re_run_stops_when_its_job_is_dropped() {
+        // Rapid clicks: each new job replaces (drops) the one before; only the last keeps working.
+        let mut flags = Vec::new();
+        let mut job = endless_job();
+        for _ in 0..3 {
+            flags.push(job.cancel.clone());
+            job = endless_job();
+        }
+        for flag in &flags {
+            // The thread holds the other reference until its re-run returns.
+            assert!(
+                within(std::time::Duration::from_secs(60), || Arc::strong_count(
+                    flag
+                ) == 1),
+                "a dropped job's re-run stops"
+            );
+        }
+        assert!(Arc::strong_count(&job.cancel) == 2, "the newest still runs");
+        assert_eq!(job.poll(), None);
+    }
+
+    #[test]
+    fn a_record_is_counted_with_its_payloads() {
+        let small = TraceRecord::Log {
+            t_ms: crate::sim::Ms(0),
+            function: "Fn".into(),
+            request_id: UUID.into(),
+            trace_id: XRAY.into(),
+            parent_span_id: None,
+            message: String::new(),
+        };
+        let base = record_bytes(&small);
+        assert!(base >= std::mem::size_of::<TraceRecord>());
+        let big = TraceRecord::Log {
+            t_ms: crate::sim::Ms(0),
+            function: "Fn".into(),
+            request_id: UUID.into(),
+            trace_id: XRAY.into(),
+            parent_span_id: None,
+            message: "x".repeat(100_000),
+        };
+        assert_eq!(record_bytes(&big), base + 100_000);
+    }
+
     #[test]
     fn forgotten_detail_is_rebuilt_by_a_re_run() {
         let text = include_str!("../../assets/scenarios/api-hello.json");
@@ -839,13 +995,26 @@ mod tests {
                 _ => None,
             })
             .expect("it finished");
-        let d = materialise(sc.clone(), Recorded::default(), request_id, 30_000_000)
-            .expect("re-runs")
-            .expect("finds the invocation");
+        let go_on = AtomicBool::new(false);
+        let d = materialise(
+            sc.clone(),
+            Recorded::default(),
+            request_id,
+            30_000_000,
+            &go_on,
+        )
+        .expect("re-runs")
+        .expect("finds the invocation");
         assert_eq!(&d.event, event);
         assert_eq!((d.response, d.error), (response, error));
         assert_eq!(
-            materialise(sc, Recorded::default(), "no-such-request", 30_000_000),
+            materialise(
+                sc,
+                Recorded::default(),
+                "no-such-request",
+                30_000_000,
+                &go_on
+            ),
             Ok(None)
         );
     }

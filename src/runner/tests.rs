@@ -4,6 +4,16 @@ use super::*;
 
 const NEW_ORDER: &str = include_str!("../../assets/scenarios/new-order.json");
 const NIGHTLY: &str = include_str!("../../assets/scenarios/nightly-report.json");
+/// Issue 15's load: an API at 2,000 requests/s into a function, for a day of virtual time.
+const BUSY: &str = r#"{
+  "format": "eventflow/1", "name": "busy", "settings": { "seed": 1, "until_s": 86400 },
+  "resources": {
+    "Api": { "type": "api", "routes": { "POST /orders": "CreateOrder" } },
+    "CreateOrder": { "type": "function", "duration_ms": 5 }
+  },
+  "traffic": [ { "name": "clients", "to": "Api", "every_s": 0.0005,
+    "request": { "method": "POST", "path": "/orders", "body": { "sku": "A-1" } } } ]
+}"#;
 
 fn scenario(text: &str) -> Arc<Scenario> {
     Arc::new(crate::scenario::load_str(text, "test.json", None).expect("example loads"))
@@ -110,6 +120,7 @@ fn skip_idle_jumps_to_just_before_the_next_event() {
             now_us: next,
             ..Snapshot::default()
         },
+        records_bytes: 0,
     });
     assert!(u.snapshot.now_us >= next || records > 0);
     assert!(records > 0, "the scheduled event ran");
@@ -653,4 +664,124 @@ fn a_test_event_sent_by_hand_is_sent_again_after_a_seek_back_and_in_an_export() 
         lines(&live),
         "the export re-runs the live run"
     );
+}
+
+/// An update of `bytes` estimated bytes of records (none really: the outbox only counts).
+fn update_of(bytes: usize) -> Update {
+    Update {
+        records: Vec::new(),
+        snapshot: Snapshot::default(),
+        records_bytes: bytes,
+    }
+}
+
+#[test]
+fn the_outbox_waits_past_its_byte_budget_and_lets_a_big_update_go_alone() {
+    let (tx, rx) = bounded::<Update>(4);
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let outbox = Outbox {
+        updates: tx,
+        in_flight: in_flight.clone(),
+        budget_bytes: 1_000,
+    };
+    // Alone, an update goes however large it is (else it could never go).
+    assert!(matches!(outbox.try_send(update_of(5_000)), Sent::Done));
+    assert!(matches!(outbox.try_send(update_of(1)), Sent::Wait(_)));
+    assert_eq!(in_flight.load(Ordering::Acquire), 5_000);
+    let taken = rx.try_recv().expect("sent");
+    in_flight.fetch_sub(taken.records_bytes, Ordering::AcqRel);
+    // Within the budget, updates queue up to the channel's capacity.
+    for _ in 0..2 {
+        assert!(matches!(outbox.try_send(update_of(400)), Sent::Done));
+    }
+    assert!(
+        matches!(outbox.try_send(update_of(400)), Sent::Wait(_)),
+        "1,200 > 1,000"
+    );
+    assert!(
+        matches!(outbox.try_send(update_of(200)), Sent::Done),
+        "exactly 1,000"
+    );
+    assert!(matches!(outbox.try_send(update_of(0)), Sent::Done));
+    assert!(
+        matches!(outbox.try_send(update_of(0)), Sent::Wait(_)),
+        "the channel is full"
+    );
+    assert_eq!(
+        in_flight.load(Ordering::Acquire),
+        1_000,
+        "nothing counted twice"
+    );
+    drop(rx);
+    assert!(matches!(outbox.try_send(update_of(0)), Sent::Gone));
+}
+
+#[test]
+fn a_ui_that_falls_behind_holds_the_engine_at_the_byte_budget_and_loses_nothing() {
+    let budget = 200_000;
+    let sc = scenario(BUSY);
+    let mut r =
+        Runner::spawn_with_budget(Box::new(SystemClock::default()), || {}, budget).expect("thread");
+    r.send(Command::Load(sc.clone()));
+    r.send(Command::SkipIdle(false));
+    r.send(Command::SetSpeed(1000.0));
+    r.send(Command::Play);
+    // The UI takes nothing for a while: the engine would run through hundreds of thousands of events.
+    std::thread::sleep(Duration::from_millis(1500));
+    let held = r.records_in_flight_bytes();
+    // Commands are still answered while the runner waits.
+    r.send(Command::Pause);
+    let mut updates = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        match r.try_recv() {
+            Some(u) => {
+                let paused = !u.snapshot.playing;
+                updates.push(u);
+                if paused {
+                    break;
+                }
+            }
+            None => std::thread::sleep(Duration::from_millis(2)),
+        }
+    }
+    let last = updates.last().expect("updates").snapshot.clone();
+    assert!(!last.playing, "the pause was answered");
+    // The updates in flight when the UI looked: the first ones received, adding up to what was counted.
+    let mut sum = 0;
+    let in_flight: Vec<&Update> = updates
+        .iter()
+        .take_while(|u| {
+            let counted = sum < held;
+            sum += u.records_bytes;
+            counted
+        })
+        .collect();
+    assert_eq!(sum.min(held), held, "the count matches the updates sent");
+    let (newest, older) = in_flight.split_last().expect("something was sent");
+    let older_bytes: usize = older.iter().map(|u| u.records_bytes).sum();
+    assert!(
+        older_bytes <= budget,
+        "{} updates in flight: {older_bytes} bytes before the newest ({} bytes)",
+        in_flight.len(),
+        newest.records_bytes
+    );
+    // While it waited the engine did not run on: at most the one batch it held back came after.
+    assert!(
+        last.events_processed <= newest.snapshot.events_processed + EVENTS_PER_TICK,
+        "{} events at the pause, {} in flight",
+        last.events_processed,
+        newest.snapshot.events_processed
+    );
+    assert!(newest.snapshot.events_processed > 0);
+    // Nothing was lost on the way: the records are the run's, in order.
+    let received: Vec<TraceRecord> = updates.into_iter().flat_map(|u| u.records).collect();
+    let rerun = rerun_trace(sc, last.now_us, Recorded::default()).expect("re-runs");
+    let (received, rerun) = (lines(&received), lines(&rerun));
+    assert!(
+        received.len() > 10_000,
+        "{} bytes of records",
+        received.len()
+    );
+    assert!(rerun.starts_with(&received), "the records are the run's");
 }

@@ -66,6 +66,35 @@ impl Default for Prefs {
     }
 }
 
+/// A file read for opening: a shared moment, a scenario or a converted template (or why it does not load).
+pub(super) enum LoadedPath {
+    Moment(crate::moment::Moment),
+    /// A moment file that cannot be opened: why.
+    BadMoment(String),
+    Opened(Result<Opened, String>),
+}
+
+impl LoadedPath {
+    /// The scenario it opens on, if it loads.
+    pub(super) fn scenario(&self) -> Option<&Scenario> {
+        match self {
+            LoadedPath::Moment(m) => Some(&m.scenario),
+            LoadedPath::Opened(Ok(Opened::Scenario(sc))) => Some(sc),
+            LoadedPath::Opened(Ok(Opened::Template { scenario, .. })) => Some(scenario),
+            LoadedPath::BadMoment(_) | LoadedPath::Opened(Err(_)) => None,
+        }
+    }
+}
+
+/// Reads `path` for opening: a moment, else a scenario or template ([`super::import_notes::open_file`]).
+pub(super) fn load_path(path: &Path) -> LoadedPath {
+    match crate::moment::read(path) {
+        Ok(Some(m)) => LoadedPath::Moment(m),
+        Ok(None) => LoadedPath::Opened(super::import_notes::open_file(path)),
+        Err(e) => LoadedPath::BadMoment(e.to_string()),
+    }
+}
+
 /// The open scenario.
 pub(super) struct Doc {
     /// The scenario that runs (in edit mode: the last valid design).
@@ -294,16 +323,23 @@ impl EventflowApp {
     /// Opens a scenario file, or converts a SAM / CloudFormation template on the fly; problems go to the status
     /// line.
     pub fn open_path(&mut self, path: &Path) {
-        match crate::moment::read(path) {
-            Ok(Some(m)) => return self.open_moment(path, m),
-            Ok(None) => {}
-            Err(e) => {
+        let loaded = load_path(path);
+        self.open_loaded_path(path, loaded);
+    }
+
+    /// Opens what [`load_path`] read from `path` (`eventflow open` reads the file once, to check it before any
+    /// window opens, and hands it over here).
+    pub(super) fn open_loaded_path(&mut self, path: &Path, loaded: LoadedPath) {
+        let opened = match loaded {
+            LoadedPath::Moment(m) => return self.open_moment(path, m),
+            LoadedPath::BadMoment(e) => {
                 self.status = Some((format!("Cannot open {}:\n{e}", path.display()), true));
                 return;
             }
-        }
+            LoadedPath::Opened(opened) => opened,
+        };
         let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-        match super::import_notes::open_file(path) {
+        match opened {
             Ok(Opened::Scenario(sc)) => {
                 self.remember_recent(canonical.clone());
                 self.open_scenario(Arc::new(sc), Source::File(canonical));
@@ -910,6 +946,10 @@ impl EventflowApp {
     /// The issue-11 views (for the test harness).
     pub(super) fn panels_views(&self) -> &Views {
         &self.panels.views
+    }
+
+    pub(super) fn panels_views_mut(&mut self) -> &mut Views {
+        &mut self.panels.views
     }
 
     /// The right panel: the property form in edit mode, else the inspector.

@@ -222,24 +222,26 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
         return Err(UiError::NoDisplay);
     }
     // Load the file first: a bad scenario (or template) is an input error (exit 2), reported before any window
-    // opens.
-    let scenario = match &args.file {
-        // A shared moment (`crate::moment`) carries its scenario; the app opens it on its moment.
-        Some(f) => Some(match crate::moment::read(f) {
-            Ok(Some(m)) => m.scenario,
-            Ok(None) => match import_notes::open_file(f) {
-                Ok(import_notes::Opened::Scenario(sc)) => sc,
-                Ok(import_notes::Opened::Template { scenario, .. }) => scenario,
-                // A readable scenario with located problems opens in the raw JSON editor to be fixed.
-                Err(_) if raw_editor::RawEditor::open(f).is_some() => {
-                    return open_window(args, size, until_us);
+    // opens. What was read is handed to the app, which opens it without reading and parsing the file again.
+    let loaded = match &args.file {
+        Some(f) => {
+            let loaded = app::load_path(f);
+            match &loaded {
+                app::LoadedPath::BadMoment(e) => {
+                    return Err(UiError::Window(format!("{}: {e}", f.display())));
                 }
-                Err(e) => return Err(UiError::Window(e)),
-            },
-            Err(e) => return Err(UiError::Window(format!("{}: {e}", f.display()))),
-        }),
+                // A readable scenario with located problems opens in the raw JSON editor to be fixed.
+                app::LoadedPath::Opened(Err(_)) if raw_editor::RawEditor::open(f).is_some() => {
+                    return open_window(args, size, until_us, Some(loaded));
+                }
+                app::LoadedPath::Opened(Err(e)) => return Err(UiError::Window(e.clone())),
+                app::LoadedPath::Moment(_) | app::LoadedPath::Opened(Ok(_)) => {}
+            }
+            Some(loaded)
+        }
         None => None,
     };
+    let scenario = loaded.as_ref().and_then(app::LoadedPath::scenario);
     if let Some(name) = &args.expand {
         let is_machine = scenario.as_ref().is_some_and(|sc| {
             sc.find(name)
@@ -258,18 +260,17 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
             return Err(UiError::BadTourStep(n));
         }
     }
-    open_window(args, size, until_us)
+    open_window(args, size, until_us, loaded)
 }
 
-/// Opens the window on what `args` ask; the file (if any) was checked: it loads, or it opens as raw JSON.
+/// Opens the window on what `args` ask; the file (if any) was read into `loaded`: it loads, or it opens as raw
+/// JSON.
 fn open_window(
     args: OpenArgs,
     size: Option<[f32; 2]>,
     until_us: Option<u64>,
+    loaded: Option<app::LoadedPath>,
 ) -> Result<(), UiError> {
-    // The app opens the file itself (templates with their notes, moments on their moment, a file that does not
-    // load in the raw editor): the load above only checked it.
-    let opened = args.file.is_some();
     let screenshot = args.screenshot.clone();
     let result_slot = screenshot
         .as_ref()
@@ -312,8 +313,9 @@ fn open_window(
             if let Some(x) = speed {
                 app.set_speed(x);
             }
-            if let (true, Some(f)) = (opened, file) {
-                app.open_path(&f);
+            if let (Some(f), Some(loaded)) = (file, loaded) {
+                // Templates with their notes, moments on their moment, a file that does not load in the raw editor.
+                app.open_loaded_path(&f, loaded);
             }
             if let Some(t_us) = until_us {
                 app.send(crate::runner::Command::PauseAt(t_us));

@@ -138,6 +138,66 @@ impl TestApp {
         (id(0), id(n.saturating_sub(1)))
     }
 
+    /// What each part of the app retains of the run, measured by releasing the parts one at a time and reading
+    /// `live_bytes` (a counting allocator's live heap bytes, `benches/memory.rs`) before and after each: (part,
+    /// bytes freed), in the order released. The app keeps its scenario but loses the run: call it last. With a
+    /// runner thread the engine's part is left out (its simulation lives on that thread).
+    pub fn release_run_in_parts(
+        &mut self,
+        live_bytes: impl Fn() -> usize,
+    ) -> Vec<(&'static str, usize)> {
+        let mut parts = Vec::new();
+        let mut release =
+            |name: &'static str, app: &mut EventflowApp, f: &dyn Fn(&mut EventflowApp)| {
+                let before = live_bytes();
+                f(app);
+                parts.push((name, before.saturating_sub(live_bytes())));
+            };
+        let app = &mut self.app;
+        release("invocation log (rows, ids, recent detail)", app, &|a| {
+            let limits = a.log.limits();
+            drop(std::mem::replace(
+                &mut a.log,
+                super::log::InvocationLog::with_limits(limits),
+            ));
+        });
+        release("metrics (buckets, histograms)", app, &|a| {
+            drop(a.panels_views_mut().metrics.take());
+        });
+        release("time-bar markers", app, &|a| {
+            drop(std::mem::take(&mut a.panels_views_mut().time_bar));
+        });
+        release("timeline traces (TraceStore)", app, &|a| {
+            drop(std::mem::take(&mut a.panels_views_mut().store));
+        });
+        release("timeline rows", app, &|a| {
+            drop(std::mem::take(&mut a.panels_views_mut().timeline));
+        });
+        release("Step Functions runs", app, &|a| {
+            if let Some(d) = &mut a.doc {
+                drop(std::mem::take(&mut d.canvas.sfn_runs));
+            }
+        });
+        release(
+            "canvas run state (dots, flashes, edge samples)",
+            app,
+            &|a| {
+                if let Some(d) = &mut a.doc {
+                    let fresh = super::canvas::Canvas::new(&d.scenario);
+                    drop(std::mem::replace(&mut d.canvas, fresh));
+                }
+            },
+        );
+        if let Some(clock) = &self.clock {
+            let clock = clock.clone();
+            release("engine (the runner's simulation)", app, &move |a| {
+                let fresh = crate::runner::Runner::inline(Box::new(clock.clone()));
+                drop(std::mem::replace(&mut a.runner, fresh));
+            });
+        }
+        parts
+    }
+
     /// Bytes the invocation log retains (its own estimate).
     pub fn log_retained_bytes(&self) -> usize {
         self.app.invocation_log().retained_bytes()
