@@ -91,7 +91,8 @@
 //!   - `faults` — faults injected while a run plays ([`sim::FaultChange`]: a function failing N % or slower, a
 //!     resource refusing SDK calls, a trigger disabled); asked by the invoke path, `host` and `esm`; it draws
 //!     from the seeded generator only while a fault is in force.
-//!   - `ids` (id kinds and per-kind counters sized from them), `rng`, `trace`, `stats`.
+//!   - `ids` (id kinds and per-kind counters sized from them), `rng`, `trace`, `stats`; `trace_json` — the
+//!     records' JSON Lines writer, by hand into a reused buffer (the bytes serde_json wrote, tested on every kind).
 //!
 //!   Records stamped in the engine's future (a handler's calls and logs) wait in a time-ordered buffer so the
 //!   trace stays ordered. Causality: records carry span ids from an engine counter (`Sim::open_span`); the

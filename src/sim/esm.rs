@@ -100,7 +100,7 @@ struct Gathered {
     /// The message's generation at this receive: a different one means it has since returned to the queue.
     generation: u32,
     visible_again_us: u64,
-    /// What it adds to the batch's payload (`queue::record_bytes`).
+    /// What it adds to the batch's payload (`StoredMessage::record_bytes`).
     bytes: usize,
     /// Its record (null when nothing observes the event).
     record: Value,
@@ -314,7 +314,7 @@ impl Sim {
             let Some((trace, generation, bytes)) = self.queues[q.index()]
                 .messages
                 .get(&n)
-                .map(|m| (m.trace, m.generation, super::queue::record_bytes(m)))
+                .map(|m| (m.trace, m.generation, m.record_bytes))
             else {
                 continue;
             };

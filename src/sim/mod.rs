@@ -25,7 +25,8 @@
 //!   operation at the call's virtual moment.
 //! - `limits` — the AWS size limits (each a named constant with its source) checked where a payload is sent: a
 //!   handler's SDK calls, a handler's response, log lines, and traffic payloads at load.
-//! - `rng`, `ids`, `trace`, `stats` — the seeded generator, id derivation, trace records, statistics.
+//! - `rng`, `ids`, `trace`, `stats` — the seeded generator, id derivation, trace records, statistics;
+//!   `trace_json` — the records' JSON Lines form, written by hand (byte for byte what serde_json writes).
 //!
 //! Rule: no service logic outside its file. Whoever sends a message, publishes, puts an event, writes or reads an
 //! item or an object, invokes a function or starts an execution — traffic, handlers, Step Functions, rule
@@ -56,6 +57,7 @@ pub mod stats;
 mod table;
 mod topic;
 pub mod trace;
+mod trace_json;
 mod traffic;
 
 #[cfg(test)]

@@ -11,7 +11,9 @@
 //!   (content-based deduplication uses the body). Per-message delays are not supported on FIFO queues.
 //! - Standard queues deliver in best-effort order: here, the order in which messages became visible.
 //!
-//! Queue depth (visible, in flight, delayed) is observable through [`Sim::live`].
+//! Queue depth (visible, in flight, delayed) is observable through [`Sim::live`]. Only an event source mapping
+//! receives messages, so a queue without one keeps each message's size, age and ids, not its body and attributes
+//! (`StoredMessage::content`): its memory does not grow with what is sent to it.
 //!
 //! Every message bound for a queue is built by [`SqsSend::new`] (SendMessage's defaults, written once) and enters
 //! through this file's operations: [`Sim::sqs_send_message`] (a handler's `sqs::send`, a Step Functions
@@ -127,12 +129,19 @@ impl SqsSend {
     }
 
     /// The message a redrive moves to the dead-letter queue: the same body, attributes, ids and sender, and
-    /// the same message id (`n`), as SQS keeps it.
+    /// the same message id (`n`), as SQS keeps it. Redrive happens at a receive, so the content is there (an
+    /// empty message otherwise).
     fn redriven(m: StoredMessage, n: u64) -> SqsSend {
-        let mut send = SqsSend::new(m.body, m.sender)
-            .with_attributes(m.attributes)
+        let content = m.content.unwrap_or_else(|| MessageContent {
+            body: Arc::from(""),
+            attributes: Value::Object(serde_json::Map::new()),
+            deduplication_id: None,
+            sender: String::new(),
+        });
+        let mut send = SqsSend::new(content.body, content.sender)
+            .with_attributes(content.attributes)
             .with_group_id(m.group_id)
-            .with_deduplication_id(m.deduplication_id);
+            .with_deduplication_id(content.deduplication_id);
         send.message_n = Some(n);
         send
     }
@@ -166,16 +175,29 @@ pub(crate) enum MsgState {
     InFlight,
 }
 
+/// What only a reader of a message needs: its body, attributes, deduplication id and sender (the record an
+/// event source mapping builds, a redrive's copy).
 #[derive(Debug, Clone)]
-pub(crate) struct StoredMessage {
+pub(crate) struct MessageContent {
     /// The body as sent, shared with the [`SqsSend`] it came from (never edited by SQS).
     pub body: Arc<str>,
     pub attributes: Value,
-    pub group_id: Option<String>,
     pub deduplication_id: Option<String>,
+    pub sender: String,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct StoredMessage {
+    /// The content, kept only on a queue something can receive from: one an event source mapping reads
+    /// ([`Sim::queue_keeps_content`]). Nothing else receives messages here (handlers and Step Functions can only
+    /// send; redrive happens at a receive; the app shows counts), so a queue without a consumer keeps each
+    /// message's size and age only, and its memory no longer grows with the bodies sent to it (issue 18 item 8).
+    pub content: Option<MessageContent>,
+    /// The size the message adds to a batch's event ([`record_bytes`]), measured when it was sent.
+    pub record_bytes: usize,
+    pub group_id: Option<String>,
     pub sequence: u64,
     pub trace: TraceId,
-    pub sender: String,
     pub sent_us: u64,
     pub first_receive_us: Option<u64>,
     pub receive_count: u32,
@@ -218,6 +240,14 @@ impl Sim {
             self.wrong_kind(q, ResourceType::Queue);
         }
         cfg
+    }
+
+    /// Whether a queue's messages keep their content: only where something can receive them, an event source
+    /// mapping (the scenario's triggers are fixed for the run; a disabled one still counts).
+    pub(crate) fn queue_keeps_content(&self, q: ResId) -> bool {
+        self.triggers_of_source
+            .get(q.index())
+            .is_some_and(|t| !t.is_empty())
     }
 
     pub(crate) fn is_fifo_queue(&self, q: ResId) -> bool {
@@ -311,15 +341,20 @@ impl Sim {
         }) * 1_000_000;
         // The message's span, from `enqueue` to `dequeue`: what it causes (batches, redrive) names it.
         let (span_id, parent_span_id) = self.open_span(&mut trace);
-        let state = &mut self.queues[q.index()];
-        let stored = StoredMessage {
+        let bytes = record_bytes(&msg.body, &msg.attributes);
+        let content = self.queue_keeps_content(q).then(|| MessageContent {
             body: msg.body,
             attributes: msg.attributes,
-            group_id: msg.group_id,
             deduplication_id: msg.deduplication_id,
+            sender: msg.sender,
+        });
+        let state = &mut self.queues[q.index()];
+        let stored = StoredMessage {
+            content,
+            record_bytes: bytes,
+            group_id: msg.group_id,
             sequence: state.next_sequence,
             trace,
-            sender: msg.sender,
             sent_us: now,
             first_receive_us: None,
             receive_count: 0,
@@ -473,7 +508,7 @@ impl Sim {
                 {
                     moved_to_dlq.push(n);
                 } else {
-                    let bytes = record_bytes(m);
+                    let bytes = m.record_bytes;
                     if bytes > bytes_left && !(oversize_alone && taken.is_empty()) {
                         // The batch's payload would pass the cap: this message waits for the next batch.
                         consumed.pop();
@@ -559,13 +594,17 @@ impl Sim {
         let Some(m) = self.queues[q.index()].messages.get(&n) else {
             return Value::Null;
         };
+        // A queue with a mapping keeps every message's content (`queue_keeps_content`).
+        let Some(content) = &m.content else {
+            return Value::Null;
+        };
         let message_id = self.uuid_of(IdKind::Message, n);
         let receipt = sqs::receipt_handle(&message_id, m.receive_count, self.seed);
         let sent_ms = self.wall(m.sent_us).timestamp_millis();
         let first_ms = self
             .wall(m.first_receive_us.unwrap_or(m.sent_us))
             .timestamp_millis();
-        let dedup = m.deduplication_id.clone().unwrap_or_default();
+        let dedup = content.deduplication_id.clone().unwrap_or_default();
         let sequence = format!(
             "{:020}",
             18_000_000_000_000_000_000u128 + u128::from(m.sequence)
@@ -581,12 +620,12 @@ impl Sim {
         let r = SqsRecord {
             message_id: &message_id,
             receipt_handle: &receipt,
-            body: &m.body,
-            message_attributes: &m.attributes,
+            body: &content.body,
+            message_attributes: &content.attributes,
             approximate_receive_count: m.receive_count,
             sent_timestamp_ms: sent_ms,
             first_receive_timestamp_ms: first_ms,
-            sender_id: &m.sender,
+            sender_id: &content.sender,
             queue: self.sc.id(q),
             fifo: info,
         };
@@ -648,13 +687,12 @@ const RECORD_OVERHEAD_BYTES: usize = 1024;
 
 /// The size a message adds to a batch's event, to keep the batch under the synchronous invoke payload limit:
 /// its body, its message attributes as JSON, and [`RECORD_OVERHEAD_BYTES`].
-pub(crate) fn record_bytes(m: &StoredMessage) -> usize {
-    let attributes = match &m.attributes {
+fn record_bytes(body: &str, attributes: &Value) -> usize {
+    let attributes = match attributes {
         Value::Object(map) if map.is_empty() => 0,
         other => other.to_string().len(),
     };
-    m.body
-        .len()
+    body.len()
         .saturating_add(attributes)
         .saturating_add(RECORD_OVERHEAD_BYTES)
 }

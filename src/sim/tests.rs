@@ -218,46 +218,81 @@ fn loop_counts_stay_bounded_without_loops() {
     );
 }
 
-/// A queue and a function, each fed a fixed payload of 64 KiB by a traffic source; the function may not run
-/// (reserved concurrency 0), so its asynchronous events wait in Lambda's retry queue.
+/// Fixed payloads of 64 KiB: a queue `Q` read by an event source mapping (whose invocations last a minute, so
+/// received messages stay in flight), a function that may not run (reserved concurrency 0: its asynchronous
+/// events wait in Lambda's retry queue), a topic whose raw deliveries go to `Q` and to `Unread`, a queue nothing
+/// reads, which also gets bodies that differ per message (placeholders).
 fn fixed_payload_scenario() -> String {
     let body = "x".repeat(64 * 1024);
+    let published = "y".repeat(64 * 1024);
+    let varying = format!("{{{{seq}}}}-{}", "z".repeat(64 * 1024));
     json!({
         "format": "eventflow/1",
         "name": "Fixed payloads",
         "settings": { "seed": 1, "until_s": 10 },
         "resources": {
-            "Q": { "type": "queue" },
+            "Q": { "type": "queue", "visibility_timeout_s": 900 },
+            "Poll": { "type": "trigger", "source": "Q", "function": "Slow", "batch_size": 10 },
+            "Slow": { "type": "function", "duration_ms": 60000, "timeout_s": 900 },
+            "Unread": { "type": "queue" },
+            "T": { "type": "topic", "subscriptions": [
+                { "target": "Q", "raw_message_delivery": true },
+                { "target": "Unread", "raw_message_delivery": true }
+            ] },
             "F": { "type": "function", "duration_ms": 1, "reserved_concurrency": 0 }
         },
         "traffic": [
             { "to": "Q", "every_s": 0.1, "count": 50,
               "message": { "body": body, "attributes": { "kind": "big" } } },
-            { "to": "F", "every_s": 0.1, "count": 20, "payload": { "data": body } }
+            { "to": "F", "every_s": 0.1, "count": 20, "payload": { "data": body } },
+            { "to": "T", "every_s": 0.1, "count": 30, "message": { "body": published } },
+            { "to": "Unread", "every_s": 0.1, "count": 10, "message": { "body": varying } }
         ]
     })
     .to_string()
 }
 
 /// Issue 18 item 8: a fixed traffic payload is built once and shared, not copied per event. Every stored queue
-/// message holds the one body the source cached; every waiting asynchronous invocation holds the one event.
+/// message holds the one body its source cached (a topic's raw delivery included); every waiting asynchronous
+/// invocation holds the one event; a queue nothing can receive from keeps no body at all, only sizes.
 #[test]
 fn fixed_traffic_payloads_are_shared_not_copied() {
     let sc =
         crate::scenario::load_str(&fixed_payload_scenario(), "test.json", None).expect("loads");
     let queue = sc.find("Q").expect("queue Q");
+    let unread = sc.find("Unread").expect("queue Unread");
     let mut sim = Sim::new(Arc::new(sc), SimOptions::default());
     sim.run_until(8_000_000);
 
-    let messages: Vec<_> = sim.queues[queue.index()].messages.values().collect();
-    assert_eq!(messages.len(), 50);
-    let cached = sim.traffic[0]
+    let sent = sim.traffic[0]
         .queue_message
         .as_ref()
         .expect("the message is cached");
-    assert!(messages.iter().all(|m| Arc::ptr_eq(&m.body, &cached.body)));
-    // 50 stored messages and the source's cached one: no other copy of the body is alive.
-    assert_eq!(Arc::strong_count(&cached.body), 51);
+    let published = sim.traffic[2]
+        .topic_message
+        .as_ref()
+        .expect("the topic message is cached");
+    let bodies: Vec<&Arc<str>> = sim.queues[queue.index()]
+        .messages
+        .values()
+        .map(|m| &m.content.as_ref().expect("Q is read: content kept").body)
+        .collect();
+    assert_eq!(bodies.len(), 80, "50 sent and 30 published, all in flight");
+    let shared_sent = bodies.iter().filter(|b| Arc::ptr_eq(b, &sent.body)).count();
+    let shared_published = bodies
+        .iter()
+        .filter(|b| Arc::ptr_eq(b, &published.message))
+        .count();
+    assert_eq!((shared_sent, shared_published), (50, 30));
+    // The stored messages and the sources' cached ones: no other copy of either body is alive (`Unread` holds
+    // none of the published ones).
+    assert_eq!(Arc::strong_count(&sent.body), 51);
+    assert_eq!(Arc::strong_count(&published.message), 31);
+
+    let unread = &sim.queues[unread.index()].messages;
+    assert_eq!(unread.len(), 40, "30 published and 10 sent");
+    assert!(unread.values().all(|m| m.content.is_none()));
+    assert!(unread.values().all(|m| m.record_bytes > 64 * 1024));
 
     let event = sim.traffic[1]
         .invoke_event

@@ -15,6 +15,8 @@
 //! [`SnsPublish::for_target`] (rule and schedule targets, Lambda destinations and dead-letter topics, S3
 //! notifications); traffic builds its messages with the same constructor.
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 
 use super::engine::{Item, Origin, Sim, message_text};
@@ -27,7 +29,9 @@ use crate::scenario::{FilterPolicyScope, ResId, ResourceKind, ResourceType, Subs
 /// A message on its way to a topic (Publish). Built by [`SnsPublish::new`] and its `with_…` setters.
 #[derive(Debug, Clone)]
 pub(crate) struct SnsPublish {
-    pub message: String,
+    /// The message, shared: a fixed traffic payload publishes one text for every event, and raw delivery hands
+    /// the same text to every queue subscription (issue 18 item 8).
+    pub message: Arc<str>,
     pub subject: Option<String>,
     /// Normalised attributes `{name: {DataType, StringValue}}`.
     pub attributes: Value,
@@ -41,9 +45,9 @@ impl SnsPublish {
     /// A message with Publish's defaults (SNS API Reference, Publish): no `Subject`, no message attributes, no
     /// `MessageGroupId` or `MessageDeduplicationId` (both only for FIFO topics); its message id is drawn when
     /// it reaches the topic.
-    pub fn new(message: String) -> SnsPublish {
+    pub fn new(message: impl Into<Arc<str>>) -> SnsPublish {
         SnsPublish {
-            message,
+            message: message.into(),
             subject: None,
             attributes: Value::Object(Map::new()),
             group_id: None,
@@ -122,7 +126,7 @@ impl Sim {
 
     /// A message reaches a topic: every subscription whose filter policy accepts it gets a copy.
     pub(crate) fn topic_publish(&mut self, t: ResId, trace: TraceId, p: SnsPublish) {
-        let sc = std::sync::Arc::clone(&self.sc);
+        let sc = Arc::clone(&self.sc);
         let ResourceKind::Topic(cfg) = &sc.resource(t).kind else {
             self.wrong_kind(t, ResourceType::Topic);
             return;
@@ -208,12 +212,12 @@ impl Sim {
             ResourceType::Queue => {
                 let (body, attributes) = if sub.raw_message_delivery {
                     (
-                        p.message.clone(),
+                        Arc::clone(&p.message),
                         sns::raw_delivery_attributes(&p.attributes),
                     )
                 } else {
                     (
-                        sns::sqs_envelope(&self.aws, notice),
+                        Arc::from(sns::sqs_envelope(&self.aws, notice)),
                         Value::Object(Map::new()),
                     )
                 };

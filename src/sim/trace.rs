@@ -402,12 +402,10 @@ impl TraceRecord {
         }
     }
 
-    /// Writes the record as one JSON line (with the trailing newline).
+    /// Appends the record as one JSON line (with the trailing newline) to `out`: the bytes `serde_json` writes
+    /// for its `Serialize`, by a hand-written writer (`trace_json`).
     pub fn write_line(&self, out: &mut Vec<u8>) {
-        // Serialising plain data into a Vec cannot fail; an error would leave the line out rather than panic.
-        if serde_json::to_writer(&mut *out, self).is_ok() {
-            out.push(b'\n');
-        }
+        super::trace_json::write_record(self, out);
     }
 }
 

@@ -77,6 +77,8 @@ pub(crate) struct TrafficState {
     pub(super) invoke_event: Option<Arc<Value>>,
     /// A queue `message` without placeholders, read once: every message the source sends shares its body.
     pub(super) queue_message: Option<SqsSend>,
+    /// A topic `message` without placeholders, read once: every message the source publishes shares its text.
+    pub(super) topic_message: Option<SnsPublish>,
 }
 
 impl Sim {
@@ -174,6 +176,22 @@ impl Sim {
                     }
                 }
             }
+            Payload::Message(v)
+                if !src.has_placeholders
+                    && self.sc.resource(src.to).resource_type() == ResourceType::Topic =>
+            {
+                let cached = self.traffic[i as usize].topic_message.clone();
+                match cached.map_or_else(|| topic_message(v), Ok) {
+                    Ok(publish) => {
+                        self.traffic[i as usize].topic_message = Some(publish.clone());
+                        let item = Item::SnsPublish(Box::new(publish));
+                        self.send(Origin::Traffic(i), src.to, trace, item);
+                    }
+                    Err(reason) => {
+                        self.drop_item(src.to, trace, || format!("invalid message: {reason}"))
+                    }
+                }
+            }
             _ if src.has_placeholders => {
                 let payload = self.substitute_payload(&src.payload, n);
                 self.fire_payload(Origin::Traffic(i), src.to, &payload, trace);
@@ -253,16 +271,7 @@ impl Sim {
     fn message_item(&mut self, to: ResId, v: &Value) -> Result<Item, String> {
         match self.sc.resource(to).resource_type() {
             ResourceType::Queue => Ok(Item::SqsSend(Box::new(queue_message(v)?))),
-            ResourceType::Topic => {
-                let m = TrafficMessage::read(v)?;
-                Ok(Item::SnsPublish(Box::new(
-                    SnsPublish::new(m.body.to_string())
-                        .with_subject(m.subject)
-                        .with_attributes(m.attributes)
-                        .with_group_id(m.group_id)
-                        .with_deduplication_id(m.deduplication_id),
-                )))
-            }
+            ResourceType::Topic => Ok(Item::SnsPublish(Box::new(topic_message(v)?))),
             // The loader gives `message` payloads only to queues and topics.
             ty @ (ResourceType::Function
             | ResourceType::Api
@@ -391,6 +400,16 @@ fn queue_message(v: &Value) -> Result<SqsSend, String> {
         .with_group_id(m.group_id)
         .with_deduplication_id(m.deduplication_id)
         .with_delay_s(m.delay_s))
+}
+
+/// The message a traffic `message` payload publishes to a topic, by an outside client.
+fn topic_message(v: &Value) -> Result<SnsPublish, String> {
+    let m = TrafficMessage::read(v)?;
+    Ok(SnsPublish::new(m.body)
+        .with_subject(m.subject)
+        .with_attributes(m.attributes)
+        .with_group_id(m.group_id)
+        .with_deduplication_id(m.deduplication_id))
 }
 
 /// An invocation by an outside caller: `RequestResponse` when `sync`, else `Event`.
