@@ -16,6 +16,8 @@
 
 mod sample;
 
+use std::collections::HashMap;
+
 pub use sample::architecture_like;
 
 /// Vertical gap between two node boxes of one layer, in world units.
@@ -400,6 +402,7 @@ impl Lanes {
     fn order(&mut self) {
         let mut best = self.rows.clone();
         let mut best_crossings = self.crossings();
+        let mut pos = self.positions();
         for sweep in 0..ORDER_SWEEPS {
             if best_crossings == 0 {
                 break;
@@ -411,7 +414,6 @@ impl Lanes {
                 (0..self.rows.len().saturating_sub(1)).rev().collect()
             };
             for l in layers {
-                let pos = self.positions();
                 let neighbours = if down { &self.pred } else { &self.succ };
                 let mut keyed: Vec<(f32, usize, usize)> = self.rows[l]
                     .iter()
@@ -428,6 +430,10 @@ impl Lanes {
                     .collect();
                 keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
                 self.rows[l] = keyed.into_iter().map(|(_, _, v)| v).collect();
+                // Only this layer moved: renumber it alone (not every layer, as a full recount would).
+                for (i, &v) in self.rows[l].iter().enumerate() {
+                    pos[v] = i;
+                }
             }
             let c = self.crossings();
             if c < best_crossings {
@@ -440,22 +446,20 @@ impl Lanes {
     }
 
     /// Swaps neighbours in a layer while that removes crossings with the layers on either side (on the best
-    /// order the sweeps found; a few passes).
+    /// order the sweeps found; a few passes). A swap of `u` and `v` changes only the crossings between their own
+    /// edges, so only those are counted ([`Lanes::swap_gain`]): O(deg log deg) per swap, not the whole layer's.
     fn transpose(&mut self) {
         let mut pos = self.positions();
+        let mut scratch = (Vec::new(), Vec::new());
         for _ in 0..4 {
             let mut improved = false;
             for l in 0..self.rows.len() {
                 for i in 0..self.rows[l].len().saturating_sub(1) {
-                    let before = self.local_crossings(l, &pos);
                     let (u, v) = (self.rows[l][i], self.rows[l][i + 1]);
-                    self.rows[l].swap(i, i + 1);
-                    pos.swap(u, v);
-                    if self.local_crossings(l, &pos) < before {
-                        improved = true;
-                    } else {
+                    if self.swap_gain(u, v, &pos, &mut scratch) > 0 {
                         self.rows[l].swap(i, i + 1);
                         pos.swap(u, v);
+                        improved = true;
                     }
                 }
             }
@@ -465,13 +469,29 @@ impl Lanes {
         }
     }
 
-    fn local_crossings(&self, l: usize, pos: &[usize]) -> usize {
-        let above = if l > 0 {
-            self.crossings_between(l - 1, pos)
-        } else {
-            0
-        };
-        above + self.crossings_between(l, pos)
+    /// How many crossings swapping `u` (just above) and `v` (just below) in their layer removes — negative when it
+    /// adds some. Only pairs of one edge of `u` and one of `v` on the same side change: with `u` above, such a
+    /// pair crosses when `u`'s neighbour lies below `v`'s; after the swap, when it lies above. `scratch` holds the
+    /// neighbours' sorted positions (reused between calls).
+    fn swap_gain(
+        &self,
+        u: usize,
+        v: usize,
+        pos: &[usize],
+        scratch: &mut (Vec<usize>, Vec<usize>),
+    ) -> i64 {
+        let mut gain = 0i64;
+        for side in [&self.pred, &self.succ] {
+            let (pu, pv) = (&mut scratch.0, &mut scratch.1);
+            pu.clear();
+            pu.extend(side[u].iter().map(|&w| pos[w]));
+            pu.sort_unstable();
+            pv.clear();
+            pv.extend(side[v].iter().map(|&w| pos[w]));
+            pv.sort_unstable();
+            gain += pairs_above(pu, pv) as i64 - pairs_above(pv, pu) as i64;
+        }
+        gain
     }
 
     /// Vertical centre of every node and lane: each layer as close to its neighbours' medians as order and gaps
@@ -594,6 +614,20 @@ impl Lanes {
     }
 }
 
+/// Pairs `(a, b)` with `a` from `upper` and `b` from `lower` (both sorted) where `a > b`: the crossings of two
+/// neighbouring nodes' edges to one side when the node with the `upper` neighbours is drawn above. Linear merge.
+fn pairs_above(upper: &[usize], lower: &[usize]) -> usize {
+    let mut below = 0; // how many of `lower` are less than the current `a`
+    let mut n = 0;
+    for &a in upper {
+        while below < lower.len() && lower[below] < a {
+            below += 1;
+        }
+        n += below;
+    }
+    n
+}
+
 /// Positions in order with the given minimum offsets between neighbours (`offsets[i]` = the least distance from
 /// the first), as close as possible to `targets` in weighted least squares: isotonic regression of
 /// `target − offset`, by pool-adjacent-violators.
@@ -626,14 +660,19 @@ fn ordered_fit(targets: &[f32], weights: &[f32], offsets: &[f32]) -> Vec<f32> {
 
 /// Where each edge's label goes: the first spot along its route — from the middle outwards, centred on the route,
 /// then above it, then below — that overlaps no node box and no label placed before it. `None` when no spot is
-/// free or the label is empty. Deterministic: edges are served in index order.
+/// free or the label is empty. Deterministic: edges are served in index order. Nodes and placed labels are kept
+/// in a uniform grid ([`RectGrid`]), so a spot is checked against its neighbourhood only: about O(edges), not
+/// O(edges × nodes).
 pub fn place_labels(
     nodes: &[WorldRect],
     routes: &[Vec<Point>],
     sizes: &[(f32, f32)],
 ) -> Vec<Option<WorldRect>> {
     const FRACTIONS: [f32; 9] = [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.12, 0.88];
-    let mut placed: Vec<WorldRect> = Vec::new();
+    let mut taken = RectGrid::new(grid_cell_size(nodes, sizes));
+    for n in nodes {
+        taken.insert(*n);
+    }
     let mut out = Vec::with_capacity(routes.len());
     for (k, route) in routes.iter().enumerate() {
         let (w, h) = sizes.get(k).copied().unwrap_or((0.0, 0.0));
@@ -646,18 +685,94 @@ pub fn place_labels(
             [0.0, -(h / 2.0 + 3.0), h / 2.0 + 3.0]
                 .into_iter()
                 .map(|dy| WorldRect::from_center_size(Point::new(p.x, p.y + dy), w, h))
-                .find(|r| {
-                    let grown = r.expand(2.0);
-                    !nodes.iter().any(|n| n.overlaps(&grown))
-                        && !placed.iter().any(|l| l.overlaps(&grown))
-                })
+                .find(|r| !taken.any_overlaps(&r.expand(2.0)))
         });
         if let Some(r) = spot {
-            placed.push(r);
+            taken.insert(r);
         }
         out.push(spot);
     }
     out
+}
+
+/// The side of a [`RectGrid`] cell for these nodes and labels: the larger of the median node's and the median
+/// label's longest side (most rectangles then cover one to four cells), at least 16 world units.
+fn grid_cell_size(nodes: &[WorldRect], sizes: &[(f32, f32)]) -> f32 {
+    let median = |mut v: Vec<f32>| -> f32 {
+        v.retain(|x| x.is_finite() && *x > 0.0);
+        v.sort_by(f32::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(0.0)
+    };
+    let node = median(nodes.iter().map(|r| r.width().max(r.height())).collect());
+    let label = median(sizes.iter().map(|s| s.0.max(s.1)).collect());
+    node.max(label).max(16.0)
+}
+
+/// Rectangles bucketed by the square cells they cover, for "does this meet any of them" queries near a spot.
+/// A rectangle covering more than [`RectGrid::MAX_CELLS`] cells (or with coordinates too large for the grid) is
+/// kept aside and checked by every query.
+struct RectGrid {
+    cell: f32,
+    cells: HashMap<(i64, i64), Vec<WorldRect>>,
+    large: Vec<WorldRect>,
+}
+
+impl RectGrid {
+    const MAX_CELLS: f64 = 64.0;
+
+    fn new(cell: f32) -> RectGrid {
+        RectGrid {
+            cell,
+            cells: HashMap::new(),
+            large: Vec::new(),
+        }
+    }
+
+    /// The cell span (x0, y0, x1, y1) of `r`, or `None` when it is too large (or not finite) for the grid.
+    fn span(&self, r: &WorldRect) -> Option<(i64, i64, i64, i64)> {
+        let c = f64::from(self.cell);
+        let (x0, y0) = (
+            (f64::from(r.min.x) / c).floor(),
+            (f64::from(r.min.y) / c).floor(),
+        );
+        let (x1, y1) = (
+            (f64::from(r.max.x) / c).floor(),
+            (f64::from(r.max.y) / c).floor(),
+        );
+        let cells = (x1 - x0 + 1.0) * (y1 - y0 + 1.0);
+        let in_range = [x0, y0, x1, y1].iter().all(|v| v.abs() < 1e15);
+        (in_range && cells <= Self::MAX_CELLS)
+            .then_some((x0 as i64, y0 as i64, x1 as i64, y1 as i64))
+    }
+
+    fn insert(&mut self, r: WorldRect) {
+        let Some((x0, y0, x1, y1)) = self.span(&r) else {
+            self.large.push(r);
+            return;
+        };
+        for x in x0..=x1 {
+            for y in y0..=y1 {
+                self.cells.entry((x, y)).or_default().push(r);
+            }
+        }
+    }
+
+    /// Whether `r` overlaps any rectangle inserted (the same answer as checking each of them).
+    fn any_overlaps(&self, r: &WorldRect) -> bool {
+        if self.large.iter().any(|o| o.overlaps(r)) {
+            return true;
+        }
+        let Some((x0, y0, x1, y1)) = self.span(r) else {
+            return self.cells.values().flatten().any(|o| o.overlaps(r));
+        };
+        (x0..=x1).any(|x| {
+            (y0..=y1).any(|y| {
+                self.cells
+                    .get(&(x, y))
+                    .is_some_and(|v| v.iter().any(|o| o.overlaps(r)))
+            })
+        })
+    }
 }
 
 /// The point a fraction `f` of the way along a polyline (by length).

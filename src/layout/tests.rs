@@ -157,3 +157,49 @@ fn ordering_never_ends_with_more_crossings_than_it_began() {
         assert!(g.crossings() <= first, "seed {seed}");
     }
 }
+
+/// The transposition's delta count ([`Lanes::swap_gain`]) equals a full recount of the two layers around the swap,
+/// on many random swaps of generated graphs (with lanes, fan-outs, fan-ins and parallel edges).
+#[test]
+fn swap_gain_equals_the_full_recount() {
+    let mut checked = 0;
+    for seed in 1..=4 {
+        let n = 60;
+        let mut edges = architecture_like(n, seed);
+        edges.push(edges[3]); // a parallel edge
+        let dag = acyclic(n, &edges);
+        let layer = layers(n, &dag);
+        let mut g = Lanes::build(n, &edges, &dag, &layer);
+        let full = |g: &Lanes, l: usize| {
+            let pos = g.positions();
+            let above = if l > 0 {
+                g.crossings_between(l - 1, &pos)
+            } else {
+                0
+            };
+            above as i64 + g.crossings_between(l, &pos) as i64
+        };
+        let mut state = seed;
+        let mut next = |bound: usize| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            ((state >> 33) as usize) % bound.max(1)
+        };
+        let mut scratch = (Vec::new(), Vec::new());
+        for _ in 0..300 {
+            let l = next(g.rows.len());
+            if g.rows[l].len() < 2 {
+                continue;
+            }
+            let i = next(g.rows[l].len() - 1);
+            let (u, v) = (g.rows[l][i], g.rows[l][i + 1]);
+            let before = full(&g, l);
+            let gain = g.swap_gain(u, v, &g.positions(), &mut scratch);
+            g.rows[l].swap(i, i + 1);
+            assert_eq!(before - full(&g, l), gain, "seed {seed}, layer {l}, at {i}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 500, "only {checked} swaps checked");
+}
