@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use eventflow::layout::{Spec, architecture_like, layered};
+use eventflow::layout::{DEFAULT_ASPECT, Spec, architecture_like, layered};
 
 const NODE_W: f32 = 170.0;
 const NODE_H: f32 = 54.0;
@@ -46,6 +46,7 @@ fn main() {
             node_h: NODE_H,
             edges: &edges,
             label_sizes: &labels,
+            aspect: DEFAULT_ASPECT,
         };
         let runs = runs_for(n);
         let warm_up = Instant::now();

@@ -13,6 +13,14 @@
 //! 6. **Columns**: the gap after each layer is widened to fit the widest edge label that sits in it.
 //! 7. **Labels**: [`place_labels`] puts each edge's label on its route where it collides with no node and no other
 //!    label, or leaves it out (the canvas then shows it on hover); it also serves layouts the user moved by hand.
+//!
+//! Two steps make a large graph use a view of the given shape ([`Spec::aspect`]) instead of a thin strip:
+//! - **Tall layers** (a topic fanning out to 40 subscribers) are split into sub-columns after step 2 when that
+//!   brings the estimated drawing closer to the view's shape: each sub-column is a layer of its own, and edges to
+//!   the later sub-columns run in lanes between the nodes of the earlier ones (a lane between two nodes costs no
+//!   extra height), so every edge still points right.
+//! - **Connected components** are laid out one by one and packed in rows, largest first (file order among equals),
+//!   at the row width whose whole is largest when fitted into the view ([`pack_rows`]).
 
 mod sample;
 
@@ -28,6 +36,15 @@ pub const LANE_GAP_Y: f32 = 16.0;
 pub const MIN_LAYER_GAP_X: f32 = 90.0;
 /// Room left on each side of an edge label in a gap between layers.
 pub const LABEL_MARGIN_X: f32 = 14.0;
+/// Width ÷ height of the view a layout is made for when its caller does not know its own (1280×800).
+pub const DEFAULT_ASPECT: f32 = 1.6;
+/// Space between two connected components packed side by side or one row below the other.
+pub const COMPONENT_GAP: f32 = 80.0;
+/// Layers of at most this many nodes are never split into sub-columns.
+const SPLIT_LAYERS_ABOVE: usize = 8;
+/// The fewest nodes a sub-column of a split layer is made for, and the most sub-columns a layer is split into.
+const MIN_SUB_COLUMN_NODES: usize = 4;
+const MAX_SUB_COLUMNS: usize = 16;
 /// Sweeps of the ordering phase (each one down or up).
 const ORDER_SWEEPS: usize = 24;
 /// Rounds of the row placement (each one a down and an up pass).
@@ -99,6 +116,20 @@ pub struct Spec<'a> {
     pub node_h: f32,
     pub edges: &'a [(usize, usize)],
     pub label_sizes: &'a [(f32, f32)],
+    /// Width ÷ height of the view the graph is drawn in ([`DEFAULT_ASPECT`] when unknown; a value that is not a
+    /// positive finite number counts as that). Large graphs are shaped towards it.
+    pub aspect: f32,
+}
+
+impl Spec<'_> {
+    /// [`Spec::aspect`], or [`DEFAULT_ASPECT`] when it is not usable.
+    fn view_aspect(&self) -> f32 {
+        if self.aspect.is_finite() && self.aspect > 0.0 {
+            self.aspect.clamp(0.05, 20.0)
+        } else {
+            DEFAULT_ASPECT
+        }
+    }
 }
 
 /// A laid-out graph, in world units.
@@ -111,7 +142,7 @@ pub struct Layout {
     pub routes: Vec<Vec<Point>>,
     /// Per edge, where its label goes (`None`: no room, or no label).
     pub labels: Vec<Option<WorldRect>>,
-    /// Layer (column) of each node.
+    /// Layer (column) of each node within its connected component (a sub-column of a split layer counts as one).
     pub layer: Vec<usize>,
 }
 
@@ -122,6 +153,34 @@ impl Layout {
             .iter()
             .map(|c| WorldRect::from_center_size(*c, w, h))
             .collect()
+    }
+
+    /// The box around everything drawn: node boxes, routes (a self loop rises above its node) and labels.
+    pub fn bounds(&self, w: f32, h: f32) -> WorldRect {
+        let mut b = WorldRect {
+            min: Point::new(f32::INFINITY, f32::INFINITY),
+            max: Point::new(f32::NEG_INFINITY, f32::NEG_INFINITY),
+        };
+        let mut add = |p: Point| {
+            b.min = Point::new(b.min.x.min(p.x), b.min.y.min(p.y));
+            b.max = Point::new(b.max.x.max(p.x), b.max.y.max(p.y));
+        };
+        for r in self.node_rects(w, h) {
+            add(r.min);
+            add(r.max);
+        }
+        self.routes.iter().flatten().for_each(|&p| add(p));
+        for l in self.labels.iter().flatten() {
+            add(l.min);
+            add(l.max);
+        }
+        if b.min.x > b.max.x {
+            return WorldRect {
+                min: Point::new(0.0, 0.0),
+                max: Point::new(0.0, 0.0),
+            };
+        }
+        b
     }
 
     /// Pairs of node boxes that overlap.
@@ -182,19 +241,92 @@ impl Layout {
     }
 }
 
-/// Lays out the graph of `spec` left to right.
+/// Lays out the graph of `spec` left to right: each connected component on its own ([`layered_connected`]), the
+/// components packed in rows to fit a view of [`Spec::aspect`].
 pub fn layered(spec: &Spec) -> Layout {
     let n = spec.nodes;
+    let empty = || Layout {
+        centers: Vec::new(),
+        routes: vec![Vec::new(); spec.edges.len()],
+        labels: vec![None; spec.edges.len()],
+        layer: Vec::new(),
+    };
     if n == 0 {
-        return Layout {
-            centers: Vec::new(),
-            routes: vec![Vec::new(); spec.edges.len()],
-            labels: vec![None; spec.edges.len()],
-            layer: Vec::new(),
-        };
+        return empty();
     }
+    let (component, count) = components(n, spec.edges);
+    if count == 1 {
+        return layered_connected(spec);
+    }
+    // Each component's nodes and edges, renumbered from 0 in their original order.
+    let mut local = vec![0usize; n];
+    let mut sizes = vec![0usize; count];
+    for v in 0..n {
+        local[v] = sizes[component[v]];
+        sizes[component[v]] += 1;
+    }
+    let mut edges: Vec<Vec<(usize, usize)>> = vec![Vec::new(); count];
+    let mut label_sizes: Vec<Vec<(f32, f32)>> = vec![Vec::new(); count];
+    let mut edge_ids: Vec<Vec<usize>> = vec![Vec::new(); count];
+    for (k, &(a, b)) in spec.edges.iter().enumerate() {
+        if a < n && b < n {
+            let c = component[a];
+            edges[c].push((local[a], local[b]));
+            label_sizes[c].push(spec.label_sizes.get(k).copied().unwrap_or((0.0, 0.0)));
+            edge_ids[c].push(k);
+        }
+    }
+    let parts: Vec<Layout> = (0..count)
+        .map(|c| {
+            layered_connected(&Spec {
+                nodes: sizes[c],
+                edges: &edges[c],
+                label_sizes: &label_sizes[c],
+                ..*spec
+            })
+        })
+        .collect();
+    let bounds: Vec<WorldRect> = parts
+        .iter()
+        .map(|p| p.bounds(spec.node_w, spec.node_h))
+        .collect();
+    // Largest first; components of one size keep their file order.
+    let mut order: Vec<usize> = (0..count).collect();
+    order.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
+    let boxes: Vec<(f32, f32)> = order
+        .iter()
+        .map(|&c| (bounds[c].width(), bounds[c].height()))
+        .collect();
+    let corners = pack_rows(&boxes, COMPONENT_GAP, spec.view_aspect());
+    let mut shift = vec![Point::new(0.0, 0.0); count];
+    for (&c, corner) in order.iter().zip(corners) {
+        shift[c] = Point::new(corner.x - bounds[c].min.x, corner.y - bounds[c].min.y);
+    }
+    let moved = |p: Point, c: usize| Point::new(p.x + shift[c].x, p.y + shift[c].y);
+    let mut out = empty();
+    out.centers = (0..n)
+        .map(|v| moved(parts[component[v]].centers[local[v]], component[v]))
+        .collect();
+    out.layer = (0..n)
+        .map(|v| parts[component[v]].layer[local[v]])
+        .collect();
+    for (c, part) in parts.iter().enumerate() {
+        for (i, &k) in edge_ids[c].iter().enumerate() {
+            out.routes[k] = part.routes[i].iter().map(|&p| moved(p, c)).collect();
+            out.labels[k] = part.labels[i].map(|r| WorldRect {
+                min: moved(r.min, c),
+                max: moved(r.max, c),
+            });
+        }
+    }
+    out
+}
+
+/// Lays out a graph as one piece (all of it in one set of layers), shaping tall layers towards the view.
+fn layered_connected(spec: &Spec) -> Layout {
+    let n = spec.nodes;
     let dag = acyclic(n, spec.edges);
-    let layer = layers(n, &dag);
+    let layer = split_tall_layers(spec, &dag, layers(n, &dag));
     let mut g = Lanes::build(n, spec.edges, &dag, &layer);
     g.order();
     let ys = g.rows(spec.node_h);
@@ -214,6 +346,166 @@ pub fn layered(spec: &Spec) -> Layout {
         labels,
         layer,
     }
+}
+
+/// The weakly connected component of each node, numbered by their smallest node, and how many there are. Edges
+/// with an end that is not a node are ignored.
+fn components(n: usize, edges: &[(usize, usize)]) -> (Vec<usize>, usize) {
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn root(parent: &mut [usize], mut v: usize) -> usize {
+        while parent[v] != v {
+            parent[v] = parent[parent[v]];
+            v = parent[v];
+        }
+        v
+    }
+    for &(a, b) in edges {
+        if a < n && b < n {
+            let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+            // The smaller node is the root: components are then numbered in node order below.
+            parent[ra.max(rb)] = ra.min(rb);
+        }
+    }
+    let mut number = vec![usize::MAX; n];
+    let mut count = 0;
+    let mut component = vec![0; n];
+    for v in 0..n {
+        let r = root(&mut parent, v);
+        if number[r] == usize::MAX {
+            number[r] = count;
+            count += 1;
+        }
+        component[v] = number[r];
+    }
+    (component, count)
+}
+
+/// Top-left corners for boxes of the given (width, height), placed in their order left to right in rows, rows
+/// top to bottom, `gap` apart. The row width is the one (among the widths where a row can break) that makes the
+/// whole largest when fitted into a view of `aspect` (width ÷ height): the smallest `max(width / aspect, height)`.
+fn pack_rows(boxes: &[(f32, f32)], gap: f32, aspect: f32) -> Vec<Point> {
+    let place = |max_w: f32, corners: Option<&mut Vec<Point>>| -> (f32, f32) {
+        let (mut x, mut y, mut row_h, mut width) = (0f32, 0f32, 0f32, 0f32);
+        let mut out = corners;
+        for &(w, h) in boxes {
+            if x > 0.0 && x + w > max_w {
+                y += row_h + gap;
+                x = 0.0;
+                row_h = 0.0;
+            }
+            if let Some(o) = out.as_deref_mut() {
+                o.push(Point::new(x, y));
+            }
+            width = width.max(x + w);
+            row_h = row_h.max(h);
+            x += w + gap;
+        }
+        (width, y + row_h)
+    };
+    // Candidate row widths: each prefix of the boxes in one row (sampled when there are very many).
+    let mut candidates = Vec::new();
+    let mut prefix = 0f32;
+    let step = boxes.len().div_ceil(256).max(1);
+    for (i, &(w, _)) in boxes.iter().enumerate() {
+        prefix += w + if i > 0 { gap } else { 0.0 };
+        if i % step == 0 || i + 1 == boxes.len() {
+            candidates.push(prefix);
+        }
+    }
+    let mut best = (f32::INFINITY, f32::INFINITY);
+    for max_w in candidates {
+        let (w, h) = place(max_w, None);
+        let score = (w / aspect).max(h);
+        if score < best.0 {
+            best = (score, max_w);
+        }
+    }
+    let mut corners = Vec::with_capacity(boxes.len());
+    place(best.1, Some(&mut corners));
+    corners
+}
+
+/// Layer numbers with tall layers split into sub-columns, when that brings the drawing's estimated shape closer
+/// to the view's: every layer of more than `cap` nodes becomes `⌈count / cap⌉` consecutive layers, its nodes dealt
+/// to them in turn (in depth-first order from the sources, so siblings alternate and chains through two split
+/// layers keep to matching sub-columns), and the layers after it move right. The cap is the one (of the tallest
+/// layer divided into 1 to [`MAX_SUB_COLUMNS`] parts) whose estimate — one row pitch per node of the tallest
+/// sub-column, one column pitch per layer — is largest when fitted into the view.
+fn split_tall_layers(spec: &Spec, dag: &[Option<(usize, usize)>], layer: Vec<usize>) -> Vec<usize> {
+    let layers = layer.iter().copied().max().map_or(0, |l| l + 1);
+    let mut count = vec![0usize; layers];
+    for &l in &layer {
+        count[l] += 1;
+    }
+    let tallest = count.iter().copied().max().unwrap_or(0);
+    if tallest <= SPLIT_LAYERS_ABOVE {
+        return layer;
+    }
+    let aspect = spec.view_aspect();
+    let (pitch_x, pitch_y) = (spec.node_w + MIN_LAYER_GAP_X, spec.node_h + NODE_GAP_Y);
+    let parts = |c: usize, cap: usize| {
+        if c > SPLIT_LAYERS_ABOVE {
+            c.div_ceil(cap)
+        } else {
+            1
+        }
+    };
+    let score = |cap: usize| {
+        let columns: usize = count.iter().map(|&c| parts(c, cap)).sum();
+        let rows = count
+            .iter()
+            .map(|&c| c.div_ceil(parts(c, cap)))
+            .max()
+            .unwrap_or(0);
+        (columns as f32 * pitch_x / aspect).max(rows as f32 * pitch_y)
+    };
+    let mut best = (score(tallest), tallest);
+    for s in 2..=MAX_SUB_COLUMNS {
+        let cap = tallest.div_ceil(s);
+        if cap < MIN_SUB_COLUMN_NODES {
+            break;
+        }
+        let sc = score(cap);
+        if sc < best.0 {
+            best = (sc, cap);
+        }
+    }
+    let cap = best.1;
+    if cap == tallest {
+        return layer;
+    }
+    // First layer number of each old layer.
+    let mut base = Vec::with_capacity(layers);
+    let mut next = 0;
+    for &c in &count {
+        base.push(next);
+        next += parts(c, cap);
+    }
+    // Deal each layer's nodes to its sub-columns in depth-first order from the sources.
+    let n = layer.len();
+    let mut succ = vec![Vec::new(); n];
+    let mut has_pred = vec![false; n];
+    for &(a, b) in dag.iter().flatten() {
+        succ[a].push(b);
+        has_pred[b] = true;
+    }
+    let mut dealt = vec![0usize; layers];
+    let mut out = layer.clone();
+    let mut seen = vec![false; n];
+    let roots = (0..n).filter(|&v| !has_pred[v]).chain(0..n);
+    for root in roots {
+        let mut stack = vec![root];
+        while let Some(v) = stack.pop() {
+            if std::mem::replace(&mut seen[v], true) {
+                continue;
+            }
+            let l = layer[v];
+            out[v] = base[l] + dealt[l] % parts(count[l], cap);
+            dealt[l] += 1;
+            stack.extend(succ[v].iter().rev().filter(|&&w| !seen[w]));
+        }
+    }
+    out
 }
 
 /// Which edges (by index) keep their direction for layering, and which are reversed: `true` = reversed. Self

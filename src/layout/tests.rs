@@ -12,6 +12,7 @@ fn spec<'a>(n: usize, edges: &'a [(usize, usize)], labels: &'a [(f32, f32)]) -> 
         node_h: H,
         edges,
         label_sizes: labels,
+        aspect: DEFAULT_ASPECT,
     }
 }
 
@@ -202,4 +203,141 @@ fn swap_gain_equals_the_full_recount() {
         }
     }
     assert!(checked > 500, "only {checked} swaps checked");
+}
+
+/// Every edge that is not a self loop or reversed by a cycle runs left to right (its target's column is further
+/// right than its source's).
+fn edges_point_right(l: &Layout, edges: &[(usize, usize)]) -> bool {
+    edges
+        .iter()
+        .all(|&(a, b)| a == b || l.centers[a].x < l.centers[b].x)
+}
+
+fn aspect_of(l: &Layout) -> f32 {
+    let b = l.bounds(W, H);
+    b.width() / b.height()
+}
+
+/// Ten domains, each a feed → topic → {audit queue, work queue → worker, notifier} (the shape of
+/// tests/scenarios/sixty-nodes.json): ten components, packed in rows instead of one tall stack.
+#[test]
+fn independent_components_are_packed_to_the_view_shape() {
+    let mut edges = Vec::new();
+    for d in 0..10 {
+        let v = d * 6;
+        edges.extend([
+            (v, v + 1),
+            (v + 1, v + 2),
+            (v + 1, v + 3),
+            (v + 1, v + 4),
+            (v + 3, v + 5),
+        ]);
+    }
+    let labels = vec![(60.0, 15.0); edges.len()];
+    for aspect in [DEFAULT_ASPECT, 16.0 / 9.0, 1.0] {
+        let s = Spec {
+            aspect,
+            ..spec(60, &edges, &labels)
+        };
+        let l = layered(&s);
+        assert_eq!(l.node_overlaps(W, H), 0);
+        assert_eq!(l.label_collisions(W, H), 0);
+        assert_eq!(l.routes_through_nodes(&edges, W, H), 0);
+        assert_eq!(l.crossings(&edges), 0);
+        assert!(edges_point_right(&l, &edges));
+        let a = aspect_of(&l);
+        assert!(
+            a > aspect / 2.0 && a < aspect * 2.0,
+            "aspect {a} for a view of {aspect}"
+        );
+        // Every domain is drawn in the same shape (only moved).
+        let d0 = l.centers[0];
+        for d in 1..10 {
+            let dd = l.centers[d * 6];
+            for i in 0..6 {
+                let (p, q) = (l.centers[i], l.centers[d * 6 + i]);
+                assert!(
+                    (q.x - dd.x - (p.x - d0.x)).abs() < 1e-3
+                        && (q.y - dd.y - (p.y - d0.y)).abs() < 1e-3
+                );
+            }
+        }
+        assert_eq!(layered(&s), l, "deterministic");
+    }
+    // The old result, one component above the other, would be about 0.3 wide per unit of height.
+    let one_component_per_row = Spec {
+        aspect: 0.01,
+        ..spec(60, &edges, &labels)
+    };
+    assert!(aspect_of(&layered(&one_component_per_row)) < 0.5);
+}
+
+#[test]
+fn a_wide_fan_out_is_split_into_sub_columns() {
+    // A topic (1) fed by a source (0) fans out to 40 queues, each read by a worker.
+    let mut edges = vec![(0, 1)];
+    for i in 0..40 {
+        edges.push((1, 2 + i));
+        edges.push((2 + i, 42 + i));
+    }
+    let labels: Vec<(f32, f32)> = (0..edges.len())
+        .map(|k| ((k % 3) as f32 * 40.0, 15.0))
+        .collect();
+    let s = spec(82, &edges, &labels);
+    let l = layered(&s);
+    assert_eq!(l.node_overlaps(W, H), 0);
+    assert_eq!(l.label_collisions(W, H), 0);
+    assert_eq!(l.routes_through_nodes(&edges, W, H), 0, "{:?}", l.routes);
+    assert!(edges_point_right(&l, &edges));
+    let one_column = 40.0 * (H + NODE_GAP_Y);
+    let b = l.bounds(W, H);
+    assert!(b.height() < one_column / 2.0, "{} tall", b.height());
+    assert!(
+        aspect_of(&l) > DEFAULT_ASPECT / 2.0,
+        "aspect {}",
+        aspect_of(&l)
+    );
+    // Each queue's worker is on the queue's row: the chains stay straight.
+    // Each queue's worker is on (about) the queue's row: the chains stay straight, bent by less than half a node.
+    for i in 0..40 {
+        let dy = l.centers[42 + i].y - l.centers[2 + i].y;
+        assert!(dy.abs() < H / 2.0, "queue {i}: its worker is {dy} lower");
+    }
+    assert_eq!(layered(&s), l, "deterministic");
+    // A small fan-out is not split.
+    let small = [(0, 1), (0, 2), (0, 3), (0, 4)];
+    let l = layered(&spec(5, &small, &[]));
+    assert!((1..5).all(|v| l.layer[v] == 1));
+}
+
+#[test]
+fn pack_rows_fills_rows_and_never_overlaps() {
+    let boxes = vec![(100.0, 50.0); 12];
+    let corners = pack_rows(&boxes, 10.0, 1.0);
+    // 12 boxes of 2:1 in a square view: 4 rows of 3 (320 wide × 230 tall) beat 3 rows of 4 (430 × 170) and 6 rows
+    // of 2 (210 × 350).
+    assert_eq!(corners[2], Point::new(220.0, 0.0));
+    assert_eq!(corners[3], Point::new(0.0, 60.0));
+    assert_eq!(corners[11], Point::new(220.0, 180.0));
+    for i in 0..12 {
+        for j in 0..i {
+            let r = |k: usize| WorldRect {
+                min: corners[k],
+                max: Point::new(corners[k].x + 100.0, corners[k].y + 50.0),
+            };
+            assert!(!r(i).overlaps(&r(j)));
+        }
+    }
+}
+
+#[test]
+fn a_bad_aspect_counts_as_the_default() {
+    let edges = architecture_like(60, 3);
+    for aspect in [0.0, -1.0, f32::NAN, f32::INFINITY] {
+        let bad = Spec {
+            aspect,
+            ..spec(60, &edges, &[])
+        };
+        assert_eq!(layered(&bad), layered(&spec(60, &edges, &[])));
+    }
 }
