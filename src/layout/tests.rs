@@ -113,12 +113,25 @@ fn labels_keep_off_nodes_moved_by_hand() {
     assert!(nodes.iter().all(|n| !n.overlaps(&r)), "{r:?}");
 }
 
+/// Crossings of the generated graphs of [`generated_architectures_lay_out_cleanly`], as recorded when the layout
+/// last changed on purpose, per node count and seed 1–5: the test fails if any of them gets worse. (Lower them
+/// when the layout improves.)
+const RECORDED_CROSSINGS: [(usize, [usize; 5]); 6] = [
+    (20, [9, 0, 1, 1, 2]),
+    (40, [9, 8, 4, 8, 7]),
+    (60, [8, 24, 19, 15, 9]),
+    (100, [79, 45, 96, 24, 30]),
+    (150, [127, 106, 95, 56, 53]),
+    (200, [222, 118, 208, 185, 157]),
+];
+
 /// The measure of quality on generated graphs of 20–200 nodes: no overlaps, no label collisions, no edge through
-/// a node, and crossings bounded (never more than the first order had, and a small share of all edge pairs).
+/// a node, crossings no more than recorded for each graph and a small share of all edge pairs, nearly every label
+/// placed, and the same layout every time.
 #[test]
 fn generated_architectures_lay_out_cleanly() {
-    for n in [20, 40, 60, 100, 150, 200] {
-        for seed in 1..=3 {
+    for (n, recorded) in RECORDED_CROSSINGS {
+        for (seed, most) in (1..).zip(recorded) {
             let edges = architecture_like(n, seed);
             let labels: Vec<(f32, f32)> = (0..edges.len())
                 .map(|k| ((k % 5) as f32 * 30.0, 15.0))
@@ -129,6 +142,10 @@ fn generated_architectures_lay_out_cleanly() {
             assert_eq!(l.label_collisions(W, H), 0, "n={n} seed={seed}");
             assert_eq!(l.routes_through_nodes(&edges, W, H), 0, "n={n} seed={seed}");
             let crossings = l.crossings(&edges);
+            assert!(
+                crossings <= most,
+                "n={n} seed={seed}: {crossings} crossings, {most} recorded"
+            );
             let pairs = edges.len() * edges.len().saturating_sub(1) / 2;
             assert!(
                 crossings * 20 <= pairs.max(20),
