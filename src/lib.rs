@@ -41,7 +41,8 @@
 //!   compiled once, matched without allocation, with an `explain` for "why didn't it match?".
 //! - [`layout`] — the canvas's graph layout, pure (no egui): layered left to right with crossing minimisation,
 //!   straight causal chains, long edges routed in lanes between nodes, edge labels placed without collisions;
-//!   measured (crossings, overlaps, label collisions) by its tests and timed by `benches/layout.rs`.
+//!   shaped to the view (connected components packed in rows, tall layers split into sub-columns); measured
+//!   (crossings against recorded bounds, overlaps, label collisions) by its tests and timed by `benches/layout.rs`.
 //! - [`cron`] — AWS schedule expressions: `rate()`, six-field `cron()` with `? L W #`, and `at()`.
 //! - [`events`] — builders of the exact JSON AWS hands to handlers (API Gateway 1.0/2.0, S3, EventBridge,
 //!   Lambda destination records), pure functions of their inputs; what AWS would refuse is an

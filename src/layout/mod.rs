@@ -13,8 +13,18 @@
 //! 6. **Columns**: the gap after each layer is widened to fit the widest edge label that sits in it.
 //! 7. **Labels**: [`place_labels`] puts each edge's label on its route where it collides with no node and no other
 //!    label, or leaves it out (the canvas then shows it on hover); it also serves layouts the user moved by hand.
+//!
+//! Two steps make a large graph use a view of the given shape ([`Spec::aspect`]) instead of a thin strip:
+//! - **Tall layers** (a topic fanning out to 40 subscribers) are split into sub-columns after step 2 when that
+//!   brings the estimated drawing closer to the view's shape: each sub-column is a layer of its own, and edges to
+//!   the later sub-columns run in lanes between the nodes of the earlier ones (a lane between two nodes costs no
+//!   extra height), so every edge still points right.
+//! - **Connected components** are laid out one by one and packed in rows, largest first (file order among equals),
+//!   at the row width whose whole is largest when fitted into the view ([`pack_rows`]).
 
 mod sample;
+
+use std::collections::HashMap;
 
 pub use sample::architecture_like;
 
@@ -26,6 +36,15 @@ pub const LANE_GAP_Y: f32 = 16.0;
 pub const MIN_LAYER_GAP_X: f32 = 90.0;
 /// Room left on each side of an edge label in a gap between layers.
 pub const LABEL_MARGIN_X: f32 = 14.0;
+/// Width ÷ height of the view a layout is made for when its caller does not know its own (1280×800).
+pub const DEFAULT_ASPECT: f32 = 1.6;
+/// Space between two connected components packed side by side or one row below the other.
+pub const COMPONENT_GAP: f32 = 80.0;
+/// Layers of at most this many nodes are never split into sub-columns.
+const SPLIT_LAYERS_ABOVE: usize = 8;
+/// The fewest nodes a sub-column of a split layer is made for, and the most sub-columns a layer is split into.
+const MIN_SUB_COLUMN_NODES: usize = 4;
+const MAX_SUB_COLUMNS: usize = 16;
 /// Sweeps of the ordering phase (each one down or up).
 const ORDER_SWEEPS: usize = 24;
 /// Rounds of the row placement (each one a down and an up pass).
@@ -97,6 +116,20 @@ pub struct Spec<'a> {
     pub node_h: f32,
     pub edges: &'a [(usize, usize)],
     pub label_sizes: &'a [(f32, f32)],
+    /// Width ÷ height of the view the graph is drawn in ([`DEFAULT_ASPECT`] when unknown; a value that is not a
+    /// positive finite number counts as that). Large graphs are shaped towards it.
+    pub aspect: f32,
+}
+
+impl Spec<'_> {
+    /// [`Spec::aspect`], or [`DEFAULT_ASPECT`] when it is not usable.
+    fn view_aspect(&self) -> f32 {
+        if self.aspect.is_finite() && self.aspect > 0.0 {
+            self.aspect.clamp(0.05, 20.0)
+        } else {
+            DEFAULT_ASPECT
+        }
+    }
 }
 
 /// A laid-out graph, in world units.
@@ -109,7 +142,7 @@ pub struct Layout {
     pub routes: Vec<Vec<Point>>,
     /// Per edge, where its label goes (`None`: no room, or no label).
     pub labels: Vec<Option<WorldRect>>,
-    /// Layer (column) of each node.
+    /// Layer (column) of each node within its connected component (a sub-column of a split layer counts as one).
     pub layer: Vec<usize>,
 }
 
@@ -120,6 +153,34 @@ impl Layout {
             .iter()
             .map(|c| WorldRect::from_center_size(*c, w, h))
             .collect()
+    }
+
+    /// The box around everything drawn: node boxes, routes (a self loop rises above its node) and labels.
+    pub fn bounds(&self, w: f32, h: f32) -> WorldRect {
+        let mut b = WorldRect {
+            min: Point::new(f32::INFINITY, f32::INFINITY),
+            max: Point::new(f32::NEG_INFINITY, f32::NEG_INFINITY),
+        };
+        let mut add = |p: Point| {
+            b.min = Point::new(b.min.x.min(p.x), b.min.y.min(p.y));
+            b.max = Point::new(b.max.x.max(p.x), b.max.y.max(p.y));
+        };
+        for r in self.node_rects(w, h) {
+            add(r.min);
+            add(r.max);
+        }
+        self.routes.iter().flatten().for_each(|&p| add(p));
+        for l in self.labels.iter().flatten() {
+            add(l.min);
+            add(l.max);
+        }
+        if b.min.x > b.max.x {
+            return WorldRect {
+                min: Point::new(0.0, 0.0),
+                max: Point::new(0.0, 0.0),
+            };
+        }
+        b
     }
 
     /// Pairs of node boxes that overlap.
@@ -180,19 +241,92 @@ impl Layout {
     }
 }
 
-/// Lays out the graph of `spec` left to right.
+/// Lays out the graph of `spec` left to right: each connected component on its own ([`layered_connected`]), the
+/// components packed in rows to fit a view of [`Spec::aspect`].
 pub fn layered(spec: &Spec) -> Layout {
     let n = spec.nodes;
+    let empty = || Layout {
+        centers: Vec::new(),
+        routes: vec![Vec::new(); spec.edges.len()],
+        labels: vec![None; spec.edges.len()],
+        layer: Vec::new(),
+    };
     if n == 0 {
-        return Layout {
-            centers: Vec::new(),
-            routes: vec![Vec::new(); spec.edges.len()],
-            labels: vec![None; spec.edges.len()],
-            layer: Vec::new(),
-        };
+        return empty();
     }
+    let (component, count) = components(n, spec.edges);
+    if count == 1 {
+        return layered_connected(spec);
+    }
+    // Each component's nodes and edges, renumbered from 0 in their original order.
+    let mut local = vec![0usize; n];
+    let mut sizes = vec![0usize; count];
+    for v in 0..n {
+        local[v] = sizes[component[v]];
+        sizes[component[v]] += 1;
+    }
+    let mut edges: Vec<Vec<(usize, usize)>> = vec![Vec::new(); count];
+    let mut label_sizes: Vec<Vec<(f32, f32)>> = vec![Vec::new(); count];
+    let mut edge_ids: Vec<Vec<usize>> = vec![Vec::new(); count];
+    for (k, &(a, b)) in spec.edges.iter().enumerate() {
+        if a < n && b < n {
+            let c = component[a];
+            edges[c].push((local[a], local[b]));
+            label_sizes[c].push(spec.label_sizes.get(k).copied().unwrap_or((0.0, 0.0)));
+            edge_ids[c].push(k);
+        }
+    }
+    let parts: Vec<Layout> = (0..count)
+        .map(|c| {
+            layered_connected(&Spec {
+                nodes: sizes[c],
+                edges: &edges[c],
+                label_sizes: &label_sizes[c],
+                ..*spec
+            })
+        })
+        .collect();
+    let bounds: Vec<WorldRect> = parts
+        .iter()
+        .map(|p| p.bounds(spec.node_w, spec.node_h))
+        .collect();
+    // Largest first; components of one size keep their file order.
+    let mut order: Vec<usize> = (0..count).collect();
+    order.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
+    let boxes: Vec<(f32, f32)> = order
+        .iter()
+        .map(|&c| (bounds[c].width(), bounds[c].height()))
+        .collect();
+    let corners = pack_rows(&boxes, COMPONENT_GAP, spec.view_aspect());
+    let mut shift = vec![Point::new(0.0, 0.0); count];
+    for (&c, corner) in order.iter().zip(corners) {
+        shift[c] = Point::new(corner.x - bounds[c].min.x, corner.y - bounds[c].min.y);
+    }
+    let moved = |p: Point, c: usize| Point::new(p.x + shift[c].x, p.y + shift[c].y);
+    let mut out = empty();
+    out.centers = (0..n)
+        .map(|v| moved(parts[component[v]].centers[local[v]], component[v]))
+        .collect();
+    out.layer = (0..n)
+        .map(|v| parts[component[v]].layer[local[v]])
+        .collect();
+    for (c, part) in parts.iter().enumerate() {
+        for (i, &k) in edge_ids[c].iter().enumerate() {
+            out.routes[k] = part.routes[i].iter().map(|&p| moved(p, c)).collect();
+            out.labels[k] = part.labels[i].map(|r| WorldRect {
+                min: moved(r.min, c),
+                max: moved(r.max, c),
+            });
+        }
+    }
+    out
+}
+
+/// Lays out a graph as one piece (all of it in one set of layers), shaping tall layers towards the view.
+fn layered_connected(spec: &Spec) -> Layout {
+    let n = spec.nodes;
     let dag = acyclic(n, spec.edges);
-    let layer = layers(n, &dag);
+    let layer = split_tall_layers(spec, &dag, layers(n, &dag));
     let mut g = Lanes::build(n, spec.edges, &dag, &layer);
     g.order();
     let ys = g.rows(spec.node_h);
@@ -212,6 +346,166 @@ pub fn layered(spec: &Spec) -> Layout {
         labels,
         layer,
     }
+}
+
+/// The weakly connected component of each node, numbered by their smallest node, and how many there are. Edges
+/// with an end that is not a node are ignored.
+fn components(n: usize, edges: &[(usize, usize)]) -> (Vec<usize>, usize) {
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn root(parent: &mut [usize], mut v: usize) -> usize {
+        while parent[v] != v {
+            parent[v] = parent[parent[v]];
+            v = parent[v];
+        }
+        v
+    }
+    for &(a, b) in edges {
+        if a < n && b < n {
+            let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+            // The smaller node is the root: components are then numbered in node order below.
+            parent[ra.max(rb)] = ra.min(rb);
+        }
+    }
+    let mut number = vec![usize::MAX; n];
+    let mut count = 0;
+    let mut component = vec![0; n];
+    for v in 0..n {
+        let r = root(&mut parent, v);
+        if number[r] == usize::MAX {
+            number[r] = count;
+            count += 1;
+        }
+        component[v] = number[r];
+    }
+    (component, count)
+}
+
+/// Top-left corners for boxes of the given (width, height), placed in their order left to right in rows, rows
+/// top to bottom, `gap` apart. The row width is the one (among the widths where a row can break) that makes the
+/// whole largest when fitted into a view of `aspect` (width ÷ height): the smallest `max(width / aspect, height)`.
+fn pack_rows(boxes: &[(f32, f32)], gap: f32, aspect: f32) -> Vec<Point> {
+    let place = |max_w: f32, corners: Option<&mut Vec<Point>>| -> (f32, f32) {
+        let (mut x, mut y, mut row_h, mut width) = (0f32, 0f32, 0f32, 0f32);
+        let mut out = corners;
+        for &(w, h) in boxes {
+            if x > 0.0 && x + w > max_w {
+                y += row_h + gap;
+                x = 0.0;
+                row_h = 0.0;
+            }
+            if let Some(o) = out.as_deref_mut() {
+                o.push(Point::new(x, y));
+            }
+            width = width.max(x + w);
+            row_h = row_h.max(h);
+            x += w + gap;
+        }
+        (width, y + row_h)
+    };
+    // Candidate row widths: each prefix of the boxes in one row (sampled when there are very many).
+    let mut candidates = Vec::new();
+    let mut prefix = 0f32;
+    let step = boxes.len().div_ceil(256).max(1);
+    for (i, &(w, _)) in boxes.iter().enumerate() {
+        prefix += w + if i > 0 { gap } else { 0.0 };
+        if i % step == 0 || i + 1 == boxes.len() {
+            candidates.push(prefix);
+        }
+    }
+    let mut best = (f32::INFINITY, f32::INFINITY);
+    for max_w in candidates {
+        let (w, h) = place(max_w, None);
+        let score = (w / aspect).max(h);
+        if score < best.0 {
+            best = (score, max_w);
+        }
+    }
+    let mut corners = Vec::with_capacity(boxes.len());
+    place(best.1, Some(&mut corners));
+    corners
+}
+
+/// Layer numbers with tall layers split into sub-columns, when that brings the drawing's estimated shape closer
+/// to the view's: every layer of more than `cap` nodes becomes `⌈count / cap⌉` consecutive layers, its nodes dealt
+/// to them in turn (in depth-first order from the sources, so siblings alternate and chains through two split
+/// layers keep to matching sub-columns), and the layers after it move right. The cap is the one (of the tallest
+/// layer divided into 1 to [`MAX_SUB_COLUMNS`] parts) whose estimate — one row pitch per node of the tallest
+/// sub-column, one column pitch per layer — is largest when fitted into the view.
+fn split_tall_layers(spec: &Spec, dag: &[Option<(usize, usize)>], layer: Vec<usize>) -> Vec<usize> {
+    let layers = layer.iter().copied().max().map_or(0, |l| l + 1);
+    let mut count = vec![0usize; layers];
+    for &l in &layer {
+        count[l] += 1;
+    }
+    let tallest = count.iter().copied().max().unwrap_or(0);
+    if tallest <= SPLIT_LAYERS_ABOVE {
+        return layer;
+    }
+    let aspect = spec.view_aspect();
+    let (pitch_x, pitch_y) = (spec.node_w + MIN_LAYER_GAP_X, spec.node_h + NODE_GAP_Y);
+    let parts = |c: usize, cap: usize| {
+        if c > SPLIT_LAYERS_ABOVE {
+            c.div_ceil(cap)
+        } else {
+            1
+        }
+    };
+    let score = |cap: usize| {
+        let columns: usize = count.iter().map(|&c| parts(c, cap)).sum();
+        let rows = count
+            .iter()
+            .map(|&c| c.div_ceil(parts(c, cap)))
+            .max()
+            .unwrap_or(0);
+        (columns as f32 * pitch_x / aspect).max(rows as f32 * pitch_y)
+    };
+    let mut best = (score(tallest), tallest);
+    for s in 2..=MAX_SUB_COLUMNS {
+        let cap = tallest.div_ceil(s);
+        if cap < MIN_SUB_COLUMN_NODES {
+            break;
+        }
+        let sc = score(cap);
+        if sc < best.0 {
+            best = (sc, cap);
+        }
+    }
+    let cap = best.1;
+    if cap == tallest {
+        return layer;
+    }
+    // First layer number of each old layer.
+    let mut base = Vec::with_capacity(layers);
+    let mut next = 0;
+    for &c in &count {
+        base.push(next);
+        next += parts(c, cap);
+    }
+    // Deal each layer's nodes to its sub-columns in depth-first order from the sources.
+    let n = layer.len();
+    let mut succ = vec![Vec::new(); n];
+    let mut has_pred = vec![false; n];
+    for &(a, b) in dag.iter().flatten() {
+        succ[a].push(b);
+        has_pred[b] = true;
+    }
+    let mut dealt = vec![0usize; layers];
+    let mut out = layer.clone();
+    let mut seen = vec![false; n];
+    let roots = (0..n).filter(|&v| !has_pred[v]).chain(0..n);
+    for root in roots {
+        let mut stack = vec![root];
+        while let Some(v) = stack.pop() {
+            if std::mem::replace(&mut seen[v], true) {
+                continue;
+            }
+            let l = layer[v];
+            out[v] = base[l] + dealt[l] % parts(count[l], cap);
+            dealt[l] += 1;
+            stack.extend(succ[v].iter().rev().filter(|&&w| !seen[w]));
+        }
+    }
+    out
 }
 
 /// Which edges (by index) keep their direction for layering, and which are reversed: `true` = reversed. Self
@@ -400,6 +694,7 @@ impl Lanes {
     fn order(&mut self) {
         let mut best = self.rows.clone();
         let mut best_crossings = self.crossings();
+        let mut pos = self.positions();
         for sweep in 0..ORDER_SWEEPS {
             if best_crossings == 0 {
                 break;
@@ -411,7 +706,6 @@ impl Lanes {
                 (0..self.rows.len().saturating_sub(1)).rev().collect()
             };
             for l in layers {
-                let pos = self.positions();
                 let neighbours = if down { &self.pred } else { &self.succ };
                 let mut keyed: Vec<(f32, usize, usize)> = self.rows[l]
                     .iter()
@@ -428,6 +722,10 @@ impl Lanes {
                     .collect();
                 keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
                 self.rows[l] = keyed.into_iter().map(|(_, _, v)| v).collect();
+                // Only this layer moved: renumber it alone (not every layer, as a full recount would).
+                for (i, &v) in self.rows[l].iter().enumerate() {
+                    pos[v] = i;
+                }
             }
             let c = self.crossings();
             if c < best_crossings {
@@ -440,22 +738,20 @@ impl Lanes {
     }
 
     /// Swaps neighbours in a layer while that removes crossings with the layers on either side (on the best
-    /// order the sweeps found; a few passes).
+    /// order the sweeps found; a few passes). A swap of `u` and `v` changes only the crossings between their own
+    /// edges, so only those are counted ([`Lanes::swap_gain`]): O(deg log deg) per swap, not the whole layer's.
     fn transpose(&mut self) {
         let mut pos = self.positions();
+        let mut scratch = (Vec::new(), Vec::new());
         for _ in 0..4 {
             let mut improved = false;
             for l in 0..self.rows.len() {
                 for i in 0..self.rows[l].len().saturating_sub(1) {
-                    let before = self.local_crossings(l, &pos);
                     let (u, v) = (self.rows[l][i], self.rows[l][i + 1]);
-                    self.rows[l].swap(i, i + 1);
-                    pos.swap(u, v);
-                    if self.local_crossings(l, &pos) < before {
-                        improved = true;
-                    } else {
+                    if self.swap_gain(u, v, &pos, &mut scratch) > 0 {
                         self.rows[l].swap(i, i + 1);
                         pos.swap(u, v);
+                        improved = true;
                     }
                 }
             }
@@ -465,13 +761,29 @@ impl Lanes {
         }
     }
 
-    fn local_crossings(&self, l: usize, pos: &[usize]) -> usize {
-        let above = if l > 0 {
-            self.crossings_between(l - 1, pos)
-        } else {
-            0
-        };
-        above + self.crossings_between(l, pos)
+    /// How many crossings swapping `u` (just above) and `v` (just below) in their layer removes — negative when it
+    /// adds some. Only pairs of one edge of `u` and one of `v` on the same side change: with `u` above, such a
+    /// pair crosses when `u`'s neighbour lies below `v`'s; after the swap, when it lies above. `scratch` holds the
+    /// neighbours' sorted positions (reused between calls).
+    fn swap_gain(
+        &self,
+        u: usize,
+        v: usize,
+        pos: &[usize],
+        scratch: &mut (Vec<usize>, Vec<usize>),
+    ) -> i64 {
+        let mut gain = 0i64;
+        for side in [&self.pred, &self.succ] {
+            let (pu, pv) = (&mut scratch.0, &mut scratch.1);
+            pu.clear();
+            pu.extend(side[u].iter().map(|&w| pos[w]));
+            pu.sort_unstable();
+            pv.clear();
+            pv.extend(side[v].iter().map(|&w| pos[w]));
+            pv.sort_unstable();
+            gain += pairs_above(pu, pv) as i64 - pairs_above(pv, pu) as i64;
+        }
+        gain
     }
 
     /// Vertical centre of every node and lane: each layer as close to its neighbours' medians as order and gaps
@@ -594,6 +906,20 @@ impl Lanes {
     }
 }
 
+/// Pairs `(a, b)` with `a` from `upper` and `b` from `lower` (both sorted) where `a > b`: the crossings of two
+/// neighbouring nodes' edges to one side when the node with the `upper` neighbours is drawn above. Linear merge.
+fn pairs_above(upper: &[usize], lower: &[usize]) -> usize {
+    let mut below = 0; // how many of `lower` are less than the current `a`
+    let mut n = 0;
+    for &a in upper {
+        while below < lower.len() && lower[below] < a {
+            below += 1;
+        }
+        n += below;
+    }
+    n
+}
+
 /// Positions in order with the given minimum offsets between neighbours (`offsets[i]` = the least distance from
 /// the first), as close as possible to `targets` in weighted least squares: isotonic regression of
 /// `target − offset`, by pool-adjacent-violators.
@@ -626,14 +952,19 @@ fn ordered_fit(targets: &[f32], weights: &[f32], offsets: &[f32]) -> Vec<f32> {
 
 /// Where each edge's label goes: the first spot along its route — from the middle outwards, centred on the route,
 /// then above it, then below — that overlaps no node box and no label placed before it. `None` when no spot is
-/// free or the label is empty. Deterministic: edges are served in index order.
+/// free or the label is empty. Deterministic: edges are served in index order. Nodes and placed labels are kept
+/// in a uniform grid ([`RectGrid`]), so a spot is checked against its neighbourhood only: about O(edges), not
+/// O(edges × nodes).
 pub fn place_labels(
     nodes: &[WorldRect],
     routes: &[Vec<Point>],
     sizes: &[(f32, f32)],
 ) -> Vec<Option<WorldRect>> {
     const FRACTIONS: [f32; 9] = [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.12, 0.88];
-    let mut placed: Vec<WorldRect> = Vec::new();
+    let mut taken = RectGrid::new(grid_cell_size(nodes, sizes));
+    for n in nodes {
+        taken.insert(*n);
+    }
     let mut out = Vec::with_capacity(routes.len());
     for (k, route) in routes.iter().enumerate() {
         let (w, h) = sizes.get(k).copied().unwrap_or((0.0, 0.0));
@@ -646,18 +977,94 @@ pub fn place_labels(
             [0.0, -(h / 2.0 + 3.0), h / 2.0 + 3.0]
                 .into_iter()
                 .map(|dy| WorldRect::from_center_size(Point::new(p.x, p.y + dy), w, h))
-                .find(|r| {
-                    let grown = r.expand(2.0);
-                    !nodes.iter().any(|n| n.overlaps(&grown))
-                        && !placed.iter().any(|l| l.overlaps(&grown))
-                })
+                .find(|r| !taken.any_overlaps(&r.expand(2.0)))
         });
         if let Some(r) = spot {
-            placed.push(r);
+            taken.insert(r);
         }
         out.push(spot);
     }
     out
+}
+
+/// The side of a [`RectGrid`] cell for these nodes and labels: the larger of the median node's and the median
+/// label's longest side (most rectangles then cover one to four cells), at least 16 world units.
+fn grid_cell_size(nodes: &[WorldRect], sizes: &[(f32, f32)]) -> f32 {
+    let median = |mut v: Vec<f32>| -> f32 {
+        v.retain(|x| x.is_finite() && *x > 0.0);
+        v.sort_by(f32::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(0.0)
+    };
+    let node = median(nodes.iter().map(|r| r.width().max(r.height())).collect());
+    let label = median(sizes.iter().map(|s| s.0.max(s.1)).collect());
+    node.max(label).max(16.0)
+}
+
+/// Rectangles bucketed by the square cells they cover, for "does this meet any of them" queries near a spot.
+/// A rectangle covering more than [`RectGrid::MAX_CELLS`] cells (or with coordinates too large for the grid) is
+/// kept aside and checked by every query.
+struct RectGrid {
+    cell: f32,
+    cells: HashMap<(i64, i64), Vec<WorldRect>>,
+    large: Vec<WorldRect>,
+}
+
+impl RectGrid {
+    const MAX_CELLS: f64 = 64.0;
+
+    fn new(cell: f32) -> RectGrid {
+        RectGrid {
+            cell,
+            cells: HashMap::new(),
+            large: Vec::new(),
+        }
+    }
+
+    /// The cell span (x0, y0, x1, y1) of `r`, or `None` when it is too large (or not finite) for the grid.
+    fn span(&self, r: &WorldRect) -> Option<(i64, i64, i64, i64)> {
+        let c = f64::from(self.cell);
+        let (x0, y0) = (
+            (f64::from(r.min.x) / c).floor(),
+            (f64::from(r.min.y) / c).floor(),
+        );
+        let (x1, y1) = (
+            (f64::from(r.max.x) / c).floor(),
+            (f64::from(r.max.y) / c).floor(),
+        );
+        let cells = (x1 - x0 + 1.0) * (y1 - y0 + 1.0);
+        let in_range = [x0, y0, x1, y1].iter().all(|v| v.abs() < 1e15);
+        (in_range && cells <= Self::MAX_CELLS)
+            .then_some((x0 as i64, y0 as i64, x1 as i64, y1 as i64))
+    }
+
+    fn insert(&mut self, r: WorldRect) {
+        let Some((x0, y0, x1, y1)) = self.span(&r) else {
+            self.large.push(r);
+            return;
+        };
+        for x in x0..=x1 {
+            for y in y0..=y1 {
+                self.cells.entry((x, y)).or_default().push(r);
+            }
+        }
+    }
+
+    /// Whether `r` overlaps any rectangle inserted (the same answer as checking each of them).
+    fn any_overlaps(&self, r: &WorldRect) -> bool {
+        if self.large.iter().any(|o| o.overlaps(r)) {
+            return true;
+        }
+        let Some((x0, y0, x1, y1)) = self.span(r) else {
+            return self.cells.values().flatten().any(|o| o.overlaps(r));
+        };
+        (x0..=x1).any(|x| {
+            (y0..=y1).any(|y| {
+                self.cells
+                    .get(&(x, y))
+                    .is_some_and(|v| v.iter().any(|o| o.overlaps(r)))
+            })
+        })
+    }
 }
 
 /// The point a fraction `f` of the way along a polyline (by length).

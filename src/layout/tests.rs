@@ -12,6 +12,7 @@ fn spec<'a>(n: usize, edges: &'a [(usize, usize)], labels: &'a [(f32, f32)]) -> 
         node_h: H,
         edges,
         label_sizes: labels,
+        aspect: DEFAULT_ASPECT,
     }
 }
 
@@ -112,12 +113,25 @@ fn labels_keep_off_nodes_moved_by_hand() {
     assert!(nodes.iter().all(|n| !n.overlaps(&r)), "{r:?}");
 }
 
+/// Crossings of the generated graphs of [`generated_architectures_lay_out_cleanly`], as recorded when the layout
+/// last changed on purpose, per node count and seed 1–5: the test fails if any of them gets worse. (Lower them
+/// when the layout improves.)
+const RECORDED_CROSSINGS: [(usize, [usize; 5]); 6] = [
+    (20, [9, 0, 1, 1, 2]),
+    (40, [9, 8, 4, 8, 7]),
+    (60, [8, 24, 19, 15, 9]),
+    (100, [79, 45, 96, 24, 30]),
+    (150, [127, 106, 95, 56, 53]),
+    (200, [222, 118, 208, 185, 157]),
+];
+
 /// The measure of quality on generated graphs of 20–200 nodes: no overlaps, no label collisions, no edge through
-/// a node, and crossings bounded (never more than the first order had, and a small share of all edge pairs).
+/// a node, crossings no more than recorded for each graph and a small share of all edge pairs, nearly every label
+/// placed, and the same layout every time.
 #[test]
 fn generated_architectures_lay_out_cleanly() {
-    for n in [20, 40, 60, 100, 150, 200] {
-        for seed in 1..=3 {
+    for (n, recorded) in RECORDED_CROSSINGS {
+        for (seed, most) in (1..).zip(recorded) {
             let edges = architecture_like(n, seed);
             let labels: Vec<(f32, f32)> = (0..edges.len())
                 .map(|k| ((k % 5) as f32 * 30.0, 15.0))
@@ -128,6 +142,10 @@ fn generated_architectures_lay_out_cleanly() {
             assert_eq!(l.label_collisions(W, H), 0, "n={n} seed={seed}");
             assert_eq!(l.routes_through_nodes(&edges, W, H), 0, "n={n} seed={seed}");
             let crossings = l.crossings(&edges);
+            assert!(
+                crossings <= most,
+                "n={n} seed={seed}: {crossings} crossings, {most} recorded"
+            );
             let pairs = edges.len() * edges.len().saturating_sub(1) / 2;
             assert!(
                 crossings * 20 <= pairs.max(20),
@@ -155,5 +173,188 @@ fn ordering_never_ends_with_more_crossings_than_it_began() {
         let first = g.crossings();
         g.order();
         assert!(g.crossings() <= first, "seed {seed}");
+    }
+}
+
+/// The transposition's delta count ([`Lanes::swap_gain`]) equals a full recount of the two layers around the swap,
+/// on many random swaps of generated graphs (with lanes, fan-outs, fan-ins and parallel edges).
+#[test]
+fn swap_gain_equals_the_full_recount() {
+    let mut checked = 0;
+    for seed in 1..=4 {
+        let n = 60;
+        let mut edges = architecture_like(n, seed);
+        edges.push(edges[3]); // a parallel edge
+        let dag = acyclic(n, &edges);
+        let layer = layers(n, &dag);
+        let mut g = Lanes::build(n, &edges, &dag, &layer);
+        let full = |g: &Lanes, l: usize| {
+            let pos = g.positions();
+            let above = if l > 0 {
+                g.crossings_between(l - 1, &pos)
+            } else {
+                0
+            };
+            above as i64 + g.crossings_between(l, &pos) as i64
+        };
+        let mut state = seed;
+        let mut next = |bound: usize| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            ((state >> 33) as usize) % bound.max(1)
+        };
+        let mut scratch = (Vec::new(), Vec::new());
+        for _ in 0..300 {
+            let l = next(g.rows.len());
+            if g.rows[l].len() < 2 {
+                continue;
+            }
+            let i = next(g.rows[l].len() - 1);
+            let (u, v) = (g.rows[l][i], g.rows[l][i + 1]);
+            let before = full(&g, l);
+            let gain = g.swap_gain(u, v, &g.positions(), &mut scratch);
+            g.rows[l].swap(i, i + 1);
+            assert_eq!(before - full(&g, l), gain, "seed {seed}, layer {l}, at {i}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 500, "only {checked} swaps checked");
+}
+
+/// Every edge that is not a self loop or reversed by a cycle runs left to right (its target's column is further
+/// right than its source's).
+fn edges_point_right(l: &Layout, edges: &[(usize, usize)]) -> bool {
+    edges
+        .iter()
+        .all(|&(a, b)| a == b || l.centers[a].x < l.centers[b].x)
+}
+
+fn aspect_of(l: &Layout) -> f32 {
+    let b = l.bounds(W, H);
+    b.width() / b.height()
+}
+
+/// Ten domains, each a feed → topic → {audit queue, work queue → worker, notifier} (the shape of
+/// tests/scenarios/sixty-nodes.json): ten components, packed in rows instead of one tall stack.
+#[test]
+fn independent_components_are_packed_to_the_view_shape() {
+    let mut edges = Vec::new();
+    for d in 0..10 {
+        let v = d * 6;
+        edges.extend([
+            (v, v + 1),
+            (v + 1, v + 2),
+            (v + 1, v + 3),
+            (v + 1, v + 4),
+            (v + 3, v + 5),
+        ]);
+    }
+    let labels = vec![(60.0, 15.0); edges.len()];
+    for aspect in [DEFAULT_ASPECT, 16.0 / 9.0, 1.0] {
+        let s = Spec {
+            aspect,
+            ..spec(60, &edges, &labels)
+        };
+        let l = layered(&s);
+        assert_eq!(l.node_overlaps(W, H), 0);
+        assert_eq!(l.label_collisions(W, H), 0);
+        assert_eq!(l.routes_through_nodes(&edges, W, H), 0);
+        assert_eq!(l.crossings(&edges), 0);
+        assert!(edges_point_right(&l, &edges));
+        let a = aspect_of(&l);
+        assert!(
+            a > aspect / 2.0 && a < aspect * 2.0,
+            "aspect {a} for a view of {aspect}"
+        );
+        // Every domain is drawn in the same shape (only moved).
+        let d0 = l.centers[0];
+        for d in 1..10 {
+            let dd = l.centers[d * 6];
+            for i in 0..6 {
+                let (p, q) = (l.centers[i], l.centers[d * 6 + i]);
+                assert!(
+                    (q.x - dd.x - (p.x - d0.x)).abs() < 1e-3
+                        && (q.y - dd.y - (p.y - d0.y)).abs() < 1e-3
+                );
+            }
+        }
+        assert_eq!(layered(&s), l, "deterministic");
+    }
+    // The old result, one component above the other, would be about 0.3 wide per unit of height.
+    let one_component_per_row = Spec {
+        aspect: 0.01,
+        ..spec(60, &edges, &labels)
+    };
+    assert!(aspect_of(&layered(&one_component_per_row)) < 0.5);
+}
+
+#[test]
+fn a_wide_fan_out_is_split_into_sub_columns() {
+    // A topic (1) fed by a source (0) fans out to 40 queues, each read by a worker.
+    let mut edges = vec![(0, 1)];
+    for i in 0..40 {
+        edges.push((1, 2 + i));
+        edges.push((2 + i, 42 + i));
+    }
+    let labels: Vec<(f32, f32)> = (0..edges.len())
+        .map(|k| ((k % 3) as f32 * 40.0, 15.0))
+        .collect();
+    let s = spec(82, &edges, &labels);
+    let l = layered(&s);
+    assert_eq!(l.node_overlaps(W, H), 0);
+    assert_eq!(l.label_collisions(W, H), 0);
+    assert_eq!(l.routes_through_nodes(&edges, W, H), 0, "{:?}", l.routes);
+    assert!(edges_point_right(&l, &edges));
+    let one_column = 40.0 * (H + NODE_GAP_Y);
+    let b = l.bounds(W, H);
+    assert!(b.height() < one_column / 2.0, "{} tall", b.height());
+    assert!(
+        aspect_of(&l) > DEFAULT_ASPECT / 2.0,
+        "aspect {}",
+        aspect_of(&l)
+    );
+    // Each queue's worker is on the queue's row: the chains stay straight.
+    // Each queue's worker is on (about) the queue's row: the chains stay straight, bent by less than half a node.
+    for i in 0..40 {
+        let dy = l.centers[42 + i].y - l.centers[2 + i].y;
+        assert!(dy.abs() < H / 2.0, "queue {i}: its worker is {dy} lower");
+    }
+    assert_eq!(layered(&s), l, "deterministic");
+    // A small fan-out is not split.
+    let small = [(0, 1), (0, 2), (0, 3), (0, 4)];
+    let l = layered(&spec(5, &small, &[]));
+    assert!((1..5).all(|v| l.layer[v] == 1));
+}
+
+#[test]
+fn pack_rows_fills_rows_and_never_overlaps() {
+    let boxes = vec![(100.0, 50.0); 12];
+    let corners = pack_rows(&boxes, 10.0, 1.0);
+    // 12 boxes of 2:1 in a square view: 4 rows of 3 (320 wide × 230 tall) beat 3 rows of 4 (430 × 170) and 6 rows
+    // of 2 (210 × 350).
+    assert_eq!(corners[2], Point::new(220.0, 0.0));
+    assert_eq!(corners[3], Point::new(0.0, 60.0));
+    assert_eq!(corners[11], Point::new(220.0, 180.0));
+    for i in 0..12 {
+        for j in 0..i {
+            let r = |k: usize| WorldRect {
+                min: corners[k],
+                max: Point::new(corners[k].x + 100.0, corners[k].y + 50.0),
+            };
+            assert!(!r(i).overlaps(&r(j)));
+        }
+    }
+}
+
+#[test]
+fn a_bad_aspect_counts_as_the_default() {
+    let edges = architecture_like(60, 3);
+    for aspect in [0.0, -1.0, f32::NAN, f32::INFINITY] {
+        let bad = Spec {
+            aspect,
+            ..spec(60, &edges, &[])
+        };
+        assert_eq!(layered(&bad), layered(&spec(60, &edges, &[])));
     }
 }

@@ -357,6 +357,7 @@ impl Canvas {
             node_h: NODE_SIZE.y,
             edges: &edges,
             label_sizes: &label_sizes,
+            aspect: layout::DEFAULT_ASPECT,
         });
         let n_edges = edges.len();
         let mut edge_of = HashMap::new();

@@ -38,6 +38,7 @@ impl Thumbnail {
             node_h: size.y,
             edges: &edges,
             label_sizes: &[],
+            aspect: crate::layout::DEFAULT_ASPECT,
         });
         let nodes: Vec<(Pos2, Color32)> = graph
             .graph
