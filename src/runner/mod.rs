@@ -438,6 +438,11 @@ impl RunnerCore {
     }
 
     /// Whether the core wants ticks: it is playing, or a seek is under way.
+    /// Whether [`RunnerCore::take_update`] has something to send (a command changed the state, or records wait).
+    pub fn has_pending_update(&self) -> bool {
+        self.dirty || !self.records.is_empty()
+    }
+
     pub fn wants_ticks(&self) -> bool {
         self.is_playing() || (self.seek.is_some() && self.sim.is_some())
     }
@@ -1181,8 +1186,16 @@ impl Outbox {
 
 fn thread_main(mut core: RunnerCore, commands: Receiver<Command>, outbox: Outbox, wake: impl Fn()) {
     loop {
-        // Wait for a command: briefly while playing (time moves), indefinitely while paused.
-        let first = if core.wants_ticks() {
+        // Wait for a command: not at all while an update is pending (a command answered while the last update
+        // waited for room, e.g. a Pause: its snapshot must still reach the UI), briefly while playing (time
+        // moves), indefinitely while paused.
+        let first = if core.has_pending_update() {
+            match commands.try_recv() {
+                Ok(c) => Some(c),
+                Err(crossbeam_channel::TryRecvError::Empty) => None,
+                Err(crossbeam_channel::TryRecvError::Disconnected) => return,
+            }
+        } else if core.wants_ticks() {
             match commands.recv_timeout(TICK) {
                 Ok(c) => Some(c),
                 Err(crossbeam_channel::RecvTimeoutError::Timeout) => None,
