@@ -557,12 +557,12 @@ impl EventflowApp {
             }
             let min_visible_us = (MIN_VISIBLE_WALL_S * u.snapshot.speed * 1e6) as u64;
             let mut tour_pause = false;
-            for r in u.records {
+            for mut r in u.records {
                 if let Some(tour) = &mut self.panels.tour {
                     tour_pause |= tour.observe_record(&r);
                 }
-                self.panels.views.observe(&r);
-                self.fold(r, min_visible_us);
+                self.fold(&mut r, min_visible_us);
+                self.panels.views.observe(r);
             }
             if let Some(tour) = &mut self.panels.tour {
                 tour_pause |= tour.observe_clock(u.snapshot.now_us);
@@ -586,8 +586,11 @@ impl EventflowApp {
         }
     }
 
-    /// One trace record into the views: dots, flashes, invocation rows and their logs.
-    fn fold(&mut self, r: TraceRecord, min_visible_us: u64) {
+    /// One trace record into the views: dots, flashes, invocation rows and their logs. The payloads the log and
+    /// the state machine view keep (an invocation's event, its response and error, a state's data and path stages)
+    /// are taken out of the record, not copied: the record then goes to the timeline's store, which has no use
+    /// for them (see [`super::timeline::TraceStore::push`]).
+    fn fold(&mut self, r: &mut TraceRecord, min_visible_us: u64) {
         let Some(doc) = &mut self.doc else { return };
         let canvas = &mut doc.canvas;
         let visible_until = |t_us: u64| t_us + min_visible_us;
@@ -604,13 +607,13 @@ impl EventflowApp {
             } => {
                 canvas.add_transit(
                     TransitSeen {
-                        from: &from,
-                        to: &to,
+                        from,
+                        to,
                         t_us: t_ms.0,
                         arrive_us: arrive_ms.0,
-                        trace_id: &trace_id,
-                        span_id,
-                        what,
+                        trace_id,
+                        span_id: *span_id,
+                        what: *what,
                     },
                     min_visible_us,
                 );
@@ -626,18 +629,18 @@ impl EventflowApp {
                 event,
                 ..
             } => {
-                if cold_start {
-                    canvas.flash(&function, style::COLD_START, visible_until(t_ms.0));
+                if *cold_start {
+                    canvas.flash(function, style::COLD_START, visible_until(t_ms.0));
                 }
                 let dropped = self.log.push_invoke(
-                    &function,
-                    &request_id,
-                    &trace_id,
+                    function,
+                    request_id,
+                    trace_id,
                     t_ms.0,
-                    cold_start,
+                    *cold_start,
                     init_ms.map(|m| m.0),
-                    attempt,
-                    event,
+                    *attempt,
+                    std::mem::take(event),
                 );
                 if dropped > 0
                     && let Selection::Invocation(i) = self.selection
@@ -658,20 +661,20 @@ impl EventflowApp {
                 error,
                 ..
             } => {
-                if status != Status::Ok {
-                    canvas.flash(&function, style::ERROR, visible_until(t_ms.0));
+                if *status != Status::Ok {
+                    canvas.flash(function, style::ERROR, visible_until(t_ms.0));
                 }
                 self.log.push_result(
-                    &request_id,
-                    status,
+                    request_id,
+                    *status,
                     duration_ms.0,
-                    billed_ms,
-                    response,
-                    error,
+                    *billed_ms,
+                    response.take(),
+                    error.take(),
                 );
             }
             TraceRecord::Throttle { t_ms, function, .. } => {
-                canvas.flash(&function, style::THROTTLE, visible_until(t_ms.0))
+                canvas.flash(function, style::THROTTLE, visible_until(t_ms.0))
             }
             TraceRecord::DeadLetter {
                 t_ms,
@@ -679,11 +682,11 @@ impl EventflowApp {
                 target,
                 ..
             } => {
-                canvas.flash(&resource, style::ERROR, visible_until(t_ms.0));
-                canvas.flash(&target, style::DEAD_LETTER, t_ms.0 + 2 * min_visible_us);
+                canvas.flash(resource, style::ERROR, visible_until(t_ms.0));
+                canvas.flash(target, style::DEAD_LETTER, t_ms.0 + 2 * min_visible_us);
             }
             TraceRecord::Retry { t_ms, resource, .. } => {
-                canvas.flash(&resource, style::RETRY, visible_until(t_ms.0))
+                canvas.flash(resource, style::RETRY, visible_until(t_ms.0))
             }
             TraceRecord::Log {
                 t_ms,
@@ -691,7 +694,7 @@ impl EventflowApp {
                 message,
                 ..
             } => {
-                self.log.push_log(&request_id, t_ms.0, message);
+                self.log.push_log(request_id, t_ms.0, message.clone());
             }
             TraceRecord::State {
                 state_machine,
@@ -704,14 +707,14 @@ impl EventflowApp {
                 stages,
                 ..
             } => canvas.sfn_runs.observe_state(
-                &state_machine,
-                &execution_arn,
-                &state,
-                &scope,
+                state_machine,
+                execution_arn,
+                state,
+                scope,
                 event,
-                detail,
-                data,
-                stages,
+                detail.clone(),
+                data.take(),
+                std::mem::take(stages),
             ),
             TraceRecord::Execution {
                 state_machine,
@@ -720,7 +723,7 @@ impl EventflowApp {
                 ..
             } => canvas
                 .sfn_runs
-                .observe_execution(&state_machine, &execution_arn, status),
+                .observe_execution(state_machine, execution_arn, *status),
             // Other kinds (drops, matches, objects, queue records…) are shown through stats and live state.
             _ => {}
         }

@@ -16,6 +16,37 @@ use crate::scenario::{ResId, ResourceType, Scenario};
 pub const PLOT_HEIGHT: f32 = 130.0;
 /// The group that links the x axes (and cursors) of every plot.
 const LINK_GROUP: &str = "eventflow-metrics-time";
+/// Pixels between two labelled y grid lines at the least: egui_plot paints a tick label only where its lines
+/// are more than 20 px apart (and the text fits), so the labelled step is chosen for at least this much room.
+const Y_LABEL_SPACING_PX: f64 = 26.0;
+
+/// The smallest of 1, 2, 5 × 10ⁿ that is at least `x` (x > 0).
+fn nice_step(x: f64) -> f64 {
+    if !(x.is_finite() && x > 0.0) {
+        return 1.0;
+    }
+    let power = 10f64.powf(x.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * power)
+        .find(|step| *step >= x * (1.0 - 1e-9))
+        .unwrap_or(10.0 * power)
+}
+
+/// The y axis's grid: steps of 1, 2 or 5 × 10ⁿ (egui_plot's default only has powers of ten, so a short plot of
+/// values in the thousands had its grid lines 1,000 apart at 14 px, too close for labels, and 10,000 apart past
+/// its top: no label but 0). The three steps (thin, labelled, thick lines) are the smallest such numbers at least
+/// egui_plot's minimum line spacing, [`Y_LABEL_SPACING_PX`] and 2.5 times that apart.
+fn y_grid_steps(input: egui_plot::GridInput) -> [f64; 3] {
+    /// egui_plot's default `grid_spacing` minimum: `base_step_size` is the value of this many pixels.
+    const MIN_GRID_SPACING_PX: f64 = 8.0;
+    let per_px = input.base_step_size / MIN_GRID_SPACING_PX;
+    [
+        nice_step(input.base_step_size),
+        nice_step(per_px * Y_LABEL_SPACING_PX),
+        nice_step(per_px * Y_LABEL_SPACING_PX * 2.5),
+    ]
+}
 
 /// One line of a plot. Its points are kept in egui_plot's own form, so a cached series (the dashboard's) is
 /// drawn from a borrow each frame, without copying or converting its points again.
@@ -76,6 +107,7 @@ pub fn plot(
             .allow_zoom([true, false])
             .include_y(0.0)
             .x_axis_formatter(|mark, _range| format!("{:.0} s", mark.value))
+            .y_grid_spacer(egui_plot::uniform_grid_spacer(y_grid_steps))
             .show(ui, |plot_ui| {
                 for s in series {
                     let mut line = Line::new(s.name.as_str(), PlotPoints::Borrowed(&s.points));
@@ -237,4 +269,43 @@ pub fn node_plots(ui: &mut Ui, metrics: &Metrics, sc: &Scenario, id: ResId) -> O
         }
     });
     clicked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nice_steps_are_one_two_or_five_times_a_power_of_ten() {
+        for (x, step) in [
+            (0.3, 0.5),
+            (1.0, 1.0),
+            (1.2, 2.0),
+            (4.0, 5.0),
+            (6.0, 10.0),
+            (140.0, 200.0),
+            (2000.0, 2000.0),
+        ] {
+            assert_eq!(nice_step(x), step, "{x}");
+        }
+        assert_eq!(nice_step(0.0), 1.0);
+        assert_eq!(nice_step(f64::NAN), 1.0);
+    }
+
+    /// A dashboard plot at 1280 × 800: about 80 px of y axis for values up to 5,500 (invocations per second).
+    #[test]
+    fn a_short_plot_of_thousands_gets_labelled_lines() {
+        let (height_px, top) = (80.0, 5500.0);
+        let per_px = top / height_px;
+        let steps = y_grid_steps(egui_plot::GridInput {
+            bounds: (0.0, top),
+            base_step_size: per_px * 8.0,
+        });
+        let labelled = steps[1];
+        let spacing_px = labelled / per_px;
+        // egui_plot labels lines more than 20 px apart; several of them fit in the plot.
+        assert!(spacing_px > 20.0, "{spacing_px} px");
+        assert!(top / labelled >= 2.0, "{steps:?}");
+        assert!(steps[0] <= steps[1] && steps[1] <= steps[2]);
+    }
 }
