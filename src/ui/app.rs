@@ -137,6 +137,8 @@ pub struct EventflowApp {
     theme_applied: Option<bool>,
     /// Time the last frame spent inside an inline runner (engine work, for the frame benchmark).
     pub(super) inline_engine_time: Duration,
+    /// CPU time of the same, when asked for ([`EventflowApp::measure_engine_cpu`]; the frame benchmark).
+    pub(super) inline_engine_cpu: Option<Duration>,
     /// The visual editor's session (see `ui/edit.rs`), while a scenario is being edited.
     pub(super) editor: Option<Editor>,
     /// An action waiting for the "unsaved changes" answer.
@@ -180,6 +182,7 @@ impl EventflowApp {
             autoplay: true,
             theme_applied: None,
             inline_engine_time: Duration::ZERO,
+            inline_engine_cpu: None,
             doc: None,
             editor: None,
             confirm: None,
@@ -525,11 +528,21 @@ impl EventflowApp {
         self.runner.send(cmd);
     }
 
+    /// Measures the inline runner's CPU time each frame from now on (a read of the kernel's count before and
+    /// after: for the frame benchmark, which separates the engine's share of a frame's CPU time).
+    pub fn measure_engine_cpu(&mut self) {
+        self.inline_engine_cpu.get_or_insert(Duration::ZERO);
+    }
+
     /// Folds runner updates into the views, within the frame budget.
     pub fn pump(&mut self) {
         let engine_started = Instant::now();
+        let cpu_before = self.inline_engine_cpu.and_then(|_| thread_cpu());
         self.runner.pump();
         self.inline_engine_time = engine_started.elapsed();
+        if let Some(before) = cpu_before {
+            self.inline_engine_cpu = thread_cpu().map(|after| after.saturating_sub(before));
+        }
         let started = Instant::now();
         while started.elapsed() < DRAIN_BUDGET {
             let Some(u) = self.runner.try_recv() else {
@@ -1471,4 +1484,13 @@ pub fn load_prefs(storage: Option<&dyn eframe::Storage>) -> Prefs {
     storage
         .and_then(|s| eframe::get_value(s, PREFS_KEY))
         .unwrap_or_default()
+}
+
+/// CPU time the calling thread has run, from the kernel's scheduler statistics (Linux; `None` elsewhere). The
+/// count is brought up to date at scheduler events (ticks, switches), so one short interval is coarse; a sum over
+/// many frames is not.
+fn thread_cpu() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
 }
