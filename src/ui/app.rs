@@ -133,6 +133,8 @@ pub struct EventflowApp {
     pub(super) picker: Option<FilePicker>,
     pub(super) status: Option<(String, bool)>,
     screenshot: Option<ScreenshotPlan>,
+    /// `open --export-apng`: an animation to record, then quit.
+    animation: Option<super::export::AnimationPlan>,
     autoplay: bool,
     theme_applied: Option<bool>,
     /// Time the last frame spent inside an inline runner (engine work, for the frame benchmark).
@@ -179,6 +181,7 @@ impl EventflowApp {
             picker: None,
             status: None,
             screenshot: None,
+            animation: None,
             autoplay: true,
             theme_applied: None,
             inline_engine_time: Duration::ZERO,
@@ -230,6 +233,11 @@ impl EventflowApp {
 
     pub fn set_screenshot(&mut self, plan: ScreenshotPlan) {
         self.screenshot = Some(plan);
+    }
+
+    /// `open --export-apng`: records the animation the plan asks for, then closes the window.
+    pub fn set_animation(&mut self, plan: super::export::AnimationPlan) {
+        self.animation = Some(plan);
     }
 
     /// Sets the play speed (virtual seconds per wall second), as the toolbar does.
@@ -771,6 +779,9 @@ impl EventflowApp {
         if let Some(plan) = &mut self.screenshot {
             plan.step(&ctx, &self.snap);
         }
+        if let Some(plan) = &mut self.animation {
+            plan.step(&ctx, &self.snap, &mut self.panels.exports);
+        }
 
         // Expire first (always): dots and flashes end in virtual time whether or not we are playing.
         // While paused nothing moves (dots and flashes live in virtual time), so no repaint is requested.
@@ -1148,7 +1159,7 @@ impl EventflowApp {
             snapshot: &self.snap,
             trace: trace
                 .as_deref()
-                .and_then(|t| self.panels.views.store.records(t)),
+                .map_or_else(Vec::new, |t| self.panels.views.store.records(t)),
             canvas: &d.canvas,
             horizon_us: self.panels.views.time_bar.horizon_us(),
         });
@@ -1473,7 +1484,7 @@ impl eframe::App for EventflowApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        if self.screenshot.is_none() {
+        if self.screenshot.is_none() && self.animation.is_none() {
             eframe::set_value(storage, PREFS_KEY, &self.prefs);
         }
     }
