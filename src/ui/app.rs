@@ -1159,7 +1159,7 @@ impl EventflowApp {
             snapshot: &self.snap,
             trace: trace
                 .as_deref()
-                .map_or_else(Vec::new, |t| self.panels.views.store.records(t)),
+                .and_then(|t| self.panels.views.store.records(t)),
             canvas: &d.canvas,
             horizon_us: self.panels.views.time_bar.horizon_us(),
         });

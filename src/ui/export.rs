@@ -87,7 +87,7 @@ pub struct ExportSource<'a> {
     /// The run's state: its moment, and the fault changes and test events a re-run does again at theirs.
     pub snapshot: &'a Snapshot,
     /// The selected trace's records (for [`ExportKind::Timeline`]).
-    pub trace: Vec<&'a TraceRecord>,
+    pub trace: Option<&'a [TraceRecord]>,
     /// The canvas (its drawing for the SVG, where it was drawn for the PNGs).
     pub canvas: &'a Canvas,
     /// The furthest moment this scenario has been run to (the time bar's end): an animation's window lies before.
@@ -423,13 +423,12 @@ impl Exports {
                 None
             }
             ExportKind::Timeline => {
-                let records = src.trace;
-                if records.is_empty() {
+                let Some(records) = src.trace.filter(|r| !r.is_empty()) else {
                     return Some((
                         "Export: select a trace first (click a dot or an invocation)".to_string(),
                         true,
                     ));
-                }
+                };
                 let mut set = SpanSet::new();
                 for r in records {
                     set.add(r);

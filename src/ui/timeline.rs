@@ -133,30 +133,25 @@ fn slim(r: &mut TraceRecord) {
     }
 }
 
-/// One trace the store keeps: its id and where its records are in the store's arena.
+/// One trace's records as the store keeps them.
 struct StoredTrace {
     id: Arc<str>,
-    /// Record numbers of its records in [`TraceStore`]'s arena, in arrival order.
-    records: Vec<u64>,
+    records: Vec<TraceRecord>,
+    /// [`record_bytes`] of its records.
+    bytes: usize,
 }
 
 /// The records of the most recent traces, by trace id, bounded by count ([`MAX_TRACES`], each up to
 /// [`MAX_RECORDS_PER_TRACE`] records) and by bytes ([`MAX_STORE_BYTES`]): the oldest trace is forgotten first.
-/// Records are moved in (the app hands each one over once it has folded it into its other views), never copied,
-/// into one ring buffer in arrival order (a long run reuses its memory instead of growing and freeing a vector of
-/// records per trace); a trace keeps the numbers of its records.
+/// Records are moved in (the app hands each one over once it has folded it into its other views), never copied.
 #[derive(Default)]
 pub struct TraceStore {
-    /// Records in arrival order with their trace's sequence number: `arena[k]` is record number
-    /// `first_record + k`. A forgotten trace's records leave once every record before them has left.
-    arena: VecDeque<(u64, TraceRecord)>,
-    first_record: u64,
     /// Kept traces, oldest first: `traces[k]` has the sequence number `first_seq + k`.
     traces: VecDeque<StoredTrace>,
     first_seq: u64,
     /// Trace id → sequence number.
     by_id: HashMap<Arc<str>, u64>,
-    /// [`record_bytes`] of every record in the arena (a forgotten trace's too, until they leave).
+    /// [`record_bytes`] of every record kept.
     bytes: usize,
     /// The trace of the last record taken and its sequence number: records of one trace come in runs, so the next
     /// one is most often found without hashing its id.
@@ -184,7 +179,6 @@ impl TraceStore {
             let k = usize::try_from(s.checked_sub(self.first_seq)?).ok()?;
             Some((s, k))
         });
-        let number = self.first_record + self.arena.len() as u64;
         match kept {
             Some((seq, k)) => {
                 let alone = self.traces.len() == 1;
@@ -199,8 +193,9 @@ impl TraceStore {
                 if trace.records.len() >= MAX_RECORDS_PER_TRACE || (alone && over_budget) {
                     return;
                 }
-                trace.records.push(number);
-                self.arena.push_back((seq, r));
+                trace.records.push(r);
+                trace.bytes += bytes;
+                self.bytes += bytes;
             }
             None => {
                 let id: Arc<str> = Arc::from(id);
@@ -210,27 +205,25 @@ impl TraceStore {
                 let seq = self.first_seq + self.traces.len() as u64;
                 self.by_id.insert(id.clone(), seq);
                 self.last = Some((id.clone(), seq));
-                // Numbers move when forgetting let records leave: taken after it.
-                let number = self.first_record + self.arena.len() as u64;
                 self.traces.push_back(StoredTrace {
                     id,
-                    records: vec![number],
+                    records: vec![r],
+                    bytes,
                 });
-                self.arena.push_back((seq, r));
+                self.bytes += bytes;
             }
         }
-        self.bytes += bytes;
         while self.bytes > MAX_STORE_BYTES && self.traces.len() > 1 {
             self.forget_oldest();
         }
     }
 
-    /// Forgets the oldest trace; the records at the front of the arena that belong to forgotten traces leave.
     fn forget_oldest(&mut self) {
         let Some(old) = self.traces.pop_front() else {
             return;
         };
         self.by_id.remove(&old.id);
+        self.bytes -= old.bytes;
         if self
             .last
             .as_ref()
@@ -239,41 +232,12 @@ impl TraceStore {
             self.last = None;
         }
         self.first_seq += 1;
-        while self
-            .arena
-            .front()
-            .is_some_and(|(seq, _)| *seq < self.first_seq)
-        {
-            if let Some((_, r)) = self.arena.pop_front() {
-                self.bytes = self.bytes.saturating_sub(record_bytes(&r));
-            }
-            self.first_record += 1;
-        }
     }
 
-    fn trace(&self, trace: &str) -> Option<&StoredTrace> {
+    pub fn records(&self, trace: &str) -> Option<&[TraceRecord]> {
         let seq = self.by_id.get(trace)?;
         let k = usize::try_from(seq.checked_sub(self.first_seq)?).ok()?;
-        self.traces.get(k)
-    }
-
-    /// How many records of `trace` are kept (0 when it is not).
-    pub fn record_count(&self, trace: &str) -> usize {
-        self.trace(trace).map_or(0, |t| t.records.len())
-    }
-
-    /// The records of `trace` in arrival order (none when it is not kept).
-    pub fn records(&self, trace: &str) -> Vec<&TraceRecord> {
-        let Some(t) = self.trace(trace) else {
-            return Vec::new();
-        };
-        t.records
-            .iter()
-            .filter_map(|n| {
-                let k = usize::try_from(n.checked_sub(self.first_record)?).ok()?;
-                self.arena.get(k).map(|(_, r)| r)
-            })
-            .collect()
+        self.traces.get(k).map(|t| t.records.as_slice())
     }
 
     /// The oldest trace still kept.
@@ -391,20 +355,17 @@ impl Timeline {
             self.window = None;
             self.expanded.clear();
         }
-        let count = self
+        let records = self
             .trace
             .as_deref()
-            .map_or(0, |t| view.store.record_count(t));
-        if count != self.built_from {
-            let records = self
-                .trace
-                .as_deref()
-                .map_or_else(Vec::new, |t| view.store.records(t));
-            self.rebuild(&records);
+            .and_then(|t| view.store.records(t))
+            .unwrap_or(&[]);
+        if records.len() != self.built_from {
+            self.rebuild(records);
         }
     }
 
-    fn rebuild(&mut self, records: &[&TraceRecord]) {
+    fn rebuild(&mut self, records: &[TraceRecord]) {
         let mut set = SpanSet::new();
         for r in records {
             set.add(r);
@@ -946,14 +907,8 @@ mod tests {
             store.push(log_record(&format!("t{}", k % 3), 10));
         }
         let lens: Vec<usize> = (0..3)
-            .map(|t| store.records(&format!("t{t}")).len())
+            .map(|t| store.records(&format!("t{t}")).map_or(0, <[_]>::len))
             .collect();
-        assert_eq!(
-            lens,
-            (0..3)
-                .map(|t| store.record_count(&format!("t{t}")))
-                .collect::<Vec<_>>()
-        );
         assert_eq!(lens, [4, 3, 3]);
         // By count: the oldest traces go first.
         for k in 0..MAX_TRACES + 10 {
@@ -961,7 +916,7 @@ mod tests {
         }
         assert_eq!(store.len(), MAX_TRACES);
         assert_eq!(store.first().map(|t| t.to_string()), Some("s10".into()));
-        assert!(store.records("t0").is_empty());
+        assert!(store.records("t0").is_none());
         // By bytes: big traces push the store past its budget; it keeps the newest that fit.
         let per = 100_000;
         let n = 2 * MAX_STORE_BYTES / per;
@@ -976,13 +931,14 @@ mod tests {
             Some(format!("big{oldest}"))
         );
         let kept: usize = (oldest..n)
-            .flat_map(|k| store.records(&format!("big{k}")))
+            .filter_map(|k| store.records(&format!("big{k}")))
+            .flatten()
             .map(record_bytes)
             .sum();
         assert_eq!(kept, store.bytes());
         // A record of a forgotten trace starts it again, as the newest.
         store.push(log_record("s10", 10));
-        assert_eq!(store.records("s10").len(), 1);
+        assert_eq!(store.records("s10").map(<[_]>::len), Some(1));
         store.clear();
         assert!(store.is_empty() && store.bytes() == 0);
     }
