@@ -5,9 +5,8 @@
 //!
 //! Frame times are CPU time of the UI thread (the kernel's count for the thread, `/proc/thread-self/schedstat`),
 //! so other work on the machine does not inflate them. That count includes the inline runner's engine work of
-//! each frame (only its wall time is known, which waiting for a core inflates on a busy machine, so it cannot be
-//! taken out): an upper bound of the UI's own CPU time. The wall time with the engine taken out is printed beside
-//! (the UI's own time on an idle machine). `UI_FRAME_CASES` (a comma
+//! each frame; the engine's own CPU time (the same count read before and after it, each frame) is printed as its
+//! share, and the wall time with the engine taken out beside (the UI's own time on an idle machine). `UI_FRAME_CASES` (a comma
 //! list of `canvas`, `timeline`, `dashboard`, `engine`) runs only some cases, for profiling one at a time.
 
 use std::sync::Arc;
@@ -155,10 +154,12 @@ fn views_case(tab: &str, frames: usize) {
     );
 }
 
-/// What [`measure_frames`] measured: CPU time of the thread in all (UI and the inline engine) and its worst frame,
-/// wall time with the engine's share of each frame taken out, and the dots in flight summed over the frames.
+/// What [`measure_frames`] measured: CPU time of the thread in all (UI and the inline engine), the engine's share
+/// and the worst frame, wall time with the engine's share of each frame taken out, and the dots in flight summed
+/// over the frames.
 struct Measured {
     cpu_total: Option<Duration>,
+    engine_cpu: Option<Duration>,
     cpu_worst: Duration,
     wall_total: Duration,
     dots: usize,
@@ -169,9 +170,15 @@ impl Measured {
         let ms = |d: Duration| d.as_secs_f64() * 1e3;
         match self.cpu_total {
             Some(cpu) => format!(
-                "{:.2} ms CPU/frame mean, {:.2} ms worst (engine included; {:.2} ms wall/frame without it)",
+                "{:.2} ms CPU/frame mean, {:.2} ms worst (engine included: {} of it; {:.2} ms wall/frame without it)",
                 ms(cpu) / frames as f64,
                 ms(self.cpu_worst),
+                self.engine_cpu
+                    .map_or("not measured".to_string(), |e| format!(
+                        "{:.2} ms CPU, UI {:.2} ms",
+                        ms(e) / frames as f64,
+                        ms(cpu.saturating_sub(e)) / frames as f64
+                    )),
                 ms(self.wall_total) / frames as f64
             ),
             None => format!(
@@ -184,8 +191,10 @@ impl Measured {
 
 /// Steps `frames` frames of 16 ms and measures them (see [`Measured`]).
 fn measure_frames(h: &mut Harness<'_, TestApp>, frames: usize) -> Measured {
+    h.state_mut().measure_engine_cpu();
     let mut m = Measured {
         cpu_total: thread_cpu().map(|_| Duration::ZERO),
+        engine_cpu: Some(Duration::ZERO),
         cpu_worst: Duration::ZERO,
         wall_total: Duration::ZERO,
         dots: 0,
@@ -197,6 +206,10 @@ fn measure_frames(h: &mut Harness<'_, TestApp>, frames: usize) -> Measured {
         h.step();
         let engine = h.state().engine_time_of_last_frame();
         m.wall_total += t.elapsed().saturating_sub(engine);
+        m.engine_cpu = match (m.engine_cpu, h.state().engine_cpu_of_last_frame()) {
+            (Some(sum), Some(e)) => Some(sum + e),
+            _ => None,
+        };
         if let (Some(total), Some(a), Some(b)) = (&mut m.cpu_total, cpu_before, thread_cpu()) {
             let cpu = b.saturating_sub(a);
             *total += cpu;

@@ -166,11 +166,14 @@
 //!     `ui::picker` — the in-app open / save file picker; `ui::run_guard` — the "This run is big" prompt that
 //!     Play opens instead of starting a run over the work limit (run with a stop, shorten, cancel).
 //!   - Issue 11's views: `ui::dashboard` — the bottom panel's tabs (Invocations, Timeline, Metrics, Dashboard),
-//!     the state they share (metrics, recent traces, the time bar) and the ten-plot dashboard; `ui::timeline` —
+//!     the state they share (metrics, recent traces, the time bar) and the ten-plot dashboard (its series kept
+//!     and brought up to date from the last bucket on, `runner::metrics::Metrics::update_series`); `ui::timeline`
+//!     — the store of recent traces (records moved in without their payloads, bounded by count and bytes) and
 //!     the waterfall of one trace (spans from [`export::SpanSet`]; cold start, SDK calls, queue dwell, retries,
 //!     "×N" fan-out, critical path); `ui::metrics` — egui_plot plots for the selected node; `ui::time_bar` —
 //!     seek and step back under the canvas; `ui::export` — File → Export (trace, Perfetto, OTLP, timeline, PNG,
-//!     SVG written from the canvas's drawing, animated PNG recorded by seeking frame by frame).
+//!     SVG written from the canvas's drawing, animated PNG recorded by seeking frame by frame; `open
+//!     --export-apng` records one from the command line).
 //!   - Edit mode: `ui::palette` — add resources by click or drag; `ui::edit_form` — the property form (typed
 //!     fields, raw JSON, pattern and filter sandboxes, traffic); `ui::code_editor` — handler code;
 //!     `ui::dialogs` — the wiring question, "Unsaved changes" and File → Export SAM template;

@@ -7,6 +7,10 @@
 //! histograms add). Durations go into a log-scale histogram per bucket (8 bins per doubling, so a percentile is
 //! within ~9 % of the exact value), allocated only for buckets that have samples.
 //!
+//! Records only ever land in the last bucket in use, so every earlier bucket is final until the width doubles:
+//! [`Metrics::update_series`] keeps a series up to date by computing only the buckets from the last one on (the
+//! dashboard refreshes its plots so; a closed bucket's percentile is computed once).
+//!
 //! Everything is fed in trace order and deterministic: resources are indexed by [`ResId`]; the name → id map and
 //! the open-message map are only looked up, never iterated.
 
@@ -246,6 +250,27 @@ impl Marks {
         self.throttles = self.throttles.saturating_add(o.throttles);
         self.dead_letters = self.dead_letters.saturating_add(o.dead_letters);
     }
+}
+
+/// Where a series' values come from: one resource, or every resource (of one type, if given) combined as
+/// [`Metrics::total_series`] combines them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeriesOf {
+    Resource(ResId),
+    Total(Option<ResourceType>),
+}
+
+/// How far a series kept by [`Metrics::update_series`] is final: what the next update need not compute again.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SeriesProgress {
+    /// The bucket width the points were computed at (another width: the series starts again).
+    bucket_us: u64,
+    /// Buckets before this one are final (closed: no record lands in them any more).
+    final_buckets: usize,
+    /// Points of the final buckets (the points after them are computed again).
+    final_points: usize,
+    /// Running totals of a cumulative metric at the end of the final buckets, one per resource summed.
+    carry: Vec<f64>,
 }
 
 /// Per resource state carried between records.
@@ -581,16 +606,133 @@ impl Metrics {
     /// A series of one resource as `[t_s, value]` points (at each bucket's start); buckets without a value
     /// (a percentile of no samples) are left out.
     pub fn series(&self, id: ResId, metric: Metric) -> Vec<[f64; 2]> {
-        let width_s = self.bucket_us as f64 / 1e6;
-        let mut out = Vec::with_capacity(self.len);
-        self.for_each_value(id, metric, |i, y| out.push([i as f64 * width_s, y]));
-        out
+        let mut points = Vec::with_capacity(self.len);
+        self.update_series(
+            SeriesOf::Resource(id),
+            metric,
+            &mut SeriesProgress::default(),
+            &mut points,
+        );
+        points
     }
 
-    /// Calls `each(bucket, value)` for every bucket of a resource's series that has a value, oldest first: the
-    /// one pass that [`Metrics::series`] and [`Metrics::total_series`] share (the latter without a `Vec` per
-    /// resource: the dashboard sums every resource's series on each refresh).
-    fn for_each_value(&self, id: ResId, metric: Metric, mut each: impl FnMut(usize, f64)) {
+    /// A series summed over every resource of the scenario (of type `only`, if given): rates and totals add;
+    /// percentiles and gauges of the whole scenario make no sense and give the largest value of any resource.
+    /// A bucket has a point where any resource's series has one; values combine in resource order.
+    pub fn total_series(&self, metric: Metric, only: Option<ResourceType>) -> Vec<[f64; 2]> {
+        let mut points = Vec::with_capacity(self.len);
+        self.update_series(
+            SeriesOf::Total(only),
+            metric,
+            &mut SeriesProgress::default(),
+            &mut points,
+        );
+        points
+    }
+
+    /// Brings `points`, a series computed earlier with `progress`, up to date: only the buckets that can have
+    /// changed since are computed again. Records and live samples land in the last bucket in use (or open new
+    /// ones), so every bucket before it is final until the width doubles, which starts the series again. The
+    /// points are those [`Metrics::series`] / [`Metrics::total_series`] give, bit for bit; a percentile is
+    /// computed once for a bucket that is closed. `progress` and `points` belong to this `Metrics` (a new run
+    /// starts them afresh).
+    pub fn update_series<P: From<[f64; 2]>>(
+        &self,
+        of: SeriesOf,
+        metric: Metric,
+        progress: &mut SeriesProgress,
+        points: &mut Vec<P>,
+    ) {
+        let resources = match of {
+            SeriesOf::Resource(_) => 1,
+            SeriesOf::Total(_) => self.cells.len(),
+        };
+        if progress.bucket_us != self.bucket_us
+            || progress.final_buckets >= self.len
+            || progress.final_points > points.len()
+            || progress.carry.len() != resources
+        {
+            *progress = SeriesProgress {
+                bucket_us: self.bucket_us,
+                final_buckets: 0,
+                final_points: 0,
+                carry: vec![0.0; resources],
+            };
+        }
+        points.truncate(progress.final_points);
+        let current = self.len - 1;
+        self.points_in(
+            of,
+            metric,
+            progress.final_buckets..current,
+            &mut progress.carry,
+            points,
+        );
+        progress.final_buckets = current;
+        progress.final_points = points.len();
+        let mut carry = progress.carry.clone();
+        self.points_in(of, metric, current..self.len, &mut carry, points);
+    }
+
+    /// Appends the points of `buckets` of a series; `carry` holds the running totals of cumulative metrics (one
+    /// per resource of a [`SeriesOf::Total`]) at the first bucket and is carried on to the end.
+    fn points_in<P: From<[f64; 2]>>(
+        &self,
+        of: SeriesOf,
+        metric: Metric,
+        buckets: std::ops::Range<usize>,
+        carry: &mut [f64],
+        points: &mut Vec<P>,
+    ) {
+        let width_s = self.bucket_us as f64 / 1e6;
+        match of {
+            SeriesOf::Resource(id) => {
+                let mut total = carry.first().copied().unwrap_or(0.0);
+                self.for_each_value(id, metric, buckets, &mut total, |i, y| {
+                    points.push(P::from([i as f64 * width_s, y]));
+                });
+                if let Some(c) = carry.first_mut() {
+                    *c = total;
+                }
+            }
+            SeriesOf::Total(only) => {
+                let largest = metric.totals_as_largest();
+                let start = buckets.start;
+                let mut per_bucket: Vec<Option<f64>> = vec![None; buckets.len()];
+                for (r, total) in carry.iter_mut().enumerate().take(self.cells.len()) {
+                    if only.is_some_and(|t| self.kinds[r] != t) {
+                        continue;
+                    }
+                    self.for_each_value(ResId(r as u32), metric, buckets.clone(), total, |i, y| {
+                        let slot = &mut per_bucket[i - start];
+                        *slot = Some(match *slot {
+                            None => y,
+                            Some(a) if largest => a.max(y),
+                            Some(a) => a + y,
+                        });
+                    });
+                }
+                points.extend(
+                    per_bucket
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(k, y)| y.map(|y| P::from([(start + k) as f64 * width_s, y]))),
+                );
+            }
+        }
+    }
+
+    /// Calls `each(bucket, value)` for every bucket in `buckets` of a resource's series that has a value, oldest
+    /// first; `total` is the running total of a cumulative metric (dead letters, cost) before the first bucket,
+    /// carried on. The one pass behind every series (the totals' too, without a `Vec` per resource).
+    fn for_each_value(
+        &self,
+        id: ResId,
+        metric: Metric,
+        buckets: std::ops::Range<usize>,
+        total: &mut f64,
+        mut each: impl FnMut(usize, f64),
+    ) {
         let status_class = matches!(
             metric,
             Metric::Status2xxRate | Metric::Status4xxRate | Metric::Status5xxRate
@@ -600,8 +742,11 @@ impl Metrics {
         }
         let width_s = self.bucket_us as f64 / 1e6;
         let per_s = |n: u32| f64::from(n) / width_s;
-        let mut total = 0.0;
-        for (i, c) in self.cells(id).iter().enumerate() {
+        let start = buckets.start;
+        let Some(cells) = self.cells(id).get(buckets) else {
+            return;
+        };
+        for (k, c) in cells.iter().enumerate() {
             let y = match metric {
                 Metric::Concurrency | Metric::QueueHeld | Metric::Connections => {
                     Some(f64::from(c.peak))
@@ -616,46 +761,20 @@ impl Metrics {
                 Metric::QueueDelayed => Some(f64::from(c.delayed)),
                 Metric::OldestAgeS => Some(c.oldest_age_us as f64 / 1e6),
                 Metric::DeadLettersTotal => {
-                    total += f64::from(c.dead_letters_in);
-                    Some(total)
+                    *total += f64::from(c.dead_letters_in);
+                    Some(*total)
                 }
                 Metric::Status2xxRate => Some(per_s(c.status_2xx)),
                 Metric::Status4xxRate => Some(per_s(c.status_4xx)),
                 Metric::CostTotalUsd => {
-                    total += c.cost_usd;
-                    Some(total)
+                    *total += c.cost_usd;
+                    Some(*total)
                 }
             };
             if let Some(y) = y {
-                each(i, y);
+                each(start + k, y);
             }
         }
-    }
-
-    /// A series summed over every resource of the scenario (of type `only`, if given): rates and totals add;
-    /// percentiles and gauges of the whole scenario make no sense and give the largest value of any resource.
-    /// A bucket has a point where any resource's series has one; values combine in resource order.
-    pub fn total_series(&self, metric: Metric, only: Option<ResourceType>) -> Vec<[f64; 2]> {
-        let largest = metric.totals_as_largest();
-        let mut per_bucket: Vec<Option<f64>> = vec![None; self.len];
-        for r in 0..self.cells.len() {
-            if only.is_some_and(|t| self.kinds[r] != t) {
-                continue;
-            }
-            self.for_each_value(ResId(r as u32), metric, |i, y| {
-                per_bucket[i] = Some(match per_bucket[i] {
-                    None => y,
-                    Some(a) if largest => a.max(y),
-                    Some(a) => a + y,
-                });
-            });
-        }
-        let width_s = self.bucket_us as f64 / 1e6;
-        per_bucket
-            .iter()
-            .enumerate()
-            .filter_map(|(i, y)| y.map(|y| [i as f64 * width_s, y]))
-            .collect()
     }
 
     /// Time-bar markers: per bucket with something to show, `(bucket start µs, kind, count)`, over all resources
@@ -1023,6 +1142,78 @@ mod tests {
             }
         }
         assert!(points > 100, "the examples give series to compare");
+    }
+
+    #[test]
+    fn series_updated_as_records_come_equal_series_computed_whole() {
+        let metrics = [
+            Metric::Rate,
+            Metric::Concurrency,
+            Metric::P50Ms,
+            Metric::P99Ms,
+            Metric::QueueHeld,
+            Metric::QueueReady,
+            Metric::OldestAgeS,
+            Metric::DeadLettersTotal,
+            Metric::Status2xxRate,
+            Metric::CostTotalUsd,
+        ];
+        let mut updates = 0;
+        for (file, until_us) in [
+            ("backpressure.json", 40_000_000),
+            ("poison-message-dlq.json", 120_000_000),
+            ("api-stage-throttle.json", 30_000_000),
+        ] {
+            let (sim, records) = run_example(file, until_us);
+            let sc = sim.scenario();
+            let mut sources: Vec<SeriesOf> = sc.ids().map(SeriesOf::Resource).collect();
+            sources.extend([
+                SeriesOf::Total(None),
+                SeriesOf::Total(Some(ResourceType::Function)),
+            ]);
+            let mut kept: Vec<(SeriesOf, Metric, SeriesProgress, Vec<[f64; 2]>)> = sources
+                .iter()
+                .flat_map(|of| {
+                    metrics.map(|metric| (*of, metric, SeriesProgress::default(), Vec::new()))
+                })
+                .collect();
+            let mut m = Metrics::new(sc);
+            let check = |m: &Metrics,
+                         kept: &mut Vec<(SeriesOf, Metric, SeriesProgress, Vec<[f64; 2]>)>,
+                         at: &str| {
+                for (of, metric, progress, points) in kept.iter_mut() {
+                    m.update_series(*of, *metric, progress, points);
+                    let whole = match *of {
+                        SeriesOf::Resource(id) => m.series(id, *metric),
+                        SeriesOf::Total(only) => m.total_series(*metric, only),
+                    };
+                    assert_eq!(*points, whole, "{file} {of:?} {metric:?} at {at}");
+                }
+            };
+            for (k, r) in records.iter().enumerate() {
+                m.observe(r);
+                if k % 61 == 0 {
+                    check(&m, &mut kept, &format!("record {k}"));
+                    updates += 1;
+                }
+            }
+            let live: Vec<Live> = sc.ids().map(|id| sim.live(id)).collect();
+            m.observe_live(sim.now_us(), &live);
+            check(&m, &mut kept, "the live sample");
+            // The width doubles (a record far later): the kept series start again and still agree.
+            let width_us = m.bucket_us();
+            m.observe(&TraceRecord::Throttle {
+                t_ms: crate::sim::Ms(86_400_000_000),
+                function: "nothing".into(),
+                trace_id: "t".into(),
+                parent_span_id: None,
+                invocation_type: crate::sim::InvocationType::Event,
+                reason: "test".into(),
+            });
+            assert!(m.bucket_us() > width_us);
+            check(&m, &mut kept, "the width doubled");
+        }
+        assert!(updates > 50, "the examples give updates to compare");
     }
 
     #[test]

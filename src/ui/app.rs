@@ -162,10 +162,14 @@ pub struct EventflowApp {
     pub(super) picker: Option<FilePicker>,
     pub(super) status: Option<(String, bool)>,
     screenshot: Option<ScreenshotPlan>,
+    /// `open --export-apng`: an animation to record, then quit.
+    animation: Option<super::export::AnimationPlan>,
     autoplay: bool,
     theme_applied: Option<bool>,
     /// Time the last frame spent inside an inline runner (engine work, for the frame benchmark).
     pub(super) inline_engine_time: Duration,
+    /// CPU time of the same, when asked for ([`EventflowApp::measure_engine_cpu`]; the frame benchmark).
+    pub(super) inline_engine_cpu: Option<Duration>,
     /// The visual editor's session (see `ui/edit.rs`), while a scenario is being edited.
     pub(super) editor: Option<Editor>,
     /// An action waiting for the "unsaved changes" answer.
@@ -206,9 +210,11 @@ impl EventflowApp {
             picker: None,
             status: None,
             screenshot: None,
+            animation: None,
             autoplay: true,
             theme_applied: None,
             inline_engine_time: Duration::ZERO,
+            inline_engine_cpu: None,
             doc: None,
             editor: None,
             confirm: None,
@@ -256,6 +262,11 @@ impl EventflowApp {
 
     pub fn set_screenshot(&mut self, plan: ScreenshotPlan) {
         self.screenshot = Some(plan);
+    }
+
+    /// `open --export-apng`: records the animation the plan asks for, then closes the window.
+    pub fn set_animation(&mut self, plan: super::export::AnimationPlan) {
+        self.animation = Some(plan);
     }
 
     /// Sets the play speed (virtual seconds per wall second), as the toolbar does.
@@ -561,11 +572,21 @@ impl EventflowApp {
         self.runner.send(cmd);
     }
 
+    /// Measures the inline runner's CPU time each frame from now on (a read of the kernel's count before and
+    /// after: for the frame benchmark, which separates the engine's share of a frame's CPU time).
+    pub fn measure_engine_cpu(&mut self) {
+        self.inline_engine_cpu.get_or_insert(Duration::ZERO);
+    }
+
     /// Folds runner updates into the views, within the frame budget.
     pub fn pump(&mut self) {
         let engine_started = Instant::now();
+        let cpu_before = self.inline_engine_cpu.and_then(|_| thread_cpu());
         self.runner.pump();
         self.inline_engine_time = engine_started.elapsed();
+        if let Some(before) = cpu_before {
+            self.inline_engine_cpu = thread_cpu().map(|after| after.saturating_sub(before));
+        }
         let started = Instant::now();
         while started.elapsed() < DRAIN_BUDGET {
             let Some(u) = self.runner.try_recv() else {
@@ -593,12 +614,12 @@ impl EventflowApp {
             }
             let min_visible_us = (MIN_VISIBLE_WALL_S * u.snapshot.speed * 1e6) as u64;
             let mut tour_pause = false;
-            for r in u.records {
+            for mut r in u.records {
                 if let Some(tour) = &mut self.panels.tour {
                     tour_pause |= tour.observe_record(&r);
                 }
-                self.panels.views.observe(&r);
-                self.fold(r, min_visible_us);
+                self.fold(&mut r, min_visible_us);
+                self.panels.views.observe(r);
             }
             if let Some(tour) = &mut self.panels.tour {
                 tour_pause |= tour.observe_clock(u.snapshot.now_us);
@@ -622,8 +643,11 @@ impl EventflowApp {
         }
     }
 
-    /// One trace record into the views: dots, flashes, invocation rows and their logs.
-    fn fold(&mut self, r: TraceRecord, min_visible_us: u64) {
+    /// One trace record into the views: dots, flashes, invocation rows and their logs. The payloads the log and
+    /// the state machine view keep (an invocation's event, its response and error, a state's data and path stages)
+    /// are taken out of the record, not copied: the record then goes to the timeline's store, which has no use
+    /// for them (see [`super::timeline::TraceStore::push`]).
+    fn fold(&mut self, r: &mut TraceRecord, min_visible_us: u64) {
         let Some(doc) = &mut self.doc else { return };
         let canvas = &mut doc.canvas;
         let visible_until = |t_us: u64| t_us + min_visible_us;
@@ -640,13 +664,13 @@ impl EventflowApp {
             } => {
                 canvas.add_transit(
                     TransitSeen {
-                        from: &from,
-                        to: &to,
+                        from,
+                        to,
                         t_us: t_ms.0,
                         arrive_us: arrive_ms.0,
-                        trace_id: &trace_id,
-                        span_id,
-                        what,
+                        trace_id,
+                        span_id: *span_id,
+                        what: *what,
                     },
                     min_visible_us,
                 );
@@ -662,18 +686,18 @@ impl EventflowApp {
                 event,
                 ..
             } => {
-                if cold_start {
-                    canvas.flash(&function, style::COLD_START, visible_until(t_ms.0));
+                if *cold_start {
+                    canvas.flash(function, style::COLD_START, visible_until(t_ms.0));
                 }
                 let dropped = self.log.push_invoke(
-                    &function,
-                    &request_id,
-                    &trace_id,
+                    function,
+                    request_id,
+                    trace_id,
                     t_ms.0,
-                    cold_start,
+                    *cold_start,
                     init_ms.map(|m| m.0),
-                    attempt,
-                    event,
+                    *attempt,
+                    std::mem::take(event),
                 );
                 if dropped > 0
                     && let Selection::Invocation(i) = self.selection
@@ -694,20 +718,20 @@ impl EventflowApp {
                 error,
                 ..
             } => {
-                if status != Status::Ok {
-                    canvas.flash(&function, style::ERROR, visible_until(t_ms.0));
+                if *status != Status::Ok {
+                    canvas.flash(function, style::ERROR, visible_until(t_ms.0));
                 }
                 self.log.push_result(
-                    &request_id,
-                    status,
+                    request_id,
+                    *status,
                     duration_ms.0,
-                    billed_ms,
-                    response,
-                    error,
+                    *billed_ms,
+                    response.take(),
+                    error.take(),
                 );
             }
             TraceRecord::Throttle { t_ms, function, .. } => {
-                canvas.flash(&function, style::THROTTLE, visible_until(t_ms.0))
+                canvas.flash(function, style::THROTTLE, visible_until(t_ms.0))
             }
             TraceRecord::DeadLetter {
                 t_ms,
@@ -715,11 +739,11 @@ impl EventflowApp {
                 target,
                 ..
             } => {
-                canvas.flash(&resource, style::ERROR, visible_until(t_ms.0));
-                canvas.flash(&target, style::DEAD_LETTER, t_ms.0 + 2 * min_visible_us);
+                canvas.flash(resource, style::ERROR, visible_until(t_ms.0));
+                canvas.flash(target, style::DEAD_LETTER, t_ms.0 + 2 * min_visible_us);
             }
             TraceRecord::Retry { t_ms, resource, .. } => {
-                canvas.flash(&resource, style::RETRY, visible_until(t_ms.0))
+                canvas.flash(resource, style::RETRY, visible_until(t_ms.0))
             }
             TraceRecord::Log {
                 t_ms,
@@ -727,7 +751,7 @@ impl EventflowApp {
                 message,
                 ..
             } => {
-                self.log.push_log(&request_id, t_ms.0, message);
+                self.log.push_log(request_id, t_ms.0, message.clone());
             }
             TraceRecord::State {
                 state_machine,
@@ -740,14 +764,14 @@ impl EventflowApp {
                 stages,
                 ..
             } => canvas.sfn_runs.observe_state(
-                &state_machine,
-                &execution_arn,
-                &state,
-                &scope,
+                state_machine,
+                execution_arn,
+                state,
+                scope,
                 event,
-                detail,
-                data,
-                stages,
+                detail.clone(),
+                data.take(),
+                std::mem::take(stages),
             ),
             TraceRecord::Execution {
                 state_machine,
@@ -756,7 +780,7 @@ impl EventflowApp {
                 ..
             } => canvas
                 .sfn_runs
-                .observe_execution(&state_machine, &execution_arn, status),
+                .observe_execution(state_machine, execution_arn, *status),
             // Other kinds (drops, matches, objects, queue records…) are shown through stats and live state.
             _ => {}
         }
@@ -790,6 +814,9 @@ impl EventflowApp {
         }
         if let Some(plan) = &mut self.screenshot {
             plan.step(&ctx, &self.snap);
+        }
+        if let Some(plan) = &mut self.animation {
+            plan.step(&ctx, &self.snap, &mut self.panels.exports);
         }
 
         // Expire first (always): dots and flashes end in virtual time whether or not we are playing.
@@ -1507,7 +1534,7 @@ impl eframe::App for EventflowApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        if self.screenshot.is_none() {
+        if self.screenshot.is_none() && self.animation.is_none() {
             eframe::set_value(storage, PREFS_KEY, &self.prefs);
         }
     }
@@ -1518,4 +1545,13 @@ pub fn load_prefs(storage: Option<&dyn eframe::Storage>) -> Prefs {
     storage
         .and_then(|s| eframe::get_value(s, PREFS_KEY))
         .unwrap_or_default()
+}
+
+/// CPU time the calling thread has run, from the kernel's scheduler statistics (Linux; `None` elsewhere). The
+/// count is brought up to date at scheduler events (ticks, switches), so one short interval is coarse; a sum over
+/// many frames is not.
+fn thread_cpu() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
 }

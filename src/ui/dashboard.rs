@@ -7,10 +7,11 @@
 //!
 //! The dashboard is ten plots of the whole scenario: invocations, errors and throttles per second, concurrency
 //! and p99 duration per function (and API latency), queue depth and oldest message age per queue, dead letters,
-//! API answers by status class, and cost accumulated. Its series (a pass over every resource's buckets) are
-//! cached per [`Metrics::version`] and recomputed at most [`DASHBOARD_REFRESH_S`] apart while the run plays:
-//! drawing them (from a borrow of the cached points) is all a frame does, and a row of plots scrolled out of view
-//! only takes its place. The series are at most [`crate::runner::metrics::MAX_BUCKETS`] points each, fewer than
+//! API answers by status class, and cost accumulated. Its series are kept between frames and brought up to date
+//! ([`Metrics::update_series`]: only the buckets from the last one in use on, so a closed bucket's sums and
+//! percentiles are computed once) when [`Metrics::version`] changed, at most [`DASHBOARD_REFRESH_S`] apart while
+//! the run plays: drawing them (from a borrow of the kept points) is all a frame does, and a row of plots
+//! scrolled out of view only takes its place. The series are at most [`crate::runner::metrics::MAX_BUCKETS`] points each, fewer than
 //! two per horizontal pixel of the narrowest plot, so they are drawn whole: no point is dropped.
 
 use std::sync::Arc;
@@ -24,7 +25,7 @@ use super::style;
 use super::time_bar::TimeBar;
 use super::timeline::{Timeline, TimelineView, TraceStore};
 use crate::runner::Snapshot;
-use crate::runner::metrics::{Metric, Metrics};
+use crate::runner::metrics::{Metric, Metrics, SeriesOf, SeriesProgress};
 use crate::scenario::{NodeRef, ResourceType, Scenario};
 use crate::sim::TraceRecord;
 
@@ -34,14 +35,11 @@ const MAX_LINES: usize = 8;
 /// bucket is 100 ms wide at the least, so the plots lose nothing.
 pub const DASHBOARD_REFRESH_S: f64 = 0.1;
 
-/// One dashboard plot's data: its id, title and lines.
-type PlotData = (&'static str, &'static str, Vec<Series>);
-
-/// The dashboard's series and the metrics version and UI time they were computed at.
+/// The dashboard's plots and the metrics version and UI time they were brought up to date at.
 struct DashboardCache {
     version: u64,
     at_s: f64,
-    plots: Vec<PlotData>,
+    plots: Vec<DashPlot>,
 }
 
 /// The bottom panel's tab.
@@ -123,9 +121,10 @@ impl Views {
         self.dashboard = None;
     }
 
-    pub fn observe(&mut self, r: &TraceRecord) {
+    /// Takes a record: into the metrics, then (moved) into the store of recent traces.
+    pub fn observe(&mut self, r: TraceRecord) {
         if let Some(m) = &mut self.metrics {
-            m.observe(r);
+            m.observe(&r);
         }
         self.store.push(r);
     }
@@ -210,11 +209,16 @@ impl Views {
                             c.version != m.version() && now_s - c.at_s >= DASHBOARD_REFRESH_S
                         });
                         if stale {
-                            self.dashboard = Some(DashboardCache {
-                                version: m.version(),
+                            let cache = self.dashboard.get_or_insert_with(|| DashboardCache {
+                                version: 0,
                                 at_s: now_s,
-                                plots: dashboard_series(m, sc),
+                                plots: dashboard_plots(sc),
                             });
+                            for p in &mut cache.plots {
+                                p.refresh(m);
+                            }
+                            cache.version = m.version();
+                            cache.at_s = now_s;
                         }
                         let plots = self.dashboard.as_ref().map_or(&[][..], |c| &c.plots[..]);
                         let clicked = egui::ScrollArea::vertical()
@@ -247,8 +251,50 @@ impl Views {
     }
 }
 
-/// The series of the ten plots of the whole scenario.
-fn dashboard_series(m: &Metrics, sc: &Scenario) -> Vec<PlotData> {
+/// One plot of the dashboard: its id, title, lines, and where each line's points come from (kept up to date
+/// by [`Metrics::update_series`]: a refresh computes only the buckets that can have changed).
+struct DashPlot {
+    id: &'static str,
+    title: &'static str,
+    lines: Vec<Series>,
+    sources: Vec<(SeriesOf, Metric, SeriesProgress)>,
+}
+
+impl DashPlot {
+    fn new(id: &'static str, title: &'static str) -> DashPlot {
+        DashPlot {
+            id,
+            title,
+            lines: Vec::new(),
+            sources: Vec::new(),
+        }
+    }
+
+    /// Adds a line named `name` showing `metric` of `of`, in `color` (else the plot's next colour).
+    fn line(
+        mut self,
+        name: impl Into<String>,
+        of: SeriesOf,
+        metric: Metric,
+        color: Option<egui::Color32>,
+    ) -> DashPlot {
+        let mut series = Series::new(name, Vec::new());
+        series.color = color;
+        self.lines.push(series);
+        self.sources.push((of, metric, SeriesProgress::default()));
+        self
+    }
+
+    /// Brings every line up to date with `m`.
+    fn refresh(&mut self, m: &Metrics) {
+        for (series, (of, metric, progress)) in self.lines.iter_mut().zip(&mut self.sources) {
+            m.update_series(*of, *metric, progress, &mut series.points);
+        }
+    }
+}
+
+/// The ten plots of the whole scenario, their lines not yet computed.
+fn dashboard_plots(sc: &Scenario) -> Vec<DashPlot> {
     let of_type = |t: ResourceType| -> Vec<crate::scenario::ResId> {
         sc.ids()
             .filter(|id| sc.resource(*id).resource_type() == t)
@@ -258,102 +304,99 @@ fn dashboard_series(m: &Metrics, sc: &Scenario) -> Vec<PlotData> {
     let functions = of_type(ResourceType::Function);
     let queues = of_type(ResourceType::Queue);
     let apis = of_type(ResourceType::Api);
-    let per = |ids: &[crate::scenario::ResId], metric: Metric| -> Vec<Series> {
-        ids.iter()
-            .map(|id| Series::new(sc.id(*id), m.series(*id, metric)))
-            .collect()
+    let per = |mut plot: DashPlot, ids: &[crate::scenario::ResId], metric: Metric| {
+        for id in ids {
+            plot = plot.line(sc.id(*id), SeriesOf::Resource(*id), metric, None);
+        }
+        plot
     };
-    let mut latency = per(&functions, Metric::P99Ms);
-    latency.extend(apis.iter().map(|id| {
-        Series::new(
+    let total = |t: Option<ResourceType>| SeriesOf::Total(t);
+    let functions_only = Some(ResourceType::Function);
+    let mut latency = per(
+        DashPlot::new("dash-p99", "p99 duration / API latency (ms)"),
+        &functions,
+        Metric::P99Ms,
+    );
+    for id in &apis {
+        latency = latency.line(
             format!("{} (API)", sc.id(*id)),
-            m.series(*id, Metric::P99Ms),
-        )
-    }));
+            SeriesOf::Resource(*id),
+            Metric::P99Ms,
+            None,
+        );
+    }
     vec![
-        (
-            "dash-invocations",
-            "Invocations per second",
-            vec![
-                Series::new(
-                    "invocations / s",
-                    m.total_series(Metric::Rate, Some(ResourceType::Function)),
-                )
-                .color(style::OK_GREEN),
-            ],
+        DashPlot::new("dash-invocations", "Invocations per second").line(
+            "invocations / s",
+            total(functions_only),
+            Metric::Rate,
+            Some(style::OK_GREEN),
         ),
-        (
-            "dash-errors",
-            "Errors per second (functions, API 5xx)",
-            vec![
-                Series::new("errors / s", m.total_series(Metric::ErrorRate, None))
-                    .color(style::ERROR),
-            ],
+        DashPlot::new("dash-errors", "Errors per second (functions, API 5xx)").line(
+            "errors / s",
+            total(None),
+            Metric::ErrorRate,
+            Some(style::ERROR),
         ),
-        (
-            "dash-throttles",
-            "Throttles per second",
-            vec![
-                Series::new(
-                    "throttles / s",
-                    m.total_series(Metric::ThrottleRate, Some(ResourceType::Function)),
-                )
-                .color(style::THROTTLE),
-            ],
+        DashPlot::new("dash-throttles", "Throttles per second").line(
+            "throttles / s",
+            total(functions_only),
+            Metric::ThrottleRate,
+            Some(style::THROTTLE),
         ),
-        (
-            "dash-concurrency",
-            "Concurrency per function",
-            per(&functions, Metric::Concurrency),
+        per(
+            DashPlot::new("dash-concurrency", "Concurrency per function"),
+            &functions,
+            Metric::Concurrency,
         ),
-        ("dash-p99", "p99 duration / API latency (ms)", latency),
-        (
-            "dash-depth",
-            "Messages held per queue",
-            per(&queues, Metric::QueueHeld),
+        latency,
+        per(
+            DashPlot::new("dash-depth", "Messages held per queue"),
+            &queues,
+            Metric::QueueHeld,
         ),
-        (
-            "dash-age",
-            "Oldest message age per queue (s)",
-            per(&queues, Metric::OldestAgeS),
+        per(
+            DashPlot::new("dash-age", "Oldest message age per queue (s)"),
+            &queues,
+            Metric::OldestAgeS,
         ),
-        (
-            "dash-dlq",
-            "Dead letters (total)",
-            vec![
-                Series::new(
-                    "dead letters",
-                    m.total_series(Metric::DeadLettersTotal, None),
-                )
-                .color(style::DEAD_LETTER),
-            ],
+        DashPlot::new("dash-dlq", "Dead letters (total)").line(
+            "dead letters",
+            total(None),
+            Metric::DeadLettersTotal,
+            Some(style::DEAD_LETTER),
         ),
-        (
-            "dash-status",
-            "API answers per second by class",
-            vec![
-                Series::new("2xx / s", m.total_series(Metric::Status2xxRate, None))
-                    .color(style::OK_GREEN),
-                Series::new("4xx / s", m.total_series(Metric::Status4xxRate, None))
-                    .color(style::RETRY),
-                Series::new("5xx / s", m.total_series(Metric::Status5xxRate, None))
-                    .color(style::ERROR),
-            ],
-        ),
-        (
-            "dash-cost",
-            "Cost accumulated (USD)",
-            vec![Series::new(
-                "USD",
-                m.total_series(Metric::CostTotalUsd, Some(ResourceType::Function)),
-            )],
+        DashPlot::new("dash-status", "API answers per second by class")
+            .line(
+                "2xx / s",
+                total(None),
+                Metric::Status2xxRate,
+                Some(style::OK_GREEN),
+            )
+            .line(
+                "4xx / s",
+                total(None),
+                Metric::Status4xxRate,
+                Some(style::RETRY),
+            )
+            .line(
+                "5xx / s",
+                total(None),
+                Metric::Status5xxRate,
+                Some(style::ERROR),
+            ),
+        DashPlot::new("dash-cost", "Cost accumulated (USD)").line(
+            "USD",
+            total(functions_only),
+            Metric::CostTotalUsd,
+            None,
         ),
     ]
 }
 
 /// The ten plots of the whole scenario, five per row; returns the time clicked. A row scrolled out of view only
 /// takes its place (the height it had when last drawn), so the scroll area keeps its extent.
-fn dashboard(ui: &mut Ui, plots: &[PlotData], row_height: &mut f32) -> Option<f64> {
+fn dashboard(ui: &mut Ui, plots: &[DashPlot], row_height: &mut f32) -> Option<f64> {
     let mut clicked = None;
     let gap = ui.spacing().item_spacing.x;
     let width = ((ui.available_width() - 4.0 * gap) / 5.0).max(140.0);
@@ -367,8 +410,8 @@ fn dashboard(ui: &mut Ui, plots: &[PlotData], row_height: &mut f32) -> Option<f6
             continue;
         }
         let drawn = ui.horizontal_top(|ui| {
-            for (id, title, series) in row {
-                if let Some(t) = plot(ui, id, title, series, None, width) {
+            for p in row {
+                if let Some(t) = plot(ui, p.id, p.title, &p.lines, None, width) {
                     clicked = Some(t);
                 }
             }

@@ -122,6 +122,10 @@ pub struct Exports {
     png: Vec<PngSlot>,
     /// An animated PNG being recorded.
     apng: Option<ApngRecording>,
+    /// An export asked for without the dialog ([`Exports::queue_apng`]), started by the next [`Exports::show`].
+    queued: Option<(ExportKind, PathBuf, Option<Window>)>,
+    /// The last message an export gave (how `open --export-apng` learns how its export ended).
+    last_message: Option<(String, bool)>,
 }
 
 /// An animated PNG being recorded: its plan, where it goes, the capture awaited.
@@ -171,9 +175,28 @@ impl Exports {
         });
     }
 
-    /// Whether an export is being written.
+    /// Whether an export is being written (or waits to start).
     pub fn busy(&self) -> bool {
-        !self.jobs.is_empty() || !self.png.is_empty() || self.apng.is_some()
+        !self.jobs.is_empty()
+            || !self.png.is_empty()
+            || self.apng.is_some()
+            || self.queued.is_some()
+    }
+
+    /// Records an animated PNG of `from_us` to `to_us` in `frames` frames to `path`, from the next frame on, as
+    /// the dialog's Export button does (`open --export-apng`).
+    pub fn queue_apng(&mut self, path: PathBuf, from_us: u64, to_us: u64, frames: usize) {
+        let window = Window {
+            from_s: from_us as f64 / 1e6,
+            to_s: to_us as f64 / 1e6,
+            frames,
+        };
+        self.queued = Some((ExportKind::CanvasApng, path, Some(window)));
+    }
+
+    /// The last message an export gave (text, is an error).
+    pub fn last_message(&self) -> Option<&(String, bool)> {
+        self.last_message.as_ref()
     }
 
     /// Shows the dialog; starts the export when confirmed. Returns a message for the status line (text, is an
@@ -188,7 +211,12 @@ impl Exports {
         let horizon_s = source
             .as_ref()
             .map_or(0.0, |s| s.horizon_us.max(s.snapshot.now_us) as f64 / 1e6);
-        if let Some((kind, path)) = &mut self.dialog {
+        if let Some((kind, path, window)) = self.queued.take() {
+            message = match source {
+                Some(src) => self.start(ctx, kind, path, src, window, actions),
+                None => Some(("Nothing is open to export".to_string(), true)),
+            };
+        } else if let Some((kind, path)) = &mut self.dialog {
             let kind = *kind;
             let mut go = false;
             let mut cancel = false;
@@ -233,7 +261,11 @@ impl Exports {
         {
             message = self.record_apng(ctx, src, actions);
         }
-        message.or_else(|| self.poll())
+        let message = message.or_else(|| self.poll());
+        if let Some(m) = &message {
+            self.last_message = Some(m.clone());
+        }
+        message
     }
 
     /// One frame of an animated PNG being recorded: seek, wait for the moment to be drawn, capture, next.
@@ -544,6 +576,67 @@ fn window_fields(ui: &mut egui::Ui, w: &mut Window, horizon_s: f64) {
          shown; plays at {} frames a second.",
         1000 / APNG_FRAME_MS
     ));
+}
+
+/// `open --export-apng OUT --until S`: once the run stands paused at S (or has stood still short of it for
+/// [`super::screenshot::STALL_WAIT`]), an animated PNG of the window from `from_us` to that moment is recorded as
+/// File → Export records one (seeks, captures of the rendered canvas, the file written on a thread), then the
+/// window closes. How it ended is left in [`AnimationPlan::result`].
+pub struct AnimationPlan {
+    out: PathBuf,
+    from_us: u64,
+    until_us: u64,
+    frames: usize,
+    queued: bool,
+    stalled_since: Option<std::time::Instant>,
+    /// Filled when the export ended; read by the command line after the window closes.
+    pub result: Arc<Mutex<Option<Result<(), String>>>>,
+}
+
+impl AnimationPlan {
+    pub fn new(out: PathBuf, from_us: u64, until_us: u64, frames: usize) -> AnimationPlan {
+        AnimationPlan {
+            out,
+            from_us,
+            until_us,
+            frames,
+            queued: false,
+            stalled_since: None,
+            result: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// One frame: start the export once the run stands at its moment; close the window once it has ended.
+    pub fn step(&mut self, ctx: &Context, snap: &Snapshot, exports: &mut Exports) {
+        if !self.queued {
+            let still = !snap.playing && !snap.seeking;
+            let stalled = if still {
+                self.stalled_since
+                    .get_or_insert_with(std::time::Instant::now)
+                    .elapsed()
+                    >= super::screenshot::STALL_WAIT
+            } else {
+                self.stalled_since = None;
+                false
+            };
+            if still && (snap.now_us >= self.until_us || stalled) {
+                exports.queue_apng(self.out.clone(), self.from_us, snap.now_us, self.frames);
+                self.queued = true;
+            }
+        } else if !exports.busy() {
+            let outcome = match exports.last_message() {
+                Some((text, false)) if text.starts_with("Exported") => Ok(()),
+                Some((text, _)) => Err(text.clone()),
+                None => Err("the export ended without a message".to_string()),
+            };
+            if let Ok(mut g) = self.result.lock() {
+                *g = Some(outcome);
+            }
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            return;
+        }
+        ctx.request_repaint_after(std::time::Duration::from_millis(30));
+    }
 }
 
 /// What an [`ApngPlan`] asks for next.

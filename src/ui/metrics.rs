@@ -16,6 +16,51 @@ use crate::scenario::{ResId, ResourceType, Scenario};
 pub const PLOT_HEIGHT: f32 = 130.0;
 /// The group that links the x axes (and cursors) of every plot.
 const LINK_GROUP: &str = "eventflow-metrics-time";
+/// Pixels between two labelled y grid lines at the least: egui_plot paints a tick label only where its lines
+/// are more than 20 px apart (and the text fits), so the labelled step is chosen for at least this much room.
+const Y_LABEL_SPACING_PX: f64 = 26.0;
+
+/// The smallest of 1, 2, 5 × 10ⁿ that is at least `x` (x > 0).
+fn nice_step(x: f64) -> f64 {
+    if !(x.is_finite() && x > 0.0) {
+        return 1.0;
+    }
+    let power = 10f64.powf(x.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * power)
+        .find(|step| *step >= x * (1.0 - 1e-9))
+        .unwrap_or(10.0 * power)
+}
+
+/// The y axis's grid: steps of 1, 2 or 5 × 10ⁿ (egui_plot's default only has powers of ten, so a short plot of
+/// values in the thousands had its grid lines 1,000 apart at 14 px, too close for labels, and 10,000 apart past
+/// its top: no label but 0). The labelled step is the smallest such number at least [`Y_LABEL_SPACING_PX`] apart;
+/// the thin and thick steps divide and are multiples of it, so every labelled line is a whole number of thin
+/// ones and no two labels crowd (a thick step of 5 over a labelled 2 would label 4 and 5 a pixel row apart).
+fn y_grid_steps(input: egui_plot::GridInput) -> [f64; 3] {
+    /// egui_plot's default `grid_spacing` minimum: `base_step_size` is the value of this many pixels.
+    const MIN_GRID_SPACING_PX: f64 = 8.0;
+    let per_px = input.base_step_size / MIN_GRID_SPACING_PX;
+    let labelled = nice_step(per_px * Y_LABEL_SPACING_PX);
+    let mantissa = (labelled / 10f64.powf(labelled.log10().floor())).round();
+    let (thin, thick) = if mantissa >= 5.0 {
+        (labelled / 5.0, labelled * 2.0)
+    } else {
+        (labelled / 2.0, labelled * 5.0)
+    };
+    [thin, labelled, thick]
+}
+
+/// A y tick label with the decimals its step needs; a value that rounds to zero is "0", never "-0".
+fn y_label(mark: egui_plot::GridMark, _range: &std::ops::RangeInclusive<f64>) -> String {
+    let decimals = (-mark.step_size.log10()).ceil().clamp(0.0, 9.0) as usize;
+    let text = format!("{:.*}", decimals, mark.value);
+    match text.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
+        _ => text,
+    }
+}
 
 /// One line of a plot. Its points are kept in egui_plot's own form, so a cached series (the dashboard's) is
 /// drawn from a borrow each frame, without copying or converting its points again.
@@ -76,6 +121,8 @@ pub fn plot(
             .allow_zoom([true, false])
             .include_y(0.0)
             .x_axis_formatter(|mark, _range| format!("{:.0} s", mark.value))
+            .y_grid_spacer(egui_plot::uniform_grid_spacer(y_grid_steps))
+            .y_axis_formatter(y_label)
             .show(ui, |plot_ui| {
                 for s in series {
                     let mut line = Line::new(s.name.as_str(), PlotPoints::Borrowed(&s.points));
@@ -237,4 +284,66 @@ pub fn node_plots(ui: &mut Ui, metrics: &Metrics, sc: &Scenario, id: ResId) -> O
         }
     });
     clicked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nice_steps_are_one_two_or_five_times_a_power_of_ten() {
+        for (x, step) in [
+            (0.3, 0.5),
+            (1.0, 1.0),
+            (1.2, 2.0),
+            (4.0, 5.0),
+            (6.0, 10.0),
+            (140.0, 200.0),
+            (2000.0, 2000.0),
+        ] {
+            assert_eq!(nice_step(x), step, "{x}");
+        }
+        assert_eq!(nice_step(0.0), 1.0);
+        assert_eq!(nice_step(f64::NAN), 1.0);
+    }
+
+    /// A dashboard plot at 1280 × 800: about 80 px of y axis for values up to 5,500 (invocations per second).
+    #[test]
+    fn a_short_plot_of_thousands_gets_labelled_lines() {
+        let (height_px, top) = (80.0, 5500.0);
+        let per_px = top / height_px;
+        let steps = y_grid_steps(egui_plot::GridInput {
+            bounds: (0.0, top),
+            base_step_size: per_px * 8.0,
+        });
+        let labelled = steps[1];
+        let spacing_px = labelled / per_px;
+        // egui_plot labels lines more than 20 px apart; several of them fit in the plot.
+        assert!(spacing_px > 20.0, "{spacing_px} px");
+        assert!(top / labelled >= 2.0, "{steps:?}");
+        // Nested: labelled lines are thin lines, thick lines labelled ones.
+        for per_px in [0.013, 0.4, 1.0, 68.75, 3.1e4] {
+            let [thin, labelled, thick] = y_grid_steps(egui_plot::GridInput {
+                bounds: (0.0, 1.0),
+                base_step_size: per_px * 8.0,
+            });
+            let whole = |x: f64| (x - x.round()).abs() < 1e-9;
+            assert!(
+                whole(labelled / thin) && whole(thick / labelled),
+                "{thin} {labelled} {thick}"
+            );
+            assert!(thin < labelled && labelled < thick);
+        }
+    }
+
+    #[test]
+    fn y_labels_have_the_decimals_of_their_step_and_no_negative_zero() {
+        let mark = |value, step_size| egui_plot::GridMark { value, step_size };
+        assert_eq!(y_label(mark(4000.0, 2000.0), &(0.0..=1.0)), "4000");
+        assert_eq!(y_label(mark(0.5, 0.5), &(0.0..=1.0)), "0.5");
+        assert_eq!(y_label(mark(0.0001, 0.00005), &(0.0..=1.0)), "0.00010");
+        assert_eq!(y_label(mark(-0.0, 1.0), &(0.0..=1.0)), "0");
+        assert_eq!(y_label(mark(-1e-12, 0.2), &(0.0..=1.0)), "0.0");
+        assert_eq!(y_label(mark(-1.0, 1.0), &(0.0..=1.0)), "-1");
+    }
 }

@@ -124,6 +124,16 @@ pub struct OpenArgs {
     /// dropped, and the log says how many.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub memory_cap_mb: Option<u64>,
+    /// Record an animated PNG of the canvas from --apng-from to --until (as File → Export does: the run seeks
+    /// to each frame's moment and the rendered canvas is captured), write it to this file, then exit.
+    #[arg(long, requires = "until", conflicts_with = "screenshot")]
+    pub export_apng: Option<PathBuf>,
+    /// With --export-apng: the virtual second the animation starts at.
+    #[arg(long, default_value_t = 0.0)]
+    pub apng_from: f64,
+    /// With --export-apng: frames of the animation (2 to 120, shown 10 a second).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(2..=120))]
+    pub apng_frames: u16,
 }
 
 impl OpenArgs {
@@ -142,6 +152,9 @@ impl OpenArgs {
             speed: None,
             until: None,
             memory_cap_mb: None,
+            export_apng: None,
+            apng_from: 0.0,
+            apng_frames: 20,
         }
     }
 }
@@ -167,6 +180,10 @@ pub enum UiError {
     BadTourStep(usize),
     #[error("screenshot failed: {0}")]
     Screenshot(String),
+    #[error("animated PNG export failed: {0}")]
+    Export(String),
+    #[error("invalid --apng-from {0}: expected virtual seconds from 0 to before --until")]
+    BadApngFrom(f64),
     #[error("invalid --speed {0}: expected a number from 0.1 to 1000")]
     BadSpeed(f64),
     #[error("invalid --until {0}: expected a number of virtual seconds >= 0")]
@@ -185,8 +202,9 @@ impl UiError {
             | UiError::BadTourStep(_)
             | UiError::BadSpeed(_)
             | UiError::BadUntil(_)
+            | UiError::BadApngFrom(_)
             | UiError::Window(_) => true,
-            UiError::Screenshot(_) => false,
+            UiError::Screenshot(_) | UiError::Export(_) => false,
         }
     }
 }
@@ -216,6 +234,13 @@ pub fn run(args: OpenArgs) -> Result<(), UiError> {
         Some(s) => return Err(UiError::BadUntil(s)),
         None => None,
     };
+    if args.export_apng.is_some()
+        && !(args.apng_from.is_finite()
+            && args.apng_from >= 0.0
+            && args.until.is_some_and(|u| args.apng_from < u))
+    {
+        return Err(UiError::BadApngFrom(args.apng_from));
+    }
     let has_display = std::env::var_os("DISPLAY").is_some_and(|v| !v.is_empty())
         || std::env::var_os("WAYLAND_DISPLAY").is_some_and(|v| !v.is_empty());
     if !has_display {
@@ -284,7 +309,7 @@ fn open_window(
     let options = eframe::NativeOptions {
         viewport,
         renderer: eframe::Renderer::Glow,
-        persist_window: screenshot.is_none() && size.is_none(),
+        persist_window: screenshot.is_none() && args.export_apng.is_none() && size.is_none(),
         ..Default::default()
     };
     let file = args.file.clone();
@@ -297,11 +322,22 @@ fn open_window(
     let speed = args.speed;
     let memory_cap_mb = args.memory_cap_mb;
     let slot = result_slot.clone();
+    let animation = args.export_apng.clone().map(|out| {
+        export::AnimationPlan::new(
+            out,
+            (args.apng_from * 1e6) as u64,
+            until_us.unwrap_or(0),
+            usize::from(args.apng_frames),
+        )
+    });
+    let animation_result = animation.as_ref().map(|p| p.result.clone());
+    // A screenshot or an animation shows the app as it comes, not as the last session left it.
+    let scripted = screenshot.is_some() || animation.is_some();
     eframe::run_native(
         "eventflow",
         options,
         Box::new(move |cc| {
-            let prefs = if screenshot.is_some() {
+            let prefs = if scripted {
                 Prefs::default()
             } else {
                 app::load_prefs(cc.storage)
@@ -350,10 +386,28 @@ fn open_window(
                 }
                 app.set_screenshot(plan);
             }
+            if let Some(plan) = animation {
+                app.set_animation(plan);
+            }
             Ok(Box::new(app))
         }),
     )
     .map_err(|e| UiError::Window(e.to_string()))?;
+    if let Some(slot) = animation_result {
+        let r = slot
+            .lock()
+            .map_err(|_| UiError::Export("lost the result".into()))?
+            .take();
+        match r {
+            Some(Ok(())) => {}
+            Some(Err(e)) => return Err(UiError::Export(e)),
+            None => {
+                return Err(UiError::Export(
+                    "the window closed before the animation was written".into(),
+                ));
+            }
+        }
+    }
     if let Some(slot) = result_slot {
         let r = slot
             .lock()

@@ -241,6 +241,17 @@ impl TestApp {
         self.app.inline_engine_time
     }
 
+    /// Measures the inline runner's CPU time each frame from now on (see [`TestApp::engine_cpu_of_last_frame`]).
+    pub fn measure_engine_cpu(&mut self) {
+        self.app.measure_engine_cpu();
+    }
+
+    /// CPU time the last frame spent in the inline runner, once [`TestApp::measure_engine_cpu`] was called (and
+    /// where the kernel counts it: Linux).
+    pub fn engine_cpu_of_last_frame(&self) -> Option<Duration> {
+        self.app.inline_engine_cpu
+    }
+
     /// Rows of the timeline (after it was drawn).
     pub fn timeline_rows(&self) -> usize {
         self.app.panels_views().timeline.row_count()

@@ -1,7 +1,8 @@
 //! The timeline (waterfall) of one trace, X-Ray / Jaeger style, with the async hops real tools lose.
 //!
 //! [`TraceStore`] keeps the records of the most recent traces of the run (bounded: [`MAX_TRACES`] traces, each
-//! up to [`MAX_RECORDS_PER_TRACE`] records). [`Timeline`] rebuilds the trace's spans with
+//! up to [`MAX_RECORDS_PER_TRACE`] records, [`MAX_STORE_BYTES`] in all); the app moves each record in once it
+//! has folded it into its other views. [`Timeline`] rebuilds the trace's spans with
 //! [`crate::export::SpanSet`] (the model of the Perfetto and OTLP exports) whenever the trace grows, and draws one
 //! row per span in causal order (children under their parent, by start time):
 //!
@@ -26,12 +27,16 @@ use super::action::{Action, Selection};
 use super::log::InvocationLog;
 use super::style;
 use crate::export::{Attr, Span, SpanSet};
+use crate::runner::retention::value_bytes;
 use crate::sim::TraceRecord;
 
 /// Traces whose records are kept for the timeline (the oldest is forgotten first).
 pub const MAX_TRACES: usize = 4096;
 /// Records kept per trace (a larger trace shows its beginning).
 pub const MAX_RECORDS_PER_TRACE: usize = 20_000;
+/// Bytes of records kept at most ([`record_bytes`]): the most recent traces of a long run at load (a few thousand
+/// of the run's traces; issue 15's memory bound), however many [`MAX_TRACES`] would allow.
+pub const MAX_STORE_BYTES: usize = 16 << 20;
 /// Siblings of one kind and resource beyond this many collapse to a "×N" row.
 pub const FANOUT_COLLAPSE: usize = 3;
 const ROW_HEIGHT: f32 = 18.0;
@@ -62,55 +67,195 @@ pub fn trace_id_of(r: &TraceRecord) -> Option<&str> {
     }
 }
 
-/// The records of the most recent traces, by trace id.
+/// Heap and inline bytes of a record as the store keeps it (an estimate: the record itself, a flat allowance for
+/// its ids and names, and its payloads: an invocation's event, a result's response and error, a log line, an API
+/// answer's body, a state's data and path stages).
+pub fn record_bytes(r: &TraceRecord) -> usize {
+    /// A record's ids and names (a trace id, a request id, a resource or two), each a `String` of 10 to 40 bytes.
+    const TEXTS: usize = 128;
+    let opt = |v: &Option<serde_json::Value>| v.as_ref().map_or(0, value_bytes);
+    let payload = match r {
+        TraceRecord::Invoke { event, links, .. } => {
+            value_bytes(event) + links.len() * std::mem::size_of::<u64>()
+        }
+        TraceRecord::Result {
+            response, error, ..
+        } => opt(response) + opt(error),
+        TraceRecord::Execution { output, error, .. } => opt(output) + opt(error),
+        TraceRecord::Call { error, rds, .. } => opt(error) + opt(rds),
+        TraceRecord::Log { message, .. } => message.capacity(),
+        TraceRecord::Response { body, .. } => body.capacity(),
+        TraceRecord::State {
+            detail,
+            data,
+            stages,
+            ..
+        } => {
+            detail.as_ref().map_or(0, String::capacity)
+                + opt(data)
+                + stages.iter().map(|(_, v)| value_bytes(v)).sum::<usize>()
+        }
+        _ => 0,
+    };
+    std::mem::size_of::<TraceRecord>() + TEXTS + payload
+}
+
+/// Empties the payloads of a record that neither the timeline's spans ([`SpanSet`]) nor its export read: an
+/// invocation's event, a result's response and error, an execution's output and error, an SDK call's RDS answer
+/// (a failed call keeps an empty error: its span is failed), an API answer's body, a state's data and path
+/// stages. The app's log and state machine view have taken them already (the store then copies nothing); a long
+/// run's store stays small.
+fn slim(r: &mut TraceRecord) {
+    match r {
+        TraceRecord::Invoke { event, .. } => *event = serde_json::Value::Null,
+        TraceRecord::Result {
+            response, error, ..
+        } => {
+            *response = None;
+            *error = None;
+        }
+        TraceRecord::Execution { output, error, .. } => {
+            *output = None;
+            *error = None;
+        }
+        TraceRecord::Call { error, rds, .. } => {
+            if let Some(e) = error {
+                *e = serde_json::Value::Null;
+            }
+            *rds = None;
+        }
+        TraceRecord::Response { body, .. } => *body = String::new(),
+        TraceRecord::State { data, stages, .. } => {
+            *data = None;
+            *stages = Vec::new();
+        }
+        _ => {}
+    }
+}
+
+/// One trace's records as the store keeps them.
+struct StoredTrace {
+    id: Arc<str>,
+    records: Vec<TraceRecord>,
+    /// [`record_bytes`] of its records.
+    bytes: usize,
+}
+
+/// The records of the most recent traces, by trace id, bounded by count ([`MAX_TRACES`], each up to
+/// [`MAX_RECORDS_PER_TRACE`] records) and by bytes ([`MAX_STORE_BYTES`]): the oldest trace is forgotten first.
+/// Records are moved in (the app hands each one over once it has folded it into its other views), never copied.
 #[derive(Default)]
 pub struct TraceStore {
-    by_trace: HashMap<Arc<str>, Vec<TraceRecord>>,
-    /// Trace ids in order of first record (for forgetting the oldest).
-    order: VecDeque<Arc<str>>,
+    /// Kept traces, oldest first: `traces[k]` has the sequence number `first_seq + k`.
+    traces: VecDeque<StoredTrace>,
+    first_seq: u64,
+    /// Trace id → sequence number.
+    by_id: HashMap<Arc<str>, u64>,
+    /// [`record_bytes`] of every record kept.
+    bytes: usize,
+    /// The trace of the last record taken and its sequence number: records of one trace come in runs, so the next
+    /// one is most often found without hashing its id.
+    last: Option<(Arc<str>, u64)>,
 }
 
 impl TraceStore {
     pub fn clear(&mut self) {
-        self.by_trace.clear();
-        self.order.clear();
+        *self = TraceStore::default();
     }
 
-    pub fn push(&mut self, r: &TraceRecord) {
-        let Some(id) = trace_id_of(r) else {
+    /// Takes a record (one outside any trace is dropped), without the payloads the timeline never shows (see
+    /// [`slim`]).
+    pub fn push(&mut self, mut r: TraceRecord) {
+        slim(&mut r);
+        let Some(id) = trace_id_of(&r) else {
             return;
         };
-        if let Some(v) = self.by_trace.get_mut(id) {
-            if v.len() < MAX_RECORDS_PER_TRACE {
-                v.push(r.clone());
+        let bytes = record_bytes(&r);
+        let seq = match &self.last {
+            Some((last, seq)) if **last == *id => Some(*seq),
+            _ => self.by_id.get(id).copied(),
+        };
+        let kept = seq.and_then(|s| {
+            let k = usize::try_from(s.checked_sub(self.first_seq)?).ok()?;
+            Some((s, k))
+        });
+        match kept {
+            Some((seq, k)) => {
+                let alone = self.traces.len() == 1;
+                let over_budget = self.bytes + bytes > MAX_STORE_BYTES;
+                let Some(trace) = self.traces.get_mut(k) else {
+                    return;
+                };
+                if self.last.as_ref().is_none_or(|(_, s)| *s != seq) {
+                    self.last = Some((trace.id.clone(), seq));
+                }
+                // A trace keeps its beginning: past its record limit (or alone past the byte budget) it stops.
+                if trace.records.len() >= MAX_RECORDS_PER_TRACE || (alone && over_budget) {
+                    return;
+                }
+                trace.records.push(r);
+                trace.bytes += bytes;
+                self.bytes += bytes;
             }
+            None => {
+                let id: Arc<str> = Arc::from(id);
+                if self.traces.len() >= MAX_TRACES {
+                    self.forget_oldest();
+                }
+                let seq = self.first_seq + self.traces.len() as u64;
+                self.by_id.insert(id.clone(), seq);
+                self.last = Some((id.clone(), seq));
+                self.traces.push_back(StoredTrace {
+                    id,
+                    records: vec![r],
+                    bytes,
+                });
+                self.bytes += bytes;
+            }
+        }
+        while self.bytes > MAX_STORE_BYTES && self.traces.len() > 1 {
+            self.forget_oldest();
+        }
+    }
+
+    fn forget_oldest(&mut self) {
+        let Some(old) = self.traces.pop_front() else {
             return;
-        }
-        let id: Arc<str> = Arc::from(id);
-        if self.order.len() >= MAX_TRACES
-            && let Some(old) = self.order.pop_front()
+        };
+        self.by_id.remove(&old.id);
+        self.bytes -= old.bytes;
+        if self
+            .last
+            .as_ref()
+            .is_some_and(|(_, s)| *s == self.first_seq)
         {
-            self.by_trace.remove(&old);
+            self.last = None;
         }
-        self.order.push_back(id.clone());
-        self.by_trace.insert(id, vec![r.clone()]);
+        self.first_seq += 1;
     }
 
     pub fn records(&self, trace: &str) -> Option<&[TraceRecord]> {
-        self.by_trace.get(trace).map(Vec::as_slice)
+        let seq = self.by_id.get(trace)?;
+        let k = usize::try_from(seq.checked_sub(self.first_seq)?).ok()?;
+        self.traces.get(k).map(|t| t.records.as_slice())
     }
 
     /// The oldest trace still kept.
     pub fn first(&self) -> Option<&Arc<str>> {
-        self.order.front()
+        self.traces.front().map(|t| &t.id)
     }
 
     pub fn len(&self) -> usize {
-        self.order.len()
+        self.traces.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
+        self.traces.is_empty()
+    }
+
+    /// Bytes kept (the estimate of [`record_bytes`]).
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 }
 
@@ -742,6 +887,114 @@ fn legend(ui: &mut Ui) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn log_record(trace: &str, message_bytes: usize) -> TraceRecord {
+        TraceRecord::Log {
+            t_ms: crate::sim::Ms(0),
+            function: "f".into(),
+            request_id: "r".into(),
+            trace_id: trace.into(),
+            parent_span_id: None,
+            message: "x".repeat(message_bytes),
+        }
+    }
+
+    #[test]
+    fn the_store_keeps_the_newest_traces_by_count_and_by_bytes() {
+        let mut store = TraceStore::default();
+        // Records of interleaved traces each land in their own trace.
+        for k in 0..10 {
+            store.push(log_record(&format!("t{}", k % 3), 10));
+        }
+        let lens: Vec<usize> = (0..3)
+            .map(|t| store.records(&format!("t{t}")).map_or(0, <[_]>::len))
+            .collect();
+        assert_eq!(lens, [4, 3, 3]);
+        // By count: the oldest traces go first.
+        for k in 0..MAX_TRACES + 10 {
+            store.push(log_record(&format!("s{k}"), 10));
+        }
+        assert_eq!(store.len(), MAX_TRACES);
+        assert_eq!(store.first().map(|t| t.to_string()), Some("s10".into()));
+        assert!(store.records("t0").is_none());
+        // By bytes: big traces push the store past its budget; it keeps the newest that fit.
+        let per = 100_000;
+        let n = 2 * MAX_STORE_BYTES / per;
+        for k in 0..n {
+            store.push(log_record(&format!("big{k}"), per));
+        }
+        assert!(store.bytes() <= MAX_STORE_BYTES, "{}", store.bytes());
+        assert!(store.len() < n / 2 + 1 && store.len() + 1 >= MAX_STORE_BYTES / (per + 1000));
+        let oldest = n - store.len();
+        assert_eq!(
+            store.first().map(|t| t.to_string()),
+            Some(format!("big{oldest}"))
+        );
+        let kept: usize = (oldest..n)
+            .filter_map(|k| store.records(&format!("big{k}")))
+            .flatten()
+            .map(record_bytes)
+            .sum();
+        assert_eq!(kept, store.bytes());
+        // A record of a forgotten trace starts it again, as the newest.
+        store.push(log_record("s10", 10));
+        assert_eq!(store.records("s10").map(<[_]>::len), Some(1));
+        store.clear();
+        assert!(store.is_empty() && store.bytes() == 0);
+    }
+
+    /// Every span and its export are the same from the records the store keeps as from the whole records, on
+    /// examples with SDK calls (failed too), an API, Step Functions and databases.
+    #[test]
+    fn slim_records_give_the_same_spans() {
+        let mut compared = 0;
+        for (file, until_us) in [
+            ("api-table.json", 20_000_000),
+            ("order-workflow.json", 60_000_000),
+            ("saga.json", 60_000_000),
+            ("lambda-drowns-database.json", 5_000_000),
+            ("poison-message-dlq.json", 60_000_000),
+        ] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("assets/scenarios")
+                .join(file);
+            let sc = Arc::new(crate::scenario::load_file(&path).expect("example loads"));
+            let mut sim = crate::sim::Sim::new(
+                sc.clone(),
+                crate::sim::SimOptions {
+                    seed: None,
+                    trace: true,
+                },
+            );
+            sim.run_until(until_us);
+            let records = sim.take_trace();
+            let otlp = |records: &mut dyn Iterator<Item = TraceRecord>| {
+                let mut set = SpanSet::new();
+                for r in records {
+                    set.add(&r);
+                }
+                set.finish();
+                crate::export::otlp::to_json(&set, &sc)
+            };
+            let whole = otlp(&mut records.iter().cloned());
+            let slimmed = otlp(&mut records.iter().cloned().map(|mut r| {
+                slim(&mut r);
+                r
+            }));
+            assert_eq!(whole, slimmed, "{file}");
+            let smaller = records
+                .iter()
+                .filter(|r| {
+                    let mut s = (*r).clone();
+                    slim(&mut s);
+                    record_bytes(&s) < record_bytes(r)
+                })
+                .count();
+            assert!(smaller > 0, "{file}: payloads to leave out");
+            compared += records.len();
+        }
+        assert!(compared > 1000, "{compared} records");
+    }
 
     #[test]
     fn critical_path_follows_parents_from_the_last_end() {
