@@ -1564,54 +1564,88 @@ impl Canvas {
                 self.draw_container(painter, ink, i, r, rect, snap, selected);
                 continue;
             }
-            let kind = self.kinds[i];
-            let color = style::type_color(kind);
-            let radius = CornerRadius::same((6.0 * zoom).clamp(1.0, 12.0) as u8);
-            painter.rect_filled(r, radius, visuals.panel_fill);
-            let stripe = Rect::from_min_max(r.min, pos2(r.min.x + 5.0 * zoom, r.max.y));
-            painter.rect_filled(
-                stripe,
-                CornerRadius {
-                    nw: radius.nw,
-                    sw: radius.sw,
-                    ne: 0,
-                    se: 0,
-                },
-                color,
-            );
-            let mut border = Stroke::new(1.0, color.gamma_multiply(0.6));
-            if let Some(Some((fc, until))) = self.flash.get(i)
-                && *until > snap.now_us
-            {
-                painter.rect_filled(r, radius, fc.gamma_multiply(0.25));
-                border = Stroke::new(3.0 * zoom.max(0.6), *fc);
-            }
-            if selected.is_some_and(|s| s.index() == i)
-                || (self.edit.on && self.edit.marked.contains(&self.layout_key(i)))
-            {
-                border = Stroke::new(2.5 * zoom.max(0.6), visuals.selection.stroke.color);
-            }
-            painter.rect_stroke(r, radius, border, StrokeKind::Inside);
-            let icon = Rect::from_center_size(
-                pos2(r.min.x + 27.0 * zoom, r.center().y),
-                Vec2::splat(30.0 * zoom),
-            );
-            style::draw_icon(painter, icon, kind, color);
-            if let Some(s) = stats {
-                let shares = Shares::of(s);
-                health::draw_ring(
-                    painter,
-                    icon.center(),
-                    19.0 * zoom,
-                    (3.0 * zoom).clamp(1.5, 5.0),
-                    &shares,
-                );
-            }
+            let marked = selected.is_some_and(|s| s.index() == i)
+                || (self.edit.on && self.edit.marked.contains(&self.layout_key(i)));
+            self.draw_box(painter, visuals, i, r, zoom, snap.now_us, marked, true);
+            self.draw_icon_and_ring(painter, i, r.min.x, r.center().y, zoom, stats);
             if zoom >= node_labels::LOD_BELOW_ZOOM {
                 self.node_text(painter, ink, i, r, rect, snap);
             }
             self.queue_bar(painter, i, r, snap);
             super::gauge::draw(painter, &self.graph.graph[NodeIndex::new(i)], r, zoom, snap);
+        }
+    }
+
+    /// A node's box as every node (and the expanded state machine's container) is drawn: panel fill, the type's
+    /// stripe on the left, and a border — in the flash's colour while the node flashes (the box tinted too when
+    /// `tint_flash`), in the selection colour when `marked`. Returns the stripe.
+    #[allow(clippy::too_many_arguments)]
+    fn draw_box(
+        &self,
+        painter: &egui::Painter,
+        visuals: &egui::Visuals,
+        i: usize,
+        r: Rect,
+        zoom: f32,
+        now_us: u64,
+        marked: bool,
+        tint_flash: bool,
+    ) -> Rect {
+        let color = style::type_color(self.kinds[i]);
+        let radius = CornerRadius::same((6.0 * zoom).clamp(1.0, 12.0) as u8);
+        painter.rect_filled(r, radius, visuals.panel_fill);
+        let stripe = Rect::from_min_max(r.min, pos2(r.min.x + 5.0 * zoom, r.max.y));
+        painter.rect_filled(
+            stripe,
+            CornerRadius {
+                nw: radius.nw,
+                sw: radius.sw,
+                ne: 0,
+                se: 0,
+            },
+            color,
+        );
+        let mut border = Stroke::new(1.0, color.gamma_multiply(0.6));
+        if let Some(Some((fc, until))) = self.flash.get(i)
+            && *until > now_us
+        {
+            if tint_flash {
+                painter.rect_filled(r, radius, fc.gamma_multiply(0.25));
+            }
+            border = Stroke::new(3.0 * zoom.max(0.6), *fc);
+        }
+        if marked {
+            border = Stroke::new(2.5 * zoom.max(0.6), visuals.selection.stroke.color);
+        }
+        painter.rect_stroke(r, radius, border, StrokeKind::Inside);
+        stripe
+    }
+
+    /// The node's type icon at the box's left edge `left_x`, centred on `center_y`, ringed by its ok / error /
+    /// fault / throttle shares when it has statistics.
+    fn draw_icon_and_ring(
+        &self,
+        painter: &egui::Painter,
+        i: usize,
+        left_x: f32,
+        center_y: f32,
+        zoom: f32,
+        stats: Option<&crate::runner::StatsView>,
+    ) {
+        let kind = self.kinds[i];
+        let icon = Rect::from_center_size(
+            pos2(left_x + 27.0 * zoom, center_y),
+            Vec2::splat(30.0 * zoom),
+        );
+        style::draw_icon(painter, icon, kind, style::type_color(kind));
+        if let Some(s) = stats {
+            health::draw_ring(
+                painter,
+                icon.center(),
+                19.0 * zoom,
+                (3.0 * zoom).clamp(1.5, 5.0),
+                &Shares::of(s),
+            );
         }
     }
 
@@ -1631,45 +1665,25 @@ impl Canvas {
     ) {
         let zoom = ink.zoom;
         let visuals = &ink.visuals;
-        let color = style::type_color(self.kinds[i]);
-        let radius = CornerRadius::same((6.0 * zoom).clamp(1.0, 12.0) as u8);
-        painter.rect_filled(r, radius, visuals.panel_fill);
-        let stripe = Rect::from_min_max(r.min, pos2(r.min.x + 5.0 * zoom, r.max.y));
-        painter.rect_filled(
-            stripe,
-            CornerRadius {
-                nw: radius.nw,
-                sw: radius.sw,
-                ne: 0,
-                se: 0,
-            },
-            color,
+        let stripe = self.draw_box(
+            painter,
+            visuals,
+            i,
+            r,
+            zoom,
+            snap.now_us,
+            selected.is_some_and(|s| s.index() == i),
+            false,
         );
-        let mut border = Stroke::new(1.0, color.gamma_multiply(0.6));
-        if let Some(Some((fc, until))) = self.flash.get(i)
-            && *until > snap.now_us
-        {
-            border = Stroke::new(3.0 * zoom.max(0.6), *fc);
-        }
-        if selected.is_some_and(|s| s.index() == i) {
-            border = Stroke::new(2.5 * zoom.max(0.6), visuals.selection.stroke.color);
-        }
-        painter.rect_stroke(r, radius, border, StrokeKind::Inside);
         let header = container_header(r, zoom);
-        let icon = Rect::from_center_size(
-            pos2(r.min.x + 27.0 * zoom, header.center().y),
-            Vec2::splat(30.0 * zoom),
+        self.draw_icon_and_ring(
+            painter,
+            i,
+            r.min.x,
+            header.center().y,
+            zoom,
+            self.stats_of(i, snap),
         );
-        style::draw_icon(painter, icon, self.kinds[i], color);
-        if let Some(s) = self.stats_of(i, snap) {
-            health::draw_ring(
-                painter,
-                icon.center(),
-                19.0 * zoom,
-                (3.0 * zoom).clamp(1.5, 5.0),
-                &Shares::of(s),
-            );
-        }
         painter.line_segment(
             [
                 pos2(stripe.max.x, header.max.y),
