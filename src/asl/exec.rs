@@ -844,19 +844,9 @@ impl Execution {
                 },
             ) if *t == token => {
                 let task = *task;
-                self.close_task(f);
-                let name = self.state_name(f);
-                self.record_f(
-                    f,
-                    HistoryKind::TaskTimedOut {
-                        name: name.clone(),
-                        token: task,
-                    },
-                );
-                self.state_error(
-                    f,
-                    Failure::new(errors::TIMEOUT, format!("the task '{name}' timed out")),
-                );
+                self.task_timed_out(f, task, errors::TIMEOUT, |name| {
+                    format!("the task '{name}' timed out")
+                });
             }
             (
                 Tok::Heartbeat,
@@ -872,22 +862,9 @@ impl Execution {
                 },
             ) if *h == token => {
                 let (task, seconds) = (*task, heartbeat_s.unwrap_or_default());
-                self.close_task(f);
-                let name = self.state_name(f);
-                self.record_f(
-                    f,
-                    HistoryKind::TaskTimedOut {
-                        name: name.clone(),
-                        token: task,
-                    },
-                );
-                self.state_error(
-                    f,
-                    Failure::new(
-                        errors::HEARTBEAT_TIMEOUT,
-                        format!("the task '{name}' sent no heartbeat for {seconds} seconds"),
-                    ),
-                );
+                self.task_timed_out(f, task, errors::HEARTBEAT_TIMEOUT, |name| {
+                    format!("the task '{name}' sent no heartbeat for {seconds} seconds")
+                });
             }
             (Tok::WaitTimer, Wait::Timer(t)) if *t == token => {
                 self.frames[f].wait = Wait::Nothing;
@@ -927,6 +904,22 @@ impl Execution {
             Wait::Task { token: t, .. } if t == token && !fr.dead => Some(f),
             _ => None,
         }
+    }
+
+    /// A task of frame `f` ran out of time (its `TimeoutSeconds`, or its `HeartbeatSeconds` without a heartbeat):
+    /// closes it, records `TaskTimedOut` and fails the state with `error` and the cause `cause(state name)`.
+    fn task_timed_out(
+        &mut self,
+        f: usize,
+        task: u64,
+        error: &str,
+        cause: impl FnOnce(&str) -> String,
+    ) {
+        self.close_task(f);
+        let name = self.state_name(f);
+        let cause = cause(&name);
+        self.record_f(f, HistoryKind::TaskTimedOut { name, token: task });
+        self.state_error(f, Failure::new(error, cause));
     }
 
     /// Ends frame `f`'s wait for its task: its task, timeout and heartbeat tokens are forgotten. Returns the
