@@ -860,20 +860,12 @@ mod tests {
         assert!(std::mem::size_of::<CompactInvocation>() <= 72);
     }
 
-    /// Issue 15's load: an API at 2,000 requests/s into a function, for a day of virtual time.
-    const BUSY: &str = r#"{
-      "format": "eventflow/1", "name": "busy", "settings": { "seed": 1, "until_s": 86400 },
-      "resources": {
-        "Api": { "type": "api", "routes": { "POST /orders": "CreateOrder" } },
-        "CreateOrder": { "type": "function", "duration_ms": 5 }
-      },
-      "traffic": [ { "name": "clients", "to": "Api", "every_s": 0.0005,
-        "request": { "method": "POST", "path": "/orders", "body": { "sku": "A-1" } } } ]
-    }"#;
-
     /// A re-run of the busy day looking for a request that never comes: it would take minutes unless stopped.
     fn endless_job() -> DetailJob {
-        let sc = Arc::new(crate::scenario::load_str(BUSY, "busy.json", None).expect("loads"));
+        let sc = Arc::new(
+            crate::scenario::load_str(crate::runner::tests::BUSY, "busy.json", None)
+                .expect("loads"),
+        );
         DetailJob::spawn(
             7,
             sc,

@@ -4,8 +4,9 @@ use super::*;
 
 const NEW_ORDER: &str = include_str!("../../assets/scenarios/new-order.json");
 const NIGHTLY: &str = include_str!("../../assets/scenarios/nightly-report.json");
-/// Issue 15's load: an API at 2,000 requests/s into a function, for a day of virtual time.
-const BUSY: &str = r#"{
+/// Issue 15's load: an API at 2,000 requests/s into a function, for a day of virtual time (the retention tests'
+/// endless re-run uses it too).
+pub(super) const BUSY: &str = r#"{
   "format": "eventflow/1", "name": "busy", "settings": { "seed": 1, "until_s": 86400 },
   "resources": {
     "Api": { "type": "api", "routes": { "POST /orders": "CreateOrder" } },
