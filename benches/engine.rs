@@ -14,6 +14,10 @@ use std::time::Instant;
 use eventflow::scenario::load_str;
 use eventflow::sim::{Sim, SimOptions};
 
+/// The allocator the `eventflow` binary uses (src/main.rs), so the figures are the app's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The scenario, also a file for whole-process measurements (`eventflow run` / `open` on it; see the README).
 const SCENARIO: &str = include_str!("engine-1m.json");
 
@@ -38,7 +42,7 @@ fn run(mode: TraceUse, until_s: f64) -> (u64, f64, u64) {
     let mut bytes = 0u64;
     let start = Instant::now();
     while sim.next_event_us().is_some_and(|t| t <= until_us) {
-        sim.run_until_bounded(until_us, 100_000);
+        sim.run_until_bounded(until_us, eventflow::runner::EVENTS_PER_TICK);
         match mode {
             TraceUse::Off => {}
             TraceUse::Records => bytes += sim.take_trace().len() as u64,

@@ -18,6 +18,10 @@ use eventflow::runner::Command;
 use eventflow::ui::testing::TestApp;
 use serde_json::{Value, json};
 
+/// The allocator the `eventflow` binary uses (src/main.rs), so the figures are the app's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// 5 buses × (9 rules → 9 functions) + 5 traffic sources = 100 nodes.
 fn scenario(rate_per_s: f64) -> Arc<eventflow::scenario::Scenario> {
     let mut resources = serde_json::Map::new();
