@@ -216,17 +216,18 @@ fn identity(m: &std::fs::Metadata) -> (u64, u64) {
 mod tests {
     use super::*;
 
-    fn dir(name: &str) -> PathBuf {
-        let d =
-            std::env::temp_dir().join(format!("eventflow-fileio-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).expect("temp dir");
-        d
+    /// A fresh folder for one test, removed when the test ends.
+    fn dir(name: &str) -> tempfile::TempDir {
+        tempfile::Builder::new()
+            .prefix(&format!("eventflow-fileio-{name}-"))
+            .tempdir()
+            .expect("temp dir")
     }
 
     #[test]
     fn replaces_the_file_and_leaves_no_temporary() {
-        let d = dir("replace");
+        let scratch = dir("replace");
+        let d = scratch.path();
         let p = d.join("a.json");
         std::fs::write(&p, "old").expect("write");
         write_atomic(&p, "new").expect("save");
@@ -243,7 +244,8 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn writes_through_a_symlink_and_keeps_it() {
-        let d = dir("link");
+        let scratch = dir("link");
+        let d = scratch.path();
         std::fs::create_dir_all(d.join("real")).expect("dir");
         let target = d.join("real/s.json");
         std::fs::write(&target, "old").expect("write");
@@ -276,7 +278,8 @@ mod tests {
     #[test]
     fn keeps_the_mode_and_refuses_read_only_files() {
         use std::os::unix::fs::PermissionsExt;
-        let d = dir("mode");
+        let scratch = dir("mode");
+        let d = scratch.path();
         let p = d.join("private.json");
         std::fs::write(&p, "old").expect("write");
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).expect("chmod");
@@ -294,7 +297,8 @@ mod tests {
 
     #[test]
     fn read_input_refuses_devices_folders_and_big_files() {
-        let d = dir("read");
+        let scratch = dir("read");
+        let d = scratch.path();
         let p = d.join("s.json");
         std::fs::write(&p, "12345").expect("write");
         assert_eq!(read_input(&p, 5, "a test file").expect("fits"), b"12345");
@@ -321,7 +325,8 @@ mod tests {
 
     #[test]
     fn same_file_sees_through_spellings() {
-        let d = dir("same");
+        let scratch = dir("same");
+        let d = scratch.path();
         let p = d.join("s.json");
         std::fs::write(&p, "x").expect("write");
         let other = d.join("t.json");

@@ -22,10 +22,12 @@ fn example(name: &str) -> String {
         .to_string()
 }
 
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("eventflow-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir.join(name)
+/// A fresh folder for one test's files, removed when the test ends (kept nowhere after the run).
+fn scratch() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("eventflow-cli-")
+        .tempdir()
+        .expect("temp dir")
 }
 
 fn stdout(o: &Output) -> String {
@@ -62,7 +64,8 @@ fn check_accepts_every_example() {
 
 #[test]
 fn check_reports_problems_with_position_and_exit_2() {
-    let bad = tmp("bad.json");
+    let dir = scratch();
+    let bad = dir.path().join("bad.json");
     std::fs::write(
         &bad,
         r#"{
@@ -87,11 +90,12 @@ fn check_reports_problems_with_position_and_exit_2() {
 
 #[test]
 fn check_survives_garbage() {
-    let bin = tmp("garbage.json");
+    let dir = scratch();
+    let bin = dir.path().join("garbage.json");
     std::fs::write(&bin, [0xff, 0xfe, 0x00, 0x7b, 0x22, 0x80]).expect("write");
     let out = eventflow(&["check", &bin.to_string_lossy()]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    let deep = tmp("deep.json");
+    let deep = dir.path().join("deep.json");
     std::fs::write(&deep, "[".repeat(200_000)).expect("write");
     let out = eventflow(&["check", &deep.to_string_lossy()]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
@@ -101,9 +105,10 @@ fn check_survives_garbage() {
 
 #[test]
 fn run_writes_a_deterministic_trace() {
-    let a = tmp("a.jsonl");
-    let b = tmp("b.jsonl");
-    let c = tmp("c.jsonl");
+    let dir = scratch();
+    let a = dir.path().join("a.jsonl");
+    let b = dir.path().join("b.jsonl");
+    let c = dir.path().join("c.jsonl");
     let file = example("new-order.json");
     for (out, seed) in [(&a, "7"), (&b, "7"), (&c, "8")] {
         let o = eventflow(&[
@@ -205,6 +210,7 @@ fn run_rejects_bad_flags_and_files() {
 
 #[test]
 fn test_pattern_answers_like_aws() {
+    let dir = scratch();
     let pattern = r#"{"source":["com.shop"],"detail":{"amount":[{"numeric":[">",100]}]}}"#;
     let yes = eventflow(&[
         "test-pattern",
@@ -223,7 +229,7 @@ fn test_pattern_answers_like_aws() {
         r#"{"source":"com.shop","detail":{"amount":50}}"#,
     ]);
     assert_eq!(stdout(&no).trim(), r#"{"Result":false}"#);
-    let file = tmp("event.json");
+    let file = dir.path().join("event.json");
     std::fs::write(&file, r#"{"source":"com.shop","detail":{"amount":101}}"#).expect("write");
     let at = eventflow(&[
         "test-pattern",
@@ -269,7 +275,8 @@ fn examples_exist_for_the_five_lessons() {
 
 #[test]
 fn fmt_writes_canonical_files_and_check_reports_the_rest() {
-    let file = tmp("fmt.json");
+    let dir = scratch();
+    let file = dir.path().join("fmt.json");
     let messy = r#"{"resources":{"F":{"timeout_s":3,"type":"function"}},"name":"messy","format":"eventflow/1"}"#;
     std::fs::write(&file, messy).expect("write");
     let path = file.to_string_lossy().to_string();
@@ -292,7 +299,7 @@ fn fmt_writes_canonical_files_and_check_reports_the_rest() {
     let after: serde_json::Value = serde_json::from_str(&text).expect("json");
     assert_eq!(before, after, "formatting never changes meaning");
     assert_eq!(eventflow(&["fmt", "--check", &path]).status.code(), Some(0));
-    let bad = tmp("fmt-bad.json");
+    let bad = dir.path().join("fmt-bad.json");
     std::fs::write(&bad, "{").expect("write");
     assert_eq!(
         eventflow(&["fmt", &bad.to_string_lossy()]).status.code(),
@@ -385,6 +392,7 @@ fn sweep_runs_the_grid_on_every_core_deterministically() {
 /// CI), and a step that can never come is reported with exit 1.
 #[test]
 fn every_tour_reaches_every_step() {
+    let scratch_dir = scratch();
     let dir = root().join("assets/scenarios");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("examples")
@@ -420,7 +428,7 @@ fn every_tour_reaches_every_step() {
         );
     }
 
-    let never = tmp("never.json");
+    let never = scratch_dir.path().join("never.json");
     std::fs::write(
         &never,
         r#"{"format": "eventflow/1", "name": "n", "settings": {"until_s": 5},
@@ -440,7 +448,7 @@ fn every_tour_reaches_every_step() {
         "{}",
         stdout(&out)
     );
-    let untoured = tmp("untoured.json");
+    let untoured = scratch_dir.path().join("untoured.json");
     std::fs::write(
         &untoured,
         r#"{"format": "eventflow/1", "name": "n", "resources": {"F": {"type": "function"}}}"#,

@@ -34,10 +34,12 @@ fn click_node(h: &mut H, name: &str) {
     h.run();
 }
 
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("eventflow-editor-ui-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir.join(name)
+/// A fresh folder for one test's files, removed when the test ends (kept nowhere after the run).
+fn scratch() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("eventflow-editor-ui-")
+        .tempdir()
+        .expect("temp dir")
 }
 
 fn doc_of(h: &H) -> serde_json::Value {
@@ -95,6 +97,7 @@ fn drag_wire(h: &mut H, from: &str, to: &str) {
 
 #[test]
 fn api_function_queue_function_from_scratch_saved_reopened_and_run() {
+    let dir = scratch();
     let mut h = new_from_menu();
     let api = add(&mut h, "API Gateway");
     let f1 = add(&mut h, "Lambda function");
@@ -201,7 +204,7 @@ fn api_function_queue_function_from_scratch_saved_reopened_and_run() {
     assert!(doc_of(&h).get("traffic").is_some(), "redo brings it back");
 
     // Save (what Save As does with the chosen path), then reopen and run it in a fresh app.
-    let path = tmp("flow.json");
+    let path = dir.path().join("flow.json");
     h.state_mut().save(Some(&path));
     h.run();
     assert!(!h.state().is_dirty());
@@ -397,11 +400,12 @@ fn every_example_round_trips_byte_identical() {
 /// same bytes.
 #[test]
 fn open_edit_save_without_edits_is_byte_identical() {
+    let dir = scratch();
     let src = PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/assets/scenarios/api-hello.json"
     ));
-    let path = tmp("api-hello.json");
+    let path = dir.path().join("api-hello.json");
     std::fs::copy(&src, &path).expect("copies");
     let mut app = TestApp::new();
     app.open_file(&path);
@@ -420,6 +424,7 @@ fn open_edit_save_without_edits_is_byte_identical() {
 /// empty buffer that "Save script" would write over the file), and Save As copies the script beside the new file.
 #[test]
 fn gallery_example_edits_the_real_script_and_save_as_copies_it() {
+    let scratch_dir = scratch();
     let mut h = harness(TestApp::new());
     h.run();
     h.get_by_label("Open New Order on an event bus").click();
@@ -466,8 +471,7 @@ fn gallery_example_edits_the_real_script_and_save_as_copies_it() {
     );
 
     // Save As into a fresh folder: the scenario and its script arrive together, and the saved file runs its code.
-    let dir = tmp("gallery-save-as");
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = scratch_dir.path().join("gallery-save-as");
     std::fs::create_dir_all(&dir).expect("dir");
     let target = dir.join("new-order.json");
     h.state_mut().save(Some(&target));
@@ -628,7 +632,8 @@ fn function_to_queue_behind_an_api_offers_code_sends_to_it() {
 /// text as it is, and once it is clean Apply loads it. Unsaved fixes are unsaved changes.
 #[test]
 fn a_file_that_does_not_load_opens_as_raw_json_to_fix_and_load() {
-    let path = tmp("does-not-load.json");
+    let dir = scratch();
+    let path = dir.path().join("does-not-load.json");
     let good = include_str!("../assets/scenarios/api-hello.json");
     // Two problems: a route to a function that does not exist, and a misspelt key.
     let bad = good

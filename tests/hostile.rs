@@ -1,7 +1,7 @@
 //! Hostile input (issue 18): every case exits 0 or 2 with a message, within seconds, and never loses a file.
 //! Inputs are generated here, in a temporary folder, so the repository keeps only small files.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 fn eventflow_in(dir: &Path, args: &[&str]) -> Output {
@@ -16,11 +16,13 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).to_string()
 }
 
-/// A fresh folder for one test.
-fn folder(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("eventflow-hostile-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(d.join("handlers")).expect("temp dir");
+/// A fresh folder for one test (with a `handlers` folder), removed when the test ends.
+fn folder(name: &str) -> tempfile::TempDir {
+    let d = tempfile::Builder::new()
+        .prefix(&format!("eventflow-hostile-{name}-"))
+        .tempdir()
+        .expect("temp dir");
+    std::fs::create_dir_all(d.path().join("handlers")).expect("temp dir");
     d
 }
 
@@ -37,17 +39,18 @@ const SCENARIO: &str = r#"{
 
 const SCRIPT: &str = "fn handler(event, context) {\n    log(\"hi\");\n    event\n}\n";
 
-fn scenario_in(name: &str) -> PathBuf {
+fn scenario_in(name: &str) -> tempfile::TempDir {
     let d = folder(name);
-    std::fs::write(d.join("s.json"), SCENARIO).expect("scenario");
-    std::fs::write(d.join("handlers/h.rhai"), SCRIPT).expect("script");
+    std::fs::write(d.path().join("s.json"), SCENARIO).expect("scenario");
+    std::fs::write(d.path().join("handlers/h.rhai"), SCRIPT).expect("script");
     d
 }
 
 /// Item 2: `run F --trace F` (under any spelling of F, or of one of its scripts) is refused and the file kept.
 #[test]
 fn run_refuses_to_write_its_trace_over_its_inputs() {
-    let d = scenario_in("trace-over-input");
+    let scratch = scenario_in("trace-over-input");
+    let d = scratch.path();
     let abs = d.join("s.json").to_string_lossy().to_string();
     #[cfg(unix)]
     std::os::unix::fs::symlink(d.join("s.json"), d.join("link.json")).expect("symlink");
@@ -91,7 +94,8 @@ fn run_refuses_to_write_its_trace_over_its_inputs() {
 #[cfg(unix)]
 #[test]
 fn fmt_writes_through_symlinks() {
-    let d = scenario_in("fmt-link");
+    let scratch = scenario_in("fmt-link");
+    let d = scratch.path();
     // Not canonical: everything on one line.
     let squashed: String = SCENARIO.split_whitespace().collect::<Vec<_>>().join(" ");
     std::fs::write(d.join("s.json"), &squashed).expect("write");
@@ -111,7 +115,8 @@ fn fmt_writes_through_symlinks() {
 #[test]
 fn fmt_keeps_modes_and_refuses_read_only_files() {
     use std::os::unix::fs::PermissionsExt;
-    let d = scenario_in("fmt-mode");
+    let scratch = scenario_in("fmt-mode");
+    let d = scratch.path();
     let squashed: String = SCENARIO.split_whitespace().collect::<Vec<_>>().join(" ");
     let private = d.join("s.json");
     std::fs::write(&private, &squashed).expect("write");
@@ -143,7 +148,8 @@ fn fmt_keeps_modes_and_refuses_read_only_files() {
 /// message naming the flag (not "unexpected argument '-1'"), never simulated as 0 s.
 #[test]
 fn run_refuses_out_of_range_until() {
-    let d = scenario_in("until");
+    let scratch = scenario_in("until");
+    let d = scratch.path();
     for bad in ["1e303", "-1", "inf", "NaN", "4e9"] {
         let out = eventflow_in(&d, &["run", "s.json", "--until", bad]);
         assert_eq!(
@@ -166,7 +172,8 @@ fn run_refuses_out_of_range_until() {
 #[cfg(unix)]
 #[test]
 fn devices_and_folders_are_refused_not_read() {
-    let d = scenario_in("devices");
+    let scratch = scenario_in("devices");
+    let d = scratch.path();
     for args in [
         vec!["check", "/dev/zero"],
         vec!["run", "/dev/zero"],
@@ -199,7 +206,8 @@ fn devices_and_folders_are_refused_not_read() {
 #[cfg(target_os = "linux")]
 #[test]
 fn output_that_cannot_be_written_is_an_error() {
-    let d = scenario_in("dev-full");
+    let scratch = scenario_in("dev-full");
+    let d = scratch.path();
     let full = std::fs::OpenOptions::new()
         .write(true)
         .open("/dev/full")
@@ -250,7 +258,8 @@ fn output_that_cannot_be_written_is_an_error() {
 /// pattern that is not an object says so plainly.
 #[test]
 fn messages_shorten_long_ids_and_show_invisible_characters() {
-    let d = folder("messages");
+    let scratch = folder("messages");
+    let d = scratch.path();
     let long = "A".repeat(10_000);
     let doc = serde_json::json!({
         "format": "eventflow/1",
@@ -281,7 +290,8 @@ fn messages_shorten_long_ids_and_show_invisible_characters() {
 #[test]
 fn a_closed_pipe_ends_the_trace_quietly() {
     use std::io::{BufRead, BufReader};
-    let d = folder("pipe");
+    let scratch = folder("pipe");
+    let d = scratch.path();
     // Megabytes of trace: far more than a pipe buffers, so writing meets the closed pipe.
     std::fs::write(
         d.join("busy.json"),
@@ -312,7 +322,8 @@ fn a_closed_pipe_ends_the_trace_quietly() {
 /// `idle_timeout_s`) is refused at load with its location and the documented maximum, never wrapped to 0.
 #[test]
 fn times_past_the_clock_are_refused_with_their_location() {
-    let d = folder("huge-times");
+    let scratch = folder("huge-times");
+    let d = scratch.path();
     std::fs::write(d.join("handlers/h.rhai"), SCRIPT).expect("script");
     let base = serde_json::json!({
         "format": "eventflow/1",
@@ -397,7 +408,7 @@ fn eventflow_capped(dir: &Path, mem_kib: u64, args: &[&str]) -> (Output, std::ti
 
 /// A scenario whose function `Fn` (handler `handlers/h.rhai` = `script`) is invoked once at t = 1 s, beside a
 /// bucket, a queue, a topic, a bus, a table and a second function `Small`.
-fn handler_scenario(name: &str, script: &str) -> PathBuf {
+fn handler_scenario(name: &str, script: &str) -> tempfile::TempDir {
     let d = folder(name);
     let doc = serde_json::json!({
         "format": "eventflow/1",
@@ -415,12 +426,12 @@ fn handler_scenario(name: &str, script: &str) -> PathBuf {
         "traffic": [ { "to": "Fn", "at_s": 1, "invocation_type": "RequestResponse", "payload": {} } ]
     });
     std::fs::write(
-        d.join("s.json"),
+        d.path().join("s.json"),
         serde_json::to_string_pretty(&doc).expect("json"),
     )
     .expect("scenario");
-    std::fs::write(d.join("handlers/h.rhai"), script).expect("script");
-    std::fs::write(d.join("handlers/small.rhai"), SCRIPT).expect("script");
+    std::fs::write(d.path().join("handlers/h.rhai"), script).expect("script");
+    std::fs::write(d.path().join("handlers/small.rhai"), SCRIPT).expect("script");
     d
 }
 
@@ -457,7 +468,8 @@ fn sdk_calls_over_aws_size_limits_throw_the_aws_error() {
          dynamodb::put(\"Tab\", #{{ id: \"2\", v: \"small\" }});\n\
          errors\n}}\n"
     );
-    let d = handler_scenario("size-limits", &script);
+    let scratch = handler_scenario("size-limits", &script);
+    let d = scratch.path();
     let trace = run_traced(&d);
     for error in [
         "Message must be shorter than 1048576 bytes.",
@@ -509,7 +521,8 @@ fn handler_floods_end_in_seconds_with_a_clear_error() {
         ),
     ];
     for (name, script, expected) in floods {
-        let d = handler_scenario(&format!("flood-{name}"), &script);
+        let scratch = handler_scenario(&format!("flood-{name}"), &script);
+        let d = scratch.path();
         let trace = run_traced(&d);
         assert!(
             trace.contains(expected),
@@ -534,7 +547,8 @@ fn handler_floods_end_in_seconds_with_a_clear_error() {
 /// file; one within it is accepted.
 #[test]
 fn traffic_payloads_over_their_targets_limit_are_refused_with_a_location() {
-    let d = folder("traffic-payloads");
+    let scratch = folder("traffic-payloads");
+    let d = scratch.path();
     let big = "x".repeat(1_100_000);
     let doc = |payload_bytes: &str| {
         serde_json::json!({
@@ -570,7 +584,8 @@ fn traffic_payloads_over_their_targets_limit_are_refused_with_a_location() {
 #[cfg(unix)]
 #[test]
 fn unbounded_workloads_are_refused_or_stopped() {
-    let d = folder("workloads");
+    let scratch = folder("workloads");
+    let d = scratch.path();
     let traffic = [
         serde_json::json!({ "to": "F", "every_s": 0.000001, "payload": {} }),
         serde_json::json!({ "to": "F", "poisson_per_s": 1e9, "payload": {} }),
@@ -620,7 +635,8 @@ fn unbounded_workloads_are_refused_or_stopped() {
 #[cfg(unix)]
 #[test]
 fn sweep_refuses_and_stops_like_run() {
-    let d = folder("sweep-workloads");
+    let scratch = folder("sweep-workloads");
+    let d = scratch.path();
     let doc = serde_json::json!({
         "format": "eventflow/1", "name": "w", "settings": { "until_s": 100 },
         "resources": { "F": { "type": "function" } },
@@ -685,7 +701,8 @@ fn sweep_refuses_and_stops_like_run() {
 /// each with its line, column and JSON path.
 #[test]
 fn check_refuses_oversized_payloads_for_every_target_kind() {
-    let d = folder("payload-kinds");
+    let scratch = folder("payload-kinds");
+    let d = scratch.path();
     let text = |n: usize| "x".repeat(n);
     let doc = serde_json::json!({
         "format": "eventflow/1",
@@ -803,7 +820,8 @@ fn check_refuses_oversized_payloads_for_every_target_kind() {
 #[cfg(unix)]
 #[test]
 fn api_gateway_answers_oversized_requests_and_responses_at_run_time() {
-    let d = folder("api-payloads");
+    let scratch = folder("api-payloads");
+    let d = scratch.path();
     // A response of 7 keys of 1,000,000 bytes: a script's strings stay under 1 MiB, but a map's keys do not add up.
     let big_response = "fn handler(event, context) {\n  let k = \"k\"; k.pad(1000000, 'k');\n  let m = #{};\n  for i in 0..7 { m[k + i] = i; }\n  m\n}";
     let doc = serde_json::json!({
@@ -867,7 +885,8 @@ fn api_gateway_answers_oversized_requests_and_responses_at_run_time() {
 #[cfg(unix)]
 #[test]
 fn scenarios_over_the_resource_maximum_are_refused_at_once() {
-    let d = folder("many-resources");
+    let scratch = folder("many-resources");
+    let d = scratch.path();
     let doc = |n: usize| {
         let resources: serde_json::Map<String, serde_json::Value> = (0..n)
             .map(|i| (format!("Q{i}"), serde_json::json!({ "type": "queue" })))
@@ -899,7 +918,8 @@ fn deeply_nested_values_end_at_once_with_an_error() {
         let script = format!(
             "fn handler(event, context) {{\n  let x = 1;\n  for i in 0..{depth} {{ x = [x]; }}\n  x\n}}\n"
         );
-        let d = handler_scenario(&format!("deep-{depth}"), &script);
+        let scratch = handler_scenario(&format!("deep-{depth}"), &script);
+        let d = scratch.path();
         let trace = run_traced(&d);
         assert!(
             trace.contains(
@@ -914,7 +934,8 @@ fn deeply_nested_values_end_at_once_with_an_error() {
 /// as an unknown argument; a huge `--until` is shown as written, not as its 304 digits.
 #[test]
 fn negative_and_huge_flag_values_are_refused_as_values() {
-    let d = scenario_in("flag-values");
+    let scratch = scenario_in("flag-values");
+    let d = scratch.path();
     let out = eventflow_in(&d, &["run", "s.json", "--seed", "-1"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");

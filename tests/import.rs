@@ -22,16 +22,23 @@ fn template(name: &str) -> String {
         .to_string()
 }
 
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("eventflow-import-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir.join(name)
+/// A fresh folder for one test's files, removed when the test ends (kept nowhere after the run).
+fn scratch() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("eventflow-import-")
+        .tempdir()
+        .expect("temp dir")
 }
 
 /// Imports a template with `-o`, checks the exit code and that `eventflow check` accepts the scenario; returns
 /// the document's resources and the notes.
 fn import(name: &str) -> (serde_json::Map<String, Value>, Vec<String>) {
-    let out_path = tmp(&format!("{name}.json"));
+    import_into(scratch().path(), name)
+}
+
+/// [`import`], writing the scenario as `NAME.json` into `dir`.
+fn import_into(dir: &std::path::Path, name: &str) -> (serde_json::Map<String, Value>, Vec<String>) {
+    let out_path = dir.join(format!("{name}.json"));
     let out_str = out_path.to_string_lossy().to_string();
     let out = eventflow(&["import", &template(name), "-o", &out_str]);
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
@@ -526,12 +533,13 @@ fn bad_yaml_exits_2_with_file_line_col() {
 
 #[test]
 fn not_a_template_and_missing_files_exit_2() {
-    let path = tmp("not-a-template.yaml");
+    let dir = scratch();
+    let path = dir.path().join("not-a-template.yaml");
     std::fs::write(&path, "just: a mapping\n").unwrap();
     let out = eventflow(&["import", &path.to_string_lossy()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no \"Resources\""));
-    let out = eventflow(&["import", &tmp("absent.yaml").to_string_lossy()]);
+    let out = eventflow(&["import", &dir.path().join("absent.yaml").to_string_lossy()]);
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -830,14 +838,15 @@ fn graph_edges(scenario_json: &std::path::Path) -> Vec<(String, String)> {
 /// not simulated and the hint links. Every case is checked before failing, so one run shows every difference.
 #[test]
 fn the_serverless_patterns_shaped_corpus_imports_to_its_expected_graphs() {
+    let dir = scratch();
     let mut differences = Vec::new();
     for case in CORPUS {
-        let (resources, _notes) = import(case.file);
+        let (resources, _notes) = import_into(dir.path(), case.file);
         let got_types = types(&resources);
         if got_types != pairs(case.resources) {
             differences.push(format!("{}: resources {got_types:?}", case.file));
         }
-        let got_edges = graph_edges(&tmp(&format!("{}.json", case.file)));
+        let got_edges = graph_edges(&dir.path().join(format!("{}.json", case.file)));
         if got_edges != pairs(case.edges) {
             differences.push(format!("{}: edges {got_edges:?}", case.file));
         }
@@ -960,8 +969,9 @@ fn rds_databases_proxies_and_their_clients() {
 /// an export with a note each, and kept by the editor (a hint follows its function's rename, goes with it).
 #[test]
 fn unsimulated_resources_and_hints_are_saved_with_the_scenario() {
-    let (_, _) = import("rds.yaml");
-    let out = tmp("rds.yaml.json");
+    let dir = scratch();
+    let (_, _) = import_into(dir.path(), "rds.yaml");
+    let out = dir.path().join("rds.yaml.json");
     let doc: Value =
         serde_json::from_str(&std::fs::read_to_string(&out).expect("output")).expect("JSON");
     assert_eq!(

@@ -79,8 +79,8 @@ fn every_example_passes_cfn_lint() {
         eprintln!("skipped: set CFN_LINT to a cfn-lint executable to lint the exported templates");
         return;
     };
-    let dir = std::env::temp_dir().join(format!("eventflow-sam-export-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let dir = scratch.path();
     let mut failures = Vec::new();
     for file in examples() {
         let exported = eventflow::sam_export::export_file(&file).expect("example exports");
@@ -116,7 +116,6 @@ fn every_example_passes_cfn_lint() {
             ));
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
     assert!(
         failures.is_empty(),
         "cfn-lint errors:\n{}",
@@ -128,8 +127,8 @@ fn every_example_passes_cfn_lint() {
 /// the function → proxy SQL edge comes back from the endpoint variable the export gives the function.
 #[test]
 fn database_and_proxy_settings_round_trip() {
-    let dir = std::env::temp_dir().join(format!("eventflow-sam-db-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let dir = scratch.path();
     let scenario = serde_json::json!({
         "format": "eventflow/1",
         "name": "Reports",
@@ -175,5 +174,4 @@ fn database_and_proxy_settings_round_trip() {
     let back = eventflow::scenario::load_str(&text, "reports", None).expect("loads");
     let original = eventflow::scenario::load_file(&file).expect("loads");
     assert_eq!(edges(&back), edges(&original));
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -696,8 +696,8 @@ fn eventflow() -> Command {
 
 #[test]
 fn run_writes_both_exports_and_refuses_to_overwrite_inputs() {
-    let dir = std::env::temp_dir().join(format!("eventflow-spans-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let dir = scratch.path();
     let scenario = dir.join("s.json");
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/partial-batch.json");
     std::fs::copy(&source, &scenario).expect("copy");
@@ -752,7 +752,6 @@ fn run_writes_both_exports_and_refuses_to_overwrite_inputs() {
         .expect("runs");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write"));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

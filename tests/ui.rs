@@ -814,15 +814,14 @@ fn the_time_bar_seeks_back_and_steps_back() {
     assert_eq!(h.state().snapshot().events_processed, events - 1);
 }
 
-/// A copy of a corpus template in a fresh temporary folder (saving beside it must not write into the repository).
-fn template_copy(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "eventflow-ui-template-{}-{}",
-        std::process::id(),
-        name.replace('.', "-")
-    ));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let to = dir.join(name);
+/// A copy of a corpus template in a fresh temporary folder (saving beside it must not write into the repository);
+/// the folder is removed when the returned guard is dropped.
+fn template_copy(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::Builder::new()
+        .prefix("eventflow-ui-template-")
+        .tempdir()
+        .expect("temp dir");
+    let to = dir.path().join(name);
     std::fs::copy(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/data/sam")
@@ -830,7 +829,7 @@ fn template_copy(name: &str) -> std::path::PathBuf {
         &to,
     )
     .expect("copy the template");
-    to
+    (dir, to)
 }
 
 /// Issue 10: File → Open on a SAM template converts it on the fly: the graph on the canvas, the import notes in a
@@ -838,7 +837,7 @@ fn template_copy(name: &str) -> std::path::PathBuf {
 /// .json beside the template, and the template is never overwritten.
 #[test]
 fn a_sam_template_opens_with_its_notes_and_saves_as_a_scenario_beside_it() {
-    let template = template_copy("httpapi-lambda-cognito.yaml");
+    let (_template_dir, template) = template_copy("httpapi-lambda-cognito.yaml");
     let original = std::fs::read(&template).expect("template");
     let mut app = TestApp::new();
     app.open_file(&template);
@@ -856,7 +855,7 @@ fn a_sam_template_opens_with_its_notes_and_saves_as_a_scenario_beside_it() {
     }
 
     // Another template replaces the notes; a note about a resource that was left out is listed too.
-    let template2 = template_copy("lambda-destinations.yaml");
+    let (_template2_dir, template2) = template_copy("lambda-destinations.yaml");
     h.state_mut().open_file(&template2);
     h.run();
     h.get_by_label_contains("ProdAlarmTopic (AWS::SNS::Topic): left out");
@@ -905,7 +904,7 @@ fn a_sam_template_opens_with_its_notes_and_saves_as_a_scenario_beside_it() {
 /// Issue 10: clicking a note selects its resource on the canvas (the inspector shows it).
 #[test]
 fn clicking_an_import_note_selects_its_resource() {
-    let template = template_copy("tags.yaml");
+    let (_template_dir, template) = template_copy("tags.yaml");
     let mut app = TestApp::new();
     app.open_file(&template);
     let mut h = harness(app);
@@ -933,7 +932,7 @@ fn clicking_an_import_note_selects_its_resource() {
 /// Issue 10: a CloudFormation JSON template opens as a template (it has `Resources`), not as a broken scenario.
 #[test]
 fn a_json_template_opens_as_a_template() {
-    let template = template_copy("cfn-native.json");
+    let (_template_dir, template) = template_copy("cfn-native.json");
     let mut app = TestApp::new();
     app.open_file(&template);
     let mut h = harness(app);
@@ -946,8 +945,8 @@ fn a_json_template_opens_as_a_template() {
 /// says; importing it back gives the same resources.
 #[test]
 fn file_export_sam_template_writes_a_template_that_imports_back() {
-    let dir = std::env::temp_dir().join(format!("eventflow-ui-export-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let dir = scratch.path();
     let assets = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenarios");
     let scenario = dir.join("new-order.json");
     std::fs::copy(assets.join("new-order.json"), &scenario).expect("copy");
@@ -1549,8 +1548,8 @@ fn open_on_a_file_that_does_not_load_opens_the_raw_editor_under_xvfb() {
         eprintln!("skipped: xvfb-run is not installed");
         return;
     }
-    let dir = std::env::temp_dir().join(format!("eventflow-raw-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let dir = scratch.path();
     let bad = dir.join("bad.json");
     std::fs::write(
         &bad,
@@ -1582,7 +1581,6 @@ fn open_on_a_file_that_does_not_load_opens_the_raw_editor_under_xvfb() {
     );
     let missing = open(&dir.join("missing.json"));
     assert_eq!(missing.status.code(), Some(2));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The canvas's width as last drawn.
@@ -1713,8 +1711,8 @@ fn compare_plots_two_variants_together() {
                       "T": {"type": "trigger", "source": "Jobs", "function": "Work", "batch_size": 1,
                             "maximum_concurrency": 2}},
         "traffic": [{"to": "Jobs", "every_s": 0.01, "count": 50, "message": {"body": "x"}}]}"#;
-    let dir = std::env::temp_dir().join(format!("eventflow-compare-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let dir = scratch.path();
     let variant = dir.join("queued.json");
     std::fs::write(&variant, queued).expect("variant written");
     let mut h = harness(app_with("direct.json", direct));
@@ -1749,7 +1747,6 @@ fn compare_plots_two_variants_together() {
     }
     // The table stays below the plots.
     h.get_by_label("count A | B");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Issue 13: a 60-node graph fitted into 1280×800 is readable without zooming — its node names are drawn in a

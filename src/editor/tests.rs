@@ -305,8 +305,8 @@ fn session_undo_redo_and_dirty() {
 
 #[test]
 fn save_writes_canonical_text_and_round_trips() {
-    let dir = std::env::temp_dir().join(format!("eventflow-editor-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("tmp");
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let dir = scratch.path();
     let path = dir.join("s.json");
     let mut s = Session::new(everything(), None);
     s.save(Some(&path), &[]).expect("saves");
@@ -320,7 +320,6 @@ fn save_writes_canonical_text_and_round_trips() {
         text,
         "load + save without edits is byte-identical"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -199,8 +199,8 @@ mod tests {
 
     #[test]
     fn atomic_write_replaces_the_file() {
-        let dir = std::env::temp_dir().join(format!("eventflow-write-{}", std::process::id()));
-        let _ = std::fs::create_dir_all(&dir);
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let dir = scratch.path();
         let path = dir.join("s.json");
         assert!(write_atomic(&path, "one\n").is_ok());
         assert!(write_atomic(&path, "two\n").is_ok());

@@ -926,8 +926,8 @@ mod tests {
     #[test]
     fn run_exports_write_the_re_run_in_each_format() {
         let sc = new_order();
-        let dir = std::env::temp_dir().join(format!("eventflow-app-export-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let dir = scratch.path();
         let until_us = 20_000_000;
         let records =
             crate::runner::rerun_trace(sc.clone(), until_us, Recorded::default()).expect("runs");
@@ -977,7 +977,6 @@ mod tests {
         // A path that cannot be written is an error, not a panic.
         let bad = dir.join("no-such-folder").join("x.json");
         assert!(export_run(ExportKind::Otlp, &sc, until_us, Recorded::default(), &bad).is_err());
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
@@ -1089,8 +1088,8 @@ mod tests {
         assert_eq!(plan.frames.len(), 5);
         assert_eq!(plan.restore_us, 9_000_000);
 
-        let dir = std::env::temp_dir().join(format!("eventflow-apng-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let dir = scratch.path();
         let path = dir.join("a.apng");
         // A frame of another size (a resized window) is cut to the first's.
         let mut frames = plan.frames.clone();
@@ -1119,7 +1118,6 @@ mod tests {
             &[255, 0, 0, 255],
             "the last frame is the red one"
         );
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -303,9 +303,7 @@ fn marked_lines(text: &str, marked: &[u32], color: Color32) -> LayoutJob {
 mod tests {
     use super::*;
 
-    fn temp_file(name: &str, text: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("eventflow-raw-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
+    fn temp_file(dir: &Path, name: &str, text: &str) -> PathBuf {
         let p = dir.join(name);
         std::fs::write(&p, text).expect("written");
         p
@@ -313,7 +311,9 @@ mod tests {
 
     #[test]
     fn only_a_readable_scenario_with_located_problems_opens_raw() {
+        let scratch = tempfile::tempdir().expect("temp dir");
         let bad = temp_file(
+            scratch.path(),
             "bad.json",
             "{\n  \"format\": \"eventflow/1\",\n  \"name\": 3\n}\n",
         );
@@ -325,6 +325,7 @@ mod tests {
         assert!(RawEditor::open(&bad.with_file_name("missing.json")).is_none());
         assert!(RawEditor::open(bad.parent().expect("folder")).is_none());
         let good = temp_file(
+            scratch.path(),
             "good.json",
             include_str!("../../assets/scenarios/api-hello.json"),
         );
