@@ -8,7 +8,8 @@
 //!   its next receive, instead of being delivered ("when the ReceiveCount exceeds maxReceiveCount").
 //! - FIFO: messages of one group are delivered in order and never while another message of that group is in
 //!   flight; a message with a deduplication id seen in the last 5 minutes is accepted but not enqueued again
-//!   (content-based deduplication uses the body). Per-message delays are not supported on FIFO queues.
+//!   (content-based deduplication uses the SHA-256 of the body as the id). Per-message delays are not supported
+//!   on FIFO queues.
 //! - Standard queues deliver in best-effort order: here, the order in which messages became visible.
 //!
 //! Queue depth (visible, in flight, delayed) is observable through [`Sim::live`]. Only an event source mapping
@@ -22,10 +23,11 @@
 //! by their services with the same constructor, SNS subscriptions and traffic. Lambda's poller (`esm`) reads
 //! through [`Sim::queue_receive`], [`Sim::queue_record`] and [`Sim::queue_delete`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use serde_json::Value;
+use sha2::Digest;
 
 use super::engine::{Ev, Item, Origin, Sim, message_text};
 use super::ids::{IdKind, TraceId, mix64};
@@ -219,6 +221,9 @@ pub(crate) struct QueueState {
     groups_in_flight: BTreeMap<String, u32>,
     /// FIFO deduplication ids and when they expire.
     dedup: BTreeMap<String, u64>,
+    /// The same ids in the order they were accepted, with their expiry: every id lives the same 5 minutes, so
+    /// the front expires first and pruning costs only the ids that expired (not a scan of all of them per send).
+    dedup_expiry: VecDeque<(u64, String)>,
     pub in_flight: u32,
     pub delayed: u32,
 }
@@ -230,6 +235,20 @@ impl QueueState {
 
     pub fn depth(&self) -> u64 {
         self.messages.len() as u64
+    }
+
+    /// Forgets the deduplication ids whose 5 minutes have passed at `now_us`.
+    fn forget_expired_dedup_ids(&mut self, now_us: u64) {
+        while let Some((expires_us, _)) = self.dedup_expiry.front() {
+            if *expires_us > now_us {
+                break;
+            }
+            if let Some((expires_us, id)) = self.dedup_expiry.pop_front()
+                && self.dedup.get(&id) == Some(&expires_us)
+            {
+                self.dedup.remove(&id);
+            }
+        }
     }
 }
 
@@ -305,12 +324,17 @@ impl Sim {
         let Some(cfg) = self.queue_cfg(q) else { return };
         let (fifo, cbd, delay_s) = (cfg.fifo, cfg.content_based_deduplication, cfg.delay_s);
         let now = self.now();
+        let mut msg = msg;
         if fifo {
-            let dedup = msg
-                .deduplication_id
-                .clone()
-                .or_else(|| cbd.then(|| format!("body:{}", msg.body)));
-            let Some(dedup) = dedup else {
+            // With content-based deduplication and no id given, SQS "uses a SHA-256 hash to generate the message
+            // deduplication ID using the body of the message (but not the attributes)" (SQS Developer Guide,
+            // "Using the message deduplication ID"); the Lambda event shows that id as `MessageDeduplicationId`.
+            if msg.deduplication_id.is_none() && cbd {
+                msg.deduplication_id = Some(crate::events::hex_lower(&sha2::Sha256::digest(
+                    msg.body.as_bytes(),
+                )));
+            }
+            let Some(dedup) = msg.deduplication_id.clone() else {
                 self.drop_item(q, trace, || {
                     "FIFO queue without content-based deduplication needs a MessageDeduplicationId"
                         .to_string()
@@ -318,16 +342,16 @@ impl Sim {
                 return;
             };
             let state = &mut self.queues[q.index()];
-            state.dedup.retain(|_, exp| *exp > now);
+            state.forget_expired_dedup_ids(now);
             if state.dedup.contains_key(&dedup) {
                 self.drop_item(q, trace, || {
                     "duplicate within the 5-minute deduplication interval".to_string()
                 });
                 return;
             }
-            state
-                .dedup
-                .insert(dedup, now.saturating_add(DEDUP_WINDOW_US));
+            let expires_us = now.saturating_add(DEDUP_WINDOW_US);
+            state.dedup.insert(dedup.clone(), expires_us);
+            state.dedup_expiry.push_back((expires_us, dedup));
         }
         let n = msg
             .message_n

@@ -302,3 +302,75 @@ fn fixed_traffic_payloads_are_shared_not_copied() {
     // 20 throttled events waiting for their retry, and the cached one.
     assert_eq!(Arc::strong_count(event), 21);
 }
+
+/// Content-based deduplication on a FIFO queue: the id is the SHA-256 of the body (and the Lambda event shows it as
+/// `MessageDeduplicationId`), the same body within 5 minutes is dropped, after them it is accepted again, and an
+/// explicit id never collides with a body that merely looks like one.
+#[test]
+fn content_based_deduplication_uses_the_sha256_of_the_body_for_five_minutes() {
+    let text = r#"{
+      "format": "eventflow/1",
+      "name": "dedup",
+      "settings": { "seed": 1, "until_s": 400 },
+      "resources": {
+        "Jobs": { "type": "queue", "fifo": true, "content_based_deduplication": true },
+        "Work": { "type": "function", "duration_ms": 1 },
+        "T": { "type": "trigger", "source": "Jobs", "function": "Work", "batch_size": 1 }
+      },
+      "traffic": [
+        { "to": "Jobs", "at_s": 0, "message": { "body": "x", "group_id": "g" } },
+        { "to": "Jobs", "at_s": 60, "message": { "body": "x", "group_id": "g" } },
+        { "to": "Jobs", "at_s": 120, "message": { "body": "y", "group_id": "g", "deduplication_id": "body:x" } },
+        { "to": "Jobs", "at_s": 320, "message": { "body": "x", "group_id": "g" } }
+      ]
+    }"#;
+    let sc = crate::scenario::load_str(text, "dedup.json", None).expect("loads");
+    let mut sim = Sim::new(
+        Arc::new(sc),
+        SimOptions {
+            seed: None,
+            trace: true,
+        },
+    );
+    sim.run_until(400_000_000);
+    let records: Vec<Value> = sim
+        .take_trace()
+        .iter()
+        .map(|r| serde_json::to_value(r).expect("a record serialises"))
+        .collect();
+    let ids: Vec<(String, String)> = records
+        .iter()
+        .filter(|r| r["kind"] == "invoke")
+        .map(|r| {
+            let m = &r["event"]["Records"][0];
+            (
+                m["body"].as_str().unwrap_or_default().to_string(),
+                m["attributes"]["MessageDeduplicationId"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect();
+    // sha256("x"), as `printf x | sha256sum` prints it.
+    let sha_x = "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881";
+    assert_eq!(
+        ids,
+        [
+            ("x".to_string(), sha_x.to_string()),
+            ("y".to_string(), "body:x".to_string()),
+            ("x".to_string(), sha_x.to_string()),
+        ],
+        "the duplicate at 60 s is dropped; the one at 320 s is past the 5-minute interval"
+    );
+    let duplicates = records
+        .iter()
+        .filter(|r| {
+            r["kind"] == "drop"
+                && r["reason"]
+                    .as_str()
+                    .is_some_and(|s| s.contains("duplicate"))
+        })
+        .count();
+    assert_eq!(duplicates, 1);
+}
