@@ -374,3 +374,49 @@ fn content_based_deduplication_uses_the_sha256_of_the_body_for_five_minutes() {
         .count();
     assert_eq!(duplicates, 1);
 }
+
+/// Erlang's loss formula B(c, A) = (A^c / c!) / Σ_{k=0..c} A^k / k!, by its stable recurrence.
+fn erlang_b(servers: u32, offered_erlang: f64) -> f64 {
+    (1..=servers).fold(1.0, |b, k| {
+        offered_erlang * b / (f64::from(k) + offered_erlang * b)
+    })
+}
+
+/// A function's reserved concurrency under Poisson traffic of synchronous invocations with exponential durations
+/// is an M/M/c loss system: the share of invocations throttled matches Erlang B (benches/mmc-loss.json is the
+/// same model at 200,000 requests, timed against SimPy).
+#[test]
+fn reserved_concurrency_under_poisson_load_loses_what_erlang_b_predicts() {
+    let text = r#"{
+      "format": "eventflow/1",
+      "name": "M/M/10 loss",
+      "settings": { "seed": 3, "until_s": 40, "hop_latency_ms": { "dist": "fixed", "value": 0 } },
+      "resources": {
+        "Server": { "type": "function", "reserved_concurrency": 10,
+                    "duration_ms": { "dist": "exponential", "mean": 10 },
+                    "cold_start_ms": { "dist": "fixed", "value": 0 } }
+      },
+      "traffic": [ { "to": "Server", "poisson_per_s": 800, "count": 20000, "payload": {},
+                     "invocation_type": "RequestResponse" } ]
+    }"#;
+    let sc = crate::scenario::load_str(text, "mmc.json", None).expect("loads");
+    let server = sc.find("Server").expect("Server");
+    let mut sim = Sim::new(
+        Arc::new(sc),
+        SimOptions {
+            seed: None,
+            trace: false,
+        },
+    );
+    sim.run_until(40_000_000);
+    let stats = sim.stats(server);
+    let lost = stats.throttles as f64 / 20_000.0;
+    let expected = erlang_b(10, 8.0); // 0.1217: 800/s × 10 ms = 8 Erlang on 10 servers
+    assert!(
+        (lost - expected).abs() < 0.1 * expected,
+        "throttled share {lost:.4} against Erlang B {expected:.4} ({} invocations, {} throttles)",
+        stats.count,
+        stats.throttles
+    );
+    assert_eq!(stats.count + stats.throttles, 20_000);
+}
