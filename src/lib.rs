@@ -69,7 +69,8 @@
 //!   - `api` — API Gateway: routes, proxy events, integration timeout, status codes.
 //!   - `bus` — EventBridge: PutEvents, rules, target delivery with input shaping; `schedule` — scheduled rules.
 //!   - `bucket` — S3: put, delete and get objects, notifications.
-//!   - `queue` — SQS: SendMessage (one message constructor, `SqsSend::new`), visibility, FIFO, redrive.
+//!   - `queue` — SQS: SendMessage (one message constructor, `SqsSend::new`), visibility, FIFO (content-based
+//!     deduplication by SHA-256), redrive, retention (one timer per queue deletes expired waiting messages).
 //!   - `topic` — SNS: Publish (`SnsPublish::new`), filter policies, fan-out to subscriptions.
 //!   - `table` — DynamoDB: put, update, delete, get and query items; streams.
 //!   - `database` — RDS: an embedded in-memory SQLite per database (rusqlite, `bundled`), connections per

@@ -148,6 +148,8 @@ pub(crate) enum Ev {
         token: u64,
         answer: Option<Box<TaskAnswer>>,
     },
+    /// A queue's oldest waiting message may have passed the retention period.
+    QueueExpire { queue: ResId },
 }
 
 impl Ev {
@@ -171,7 +173,8 @@ impl Ev {
             | Ev::EsmScale { .. }
             | Ev::EsmRetry { .. }
             | Ev::EnvReclaim { .. }
-            | Ev::SfnAnswer { .. } => {}
+            | Ev::SfnAnswer { .. }
+            | Ev::QueueExpire { .. } => {}
         }
     }
 }
@@ -892,6 +895,7 @@ impl Sim {
                 token,
                 answer,
             } => self.sfn_feed(execution, token, answer.map(|a| *a)),
+            Ev::QueueExpire { queue } => self.queue_expire(queue),
         }
     }
 

@@ -206,6 +206,8 @@ pub(crate) struct StoredMessage {
     pub state: MsgState,
     /// Bumped at every state change so stale visibility events are ignored.
     pub generation: u32,
+    /// Its key in the visible order while it is visible.
+    visible_key: u64,
 }
 
 /// Contents of one queue.
@@ -226,6 +228,8 @@ pub(crate) struct QueueState {
     dedup_expiry: VecDeque<(u64, String)>,
     pub in_flight: u32,
     pub delayed: u32,
+    /// When the pending retention timer ([`Ev::QueueExpire`]) fires, if one is pending.
+    expiry_timer_us: Option<u64>,
 }
 
 impl QueueState {
@@ -323,6 +327,7 @@ impl Sim {
         let mut trace = trace;
         let Some(cfg) = self.queue_cfg(q) else { return };
         let (fifo, cbd, delay_s) = (cfg.fifo, cfg.content_based_deduplication, cfg.delay_s);
+        let retention_us = u64::from(cfg.retention_s) * 1_000_000;
         let now = self.now();
         let mut msg = msg;
         if fifo {
@@ -388,6 +393,7 @@ impl Sim {
                 MsgState::Visible
             },
             generation: 0,
+            visible_key: 0,
         };
         let sequence = stored.sequence;
         state.messages.insert(n, stored);
@@ -400,8 +406,17 @@ impl Sim {
                 state.bump_visible_key()
             };
             state.visible.insert(key, n);
+            if let Some(m) = state.messages.get_mut(&n) {
+                m.visible_key = key;
+            }
         }
+        let arm_expiry = state.expiry_timer_us.is_none();
         let depth = state.depth();
+        if arm_expiry {
+            let due_us = now.saturating_add(retention_us);
+            state.expiry_timer_us = Some(due_us);
+            self.schedule(due_us, Ev::QueueExpire { queue: q });
+        }
         let stats = &mut self.stats[q.index()];
         stats.count += 1;
         stats.max_depth = stats.max_depth.max(depth);
@@ -462,6 +477,9 @@ impl Sim {
             state.bump_visible_key()
         };
         state.visible.insert(key, n);
+        if let Some(m) = state.messages.get_mut(&n) {
+            m.visible_key = key;
+        }
         if was == MsgState::InFlight {
             // The receive was neither deleted nor extended in time: SQS will deliver it again.
             // A redelivery hangs off the message's span (which stays the message's: `dequeue` names it).
@@ -474,6 +492,55 @@ impl Sim {
             );
         }
         self.queue_changed(q);
+    }
+
+    /// The retention timer of a queue fires: every message older than the retention period that is waiting
+    /// (visible or delayed) is deleted, as SQS deletes messages "that have been in a queue for longer than the
+    /// maximum message retention period" (`MessageRetentionPeriod`, SQS API Reference, SetQueueAttributes). A
+    /// message in flight expires when it becomes visible again (at the next receive). The timer is then set for
+    /// the oldest message left.
+    ///
+    /// Messages are scanned in the order of their numbers, which is the order they were sent except for a
+    /// handler's SendMessage (numbered at the call, stored when it arrives a hop later): such a message may
+    /// expire that hop late.
+    pub(crate) fn queue_expire(&mut self, q: ResId) {
+        let Some(cfg) = self.queue_cfg(q) else { return };
+        let retention_us = u64::from(cfg.retention_s) * 1_000_000;
+        let now = self.now();
+        let state = &mut self.queues[q.index()];
+        state.expiry_timer_us = None;
+        let mut expired = Vec::new();
+        let mut next_due_us = None;
+        for (&n, m) in &state.messages {
+            let due_us = m.sent_us.saturating_add(retention_us);
+            if due_us > now {
+                next_due_us = Some(due_us);
+                break;
+            }
+            if m.state != MsgState::InFlight {
+                expired.push(n);
+            }
+        }
+        for n in expired {
+            let state = &mut self.queues[q.index()];
+            let Some(m) = state.messages.remove(&n) else {
+                continue;
+            };
+            match m.state {
+                MsgState::Visible => {
+                    state.visible.remove(&m.visible_key);
+                }
+                MsgState::Delayed => state.delayed = state.delayed.saturating_sub(1),
+                MsgState::InFlight => {}
+            }
+            self.drop_item(q, m.trace, || {
+                "message expired (retention period)".to_string()
+            });
+        }
+        if let Some(due_us) = next_due_us {
+            self.queues[q.index()].expiry_timer_us = Some(due_us);
+            self.schedule(due_us, Ev::QueueExpire { queue: q });
+        }
     }
 
     /// Receives up to `max` visible messages whose records together take at most `max_bytes` (see

@@ -420,3 +420,56 @@ fn reserved_concurrency_under_poisson_load_loses_what_erlang_b_predicts() {
     );
     assert_eq!(stats.count + stats.throttles, 20_000);
 }
+
+/// Messages nothing receives expire at the end of the queue's retention period (they used to stay until a
+/// receive that never came): each is dropped at its own moment, a delayed one too, and the queue is empty
+/// afterwards.
+#[test]
+fn unread_messages_expire_when_their_retention_period_ends() {
+    let text = r#"{
+      "format": "eventflow/1",
+      "name": "retention",
+      "settings": { "seed": 1, "until_s": 200, "hop_latency_ms": { "dist": "fixed", "value": 0 } },
+      "resources": {
+        "Parked": { "type": "queue", "retention_s": 60, "delay_s": 5 },
+        "Slow": { "type": "queue", "retention_s": 60, "delay_s": 900 }
+      },
+      "traffic": [
+        { "to": "Parked", "at_s": 0, "message": { "body": "a" } },
+        { "to": "Parked", "at_s": 10, "message": { "body": "b" } },
+        { "to": "Parked", "at_s": 100, "message": { "body": "c" } },
+        { "to": "Slow", "at_s": 130, "message": { "body": "d" } }
+      ]
+    }"#;
+    let sc = crate::scenario::load_str(text, "retention.json", None).expect("loads");
+    let queue = sc.find("Parked").expect("Parked");
+    let slow = sc.find("Slow").expect("Slow");
+    let mut sim = Sim::new(
+        Arc::new(sc),
+        SimOptions {
+            seed: None,
+            trace: true,
+        },
+    );
+    sim.run_until(120_000_000);
+    let live = sim.live(queue);
+    assert_eq!(
+        (live.visible, live.delayed),
+        (1, 0),
+        "a and b expired, c waits"
+    );
+    sim.run_until(200_000_000);
+    let expired_at_ms: Vec<f64> = sim
+        .take_trace()
+        .iter()
+        .map(|r| serde_json::to_value(r).expect("a record serialises"))
+        .filter(|r| r["kind"] == "drop" && r["reason"] == "message expired (retention period)")
+        .filter_map(|r| r["t_ms"].as_f64())
+        .collect();
+    // d expires while still delayed (900 s delay, 60 s retention).
+    assert_eq!(expired_at_ms, [60_000.0, 70_000.0, 160_000.0, 190_000.0]);
+    for q in [queue, slow] {
+        let live = sim.live(q);
+        assert_eq!((live.visible, live.delayed, live.in_flight), (0, 0, 0));
+    }
+}
