@@ -8,6 +8,16 @@
 //! each frame; the engine's own CPU time (the same count read before and after it, each frame) is printed as its
 //! share, and the wall time with the engine taken out beside (the UI's own time on an idle machine). `UI_FRAME_CASES` (a comma
 //! list of `canvas`, `timeline`, `dashboard`, `engine`) runs only some cases, for profiling one at a time.
+//!
+//! The Timeline and Dashboard cases run the app two ways (`UI_FRAME_DRIVERS`, a comma list, both by default):
+//! `kittest`, in egui_kittest's harness, which turns egui's AccessKit tree on (the app pays for it only with a
+//! screen reader attached) and does not tessellate; and `plain`, as eframe runs it: an `egui::Context` without
+//! AccessKit, each frame's shapes tessellated into meshes (the GPU upload is not counted). Both step egui's clock
+//! by the harness's 0.25 s.
+//!
+//! Profiling only the measured frames: `UI_FRAME_PERF_CTL=ctl.fifo UI_FRAME_PERF_ACK=ack.fifo` with
+//! `perf record --control=fifo:ctl.fifo,ack.fifo -D -1 …` (perf starts disabled; the bench enables it for the
+//! measured frames and disables it after).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -61,6 +71,29 @@ fn thread_cpu() -> Option<Duration> {
     Some(Duration::from_nanos(ns))
 }
 
+/// Whether the driver `name` is to run (`UI_FRAME_DRIVERS` unset: both).
+fn driver_wanted(name: &str) -> bool {
+    std::env::var("UI_FRAME_DRIVERS").map_or(true, |v| v.split(',').any(|c| c.trim() == name))
+}
+
+/// Tells perf (through its control fifo, `UI_FRAME_PERF_CTL`) to `enable` or `disable` sampling, and waits for
+/// its answer on `UI_FRAME_PERF_ACK` when given. Nothing without the variable.
+fn perf_control(command: &str) {
+    use std::io::{Read, Write};
+    let Ok(ctl) = std::env::var("UI_FRAME_PERF_CTL") else {
+        return;
+    };
+    if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(&ctl) {
+        let _ = f.write_all(format!("{command}\n").as_bytes());
+    }
+    if let Ok(ack) = std::env::var("UI_FRAME_PERF_ACK")
+        && let Ok(mut f) = std::fs::File::open(ack)
+    {
+        let mut answer = [0u8; 5];
+        let _ = f.read_exact(&mut answer);
+    }
+}
+
 fn main() {
     let frames = 200;
     if wanted("canvas") {
@@ -69,7 +102,12 @@ fn main() {
     // Issue 11's views on a big run: the timeline tab, then the ten-plot dashboard, while playing.
     for tab in ["Timeline", "Dashboard"] {
         if wanted(&tab.to_lowercase()) {
-            views_case(tab, frames);
+            if driver_wanted("kittest") {
+                views_case(tab, frames);
+            }
+            if driver_wanted("plain") {
+                plain_views_case(tab, frames);
+            }
         }
     }
     if wanted("engine") {
@@ -152,10 +190,93 @@ fn views_case(tab: &str, frames: usize) {
     h.state_mut().send(Command::SetSpeed(1.0));
     let m = measure_frames(&mut h, frames);
     println!(
-        "ui_frame with the {tab} tab: {} invocations, {frames} frames: {} (target < 8 ms)",
+        "ui_frame with the {tab} tab (kittest, AccessKit on): {} invocations, {frames} frames: {} (target < 8 ms)",
         h.state().invocation_count(),
         m.describe(frames),
     );
+}
+
+/// The app as eframe drives it, without egui_kittest: an `egui::Context` with AccessKit off, each frame's
+/// shapes tessellated.
+struct Plain {
+    ctx: egui::Context,
+    app: TestApp,
+    size: egui::Vec2,
+}
+
+impl Plain {
+    fn new(app: TestApp) -> Plain {
+        Plain {
+            ctx: egui::Context::default(),
+            app,
+            size: egui::vec2(1600.0, 1000.0),
+        }
+    }
+
+    /// One frame: the app's UI, then tessellation (what eframe does on the UI thread before painting).
+    fn step(&mut self) {
+        let input = egui::RawInput {
+            screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, self.size)),
+            predicted_dt: 0.25,
+            ..Default::default()
+        };
+        let app = &mut self.app;
+        let mut out = self.ctx.run_ui(input, |ui| app.frame(ui));
+        let meshes = self
+            .ctx
+            .tessellate(std::mem::take(&mut out.shapes), out.pixels_per_point);
+        std::hint::black_box(meshes);
+        out.drop_without_applying_deltas();
+    }
+}
+
+/// [`views_case`] with the app driven as eframe drives it ([`Plain`]).
+fn plain_views_case(tab: &str, frames: usize) {
+    let mut app = TestApp::new();
+    app.open_loaded(scenario(110.0));
+    app.send(Command::SkipIdle(false));
+    app.send(Command::SetSpeed(1000.0));
+    app.send(Command::Play);
+    app.show_tab(tab);
+    let mut p = Plain::new(app);
+    for _ in 0..3000 {
+        if p.app.invocation_count() >= 100_000 {
+            break;
+        }
+        p.app.advance(Duration::from_millis(100));
+        p.step();
+    }
+    p.app.send(Command::SetSpeed(1.0));
+    let m = measure_frames(&mut p, frames);
+    println!(
+        "ui_frame with the {tab} tab (plain context as eframe, AccessKit off, tessellated): {} invocations, {frames} frames: {} (target < 8 ms)",
+        p.app.invocation_count(),
+        m.describe(frames),
+    );
+}
+
+/// What [`measure_frames`] steps: the harness or the plain context.
+trait Frames {
+    fn app(&mut self) -> &mut TestApp;
+    fn step(&mut self);
+}
+
+impl Frames for Harness<'_, TestApp> {
+    fn app(&mut self) -> &mut TestApp {
+        self.state_mut()
+    }
+    fn step(&mut self) {
+        Harness::step(self);
+    }
+}
+
+impl Frames for Plain {
+    fn app(&mut self) -> &mut TestApp {
+        &mut self.app
+    }
+    fn step(&mut self) {
+        Plain::step(self);
+    }
 }
 
 /// What [`measure_frames`] measured: CPU time of the thread in all (UI and the inline engine), the engine's share
@@ -194,8 +315,8 @@ impl Measured {
 }
 
 /// Steps `frames` frames of 16 ms and measures them (see [`Measured`]).
-fn measure_frames(h: &mut Harness<'_, TestApp>, frames: usize) -> Measured {
-    h.state_mut().measure_engine_cpu();
+fn measure_frames(h: &mut impl Frames, frames: usize) -> Measured {
+    h.app().measure_engine_cpu();
     let mut m = Measured {
         cpu_total: thread_cpu().map(|_| Duration::ZERO),
         engine_cpu: Some(Duration::ZERO),
@@ -203,14 +324,15 @@ fn measure_frames(h: &mut Harness<'_, TestApp>, frames: usize) -> Measured {
         wall_total: Duration::ZERO,
         dots: 0,
     };
+    perf_control("enable");
     for _ in 0..frames {
-        h.state().advance(Duration::from_millis(16));
+        h.app().advance(Duration::from_millis(16));
         let cpu_before = thread_cpu();
         let t = Instant::now();
         h.step();
-        let engine = h.state().engine_time_of_last_frame();
+        let engine = h.app().engine_time_of_last_frame();
         m.wall_total += t.elapsed().saturating_sub(engine);
-        m.engine_cpu = match (m.engine_cpu, h.state().engine_cpu_of_last_frame()) {
+        m.engine_cpu = match (m.engine_cpu, h.app().engine_cpu_of_last_frame()) {
             (Some(sum), Some(e)) => Some(sum + e),
             _ => None,
         };
@@ -219,7 +341,8 @@ fn measure_frames(h: &mut Harness<'_, TestApp>, frames: usize) -> Measured {
             *total += cpu;
             m.cpu_worst = m.cpu_worst.max(cpu);
         }
-        m.dots += h.state().dots_in_flight();
+        m.dots += h.app().dots_in_flight();
     }
+    perf_control("disable");
     m
 }

@@ -269,6 +269,15 @@ pub struct Canvas {
     dragging: Option<NodeIndex>,
     /// Oldest first: dots mostly end in the order they started, so expired ones leave from the front.
     dots: VecDeque<Dot>,
+    /// Dots kept per lane (under way or not), kept as dots come and go: with every dot under way, these are the
+    /// counts [`Canvas::draw_dots`] needs, without a pass over tens of thousands of dots each frame.
+    dots_per_lane: Vec<u32>,
+    /// The latest start of any dot kept (an upper bound: it stays when that dot goes); at or before `now`,
+    /// every dot is under way.
+    dots_latest_start_us: u64,
+    /// The earliest end of any dot kept (a lower bound: it stays when that dot goes); before it, no dot can
+    /// have ended and [`Canvas::expire`] looks at none.
+    dots_earliest_end_us: u64,
     /// Per node: flash colour and the virtual time it ends.
     flash: Vec<Option<(Color32, u64)>>,
     /// Per queue node: the deepest it has been this run (the scale of its depth bar).
@@ -398,6 +407,9 @@ impl Canvas {
             fit_pending: true,
             dragging: None,
             dots: VecDeque::new(),
+            dots_per_lane: Vec::new(),
+            dots_latest_start_us: 0,
+            dots_earliest_end_us: u64::MAX,
             flash: vec![None; n],
             queue_peak: HashMap::new(),
             recent_traces: Vec::new(),
@@ -677,6 +689,9 @@ impl Canvas {
     /// Forgets everything of the previous run (after Reset or Load).
     pub fn clear_run(&mut self) {
         self.dots.clear();
+        self.dots_per_lane.clear();
+        self.dots_latest_start_us = 0;
+        self.dots_earliest_end_us = u64::MAX;
         self.flash.iter_mut().for_each(|f| *f = None);
         self.recent_traces.clear();
         self.trail.clear();
@@ -723,7 +738,10 @@ impl Canvas {
             }
         };
         if self.dots.len() >= MAX_DOTS {
-            self.dots.drain(..MAX_DOTS / 10);
+            let counts = &mut self.dots_per_lane;
+            self.dots
+                .drain(..MAX_DOTS / 10)
+                .for_each(|d| uncount(counts, &d));
         }
         let lane = match self.edge_of.get(&(a.index(), b.index())) {
             Some(&k) => k,
@@ -740,12 +758,19 @@ impl Canvas {
                 lane
             }
         };
+        let end_us = arrive_us.max(t_us.saturating_add(min_visible_us));
+        if self.dots_per_lane.len() <= lane {
+            self.dots_per_lane.resize(lane + 1, 0);
+        }
+        self.dots_per_lane[lane] += 1;
+        self.dots_latest_start_us = self.dots_latest_start_us.max(t_us);
+        self.dots_earliest_end_us = self.dots_earliest_end_us.min(end_us);
         self.dots.push_back(Dot {
             from: a,
             to: b,
             lane,
             t_us,
-            end_us: arrive_us.max(t_us.saturating_add(min_visible_us)),
+            end_us,
             arrive_us,
             trace_hash: hash,
             trace_id: trace,
@@ -812,9 +837,25 @@ impl Canvas {
         // From the front without moving the rest (tens of thousands of dots after a fast stretch), then any
         // that ended out of order (a pass that moves nothing when there are none).
         while self.dots.front().is_some_and(|d| d.end_us <= now_us) {
-            self.dots.pop_front();
+            if let Some(d) = self.dots.pop_front() {
+                uncount(&mut self.dots_per_lane, &d);
+            }
         }
-        self.dots.retain(|d| d.end_us > now_us);
+        // The rest only when one of them can have ended (not every frame over tens of thousands of dots).
+        if now_us >= self.dots_earliest_end_us {
+            let counts = &mut self.dots_per_lane;
+            let mut earliest = u64::MAX;
+            self.dots.retain(|d| {
+                let keep = d.end_us > now_us;
+                if keep {
+                    earliest = earliest.min(d.end_us);
+                } else {
+                    uncount(counts, d);
+                }
+                keep
+            });
+            self.dots_earliest_end_us = earliest;
+        }
         for f in &mut self.flash {
             if f.is_some_and(|(_, until)| until <= now_us) {
                 *f = None;
@@ -1976,35 +2017,38 @@ impl Canvas {
         hover: Option<Pos2>,
     ) -> Option<usize> {
         let n_edges = self.edge_ends.len();
-        let routes: Vec<Vec<Pos2>> = (0..n_edges)
+        let routes: Vec<MeasuredRoute> = (0..n_edges)
             .map(|k| self.dot_route_of_edge(k))
             .chain(self.pair_lanes.iter().map(|&(a, b)| {
                 let (p0, p1) = self.path(a, b);
                 vec![p0, p1]
             }))
+            .map(MeasuredRoute::new)
             .collect();
-        // Dots under way per lane: how many, and the trace of the first (its colour for the pulse).
-        let mut per_lane: Vec<(usize, u64)> = vec![(0, 0); routes.len()];
-        for d in self.dots.iter().filter(|d| d.t_us <= now) {
-            if let Some(e) = per_lane.get_mut(d.lane) {
-                if e.0 == 0 {
-                    e.1 = d.trace_hash;
-                }
-                e.0 += 1;
-            }
-        }
+        let per_lane = self.dots_under_way_per_lane(routes.len(), now);
         let radius = (5.0 * self.view.zoom()).clamp(2.5, 8.0);
         let mut hovered: Option<(f32, usize)> = None;
+        // Dots drawn one by one: those of lanes with few under way. The pass stops at the last of them, and
+        // there is none when every busy lane is a pulse.
+        let mut singles_left: usize = per_lane
+            .iter()
+            .map(|(n, _)| *n)
+            .filter(|n| *n <= AGGREGATE_ABOVE)
+            .sum();
         for (k, d) in self.dots.iter().enumerate() {
+            if singles_left == 0 {
+                break;
+            }
             let Some(route) = routes.get(d.lane) else {
                 continue;
             };
             if d.t_us > now || per_lane[d.lane].0 > AGGREGATE_ABOVE {
                 continue;
             }
+            singles_left -= 1;
             let span = (d.end_us - d.t_us).max(1) as f64;
             let f = ((now - d.t_us) as f64 / span).clamp(0.0, 1.0) as f32;
-            let p = along(route, f);
+            let p = route.along(f);
             if !rect.contains(p) {
                 continue;
             }
@@ -2039,7 +2083,7 @@ impl Canvas {
             let clear = |f: f32| {
                 label.is_none_or(|l| {
                     !l.intersects(Rect::from_center_size(
-                        along(route, f),
+                        route.along(f),
                         Vec2::splat(radius * 4.4),
                     ))
                 })
@@ -2050,7 +2094,7 @@ impl Canvas {
                 .map(|f| if f > 0.9 { f - 0.8 } else { f })
                 .find(|&f| clear(f))
                 .unwrap_or(wanted);
-            let p = along(route, f);
+            let p = route.along(f);
             let c = style::trace_color(*hash);
             painter.circle_filled(p, radius * 2.2, c.gamma_multiply(0.85));
             painter.text(
@@ -2062,6 +2106,49 @@ impl Canvas {
             );
         }
         hovered.map(|(_, k)| k)
+    }
+
+    /// Dots under way at `now` in each of `n_lanes` lanes: how many, and the trace of the first (its colour for
+    /// a pulse). With every dot under way ([`Canvas::dots_latest_start_us`] at or before `now`) the counts are
+    /// the kept ones and each lane's first dot is found from the front (a short walk when the lanes are busy);
+    /// otherwise the dots are counted.
+    fn dots_under_way_per_lane(&self, n_lanes: usize, now: u64) -> Vec<(usize, u64)> {
+        let mut per_lane: Vec<(usize, u64)> = vec![(0, 0); n_lanes];
+        if self.dots_latest_start_us > now {
+            for d in self.dots.iter().filter(|d| d.t_us <= now) {
+                if let Some(e) = per_lane.get_mut(d.lane) {
+                    if e.0 == 0 {
+                        e.1 = d.trace_hash;
+                    }
+                    e.0 += 1;
+                }
+            }
+            return per_lane;
+        }
+        let mut first_unknown = vec![false; n_lanes];
+        let mut to_find = 0;
+        for ((e, unknown), &n) in per_lane
+            .iter_mut()
+            .zip(&mut first_unknown)
+            .zip(&self.dots_per_lane)
+        {
+            e.0 = n as usize;
+            *unknown = n > 0;
+            to_find += usize::from(n > 0);
+        }
+        for d in &self.dots {
+            if to_find == 0 {
+                break;
+            }
+            if let Some(unknown) = first_unknown.get_mut(d.lane)
+                && *unknown
+            {
+                *unknown = false;
+                per_lane[d.lane].1 = d.trace_hash;
+                to_find -= 1;
+            }
+        }
+        per_lane
     }
 
     /// The screen route dots take along edge `k`: its route, else (not routed yet) a straight line.
@@ -2582,6 +2669,45 @@ fn fit_area(rect: Rect) -> Rect {
 
 /// The point a fraction `f` of the way along a screen polyline (as [`layout::point_along`], without copying the
 /// route: it runs for every dot of every frame).
+/// One fewer dot kept in its lane.
+fn uncount(per_lane: &mut [u32], d: &Dot) {
+    if let Some(n) = per_lane.get_mut(d.lane) {
+        *n = n.saturating_sub(1);
+    }
+}
+
+/// A screen route with its segments measured once, for the many points a frame places along it: [`Self::along`]
+/// gives exactly what [`along`] gives (the same lengths, summed in the same order).
+struct MeasuredRoute {
+    points: Vec<Pos2>,
+    segments: Vec<f32>,
+    len: f32,
+}
+
+impl MeasuredRoute {
+    fn new(points: Vec<Pos2>) -> MeasuredRoute {
+        let segments: Vec<f32> = points.windows(2).map(|s| s[0].distance(s[1])).collect();
+        let len: f32 = segments.iter().copied().sum();
+        MeasuredRoute {
+            points,
+            segments,
+            len,
+        }
+    }
+
+    /// The point a fraction `f` of the way along.
+    fn along(&self, f: f32) -> Pos2 {
+        let mut left = self.len * f.clamp(0.0, 1.0);
+        for (s, &d) in self.points.windows(2).zip(&self.segments) {
+            if left <= d && d > 0.0 {
+                return s[0] + (s[1] - s[0]) * (left / d);
+            }
+            left -= d;
+        }
+        self.points.last().copied().unwrap_or(Pos2::ZERO)
+    }
+}
+
 fn along(route: &[Pos2], f: f32) -> Pos2 {
     let len: f32 = route.windows(2).map(|s| s[0].distance(s[1])).sum();
     let mut left = len * f.clamp(0.0, 1.0);
@@ -2733,6 +2859,87 @@ mod tests {
             let back: Vec<Rect> = (0..n).map(|i| canvas.world_rect(i)).collect();
             assert_eq!(back, collapsed, "collapsing puts every node back");
         }
+    }
+
+    /// The counts kept as dots come and go are the counts of a pass over the dots, through adds, the cap's
+    /// drain and expiry, and a measured route places points exactly where [`along`] does.
+    #[test]
+    fn kept_dot_counts_match_a_recount_and_measured_routes_match_along() {
+        let sc = load(include_str!("../../tests/scenarios/sixty-nodes.json"));
+        let mut canvas = Canvas::new(&sc);
+        let pairs: Vec<(String, String)> = canvas
+            .edge_ends
+            .iter()
+            .map(|&(a, b)| (canvas.names[a].clone(), canvas.names[b].clone()))
+            .collect();
+        assert!(pairs.len() > 5, "the scenario has edges");
+        let n_lanes = pairs.len();
+        let recount = |c: &Canvas, now: u64| {
+            let mut per_lane = vec![(0usize, 0u64); n_lanes];
+            for d in c.dots.iter().filter(|d| d.t_us <= now) {
+                if let Some(e) = per_lane.get_mut(d.lane) {
+                    if e.0 == 0 {
+                        e.1 = d.trace_hash;
+                    }
+                    e.0 += 1;
+                }
+            }
+            per_lane
+        };
+        let mut t_us = 0;
+        for k in 0..(MAX_DOTS + MAX_DOTS / 3) {
+            let (from, to) = &pairs[k * 7 % pairs.len()];
+            let trace = format!("trace-{}", k % 13);
+            t_us += 10;
+            canvas.add_transit(
+                TransitSeen {
+                    from,
+                    to,
+                    t_us,
+                    arrive_us: t_us + 1_000 + (k as u64 * 37) % 5_000,
+                    trace_id: &trace,
+                    span_id: k as u64,
+                    what: "event",
+                },
+                (k as u64 % 3) * 2_000,
+            );
+            if k % 20_000 == 0 || k == MAX_DOTS + 1 {
+                for now in [t_us, t_us + 3_000] {
+                    assert_eq!(
+                        canvas.dots_under_way_per_lane(n_lanes, now),
+                        recount(&canvas, now)
+                    );
+                }
+                // Part of them still to leave: the slow path counts them.
+                assert_eq!(
+                    canvas.dots_under_way_per_lane(n_lanes, t_us.saturating_sub(5)),
+                    recount(&canvas, t_us.saturating_sub(5))
+                );
+            }
+        }
+        for now in [t_us - 4_000, t_us, t_us + 2_500, t_us + 10_000] {
+            canvas.expire(now);
+            assert!(canvas.dots.iter().all(|d| d.end_us > now));
+            assert_eq!(
+                canvas.dots_under_way_per_lane(n_lanes, now),
+                recount(&canvas, now)
+            );
+        }
+        assert!(canvas.dots.is_empty());
+        assert!(canvas.dots_per_lane.iter().all(|&n| n == 0));
+
+        let route = vec![
+            pos2(0.0, 0.0),
+            pos2(10.3, 0.7),
+            pos2(10.3, 0.7),
+            pos2(-4.1, 22.9),
+        ];
+        let measured = MeasuredRoute::new(route.clone());
+        for k in 0..=200 {
+            let f = k as f32 / 180.0 - 0.05;
+            assert_eq!(measured.along(f), along(&route, f));
+        }
+        assert_eq!(MeasuredRoute::new(Vec::new()).along(0.5), along(&[], 0.5));
     }
 
     /// Issue 13: a busy function's subtitle was cut mid-word ("43 busy · 57 wa…"); now it drops the type, then
