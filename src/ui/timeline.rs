@@ -245,6 +245,11 @@ impl TraceStore {
         self.traces.front().map(|t| &t.id)
     }
 
+    /// The newest trace kept.
+    pub fn last(&self) -> Option<&Arc<str>> {
+        self.traces.back().map(|t| &t.id)
+    }
+
     pub fn len(&self) -> usize {
         self.traces.len()
     }
@@ -333,7 +338,9 @@ impl Timeline {
         self.rows.len()
     }
 
-    /// Picks the trace from the app's selection (else keeps the last one, else the run's first trace).
+    /// Picks the trace from the app's selection; else keeps the one shown while the store keeps it; else the
+    /// oldest trace kept, or — when the one shown was forgotten (a long run keeps only its most recent traces) —
+    /// the newest, which stays kept the longest. So the waterfall never goes blank while traces are kept.
     fn follow(&mut self, view: &TimelineView<'_>) {
         let (trace, request) = match view.selection {
             Selection::Invocation(i) => match view.log.summary(*i) {
@@ -345,9 +352,19 @@ impl Timeline {
                 (None, self.selected_request.clone())
             }
         };
+        let forgotten = self
+            .trace
+            .as_deref()
+            .is_some_and(|t| view.store.records(t).is_none());
         let trace = trace
-            .or_else(|| self.trace.clone())
-            .or_else(|| view.store.first().cloned());
+            .or_else(|| self.trace.clone().filter(|_| !forgotten))
+            .or_else(|| {
+                if forgotten {
+                    view.store.last().cloned()
+                } else {
+                    view.store.first().cloned()
+                }
+            });
         self.selected_request = request;
         if trace != self.trace {
             self.trace = trace;
@@ -941,6 +958,38 @@ mod tests {
         assert_eq!(store.records("s10").map(<[_]>::len), Some(1));
         store.clear();
         assert!(store.is_empty() && store.bytes() == 0);
+    }
+
+    /// With nothing selected, the waterfall shows the run's first trace while it is kept, and once a long run has
+    /// forgotten it, the newest trace (it used to stay on the forgotten trace and draw nothing).
+    #[test]
+    fn with_nothing_selected_the_waterfall_follows_a_kept_trace() {
+        let mut store = TraceStore::default();
+        let log = InvocationLog::new();
+        let mut timeline = Timeline::default();
+        let mut follow = |store: &TraceStore| {
+            timeline.follow(&TimelineView {
+                store,
+                log: &log,
+                selection: &Selection::None,
+            });
+            (
+                timeline.trace.as_deref().map(str::to_string),
+                timeline.built_from,
+            )
+        };
+        for k in 0..3 {
+            store.push(log_record(&format!("s{k}"), 10));
+        }
+        assert_eq!(follow(&store), (Some("s0".to_string()), 1));
+        for k in 3..MAX_TRACES + 10 {
+            store.push(log_record(&format!("s{k}"), 10));
+        }
+        let newest = format!("s{}", MAX_TRACES + 9);
+        assert_eq!(follow(&store), (Some(newest.clone()), 1));
+        // It then stays there while it is kept.
+        store.push(log_record("s-next", 10));
+        assert_eq!(follow(&store), (Some(newest), 1));
     }
 
     /// Every span and its export are the same from the records the store keeps as from the whole records, on
