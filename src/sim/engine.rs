@@ -56,8 +56,8 @@ pub enum Origin {
 /// Something travelling along an edge.
 #[derive(Debug)]
 pub(crate) enum Item {
-    /// A client's HTTP request to an API.
-    HttpRequest(Box<HttpCall>),
+    /// A client's HTTP request to an API (not boxed: it is one shared pointer).
+    HttpRequest(HttpCall),
     /// A function's answer (or failure) returning to the API that called it.
     HttpReply(Box<HttpReply>),
     /// An invocation request arriving at a function.
@@ -311,6 +311,8 @@ pub struct Sim {
     pub(crate) databases: Databases,
     /// Faults injected while the run plays (see `faults`).
     pub(crate) faults: super::faults::Faults,
+    /// A JSON `null` to share: the event of every invocation nobody observes (see `Sim::observes_events`).
+    pub(crate) null_event: Arc<Value>,
 }
 
 impl Sim {
@@ -387,6 +389,7 @@ impl Sim {
             loop_sweep_min: LOOP_COUNTS_SWEEP_MIN,
             faults: Default::default(),
             executions: BTreeMap::new(),
+            null_event: Arc::new(Value::Null),
             databases,
             sc,
         };
@@ -897,7 +900,7 @@ impl Sim {
 
     fn arrive(&mut self, to: ResId, trace: TraceId, item: Item) {
         match item {
-            Item::HttpRequest(call) => self.api_request(to, trace, *call),
+            Item::HttpRequest(call) => self.api_request(to, trace, call),
             Item::HttpReply(reply) => self.api_reply(to, trace, *reply),
             Item::Invoke(req) => self.function_arrive(to, trace, *req),
             Item::PutEvent {
