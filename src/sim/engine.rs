@@ -223,10 +223,18 @@ impl PartialOrd for Pending {
         Some(self.cmp(other))
     }
 }
+impl Pending {
+    /// (time, seq) as one number, so that the heap's comparisons are one compare each (fewer branches to mispredict
+    /// than comparing the pair).
+    fn key(&self) -> u128 {
+        (u128::from(self.t_us) << 64) | u128::from(self.seq)
+    }
+}
+
 impl Ord for Pending {
     // Reversed: BinaryHeap is a max-heap and the earliest (time, seq) must come out first.
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.t_us, other.seq).cmp(&(self.t_us, self.seq))
+        other.key().cmp(&self.key())
     }
 }
 
@@ -366,13 +374,7 @@ impl Sim {
             fns: sc
                 .resources
                 .iter()
-                .map(|r| {
-                    let provisioned = r
-                        .kind
-                        .as_function()
-                        .map_or(0, |f| f.provisioned_concurrency);
-                    FnState::with_provisioned(provisioned)
-                })
+                .map(|r| FnState::for_function(r.kind.as_function()))
                 .collect(),
             pool: FnPool::new(&sc),
             apis: ApiState::for_scenario(&sc),

@@ -108,15 +108,20 @@ pub(crate) struct FnState {
     provisioned_idle: Vec<u32>,
     /// How many more environments the scaling rate allows (see `scaling`).
     scale: super::scaling::ScaleBucket,
+    /// `idle_timeout_s` in microseconds, converted once (every invocation asks it twice).
+    idle_timeout_us: u64,
 }
 
 impl FnState {
-    /// A function with `provisioned` environments initialised ahead of t = 0.
-    pub fn with_provisioned(provisioned: u32) -> FnState {
+    /// The state of a function at t = 0 (`None`: a resource of another type): its provisioned environments
+    /// initialised ahead of t = 0.
+    pub fn for_function(func: Option<&Function>) -> FnState {
+        let provisioned = func.map_or(0, |f| f.provisioned_concurrency);
         FnState {
             provisioned,
             provisioned_idle: (1..=provisioned).rev().collect(),
             next_env: provisioned,
+            idle_timeout_us: func.map_or(0, |f| super::rng::ms_to_us(f.idle_timeout_s * 1000.0)),
             ..FnState::default()
         }
     }
@@ -358,9 +363,9 @@ impl Sim {
     }
 
     pub(crate) fn idle_timeout_us(&self, f: ResId) -> u64 {
-        self.function(f)
-            .map(|func| super::rng::ms_to_us(func.idle_timeout_s * 1000.0))
-            .unwrap_or(0)
+        self.fns
+            .get(f.index())
+            .map_or(0, |state| state.idle_timeout_us)
     }
 
     /// Whether an invocation counts toward recursive loop detection: only those reached through services that
