@@ -2,10 +2,9 @@
 //! services.
 //!
 //! Virtual time is an integer count of microseconds since t = 0 (`settings.start_time`). Pending events are ordered
-//! by (time, sequence number) in a 4-ary heap (`event_queue`): ties run in the order they were scheduled, so a run
-//! is a pure function of the scenario and the seed. The heap holds only those keys and a slot number; the events
-//! wait in a slot vector (reused through a free list), so sifting moves 24 bytes an entry instead of the whole
-//! event. The engine owns all simulation state; callers drive it with [`Sim::step`]
+//! in a binary heap by (time, sequence number): ties run in the order they were scheduled, so a run is a pure
+//! function of the scenario and the seed. The heap holds only those keys and a slot number; the events wait in a
+//! slot vector (reused through a free list), so sifting moves 24 bytes an entry instead of the whole event. The engine owns all simulation state; callers drive it with [`Sim::step`]
 //! or [`Sim::run_until`] and read what happened through [`Sim::take_trace`], [`Sim::stats`] and [`Sim::live`].
 //! Nothing here reads the wall clock or knows about a user interface.
 
@@ -21,7 +20,6 @@ use super::bucket::{BucketState, ObjectOp};
 use super::bus::RuleEvent;
 use super::database::Databases;
 use super::esm::EsmState;
-use super::event_queue::{EventQueue, Pending};
 use super::function::{AsyncEvent, FnPool, FnState, Invocation, InvokeReq};
 use super::ids::{IdKind, TraceId, id_bits, mix64, uuid_text};
 use super::queue::{QueueState, SqsSend};
@@ -206,6 +204,40 @@ impl Ord for FutureRecord {
     }
 }
 
+/// A pending event's place in the queue: its time, its sequence number and the slot of `Sim::slots` that holds
+/// the event. Small (24 bytes) so that the heap moves little memory; the events themselves stay where they are.
+struct Pending {
+    t_us: u64,
+    seq: u64,
+    slot: u32,
+}
+
+impl PartialEq for Pending {
+    fn eq(&self, other: &Self) -> bool {
+        self.t_us == other.t_us && self.seq == other.seq
+    }
+}
+impl Eq for Pending {}
+impl PartialOrd for Pending {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Pending {
+    /// (time, seq) as one number, so that the heap's comparisons are one compare each (fewer branches to mispredict
+    /// than comparing the pair).
+    fn key(&self) -> u128 {
+        (u128::from(self.t_us) << 64) | u128::from(self.seq)
+    }
+}
+
+impl Ord for Pending {
+    // Reversed: BinaryHeap is a max-heap and the earliest (time, seq) must come out first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.key().cmp(&self.key())
+    }
+}
+
 /// Live state of one resource, for the desktop app's canvas.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Live {
@@ -239,7 +271,7 @@ pub struct Sim {
     start_epoch_s: u32,
     now_us: u64,
     seq: u64,
-    queue: EventQueue,
+    queue: BinaryHeap<Pending>,
     /// The events of `queue`, by slot (`None`: free, listed in `free_slots`).
     slots: Vec<Option<Ev>>,
     free_slots: Vec<u32>,
@@ -324,7 +356,7 @@ impl Sim {
             start_epoch_s,
             now_us: 0,
             seq: 0,
-            queue: EventQueue::default(),
+            queue: BinaryHeap::new(),
             slots: Vec::new(),
             free_slots: Vec::new(),
             rng: SimRng::new(seed),

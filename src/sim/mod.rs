@@ -2,7 +2,7 @@
 //!
 //! - `engine` — virtual time, the event queue, hops along edges, dispatch; the public [`Sim`] type. Its
 //!   `target_item` only routes a delivery (rule and schedule targets, destinations, notifications) to the
-//!   target's service. `event_queue` — the queue of pending events itself, a 4-ary heap by (time, sequence).
+//!   target's service.
 //! - `function` — Lambda (environments, concurrency, sync/async invocation, retries, destinations, a handler's
 //!   synchronous `lambda::invoke`).
 //! - `api` — API Gateway (routes, proxy events, integration timeout, status codes).
@@ -43,7 +43,6 @@ mod database;
 mod db_proxy;
 mod engine;
 mod esm;
-mod event_queue;
 mod faults;
 mod function;
 mod host;
