@@ -16,7 +16,8 @@
 //! 500 (HTTP API), aws-limits-rds.md §4. Latency in the statistics is API Gateway's `Latency` metric:
 //! from the request reaching the API to the API answering.
 
-use std::collections::BTreeMap;
+use std::collections::VecDeque;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -25,14 +26,14 @@ use super::function::{InvokeReq, Reply};
 use super::ids::{IdKind, TraceId, mix64};
 use super::limits::{API_GATEWAY_PAYLOAD_MAX_BYTES, SYNC_INVOKE_PAYLOAD_MAX_BYTES};
 use super::trace::{Ms, TraceRecord};
-use crate::events::apigw::{self, GatewayError, HttpRequest, HttpResponse, RouteTable};
+use crate::events::apigw::{self, GatewayError, HttpRequest, HttpResponse, RouteMatch, RouteTable};
 use crate::scenario::{ApiProtocol, ResId, Scenario};
 
 /// A client's request on its way to an API: shared with the traffic source that sends the same request again and
 /// again (read once, never copied per event).
 #[derive(Debug)]
 pub(crate) struct HttpCall {
-    pub request: std::sync::Arc<HttpRequest>,
+    pub request: Arc<HttpRequest>,
 }
 
 /// What returns from the integration.
@@ -40,6 +41,9 @@ pub(crate) struct HttpCall {
 pub(crate) enum ReplyOutcome {
     /// The function returned this JSON.
     Response(Value),
+    /// A function without a handler returned its default `{"statusCode":200}` (not built as JSON: see
+    /// `function::Outcome::DefaultApiOk`).
+    DefaultOk,
     /// The function failed or timed out.
     FunctionError,
     /// Lambda refused the invocation (concurrency).
@@ -48,6 +52,7 @@ pub(crate) enum ReplyOutcome {
 
 #[derive(Debug)]
 pub(crate) struct HttpReply {
+    /// The request's key among the API's requests in flight ([`InFlightRequests`]).
     pub req: u64,
     pub outcome: ReplyOutcome,
 }
@@ -55,10 +60,55 @@ pub(crate) struct HttpReply {
 #[derive(Debug, Clone)]
 struct InFlight {
     trace: TraceId,
+    /// The request's number (its `requestId`).
+    req_n: u64,
     received_us: u64,
     deadline_us: u64,
-    route_key: String,
+    route: Arc<RouteMatch<ResId>>,
     timeout_scheduled: bool,
+}
+
+/// An API's requests waiting for their integration, by key: keys are given out in order (0, 1, 2, …), so the
+/// requests sit in a ring buffer at `key - first_key`, and finding one is an index, not a search (a B-tree here
+/// cost 8 % of the engine's time, issue 15). Answered requests leave holes that are trimmed from the front; every
+/// request leaves by its integration timeout at the latest, so the buffer spans at most that many seconds of
+/// requests.
+#[derive(Debug, Clone, Default)]
+struct InFlightRequests {
+    /// The key of `slots[0]`.
+    first_key: u64,
+    slots: VecDeque<Option<InFlight>>,
+    live: u32,
+}
+
+impl InFlightRequests {
+    /// Adds a request; returns its key.
+    fn insert(&mut self, request: InFlight) -> u64 {
+        let key = self.first_key + self.slots.len() as u64;
+        self.slots.push_back(Some(request));
+        self.live += 1;
+        key
+    }
+
+    fn get_mut(&mut self, key: u64) -> Option<&mut InFlight> {
+        let i = usize::try_from(key.checked_sub(self.first_key)?).ok()?;
+        self.slots.get_mut(i)?.as_mut()
+    }
+
+    fn remove(&mut self, key: u64) -> Option<InFlight> {
+        let i = usize::try_from(key.checked_sub(self.first_key)?).ok()?;
+        let request = self.slots.get_mut(i)?.take()?;
+        self.live -= 1;
+        while self.slots.front().is_some_and(Option::is_none) {
+            self.slots.pop_front();
+            self.first_key += 1;
+        }
+        Some(request)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &InFlight> {
+        self.slots.iter().flatten()
+    }
 }
 
 /// Routes and requests in flight of one API.
@@ -69,11 +119,17 @@ pub(crate) struct ApiState {
     timeout_us: u64,
     /// API id as in `<api_id>.execute-api.<region>.amazonaws.com`: 10 characters derived from the resource id.
     api_id: String,
-    /// Requests waiting for their integration, by request number (a B-tree: numbers only grow, and it needs no
-    /// hashing, which a profile showed on the hot path).
-    in_flight: BTreeMap<u64, InFlight>,
+    /// Requests waiting for their integration.
+    in_flight: InFlightRequests,
+    /// Route selections of recent requests, by request (a traffic source sends the same shared request again and
+    /// again: it is routed once). At most [`ROUTE_CACHE_SIZE`] entries.
+    route_cache: Vec<(Arc<HttpRequest>, Arc<RouteMatch<ResId>>)>,
     bucket: TokenBucket,
 }
+
+/// Requests whose route selection an API remembers (one per traffic source that sends it a fixed request, for a few
+/// sources).
+const ROUTE_CACHE_SIZE: usize = 8;
 
 /// API Gateway's token bucket: `burst` tokens at most, refilled at `rate_per_s`; each request takes one.
 #[derive(Debug, Clone, Default)]
@@ -128,14 +184,39 @@ impl ApiState {
     }
 
     pub fn in_flight(&self) -> u32 {
-        self.in_flight.len() as u32
+        self.in_flight.live
     }
 
     /// Calls `f` with the causal chain of every request waiting for its integration (`Sim::live_chains`).
     pub(crate) fn chains(&self, f: &mut impl FnMut(u64)) {
-        for r in self.in_flight.values() {
+        for r in self.in_flight.iter() {
             f(r.trace.n);
         }
+    }
+
+    /// The route `request` selects (`None`: no route), remembered for a request sent again (the same shared
+    /// `Arc`; the table never changes, so the answer cannot either).
+    fn route(&mut self, request: &Arc<HttpRequest>) -> Option<Arc<RouteMatch<ResId>>> {
+        if let Some((_, m)) = self
+            .route_cache
+            .iter()
+            .find(|(r, _)| Arc::ptr_eq(r, request))
+        {
+            return Some(Arc::clone(m));
+        }
+        let m = Arc::new(
+            self.routes
+                .as_ref()?
+                .route(&request.method, &request.path)?,
+        );
+        if Arc::strong_count(request) > 1 {
+            // Shared with its sender, so likely sent again (a request built per event is not kept).
+            if self.route_cache.len() == ROUTE_CACHE_SIZE {
+                self.route_cache.remove(0);
+            }
+            self.route_cache.push((Arc::clone(request), Arc::clone(&m)));
+        }
+        Some(m)
     }
 }
 
@@ -173,7 +254,7 @@ impl Sim {
             self.stats[api.index()].throttles += 1;
             let req_n = self.next_n(IdKind::ApiRequest);
             let resp = apigw::gateway_error(protocol, GatewayError::RateLimited);
-            self.api_respond(api, trace, req_n, String::new(), now, resp);
+            self.api_respond(api, trace, req_n, "", now, resp);
             return;
         }
         // API Gateway refuses a body over its 10 MB payload limit before routing (REQUEST_TOO_LARGE, 413); a body over
@@ -183,18 +264,14 @@ impl Sim {
         let body_bytes = call.request.body.as_ref().map_or(0, String::len);
         if body_bytes > API_GATEWAY_PAYLOAD_MAX_BYTES {
             let req_n = self.next_n(IdKind::ApiRequest);
-            self.api_respond(api, trace, req_n, String::new(), now, request_too_large());
+            self.api_respond(api, trace, req_n, "", now, request_too_large());
             return;
         }
-        let state = &self.apis[api.index()];
-        let matched = state
-            .routes
-            .as_ref()
-            .and_then(|t| t.route(&call.request.method, &call.request.path));
+        let matched = self.apis[api.index()].route(&call.request);
         let req_n = self.next_n(IdKind::ApiRequest);
         let Some(m) = matched else {
             let resp = apigw::gateway_error(protocol, GatewayError::NotFound);
-            self.api_respond(api, trace, req_n, String::new(), now, resp);
+            self.api_respond(api, trace, req_n, "", now, resp);
             return;
         };
         let func = m.target;
@@ -203,10 +280,10 @@ impl Sim {
             // invocation Lambda refuses, gives the client a 500 (the throttled case's answer, without counting a
             // throttle).
             let resp = apigw::gateway_error(protocol, GatewayError::Throttled);
-            self.api_respond(api, trace, req_n, m.route_key, now, resp);
+            self.api_respond(api, trace, req_n, &m.route_key, now, resp);
             return;
         }
-        let event = if self.observes_events(func) {
+        let event: Arc<Value> = if self.observes_events(func) {
             let request_id = self.uuid_of(IdKind::ApiRequest, req_n);
             let time = self.wall(now);
             let state = &self.apis[api.index()];
@@ -228,24 +305,24 @@ impl Sim {
                     time,
                 ),
             }
+            .into()
         } else {
-            Value::Null
+            // Nobody looks at the event: every such request shares one `null`.
+            Arc::clone(&self.null_event)
         };
         let state = &mut self.apis[api.index()];
         let deadline_us = now.saturating_add(state.timeout_us);
-        state.in_flight.insert(
+        let req = state.in_flight.insert(InFlight {
+            trace,
             req_n,
-            InFlight {
-                trace,
-                received_us: now,
-                deadline_us,
-                route_key: m.route_key,
-                timeout_scheduled: false,
-            },
-        );
+            received_us: now,
+            deadline_us,
+            route: m,
+            timeout_scheduled: false,
+        });
         let hop = self.hop_us(Origin::Resource(api));
-        self.api_check_deadline(api, req_n, now.saturating_add(hop));
-        let invoke = InvokeReq::sync(event, Reply::Api { api, req: req_n });
+        self.api_check_deadline(api, req, now.saturating_add(hop));
+        let invoke = InvokeReq::sync(event, Reply::Api { api, req });
         self.send_after(
             Origin::Resource(api),
             func,
@@ -261,7 +338,7 @@ impl Sim {
         let Some(state) = self.apis.get_mut(api.index()) else {
             return;
         };
-        let Some(r) = state.in_flight.get_mut(&req) else {
+        let Some(r) = state.in_flight.get_mut(req) else {
             return;
         };
         if arrival_us > r.deadline_us && !r.timeout_scheduled {
@@ -272,18 +349,25 @@ impl Sim {
     }
 
     pub(crate) fn api_timeout(&mut self, api: ResId, req: u64) {
-        let Some(r) = self.apis[api.index()].in_flight.remove(&req) else {
+        let Some(r) = self.apis[api.index()].in_flight.remove(req) else {
             return;
         };
         let protocol =
             events_protocol(self.apis[api.index()].protocol.unwrap_or(ApiProtocol::Http));
         let resp = apigw::gateway_error(protocol, GatewayError::Timeout);
-        self.api_respond(api, r.trace, req, r.route_key, r.received_us, resp);
+        self.api_respond(
+            api,
+            r.trace,
+            r.req_n,
+            &r.route.route_key,
+            r.received_us,
+            resp,
+        );
     }
 
     /// The integration's answer reaches the API.
     pub(crate) fn api_reply(&mut self, api: ResId, trace: TraceId, reply: HttpReply) {
-        let Some(r) = self.apis[api.index()].in_flight.remove(&reply.req) else {
+        let Some(r) = self.apis[api.index()].in_flight.remove(reply.req) else {
             self.drop_item(api, trace, || {
                 "response arrived after the integration timeout".to_string()
             });
@@ -293,6 +377,7 @@ impl Sim {
             events_protocol(self.apis[api.index()].protocol.unwrap_or(ApiProtocol::Http));
         let resp = match reply.outcome {
             ReplyOutcome::Response(v) => apigw::interpret_response(protocol, &v),
+            ReplyOutcome::DefaultOk => default_ok_response(),
             ReplyOutcome::FunctionError => {
                 apigw::gateway_error(protocol, GatewayError::FunctionError)
             }
@@ -301,15 +386,22 @@ impl Sim {
                 apigw::gateway_error(protocol, GatewayError::Throttled)
             }
         };
-        self.api_respond(api, r.trace, reply.req, r.route_key, r.received_us, resp);
+        self.api_respond(
+            api,
+            r.trace,
+            r.req_n,
+            &r.route.route_key,
+            r.received_us,
+            resp,
+        );
     }
 
     fn api_respond(
         &mut self,
         api: ResId,
         trace: TraceId,
-        req: u64,
-        route: String,
+        req_n: u64,
+        route: &str,
         received_us: u64,
         resp: HttpResponse,
     ) {
@@ -326,6 +418,7 @@ impl Sim {
             stats.errors += 1;
         }
         if self.tracing() {
+            let (req, route) = (req_n, route.to_string());
             let record = TraceRecord::Response {
                 t_ms: Ms(now),
                 api: self.name(api),
@@ -343,6 +436,16 @@ impl Sim {
     }
 }
 
+/// What API Gateway makes of a handler-less function's `{"statusCode":200}` ([`apigw::interpret_response`] for
+/// either payload format: status 200, no headers, an empty body; tested against it).
+fn default_ok_response() -> HttpResponse {
+    HttpResponse {
+        status: 200,
+        headers: Vec::new(),
+        body: String::new(),
+    }
+}
+
 /// API Gateway's answer to a request over its payload limit: the `REQUEST_TOO_LARGE` gateway response, 413 (AG-GR,
 /// aws-limits-rds.md §4; it cannot be customised). The body is the default message clients report,
 /// `{"message":"Request Too Long"}` [R]; HTTP APIs answer the same status.
@@ -356,7 +459,19 @@ fn request_too_large() -> HttpResponse {
 
 #[cfg(test)]
 mod tests {
-    use super::api_id_for;
+    use super::{api_id_for, default_ok_response};
+    use crate::events::apigw::{self, ApiProtocol};
+
+    #[test]
+    fn the_default_reply_is_what_api_gateway_makes_of_status_200() {
+        let reply = crate::sim::function::default_api_response();
+        for protocol in [ApiProtocol::Http, ApiProtocol::Rest] {
+            assert_eq!(
+                apigw::interpret_response(protocol, &reply),
+                default_ok_response()
+            );
+        }
+    }
 
     #[test]
     fn api_ids_are_stable_and_shaped_like_aws() {

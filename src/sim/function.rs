@@ -108,15 +108,20 @@ pub(crate) struct FnState {
     provisioned_idle: Vec<u32>,
     /// How many more environments the scaling rate allows (see `scaling`).
     scale: super::scaling::ScaleBucket,
+    /// `idle_timeout_s` in microseconds, converted once (every invocation asks it twice).
+    idle_timeout_us: u64,
 }
 
 impl FnState {
-    /// A function with `provisioned` environments initialised ahead of t = 0.
-    pub fn with_provisioned(provisioned: u32) -> FnState {
+    /// The state of a function at t = 0 (`None`: a resource of another type): its provisioned environments
+    /// initialised ahead of t = 0.
+    pub fn for_function(func: Option<&Function>) -> FnState {
+        let provisioned = func.map_or(0, |f| f.provisioned_concurrency);
         FnState {
             provisioned,
             provisioned_idle: (1..=provisioned).rev().collect(),
             next_env: provisioned,
+            idle_timeout_us: func.map_or(0, |f| super::rng::ms_to_us(f.idle_timeout_s * 1000.0)),
             ..FnState::default()
         }
     }
@@ -235,11 +240,43 @@ pub(crate) struct Invocation {
     pub init_us: u64,
     pub run_us: u64,
     pub status: Status,
-    /// The response (ok) or the error object.
-    pub outcome: Value,
+    pub outcome: Outcome,
     pub mode: Mode,
     /// Hop latency back to a synchronous API caller, sampled when the invocation starts.
     pub return_hop_us: u64,
+}
+
+/// What an invocation returned (ok) or failed with (the error object).
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    Json(Value),
+    /// A function without a handler called by API Gateway returns `{"statusCode":200}` ([`default_api_response`]);
+    /// built as JSON only when the trace records it (building, reading and dropping the JSON map cost a tenth of
+    /// the engine's time without the trace, issue 15).
+    DefaultApiOk,
+}
+
+impl Outcome {
+    /// The JSON returned or failed with.
+    pub fn into_json(self) -> Value {
+        match self {
+            Outcome::Json(v) => v,
+            Outcome::DefaultApiOk => default_api_response(),
+        }
+    }
+
+    /// A copy of the JSON returned or failed with.
+    pub fn to_json(&self) -> Value {
+        match self {
+            Outcome::Json(v) => v.clone(),
+            Outcome::DefaultApiOk => default_api_response(),
+        }
+    }
+}
+
+/// What a function without a handler returns to API Gateway: a proxy response with status 200.
+pub(crate) fn default_api_response() -> Value {
+    json!({ "statusCode": 200 })
 }
 
 /// How a handler's synchronous `lambda::invoke` ended, as the caller sees it.
@@ -326,9 +363,9 @@ impl Sim {
     }
 
     pub(crate) fn idle_timeout_us(&self, f: ResId) -> u64 {
-        self.function(f)
-            .map(|func| super::rng::ms_to_us(func.idle_timeout_s * 1000.0))
-            .unwrap_or(0)
+        self.fns
+            .get(f.index())
+            .map_or(0, |state| state.idle_timeout_us)
     }
 
     /// Whether an invocation counts toward recursive loop detection: only those reached through services that
@@ -685,24 +722,24 @@ impl Sim {
                 );
                 let run = base_us.saturating_add(out.elapsed_us);
                 if out.timed_out || run > timeout_us {
-                    (Status::Timeout, timeout(), timeout_us)
+                    (Status::Timeout, Outcome::Json(timeout()), timeout_us)
                 } else if failed {
-                    (Status::Error, injected(), run)
+                    (Status::Error, Outcome::Json(injected()), run)
                 } else {
                     match out.result {
-                        Ok(v) => (Status::Ok, v, run),
-                        Err(e) => (Status::Error, e, run),
+                        Ok(v) => (Status::Ok, Outcome::Json(v), run),
+                        Err(e) => (Status::Error, Outcome::Json(e), run),
                     }
                 }
             }
-            None if base_us > timeout_us => (Status::Timeout, timeout(), timeout_us),
-            None if failed => (Status::Error, injected(), base_us),
-            None if is_api => (Status::Ok, json!({ "statusCode": 200 }), base_us),
-            None => (Status::Ok, Value::Null, base_us),
+            None if base_us > timeout_us => (Status::Timeout, Outcome::Json(timeout()), timeout_us),
+            None if failed => (Status::Error, Outcome::Json(injected()), base_us),
+            None if is_api => (Status::Ok, Outcome::DefaultApiOk, base_us),
+            None => (Status::Ok, Outcome::Json(Value::Null), base_us),
         };
         // An experiment's failure replaces a success (the handler's work is done, as with `error_rate`).
         let (status, outcome) = match fault.error {
-            Some(error) if status == Status::Ok => (Status::Error, error),
+            Some(error) if status == Status::Ok => (Status::Error, Outcome::Json(error)),
             _ => (status, outcome),
         };
         let end = now.saturating_add(init_us).saturating_add(run_us);
@@ -712,7 +749,7 @@ impl Sim {
             self.api_check_deadline(api, req, end.saturating_add(return_hop_us));
         }
         let answer =
-            matches!(mode, Mode::Sync(Reply::Script)).then(|| (status, outcome.clone(), end));
+            matches!(mode, Mode::Sync(Reply::Script)).then(|| (status, outcome.to_json(), end));
         let inv = Invocation {
             func: f,
             env_id,
@@ -812,16 +849,17 @@ impl Sim {
                 status: inv.status,
                 duration_ms: Ms(inv.run_us),
                 billed_ms,
-                response: ok.then(|| inv.outcome.clone()),
-                error: (!ok).then(|| inv.outcome.clone()),
+                response: ok.then(|| inv.outcome.to_json()),
+                error: (!ok).then(|| inv.outcome.to_json()),
             };
             self.emit(|| record);
         }
         match inv.mode {
             Mode::Sync(Reply::Api { api, req }) => {
-                let outcome = match inv.status {
-                    Status::Ok => super::api::ReplyOutcome::Response(inv.outcome),
-                    Status::Error | Status::Timeout => super::api::ReplyOutcome::FunctionError,
+                let outcome = match (inv.status, inv.outcome) {
+                    (Status::Ok, Outcome::DefaultApiOk) => super::api::ReplyOutcome::DefaultOk,
+                    (Status::Ok, Outcome::Json(v)) => super::api::ReplyOutcome::Response(v),
+                    (Status::Error | Status::Timeout, _) => super::api::ReplyOutcome::FunctionError,
                 };
                 let reply = super::api::HttpReply { req, outcome };
                 self.send_after(
@@ -834,16 +872,16 @@ impl Sim {
             }
             Mode::Sync(Reply::Caller | Reply::Script) => {}
             Mode::Sync(Reply::Sfn { execution, token }) => {
+                let outcome = inv.outcome.into_json();
                 let answer = match inv.status {
-                    Status::Ok => super::sfn::TaskAnswer::Succeeded(inv.outcome),
+                    Status::Ok => super::sfn::TaskAnswer::Succeeded(outcome),
                     Status::Error | Status::Timeout => super::sfn::TaskAnswer::Failed {
-                        error: inv
-                            .outcome
+                        error: outcome
                             .get("errorType")
                             .and_then(Value::as_str)
                             .unwrap_or("Lambda.Unknown")
                             .to_string(),
-                        cause: inv.outcome.to_string(),
+                        cause: outcome.to_string(),
                     },
                 };
                 self.sfn_feed(execution, token, Some(answer));
@@ -852,13 +890,13 @@ impl Sim {
                 self.esm_result(
                     trigger,
                     batch,
-                    super::esm::outcome_of(inv.status, inv.outcome),
+                    super::esm::outcome_of(inv.status, inv.outcome.into_json()),
                 );
             }
             Mode::Async(mut ae) => {
                 // Retries, destinations and dead letters are caused by this invocation.
                 ae.trace.span = inv.trace.span;
-                self.async_outcome(f, ae, inv.status, inv.outcome)
+                self.async_outcome(f, ae, inv.status, inv.outcome.into_json())
             }
         }
     }

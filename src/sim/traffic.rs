@@ -145,7 +145,7 @@ impl Sim {
                 match cached.map_or_else(|| HttpRequest::from_json(v).map(Arc::new), Ok) {
                     Ok(request) => {
                         self.traffic[i as usize].request = Some(Arc::clone(&request));
-                        let item = Item::HttpRequest(Box::new(HttpCall { request }));
+                        let item = Item::HttpRequest(HttpCall { request });
                         self.send(Origin::Traffic(i), src.to, trace, item);
                     }
                     Err(reason) => {
@@ -238,9 +238,9 @@ impl Sim {
     ) {
         let item = match payload {
             Payload::Request(v) => match HttpRequest::from_json(v) {
-                Ok(request) => Item::HttpRequest(Box::new(HttpCall {
+                Ok(request) => Item::HttpRequest(HttpCall {
                     request: Arc::new(request),
-                })),
+                }),
                 Err(reason) => {
                     return self.drop_item(to, trace, || format!("invalid request: {reason}"));
                 }
