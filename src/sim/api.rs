@@ -17,14 +17,15 @@
 //! from the request reaching the API to the API answering.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::Value;
 
 use super::engine::{Ev, Item, Origin, Sim};
 use super::function::{InvokeReq, Reply};
-use super::ids::{IdKind, TraceId, mix64};
+use super::ids::{IdKind, TraceId, id_bits, mix64, uuid_bytes};
 use super::limits::{API_GATEWAY_PAYLOAD_MAX_BYTES, SYNC_INVOKE_PAYLOAD_MAX_BYTES};
-use super::trace::{Ms, TraceRecord};
+use super::trace::{EventPayload, Ms, TraceRecord};
 use crate::events::apigw::{self, GatewayError, HttpRequest, HttpResponse, RouteTable};
 use crate::scenario::{ApiProtocol, ResId, Scenario};
 
@@ -32,7 +33,7 @@ use crate::scenario::{ApiProtocol, ResId, Scenario};
 /// again (read once, never copied per event).
 #[derive(Debug)]
 pub(crate) struct HttpCall {
-    pub request: std::sync::Arc<HttpRequest>,
+    pub request: Arc<HttpRequest>,
 }
 
 /// What returns from the integration.
@@ -69,6 +70,9 @@ pub(crate) struct ApiState {
     timeout_us: u64,
     /// API id as in `<api_id>.execute-api.<region>.amazonaws.com`: 10 characters derived from the resource id.
     api_id: String,
+    /// The API's id, domain name and account as its request events name them: made at its first request, then
+    /// shared by all its events.
+    identity: Option<Arc<apigw::ApiIdentity>>,
     /// Requests waiting for their integration, by request number (a B-tree: numbers only grow, and it needs no
     /// hashing, which a profile showed on the hot path).
     in_flight: BTreeMap<u64, InFlight>,
@@ -207,29 +211,28 @@ impl Sim {
             return;
         }
         let event = if self.observes_events(func) {
-            let request_id = self.uuid_of(IdKind::ApiRequest, req_n);
+            // Kept as its parts and built only when read (issue 15): most requests' events are only written to the
+            // trace, or not even that.
+            let request_id =
+                apigw::RequestId36(uuid_bytes(id_bits(self.seed, IdKind::ApiRequest, req_n)));
             let time = self.wall(now);
-            let state = &self.apis[api.index()];
-            match protocol {
-                apigw::ApiProtocol::Http => apigw::v2_request(
-                    &self.aws,
-                    &state.api_id,
-                    &m,
-                    &call.request,
-                    &request_id,
-                    time,
-                ),
-                apigw::ApiProtocol::Rest => apigw::v1_request(
-                    &self.aws,
-                    &state.api_id,
-                    &m,
-                    &call.request,
-                    &request_id,
-                    time,
-                ),
-            }
+            let aws = &self.aws;
+            let state = &mut self.apis[api.index()];
+            let identity = state
+                .identity
+                .get_or_insert_with(|| Arc::new(apigw::ApiIdentity::new(aws, &state.api_id)));
+            EventPayload::from(apigw::ApiRequestEvent {
+                protocol,
+                api: Arc::clone(identity),
+                request: Arc::clone(&call.request),
+                route_key: m.route_key.clone(),
+                resource: m.resource,
+                path_params: m.path_params,
+                request_id,
+                time,
+            })
         } else {
-            Value::Null
+            EventPayload::default()
         };
         let state = &mut self.apis[api.index()];
         let deadline_us = now.saturating_add(state.timeout_us);

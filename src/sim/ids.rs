@@ -72,19 +72,29 @@ pub fn id_bits(seed: u64, kind: IdKind, n: u64) -> u128 {
 
 /// A version-4 UUID text from 128 bits.
 pub fn uuid_text(bits: u128) -> String {
+    let bytes = uuid_bytes(bits);
+    // The bytes are ASCII hex digits and dashes.
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// A version-4 UUID's 36 ASCII characters from 128 bits, on the stack.
+pub fn uuid_bytes(bits: u128) -> [u8; 36] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut bytes = bits.to_be_bytes();
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let mut s = String::with_capacity(36);
+    let mut out = [0u8; 36];
+    let mut at = 0;
     for (i, b) in bytes.iter().enumerate() {
         if matches!(i, 4 | 6 | 8 | 10) {
-            s.push('-');
+            out[at] = b'-';
+            at += 1;
         }
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        s.push(char::from(HEX[usize::from(b >> 4)]));
-        s.push(char::from(HEX[usize::from(b & 0xf)]));
+        out[at] = HEX[usize::from(b >> 4)];
+        out[at + 1] = HEX[usize::from(b & 0xf)];
+        at += 2;
     }
-    s
+    out
 }
 
 /// One causal chain: an outside request or event and everything it caused.

@@ -33,8 +33,13 @@
 //! [`super::ids::TraceId`] (`span`), an integer copied along like the trace id itself: span bookkeeping
 //! allocates nothing beyond the records' integer fields (and a batch invocation's `links` list).
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use serde::{Serialize, Serializer};
 use serde_json::Value;
+
+use crate::events::apigw::ApiRequestEvent;
 
 /// A virtual instant or duration in microseconds, written as milliseconds: an integer when whole, else a decimal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -47,6 +52,117 @@ impl Serialize for Ms {
         } else {
             s.serialize_f64(self.0 as f64 / 1000.0)
         }
+    }
+}
+
+/// The event an invocation receives, as the engine carries it and the `invoke` record keeps it: a JSON value of
+/// its own, one shared (an EventBridge event or a fixed traffic payload goes to many invocations: cloning the
+/// payload clones a pointer), or an API Gateway request kept as its parts and built on demand. Whatever the form,
+/// [`EventPayload::as_value`] reads the same `Value`, and its JSON (serde or [`EventPayload::write_json`]) is
+/// the same bytes.
+#[derive(Debug, Clone)]
+pub enum EventPayload {
+    /// A value of its own (cloning it clones the tree).
+    Owned(Value),
+    /// A value shared with whoever else holds it.
+    Shared(Arc<Value>),
+    /// An API Gateway proxy request (payload 1.0 or 2.0), built when read.
+    Api(Arc<ApiRequestEvent>),
+}
+
+impl Default for EventPayload {
+    /// `null`, holding nothing on the heap.
+    fn default() -> Self {
+        EventPayload::Owned(Value::Null)
+    }
+}
+
+impl From<Value> for EventPayload {
+    /// The value, shared from now on (an invocation and its record then hold one tree).
+    fn from(v: Value) -> Self {
+        EventPayload::Shared(Arc::new(v))
+    }
+}
+
+impl From<Arc<Value>> for EventPayload {
+    fn from(v: Arc<Value>) -> Self {
+        EventPayload::Shared(v)
+    }
+}
+
+impl From<ApiRequestEvent> for EventPayload {
+    fn from(v: ApiRequestEvent) -> Self {
+        EventPayload::Api(Arc::new(v))
+    }
+}
+
+impl EventPayload {
+    /// The event as JSON: borrowed when it is a value, built when it is an API request.
+    pub fn as_value(&self) -> Cow<'_, Value> {
+        match self {
+            EventPayload::Owned(v) => Cow::Borrowed(v),
+            EventPayload::Shared(v) => Cow::Borrowed(v),
+            EventPayload::Api(api) => Cow::Owned(api.to_value()),
+        }
+    }
+
+    /// The event as a `Value` of the caller's.
+    pub fn to_value(&self) -> Value {
+        self.as_value().into_owned()
+    }
+
+    /// The event as a `Value`, taking the tree when this was its last holder.
+    pub fn into_value(self) -> Value {
+        match self {
+            EventPayload::Owned(v) => v,
+            EventPayload::Shared(v) => Arc::unwrap_or_clone(v),
+            EventPayload::Api(api) => api.to_value(),
+        }
+    }
+
+    /// Appends the event as compact JSON text, the bytes serde_json writes for [`EventPayload::as_value`].
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        match self {
+            EventPayload::Owned(v) => crate::events::json_text::push_value(out, v),
+            EventPayload::Shared(v) => crate::events::json_text::push_value(out, v),
+            EventPayload::Api(api) => api.write_json(out),
+        }
+    }
+
+    /// Heap bytes the payload holds (an estimate, for a budget of retained records): an API request's own parts
+    /// without building it (its shared request is not counted), or a value's nodes, texts and map entries (a
+    /// shared value counted whole, as if this holder were its last).
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            EventPayload::Owned(v) => value_heap_bytes(v),
+            EventPayload::Shared(v) => value_heap_bytes(v),
+            EventPayload::Api(api) => api.heap_bytes(),
+        }
+    }
+}
+
+/// Heap bytes of a JSON value (an estimate: each node, the texts, and an ordered map's index per entry).
+fn value_heap_bytes(v: &Value) -> usize {
+    const NODE: usize = std::mem::size_of::<Value>();
+    match v {
+        Value::Null | Value::Bool(_) | Value::Number(_) => NODE,
+        Value::String(s) => NODE + s.capacity(),
+        Value::Array(a) => NODE + a.iter().map(value_heap_bytes).sum::<usize>(),
+        Value::Object(m) => {
+            NODE + m
+                .iter()
+                .map(|(k, v)| {
+                    k.capacity() + 2 * std::mem::size_of::<usize>() + 24 + value_heap_bytes(v)
+                })
+                .sum::<usize>()
+        }
+    }
+}
+
+impl Serialize for EventPayload {
+    /// The event's `Value` (an API request is built for it: the trace's own writer, `write_json`, is the fast path).
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.as_value().serialize(s)
     }
 }
 
@@ -114,7 +230,7 @@ pub enum TraceRecord {
         init_ms: Option<Ms>,
         invocation_type: InvocationType,
         attempt: u32,
-        event: Value,
+        event: EventPayload,
     },
     /// An invocation ends.
     Result {

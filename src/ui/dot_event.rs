@@ -243,7 +243,7 @@ pub fn find_carried(
                     function,
                     request_id,
                     t_ms.0,
-                    event,
+                    &event.as_value(),
                     message.as_deref(),
                 ));
             }
