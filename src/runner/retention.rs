@@ -969,7 +969,7 @@ mod tests {
             .filter_map(|r| match r {
                 TraceRecord::Invoke {
                     request_id, event, ..
-                } => Some((request_id.clone(), event.to_value())),
+                } => Some((request_id.to_string(), event.to_value())),
                 _ => None,
             })
             .collect();

@@ -331,8 +331,8 @@ impl Sim {
         if self.tracing() {
             let record = TraceRecord::Response {
                 t_ms: Ms(now),
-                api: self.name(api),
-                request_id: self.uuid_of(IdKind::ApiRequest, req),
+                api: self.name_text(api),
+                request_id: self.id_text(IdKind::ApiRequest, req),
                 trace_id: trace.text(),
                 // The request's span: the hop that brought the request to the API.
                 span_id: trace.span,

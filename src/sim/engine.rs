@@ -720,7 +720,7 @@ impl Sim {
         self.stats[at.index()].retries += 1;
         let (span_id, parent_span_id) = self.open_span(trace);
         let now = self.now();
-        let resource = self.name(at);
+        let resource = self.name_text(at);
         self.emit(|| TraceRecord::Retry {
             t_ms: Ms(now),
             resource,
@@ -812,8 +812,8 @@ impl Sim {
         if self.tracing {
             let record = TraceRecord::Transit {
                 t_ms: Ms(self.now()),
-                from: self.origin_name(from),
-                to: self.name(to),
+                from: self.origin_name(from).into(),
+                to: self.name_text(to),
                 arrive_ms: Ms(arrive),
                 trace_id: trace.text(),
                 span_id,
@@ -842,8 +842,8 @@ impl Sim {
         if self.tracing {
             let record = TraceRecord::Transit {
                 t_ms: Ms(t_us),
-                from: self.name(from),
-                to: self.name(to),
+                from: self.name_text(from),
+                to: self.name_text(to),
                 arrive_ms: Ms(arrive_us),
                 trace_id: trace.text(),
                 span_id,
@@ -859,7 +859,7 @@ impl Sim {
     pub(crate) fn drop_item(&mut self, at: ResId, trace: TraceId, reason: impl FnOnce() -> String) {
         self.stats[at.index()].dropped += 1;
         let now = self.now();
-        let resource = self.name(at);
+        let resource = self.name_text(at);
         self.emit(|| TraceRecord::Drop {
             t_ms: Ms(now),
             resource,

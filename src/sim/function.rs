@@ -480,7 +480,7 @@ impl Sim {
     ) {
         self.stats[f.index()].throttles += 1;
         let now = self.now();
-        let function = self.name(f);
+        let function = self.name_text(f);
         self.emit(|| TraceRecord::Throttle {
             t_ms: Ms(now),
             function,
@@ -640,8 +640,8 @@ impl Sim {
             };
             let record = TraceRecord::Invoke {
                 t_ms: Ms(now),
-                function: self.name(f),
-                request_id: self.request_id_text(request_n),
+                function: self.name_text(f),
+                request_id: self.id_text(IdKind::Request, request_n),
                 trace_id: trace.text(),
                 span_id,
                 parent_span_id,
@@ -806,8 +806,8 @@ impl Sim {
             let ok = inv.status == Status::Ok;
             let record = TraceRecord::Result {
                 t_ms: Ms(now),
-                function: self.name(f),
-                request_id: self.request_id_text(inv.request_n),
+                function: self.name_text(f),
+                request_id: self.id_text(IdKind::Request, inv.request_n),
                 trace_id: inv.trace.text(),
                 span_id: inv.trace.span,
                 status: inv.status,
@@ -1011,8 +1011,8 @@ impl Sim {
         let (resource, target, reason) = (self.name(from), self.name(target), reason.to_string());
         self.emit(|| TraceRecord::DeadLetter {
             t_ms: Ms(now),
-            resource,
-            target,
+            resource: resource.into(),
+            target: target.into(),
             trace_id: trace.text(),
             parent_span_id: trace.cause(),
             reason,

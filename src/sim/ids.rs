@@ -4,6 +4,8 @@
 //! simulation RNG: they are unique and stable for a given seed, cost nothing until they are formatted, and
 //! turning the trace on or off never changes a single sampled latency.
 
+use super::trace::Text;
+
 /// Declares [`IdKind`] together with the list of all its kinds, so the list — and the counters sized from it —
 /// cannot miss a kind added later.
 macro_rules! id_kinds {
@@ -121,25 +123,35 @@ impl TraceId {
         (self.span != 0).then_some(self.span)
     }
 
-    /// X-Ray form: `1-<8 hex epoch seconds>-<24 hex>`.
-    pub fn text(&self) -> String {
-        // Written by hand: this runs for every trace record, and `format!` with widths is slow.
-        let mut s = String::with_capacity(35);
-        s.push_str("1-");
-        push_hex(&mut s, u64::from(self.epoch_s), 8);
-        s.push('-');
-        push_hex(&mut s, self.n & 0xffff_ffff, 8);
-        push_hex(&mut s, self.bits, 16);
-        s
+    /// X-Ray form: `1-<8 hex epoch seconds>-<24 hex>`, held inline (no heap): this runs for every trace record.
+    pub fn text(&self) -> Text {
+        let mut out = [0u8; 35];
+        out[0] = b'1';
+        out[1] = b'-';
+        put_hex(&mut out[2..10], u64::from(self.epoch_s));
+        out[10] = b'-';
+        put_hex(&mut out[11..19], self.n & 0xffff_ffff);
+        put_hex(&mut out[19..35], self.bits);
+        // ASCII only.
+        Text::new(std::str::from_utf8(&out).unwrap_or(""))
     }
 }
 
-/// Appends the `digits` lowest hex digits of `v`, zero-padded, lower case.
-fn push_hex(s: &mut String, v: u64, digits: u32) {
+/// Writes the lowest `out.len()` hex digits of `v` into `out`, zero-padded, lower case.
+fn put_hex(out: &mut [u8], v: u64) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    for i in (0..digits).rev() {
-        s.push(char::from(HEX[((v >> (4 * i)) & 0xf) as usize]));
+    let digits = out.len();
+    for (i, slot) in out.iter_mut().enumerate() {
+        let shift = 4 * (digits - 1 - i);
+        *slot = HEX[((v >> shift) & 0xf) as usize];
     }
+}
+
+/// A UUID's text held inline ([`Text`]), for trace records.
+pub fn uuid_inline(bits: u128) -> Text {
+    let bytes = uuid_bytes(bits);
+    // ASCII hex digits and dashes.
+    Text::new(std::str::from_utf8(&bytes).unwrap_or(""))
 }
 
 #[cfg(test)]

@@ -57,8 +57,8 @@ impl Sim {
         let (span_id, parent_span_id) = self.open_span(&mut trace);
         self.emit(|| TraceRecord::Match {
             t_ms: Ms(now),
-            rule,
-            event_id,
+            rule: rule.into(),
+            event_id: event_id.into(),
             trace_id: trace.text(),
             span_id,
             parent_span_id,

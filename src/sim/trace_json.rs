@@ -579,7 +579,7 @@ mod tests {
             records.extend([
                 TraceRecord::Transit {
                     t_ms: t,
-                    from: s.clone(),
+                    from: s.as_str().into(),
                     to: "To".into(),
                     arrive_ms: Ms(t.0 + 1),
                     trace_id: "1-abc".into(),
@@ -590,7 +590,7 @@ mod tests {
                 TraceRecord::Invoke {
                     t_ms: t,
                     function: "F".into(),
-                    request_id: s.clone(),
+                    request_id: s.as_str().into(),
                     trace_id: "1-abc".into(),
                     span_id: 8,
                     parent_span_id: opt(7),
@@ -714,7 +714,7 @@ mod tests {
                     event: "connect",
                     client: "F".into(),
                     environment: present.then_some(4),
-                    trace_id: present.then(|| "1-abc".to_string()),
+                    trace_id: present.then(|| "1-abc".into()),
                     parent_span_id: opt(8),
                     connection: opt(2),
                     open: 3,
