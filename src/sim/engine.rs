@@ -951,11 +951,18 @@ impl Sim {
     pub(crate) fn target_item(
         &mut self,
         target: ResId,
-        payload: Value,
+        payload: impl Into<super::trace::EventPayload>,
         forward_envelope: bool,
         group_id: Option<String>,
     ) -> Item {
-        match self.sc.resource(target).resource_type() {
+        // A function shares the payload (an EventBridge event goes to many targets); the others take a copy.
+        let payload = payload.into();
+        let target_type = self.sc.resource(target).resource_type();
+        if target_type == ResourceType::Function {
+            return Item::Invoke(Box::new(InvokeReq::event(payload)));
+        }
+        let payload = payload.into_value();
+        match target_type {
             ResourceType::Function => Item::Invoke(Box::new(InvokeReq::event(payload))),
             ResourceType::EventBus => super::bus::target_item(payload, forward_envelope),
             ResourceType::Queue => {
