@@ -132,8 +132,7 @@ impl TraceId {
         out[10] = b'-';
         put_hex(&mut out[11..19], self.n & 0xffff_ffff);
         put_hex(&mut out[19..35], self.bits);
-        // ASCII only.
-        Text::new(std::str::from_utf8(&out).unwrap_or(""))
+        Text::from_ascii(&out)
     }
 }
 
@@ -149,9 +148,7 @@ fn put_hex(out: &mut [u8], v: u64) {
 
 /// A UUID's text held inline ([`Text`]), for trace records.
 pub fn uuid_inline(bits: u128) -> Text {
-    let bytes = uuid_bytes(bits);
-    // ASCII hex digits and dashes.
-    Text::new(std::str::from_utf8(&bytes).unwrap_or(""))
+    Text::from_ascii(&uuid_bytes(bits))
 }
 
 #[cfg(test)]

@@ -85,6 +85,18 @@ impl Text {
         }
     }
 
+    /// Up to [`Text::INLINE_MAX`] bytes of ASCII (hex digits, dashes) held inline without checking them again: an
+    /// id just formatted (a longer input is cut; one that is not UTF-8 reads as `""`, never as invalid text).
+    pub fn from_ascii(ascii: &[u8]) -> Text {
+        let mut bytes = [0u8; Text::INLINE_MAX];
+        let len = ascii.len().min(Text::INLINE_MAX);
+        bytes[..len].copy_from_slice(&ascii[..len]);
+        Text::Inline {
+            len: len as u8,
+            bytes,
+        }
+    }
+
     /// The text held inline when it fits, else shared.
     pub fn new(s: &str) -> Text {
         if s.len() <= Text::INLINE_MAX {
