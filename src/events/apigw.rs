@@ -770,6 +770,9 @@ pub fn v2_request_parts(
     v2_value(&api, route_key, path_params, req, request_id, time)
 }
 
+/// Header names and values, borrowed from the request where they are its own.
+type HeaderList<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
+
 /// The headers of a 2.0 event and its cookies: names lower-cased, repeated headers comma-joined, `cookie`
 /// headers split into `cookies`, API Gateway's own headers added unless sent, sorted by name. Shared by the
 /// `Value` builder and the byte writer of [`ApiRequestEvent`], so both give the same event.
@@ -778,7 +781,7 @@ fn v2_headers<'a>(
     req: &'a HttpRequest,
     request_id: &str,
     time: DateTime<Utc>,
-) -> (Vec<(Cow<'a, str>, Cow<'a, str>)>, Vec<&'a str>) {
+) -> (HeaderList<'a>, Vec<&'a str>) {
     let mut headers: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::with_capacity(req.headers.len() + 6);
     let mut cookies: Vec<&'a str> = Vec::new();
     for (name, value) in &req.headers {

@@ -188,12 +188,3 @@ mod tests {
         }
     }
 }
-
-/// A JSON string of several pieces written one after the other (each escaped), without building the whole text.
-pub fn push_str_parts(out: &mut Vec<u8>, parts: &[&str]) {
-    out.push(b'"');
-    for part in parts {
-        push_escaped(out, part);
-    }
-    out.push(b'"');
-}
