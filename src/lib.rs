@@ -46,7 +46,8 @@
 //! - [`cron`] — AWS schedule expressions: `rate()`, six-field `cron()` with `? L W #`, and `at()`.
 //! - [`events`] — builders of the exact JSON AWS hands to handlers (API Gateway 1.0/2.0, S3, EventBridge,
 //!   Lambda destination records), pure functions of their inputs; what AWS would refuse is an
-//!   [`events::EventError`].
+//!   [`events::EventError`]. `events::json_text` writes JSON text into bytes exactly as serde_json does (the
+//!   trace's writer and the API request event built on demand use it).
 //! - [`asl`] — the Amazon States Language interpreter (Step Functions): a pure state machine over a parsed
 //!   definition that asks the engine for actions (invoke a function, call a service, start a timer) and is fed
 //!   their answers; data flow, Choice, Wait, Parallel, Map, Retry/Catch, intrinsic functions and callback
@@ -95,6 +96,11 @@
 //!     from the seeded generator only while a fault is in force.
 //!   - `ids` (id kinds and per-kind counters sized from them), `rng`, `trace`, `stats`; `trace_json` — the
 //!     records' JSON Lines writer, by hand into a reused buffer (the bytes serde_json wrote, tested on every kind).
+//!     Records allocate little: names and ids are a `trace::Text` (inline up to 38 bytes, else a shared
+//!     `Arc<str>`; derefs to `str`), and an invocation's event is a `trace::EventPayload` — a value, a shared
+//!     value (EventBridge fan-out, fixed traffic payloads), or an API Gateway request kept as its parts
+//!     (`events::apigw::ApiRequestEvent`) and built as JSON only when read, written to JSON Lines straight from
+//!     them (`events::json_text`).
 //!
 //!   Records stamped in the engine's future (a handler's calls and logs) wait in a time-ordered buffer so the
 //!   trace stays ordered. Causality: records carry span ids from an engine counter (`Sim::open_span`); the

@@ -126,7 +126,9 @@ fn every_handler_event_has_aws_shape() {
         sim.run_until(until_us);
         for r in sim.take_trace() {
             if let TraceRecord::Invoke { event, .. } = &r {
-                *seen.entry(classify_and_parse(event, &file)).or_default() += 1;
+                *seen
+                    .entry(classify_and_parse(&event.as_value(), &file))
+                    .or_default() += 1;
             }
         }
     }
@@ -165,7 +167,7 @@ fn invoke_events(name: &str) -> Vec<Value> {
     sim.take_trace()
         .into_iter()
         .filter_map(|r| match r {
-            TraceRecord::Invoke { event, .. } => Some(event),
+            TraceRecord::Invoke { event, .. } => Some(event.into_value()),
             _ => None,
         })
         .collect()

@@ -47,6 +47,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
+use std::borrow::Cow;
+
+use super::json_text::{push_bool, push_i64, push_str, push_value};
 use super::time::{clf_time, epoch_millis};
 use super::{AwsEnv, EventError, SOURCE_IP, is_unreserved, md5_of, percent_decode, percent_encode};
 
@@ -763,58 +766,109 @@ pub fn v2_request_parts(
     request_id: &str,
     time: DateTime<Utc>,
 ) -> Value {
-    // Headers: lower-cased, duplicates comma-joined, cookies moved to `cookies`.
-    let mut headers: Vec<(String, String)> = Vec::with_capacity(req.headers.len() + 6);
-    let mut cookies: Vec<Value> = Vec::new();
+    let api = ApiIdentity::new(env, api_id);
+    v2_value(&api, route_key, path_params, req, request_id, time)
+}
+
+/// Header names and values, borrowed from the request where they are its own.
+type HeaderList<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
+
+/// The headers of a 2.0 event and its cookies: names lower-cased, repeated headers comma-joined, `cookie`
+/// headers split into `cookies`, API Gateway's own headers added unless sent, sorted by name. Shared by the
+/// `Value` builder and the byte writer of [`ApiRequestEvent`], so both give the same event.
+fn v2_headers<'a>(
+    api: &'a ApiIdentity,
+    req: &'a HttpRequest,
+    request_id: &str,
+    time: DateTime<Utc>,
+) -> (HeaderList<'a>, Vec<&'a str>) {
+    let mut headers: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::with_capacity(req.headers.len() + 6);
+    let mut cookies: Vec<&'a str> = Vec::new();
     for (name, value) in &req.headers {
-        let lower = name.to_ascii_lowercase();
+        let lower: Cow<'a, str> = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(name.as_str())
+        };
         if lower == "cookie" {
             for c in value.split(';') {
                 let c = c.trim();
                 if !c.is_empty() {
-                    cookies.push(Value::String(c.to_string()));
+                    cookies.push(c);
                 }
             }
             continue;
         }
         if let Some((_, v)) = headers.iter_mut().find(|(n, _)| *n == lower) {
-            v.push(',');
-            v.push_str(value);
+            let joined = v.to_mut();
+            joined.push(',');
+            joined.push_str(value);
         } else {
-            headers.push((lower, value.clone()));
+            headers.push((lower, Cow::Borrowed(value.as_str())));
         }
     }
-    let has = |hs: &Vec<(String, String)>, n: &str| hs.iter().any(|(k, _)| k == n);
+    let has = |hs: &Vec<(Cow<'a, str>, Cow<'a, str>)>, n: &str| hs.iter().any(|(k, _)| k == n);
     if !has(&headers, "content-length") {
         let len = req.body.as_ref().map_or(0, |b| b.len());
-        headers.push(("content-length".to_string(), len.to_string()));
+        headers.push((Cow::Borrowed("content-length"), Cow::Owned(len.to_string())));
     }
     if !has(&headers, "host") {
-        headers.push(("host".to_string(), env.api_domain(api_id)));
+        headers.push((Cow::Borrowed("host"), Cow::Borrowed(api.domain.as_str())));
     }
     if !has(&headers, "x-amzn-trace-id") {
         headers.push((
-            "x-amzn-trace-id".to_string(),
-            trace_header(request_id, time),
+            Cow::Borrowed("x-amzn-trace-id"),
+            Cow::Owned(trace_header(request_id, time)),
         ));
     }
     let xff = xff_value(req);
     if let Some((_, v)) = headers.iter_mut().find(|(n, _)| n == "x-forwarded-for") {
-        *v = xff;
+        *v = Cow::Owned(xff);
     } else {
-        headers.push(("x-forwarded-for".to_string(), xff));
+        headers.push((Cow::Borrowed("x-forwarded-for"), Cow::Owned(xff)));
     }
     if !has(&headers, "x-forwarded-port") {
-        headers.push(("x-forwarded-port".to_string(), "443".to_string()));
+        headers.push((Cow::Borrowed("x-forwarded-port"), Cow::Borrowed("443")));
     }
     if !has(&headers, "x-forwarded-proto") {
-        headers.push(("x-forwarded-proto".to_string(), "https".to_string()));
+        headers.push((Cow::Borrowed("x-forwarded-proto"), Cow::Borrowed("https")));
     }
     headers.sort_by(|a, b| a.0.cmp(&b.0));
+    (headers, cookies)
+}
+
+/// Name/value pairs as an object of unique names: a repeated name keeps its first place and takes the comma-joined
+/// values (`join`) or the last value (`!join`) — what inserting them into a `serde_json::Map` in order gives.
+fn unique_pairs<'a>(pairs: &'a [(String, String)], join: bool) -> Vec<(&'a str, Cow<'a, str>)> {
+    let mut out: Vec<(&'a str, Cow<'a, str>)> = Vec::with_capacity(pairs.len());
+    for (k, v) in pairs {
+        match out.iter_mut().find(|(n, _)| *n == k.as_str()) {
+            Some((_, old)) if join => {
+                let joined = old.to_mut();
+                joined.push(',');
+                joined.push_str(v);
+            }
+            Some((_, old)) => *old = Cow::Borrowed(v.as_str()),
+            None => out.push((k.as_str(), Cow::Borrowed(v.as_str()))),
+        }
+    }
+    out
+}
+
+/// Payload format 2.0 as a `Value`, the key order of the AWS documentation's example.
+fn v2_value(
+    api: &ApiIdentity,
+    route_key: &str,
+    path_params: &[(String, String)],
+    req: &HttpRequest,
+    request_id: &str,
+    time: DateTime<Utc>,
+) -> Value {
+    let (headers, cookies) = v2_headers(api, req, request_id, time);
     let user_agent = headers
         .iter()
         .find(|(n, _)| n == "user-agent")
-        .map(|(_, v)| v.clone())
+        .map(|(_, v)| v.to_string())
         .unwrap_or_default();
 
     let mut ev = Map::with_capacity(11);
@@ -823,25 +877,20 @@ pub fn v2_request_parts(
     ev.insert("rawPath".into(), Value::from(req.path.as_str()));
     ev.insert("rawQueryString".into(), Value::from(req.raw_query_string()));
     if !cookies.is_empty() {
-        ev.insert("cookies".into(), Value::Array(cookies));
+        ev.insert(
+            "cookies".into(),
+            Value::Array(cookies.into_iter().map(Value::from).collect()),
+        );
     }
     let mut hmap = Map::with_capacity(headers.len());
     for (n, v) in headers {
-        hmap.insert(n, Value::String(v));
+        hmap.insert(n.into_owned(), Value::String(v.into_owned()));
     }
     ev.insert("headers".into(), Value::Object(hmap));
     if !req.query.is_empty() {
         let mut q = Map::new();
-        for (k, v) in &req.query {
-            match q.get_mut(k) {
-                Some(Value::String(s)) => {
-                    s.push(',');
-                    s.push_str(v);
-                }
-                _ => {
-                    q.insert(k.clone(), Value::String(v.clone()));
-                }
-            }
+        for (k, v) in unique_pairs(&req.query, true) {
+            q.insert(k.to_string(), Value::String(v.into_owned()));
         }
         ev.insert("queryStringParameters".into(), Value::Object(q));
     }
@@ -854,10 +903,10 @@ pub fn v2_request_parts(
     http.insert("userAgent".into(), Value::from(user_agent));
 
     let mut ctx = Map::with_capacity(10);
-    ctx.insert("accountId".into(), Value::from(env.account_id.as_str()));
-    ctx.insert("apiId".into(), Value::from(api_id));
-    ctx.insert("domainName".into(), Value::from(env.api_domain(api_id)));
-    ctx.insert("domainPrefix".into(), Value::from(api_id));
+    ctx.insert("accountId".into(), Value::from(api.account_id.as_str()));
+    ctx.insert("apiId".into(), Value::from(api.api_id.as_str()));
+    ctx.insert("domainName".into(), Value::from(api.domain.as_str()));
+    ctx.insert("domainPrefix".into(), Value::from(api.api_id.as_str()));
     ctx.insert("http".into(), Value::Object(http));
     ctx.insert("requestId".into(), Value::from(request_id));
     ctx.insert("routeKey".into(), Value::from(route_key));
@@ -878,6 +927,237 @@ pub fn v2_request_parts(
     }
     ev.insert("isBase64Encoded".into(), Value::Bool(req.is_base64));
     Value::Object(ev)
+}
+
+/// Payload format 2.0 written as JSON text: the bytes serde_json writes for [`v2_value`]'s `Value`.
+fn write_v2(
+    out: &mut Vec<u8>,
+    api: &ApiIdentity,
+    route_key: &str,
+    path_params: &[(String, String)],
+    req: &HttpRequest,
+    request_id: &str,
+    time: DateTime<Utc>,
+) {
+    let (headers, cookies) = v2_headers(api, req, request_id, time);
+    out.extend_from_slice(b"{\"version\":\"2.0\",\"routeKey\":");
+    push_str(out, route_key);
+    out.extend_from_slice(b",\"rawPath\":");
+    push_str(out, &req.path);
+    out.extend_from_slice(b",\"rawQueryString\":");
+    push_str(out, &req.raw_query_string());
+    if !cookies.is_empty() {
+        out.extend_from_slice(b",\"cookies\":[");
+        for (i, c) in cookies.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            push_str(out, c);
+        }
+        out.push(b']');
+    }
+    out.extend_from_slice(b",\"headers\":");
+    write_object(out, headers.iter().map(|(n, v)| (&**n, &**v)));
+    if !req.query.is_empty() {
+        out.extend_from_slice(b",\"queryStringParameters\":");
+        write_object(
+            out,
+            unique_pairs(&req.query, true)
+                .iter()
+                .map(|(n, v)| (*n, &**v)),
+        );
+    }
+    let user_agent = headers
+        .iter()
+        .find(|(n, _)| n == "user-agent")
+        .map_or("", |(_, v)| &**v);
+    out.extend_from_slice(b",\"requestContext\":{\"accountId\":");
+    push_str(out, &api.account_id);
+    out.extend_from_slice(b",\"apiId\":");
+    push_str(out, &api.api_id);
+    out.extend_from_slice(b",\"domainName\":");
+    push_str(out, &api.domain);
+    out.extend_from_slice(b",\"domainPrefix\":");
+    push_str(out, &api.api_id);
+    out.extend_from_slice(b",\"http\":{\"method\":");
+    push_str(out, &req.method);
+    out.extend_from_slice(b",\"path\":");
+    push_str(out, &req.path);
+    out.extend_from_slice(b",\"protocol\":\"HTTP/1.1\",\"sourceIp\":");
+    push_str(out, SOURCE_IP);
+    out.extend_from_slice(b",\"userAgent\":");
+    push_str(out, user_agent);
+    out.extend_from_slice(b"},\"requestId\":");
+    push_str(out, request_id);
+    out.extend_from_slice(b",\"routeKey\":");
+    push_str(out, route_key);
+    out.extend_from_slice(b",\"stage\":");
+    push_str(out, HTTP_STAGE);
+    out.extend_from_slice(b",\"time\":");
+    push_str(out, &clf_time(time));
+    out.extend_from_slice(b",\"timeEpoch\":");
+    push_i64(out, epoch_millis(time));
+    out.push(b'}');
+    if let Some(body) = &req.body {
+        out.extend_from_slice(b",\"body\":");
+        push_str(out, body);
+    }
+    if !path_params.is_empty() {
+        out.extend_from_slice(b",\"pathParameters\":");
+        write_object(
+            out,
+            unique_pairs(path_params, false)
+                .iter()
+                .map(|(n, v)| (*n, &**v)),
+        );
+    }
+    out.extend_from_slice(b",\"isBase64Encoded\":");
+    push_bool(out, req.is_base64);
+    out.push(b'}');
+}
+
+/// A JSON object of string members, in the given order (names unique).
+fn write_object<'a>(out: &mut Vec<u8>, members: impl Iterator<Item = (&'a str, &'a str)>) {
+    out.push(b'{');
+    for (i, (n, v)) in members.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        push_str(out, n);
+        out.push(b':');
+        push_str(out, v);
+    }
+    out.push(b'}');
+}
+
+// =============================================================================================
+// Request events built on demand
+// =============================================================================================
+
+/// What names an API in its request events: its id, its domain name and the account. Made once per API and
+/// shared by every event of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiIdentity {
+    /// `<api_id>` of `<api_id>.execute-api.<region>.amazonaws.com`.
+    pub api_id: String,
+    /// The API's default endpoint domain name.
+    pub domain: String,
+    /// The 12-digit account id.
+    pub account_id: String,
+}
+
+impl ApiIdentity {
+    /// The identity of the API `api_id` in `env`'s region and account.
+    pub fn new(env: &AwsEnv, api_id: &str) -> ApiIdentity {
+        ApiIdentity {
+            api_id: api_id.to_string(),
+            domain: env.api_domain(api_id),
+            account_id: env.account_id.clone(),
+        }
+    }
+}
+
+/// A request id of 36 ASCII characters (a UUID's text), held inline rather than on the heap.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct RequestId36(pub [u8; 36]);
+
+impl RequestId36 {
+    /// The id as text (`""` if the bytes are not UTF-8, which the simulator's UUID texts always are).
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("")
+    }
+
+    /// The id of a 36-byte text; `None` for any other length.
+    pub fn from_text(text: &str) -> Option<RequestId36> {
+        <[u8; 36]>::try_from(text.as_bytes()).ok().map(RequestId36)
+    }
+}
+
+impl std::fmt::Debug for RequestId36 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+/// An API Gateway proxy request event kept as the parts it is made of — the shared client request, the route, the
+/// API, the request id and the time — instead of a tree of JSON: built as a `Value` only when something reads it
+/// as one ([`ApiRequestEvent::to_value`]: a handler, the app's inspector), written as JSON text straight from its
+/// parts ([`ApiRequestEvent::write_json`], the trace's JSON Lines). Both give exactly what [`v2_request`] (HTTP
+/// API) or [`v1_request`] (REST API) build for the same request.
+#[derive(Clone, Debug)]
+pub struct ApiRequestEvent {
+    /// Payload format 2.0 (HTTP API) or 1.0 (REST API).
+    pub protocol: ApiProtocol,
+    /// The API, shared by all its events.
+    pub api: std::sync::Arc<ApiIdentity>,
+    /// The client's request, shared with the traffic source that sends it.
+    pub request: std::sync::Arc<HttpRequest>,
+    /// The selected route's key (`"GET /items/{id}"`, `"$default"`).
+    pub route_key: String,
+    /// The route's path template (REST `resource`).
+    pub resource: String,
+    /// Decoded path parameters in path order.
+    pub path_params: Vec<(String, String)>,
+    /// API Gateway's request id.
+    pub request_id: RequestId36,
+    /// When the request reached the API.
+    pub time: DateTime<Utc>,
+}
+
+impl ApiRequestEvent {
+    /// The event as the `Value` a handler receives.
+    pub fn to_value(&self) -> Value {
+        let request_id = self.request_id.as_str();
+        match self.protocol {
+            ApiProtocol::Http => v2_value(
+                &self.api,
+                &self.route_key,
+                &self.path_params,
+                &self.request,
+                request_id,
+                self.time,
+            ),
+            ApiProtocol::Rest => v1_value(
+                &self.api,
+                &self.route_key,
+                &self.resource,
+                &self.path_params,
+                &self.request,
+                request_id,
+                self.time,
+            ),
+        }
+    }
+
+    /// Appends the event as compact JSON text: the bytes serde_json writes for [`ApiRequestEvent::to_value`].
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        match self.protocol {
+            ApiProtocol::Http => write_v2(
+                out,
+                &self.api,
+                &self.route_key,
+                &self.path_params,
+                &self.request,
+                self.request_id.as_str(),
+                self.time,
+            ),
+            // The REST event is rarer (REST APIs) and written from its `Value`.
+            ApiProtocol::Rest => push_value(out, &self.to_value()),
+        }
+    }
+
+    /// Bytes the event holds of its own (an estimate: itself and its texts; the shared request and API are not
+    /// counted), without building it.
+    pub fn heap_bytes(&self) -> usize {
+        std::mem::size_of::<ApiRequestEvent>()
+            + self.route_key.capacity()
+            + self.resource.capacity()
+            + self
+                .path_params
+                .iter()
+                .map(|(k, v)| k.capacity() + v.capacity() + std::mem::size_of::<(String, String)>())
+                .sum::<usize>()
+    }
 }
 
 /// Groups name/value pairs case-insensitively (first spelling of a name wins), keeping all
@@ -952,11 +1232,34 @@ pub fn v1_request_parts(
     request_id: &str,
     time: DateTime<Utc>,
 ) -> Value {
+    let api = ApiIdentity::new(env, api_id);
+    v1_value(
+        &api,
+        route_key,
+        resource,
+        path_params,
+        req,
+        request_id,
+        time,
+    )
+}
+
+/// The REST proxy event (payload format 1.0) as a `Value`, the key order of AWS's published example.
+fn v1_value(
+    api: &ApiIdentity,
+    route_key: &str,
+    resource: &str,
+    path_params: &[(String, String)],
+    req: &HttpRequest,
+    request_id: &str,
+    time: DateTime<Utc>,
+) -> Value {
+    let api_id = api.api_id.as_str();
     let mut groups = group_ci(req.headers.iter().cloned());
     let has =
         |g: &Vec<(String, Vec<String>)>, n: &str| g.iter().any(|(k, _)| k.eq_ignore_ascii_case(n));
     if !has(&groups, "Host") {
-        groups.push(("Host".to_string(), vec![env.api_domain(api_id)]));
+        groups.push(("Host".to_string(), vec![api.domain.clone()]));
     }
     if !has(&groups, "X-Amzn-Trace-Id") {
         groups.push((
@@ -1044,14 +1347,14 @@ pub fn v1_request_parts(
         "path".into(),
         Value::from(format!("/{REST_STAGE}{}", req.path)),
     );
-    ctx.insert("accountId".into(), Value::from(env.account_id.as_str()));
+    ctx.insert("accountId".into(), Value::from(api.account_id.as_str()));
     ctx.insert("protocol".into(), Value::from("HTTP/1.1"));
     ctx.insert("stage".into(), Value::from(REST_STAGE));
     ctx.insert("domainPrefix".into(), Value::from(api_id));
     ctx.insert("requestTimeEpoch".into(), Value::from(epoch_millis(time)));
     ctx.insert("requestId".into(), Value::from(request_id));
     ctx.insert("identity".into(), Value::Object(identity));
-    ctx.insert("domainName".into(), Value::from(env.api_domain(api_id)));
+    ctx.insert("domainName".into(), Value::from(api.domain.as_str()));
     ctx.insert("apiId".into(), Value::from(api_id));
 
     let mut ev = Map::with_capacity(12);

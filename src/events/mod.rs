@@ -9,6 +9,7 @@
 //! | module | what |
 //! | --- | --- |
 //! | [`time`] | the timestamp formats AWS uses (ISO millis / seconds, CLF, epoch millis) |
+//! | [`json_text`] | JSON text written straight into bytes as serde_json writes it (the trace and events built on demand) |
 //! | [`apigw`] | API Gateway: route selection, proxy requests (payload 1.0 and 2.0), response interpretation, gateway errors |
 //! | [`eventbridge`] | EventBridge envelopes, scheduled events, target input shaping (Input, InputPath, InputTransformer) |
 //! | [`s3`] | S3 event notifications, key encoding, eTags, event-type matching, S3 → EventBridge events |
@@ -25,6 +26,7 @@ pub mod apigw;
 pub mod dynamodb;
 mod error;
 pub mod eventbridge;
+pub mod json_text;
 pub mod lambda;
 pub mod s3;
 pub mod sns;

@@ -191,7 +191,7 @@ impl SpanSet {
                     parent_span_id,
                     trace_id,
                     "invoke",
-                    function.clone(),
+                    function.to_string(),
                     function,
                     t_us,
                 );
@@ -417,7 +417,7 @@ impl SpanSet {
                     SpanEvent {
                         t_us,
                         name: "fault",
-                        resource: resource.clone(),
+                        resource: resource.to_string(),
                         attributes,
                     },
                 )
@@ -439,7 +439,7 @@ impl SpanSet {
                     SpanEvent {
                         t_us,
                         name: "connection",
-                        resource: resource.clone(),
+                        resource: resource.to_string(),
                         attributes,
                     },
                 )
@@ -454,7 +454,7 @@ impl SpanSet {
                 SpanEvent {
                     t_us,
                     name: "throttle",
-                    resource: function.clone(),
+                    resource: function.to_string(),
                     attributes: vec![("reason", s(reason))],
                 },
             ),
@@ -468,7 +468,7 @@ impl SpanSet {
                 SpanEvent {
                     t_us,
                     name: "drop",
-                    resource: resource.clone(),
+                    resource: resource.to_string(),
                     attributes: vec![("reason", s(reason))],
                 },
             ),
@@ -483,7 +483,7 @@ impl SpanSet {
                 SpanEvent {
                     t_us,
                     name: "dead_letter",
-                    resource: resource.clone(),
+                    resource: resource.to_string(),
                     attributes: vec![("target", s(target)), ("reason", s(reason))],
                 },
             ),
@@ -497,7 +497,7 @@ impl SpanSet {
                 SpanEvent {
                     t_us,
                     name: "log",
-                    resource: function.clone(),
+                    resource: function.to_string(),
                     attributes: vec![("message", s(message))],
                 },
             ),
@@ -522,7 +522,7 @@ impl SpanSet {
                     SpanEvent {
                         t_us,
                         name: "state",
-                        resource: state_machine.clone(),
+                        resource: state_machine.to_string(),
                         attributes,
                     },
                 );

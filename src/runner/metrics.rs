@@ -504,7 +504,7 @@ impl Metrics {
                     self.open_seq += 1;
                     let key = (t_us, self.open_seq);
                     let run = &mut self.running[q];
-                    if let Some(old) = run.held_by_id.insert(message_id.clone(), key) {
+                    if let Some(old) = run.held_by_id.insert(message_id.to_string(), key) {
                         run.held.remove(&old);
                     } else {
                         run.level = run.level.saturating_add(1);
@@ -522,7 +522,7 @@ impl Metrics {
             } => {
                 if let Some(q) = self.id(queue) {
                     let run = &mut self.running[q];
-                    if let Some(key) = run.held_by_id.remove(message_id) {
+                    if let Some(key) = run.held_by_id.remove(message_id.as_str()) {
                         run.held.remove(&key);
                         run.level = run.level.saturating_sub(1);
                     }

@@ -286,7 +286,7 @@ const RECORD_TEXT_BYTES: usize = 24 + 36 + 35;
 pub fn record_bytes(r: &TraceRecord) -> usize {
     let value = |v: &Value| value_bytes(v);
     let payload = match r {
-        TraceRecord::Invoke { event, .. } => value(event),
+        TraceRecord::Invoke { event, .. } => event.heap_bytes(),
         TraceRecord::Result {
             response, error, ..
         } => response.as_ref().map_or(0, |v| value(v)) + error.as_ref().map_or(0, |v| value(v)),
@@ -601,7 +601,7 @@ pub fn materialise(
                         ..
                     } if id == request_id => {
                         found = Some(InvDetail {
-                            event,
+                            event: event.into_value(),
                             ..InvDetail::default()
                         });
                     }
@@ -969,7 +969,7 @@ mod tests {
             .filter_map(|r| match r {
                 TraceRecord::Invoke {
                     request_id, event, ..
-                } => Some((request_id.clone(), event.clone())),
+                } => Some((request_id.to_string(), event.to_value())),
                 _ => None,
             })
             .collect();

@@ -23,9 +23,9 @@ use serde_json::Value;
 
 use super::engine::{Ev, Item, Origin, Sim};
 use super::function::{InvokeReq, Reply};
-use super::ids::{IdKind, TraceId, mix64};
+use super::ids::{IdKind, TraceId, id_bits, mix64, uuid_bytes};
 use super::limits::{API_GATEWAY_PAYLOAD_MAX_BYTES, SYNC_INVOKE_PAYLOAD_MAX_BYTES};
-use super::trace::{Ms, TraceRecord};
+use super::trace::{EventPayload, Ms, TraceRecord};
 use crate::events::apigw::{self, GatewayError, HttpRequest, HttpResponse, RouteMatch, RouteTable};
 use crate::scenario::{ApiProtocol, ResId, Scenario};
 
@@ -119,6 +119,9 @@ pub(crate) struct ApiState {
     timeout_us: u64,
     /// API id as in `<api_id>.execute-api.<region>.amazonaws.com`: 10 characters derived from the resource id.
     api_id: String,
+    /// The API's id, domain name and account as its request events name them: made at its first request, then
+    /// shared by all its events.
+    identity: Option<Arc<apigw::ApiIdentity>>,
     /// Requests waiting for their integration.
     in_flight: InFlightRequests,
     /// Route selections of recent requests, by request (a traffic source sends the same shared request again and
@@ -283,32 +286,30 @@ impl Sim {
             self.api_respond(api, trace, req_n, &m.route_key, now, resp);
             return;
         }
-        let event: Arc<Value> = if self.observes_events(func) {
-            let request_id = self.uuid_of(IdKind::ApiRequest, req_n);
+        let event = if self.observes_events(func) {
+            // Kept as its parts and built only when read (issue 15): most requests' events are only written to the
+            // trace, or not even that.
+            let request_id =
+                apigw::RequestId36(uuid_bytes(id_bits(self.seed, IdKind::ApiRequest, req_n)));
             let time = self.wall(now);
-            let state = &self.apis[api.index()];
-            match protocol {
-                apigw::ApiProtocol::Http => apigw::v2_request(
-                    &self.aws,
-                    &state.api_id,
-                    &m,
-                    &call.request,
-                    &request_id,
-                    time,
-                ),
-                apigw::ApiProtocol::Rest => apigw::v1_request(
-                    &self.aws,
-                    &state.api_id,
-                    &m,
-                    &call.request,
-                    &request_id,
-                    time,
-                ),
-            }
-            .into()
+            let aws = &self.aws;
+            let state = &mut self.apis[api.index()];
+            let identity = state
+                .identity
+                .get_or_insert_with(|| Arc::new(apigw::ApiIdentity::new(aws, &state.api_id)));
+            EventPayload::from(apigw::ApiRequestEvent {
+                protocol,
+                api: Arc::clone(identity),
+                request: Arc::clone(&call.request),
+                route_key: m.route_key.clone(),
+                resource: m.resource.clone(),
+                path_params: m.path_params.clone(),
+                request_id,
+                time,
+            })
         } else {
-            // Nobody looks at the event: every such request shares one `null`.
-            Arc::clone(&self.null_event)
+            // Nobody looks at the event: every such request carries the same `null`, without allocating.
+            EventPayload::default()
         };
         let state = &mut self.apis[api.index()];
         let deadline_us = now.saturating_add(state.timeout_us);
@@ -421,8 +422,8 @@ impl Sim {
             let (req, route) = (req_n, route.to_string());
             let record = TraceRecord::Response {
                 t_ms: Ms(now),
-                api: self.name(api),
-                request_id: self.uuid_of(IdKind::ApiRequest, req),
+                api: self.name_text(api),
+                request_id: self.id_text(IdKind::ApiRequest, req),
                 trace_id: trace.text(),
                 // The request's span: the hop that brought the request to the API.
                 span_id: trace.span,

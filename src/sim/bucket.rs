@@ -230,7 +230,7 @@ impl Sim {
         let (span_id, parent_span_id) = self.open_span(&mut trace);
         self.emit(|| TraceRecord::Object {
             t_ms: Ms(now),
-            bucket,
+            bucket: bucket.into(),
             key: key_for_record,
             op: if op.delete {
                 "delete"

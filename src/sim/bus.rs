@@ -12,17 +12,21 @@
 //! task, with [`put_events_request`] reading the API's entries) or [`target_item`] (rule and schedule targets,
 //! Lambda destinations); traffic sends its entries as they are.
 
+use std::sync::Arc;
+
 use serde_json::{Value, json};
 
 use super::engine::{Item, Origin, Sim};
 use super::ids::{IdKind, TraceId};
+use super::trace::EventPayload;
 use crate::events::eventbridge::{self, TargetInput};
 use crate::scenario::{ResId, ResourceKind, ResourceType, Target};
 
 /// A matched event travelling from a bus to a rule.
 #[derive(Debug)]
 pub(crate) struct RuleEvent {
-    pub event: Value,
+    /// The event, shared by every rule that matched it and every target that takes it unshaped.
+    pub event: Arc<Value>,
 }
 
 /// The item a bus target receives: a PutEvents entry, or with `forward_envelope` the complete event (a rule
@@ -102,6 +106,9 @@ impl Sim {
                 }
             }
         };
+        // One tree for every rule and unshaped target (and their invocations and records): cloned pointers, not
+        // the event (issue 15).
+        let event = Arc::new(event);
         let mut matched = false;
         let rule_count = self.rules_of_bus.get(bus.index()).map_or(0, Vec::len);
         for i in 0..rule_count {
@@ -116,7 +123,7 @@ impl Sim {
             if hit {
                 matched = true;
                 let item = Item::RuleEvent(Box::new(RuleEvent {
-                    event: event.clone(),
+                    event: Arc::clone(&event),
                 }));
                 self.send(Origin::Resource(bus), rule_id, trace, item);
             }
@@ -144,7 +151,7 @@ impl Sim {
         from: ResId,
         arn: &str,
         targets: &[Target],
-        event: &Value,
+        event: &Arc<Value>,
         trace: TraceId,
     ) {
         // EventBridge does not carry Lambda's recursion tracking: what its targets cause is counted afresh, so a
@@ -162,9 +169,10 @@ impl Sim {
             };
             let unshaped = t.input.is_none() && t.input_path.is_none() && transformer.is_none();
             let input = if unshaped {
-                Ok(event.clone())
+                Ok(EventPayload::Shared(Arc::clone(event)))
             } else {
                 eventbridge::target_input(event, &shaping, arn, &name, self.wall(self.now()))
+                    .map(EventPayload::from)
             };
             match input {
                 Ok(input) => {

@@ -254,9 +254,9 @@ impl Sim {
             let message = error.message.clone();
             self.emit(|| TraceRecord::Connection {
                 t_ms: Ms(now),
-                resource,
+                resource: resource.into(),
                 event: "refused",
-                client,
+                client: client.into(),
                 environment: env,
                 trace_id: trace.map(|t| t.text()),
                 parent_span_id: trace.and_then(|t| t.cause()),
@@ -278,9 +278,9 @@ impl Sim {
         let resource = self.name(db);
         self.emit(|| TraceRecord::Connection {
             t_ms: Ms(now),
-            resource,
+            resource: resource.into(),
             event: "connect",
-            client,
+            client: client.into(),
             environment: env,
             trace_id: trace.map(|t| t.text()),
             parent_span_id: trace.and_then(|t| t.cause()),
@@ -310,9 +310,9 @@ impl Sim {
         let resource = self.name(db);
         self.emit(|| TraceRecord::Connection {
             t_ms: Ms(now),
-            resource,
+            resource: resource.into(),
             event: "close",
-            client,
+            client: client.into(),
             environment: env,
             trace_id: None,
             parent_span_id: None,

@@ -543,9 +543,9 @@ impl Sim {
         let client = client.to_string();
         self.emit(|| TraceRecord::Connection {
             t_ms: Ms(now),
-            resource,
+            resource: resource.into(),
             event,
-            client,
+            client: client.into(),
             environment: env,
             trace_id: trace.map(|t| t.text()),
             parent_span_id: trace.and_then(|t| t.cause()),

@@ -322,8 +322,6 @@ pub struct Sim {
     pub(crate) databases: Databases,
     /// Faults injected while the run plays (see `faults`).
     pub(crate) faults: super::faults::Faults,
-    /// A JSON `null` to share: the event of every invocation nobody observes (see `Sim::observes_events`).
-    pub(crate) null_event: Arc<Value>,
 }
 
 impl Sim {
@@ -394,7 +392,6 @@ impl Sim {
             loop_sweep_min: LOOP_COUNTS_SWEEP_MIN,
             faults: Default::default(),
             executions: BTreeMap::new(),
-            null_event: Arc::new(Value::Null),
             databases,
             sc,
         };
@@ -728,7 +725,7 @@ impl Sim {
         self.stats[at.index()].retries += 1;
         let (span_id, parent_span_id) = self.open_span(trace);
         let now = self.now();
-        let resource = self.name(at);
+        let resource = self.name_text(at);
         self.emit(|| TraceRecord::Retry {
             t_ms: Ms(now),
             resource,
@@ -820,8 +817,8 @@ impl Sim {
         if self.tracing {
             let record = TraceRecord::Transit {
                 t_ms: Ms(self.now()),
-                from: self.origin_name(from),
-                to: self.name(to),
+                from: self.origin_name(from).into(),
+                to: self.name_text(to),
                 arrive_ms: Ms(arrive),
                 trace_id: trace.text(),
                 span_id,
@@ -850,8 +847,8 @@ impl Sim {
         if self.tracing {
             let record = TraceRecord::Transit {
                 t_ms: Ms(t_us),
-                from: self.name(from),
-                to: self.name(to),
+                from: self.name_text(from),
+                to: self.name_text(to),
                 arrive_ms: Ms(arrive_us),
                 trace_id: trace.text(),
                 span_id,
@@ -867,7 +864,7 @@ impl Sim {
     pub(crate) fn drop_item(&mut self, at: ResId, trace: TraceId, reason: impl FnOnce() -> String) {
         self.stats[at.index()].dropped += 1;
         let now = self.now();
-        let resource = self.name(at);
+        let resource = self.name_text(at);
         self.emit(|| TraceRecord::Drop {
             t_ms: Ms(now),
             resource,
@@ -960,11 +957,18 @@ impl Sim {
     pub(crate) fn target_item(
         &mut self,
         target: ResId,
-        payload: Value,
+        payload: impl Into<super::trace::EventPayload>,
         forward_envelope: bool,
         group_id: Option<String>,
     ) -> Item {
-        match self.sc.resource(target).resource_type() {
+        // A function shares the payload (an EventBridge event goes to many targets); the others take a copy.
+        let payload = payload.into();
+        let target_type = self.sc.resource(target).resource_type();
+        if target_type == ResourceType::Function {
+            return Item::Invoke(Box::new(InvokeReq::event(payload)));
+        }
+        let payload = payload.into_value();
+        match target_type {
             ResourceType::Function => Item::Invoke(Box::new(InvokeReq::event(payload))),
             ResourceType::EventBus => super::bus::target_item(payload, forward_envelope),
             ResourceType::Queue => {

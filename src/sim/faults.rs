@@ -74,7 +74,7 @@ impl FaultChange {
         };
         TraceRecord::Fault {
             t_ms: Ms(t_us),
-            resource,
+            resource: resource.into(),
             fault,
             percent,
             extra_ms,

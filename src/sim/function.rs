@@ -28,13 +28,12 @@
 //! - Approximation: the init phase is not capped at 10 s (AWS retries an over-long init inside the first invoke).
 
 use std::collections::VecDeque;
-use std::sync::Arc;
 
 use serde_json::{Value, json};
 
 use super::engine::{Ev, Item, Origin, Sim};
 use super::ids::{IdKind, TraceId};
-use super::trace::{InvocationType, Ms, Status, TraceRecord};
+use super::trace::{EventPayload, InvocationType, Ms, Status, TraceRecord};
 use crate::events::lambda::{destination_record, error_object, timeout_error};
 use crate::scenario::{Function, ResId, ResourceKind, ResourceType, Scenario};
 
@@ -185,21 +184,22 @@ pub(crate) enum InvokeKind {
 /// A request to invoke a function, travelling to it.
 #[derive(Debug)]
 pub(crate) struct InvokeReq {
-    /// The event, shared: a fixed traffic payload sends one event to every invocation (issue 18 item 8).
-    pub event: Arc<Value>,
+    /// The event, shared: a fixed traffic payload sends one event to every invocation (issue 18 item 8); an API
+    /// request's is built only when read (issue 15).
+    pub event: EventPayload,
     pub kind: InvokeKind,
 }
 
 impl InvokeReq {
     /// An asynchronous (`Event`) invocation.
-    pub fn event(event: impl Into<Arc<Value>>) -> InvokeReq {
+    pub fn event(event: impl Into<EventPayload>) -> InvokeReq {
         InvokeReq {
             event: event.into(),
             kind: InvokeKind::Async,
         }
     }
 
-    pub fn sync(event: impl Into<Arc<Value>>, reply: Reply) -> InvokeReq {
+    pub fn sync(event: impl Into<EventPayload>, reply: Reply) -> InvokeReq {
         InvokeReq {
             event: event.into(),
             kind: InvokeKind::Sync(reply),
@@ -211,7 +211,7 @@ impl InvokeReq {
 #[derive(Debug)]
 pub(crate) struct AsyncEvent {
     /// The event, shared with the request (Lambda hands every retry the same event).
-    pub event: Arc<Value>,
+    pub event: EventPayload,
     pub trace: TraceId,
     pub received_us: u64,
     /// The attempt about to be made (1 = first).
@@ -330,7 +330,7 @@ impl Sim {
             }
             let request_n = sim.next_n(IdKind::Request);
             let mode = Mode::Sync(Reply::Script);
-            sim.start_invocation(callee, trace, Arc::new(payload), mode, request_n, 1)
+            sim.start_invocation(callee, trace, payload.into(), mode, request_n, 1)
                 .ok_or(NO_FUNCTION)
         });
         match started {
@@ -460,7 +460,7 @@ impl Sim {
         }
     }
 
-    fn invoke_sync(&mut self, f: ResId, trace: TraceId, event: Arc<Value>, reply: Reply) {
+    fn invoke_sync(&mut self, f: ResId, trace: TraceId, event: EventPayload, reply: Reply) {
         let Some(func) = self.function(f) else { return };
         if self.has_capacity(f, func) {
             let request_n = self.next_n(IdKind::Request);
@@ -517,7 +517,7 @@ impl Sim {
     ) {
         self.stats[f.index()].throttles += 1;
         let now = self.now();
-        let function = self.name(f);
+        let function = self.name_text(f);
         self.emit(|| TraceRecord::Throttle {
             t_ms: Ms(now),
             function,
@@ -547,7 +547,7 @@ impl Sim {
         }
         if self.has_capacity(f, func) {
             let (trace, request_n, attempt) = (ae.trace, ae.request_n, ae.attempt);
-            let event = Arc::clone(&ae.event);
+            let event = ae.event.clone();
             self.start_invocation(f, trace, event, Mode::Async(ae), request_n, attempt);
             return;
         }
@@ -620,7 +620,7 @@ impl Sim {
         &mut self,
         f: ResId,
         trace: TraceId,
-        event: Arc<Value>,
+        event: EventPayload,
         mode: Mode,
         request_n: u64,
         attempt: u32,
@@ -665,11 +665,11 @@ impl Sim {
                 Mode::Sync(_) => InvocationType::RequestResponse,
                 Mode::Async(_) => InvocationType::Event,
             };
-            // The trace keeps its own copy of the event; the last holder of a shared one gives it up.
+            // The trace shares the event (a handler reads it too) or takes it (nothing else does).
             let recorded = if handler.is_some() {
-                Value::clone(&event)
+                event.clone()
             } else {
-                Arc::unwrap_or_clone(std::mem::take(&mut event))
+                std::mem::take(&mut event)
             };
             let links = match &mode {
                 Mode::Sync(Reply::Esm { trigger, batch }) => self.batch_links(*trigger, *batch),
@@ -677,8 +677,8 @@ impl Sim {
             };
             let record = TraceRecord::Invoke {
                 t_ms: Ms(now),
-                function: self.name(f),
-                request_id: self.request_id_text(request_n),
+                function: self.name_text(f),
+                request_id: self.id_text(IdKind::Request, request_n),
                 trace_id: trace.text(),
                 span_id,
                 parent_span_id,
@@ -707,6 +707,7 @@ impl Sim {
                 // SDK calls. It runs at the start of the invocation (after init); see `host` for what that means.
                 let t0 = now.saturating_add(init_us);
                 let ctx = self.lambda_context(f, func, request_n, env_id, timeout_us, t0);
+                let event = event.as_value();
                 let out = super::host::run_handler(
                     self,
                     h,
@@ -842,8 +843,8 @@ impl Sim {
             let ok = inv.status == Status::Ok;
             let record = TraceRecord::Result {
                 t_ms: Ms(now),
-                function: self.name(f),
-                request_id: self.request_id_text(inv.request_n),
+                function: self.name_text(f),
+                request_id: self.id_text(IdKind::Request, inv.request_n),
                 trace_id: inv.trace.text(),
                 span_id: inv.trace.span,
                 status: inv.status,
@@ -981,7 +982,7 @@ impl Sim {
         }
         if let Some(dlq) = dead_letter {
             self.record_dead_letter(f, dlq, ae.trace, condition.as_str());
-            let mut item = self.target_item(dlq, Value::clone(&ae.event), false, None);
+            let mut item = self.target_item(dlq, ae.event.to_value(), false, None);
             // The legacy DLQ gets the original event with the request id and error as message attributes.
             let error_type = error
                 .as_ref()
@@ -1048,8 +1049,8 @@ impl Sim {
         let (resource, target, reason) = (self.name(from), self.name(target), reason.to_string());
         self.emit(|| TraceRecord::DeadLetter {
             t_ms: Ms(now),
-            resource,
-            target,
+            resource: resource.into(),
+            target: target.into(),
             trace_id: trace.text(),
             parent_span_id: trace.cause(),
             reason,
@@ -1074,7 +1075,7 @@ impl Sim {
             &request_id,
             condition.as_str(),
             ae.attempt,
-            &ae.event,
+            &ae.event.as_value(),
             function_error,
             &response,
             time,

@@ -431,14 +431,16 @@ impl Host for SimHost<'_> {
         if self.sim.tracing() {
             let record = TraceRecord::Call {
                 t_ms: Ms(at),
-                function: self.sim.name(self.f),
-                request_id: self.sim.request_id_text(self.request_n),
+                function: self.sim.name_text(self.f),
+                request_id: self
+                    .sim
+                    .id_text(super::ids::IdKind::Request, self.request_n),
                 trace_id: self.trace.text(),
                 span_id,
                 parent_span_id,
                 service,
                 operation,
-                resource,
+                resource: resource.into(),
                 latency_ms: Ms(latency_us),
                 error: result.as_ref().err().map(|e| {
                     let mut m = Map::new();
@@ -464,8 +466,10 @@ impl Host for SimHost<'_> {
         if self.sim.tracing() {
             let record = TraceRecord::Log {
                 t_ms: Ms(self.t0.saturating_add(offset_us)),
-                function: self.sim.name(self.f),
-                request_id: self.sim.request_id_text(self.request_n),
+                function: self.sim.name_text(self.f),
+                request_id: self
+                    .sim
+                    .id_text(super::ids::IdKind::Request, self.request_n),
                 trace_id: self.trace.text(),
                 parent_span_id: self.trace.cause(),
                 message: super::limits::log_line(message),

@@ -4,6 +4,8 @@
 //! simulation RNG: they are unique and stable for a given seed, cost nothing until they are formatted, and
 //! turning the trace on or off never changes a single sampled latency.
 
+use super::trace::Text;
+
 /// Declares [`IdKind`] together with the list of all its kinds, so the list — and the counters sized from it —
 /// cannot miss a kind added later.
 macro_rules! id_kinds {
@@ -72,19 +74,29 @@ pub fn id_bits(seed: u64, kind: IdKind, n: u64) -> u128 {
 
 /// A version-4 UUID text from 128 bits.
 pub fn uuid_text(bits: u128) -> String {
+    let bytes = uuid_bytes(bits);
+    // The bytes are ASCII hex digits and dashes.
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// A version-4 UUID's 36 ASCII characters from 128 bits, on the stack.
+pub fn uuid_bytes(bits: u128) -> [u8; 36] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut bytes = bits.to_be_bytes();
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let mut s = String::with_capacity(36);
+    let mut out = [0u8; 36];
+    let mut at = 0;
     for (i, b) in bytes.iter().enumerate() {
         if matches!(i, 4 | 6 | 8 | 10) {
-            s.push('-');
+            out[at] = b'-';
+            at += 1;
         }
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        s.push(char::from(HEX[usize::from(b >> 4)]));
-        s.push(char::from(HEX[usize::from(b & 0xf)]));
+        out[at] = HEX[usize::from(b >> 4)];
+        out[at + 1] = HEX[usize::from(b & 0xf)];
+        at += 2;
     }
-    s
+    out
 }
 
 /// One causal chain: an outside request or event and everything it caused.
@@ -111,25 +123,32 @@ impl TraceId {
         (self.span != 0).then_some(self.span)
     }
 
-    /// X-Ray form: `1-<8 hex epoch seconds>-<24 hex>`.
-    pub fn text(&self) -> String {
-        // Written by hand: this runs for every trace record, and `format!` with widths is slow.
-        let mut s = String::with_capacity(35);
-        s.push_str("1-");
-        push_hex(&mut s, u64::from(self.epoch_s), 8);
-        s.push('-');
-        push_hex(&mut s, self.n & 0xffff_ffff, 8);
-        push_hex(&mut s, self.bits, 16);
-        s
+    /// X-Ray form: `1-<8 hex epoch seconds>-<24 hex>`, held inline (no heap): this runs for every trace record.
+    pub fn text(&self) -> Text {
+        let mut out = [0u8; 35];
+        out[0] = b'1';
+        out[1] = b'-';
+        put_hex(&mut out[2..10], u64::from(self.epoch_s));
+        out[10] = b'-';
+        put_hex(&mut out[11..19], self.n & 0xffff_ffff);
+        put_hex(&mut out[19..35], self.bits);
+        Text::from_ascii(&out)
     }
 }
 
-/// Appends the `digits` lowest hex digits of `v`, zero-padded, lower case.
-fn push_hex(s: &mut String, v: u64, digits: u32) {
+/// Writes the lowest `out.len()` hex digits of `v` into `out`, zero-padded, lower case.
+fn put_hex(out: &mut [u8], v: u64) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    for i in (0..digits).rev() {
-        s.push(char::from(HEX[((v >> (4 * i)) & 0xf) as usize]));
+    let digits = out.len();
+    for (i, slot) in out.iter_mut().enumerate() {
+        let shift = 4 * (digits - 1 - i);
+        *slot = HEX[((v >> shift) & 0xf) as usize];
     }
+}
+
+/// A UUID's text held inline ([`Text`]), for trace records.
+pub fn uuid_inline(bits: u128) -> Text {
+    Text::from_ascii(&uuid_bytes(bits))
 }
 
 #[cfg(test)]

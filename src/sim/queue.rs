@@ -423,8 +423,8 @@ impl Sim {
         if self.tracing() {
             let record = TraceRecord::Enqueue {
                 t_ms: Ms(now),
-                queue: self.name(q),
-                message_id: self.uuid_of(IdKind::Message, n),
+                queue: self.name_text(q),
+                message_id: self.id_text(IdKind::Message, n),
                 trace_id: trace.text(),
                 span_id,
                 parent_span_id,
@@ -741,8 +741,8 @@ impl Sim {
                 let now = self.now();
                 let record = TraceRecord::Dequeue {
                     t_ms: Ms(now),
-                    queue: self.name(q),
-                    message_id: self.uuid_of(IdKind::Message, n),
+                    queue: self.name_text(q),
+                    message_id: self.id_text(IdKind::Message, n),
                     trace_id: m.trace.text(),
                     span_id: m.trace.span,
                 };

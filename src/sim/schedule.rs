@@ -52,18 +52,18 @@ impl Sim {
             Some(input) => input.clone(),
             None => eventbridge::scheduled_event(&self.aws, &event_id, &arn, self.wall(now)),
         };
-        let rule = self.name(id);
+        let rule = self.name_text(id);
         // The firing's span, the root of its chain: the targets' hops hang off it.
         let (span_id, parent_span_id) = self.open_span(&mut trace);
         self.emit(|| TraceRecord::Match {
             t_ms: Ms(now),
             rule,
-            event_id,
+            event_id: event_id.into(),
             trace_id: trace.text(),
             span_id,
             parent_span_id,
         });
-        self.send_to_targets(id, &arn, &s.targets, &event, trace);
+        self.send_to_targets(id, &arn, &s.targets, &std::sync::Arc::new(event), trace);
         let after = self
             .wall(now)
             .checked_add_signed(chrono::TimeDelta::microseconds(1));

@@ -410,8 +410,8 @@ impl Sim {
         let state_machine = self.name(machine);
         self.emit(|| TraceRecord::Execution {
             t_ms: Ms(now),
-            state_machine,
-            execution_arn: arn,
+            state_machine: state_machine.into(),
+            execution_arn: arn.into(),
             trace_id: trace.text(),
             // The execution's span: the hop that carried its StartExecution.
             span_id: trace.span,
@@ -466,8 +466,8 @@ impl Sim {
         for (scope, event, state, detail, data, stages) in fresh {
             self.emit(|| TraceRecord::State {
                 t_ms: Ms(now),
-                state_machine: state_machine.clone(),
-                execution_arn: arn.clone(),
+                state_machine: state_machine.as_str().into(),
+                execution_arn: arn.as_str().into(),
                 trace_id: trace.text(),
                 parent_span_id: trace.cause(),
                 state,

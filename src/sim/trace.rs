@@ -33,8 +33,13 @@
 //! [`super::ids::TraceId`] (`span`), an integer copied along like the trace id itself: span bookkeeping
 //! allocates nothing beyond the records' integer fields (and a batch invocation's `links` list).
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use serde::{Serialize, Serializer};
 use serde_json::Value;
+
+use crate::events::apigw::ApiRequestEvent;
 
 /// A virtual instant or duration in microseconds, written as milliseconds: an integer when whole, else a decimal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -47,6 +52,321 @@ impl Serialize for Ms {
         } else {
             s.serialize_f64(self.0 as f64 / 1000.0)
         }
+    }
+}
+
+/// A name or an id in a trace record, without a heap allocation per record: a resource's name shared by all its
+/// records (`Arc<str>`, interned once per resource by the engine), or a short text held inline — the ids (a UUID's
+/// 36 characters, an X-Ray trace id's 35) are written into the record itself. Derefs to `str`; serialises, compares
+/// and prints as its text.
+#[derive(Clone)]
+pub enum Text {
+    /// A text shared with other records (a resource name), or one too long to hold inline.
+    Shared(Arc<str>),
+    /// Up to [`Text::INLINE_MAX`] bytes of UTF-8 held in the value.
+    Inline {
+        len: u8,
+        bytes: [u8; Text::INLINE_MAX],
+    },
+}
+
+impl Text {
+    /// The longest text held inline: a UUID (36 bytes), an X-Ray trace id (35), most resource names.
+    pub const INLINE_MAX: usize = 38;
+
+    /// The text as `&str`.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Text::Shared(s) => s,
+            // Only ever built from a whole `&str` (below): valid UTF-8.
+            Text::Inline { len, bytes } => {
+                std::str::from_utf8(bytes.get(..usize::from(*len)).unwrap_or(&[])).unwrap_or("")
+            }
+        }
+    }
+
+    /// Up to [`Text::INLINE_MAX`] bytes of ASCII (hex digits, dashes) held inline without checking them again: an
+    /// id just formatted (a longer input is cut; one that is not UTF-8 reads as `""`, never as invalid text).
+    pub fn from_ascii(ascii: &[u8]) -> Text {
+        let mut bytes = [0u8; Text::INLINE_MAX];
+        let len = ascii.len().min(Text::INLINE_MAX);
+        bytes[..len].copy_from_slice(&ascii[..len]);
+        Text::Inline {
+            len: len as u8,
+            bytes,
+        }
+    }
+
+    /// The text held inline when it fits, else shared.
+    pub fn new(s: &str) -> Text {
+        if s.len() <= Text::INLINE_MAX {
+            let mut bytes = [0u8; Text::INLINE_MAX];
+            bytes[..s.len()].copy_from_slice(s.as_bytes());
+            Text::Inline {
+                len: s.len() as u8,
+                bytes,
+            }
+        } else {
+            Text::Shared(Arc::from(s))
+        }
+    }
+}
+
+impl Default for Text {
+    fn default() -> Self {
+        Text::new("")
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Self {
+        Text::new(s)
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Self {
+        Text::new(&s)
+    }
+}
+
+impl From<&String> for Text {
+    fn from(s: &String) -> Self {
+        Text::new(s)
+    }
+}
+
+impl From<Arc<str>> for Text {
+    fn from(s: Arc<str>) -> Self {
+        Text::Shared(s)
+    }
+}
+
+impl From<Text> for String {
+    fn from(t: Text) -> Self {
+        t.as_str().to_string()
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Text {}
+
+impl PartialOrd for Text {
+    fn partial_cmp(&self, other: &Text) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Text {
+    fn cmp(&self, other: &Text) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for Text {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.as_str().hash(h)
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for Text {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl PartialEq<Text> for String {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl PartialEq<Text> for str {
+    fn eq(&self, other: &Text) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<Text> for &str {
+    fn eq(&self, other: &Text) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl super::engine::Sim {
+    /// A resource's name for a trace record: inline when short (most are), so a record costs no allocation for it.
+    pub(crate) fn name_text(&self, id: crate::scenario::ResId) -> Text {
+        Text::new(self.sc.id(id))
+    }
+
+    /// The `n`-th UUID of `kind` for a trace record, held inline.
+    pub(crate) fn id_text(&self, kind: super::ids::IdKind, n: u64) -> Text {
+        super::ids::uuid_inline(super::ids::id_bits(self.seed, kind, n))
+    }
+}
+
+/// The event an invocation receives, as the engine carries it and the `invoke` record keeps it: a JSON value of
+/// its own, one shared (an EventBridge event or a fixed traffic payload goes to many invocations: cloning the
+/// payload clones a pointer), or an API Gateway request kept as its parts and built on demand. Whatever the form,
+/// [`EventPayload::as_value`] reads the same `Value`, and its JSON (serde or [`EventPayload::write_json`]) is
+/// the same bytes.
+#[derive(Debug, Clone)]
+pub enum EventPayload {
+    /// A value of its own (cloning it clones the tree).
+    Owned(Value),
+    /// A value shared with whoever else holds it.
+    Shared(Arc<Value>),
+    /// An API Gateway proxy request (payload 1.0 or 2.0), built when read.
+    Api(Arc<ApiRequestEvent>),
+}
+
+impl Default for EventPayload {
+    /// `null`, holding nothing on the heap.
+    fn default() -> Self {
+        EventPayload::Owned(Value::Null)
+    }
+}
+
+impl From<Value> for EventPayload {
+    /// The value, shared from now on (an invocation and its record then hold one tree).
+    fn from(v: Value) -> Self {
+        EventPayload::Shared(Arc::new(v))
+    }
+}
+
+impl From<Arc<Value>> for EventPayload {
+    fn from(v: Arc<Value>) -> Self {
+        EventPayload::Shared(v)
+    }
+}
+
+impl From<ApiRequestEvent> for EventPayload {
+    fn from(v: ApiRequestEvent) -> Self {
+        EventPayload::Api(Arc::new(v))
+    }
+}
+
+impl EventPayload {
+    /// The event as JSON: borrowed when it is a value, built when it is an API request.
+    pub fn as_value(&self) -> Cow<'_, Value> {
+        match self {
+            EventPayload::Owned(v) => Cow::Borrowed(v),
+            EventPayload::Shared(v) => Cow::Borrowed(v),
+            EventPayload::Api(api) => Cow::Owned(api.to_value()),
+        }
+    }
+
+    /// The event as a `Value` of the caller's.
+    pub fn to_value(&self) -> Value {
+        self.as_value().into_owned()
+    }
+
+    /// The event as a `Value`, taking the tree when this was its last holder.
+    pub fn into_value(self) -> Value {
+        match self {
+            EventPayload::Owned(v) => v,
+            EventPayload::Shared(v) => Arc::unwrap_or_clone(v),
+            EventPayload::Api(api) => api.to_value(),
+        }
+    }
+
+    /// Appends the event as compact JSON text, the bytes serde_json writes for [`EventPayload::as_value`].
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        match self {
+            EventPayload::Owned(v) => crate::events::json_text::push_value(out, v),
+            EventPayload::Shared(v) => crate::events::json_text::push_value(out, v),
+            EventPayload::Api(api) => api.write_json(out),
+        }
+    }
+
+    /// Heap bytes the payload holds (an estimate, for a budget of retained records): an API request's own parts
+    /// without building it (its shared request is not counted), or a value's nodes, texts and map entries (a
+    /// shared value counted whole, as if this holder were its last).
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            EventPayload::Owned(v) => value_heap_bytes(v),
+            EventPayload::Shared(v) => value_heap_bytes(v),
+            EventPayload::Api(api) => api.heap_bytes(),
+        }
+    }
+}
+
+/// Heap bytes of a JSON value (an estimate: each node, the texts, and an ordered map's index per entry).
+fn value_heap_bytes(v: &Value) -> usize {
+    const NODE: usize = std::mem::size_of::<Value>();
+    match v {
+        Value::Null | Value::Bool(_) | Value::Number(_) => NODE,
+        Value::String(s) => NODE + s.capacity(),
+        Value::Array(a) => NODE + a.iter().map(value_heap_bytes).sum::<usize>(),
+        Value::Object(m) => {
+            NODE + m
+                .iter()
+                .map(|(k, v)| {
+                    k.capacity() + 2 * std::mem::size_of::<usize>() + 24 + value_heap_bytes(v)
+                })
+                .sum::<usize>()
+        }
+    }
+}
+
+impl Serialize for EventPayload {
+    /// The event's `Value` (an API request is built for it: the trace's own writer, `write_json`, is the fast path).
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.as_value().serialize(s)
     }
 }
 
@@ -83,10 +403,10 @@ pub enum TraceRecord {
     /// Something leaves `from` at `t_ms` and arrives at `to` at `arrive_ms`.
     Transit {
         t_ms: Ms,
-        from: String,
-        to: String,
+        from: Text,
+        to: Text,
         arrive_ms: Ms,
-        trace_id: String,
+        trace_id: Text,
         /// This record's span (see the module doc).
         span_id: u64,
         /// The span that caused this one; absent when traffic or a schedule started it.
@@ -98,9 +418,9 @@ pub enum TraceRecord {
     /// A function invocation starts; `event` is exactly what the handler receives.
     Invoke {
         t_ms: Ms,
-        function: String,
-        request_id: String,
-        trace_id: String,
+        function: Text,
+        request_id: Text,
+        trace_id: Text,
         /// This record's span (see the module doc).
         span_id: u64,
         /// The span that caused this one; absent when traffic or a schedule started it.
@@ -114,14 +434,14 @@ pub enum TraceRecord {
         init_ms: Option<Ms>,
         invocation_type: InvocationType,
         attempt: u32,
-        event: Value,
+        event: EventPayload,
     },
     /// An invocation ends.
     Result {
         t_ms: Ms,
-        function: String,
-        request_id: String,
-        trace_id: String,
+        function: Text,
+        request_id: Text,
+        trace_id: Text,
         /// The span this record ends.
         span_id: u64,
         status: Status,
@@ -135,8 +455,8 @@ pub enum TraceRecord {
     /// An invocation was refused for lack of concurrency.
     Throttle {
         t_ms: Ms,
-        function: String,
-        trace_id: String,
+        function: Text,
+        trace_id: Text,
         /// The span this happened in or because of; absent at the root of a chain.
         #[serde(skip_serializing_if = "Option::is_none")]
         parent_span_id: Option<u64>,
@@ -146,8 +466,8 @@ pub enum TraceRecord {
     /// A delivery or invocation is attempted again (`attempt` is the number of the coming attempt, 2 = first retry).
     Retry {
         t_ms: Ms,
-        resource: String,
-        trace_id: String,
+        resource: Text,
+        trace_id: Text,
         /// This record's span (see the module doc).
         span_id: u64,
         /// The span that caused this one; absent when traffic or a schedule started it.
@@ -160,9 +480,9 @@ pub enum TraceRecord {
     /// Something moved to a dead-letter queue or an on-failure destination.
     DeadLetter {
         t_ms: Ms,
-        resource: String,
-        target: String,
-        trace_id: String,
+        resource: Text,
+        target: Text,
+        trace_id: Text,
         /// The span this happened in or because of; absent at the root of a chain.
         #[serde(skip_serializing_if = "Option::is_none")]
         parent_span_id: Option<u64>,
@@ -171,9 +491,9 @@ pub enum TraceRecord {
     /// A message enters a queue.
     Enqueue {
         t_ms: Ms,
-        queue: String,
-        message_id: String,
-        trace_id: String,
+        queue: Text,
+        message_id: Text,
+        trace_id: Text,
         /// This record's span (see the module doc).
         span_id: u64,
         /// The span that caused this one; absent when traffic or a schedule started it.
@@ -183,17 +503,17 @@ pub enum TraceRecord {
     /// A message is deleted from a queue.
     Dequeue {
         t_ms: Ms,
-        queue: String,
-        message_id: String,
-        trace_id: String,
+        queue: Text,
+        message_id: Text,
+        trace_id: Text,
         /// The span this record ends.
         span_id: u64,
     },
     /// Something was discarded.
     Drop {
         t_ms: Ms,
-        resource: String,
-        trace_id: String,
+        resource: Text,
+        trace_id: Text,
         /// The span this happened in or because of; absent at the root of a chain.
         #[serde(skip_serializing_if = "Option::is_none")]
         parent_span_id: Option<u64>,
@@ -202,9 +522,9 @@ pub enum TraceRecord {
     /// A line the function logged.
     Log {
         t_ms: Ms,
-        function: String,
-        request_id: String,
-        trace_id: String,
+        function: Text,
+        request_id: Text,
+        trace_id: Text,
         /// The span this happened in or because of; absent at the root of a chain.
         #[serde(skip_serializing_if = "Option::is_none")]
         parent_span_id: Option<u64>,
@@ -213,9 +533,9 @@ pub enum TraceRecord {
     /// An API answered its client.
     Response {
         t_ms: Ms,
-        api: String,
-        request_id: String,
-        trace_id: String,
+        api: Text,
+        request_id: Text,
+        trace_id: Text,
         /// The span this record ends.
         span_id: u64,
         route: String,
@@ -226,11 +546,11 @@ pub enum TraceRecord {
     /// An object was written to or deleted from a bucket.
     Object {
         t_ms: Ms,
-        bucket: String,
+        bucket: Text,
         key: String,
         op: &'static str,
         size: u64,
-        trace_id: String,
+        trace_id: Text,
         /// This record's span (see the module doc).
         span_id: u64,
         /// The span that caused this one; absent when traffic or a schedule started it.
@@ -240,9 +560,9 @@ pub enum TraceRecord {
     /// An AWS SDK call made by handler code, at its virtual moment.
     Call {
         t_ms: Ms,
-        function: String,
-        request_id: String,
-        trace_id: String,
+        function: Text,
+        request_id: Text,
+        trace_id: Text,
         /// This record's span (see the module doc).
         span_id: u64,
         /// The span that caused this one; absent when traffic or a schedule started it.
@@ -250,7 +570,7 @@ pub enum TraceRecord {
         parent_span_id: Option<u64>,
         service: &'static str,
         operation: &'static str,
-        resource: String,
+        resource: Text,
         latency_ms: Ms,
         #[serde(skip_serializing_if = "Option::is_none")]
         error: Option<Value>,
@@ -266,13 +586,13 @@ pub enum TraceRecord {
     /// open) after the event.
     Connection {
         t_ms: Ms,
-        resource: String,
+        resource: Text,
         event: &'static str,
-        client: String,
+        client: Text,
         #[serde(skip_serializing_if = "Option::is_none")]
         environment: Option<u32>,
         #[serde(skip_serializing_if = "Option::is_none")]
-        trace_id: Option<String>,
+        trace_id: Option<Text>,
         #[serde(skip_serializing_if = "Option::is_none")]
         parent_span_id: Option<u64>,
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -287,9 +607,9 @@ pub enum TraceRecord {
     /// A Step Functions execution ended (`status` `succeeded` or `failed`).
     Execution {
         t_ms: Ms,
-        state_machine: String,
-        execution_arn: String,
-        trace_id: String,
+        state_machine: Text,
+        execution_arn: Text,
+        trace_id: Text,
         /// The span this record ends.
         span_id: u64,
         status: &'static str,
@@ -302,9 +622,9 @@ pub enum TraceRecord {
     /// wait, a retry, a caught error. `scope` names the Parallel branch or Map iteration ("" at the top).
     State {
         t_ms: Ms,
-        state_machine: String,
-        execution_arn: String,
-        trace_id: String,
+        state_machine: Text,
+        execution_arn: Text,
+        trace_id: Text,
         /// The span this happened in or because of; absent at the root of a chain.
         #[serde(skip_serializing_if = "Option::is_none")]
         parent_span_id: Option<u64>,
@@ -325,9 +645,9 @@ pub enum TraceRecord {
     /// A rule or schedule produced an event for its targets.
     Match {
         t_ms: Ms,
-        rule: String,
-        event_id: String,
-        trace_id: String,
+        rule: Text,
+        event_id: Text,
+        trace_id: Text,
         /// This record's span (see the module doc).
         span_id: u64,
         /// The span that caused this one; absent when traffic or a schedule started it.
@@ -338,7 +658,7 @@ pub enum TraceRecord {
     /// (`active: false`): a run with faults explains itself. Runs without faults never have one.
     Fault {
         t_ms: Ms,
-        resource: String,
+        resource: Text,
         /// What: `errors` (a share of invocations fail), `delay` (invocations last longer), `unavailable` (SDK
         /// calls to the resource are refused) or `trigger_disabled` (the event source mapping stops polling).
         fault: &'static str,
@@ -424,6 +744,49 @@ mod tests {
             Some("12.345")
         );
         assert_eq!(serde_json::to_string(&Ms(0)).ok().as_deref(), Some("0"));
+    }
+
+    #[test]
+    fn texts_hold_short_names_and_ids_inline_and_read_as_their_text() {
+        let uuid = "123e4567-e89b-42d3-a456-426614174000";
+        let long = "a-resource-name-longer-than-thirty-eight-bytes-é";
+        for s in ["", "Api", uuid, "é😀\"\\\n", long] {
+            let t = Text::new(s);
+            assert_eq!(t.as_str(), s);
+            assert_eq!(&*t, s);
+            assert_eq!(t, s);
+            assert_eq!(t.to_string(), s);
+            assert_eq!(String::from(t.clone()), s);
+            assert_eq!(
+                serde_json::to_string(&t).ok(),
+                serde_json::to_string(s).ok()
+            );
+            assert_eq!(
+                matches!(t, Text::Inline { .. }),
+                s.len() <= Text::INLINE_MAX
+            );
+        }
+        assert!(Text::new("a") < Text::new("b"));
+        assert_eq!(Text::default(), "");
+    }
+
+    #[test]
+    fn payloads_read_and_write_the_same_json_whatever_their_form() {
+        let v = serde_json::json!({"b": [1, -2, 0.5, "x\u{1}"], "a": null});
+        for p in [
+            EventPayload::Owned(v.clone()),
+            EventPayload::from(v.clone()),
+            EventPayload::Shared(Arc::new(v.clone())),
+        ] {
+            assert_eq!(*p.as_value(), v);
+            let mut out = Vec::new();
+            p.write_json(&mut out);
+            assert_eq!(out, serde_json::to_vec(&v).unwrap_or_default());
+            assert_eq!(serde_json::to_vec(&p).ok(), serde_json::to_vec(&v).ok());
+            assert!(p.heap_bytes() > 0);
+            assert_eq!(p.into_value(), v);
+        }
+        assert_eq!(EventPayload::default().into_value(), Value::Null);
     }
 
     #[test]

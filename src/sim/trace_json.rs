@@ -12,11 +12,10 @@
 //! Why by hand: the profile of `--trace` put serde's generic serialisation and its escaping on top of building the
 //! records (issue 15); this writer goes straight to bytes with no per-field dispatch.
 
-use std::io::Write;
-
 use serde_json::Value;
 
 use super::trace::{InvocationType, Ms, TraceRecord};
+use crate::events::json_text::{push_f64, push_str, push_u64, push_value};
 
 /// Appends `record` as one JSON line (with the trailing newline) to `out`.
 pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
@@ -78,7 +77,8 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
             }
             o.str("invocation_type", invocation_type_str(*invocation_type));
             o.u64("attempt", u64::from(*attempt));
-            o.value("event", event);
+            o.key("event");
+            event.write_json(o.out);
         }
         TraceRecord::Result {
             t_ms,
@@ -432,8 +432,7 @@ impl<'a> Line<'a> {
 
     fn bool(&mut self, key: &str, v: bool) {
         self.key(key);
-        self.out
-            .extend_from_slice(if v { b"true" } else { b"false" });
+        crate::events::json_text::push_bool(self.out, v);
     }
 
     fn ms(&mut self, key: &str, v: Ms) {
@@ -460,103 +459,6 @@ fn push_ms(out: &mut Vec<u8>, v: Ms) {
     } else {
         push_f64(out, v.0 as f64 / 1000.0);
     }
-}
-
-/// A finite f64 exactly as serde_json writes it (its own shortest round-trip formatting).
-fn push_f64(out: &mut Vec<u8>, v: f64) {
-    // Writing into a Vec cannot fail; a failure would leave the number out rather than panic.
-    let _ = serde_json::to_writer(&mut *out, &v);
-}
-
-/// An unsigned integer in decimal.
-pub(super) fn push_u64(out: &mut Vec<u8>, mut v: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[i..]);
-}
-
-/// A JSON value as serde_json writes it compactly (object members in their order: `preserve_order`).
-fn push_value(out: &mut Vec<u8>, v: &Value) {
-    match v {
-        Value::Null => out.extend_from_slice(b"null"),
-        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-        Value::Number(n) => {
-            if let Some(u) = n.as_u64() {
-                push_u64(out, u);
-            } else {
-                // Negative integers and floats: serde_json's own formatting.
-                let _ = write!(out, "{n}");
-            }
-        }
-        Value::String(s) => push_str(out, s),
-        Value::Array(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                push_value(out, item);
-            }
-            out.push(b']');
-        }
-        Value::Object(map) => {
-            out.push(b'{');
-            for (i, (k, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                push_str(out, k);
-                out.push(b':');
-                push_value(out, item);
-            }
-            out.push(b'}');
-        }
-    }
-}
-
-/// A JSON string, quoted and escaped as serde_json escapes it: `"` and `\` with a backslash, the control
-/// characters U+0000–U+001F as `\b \t \n \f \r` or `\u00xx` (lower-case hex); everything else — DEL, non-ASCII,
-/// `/` — as it is (UTF-8).
-pub(super) fn push_str(out: &mut Vec<u8>, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let bytes = s.as_bytes();
-    out.reserve(bytes.len() + 2);
-    out.push(b'"');
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if b >= 0x20 && b != b'"' && b != b'\\' {
-            continue;
-        }
-        out.extend_from_slice(&bytes[start..i]);
-        match b {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            0x08 => out.extend_from_slice(b"\\b"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            0x0c => out.extend_from_slice(b"\\f"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            _ => out.extend_from_slice(&[
-                b'\\',
-                b'u',
-                b'0',
-                b'0',
-                HEX[usize::from(b >> 4)],
-                HEX[usize::from(b & 0xf)],
-            ]),
-        }
-        start = i + 1;
-    }
-    out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
 }
 
 #[cfg(test)]
@@ -677,7 +579,7 @@ mod tests {
             records.extend([
                 TraceRecord::Transit {
                     t_ms: t,
-                    from: s.clone(),
+                    from: s.as_str().into(),
                     to: "To".into(),
                     arrive_ms: Ms(t.0 + 1),
                     trace_id: "1-abc".into(),
@@ -688,7 +590,7 @@ mod tests {
                 TraceRecord::Invoke {
                     t_ms: t,
                     function: "F".into(),
-                    request_id: s.clone(),
+                    request_id: s.as_str().into(),
                     trace_id: "1-abc".into(),
                     span_id: 8,
                     parent_span_id: opt(7),
@@ -701,7 +603,7 @@ mod tests {
                         InvocationType::RequestResponse
                     },
                     attempt: 2,
-                    event: event.clone(),
+                    event: event.clone().into(),
                 },
                 TraceRecord::Result {
                     t_ms: t,
@@ -812,7 +714,7 @@ mod tests {
                     event: "connect",
                     client: "F".into(),
                     environment: present.then_some(4),
-                    trace_id: present.then(|| "1-abc".to_string()),
+                    trace_id: present.then(|| "1-abc".into()),
                     parent_span_id: opt(8),
                     connection: opt(2),
                     open: 3,
@@ -864,9 +766,58 @@ mod tests {
         records
     }
 
+    /// An `invoke` record whose event is an API request built on demand, payload 2.0 and 1.0.
+    fn api_invokes() -> Vec<TraceRecord> {
+        use std::sync::Arc;
+
+        use crate::events::apigw::{
+            ApiIdentity, ApiProtocol, ApiRequestEvent, HttpRequest, RequestId36,
+        };
+        let request = Arc::new(HttpRequest {
+            method: "POST".into(),
+            path: "/items/a%20b".into(),
+            headers: vec![
+                ("Cookie".into(), "a=1; b=\"2\"".into()),
+                ("X-Tricky".into(), "é\u{1}\n".into()),
+            ],
+            query: vec![("k".into(), "v".into()), ("k".into(), "w".into())],
+            body: Some("{\"x\":1}".into()),
+            is_base64: false,
+        });
+        [ApiProtocol::Http, ApiProtocol::Rest]
+            .into_iter()
+            .map(|protocol| TraceRecord::Invoke {
+                t_ms: Ms(1_500),
+                function: "F".into(),
+                request_id: "r".into(),
+                trace_id: "1-abc".into(),
+                span_id: 8,
+                parent_span_id: Some(7),
+                links: Vec::new(),
+                cold_start: false,
+                init_ms: None,
+                invocation_type: InvocationType::RequestResponse,
+                attempt: 1,
+                event: ApiRequestEvent {
+                    protocol,
+                    api: Arc::new(ApiIdentity::new(&Default::default(), "a1b2c3d4e5")),
+                    request: Arc::clone(&request),
+                    route_key: "POST /items/{id}".into(),
+                    resource: "/items/{id}".into(),
+                    path_params: vec![("id".into(), "a b".into())],
+                    request_id: RequestId36::from_text("123e4567-e89b-42d3-a456-426614174000")
+                        .expect("36 characters"),
+                    time: chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap_or_default(),
+                }
+                .into(),
+            })
+            .collect()
+    }
+
     #[test]
     fn every_record_kind_is_written_as_serde_json_writes_it() {
-        let records = every_kind();
+        let mut records = every_kind();
+        records.extend(api_invokes());
         let mut kinds: Vec<&str> = records.iter().map(TraceRecord::kind).collect();
         kinds.sort_unstable();
         kinds.dedup();

@@ -243,7 +243,7 @@ pub fn find_carried(
                     function,
                     request_id,
                     t_ms.0,
-                    event,
+                    &event.as_value(),
                     message.as_deref(),
                 ));
             }
@@ -283,7 +283,7 @@ pub fn find_carried(
                     "It is message {message_id} in {queue}, not received by a handler by {}.",
                     fmt_duration(until_us)
                 ));
-                reached.insert(*span_id, Some(message_id.clone()));
+                reached.insert(*span_id, Some(message_id.to_string()));
                 continue;
             }
             TraceRecord::Drop {
@@ -408,8 +408,8 @@ mod tests {
         DotPick {
             trace_id: Arc::from(trace_id.as_str()),
             span_id: *span_id,
-            from: from.clone(),
-            to: to.clone(),
+            from: from.to_string(),
+            to: to.to_string(),
             what,
             t_us: t_ms.0,
             arrive_us: arrive_ms.0,

@@ -76,7 +76,7 @@ pub fn record_bytes(r: &TraceRecord) -> usize {
     let opt = |v: &Option<serde_json::Value>| v.as_ref().map_or(0, value_bytes);
     let payload = match r {
         TraceRecord::Invoke { event, links, .. } => {
-            value_bytes(event) + links.len() * std::mem::size_of::<u64>()
+            event.heap_bytes() + links.len() * std::mem::size_of::<u64>()
         }
         TraceRecord::Result {
             response, error, ..
@@ -107,7 +107,7 @@ pub fn record_bytes(r: &TraceRecord) -> usize {
 /// run's store stays small.
 fn slim(r: &mut TraceRecord) {
     match r {
-        TraceRecord::Invoke { event, .. } => *event = serde_json::Value::Null,
+        TraceRecord::Invoke { event, .. } => *event = Default::default(),
         TraceRecord::Result {
             response, error, ..
         } => {

@@ -3,6 +3,7 @@
 //! encoding and event-type matching.
 
 mod apigw;
+mod apigw_on_demand;
 mod dynamodb;
 mod eventbridge;
 mod lambda;
