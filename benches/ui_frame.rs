@@ -167,14 +167,20 @@ fn engine_case() {
     );
 }
 
-/// CPU time per frame with a bottom-panel tab open (timeline or dashboard) on a run past 100,000 invocations.
-fn views_case(tab: &str, frames: usize) {
+/// The 100-node scenario playing at 1000× (idle time not skipped) with the bottom-panel tab `tab` open.
+fn playing_with_tab(tab: &str) -> TestApp {
     let mut app = TestApp::new();
     app.open_loaded(scenario(110.0));
     app.send(Command::SkipIdle(false));
     app.send(Command::SetSpeed(1000.0));
     app.send(Command::Play);
     app.show_tab(tab);
+    app
+}
+
+/// CPU time per frame with a bottom-panel tab open (timeline or dashboard) on a run past 100,000 invocations.
+fn views_case(tab: &str, frames: usize) {
+    let app = playing_with_tab(tab);
     let mut h = Harness::builder()
         .with_size(egui::vec2(1600.0, 1000.0))
         .with_accessibility_check(false)
@@ -232,12 +238,7 @@ impl Plain {
 
 /// [`views_case`] with the app driven as eframe drives it ([`Plain`]).
 fn plain_views_case(tab: &str, frames: usize) {
-    let mut app = TestApp::new();
-    app.open_loaded(scenario(110.0));
-    app.send(Command::SkipIdle(false));
-    app.send(Command::SetSpeed(1000.0));
-    app.send(Command::Play);
-    app.show_tab(tab);
+    let app = playing_with_tab(tab);
     let mut p = Plain::new(app);
     for _ in 0..3000 {
         if p.app.invocation_count() >= 100_000 {
