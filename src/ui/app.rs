@@ -155,6 +155,8 @@ pub struct EventflowApp {
     pub(super) prefs: Prefs,
     pub(super) doc: Option<Doc>,
     pub(super) snap: Snapshot,
+    /// The playback speed the canvas's dots in flight were stretched for.
+    dots_speed: f64,
     generation: u64,
     pub(super) log: InvocationLog,
     pub(super) selection: Selection,
@@ -203,6 +205,7 @@ impl EventflowApp {
         let mut app = EventflowApp {
             runner,
             snap: Snapshot::default(),
+            dots_speed: 0.0,
             generation: 0,
             log: InvocationLog::new(),
             selection: Selection::None,
@@ -613,6 +616,13 @@ impl EventflowApp {
                 }
             }
             let min_visible_us = (MIN_VISIBLE_WALL_S * u.snapshot.speed * 1e6) as u64;
+            if u.snapshot.speed != self.dots_speed {
+                // Dots in flight take the new speed's on-screen stretch (see `Canvas::restretch_dots`).
+                if let Some(d) = &mut self.doc {
+                    d.canvas.restretch_dots(min_visible_us);
+                }
+                self.dots_speed = u.snapshot.speed;
+            }
             let mut tour_pause = false;
             for mut r in u.records {
                 if let Some(tour) = &mut self.panels.tour {

@@ -832,6 +832,19 @@ impl Canvas {
         }
     }
 
+    /// Stretches the dots in flight to the minimum visible time of a new playback speed (`min_visible_us`, the
+    /// stretch [`Canvas::add_transit`] gives new dots). A dot's stretch is virtual time, fixed when it was made:
+    /// without this, after slowing from 1000× to 1× the dots made at 1000× (0.45 s of wall time = 450 virtual
+    /// seconds) would stay on screen for minutes.
+    pub fn restretch_dots(&mut self, min_visible_us: u64) {
+        let mut earliest = u64::MAX;
+        for d in &mut self.dots {
+            d.end_us = d.arrive_us.max(d.t_us.saturating_add(min_visible_us));
+            earliest = earliest.min(d.end_us);
+        }
+        self.dots_earliest_end_us = earliest;
+    }
+
     /// Drops dots and flashes that are over. Returns whether anything is still moving.
     pub fn expire(&mut self, now_us: u64) -> bool {
         // From the front without moving the rest (tens of thousands of dots after a fast stretch), then any
@@ -2859,6 +2872,50 @@ mod tests {
             let back: Vec<Rect> = (0..n).map(|i| canvas.world_rect(i)).collect();
             assert_eq!(back, collapsed, "collapsing puts every node back");
         }
+    }
+
+    /// After a slow-down, dots made at the faster speed end as if they had been made at the new one: a dot
+    /// stretched to 450 virtual seconds at 1000× is over 0.45 s after it left at 1× (or at its arrival, if later).
+    #[test]
+    fn slowing_down_restretches_the_dots_in_flight() {
+        let sc = load(include_str!("../../tests/scenarios/sixty-nodes.json"));
+        let mut canvas = Canvas::new(&sc);
+        let (a, b) = canvas.edge_ends[0];
+        let (from, to) = (canvas.names[a].clone(), canvas.names[b].clone());
+        let fast_us = (MIN_VISIBLE_WALL_S * 1000.0 * 1e6) as u64;
+        let slow_us = (MIN_VISIBLE_WALL_S * 1e6) as u64;
+        for (k, arrive_us) in [(0u64, 10_000u64), (1, 2_000_000)] {
+            canvas.add_transit(
+                TransitSeen {
+                    from: &from,
+                    to: &to,
+                    t_us: k * 1_000,
+                    arrive_us,
+                    trace_id: "t",
+                    span_id: k,
+                    what: "event",
+                },
+                fast_us,
+            );
+        }
+        assert!(canvas.expire(1_000_000), "at 1000× both stay 450 s");
+        assert_eq!(canvas.dots.len(), 2);
+        canvas.restretch_dots(slow_us);
+        let ends: Vec<u64> = canvas.dots.iter().map(|d| d.end_us).collect();
+        assert_eq!(
+            ends,
+            [slow_us, 2_000_000],
+            "0.45 s after leaving, or the later arrival"
+        );
+        canvas.expire(1_000_000);
+        assert_eq!(
+            canvas.dots.len(),
+            1,
+            "the first is over, the second still travels"
+        );
+        canvas.expire(2_000_000);
+        assert!(canvas.dots.is_empty());
+        assert!(canvas.dots_per_lane.iter().all(|&n| n == 0));
     }
 
     /// The counts kept as dots come and go are the counts of a pass over the dots, through adds, the cap's
