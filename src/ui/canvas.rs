@@ -275,8 +275,11 @@ pub struct Canvas {
     /// The latest start of any dot kept (an upper bound: it stays when that dot goes); at or before `now`,
     /// every dot is under way.
     dots_latest_start_us: u64,
-    /// The earliest end of any dot kept (a lower bound: it stays when that dot goes); before it, no dot can
-    /// have ended and [`Canvas::expire`] looks at none.
+    /// The latest end of the dots kept, in their order: a dot that ends no earlier than every dot before it is
+    /// *in order*. While no dot out of order has ended, the dots that have ended are a prefix of the queue.
+    dots_max_end_us: u64,
+    /// The earliest end of a dot kept out of order (a lower bound: it stays when that dot goes); before it, the
+    /// dots that have ended are all at the front and [`Canvas::expire`] pops them without a pass over the rest.
     dots_earliest_end_us: u64,
     /// Per node: flash colour and the virtual time it ends.
     flash: Vec<Option<(Color32, u64)>>,
@@ -409,6 +412,7 @@ impl Canvas {
             dots: VecDeque::new(),
             dots_per_lane: Vec::new(),
             dots_latest_start_us: 0,
+            dots_max_end_us: 0,
             dots_earliest_end_us: u64::MAX,
             flash: vec![None; n],
             queue_peak: HashMap::new(),
@@ -691,6 +695,7 @@ impl Canvas {
         self.dots.clear();
         self.dots_per_lane.clear();
         self.dots_latest_start_us = 0;
+        self.dots_max_end_us = 0;
         self.dots_earliest_end_us = u64::MAX;
         self.flash.iter_mut().for_each(|f| *f = None);
         self.recent_traces.clear();
@@ -764,7 +769,14 @@ impl Canvas {
         }
         self.dots_per_lane[lane] += 1;
         self.dots_latest_start_us = self.dots_latest_start_us.max(t_us);
-        self.dots_earliest_end_us = self.dots_earliest_end_us.min(end_us);
+        if self.dots.is_empty() {
+            self.dots_max_end_us = 0;
+        }
+        if end_us < self.dots_max_end_us {
+            self.dots_earliest_end_us = self.dots_earliest_end_us.min(end_us);
+        } else {
+            self.dots_max_end_us = end_us;
+        }
         self.dots.push_back(Dot {
             from: a,
             to: b,
@@ -837,12 +849,14 @@ impl Canvas {
     /// without this, after slowing from 1000× to 1× the dots made at 1000× (0.45 s of wall time = 450 virtual
     /// seconds) would stay on screen for minutes.
     pub fn restretch_dots(&mut self, min_visible_us: u64) {
-        let mut earliest = u64::MAX;
         for d in &mut self.dots {
             d.end_us = d.arrive_us.max(d.t_us.saturating_add(min_visible_us));
-            earliest = earliest.min(d.end_us);
         }
-        self.dots_earliest_end_us = earliest;
+        let (mut latest, mut earliest) = (0, u64::MAX);
+        for d in &self.dots {
+            note_dot_end(&mut latest, &mut earliest, d.end_us);
+        }
+        (self.dots_max_end_us, self.dots_earliest_end_us) = (latest, earliest);
     }
 
     /// Drops dots and flashes that are over. Returns whether anything is still moving.
@@ -854,20 +868,21 @@ impl Canvas {
                 uncount(&mut self.dots_per_lane, &d);
             }
         }
-        // The rest only when one of them can have ended (not every frame over tens of thousands of dots).
+        // The rest only when a dot out of order can have ended (while none has, the ended ones were all at the
+        // front): not every frame over tens of thousands of dots.
         if now_us >= self.dots_earliest_end_us {
             let counts = &mut self.dots_per_lane;
-            let mut earliest = u64::MAX;
+            let (mut latest, mut earliest) = (0, u64::MAX);
             self.dots.retain(|d| {
                 let keep = d.end_us > now_us;
                 if keep {
-                    earliest = earliest.min(d.end_us);
+                    note_dot_end(&mut latest, &mut earliest, d.end_us);
                 } else {
                     uncount(counts, d);
                 }
                 keep
             });
-            self.dots_earliest_end_us = earliest;
+            (self.dots_max_end_us, self.dots_earliest_end_us) = (latest, earliest);
         }
         for f in &mut self.flash {
             if f.is_some_and(|(_, until)| until <= now_us) {
@@ -2680,8 +2695,16 @@ fn fit_area(rect: Rect) -> Rect {
     )
 }
 
-/// The point a fraction `f` of the way along a screen polyline (as [`layout::point_along`], without copying the
-/// route: it runs for every dot of every frame).
+/// Walks the dots' ends in queue order: `latest` is the latest end so far, `earliest` the earliest end of a dot
+/// that ends before one ahead of it (out of order).
+fn note_dot_end(latest: &mut u64, earliest: &mut u64, end_us: u64) {
+    if end_us < *latest {
+        *earliest = (*earliest).min(end_us);
+    } else {
+        *latest = end_us;
+    }
+}
+
 /// One fewer dot kept in its lane.
 fn uncount(per_lane: &mut [u32], d: &Dot) {
     if let Some(n) = per_lane.get_mut(d.lane) {
@@ -2721,6 +2744,8 @@ impl MeasuredRoute {
     }
 }
 
+/// The point a fraction `f` of the way along a screen polyline (as [`layout::point_along`], without copying the
+/// route: it runs for every dot of every frame).
 fn along(route: &[Pos2], f: f32) -> Pos2 {
     let len: f32 = route.windows(2).map(|s| s[0].distance(s[1])).sum();
     let mut left = len * f.clamp(0.0, 1.0);
@@ -2916,6 +2941,38 @@ mod tests {
         canvas.expire(2_000_000);
         assert!(canvas.dots.is_empty());
         assert!(canvas.dots_per_lane.iter().all(|&n| n == 0));
+    }
+
+    /// A dot that ends before one ahead of it (a short hop behind a long one) is dropped when it ends, though the
+    /// dots at the front are still travelling; in-order dots go from the front.
+    #[test]
+    fn dots_ending_out_of_order_are_dropped_when_they_end() {
+        let sc = load(include_str!("../../tests/scenarios/sixty-nodes.json"));
+        let mut canvas = Canvas::new(&sc);
+        let (a, b) = canvas.edge_ends[0];
+        let (from, to) = (canvas.names[a].clone(), canvas.names[b].clone());
+        for (t_us, arrive_us) in [(0u64, 100u64), (1, 50), (2, 120), (3, 130)] {
+            canvas.add_transit(
+                TransitSeen {
+                    from: &from,
+                    to: &to,
+                    t_us,
+                    arrive_us,
+                    trace_id: "t",
+                    span_id: t_us,
+                    what: "event",
+                },
+                0,
+            );
+        }
+        let ends = |c: &Canvas| c.dots.iter().map(|d| d.end_us).collect::<Vec<_>>();
+        canvas.expire(40);
+        assert_eq!(ends(&canvas), [100, 50, 120, 130]);
+        canvas.expire(60);
+        assert_eq!(ends(&canvas), [100, 120, 130], "the short hop is over");
+        canvas.expire(125);
+        assert_eq!(ends(&canvas), [130]);
+        assert_eq!(canvas.dots_per_lane.iter().sum::<u32>(), 1);
     }
 
     /// The counts kept as dots come and go are the counts of a pass over the dots, through adds, the cap's
