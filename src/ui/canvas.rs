@@ -772,11 +772,11 @@ impl Canvas {
         if self.dots.is_empty() {
             self.dots_max_end_us = 0;
         }
-        if end_us < self.dots_max_end_us {
-            self.dots_earliest_end_us = self.dots_earliest_end_us.min(end_us);
-        } else {
-            self.dots_max_end_us = end_us;
-        }
+        note_dot_end(
+            &mut self.dots_max_end_us,
+            &mut self.dots_earliest_end_us,
+            end_us,
+        );
         self.dots.push_back(Dot {
             from: a,
             to: b,
@@ -849,11 +849,9 @@ impl Canvas {
     /// without this, after slowing from 1000× to 1× the dots made at 1000× (0.45 s of wall time = 450 virtual
     /// seconds) would stay on screen for minutes.
     pub fn restretch_dots(&mut self, min_visible_us: u64) {
+        let (mut latest, mut earliest) = (0, u64::MAX);
         for d in &mut self.dots {
             d.end_us = d.arrive_us.max(d.t_us.saturating_add(min_visible_us));
-        }
-        let (mut latest, mut earliest) = (0, u64::MAX);
-        for d in &self.dots {
             note_dot_end(&mut latest, &mut earliest, d.end_us);
         }
         (self.dots_max_end_us, self.dots_earliest_end_us) = (latest, earliest);
