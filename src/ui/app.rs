@@ -1538,9 +1538,36 @@ mod fmt_duration_tests {
     }
 }
 
+#[cfg(test)]
+mod persistence_tests {
+    use super::*;
+
+    /// A `--screenshot` run used to write its panel sizes into the user's stored egui memory, so the next run's
+    /// bottom panel (and the next screenshot's) came up at whatever size the last scripted run had left.
+    #[test]
+    fn a_screenshot_run_does_not_store_the_layout() {
+        let mut app = EventflowApp::new(
+            &egui::Context::default(),
+            ClockChoice::Manual(crate::runner::ManualClock::default()),
+            Prefs::default(),
+        );
+        assert!(eframe::App::persist_egui_memory(&app));
+        app.set_screenshot(ScreenshotPlan::new(
+            std::path::PathBuf::from("never-written.png"),
+            std::time::Duration::ZERO,
+        ));
+        assert!(!eframe::App::persist_egui_memory(&app));
+    }
+}
+
 impl eframe::App for EventflowApp {
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
         self.frame(ui);
+    }
+
+    /// A screenshot or an animation run leaves the stored panel sizes and scroll offsets as they were.
+    fn persist_egui_memory(&self) -> bool {
+        self.screenshot.is_none() && self.animation.is_none()
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

@@ -338,6 +338,10 @@ fn open_window(
         options,
         Box::new(move |cc| {
             let prefs = if scripted {
+                // eframe has already loaded the last session's egui memory (panel sizes, scroll offsets, zoom):
+                // forget it too, so that a screenshot of a file is the same on every machine.
+                cc.egui_ctx
+                    .memory_mut(|m| *m = eframe::egui::Memory::default());
                 Prefs::default()
             } else {
                 app::load_prefs(cc.storage)
