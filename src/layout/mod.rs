@@ -36,6 +36,9 @@ pub const LANE_GAP_Y: f32 = 16.0;
 pub const MIN_LAYER_GAP_X: f32 = 90.0;
 /// Room left on each side of an edge label in a gap between layers.
 pub const LABEL_MARGIN_X: f32 = 14.0;
+/// Room between a label placed beside its route and the line: the canvas draws a counted pulse of dots on the
+/// line 11 world units in radius (5 × 2.2) at zoom 0.5 and above, 12.2 at zoom 0.45, below which it hides labels.
+pub const LABEL_LINE_CLEARANCE: f32 = 13.0;
 /// Width ÷ height of the view a layout is made for when its caller does not know its own (1280×800).
 pub const DEFAULT_ASPECT: f32 = 1.6;
 /// Space between two connected components packed side by side or one row below the other.
@@ -951,7 +954,9 @@ fn ordered_fit(targets: &[f32], weights: &[f32], offsets: &[f32]) -> Vec<f32> {
 }
 
 /// Where each edge's label goes: the first spot along its route — from the middle outwards, centred on the route,
-/// then above it, then below — that overlaps no node box and no label placed before it. `None` when no spot is
+/// then above it, then below (left and right of a vertical stretch) — that overlaps no node box and no label
+/// placed before it. A label longer than half its route tries above and below first, so that it does not hide
+/// the dots and the counted pulses that travel the line. `None` when no spot is
 /// free or the label is empty. Deterministic: edges are served in index order. Nodes and placed labels are kept
 /// in a uniform grid ([`RectGrid`]), so a spot is checked against its neighbourhood only: about O(edges), not
 /// O(edges × nodes).
@@ -972,11 +977,30 @@ pub fn place_labels(
             out.push(None);
             continue;
         }
+        let len: f32 = route.windows(2).map(|s| dist(s[0], s[1])).sum();
         let spot = FRACTIONS.iter().find_map(|&f| {
             let p = point_along(route, f);
-            [0.0, -(h / 2.0 + 3.0), h / 2.0 + 3.0]
+            let (ux, uy) = direction_along(route, f);
+            // Beside the route: above (or left of) it, then below (or right of) it, clear of what is drawn on
+            // the line.
+            let (bx, by) = if ux.abs() >= uy.abs() {
+                (0.0, h / 2.0 + LABEL_LINE_CLEARANCE)
+            } else {
+                (w / 2.0 + LABEL_LINE_CLEARANCE, 0.0)
+            };
+            let on = (0.0, 0.0);
+            let (above, below) = ((-bx, -by), (bx, by));
+            // A label that would cover more than half of its route goes beside it first, so that the dots and
+            // the counted pulses on the line stay visible.
+            let covers = w * ux.abs() + h * uy.abs();
+            let order = if covers > len * 0.5 {
+                [above, below, on]
+            } else {
+                [on, above, below]
+            };
+            order
                 .into_iter()
-                .map(|dy| WorldRect::from_center_size(Point::new(p.x, p.y + dy), w, h))
+                .map(|(dx, dy)| WorldRect::from_center_size(Point::new(p.x + dx, p.y + dy), w, h))
                 .find(|r| !taken.any_overlaps(&r.expand(2.0)))
         });
         if let Some(r) = spot {
@@ -1083,6 +1107,24 @@ pub fn point_along(route: &[Point], f: f32) -> Point {
         left -= d;
     }
     route.last().copied().unwrap_or(Point::new(0.0, 0.0))
+}
+
+/// The unit direction of `route` at fraction `f` of its length (`(1, 0)` for a route of no length).
+fn direction_along(route: &[Point], f: f32) -> (f32, f32) {
+    let len: f32 = route.windows(2).map(|s| dist(s[0], s[1])).sum();
+    let mut left = len * f.clamp(0.0, 1.0);
+    let mut last = (1.0, 0.0);
+    for s in route.windows(2) {
+        let d = dist(s[0], s[1]);
+        if d > 0.0 {
+            last = ((s[1].x - s[0].x) / d, (s[1].y - s[0].y) / d);
+            if left <= d {
+                break;
+            }
+        }
+        left -= d;
+    }
+    last
 }
 
 fn dist(a: Point, b: Point) -> f32 {

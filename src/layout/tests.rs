@@ -113,6 +113,50 @@ fn labels_keep_off_nodes_moved_by_hand() {
     assert!(nodes.iter().all(|n| !n.overlaps(&r)), "{r:?}");
 }
 
+#[test]
+fn a_label_that_would_cover_its_edge_goes_beside_the_line() {
+    let nodes = [
+        WorldRect::from_center_size(Point::new(0.0, 0.0), W, H),
+        WorldRect::from_center_size(Point::new(W + 110.0, 0.0), W, H),
+        WorldRect::from_center_size(Point::new(0.0, 400.0), W, H),
+        WorldRect::from_center_size(Point::new(600.0, 400.0), W, H),
+        WorldRect::from_center_size(Point::new(900.0, 0.0), W, H),
+        WorldRect::from_center_size(Point::new(900.0, 300.0), W, H),
+    ];
+    let routes = vec![
+        // A short gap, as the layout makes it for its widest label: 110 units for an 82-unit label.
+        vec![Point::new(W / 2.0, 0.0), Point::new(W / 2.0 + 110.0, 0.0)],
+        // A long edge with a short label.
+        vec![
+            Point::new(W / 2.0, 400.0),
+            Point::new(600.0 - W / 2.0, 400.0),
+        ],
+        // A short vertical stretch.
+        vec![
+            Point::new(900.0, H / 2.0),
+            Point::new(900.0, 300.0 - H / 2.0),
+        ],
+    ];
+    let l = place_labels(
+        &nodes,
+        &routes,
+        &[(82.0, 14.0), (40.0, 14.0), (60.0, 200.0)],
+    );
+    let beside = l[0].expect("room above the short edge");
+    assert!(
+        beside.max.y <= 0.0,
+        "above the line, clear of it: {beside:?}"
+    );
+    assert!(nodes.iter().all(|n| !n.overlaps(&beside)), "{beside:?}");
+    let on = l[1].expect("room on the long edge");
+    assert!(
+        on.min.y < 400.0 && on.max.y > 400.0,
+        "a short label stays on its line: {on:?}"
+    );
+    let side = l[2].expect("room beside the vertical stretch");
+    assert!(side.max.x <= 900.0, "left of the line: {side:?}");
+}
+
 /// Crossings of the generated graphs of [`generated_architectures_lay_out_cleanly`], as recorded when the layout
 /// last changed on purpose, per node count and seed 1–5: the test fails if any of them gets worse. (Lower them
 /// when the layout improves.)
