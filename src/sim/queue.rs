@@ -5,7 +5,9 @@
 //!   deleted in that time it becomes visible again and its `ApproximateReceiveCount` grows (at-least-once).
 //! - `delay_s` (0–900) hides new messages; retention (`retention_s`, default 4 days) expires old ones.
 //! - Redrive: a message whose receive count has reached `max_receive_count` is moved to the dead-letter queue at
-//!   its next receive, instead of being delivered ("when the ReceiveCount exceeds maxReceiveCount").
+//!   its next receive, instead of being delivered ("when the ReceiveCount exceeds maxReceiveCount"). There a
+//!   standard queue's message keeps its original enqueue time, so the dead-letter queue's retention counts from
+//!   when it was first sent; a FIFO queue's restarts at the move.
 //! - FIFO: messages of one group are delivered in order and never while another message of that group is in
 //!   flight; a message with a deduplication id seen in the last 5 minutes is accepted but not enqueued again
 //!   (content-based deduplication uses the SHA-256 of the body as the id). Per-message delays are not supported
@@ -87,6 +89,9 @@ pub(crate) struct SqsSend {
     /// A message number given out before the message arrives (an SDK call returns the id at once; a redrive
     /// keeps the id), else one is drawn on arrival.
     pub message_n: Option<u64>,
+    /// A message moved to a dead-letter queue: when it entered its source queue. A standard queue counts its
+    /// retention from there; a FIFO queue from the move (see [`Sim::queue_send`]).
+    pub first_enqueued_us: Option<u64>,
 }
 
 impl SqsSend {
@@ -102,6 +107,7 @@ impl SqsSend {
             delay_s: None,
             sender: sender.into(),
             message_n: None,
+            first_enqueued_us: None,
         }
     }
 
@@ -145,6 +151,7 @@ impl SqsSend {
             .with_group_id(m.group_id)
             .with_deduplication_id(content.deduplication_id);
         send.message_n = Some(n);
+        send.first_enqueued_us = Some(m.sent_us);
         send
     }
 }
@@ -361,6 +368,14 @@ impl Sim {
         let n = msg
             .message_n
             .unwrap_or_else(|| self.next_n(IdKind::Message));
+        // "For standard queues, the expiration of a message is always based on its original enqueue timestamp.
+        // When a message is moved to a dead-letter queue, the enqueue timestamp is unchanged. [...] For FIFO
+        // queues, the enqueue timestamp resets when the message is moved to a dead-letter queue." (SQS Developer
+        // Guide, "Setting-up dead-letter queue retention in Amazon SQS".)
+        let enqueued_us = match msg.first_enqueued_us {
+            Some(first_us) if !fifo => first_us.min(now),
+            _ => now,
+        };
         let state = &mut self.queues[q.index()];
         state.next_sequence += 1;
         let delay_us = u64::from(if fifo {
@@ -384,7 +399,7 @@ impl Sim {
             group_id: msg.group_id,
             sequence: state.next_sequence,
             trace,
-            sent_us: now,
+            sent_us: enqueued_us,
             first_receive_us: None,
             receive_count: 0,
             state: if delay_us > 0 {
@@ -410,10 +425,13 @@ impl Sim {
                 m.visible_key = key;
             }
         }
-        let arm_expiry = state.expiry_timer_us.is_none();
+        // The retention timer is set for the oldest message; a redriven message may be older than all (and due
+        // already: it is then deleted at once). A timer set later than this one stays pending and is ignored
+        // when it fires (`queue_expire`).
+        let due_us = enqueued_us.saturating_add(retention_us).max(now);
+        let arm_expiry = state.expiry_timer_us.is_none_or(|t| t > due_us);
         let depth = state.depth();
         if arm_expiry {
-            let due_us = now.saturating_add(retention_us);
             state.expiry_timer_us = Some(due_us);
             self.schedule(due_us, Ev::QueueExpire { queue: q });
         }
@@ -508,6 +526,10 @@ impl Sim {
         let retention_us = u64::from(cfg.retention_s) * 1_000_000;
         let now = self.now();
         let state = &mut self.queues[q.index()];
+        if state.expiry_timer_us != Some(now) {
+            // Superseded by an earlier timer (a redriven message older than the rest).
+            return;
+        }
         state.expiry_timer_us = None;
         let mut expired = Vec::new();
         let mut next_due_us = None;

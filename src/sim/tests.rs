@@ -421,6 +421,71 @@ fn reserved_concurrency_under_poisson_load_loses_what_erlang_b_predicts() {
     assert_eq!(stats.count + stats.throttles, 20_000);
 }
 
+/// A message moved to a dead-letter queue keeps its original enqueue time on a standard queue (its retention
+/// runs on from when it was first sent) and starts afresh on a FIFO queue (SQS Developer Guide, "Setting-up
+/// dead-letter queue retention in Amazon SQS").
+#[test]
+fn a_dead_letter_queue_counts_retention_from_the_first_enqueue_unless_fifo() {
+    let expired_at_ms = |fifo: bool| -> Vec<f64> {
+        let (suffix, group) = if fifo {
+            ("Fifo", r#", "group_id": "g""#)
+        } else {
+            ("", "")
+        };
+        let text = format!(
+            r#"{{
+          "format": "eventflow/1",
+          "name": "dlq retention",
+          "settings": {{ "seed": 1, "until_s": 200, "hop_latency_ms": {{ "dist": "fixed", "value": 0 }} }},
+          "resources": {{
+            "Src{suffix}": {{ "type": "queue", "fifo": {fifo}, "content_based_deduplication": {fifo},
+                     "visibility_timeout_s": 30,
+                     "dead_letter": {{ "target": "Dlq{suffix}", "max_receive_count": 1 }} }},
+            "Dlq{suffix}": {{ "type": "queue", "fifo": {fifo}, "retention_s": 60 }},
+            "Fails": {{ "type": "function", "duration_ms": 10, "error_rate": 1 }},
+            "Reads": {{ "type": "trigger", "source": "Src{suffix}", "function": "Fails", "batch_size": 1 }}
+          }},
+          "traffic": [ {{ "to": "Src{suffix}", "at_s": 0, "message": {{ "body": "x"{group} }} }} ]
+        }}"#
+        );
+        let sc = crate::scenario::load_str(&text, "dlq.json", None).expect("loads");
+        let mut sim = Sim::new(
+            Arc::new(sc),
+            SimOptions {
+                seed: None,
+                trace: true,
+            },
+        );
+        sim.run_until(200_000_000);
+        let records: Vec<Value> = sim
+            .take_trace()
+            .iter()
+            .map(|r| serde_json::to_value(r).expect("a record serialises"))
+            .collect();
+        let moved_ms: Vec<f64> = records
+            .iter()
+            .filter(|r| r["kind"] == "dead_letter")
+            .filter_map(|r| r["t_ms"].as_f64())
+            .collect();
+        assert_eq!(moved_ms.len(), 1, "moved once: {moved_ms:?}");
+        assert!(
+            (30_000.0..31_000.0).contains(&moved_ms[0]),
+            "moved at the second receive, after the 30 s visibility timeout: {moved_ms:?}"
+        );
+        records
+            .iter()
+            .filter(|r| r["kind"] == "drop" && r["reason"] == "message expired (retention period)")
+            .filter_map(|r| r["t_ms"].as_f64())
+            .collect()
+    };
+    // Sent at 0, moved at ~30 s: 60 s of the DLQ's retention end at 60 s on a standard queue ...
+    assert_eq!(expired_at_ms(false), [60_000.0]);
+    // ... and 60 s after the move on a FIFO queue.
+    let fifo = expired_at_ms(true);
+    assert_eq!(fifo.len(), 1, "{fifo:?}");
+    assert!((90_000.0..91_000.0).contains(&fifo[0]), "{fifo:?}");
+}
+
 /// Messages nothing receives expire at the end of the queue's retention period (they used to stay until a
 /// receive that never came): each is dropped at its own moment, a delayed one too, and the queue is empty
 /// afterwards.
