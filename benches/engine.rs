@@ -1,16 +1,18 @@
 //! Engine throughput: `cargo bench --bench engine`.
 //!
 //! 1,000,000 HTTP API requests (10,000 per second for 100 virtual seconds) into a function with reserved
-//! concurrency 100, run once without the trace and once with the trace serialised to JSON Lines (into memory,
-//! discarded per chunk). Prints engine events per second and requests per second. Plain `std::time` timing with a
-//! warm-up run: this is a figure for the notes, not a pass/fail test.
+//! concurrency 100, run without the trace, with the trace records taken (as the app takes them), with the trace
+//! serialised to JSON Lines on the engine's thread (into memory, discarded per chunk), and with it serialised on
+//! `run --trace`'s writer thread (into `io::sink`). Prints engine events per second and requests per second.
+//! Plain `std::time` timing (wall) with a warm-up run: this is a figure for the notes, not a pass/fail test.
 //!
-//! Arguments that do not start with `-` select cases by name (`off`, `records`, `jsonl`), e.g.
+//! Arguments that do not start with `-` select cases by name (`off`, `records`, `jsonl`, `jsonl-thread`), e.g.
 //! `cargo bench --bench engine -- jsonl`, so that one case can be profiled alone.
 
 use std::sync::Arc;
 use std::time::Instant;
 
+use eventflow::cli::trace_writer::{TraceWriter, WriteEnd};
 use eventflow::scenario::load_str;
 use eventflow::sim::{Sim, SimOptions};
 
@@ -27,8 +29,11 @@ enum TraceUse {
     Off,
     /// Records are taken and dropped, as the desktop app's runner receives them (no serialisation).
     Records,
-    /// Records are serialised to JSON Lines, as `--trace` does.
+    /// Records are serialised to JSON Lines on the calling thread.
     JsonLines,
+    /// Records are handed to `run --trace`'s writer thread, which serialises them to JSON Lines (into
+    /// `io::sink`) while the engine runs on: what `eventflow run --trace FILE` does.
+    JsonLinesThread,
 }
 
 fn run(mode: TraceUse, until_s: f64) -> (u64, f64, u64) {
@@ -41,6 +46,8 @@ fn run(mode: TraceUse, until_s: f64) -> (u64, f64, u64) {
     let mut sink = Vec::with_capacity(1 << 20);
     let mut bytes = 0u64;
     let start = Instant::now();
+    let mut writer = (mode == TraceUse::JsonLinesThread)
+        .then(|| TraceWriter::spawn(Box::new(std::io::sink())).expect("spawns the writer"));
     while sim.next_event_us().is_some_and(|t| t <= until_us) {
         sim.run_until_bounded(until_us, eventflow::runner::EVENTS_PER_TICK);
         match mode {
@@ -53,7 +60,20 @@ fn run(mode: TraceUse, until_s: f64) -> (u64, f64, u64) {
                 }
                 bytes += sink.len() as u64;
             }
+            TraceUse::JsonLinesThread => {
+                let records = sim.take_trace();
+                bytes += records.len() as u64;
+                if let Some(w) = writer.as_mut() {
+                    assert!(
+                        w.send(records),
+                        "the writer into io::sink stops only at the end"
+                    );
+                }
+            }
         }
+    }
+    if let Some(w) = writer {
+        assert!(matches!(w.finish(), WriteEnd::Done));
     }
     let secs = start.elapsed().as_secs_f64();
     let requests = sim.stats(api).count;
@@ -68,6 +88,7 @@ impl TraceUse {
             TraceUse::Off => "off",
             TraceUse::Records => "records",
             TraceUse::JsonLines => "jsonl",
+            TraceUse::JsonLinesThread => "jsonl-thread",
         }
     }
 }
@@ -79,7 +100,12 @@ fn main() {
         .collect();
     // Warm-up (page faults, allocator) on a tenth of the run.
     let _ = run(TraceUse::Off, 10.0);
-    for mode in [TraceUse::Off, TraceUse::Records, TraceUse::JsonLines] {
+    for mode in [
+        TraceUse::Off,
+        TraceUse::Records,
+        TraceUse::JsonLines,
+        TraceUse::JsonLinesThread,
+    ] {
         if !wanted.is_empty() && !wanted.iter().any(|w| w == mode.name()) {
             continue;
         }
@@ -93,6 +119,10 @@ fn main() {
             TraceUse::JsonLines => (
                 "trace as JSON Lines",
                 format!(", {:.0} MB of trace", amount as f64 / 1e6),
+            ),
+            TraceUse::JsonLinesThread => (
+                "trace as JSON Lines on a writer thread (as `run --trace`)",
+                format!(", {amount} records"),
             ),
         };
         println!(

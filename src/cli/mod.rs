@@ -11,6 +11,7 @@ mod summary;
 mod sweep;
 mod test_pattern;
 mod tour;
+pub mod trace_writer;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::CliError;
+use super::trace_writer::{TraceWriter, WriteEnd};
 use crate::sim::{Sim, SimOptions};
 
 /// The longest run `--until` accepts: the loader's maximum for every time, 100 years of virtual time
@@ -130,6 +131,17 @@ pub(super) fn refuse_overwriting_inputs(
     Ok(())
 }
 
+/// Waits for the trace writer: a reader that went away is no error (`run … --trace - | head`), a failed write
+/// is.
+fn finish_trace(w: TraceWriter) -> Result<(), CliError> {
+    match w.finish() {
+        WriteEnd::Done | WriteEnd::ReaderGone => Ok(()),
+        WriteEnd::Failed(e) => Err(CliError::Internal(format!("writing the trace: {e}"))),
+    }
+}
+
+/// `eventflow run`: runs the scenario to its end (or `--until`), writing the trace, the exports and the summary
+/// that were asked for.
 pub fn run_scenario(args: &RunArgs) -> Result<(), CliError> {
     let scenario =
         crate::sim::limits::load_file(&args.file).map_err(|e| CliError::Invalid(e.to_string()))?;
@@ -176,7 +188,7 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), CliError> {
         )));
     }
     let mut spans = (!exports.is_empty()).then(crate::export::SpanSet::new);
-    let mut out: Option<Box<dyn Write>> = match &args.trace {
+    let out: Option<Box<dyn Write + Send>> = match &args.trace {
         None => None,
         Some(p) if p.as_os_str() == "-" => Some(Box::new(BufWriter::new(std::io::stdout()))),
         Some(p) => {
@@ -184,6 +196,14 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), CliError> {
                 .map_err(|e| CliError::Invalid(format!("cannot create {}: {e}", p.display())))?;
             Some(Box::new(BufWriter::with_capacity(1 << 20, f)))
         }
+    };
+    // The trace is formatted and written on a second thread while the engine runs on.
+    let mut out = match out {
+        Some(w) => Some(
+            TraceWriter::spawn(w)
+                .map_err(|e| CliError::Internal(format!("starting the trace writer: {e}")))?,
+        ),
+        None => None,
     };
     let mut sim = Sim::new(
         Arc::new(scenario),
@@ -194,7 +214,6 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), CliError> {
     );
     // Durations are kept for the percentiles of `--summary` only.
     sim.keep_durations(args.summary);
-    let mut buf = Vec::with_capacity(1 << 16);
     let started = Instant::now();
     loop {
         let target_us = match args.speed {
@@ -213,16 +232,13 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), CliError> {
                     set.add(r);
                 }
             }
-            if let Some(w) = out.as_mut() {
-                buf.clear();
-                for r in &records {
-                    r.write_line(&mut buf);
-                }
-                match w.write_all(&buf) {
-                    Ok(()) => {}
-                    // `run … --trace - | head`: the reader has seen enough; the run goes on without the trace.
-                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => out = None,
-                    Err(e) => return Err(CliError::Internal(format!("writing the trace: {e}"))),
+            if let Some(w) = out.as_mut()
+                && !w.send(records)
+            {
+                // The writer stopped: `run … --trace - | head` (the reader has seen enough; the run goes on
+                // without the trace), or a write failed (reported now).
+                if let Some(w) = out.take() {
+                    finish_trace(w)?;
                 }
             }
         }
@@ -231,8 +247,8 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), CliError> {
             break;
         }
         if sim.events_processed() >= args.max_events {
-            if let Some(w) = out.as_mut() {
-                let _ = w.flush();
+            if let Some(w) = out.take() {
+                let _ = w.finish();
             }
             return Err(stopped_at_max_events(&sim, args.max_events));
         }
@@ -240,13 +256,8 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), CliError> {
             std::thread::sleep(Duration::from_millis(5));
         }
     }
-    if let Some(w) = out.as_mut() {
-        match w.flush() {
-            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                return Err(CliError::Internal(format!("writing the trace: {e}")));
-            }
-            _ => {}
-        }
+    if let Some(w) = out.take() {
+        finish_trace(w)?;
     }
     if let Some(mut set) = spans {
         set.finish();
