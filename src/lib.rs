@@ -219,7 +219,8 @@
 //!   and the functions' endpoint variables); `sam_export::yaml` writes YAML with short-form tags. Traffic,
 //!   settings, `external`, `hints` and simulation-only keys stay out as notes. Tested by importing every export back (`tests/sam_export.rs`).
 //! - [`cli`] — `eventflow check | run | test-pattern | open | fmt` with the exit codes of the CLI contract
-//!   (`open --edit` starts in edit mode).
+//!   (`open --edit` starts in edit mode). `cli::trace_writer` formats and writes `run --trace`'s JSON Lines on a
+//!   thread of its own, fed chunks of records through a bounded channel, so the engine runs on meanwhile.
 //!
 //! ## Invariants
 //!
