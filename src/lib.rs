@@ -96,8 +96,10 @@
 //!     from the seeded generator only while a fault is in force.
 //!   - `ids` (id kinds and per-kind counters sized from them), `rng`, `trace`, `stats`; `trace_json` — the
 //!     records' JSON Lines writer, by hand into a reused buffer (the bytes serde_json wrote, tested on every kind).
-//!     Records allocate little: names and ids are a `trace::Text` (inline up to 38 bytes, else a shared
-//!     `Arc<str>`; derefs to `str`), and an invocation's event is a `trace::EventPayload` — a value, a shared
+//!     Records allocate little: ids (request, message, event and trace ids) are an `ids::RecordId` — the numbers
+//!     they are made from, formatted only when written (no escape scan) or shown; names are a `trace::Text`
+//!     (inline up to 22 bytes, else an `Arc<str>` made once per resource in the engine's table; derefs to `str`),
+//!     and an invocation's event is a `trace::EventPayload` — a value, a shared
 //!     value (EventBridge fan-out, fixed traffic payloads), or an API Gateway request kept as its parts
 //!     (`events::apigw::ApiRequestEvent`) and built as JSON only when read, written to JSON Lines straight from
 //!     them (`events::json_text`).

@@ -423,8 +423,8 @@ impl Sim {
             let record = TraceRecord::Response {
                 t_ms: Ms(now),
                 api: self.name_text(api),
-                request_id: self.id_text(IdKind::ApiRequest, req),
-                trace_id: trace.text(),
+                request_id: self.record_uuid(IdKind::ApiRequest, req),
+                trace_id: trace.record_id(),
                 // The request's span: the hop that brought the request to the API.
                 span_id: trace.span,
                 route,

@@ -521,7 +521,7 @@ impl Sim {
         self.emit(|| TraceRecord::Throttle {
             t_ms: Ms(now),
             function,
-            trace_id: trace.text(),
+            trace_id: trace.record_id(),
             parent_span_id: trace.cause(),
             invocation_type,
             reason,
@@ -678,8 +678,8 @@ impl Sim {
             let record = TraceRecord::Invoke {
                 t_ms: Ms(now),
                 function: self.name_text(f),
-                request_id: self.id_text(IdKind::Request, request_n),
-                trace_id: trace.text(),
+                request_id: self.record_uuid(IdKind::Request, request_n),
+                trace_id: trace.record_id(),
                 span_id,
                 parent_span_id,
                 links,
@@ -844,8 +844,8 @@ impl Sim {
             let record = TraceRecord::Result {
                 t_ms: Ms(now),
                 function: self.name_text(f),
-                request_id: self.id_text(IdKind::Request, inv.request_n),
-                trace_id: inv.trace.text(),
+                request_id: self.record_uuid(IdKind::Request, inv.request_n),
+                trace_id: inv.trace.record_id(),
                 span_id: inv.trace.span,
                 status: inv.status,
                 duration_ms: Ms(inv.run_us),
@@ -1051,7 +1051,7 @@ impl Sim {
             t_ms: Ms(now),
             resource: resource.into(),
             target: target.into(),
-            trace_id: trace.text(),
+            trace_id: trace.record_id(),
             parent_span_id: trace.cause(),
             reason,
         });

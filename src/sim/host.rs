@@ -434,8 +434,8 @@ impl Host for SimHost<'_> {
                 function: self.sim.name_text(self.f),
                 request_id: self
                     .sim
-                    .id_text(super::ids::IdKind::Request, self.request_n),
-                trace_id: self.trace.text(),
+                    .record_uuid(super::ids::IdKind::Request, self.request_n),
+                trace_id: self.trace.record_id(),
                 span_id,
                 parent_span_id,
                 service,
@@ -469,8 +469,8 @@ impl Host for SimHost<'_> {
                 function: self.sim.name_text(self.f),
                 request_id: self
                     .sim
-                    .id_text(super::ids::IdKind::Request, self.request_n),
-                trace_id: self.trace.text(),
+                    .record_uuid(super::ids::IdKind::Request, self.request_n),
+                trace_id: self.trace.record_id(),
                 parent_span_id: self.trace.cause(),
                 message: super::limits::log_line(message),
             };

@@ -412,7 +412,7 @@ impl Sim {
             t_ms: Ms(now),
             state_machine: state_machine.into(),
             execution_arn: arn.into(),
-            trace_id: trace.text(),
+            trace_id: trace.record_id(),
             // The execution's span: the hop that carried its StartExecution.
             span_id: trace.span,
             status,
@@ -468,7 +468,7 @@ impl Sim {
                 t_ms: Ms(now),
                 state_machine: state_machine.as_str().into(),
                 execution_arn: arn.as_str().into(),
-                trace_id: trace.text(),
+                trace_id: trace.record_id(),
                 parent_span_id: trace.cause(),
                 state,
                 scope,

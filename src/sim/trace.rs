@@ -39,6 +39,7 @@ use std::sync::Arc;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 
+pub use super::ids::RecordId;
 use crate::events::apigw::ApiRequestEvent;
 
 /// A virtual instant or duration in microseconds, written as milliseconds: an integer when whole, else a decimal.
@@ -55,10 +56,10 @@ impl Serialize for Ms {
     }
 }
 
-/// A name or an id in a trace record, without a heap allocation per record: a resource's name shared by all its
-/// records (`Arc<str>`, interned once per resource by the engine), or a short text held inline — the ids (a UUID's
-/// 36 characters, an X-Ray trace id's 35) are written into the record itself. Derefs to `str`; serialises, compares
-/// and prints as its text.
+/// A name in a trace record, without a heap allocation per record: a short text held inline (most resource
+/// names), or a longer one shared (`Arc<str>`, made once per resource by the engine: [`super::engine::Sim`]'s
+/// table of names). 24 bytes: records hold several and are moved whole (ids are [`RecordId`]s, kept as numbers).
+/// Derefs to `str`; serialises, compares and prints as its text.
 #[derive(Clone)]
 pub enum Text {
     /// A text shared with other records (a resource name), or one too long to hold inline.
@@ -71,8 +72,8 @@ pub enum Text {
 }
 
 impl Text {
-    /// The longest text held inline: a UUID (36 bytes), an X-Ray trace id (35), most resource names.
-    pub const INLINE_MAX: usize = 38;
+    /// The longest text held inline: most resource names (so that a `Text` is 24 bytes).
+    pub const INLINE_MAX: usize = 22;
 
     /// The text as `&str`.
     pub fn as_str(&self) -> &str {
@@ -82,18 +83,6 @@ impl Text {
             Text::Inline { len, bytes } => {
                 std::str::from_utf8(bytes.get(..usize::from(*len)).unwrap_or(&[])).unwrap_or("")
             }
-        }
-    }
-
-    /// Up to [`Text::INLINE_MAX`] bytes of ASCII (hex digits, dashes) held inline without checking them again: an
-    /// id just formatted (a longer input is cut; one that is not UTF-8 reads as `""`, never as invalid text).
-    pub fn from_ascii(ascii: &[u8]) -> Text {
-        let mut bytes = [0u8; Text::INLINE_MAX];
-        let len = ascii.len().min(Text::INLINE_MAX);
-        bytes[..len].copy_from_slice(&ascii[..len]);
-        Text::Inline {
-            len: len as u8,
-            bytes,
         }
     }
 
@@ -247,15 +236,24 @@ impl Serialize for Text {
     }
 }
 
+/// Every resource's name as trace records hold it, by resource index: made once per run, so that a record's name
+/// is a copy of 24 bytes (or, for a long name, a shared pointer) and never an allocation.
+pub(crate) fn record_names(sc: &crate::scenario::Scenario) -> Vec<Text> {
+    sc.resources.iter().map(|r| Text::new(&r.id)).collect()
+}
+
 impl super::engine::Sim {
-    /// A resource's name for a trace record: inline when short (most are), so a record costs no allocation for it.
+    /// A resource's name for a trace record, from the run's table of names (no allocation).
     pub(crate) fn name_text(&self, id: crate::scenario::ResId) -> Text {
-        Text::new(self.sc.id(id))
+        self.record_names
+            .get(id.index())
+            .cloned()
+            .unwrap_or_else(|| Text::new(self.sc.id(id)))
     }
 
-    /// The `n`-th UUID of `kind` for a trace record, held inline.
-    pub(crate) fn id_text(&self, kind: super::ids::IdKind, n: u64) -> Text {
-        super::ids::uuid_inline(super::ids::id_bits(self.seed, kind, n))
+    /// The `n`-th UUID of `kind` for a trace record: its bits, formatted when the record is written.
+    pub(crate) fn record_uuid(&self, kind: super::ids::IdKind, n: u64) -> RecordId {
+        RecordId::uuid(super::ids::id_bits(self.seed, kind, n))
     }
 }
 
@@ -406,7 +404,7 @@ pub enum TraceRecord {
         from: Text,
         to: Text,
         arrive_ms: Ms,
-        trace_id: Text,
+        trace_id: RecordId,
         /// This record's span (see the module doc).
         span_id: u64,
         /// The span that caused this one; absent when traffic or a schedule started it.
@@ -419,8 +417,8 @@ pub enum TraceRecord {
     Invoke {
         t_ms: Ms,
         function: Text,
-        request_id: Text,
-        trace_id: Text,
+        request_id: RecordId,
+        trace_id: RecordId,
         /// This record's span (see the module doc).
         span_id: u64,
         /// The span that caused this one; absent when traffic or a schedule started it.
@@ -440,8 +438,8 @@ pub enum TraceRecord {
     Result {
         t_ms: Ms,
         function: Text,
-        request_id: Text,
-        trace_id: Text,
+        request_id: RecordId,
+        trace_id: RecordId,
         /// The span this record ends.
         span_id: u64,
         status: Status,
@@ -456,7 +454,7 @@ pub enum TraceRecord {
     Throttle {
         t_ms: Ms,
         function: Text,
-        trace_id: Text,
+        trace_id: RecordId,
         /// The span this happened in or because of; absent at the root of a chain.
         #[serde(skip_serializing_if = "Option::is_none")]
         parent_span_id: Option<u64>,
@@ -467,7 +465,7 @@ pub enum TraceRecord {
     Retry {
         t_ms: Ms,
         resource: Text,
-        trace_id: Text,
+        trace_id: RecordId,
         /// This record's span (see the module doc).
         span_id: u64,
         /// The span that caused this one; absent when traffic or a schedule started it.
@@ -482,7 +480,7 @@ pub enum TraceRecord {
         t_ms: Ms,
         resource: Text,
         target: Text,
-        trace_id: Text,
+        trace_id: RecordId,
         /// The span this happened in or because of; absent at the root of a chain.
         #[serde(skip_serializing_if = "Option::is_none")]
         parent_span_id: Option<u64>,
@@ -492,8 +490,8 @@ pub enum TraceRecord {
     Enqueue {
         t_ms: Ms,
         queue: Text,
-        message_id: Text,
-        trace_id: Text,
+        message_id: RecordId,
+        trace_id: RecordId,
         /// This record's span (see the module doc).
         span_id: u64,
         /// The span that caused this one; absent when traffic or a schedule started it.
@@ -504,8 +502,8 @@ pub enum TraceRecord {
     Dequeue {
         t_ms: Ms,
         queue: Text,
-        message_id: Text,
-        trace_id: Text,
+        message_id: RecordId,
+        trace_id: RecordId,
         /// The span this record ends.
         span_id: u64,
     },
@@ -513,7 +511,7 @@ pub enum TraceRecord {
     Drop {
         t_ms: Ms,
         resource: Text,
-        trace_id: Text,
+        trace_id: RecordId,
         /// The span this happened in or because of; absent at the root of a chain.
         #[serde(skip_serializing_if = "Option::is_none")]
         parent_span_id: Option<u64>,
@@ -523,8 +521,8 @@ pub enum TraceRecord {
     Log {
         t_ms: Ms,
         function: Text,
-        request_id: Text,
-        trace_id: Text,
+        request_id: RecordId,
+        trace_id: RecordId,
         /// The span this happened in or because of; absent at the root of a chain.
         #[serde(skip_serializing_if = "Option::is_none")]
         parent_span_id: Option<u64>,
@@ -534,8 +532,8 @@ pub enum TraceRecord {
     Response {
         t_ms: Ms,
         api: Text,
-        request_id: Text,
-        trace_id: Text,
+        request_id: RecordId,
+        trace_id: RecordId,
         /// The span this record ends.
         span_id: u64,
         route: String,
@@ -550,7 +548,7 @@ pub enum TraceRecord {
         key: String,
         op: &'static str,
         size: u64,
-        trace_id: Text,
+        trace_id: RecordId,
         /// This record's span (see the module doc).
         span_id: u64,
         /// The span that caused this one; absent when traffic or a schedule started it.
@@ -561,8 +559,8 @@ pub enum TraceRecord {
     Call {
         t_ms: Ms,
         function: Text,
-        request_id: Text,
-        trace_id: Text,
+        request_id: RecordId,
+        trace_id: RecordId,
         /// This record's span (see the module doc).
         span_id: u64,
         /// The span that caused this one; absent when traffic or a schedule started it.
@@ -592,7 +590,7 @@ pub enum TraceRecord {
         #[serde(skip_serializing_if = "Option::is_none")]
         environment: Option<u32>,
         #[serde(skip_serializing_if = "Option::is_none")]
-        trace_id: Option<Text>,
+        trace_id: Option<RecordId>,
         #[serde(skip_serializing_if = "Option::is_none")]
         parent_span_id: Option<u64>,
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -609,7 +607,7 @@ pub enum TraceRecord {
         t_ms: Ms,
         state_machine: Text,
         execution_arn: Text,
-        trace_id: Text,
+        trace_id: RecordId,
         /// The span this record ends.
         span_id: u64,
         status: &'static str,
@@ -624,7 +622,7 @@ pub enum TraceRecord {
         t_ms: Ms,
         state_machine: Text,
         execution_arn: Text,
-        trace_id: Text,
+        trace_id: RecordId,
         /// The span this happened in or because of; absent at the root of a chain.
         #[serde(skip_serializing_if = "Option::is_none")]
         parent_span_id: Option<u64>,
@@ -646,8 +644,8 @@ pub enum TraceRecord {
     Match {
         t_ms: Ms,
         rule: Text,
-        event_id: Text,
-        trace_id: Text,
+        event_id: RecordId,
+        trace_id: RecordId,
         /// This record's span (see the module doc).
         span_id: u64,
         /// The span that caused this one; absent when traffic or a schedule started it.

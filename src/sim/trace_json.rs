@@ -14,7 +14,7 @@
 
 use serde_json::Value;
 
-use super::trace::{InvocationType, Ms, TraceRecord};
+use super::trace::{InvocationType, Ms, RecordId, TraceRecord};
 use crate::events::json_text::{push_f64, push_str, push_u64, push_value};
 
 /// Appends `record` as one JSON line (with the trailing newline) to `out`.
@@ -35,7 +35,7 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
             o.str("from", from);
             o.str("to", to);
             o.ms("arrive_ms", *arrive_ms);
-            o.str("trace_id", trace_id);
+            o.id("trace_id", trace_id);
             o.u64("span_id", *span_id);
             o.opt_u64("parent_span_id", *parent_span_id);
             o.str("what", what);
@@ -56,8 +56,8 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
         } => {
             o.ms("t_ms", *t_ms);
             o.str("function", function);
-            o.str("request_id", request_id);
-            o.str("trace_id", trace_id);
+            o.id("request_id", request_id);
+            o.id("trace_id", trace_id);
             o.u64("span_id", *span_id);
             o.opt_u64("parent_span_id", *parent_span_id);
             if !links.is_empty() {
@@ -94,8 +94,8 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
         } => {
             o.ms("t_ms", *t_ms);
             o.str("function", function);
-            o.str("request_id", request_id);
-            o.str("trace_id", trace_id);
+            o.id("request_id", request_id);
+            o.id("trace_id", trace_id);
             o.u64("span_id", *span_id);
             o.str("status", status.as_str());
             o.ms("duration_ms", *duration_ms);
@@ -113,7 +113,7 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
         } => {
             o.ms("t_ms", *t_ms);
             o.str("function", function);
-            o.str("trace_id", trace_id);
+            o.id("trace_id", trace_id);
             o.opt_u64("parent_span_id", *parent_span_id);
             o.str("invocation_type", invocation_type_str(*invocation_type));
             o.str("reason", reason);
@@ -130,7 +130,7 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
         } => {
             o.ms("t_ms", *t_ms);
             o.str("resource", resource);
-            o.str("trace_id", trace_id);
+            o.id("trace_id", trace_id);
             o.u64("span_id", *span_id);
             o.opt_u64("parent_span_id", *parent_span_id);
             o.u64("attempt", u64::from(*attempt));
@@ -148,7 +148,7 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
             o.ms("t_ms", *t_ms);
             o.str("resource", resource);
             o.str("target", target);
-            o.str("trace_id", trace_id);
+            o.id("trace_id", trace_id);
             o.opt_u64("parent_span_id", *parent_span_id);
             o.str("reason", reason);
         }
@@ -162,8 +162,8 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
         } => {
             o.ms("t_ms", *t_ms);
             o.str("queue", queue);
-            o.str("message_id", message_id);
-            o.str("trace_id", trace_id);
+            o.id("message_id", message_id);
+            o.id("trace_id", trace_id);
             o.u64("span_id", *span_id);
             o.opt_u64("parent_span_id", *parent_span_id);
         }
@@ -176,8 +176,8 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
         } => {
             o.ms("t_ms", *t_ms);
             o.str("queue", queue);
-            o.str("message_id", message_id);
-            o.str("trace_id", trace_id);
+            o.id("message_id", message_id);
+            o.id("trace_id", trace_id);
             o.u64("span_id", *span_id);
         }
         TraceRecord::Drop {
@@ -189,7 +189,7 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
         } => {
             o.ms("t_ms", *t_ms);
             o.str("resource", resource);
-            o.str("trace_id", trace_id);
+            o.id("trace_id", trace_id);
             o.opt_u64("parent_span_id", *parent_span_id);
             o.str("reason", reason);
         }
@@ -203,8 +203,8 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
         } => {
             o.ms("t_ms", *t_ms);
             o.str("function", function);
-            o.str("request_id", request_id);
-            o.str("trace_id", trace_id);
+            o.id("request_id", request_id);
+            o.id("trace_id", trace_id);
             o.opt_u64("parent_span_id", *parent_span_id);
             o.str("message", message);
         }
@@ -221,8 +221,8 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
         } => {
             o.ms("t_ms", *t_ms);
             o.str("api", api);
-            o.str("request_id", request_id);
-            o.str("trace_id", trace_id);
+            o.id("request_id", request_id);
+            o.id("trace_id", trace_id);
             o.u64("span_id", *span_id);
             o.str("route", route);
             o.u64("status", u64::from(*status));
@@ -244,7 +244,7 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
             o.str("key", key);
             o.str("op", op);
             o.u64("size", *size);
-            o.str("trace_id", trace_id);
+            o.id("trace_id", trace_id);
             o.u64("span_id", *span_id);
             o.opt_u64("parent_span_id", *parent_span_id);
         }
@@ -264,8 +264,8 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
         } => {
             o.ms("t_ms", *t_ms);
             o.str("function", function);
-            o.str("request_id", request_id);
-            o.str("trace_id", trace_id);
+            o.id("request_id", request_id);
+            o.id("trace_id", trace_id);
             o.u64("span_id", *span_id);
             o.opt_u64("parent_span_id", *parent_span_id);
             o.str("service", service);
@@ -295,7 +295,7 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
             o.str("client", client);
             o.opt_u64("environment", environment.map(u64::from));
             if let Some(trace_id) = trace_id {
-                o.str("trace_id", trace_id);
+                o.id("trace_id", trace_id);
             }
             o.opt_u64("parent_span_id", *parent_span_id);
             o.opt_u64("connection", *connection);
@@ -321,7 +321,7 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
             o.ms("t_ms", *t_ms);
             o.str("state_machine", state_machine);
             o.str("execution_arn", execution_arn);
-            o.str("trace_id", trace_id);
+            o.id("trace_id", trace_id);
             o.u64("span_id", *span_id);
             o.str("status", status);
             o.opt_value("output", output.as_ref());
@@ -344,7 +344,7 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
             o.ms("t_ms", *t_ms);
             o.str("state_machine", state_machine);
             o.str("execution_arn", execution_arn);
-            o.str("trace_id", trace_id);
+            o.id("trace_id", trace_id);
             o.opt_u64("parent_span_id", *parent_span_id);
             o.str("state", state);
             o.str("scope", scope);
@@ -363,8 +363,8 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
         } => {
             o.ms("t_ms", *t_ms);
             o.str("rule", rule);
-            o.str("event_id", event_id);
-            o.str("trace_id", trace_id);
+            o.id("event_id", event_id);
+            o.id("trace_id", trace_id);
             o.u64("span_id", *span_id);
             o.opt_u64("parent_span_id", *parent_span_id);
         }
@@ -417,6 +417,12 @@ impl<'a> Line<'a> {
     fn str(&mut self, key: &str, v: &str) {
         self.key(key);
         push_str(self.out, v);
+    }
+
+    /// An id: its numbers formatted straight into the line (no escape scan), or its text escaped.
+    fn id(&mut self, key: &str, v: &RecordId) {
+        self.key(key);
+        v.push_json(self.out);
     }
 
     fn u64(&mut self, key: &str, v: u64) {
@@ -576,13 +582,33 @@ mod tests {
         for (present, t) in [(false, Ms(1000)), (true, Ms(1_234_567))] {
             let opt = |v: u64| present.then_some(v);
             let opt_value = |v: &Value| present.then(|| v.clone());
+            // Ids as the engine makes them (numbers) in one pass, as other texts in the other.
+            let (trace_id, request_id, message_id): (RecordId, RecordId, RecordId) = if present {
+                let trace = crate::sim::ids::TraceId {
+                    n: 0x1_2345_6789,
+                    epoch_s: 0x6955_b900,
+                    bits: 0xabc,
+                    span: 3,
+                    loop_epoch: 0,
+                };
+                let uuid = |n| {
+                    RecordId::uuid(crate::sim::ids::id_bits(
+                        9,
+                        crate::sim::ids::IdKind::Request,
+                        n,
+                    ))
+                };
+                (trace.record_id(), uuid(1), uuid(2))
+            } else {
+                ("1-abc".into(), "r".into(), "m".into())
+            };
             records.extend([
                 TraceRecord::Transit {
                     t_ms: t,
                     from: s.as_str().into(),
                     to: "To".into(),
                     arrive_ms: Ms(t.0 + 1),
-                    trace_id: "1-abc".into(),
+                    trace_id: trace_id.clone(),
                     span_id: 7,
                     parent_span_id: opt(3),
                     what: "request",
@@ -591,7 +617,7 @@ mod tests {
                     t_ms: t,
                     function: "F".into(),
                     request_id: s.as_str().into(),
-                    trace_id: "1-abc".into(),
+                    trace_id: trace_id.clone(),
                     span_id: 8,
                     parent_span_id: opt(7),
                     links: if present { vec![1, 2, 30] } else { Vec::new() },
@@ -608,8 +634,8 @@ mod tests {
                 TraceRecord::Result {
                     t_ms: t,
                     function: "F".into(),
-                    request_id: "r".into(),
-                    trace_id: "1-abc".into(),
+                    request_id: request_id.clone(),
+                    trace_id: trace_id.clone(),
                     span_id: 8,
                     status: if present { Status::Timeout } else { Status::Ok },
                     duration_ms: Ms(5_001),
@@ -620,7 +646,7 @@ mod tests {
                 TraceRecord::Throttle {
                     t_ms: t,
                     function: "F".into(),
-                    trace_id: "1-abc".into(),
+                    trace_id: trace_id.clone(),
                     parent_span_id: opt(1),
                     invocation_type: InvocationType::Event,
                     reason: s.clone(),
@@ -628,7 +654,7 @@ mod tests {
                 TraceRecord::Retry {
                     t_ms: t,
                     resource: "F".into(),
-                    trace_id: "1-abc".into(),
+                    trace_id: trace_id.clone(),
                     span_id: 9,
                     parent_span_id: opt(8),
                     attempt: 3,
@@ -639,45 +665,45 @@ mod tests {
                     t_ms: t,
                     resource: "Q".into(),
                     target: "Dlq".into(),
-                    trace_id: "1-abc".into(),
+                    trace_id: trace_id.clone(),
                     parent_span_id: opt(2),
                     reason: s.clone(),
                 },
                 TraceRecord::Enqueue {
                     t_ms: t,
                     queue: "Q".into(),
-                    message_id: "m".into(),
-                    trace_id: "1-abc".into(),
+                    message_id: message_id.clone(),
+                    trace_id: trace_id.clone(),
                     span_id: 10,
                     parent_span_id: opt(9),
                 },
                 TraceRecord::Dequeue {
                     t_ms: t,
                     queue: "Q".into(),
-                    message_id: "m".into(),
-                    trace_id: "1-abc".into(),
+                    message_id: message_id.clone(),
+                    trace_id: trace_id.clone(),
                     span_id: 10,
                 },
                 TraceRecord::Drop {
                     t_ms: t,
                     resource: "Bus".into(),
-                    trace_id: "1-abc".into(),
+                    trace_id: trace_id.clone(),
                     parent_span_id: opt(4),
                     reason: s.clone(),
                 },
                 TraceRecord::Log {
                     t_ms: t,
                     function: "F".into(),
-                    request_id: "r".into(),
-                    trace_id: "1-abc".into(),
+                    request_id: request_id.clone(),
+                    trace_id: trace_id.clone(),
                     parent_span_id: opt(8),
                     message: s.clone(),
                 },
                 TraceRecord::Response {
                     t_ms: t,
                     api: "Api".into(),
-                    request_id: "r".into(),
-                    trace_id: "1-abc".into(),
+                    request_id: request_id.clone(),
+                    trace_id: trace_id.clone(),
                     span_id: 2,
                     route: "POST /orders".into(),
                     status: 502,
@@ -690,15 +716,15 @@ mod tests {
                     key: s.clone(),
                     op: "put",
                     size: 1 << 40,
-                    trace_id: "1-abc".into(),
+                    trace_id: trace_id.clone(),
                     span_id: 11,
                     parent_span_id: opt(8),
                 },
                 TraceRecord::Call {
                     t_ms: t,
                     function: "F".into(),
-                    request_id: "r".into(),
-                    trace_id: "1-abc".into(),
+                    request_id: request_id.clone(),
+                    trace_id: trace_id.clone(),
                     span_id: 12,
                     parent_span_id: opt(8),
                     service: "sqs",
@@ -714,7 +740,7 @@ mod tests {
                     event: "connect",
                     client: "F".into(),
                     environment: present.then_some(4),
-                    trace_id: present.then(|| "1-abc".into()),
+                    trace_id: present.then(|| trace_id.clone()),
                     parent_span_id: opt(8),
                     connection: opt(2),
                     open: 3,
@@ -726,7 +752,7 @@ mod tests {
                     t_ms: t,
                     state_machine: "Sm".into(),
                     execution_arn: "arn:aws:states:…".into(),
-                    trace_id: "1-abc".into(),
+                    trace_id: trace_id.clone(),
                     span_id: 13,
                     status: "succeeded",
                     output: opt_value(&event),
@@ -736,7 +762,7 @@ mod tests {
                     t_ms: t,
                     state_machine: "Sm".into(),
                     execution_arn: "arn".into(),
-                    trace_id: "1-abc".into(),
+                    trace_id: trace_id.clone(),
                     parent_span_id: opt(13),
                     state: s.clone(),
                     scope: String::new(),
@@ -748,8 +774,8 @@ mod tests {
                 TraceRecord::Match {
                     t_ms: t,
                     rule: "R".into(),
-                    event_id: "e".into(),
-                    trace_id: "1-abc".into(),
+                    event_id: message_id.clone(),
+                    trace_id: trace_id.clone(),
                     span_id: 14,
                     parent_span_id: opt(1),
                 },

@@ -678,7 +678,7 @@ impl EventflowApp {
                         to,
                         t_us: t_ms.0,
                         arrive_us: arrive_ms.0,
-                        trace_id,
+                        trace_id: &trace_id.as_text(),
                         span_id: *span_id,
                         what: *what,
                     },
@@ -701,8 +701,8 @@ impl EventflowApp {
                 }
                 let dropped = self.log.push_invoke(
                     function,
-                    request_id,
-                    trace_id,
+                    &request_id.as_text(),
+                    &trace_id.as_text(),
                     t_ms.0,
                     *cold_start,
                     init_ms.map(|m| m.0),
@@ -732,7 +732,7 @@ impl EventflowApp {
                     canvas.flash(function, style::ERROR, visible_until(t_ms.0));
                 }
                 self.log.push_result(
-                    request_id,
+                    &request_id.as_text(),
                     *status,
                     duration_ms.0,
                     *billed_ms,
@@ -761,7 +761,8 @@ impl EventflowApp {
                 message,
                 ..
             } => {
-                self.log.push_log(request_id, t_ms.0, message.clone());
+                self.log
+                    .push_log(&request_id.as_text(), t_ms.0, message.clone());
             }
             TraceRecord::State {
                 state_machine,

@@ -203,7 +203,7 @@ pub fn find_carried(
     let at = records.iter().position(|r| {
         matches!(r, TraceRecord::Transit { span_id, from, to, trace_id, t_ms, .. }
             if *span_id == pick.span_id && *from == pick.from && *to == pick.to
-                && **trace_id == *pick.trace_id && t_ms.0 == pick.t_us)
+                && *trace_id == *pick.trace_id && t_ms.0 == pick.t_us)
     });
     let Some(at) = at else {
         return Err(
@@ -241,7 +241,7 @@ pub fn find_carried(
             } => {
                 return Ok(received(
                     function,
-                    request_id,
+                    &request_id.as_text(),
                     t_ms.0,
                     &event.as_value(),
                     message.as_deref(),
@@ -406,7 +406,7 @@ mod tests {
             panic!("not a transit");
         };
         DotPick {
-            trace_id: Arc::from(trace_id.as_str()),
+            trace_id: Arc::from(&*trace_id.as_text()),
             span_id: *span_id,
             from: from.to_string(),
             to: to.to_string(),

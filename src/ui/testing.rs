@@ -120,7 +120,8 @@ impl TestApp {
                 span: 0,
                 loop_epoch: 0,
             }
-            .text();
+            .record_id()
+            .to_string();
             self.app.log.push_invoke(
                 function,
                 &request,
