@@ -622,8 +622,8 @@ pub fn materialise(
                         ..
                     } if id == request_id => {
                         if let Some(mut d) = found.take() {
-                            d.response = response;
-                            d.error = error;
+                            d.response = response.map(Arc::unwrap_or_clone);
+                            d.error = error.map(Arc::unwrap_or_clone);
                             return Ok(Some(d));
                         }
                     }
@@ -983,7 +983,9 @@ mod tests {
                     response,
                     error,
                     ..
-                } if id == request_id => Some((response.clone(), error.clone())),
+                } if id == request_id => {
+                    Some((response.as_deref().cloned(), error.as_deref().cloned()))
+                }
                 _ => None,
             })
             .expect("it finished");

@@ -419,7 +419,7 @@ impl Sim {
             stats.errors += 1;
         }
         if self.tracing() {
-            let (req, route) = (req_n, route.to_string());
+            let (req, route) = (req_n, super::trace::Text::new(route));
             let record = TraceRecord::Response {
                 t_ms: Ms(now),
                 api: self.name_text(api),

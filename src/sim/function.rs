@@ -272,6 +272,18 @@ impl Outcome {
             Outcome::DefaultApiOk => default_api_response(),
         }
     }
+
+    /// The JSON returned or failed with, for a trace record: the default answer one value shared by every record
+    /// (built once per process, not per invocation), any other a copy.
+    pub fn to_shared_json(&self) -> std::sync::Arc<Value> {
+        static DEFAULT_OK: std::sync::OnceLock<std::sync::Arc<Value>> = std::sync::OnceLock::new();
+        match self {
+            Outcome::Json(v) => std::sync::Arc::new(v.clone()),
+            Outcome::DefaultApiOk => std::sync::Arc::clone(
+                DEFAULT_OK.get_or_init(|| std::sync::Arc::new(default_api_response())),
+            ),
+        }
+    }
 }
 
 /// What a function without a handler returns to API Gateway: a proxy response with status 200.
@@ -850,8 +862,8 @@ impl Sim {
                 status: inv.status,
                 duration_ms: Ms(inv.run_us),
                 billed_ms,
-                response: ok.then(|| inv.outcome.to_json()),
-                error: (!ok).then(|| inv.outcome.to_json()),
+                response: ok.then(|| inv.outcome.to_shared_json()),
+                error: (!ok).then(|| inv.outcome.to_shared_json()),
             };
             self.emit(|| record);
         }

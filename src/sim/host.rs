@@ -449,9 +449,9 @@ impl Host for SimHost<'_> {
                     if let Some(code) = &e.code {
                         m.insert("code".to_string(), Value::String(code.clone()));
                     }
-                    Value::Object(m)
+                    Box::new(Value::Object(m))
                 }),
-                rds,
+                rds: rds.map(Box::new),
             };
             self.sim.record(record);
         }

@@ -416,8 +416,8 @@ impl Sim {
             // The execution's span: the hop that carried its StartExecution.
             span_id: trace.span,
             status,
-            output,
-            error,
+            output: output.map(Box::new),
+            error: error.map(Box::new),
         });
         // A finished execution is kept only as long as something may still refer to it: drop it now.
         self.executions.remove(&n);
@@ -474,7 +474,7 @@ impl Sim {
                 scope,
                 event,
                 detail,
-                data,
+                data: data.map(Box::new),
                 stages,
             });
         }

@@ -257,15 +257,16 @@ impl super::engine::Sim {
     }
 }
 
-/// The event an invocation receives, as the engine carries it and the `invoke` record keeps it: a JSON value of
-/// its own, one shared (an EventBridge event or a fixed traffic payload goes to many invocations: cloning the
-/// payload clones a pointer), or an API Gateway request kept as its parts and built on demand. Whatever the form,
+/// The event an invocation receives, as the engine carries it and the `invoke` record keeps it: a JSON value,
+/// shared (an EventBridge event or a fixed traffic payload goes to many invocations: cloning the payload clones a
+/// pointer), an API Gateway request kept as its parts and built on demand, or `null`. 16 bytes, so the `invoke`
+/// record stays small (a `Value` in place would be 72). Whatever the form,
 /// [`EventPayload::as_value`] reads the same `Value`, and its JSON (serde or [`EventPayload::write_json`]) is
 /// the same bytes.
 #[derive(Debug, Clone)]
 pub enum EventPayload {
-    /// A value of its own (cloning it clones the tree).
-    Owned(Value),
+    /// No event: `null` (what an invocation's event is once the app has taken it).
+    Null,
     /// A value shared with whoever else holds it.
     Shared(Arc<Value>),
     /// An API Gateway proxy request (payload 1.0 or 2.0), built when read.
@@ -275,7 +276,7 @@ pub enum EventPayload {
 impl Default for EventPayload {
     /// `null`, holding nothing on the heap.
     fn default() -> Self {
-        EventPayload::Owned(Value::Null)
+        EventPayload::Null
     }
 }
 
@@ -302,7 +303,7 @@ impl EventPayload {
     /// The event as JSON: borrowed when it is a value, built when it is an API request.
     pub fn as_value(&self) -> Cow<'_, Value> {
         match self {
-            EventPayload::Owned(v) => Cow::Borrowed(v),
+            EventPayload::Null => Cow::Owned(Value::Null),
             EventPayload::Shared(v) => Cow::Borrowed(v),
             EventPayload::Api(api) => Cow::Owned(api.to_value()),
         }
@@ -316,7 +317,7 @@ impl EventPayload {
     /// The event as a `Value`, taking the tree when this was its last holder.
     pub fn into_value(self) -> Value {
         match self {
-            EventPayload::Owned(v) => v,
+            EventPayload::Null => Value::Null,
             EventPayload::Shared(v) => Arc::unwrap_or_clone(v),
             EventPayload::Api(api) => api.to_value(),
         }
@@ -325,7 +326,7 @@ impl EventPayload {
     /// Appends the event as compact JSON text, the bytes serde_json writes for [`EventPayload::as_value`].
     pub fn write_json(&self, out: &mut Vec<u8>) {
         match self {
-            EventPayload::Owned(v) => crate::events::json_text::push_value(out, v),
+            EventPayload::Null => out.extend_from_slice(b"null"),
             EventPayload::Shared(v) => crate::events::json_text::push_value(out, v),
             EventPayload::Api(api) => api.write_json(out),
         }
@@ -336,7 +337,7 @@ impl EventPayload {
     /// shared value counted whole, as if this holder were its last).
     pub fn heap_bytes(&self) -> usize {
         match self {
-            EventPayload::Owned(v) => value_heap_bytes(v),
+            EventPayload::Null => 0,
             EventPayload::Shared(v) => value_heap_bytes(v),
             EventPayload::Api(api) => api.heap_bytes(),
         }
@@ -445,10 +446,11 @@ pub enum TraceRecord {
         status: Status,
         duration_ms: Ms,
         billed_ms: u64,
+        /// Shared: a handler-less function's default answer is one value for every record.
         #[serde(skip_serializing_if = "Option::is_none")]
-        response: Option<Value>,
+        response: Option<Arc<Value>>,
         #[serde(skip_serializing_if = "Option::is_none")]
-        error: Option<Value>,
+        error: Option<Arc<Value>>,
     },
     /// An invocation was refused for lack of concurrency.
     Throttle {
@@ -536,7 +538,7 @@ pub enum TraceRecord {
         trace_id: RecordId,
         /// The span this record ends.
         span_id: u64,
-        route: String,
+        route: Text,
         status: u16,
         latency_ms: Ms,
         body: String,
@@ -571,10 +573,10 @@ pub enum TraceRecord {
         resource: Text,
         latency_ms: Ms,
         #[serde(skip_serializing_if = "Option::is_none")]
-        error: Option<Value>,
+        error: Option<Box<Value>>,
         /// `rds::query`: `{statement, rows, query_ms, connection}` (the database's connection number).
         #[serde(skip_serializing_if = "Option::is_none")]
-        rds: Option<Value>,
+        rds: Option<Box<Value>>,
     },
     /// A database connection event. On a `database`: `connect`, `refused` (at `max_connections`, with the
     /// engine's error) and `close` (the client's environment was reclaimed, or a proxy let an idle connection
@@ -612,9 +614,9 @@ pub enum TraceRecord {
         span_id: u64,
         status: &'static str,
         #[serde(skip_serializing_if = "Option::is_none")]
-        output: Option<Value>,
+        output: Option<Box<Value>>,
         #[serde(skip_serializing_if = "Option::is_none")]
-        error: Option<Value>,
+        error: Option<Box<Value>>,
     },
     /// A step of a Step Functions execution: a state entered or exited, a task scheduled/succeeded/failed, a
     /// wait, a retry, a caught error. `scope` names the Parallel branch or Map iteration ("" at the top).
@@ -634,7 +636,7 @@ pub enum TraceRecord {
         /// In process only, never written: the state's input (`entered`) or output (`exited`), for the UI's
         /// state-by-state view. Left out of trace files so that they stay as they were.
         #[serde(skip)]
-        data: Option<Value>,
+        data: Option<Box<Value>>,
         /// In process only, never written: on `exited`, the path stages the input went through
         /// ([`crate::asl::exec::Stages`]), for the UI's inspector.
         #[serde(skip)]
@@ -772,7 +774,6 @@ mod tests {
     fn payloads_read_and_write_the_same_json_whatever_their_form() {
         let v = serde_json::json!({"b": [1, -2, 0.5, "x\u{1}"], "a": null});
         for p in [
-            EventPayload::Owned(v.clone()),
             EventPayload::from(v.clone()),
             EventPayload::Shared(Arc::new(v.clone())),
         ] {
@@ -784,7 +785,26 @@ mod tests {
             assert!(p.heap_bytes() > 0);
             assert_eq!(p.into_value(), v);
         }
-        assert_eq!(EventPayload::default().into_value(), Value::Null);
+        let null = EventPayload::default();
+        let mut out = Vec::new();
+        null.write_json(&mut out);
+        assert_eq!(out, b"null");
+        assert_eq!(serde_json::to_vec(&null).ok(), Some(b"null".to_vec()));
+        assert_eq!(*null.as_value(), Value::Null);
+        assert_eq!(null.heap_bytes(), 0);
+        assert_eq!(null.into_value(), Value::Null);
+    }
+
+    #[test]
+    fn records_stay_small() {
+        // Records are moved whole from the engine to their consumer: their size is memory traffic per record.
+        // Ids and names are 24 bytes; a JSON value in a record (72 bytes in place) is boxed, an event shared.
+        assert_eq!(std::mem::size_of::<RecordId>(), 24);
+        assert_eq!(std::mem::size_of::<Text>(), 24);
+        assert_eq!(std::mem::size_of::<EventPayload>(), 16);
+        let size = std::mem::size_of::<TraceRecord>();
+        eprintln!("size_of::<TraceRecord>() = {size}");
+        assert!(size <= 232, "{size} bytes");
     }
 
     #[test]

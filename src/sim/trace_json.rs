@@ -100,8 +100,8 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
             o.str("status", status.as_str());
             o.ms("duration_ms", *duration_ms);
             o.u64("billed_ms", *billed_ms);
-            o.opt_value("response", response.as_ref());
-            o.opt_value("error", error.as_ref());
+            o.opt_value("response", response.as_deref());
+            o.opt_value("error", error.as_deref());
         }
         TraceRecord::Throttle {
             t_ms,
@@ -272,8 +272,8 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
             o.str("operation", operation);
             o.str("resource", resource);
             o.ms("latency_ms", *latency_ms);
-            o.opt_value("error", error.as_ref());
-            o.opt_value("rds", rds.as_ref());
+            o.opt_value("error", error.as_deref());
+            o.opt_value("rds", rds.as_deref());
         }
         TraceRecord::Connection {
             t_ms,
@@ -324,8 +324,8 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
             o.id("trace_id", trace_id);
             o.u64("span_id", *span_id);
             o.str("status", status);
-            o.opt_value("output", output.as_ref());
-            o.opt_value("error", error.as_ref());
+            o.opt_value("output", output.as_deref());
+            o.opt_value("error", error.as_deref());
         }
         TraceRecord::State {
             t_ms,
@@ -581,7 +581,7 @@ mod tests {
         let mut records = Vec::new();
         for (present, t) in [(false, Ms(1000)), (true, Ms(1_234_567))] {
             let opt = |v: u64| present.then_some(v);
-            let opt_value = |v: &Value| present.then(|| v.clone());
+            let opt_value = |v: &Value| present.then(|| Box::new(v.clone()));
             // Ids as the engine makes them (numbers) in one pass, as other texts in the other.
             let (trace_id, request_id, message_id): (RecordId, RecordId, RecordId) = if present {
                 let trace = crate::sim::ids::TraceId {
@@ -640,8 +640,8 @@ mod tests {
                     status: if present { Status::Timeout } else { Status::Ok },
                     duration_ms: Ms(5_001),
                     billed_ms: 6,
-                    response: opt_value(&event),
-                    error: opt_value(&json!({"errorType": s})),
+                    response: present.then(|| std::sync::Arc::new(event.clone())),
+                    error: present.then(|| std::sync::Arc::new(json!({"errorType": s}))),
                 },
                 TraceRecord::Throttle {
                     t_ms: t,

@@ -736,8 +736,8 @@ impl EventflowApp {
                     *status,
                     duration_ms.0,
                     *billed_ms,
-                    response.take(),
-                    error.take(),
+                    response.take().map(std::sync::Arc::unwrap_or_clone),
+                    error.take().map(std::sync::Arc::unwrap_or_clone),
                 );
             }
             TraceRecord::Throttle { t_ms, function, .. } => {
@@ -781,7 +781,7 @@ impl EventflowApp {
                 scope,
                 event,
                 detail.clone(),
-                data.take(),
+                data.take().map(|v| *v),
                 std::mem::take(stages),
             ),
             TraceRecord::Execution {

@@ -256,7 +256,7 @@ pub fn find_carried(
             } => {
                 return Ok(Carried::Payload {
                     caption: format!("The input of {state_machine} as its state {state} got it"),
-                    value: input.clone(),
+                    value: (**input).clone(),
                 });
             }
             TraceRecord::Object {
@@ -369,8 +369,9 @@ fn answer_of(before: &[TraceRecord], invoke_span: Option<u64>) -> Carried {
                 status.as_str()
             ),
             value: response
-                .clone()
-                .or_else(|| error.clone())
+                .as_deref()
+                .or(error.as_deref())
+                .cloned()
                 .unwrap_or(Value::Null),
         },
         None => Carried::Unseen {
@@ -471,7 +472,7 @@ mod tests {
                     function,
                     response: Some(v),
                     ..
-                } if *function == pick.from => Some(v.clone()),
+                } if *function == pick.from => Some((**v).clone()),
                 _ => None,
             })
             .expect("an answer");

@@ -74,7 +74,9 @@ pub fn trace_id_of(r: &TraceRecord) -> Option<IdText<'_>> {
 pub fn record_bytes(r: &TraceRecord) -> usize {
     /// A record's ids and names (a trace id, a request id, a resource or two), each a `String` of 10 to 40 bytes.
     const TEXTS: usize = 128;
-    let opt = |v: &Option<serde_json::Value>| v.as_ref().map_or(0, value_bytes);
+    fn opt<V: std::ops::Deref<Target = serde_json::Value>>(v: &Option<V>) -> usize {
+        v.as_deref().map_or(0, value_bytes)
+    }
     let payload = match r {
         TraceRecord::Invoke { event, links, .. } => {
             event.heap_bytes() + links.len() * std::mem::size_of::<u64>()
@@ -121,7 +123,7 @@ fn slim(r: &mut TraceRecord) {
         }
         TraceRecord::Call { error, rds, .. } => {
             if let Some(e) = error {
-                *e = serde_json::Value::Null;
+                **e = serde_json::Value::Null;
             }
             *rds = None;
         }
