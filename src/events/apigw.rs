@@ -48,6 +48,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use super::json_text::{push_bool, push_i64, push_str, push_value};
 use super::time::{clf_time, epoch_millis};
@@ -365,10 +366,12 @@ impl Seg {
 
 #[derive(Clone, Debug)]
 struct Route<T> {
-    key: String,
+    /// Shared with every match of the route (and every request event made from one).
+    key: Arc<str>,
     /// `None` = `ANY`.
     method: Option<String>,
-    resource: String,
+    /// Shared like `key`.
+    resource: Arc<str>,
     segs: Vec<Seg>,
     target: T,
 }
@@ -469,15 +472,16 @@ fn compare_routes<T>(a: &Route<T>, b: &Route<T>) -> std::cmp::Ordering {
 /// The route a request selected.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RouteMatch<T> {
-    /// `"GET /items/{id}"`, or `"$default"`.
-    pub route_key: String,
+    /// `"GET /items/{id}"`, or `"$default"`: the route's own text, shared.
+    pub route_key: Arc<str>,
     /// The route's path template, e.g. `/items/{id}` (REST `resource`); `/{proxy+}` for
-    /// `$default`.
-    pub resource: String,
+    /// `$default`. Shared like `route_key`.
+    pub resource: Arc<str>,
     /// What the route integrates with.
     pub target: T,
-    /// Decoded path parameters in path order; empty for `$default`.
-    pub path_params: Vec<(String, String)>,
+    /// Decoded path parameters in path order; empty for `$default`. Shared with the request events made from the
+    /// match.
+    pub path_params: Arc<[(String, String)]>,
 }
 
 /// An API's routes, validated, ready for route selection (see the module documentation).
@@ -629,9 +633,9 @@ impl<T: Clone> RouteTable<T> {
             }
             seen.push(sig);
             table.routes.push(Route {
-                key: key.clone(),
+                key: Arc::from(key.as_str()),
                 method: method_opt,
-                resource: path.to_string(),
+                resource: Arc::from(path),
                 segs,
                 target,
             });
@@ -674,15 +678,15 @@ impl<T: Clone> RouteTable<T> {
                     route_key: r.key.clone(),
                     resource: r.resource.clone(),
                     target: r.target.clone(),
-                    path_params: r.params(&segs),
+                    path_params: r.params(&segs).into(),
                 });
             }
         }
         self.default.as_ref().map(|t| RouteMatch {
-            route_key: "$default".to_string(),
-            resource: "/{proxy+}".to_string(),
+            route_key: Arc::from("$default"),
+            resource: Arc::from("/{proxy+}"),
             target: t.clone(),
-            path_params: Vec::new(),
+            path_params: Arc::new([]),
         })
     }
 }
@@ -1092,12 +1096,12 @@ pub struct ApiRequestEvent {
     pub api: std::sync::Arc<ApiIdentity>,
     /// The client's request, shared with the traffic source that sends it.
     pub request: std::sync::Arc<HttpRequest>,
-    /// The selected route's key (`"GET /items/{id}"`, `"$default"`).
-    pub route_key: String,
-    /// The route's path template (REST `resource`).
-    pub resource: String,
-    /// Decoded path parameters in path order.
-    pub path_params: Vec<(String, String)>,
+    /// The selected route's key (`"GET /items/{id}"`, `"$default"`), shared with the route match.
+    pub route_key: Arc<str>,
+    /// The route's path template (REST `resource`), shared with the route match.
+    pub resource: Arc<str>,
+    /// Decoded path parameters in path order, shared with the route match.
+    pub path_params: Arc<[(String, String)]>,
     /// API Gateway's request id.
     pub request_id: RequestId36,
     /// When the request reached the API.
@@ -1146,12 +1150,10 @@ impl ApiRequestEvent {
         }
     }
 
-    /// Bytes the event holds of its own (an estimate: itself and its texts; the shared request and API are not
-    /// counted), without building it.
+    /// Bytes the event holds (an estimate: itself and its path parameters, counted as if this event were their
+    /// last holder; the route's texts, the request and the API are shared and not counted), without building it.
     pub fn heap_bytes(&self) -> usize {
         std::mem::size_of::<ApiRequestEvent>()
-            + self.route_key.capacity()
-            + self.resource.capacity()
             + self
                 .path_params
                 .iter()

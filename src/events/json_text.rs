@@ -93,10 +93,23 @@ pub fn push_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// [`push_str`] of text already known to be UTF-8, as bytes (a text held inline in a trace record: no second
+/// check of its UTF-8).
+pub fn push_str_bytes(out: &mut Vec<u8>, utf8: &[u8]) {
+    out.reserve(utf8.len() + 2);
+    out.push(b'"');
+    push_escaped_bytes(out, utf8);
+    out.push(b'"');
+}
+
 /// The inside of a JSON string: `s` escaped as [`push_str`] escapes it, without the quotes.
 pub fn push_escaped(out: &mut Vec<u8>, s: &str) {
+    push_escaped_bytes(out, s.as_bytes());
+}
+
+/// [`push_escaped`] of UTF-8 text as bytes (only ASCII bytes are ever escaped, so UTF-8 stays UTF-8).
+fn push_escaped_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let bytes = s.as_bytes();
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {

@@ -204,7 +204,7 @@ impl RecordId {
             RecordId::Text(s) => crate::events::json_text::push_str(out, s),
             numbered => {
                 out.push(b'"');
-                out.extend_from_slice(numbered.as_text().as_bytes());
+                out.extend_from_slice(numbered.as_text().utf8());
                 out.push(b'"');
             }
         }
@@ -217,6 +217,16 @@ pub enum IdText<'a> {
     Formatted { bytes: [u8; ID_TEXT_MAX], len: u8 },
     /// Held as text by the id.
     Borrowed(&'a str),
+}
+
+impl IdText<'_> {
+    /// The text's UTF-8 bytes, without checking them again (formatted ones are ASCII).
+    pub fn utf8(&self) -> &[u8] {
+        match self {
+            IdText::Formatted { bytes, len } => bytes.get(..usize::from(*len)).unwrap_or(&[]),
+            IdText::Borrowed(s) => s.as_bytes(),
+        }
+    }
 }
 
 impl std::ops::Deref for IdText<'_> {

@@ -114,6 +114,16 @@ impl std::ops::Deref for Text {
     }
 }
 
+impl AsRef<[u8]> for Text {
+    /// The text's bytes as held (UTF-8: a `Text` is only ever made from a `&str`), without checking them again.
+    fn as_ref(&self) -> &[u8] {
+        match self {
+            Text::Shared(s) => s.as_bytes(),
+            Text::Inline { len, bytes } => bytes.get(..usize::from(*len)).unwrap_or(&[]),
+        }
+    }
+}
+
 impl AsRef<str> for Text {
     fn as_ref(&self) -> &str {
         self.as_str()
