@@ -134,8 +134,9 @@
 //!   `Command::PauseAt` pauses play once at a
 //!   moment (`open --until`). [`runner::retention`] — what the app keeps of a run under a memory cap (issue 15):
 //!   compact invocation rows (interned function, request and trace ids packed to 16 bytes, times, status: ~72
-//!   bytes), the full detail (event, response, error, logs) only for the most recent invocations within a byte
-//!   budget, the oldest rows dropped past the cap (1 GB by default, `open --memory-cap-mb`) and counted; detail
+//!   bytes), the full detail (event — kept as the engine's `EventPayload`, an API request as its parts, built
+//!   as JSON only when the inspector shows it — response, error, logs) only for the most recent invocations
+//!   within a byte budget, the oldest rows dropped past the cap (1 GB by default, `open --memory-cap-mb`) and counted; detail
 //!   no longer kept is rebuilt on demand by a re-run to that invocation on a thread of its own
 //!   (`retention::DetailJob`; dropping the job, as a newer one replaces it, cancels its re-run). [`runner::metrics`] — per-interval series
 //!   from trace records (concurrency, rates, p50/p99, queue depth and oldest age, dead letters, API status

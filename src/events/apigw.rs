@@ -319,6 +319,21 @@ impl HttpRequest {
     }
 
     /// First value of a header, matched case-insensitively.
+    /// Bytes the request holds (an estimate: itself, its texts and pairs).
+    pub fn heap_bytes(&self) -> usize {
+        let pairs = |ps: &[(String, String)]| {
+            ps.iter()
+                .map(|(k, v)| k.capacity() + v.capacity() + std::mem::size_of::<(String, String)>())
+                .sum::<usize>()
+        };
+        std::mem::size_of::<HttpRequest>()
+            + self.method.capacity()
+            + self.path.capacity()
+            + pairs(&self.headers)
+            + pairs(&self.query)
+            + self.body.as_ref().map_or(0, String::capacity)
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()

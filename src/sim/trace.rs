@@ -342,6 +342,16 @@ impl EventPayload {
         }
     }
 
+    /// Heap bytes kept alive by holding the payload, counting whatever it shares as if this holder were its last
+    /// (an estimate, for the app's log of invocation details, whose budget must bound memory however the events
+    /// are shared): [`EventPayload::heap_bytes`] plus, for an API request, the client's request.
+    pub fn retained_bytes(&self) -> usize {
+        match self {
+            EventPayload::Api(api) => api.heap_bytes() + api.request.heap_bytes(),
+            other => other.heap_bytes(),
+        }
+    }
+
     /// Heap bytes the payload holds (an estimate, for a budget of retained records): an API request's own parts
     /// without building it (its shared request is not counted), or a value's nodes, texts and map entries (a
     /// shared value counted whole, as if this holder were its last).
@@ -369,6 +379,13 @@ fn value_heap_bytes(v: &Value) -> usize {
                 })
                 .sum::<usize>()
         }
+    }
+}
+
+impl PartialEq for EventPayload {
+    /// Equal when they read as the same `Value`, whatever their forms.
+    fn eq(&self, other: &EventPayload) -> bool {
+        *self.as_value() == *other.as_value()
     }
 }
 

@@ -707,7 +707,7 @@ impl EventflowApp {
                     *cold_start,
                     init_ms.map(|m| m.0),
                     *attempt,
-                    std::mem::take(event).into_value(),
+                    std::mem::take(event),
                 );
                 if dropped > 0
                     && let Selection::Invocation(i) = self.selection

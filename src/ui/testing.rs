@@ -130,7 +130,7 @@ impl TestApp {
                 false,
                 None,
                 1,
-                serde_json::json!({}),
+                serde_json::json!({}).into(),
             );
             self.app
                 .log
@@ -345,7 +345,7 @@ impl InvocationSeen {
             attempt: r.attempt,
             status: r.status,
             duration_us: r.duration_us,
-            event: d.event,
+            event: d.event.into_value(),
             response: d.response,
             error: d.error,
             logs: d.logs,
