@@ -479,14 +479,16 @@ fn push_ms(out: &mut Vec<u8>, v: Ms) {
             b'0' + (frac / 10 % 10) as u8,
             b'0' + (frac % 10) as u8,
         ];
-        let len = if frac % 10 != 0 {
-            4
+        let unused = if frac % 10 != 0 {
+            0
         } else if frac % 100 != 0 {
-            3
+            1
         } else {
             2
         };
-        out.extend_from_slice(&digits[..len]);
+        // All four appended (a copy of constant length, in place), trailing zeros cut.
+        out.extend_from_slice(&digits);
+        out.truncate(out.len() - unused);
     } else {
         push_f64(out, v.0 as f64 / 1000.0);
     }
