@@ -774,12 +774,18 @@ mod tests {
     }
 
     #[test]
-    fn texts_hold_short_names_and_ids_inline_and_read_as_their_text() {
+    fn texts_hold_short_names_inline_and_read_as_their_text() {
         let uuid = "123e4567-e89b-42d3-a456-426614174000";
         let long = "a-resource-name-longer-than-thirty-eight-bytes-é";
-        for s in ["", "Api", uuid, "é😀\"\\\n", long] {
+        let (fits, over) = ("twenty-two-bytes-exact", "twenty-three-bytes-over");
+        assert_eq!(
+            (fits.len(), over.len()),
+            (Text::INLINE_MAX, Text::INLINE_MAX + 1)
+        );
+        for s in ["", "Api", uuid, "é😀\"\\\n", long, fits, over] {
             let t = Text::new(s);
             assert_eq!(t.as_str(), s);
+            assert_eq!(AsRef::<[u8]>::as_ref(&t), s.as_bytes());
             assert_eq!(&*t, s);
             assert_eq!(t, s);
             assert_eq!(t.to_string(), s);
