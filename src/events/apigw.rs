@@ -1486,6 +1486,9 @@ fn write_single_and_multi(
     out.push(b'}');
 }
 
+/// A 1.0 event's path parameters, names unique (`None`: `null`).
+type V1PathParams<'a> = Option<Vec<(&'a str, Cow<'a, str>)>>;
+
 /// The resource a 1.0 event names and its path parameters (`None`: `null`): a `$default` match is the resource
 /// `/{proxy+}` with `proxy` the path without its leading slash (`null` for `/`); otherwise the route's resource
 /// and parameters (a repeated name keeps its first place and its last value, as a JSON map does).
@@ -1494,7 +1497,7 @@ fn v1_resource_and_params<'a>(
     resource: &'a str,
     path_params: &'a [(String, String)],
     req: &HttpRequest,
-) -> (&'a str, Option<Vec<(&'a str, Cow<'a, str>)>>) {
+) -> (&'a str, V1PathParams<'a>) {
     if route_key == "$default" {
         let rest = req.path.strip_prefix('/').unwrap_or(&req.path);
         let params =
