@@ -96,8 +96,10 @@
 //!     from the seeded generator only while a fault is in force.
 //!   - `ids` (id kinds and per-kind counters sized from them), `rng`, `trace`, `stats`; `trace_json` — the
 //!     records' JSON Lines writer, by hand into a reused buffer (the bytes serde_json wrote, tested on every kind).
-//!     Records allocate little: names and ids are a `trace::Text` (inline up to 38 bytes, else a shared
-//!     `Arc<str>`; derefs to `str`), and an invocation's event is a `trace::EventPayload` — a value, a shared
+//!     Records allocate little: ids (request, message, event and trace ids) are an `ids::RecordId` — the numbers
+//!     they are made from, formatted only when written (no escape scan) or shown; names are a `trace::Text`
+//!     (inline up to 22 bytes, else an `Arc<str>` made once per resource in the engine's table; derefs to `str`),
+//!     and an invocation's event is a `trace::EventPayload` — a value, a shared
 //!     value (EventBridge fan-out, fixed traffic payloads), or an API Gateway request kept as its parts
 //!     (`events::apigw::ApiRequestEvent`) and built as JSON only when read, written to JSON Lines straight from
 //!     them (`events::json_text`).
@@ -132,8 +134,9 @@
 //!   `Command::PauseAt` pauses play once at a
 //!   moment (`open --until`). [`runner::retention`] — what the app keeps of a run under a memory cap (issue 15):
 //!   compact invocation rows (interned function, request and trace ids packed to 16 bytes, times, status: ~72
-//!   bytes), the full detail (event, response, error, logs) only for the most recent invocations within a byte
-//!   budget, the oldest rows dropped past the cap (1 GB by default, `open --memory-cap-mb`) and counted; detail
+//!   bytes), the full detail (event — kept as the engine's `EventPayload`, an API request as its parts, built
+//!   as JSON only when the inspector shows it — response, error, logs) only for the most recent invocations
+//!   within a byte budget, the oldest rows dropped past the cap (1 GB by default, `open --memory-cap-mb`) and counted; detail
 //!   no longer kept is rebuilt on demand by a re-run to that invocation on a thread of its own
 //!   (`retention::DetailJob`; dropping the job, as a newer one replaces it, cancels its re-run). [`runner::metrics`] — per-interval series
 //!   from trace records (concurrency, rates, p50/p99, queue depth and oldest age, dead letters, API status

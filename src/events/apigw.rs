@@ -48,8 +48,9 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
-use super::json_text::{push_bool, push_i64, push_str, push_value};
+use super::json_text::{push_bool, push_escaped, push_i64, push_str};
 use super::time::{clf_time, epoch_millis};
 use super::{AwsEnv, EventError, SOURCE_IP, is_unreserved, md5_of, percent_decode, percent_encode};
 
@@ -318,6 +319,21 @@ impl HttpRequest {
     }
 
     /// First value of a header, matched case-insensitively.
+    /// Bytes the request holds (an estimate: itself, its texts and pairs).
+    pub fn heap_bytes(&self) -> usize {
+        let pairs = |ps: &[(String, String)]| {
+            ps.iter()
+                .map(|(k, v)| k.capacity() + v.capacity() + std::mem::size_of::<(String, String)>())
+                .sum::<usize>()
+        };
+        std::mem::size_of::<HttpRequest>()
+            + self.method.capacity()
+            + self.path.capacity()
+            + pairs(&self.headers)
+            + pairs(&self.query)
+            + self.body.as_ref().map_or(0, String::capacity)
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -365,10 +381,12 @@ impl Seg {
 
 #[derive(Clone, Debug)]
 struct Route<T> {
-    key: String,
+    /// Shared with every match of the route (and every request event made from one).
+    key: Arc<str>,
     /// `None` = `ANY`.
     method: Option<String>,
-    resource: String,
+    /// Shared like `key`.
+    resource: Arc<str>,
     segs: Vec<Seg>,
     target: T,
 }
@@ -469,15 +487,16 @@ fn compare_routes<T>(a: &Route<T>, b: &Route<T>) -> std::cmp::Ordering {
 /// The route a request selected.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RouteMatch<T> {
-    /// `"GET /items/{id}"`, or `"$default"`.
-    pub route_key: String,
+    /// `"GET /items/{id}"`, or `"$default"`: the route's own text, shared.
+    pub route_key: Arc<str>,
     /// The route's path template, e.g. `/items/{id}` (REST `resource`); `/{proxy+}` for
-    /// `$default`.
-    pub resource: String,
+    /// `$default`. Shared like `route_key`.
+    pub resource: Arc<str>,
     /// What the route integrates with.
     pub target: T,
-    /// Decoded path parameters in path order; empty for `$default`.
-    pub path_params: Vec<(String, String)>,
+    /// Decoded path parameters in path order; empty for `$default`. Shared with the request events made from the
+    /// match.
+    pub path_params: Arc<[(String, String)]>,
 }
 
 /// An API's routes, validated, ready for route selection (see the module documentation).
@@ -629,9 +648,9 @@ impl<T: Clone> RouteTable<T> {
             }
             seen.push(sig);
             table.routes.push(Route {
-                key: key.clone(),
+                key: Arc::from(key.as_str()),
                 method: method_opt,
-                resource: path.to_string(),
+                resource: Arc::from(path),
                 segs,
                 target,
             });
@@ -674,15 +693,15 @@ impl<T: Clone> RouteTable<T> {
                     route_key: r.key.clone(),
                     resource: r.resource.clone(),
                     target: r.target.clone(),
-                    path_params: r.params(&segs),
+                    path_params: r.params(&segs).into(),
                 });
             }
         }
         self.default.as_ref().map(|t| RouteMatch {
-            route_key: "$default".to_string(),
-            resource: "/{proxy+}".to_string(),
+            route_key: Arc::from("$default"),
+            resource: Arc::from("/{proxy+}"),
             target: t.clone(),
-            path_params: Vec::new(),
+            path_params: Arc::new([]),
         })
     }
 }
@@ -1092,12 +1111,12 @@ pub struct ApiRequestEvent {
     pub api: std::sync::Arc<ApiIdentity>,
     /// The client's request, shared with the traffic source that sends it.
     pub request: std::sync::Arc<HttpRequest>,
-    /// The selected route's key (`"GET /items/{id}"`, `"$default"`).
-    pub route_key: String,
-    /// The route's path template (REST `resource`).
-    pub resource: String,
-    /// Decoded path parameters in path order.
-    pub path_params: Vec<(String, String)>,
+    /// The selected route's key (`"GET /items/{id}"`, `"$default"`), shared with the route match.
+    pub route_key: Arc<str>,
+    /// The route's path template (REST `resource`), shared with the route match.
+    pub resource: Arc<str>,
+    /// Decoded path parameters in path order, shared with the route match.
+    pub path_params: Arc<[(String, String)]>,
     /// API Gateway's request id.
     pub request_id: RequestId36,
     /// When the request reached the API.
@@ -1141,17 +1160,23 @@ impl ApiRequestEvent {
                 self.request_id.as_str(),
                 self.time,
             ),
-            // The REST event is rarer (REST APIs) and written from its `Value`.
-            ApiProtocol::Rest => push_value(out, &self.to_value()),
+            ApiProtocol::Rest => write_v1(
+                out,
+                &self.api,
+                &self.route_key,
+                &self.resource,
+                &self.path_params,
+                &self.request,
+                self.request_id.as_str(),
+                self.time,
+            ),
         }
     }
 
-    /// Bytes the event holds of its own (an estimate: itself and its texts; the shared request and API are not
-    /// counted), without building it.
+    /// Bytes the event holds (an estimate: itself and its path parameters, counted as if this event were their
+    /// last holder; the route's texts, the request and the API are shared and not counted), without building it.
     pub fn heap_bytes(&self) -> usize {
         std::mem::size_of::<ApiRequestEvent>()
-            + self.route_key.capacity()
-            + self.resource.capacity()
             + self
                 .path_params
                 .iter()
@@ -1255,58 +1280,22 @@ fn v1_value(
     time: DateTime<Utc>,
 ) -> Value {
     let api_id = api.api_id.as_str();
-    let mut groups = group_ci(req.headers.iter().cloned());
-    let has =
-        |g: &Vec<(String, Vec<String>)>, n: &str| g.iter().any(|(k, _)| k.eq_ignore_ascii_case(n));
-    if !has(&groups, "Host") {
-        groups.push(("Host".to_string(), vec![api.domain.clone()]));
-    }
-    if !has(&groups, "X-Amzn-Trace-Id") {
-        groups.push((
-            "X-Amzn-Trace-Id".to_string(),
-            vec![trace_header(request_id, time)],
-        ));
-    }
-    let xff = xff_value(req);
-    if let Some((_, vs)) = groups
-        .iter_mut()
-        .find(|(k, _)| k.eq_ignore_ascii_case("X-Forwarded-For"))
-    {
-        *vs = vec![xff];
-    } else {
-        groups.push(("X-Forwarded-For".to_string(), vec![xff]));
-    }
-    if !has(&groups, "X-Forwarded-Port") {
-        groups.push(("X-Forwarded-Port".to_string(), vec!["443".to_string()]));
-    }
-    if !has(&groups, "X-Forwarded-Proto") {
-        groups.push(("X-Forwarded-Proto".to_string(), vec!["https".to_string()]));
-    }
-    groups.sort_by_cached_key(|(k, _)| k.to_ascii_lowercase());
+    let groups = v1_header_groups(api, req, request_id, time);
     let (headers, multi_headers) = single_and_multi(&groups);
 
     let qgroups = group_exact(req.query.iter().cloned());
     let (query, multi_query) = single_and_multi(&qgroups);
 
-    let is_default = route_key == "$default";
-    let resource = if is_default { "/{proxy+}" } else { resource };
-    let path_parameters = if is_default {
-        let rest = req.path.strip_prefix('/').unwrap_or(&req.path);
-        if rest.is_empty() {
-            Value::Null
-        } else {
+    let (resource, path_params) = v1_resource_and_params(route_key, resource, path_params, req);
+    let path_parameters = match path_params {
+        None => Value::Null,
+        Some(params) => {
             let mut p = Map::new();
-            p.insert("proxy".into(), Value::String(percent_decode(rest, false)));
+            for (k, v) in params {
+                p.insert(k.to_string(), Value::String(v.into_owned()));
+            }
             Value::Object(p)
         }
-    } else if path_params.is_empty() {
-        Value::Null
-    } else {
-        let mut p = Map::new();
-        for (k, v) in path_params {
-            p.insert(k.clone(), Value::String(v.clone()));
-        }
-        Value::Object(p)
     };
 
     let user_agent = user_agent_of(req).map_or(Value::Null, Value::String);
@@ -1325,17 +1314,7 @@ fn v1_value(
     identity.insert("userAgent".into(), user_agent);
     identity.insert("user".into(), Value::Null);
 
-    let resource_id = alnum_id(
-        &["resource-id:", api_id, ":", resource],
-        6,
-        b"abcdefghijklmnopqrstuvwxyz0123456789",
-    );
-    let mut extended = alnum_id(
-        &["extended-request-id:", request_id],
-        15,
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
-    );
-    extended.push('=');
+    let (resource_id, extended) = v1_derived_ids(api_id, resource, request_id);
 
     let mut ctx = Map::with_capacity(15);
     ctx.insert("resourceId".into(), Value::from(resource_id));
@@ -1376,6 +1355,215 @@ fn v1_value(
     );
     ev.insert("isBase64Encoded".into(), Value::Bool(req.is_base64));
     Value::Object(ev)
+}
+
+/// Payload format 1.0 written as JSON text: the bytes serde_json writes for [`v1_value`]'s `Value`, without
+/// building it (the same header grouping, path parameters and derived ids).
+#[allow(clippy::too_many_arguments)]
+fn write_v1(
+    out: &mut Vec<u8>,
+    api: &ApiIdentity,
+    route_key: &str,
+    resource: &str,
+    path_params: &[(String, String)],
+    req: &HttpRequest,
+    request_id: &str,
+    time: DateTime<Utc>,
+) {
+    let api_id = api.api_id.as_str();
+    let (resource, path_params) = v1_resource_and_params(route_key, resource, path_params, req);
+    out.extend_from_slice(b"{\"resource\":");
+    push_str(out, resource);
+    out.extend_from_slice(b",\"path\":");
+    push_str(out, &req.path);
+    out.extend_from_slice(b",\"httpMethod\":");
+    push_str(out, &req.method);
+    let groups = v1_header_groups(api, req, request_id, time);
+    write_single_and_multi(out, "headers", "multiValueHeaders", &groups);
+    let qgroups = group_exact(req.query.iter().cloned());
+    write_single_and_multi(
+        out,
+        "queryStringParameters",
+        "multiValueQueryStringParameters",
+        &qgroups,
+    );
+    out.extend_from_slice(b",\"pathParameters\":");
+    match path_params {
+        None => out.extend_from_slice(b"null"),
+        Some(params) => write_object(out, params.iter().map(|(k, v)| (*k, &**v))),
+    }
+    out.extend_from_slice(b",\"stageVariables\":null,\"requestContext\":{\"resourceId\":");
+    let (resource_id, extended) = v1_derived_ids(api_id, resource, request_id);
+    push_str(out, &resource_id);
+    out.extend_from_slice(b",\"resourcePath\":");
+    push_str(out, resource);
+    out.extend_from_slice(b",\"httpMethod\":");
+    push_str(out, &req.method);
+    out.extend_from_slice(b",\"extendedRequestId\":");
+    push_str(out, &extended);
+    out.extend_from_slice(b",\"requestTime\":");
+    push_str(out, &clf_time(time));
+    out.extend_from_slice(b",\"path\":\"/");
+    push_escaped(out, REST_STAGE);
+    push_escaped(out, &req.path);
+    out.extend_from_slice(b"\",\"accountId\":");
+    push_str(out, &api.account_id);
+    out.extend_from_slice(b",\"protocol\":\"HTTP/1.1\",\"stage\":");
+    push_str(out, REST_STAGE);
+    out.extend_from_slice(b",\"domainPrefix\":");
+    push_str(out, api_id);
+    out.extend_from_slice(b",\"requestTimeEpoch\":");
+    push_i64(out, epoch_millis(time));
+    out.extend_from_slice(b",\"requestId\":");
+    push_str(out, request_id);
+    out.extend_from_slice(
+        b",\"identity\":{\"cognitoIdentityPoolId\":null,\"accountId\":null,\"cognitoIdentityId\":null,\
+          \"caller\":null,\"sourceIp\":",
+    );
+    push_str(out, SOURCE_IP);
+    out.extend_from_slice(
+        b",\"principalOrgId\":null,\"accessKey\":null,\"cognitoAuthenticationType\":null,\
+          \"cognitoAuthenticationProvider\":null,\"userArn\":null,\"userAgent\":",
+    );
+    match user_agent_of(req) {
+        Some(ua) => push_str(out, &ua),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"user\":null},\"domainName\":");
+    push_str(out, &api.domain);
+    out.extend_from_slice(b",\"apiId\":");
+    push_str(out, api_id);
+    out.extend_from_slice(b"},\"body\":");
+    match &req.body {
+        Some(b) => push_str(out, b),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"isBase64Encoded\":");
+    push_bool(out, req.is_base64);
+    out.push(b'}');
+}
+
+/// `,"<single>":{…},"<multi>":{…}` for name groups as [`single_and_multi`] makes them (`null` both when empty).
+fn write_single_and_multi(
+    out: &mut Vec<u8>,
+    single: &str,
+    multi: &str,
+    groups: &[(String, Vec<String>)],
+) {
+    out.extend_from_slice(b",\"");
+    out.extend_from_slice(single.as_bytes());
+    out.extend_from_slice(b"\":");
+    if groups.is_empty() {
+        out.extend_from_slice(b"null,\"");
+        out.extend_from_slice(multi.as_bytes());
+        out.extend_from_slice(b"\":null");
+        return;
+    }
+    // The single-value map carries the last value of a repeated name.
+    write_object(
+        out,
+        groups
+            .iter()
+            .map(|(n, vs)| (n.as_str(), vs.last().map_or("", String::as_str))),
+    );
+    out.extend_from_slice(b",\"");
+    out.extend_from_slice(multi.as_bytes());
+    out.extend_from_slice(b"\":{");
+    for (i, (n, vs)) in groups.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        push_str(out, n);
+        out.extend_from_slice(b":[");
+        for (j, v) in vs.iter().enumerate() {
+            if j > 0 {
+                out.push(b',');
+            }
+            push_str(out, v);
+        }
+        out.push(b']');
+    }
+    out.push(b'}');
+}
+
+/// A 1.0 event's path parameters, names unique (`None`: `null`).
+type V1PathParams<'a> = Option<Vec<(&'a str, Cow<'a, str>)>>;
+
+/// The resource a 1.0 event names and its path parameters (`None`: `null`): a `$default` match is the resource
+/// `/{proxy+}` with `proxy` the path without its leading slash (`null` for `/`); otherwise the route's resource
+/// and parameters (a repeated name keeps its first place and its last value, as a JSON map does).
+fn v1_resource_and_params<'a>(
+    route_key: &str,
+    resource: &'a str,
+    path_params: &'a [(String, String)],
+    req: &HttpRequest,
+) -> (&'a str, V1PathParams<'a>) {
+    if route_key == "$default" {
+        let rest = req.path.strip_prefix('/').unwrap_or(&req.path);
+        let params =
+            (!rest.is_empty()).then(|| vec![("proxy", Cow::Owned(percent_decode(rest, false)))]);
+        ("/{proxy+}", params)
+    } else if path_params.is_empty() {
+        (resource, None)
+    } else {
+        (resource, Some(unique_pairs(path_params, false)))
+    }
+}
+
+/// A 1.0 event's `resourceId` (6 characters from the API and resource) and `extendedRequestId` (15 from the request
+/// id, then `=`).
+fn v1_derived_ids(api_id: &str, resource: &str, request_id: &str) -> (String, String) {
+    let resource_id = alnum_id(
+        &["resource-id:", api_id, ":", resource],
+        6,
+        b"abcdefghijklmnopqrstuvwxyz0123456789",
+    );
+    let mut extended = alnum_id(
+        &["extended-request-id:", request_id],
+        15,
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+    );
+    extended.push('=');
+    (resource_id, extended)
+}
+
+/// A 1.0 event's headers grouped case-insensitively (the client's spelling), API Gateway's own added unless sent,
+/// `X-Forwarded-For` replaced, sorted by lower-cased name.
+fn v1_header_groups(
+    api: &ApiIdentity,
+    req: &HttpRequest,
+    request_id: &str,
+    time: DateTime<Utc>,
+) -> Vec<(String, Vec<String>)> {
+    let mut groups = group_ci(req.headers.iter().cloned());
+    let has =
+        |g: &Vec<(String, Vec<String>)>, n: &str| g.iter().any(|(k, _)| k.eq_ignore_ascii_case(n));
+    if !has(&groups, "Host") {
+        groups.push(("Host".to_string(), vec![api.domain.clone()]));
+    }
+    if !has(&groups, "X-Amzn-Trace-Id") {
+        groups.push((
+            "X-Amzn-Trace-Id".to_string(),
+            vec![trace_header(request_id, time)],
+        ));
+    }
+    let xff = xff_value(req);
+    if let Some((_, vs)) = groups
+        .iter_mut()
+        .find(|(k, _)| k.eq_ignore_ascii_case("X-Forwarded-For"))
+    {
+        *vs = vec![xff];
+    } else {
+        groups.push(("X-Forwarded-For".to_string(), vec![xff]));
+    }
+    if !has(&groups, "X-Forwarded-Port") {
+        groups.push(("X-Forwarded-Port".to_string(), vec!["443".to_string()]));
+    }
+    if !has(&groups, "X-Forwarded-Proto") {
+        groups.push(("X-Forwarded-Proto".to_string(), vec!["https".to_string()]));
+    }
+    groups.sort_by_cached_key(|(k, _)| k.to_ascii_lowercase());
+    groups
 }
 
 /// Groups pairs by exact (case-sensitive) name, keeping first-seen order.

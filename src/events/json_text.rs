@@ -12,17 +12,18 @@ use serde_json::Value;
 
 /// An unsigned integer in decimal.
 pub fn push_u64(out: &mut Vec<u8>, mut v: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
+    // Room for the longest number appended at once (a copy of constant length, done in place), the digits written
+    // into it, the rest cut: copying a few digits of variable length was a call to memmove per number.
+    let digits = v.checked_ilog10().map_or(1, |log| log as usize + 1);
+    let start = out.len();
+    out.extend_from_slice(&[b'0'; 20]);
+    if let Some(slots) = out.get_mut(start..start + digits) {
+        for slot in slots.iter_mut().rev() {
+            *slot = b'0' + (v % 10) as u8;
+            v /= 10;
         }
     }
-    out.extend_from_slice(&digits[i..]);
+    out.truncate(start + digits);
 }
 
 /// A signed integer in decimal.
@@ -93,10 +94,23 @@ pub fn push_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// [`push_str`] of text already known to be UTF-8, as bytes (a text held inline in a trace record: no second
+/// check of its UTF-8).
+pub fn push_str_bytes(out: &mut Vec<u8>, utf8: &[u8]) {
+    out.reserve(utf8.len() + 2);
+    out.push(b'"');
+    push_escaped_bytes(out, utf8);
+    out.push(b'"');
+}
+
 /// The inside of a JSON string: `s` escaped as [`push_str`] escapes it, without the quotes.
 pub fn push_escaped(out: &mut Vec<u8>, s: &str) {
+    push_escaped_bytes(out, s.as_bytes());
+}
+
+/// [`push_escaped`] of UTF-8 text as bytes (only ASCII bytes are ever escaped, so UTF-8 stays UTF-8).
+fn push_escaped_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let bytes = s.as_bytes();
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
@@ -153,6 +167,29 @@ fn needs_escape(word: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integers_are_written_in_decimal_at_every_digit_count() {
+        let mut values = vec![0u64, 1, u64::MAX, u64::MAX - 1];
+        let mut p = 1u64;
+        while let Some(next) = p.checked_mul(10) {
+            values.extend([p - 1, p, p + 1, next - 1]);
+            p = next;
+        }
+        values.extend([p - 1, p, p + 1]);
+        let mut out = b"x".to_vec();
+        for v in values {
+            out.truncate(1);
+            push_u64(&mut out, v);
+            assert_eq!(String::from_utf8_lossy(&out[1..]), v.to_string());
+            out.truncate(1);
+            push_i64(&mut out, -(v.min(i64::MAX as u64) as i64));
+            assert_eq!(
+                String::from_utf8_lossy(&out[1..]),
+                (-(v.min(i64::MAX as u64) as i64)).to_string()
+            );
+        }
+    }
 
     #[test]
     fn escaping_finds_every_special_byte_at_every_position_of_a_long_text() {

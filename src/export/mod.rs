@@ -19,7 +19,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::sim::{Status, TraceRecord};
+use crate::sim::{RecordId, Status, TraceRecord};
 
 /// A typed attribute value (OTLP's `AnyValue`, Perfetto's `args`).
 #[derive(Debug, Clone, PartialEq)]
@@ -91,6 +91,11 @@ fn s(v: &str) -> Attr {
     Attr::Str(v.to_string())
 }
 
+/// A record's id as an attribute: its text.
+fn id_attr(v: &RecordId) -> Attr {
+    Attr::Str(v.to_string())
+}
+
 impl SpanSet {
     pub fn new() -> SpanSet {
         SpanSet::default()
@@ -131,25 +136,30 @@ impl SpanSet {
     pub fn add(&mut self, record: &TraceRecord) {
         let t_us = record.t_us();
         self.last_us = self.last_us.max(t_us);
-        let base =
-            |id: u64, parent: &Option<u64>, trace_id: &str, kind, name, resource: &str, end_us| {
-                Span {
-                    id,
-                    parent: *parent,
-                    links: Vec::new(),
-                    trace_id: trace_id.to_string(),
+        let base = |id: u64,
+                    parent: &Option<u64>,
+                    trace_id: &RecordId,
                     kind,
                     name,
-                    resource: resource.to_string(),
-                    start_us: t_us,
-                    end_us,
-                    ended: true,
-                    failed: false,
-                    init_us: 0,
-                    attributes: Vec::new(),
-                    events: Vec::new(),
-                }
-            };
+                    resource: &str,
+                    end_us| {
+            Span {
+                id,
+                parent: *parent,
+                links: Vec::new(),
+                trace_id: trace_id.to_string(),
+                kind,
+                name,
+                resource: resource.to_string(),
+                start_us: t_us,
+                end_us,
+                ended: true,
+                failed: false,
+                init_us: 0,
+                attributes: Vec::new(),
+                events: Vec::new(),
+            }
+        };
         match record {
             TraceRecord::Transit {
                 from,
@@ -203,7 +213,7 @@ impl SpanSet {
                     crate::sim::InvocationType::Event => "Event",
                 };
                 span.attributes = vec![
-                    ("faas.invocation_id", s(request_id)),
+                    ("faas.invocation_id", id_attr(request_id)),
                     ("faas.coldstart", Attr::Bool(*cold_start)),
                     ("aws.lambda.invocation_type", s(invocation_type)),
                     ("attempt", Attr::Int(i64::from(*attempt))),
@@ -276,7 +286,7 @@ impl SpanSet {
                 span.attributes = vec![
                     ("messaging.system", s("aws_sqs")),
                     ("messaging.destination.name", s(queue)),
-                    ("messaging.message.id", s(message_id)),
+                    ("messaging.message.id", id_attr(message_id)),
                 ];
                 self.open(span);
             }
@@ -334,7 +344,7 @@ impl SpanSet {
                     ("rpc.service", s(service)),
                     ("rpc.method", s(operation)),
                     ("aws.resource", s(resource)),
-                    ("faas.invocation_id", s(request_id)),
+                    ("faas.invocation_id", id_attr(request_id)),
                 ];
                 self.open(span);
             }
@@ -355,7 +365,7 @@ impl SpanSet {
                     rule,
                     t_us,
                 );
-                span.attributes = vec![("event_id", s(event_id))];
+                span.attributes = vec![("event_id", id_attr(event_id))];
                 self.open(span);
             }
             TraceRecord::Response {
@@ -370,7 +380,7 @@ impl SpanSet {
                 let attributes = vec![
                     ("http.route", s(route)),
                     ("http.response.status_code", Attr::Int(i64::from(*status))),
-                    ("aws.api.request_id", s(request_id)),
+                    ("aws.api.request_id", id_attr(request_id)),
                     ("aws.api", s(api)),
                     (
                         "latency_us",

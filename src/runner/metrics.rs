@@ -522,7 +522,7 @@ impl Metrics {
             } => {
                 if let Some(q) = self.id(queue) {
                     let run = &mut self.running[q];
-                    if let Some(key) = run.held_by_id.remove(message_id.as_str()) {
+                    if let Some(key) = run.held_by_id.remove(&*message_id.as_text()) {
                         run.held.remove(&key);
                         run.level = run.level.saturating_sub(1);
                     }

@@ -6,7 +6,9 @@
 //! - one [`CompactInvocation`] per invocation (~72 bytes): the function as an interned [`Sym`], request and trace
 //!   ids packed to 16 bytes ([`PackedId`]), times, status and small numbers;
 //! - the full detail ([`InvDetail`]: event, response, error, log lines) only for the most recent invocations,
-//!   within a byte budget ([`RetentionLimits::detail_bytes`]); older detail is forgotten first;
+//!   within a byte budget ([`RetentionLimits::detail_bytes`]); older detail is forgotten first. The event stays
+//!   the engine's [`EventPayload`] (an API request kept as its parts, a shared value) and becomes a `Value` only
+//!   when shown; its bytes are counted with whatever it shares, so the budget bounds memory however it is shared;
 //! - a hard cap on everything it retains ([`RetentionLimits::cap_bytes`], 1 GB by default, `open
 //!   --memory-cap-mb`): beyond it the oldest rows are dropped, a tenth at a time, and counted
 //!   ([`Retained::dropped_rows`]) so the log can say so.
@@ -28,6 +30,7 @@ use serde_json::Value;
 
 use super::{Cursor, Recorded, RecordedFault, RecordedInjection, panic_text, run_with_recorded};
 use crate::scenario::Scenario;
+use crate::sim::trace::EventPayload;
 use crate::sim::{Sim, SimOptions, Status, TraceRecord};
 
 /// The default cap on what the app retains of a run: 1 GiB.
@@ -241,7 +244,8 @@ impl CompactInvocation {
 /// What an invocation received, answered and logged: the part kept only for recent invocations.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvDetail {
-    pub event: Value,
+    /// As the engine made it (an API request event stays its parts): built as a `Value` only when shown.
+    pub event: EventPayload,
     pub response: Option<Value>,
     pub error: Option<Value>,
     pub logs: Vec<(u64, String)>,
@@ -251,7 +255,7 @@ impl InvDetail {
     /// Bytes it holds in the log (an estimate): its slot and its heap.
     pub fn bytes(&self) -> usize {
         std::mem::size_of::<(u64, InvDetail)>()
-            + value_bytes(&self.event)
+            + self.event.retained_bytes()
             + self.response.as_ref().map_or(0, value_bytes)
             + self.error.as_ref().map_or(0, value_bytes)
             + self
@@ -420,7 +424,7 @@ impl Retained {
         cold_start: bool,
         init_us: Option<u64>,
         attempt: u32,
-        event: Value,
+        event: EventPayload,
     ) -> usize {
         let request = PackedId::pack(request_id, &mut self.other_ids);
         let row = CompactInvocation {
@@ -601,7 +605,7 @@ pub fn materialise(
                         ..
                     } if id == request_id => {
                         found = Some(InvDetail {
-                            event: event.into_value(),
+                            event,
                             ..InvDetail::default()
                         });
                     }
@@ -622,8 +626,8 @@ pub fn materialise(
                         ..
                     } if id == request_id => {
                         if let Some(mut d) = found.take() {
-                            d.response = response;
-                            d.error = error;
+                            d.response = response.map(Arc::unwrap_or_clone);
+                            d.error = error.map(Arc::unwrap_or_clone);
                             return Ok(Some(d));
                         }
                     }
@@ -730,7 +734,7 @@ mod tests {
             n == 0,
             (n == 0).then_some(120_000),
             1,
-            json!({ "n": n, "body": "x".repeat(100) }),
+            json!({ "n": n, "body": "x".repeat(100) }).into(),
         );
         r.push_log(&request, n * 1000 + 10, format!("line {n}"));
         r.push_result(
@@ -789,7 +793,7 @@ mod tests {
         assert!(row.cold_start);
         assert_eq!(r.get(1).and_then(|x| x.init_us()), None);
         let d = r.detail(1).expect("recent detail is kept");
-        assert_eq!(d.event["n"], 1);
+        assert_eq!(d.event.as_value()["n"], 1);
         assert_eq!(d.response, Some(json!({ "statusCode": 200 })));
         assert_eq!(d.logs, vec![(1010, "line 1".to_string())]);
         assert!(
@@ -852,7 +856,16 @@ mod tests {
         let n = 100_000u64;
         for k in 0..n {
             let request = uuid(k);
-            r.push_invoke("CreateOrder", &request, XRAY, k, false, None, 1, json!({}));
+            r.push_invoke(
+                "CreateOrder",
+                &request,
+                XRAY,
+                k,
+                false,
+                None,
+                1,
+                json!({}).into(),
+            );
             r.push_result(&request, Status::Ok, 5_000, 5, None, None);
         }
         let per_row = r.retained_bytes() as f64 / n as f64;
@@ -983,7 +996,9 @@ mod tests {
                     response,
                     error,
                     ..
-                } if id == request_id => Some((response.clone(), error.clone())),
+                } if id == request_id => {
+                    Some((response.as_deref().cloned(), error.as_deref().cloned()))
+                }
                 _ => None,
             })
             .expect("it finished");
@@ -997,7 +1012,7 @@ mod tests {
         )
         .expect("re-runs")
         .expect("finds the invocation");
-        assert_eq!(&d.event, event);
+        assert_eq!(d.event.to_value(), *event);
         assert_eq!((d.response, d.error), (response, error));
         assert_eq!(
             materialise(

@@ -419,12 +419,12 @@ impl Sim {
             stats.errors += 1;
         }
         if self.tracing() {
-            let (req, route) = (req_n, route.to_string());
+            let (req, route) = (req_n, super::trace::Text::new(route));
             let record = TraceRecord::Response {
                 t_ms: Ms(now),
                 api: self.name_text(api),
-                request_id: self.id_text(IdKind::ApiRequest, req),
-                trace_id: trace.text(),
+                request_id: self.record_uuid(IdKind::ApiRequest, req),
+                trace_id: trace.record_id(),
                 // The request's span: the hop that brought the request to the API.
                 span_id: trace.span,
                 route,

@@ -238,7 +238,7 @@ impl Sim {
                 op.creation.op()
             },
             size: op.size,
-            trace_id: trace.text(),
+            trace_id: trace.record_id(),
             span_id,
             parent_span_id,
         });

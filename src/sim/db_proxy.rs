@@ -547,7 +547,7 @@ impl Sim {
             event,
             client: client.into(),
             environment: env,
-            trace_id: trace.map(|t| t.text()),
+            trace_id: trace.map(|t| t.record_id()),
             parent_span_id: trace.and_then(|t| t.cause()),
             connection,
             open,

@@ -283,6 +283,8 @@ pub struct Sim {
     trace: Vec<TraceRecord>,
     future_records: BinaryHeap<FutureRecord>,
     record_seq: u64,
+    /// Every resource's name as trace records hold it, by resource index (see `trace::record_names`).
+    pub(crate) record_names: Vec<super::trace::Text>,
     /// While a handler's SDK call runs, the virtual moment of that call (later than `now_us`).
     effective_us: Option<u64>,
     processed: u64,
@@ -365,6 +367,7 @@ impl Sim {
             trace: Vec::new(),
             future_records: BinaryHeap::new(),
             record_seq: 0,
+            record_names: super::trace::record_names(&sc),
             effective_us: None,
             processed: 0,
             last_span: 0,
@@ -729,7 +732,7 @@ impl Sim {
         self.emit(|| TraceRecord::Retry {
             t_ms: Ms(now),
             resource,
-            trace_id: trace.text(),
+            trace_id: trace.record_id(),
             span_id,
             parent_span_id,
             attempt,
@@ -820,7 +823,7 @@ impl Sim {
                 from: self.origin_name(from).into(),
                 to: self.name_text(to),
                 arrive_ms: Ms(arrive),
-                trace_id: trace.text(),
+                trace_id: trace.record_id(),
                 span_id,
                 parent_span_id,
                 what: item.what(),
@@ -850,7 +853,7 @@ impl Sim {
                 from: self.name_text(from),
                 to: self.name_text(to),
                 arrive_ms: Ms(arrive_us),
-                trace_id: trace.text(),
+                trace_id: trace.record_id(),
                 span_id,
                 parent_span_id,
                 what,
@@ -868,7 +871,7 @@ impl Sim {
         self.emit(|| TraceRecord::Drop {
             t_ms: Ms(now),
             resource,
-            trace_id: trace.text(),
+            trace_id: trace.record_id(),
             parent_span_id: trace.cause(),
             reason: reason(),
         });

@@ -272,6 +272,18 @@ impl Outcome {
             Outcome::DefaultApiOk => default_api_response(),
         }
     }
+
+    /// The JSON returned or failed with, for a trace record: the default answer one value shared by every record
+    /// (built once per process, not per invocation), any other a copy.
+    pub fn to_shared_json(&self) -> std::sync::Arc<Value> {
+        static DEFAULT_OK: std::sync::OnceLock<std::sync::Arc<Value>> = std::sync::OnceLock::new();
+        match self {
+            Outcome::Json(v) => std::sync::Arc::new(v.clone()),
+            Outcome::DefaultApiOk => std::sync::Arc::clone(
+                DEFAULT_OK.get_or_init(|| std::sync::Arc::new(default_api_response())),
+            ),
+        }
+    }
 }
 
 /// What a function without a handler returns to API Gateway: a proxy response with status 200.
@@ -521,7 +533,7 @@ impl Sim {
         self.emit(|| TraceRecord::Throttle {
             t_ms: Ms(now),
             function,
-            trace_id: trace.text(),
+            trace_id: trace.record_id(),
             parent_span_id: trace.cause(),
             invocation_type,
             reason,
@@ -678,8 +690,8 @@ impl Sim {
             let record = TraceRecord::Invoke {
                 t_ms: Ms(now),
                 function: self.name_text(f),
-                request_id: self.id_text(IdKind::Request, request_n),
-                trace_id: trace.text(),
+                request_id: self.record_uuid(IdKind::Request, request_n),
+                trace_id: trace.record_id(),
                 span_id,
                 parent_span_id,
                 links,
@@ -844,14 +856,14 @@ impl Sim {
             let record = TraceRecord::Result {
                 t_ms: Ms(now),
                 function: self.name_text(f),
-                request_id: self.id_text(IdKind::Request, inv.request_n),
-                trace_id: inv.trace.text(),
+                request_id: self.record_uuid(IdKind::Request, inv.request_n),
+                trace_id: inv.trace.record_id(),
                 span_id: inv.trace.span,
                 status: inv.status,
                 duration_ms: Ms(inv.run_us),
                 billed_ms,
-                response: ok.then(|| inv.outcome.to_json()),
-                error: (!ok).then(|| inv.outcome.to_json()),
+                response: ok.then(|| inv.outcome.to_shared_json()),
+                error: (!ok).then(|| inv.outcome.to_shared_json()),
             };
             self.emit(|| record);
         }
@@ -1051,7 +1063,7 @@ impl Sim {
             t_ms: Ms(now),
             resource: resource.into(),
             target: target.into(),
-            trace_id: trace.text(),
+            trace_id: trace.record_id(),
             parent_span_id: trace.cause(),
             reason,
         });

@@ -434,8 +434,8 @@ impl Host for SimHost<'_> {
                 function: self.sim.name_text(self.f),
                 request_id: self
                     .sim
-                    .id_text(super::ids::IdKind::Request, self.request_n),
-                trace_id: self.trace.text(),
+                    .record_uuid(super::ids::IdKind::Request, self.request_n),
+                trace_id: self.trace.record_id(),
                 span_id,
                 parent_span_id,
                 service,
@@ -449,9 +449,9 @@ impl Host for SimHost<'_> {
                     if let Some(code) = &e.code {
                         m.insert("code".to_string(), Value::String(code.clone()));
                     }
-                    Value::Object(m)
+                    Box::new(Value::Object(m))
                 }),
-                rds,
+                rds: rds.map(Box::new),
             };
             self.sim.record(record);
         }
@@ -469,8 +469,8 @@ impl Host for SimHost<'_> {
                 function: self.sim.name_text(self.f),
                 request_id: self
                     .sim
-                    .id_text(super::ids::IdKind::Request, self.request_n),
-                trace_id: self.trace.text(),
+                    .record_uuid(super::ids::IdKind::Request, self.request_n),
+                trace_id: self.trace.record_id(),
                 parent_span_id: self.trace.cause(),
                 message: super::limits::log_line(message),
             };

@@ -4,7 +4,9 @@
 //! simulation RNG: they are unique and stable for a given seed, cost nothing until they are formatted, and
 //! turning the trace on or off never changes a single sampled latency.
 
-use super::trace::Text;
+use std::sync::Arc;
+
+use serde::{Serialize, Serializer};
 
 /// Declares [`IdKind`] together with the list of all its kinds, so the list — and the counters sized from it —
 /// cannot miss a kind added later.
@@ -123,16 +125,14 @@ impl TraceId {
         (self.span != 0).then_some(self.span)
     }
 
-    /// X-Ray form: `1-<8 hex epoch seconds>-<24 hex>`, held inline (no heap): this runs for every trace record.
-    pub fn text(&self) -> Text {
-        let mut out = [0u8; 35];
-        out[0] = b'1';
-        out[1] = b'-';
-        put_hex(&mut out[2..10], u64::from(self.epoch_s));
-        out[10] = b'-';
-        put_hex(&mut out[11..19], self.n & 0xffff_ffff);
-        put_hex(&mut out[19..35], self.bits);
-        Text::from_ascii(&out)
+    /// The id as a trace record holds it: its numbers, written as the X-Ray form `1-<8 hex epoch seconds>-<24
+    /// hex>` only when the record is written or shown (this runs for every trace record).
+    pub fn record_id(&self) -> RecordId {
+        RecordId::XRay {
+            epoch_s: self.epoch_s,
+            n_low: self.n as u32,
+            bits: self.bits,
+        }
     }
 }
 
@@ -146,9 +146,225 @@ fn put_hex(out: &mut [u8], v: u64) {
     }
 }
 
-/// A UUID's text held inline ([`Text`]), for trace records.
-pub fn uuid_inline(bits: u128) -> Text {
-    Text::from_ascii(&uuid_bytes(bits))
+/// An id as a trace record holds it: the numbers it is made from (a UUID's 128 bits, an X-Ray trace id's parts),
+/// formatted only when the record is written — as JSON with no escape scan, the text being hex digits and
+/// dashes — or shown ([`RecordId::as_text`], `Display`). Any other text (a test's id, an id made elsewhere) is
+/// held as it is. 24 bytes, no heap for the numbered forms. Compares, orders and hashes as its text.
+#[derive(Clone)]
+pub enum RecordId {
+    /// A version-4 UUID's 128 bits (high and low halves), version and variant bits already set.
+    Uuid(u64, u64),
+    /// An X-Ray trace id: `1-<epoch_s, 8 hex>-<n_low, 8 hex><bits, 16 hex>`.
+    XRay { epoch_s: u32, n_low: u32, bits: u64 },
+    /// Any other text, as it is.
+    Text(Arc<str>),
+}
+
+/// The longest text of a numbered [`RecordId`]: a UUID's 36 characters (an X-Ray trace id has 35).
+const ID_TEXT_MAX: usize = 36;
+
+impl RecordId {
+    /// The UUID of 128 bits (as [`uuid_bytes`] writes them).
+    pub fn uuid(bits: u128) -> RecordId {
+        // The version and variant bits set here, so that equal texts are equal numbers.
+        let hi = ((bits >> 64) as u64 & !0xf000) | 0x4000;
+        let lo = (bits as u64 & !(0xc000 << 48)) | (0x8000 << 48);
+        RecordId::Uuid(hi, lo)
+    }
+
+    /// The id's text: formatted on the stack for the numbered forms, borrowed otherwise.
+    pub fn as_text(&self) -> IdText<'_> {
+        match self {
+            RecordId::Uuid(hi, lo) => IdText::Formatted {
+                bytes: uuid_bytes((u128::from(*hi) << 64) | u128::from(*lo)),
+                len: 36,
+            },
+            RecordId::XRay {
+                epoch_s,
+                n_low,
+                bits,
+            } => {
+                let mut bytes = [0u8; ID_TEXT_MAX];
+                bytes[0] = b'1';
+                bytes[1] = b'-';
+                put_hex(&mut bytes[2..10], u64::from(*epoch_s));
+                bytes[10] = b'-';
+                put_hex(&mut bytes[11..19], u64::from(*n_low));
+                put_hex(&mut bytes[19..35], *bits);
+                IdText::Formatted { bytes, len: 35 }
+            }
+            RecordId::Text(s) => IdText::Borrowed(s),
+        }
+    }
+
+    /// Appends the id as a JSON string: the numbered forms straight (hex and dashes need no escaping), any other
+    /// text escaped as serde_json escapes it.
+    pub fn push_json(&self, out: &mut Vec<u8>) {
+        match self {
+            RecordId::Text(s) => crate::events::json_text::push_str(out, s),
+            numbered => {
+                out.push(b'"');
+                out.extend_from_slice(numbered.as_text().utf8());
+                out.push(b'"');
+            }
+        }
+    }
+}
+
+/// A [`RecordId`]'s text, on the stack when it was formatted: derefs to `str`.
+pub enum IdText<'a> {
+    /// Formatted from the id's numbers: the first `len` bytes, ASCII.
+    Formatted { bytes: [u8; ID_TEXT_MAX], len: u8 },
+    /// Held as text by the id.
+    Borrowed(&'a str),
+}
+
+impl IdText<'_> {
+    /// The text's UTF-8 bytes, without checking them again (formatted ones are ASCII).
+    pub fn utf8(&self) -> &[u8] {
+        match self {
+            IdText::Formatted { bytes, len } => bytes.get(..usize::from(*len)).unwrap_or(&[]),
+            IdText::Borrowed(s) => s.as_bytes(),
+        }
+    }
+}
+
+impl std::ops::Deref for IdText<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            // Hex digits, dashes and `1`: ASCII, so valid UTF-8 (an impossible failure reads as "").
+            IdText::Formatted { bytes, len } => {
+                std::str::from_utf8(bytes.get(..usize::from(*len)).unwrap_or(&[])).unwrap_or("")
+            }
+            IdText::Borrowed(s) => s,
+        }
+    }
+}
+
+impl Default for RecordId {
+    fn default() -> Self {
+        RecordId::Text(Arc::from(""))
+    }
+}
+
+impl From<&str> for RecordId {
+    fn from(s: &str) -> Self {
+        RecordId::Text(Arc::from(s))
+    }
+}
+
+impl From<String> for RecordId {
+    fn from(s: String) -> Self {
+        RecordId::Text(Arc::from(s))
+    }
+}
+
+impl From<&String> for RecordId {
+    fn from(s: &String) -> Self {
+        RecordId::Text(Arc::from(s.as_str()))
+    }
+}
+
+impl From<Arc<str>> for RecordId {
+    fn from(s: Arc<str>) -> Self {
+        RecordId::Text(s)
+    }
+}
+
+impl std::fmt::Display for RecordId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.as_text())
+    }
+}
+
+impl std::fmt::Debug for RecordId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.as_text(), f)
+    }
+}
+
+impl PartialEq for RecordId {
+    fn eq(&self, other: &RecordId) -> bool {
+        match (self, other) {
+            (RecordId::Uuid(a, b), RecordId::Uuid(c, d)) => a == c && b == d,
+            (
+                RecordId::XRay {
+                    epoch_s: a,
+                    n_low: b,
+                    bits: c,
+                },
+                RecordId::XRay {
+                    epoch_s: d,
+                    n_low: e,
+                    bits: f,
+                },
+            ) => a == d && b == e && c == f,
+            _ => *self.as_text() == *other.as_text(),
+        }
+    }
+}
+
+impl Eq for RecordId {}
+
+impl PartialOrd for RecordId {
+    fn partial_cmp(&self, other: &RecordId) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for RecordId {
+    fn cmp(&self, other: &RecordId) -> std::cmp::Ordering {
+        (*self.as_text()).cmp(&*other.as_text())
+    }
+}
+
+impl std::hash::Hash for RecordId {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        (*self.as_text()).hash(h)
+    }
+}
+
+impl PartialEq<str> for RecordId {
+    fn eq(&self, other: &str) -> bool {
+        *self.as_text() == *other
+    }
+}
+
+impl PartialEq<&str> for RecordId {
+    fn eq(&self, other: &&str) -> bool {
+        *self.as_text() == **other
+    }
+}
+
+impl PartialEq<String> for RecordId {
+    fn eq(&self, other: &String) -> bool {
+        *self.as_text() == *other.as_str()
+    }
+}
+
+impl PartialEq<RecordId> for String {
+    fn eq(&self, other: &RecordId) -> bool {
+        *self.as_str() == *other.as_text()
+    }
+}
+
+impl PartialEq<RecordId> for str {
+    fn eq(&self, other: &RecordId) -> bool {
+        *self == *other.as_text()
+    }
+}
+
+impl PartialEq<RecordId> for &str {
+    fn eq(&self, other: &RecordId) -> bool {
+        **self == *other.as_text()
+    }
+}
+
+impl Serialize for RecordId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.as_text())
+    }
 }
 
 #[cfg(test)]
@@ -171,8 +387,45 @@ mod tests {
             span: 7,
             loop_epoch: 0,
         }
-        .text();
+        .record_id();
         assert_eq!(t, "1-6955b900-000000030000000000000abc");
+        assert_eq!(t.to_string(), "1-6955b900-000000030000000000000abc");
+    }
+
+    #[test]
+    fn record_ids_write_show_and_compare_as_their_text() {
+        let bits = id_bits(7, IdKind::Message, 9);
+        let uuid = RecordId::uuid(bits);
+        let text = uuid_text(bits);
+        assert_eq!(uuid.to_string(), text);
+        assert_eq!(&*uuid.as_text(), text.as_str());
+        assert_eq!(uuid, RecordId::from(text.as_str()));
+        assert_eq!(RecordId::from(text.as_str()), uuid);
+        assert_eq!(uuid, text);
+        assert_ne!(uuid, RecordId::uuid(id_bits(7, IdKind::Message, 10)));
+        // Bits that differ only where the version and variant go make the same UUID.
+        assert_eq!(uuid, RecordId::uuid(bits ^ (0xf << 76) ^ (0x3 << 62)));
+        let xray = TraceId {
+            n: 0x1_0000_0003,
+            epoch_s: 0x6955_b900,
+            bits: u64::MAX,
+            span: 0,
+            loop_epoch: 0,
+        }
+        .record_id();
+        for (id, text) in [
+            (uuid, text.as_str()),
+            (xray, "1-6955b900-00000003ffffffffffffffff"),
+            (RecordId::from("odd \"id\"\n"), "odd \"id\"\n"),
+        ] {
+            let mut out = Vec::new();
+            id.push_json(&mut out);
+            assert_eq!(out, serde_json::to_vec(text).unwrap_or_default());
+            assert_eq!(serde_json::to_vec(&id).ok(), serde_json::to_vec(text).ok());
+            assert_eq!(format!("{id:?}"), format!("{text:?}"));
+            assert_eq!(id, text);
+        }
+        assert_eq!(std::mem::size_of::<RecordId>(), 24);
     }
 
     #[test]

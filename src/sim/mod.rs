@@ -66,4 +66,4 @@ mod tests;
 pub use engine::{Live, Origin, Sim, SimOptions};
 pub use faults::FaultChange;
 pub use stats::ResourceStats;
-pub use trace::{InvocationType, Ms, Status, TraceRecord};
+pub use trace::{InvocationType, Ms, RecordId, Status, TraceRecord};

@@ -442,8 +442,8 @@ impl Sim {
             let record = TraceRecord::Enqueue {
                 t_ms: Ms(now),
                 queue: self.name_text(q),
-                message_id: self.id_text(IdKind::Message, n),
-                trace_id: trace.text(),
+                message_id: self.record_uuid(IdKind::Message, n),
+                trace_id: trace.record_id(),
                 span_id,
                 parent_span_id,
             };
@@ -764,8 +764,8 @@ impl Sim {
                 let record = TraceRecord::Dequeue {
                     t_ms: Ms(now),
                     queue: self.name_text(q),
-                    message_id: self.id_text(IdKind::Message, n),
-                    trace_id: m.trace.text(),
+                    message_id: self.record_uuid(IdKind::Message, n),
+                    trace_id: m.trace.record_id(),
                     span_id: m.trace.span,
                 };
                 self.emit(|| record);

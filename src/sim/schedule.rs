@@ -53,13 +53,14 @@ impl Sim {
             None => eventbridge::scheduled_event(&self.aws, &event_id, &arn, self.wall(now)),
         };
         let rule = self.name_text(id);
+        let record_event_id = self.record_uuid(IdKind::Event, event_n);
         // The firing's span, the root of its chain: the targets' hops hang off it.
         let (span_id, parent_span_id) = self.open_span(&mut trace);
         self.emit(|| TraceRecord::Match {
             t_ms: Ms(now),
             rule,
-            event_id: event_id.into(),
-            trace_id: trace.text(),
+            event_id: record_event_id,
+            trace_id: trace.record_id(),
             span_id,
             parent_span_id,
         });

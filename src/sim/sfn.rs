@@ -412,12 +412,12 @@ impl Sim {
             t_ms: Ms(now),
             state_machine: state_machine.into(),
             execution_arn: arn.into(),
-            trace_id: trace.text(),
+            trace_id: trace.record_id(),
             // The execution's span: the hop that carried its StartExecution.
             span_id: trace.span,
             status,
-            output,
-            error,
+            output: output.map(Box::new),
+            error: error.map(Box::new),
         });
         // A finished execution is kept only as long as something may still refer to it: drop it now.
         self.executions.remove(&n);
@@ -468,13 +468,13 @@ impl Sim {
                 t_ms: Ms(now),
                 state_machine: state_machine.as_str().into(),
                 execution_arn: arn.as_str().into(),
-                trace_id: trace.text(),
+                trace_id: trace.record_id(),
                 parent_span_id: trace.cause(),
                 state,
                 scope,
                 event,
                 detail,
-                data,
+                data: data.map(Box::new),
                 stages,
             });
         }

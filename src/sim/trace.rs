@@ -39,6 +39,7 @@ use std::sync::Arc;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 
+pub use super::ids::RecordId;
 use crate::events::apigw::ApiRequestEvent;
 
 /// A virtual instant or duration in microseconds, written as milliseconds: an integer when whole, else a decimal.
@@ -55,10 +56,10 @@ impl Serialize for Ms {
     }
 }
 
-/// A name or an id in a trace record, without a heap allocation per record: a resource's name shared by all its
-/// records (`Arc<str>`, interned once per resource by the engine), or a short text held inline — the ids (a UUID's
-/// 36 characters, an X-Ray trace id's 35) are written into the record itself. Derefs to `str`; serialises, compares
-/// and prints as its text.
+/// A name in a trace record, without a heap allocation per record: a short text held inline (most resource
+/// names), or a longer one shared (`Arc<str>`, made once per resource by the engine: [`super::engine::Sim`]'s
+/// table of names). 24 bytes: records hold several and are moved whole (ids are [`RecordId`]s, kept as numbers).
+/// Derefs to `str`; serialises, compares and prints as its text.
 #[derive(Clone)]
 pub enum Text {
     /// A text shared with other records (a resource name), or one too long to hold inline.
@@ -71,8 +72,8 @@ pub enum Text {
 }
 
 impl Text {
-    /// The longest text held inline: a UUID (36 bytes), an X-Ray trace id (35), most resource names.
-    pub const INLINE_MAX: usize = 38;
+    /// The longest text held inline: most resource names (so that a `Text` is 24 bytes).
+    pub const INLINE_MAX: usize = 22;
 
     /// The text as `&str`.
     pub fn as_str(&self) -> &str {
@@ -82,18 +83,6 @@ impl Text {
             Text::Inline { len, bytes } => {
                 std::str::from_utf8(bytes.get(..usize::from(*len)).unwrap_or(&[])).unwrap_or("")
             }
-        }
-    }
-
-    /// Up to [`Text::INLINE_MAX`] bytes of ASCII (hex digits, dashes) held inline without checking them again: an
-    /// id just formatted (a longer input is cut; one that is not UTF-8 reads as `""`, never as invalid text).
-    pub fn from_ascii(ascii: &[u8]) -> Text {
-        let mut bytes = [0u8; Text::INLINE_MAX];
-        let len = ascii.len().min(Text::INLINE_MAX);
-        bytes[..len].copy_from_slice(&ascii[..len]);
-        Text::Inline {
-            len: len as u8,
-            bytes,
         }
     }
 
@@ -122,6 +111,16 @@ impl std::ops::Deref for Text {
     type Target = str;
     fn deref(&self) -> &str {
         self.as_str()
+    }
+}
+
+impl AsRef<[u8]> for Text {
+    /// The text's bytes as held (UTF-8: a `Text` is only ever made from a `&str`), without checking them again.
+    fn as_ref(&self) -> &[u8] {
+        match self {
+            Text::Shared(s) => s.as_bytes(),
+            Text::Inline { len, bytes } => bytes.get(..usize::from(*len)).unwrap_or(&[]),
+        }
     }
 }
 
@@ -247,27 +246,37 @@ impl Serialize for Text {
     }
 }
 
+/// Every resource's name as trace records hold it, by resource index: made once per run, so that a record's name
+/// is a copy of 24 bytes (or, for a long name, a shared pointer) and never an allocation.
+pub(crate) fn record_names(sc: &crate::scenario::Scenario) -> Vec<Text> {
+    sc.resources.iter().map(|r| Text::new(&r.id)).collect()
+}
+
 impl super::engine::Sim {
-    /// A resource's name for a trace record: inline when short (most are), so a record costs no allocation for it.
+    /// A resource's name for a trace record, from the run's table of names (no allocation).
     pub(crate) fn name_text(&self, id: crate::scenario::ResId) -> Text {
-        Text::new(self.sc.id(id))
+        self.record_names
+            .get(id.index())
+            .cloned()
+            .unwrap_or_else(|| Text::new(self.sc.id(id)))
     }
 
-    /// The `n`-th UUID of `kind` for a trace record, held inline.
-    pub(crate) fn id_text(&self, kind: super::ids::IdKind, n: u64) -> Text {
-        super::ids::uuid_inline(super::ids::id_bits(self.seed, kind, n))
+    /// The `n`-th UUID of `kind` for a trace record: its bits, formatted when the record is written.
+    pub(crate) fn record_uuid(&self, kind: super::ids::IdKind, n: u64) -> RecordId {
+        RecordId::uuid(super::ids::id_bits(self.seed, kind, n))
     }
 }
 
-/// The event an invocation receives, as the engine carries it and the `invoke` record keeps it: a JSON value of
-/// its own, one shared (an EventBridge event or a fixed traffic payload goes to many invocations: cloning the
-/// payload clones a pointer), or an API Gateway request kept as its parts and built on demand. Whatever the form,
+/// The event an invocation receives, as the engine carries it and the `invoke` record keeps it: a JSON value,
+/// shared (an EventBridge event or a fixed traffic payload goes to many invocations: cloning the payload clones a
+/// pointer), an API Gateway request kept as its parts and built on demand, or `null`. 16 bytes, so the `invoke`
+/// record stays small (a `Value` in place would be 72). Whatever the form,
 /// [`EventPayload::as_value`] reads the same `Value`, and its JSON (serde or [`EventPayload::write_json`]) is
 /// the same bytes.
 #[derive(Debug, Clone)]
 pub enum EventPayload {
-    /// A value of its own (cloning it clones the tree).
-    Owned(Value),
+    /// No event: `null` (what an invocation's event is once the app has taken it).
+    Null,
     /// A value shared with whoever else holds it.
     Shared(Arc<Value>),
     /// An API Gateway proxy request (payload 1.0 or 2.0), built when read.
@@ -277,7 +286,7 @@ pub enum EventPayload {
 impl Default for EventPayload {
     /// `null`, holding nothing on the heap.
     fn default() -> Self {
-        EventPayload::Owned(Value::Null)
+        EventPayload::Null
     }
 }
 
@@ -304,7 +313,7 @@ impl EventPayload {
     /// The event as JSON: borrowed when it is a value, built when it is an API request.
     pub fn as_value(&self) -> Cow<'_, Value> {
         match self {
-            EventPayload::Owned(v) => Cow::Borrowed(v),
+            EventPayload::Null => Cow::Owned(Value::Null),
             EventPayload::Shared(v) => Cow::Borrowed(v),
             EventPayload::Api(api) => Cow::Owned(api.to_value()),
         }
@@ -318,7 +327,7 @@ impl EventPayload {
     /// The event as a `Value`, taking the tree when this was its last holder.
     pub fn into_value(self) -> Value {
         match self {
-            EventPayload::Owned(v) => v,
+            EventPayload::Null => Value::Null,
             EventPayload::Shared(v) => Arc::unwrap_or_clone(v),
             EventPayload::Api(api) => api.to_value(),
         }
@@ -327,9 +336,19 @@ impl EventPayload {
     /// Appends the event as compact JSON text, the bytes serde_json writes for [`EventPayload::as_value`].
     pub fn write_json(&self, out: &mut Vec<u8>) {
         match self {
-            EventPayload::Owned(v) => crate::events::json_text::push_value(out, v),
+            EventPayload::Null => out.extend_from_slice(b"null"),
             EventPayload::Shared(v) => crate::events::json_text::push_value(out, v),
             EventPayload::Api(api) => api.write_json(out),
+        }
+    }
+
+    /// Heap bytes kept alive by holding the payload, counting whatever it shares as if this holder were its last
+    /// (an estimate, for the app's log of invocation details, whose budget must bound memory however the events
+    /// are shared): [`EventPayload::heap_bytes`] plus, for an API request, the client's request.
+    pub fn retained_bytes(&self) -> usize {
+        match self {
+            EventPayload::Api(api) => api.heap_bytes() + api.request.heap_bytes(),
+            other => other.heap_bytes(),
         }
     }
 
@@ -338,7 +357,7 @@ impl EventPayload {
     /// shared value counted whole, as if this holder were its last).
     pub fn heap_bytes(&self) -> usize {
         match self {
-            EventPayload::Owned(v) => value_heap_bytes(v),
+            EventPayload::Null => 0,
             EventPayload::Shared(v) => value_heap_bytes(v),
             EventPayload::Api(api) => api.heap_bytes(),
         }
@@ -360,6 +379,13 @@ fn value_heap_bytes(v: &Value) -> usize {
                 })
                 .sum::<usize>()
         }
+    }
+}
+
+impl PartialEq for EventPayload {
+    /// Equal when they read as the same `Value`, whatever their forms.
+    fn eq(&self, other: &EventPayload) -> bool {
+        *self.as_value() == *other.as_value()
     }
 }
 
@@ -406,7 +432,7 @@ pub enum TraceRecord {
         from: Text,
         to: Text,
         arrive_ms: Ms,
-        trace_id: Text,
+        trace_id: RecordId,
         /// This record's span (see the module doc).
         span_id: u64,
         /// The span that caused this one; absent when traffic or a schedule started it.
@@ -419,8 +445,8 @@ pub enum TraceRecord {
     Invoke {
         t_ms: Ms,
         function: Text,
-        request_id: Text,
-        trace_id: Text,
+        request_id: RecordId,
+        trace_id: RecordId,
         /// This record's span (see the module doc).
         span_id: u64,
         /// The span that caused this one; absent when traffic or a schedule started it.
@@ -440,23 +466,24 @@ pub enum TraceRecord {
     Result {
         t_ms: Ms,
         function: Text,
-        request_id: Text,
-        trace_id: Text,
+        request_id: RecordId,
+        trace_id: RecordId,
         /// The span this record ends.
         span_id: u64,
         status: Status,
         duration_ms: Ms,
         billed_ms: u64,
+        /// Shared: a handler-less function's default answer is one value for every record.
         #[serde(skip_serializing_if = "Option::is_none")]
-        response: Option<Value>,
+        response: Option<Arc<Value>>,
         #[serde(skip_serializing_if = "Option::is_none")]
-        error: Option<Value>,
+        error: Option<Arc<Value>>,
     },
     /// An invocation was refused for lack of concurrency.
     Throttle {
         t_ms: Ms,
         function: Text,
-        trace_id: Text,
+        trace_id: RecordId,
         /// The span this happened in or because of; absent at the root of a chain.
         #[serde(skip_serializing_if = "Option::is_none")]
         parent_span_id: Option<u64>,
@@ -467,7 +494,7 @@ pub enum TraceRecord {
     Retry {
         t_ms: Ms,
         resource: Text,
-        trace_id: Text,
+        trace_id: RecordId,
         /// This record's span (see the module doc).
         span_id: u64,
         /// The span that caused this one; absent when traffic or a schedule started it.
@@ -482,7 +509,7 @@ pub enum TraceRecord {
         t_ms: Ms,
         resource: Text,
         target: Text,
-        trace_id: Text,
+        trace_id: RecordId,
         /// The span this happened in or because of; absent at the root of a chain.
         #[serde(skip_serializing_if = "Option::is_none")]
         parent_span_id: Option<u64>,
@@ -492,8 +519,8 @@ pub enum TraceRecord {
     Enqueue {
         t_ms: Ms,
         queue: Text,
-        message_id: Text,
-        trace_id: Text,
+        message_id: RecordId,
+        trace_id: RecordId,
         /// This record's span (see the module doc).
         span_id: u64,
         /// The span that caused this one; absent when traffic or a schedule started it.
@@ -504,8 +531,8 @@ pub enum TraceRecord {
     Dequeue {
         t_ms: Ms,
         queue: Text,
-        message_id: Text,
-        trace_id: Text,
+        message_id: RecordId,
+        trace_id: RecordId,
         /// The span this record ends.
         span_id: u64,
     },
@@ -513,7 +540,7 @@ pub enum TraceRecord {
     Drop {
         t_ms: Ms,
         resource: Text,
-        trace_id: Text,
+        trace_id: RecordId,
         /// The span this happened in or because of; absent at the root of a chain.
         #[serde(skip_serializing_if = "Option::is_none")]
         parent_span_id: Option<u64>,
@@ -523,8 +550,8 @@ pub enum TraceRecord {
     Log {
         t_ms: Ms,
         function: Text,
-        request_id: Text,
-        trace_id: Text,
+        request_id: RecordId,
+        trace_id: RecordId,
         /// The span this happened in or because of; absent at the root of a chain.
         #[serde(skip_serializing_if = "Option::is_none")]
         parent_span_id: Option<u64>,
@@ -534,11 +561,11 @@ pub enum TraceRecord {
     Response {
         t_ms: Ms,
         api: Text,
-        request_id: Text,
-        trace_id: Text,
+        request_id: RecordId,
+        trace_id: RecordId,
         /// The span this record ends.
         span_id: u64,
-        route: String,
+        route: Text,
         status: u16,
         latency_ms: Ms,
         body: String,
@@ -550,7 +577,7 @@ pub enum TraceRecord {
         key: String,
         op: &'static str,
         size: u64,
-        trace_id: Text,
+        trace_id: RecordId,
         /// This record's span (see the module doc).
         span_id: u64,
         /// The span that caused this one; absent when traffic or a schedule started it.
@@ -561,8 +588,8 @@ pub enum TraceRecord {
     Call {
         t_ms: Ms,
         function: Text,
-        request_id: Text,
-        trace_id: Text,
+        request_id: RecordId,
+        trace_id: RecordId,
         /// This record's span (see the module doc).
         span_id: u64,
         /// The span that caused this one; absent when traffic or a schedule started it.
@@ -573,10 +600,10 @@ pub enum TraceRecord {
         resource: Text,
         latency_ms: Ms,
         #[serde(skip_serializing_if = "Option::is_none")]
-        error: Option<Value>,
+        error: Option<Box<Value>>,
         /// `rds::query`: `{statement, rows, query_ms, connection}` (the database's connection number).
         #[serde(skip_serializing_if = "Option::is_none")]
-        rds: Option<Value>,
+        rds: Option<Box<Value>>,
     },
     /// A database connection event. On a `database`: `connect`, `refused` (at `max_connections`, with the
     /// engine's error) and `close` (the client's environment was reclaimed, or a proxy let an idle connection
@@ -592,7 +619,7 @@ pub enum TraceRecord {
         #[serde(skip_serializing_if = "Option::is_none")]
         environment: Option<u32>,
         #[serde(skip_serializing_if = "Option::is_none")]
-        trace_id: Option<Text>,
+        trace_id: Option<RecordId>,
         #[serde(skip_serializing_if = "Option::is_none")]
         parent_span_id: Option<u64>,
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -609,14 +636,14 @@ pub enum TraceRecord {
         t_ms: Ms,
         state_machine: Text,
         execution_arn: Text,
-        trace_id: Text,
+        trace_id: RecordId,
         /// The span this record ends.
         span_id: u64,
         status: &'static str,
         #[serde(skip_serializing_if = "Option::is_none")]
-        output: Option<Value>,
+        output: Option<Box<Value>>,
         #[serde(skip_serializing_if = "Option::is_none")]
-        error: Option<Value>,
+        error: Option<Box<Value>>,
     },
     /// A step of a Step Functions execution: a state entered or exited, a task scheduled/succeeded/failed, a
     /// wait, a retry, a caught error. `scope` names the Parallel branch or Map iteration ("" at the top).
@@ -624,7 +651,7 @@ pub enum TraceRecord {
         t_ms: Ms,
         state_machine: Text,
         execution_arn: Text,
-        trace_id: Text,
+        trace_id: RecordId,
         /// The span this happened in or because of; absent at the root of a chain.
         #[serde(skip_serializing_if = "Option::is_none")]
         parent_span_id: Option<u64>,
@@ -636,7 +663,7 @@ pub enum TraceRecord {
         /// In process only, never written: the state's input (`entered`) or output (`exited`), for the UI's
         /// state-by-state view. Left out of trace files so that they stay as they were.
         #[serde(skip)]
-        data: Option<Value>,
+        data: Option<Box<Value>>,
         /// In process only, never written: on `exited`, the path stages the input went through
         /// ([`crate::asl::exec::Stages`]), for the UI's inspector.
         #[serde(skip)]
@@ -646,8 +673,8 @@ pub enum TraceRecord {
     Match {
         t_ms: Ms,
         rule: Text,
-        event_id: Text,
-        trace_id: Text,
+        event_id: RecordId,
+        trace_id: RecordId,
         /// This record's span (see the module doc).
         span_id: u64,
         /// The span that caused this one; absent when traffic or a schedule started it.
@@ -747,12 +774,18 @@ mod tests {
     }
 
     #[test]
-    fn texts_hold_short_names_and_ids_inline_and_read_as_their_text() {
+    fn texts_hold_short_names_inline_and_read_as_their_text() {
         let uuid = "123e4567-e89b-42d3-a456-426614174000";
         let long = "a-resource-name-longer-than-thirty-eight-bytes-é";
-        for s in ["", "Api", uuid, "é😀\"\\\n", long] {
+        let (fits, over) = ("twenty-two-bytes-exact", "twenty-three-bytes-over");
+        assert_eq!(
+            (fits.len(), over.len()),
+            (Text::INLINE_MAX, Text::INLINE_MAX + 1)
+        );
+        for s in ["", "Api", uuid, "é😀\"\\\n", long, fits, over] {
             let t = Text::new(s);
             assert_eq!(t.as_str(), s);
+            assert_eq!(AsRef::<[u8]>::as_ref(&t), s.as_bytes());
             assert_eq!(&*t, s);
             assert_eq!(t, s);
             assert_eq!(t.to_string(), s);
@@ -774,7 +807,6 @@ mod tests {
     fn payloads_read_and_write_the_same_json_whatever_their_form() {
         let v = serde_json::json!({"b": [1, -2, 0.5, "x\u{1}"], "a": null});
         for p in [
-            EventPayload::Owned(v.clone()),
             EventPayload::from(v.clone()),
             EventPayload::Shared(Arc::new(v.clone())),
         ] {
@@ -786,7 +818,26 @@ mod tests {
             assert!(p.heap_bytes() > 0);
             assert_eq!(p.into_value(), v);
         }
-        assert_eq!(EventPayload::default().into_value(), Value::Null);
+        let null = EventPayload::default();
+        let mut out = Vec::new();
+        null.write_json(&mut out);
+        assert_eq!(out, b"null");
+        assert_eq!(serde_json::to_vec(&null).ok(), Some(b"null".to_vec()));
+        assert_eq!(*null.as_value(), Value::Null);
+        assert_eq!(null.heap_bytes(), 0);
+        assert_eq!(null.into_value(), Value::Null);
+    }
+
+    #[test]
+    fn records_stay_small() {
+        // Records are moved whole from the engine to their consumer: their size is memory traffic per record.
+        // Ids and names are 24 bytes; a JSON value in a record (72 bytes in place) is boxed, an event shared.
+        assert_eq!(std::mem::size_of::<RecordId>(), 24);
+        assert_eq!(std::mem::size_of::<Text>(), 24);
+        assert_eq!(std::mem::size_of::<EventPayload>(), 16);
+        let size = std::mem::size_of::<TraceRecord>();
+        eprintln!("size_of::<TraceRecord>() = {size}");
+        assert!(size <= 232, "{size} bytes");
     }
 
     #[test]

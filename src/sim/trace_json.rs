@@ -14,8 +14,8 @@
 
 use serde_json::Value;
 
-use super::trace::{InvocationType, Ms, TraceRecord};
-use crate::events::json_text::{push_f64, push_str, push_u64, push_value};
+use super::trace::{InvocationType, Ms, RecordId, TraceRecord};
+use crate::events::json_text::{push_f64, push_str_bytes, push_u64, push_value};
 
 /// Appends `record` as one JSON line (with the trailing newline) to `out`.
 pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
@@ -35,7 +35,7 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
             o.str("from", from);
             o.str("to", to);
             o.ms("arrive_ms", *arrive_ms);
-            o.str("trace_id", trace_id);
+            o.id("trace_id", trace_id);
             o.u64("span_id", *span_id);
             o.opt_u64("parent_span_id", *parent_span_id);
             o.str("what", what);
@@ -56,8 +56,8 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
         } => {
             o.ms("t_ms", *t_ms);
             o.str("function", function);
-            o.str("request_id", request_id);
-            o.str("trace_id", trace_id);
+            o.id("request_id", request_id);
+            o.id("trace_id", trace_id);
             o.u64("span_id", *span_id);
             o.opt_u64("parent_span_id", *parent_span_id);
             if !links.is_empty() {
@@ -94,14 +94,14 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
         } => {
             o.ms("t_ms", *t_ms);
             o.str("function", function);
-            o.str("request_id", request_id);
-            o.str("trace_id", trace_id);
+            o.id("request_id", request_id);
+            o.id("trace_id", trace_id);
             o.u64("span_id", *span_id);
             o.str("status", status.as_str());
             o.ms("duration_ms", *duration_ms);
             o.u64("billed_ms", *billed_ms);
-            o.opt_value("response", response.as_ref());
-            o.opt_value("error", error.as_ref());
+            o.opt_value("response", response.as_deref());
+            o.opt_value("error", error.as_deref());
         }
         TraceRecord::Throttle {
             t_ms,
@@ -113,7 +113,7 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
         } => {
             o.ms("t_ms", *t_ms);
             o.str("function", function);
-            o.str("trace_id", trace_id);
+            o.id("trace_id", trace_id);
             o.opt_u64("parent_span_id", *parent_span_id);
             o.str("invocation_type", invocation_type_str(*invocation_type));
             o.str("reason", reason);
@@ -130,7 +130,7 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
         } => {
             o.ms("t_ms", *t_ms);
             o.str("resource", resource);
-            o.str("trace_id", trace_id);
+            o.id("trace_id", trace_id);
             o.u64("span_id", *span_id);
             o.opt_u64("parent_span_id", *parent_span_id);
             o.u64("attempt", u64::from(*attempt));
@@ -148,7 +148,7 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
             o.ms("t_ms", *t_ms);
             o.str("resource", resource);
             o.str("target", target);
-            o.str("trace_id", trace_id);
+            o.id("trace_id", trace_id);
             o.opt_u64("parent_span_id", *parent_span_id);
             o.str("reason", reason);
         }
@@ -162,8 +162,8 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
         } => {
             o.ms("t_ms", *t_ms);
             o.str("queue", queue);
-            o.str("message_id", message_id);
-            o.str("trace_id", trace_id);
+            o.id("message_id", message_id);
+            o.id("trace_id", trace_id);
             o.u64("span_id", *span_id);
             o.opt_u64("parent_span_id", *parent_span_id);
         }
@@ -176,8 +176,8 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
         } => {
             o.ms("t_ms", *t_ms);
             o.str("queue", queue);
-            o.str("message_id", message_id);
-            o.str("trace_id", trace_id);
+            o.id("message_id", message_id);
+            o.id("trace_id", trace_id);
             o.u64("span_id", *span_id);
         }
         TraceRecord::Drop {
@@ -189,7 +189,7 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
         } => {
             o.ms("t_ms", *t_ms);
             o.str("resource", resource);
-            o.str("trace_id", trace_id);
+            o.id("trace_id", trace_id);
             o.opt_u64("parent_span_id", *parent_span_id);
             o.str("reason", reason);
         }
@@ -203,8 +203,8 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
         } => {
             o.ms("t_ms", *t_ms);
             o.str("function", function);
-            o.str("request_id", request_id);
-            o.str("trace_id", trace_id);
+            o.id("request_id", request_id);
+            o.id("trace_id", trace_id);
             o.opt_u64("parent_span_id", *parent_span_id);
             o.str("message", message);
         }
@@ -221,8 +221,8 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
         } => {
             o.ms("t_ms", *t_ms);
             o.str("api", api);
-            o.str("request_id", request_id);
-            o.str("trace_id", trace_id);
+            o.id("request_id", request_id);
+            o.id("trace_id", trace_id);
             o.u64("span_id", *span_id);
             o.str("route", route);
             o.u64("status", u64::from(*status));
@@ -244,7 +244,7 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
             o.str("key", key);
             o.str("op", op);
             o.u64("size", *size);
-            o.str("trace_id", trace_id);
+            o.id("trace_id", trace_id);
             o.u64("span_id", *span_id);
             o.opt_u64("parent_span_id", *parent_span_id);
         }
@@ -264,16 +264,16 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
         } => {
             o.ms("t_ms", *t_ms);
             o.str("function", function);
-            o.str("request_id", request_id);
-            o.str("trace_id", trace_id);
+            o.id("request_id", request_id);
+            o.id("trace_id", trace_id);
             o.u64("span_id", *span_id);
             o.opt_u64("parent_span_id", *parent_span_id);
             o.str("service", service);
             o.str("operation", operation);
             o.str("resource", resource);
             o.ms("latency_ms", *latency_ms);
-            o.opt_value("error", error.as_ref());
-            o.opt_value("rds", rds.as_ref());
+            o.opt_value("error", error.as_deref());
+            o.opt_value("rds", rds.as_deref());
         }
         TraceRecord::Connection {
             t_ms,
@@ -295,7 +295,7 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
             o.str("client", client);
             o.opt_u64("environment", environment.map(u64::from));
             if let Some(trace_id) = trace_id {
-                o.str("trace_id", trace_id);
+                o.id("trace_id", trace_id);
             }
             o.opt_u64("parent_span_id", *parent_span_id);
             o.opt_u64("connection", *connection);
@@ -321,11 +321,11 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
             o.ms("t_ms", *t_ms);
             o.str("state_machine", state_machine);
             o.str("execution_arn", execution_arn);
-            o.str("trace_id", trace_id);
+            o.id("trace_id", trace_id);
             o.u64("span_id", *span_id);
             o.str("status", status);
-            o.opt_value("output", output.as_ref());
-            o.opt_value("error", error.as_ref());
+            o.opt_value("output", output.as_deref());
+            o.opt_value("error", error.as_deref());
         }
         TraceRecord::State {
             t_ms,
@@ -344,7 +344,7 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
             o.ms("t_ms", *t_ms);
             o.str("state_machine", state_machine);
             o.str("execution_arn", execution_arn);
-            o.str("trace_id", trace_id);
+            o.id("trace_id", trace_id);
             o.opt_u64("parent_span_id", *parent_span_id);
             o.str("state", state);
             o.str("scope", scope);
@@ -363,8 +363,8 @@ pub(super) fn write_record(record: &TraceRecord, out: &mut Vec<u8>) {
         } => {
             o.ms("t_ms", *t_ms);
             o.str("rule", rule);
-            o.str("event_id", event_id);
-            o.str("trace_id", trace_id);
+            o.id("event_id", event_id);
+            o.id("trace_id", trace_id);
             o.u64("span_id", *span_id);
             o.opt_u64("parent_span_id", *parent_span_id);
         }
@@ -403,7 +403,7 @@ struct Line<'a> {
 impl<'a> Line<'a> {
     fn start(out: &'a mut Vec<u8>, kind: &str) -> Line<'a> {
         out.extend_from_slice(b"{\"kind\":");
-        push_str(out, kind);
+        push_str_bytes(out, kind.as_bytes());
         Line { out }
     }
 
@@ -414,9 +414,17 @@ impl<'a> Line<'a> {
         self.out.extend_from_slice(b"\":");
     }
 
-    fn str(&mut self, key: &str, v: &str) {
+    /// A string: a `String`, a `&str` or a record's [`super::trace::Text`] (its bytes as held, valid UTF-8 by
+    /// construction, not checked again).
+    fn str(&mut self, key: &str, v: &(impl AsRef<[u8]> + ?Sized)) {
         self.key(key);
-        push_str(self.out, v);
+        push_str_bytes(self.out, v.as_ref());
+    }
+
+    /// An id: its numbers formatted straight into the line (no escape scan), or its text escaped.
+    fn id(&mut self, key: &str, v: &RecordId) {
+        self.key(key);
+        v.push_json(self.out);
     }
 
     fn u64(&mut self, key: &str, v: u64) {
@@ -452,10 +460,35 @@ impl<'a> Line<'a> {
     }
 }
 
-/// [`Ms`] as its `Serialize` writes it: whole milliseconds as an integer, else the f64 (serde_json's formatting).
+/// Below this many microseconds (12.7 days) a time's f64 milliseconds are written as its exact decimal: an f64
+/// there is finer than 10⁻⁶, so the shortest text that reads back as `us / 1000.0` (serde_json's) is the decimal
+/// with its three fractional digits, trailing zeros dropped. Above it, serde_json's own formatting.
+const MS_DECIMAL_MAX_US: u64 = 1 << 40;
+
+/// [`Ms`] as its `Serialize` writes it: whole milliseconds as an integer, else the f64 (serde_json's formatting),
+/// written as its decimal digits for any time a run reaches (the float formatter was 3 % of a JSON Lines trace).
 fn push_ms(out: &mut Vec<u8>, v: Ms) {
-    if v.0.is_multiple_of(1000) {
-        push_u64(out, v.0 / 1000);
+    let (whole, frac) = (v.0 / 1000, v.0 % 1000);
+    if frac == 0 {
+        push_u64(out, whole);
+    } else if v.0 < MS_DECIMAL_MAX_US {
+        push_u64(out, whole);
+        let digits = [
+            b'.',
+            b'0' + (frac / 100) as u8,
+            b'0' + (frac / 10 % 10) as u8,
+            b'0' + (frac % 10) as u8,
+        ];
+        let unused = if frac % 10 != 0 {
+            0
+        } else if frac % 100 != 0 {
+            1
+        } else {
+            2
+        };
+        // All four appended (a copy of constant length, in place), trailing zeros cut.
+        out.extend_from_slice(&digits);
+        out.truncate(out.len() - unused);
     } else {
         push_f64(out, v.0 as f64 / 1000.0);
     }
@@ -466,6 +499,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::events::json_text::push_str;
     use crate::sim::trace::Status;
 
     /// Strings that exercise every escaping rule: quotes, backslashes, each control character, DEL, `/`,
@@ -568,6 +602,32 @@ mod tests {
         }
     }
 
+    #[test]
+    fn times_are_written_as_serde_json_writes_their_f64() {
+        // Every microsecond of the first 200 ms, then a spread up to and past the decimal fast path's bound.
+        let spread = (0..20_000u64).map(|i| {
+            crate::sim::ids::mix64(i) % (MS_DECIMAL_MAX_US + (MS_DECIMAL_MAX_US >> (i % 8)))
+        });
+        let edges = [
+            MS_DECIMAL_MAX_US - 1,
+            MS_DECIMAL_MAX_US,
+            MS_DECIMAL_MAX_US + 1,
+            MS_DECIMAL_MAX_US - 10,
+            u64::MAX - 1,
+        ];
+        let mut out = Vec::new();
+        for us in (0..200_000u64).chain(spread).chain(edges) {
+            out.clear();
+            push_ms(&mut out, Ms(us));
+            let expected = serde_json::to_vec(&Ms(us)).expect("ms serialises");
+            assert_eq!(
+                String::from_utf8_lossy(&out),
+                String::from_utf8_lossy(&expected),
+                "{us} µs"
+            );
+        }
+    }
+
     /// One record of every kind, with optional fields both present and absent and tricky strings inside.
     fn every_kind() -> Vec<TraceRecord> {
         let s = "a\"b\\c\n\u{1}é😀".to_string();
@@ -575,14 +635,34 @@ mod tests {
         let mut records = Vec::new();
         for (present, t) in [(false, Ms(1000)), (true, Ms(1_234_567))] {
             let opt = |v: u64| present.then_some(v);
-            let opt_value = |v: &Value| present.then(|| v.clone());
+            let opt_value = |v: &Value| present.then(|| Box::new(v.clone()));
+            // Ids as the engine makes them (numbers) in one pass, as other texts in the other.
+            let (trace_id, request_id, message_id): (RecordId, RecordId, RecordId) = if present {
+                let trace = crate::sim::ids::TraceId {
+                    n: 0x1_2345_6789,
+                    epoch_s: 0x6955_b900,
+                    bits: 0xabc,
+                    span: 3,
+                    loop_epoch: 0,
+                };
+                let uuid = |n| {
+                    RecordId::uuid(crate::sim::ids::id_bits(
+                        9,
+                        crate::sim::ids::IdKind::Request,
+                        n,
+                    ))
+                };
+                (trace.record_id(), uuid(1), uuid(2))
+            } else {
+                ("1-abc".into(), "r".into(), "m".into())
+            };
             records.extend([
                 TraceRecord::Transit {
                     t_ms: t,
                     from: s.as_str().into(),
                     to: "To".into(),
                     arrive_ms: Ms(t.0 + 1),
-                    trace_id: "1-abc".into(),
+                    trace_id: trace_id.clone(),
                     span_id: 7,
                     parent_span_id: opt(3),
                     what: "request",
@@ -591,7 +671,7 @@ mod tests {
                     t_ms: t,
                     function: "F".into(),
                     request_id: s.as_str().into(),
-                    trace_id: "1-abc".into(),
+                    trace_id: trace_id.clone(),
                     span_id: 8,
                     parent_span_id: opt(7),
                     links: if present { vec![1, 2, 30] } else { Vec::new() },
@@ -608,19 +688,19 @@ mod tests {
                 TraceRecord::Result {
                     t_ms: t,
                     function: "F".into(),
-                    request_id: "r".into(),
-                    trace_id: "1-abc".into(),
+                    request_id: request_id.clone(),
+                    trace_id: trace_id.clone(),
                     span_id: 8,
                     status: if present { Status::Timeout } else { Status::Ok },
                     duration_ms: Ms(5_001),
                     billed_ms: 6,
-                    response: opt_value(&event),
-                    error: opt_value(&json!({"errorType": s})),
+                    response: present.then(|| std::sync::Arc::new(event.clone())),
+                    error: present.then(|| std::sync::Arc::new(json!({"errorType": s}))),
                 },
                 TraceRecord::Throttle {
                     t_ms: t,
                     function: "F".into(),
-                    trace_id: "1-abc".into(),
+                    trace_id: trace_id.clone(),
                     parent_span_id: opt(1),
                     invocation_type: InvocationType::Event,
                     reason: s.clone(),
@@ -628,7 +708,7 @@ mod tests {
                 TraceRecord::Retry {
                     t_ms: t,
                     resource: "F".into(),
-                    trace_id: "1-abc".into(),
+                    trace_id: trace_id.clone(),
                     span_id: 9,
                     parent_span_id: opt(8),
                     attempt: 3,
@@ -639,45 +719,45 @@ mod tests {
                     t_ms: t,
                     resource: "Q".into(),
                     target: "Dlq".into(),
-                    trace_id: "1-abc".into(),
+                    trace_id: trace_id.clone(),
                     parent_span_id: opt(2),
                     reason: s.clone(),
                 },
                 TraceRecord::Enqueue {
                     t_ms: t,
                     queue: "Q".into(),
-                    message_id: "m".into(),
-                    trace_id: "1-abc".into(),
+                    message_id: message_id.clone(),
+                    trace_id: trace_id.clone(),
                     span_id: 10,
                     parent_span_id: opt(9),
                 },
                 TraceRecord::Dequeue {
                     t_ms: t,
                     queue: "Q".into(),
-                    message_id: "m".into(),
-                    trace_id: "1-abc".into(),
+                    message_id: message_id.clone(),
+                    trace_id: trace_id.clone(),
                     span_id: 10,
                 },
                 TraceRecord::Drop {
                     t_ms: t,
                     resource: "Bus".into(),
-                    trace_id: "1-abc".into(),
+                    trace_id: trace_id.clone(),
                     parent_span_id: opt(4),
                     reason: s.clone(),
                 },
                 TraceRecord::Log {
                     t_ms: t,
                     function: "F".into(),
-                    request_id: "r".into(),
-                    trace_id: "1-abc".into(),
+                    request_id: request_id.clone(),
+                    trace_id: trace_id.clone(),
                     parent_span_id: opt(8),
                     message: s.clone(),
                 },
                 TraceRecord::Response {
                     t_ms: t,
                     api: "Api".into(),
-                    request_id: "r".into(),
-                    trace_id: "1-abc".into(),
+                    request_id: request_id.clone(),
+                    trace_id: trace_id.clone(),
                     span_id: 2,
                     route: "POST /orders".into(),
                     status: 502,
@@ -690,15 +770,15 @@ mod tests {
                     key: s.clone(),
                     op: "put",
                     size: 1 << 40,
-                    trace_id: "1-abc".into(),
+                    trace_id: trace_id.clone(),
                     span_id: 11,
                     parent_span_id: opt(8),
                 },
                 TraceRecord::Call {
                     t_ms: t,
                     function: "F".into(),
-                    request_id: "r".into(),
-                    trace_id: "1-abc".into(),
+                    request_id: request_id.clone(),
+                    trace_id: trace_id.clone(),
                     span_id: 12,
                     parent_span_id: opt(8),
                     service: "sqs",
@@ -714,7 +794,7 @@ mod tests {
                     event: "connect",
                     client: "F".into(),
                     environment: present.then_some(4),
-                    trace_id: present.then(|| "1-abc".into()),
+                    trace_id: present.then(|| trace_id.clone()),
                     parent_span_id: opt(8),
                     connection: opt(2),
                     open: 3,
@@ -726,7 +806,7 @@ mod tests {
                     t_ms: t,
                     state_machine: "Sm".into(),
                     execution_arn: "arn:aws:states:…".into(),
-                    trace_id: "1-abc".into(),
+                    trace_id: trace_id.clone(),
                     span_id: 13,
                     status: "succeeded",
                     output: opt_value(&event),
@@ -736,7 +816,7 @@ mod tests {
                     t_ms: t,
                     state_machine: "Sm".into(),
                     execution_arn: "arn".into(),
-                    trace_id: "1-abc".into(),
+                    trace_id: trace_id.clone(),
                     parent_span_id: opt(13),
                     state: s.clone(),
                     scope: String::new(),
@@ -748,8 +828,8 @@ mod tests {
                 TraceRecord::Match {
                     t_ms: t,
                     rule: "R".into(),
-                    event_id: "e".into(),
-                    trace_id: "1-abc".into(),
+                    event_id: message_id.clone(),
+                    trace_id: trace_id.clone(),
                     span_id: 14,
                     parent_span_id: opt(1),
                 },
@@ -804,7 +884,7 @@ mod tests {
                     request: Arc::clone(&request),
                     route_key: "POST /items/{id}".into(),
                     resource: "/items/{id}".into(),
-                    path_params: vec![("id".into(), "a b".into())],
+                    path_params: vec![("id".into(), "a b".into())].into(),
                     request_id: RequestId36::from_text("123e4567-e89b-42d3-a456-426614174000")
                         .expect("36 characters"),
                     time: chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap_or_default(),

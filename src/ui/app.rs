@@ -678,7 +678,7 @@ impl EventflowApp {
                         to,
                         t_us: t_ms.0,
                         arrive_us: arrive_ms.0,
-                        trace_id,
+                        trace_id: &trace_id.as_text(),
                         span_id: *span_id,
                         what: *what,
                     },
@@ -701,13 +701,13 @@ impl EventflowApp {
                 }
                 let dropped = self.log.push_invoke(
                     function,
-                    request_id,
-                    trace_id,
+                    &request_id.as_text(),
+                    &trace_id.as_text(),
                     t_ms.0,
                     *cold_start,
                     init_ms.map(|m| m.0),
                     *attempt,
-                    std::mem::take(event).into_value(),
+                    std::mem::take(event),
                 );
                 if dropped > 0
                     && let Selection::Invocation(i) = self.selection
@@ -732,12 +732,12 @@ impl EventflowApp {
                     canvas.flash(function, style::ERROR, visible_until(t_ms.0));
                 }
                 self.log.push_result(
-                    request_id,
+                    &request_id.as_text(),
                     *status,
                     duration_ms.0,
                     *billed_ms,
-                    response.take(),
-                    error.take(),
+                    response.take().map(std::sync::Arc::unwrap_or_clone),
+                    error.take().map(std::sync::Arc::unwrap_or_clone),
                 );
             }
             TraceRecord::Throttle { t_ms, function, .. } => {
@@ -761,7 +761,8 @@ impl EventflowApp {
                 message,
                 ..
             } => {
-                self.log.push_log(request_id, t_ms.0, message.clone());
+                self.log
+                    .push_log(&request_id.as_text(), t_ms.0, message.clone());
             }
             TraceRecord::State {
                 state_machine,
@@ -780,7 +781,7 @@ impl EventflowApp {
                 scope,
                 event,
                 detail.clone(),
-                data.take(),
+                data.take().map(|v| *v),
                 std::mem::take(stages),
             ),
             TraceRecord::Execution {

@@ -203,7 +203,7 @@ pub fn find_carried(
     let at = records.iter().position(|r| {
         matches!(r, TraceRecord::Transit { span_id, from, to, trace_id, t_ms, .. }
             if *span_id == pick.span_id && *from == pick.from && *to == pick.to
-                && **trace_id == *pick.trace_id && t_ms.0 == pick.t_us)
+                && *trace_id == *pick.trace_id && t_ms.0 == pick.t_us)
     });
     let Some(at) = at else {
         return Err(
@@ -241,7 +241,7 @@ pub fn find_carried(
             } => {
                 return Ok(received(
                     function,
-                    request_id,
+                    &request_id.as_text(),
                     t_ms.0,
                     &event.as_value(),
                     message.as_deref(),
@@ -256,7 +256,7 @@ pub fn find_carried(
             } => {
                 return Ok(Carried::Payload {
                     caption: format!("The input of {state_machine} as its state {state} got it"),
-                    value: input.clone(),
+                    value: (**input).clone(),
                 });
             }
             TraceRecord::Object {
@@ -369,8 +369,9 @@ fn answer_of(before: &[TraceRecord], invoke_span: Option<u64>) -> Carried {
                 status.as_str()
             ),
             value: response
-                .clone()
-                .or_else(|| error.clone())
+                .as_deref()
+                .or(error.as_deref())
+                .cloned()
                 .unwrap_or(Value::Null),
         },
         None => Carried::Unseen {
@@ -406,7 +407,7 @@ mod tests {
             panic!("not a transit");
         };
         DotPick {
-            trace_id: Arc::from(trace_id.as_str()),
+            trace_id: Arc::from(&*trace_id.as_text()),
             span_id: *span_id,
             from: from.to_string(),
             to: to.to_string(),
@@ -471,7 +472,7 @@ mod tests {
                     function,
                     response: Some(v),
                     ..
-                } if *function == pick.from => Some(v.clone()),
+                } if *function == pick.from => Some((**v).clone()),
                 _ => None,
             })
             .expect("an answer");

@@ -176,8 +176,10 @@ impl Inspector {
                 return;
             }
         };
+        // An API request event is kept as its parts: built here, while it is shown.
+        let event_value = r_detail.event.as_value();
         let (event, response, error, logs) = (
-            &r_detail.event,
+            &*event_value,
             &r_detail.response,
             &r_detail.error,
             &r_detail.logs,

@@ -167,7 +167,7 @@ impl InvocationLog {
         cold_start: bool,
         init_us: Option<u64>,
         attempt: u32,
-        event: Value,
+        event: crate::sim::trace::EventPayload,
     ) -> usize {
         self.rows.push_invoke(
             function, request_id, trace_id, start_us, cold_start, init_us, attempt, event,

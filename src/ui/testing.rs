@@ -120,7 +120,8 @@ impl TestApp {
                 span: 0,
                 loop_epoch: 0,
             }
-            .text();
+            .record_id()
+            .to_string();
             self.app.log.push_invoke(
                 function,
                 &request,
@@ -129,7 +130,7 @@ impl TestApp {
                 false,
                 None,
                 1,
-                serde_json::json!({}),
+                serde_json::json!({}).into(),
             );
             self.app
                 .log
@@ -344,7 +345,7 @@ impl InvocationSeen {
             attempt: r.attempt,
             status: r.status,
             duration_us: r.duration_us,
-            event: d.event,
+            event: d.event.into_value(),
             response: d.response,
             error: d.error,
             logs: d.logs,

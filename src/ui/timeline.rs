@@ -28,7 +28,8 @@ use super::log::InvocationLog;
 use super::style;
 use crate::export::{Attr, Span, SpanSet};
 use crate::runner::retention::value_bytes;
-use crate::sim::TraceRecord;
+use crate::sim::ids::IdText;
+use crate::sim::{RecordId, TraceRecord};
 
 /// Traces whose records are kept for the timeline (the oldest is forgotten first).
 pub const MAX_TRACES: usize = 4096;
@@ -44,7 +45,7 @@ const LABEL_WIDTH: f32 = 280.0;
 
 /// The trace id a record belongs to (none for a database connection event outside any request, such as a
 /// proxy closing an idle connection).
-pub fn trace_id_of(r: &TraceRecord) -> Option<&str> {
+pub fn trace_id_of(r: &TraceRecord) -> Option<IdText<'_>> {
     match r {
         TraceRecord::Transit { trace_id, .. }
         | TraceRecord::Invoke { trace_id, .. }
@@ -61,8 +62,8 @@ pub fn trace_id_of(r: &TraceRecord) -> Option<&str> {
         | TraceRecord::Call { trace_id, .. }
         | TraceRecord::Execution { trace_id, .. }
         | TraceRecord::State { trace_id, .. }
-        | TraceRecord::Match { trace_id, .. } => Some(trace_id),
-        TraceRecord::Connection { trace_id, .. } => trace_id.as_deref(),
+        | TraceRecord::Match { trace_id, .. } => Some(trace_id.as_text()),
+        TraceRecord::Connection { trace_id, .. } => trace_id.as_ref().map(RecordId::as_text),
         TraceRecord::Fault { .. } => None,
     }
 }
@@ -73,7 +74,9 @@ pub fn trace_id_of(r: &TraceRecord) -> Option<&str> {
 pub fn record_bytes(r: &TraceRecord) -> usize {
     /// A record's ids and names (a trace id, a request id, a resource or two), each a `String` of 10 to 40 bytes.
     const TEXTS: usize = 128;
-    let opt = |v: &Option<serde_json::Value>| v.as_ref().map_or(0, value_bytes);
+    fn opt<V: std::ops::Deref<Target = serde_json::Value>>(v: &Option<V>) -> usize {
+        v.as_deref().map_or(0, value_bytes)
+    }
     let payload = match r {
         TraceRecord::Invoke { event, links, .. } => {
             event.heap_bytes() + links.len() * std::mem::size_of::<u64>()
@@ -120,7 +123,7 @@ fn slim(r: &mut TraceRecord) {
         }
         TraceRecord::Call { error, rds, .. } => {
             if let Some(e) = error {
-                *e = serde_json::Value::Null;
+                **e = serde_json::Value::Null;
             }
             *rds = None;
         }
@@ -173,7 +176,7 @@ impl TraceStore {
         let bytes = record_bytes(&r);
         let seq = match &self.last {
             Some((last, seq)) if **last == *id => Some(*seq),
-            _ => self.by_id.get(id).copied(),
+            _ => self.by_id.get(&*id).copied(),
         };
         let kept = seq.and_then(|s| {
             let k = usize::try_from(s.checked_sub(self.first_seq)?).ok()?;
@@ -198,7 +201,7 @@ impl TraceStore {
                 self.bytes += bytes;
             }
             None => {
-                let id: Arc<str> = Arc::from(id);
+                let id: Arc<str> = Arc::from(&*id);
                 if self.traces.len() >= MAX_TRACES {
                     self.forget_oldest();
                 }
