@@ -13,8 +13,9 @@
 //! a push and a pop touch a bitmap word, one bucket and one link.
 //!
 //! The events themselves wait in a slot vector (reused through a free list, most recently freed first, so the
-//! slots in use stay few and warm); buckets are circular singly linked lists through `next`, each known by its
-//! last slot, so a bucket costs 4 bytes and its emptiness is its bitmap bit.
+//! slots in use stay few and warm); buckets are circular singly linked lists through the slots' `next`, each
+//! known by its last slot, so a bucket costs 4 bytes and its emptiness is its bitmap bit. The link sits beside
+//! the event: taking a bucket's only event reads one place, not a link table and then the event.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -61,15 +62,20 @@ impl Ord for Far {
     }
 }
 
+/// A place for one pending event, and the next slot of its bucket.
+struct Slot<T> {
+    /// The next slot in the same bucket (circular: a bucket's last slot links to its first).
+    next: u32,
+    /// `None`: free, listed in `Calendar::free`.
+    event: Option<T>,
+}
+
 /// Pending events of type `T`, taken out in (time, scheduling order).
 pub(crate) struct Calendar<T> {
     /// The time of the last event taken (0 at first): every event in the wheel is due in
     /// `[cursor_us, cursor_us + WHEEL_US)`, every event in `far` at `cursor_us + WHEEL_US` or later.
     cursor_us: u64,
-    /// Events by slot (`None`: free, listed in `free`).
-    slots: Vec<Option<T>>,
-    /// The next slot in the same bucket (circular: a bucket's last slot links to its first).
-    next: Vec<u32>,
+    slots: Vec<Slot<T>>,
     free: Vec<u32>,
     /// The last slot of each occupied bucket (meaningless for an empty one), by `t_us & MASK`.
     tails: Vec<u32>,
@@ -89,7 +95,6 @@ impl<T> Default for Calendar<T> {
         Calendar {
             cursor_us: 0,
             slots: Vec::new(),
-            next: Vec::new(),
             free: Vec::new(),
             tails: vec![0; WHEEL_US as usize],
             bits: vec![0; WORDS],
@@ -109,7 +114,7 @@ impl<T> Calendar<T> {
 
     /// Every waiting event, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = &T> {
-        self.slots.iter().flatten()
+        self.slots.iter().filter_map(|s| s.event.as_ref())
     }
 
     /// Adds an event due at `t_us`, after every event already due then. A time before the cursor is taken as
@@ -118,12 +123,14 @@ impl<T> Calendar<T> {
         let t_us = t_us.max(self.cursor_us);
         let slot = match self.free.pop() {
             Some(slot) => {
-                self.slots[slot as usize] = Some(event);
+                self.slots[slot as usize].event = Some(event);
                 slot
             }
             None => {
-                self.slots.push(Some(event));
-                self.next.push(0);
+                self.slots.push(Slot {
+                    next: 0,
+                    event: Some(event),
+                });
                 // More than 4 billion pending events would exhaust memory long before the slot number.
                 (self.slots.len() - 1) as u32
             }
@@ -167,15 +174,15 @@ impl<T> Calendar<T> {
             self.advance(t_us);
         }
         let tail = self.tails[bucket];
-        let head = self.next[tail as usize];
+        let head = self.slots[tail as usize].next;
         if head == tail {
             self.clear_bit(bucket);
         } else {
-            self.next[tail as usize] = self.next[head as usize];
+            self.slots[tail as usize].next = self.slots[head as usize].next;
         }
         self.in_wheel -= 1;
         self.free.push(head);
-        let event = self.slots.get_mut(head as usize).and_then(Option::take);
+        let event = self.slots[head as usize].event.take();
         debug_assert!(event.is_some(), "a linked slot is empty: {head}");
         event.map(|e| (t_us, e))
     }
@@ -198,12 +205,12 @@ impl<T> Calendar<T> {
         let (word, bit) = (bucket / 64, 1u64 << (bucket % 64));
         if self.bits[word] & bit != 0 {
             let tail = self.tails[bucket] as usize;
-            self.next[slot as usize] = self.next[tail];
-            self.next[tail] = slot;
+            self.slots[slot as usize].next = self.slots[tail].next;
+            self.slots[tail].next = slot;
         } else {
             self.bits[word] |= bit;
             self.summary[word / 64] |= 1 << (word % 64);
-            self.next[slot as usize] = slot;
+            self.slots[slot as usize].next = slot;
         }
         self.tails[bucket] = slot;
         self.in_wheel += 1;

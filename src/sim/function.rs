@@ -163,8 +163,13 @@ impl FnState {
 /// Who waits for a synchronous invocation's answer.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Reply {
-    /// An API Gateway request (the API's in-flight request number).
-    Api { api: ResId, req: u64 },
+    /// An API Gateway request: the API's in-flight request number and its integration deadline (carried so that
+    /// an answer in time needs no look-up of the request).
+    Api {
+        api: ResId,
+        req: u64,
+        deadline_us: u64,
+    },
     /// The outside world (a traffic source's RequestResponse call): only the trace sees the answer.
     Caller,
     /// An event source mapping's batch.
@@ -482,9 +487,14 @@ impl Sim {
             self.sfn_feed(execution, token, Some(answer));
             return;
         }
-        if let Reply::Api { api, req } = reply {
+        if let Reply::Api {
+            api,
+            req,
+            deadline_us,
+        } = reply
+        {
             let hop = self.hop_us(Origin::Resource(f));
-            self.api_check_deadline(api, req, self.now().saturating_add(hop));
+            self.api_check_deadline(api, req, deadline_us, self.now().saturating_add(hop));
             let reply = super::api::HttpReply {
                 req,
                 outcome: super::api::ReplyOutcome::Throttled,
@@ -745,9 +755,14 @@ impl Sim {
         };
         let end = now.saturating_add(init_us).saturating_add(run_us);
         let mut return_hop_us = 0;
-        if let Mode::Sync(Reply::Api { api, req }) = mode {
+        if let Mode::Sync(Reply::Api {
+            api,
+            req,
+            deadline_us,
+        }) = mode
+        {
             return_hop_us = self.hop_us(Origin::Resource(f));
-            self.api_check_deadline(api, req, end.saturating_add(return_hop_us));
+            self.api_check_deadline(api, req, deadline_us, end.saturating_add(return_hop_us));
         }
         let answer =
             matches!(mode, Mode::Sync(Reply::Script)).then(|| (status, outcome.to_json(), end));
@@ -856,7 +871,7 @@ impl Sim {
             self.emit(|| record);
         }
         match inv.mode {
-            Mode::Sync(Reply::Api { api, req }) => {
+            Mode::Sync(Reply::Api { api, req, .. }) => {
                 let outcome = match (inv.status, inv.outcome) {
                     (Status::Ok, Outcome::DefaultApiOk) => super::api::ReplyOutcome::DefaultOk,
                     (Status::Ok, Outcome::Json(v)) => super::api::ReplyOutcome::Response(v),
