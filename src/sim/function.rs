@@ -641,20 +641,25 @@ impl Sim {
         let (span_id, parent_span_id) = self.open_span(&mut trace);
         let now = self.now();
         let (env_id, cold) = self.take_environment(f, reserved);
-        let sc = std::sync::Arc::clone(&self.sc);
-        let func = function_of(&sc, f)?;
+        // The function's settings are read through `self.sc` beside the generator (disjoint fields), not through a
+        // clone of the scenario's `Arc`: its two atomic operations per invocation were measurable (issue 15). Only
+        // a handler, which runs with the whole engine, needs the clone (below). The draws keep their order: init,
+        // the fault, the duration, the injected error.
         let init_us = if cold {
-            self.rng.sample_us(&func.cold_start_ms)
+            self.rng.sample_us(&function_of(&self.sc, f)?.cold_start_ms)
         } else {
             0
         };
         let fault = self.invocation_fault(f);
+        let func = function_of(&self.sc, f)?;
         let base_us = self
             .rng
             .sample_us(&func.duration_ms)
             .saturating_add(fault.extra_us);
-        let failed = func.error_rate > 0.0 && self.rng.unit() < func.error_rate;
-        let timeout_us = u64::from(func.timeout_s) * 1_000_000;
+        let (error_rate, timeout_s) = (func.error_rate, func.timeout_s);
+        let failed = error_rate > 0.0 && self.rng.unit() < error_rate;
+        let timeout_us = u64::from(timeout_s) * 1_000_000;
+        let handler = func.handler.clone();
         let is_api = matches!(mode, Mode::Sync(Reply::Api { .. }));
         if self.counts_toward_loops(&mode) {
             self.count_loop(trace, f);
@@ -668,7 +673,6 @@ impl Sim {
         if cold {
             stats.cold_starts += 1;
         }
-        let handler = func.handler.clone();
         let mut event = event;
         if self.tracing() {
             let invocation_type = match mode {
@@ -705,10 +709,10 @@ impl Sim {
         let timeout = || {
             let request_id =
                 super::ids::uuid_text(super::ids::id_bits(seed, IdKind::Request, request_n));
-            timeout_error(&request_id, func.timeout_s)
+            timeout_error(&request_id, timeout_s)
         };
         let injected = || {
-            let message = format!("Injected failure (error_rate {})", func.error_rate);
+            let message = format!("Injected failure (error_rate {error_rate})");
             error_object("InjectedFailure", &message)
         };
         let (status, outcome, run_us) = match &handler {
@@ -716,6 +720,8 @@ impl Sim {
                 // A handler's duration: the runtime's own `duration_ms` plus the simulated time of its work() and
                 // SDK calls. It runs at the start of the invocation (after init); see `host` for what that means.
                 let t0 = now.saturating_add(init_us);
+                let sc = std::sync::Arc::clone(&self.sc);
+                let func = function_of(&sc, f)?;
                 let ctx = self.lambda_context(f, func, request_n, env_id, timeout_us, t0);
                 let event = event.as_value();
                 let out = super::host::run_handler(
