@@ -39,8 +39,9 @@ pub(crate) struct HttpCall {
 /// What returns from the integration.
 #[derive(Debug)]
 pub(crate) enum ReplyOutcome {
-    /// The function returned this JSON.
-    Response(Value),
+    /// The function returned this JSON (boxed: the common answers carry nothing, and a reply travels inline in
+    /// `Item::HttpReply` without an allocation of its own).
+    Response(Box<Value>),
     /// A function without a handler returned its default `{"statusCode":200}` (not built as JSON: see
     /// `function::Outcome::DefaultApiOk`).
     DefaultOk,

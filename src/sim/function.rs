@@ -499,13 +499,7 @@ impl Sim {
                 req,
                 outcome: super::api::ReplyOutcome::Throttled,
             };
-            self.send_after(
-                Origin::Resource(f),
-                api,
-                trace,
-                Item::HttpReply(Box::new(reply)),
-                hop,
-            );
+            self.send_after(Origin::Resource(f), api, trace, Item::HttpReply(reply), hop);
         }
     }
 
@@ -880,7 +874,9 @@ impl Sim {
             Mode::Sync(Reply::Api { api, req, .. }) => {
                 let outcome = match (inv.status, inv.outcome) {
                     (Status::Ok, Outcome::DefaultApiOk) => super::api::ReplyOutcome::DefaultOk,
-                    (Status::Ok, Outcome::Json(v)) => super::api::ReplyOutcome::Response(v),
+                    (Status::Ok, Outcome::Json(v)) => {
+                        super::api::ReplyOutcome::Response(Box::new(v))
+                    }
                     (Status::Error | Status::Timeout, _) => super::api::ReplyOutcome::FunctionError,
                 };
                 let reply = super::api::HttpReply { req, outcome };
@@ -888,7 +884,7 @@ impl Sim {
                     Origin::Resource(f),
                     api,
                     inv.trace,
-                    Item::HttpReply(Box::new(reply)),
+                    Item::HttpReply(reply),
                     inv.return_hop_us,
                 );
             }
