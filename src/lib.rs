@@ -62,7 +62,7 @@
 //!   subscriptions — goes through the service's own operations, and matches over resource types and items
 //!   name every case (no `_ =>`), so the compiler points at each place a new service must be handled.
 //!   - `engine` — virtual time, the event queue (`calendar`: a timing wheel of microsecond buckets, first in
-//!     first out, over a slot vector of events; a heap for events beyond its 65 ms horizon), hops along edges,
+//!     first out, over a slot vector of events; a heap for events beyond its 33 ms horizon), hops along edges,
 //!     dispatch; `target_item` only routes a delivery to the target's service. Recursion
 //!     detection's per-chain counts are swept once their chain has left the simulation (`run`'s memory stays
 //!     flat).
