@@ -61,8 +61,9 @@
 //!   traffic, handler SDK calls, Step Functions tasks, rule and schedule targets, destinations, redrive,
 //!   subscriptions — goes through the service's own operations, and matches over resource types and items
 //!   name every case (no `_ =>`), so the compiler points at each place a new service must be handled.
-//!   - `engine` — virtual time, the event queue (a heap of small keys over a slot vector of events), hops
-//!     along edges, dispatch; `target_item` only routes a delivery to the target's service. Recursion
+//!   - `engine` — virtual time, the event queue (`calendar`: a timing wheel of microsecond buckets, first in
+//!     first out, over a slot vector of events; a heap for events beyond its 33 ms horizon), hops along edges,
+//!     dispatch; `target_item` only routes a delivery to the target's service. Recursion
 //!     detection's per-chain counts are swept once their chain has left the simulation (`run`'s memory stays
 //!     flat).
 //!   - `function` — Lambda: environments, concurrency, sync and async invocation, retries, destinations, a

@@ -39,8 +39,9 @@ pub(crate) struct HttpCall {
 /// What returns from the integration.
 #[derive(Debug)]
 pub(crate) enum ReplyOutcome {
-    /// The function returned this JSON.
-    Response(Value),
+    /// The function returned this JSON (boxed: the common answers carry nothing, and a reply travels inline in
+    /// `Item::HttpReply` without an allocation of its own).
+    Response(Box<Value>),
     /// A function without a handler returned its default `{"statusCode":200}` (not built as JSON: see
     /// `function::Outcome::DefaultApiOk`).
     DefaultOk,
@@ -322,8 +323,13 @@ impl Sim {
             timeout_scheduled: false,
         });
         let hop = self.hop_us(Origin::Resource(api));
-        self.api_check_deadline(api, req, now.saturating_add(hop));
-        let invoke = InvokeReq::sync(event, Reply::Api { api, req });
+        self.api_check_deadline(api, req, deadline_us, now.saturating_add(hop));
+        let reply = Reply::Api {
+            api,
+            req,
+            deadline_us,
+        };
+        let invoke = InvokeReq::sync(event, reply);
         self.send_after(
             Origin::Resource(api),
             func,
@@ -334,8 +340,18 @@ impl Sim {
     }
 
     /// Something bound for a waiting request will reach the API at `arrival_us`: when that is past the
-    /// integration timeout, the timeout is scheduled (once) so the client gets its 504 on time.
-    pub(crate) fn api_check_deadline(&mut self, api: ResId, req: u64, arrival_us: u64) {
+    /// integration timeout (`deadline_us`, the request's own, carried by the caller), the timeout is scheduled
+    /// (once) so the client gets its 504 on time. An arrival in time does not look the request up.
+    pub(crate) fn api_check_deadline(
+        &mut self,
+        api: ResId,
+        req: u64,
+        deadline_us: u64,
+        arrival_us: u64,
+    ) {
+        if arrival_us <= deadline_us {
+            return;
+        }
         let Some(state) = self.apis.get_mut(api.index()) else {
             return;
         };

@@ -1,15 +1,17 @@
 //! The discrete-event engine: virtual time, the ordered event queue, hops along edges, and dispatch to the
 //! services.
 //!
-//! Virtual time is an integer count of microseconds since t = 0 (`settings.start_time`). Pending events are ordered
-//! in a binary heap by (time, sequence number): ties run in the order they were scheduled, so a run is a pure
-//! function of the scenario and the seed. The heap holds only those keys and a slot number; the events wait in a
-//! slot vector (reused through a free list), so sifting moves 24 bytes an entry instead of the whole event. The engine owns all simulation state; callers drive it with [`Sim::step`]
+//! Virtual time is an integer count of microseconds since t = 0 (`settings.start_time`). Pending events wait in a
+//! [`Calendar`] (a timing wheel) and run in the order of their time, ties in the order they were scheduled, so a
+//! run is a pure function of the scenario and the seed. The engine owns all simulation state; callers drive it
+//! with [`Sim::step`]
 //! or [`Sim::run_until`] and read what happened through [`Sim::take_trace`], [`Sim::stats`] and [`Sim::live`].
 //! Nothing here reads the wall clock or knows about a user interface.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
+
+use super::calendar::Calendar;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -58,8 +60,9 @@ pub enum Origin {
 pub(crate) enum Item {
     /// A client's HTTP request to an API (not boxed: it is one shared pointer).
     HttpRequest(HttpCall),
-    /// A function's answer (or failure) returning to the API that called it.
-    HttpReply(Box<HttpReply>),
+    /// A function's answer (or failure) returning to the API that called it (not boxed: 24 bytes, one allocation
+    /// and one cold write less per API request).
+    HttpReply(HttpReply),
     /// An invocation request arriving at a function.
     Invoke(Box<InvokeReq>),
     /// A PutEvents entry arriving at a bus (`envelope` false), or a complete event forwarded from another bus.
@@ -86,6 +89,10 @@ pub(crate) enum Item {
     /// Something a resource cannot receive (kept for completeness; the loader refuses such wiring).
     Unsupported { what: &'static str },
 }
+
+// An item travels inside every `Ev::Arrive`: what does not fit in 32 bytes goes in a box, so that events stay
+// small (80 bytes) in the queue's slots.
+const _: () = assert!(std::mem::size_of::<Item>() <= 32);
 
 impl Item {
     /// The word the trace uses for what travels.
@@ -207,40 +214,6 @@ impl Ord for FutureRecord {
     }
 }
 
-/// A pending event's place in the queue: its time, its sequence number and the slot of `Sim::slots` that holds
-/// the event. Small (24 bytes) so that the heap moves little memory; the events themselves stay where they are.
-struct Pending {
-    t_us: u64,
-    seq: u64,
-    slot: u32,
-}
-
-impl PartialEq for Pending {
-    fn eq(&self, other: &Self) -> bool {
-        self.t_us == other.t_us && self.seq == other.seq
-    }
-}
-impl Eq for Pending {}
-impl PartialOrd for Pending {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Pending {
-    /// (time, seq) as one number, so that the heap's comparisons are one compare each (fewer branches to mispredict
-    /// than comparing the pair).
-    fn key(&self) -> u128 {
-        (u128::from(self.t_us) << 64) | u128::from(self.seq)
-    }
-}
-
-impl Ord for Pending {
-    // Reversed: BinaryHeap is a max-heap and the earliest (time, seq) must come out first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.key().cmp(&self.key())
-    }
-}
-
 /// Live state of one resource, for the desktop app's canvas.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Live {
@@ -273,11 +246,8 @@ pub struct Sim {
     pub(crate) seed: u64,
     start_epoch_s: u32,
     now_us: u64,
-    seq: u64,
-    queue: BinaryHeap<Pending>,
-    /// The events of `queue`, by slot (`None`: free, listed in `free_slots`).
-    slots: Vec<Option<Ev>>,
-    free_slots: Vec<u32>,
+    /// Pending events.
+    queue: Calendar<Ev>,
     pub(crate) rng: SimRng,
     tracing: bool,
     trace: Vec<TraceRecord>,
@@ -358,10 +328,7 @@ impl Sim {
             seed,
             start_epoch_s,
             now_us: 0,
-            seq: 0,
-            queue: BinaryHeap::new(),
-            slots: Vec::new(),
-            free_slots: Vec::new(),
+            queue: Calendar::default(),
             rng: SimRng::new(seed),
             tracing: opts.trace,
             trace: Vec::new(),
@@ -414,7 +381,7 @@ impl Sim {
 
     /// Time of the next pending event, if any.
     pub fn next_event_us(&self) -> Option<u64> {
-        self.queue.peek().map(|p| p.t_us)
+        self.queue.peek_t_us()
     }
 
     /// Engine events processed so far.
@@ -444,15 +411,15 @@ impl Sim {
 
     /// Processes the next event. Returns false when nothing is pending.
     pub fn step(&mut self) -> bool {
-        let Some(p) = self.queue.pop() else {
+        self.step_until(u64::MAX)
+    }
+
+    /// Processes the next event if it is due at or before `limit_us`. Returns false when none is.
+    fn step_until(&mut self, limit_us: u64) -> bool {
+        let Some((t_us, ev)) = self.queue.pop_until(limit_us) else {
             return false;
         };
-        self.free_slots.push(p.slot);
-        let Some(ev) = self.slots.get_mut(p.slot as usize).and_then(Option::take) else {
-            debug_assert!(false, "queued event missing from slot {}", p.slot);
-            return true;
-        };
-        self.now_us = self.now_us.max(p.t_us);
+        self.now_us = self.now_us.max(t_us);
         self.flush_future_records();
         self.processed += 1;
         self.dispatch(ev);
@@ -465,9 +432,7 @@ impl Sim {
     /// Processes every event at or before `t_us`, then sets the clock to `t_us`. Returns how many ran.
     pub fn run_until(&mut self, t_us: u64) -> u64 {
         let before = self.processed;
-        while self.queue.peek().is_some_and(|p| p.t_us <= t_us) {
-            self.step();
-        }
+        while self.step_until(t_us) {}
         self.now_us = self.now_us.max(t_us);
         self.flush_future_records();
         self.processed - before
@@ -476,12 +441,8 @@ impl Sim {
     /// Like [`Sim::run_until`] but stops after `max_events` events (for a UI frame budget). Returns how many ran.
     pub fn run_until_bounded(&mut self, t_us: u64, max_events: u64) -> u64 {
         let before = self.processed;
-        while self.processed - before < max_events
-            && self.queue.peek().is_some_and(|p| p.t_us <= t_us)
-        {
-            self.step();
-        }
-        if self.queue.peek().is_none_or(|p| p.t_us > t_us) {
+        while self.processed - before < max_events && self.step_until(t_us) {}
+        if self.queue.peek_t_us().is_none_or(|t| t > t_us) {
             self.now_us = self.now_us.max(t_us);
             self.flush_future_records();
         }
@@ -517,7 +478,7 @@ impl Sim {
         let mut add = |n: u64| {
             live.insert(n);
         };
-        for ev in self.slots.iter().flatten() {
+        for ev in self.queue.iter() {
             ev.chains(&mut add);
         }
         for api in &self.apis {
@@ -670,23 +631,7 @@ impl Sim {
             "event scheduled in the past: t = {t_us} µs < now = {} µs: {ev:?}",
             self.now_us
         );
-        self.seq += 1;
-        let slot = match self.free_slots.pop() {
-            Some(slot) => {
-                self.slots[slot as usize] = Some(ev);
-                slot
-            }
-            None => {
-                self.slots.push(Some(ev));
-                // More than 4 billion pending events would exhaust memory long before the slot number.
-                (self.slots.len() - 1) as u32
-            }
-        };
-        self.queue.push(Pending {
-            t_us: t_us.max(self.now_us),
-            seq: self.seq,
-            slot,
-        });
+        self.queue.push(t_us.max(self.now_us), ev);
     }
 
     pub(crate) fn emit(&mut self, record: impl FnOnce() -> TraceRecord) {
@@ -907,7 +852,7 @@ impl Sim {
     fn arrive(&mut self, to: ResId, trace: TraceId, item: Item) {
         match item {
             Item::HttpRequest(call) => self.api_request(to, trace, call),
-            Item::HttpReply(reply) => self.api_reply(to, trace, *reply),
+            Item::HttpReply(reply) => self.api_reply(to, trace, reply),
             Item::Invoke(req) => self.function_arrive(to, trace, *req),
             Item::PutEvent {
                 event,

@@ -163,8 +163,13 @@ impl FnState {
 /// Who waits for a synchronous invocation's answer.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Reply {
-    /// An API Gateway request (the API's in-flight request number).
-    Api { api: ResId, req: u64 },
+    /// An API Gateway request: the API's in-flight request number and its integration deadline (carried so that
+    /// an answer in time needs no look-up of the request).
+    Api {
+        api: ResId,
+        req: u64,
+        deadline_us: u64,
+    },
     /// The outside world (a traffic source's RequestResponse call): only the trace sees the answer.
     Caller,
     /// An event source mapping's batch.
@@ -494,20 +499,19 @@ impl Sim {
             self.sfn_feed(execution, token, Some(answer));
             return;
         }
-        if let Reply::Api { api, req } = reply {
+        if let Reply::Api {
+            api,
+            req,
+            deadline_us,
+        } = reply
+        {
             let hop = self.hop_us(Origin::Resource(f));
-            self.api_check_deadline(api, req, self.now().saturating_add(hop));
+            self.api_check_deadline(api, req, deadline_us, self.now().saturating_add(hop));
             let reply = super::api::HttpReply {
                 req,
                 outcome: super::api::ReplyOutcome::Throttled,
             };
-            self.send_after(
-                Origin::Resource(f),
-                api,
-                trace,
-                Item::HttpReply(Box::new(reply)),
-                hop,
-            );
+            self.send_after(Origin::Resource(f), api, trace, Item::HttpReply(reply), hop);
         }
     }
 
@@ -643,20 +647,25 @@ impl Sim {
         let (span_id, parent_span_id) = self.open_span(&mut trace);
         let now = self.now();
         let (env_id, cold) = self.take_environment(f, reserved);
-        let sc = std::sync::Arc::clone(&self.sc);
-        let func = function_of(&sc, f)?;
+        // The function's settings are read through `self.sc` beside the generator (disjoint fields), not through a
+        // clone of the scenario's `Arc`: its two atomic operations per invocation were measurable (issue 15). Only
+        // a handler, which runs with the whole engine, needs the clone (below). The draws keep their order: init,
+        // the fault, the duration, the injected error.
         let init_us = if cold {
-            self.rng.sample_us(&func.cold_start_ms)
+            self.rng.sample_us(&function_of(&self.sc, f)?.cold_start_ms)
         } else {
             0
         };
         let fault = self.invocation_fault(f);
+        let func = function_of(&self.sc, f)?;
         let base_us = self
             .rng
             .sample_us(&func.duration_ms)
             .saturating_add(fault.extra_us);
-        let failed = func.error_rate > 0.0 && self.rng.unit() < func.error_rate;
-        let timeout_us = u64::from(func.timeout_s) * 1_000_000;
+        let (error_rate, timeout_s) = (func.error_rate, func.timeout_s);
+        let failed = error_rate > 0.0 && self.rng.unit() < error_rate;
+        let timeout_us = u64::from(timeout_s) * 1_000_000;
+        let handler = func.handler.clone();
         let is_api = matches!(mode, Mode::Sync(Reply::Api { .. }));
         if self.counts_toward_loops(&mode) {
             self.count_loop(trace, f);
@@ -670,7 +679,6 @@ impl Sim {
         if cold {
             stats.cold_starts += 1;
         }
-        let handler = func.handler.clone();
         let mut event = event;
         if self.tracing() {
             let invocation_type = match mode {
@@ -707,10 +715,10 @@ impl Sim {
         let timeout = || {
             let request_id =
                 super::ids::uuid_text(super::ids::id_bits(seed, IdKind::Request, request_n));
-            timeout_error(&request_id, func.timeout_s)
+            timeout_error(&request_id, timeout_s)
         };
         let injected = || {
-            let message = format!("Injected failure (error_rate {})", func.error_rate);
+            let message = format!("Injected failure (error_rate {error_rate})");
             error_object("InjectedFailure", &message)
         };
         let (status, outcome, run_us) = match &handler {
@@ -718,6 +726,8 @@ impl Sim {
                 // A handler's duration: the runtime's own `duration_ms` plus the simulated time of its work() and
                 // SDK calls. It runs at the start of the invocation (after init); see `host` for what that means.
                 let t0 = now.saturating_add(init_us);
+                let sc = std::sync::Arc::clone(&self.sc);
+                let func = function_of(&sc, f)?;
                 let ctx = self.lambda_context(f, func, request_n, env_id, timeout_us, t0);
                 let event = event.as_value();
                 let out = super::host::run_handler(
@@ -757,9 +767,14 @@ impl Sim {
         };
         let end = now.saturating_add(init_us).saturating_add(run_us);
         let mut return_hop_us = 0;
-        if let Mode::Sync(Reply::Api { api, req }) = mode {
+        if let Mode::Sync(Reply::Api {
+            api,
+            req,
+            deadline_us,
+        }) = mode
+        {
             return_hop_us = self.hop_us(Origin::Resource(f));
-            self.api_check_deadline(api, req, end.saturating_add(return_hop_us));
+            self.api_check_deadline(api, req, deadline_us, end.saturating_add(return_hop_us));
         }
         let answer =
             matches!(mode, Mode::Sync(Reply::Script)).then(|| (status, outcome.to_json(), end));
@@ -868,10 +883,12 @@ impl Sim {
             self.emit(|| record);
         }
         match inv.mode {
-            Mode::Sync(Reply::Api { api, req }) => {
+            Mode::Sync(Reply::Api { api, req, .. }) => {
                 let outcome = match (inv.status, inv.outcome) {
                     (Status::Ok, Outcome::DefaultApiOk) => super::api::ReplyOutcome::DefaultOk,
-                    (Status::Ok, Outcome::Json(v)) => super::api::ReplyOutcome::Response(v),
+                    (Status::Ok, Outcome::Json(v)) => {
+                        super::api::ReplyOutcome::Response(Box::new(v))
+                    }
                     (Status::Error | Status::Timeout, _) => super::api::ReplyOutcome::FunctionError,
                 };
                 let reply = super::api::HttpReply { req, outcome };
@@ -879,7 +896,7 @@ impl Sim {
                     Origin::Resource(f),
                     api,
                     inv.trace,
-                    Item::HttpReply(Box::new(reply)),
+                    Item::HttpReply(reply),
                     inv.return_hop_us,
                 );
             }

@@ -3,6 +3,8 @@
 //! - `engine` — virtual time, the event queue, hops along edges, dispatch; the public [`Sim`] type. Its
 //!   `target_item` only routes a delivery (rule and schedule targets, destinations, notifications) to the
 //!   target's service.
+//! - `calendar` — the engine's pending events in (time, scheduling) order: a timing wheel of microsecond
+//!   buckets, a heap for events beyond its horizon.
 //! - `function` — Lambda (environments, concurrency, sync/async invocation, retries, destinations, a handler's
 //!   synchronous `lambda::invoke`).
 //! - `api` — API Gateway (routes, proxy events, integration timeout, status codes).
@@ -39,6 +41,7 @@
 mod api;
 mod bucket;
 mod bus;
+mod calendar;
 mod database;
 mod db_proxy;
 mod engine;

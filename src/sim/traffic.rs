@@ -141,10 +141,17 @@ impl Sim {
         let trace = self.new_trace();
         match &src.payload {
             Payload::Request(v) if !src.has_placeholders => {
-                let cached = self.traffic[i as usize].request.clone();
-                match cached.map_or_else(|| HttpRequest::from_json(v).map(Arc::new), Ok) {
-                    Ok(request) => {
+                // One clone of the shared request per event (each `Arc` clone or drop is an atomic operation).
+                let request = match &self.traffic[i as usize].request {
+                    Some(request) => Ok(Arc::clone(request)),
+                    None => HttpRequest::from_json(v).map(|request| {
+                        let request = Arc::new(request);
                         self.traffic[i as usize].request = Some(Arc::clone(&request));
+                        request
+                    }),
+                };
+                match request {
+                    Ok(request) => {
                         let item = Item::HttpRequest(HttpCall { request });
                         self.send(Origin::Traffic(i), src.to, trace, item);
                     }
