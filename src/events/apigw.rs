@@ -50,7 +50,7 @@ use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use super::json_text::{push_bool, push_escaped, push_i64, push_str};
+use super::json_text::{push_bool, push_escaped, push_i64, push_str, push_str_array};
 use super::time::{clf_time, epoch_millis};
 use super::{AwsEnv, EventError, SOURCE_IP, is_unreserved, md5_of, percent_decode, percent_encode};
 
@@ -966,14 +966,8 @@ fn write_v2(
     out.extend_from_slice(b",\"rawQueryString\":");
     push_str(out, &req.raw_query_string());
     if !cookies.is_empty() {
-        out.extend_from_slice(b",\"cookies\":[");
-        for (i, c) in cookies.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            push_str(out, c);
-        }
-        out.push(b']');
+        out.extend_from_slice(b",\"cookies\":");
+        push_str_array(out, cookies.iter().copied());
     }
     out.extend_from_slice(b",\"headers\":");
     write_object(out, headers.iter().map(|(n, v)| (&**n, &**v)));
@@ -1474,14 +1468,8 @@ fn write_single_and_multi(
             out.push(b',');
         }
         push_str(out, n);
-        out.extend_from_slice(b":[");
-        for (j, v) in vs.iter().enumerate() {
-            if j > 0 {
-                out.push(b',');
-            }
-            push_str(out, v);
-        }
-        out.push(b']');
+        out.push(b':');
+        push_str_array(out, vs.iter().map(String::as_str));
     }
     out.push(b'}');
 }

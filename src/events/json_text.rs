@@ -94,6 +94,18 @@ pub fn push_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// A JSON array of strings, `["a","b"]`, each as [`push_str`] writes it.
+pub fn push_str_array<'a>(out: &mut Vec<u8>, items: impl IntoIterator<Item = &'a str>) {
+    out.push(b'[');
+    for (i, s) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        push_str(out, s);
+    }
+    out.push(b']');
+}
+
 /// [`push_str`] of text already known to be UTF-8, as bytes (a text held inline in a trace record: no second
 /// check of its UTF-8).
 pub fn push_str_bytes(out: &mut Vec<u8>, utf8: &[u8]) {
