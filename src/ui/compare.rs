@@ -288,6 +288,11 @@ fn plots(ui: &mut egui::Ui, c: &Comparison) {
         ),
     ];
     let width = ((ui.available_width() - 12.0) / 2.0).max(160.0);
+    let until_s = specs
+        .iter()
+        .flat_map(|(_, _, pa, pb)| pa.last().into_iter().chain(pb.last()))
+        .map(|p| p[0])
+        .fold(0.0, f64::max);
     for pair in specs.chunks(2) {
         ui.horizontal(|ui| {
             for (id, title, pa, pb) in pair {
@@ -301,6 +306,7 @@ fn plots(ui: &mut egui::Ui, c: &Comparison) {
                     ],
                     None,
                     width,
+                    until_s,
                 );
             }
         });

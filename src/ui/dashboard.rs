@@ -400,6 +400,7 @@ fn dashboard(ui: &mut Ui, plots: &[DashPlot], row_height: &mut f32) -> Option<f6
     let mut clicked = None;
     let gap = ui.spacing().item_spacing.x;
     let width = ((ui.available_width() - 4.0 * gap) / 5.0).max(140.0);
+    let until_s = super::metrics::latest_x(plots.iter().flat_map(|p| &p.lines));
     for row in plots.chunks(5) {
         let place = egui::Rect::from_min_size(
             ui.cursor().min,
@@ -411,7 +412,7 @@ fn dashboard(ui: &mut Ui, plots: &[DashPlot], row_height: &mut f32) -> Option<f6
         }
         let drawn = ui.horizontal_top(|ui| {
             for p in row {
-                if let Some(t) = plot(ui, p.id, p.title, &p.lines, None, width) {
+                if let Some(t) = plot(ui, p.id, p.title, &p.lines, None, width, until_s) {
                     clicked = Some(t);
                 }
             }

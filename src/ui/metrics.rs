@@ -6,7 +6,7 @@
 //! moment (of the plotted function, when there is one): the app selects it and opens its timeline.
 
 use eframe::egui::{self, Color32, Ui};
-use egui_plot::{HLine, Legend, Line, Plot, PlotPoint, PlotPoints};
+use egui_plot::{HLine, Legend, Line, Plot, PlotPoint, PlotPoints, Points};
 
 use super::style;
 use crate::runner::metrics::{Metric, Metrics};
@@ -89,7 +89,28 @@ impl Series {
 /// One plot of a panel: its id, title, lines and an optional limit line (name, value).
 type PlotSpec<'a> = (String, &'a str, Vec<Series>, Option<(String, f64)>);
 
-/// Draws one titled plot of `width`; returns the virtual time (seconds) clicked, if any.
+/// A time axis label: as many decimals as the spacing of the marks needs (`0.2 s`, not `0 s`, on a plot of
+/// the first second of a run).
+fn time_tick(value_s: f64, step_s: f64) -> String {
+    let decimals = if step_s > 0.0 && step_s < 1.0 {
+        (-step_s.log10()).ceil().clamp(0.0, 6.0) as usize
+    } else {
+        0
+    };
+    format!("{value_s:.decimals$} s")
+}
+
+/// The latest time (seconds) any of these series reaches (0 for none): plots drawn side by side all span it.
+pub fn latest_x<'a>(series: impl IntoIterator<Item = &'a Series>) -> f64 {
+    series
+        .into_iter()
+        .filter_map(|s| s.points.last())
+        .map(|p| p.x)
+        .fold(0.0, f64::max)
+}
+
+/// Draws one titled plot of `width` over the time from 0 to at least `until_s`; returns the virtual time
+/// (seconds) clicked, if any.
 pub fn plot(
     ui: &mut Ui,
     id: &str,
@@ -97,6 +118,7 @@ pub fn plot(
     series: &[Series],
     limit: Option<(String, f64)>,
     width: f32,
+    until_s: f64,
 ) -> Option<f64> {
     let mut clicked = None;
     // A legend only where there is more than one line (it would hide a small plot's only line).
@@ -119,12 +141,29 @@ pub fn plot(
             .link_cursor(egui::Id::unique(LINK_GROUP), [true, false])
             .allow_scroll(false)
             .allow_zoom([true, false])
+            // Every plot spans the run so far: one with a single point (or none) yet otherwise made a range of its
+            // own around that point (−20 … 20 s) beside its linked neighbours.
+            .include_x(0.0)
+            .include_x(until_s)
             .include_y(0.0)
-            .x_axis_formatter(|mark, _range| format!("{:.0} s", mark.value))
+            .x_axis_formatter(|mark, _range| time_tick(mark.value, mark.step_size))
             .y_grid_spacer(egui_plot::uniform_grid_spacer(y_grid_steps))
             .y_axis_formatter(y_label)
             .show(ui, |plot_ui| {
                 for s in series {
+                    if let [only] = s.points.as_slice() {
+                        // A line of one point draws nothing: show the value as a dot.
+                        let mut dot = Points::new(
+                            s.name.as_str(),
+                            PlotPoints::Borrowed(std::slice::from_ref(only)),
+                        )
+                        .radius(2.5);
+                        if let Some(c) = s.color {
+                            dot = dot.color(c);
+                        }
+                        plot_ui.points(dot);
+                        continue;
+                    }
                     let mut line = Line::new(s.name.as_str(), PlotPoints::Borrowed(&s.points));
                     if let Some(c) = s.color {
                         line = line.color(c);
@@ -277,8 +316,9 @@ pub fn node_plots(ui: &mut Ui, metrics: &Metrics, sc: &Scenario, id: ResId) -> O
         let n = plots.len().max(1) as f32;
         let gap = ui.spacing().item_spacing.x;
         let width = ((ui.available_width() - gap * (n - 1.0)) / n).max(120.0);
+        let until_s = latest_x(plots.iter().flat_map(|p| &p.2));
         for (id, title, series, limit) in plots {
-            if let Some(x) = plot(ui, &id, title, &series, limit, width) {
+            if let Some(x) = plot(ui, &id, title, &series, limit, width, until_s) {
                 clicked = Some(x);
             }
         }
@@ -289,6 +329,15 @@ pub fn node_plots(ui: &mut Ui, metrics: &Metrics, sc: &Scenario, id: ResId) -> O
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ticks_keep_the_decimals_their_spacing_needs() {
+        assert_eq!(time_tick(2.0, 1.0), "2 s");
+        assert_eq!(time_tick(20.0, 10.0), "20 s");
+        assert_eq!(time_tick(0.2, 0.1), "0.2 s");
+        assert_eq!(time_tick(0.25, 0.05), "0.25 s");
+        assert_eq!(time_tick(0.0, 0.0), "0 s");
+    }
 
     #[test]
     fn nice_steps_are_one_two_or_five_times_a_power_of_ten() {
