@@ -55,7 +55,9 @@ fn run(mode: TraceUse, until_s: f64) -> (u64, f64, u64) {
             TraceUse::Records => bytes += sim.take_trace().len() as u64,
             TraceUse::JsonLines => {
                 sink.clear();
-                for r in sim.take_trace() {
+                // By reference, as `run --trace`'s writer reads them (moving each out would copy it).
+                let records = sim.take_trace();
+                for r in &records {
                     r.write_line(&mut sink);
                 }
                 bytes += sink.len() as u64;
