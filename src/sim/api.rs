@@ -252,8 +252,8 @@ impl Sim {
     pub(crate) fn api_request(&mut self, api: ResId, trace: TraceId, call: HttpCall) {
         let now = self.now();
         self.stats[api.index()].count += 1;
+        let protocol = self.api_protocol(api);
         let state = &mut self.apis[api.index()];
-        let protocol = events_protocol(state.protocol.unwrap_or(ApiProtocol::Http));
         if !state.bucket.take(now) {
             self.stats[api.index()].throttles += 1;
             let req_n = self.next_n(IdKind::ApiRequest);
@@ -369,17 +369,8 @@ impl Sim {
         let Some(r) = self.apis[api.index()].in_flight.remove(req) else {
             return;
         };
-        let protocol =
-            events_protocol(self.apis[api.index()].protocol.unwrap_or(ApiProtocol::Http));
-        let resp = apigw::gateway_error(protocol, GatewayError::Timeout);
-        self.api_respond(
-            api,
-            r.trace,
-            r.req_n,
-            &r.route.route_key,
-            r.received_us,
-            resp,
-        );
+        let resp = apigw::gateway_error(self.api_protocol(api), GatewayError::Timeout);
+        self.api_respond_in_flight(api, &r, resp);
     }
 
     /// The integration's answer reaches the API.
@@ -390,8 +381,7 @@ impl Sim {
             });
             return;
         };
-        let protocol =
-            events_protocol(self.apis[api.index()].protocol.unwrap_or(ApiProtocol::Http));
+        let protocol = self.api_protocol(api);
         let resp = match reply.outcome {
             ReplyOutcome::Response(v) => apigw::interpret_response(protocol, &v),
             ReplyOutcome::DefaultOk => default_ok_response(),
@@ -403,6 +393,16 @@ impl Sim {
                 apigw::gateway_error(protocol, GatewayError::Throttled)
             }
         };
+        self.api_respond_in_flight(api, &r, resp);
+    }
+
+    /// The event payload format of an API (HTTP API unless set).
+    fn api_protocol(&self, api: ResId) -> apigw::ApiProtocol {
+        events_protocol(self.apis[api.index()].protocol.unwrap_or(ApiProtocol::Http))
+    }
+
+    /// Answers a request that was waiting for its integration (the answer, or the integration timeout).
+    fn api_respond_in_flight(&mut self, api: ResId, r: &InFlight, resp: HttpResponse) {
         self.api_respond(
             api,
             r.trace,
